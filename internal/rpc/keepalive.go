@@ -1,0 +1,133 @@
+package rpc
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/virtwire/libvirt/internal/wire"
+	"github.com/virtwire/libvirt/internal/xdr"
+)
+
+// keepaliveMessage handles a message of the keepalive program: a PING is
+// answered (by the keepalive goroutine, so the reader never writes), a PONG
+// only proves the peer is alive, which reading it already recorded.
+func (c *Conn) keepaliveMessage(h *wire.MessageHeader, n int) error {
+	if _, err := c.br.Discard(n); err != nil {
+		return err
+	}
+	if h.Type == wire.MessageTypeMessage && h.Proc == int32(wire.ProcKeepalivePing) {
+		select {
+		case c.pongReq <- struct{}{}:
+		default: // a pong is already due
+		}
+	}
+	return nil
+}
+
+// keepaliveFrame builds the bodiless frame of a PING or PONG.
+func keepaliveFrame(proc wire.KeepaliveProcedure) []byte {
+	var e xdr.Encoder
+	e.Reset(make([]byte, wire.MessageLenMax, headerLen))
+	h := wire.MessageHeader{Prog: wire.KeepaliveProgram, Vers: wire.KeepaliveProtocolVersion,
+		Proc: int32(proc), Type: wire.MessageTypeMessage, Status: wire.MessageStatusOK}
+	h.EncodeXDR(&e)
+	b := e.Bytes()
+	binary.BigEndian.PutUint32(b, uint32(len(b)))
+	return b
+}
+
+var (
+	pingFrame = keepaliveFrame(wire.ProcKeepalivePing)
+	pongFrame = keepaliveFrame(wire.ProcKeepalivePong)
+)
+
+// trySend writes frame unless another write is in progress. Keepalive
+// never waits for the write lock: a writer stuck on a dead peer must not
+// stop the timeout that will unstick it.
+func (c *Conn) trySend(frame []byte) bool {
+	if !c.wmu.TryLock() {
+		return false
+	}
+	_, err := c.nc.Write(frame)
+	c.wmu.Unlock()
+	if err != nil {
+		c.fail(err)
+	}
+	return true
+}
+
+type keepaliveConfig struct {
+	interval time.Duration
+	count    int
+}
+
+// StartKeepalive starts pinging a silent peer: after interval of silence a
+// ping, one more each further interval, and once the silence reaches
+// interval*(count+1) the connection is closed with ErrKeepaliveTimeout.
+// libvirt clients call it once the daemon has confirmed it supports the
+// keepalive program.
+func (c *Conn) StartKeepalive(interval time.Duration, count int) {
+	select {
+	case c.kaStart <- keepaliveConfig{interval, count}:
+	case <-c.done:
+	}
+}
+
+// keepaliveLoop answers the server's pings and, when enabled, pings a
+// silent server: after KeepaliveInterval of silence it sends a ping, one
+// more each further interval, and once the silence reaches
+// KeepaliveInterval*(KeepaliveCount+1) the connection is closed with
+// ErrKeepaliveTimeout.
+func (c *Conn) keepaliveLoop() {
+	defer close(c.kaDone)
+	var (
+		interval time.Duration
+		count    int
+		timer    = time.NewTimer(time.Hour)
+		tick     <-chan time.Time
+	)
+	timer.Stop()
+	defer timer.Stop()
+	pongDue := false
+	retry := time.NewTicker(50 * time.Millisecond)
+	retry.Stop()
+	defer retry.Stop()
+	sent := 0
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-c.pongReq:
+			pongDue = true
+		case cfg := <-c.kaStart:
+			interval, count, sent = cfg.interval, cfg.count, 0
+			if interval > 0 {
+				timer.Reset(interval)
+				tick = timer.C
+			}
+		case <-retry.C:
+		case <-tick:
+			last := time.Unix(0, c.lastRecv.Load())
+			idle := time.Since(last)
+			k := int(idle / interval)
+			if k >= count+1 {
+				c.fail(ErrKeepaliveTimeout)
+				return
+			}
+			if k == 0 {
+				sent = 0
+			} else if sent < k && c.trySend(pingFrame) {
+				sent = k
+			}
+			timer.Reset(time.Until(last.Add(interval * time.Duration(k+1))))
+		}
+		if pongDue {
+			if c.trySend(pongFrame) {
+				pongDue = false
+				retry.Stop()
+			} else {
+				retry.Reset(50 * time.Millisecond)
+			}
+		}
+	}
+}

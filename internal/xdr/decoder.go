@@ -1,0 +1,207 @@
+package xdr
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+)
+
+// Decoder reads XDR values from a byte slice in place.
+//
+// Once an error is recorded, every read returns a zero value and Err reports
+// the first error. Strings and opaque data are copied out, so the input
+// buffer may be reused after decoding.
+type Decoder struct {
+	buf []byte
+	off int
+	err error
+}
+
+// NewDecoder returns a Decoder reading b.
+func NewDecoder(b []byte) *Decoder { return &Decoder{buf: b} }
+
+// Reset makes d read b from the start and clears any error.
+func (d *Decoder) Reset(b []byte) { d.buf, d.off, d.err = b, 0, nil }
+
+// Err returns the first error recorded, if any.
+func (d *Decoder) Err() error { return d.err }
+
+// SetErr records err unless an error is already recorded.
+func (d *Decoder) SetErr(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+}
+
+// Remaining returns the number of unread bytes.
+func (d *Decoder) Remaining() int { return len(d.buf) - d.off }
+
+// Offset returns the number of bytes read so far.
+func (d *Decoder) Offset() int { return d.off }
+
+// Finish returns the first error, or ErrTrailingData when input is left
+// over: a complete message must be consumed exactly.
+func (d *Decoder) Finish() error {
+	if d.err != nil {
+		return d.err
+	}
+	if n := d.Remaining(); n != 0 {
+		return fmt.Errorf("%w: %d bytes", ErrTrailingData, n)
+	}
+	return nil
+}
+
+func (d *Decoder) short(need int) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: need %d bytes at offset %d, have %d", ErrShortBuffer, need, d.off, d.Remaining())
+	}
+}
+
+// Uint32 reads an unsigned int.
+func (d *Decoder) Uint32() uint32 {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.buf)-d.off < 4 {
+		d.short(4)
+		return 0
+	}
+	v := binary.BigEndian.Uint32(d.buf[d.off:])
+	d.off += 4
+	return v
+}
+
+// Int32 reads an int.
+func (d *Decoder) Int32() int32 { return int32(d.Uint32()) }
+
+// Uint64 reads an unsigned hyper.
+func (d *Decoder) Uint64() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.buf)-d.off < 8 {
+		d.short(8)
+		return 0
+	}
+	v := binary.BigEndian.Uint64(d.buf[d.off:])
+	d.off += 8
+	return v
+}
+
+// Int64 reads a hyper.
+func (d *Decoder) Int64() int64 { return int64(d.Uint64()) }
+
+// Bool reads a bool, which must be 0 or 1.
+func (d *Decoder) Bool() bool {
+	switch v := d.Uint32(); v {
+	case 0:
+		return false
+	case 1:
+		return true
+	default:
+		d.SetErr(fmt.Errorf("%w: %d", ErrInvalidBool, v))
+		return false
+	}
+}
+
+// Optional reads the presence flag of optional data.
+func (d *Decoder) Optional() bool { return d.Bool() }
+
+// Float32 reads a float.
+func (d *Decoder) Float32() float32 { return math.Float32frombits(d.Uint32()) }
+
+// Float64 reads a double.
+func (d *Decoder) Float64() float64 { return math.Float64frombits(d.Uint64()) }
+
+// bytes returns the next n bytes plus padding, checking the length against
+// max and against the remaining input before anything is allocated.
+func (d *Decoder) bytes(what string, max uint32) []byte {
+	n := d.Uint32()
+	if d.err != nil {
+		return nil
+	}
+	if n > max {
+		d.err = lengthError(what, uint64(n), max)
+		return nil
+	}
+	total := int(n) + pad(int(n))
+	if total > len(d.buf)-d.off || total < 0 {
+		d.short(total)
+		return nil
+	}
+	b := d.buf[d.off : d.off+int(n)]
+	d.off += total
+	return b
+}
+
+// String reads a string of at most max bytes.
+func (d *Decoder) String(max uint32) string {
+	b := d.bytes("string", max)
+	if len(b) == 0 {
+		return ""
+	}
+	return string(b)
+}
+
+// Opaque reads variable-length opaque data of at most max bytes into a new
+// slice. Empty data decodes as nil.
+func (d *Decoder) Opaque(max uint32) []byte {
+	b := d.bytes("opaque", max)
+	if len(b) == 0 {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
+
+// OpaqueView is like Opaque but returns a slice of the input buffer instead
+// of a copy; it is valid only while the input is. Stream payloads use it to
+// avoid a copy.
+func (d *Decoder) OpaqueView(max uint32) []byte { return d.bytes("opaque", max) }
+
+// FixedOpaque fills dst with fixed-length opaque data.
+func (d *Decoder) FixedOpaque(dst []byte) {
+	if d.err != nil {
+		return
+	}
+	total := len(dst) + pad(len(dst))
+	if total > len(d.buf)-d.off {
+		d.short(total)
+		return
+	}
+	copy(dst, d.buf[d.off:])
+	d.off += total
+}
+
+// ArrayLen reads the element count of a variable-length array. The count
+// must not exceed max, and count*minSize must fit in the remaining input,
+// where minSize is the smallest encoding of one element: this is what keeps
+// a forged count from causing a huge allocation. It returns 0 after an error.
+func (d *Decoder) ArrayLen(max uint32, minSize int) int {
+	n := d.Uint32()
+	if d.err != nil {
+		return 0
+	}
+	if n > max {
+		d.err = lengthError("array", uint64(n), max)
+		return 0
+	}
+	if minSize > 0 && uint64(n)*uint64(minSize) > uint64(d.Remaining()) {
+		d.err = fmt.Errorf("%w: array of %d elements needs at least %d bytes, %d remain",
+			ErrTooLong, n, uint64(n)*uint64(minSize), d.Remaining())
+		return 0
+	}
+	return int(n)
+}
+
+// FixedArrayLen checks that n elements of at least minSize bytes each can
+// still be read; it reports whether the caller should decode them.
+func (d *Decoder) FixedArrayLen(n, minSize int) bool {
+	if d.err != nil {
+		return false
+	}
+	if n*minSize > d.Remaining() {
+		d.short(n * minSize)
+		return false
+	}
+	return true
+}

@@ -1,0 +1,45 @@
+// Package libvirt is a pure-Go client for libvirt: it speaks libvirtd's own
+// RPC protocol over unix sockets and TCP, without cgo.
+//
+// Every procedure of libvirt's remote protocol is a method on Client, named
+// after the C function it maps to (virDomainLookupByName becomes
+// DomainLookupByName) and taking a context.Context first.
+//
+//	c, err := libvirt.Dial(ctx, "qemu:///system")
+//	if err != nil { ... }
+//	defer c.Close()
+//	doms, _, err := c.ConnectListAllDomains(ctx, 1, libvirt.ConnectListDomainsActive)
+package libvirt
+
+//go:generate go run ./internal/lvgen/cmd/lvgen -out .
+
+import (
+	"context"
+	"time"
+
+	"github.com/virtwire/libvirt/internal/rpc"
+	"github.com/virtwire/libvirt/internal/xdr"
+)
+
+// closeTimeout bounds how long Close waits for the daemon to acknowledge.
+const closeTimeout = time.Second
+
+// Client is a connection to a libvirt daemon. It is safe for concurrent
+// use by many goroutines: calls are multiplexed on one connection.
+type Client struct {
+	conn *rpc.Conn
+	uri  string
+}
+
+// newCall starts a request; generated methods call it.
+func (c *Client) newCall(prog, vers, proc uint32) *rpc.Call {
+	return c.conn.NewCall(prog, vers, int32(proc))
+}
+
+// do sends a request and waits for its reply.
+func (c *Client) do(ctx context.Context, call *rpc.Call) (*xdr.Decoder, error) {
+	return c.conn.Do(ctx, call)
+}
+
+// finish completes a call after its reply has been decoded.
+func (c *Client) finish(call *rpc.Call) error { return call.Finish() }

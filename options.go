@@ -1,0 +1,55 @@
+package libvirt
+
+import (
+	"context"
+	"net"
+	"time"
+)
+
+// Defaults for keepalive, the same as libvirt's client.
+const (
+	DefaultKeepaliveInterval = 5 * time.Second
+	DefaultKeepaliveCount    = 5
+)
+
+// Option configures Dial and NewClient.
+type Option func(*config)
+
+type config struct {
+	readOnly          bool
+	keepaliveInterval time.Duration
+	keepaliveCount    int
+	dial              func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+func newConfig(opts []Option) config {
+	var d net.Dialer
+	cfg := config{
+		keepaliveInterval: DefaultKeepaliveInterval,
+		keepaliveCount:    DefaultKeepaliveCount,
+		dial:              d.DialContext,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
+}
+
+// WithReadOnly opens a read-only connection (VIR_CONNECT_RO), which uses
+// the daemon's read-only socket for local URIs.
+func WithReadOnly() Option { return func(c *config) { c.readOnly = true } }
+
+// WithKeepalive sets how long the connection may be silent before the
+// client pings the daemon, and how many unanswered pings mean the daemon is
+// gone: the connection is then closed with ErrKeepaliveTimeout after
+// interval*(count+1) of silence. An interval of zero turns client pings
+// off. The defaults are libvirt's: 5 s and 5.
+func WithKeepalive(interval time.Duration, count int) Option {
+	return func(c *config) { c.keepaliveInterval, c.keepaliveCount = interval, count }
+}
+
+// WithDialer replaces the function used to open unix and tcp connections
+// (a net.Dialer's DialContext by default).
+func WithDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(c *config) { c.dial = dial }
+}

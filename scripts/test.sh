@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# virtwire's full test run: formatting, vet, staticcheck, generated-code check,
+# unit tests and integration tests against a private libvirtd.
+#
+#   scripts/test.sh
+#
+# Needs Go on PATH. The integration stage needs root plus libvirt-daemon,
+# libvirt-clients and qemu-system-x86 (see scripts/libvirtd.sh); .ci/run
+# installs all of it on a fresh Debian 12.
+#
+# Environment:
+#   LIBVIRT_SOURCE       libvirt source tree used by scripts/check-generated.sh
+#                        (default: ../shared/libvirt next to the repository, if present)
+#   STATICCHECK_VERSION  honnef.co/go/tools version to install when staticcheck
+#                        is missing or different (default below)
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+: "${STATICCHECK_VERSION:=v0.8.2}"
+
+if [ -z "${LIBVIRT_SOURCE:-}" ] && [ -d "$repo/../shared/libvirt" ]; then
+	LIBVIRT_SOURCE=$(cd "$repo/../shared/libvirt" && pwd)
+fi
+export LIBVIRT_SOURCE=${LIBVIRT_SOURCE:-}
+
+gobin=$(go env GOPATH)/bin
+export PATH="$PATH:$gobin"
+
+now_ms() {
+	date +%s%3N
+}
+
+run_start=$(now_ms)
+step_name=""
+step_start=$run_start
+daemon_dir=""
+
+secs() {
+	local ms=$1
+	printf '%d.%01ds' $((ms / 1000)) $((ms % 1000 / 100))
+}
+
+# step NAME prints a header and starts timing NAME; the previous step is
+# reported as done.
+step() {
+	step_done
+	step_name=$1
+	step_start=$(now_ms)
+	printf '\n==> %s\n' "$step_name"
+}
+
+step_done() {
+	if [ -n "$step_name" ]; then
+		printf '<== %s: ok (%s)\n' "$step_name" "$(secs $(($(now_ms) - step_start)))"
+	fi
+	step_name=""
+}
+
+on_exit() {
+	local rc=$?
+	if [ -n "$daemon_dir" ]; then
+		printf '\n--- stopping private libvirtd in %s\n' "$daemon_dir"
+		if [ "$rc" != 0 ] && [ -s "$daemon_dir/libvirtd.log" ]; then
+			echo "--- last lines of $daemon_dir/libvirtd.log:"
+			tail -n 20 "$daemon_dir/libvirtd.log" || true
+		fi
+		bash "$repo/scripts/libvirtd.sh" stop "$daemon_dir" || rc=1
+		rm -rf "$daemon_dir"
+	fi
+	if [ "$rc" != 0 ]; then
+		printf '\n<== %s: FAILED (%s)\n' "${step_name:-setup}" "$(secs $(($(now_ms) - step_start)))" >&2
+		printf 'test.sh: FAILED after %s\n' "$(secs $(($(now_ms) - run_start)))" >&2
+	else
+		printf '\ntest.sh: all stages passed in %s\n' "$(secs $(($(now_ms) - run_start)))"
+	fi
+	exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# go_files prints the repository's Go files: tracked ones plus new, not ignored
+# ones, or every .go file when this is not a git checkout.
+go_files() {
+	if command -v git >/dev/null && git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git -C "$repo" ls-files --cached --others --exclude-standard -- '*.go' |
+			while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done
+	else
+		find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*'
+	fi
+}
+
+echo "go: $(go version)"
+echo "LIBVIRT_SOURCE=${LIBVIRT_SOURCE:-<unset>}"
+
+step "gofmt"
+unformatted=$(go_files | xargs -r -d '\n' gofmt -l)
+if [ -n "$unformatted" ]; then
+	echo "these files need gofmt:" >&2
+	echo "$unformatted" >&2
+	false
+fi
+
+step "go vet"
+go vet ./...
+
+step "staticcheck"
+if ! command -v staticcheck >/dev/null || ! staticcheck -version | grep -qF "(${STATICCHECK_VERSION#v})"; then
+	echo "installing staticcheck $STATICCHECK_VERSION"
+	go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+fi
+staticcheck -version
+staticcheck ./...
+
+if [ -f scripts/check-generated.sh ]; then
+	step "generated code is up to date"
+	bash scripts/check-generated.sh
+else
+	echo
+	echo "--- no scripts/check-generated.sh, skipping the generated-code check"
+fi
+
+step "unit tests"
+go test -race -count=1 ./...
+
+step "integration tests"
+daemon_dir=$(mktemp -d /tmp/virtwire-it.XXXXXX)
+bash scripts/libvirtd.sh start "$daemon_dir"
+set -a
+# shellcheck disable=SC1091
+. "$daemon_dir/env"
+set +a
+env | grep '^VIRTWIRE_TEST_' | sort
+go test -race -count=1 -tags integration -timeout 20m ./...
+
+step_done
