@@ -20,12 +20,12 @@ while IFS= read -r f; do
     diff -u "$repo/$f" "$out/$f" | head -40 || true
     status=1
   fi
-done < <(cd "$out" && find . -name '*.gen.go' -printf '%P\n' | sort)
+done < <(cd "$out" && find . \( -name '*.gen.go' -o -name '*.gen_test.go' \) -printf '%P\n' | sort)
 while IFS= read -r f; do
   if [ ! -e "$out/$f" ]; then
     echo "check-generated: $f is committed but no longer generated"
     status=1
   fi
-done < <(cd "$repo" && git ls-files -- '*.gen.go' ':!cloudhypervisor/**' 2>/dev/null | sort)
+done < <(cd "$repo" && git ls-files -- '*.gen.go' '*.gen_test.go' ':!cloudhypervisor/**' 2>/dev/null | sort)
 [ $status -eq 0 ] && echo "check-generated: all generated files match"
 exit $status

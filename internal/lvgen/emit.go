@@ -24,7 +24,7 @@ func (g *generator) render() error {
 			return err
 		}
 	}
-	return nil
+	return g.renderTestRegistry()
 }
 
 func (g *generator) put(dir, name, pkg, header string, body *codeWriter, imports []string) error {
