@@ -58,6 +58,10 @@ type Conn struct {
 	kaStart    chan keepaliveConfig
 	lastRecv   atomic.Int64 // unix nanoseconds of the last byte received
 	closing    sync.Once
+	// closeAsked is set by BeginClose: the owner is shutting the
+	// connection down, so its end is reported as ErrClosed even when the
+	// peer hangs up first.
+	closeAsked atomic.Bool
 }
 
 // New starts the engine on nc: the reader and keepalive goroutines run
@@ -99,11 +103,21 @@ func (c *Conn) Close() error {
 	return nil
 }
 
+// BeginClose tells the engine that its owner is about to close the
+// connection, typically after a goodbye message the peer answers by hanging
+// up. From then on the connection's end, whoever causes it, is reported as
+// ErrClosed rather than as a lost connection.
+func (c *Conn) BeginClose() { c.closeAsked.Store(true) }
+
 // fail ends the connection with cause, once, and fails every pending call.
 func (c *Conn) fail(cause error) {
 	c.closing.Do(func() {
 		err := cause
-		if !errors.Is(cause, ErrClosed) {
+		switch {
+		case errors.Is(cause, ErrClosed):
+		case c.closeAsked.Load():
+			err = ErrClosed
+		default:
 			err = &DisconnectedError{Err: cause}
 		}
 		c.mu.Lock()
@@ -126,6 +140,7 @@ func (c *Conn) readLoop() {
 	var head [headerLen]byte
 	var scratch []byte
 	var dec xdr.Decoder
+	var h wire.MessageHeader // outside the loop: handlers take its address
 	for {
 		if _, err := io.ReadFull(c.br, head[:]); err != nil {
 			c.fail(err)
@@ -137,7 +152,6 @@ func (c *Conn) readLoop() {
 			c.fail(protocolErrorf("message length %d outside %d..%d", length, headerLen, maxFrame))
 			return
 		}
-		var h wire.MessageHeader
 		dec.Reset(head[wire.MessageLenMax:])
 		h.DecodeXDR(&dec)
 		if err := dec.Err(); err != nil {

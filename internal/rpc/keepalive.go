@@ -92,7 +92,8 @@ func (c *Conn) keepaliveLoop() {
 	retry := time.NewTicker(50 * time.Millisecond)
 	retry.Stop()
 	defer retry.Stop()
-	sent := 0
+	sent := 0            // pings sent during the current silence
+	var silenceStart int64 // lastRecv when that silence began
 	for {
 		select {
 		case <-c.done:
@@ -107,16 +108,18 @@ func (c *Conn) keepaliveLoop() {
 			}
 		case <-retry.C:
 		case <-tick:
-			last := time.Unix(0, c.lastRecv.Load())
+			lastNano := c.lastRecv.Load()
+			if lastNano != silenceStart {
+				silenceStart, sent = lastNano, 0 // the peer spoke: a new silence
+			}
+			last := time.Unix(0, lastNano)
 			idle := time.Since(last)
 			k := int(idle / interval)
 			if k >= count+1 {
 				c.fail(ErrKeepaliveTimeout)
 				return
 			}
-			if k == 0 {
-				sent = 0
-			} else if sent < k && c.trySend(pingFrame) {
+			if k > sent && c.trySend(pingFrame) {
 				sent = k
 			}
 			timer.Reset(time.Until(last.Add(interval * time.Duration(k+1))))

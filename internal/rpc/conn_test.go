@@ -1,0 +1,362 @@
+package rpc
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/virtwire/libvirt/internal/wire"
+	"github.com/virtwire/libvirt/internal/xdr"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// callU64 sends v as the arguments of a call and returns the uint64 the
+// reply carries.
+func callU64(ctx context.Context, c *Conn, v uint64) (uint64, error) {
+	cl := c.NewCall(1, 1, 7)
+	cl.Encoder().Uint64(v)
+	d, err := c.Do(ctx, cl)
+	if err != nil {
+		return 0, err
+	}
+	got := d.Uint64()
+	return got, cl.Finish()
+}
+
+func TestConcurrentCallsGetTheirOwnReplies(t *testing.T) {
+	c, p := newPair(t, Options{})
+	// Answer in a scrambled order: collect up to 8 calls, reply last-first;
+	// a partial batch is flushed after 5 ms without a new call.
+	go func() {
+		frames := make(chan frame, 64)
+		go func() {
+			defer close(frames)
+			for {
+				f, ok := p.read()
+				if !ok {
+					return
+				}
+				frames <- f
+			}
+		}()
+		var batch []frame
+		flush := func() bool {
+			for i := len(batch) - 1; i >= 0; i-- {
+				if p.reply(batch[i], batch[i].body) != nil {
+					return false
+				}
+			}
+			batch = batch[:0]
+			return true
+		}
+		for {
+			select {
+			case f, ok := <-frames:
+				if !ok {
+					return
+				}
+				batch = append(batch, f)
+				if len(batch) == 8 && !flush() {
+					return
+				}
+			case <-time.After(5 * time.Millisecond):
+				if !flush() {
+					return
+				}
+			}
+		}
+	}()
+	const goroutines, calls = 64, 200
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines)
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < calls; i++ {
+				want := uint64(g)<<32 | uint64(i)
+				got, err := callU64(context.Background(), c, want)
+				if err != nil || got != want {
+					errs <- errors.Join(err, errors.New("reply mismatch"))
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+func TestCancelledCallDiscardsLateReply(t *testing.T) {
+	c, p := newPair(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := callU64(ctx, c, 1)
+		done <- err
+	}()
+	first, _ := p.read()
+	cancel()
+	start := time.Now()
+	err := <-done
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled call returned %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Fatalf("cancel took %v", d)
+	}
+	// The late reply arrives; it must be skipped, not handed to the next
+	// call, and the connection must stay usable.
+	if err := p.reply(first, first.body); err != nil {
+		t.Fatal(err)
+	}
+	go p.echo()
+	got, err := callU64(context.Background(), c, 42)
+	if err != nil || got != 42 {
+		t.Fatalf("call after a cancelled one: %d, %v", got, err)
+	}
+}
+
+func TestDeadlineExceeded(t *testing.T) {
+	c, p := newPair(t, Options{})
+	go func() { p.read() }() // never answers
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	_, err := callU64(ctx, c, 1)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want DeadlineExceeded", err)
+	}
+}
+
+func TestCloseFailsPendingCalls(t *testing.T) {
+	c, p := newPair(t, Options{})
+	const n = 16
+	started := make(chan struct{}, n)
+	go func() {
+		for i := 0; i < n; i++ {
+			if _, ok := p.read(); !ok {
+				return
+			}
+			started <- struct{}{}
+		}
+	}()
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			_, err := callU64(context.Background(), c, 1)
+			errs <- err
+		}()
+	}
+	for i := 0; i < n; i++ {
+		<-started
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, ErrClosed) {
+				t.Fatalf("pending call got %v, want ErrClosed", err)
+			}
+		case <-time.After(time.Second):
+			t.Fatal("pending call not failed by Close")
+		}
+	}
+	if _, err := callU64(context.Background(), c, 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("call after Close: %v", err)
+	}
+}
+
+func TestPeerHangupFailsCallsAndSignals(t *testing.T) {
+	c, p := newPair(t, Options{})
+	errs := make(chan error, 1)
+	go func() {
+		_, err := callU64(context.Background(), c, 1)
+		errs <- err
+	}()
+	p.read()
+	p.nc.Close()
+	select {
+	case <-c.Done():
+	case <-time.After(time.Second):
+		t.Fatal("Done not closed after hang-up")
+	}
+	err := <-errs
+	var de *DisconnectedError
+	if !errors.As(err, &de) {
+		t.Fatalf("got %v, want *DisconnectedError", err)
+	}
+	if c.Err() == nil {
+		t.Fatal("Err is nil after hang-up")
+	}
+}
+
+func TestFrameLengthOutOfBounds(t *testing.T) {
+	for _, length := range []uint32{0, 27, maxFrame + 1, 1 << 31} {
+		c, p := newPair(t, Options{})
+		var b [28]byte
+		binary.BigEndian.PutUint32(b[:], length)
+		p.nc.Write(b[:])
+		select {
+		case <-c.Done():
+		case <-time.After(time.Second):
+			t.Fatalf("length %d: connection not failed", length)
+		}
+		if !errors.Is(c.Err(), ErrProtocol) || !strings.Contains(c.Err().Error(), "length") {
+			t.Fatalf("length %d: Err = %v, want a protocol error naming the length", length, c.Err())
+		}
+	}
+}
+
+func TestErrorReply(t *testing.T) {
+	c, p := newPair(t, Options{})
+	go func() {
+		f, _ := p.read()
+		msg := "Domain not found"
+		me := wire.MessageError{Code: 42, Domain: 10, Message: &msg, Level: 2}
+		var e xdr.Encoder
+		me.EncodeXDR(&e)
+		h := f.h
+		h.Type, h.Status = wire.MessageTypeReply, wire.MessageStatusError
+		p.send(h, e.Bytes())
+	}()
+	_, err := callU64(context.Background(), c, 1)
+	var re *RemoteError
+	if !errors.As(err, &re) || re.Msg.Code != 42 || err.Error() != "Domain not found" {
+		t.Fatalf("got %v, want the remote error", err)
+	}
+}
+
+func TestEncodeErrorSendsNothing(t *testing.T) {
+	c, p := newPair(t, Options{})
+	got := make(chan frame, 1)
+	go func() {
+		if f, ok := p.read(); ok {
+			got <- f
+		}
+	}()
+	cl := c.NewCall(1, 1, 7)
+	cl.Encoder().String(strings.Repeat("x", 10), 4)
+	if _, err := c.Do(context.Background(), cl); !errors.Is(err, xdr.ErrTooLong) {
+		t.Fatalf("got %v, want ErrTooLong", err)
+	}
+	select {
+	case f := <-got:
+		t.Fatalf("a frame was sent: %+v", f.h)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+func TestServerPingIsAnswered(t *testing.T) {
+	_, p := newPair(t, Options{})
+	ping := wire.MessageHeader{Prog: wire.KeepaliveProgram, Vers: wire.KeepaliveProtocolVersion,
+		Proc: int32(wire.ProcKeepalivePing), Type: wire.MessageTypeMessage}
+	if err := p.send(ping, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, ok := p.read()
+	if !ok || f.h.Prog != wire.KeepaliveProgram || f.h.Proc != int32(wire.ProcKeepalivePong) || f.h.Type != wire.MessageTypeMessage {
+		t.Fatalf("got %+v, want a PONG", f.h)
+	}
+}
+
+func TestKeepaliveDetectsSilentPeer(t *testing.T) {
+	c, p := newPair(t, Options{})
+	pings := make(chan struct{}, 16)
+	go func() {
+		for {
+			f, ok := p.read()
+			if !ok {
+				return
+			}
+			if f.h.Prog == wire.KeepaliveProgram && f.h.Proc == int32(wire.ProcKeepalivePing) {
+				pings <- struct{}{}
+			}
+		}
+	}()
+	const interval, count = 40 * time.Millisecond, 3
+	start := time.Now()
+	c.StartKeepalive(interval, count)
+	select {
+	case <-c.Done():
+	case <-time.After(2 * time.Second):
+		t.Fatal("silent peer not detected")
+	}
+	elapsed := time.Since(start)
+	if !errors.Is(c.Err(), ErrKeepaliveTimeout) {
+		t.Fatalf("Err = %v, want ErrKeepaliveTimeout", c.Err())
+	}
+	bound := interval * (count + 1)
+	if elapsed < bound-interval/2 || elapsed > bound+60*time.Millisecond {
+		t.Fatalf("detected after %v, want about %v", elapsed, bound)
+	}
+	if len(pings) != count {
+		t.Fatalf("sent %d pings, want %d", len(pings), count)
+	}
+}
+
+func TestKeepaliveAnsweredStaysUp(t *testing.T) {
+	c, p := newPair(t, Options{})
+	go func() {
+		for {
+			f, ok := p.read()
+			if !ok {
+				return
+			}
+			if f.h.Prog == wire.KeepaliveProgram && f.h.Proc == int32(wire.ProcKeepalivePing) {
+				h := f.h
+				h.Proc = int32(wire.ProcKeepalivePong)
+				p.send(h, nil)
+			}
+		}
+	}()
+	c.StartKeepalive(50*time.Millisecond, 2)
+	select {
+	case <-c.Done():
+		t.Fatalf("connection closed although the peer answers: %v", c.Err())
+	case <-time.After(500 * time.Millisecond):
+	}
+}
+
+func TestUnsolicitedMessagesReachHandler(t *testing.T) {
+	got := make(chan string, 1)
+	opts := Options{OnMessage: func(h *wire.MessageHeader, body []byte) {
+		got <- string(body[4:7]) // copy: body is only valid during the call
+	}}
+	_, p := newPair(t, opts)
+	var e xdr.Encoder
+	e.String("evt", 16)
+	p.send(wire.MessageHeader{Prog: 0x20008086, Vers: 1, Proc: 100, Type: wire.MessageTypeMessage}, e.Bytes())
+	select {
+	case s := <-got:
+		if s != "evt" {
+			t.Fatalf("body %q", s)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("handler not called")
+	}
+}
+
+func BenchmarkCallRoundTrip(b *testing.B) {
+	c, p := newPair(b, Options{})
+	go p.echo()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := callU64(ctx, c, uint64(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
