@@ -1,0 +1,7 @@
+//go:build integration
+
+package benchmarks
+
+import "runtime"
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
