@@ -358,7 +358,7 @@ const (
 	DomainShutdown    DomainState = 4 // VIR_DOMAIN_SHUTDOWN
 	DomainShutoff     DomainState = 5 // VIR_DOMAIN_SHUTOFF
 	DomainCrashed     DomainState = 6 // VIR_DOMAIN_CRASHED
-	DomainPmsuspended DomainState = 7 // VIR_DOMAIN_PMSUSPENDED
+	DomainPMSuspended DomainState = 7 // VIR_DOMAIN_PMSUSPENDED
 )
 
 // String returns the Go name of the constant equal to v.
@@ -378,8 +378,8 @@ func (v DomainState) String() string {
 		return "DomainShutoff"
 	case DomainCrashed:
 		return "DomainCrashed"
-	case DomainPmsuspended:
-		return "DomainPmsuspended"
+	case DomainPMSuspended:
+		return "DomainPMSuspended"
 	}
 	return fmt.Sprintf("DomainState(%d)", int64(v))
 }
@@ -626,14 +626,14 @@ type DomainPMSuspendedReason int32
 
 // Values of DomainPMSuspendedReason.
 const (
-	DomainPmsuspendedUnknown DomainPMSuspendedReason = 0 // VIR_DOMAIN_PMSUSPENDED_UNKNOWN
+	DomainPMSuspendedUnknown DomainPMSuspendedReason = 0 // VIR_DOMAIN_PMSUSPENDED_UNKNOWN
 )
 
 // String returns the Go name of the constant equal to v.
 func (v DomainPMSuspendedReason) String() string {
 	switch v {
-	case DomainPmsuspendedUnknown:
-		return "DomainPmsuspendedUnknown"
+	case DomainPMSuspendedUnknown:
+		return "DomainPMSuspendedUnknown"
 	}
 	return fmt.Sprintf("DomainPMSuspendedReason(%d)", int64(v))
 }
@@ -645,14 +645,14 @@ type DomainPMSuspendedDiskReason int32
 
 // Values of DomainPMSuspendedDiskReason.
 const (
-	DomainPmsuspendedDiskUnknown DomainPMSuspendedDiskReason = 0 // VIR_DOMAIN_PMSUSPENDED_DISK_UNKNOWN
+	DomainPMSuspendedDiskUnknown DomainPMSuspendedDiskReason = 0 // VIR_DOMAIN_PMSUSPENDED_DISK_UNKNOWN
 )
 
 // String returns the Go name of the constant equal to v.
 func (v DomainPMSuspendedDiskReason) String() string {
 	switch v {
-	case DomainPmsuspendedDiskUnknown:
-		return "DomainPmsuspendedDiskUnknown"
+	case DomainPMSuspendedDiskUnknown:
+		return "DomainPMSuspendedDiskUnknown"
 	}
 	return fmt.Sprintf("DomainPMSuspendedDiskReason(%d)", int64(v))
 }
@@ -2371,7 +2371,7 @@ const (
 	DomainEventResumed     DomainEventType = 4 // VIR_DOMAIN_EVENT_RESUMED
 	DomainEventStopped     DomainEventType = 5 // VIR_DOMAIN_EVENT_STOPPED
 	DomainEventShutdown    DomainEventType = 6 // VIR_DOMAIN_EVENT_SHUTDOWN
-	DomainEventPmsuspended DomainEventType = 7 // VIR_DOMAIN_EVENT_PMSUSPENDED
+	DomainEventPMSuspended DomainEventType = 7 // VIR_DOMAIN_EVENT_PMSUSPENDED
 	DomainEventCrashed     DomainEventType = 8 // VIR_DOMAIN_EVENT_CRASHED
 )
 
@@ -2392,8 +2392,8 @@ func (v DomainEventType) String() string {
 		return "DomainEventStopped"
 	case DomainEventShutdown:
 		return "DomainEventShutdown"
-	case DomainEventPmsuspended:
-		return "DomainEventPmsuspended"
+	case DomainEventPMSuspended:
+		return "DomainEventPMSuspended"
 	case DomainEventCrashed:
 		return "DomainEventCrashed"
 	}
@@ -2624,17 +2624,17 @@ type DomainEventPMSuspendedDetailType int32
 
 // Values of DomainEventPMSuspendedDetailType.
 const (
-	DomainEventPmsuspendedMemory DomainEventPMSuspendedDetailType = 0 // VIR_DOMAIN_EVENT_PMSUSPENDED_MEMORY
-	DomainEventPmsuspendedDisk   DomainEventPMSuspendedDetailType = 1 // VIR_DOMAIN_EVENT_PMSUSPENDED_DISK
+	DomainEventPMSuspendedMemory DomainEventPMSuspendedDetailType = 0 // VIR_DOMAIN_EVENT_PMSUSPENDED_MEMORY
+	DomainEventPMSuspendedDisk   DomainEventPMSuspendedDetailType = 1 // VIR_DOMAIN_EVENT_PMSUSPENDED_DISK
 )
 
 // String returns the Go name of the constant equal to v.
 func (v DomainEventPMSuspendedDetailType) String() string {
 	switch v {
-	case DomainEventPmsuspendedMemory:
-		return "DomainEventPmsuspendedMemory"
-	case DomainEventPmsuspendedDisk:
-		return "DomainEventPmsuspendedDisk"
+	case DomainEventPMSuspendedMemory:
+		return "DomainEventPMSuspendedMemory"
+	case DomainEventPMSuspendedDisk:
+		return "DomainEventPMSuspendedDisk"
 	}
 	return fmt.Sprintf("DomainEventPMSuspendedDetailType(%d)", int64(v))
 }
@@ -3123,10 +3123,10 @@ const (
 	DomainEventIDBlockJob               DomainEventID = 8  // VIR_DOMAIN_EVENT_ID_BLOCK_JOB
 	DomainEventIDDiskChange             DomainEventID = 9  // VIR_DOMAIN_EVENT_ID_DISK_CHANGE
 	DomainEventIDTrayChange             DomainEventID = 10 // VIR_DOMAIN_EVENT_ID_TRAY_CHANGE
-	DomainEventIDPmwakeup               DomainEventID = 11 // VIR_DOMAIN_EVENT_ID_PMWAKEUP
-	DomainEventIDPmsuspend              DomainEventID = 12 // VIR_DOMAIN_EVENT_ID_PMSUSPEND
+	DomainEventIDPMWakeup               DomainEventID = 11 // VIR_DOMAIN_EVENT_ID_PMWAKEUP
+	DomainEventIDPMSuspend              DomainEventID = 12 // VIR_DOMAIN_EVENT_ID_PMSUSPEND
 	DomainEventIDBalloonChange          DomainEventID = 13 // VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE
-	DomainEventIDPmsuspendDisk          DomainEventID = 14 // VIR_DOMAIN_EVENT_ID_PMSUSPEND_DISK
+	DomainEventIDPMSuspendDisk          DomainEventID = 14 // VIR_DOMAIN_EVENT_ID_PMSUSPEND_DISK
 	DomainEventIDDeviceRemoved          DomainEventID = 15 // VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED
 	DomainEventIDBlockJob2              DomainEventID = 16 // VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2
 	DomainEventIDTunable                DomainEventID = 17 // VIR_DOMAIN_EVENT_ID_TUNABLE
@@ -3166,14 +3166,14 @@ func (v DomainEventID) String() string {
 		return "DomainEventIDDiskChange"
 	case DomainEventIDTrayChange:
 		return "DomainEventIDTrayChange"
-	case DomainEventIDPmwakeup:
-		return "DomainEventIDPmwakeup"
-	case DomainEventIDPmsuspend:
-		return "DomainEventIDPmsuspend"
+	case DomainEventIDPMWakeup:
+		return "DomainEventIDPMWakeup"
+	case DomainEventIDPMSuspend:
+		return "DomainEventIDPMSuspend"
 	case DomainEventIDBalloonChange:
 		return "DomainEventIDBalloonChange"
-	case DomainEventIDPmsuspendDisk:
-		return "DomainEventIDPmsuspendDisk"
+	case DomainEventIDPMSuspendDisk:
+		return "DomainEventIDPMSuspendDisk"
 	case DomainEventIDDeviceRemoved:
 		return "DomainEventIDDeviceRemoved"
 	case DomainEventIDBlockJob2:
@@ -5647,7 +5647,7 @@ const (
 	FromSexpr            ErrorDomain = 4  // VIR_FROM_SEXPR
 	FromXML              ErrorDomain = 5  // VIR_FROM_XML
 	FromDom              ErrorDomain = 6  // VIR_FROM_DOM
-	FromRpc              ErrorDomain = 7  // VIR_FROM_RPC
+	FromRPC              ErrorDomain = 7  // VIR_FROM_RPC
 	FromProxy            ErrorDomain = 8  // VIR_FROM_PROXY
 	FromConf             ErrorDomain = 9  // VIR_FROM_CONF
 	FromQEMU             ErrorDomain = 10 // VIR_FROM_QEMU
@@ -5732,8 +5732,8 @@ func (v ErrorDomain) String() string {
 		return "FromXML"
 	case FromDom:
 		return "FromDom"
-	case FromRpc:
-		return "FromRpc"
+	case FromRPC:
+		return "FromRPC"
 	case FromProxy:
 		return "FromProxy"
 	case FromConf:
@@ -5914,7 +5914,7 @@ const (
 	ErrInvalidNetwork          ErrorNumber = 36  // VIR_ERR_INVALID_NETWORK
 	ErrNetworkExist            ErrorNumber = 37  // VIR_ERR_NETWORK_EXIST
 	ErrSystemError             ErrorNumber = 38  // VIR_ERR_SYSTEM_ERROR
-	ErrRpc                     ErrorNumber = 39  // VIR_ERR_RPC
+	ErrRPC                     ErrorNumber = 39  // VIR_ERR_RPC
 	ErrGnutlsError             ErrorNumber = 40  // VIR_ERR_GNUTLS_ERROR
 	WarNoNetwork               ErrorNumber = 41  // VIR_WAR_NO_NETWORK
 	ErrNoDomain                ErrorNumber = 42  // VIR_ERR_NO_DOMAIN
@@ -6070,8 +6070,8 @@ func (v ErrorNumber) String() string {
 		return "ErrNetworkExist"
 	case ErrSystemError:
 		return "ErrSystemError"
-	case ErrRpc:
-		return "ErrRpc"
+	case ErrRPC:
+		return "ErrRPC"
 	case ErrGnutlsError:
 		return "ErrGnutlsError"
 	case WarNoNetwork:

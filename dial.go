@@ -7,7 +7,7 @@ import (
 	"net"
 	"os"
 
-	"github.com/virtwire/libvirt/internal/rpc"
+	"github.com/virtwire/libvirt/internal/sasl"
 	"github.com/virtwire/libvirt/socket"
 )
 
@@ -16,8 +16,8 @@ import (
 // daemon speaks the keepalive program.
 const featureProgramKeepalive = 10
 
-// ErrUnsupportedTransport is returned by Dial for URI transports this
-// version cannot dial yet.
+// ErrUnsupportedTransport is returned by Dial for a URI transport it
+// cannot dial.
 var ErrUnsupportedTransport = errors.New("libvirt: transport not supported")
 
 // ErrUnsupportedAuth is returned when the daemon requires an
@@ -28,8 +28,10 @@ var ErrUnsupportedAuth = errors.New("libvirt: authentication method not supporte
 // https://libvirt.org/uri.html), authenticates and opens the connection.
 // An empty uri means $LIBVIRT_DEFAULT_URI.
 //
-// Supported transports are unix (the default for URIs without a host) and
-// tcp.
+// All of libvirt's transports are supported: unix (the default for URIs
+// without a host), tcp, tls (the default for URIs with a host), ssh
+// (libssh and libssh2 URIs use the same Go SSH client) and ext. See the
+// README's URI table for the parameters each honours.
 func Dial(ctx context.Context, uri string, opts ...Option) (*Client, error) {
 	if uri == "" {
 		uri = os.Getenv("LIBVIRT_DEFAULT_URI")
@@ -42,37 +44,40 @@ func Dial(ctx context.Context, uri string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	cfg := newConfig(opts)
-	var network, addr string
-	switch t := u.EffectiveTransport(); t {
-	case socket.TransportUnix:
-		network = "unix"
-		if addr, err = u.SocketPath(cfg.readOnly); err != nil {
-			return nil, err
-		}
-	case socket.TransportTCP:
-		network, addr = "tcp", u.Address()
-	default:
-		return nil, fmt.Errorf("%w: %q in %s", ErrUnsupportedTransport, t, uri)
-	}
-	nc, err := cfg.dial(ctx, network, addr)
+	nc, err := dialTransport(ctx, u, &cfg)
 	if err != nil {
 		return nil, fmt.Errorf("libvirt: connecting to %s: %w", uri, err)
 	}
-	return newClient(ctx, nc, u.RemoteName(), cfg)
+	return newClient(ctx, nc, u.RemoteName(), u, cfg)
 }
 
 // NewClient opens a libvirt connection over an established byte stream
 // (a unix or TCP socket, an SSH channel, a pipe to a test server, ...).
 // name is the URI the daemon should open, already stripped of transport
 // and host ("qemu:///system"); empty lets the daemon choose. On error nc
-// is closed.
+// is closed. A *net.TCPConn is treated like a +tcp URI: SASL must then
+// negotiate a security layer, as libvirt's daemon requires.
 func NewClient(ctx context.Context, nc net.Conn, name string, opts ...Option) (*Client, error) {
-	return newClient(ctx, nc, name, newConfig(opts))
+	cfg := newConfig(opts)
+	if _, ok := nc.(*net.TCPConn); ok {
+		cfg.insecureLayer = true
+	}
+	return newClient(ctx, nc, name, nil, cfg)
 }
 
-func newClient(ctx context.Context, nc net.Conn, name string, cfg config) (*Client, error) {
-	c := &Client{conn: rpc.New(nc, rpc.Options{}), uri: name}
-	if err := c.open(ctx, name, cfg); err != nil {
+func newClient(ctx context.Context, nc net.Conn, name string, u *socket.URI, cfg config) (*Client, error) {
+	auth := &authSession{host: "localhost", uri: u, cfg: &cfg}
+	if u != nil && u.Host != "" {
+		auth.host = u.Host
+	}
+	if cfg.insecureLayer {
+		// Only plain TCP can need a SASL security layer; other streams
+		// go to the engine unwrapped.
+		auth.layer = sasl.NewConn(nc)
+		nc = auth.layer
+	}
+	c := newClientOn(nc, name)
+	if err := c.open(ctx, name, auth); err != nil {
 		c.conn.Close()
 		return nil, err
 	}
@@ -81,8 +86,9 @@ func newClient(ctx context.Context, nc net.Conn, name string, cfg config) (*Clie
 
 // open runs libvirt's connect sequence: authentication, the keepalive
 // probe, then ConnectOpen.
-func (c *Client) open(ctx context.Context, name string, cfg config) error {
-	if err := c.authenticate(ctx); err != nil {
+func (c *Client) open(ctx context.Context, name string, auth *authSession) error {
+	cfg := auth.cfg
+	if err := c.authenticate(ctx, auth); err != nil {
 		return err
 	}
 	if cfg.keepaliveInterval > 0 {
@@ -109,7 +115,7 @@ func (c *Client) open(ctx context.Context, name string, cfg config) error {
 
 // authenticate asks the daemon which methods it accepts and performs the
 // first one this client supports, in the daemon's order.
-func (c *Client) authenticate(ctx context.Context) error {
+func (c *Client) authenticate(ctx context.Context, auth *authSession) error {
 	types, err := c.AuthList(ctx)
 	if err != nil {
 		return err
@@ -130,9 +136,12 @@ func (c *Client) authenticate(ctx context.Context) error {
 				return errors.New("libvirt: polkit authentication did not complete")
 			}
 			return nil
+		case AuthSASL:
+			auth.source = auth.cfg.credentialSource(auth.uri)
+			return c.authSASL(ctx, auth)
 		}
 	}
-	return fmt.Errorf("%w: the daemon requires %v (SASL is not implemented yet)", ErrUnsupportedAuth, types)
+	return fmt.Errorf("%w: the daemon requires %v", ErrUnsupportedAuth, types)
 }
 
 // Close closes the connection to the daemon, failing pending calls with
@@ -142,6 +151,9 @@ func (c *Client) Close() error {
 	select {
 	case <-c.conn.Done():
 	default:
+		// The daemon hangs up as soon as it has answered ConnectClose;
+		// that must read as ErrClosed, not as a lost connection.
+		c.conn.BeginClose()
 		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 		_ = c.ConnectClose(ctx)
 		cancel()

@@ -15,6 +15,8 @@ package libvirt
 
 import (
 	"context"
+	"net"
+	"sync"
 	"time"
 
 	"github.com/virtwire/libvirt/internal/rpc"
@@ -27,8 +29,23 @@ const closeTimeout = time.Second
 // Client is a connection to a libvirt daemon. It is safe for concurrent
 // use by many goroutines: calls are multiplexed on one connection.
 type Client struct {
-	conn *rpc.Conn
-	uri  string
+	conn   *rpc.Conn
+	uri    string
+	events *router
+	regMu  sync.Mutex // guards regs and serialises event (de)registration
+	regs   map[regKey]*registration
+}
+
+// newClientOn starts the engine on nc with the event router installed.
+// Every Client is made here, so that no constructor forgets a part.
+func newClientOn(nc net.Conn, name string) *Client {
+	r := newRouter()
+	return &Client{
+		conn:   rpc.New(nc, rpc.Options{OnMessage: r.handle, OnClose: r.closeAll}),
+		uri:    name,
+		events: r,
+		regs:   map[regKey]*registration{},
+	}
 }
 
 // newCall starts a request; generated methods call it.

@@ -2,8 +2,11 @@ package libvirt
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"time"
+
+	"github.com/virtwire/libvirt/socket"
 )
 
 // Defaults for keepalive, the same as libvirt's client.
@@ -20,6 +23,15 @@ type config struct {
 	keepaliveInterval time.Duration
 	keepaliveCount    int
 	dial              func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// Authentication and remote transports (auth.go, transport.go).
+	credentials   CredentialFunc
+	authFile      string
+	authFileSet   bool
+	saslMechs     []string
+	tlsConfig     *tls.Config
+	ssh           socket.SSHOptions
+	insecureLayer bool // the byte stream is plain TCP: SASL must add a security layer
 }
 
 func newConfig(opts []Option) config {
@@ -53,3 +65,16 @@ func WithKeepalive(interval time.Duration, count int) Option {
 func WithDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
 	return func(c *config) { c.dial = dial }
 }
+
+// WithTLSConfig uses cfg for +tls URIs instead of the PKI files libvirt's
+// search finds (pkipath=, ~/.pki/libvirt, /etc/pki). A copy is used: its
+// ServerName defaults to the URI's host and its MinVersion is raised to
+// TLS 1.2 when lower. The status byte libvirt sends after the handshake is
+// still checked.
+func WithTLSConfig(cfg *tls.Config) Option { return func(c *config) { c.tlsConfig = cfg } }
+
+// WithSSHOptions sets how +ssh (and +libssh, +libssh2) URIs authenticate
+// and check host keys; see socket.SSHOptions. Password and
+// keyboard-interactive logins use the WithCredentials callback unless
+// opts has its own.
+func WithSSHOptions(opts socket.SSHOptions) Option { return func(c *config) { c.ssh = opts } }

@@ -690,7 +690,9 @@ func (u *TypedParamValue) EncodeXDR(e *xdr.Encoder) {
 	case TypedParamString:
 		e.String(u.vS, StringMax)
 	default:
-		e.SetErr(fmt.Errorf("%w: %d in TypedParamValue", xdr.ErrBadDiscriminant, int64(u.disc)))
+		if e.Err() == nil {
+			e.SetErr(fmt.Errorf("%w: %d in TypedParamValue", xdr.ErrBadDiscriminant, int64(u.disc)))
+		}
 	}
 }
 
@@ -714,7 +716,9 @@ func (u *TypedParamValue) DecodeXDR(d *xdr.Decoder) {
 	case TypedParamString:
 		u.vS = d.String(StringMax)
 	default:
-		d.SetErr(fmt.Errorf("%w: %d in TypedParamValue", xdr.ErrBadDiscriminant, int64(u.disc)))
+		if d.Err() == nil { // after an error every read is zero: no new error
+			d.SetErr(fmt.Errorf("%w: %d in TypedParamValue", xdr.ErrBadDiscriminant, int64(u.disc)))
+		}
 	}
 }
 
@@ -7823,21 +7827,21 @@ func (v *ConnectDomainEventDeregisterRet) DecodeXDR(d *xdr.Decoder) {
 // DomainEventLifecycleMsg is the wire form of remote_domain_event_lifecycle_msg.
 type DomainEventLifecycleMsg struct {
 	Dom    Domain
-	Event  int32
+	Event  DomainEventType
 	Detail int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Int32(v.Event)
+	e.Int32(int32(v.Event))
 	e.Int32(v.Detail)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Event = d.Int32()
+	v.Event = DomainEventType(d.Int32())
 	v.Detail = d.Int32()
 }
 
@@ -8885,13 +8889,13 @@ func (v *ConnectDomainEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 
 // ConnectDomainEventCallbackRegisterAnyArgs is the wire form of remote_connect_domain_event_callback_register_any_args.
 type ConnectDomainEventCallbackRegisterAnyArgs struct {
-	EventID int32
+	EventID DomainEventID
 	Dom     *Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *ConnectDomainEventCallbackRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.EventID)
+	e.Int32(int32(v.EventID))
 	if e.Optional(v.Dom != nil) {
 		(*v.Dom).EncodeXDR(e)
 	}
@@ -8899,7 +8903,7 @@ func (v *ConnectDomainEventCallbackRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectDomainEventCallbackRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
-	v.EventID = d.Int32()
+	v.EventID = DomainEventID(d.Int32())
 	if d.Optional() {
 		v.Dom = new(Domain)
 		(*v.Dom).DecodeXDR(d)
@@ -9010,19 +9014,19 @@ func (v *DomainEventCallbackRtcChangeMsg) DecodeXDR(d *xdr.Decoder) {
 // DomainEventWatchdogMsg is the wire form of remote_domain_event_watchdog_msg.
 type DomainEventWatchdogMsg struct {
 	Dom    Domain
-	Action int32
+	Action DomainEventWatchdogAction
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainEventWatchdogMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Int32(v.Action)
+	e.Int32(int32(v.Action))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainEventWatchdogMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Action = d.Int32()
+	v.Action = DomainEventWatchdogAction(d.Int32())
 }
 
 // DomainEventCallbackWatchdogMsg is the wire form of remote_domain_event_callback_watchdog_msg.
@@ -9048,7 +9052,7 @@ type DomainEventIOErrorMsg struct {
 	Dom      Domain
 	SrcPath  string
 	DevAlias string
-	Action   int32
+	Action   DomainEventIOErrorAction
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -9056,7 +9060,7 @@ func (v *DomainEventIOErrorMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.SrcPath, StringMax)
 	e.String(v.DevAlias, StringMax)
-	e.Int32(v.Action)
+	e.Int32(int32(v.Action))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
@@ -9064,7 +9068,7 @@ func (v *DomainEventIOErrorMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.SrcPath = d.String(StringMax)
 	v.DevAlias = d.String(StringMax)
-	v.Action = d.Int32()
+	v.Action = DomainEventIOErrorAction(d.Int32())
 }
 
 // DomainEventCallbackIOErrorMsg is the wire form of remote_domain_event_callback_io_error_msg.
@@ -9090,7 +9094,7 @@ type DomainEventIOErrorReasonMsg struct {
 	Dom      Domain
 	SrcPath  string
 	DevAlias string
-	Action   int32
+	Action   DomainEventIOErrorAction
 	Reason   string
 }
 
@@ -9099,7 +9103,7 @@ func (v *DomainEventIOErrorReasonMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.SrcPath, StringMax)
 	e.String(v.DevAlias, StringMax)
-	e.Int32(v.Action)
+	e.Int32(int32(v.Action))
 	e.String(v.Reason, StringMax)
 }
 
@@ -9108,7 +9112,7 @@ func (v *DomainEventIOErrorReasonMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.SrcPath = d.String(StringMax)
 	v.DevAlias = d.String(StringMax)
-	v.Action = d.Int32()
+	v.Action = DomainEventIOErrorAction(d.Int32())
 	v.Reason = d.String(StringMax)
 }
 
@@ -9175,7 +9179,7 @@ func (v *DomainEventGraphicsIdentity) DecodeXDR(d *xdr.Decoder) {
 // DomainEventGraphicsMsg is the wire form of remote_domain_event_graphics_msg.
 type DomainEventGraphicsMsg struct {
 	Dom        Domain
-	Phase      int32
+	Phase      DomainEventGraphicsPhase
 	Local      DomainEventGraphicsAddress
 	Remote     DomainEventGraphicsAddress
 	AuthScheme string
@@ -9185,7 +9189,7 @@ type DomainEventGraphicsMsg struct {
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainEventGraphicsMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Int32(v.Phase)
+	e.Int32(int32(v.Phase))
 	v.Local.EncodeXDR(e)
 	v.Remote.EncodeXDR(e)
 	e.String(v.AuthScheme, StringMax)
@@ -9199,7 +9203,7 @@ func (v *DomainEventGraphicsMsg) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainEventGraphicsMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Phase = d.Int32()
+	v.Phase = DomainEventGraphicsPhase(d.Int32())
 	v.Local.DecodeXDR(d)
 	v.Remote.DecodeXDR(d)
 	v.AuthScheme = d.String(StringMax)
@@ -9235,24 +9239,24 @@ func (v *DomainEventCallbackGraphicsMsg) DecodeXDR(d *xdr.Decoder) {
 type DomainEventBlockJobMsg struct {
 	Dom    Domain
 	Path   string
-	Type   int32
-	Status int32
+	Type   DomainBlockJobType
+	Status ConnectDomainEventBlockJobStatus
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainEventBlockJobMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Path, StringMax)
-	e.Int32(v.Type)
-	e.Int32(v.Status)
+	e.Int32(int32(v.Type))
+	e.Int32(int32(v.Status))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainEventBlockJobMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
-	v.Type = d.Int32()
-	v.Status = d.Int32()
+	v.Type = DomainBlockJobType(d.Int32())
+	v.Status = ConnectDomainEventBlockJobStatus(d.Int32())
 }
 
 // DomainEventCallbackBlockJobMsg is the wire form of remote_domain_event_callback_block_job_msg.
@@ -9279,7 +9283,7 @@ type DomainEventDiskChangeMsg struct {
 	OldSrcPath *string
 	NewSrcPath *string
 	DevAlias   string
-	Reason     int32
+	Reason     ConnectDomainEventDiskChangeReason
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -9292,7 +9296,7 @@ func (v *DomainEventDiskChangeMsg) EncodeXDR(e *xdr.Encoder) {
 		e.String((*v.NewSrcPath), StringMax)
 	}
 	e.String(v.DevAlias, StringMax)
-	e.Int32(v.Reason)
+	e.Int32(int32(v.Reason))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
@@ -9311,7 +9315,7 @@ func (v *DomainEventDiskChangeMsg) DecodeXDR(d *xdr.Decoder) {
 		v.NewSrcPath = nil
 	}
 	v.DevAlias = d.String(StringMax)
-	v.Reason = d.Int32()
+	v.Reason = ConnectDomainEventDiskChangeReason(d.Int32())
 }
 
 // DomainEventCallbackDiskChangeMsg is the wire form of remote_domain_event_callback_disk_change_msg.
@@ -9336,21 +9340,21 @@ func (v *DomainEventCallbackDiskChangeMsg) DecodeXDR(d *xdr.Decoder) {
 type DomainEventTrayChangeMsg struct {
 	Dom      Domain
 	DevAlias string
-	Reason   int32
+	Reason   DomainEventTrayChangeReason
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainEventTrayChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.DevAlias, StringMax)
-	e.Int32(v.Reason)
+	e.Int32(int32(v.Reason))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainEventTrayChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.DevAlias = d.String(StringMax)
-	v.Reason = d.Int32()
+	v.Reason = DomainEventTrayChangeReason(d.Int32())
 }
 
 // DomainEventCallbackTrayChangeMsg is the wire form of remote_domain_event_callback_tray_change_msg.
@@ -9371,73 +9375,73 @@ func (v *DomainEventCallbackTrayChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Msg.DecodeXDR(d)
 }
 
-// DomainEventPmwakeupMsg is the wire form of remote_domain_event_pmwakeup_msg.
-type DomainEventPmwakeupMsg struct {
+// DomainEventPMWakeupMsg is the wire form of remote_domain_event_pmwakeup_msg.
+type DomainEventPMWakeupMsg struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainEventPmwakeupMsg) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainEventPMWakeupMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainEventPmwakeupMsg) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainEventPMWakeupMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainEventCallbackPmwakeupMsg is the wire form of remote_domain_event_callback_pmwakeup_msg.
-type DomainEventCallbackPmwakeupMsg struct {
+// DomainEventCallbackPMWakeupMsg is the wire form of remote_domain_event_callback_pmwakeup_msg.
+type DomainEventCallbackPMWakeupMsg struct {
 	CallbackID int32
 	Reason     int32
-	Msg        DomainEventPmwakeupMsg
+	Msg        DomainEventPMWakeupMsg
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainEventCallbackPmwakeupMsg) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainEventCallbackPMWakeupMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	e.Int32(v.Reason)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainEventCallbackPmwakeupMsg) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainEventCallbackPMWakeupMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Reason = d.Int32()
 	v.Msg.DecodeXDR(d)
 }
 
-// DomainEventPmsuspendMsg is the wire form of remote_domain_event_pmsuspend_msg.
-type DomainEventPmsuspendMsg struct {
+// DomainEventPMSuspendMsg is the wire form of remote_domain_event_pmsuspend_msg.
+type DomainEventPMSuspendMsg struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainEventPmsuspendMsg) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainEventPMSuspendMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainEventPmsuspendMsg) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainEventPMSuspendMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainEventCallbackPmsuspendMsg is the wire form of remote_domain_event_callback_pmsuspend_msg.
-type DomainEventCallbackPmsuspendMsg struct {
+// DomainEventCallbackPMSuspendMsg is the wire form of remote_domain_event_callback_pmsuspend_msg.
+type DomainEventCallbackPMSuspendMsg struct {
 	CallbackID int32
 	Reason     int32
-	Msg        DomainEventPmsuspendMsg
+	Msg        DomainEventPMSuspendMsg
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainEventCallbackPmsuspendMsg) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainEventCallbackPMSuspendMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	e.Int32(v.Reason)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainEventCallbackPmsuspendMsg) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainEventCallbackPMSuspendMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Reason = d.Int32()
 	v.Msg.DecodeXDR(d)
@@ -9479,37 +9483,37 @@ func (v *DomainEventCallbackBalloonChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Msg.DecodeXDR(d)
 }
 
-// DomainEventPmsuspendDiskMsg is the wire form of remote_domain_event_pmsuspend_disk_msg.
-type DomainEventPmsuspendDiskMsg struct {
+// DomainEventPMSuspendDiskMsg is the wire form of remote_domain_event_pmsuspend_disk_msg.
+type DomainEventPMSuspendDiskMsg struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainEventPmsuspendDiskMsg) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainEventPMSuspendDiskMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainEventPmsuspendDiskMsg) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainEventPMSuspendDiskMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainEventCallbackPmsuspendDiskMsg is the wire form of remote_domain_event_callback_pmsuspend_disk_msg.
-type DomainEventCallbackPmsuspendDiskMsg struct {
+// DomainEventCallbackPMSuspendDiskMsg is the wire form of remote_domain_event_callback_pmsuspend_disk_msg.
+type DomainEventCallbackPMSuspendDiskMsg struct {
 	CallbackID int32
 	Reason     int32
-	Msg        DomainEventPmsuspendDiskMsg
+	Msg        DomainEventPMSuspendDiskMsg
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainEventCallbackPmsuspendDiskMsg) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainEventCallbackPMSuspendDiskMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	e.Int32(v.Reason)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainEventCallbackPmsuspendDiskMsg) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainEventCallbackPMSuspendDiskMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Reason = d.Int32()
 	v.Msg.DecodeXDR(d)
@@ -10335,19 +10339,19 @@ func (v *DomainGetStateArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetStateRet is the wire form of remote_domain_get_state_ret.
 type DomainGetStateRet struct {
-	State  int32
+	State  DomainState
 	Reason int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainGetStateRet) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.State)
+	e.Int32(int32(v.State))
 	e.Int32(v.Reason)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetStateRet) DecodeXDR(d *xdr.Decoder) {
-	v.State = d.Int32()
+	v.State = DomainState(d.Int32())
 	v.Reason = d.Int32()
 }
 
@@ -11830,8 +11834,8 @@ type DomainEventBlockJob2Msg struct {
 	CallbackID int32
 	Dom        Domain
 	Dst        string
-	Type       int32
-	Status     int32
+	Type       DomainBlockJobType
+	Status     ConnectDomainEventBlockJobStatus
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -11839,8 +11843,8 @@ func (v *DomainEventBlockJob2Msg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
 	e.String(v.Dst, StringMax)
-	e.Int32(v.Type)
-	e.Int32(v.Status)
+	e.Int32(int32(v.Type))
+	e.Int32(int32(v.Status))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
@@ -11848,8 +11852,8 @@ func (v *DomainEventBlockJob2Msg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
 	v.Dst = d.String(StringMax)
-	v.Type = d.Int32()
-	v.Status = d.Int32()
+	v.Type = DomainBlockJobType(d.Int32())
+	v.Status = ConnectDomainEventBlockJobStatus(d.Int32())
 }
 
 // DomainEventBlockThresholdMsg is the wire form of remote_domain_event_block_threshold_msg.
@@ -11944,17 +11948,17 @@ func (v *DomainEventCallbackDeviceAddedMsg) DecodeXDR(d *xdr.Decoder) {
 
 // ConnectEventConnectionClosedMsg is the wire form of remote_connect_event_connection_closed_msg.
 type ConnectEventConnectionClosedMsg struct {
-	Reason int32
+	Reason ConnectCloseReason
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *ConnectEventConnectionClosedMsg) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.Reason)
+	e.Int32(int32(v.Reason))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectEventConnectionClosedMsg) DecodeXDR(d *xdr.Decoder) {
-	v.Reason = d.Int32()
+	v.Reason = ConnectCloseReason(d.Int32())
 }
 
 // ConnectGetCPUModelNamesArgs is the wire form of remote_connect_get_cpu_model_names_args.
@@ -12009,13 +12013,13 @@ func (v *ConnectGetCPUModelNamesRet) DecodeXDR(d *xdr.Decoder) {
 
 // ConnectNetworkEventRegisterAnyArgs is the wire form of remote_connect_network_event_register_any_args.
 type ConnectNetworkEventRegisterAnyArgs struct {
-	EventID int32
+	EventID NetworkEventID
 	Net     *Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *ConnectNetworkEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.EventID)
+	e.Int32(int32(v.EventID))
 	if e.Optional(v.Net != nil) {
 		(*v.Net).EncodeXDR(e)
 	}
@@ -12023,7 +12027,7 @@ func (v *ConnectNetworkEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectNetworkEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
-	v.EventID = d.Int32()
+	v.EventID = NetworkEventID(d.Int32())
 	if d.Optional() {
 		v.Net = new(Network)
 		(*v.Net).DecodeXDR(d)
@@ -12066,7 +12070,7 @@ func (v *ConnectNetworkEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 type NetworkEventLifecycleMsg struct {
 	CallbackID int32
 	Net        Network
-	Event      int32
+	Event      NetworkEventLifecycleType
 	Detail     int32
 }
 
@@ -12074,7 +12078,7 @@ type NetworkEventLifecycleMsg struct {
 func (v *NetworkEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Net.EncodeXDR(e)
-	e.Int32(v.Event)
+	e.Int32(int32(v.Event))
 	e.Int32(v.Detail)
 }
 
@@ -12082,7 +12086,7 @@ func (v *NetworkEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 func (v *NetworkEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Net.DecodeXDR(d)
-	v.Event = d.Int32()
+	v.Event = NetworkEventLifecycleType(d.Int32())
 	v.Detail = d.Int32()
 }
 
@@ -12090,7 +12094,7 @@ func (v *NetworkEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 type NetworkEventCallbackMetadataChangeMsg struct {
 	CallbackID int32
 	Net        Network
-	Type       int32
+	Type       NetworkMetadataType
 	Nsuri      *string
 }
 
@@ -12098,7 +12102,7 @@ type NetworkEventCallbackMetadataChangeMsg struct {
 func (v *NetworkEventCallbackMetadataChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Net.EncodeXDR(e)
-	e.Int32(v.Type)
+	e.Int32(int32(v.Type))
 	if e.Optional(v.Nsuri != nil) {
 		e.String((*v.Nsuri), StringMax)
 	}
@@ -12108,7 +12112,7 @@ func (v *NetworkEventCallbackMetadataChangeMsg) EncodeXDR(e *xdr.Encoder) {
 func (v *NetworkEventCallbackMetadataChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Net.DecodeXDR(d)
-	v.Type = d.Int32()
+	v.Type = NetworkMetadataType(d.Int32())
 	if d.Optional() {
 		v.Nsuri = new(string)
 		(*v.Nsuri) = d.String(StringMax)
@@ -12216,13 +12220,13 @@ func (v *NetworkGetMetadataRet) DecodeXDR(d *xdr.Decoder) {
 
 // ConnectStoragePoolEventRegisterAnyArgs is the wire form of remote_connect_storage_pool_event_register_any_args.
 type ConnectStoragePoolEventRegisterAnyArgs struct {
-	EventID int32
+	EventID StoragePoolEventID
 	Pool    *StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *ConnectStoragePoolEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.EventID)
+	e.Int32(int32(v.EventID))
 	if e.Optional(v.Pool != nil) {
 		(*v.Pool).EncodeXDR(e)
 	}
@@ -12230,7 +12234,7 @@ func (v *ConnectStoragePoolEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectStoragePoolEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
-	v.EventID = d.Int32()
+	v.EventID = StoragePoolEventID(d.Int32())
 	if d.Optional() {
 		v.Pool = new(StoragePool)
 		(*v.Pool).DecodeXDR(d)
@@ -12273,7 +12277,7 @@ func (v *ConnectStoragePoolEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 type StoragePoolEventLifecycleMsg struct {
 	CallbackID int32
 	Pool       StoragePool
-	Event      int32
+	Event      StoragePoolEventLifecycleType
 	Detail     int32
 }
 
@@ -12281,7 +12285,7 @@ type StoragePoolEventLifecycleMsg struct {
 func (v *StoragePoolEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Pool.EncodeXDR(e)
-	e.Int32(v.Event)
+	e.Int32(int32(v.Event))
 	e.Int32(v.Detail)
 }
 
@@ -12289,7 +12293,7 @@ func (v *StoragePoolEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 func (v *StoragePoolEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Pool.DecodeXDR(d)
-	v.Event = d.Int32()
+	v.Event = StoragePoolEventLifecycleType(d.Int32())
 	v.Detail = d.Int32()
 }
 
@@ -12313,13 +12317,13 @@ func (v *StoragePoolEventRefreshMsg) DecodeXDR(d *xdr.Decoder) {
 
 // ConnectNodeDeviceEventRegisterAnyArgs is the wire form of remote_connect_node_device_event_register_any_args.
 type ConnectNodeDeviceEventRegisterAnyArgs struct {
-	EventID int32
+	EventID NodeDeviceEventID
 	Dev     *NodeDevice
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *ConnectNodeDeviceEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.EventID)
+	e.Int32(int32(v.EventID))
 	if e.Optional(v.Dev != nil) {
 		(*v.Dev).EncodeXDR(e)
 	}
@@ -12327,7 +12331,7 @@ func (v *ConnectNodeDeviceEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectNodeDeviceEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
-	v.EventID = d.Int32()
+	v.EventID = NodeDeviceEventID(d.Int32())
 	if d.Optional() {
 		v.Dev = new(NodeDevice)
 		(*v.Dev).DecodeXDR(d)
@@ -12370,7 +12374,7 @@ func (v *ConnectNodeDeviceEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 type NodeDeviceEventLifecycleMsg struct {
 	CallbackID int32
 	Dev        NodeDevice
-	Event      int32
+	Event      NodeDeviceEventLifecycleType
 	Detail     int32
 }
 
@@ -12378,7 +12382,7 @@ type NodeDeviceEventLifecycleMsg struct {
 func (v *NodeDeviceEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dev.EncodeXDR(e)
-	e.Int32(v.Event)
+	e.Int32(int32(v.Event))
 	e.Int32(v.Detail)
 }
 
@@ -12386,7 +12390,7 @@ func (v *NodeDeviceEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 func (v *NodeDeviceEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dev.DecodeXDR(d)
-	v.Event = d.Int32()
+	v.Event = NodeDeviceEventLifecycleType(d.Int32())
 	v.Detail = d.Int32()
 }
 
@@ -12819,24 +12823,24 @@ func (v *ConnectGetAllDomainStatsArgs) DecodeXDR(d *xdr.Decoder) {
 type DomainEventCallbackAgentLifecycleMsg struct {
 	CallbackID int32
 	Dom        Domain
-	State      int32
-	Reason     int32
+	State      ConnectDomainEventAgentLifecycleState
+	Reason     ConnectDomainEventAgentLifecycleReason
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainEventCallbackAgentLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
-	e.Int32(v.State)
-	e.Int32(v.Reason)
+	e.Int32(int32(v.State))
+	e.Int32(int32(v.Reason))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainEventCallbackAgentLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
-	v.State = d.Int32()
-	v.Reason = d.Int32()
+	v.State = ConnectDomainEventAgentLifecycleState(d.Int32())
+	v.Reason = ConnectDomainEventAgentLifecycleReason(d.Int32())
 }
 
 // ConnectGetAllDomainStatsRet is the wire form of remote_connect_get_all_domain_stats_ret.
@@ -13323,7 +13327,7 @@ func (v *DomainSetVcpuArgs) DecodeXDR(d *xdr.Decoder) {
 type DomainEventCallbackMetadataChangeMsg struct {
 	CallbackID int32
 	Dom        Domain
-	Type       int32
+	Type       DomainMetadataType
 	Nsuri      *string
 }
 
@@ -13331,7 +13335,7 @@ type DomainEventCallbackMetadataChangeMsg struct {
 func (v *DomainEventCallbackMetadataChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
-	e.Int32(v.Type)
+	e.Int32(int32(v.Type))
 	if e.Optional(v.Nsuri != nil) {
 		e.String((*v.Nsuri), StringMax)
 	}
@@ -13341,7 +13345,7 @@ func (v *DomainEventCallbackMetadataChangeMsg) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainEventCallbackMetadataChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
-	v.Type = d.Int32()
+	v.Type = DomainMetadataType(d.Int32())
 	if d.Optional() {
 		v.Nsuri = new(string)
 		(*v.Nsuri) = d.String(StringMax)
@@ -13354,8 +13358,8 @@ func (v *DomainEventCallbackMetadataChangeMsg) DecodeXDR(d *xdr.Decoder) {
 type DomainEventMemoryFailureMsg struct {
 	CallbackID int32
 	Dom        Domain
-	Recipient  int32
-	Action     int32
+	Recipient  DomainMemoryFailureRecipientType
+	Action     DomainMemoryFailureActionType
 	Flags      uint32
 }
 
@@ -13363,8 +13367,8 @@ type DomainEventMemoryFailureMsg struct {
 func (v *DomainEventMemoryFailureMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
-	e.Int32(v.Recipient)
-	e.Int32(v.Action)
+	e.Int32(int32(v.Recipient))
+	e.Int32(int32(v.Action))
 	e.Uint32(v.Flags)
 }
 
@@ -13372,20 +13376,20 @@ func (v *DomainEventMemoryFailureMsg) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainEventMemoryFailureMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
-	v.Recipient = d.Int32()
-	v.Action = d.Int32()
+	v.Recipient = DomainMemoryFailureRecipientType(d.Int32())
+	v.Action = DomainMemoryFailureActionType(d.Int32())
 	v.Flags = d.Uint32()
 }
 
 // ConnectSecretEventRegisterAnyArgs is the wire form of remote_connect_secret_event_register_any_args.
 type ConnectSecretEventRegisterAnyArgs struct {
-	EventID int32
+	EventID SecretEventID
 	Secret  *Secret
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *ConnectSecretEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.EventID)
+	e.Int32(int32(v.EventID))
 	if e.Optional(v.Secret != nil) {
 		(*v.Secret).EncodeXDR(e)
 	}
@@ -13393,7 +13397,7 @@ func (v *ConnectSecretEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectSecretEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
-	v.EventID = d.Int32()
+	v.EventID = SecretEventID(d.Int32())
 	if d.Optional() {
 		v.Secret = new(Secret)
 		(*v.Secret).DecodeXDR(d)
@@ -13436,7 +13440,7 @@ func (v *ConnectSecretEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 type SecretEventLifecycleMsg struct {
 	CallbackID int32
 	Secret     Secret
-	Event      int32
+	Event      SecretEventLifecycleType
 	Detail     int32
 }
 
@@ -13444,7 +13448,7 @@ type SecretEventLifecycleMsg struct {
 func (v *SecretEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Secret.EncodeXDR(e)
-	e.Int32(v.Event)
+	e.Int32(int32(v.Event))
 	e.Int32(v.Detail)
 }
 
@@ -13452,7 +13456,7 @@ func (v *SecretEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 func (v *SecretEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Secret.DecodeXDR(d)
-	v.Event = d.Int32()
+	v.Event = SecretEventLifecycleType(d.Int32())
 	v.Detail = d.Int32()
 }
 
@@ -15145,8 +15149,8 @@ const (
 	ProcDomainBlockRebase                       Procedure = 266
 	ProcDomainPMWakeup                          Procedure = 267
 	ProcDomainEventTrayChange                   Procedure = 268
-	ProcDomainEventPmwakeup                     Procedure = 269
-	ProcDomainEventPmsuspend                    Procedure = 270
+	ProcDomainEventPMWakeup                     Procedure = 269
+	ProcDomainEventPMSuspend                    Procedure = 270
 	ProcDomainSnapshotIsCurrent                 Procedure = 271
 	ProcDomainSnapshotHasMetadata               Procedure = 272
 	ProcConnectListAllDomains                   Procedure = 273
@@ -15168,7 +15172,7 @@ const (
 	ProcNodeGetMemoryParameters                 Procedure = 289
 	ProcDomainBlockCommit                       Procedure = 290
 	ProcNetworkUpdate                           Procedure = 291
-	ProcDomainEventPmsuspendDisk                Procedure = 292
+	ProcDomainEventPMSuspendDisk                Procedure = 292
 	ProcNodeGetCPUMap                           Procedure = 293
 	ProcDomainFSTrim                            Procedure = 294
 	ProcDomainSendProcessSignal                 Procedure = 295
@@ -15205,10 +15209,10 @@ const (
 	ProcDomainEventCallbackBlockJob             Procedure = 326
 	ProcDomainEventCallbackDiskChange           Procedure = 327
 	ProcDomainEventCallbackTrayChange           Procedure = 328
-	ProcDomainEventCallbackPmwakeup             Procedure = 329
-	ProcDomainEventCallbackPmsuspend            Procedure = 330
+	ProcDomainEventCallbackPMWakeup             Procedure = 329
+	ProcDomainEventCallbackPMSuspend            Procedure = 330
 	ProcDomainEventCallbackBalloonChange        Procedure = 331
-	ProcDomainEventCallbackPmsuspendDisk        Procedure = 332
+	ProcDomainEventCallbackPMSuspendDisk        Procedure = 332
 	ProcDomainEventCallbackDeviceRemoved        Procedure = 333
 	ProcDomainCoreDumpWithFormat                Procedure = 334
 	ProcDomainFSFreeze                          Procedure = 335
@@ -15864,10 +15868,10 @@ func (v Procedure) String() string {
 		return "ProcDomainPMWakeup"
 	case ProcDomainEventTrayChange:
 		return "ProcDomainEventTrayChange"
-	case ProcDomainEventPmwakeup:
-		return "ProcDomainEventPmwakeup"
-	case ProcDomainEventPmsuspend:
-		return "ProcDomainEventPmsuspend"
+	case ProcDomainEventPMWakeup:
+		return "ProcDomainEventPMWakeup"
+	case ProcDomainEventPMSuspend:
+		return "ProcDomainEventPMSuspend"
 	case ProcDomainSnapshotIsCurrent:
 		return "ProcDomainSnapshotIsCurrent"
 	case ProcDomainSnapshotHasMetadata:
@@ -15910,8 +15914,8 @@ func (v Procedure) String() string {
 		return "ProcDomainBlockCommit"
 	case ProcNetworkUpdate:
 		return "ProcNetworkUpdate"
-	case ProcDomainEventPmsuspendDisk:
-		return "ProcDomainEventPmsuspendDisk"
+	case ProcDomainEventPMSuspendDisk:
+		return "ProcDomainEventPMSuspendDisk"
 	case ProcNodeGetCPUMap:
 		return "ProcNodeGetCPUMap"
 	case ProcDomainFSTrim:
@@ -15984,14 +15988,14 @@ func (v Procedure) String() string {
 		return "ProcDomainEventCallbackDiskChange"
 	case ProcDomainEventCallbackTrayChange:
 		return "ProcDomainEventCallbackTrayChange"
-	case ProcDomainEventCallbackPmwakeup:
-		return "ProcDomainEventCallbackPmwakeup"
-	case ProcDomainEventCallbackPmsuspend:
-		return "ProcDomainEventCallbackPmsuspend"
+	case ProcDomainEventCallbackPMWakeup:
+		return "ProcDomainEventCallbackPMWakeup"
+	case ProcDomainEventCallbackPMSuspend:
+		return "ProcDomainEventCallbackPMSuspend"
 	case ProcDomainEventCallbackBalloonChange:
 		return "ProcDomainEventCallbackBalloonChange"
-	case ProcDomainEventCallbackPmsuspendDisk:
-		return "ProcDomainEventCallbackPmsuspendDisk"
+	case ProcDomainEventCallbackPMSuspendDisk:
+		return "ProcDomainEventCallbackPMSuspendDisk"
 	case ProcDomainEventCallbackDeviceRemoved:
 		return "ProcDomainEventCallbackDeviceRemoved"
 	case ProcDomainCoreDumpWithFormat:
@@ -16228,7 +16232,7 @@ func (v Procedure) String() string {
 // (an event) rather than a call the client makes.
 func (p Procedure) IsEvent() bool {
 	switch p {
-	case ProcDomainEventLifecycle, ProcDomainEventReboot, ProcDomainEventRtcChange, ProcDomainEventWatchdog, ProcDomainEventIOError, ProcDomainEventGraphics, ProcDomainEventIOErrorReason, ProcDomainEventControlError, ProcDomainEventBlockJob, ProcDomainEventDiskChange, ProcDomainEventTrayChange, ProcDomainEventPmwakeup, ProcDomainEventPmsuspend, ProcDomainEventBalloonChange, ProcDomainEventPmsuspendDisk, ProcDomainEventDeviceRemoved, ProcNetworkEventLifecycle, ProcDomainEventCallbackLifecycle, ProcDomainEventCallbackReboot, ProcDomainEventCallbackRtcChange, ProcDomainEventCallbackWatchdog, ProcDomainEventCallbackIOError, ProcDomainEventCallbackGraphics, ProcDomainEventCallbackIOErrorReason, ProcDomainEventCallbackControlError, ProcDomainEventCallbackBlockJob, ProcDomainEventCallbackDiskChange, ProcDomainEventCallbackTrayChange, ProcDomainEventCallbackPmwakeup, ProcDomainEventCallbackPmsuspend, ProcDomainEventCallbackBalloonChange, ProcDomainEventCallbackPmsuspendDisk, ProcDomainEventCallbackDeviceRemoved, ProcDomainEventBlockJob2, ProcDomainEventCallbackTunable, ProcDomainEventCallbackAgentLifecycle, ProcDomainEventCallbackDeviceAdded, ProcDomainEventCallbackMigrationIteration, ProcConnectEventConnectionClosed, ProcDomainEventCallbackJobCompleted, ProcDomainEventCallbackDeviceRemovalFailed, ProcStoragePoolEventLifecycle, ProcStoragePoolEventRefresh, ProcNodeDeviceEventLifecycle, ProcNodeDeviceEventUpdate, ProcDomainEventCallbackMetadataChange, ProcSecretEventLifecycle, ProcSecretEventValueChanged, ProcDomainEventBlockThreshold, ProcDomainEventMemoryFailure, ProcDomainEventMemoryDeviceSizeChange, ProcNetworkEventCallbackMetadataChange:
+	case ProcDomainEventLifecycle, ProcDomainEventReboot, ProcDomainEventRtcChange, ProcDomainEventWatchdog, ProcDomainEventIOError, ProcDomainEventGraphics, ProcDomainEventIOErrorReason, ProcDomainEventControlError, ProcDomainEventBlockJob, ProcDomainEventDiskChange, ProcDomainEventTrayChange, ProcDomainEventPMWakeup, ProcDomainEventPMSuspend, ProcDomainEventBalloonChange, ProcDomainEventPMSuspendDisk, ProcDomainEventDeviceRemoved, ProcNetworkEventLifecycle, ProcDomainEventCallbackLifecycle, ProcDomainEventCallbackReboot, ProcDomainEventCallbackRtcChange, ProcDomainEventCallbackWatchdog, ProcDomainEventCallbackIOError, ProcDomainEventCallbackGraphics, ProcDomainEventCallbackIOErrorReason, ProcDomainEventCallbackControlError, ProcDomainEventCallbackBlockJob, ProcDomainEventCallbackDiskChange, ProcDomainEventCallbackTrayChange, ProcDomainEventCallbackPMWakeup, ProcDomainEventCallbackPMSuspend, ProcDomainEventCallbackBalloonChange, ProcDomainEventCallbackPMSuspendDisk, ProcDomainEventCallbackDeviceRemoved, ProcDomainEventBlockJob2, ProcDomainEventCallbackTunable, ProcDomainEventCallbackAgentLifecycle, ProcDomainEventCallbackDeviceAdded, ProcDomainEventCallbackMigrationIteration, ProcConnectEventConnectionClosed, ProcDomainEventCallbackJobCompleted, ProcDomainEventCallbackDeviceRemovalFailed, ProcStoragePoolEventLifecycle, ProcStoragePoolEventRefresh, ProcNodeDeviceEventLifecycle, ProcNodeDeviceEventUpdate, ProcDomainEventCallbackMetadataChange, ProcSecretEventLifecycle, ProcSecretEventValueChanged, ProcDomainEventBlockThreshold, ProcDomainEventMemoryFailure, ProcDomainEventMemoryDeviceSizeChange, ProcNetworkEventCallbackMetadataChange:
 		return true
 	}
 	return false
@@ -20079,7 +20083,7 @@ func (c *Client) DomainInjectNMI(ctx context.Context, dom Domain, flags uint32) 
 // DomainGetState calls virDomainGetState (REMOTE_PROC_DOMAIN_GET_STATE = 212).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetState
-func (c *Client) DomainGetState(ctx context.Context, dom Domain, flags uint32) (state int32, reason int32, err error) {
+func (c *Client) DomainGetState(ctx context.Context, dom Domain, flags uint32) (state DomainState, reason int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetState))
 	args := DomainGetStateArgs{
 		Dom:   dom,
@@ -21906,7 +21910,7 @@ func (c *Client) ConnectGetCPUModelNames(ctx context.Context, arch string, needR
 // ConnectNetworkEventRegisterAny calls virConnectNetworkEventRegisterAny (REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY = 313).
 //
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNetworkEventRegisterAny
-func (c *Client) ConnectNetworkEventRegisterAny(ctx context.Context, eventID int32, net *Network) (callbackID int32, err error) {
+func (c *Client) ConnectNetworkEventRegisterAny(ctx context.Context, eventID NetworkEventID, net *Network) (callbackID int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectNetworkEventRegisterAny))
 	args := ConnectNetworkEventRegisterAnyArgs{
 		EventID: eventID,
@@ -21941,7 +21945,7 @@ func (c *Client) ConnectNetworkEventDeregisterAny(ctx context.Context, callbackI
 }
 
 // ConnectDomainEventCallbackRegisterAny sends the connect_domain_event_callback_register_any procedure (REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY = 316), which has no public C function of its own.
-func (c *Client) ConnectDomainEventCallbackRegisterAny(ctx context.Context, eventID int32, dom *Domain) (callbackID int32, err error) {
+func (c *Client) ConnectDomainEventCallbackRegisterAny(ctx context.Context, eventID DomainEventID, dom *Domain) (callbackID int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectDomainEventCallbackRegisterAny))
 	args := ConnectDomainEventCallbackRegisterAnyArgs{
 		EventID: eventID,
@@ -22496,7 +22500,7 @@ func (c *Client) DomainSetPerfEvents(ctx context.Context, dom Domain, params []T
 // ConnectStoragePoolEventRegisterAny calls virConnectStoragePoolEventRegisterAny (REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY = 368).
 //
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectStoragePoolEventRegisterAny
-func (c *Client) ConnectStoragePoolEventRegisterAny(ctx context.Context, eventID int32, pool *StoragePool) (callbackID int32, err error) {
+func (c *Client) ConnectStoragePoolEventRegisterAny(ctx context.Context, eventID StoragePoolEventID, pool *StoragePool) (callbackID int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectStoragePoolEventRegisterAny))
 	args := ConnectStoragePoolEventRegisterAnyArgs{
 		EventID: eventID,
@@ -22573,7 +22577,7 @@ func (c *Client) DomainSetGuestVcpus(ctx context.Context, dom Domain, cpumap str
 // ConnectNodeDeviceEventRegisterAny calls virConnectNodeDeviceEventRegisterAny (REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY = 374).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectNodeDeviceEventRegisterAny
-func (c *Client) ConnectNodeDeviceEventRegisterAny(ctx context.Context, eventID int32, dev *NodeDevice) (callbackID int32, err error) {
+func (c *Client) ConnectNodeDeviceEventRegisterAny(ctx context.Context, eventID NodeDeviceEventID, dev *NodeDevice) (callbackID int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectNodeDeviceEventRegisterAny))
 	args := ConnectNodeDeviceEventRegisterAnyArgs{
 		EventID: eventID,
@@ -22632,7 +22636,7 @@ func (c *Client) StorageVolGetInfoFlags(ctx context.Context, vol StorageVol, fla
 // ConnectSecretEventRegisterAny calls virConnectSecretEventRegisterAny (REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY = 380).
 //
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectSecretEventRegisterAny
-func (c *Client) ConnectSecretEventRegisterAny(ctx context.Context, eventID int32, secret *Secret) (callbackID int32, err error) {
+func (c *Client) ConnectSecretEventRegisterAny(ctx context.Context, eventID SecretEventID, secret *Secret) (callbackID int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectSecretEventRegisterAny))
 	args := ConnectSecretEventRegisterAnyArgs{
 		EventID: eventID,

@@ -128,7 +128,9 @@ func (u *TypedParamValue) EncodeXDR(e *xdr.Encoder) {
 	case 7:
 		e.String(u.vS, StringMax)
 	default:
-		e.SetErr(fmt.Errorf("%w: %d in TypedParamValue", xdr.ErrBadDiscriminant, int64(u.disc)))
+		if e.Err() == nil {
+			e.SetErr(fmt.Errorf("%w: %d in TypedParamValue", xdr.ErrBadDiscriminant, int64(u.disc)))
+		}
 	}
 }
 
@@ -152,7 +154,9 @@ func (u *TypedParamValue) DecodeXDR(d *xdr.Decoder) {
 	case 7:
 		u.vS = d.String(StringMax)
 	default:
-		d.SetErr(fmt.Errorf("%w: %d in TypedParamValue", xdr.ErrBadDiscriminant, int64(u.disc)))
+		if d.Err() == nil { // after an error every read is zero: no new error
+			d.SetErr(fmt.Errorf("%w: %d in TypedParamValue", xdr.ErrBadDiscriminant, int64(u.disc)))
+		}
 	}
 }
 

@@ -41,6 +41,7 @@ var remoteParams = map[string]bool{
 	"pkipath": true, "keyfile": true, "known_hosts": true,
 	"known_hosts_verify": true, "no_tty": true, "command": true,
 	"netcat": true, "sshauth": true, "tls_priority": true, "proxy": true,
+	"auth": true, "authfile": true, "no_sanity": true,
 }
 
 // Param is one query parameter, kept in the order written.
@@ -157,13 +158,26 @@ func (u *URI) RemoteName() string {
 	if n, ok := u.Param("name"); ok {
 		return n
 	}
+	return u.formatName(false)
+}
+
+// helperName is the URI virt-ssh-helper is asked to open: RemoteName, but
+// keeping mode= and socket= for the helper to act on, as libvirt does.
+func (u *URI) helperName() string {
+	if n, ok := u.Param("name"); ok {
+		return n
+	}
+	return u.formatName(true)
+}
+
+func (u *URI) formatName(keepSocket bool) string {
 	var b strings.Builder
 	b.WriteString(u.Driver)
 	b.WriteString("://")
 	b.WriteString((&url.URL{Path: u.Path}).EscapedPath())
 	sep := "?"
 	for _, p := range u.Params {
-		if remoteParams[p.Name] {
+		if remoteParams[p.Name] && !(keepSocket && (p.Name == "mode" || p.Name == "socket")) {
 			continue
 		}
 		b.WriteString(sep)

@@ -24,6 +24,17 @@ func (g *generator) render() error {
 			return err
 		}
 	}
+	if err := g.renderEvents(); err != nil {
+		return err
+	}
+	if err := g.renderServer(); err != nil {
+		return err
+	}
+	for _, k := range sortedKeys(fieldEnums) {
+		if !g.usedFieldEnums[k] {
+			return fmt.Errorf("fieldEnums entry %s matches no int field", k)
+		}
+	}
 	return g.renderTestRegistry()
 }
 

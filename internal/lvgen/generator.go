@@ -106,19 +106,20 @@ type Report struct {
 }
 
 type generator struct {
-	cfg       Config
-	units     []*unit
-	scopes    map[string]*scope
-	consts    map[string]constRef
-	enumsByC  map[string]*headerEnum
-	defs      map[string]*xdef // RPCL name -> definition
-	funcs     map[string]cheader.Func
-	funcIndex map[*unit]map[string]cheader.Func
-	flagTypes map[string]string // args struct name -> Go flag type
-	prov      provenance
-	report    Report
-	minMemo   map[string]int
-	files     map[string][]byte
+	cfg            Config
+	units          []*unit
+	scopes         map[string]*scope
+	consts         map[string]constRef
+	enumsByC       map[string]*headerEnum
+	defs           map[string]*xdef // RPCL name -> definition
+	funcs          map[string]cheader.Func
+	funcIndex      map[*unit]map[string]cheader.Func
+	flagTypes      map[string]string // args struct name -> Go flag type
+	usedFieldEnums map[string]bool
+	prov           provenance
+	report         Report
+	minMemo        map[string]int
+	files          map[string][]byte
 }
 
 // Generate reads the protocol files and headers and writes every generated
@@ -148,7 +149,7 @@ func load(cfg Config) (*generator, error) {
 	g := &generator{
 		cfg: cfg, units: units(), scopes: map[string]*scope{},
 		consts: map[string]constRef{}, enumsByC: map[string]*headerEnum{},
-		defs: map[string]*xdef{}, minMemo: map[string]int{}, files: map[string][]byte{},
+		defs: map[string]*xdef{}, usedFieldEnums: map[string]bool{}, minMemo: map[string]int{}, files: map[string][]byte{},
 		report: Report{Procedures: map[string]int{}, Events: map[string][]string{}, Streams: map[string][]string{}},
 	}
 	dirs := cfg.IncludeDirs

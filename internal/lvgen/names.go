@@ -16,7 +16,7 @@ var initialisms = map[string]string{
 	"qemu": "QEMU", "sasl": "SASL", "scsi": "SCSI", "sev": "SEV",
 	"sgx": "SGX", "ssh": "SSH", "tcp": "TCP", "tls": "TLS", "udp": "UDP",
 	"uri": "URI", "url": "URL", "usb": "USB", "uuid": "UUID", "vnc": "VNC",
-	"xml": "XML", "xdr": "XDR", "ssf": "SSF", "ok": "OK",
+	"xml": "XML", "xdr": "XDR", "rpc": "RPC", "pmwakeup": "PMWakeup", "pmsuspend": "PMSuspend", "pmsuspended": "PMSuspended", "ssf": "SSF", "ok": "OK",
 }
 
 // camel turns snake_case or UPPER_SNAKE words into CamelCase with

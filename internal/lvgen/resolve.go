@@ -110,6 +110,14 @@ func (g *generator) fieldType(pkg, owner string, f rpcl.Decl) (*gtype, error) {
 			return &gtype{kind: kEnum, name: ft, wire: rpcl.UInt}, nil
 		}
 	}
+	if cname, ok := fieldEnums[owner+"."+f.Name]; ok && f.Kind == rpcl.Scalar && f.Type.Kind == rpcl.Int {
+		e, ok := g.enumsByC[cname]
+		if !ok || e.under != "int32" {
+			return nil, fmt.Errorf("%s.%s: enum %s not found or not int32", owner, f.Name, cname)
+		}
+		g.usedFieldEnums[owner+"."+f.Name] = true
+		return &gtype{kind: kEnum, name: e.goName, wire: rpcl.Int}, nil
+	}
 	return g.resolveDecl(pkg, f)
 }
 

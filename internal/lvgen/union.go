@@ -149,7 +149,9 @@ func (g *generator) emitUnion(w *codeWriter, u *unit, x *xdef, d *rpcl.Union) er
 		}
 	}
 	w.line("default:")
+	w.line("if e.Err() == nil {")
 	w.line("e.SetErr(fmt.Errorf(\"%%w: %%d in %s\", xdr.ErrBadDiscriminant, int64(u.disc)))", name)
+	w.line("}")
 	w.line("}")
 	w.line("}")
 	w.line("")
@@ -165,7 +167,9 @@ func (g *generator) emitUnion(w *codeWriter, u *unit, x *xdef, d *rpcl.Union) er
 		}
 	}
 	w.line("default:")
+	w.line("if d.Err() == nil { // after an error every read is zero: no new error")
 	w.line("d.SetErr(fmt.Errorf(\"%%w: %%d in %s\", xdr.ErrBadDiscriminant, int64(u.disc)))", name)
+	w.line("}")
 	w.line("}")
 	w.line("}")
 	w.line("")

@@ -36,6 +36,9 @@ type Options struct {
 	// OnMessage receives server-initiated messages other than keepalive.
 	// Nil drops them.
 	OnMessage MessageHandler
+	// OnClose is called once when the connection has ended, after pending
+	// calls were failed. It must not block.
+	OnClose func()
 }
 
 // Conn is one libvirt RPC connection over a byte stream.
@@ -130,6 +133,9 @@ func (c *Conn) fail(cause error) {
 		for _, cl := range pending {
 			cl.err = err
 			cl.done <- struct{}{} // one-slot channel, never blocks
+		}
+		if c.opts.OnClose != nil {
+			c.opts.OnClose()
 		}
 	})
 }

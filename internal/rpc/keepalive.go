@@ -92,7 +92,7 @@ func (c *Conn) keepaliveLoop() {
 	retry := time.NewTicker(50 * time.Millisecond)
 	retry.Stop()
 	defer retry.Stop()
-	sent := 0            // pings sent during the current silence
+	sent := 0              // pings sent during the current silence
 	var silenceStart int64 // lastRecv when that silence began
 	for {
 		select {

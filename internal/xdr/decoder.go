@@ -51,7 +51,7 @@ func (d *Decoder) Finish() error {
 	return nil
 }
 
-func (d *Decoder) short(need int) {
+func (d *Decoder) short(need uint64) {
 	if d.err == nil {
 		d.err = fmt.Errorf("%w: need %d bytes at offset %d, have %d", ErrShortBuffer, need, d.off, d.Remaining())
 	}
@@ -124,14 +124,33 @@ func (d *Decoder) bytes(what string, max uint32) []byte {
 		d.err = lengthError(what, uint64(n), max)
 		return nil
 	}
-	total := int(n) + pad(int(n))
-	if total > len(d.buf)-d.off || total < 0 {
+	// Compute in 64 bits: on 32-bit platforms int(n) can be negative
+	// for n >= 2^31, and n plus padding can wrap around to a small value.
+	total := uint64(n) + uint64(pad(int(n&3)))
+	if total > uint64(d.Remaining()) {
 		d.short(total)
 		return nil
 	}
+	if !d.zeroPadding(int(n), int(total)) {
+		return nil
+	}
 	b := d.buf[d.off : d.off+int(n)]
-	d.off += total
+	d.off += int(total)
 	return b
+}
+
+// zeroPadding checks that the bytes from offset d.off+n up to d.off+total
+// (the padding after n bytes of data, already known to be in the input)
+// are zero, recording ErrNonZeroPadding if not. Rejecting other padding
+// keeps every value to a single encoding, as RFC 4506 requires.
+func (d *Decoder) zeroPadding(n, total int) bool {
+	for i := d.off + n; i < d.off+total; i++ {
+		if d.buf[i] != 0 {
+			d.err = fmt.Errorf("%w: byte 0x%02x at offset %d", ErrNonZeroPadding, d.buf[i], i)
+			return false
+		}
+	}
+	return true
 }
 
 // String reads a string of at most max bytes.
@@ -165,7 +184,10 @@ func (d *Decoder) FixedOpaque(dst []byte) {
 	}
 	total := len(dst) + pad(len(dst))
 	if total > len(d.buf)-d.off {
-		d.short(total)
+		d.short(uint64(total))
+		return
+	}
+	if !d.zeroPadding(len(dst), total) {
 		return
 	}
 	copy(dst, d.buf[d.off:])
@@ -199,8 +221,8 @@ func (d *Decoder) FixedArrayLen(n, minSize int) bool {
 	if d.err != nil {
 		return false
 	}
-	if n*minSize > d.Remaining() {
-		d.short(n * minSize)
+	if need := uint64(n) * uint64(minSize); need > uint64(d.Remaining()) {
+		d.short(need)
 		return false
 	}
 	return true

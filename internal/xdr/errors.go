@@ -19,6 +19,10 @@ var (
 	ErrBadDiscriminant = errors.New("xdr: invalid union discriminant")
 	// ErrTrailingData means bytes were left over after a complete message.
 	ErrTrailingData = errors.New("xdr: trailing data after message")
+	// ErrNonZeroPadding means the padding after a string or opaque data
+	// held a byte other than zero. XDR padding is always zero; accepting
+	// anything else would give one value several encodings.
+	ErrNonZeroPadding = errors.New("xdr: non-zero padding")
 	// ErrFixedLength means a fixed-length array was given a slice of the
 	// wrong length.
 	ErrFixedLength = errors.New("xdr: fixed-length array has wrong length")

@@ -1,0 +1,119 @@
+package lvgen
+
+import (
+	"path"
+	"strings"
+)
+
+// serverUnits are the programs libvirttest serves, with the Go names of
+// their handler interfaces.
+var serverUnits = map[string]string{
+	"src/remote/remote_protocol.x": "RemoteHandler",
+	"src/remote/qemu_protocol.x":   "QEMUHandler",
+}
+
+// renderServer writes libvirttest/dispatch.gen.go: for each served
+// program a handler interface with one method per client-to-server
+// procedure (taking the decoded arguments, returning the reply), an
+// Unimplemented type answering every procedure with libvirt's "not
+// supported" error, and a dispatch function that decodes a call's
+// arguments, invokes the handler and encodes its reply.
+func (g *generator) renderServer() error {
+	var w codeWriter
+	for _, u := range g.units {
+		iface, ok := serverUnits[u.xfile]
+		if !ok {
+			continue
+		}
+		procs, err := g.procs(u)
+		if err != nil {
+			return err
+		}
+		var served []*proc
+		for _, p := range procs {
+			if !p.event() {
+				served = append(served, p)
+			}
+		}
+		w.line("// %s serves the procedures of %s. Each method gets the decoded", iface, path.Base(u.xfile))
+		w.line("// arguments and returns the reply; an error is sent to the client as")
+		w.line("// a libvirt error (use *libvirt.Error to choose its code). Embed")
+		w.line("// Unimplemented%s to answer procedures you do not implement with", iface)
+		w.line("// libvirt's \"not supported\" error.")
+		w.line("type %s interface {", iface)
+		for _, p := range served {
+			w.line("%s(%s) %s", p.goName, g.serverParams(p), g.serverResults(p))
+		}
+		w.line("}")
+		w.line("")
+		w.line("// Unimplemented%s answers every procedure with VIR_ERR_NO_SUPPORT.", iface)
+		w.line("type Unimplemented%s struct{}", iface)
+		w.line("")
+		for _, p := range served {
+			w.line("// %s reports that the procedure is not supported.", p.goName)
+			w.line("func (Unimplemented%s) %s(%s) %s {", iface, p.goName, g.serverParams(p), g.serverResults(p))
+			if p.ret != nil {
+				w.line("return nil, unsupported(%q)", p.member.Name)
+			} else {
+				w.line("return unsupported(%q)", p.member.Name)
+			}
+			w.line("}")
+			w.line("")
+		}
+		fn := "dispatch" + strings.TrimSuffix(iface, "Handler")
+		w.line("// %s decodes the arguments of procedure proc from d, calls h and", fn)
+		w.line("// encodes the reply into e. known is false for a procedure number the")
+		w.line("// program does not have.")
+		w.line("func %s(ctx context.Context, h %s, proc int32, d *xdr.Decoder, e *xdr.Encoder) (known bool, err error) {", fn, iface)
+		w.line("switch proc {")
+		for _, p := range served {
+			w.line("case int32(libvirt.Proc%s):", p.goName)
+			args := ""
+			if p.args != nil {
+				w.line("var args libvirt.%s", g.defs[p.args.Name].goName)
+				w.line("args.DecodeXDR(d)")
+				w.line("if err := d.Finish(); err != nil {")
+				w.line("return true, argsError(err)")
+				w.line("}")
+				args = ", &args"
+			} else {
+				w.line("if err := d.Finish(); err != nil {")
+				w.line("return true, argsError(err)")
+				w.line("}")
+			}
+			if p.ret != nil {
+				w.line("ret, err := h.%s(ctx%s)", p.goName, args)
+				w.line("if err != nil {")
+				w.line("return true, err")
+				w.line("}")
+				w.line("if ret == nil {")
+				w.line("ret = new(libvirt.%s)", g.defs[p.ret.Name].goName)
+				w.line("}")
+				w.line("ret.EncodeXDR(e)")
+				w.line("return true, e.Err()")
+			} else {
+				w.line("return true, h.%s(ctx%s)", p.goName, args)
+			}
+		}
+		w.line("}")
+		w.line("return false, nil")
+		w.line("}")
+		w.line("")
+	}
+	return g.put("libvirttest", "dispatch.gen.go", "libvirttest", g.fileHeader("protocol files"), &w,
+		[]string{"context", "github.com/virtwire/libvirt", "github.com/virtwire/libvirt/internal/xdr"})
+}
+
+func (g *generator) serverParams(p *proc) string {
+	if p.args == nil {
+		return "ctx context.Context"
+	}
+	return "ctx context.Context, args *libvirt." + g.defs[p.args.Name].goName
+}
+
+func (g *generator) serverResults(p *proc) string {
+	if p.ret == nil {
+		return "error"
+	}
+	return "(*libvirt." + g.defs[p.ret.Name].goName + ", error)"
+}

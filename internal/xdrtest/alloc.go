@@ -1,0 +1,128 @@
+package xdrtest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/virtwire/libvirt/internal/xdr"
+)
+
+// AllocBytesPerInputByte and AllocSlack define AllocBound.
+//
+// A decode allocates only for what it returns: the bytes of each string
+// and opaque item (never more than the input holds), each optional value,
+// and each slice of a variable-length array, whose count the decoder has
+// checked against count*minSize <= remaining input. So the allocation per
+// input byte is bounded by the largest ratio of an element's Go size to
+// its smallest encoding. Over every array element type in the generated
+// packages the worst case is TypedParam:
+// 80 bytes in Go (a 16-byte string header plus the 64-byte union struct)
+// against 12 bytes on the wire (empty name, discriminant, 4-byte arm),
+// about 6.7, or 7.5 after rounding up to the allocator's size classes.
+// Domain is 40 against 24, DomainStatsRecord 64 against 28, an optional
+// string 16 against 8. Eight bytes per input byte covers them all; the
+// slack covers the fixed cost of building one error value. Nothing more
+// is allowed after the first error: every later read returns a zero value
+// and must not allocate.
+const (
+	AllocBytesPerInputByte = 8
+	AllocSlack             = 2048
+)
+
+// AllocBound is the most heap memory a decode of n input bytes may use.
+func AllocBound(n int) uint64 { return AllocBytesPerInputByte*uint64(n) + AllocSlack }
+
+// decodeMeasured decodes data into a new value and reports d.Finish and
+// the heap bytes allocated by the decode (runtime.ReadMemStats flushes the
+// per-P allocation caches, so the count is exact up to size classes).
+func decodeMeasured(data []byte, newv func() Codec) (Codec, uint64, error) {
+	v := newv()
+	d := xdr.NewDecoder(data)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	v.DecodeXDR(d)
+	err := d.Finish()
+	runtime.ReadMemStats(&after)
+	return v, after.TotalAlloc - before.TotalAlloc, err
+}
+
+// DecodeErrors are the sentinel errors a failed decode may wrap.
+var DecodeErrors = []error{
+	xdr.ErrShortBuffer, xdr.ErrTooLong, xdr.ErrInvalidBool,
+	xdr.ErrBadDiscriminant, xdr.ErrTrailingData, xdr.ErrNonZeroPadding,
+}
+
+// CheckDecodeInput is the body of the decode fuzz targets. Decoding data
+// into a new value must not panic (a panic fails the fuzz target by
+// itself), must allocate no more than AllocBound(len(data)), and must
+// either fail with one of DecodeErrors or succeed such that re-encoding
+// the value reproduces data exactly.
+func CheckDecodeInput(data []byte, newv func() Codec) error {
+	v, used, err := decodeMeasured(data, newv)
+	if used > AllocBound(len(data)) {
+		// Another goroutine may have allocated during the window; only
+		// a repeatable excess counts.
+		for range 2 {
+			_, again, _ := decodeMeasured(data, newv)
+			used = min(used, again)
+		}
+		if used > AllocBound(len(data)) {
+			return fmt.Errorf("decode of %d bytes allocated %d bytes, bound %d", len(data), used, AllocBound(len(data)))
+		}
+	}
+	if err != nil {
+		for _, s := range DecodeErrors {
+			if errors.Is(err, s) {
+				return nil
+			}
+		}
+		return fmt.Errorf("decode failed with an unclassified error: %v", err)
+	}
+	again, err := Encode(v)
+	if err != nil {
+		return fmt.Errorf("re-encoding a decoded value failed: %w", err)
+	}
+	if !bytes.Equal(again, data) {
+		return fmt.Errorf("re-encoding differs from the input:\n input % x\n again % x", data, again)
+	}
+	return nil
+}
+
+// Seeds returns the encodings of count random values of the type made by
+// newv, for use as a fuzz seed corpus.
+func Seeds(name string, newv func() Codec, unions UnionMakers, count int) ([][]byte, error) {
+	f := NewFiller(1, name, unions)
+	var out [][]byte
+	for range count {
+		v := newv()
+		if err := f.Fill(v); err != nil {
+			return nil, err
+		}
+		b, err := Encode(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// FuzzDecode seeds f with the encodings of random values of the type newv
+// makes, plus extra, and fuzzes CheckDecodeInput over it.
+func FuzzDecode(f *testing.F, name string, newv func() Codec, unions UnionMakers, extra ...[]byte) {
+	seeds, err := Seeds(name, newv, unions, 16)
+	if err != nil {
+		f.Fatalf("seeding %s: %v", name, err)
+	}
+	for _, s := range append(seeds, extra...) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := CheckDecodeInput(data, newv); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
