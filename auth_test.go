@@ -27,8 +27,7 @@ func TestCredentialSourceOrder(t *testing.T) {
 		calls++
 		return Credentials{Password: "from-callback"}, nil
 	}
-	cfg := newConfig([]Option{WithAuthFile(path), WithCredentials(cb)})
-	src := cfg.credentialSource(nil)
+	src := sourceFor(WithAuthFile(path), WithCredentials(cb))
 	req := func(host string) *CredentialRequest {
 		return &CredentialRequest{Service: "libvirt", Server: host, Mechanism: "SCRAM-SHA-256", Types: []ConnectCredentialType{CredAuthname, CredPassphrase}}
 	}
@@ -41,18 +40,23 @@ func TestCredentialSourceOrder(t *testing.T) {
 	if err != nil || got.Username != "onlyname" || got.Password != "from-callback" || calls != 1 {
 		t.Fatalf("file + callback: %v %v calls=%d", got, err, calls)
 	}
-	noCB := newConfig([]Option{WithAuthFile("")}).credentialSource(nil)
+	noCB := sourceFor(WithAuthFile(""))
 	if _, err := noCB.get(context.Background(), req("full")); !errors.Is(err, ErrNoCredentials) {
 		t.Fatalf("no source: %v", err)
 	}
-	missing := newConfig([]Option{WithAuthFile(filepath.Join(t.TempDir(), "nope"))}).credentialSource(nil)
+	missing := sourceFor(WithAuthFile(filepath.Join(t.TempDir(), "nope")))
 	if _, err := missing.get(context.Background(), req("full")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("missing explicit file: %v", err)
 	}
-	failing := newConfig([]Option{WithAuthFile(""), WithCredentials(func(context.Context, *CredentialRequest) (Credentials, error) {
+	failing := sourceFor(WithAuthFile(""), WithCredentials(func(context.Context, *CredentialRequest) (Credentials, error) {
 		return Credentials{}, errors.New("user cancelled")
-	})}).credentialSource(nil)
+	}))
 	if _, err := failing.get(context.Background(), req("x")); err == nil || !strings.Contains(err.Error(), "user cancelled") {
 		t.Fatalf("callback error: %v", err)
 	}
+}
+
+func sourceFor(opts ...Option) *credentialSource {
+	cfg := newConfig(opts)
+	return cfg.credentialSource(nil)
 }

@@ -1,5 +1,6 @@
 // Package libvirt is a pure-Go client for libvirt: it speaks libvirtd's own
-// RPC protocol over unix sockets and TCP, without cgo.
+// RPC protocol over unix sockets, TCP, TLS, SSH or a local command, without
+// cgo.
 //
 // Every procedure of libvirt's remote protocol is a method on Client, named
 // after the C function it maps to (virDomainLookupByName becomes

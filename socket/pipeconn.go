@@ -39,13 +39,14 @@ type pipeConn struct {
 func (c *pipeConn) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	if err == io.EOF {
-		return n, c.eofError()
+		return n, c.explain(io.EOF)
 	}
 	return n, err
 }
 
-// eofError wraps io.EOF with what the command printed and how it ended.
-func (c *pipeConn) eofError() error {
+// explain wraps err (the end of the stream, or a write to a command that
+// is gone) with what the command printed and how it ended.
+func (c *pipeConn) explain(err error) error {
 	var parts []string
 	if c.exitInfo != nil {
 		if s := c.exitInfo(); s != "" {
@@ -58,12 +59,18 @@ func (c *pipeConn) eofError() error {
 		}
 	}
 	if len(parts) == 0 {
-		return io.EOF
+		return err
 	}
-	return fmt.Errorf("%w (%s: %s)", io.EOF, c.remote, strings.Join(parts, "; "))
+	return fmt.Errorf("%w (%s: %s)", err, c.remote, strings.Join(parts, "; "))
 }
 
-func (c *pipeConn) Write(p []byte) (int, error) { return c.w.Write(p) }
+func (c *pipeConn) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil {
+		return n, c.explain(err)
+	}
+	return n, nil
+}
 
 func (c *pipeConn) Close() error {
 	c.closeOnce.Do(func() { c.closeErr = c.closeFunc() })

@@ -165,6 +165,9 @@ func TestSASL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if r.mechs[0] != sasl.DigestMD5 {
+			t.Fatalf("used %s, want DIGEST-MD5", r.mechs[0])
+		}
 		listTest(t, c)
 		c.Close()
 	})
