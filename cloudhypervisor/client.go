@@ -1,6 +1,7 @@
 package cloudhypervisor
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -148,6 +149,11 @@ func (v *VMM) call(ctx context.Context, op string, send func(context.Context) (*
 		resp, err := send(tctx)
 		if err != nil {
 			if sc := used.Load(); sc != nil && sc.refused.Load() {
+				// The server answered before the transport wrote the
+				// request; report its answer, not the lost connection.
+				if status, body, ok := sc.refusal(); ok {
+					return status, body, nil
+				}
 				err = &refusedConnError{err: err}
 			}
 			return 0, nil, err
@@ -229,12 +235,28 @@ type slotConn struct {
 	once    sync.Once
 	read    atomic.Bool // some bytes were read
 	refused atomic.Bool // the first bytes were the connection-limit 503
+	first   []byte      // those bytes, set before refused
+}
+
+// refusal parses the connection-limit answer the server sent on c.
+func (c *slotConn) refusal() (status int, body []byte, ok bool) {
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(c.first)), nil)
+	if err != nil {
+		return 0, nil, false
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, nil, false
+	}
+	return resp.StatusCode, body, true
 }
 
 func (c *slotConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	if n > 0 && !c.read.Swap(true) {
 		if bytes.HasPrefix(b[:n], []byte("HTTP/1.1 503")) && bytes.Contains(b[:n], []byte(tooManyConnections)) {
+			c.first = append([]byte(nil), b[:n]...)
 			c.refused.Store(true)
 		}
 	}
