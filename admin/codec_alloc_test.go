@@ -18,7 +18,10 @@ func TestCodecNoAllocationAfterDecodeError(t *testing.T) {
 	in := []byte{0, 0, 0, params, 0x7f, 0xff, 0xff, 0xff}
 	in = append(in, make([]byte, params*12-4)...)
 
-	const slices, errorAllocs = 1, 6
+	// Building the one error value takes about five allocations; the
+	// race detector's sync.Pool sometimes adds fmt's printer. A decoder
+	// that keeps working after the error costs two or more per element.
+	const slices, errorAllocs = 1, 8
 	allocs := testing.AllocsPerRun(20, func() {
 		var out ClientGetInfoRet
 		d := xdr.NewDecoder(in)

@@ -15,13 +15,23 @@ type Decoder struct {
 	buf []byte
 	off int
 	err error
+	// str is a copy of buf made on the first String call when buf is at
+	// most SharedStringMax bytes long; strings are then slices of it.
+	str string
 }
+
+// SharedStringMax is the largest input whose strings share one backing
+// copy of the input. Decoding a message with many strings (a list of 1000
+// domains) then costs one allocation instead of one per string; the price
+// is that a kept string keeps the whole copy (at most this size) alive.
+// Strings of larger inputs are copied one by one.
+const SharedStringMax = 256 << 10
 
 // NewDecoder returns a Decoder reading b.
 func NewDecoder(b []byte) *Decoder { return &Decoder{buf: b} }
 
 // Reset makes d read b from the start and clears any error.
-func (d *Decoder) Reset(b []byte) { d.buf, d.off, d.err = b, 0, nil }
+func (d *Decoder) Reset(b []byte) { d.buf, d.off, d.err, d.str = b, 0, nil, "" }
 
 // Err returns the first error recorded, if any.
 func (d *Decoder) Err() error { return d.err }
@@ -159,7 +169,15 @@ func (d *Decoder) String(max uint32) string {
 	if len(b) == 0 {
 		return ""
 	}
-	return string(b)
+	if len(d.buf) > SharedStringMax {
+		return string(b)
+	}
+	if d.str == "" {
+		d.str = string(d.buf)
+	}
+	// b ends where the padding before d.off starts.
+	end := d.off - pad(len(b))
+	return d.str[end-len(b) : end]
 }
 
 // Opaque reads variable-length opaque data of at most max bytes into a new
