@@ -40,6 +40,24 @@ func nextLifecycle(t *testing.T, sub *libvirt.Subscription, name string) lifecyc
 	}
 }
 
+// collect returns the names of the next n events that describe returns for
+// the object called name.
+func collect(t *testing.T, sub *libvirt.Subscription, n int, describe func(libvirt.Event) (object, event string), name string) []string {
+	t.Helper()
+	var got []string
+	for len(got) < n {
+		select {
+		case ev := <-sub.Events():
+			if obj, what := describe(ev); obj == name {
+				got = append(got, what)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("events so far: %v", got)
+		}
+	}
+	return got
+}
+
 func TestEventsDomainLifecycleSequence(t *testing.T) {
 	d := requireDaemon(t)
 	forEachTransport(t, func(t *testing.T, tr transport) {
@@ -145,18 +163,10 @@ func TestEventsNetworkLifecycle(t *testing.T) {
 	require.NoError(t, c.NetworkCreate(ctx, net))
 	require.NoError(t, c.NetworkDestroy(ctx, net))
 	require.NoError(t, c.NetworkUndefine(ctx, net))
-	var got []string
-	for len(got) < 4 {
-		select {
-		case ev := <-sub.Events():
-			m := ev.(*libvirt.NetworkEventLifecycleMsg)
-			if m.Net.Name == name {
-				got = append(got, m.Event.String())
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("network events so far: %v", got)
-		}
-	}
+	got := collect(t, sub, 4, func(ev libvirt.Event) (string, string) {
+		m := ev.(*libvirt.NetworkEventLifecycleMsg)
+		return m.Net.Name, m.Event.String()
+	}, name)
 	require.Equal(t, []string{"NetworkEventDefined", "NetworkEventStarted", "NetworkEventStopped", "NetworkEventUndefined"}, got)
 }
 
@@ -174,18 +184,10 @@ func TestEventsStoragePoolLifecycle(t *testing.T) {
 	require.NoError(t, c.StoragePoolCreate(ctx, pool, 0))
 	require.NoError(t, c.StoragePoolDestroy(ctx, pool))
 	require.NoError(t, c.StoragePoolUndefine(ctx, pool))
-	var got []string
-	for len(got) < 4 {
-		select {
-		case ev := <-sub.Events():
-			m := ev.(*libvirt.StoragePoolEventLifecycleMsg)
-			if m.Pool.Name == name {
-				got = append(got, m.Event.String())
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("pool events so far: %v", got)
-		}
-	}
+	got := collect(t, sub, 4, func(ev libvirt.Event) (string, string) {
+		m := ev.(*libvirt.StoragePoolEventLifecycleMsg)
+		return m.Pool.Name, m.Event.String()
+	}, name)
 	require.Equal(t, []string{"StoragePoolEventDefined", "StoragePoolEventStarted", "StoragePoolEventStopped", "StoragePoolEventUndefined"}, got)
 }
 
