@@ -19046,6 +19046,31 @@ func (c *Client) SecretLookupByUsage(ctx context.Context, usageType int32, usage
 	return ret.Secret, nil
 }
 
+// DomainMigratePrepareTunnel sends the domain_migrate_prepare_tunnel procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL = 148)
+// and returns the stream it opens. The procedure has no public C function
+// of its own.
+//
+// The stream carries data to the daemon (Write).
+// ctx bounds the stream's whole life; the stream must be ended with
+// Finish, Abort or Close.
+func (c *Client) DomainMigratePrepareTunnel(ctx context.Context, flags uint64, dname *string, resource uint64, domXML string) (st *Stream, err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepareTunnel))
+	args := DomainMigratePrepareTunnelArgs{
+		Flags:    flags,
+		Dname:    dname,
+		Resource: resource,
+		DomXML:   domXML,
+	}
+	args.EncodeXDR(call.Encoder())
+	if st, _, err = c.openStream(ctx, call, streamSend, false); err != nil {
+		return
+	}
+	if err = c.openedStream(st, call); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
 // ConnectIsSecure calls virConnectIsSecure (REMOTE_PROC_CONNECT_IS_SECURE = 149).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectIsSecure
@@ -19948,6 +19973,30 @@ func (c *Client) DomainGetVcpusFlags(ctx context.Context, dom Domain, flags Doma
 	return ret.Num, nil
 }
 
+// DomainOpenConsole calls virDomainOpenConsole (REMOTE_PROC_DOMAIN_OPEN_CONSOLE = 201) and returns the stream it opens.
+//
+// The stream carries data both ways (Read and Write).
+// ctx bounds the stream's whole life; the stream must be ended with
+// Finish, Abort or Close.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenConsole
+func (c *Client) DomainOpenConsole(ctx context.Context, dom Domain, devName *string, flags DomainConsoleFlags) (st *Stream, err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainOpenConsole))
+	args := DomainOpenConsoleArgs{
+		Dom:     dom,
+		DevName: devName,
+		Flags:   flags,
+	}
+	args.EncodeXDR(call.Encoder())
+	if st, _, err = c.openStream(ctx, call, streamBoth, false); err != nil {
+		return
+	}
+	if err = c.openedStream(st, call); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
 // DomainIsUpdated calls virDomainIsUpdated (REMOTE_PROC_DOMAIN_IS_UPDATED = 202).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsUpdated
@@ -20064,6 +20113,58 @@ func (c *Client) DomainMigrateSetMaxSpeed(ctx context.Context, dom Domain, bandw
 	return c.finish(call)
 }
 
+// StorageVolUpload calls virStorageVolUpload (REMOTE_PROC_STORAGE_VOL_UPLOAD = 208) and returns the stream it opens.
+//
+// The stream carries data to the daemon (Write).
+// With StorageVolUploadSparseStream in flags it is a sparse stream.
+// ctx bounds the stream's whole life; the stream must be ended with
+// Finish, Abort or Close.
+//
+// See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolUpload
+func (c *Client) StorageVolUpload(ctx context.Context, vol StorageVol, offset uint64, length uint64, flags StorageVolUploadFlags) (st *Stream, err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolUpload))
+	args := StorageVolUploadArgs{
+		Vol:    vol,
+		Offset: offset,
+		Length: length,
+		Flags:  flags,
+	}
+	args.EncodeXDR(call.Encoder())
+	if st, _, err = c.openStream(ctx, call, streamSend, args.Flags&StorageVolUploadSparseStream != 0); err != nil {
+		return
+	}
+	if err = c.openedStream(st, call); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// StorageVolDownload calls virStorageVolDownload (REMOTE_PROC_STORAGE_VOL_DOWNLOAD = 209) and returns the stream it opens.
+//
+// The stream carries data from the daemon (Read).
+// With StorageVolDownloadSparseStream in flags it is a sparse stream.
+// ctx bounds the stream's whole life; the stream must be ended with
+// Finish, Abort or Close.
+//
+// See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDownload
+func (c *Client) StorageVolDownload(ctx context.Context, vol StorageVol, offset uint64, length uint64, flags StorageVolDownloadFlags) (st *Stream, err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolDownload))
+	args := StorageVolDownloadArgs{
+		Vol:    vol,
+		Offset: offset,
+		Length: length,
+		Flags:  flags,
+	}
+	args.EncodeXDR(call.Encoder())
+	if st, _, err = c.openStream(ctx, call, streamRecv, args.Flags&StorageVolDownloadSparseStream != 0); err != nil {
+		return
+	}
+	if err = c.openedStream(st, call); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
 // DomainInjectNMI calls virDomainInjectNMI (REMOTE_PROC_DOMAIN_INJECT_NMI = 210).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInjectNMI
@@ -20078,6 +20179,33 @@ func (c *Client) DomainInjectNMI(ctx context.Context, dom Domain, flags uint32) 
 		return
 	}
 	return c.finish(call)
+}
+
+// DomainScreenshot calls virDomainScreenshot (REMOTE_PROC_DOMAIN_SCREENSHOT = 211) and returns the stream it opens.
+//
+// The stream carries data from the daemon (Read).
+// ctx bounds the stream's whole life; the stream must be ended with
+// Finish, Abort or Close.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainScreenshot
+func (c *Client) DomainScreenshot(ctx context.Context, dom Domain, screen uint32, flags uint32) (st *Stream, mime *string, err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainScreenshot))
+	args := DomainScreenshotArgs{
+		Dom:    dom,
+		Screen: screen,
+		Flags:  flags,
+	}
+	args.EncodeXDR(call.Encoder())
+	var d *xdr.Decoder
+	if st, d, err = c.openStream(ctx, call, streamRecv, false); err != nil {
+		return
+	}
+	var ret DomainScreenshotRet
+	ret.DecodeXDR(d)
+	if err = c.openedStream(st, call); err != nil {
+		return nil, mime, err
+	}
+	return st, ret.Mime, nil
 }
 
 // DomainGetState calls virDomainGetState (REMOTE_PROC_DOMAIN_GET_STATE = 212).
@@ -20147,6 +20275,35 @@ func (c *Client) DomainMigratePrepare3(ctx context.Context, cookieIn []byte, uri
 		return
 	}
 	return ret.CookieOut, ret.URIOut, nil
+}
+
+// DomainMigratePrepareTunnel3 sends the domain_migrate_prepare_tunnel3 procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3 = 215)
+// and returns the stream it opens. The procedure has no public C function
+// of its own.
+//
+// The stream carries data to the daemon (Write).
+// ctx bounds the stream's whole life; the stream must be ended with
+// Finish, Abort or Close.
+func (c *Client) DomainMigratePrepareTunnel3(ctx context.Context, cookieIn []byte, flags uint64, dname *string, resource uint64, domXML string) (st *Stream, cookieOut []byte, err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepareTunnel3))
+	args := DomainMigratePrepareTunnel3Args{
+		CookieIn: cookieIn,
+		Flags:    flags,
+		Dname:    dname,
+		Resource: resource,
+		DomXML:   domXML,
+	}
+	args.EncodeXDR(call.Encoder())
+	var d *xdr.Decoder
+	if st, d, err = c.openStream(ctx, call, streamSend, false); err != nil {
+		return
+	}
+	var ret DomainMigratePrepareTunnel3Ret
+	ret.DecodeXDR(d)
+	if err = c.openedStream(st, call); err != nil {
+		return nil, cookieOut, err
+	}
+	return st, ret.CookieOut, nil
 }
 
 // DomainMigratePerform3 sends the domain_migrate_perform3 procedure (REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3 = 216), which has no public C function of its own.
@@ -21595,6 +21752,30 @@ func (c *Client) DomainSendProcessSignal(ctx context.Context, dom Domain, pidVal
 		return
 	}
 	return c.finish(call)
+}
+
+// DomainOpenChannel calls virDomainOpenChannel (REMOTE_PROC_DOMAIN_OPEN_CHANNEL = 296) and returns the stream it opens.
+//
+// The stream carries data both ways (Read and Write).
+// ctx bounds the stream's whole life; the stream must be ended with
+// Finish, Abort or Close.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenChannel
+func (c *Client) DomainOpenChannel(ctx context.Context, dom Domain, name *string, flags DomainChannelFlags) (st *Stream, err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainOpenChannel))
+	args := DomainOpenChannelArgs{
+		Dom:   dom,
+		Name:  name,
+		Flags: flags,
+	}
+	args.EncodeXDR(call.Encoder())
+	if st, _, err = c.openStream(ctx, call, streamBoth, false); err != nil {
+		return
+	}
+	if err = c.openedStream(st, call); err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // NodeDeviceLookupSCSIHostByWWN calls virNodeDeviceLookupSCSIHostByWWN (REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN = 297).

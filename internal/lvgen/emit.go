@@ -108,10 +108,16 @@ func (g *generator) renderUnit(u *unit) error {
 	}
 	if u.clientType != "" {
 		for _, p := range procs {
-			if !p.callable() {
+			var err error
+			switch {
+			case p.callable():
+				err = g.emitMethod(&w, p)
+			case !p.event() && p.stream != "":
+				err = g.emitStreamMethod(&w, p) // streams.go
+			default:
 				continue
 			}
-			if err := g.emitMethod(&w, p); err != nil {
+			if err != nil {
 				return err
 			}
 			uses["context"] = true

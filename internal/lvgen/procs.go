@@ -24,9 +24,9 @@ type proc struct {
 
 func (p *proc) event() bool { return p.msg != nil }
 
-// callable reports whether the procedure becomes a client method: the
-// client sends it, and it does not open a data stream (the streams layer
-// wraps those).
+// callable reports whether the procedure becomes an ordinary client
+// method: the client sends it, and it does not open a data stream
+// (emitStreamMethod writes those).
 func (p *proc) callable() bool { return !p.event() && p.stream == "" }
 
 // cKey normalises a procedure or C function name for matching:

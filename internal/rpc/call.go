@@ -22,6 +22,9 @@ type Call struct {
 	hdr  wire.MessageHeader // the reply header
 	err  error              // set instead of a reply when the connection fails
 	done chan struct{}      // one slot: the reader never blocks on it
+	// stream is set by OpenStream for a call that opens a stream: Do
+	// registers it under the call's serial before sending (stream.go).
+	stream *Stream
 }
 
 var callPool = sync.Pool{New: func() any { return &Call{done: make(chan struct{}, 1)} }}
@@ -47,6 +50,7 @@ func (cl *Call) Release() {
 		cl.rbuf = nil
 	}
 	cl.err = nil
+	cl.stream = nil
 	cl.dec.Reset(nil)
 	callPool.Put(cl)
 }
@@ -92,6 +96,9 @@ func (c *Conn) Do(ctx context.Context, cl *Call) (*xdr.Decoder, error) {
 	}
 	serial := c.nextSerial()
 	c.pending[serial] = cl
+	if cl.stream != nil {
+		c.addStream(serial, cl.stream) // stream.go
+	}
 	c.mu.Unlock()
 	binary.BigEndian.PutUint32(frame[serialOffset:], serial)
 
@@ -137,7 +144,7 @@ func (c *Conn) Do(ctx context.Context, cl *Call) (*xdr.Decoder, error) {
 func (c *Conn) nextSerial() uint32 {
 	for {
 		c.serial++
-		if _, busy := c.pending[c.serial]; !busy {
+		if _, busy := c.pending[c.serial]; !busy && c.streams[c.serial] == nil {
 			return c.serial
 		}
 	}

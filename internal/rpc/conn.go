@@ -49,9 +49,10 @@ type Conn struct {
 
 	wmu sync.Mutex // serialises writes to nc
 
-	mu      sync.Mutex // guards serial, pending, err
+	mu      sync.Mutex // guards serial, pending, streams, err
 	serial  uint32
 	pending map[uint32]*Call
+	streams map[uint32]*Stream // open streams by serial (stream.go); nil until the first
 	err     error
 
 	done       chan struct{} // closed when the connection has ended
@@ -127,6 +128,8 @@ func (c *Conn) fail(cause error) {
 		c.err = err
 		pending := c.pending
 		c.pending = nil
+		streams := c.streams
+		c.streams = nil
 		c.mu.Unlock()
 		close(c.done)
 		_ = c.nc.Close()
@@ -134,6 +137,7 @@ func (c *Conn) fail(cause error) {
 			cl.err = err
 			cl.done <- struct{}{} // one-slot channel, never blocks
 		}
+		failStreams(streams, err) // stream.go
 		if c.opts.OnClose != nil {
 			c.opts.OnClose()
 		}
@@ -169,6 +173,9 @@ func (c *Conn) readLoop() {
 		switch {
 		case h.Type == wire.MessageTypeReply || h.Type == wire.MessageTypeReplyWithFDs:
 			err = c.deliver(&h, n)
+		case h.Type == wire.MessageTypeStream || h.Type == wire.MessageTypeStreamHole:
+			// Stream data, holes and stream ends (stream_recv.go).
+			err = c.streamMessage(&h, n)
 		case h.Prog == wire.KeepaliveProgram:
 			err = c.keepaliveMessage(&h, n)
 		case h.Type == wire.MessageTypeMessage && c.opts.OnMessage != nil:
@@ -180,8 +187,7 @@ func (c *Conn) readLoop() {
 				scratch = nil
 			}
 		default:
-			// Events nobody asked for and stream data for streams this
-			// client does not track are skipped whole.
+			// Events nobody asked for are skipped whole.
 			_, err = c.br.Discard(n)
 		}
 		if err != nil {

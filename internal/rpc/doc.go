@@ -13,4 +13,9 @@
 // its own one-slot channel, so the reader never blocks handing over a
 // reply, however slow a caller is. Writes are serialised by a mutex held
 // only for the duration of one Write.
+//
+// Streams (stream.go) ride on the same connection: the reader queues
+// their data per stream and stops reading only when a stream's queue is
+// full, which is the one place it waits for a consumer (see
+// StreamQueueLimit).
 package rpc
