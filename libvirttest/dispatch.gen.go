@@ -418,1972 +418,1972 @@ type UnimplementedRemoteHandler struct{}
 
 // ConnectOpen reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectOpen(ctx context.Context, args *libvirt.ConnectOpenArgs) error {
-	return unsupported("REMOTE_PROC_CONNECT_OPEN")
+	return unsupported("virConnectOpen")
 }
 
 // ConnectClose reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectClose(ctx context.Context) error {
-	return unsupported("REMOTE_PROC_CONNECT_CLOSE")
+	return unsupported("virConnectClose")
 }
 
 // ConnectGetType reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetType(ctx context.Context) (*libvirt.ConnectGetTypeRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_GET_TYPE")
+	return nil, unsupported("virConnectGetType")
 }
 
 // ConnectGetVersion reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetVersion(ctx context.Context) (*libvirt.ConnectGetVersionRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_GET_VERSION")
+	return nil, unsupported("virConnectGetVersion")
 }
 
 // ConnectGetMaxVcpus reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetMaxVcpus(ctx context.Context, args *libvirt.ConnectGetMaxVcpusArgs) (*libvirt.ConnectGetMaxVcpusRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_GET_MAX_VCPUS")
+	return nil, unsupported("virConnectGetMaxVcpus")
 }
 
 // NodeGetInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetInfo(ctx context.Context) (*libvirt.NodeGetInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_GET_INFO")
+	return nil, unsupported("virNodeGetInfo")
 }
 
 // ConnectGetCapabilities reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetCapabilities(ctx context.Context) (*libvirt.ConnectGetCapabilitiesRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_GET_CAPABILITIES")
+	return nil, unsupported("virConnectGetCapabilities")
 }
 
 // DomainAttachDevice reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAttachDevice(ctx context.Context, args *libvirt.DomainAttachDeviceArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_ATTACH_DEVICE")
+	return unsupported("virDomainAttachDevice")
 }
 
 // DomainCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreate(ctx context.Context, args *libvirt.DomainCreateArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_CREATE")
+	return unsupported("virDomainCreate")
 }
 
 // DomainCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreateXML(ctx context.Context, args *libvirt.DomainCreateXMLArgs) (*libvirt.DomainCreateXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_CREATE_XML")
+	return nil, unsupported("virDomainCreateXML")
 }
 
 // DomainDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDefineXML(ctx context.Context, args *libvirt.DomainDefineXMLArgs) (*libvirt.DomainDefineXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_DEFINE_XML")
+	return nil, unsupported("virDomainDefineXML")
 }
 
 // DomainDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDestroy(ctx context.Context, args *libvirt.DomainDestroyArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_DESTROY")
+	return unsupported("virDomainDestroy")
 }
 
 // DomainDetachDevice reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDetachDevice(ctx context.Context, args *libvirt.DomainDetachDeviceArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_DETACH_DEVICE")
+	return unsupported("virDomainDetachDevice")
 }
 
 // DomainGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetXMLDesc(ctx context.Context, args *libvirt.DomainGetXMLDescArgs) (*libvirt.DomainGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_XML_DESC")
+	return nil, unsupported("virDomainGetXMLDesc")
 }
 
 // DomainGetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetAutostart(ctx context.Context, args *libvirt.DomainGetAutostartArgs) (*libvirt.DomainGetAutostartRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_AUTOSTART")
+	return nil, unsupported("virDomainGetAutostart")
 }
 
 // DomainGetInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetInfo(ctx context.Context, args *libvirt.DomainGetInfoArgs) (*libvirt.DomainGetInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_INFO")
+	return nil, unsupported("virDomainGetInfo")
 }
 
 // DomainGetMaxMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMaxMemory(ctx context.Context, args *libvirt.DomainGetMaxMemoryArgs) (*libvirt.DomainGetMaxMemoryRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_MAX_MEMORY")
+	return nil, unsupported("virDomainGetMaxMemory")
 }
 
 // DomainGetMaxVcpus reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMaxVcpus(ctx context.Context, args *libvirt.DomainGetMaxVcpusArgs) (*libvirt.DomainGetMaxVcpusRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_MAX_VCPUS")
+	return nil, unsupported("virDomainGetMaxVcpus")
 }
 
 // DomainGetOSType reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetOSType(ctx context.Context, args *libvirt.DomainGetOSTypeArgs) (*libvirt.DomainGetOSTypeRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_OS_TYPE")
+	return nil, unsupported("virDomainGetOSType")
 }
 
 // DomainGetVcpus reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetVcpus(ctx context.Context, args *libvirt.DomainGetVcpusArgs) (*libvirt.DomainGetVcpusRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_VCPUS")
+	return nil, unsupported("virDomainGetVcpus")
 }
 
 // ConnectListDefinedDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDefinedDomains(ctx context.Context, args *libvirt.ConnectListDefinedDomainsArgs) (*libvirt.ConnectListDefinedDomainsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS")
+	return nil, unsupported("virConnectListDefinedDomains")
 }
 
 // DomainLookupByID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainLookupByID(ctx context.Context, args *libvirt.DomainLookupByIDArgs) (*libvirt.DomainLookupByIDRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_LOOKUP_BY_ID")
+	return nil, unsupported("virDomainLookupByID")
 }
 
 // DomainLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainLookupByName(ctx context.Context, args *libvirt.DomainLookupByNameArgs) (*libvirt.DomainLookupByNameRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME")
+	return nil, unsupported("virDomainLookupByName")
 }
 
 // DomainLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainLookupByUUID(ctx context.Context, args *libvirt.DomainLookupByUUIDArgs) (*libvirt.DomainLookupByUUIDRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID")
+	return nil, unsupported("virDomainLookupByUUID")
 }
 
 // ConnectNumOfDefinedDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDefinedDomains(ctx context.Context) (*libvirt.ConnectNumOfDefinedDomainsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS")
+	return nil, unsupported("virConnectNumOfDefinedDomains")
 }
 
 // DomainPinVcpu reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPinVcpu(ctx context.Context, args *libvirt.DomainPinVcpuArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_PIN_VCPU")
+	return unsupported("virDomainPinVcpu")
 }
 
 // DomainReboot reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainReboot(ctx context.Context, args *libvirt.DomainRebootArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_REBOOT")
+	return unsupported("virDomainReboot")
 }
 
 // DomainResume reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainResume(ctx context.Context, args *libvirt.DomainResumeArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_RESUME")
+	return unsupported("virDomainResume")
 }
 
 // DomainSetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetAutostart(ctx context.Context, args *libvirt.DomainSetAutostartArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_AUTOSTART")
+	return unsupported("virDomainSetAutostart")
 }
 
 // DomainSetMaxMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMaxMemory(ctx context.Context, args *libvirt.DomainSetMaxMemoryArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_MAX_MEMORY")
+	return unsupported("virDomainSetMaxMemory")
 }
 
 // DomainSetMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMemory(ctx context.Context, args *libvirt.DomainSetMemoryArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_MEMORY")
+	return unsupported("virDomainSetMemory")
 }
 
 // DomainSetVcpus reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetVcpus(ctx context.Context, args *libvirt.DomainSetVcpusArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_VCPUS")
+	return unsupported("virDomainSetVcpus")
 }
 
 // DomainShutdown reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainShutdown(ctx context.Context, args *libvirt.DomainShutdownArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SHUTDOWN")
+	return unsupported("virDomainShutdown")
 }
 
 // DomainSuspend reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSuspend(ctx context.Context, args *libvirt.DomainSuspendArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SUSPEND")
+	return unsupported("virDomainSuspend")
 }
 
 // DomainUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainUndefine(ctx context.Context, args *libvirt.DomainUndefineArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_UNDEFINE")
+	return unsupported("virDomainUndefine")
 }
 
 // ConnectListDefinedNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDefinedNetworks(ctx context.Context, args *libvirt.ConnectListDefinedNetworksArgs) (*libvirt.ConnectListDefinedNetworksRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS")
+	return nil, unsupported("virConnectListDefinedNetworks")
 }
 
 // ConnectListDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDomains(ctx context.Context, args *libvirt.ConnectListDomainsArgs) (*libvirt.ConnectListDomainsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_DOMAINS")
+	return nil, unsupported("virConnectListDomains")
 }
 
 // ConnectListNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListNetworks(ctx context.Context, args *libvirt.ConnectListNetworksArgs) (*libvirt.ConnectListNetworksRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_NETWORKS")
+	return nil, unsupported("virConnectListNetworks")
 }
 
 // NetworkCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkCreate(ctx context.Context, args *libvirt.NetworkCreateArgs) error {
-	return unsupported("REMOTE_PROC_NETWORK_CREATE")
+	return unsupported("virNetworkCreate")
 }
 
 // NetworkCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkCreateXML(ctx context.Context, args *libvirt.NetworkCreateXMLArgs) (*libvirt.NetworkCreateXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_CREATE_XML")
+	return nil, unsupported("virNetworkCreateXML")
 }
 
 // NetworkDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkDefineXML(ctx context.Context, args *libvirt.NetworkDefineXMLArgs) (*libvirt.NetworkDefineXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_DEFINE_XML")
+	return nil, unsupported("virNetworkDefineXML")
 }
 
 // NetworkDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkDestroy(ctx context.Context, args *libvirt.NetworkDestroyArgs) error {
-	return unsupported("REMOTE_PROC_NETWORK_DESTROY")
+	return unsupported("virNetworkDestroy")
 }
 
 // NetworkGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetXMLDesc(ctx context.Context, args *libvirt.NetworkGetXMLDescArgs) (*libvirt.NetworkGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_GET_XML_DESC")
+	return nil, unsupported("virNetworkGetXMLDesc")
 }
 
 // NetworkGetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetAutostart(ctx context.Context, args *libvirt.NetworkGetAutostartArgs) (*libvirt.NetworkGetAutostartRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_GET_AUTOSTART")
+	return nil, unsupported("virNetworkGetAutostart")
 }
 
 // NetworkGetBridgeName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetBridgeName(ctx context.Context, args *libvirt.NetworkGetBridgeNameArgs) (*libvirt.NetworkGetBridgeNameRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_GET_BRIDGE_NAME")
+	return nil, unsupported("virNetworkGetBridgeName")
 }
 
 // NetworkLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkLookupByName(ctx context.Context, args *libvirt.NetworkLookupByNameArgs) (*libvirt.NetworkLookupByNameRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_LOOKUP_BY_NAME")
+	return nil, unsupported("virNetworkLookupByName")
 }
 
 // NetworkLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkLookupByUUID(ctx context.Context, args *libvirt.NetworkLookupByUUIDArgs) (*libvirt.NetworkLookupByUUIDRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_LOOKUP_BY_UUID")
+	return nil, unsupported("virNetworkLookupByUUID")
 }
 
 // NetworkSetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkSetAutostart(ctx context.Context, args *libvirt.NetworkSetAutostartArgs) error {
-	return unsupported("REMOTE_PROC_NETWORK_SET_AUTOSTART")
+	return unsupported("virNetworkSetAutostart")
 }
 
 // NetworkUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkUndefine(ctx context.Context, args *libvirt.NetworkUndefineArgs) error {
-	return unsupported("REMOTE_PROC_NETWORK_UNDEFINE")
+	return unsupported("virNetworkUndefine")
 }
 
 // ConnectNumOfDefinedNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDefinedNetworks(ctx context.Context) (*libvirt.ConnectNumOfDefinedNetworksRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS")
+	return nil, unsupported("virConnectNumOfDefinedNetworks")
 }
 
 // ConnectNumOfDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDomains(ctx context.Context) (*libvirt.ConnectNumOfDomainsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_NUM_OF_DOMAINS")
+	return nil, unsupported("virConnectNumOfDomains")
 }
 
 // ConnectNumOfNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfNetworks(ctx context.Context) (*libvirt.ConnectNumOfNetworksRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_NUM_OF_NETWORKS")
+	return nil, unsupported("virConnectNumOfNetworks")
 }
 
 // DomainCoreDump reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCoreDump(ctx context.Context, args *libvirt.DomainCoreDumpArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_CORE_DUMP")
+	return unsupported("virDomainCoreDump")
 }
 
 // DomainRestore reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRestore(ctx context.Context, args *libvirt.DomainRestoreArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_RESTORE")
+	return unsupported("virDomainRestore")
 }
 
 // DomainSave reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSave(ctx context.Context, args *libvirt.DomainSaveArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SAVE")
+	return unsupported("virDomainSave")
 }
 
 // DomainGetSchedulerType reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSchedulerType(ctx context.Context, args *libvirt.DomainGetSchedulerTypeArgs) (*libvirt.DomainGetSchedulerTypeRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE")
+	return nil, unsupported("virDomainGetSchedulerType")
 }
 
 // DomainGetSchedulerParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSchedulerParameters(ctx context.Context, args *libvirt.DomainGetSchedulerParametersArgs) (*libvirt.DomainGetSchedulerParametersRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS")
+	return nil, unsupported("virDomainGetSchedulerParameters")
 }
 
 // DomainSetSchedulerParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetSchedulerParameters(ctx context.Context, args *libvirt.DomainSetSchedulerParametersArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS")
+	return unsupported("virDomainSetSchedulerParameters")
 }
 
 // ConnectGetHostname reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetHostname(ctx context.Context) (*libvirt.ConnectGetHostnameRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_GET_HOSTNAME")
+	return nil, unsupported("virConnectGetHostname")
 }
 
 // ConnectSupportsFeature reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectSupportsFeature(ctx context.Context, args *libvirt.ConnectSupportsFeatureArgs) (*libvirt.ConnectSupportsFeatureRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_SUPPORTS_FEATURE")
+	return nil, unsupported("virConnectSupportsFeature")
 }
 
 // DomainMigratePrepare reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepare(ctx context.Context, args *libvirt.DomainMigratePrepareArgs) (*libvirt.DomainMigratePrepareRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_PREPARE")
+	return nil, unsupported("virDomainMigratePrepare")
 }
 
 // DomainMigratePerform reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePerform(ctx context.Context, args *libvirt.DomainMigratePerformArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_MIGRATE_PERFORM")
+	return unsupported("virDomainMigratePerform")
 }
 
 // DomainMigrateFinish reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateFinish(ctx context.Context, args *libvirt.DomainMigrateFinishArgs) (*libvirt.DomainMigrateFinishRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_FINISH")
+	return nil, unsupported("virDomainMigrateFinish")
 }
 
 // DomainBlockStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockStats(ctx context.Context, args *libvirt.DomainBlockStatsArgs) (*libvirt.DomainBlockStatsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_BLOCK_STATS")
+	return nil, unsupported("virDomainBlockStats")
 }
 
 // DomainInterfaceStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainInterfaceStats(ctx context.Context, args *libvirt.DomainInterfaceStatsArgs) (*libvirt.DomainInterfaceStatsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_INTERFACE_STATS")
+	return nil, unsupported("virDomainInterfaceStats")
 }
 
 // AuthList reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthList(ctx context.Context) (*libvirt.AuthListRet, error) {
-	return nil, unsupported("REMOTE_PROC_AUTH_LIST")
+	return nil, unsupported("virAuthList")
 }
 
 // AuthSASLInit reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthSASLInit(ctx context.Context) (*libvirt.AuthSASLInitRet, error) {
-	return nil, unsupported("REMOTE_PROC_AUTH_SASL_INIT")
+	return nil, unsupported("virAuthSASLInit")
 }
 
 // AuthSASLStart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthSASLStart(ctx context.Context, args *libvirt.AuthSASLStartArgs) (*libvirt.AuthSASLStartRet, error) {
-	return nil, unsupported("REMOTE_PROC_AUTH_SASL_START")
+	return nil, unsupported("virAuthSASLStart")
 }
 
 // AuthSASLStep reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthSASLStep(ctx context.Context, args *libvirt.AuthSASLStepArgs) (*libvirt.AuthSASLStepRet, error) {
-	return nil, unsupported("REMOTE_PROC_AUTH_SASL_STEP")
+	return nil, unsupported("virAuthSASLStep")
 }
 
 // AuthPolkit reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthPolkit(ctx context.Context) (*libvirt.AuthPolkitRet, error) {
-	return nil, unsupported("REMOTE_PROC_AUTH_POLKIT")
+	return nil, unsupported("virAuthPolkit")
 }
 
 // ConnectNumOfStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfStoragePools(ctx context.Context) (*libvirt.ConnectNumOfStoragePoolsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS")
+	return nil, unsupported("virConnectNumOfStoragePools")
 }
 
 // ConnectListStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListStoragePools(ctx context.Context, args *libvirt.ConnectListStoragePoolsArgs) (*libvirt.ConnectListStoragePoolsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS")
+	return nil, unsupported("virConnectListStoragePools")
 }
 
 // ConnectNumOfDefinedStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDefinedStoragePools(ctx context.Context) (*libvirt.ConnectNumOfDefinedStoragePoolsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS")
+	return nil, unsupported("virConnectNumOfDefinedStoragePools")
 }
 
 // ConnectListDefinedStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDefinedStoragePools(ctx context.Context, args *libvirt.ConnectListDefinedStoragePoolsArgs) (*libvirt.ConnectListDefinedStoragePoolsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS")
+	return nil, unsupported("virConnectListDefinedStoragePools")
 }
 
 // ConnectFindStoragePoolSources reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectFindStoragePoolSources(ctx context.Context, args *libvirt.ConnectFindStoragePoolSourcesArgs) (*libvirt.ConnectFindStoragePoolSourcesRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES")
+	return nil, unsupported("virConnectFindStoragePoolSources")
 }
 
 // StoragePoolCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolCreateXML(ctx context.Context, args *libvirt.StoragePoolCreateXMLArgs) (*libvirt.StoragePoolCreateXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_POOL_CREATE_XML")
+	return nil, unsupported("virStoragePoolCreateXML")
 }
 
 // StoragePoolDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolDefineXML(ctx context.Context, args *libvirt.StoragePoolDefineXMLArgs) (*libvirt.StoragePoolDefineXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_POOL_DEFINE_XML")
+	return nil, unsupported("virStoragePoolDefineXML")
 }
 
 // StoragePoolCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolCreate(ctx context.Context, args *libvirt.StoragePoolCreateArgs) error {
-	return unsupported("REMOTE_PROC_STORAGE_POOL_CREATE")
+	return unsupported("virStoragePoolCreate")
 }
 
 // StoragePoolBuild reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolBuild(ctx context.Context, args *libvirt.StoragePoolBuildArgs) error {
-	return unsupported("REMOTE_PROC_STORAGE_POOL_BUILD")
+	return unsupported("virStoragePoolBuild")
 }
 
 // StoragePoolDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolDestroy(ctx context.Context, args *libvirt.StoragePoolDestroyArgs) error {
-	return unsupported("REMOTE_PROC_STORAGE_POOL_DESTROY")
+	return unsupported("virStoragePoolDestroy")
 }
 
 // StoragePoolDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolDelete(ctx context.Context, args *libvirt.StoragePoolDeleteArgs) error {
-	return unsupported("REMOTE_PROC_STORAGE_POOL_DELETE")
+	return unsupported("virStoragePoolDelete")
 }
 
 // StoragePoolUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolUndefine(ctx context.Context, args *libvirt.StoragePoolUndefineArgs) error {
-	return unsupported("REMOTE_PROC_STORAGE_POOL_UNDEFINE")
+	return unsupported("virStoragePoolUndefine")
 }
 
 // StoragePoolRefresh reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolRefresh(ctx context.Context, args *libvirt.StoragePoolRefreshArgs) error {
-	return unsupported("REMOTE_PROC_STORAGE_POOL_REFRESH")
+	return unsupported("virStoragePoolRefresh")
 }
 
 // StoragePoolLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolLookupByName(ctx context.Context, args *libvirt.StoragePoolLookupByNameArgs) (*libvirt.StoragePoolLookupByNameRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME")
+	return nil, unsupported("virStoragePoolLookupByName")
 }
 
 // StoragePoolLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolLookupByUUID(ctx context.Context, args *libvirt.StoragePoolLookupByUUIDArgs) (*libvirt.StoragePoolLookupByUUIDRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID")
+	return nil, unsupported("virStoragePoolLookupByUUID")
 }
 
 // StoragePoolLookupByVolume reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolLookupByVolume(ctx context.Context, args *libvirt.StoragePoolLookupByVolumeArgs) (*libvirt.StoragePoolLookupByVolumeRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME")
+	return nil, unsupported("virStoragePoolLookupByVolume")
 }
 
 // StoragePoolGetInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolGetInfo(ctx context.Context, args *libvirt.StoragePoolGetInfoArgs) (*libvirt.StoragePoolGetInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_POOL_GET_INFO")
+	return nil, unsupported("virStoragePoolGetInfo")
 }
 
 // StoragePoolGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolGetXMLDesc(ctx context.Context, args *libvirt.StoragePoolGetXMLDescArgs) (*libvirt.StoragePoolGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_POOL_GET_XML_DESC")
+	return nil, unsupported("virStoragePoolGetXMLDesc")
 }
 
 // StoragePoolGetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolGetAutostart(ctx context.Context, args *libvirt.StoragePoolGetAutostartArgs) (*libvirt.StoragePoolGetAutostartRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART")
+	return nil, unsupported("virStoragePoolGetAutostart")
 }
 
 // StoragePoolSetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolSetAutostart(ctx context.Context, args *libvirt.StoragePoolSetAutostartArgs) error {
-	return unsupported("REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART")
+	return unsupported("virStoragePoolSetAutostart")
 }
 
 // StoragePoolNumOfVolumes reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolNumOfVolumes(ctx context.Context, args *libvirt.StoragePoolNumOfVolumesArgs) (*libvirt.StoragePoolNumOfVolumesRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES")
+	return nil, unsupported("virStoragePoolNumOfVolumes")
 }
 
 // StoragePoolListVolumes reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolListVolumes(ctx context.Context, args *libvirt.StoragePoolListVolumesArgs) (*libvirt.StoragePoolListVolumesRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES")
+	return nil, unsupported("virStoragePoolListVolumes")
 }
 
 // StorageVolCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolCreateXML(ctx context.Context, args *libvirt.StorageVolCreateXMLArgs) (*libvirt.StorageVolCreateXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_VOL_CREATE_XML")
+	return nil, unsupported("virStorageVolCreateXML")
 }
 
 // StorageVolDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolDelete(ctx context.Context, args *libvirt.StorageVolDeleteArgs) error {
-	return unsupported("REMOTE_PROC_STORAGE_VOL_DELETE")
+	return unsupported("virStorageVolDelete")
 }
 
 // StorageVolLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolLookupByName(ctx context.Context, args *libvirt.StorageVolLookupByNameArgs) (*libvirt.StorageVolLookupByNameRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME")
+	return nil, unsupported("virStorageVolLookupByName")
 }
 
 // StorageVolLookupByKey reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolLookupByKey(ctx context.Context, args *libvirt.StorageVolLookupByKeyArgs) (*libvirt.StorageVolLookupByKeyRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY")
+	return nil, unsupported("virStorageVolLookupByKey")
 }
 
 // StorageVolLookupByPath reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolLookupByPath(ctx context.Context, args *libvirt.StorageVolLookupByPathArgs) (*libvirt.StorageVolLookupByPathRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH")
+	return nil, unsupported("virStorageVolLookupByPath")
 }
 
 // StorageVolGetInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolGetInfo(ctx context.Context, args *libvirt.StorageVolGetInfoArgs) (*libvirt.StorageVolGetInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_VOL_GET_INFO")
+	return nil, unsupported("virStorageVolGetInfo")
 }
 
 // StorageVolGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolGetXMLDesc(ctx context.Context, args *libvirt.StorageVolGetXMLDescArgs) (*libvirt.StorageVolGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_VOL_GET_XML_DESC")
+	return nil, unsupported("virStorageVolGetXMLDesc")
 }
 
 // StorageVolGetPath reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolGetPath(ctx context.Context, args *libvirt.StorageVolGetPathArgs) (*libvirt.StorageVolGetPathRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_VOL_GET_PATH")
+	return nil, unsupported("virStorageVolGetPath")
 }
 
 // NodeGetCellsFreeMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetCellsFreeMemory(ctx context.Context, args *libvirt.NodeGetCellsFreeMemoryArgs) (*libvirt.NodeGetCellsFreeMemoryRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY")
+	return nil, unsupported("virNodeGetCellsFreeMemory")
 }
 
 // NodeGetFreeMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetFreeMemory(ctx context.Context) (*libvirt.NodeGetFreeMemoryRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_GET_FREE_MEMORY")
+	return nil, unsupported("virNodeGetFreeMemory")
 }
 
 // DomainBlockPeek reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockPeek(ctx context.Context, args *libvirt.DomainBlockPeekArgs) (*libvirt.DomainBlockPeekRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_BLOCK_PEEK")
+	return nil, unsupported("virDomainBlockPeek")
 }
 
 // DomainMemoryPeek reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMemoryPeek(ctx context.Context, args *libvirt.DomainMemoryPeekArgs) (*libvirt.DomainMemoryPeekRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MEMORY_PEEK")
+	return nil, unsupported("virDomainMemoryPeek")
 }
 
 // ConnectDomainEventRegister reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventRegister(ctx context.Context) (*libvirt.ConnectDomainEventRegisterRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER")
+	return nil, unsupported("virConnectDomainEventRegister")
 }
 
 // ConnectDomainEventDeregister reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventDeregister(ctx context.Context) (*libvirt.ConnectDomainEventDeregisterRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER")
+	return nil, unsupported("virConnectDomainEventDeregister")
 }
 
 // DomainMigratePrepare2 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepare2(ctx context.Context, args *libvirt.DomainMigratePrepare2Args) (*libvirt.DomainMigratePrepare2Ret, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2")
+	return nil, unsupported("virDomainMigratePrepare2")
 }
 
 // DomainMigrateFinish2 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateFinish2(ctx context.Context, args *libvirt.DomainMigrateFinish2Args) (*libvirt.DomainMigrateFinish2Ret, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_FINISH2")
+	return nil, unsupported("virDomainMigrateFinish2")
 }
 
 // ConnectGetURI reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetURI(ctx context.Context) (*libvirt.ConnectGetURIRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_GET_URI")
+	return nil, unsupported("virConnectGetURI")
 }
 
 // NodeNumOfDevices reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeNumOfDevices(ctx context.Context, args *libvirt.NodeNumOfDevicesArgs) (*libvirt.NodeNumOfDevicesRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_NUM_OF_DEVICES")
+	return nil, unsupported("virNodeNumOfDevices")
 }
 
 // NodeListDevices reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeListDevices(ctx context.Context, args *libvirt.NodeListDevicesArgs) (*libvirt.NodeListDevicesRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_LIST_DEVICES")
+	return nil, unsupported("virNodeListDevices")
 }
 
 // NodeDeviceLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceLookupByName(ctx context.Context, args *libvirt.NodeDeviceLookupByNameArgs) (*libvirt.NodeDeviceLookupByNameRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME")
+	return nil, unsupported("virNodeDeviceLookupByName")
 }
 
 // NodeDeviceGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceGetXMLDesc(ctx context.Context, args *libvirt.NodeDeviceGetXMLDescArgs) (*libvirt.NodeDeviceGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_DEVICE_GET_XML_DESC")
+	return nil, unsupported("virNodeDeviceGetXMLDesc")
 }
 
 // NodeDeviceGetParent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceGetParent(ctx context.Context, args *libvirt.NodeDeviceGetParentArgs) (*libvirt.NodeDeviceGetParentRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_DEVICE_GET_PARENT")
+	return nil, unsupported("virNodeDeviceGetParent")
 }
 
 // NodeDeviceNumOfCaps reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceNumOfCaps(ctx context.Context, args *libvirt.NodeDeviceNumOfCapsArgs) (*libvirt.NodeDeviceNumOfCapsRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS")
+	return nil, unsupported("virNodeDeviceNumOfCaps")
 }
 
 // NodeDeviceListCaps reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceListCaps(ctx context.Context, args *libvirt.NodeDeviceListCapsArgs) (*libvirt.NodeDeviceListCapsRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_DEVICE_LIST_CAPS")
+	return nil, unsupported("virNodeDeviceListCaps")
 }
 
 // NodeDeviceDettach reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceDettach(ctx context.Context, args *libvirt.NodeDeviceDettachArgs) error {
-	return unsupported("REMOTE_PROC_NODE_DEVICE_DETTACH")
+	return unsupported("virNodeDeviceDettach")
 }
 
 // NodeDeviceReAttach reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceReAttach(ctx context.Context, args *libvirt.NodeDeviceReAttachArgs) error {
-	return unsupported("REMOTE_PROC_NODE_DEVICE_RE_ATTACH")
+	return unsupported("virNodeDeviceReAttach")
 }
 
 // NodeDeviceReset reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceReset(ctx context.Context, args *libvirt.NodeDeviceResetArgs) error {
-	return unsupported("REMOTE_PROC_NODE_DEVICE_RESET")
+	return unsupported("virNodeDeviceReset")
 }
 
 // DomainGetSecurityLabel reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSecurityLabel(ctx context.Context, args *libvirt.DomainGetSecurityLabelArgs) (*libvirt.DomainGetSecurityLabelRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL")
+	return nil, unsupported("virDomainGetSecurityLabel")
 }
 
 // NodeGetSecurityModel reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetSecurityModel(ctx context.Context) (*libvirt.NodeGetSecurityModelRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_GET_SECURITY_MODEL")
+	return nil, unsupported("virNodeGetSecurityModel")
 }
 
 // NodeDeviceCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceCreateXML(ctx context.Context, args *libvirt.NodeDeviceCreateXMLArgs) (*libvirt.NodeDeviceCreateXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_DEVICE_CREATE_XML")
+	return nil, unsupported("virNodeDeviceCreateXML")
 }
 
 // NodeDeviceDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceDestroy(ctx context.Context, args *libvirt.NodeDeviceDestroyArgs) error {
-	return unsupported("REMOTE_PROC_NODE_DEVICE_DESTROY")
+	return unsupported("virNodeDeviceDestroy")
 }
 
 // StorageVolCreateXMLFrom reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolCreateXMLFrom(ctx context.Context, args *libvirt.StorageVolCreateXMLFromArgs) (*libvirt.StorageVolCreateXMLFromRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM")
+	return nil, unsupported("virStorageVolCreateXMLFrom")
 }
 
 // ConnectNumOfInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfInterfaces(ctx context.Context) (*libvirt.ConnectNumOfInterfacesRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_NUM_OF_INTERFACES")
+	return nil, unsupported("virConnectNumOfInterfaces")
 }
 
 // ConnectListInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListInterfaces(ctx context.Context, args *libvirt.ConnectListInterfacesArgs) (*libvirt.ConnectListInterfacesRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_INTERFACES")
+	return nil, unsupported("virConnectListInterfaces")
 }
 
 // InterfaceLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceLookupByName(ctx context.Context, args *libvirt.InterfaceLookupByNameArgs) (*libvirt.InterfaceLookupByNameRet, error) {
-	return nil, unsupported("REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME")
+	return nil, unsupported("virInterfaceLookupByName")
 }
 
 // InterfaceLookupByMACString reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceLookupByMACString(ctx context.Context, args *libvirt.InterfaceLookupByMACStringArgs) (*libvirt.InterfaceLookupByMACStringRet, error) {
-	return nil, unsupported("REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING")
+	return nil, unsupported("virInterfaceLookupByMACString")
 }
 
 // InterfaceGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceGetXMLDesc(ctx context.Context, args *libvirt.InterfaceGetXMLDescArgs) (*libvirt.InterfaceGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_INTERFACE_GET_XML_DESC")
+	return nil, unsupported("virInterfaceGetXMLDesc")
 }
 
 // InterfaceDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceDefineXML(ctx context.Context, args *libvirt.InterfaceDefineXMLArgs) (*libvirt.InterfaceDefineXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_INTERFACE_DEFINE_XML")
+	return nil, unsupported("virInterfaceDefineXML")
 }
 
 // InterfaceUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceUndefine(ctx context.Context, args *libvirt.InterfaceUndefineArgs) error {
-	return unsupported("REMOTE_PROC_INTERFACE_UNDEFINE")
+	return unsupported("virInterfaceUndefine")
 }
 
 // InterfaceCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceCreate(ctx context.Context, args *libvirt.InterfaceCreateArgs) error {
-	return unsupported("REMOTE_PROC_INTERFACE_CREATE")
+	return unsupported("virInterfaceCreate")
 }
 
 // InterfaceDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceDestroy(ctx context.Context, args *libvirt.InterfaceDestroyArgs) error {
-	return unsupported("REMOTE_PROC_INTERFACE_DESTROY")
+	return unsupported("virInterfaceDestroy")
 }
 
 // ConnectDomainXMLFromNative reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainXMLFromNative(ctx context.Context, args *libvirt.ConnectDomainXMLFromNativeArgs) (*libvirt.ConnectDomainXMLFromNativeRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE")
+	return nil, unsupported("virConnectDomainXMLFromNative")
 }
 
 // ConnectDomainXMLToNative reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainXMLToNative(ctx context.Context, args *libvirt.ConnectDomainXMLToNativeArgs) (*libvirt.ConnectDomainXMLToNativeRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE")
+	return nil, unsupported("virConnectDomainXMLToNative")
 }
 
 // ConnectNumOfDefinedInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDefinedInterfaces(ctx context.Context) (*libvirt.ConnectNumOfDefinedInterfacesRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_NUM_OF_DEFINED_INTERFACES")
+	return nil, unsupported("virConnectNumOfDefinedInterfaces")
 }
 
 // ConnectListDefinedInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDefinedInterfaces(ctx context.Context, args *libvirt.ConnectListDefinedInterfacesArgs) (*libvirt.ConnectListDefinedInterfacesRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES")
+	return nil, unsupported("virConnectListDefinedInterfaces")
 }
 
 // ConnectNumOfSecrets reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfSecrets(ctx context.Context) (*libvirt.ConnectNumOfSecretsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_NUM_OF_SECRETS")
+	return nil, unsupported("virConnectNumOfSecrets")
 }
 
 // ConnectListSecrets reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListSecrets(ctx context.Context, args *libvirt.ConnectListSecretsArgs) (*libvirt.ConnectListSecretsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_SECRETS")
+	return nil, unsupported("virConnectListSecrets")
 }
 
 // SecretLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretLookupByUUID(ctx context.Context, args *libvirt.SecretLookupByUUIDArgs) (*libvirt.SecretLookupByUUIDRet, error) {
-	return nil, unsupported("REMOTE_PROC_SECRET_LOOKUP_BY_UUID")
+	return nil, unsupported("virSecretLookupByUUID")
 }
 
 // SecretDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretDefineXML(ctx context.Context, args *libvirt.SecretDefineXMLArgs) (*libvirt.SecretDefineXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_SECRET_DEFINE_XML")
+	return nil, unsupported("virSecretDefineXML")
 }
 
 // SecretGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretGetXMLDesc(ctx context.Context, args *libvirt.SecretGetXMLDescArgs) (*libvirt.SecretGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_SECRET_GET_XML_DESC")
+	return nil, unsupported("virSecretGetXMLDesc")
 }
 
 // SecretSetValue reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretSetValue(ctx context.Context, args *libvirt.SecretSetValueArgs) error {
-	return unsupported("REMOTE_PROC_SECRET_SET_VALUE")
+	return unsupported("virSecretSetValue")
 }
 
 // SecretGetValue reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretGetValue(ctx context.Context, args *libvirt.SecretGetValueArgs) (*libvirt.SecretGetValueRet, error) {
-	return nil, unsupported("REMOTE_PROC_SECRET_GET_VALUE")
+	return nil, unsupported("virSecretGetValue")
 }
 
 // SecretUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretUndefine(ctx context.Context, args *libvirt.SecretUndefineArgs) error {
-	return unsupported("REMOTE_PROC_SECRET_UNDEFINE")
+	return unsupported("virSecretUndefine")
 }
 
 // SecretLookupByUsage reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretLookupByUsage(ctx context.Context, args *libvirt.SecretLookupByUsageArgs) (*libvirt.SecretLookupByUsageRet, error) {
-	return nil, unsupported("REMOTE_PROC_SECRET_LOOKUP_BY_USAGE")
+	return nil, unsupported("virSecretLookupByUsage")
 }
 
 // DomainMigratePrepareTunnel reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel(ctx context.Context, args *libvirt.DomainMigratePrepareTunnelArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL")
+	return unsupported("virDomainMigratePrepareTunnel")
 }
 
 // ConnectIsSecure reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectIsSecure(ctx context.Context) (*libvirt.ConnectIsSecureRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_IS_SECURE")
+	return nil, unsupported("virConnectIsSecure")
 }
 
 // DomainIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainIsActive(ctx context.Context, args *libvirt.DomainIsActiveArgs) (*libvirt.DomainIsActiveRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_IS_ACTIVE")
+	return nil, unsupported("virDomainIsActive")
 }
 
 // DomainIsPersistent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainIsPersistent(ctx context.Context, args *libvirt.DomainIsPersistentArgs) (*libvirt.DomainIsPersistentRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_IS_PERSISTENT")
+	return nil, unsupported("virDomainIsPersistent")
 }
 
 // NetworkIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkIsActive(ctx context.Context, args *libvirt.NetworkIsActiveArgs) (*libvirt.NetworkIsActiveRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_IS_ACTIVE")
+	return nil, unsupported("virNetworkIsActive")
 }
 
 // NetworkIsPersistent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkIsPersistent(ctx context.Context, args *libvirt.NetworkIsPersistentArgs) (*libvirt.NetworkIsPersistentRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_IS_PERSISTENT")
+	return nil, unsupported("virNetworkIsPersistent")
 }
 
 // StoragePoolIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolIsActive(ctx context.Context, args *libvirt.StoragePoolIsActiveArgs) (*libvirt.StoragePoolIsActiveRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_POOL_IS_ACTIVE")
+	return nil, unsupported("virStoragePoolIsActive")
 }
 
 // StoragePoolIsPersistent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolIsPersistent(ctx context.Context, args *libvirt.StoragePoolIsPersistentArgs) (*libvirt.StoragePoolIsPersistentRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT")
+	return nil, unsupported("virStoragePoolIsPersistent")
 }
 
 // InterfaceIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceIsActive(ctx context.Context, args *libvirt.InterfaceIsActiveArgs) (*libvirt.InterfaceIsActiveRet, error) {
-	return nil, unsupported("REMOTE_PROC_INTERFACE_IS_ACTIVE")
+	return nil, unsupported("virInterfaceIsActive")
 }
 
 // ConnectGetLibVersion reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetLibVersion(ctx context.Context) (*libvirt.ConnectGetLibVersionRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_GET_LIB_VERSION")
+	return nil, unsupported("virConnectGetLibVersion")
 }
 
 // ConnectCompareCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectCompareCPU(ctx context.Context, args *libvirt.ConnectCompareCPUArgs) (*libvirt.ConnectCompareCPURet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_COMPARE_CPU")
+	return nil, unsupported("virConnectCompareCPU")
 }
 
 // DomainMemoryStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMemoryStats(ctx context.Context, args *libvirt.DomainMemoryStatsArgs) (*libvirt.DomainMemoryStatsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MEMORY_STATS")
+	return nil, unsupported("virDomainMemoryStats")
 }
 
 // DomainAttachDeviceFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAttachDeviceFlags(ctx context.Context, args *libvirt.DomainAttachDeviceFlagsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS")
+	return unsupported("virDomainAttachDeviceFlags")
 }
 
 // DomainDetachDeviceFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDetachDeviceFlags(ctx context.Context, args *libvirt.DomainDetachDeviceFlagsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS")
+	return unsupported("virDomainDetachDeviceFlags")
 }
 
 // ConnectBaselineCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectBaselineCPU(ctx context.Context, args *libvirt.ConnectBaselineCPUArgs) (*libvirt.ConnectBaselineCPURet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_BASELINE_CPU")
+	return nil, unsupported("virConnectBaselineCPU")
 }
 
 // DomainGetJobInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetJobInfo(ctx context.Context, args *libvirt.DomainGetJobInfoArgs) (*libvirt.DomainGetJobInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_JOB_INFO")
+	return nil, unsupported("virDomainGetJobInfo")
 }
 
 // DomainAbortJob reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAbortJob(ctx context.Context, args *libvirt.DomainAbortJobArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_ABORT_JOB")
+	return unsupported("virDomainAbortJob")
 }
 
 // StorageVolWipe reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolWipe(ctx context.Context, args *libvirt.StorageVolWipeArgs) error {
-	return unsupported("REMOTE_PROC_STORAGE_VOL_WIPE")
+	return unsupported("virStorageVolWipe")
 }
 
 // DomainMigrateSetMaxDowntime reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateSetMaxDowntime(ctx context.Context, args *libvirt.DomainMigrateSetMaxDowntimeArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME")
+	return unsupported("virDomainMigrateSetMaxDowntime")
 }
 
 // ConnectDomainEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventRegisterAnyArgs) error {
-	return unsupported("REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY")
+	return unsupported("virConnectDomainEventRegisterAny")
 }
 
 // ConnectDomainEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventDeregisterAnyArgs) error {
-	return unsupported("REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY")
+	return unsupported("virConnectDomainEventDeregisterAny")
 }
 
 // DomainUpdateDeviceFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainUpdateDeviceFlags(ctx context.Context, args *libvirt.DomainUpdateDeviceFlagsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS")
+	return unsupported("virDomainUpdateDeviceFlags")
 }
 
 // NWFilterLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterLookupByName(ctx context.Context, args *libvirt.NWFilterLookupByNameArgs) (*libvirt.NWFilterLookupByNameRet, error) {
-	return nil, unsupported("REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME")
+	return nil, unsupported("virNWFilterLookupByName")
 }
 
 // NWFilterLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterLookupByUUID(ctx context.Context, args *libvirt.NWFilterLookupByUUIDArgs) (*libvirt.NWFilterLookupByUUIDRet, error) {
-	return nil, unsupported("REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID")
+	return nil, unsupported("virNWFilterLookupByUUID")
 }
 
 // NWFilterGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterGetXMLDesc(ctx context.Context, args *libvirt.NWFilterGetXMLDescArgs) (*libvirt.NWFilterGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_NWFILTER_GET_XML_DESC")
+	return nil, unsupported("virNWFilterGetXMLDesc")
 }
 
 // ConnectNumOfNWFilters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfNWFilters(ctx context.Context) (*libvirt.ConnectNumOfNWFiltersRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_NUM_OF_NWFILTERS")
+	return nil, unsupported("virConnectNumOfNWFilters")
 }
 
 // ConnectListNWFilters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListNWFilters(ctx context.Context, args *libvirt.ConnectListNWFiltersArgs) (*libvirt.ConnectListNWFiltersRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_NWFILTERS")
+	return nil, unsupported("virConnectListNWFilters")
 }
 
 // NWFilterDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterDefineXML(ctx context.Context, args *libvirt.NWFilterDefineXMLArgs) (*libvirt.NWFilterDefineXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_NWFILTER_DEFINE_XML")
+	return nil, unsupported("virNWFilterDefineXML")
 }
 
 // NWFilterUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterUndefine(ctx context.Context, args *libvirt.NWFilterUndefineArgs) error {
-	return unsupported("REMOTE_PROC_NWFILTER_UNDEFINE")
+	return unsupported("virNWFilterUndefine")
 }
 
 // DomainManagedSave reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainManagedSave(ctx context.Context, args *libvirt.DomainManagedSaveArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_MANAGED_SAVE")
+	return unsupported("virDomainManagedSave")
 }
 
 // DomainHasManagedSaveImage reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainHasManagedSaveImage(ctx context.Context, args *libvirt.DomainHasManagedSaveImageArgs) (*libvirt.DomainHasManagedSaveImageRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE")
+	return nil, unsupported("virDomainHasManagedSaveImage")
 }
 
 // DomainManagedSaveRemove reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainManagedSaveRemove(ctx context.Context, args *libvirt.DomainManagedSaveRemoveArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE")
+	return unsupported("virDomainManagedSaveRemove")
 }
 
 // DomainSnapshotCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotCreateXML(ctx context.Context, args *libvirt.DomainSnapshotCreateXMLArgs) (*libvirt.DomainSnapshotCreateXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML")
+	return nil, unsupported("virDomainSnapshotCreateXML")
 }
 
 // DomainSnapshotGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotGetXMLDesc(ctx context.Context, args *libvirt.DomainSnapshotGetXMLDescArgs) (*libvirt.DomainSnapshotGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC")
+	return nil, unsupported("virDomainSnapshotGetXMLDesc")
 }
 
 // DomainSnapshotNum reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotNum(ctx context.Context, args *libvirt.DomainSnapshotNumArgs) (*libvirt.DomainSnapshotNumRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_SNAPSHOT_NUM")
+	return nil, unsupported("virDomainSnapshotNum")
 }
 
 // DomainSnapshotListNames reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotListNames(ctx context.Context, args *libvirt.DomainSnapshotListNamesArgs) (*libvirt.DomainSnapshotListNamesRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES")
+	return nil, unsupported("virDomainSnapshotListNames")
 }
 
 // DomainSnapshotLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotLookupByName(ctx context.Context, args *libvirt.DomainSnapshotLookupByNameArgs) (*libvirt.DomainSnapshotLookupByNameRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME")
+	return nil, unsupported("virDomainSnapshotLookupByName")
 }
 
 // DomainHasCurrentSnapshot reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainHasCurrentSnapshot(ctx context.Context, args *libvirt.DomainHasCurrentSnapshotArgs) (*libvirt.DomainHasCurrentSnapshotRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT")
+	return nil, unsupported("virDomainHasCurrentSnapshot")
 }
 
 // DomainSnapshotCurrent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotCurrent(ctx context.Context, args *libvirt.DomainSnapshotCurrentArgs) (*libvirt.DomainSnapshotCurrentRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT")
+	return nil, unsupported("virDomainSnapshotCurrent")
 }
 
 // DomainRevertToSnapshot reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRevertToSnapshot(ctx context.Context, args *libvirt.DomainRevertToSnapshotArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT")
+	return unsupported("virDomainRevertToSnapshot")
 }
 
 // DomainSnapshotDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotDelete(ctx context.Context, args *libvirt.DomainSnapshotDeleteArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE")
+	return unsupported("virDomainSnapshotDelete")
 }
 
 // DomainGetBlockInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetBlockInfo(ctx context.Context, args *libvirt.DomainGetBlockInfoArgs) (*libvirt.DomainGetBlockInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_BLOCK_INFO")
+	return nil, unsupported("virDomainGetBlockInfo")
 }
 
 // DomainCreateWithFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreateWithFlags(ctx context.Context, args *libvirt.DomainCreateWithFlagsArgs) (*libvirt.DomainCreateWithFlagsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS")
+	return nil, unsupported("virDomainCreateWithFlags")
 }
 
 // DomainSetMemoryParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMemoryParameters(ctx context.Context, args *libvirt.DomainSetMemoryParametersArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS")
+	return unsupported("virDomainSetMemoryParameters")
 }
 
 // DomainGetMemoryParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMemoryParameters(ctx context.Context, args *libvirt.DomainGetMemoryParametersArgs) (*libvirt.DomainGetMemoryParametersRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS")
+	return nil, unsupported("virDomainGetMemoryParameters")
 }
 
 // DomainSetVcpusFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetVcpusFlags(ctx context.Context, args *libvirt.DomainSetVcpusFlagsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS")
+	return unsupported("virDomainSetVcpusFlags")
 }
 
 // DomainGetVcpusFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetVcpusFlags(ctx context.Context, args *libvirt.DomainGetVcpusFlagsArgs) (*libvirt.DomainGetVcpusFlagsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS")
+	return nil, unsupported("virDomainGetVcpusFlags")
 }
 
 // DomainOpenConsole reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainOpenConsole(ctx context.Context, args *libvirt.DomainOpenConsoleArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_OPEN_CONSOLE")
+	return unsupported("virDomainOpenConsole")
 }
 
 // DomainIsUpdated reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainIsUpdated(ctx context.Context, args *libvirt.DomainIsUpdatedArgs) (*libvirt.DomainIsUpdatedRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_IS_UPDATED")
+	return nil, unsupported("virDomainIsUpdated")
 }
 
 // ConnectGetSysinfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetSysinfo(ctx context.Context, args *libvirt.ConnectGetSysinfoArgs) (*libvirt.ConnectGetSysinfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_GET_SYSINFO")
+	return nil, unsupported("virConnectGetSysinfo")
 }
 
 // DomainSetMemoryFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMemoryFlags(ctx context.Context, args *libvirt.DomainSetMemoryFlagsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS")
+	return unsupported("virDomainSetMemoryFlags")
 }
 
 // DomainSetBlkioParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetBlkioParameters(ctx context.Context, args *libvirt.DomainSetBlkioParametersArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS")
+	return unsupported("virDomainSetBlkioParameters")
 }
 
 // DomainGetBlkioParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetBlkioParameters(ctx context.Context, args *libvirt.DomainGetBlkioParametersArgs) (*libvirt.DomainGetBlkioParametersRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS")
+	return nil, unsupported("virDomainGetBlkioParameters")
 }
 
 // DomainMigrateSetMaxSpeed reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateSetMaxSpeed(ctx context.Context, args *libvirt.DomainMigrateSetMaxSpeedArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED")
+	return unsupported("virDomainMigrateSetMaxSpeed")
 }
 
 // StorageVolUpload reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolUpload(ctx context.Context, args *libvirt.StorageVolUploadArgs) error {
-	return unsupported("REMOTE_PROC_STORAGE_VOL_UPLOAD")
+	return unsupported("virStorageVolUpload")
 }
 
 // StorageVolDownload reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolDownload(ctx context.Context, args *libvirt.StorageVolDownloadArgs) error {
-	return unsupported("REMOTE_PROC_STORAGE_VOL_DOWNLOAD")
+	return unsupported("virStorageVolDownload")
 }
 
 // DomainInjectNMI reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainInjectNMI(ctx context.Context, args *libvirt.DomainInjectNMIArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_INJECT_NMI")
+	return unsupported("virDomainInjectNMI")
 }
 
 // DomainScreenshot reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainScreenshot(ctx context.Context, args *libvirt.DomainScreenshotArgs) (*libvirt.DomainScreenshotRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_SCREENSHOT")
+	return nil, unsupported("virDomainScreenshot")
 }
 
 // DomainGetState reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetState(ctx context.Context, args *libvirt.DomainGetStateArgs) (*libvirt.DomainGetStateRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_STATE")
+	return nil, unsupported("virDomainGetState")
 }
 
 // DomainMigrateBegin3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateBegin3(ctx context.Context, args *libvirt.DomainMigrateBegin3Args) (*libvirt.DomainMigrateBegin3Ret, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3")
+	return nil, unsupported("virDomainMigrateBegin3")
 }
 
 // DomainMigratePrepare3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepare3(ctx context.Context, args *libvirt.DomainMigratePrepare3Args) (*libvirt.DomainMigratePrepare3Ret, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3")
+	return nil, unsupported("virDomainMigratePrepare3")
 }
 
 // DomainMigratePrepareTunnel3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel3(ctx context.Context, args *libvirt.DomainMigratePrepareTunnel3Args) (*libvirt.DomainMigratePrepareTunnel3Ret, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3")
+	return nil, unsupported("virDomainMigratePrepareTunnel3")
 }
 
 // DomainMigratePerform3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePerform3(ctx context.Context, args *libvirt.DomainMigratePerform3Args) (*libvirt.DomainMigratePerform3Ret, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3")
+	return nil, unsupported("virDomainMigratePerform3")
 }
 
 // DomainMigrateFinish3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateFinish3(ctx context.Context, args *libvirt.DomainMigrateFinish3Args) (*libvirt.DomainMigrateFinish3Ret, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_FINISH3")
+	return nil, unsupported("virDomainMigrateFinish3")
 }
 
 // DomainMigrateConfirm3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateConfirm3(ctx context.Context, args *libvirt.DomainMigrateConfirm3Args) error {
-	return unsupported("REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3")
+	return unsupported("virDomainMigrateConfirm3")
 }
 
 // DomainSetSchedulerParametersFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainSetSchedulerParametersFlagsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS")
+	return unsupported("virDomainSetSchedulerParametersFlags")
 }
 
 // InterfaceChangeBegin reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceChangeBegin(ctx context.Context, args *libvirt.InterfaceChangeBeginArgs) error {
-	return unsupported("REMOTE_PROC_INTERFACE_CHANGE_BEGIN")
+	return unsupported("virInterfaceChangeBegin")
 }
 
 // InterfaceChangeCommit reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceChangeCommit(ctx context.Context, args *libvirt.InterfaceChangeCommitArgs) error {
-	return unsupported("REMOTE_PROC_INTERFACE_CHANGE_COMMIT")
+	return unsupported("virInterfaceChangeCommit")
 }
 
 // InterfaceChangeRollback reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceChangeRollback(ctx context.Context, args *libvirt.InterfaceChangeRollbackArgs) error {
-	return unsupported("REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK")
+	return unsupported("virInterfaceChangeRollback")
 }
 
 // DomainGetSchedulerParametersFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainGetSchedulerParametersFlagsArgs) (*libvirt.DomainGetSchedulerParametersFlagsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS")
+	return nil, unsupported("virDomainGetSchedulerParametersFlags")
 }
 
 // DomainPinVcpuFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPinVcpuFlags(ctx context.Context, args *libvirt.DomainPinVcpuFlagsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS")
+	return unsupported("virDomainPinVcpuFlags")
 }
 
 // DomainSendKey reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSendKey(ctx context.Context, args *libvirt.DomainSendKeyArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SEND_KEY")
+	return unsupported("virDomainSendKey")
 }
 
 // NodeGetCPUStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetCPUStats(ctx context.Context, args *libvirt.NodeGetCPUStatsArgs) (*libvirt.NodeGetCPUStatsRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_GET_CPU_STATS")
+	return nil, unsupported("virNodeGetCPUStats")
 }
 
 // NodeGetMemoryStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetMemoryStats(ctx context.Context, args *libvirt.NodeGetMemoryStatsArgs) (*libvirt.NodeGetMemoryStatsRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_GET_MEMORY_STATS")
+	return nil, unsupported("virNodeGetMemoryStats")
 }
 
 // DomainGetControlInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetControlInfo(ctx context.Context, args *libvirt.DomainGetControlInfoArgs) (*libvirt.DomainGetControlInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_CONTROL_INFO")
+	return nil, unsupported("virDomainGetControlInfo")
 }
 
 // DomainGetVcpuPinInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetVcpuPinInfo(ctx context.Context, args *libvirt.DomainGetVcpuPinInfoArgs) (*libvirt.DomainGetVcpuPinInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO")
+	return nil, unsupported("virDomainGetVcpuPinInfo")
 }
 
 // DomainUndefineFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainUndefineFlags(ctx context.Context, args *libvirt.DomainUndefineFlagsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS")
+	return unsupported("virDomainUndefineFlags")
 }
 
 // DomainSaveFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSaveFlags(ctx context.Context, args *libvirt.DomainSaveFlagsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SAVE_FLAGS")
+	return unsupported("virDomainSaveFlags")
 }
 
 // DomainRestoreFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRestoreFlags(ctx context.Context, args *libvirt.DomainRestoreFlagsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_RESTORE_FLAGS")
+	return unsupported("virDomainRestoreFlags")
 }
 
 // DomainDestroyFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDestroyFlags(ctx context.Context, args *libvirt.DomainDestroyFlagsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_DESTROY_FLAGS")
+	return unsupported("virDomainDestroyFlags")
 }
 
 // DomainSaveImageGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSaveImageGetXMLDesc(ctx context.Context, args *libvirt.DomainSaveImageGetXMLDescArgs) (*libvirt.DomainSaveImageGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC")
+	return nil, unsupported("virDomainSaveImageGetXMLDesc")
 }
 
 // DomainSaveImageDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSaveImageDefineXML(ctx context.Context, args *libvirt.DomainSaveImageDefineXMLArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML")
+	return unsupported("virDomainSaveImageDefineXML")
 }
 
 // DomainBlockJobAbort reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockJobAbort(ctx context.Context, args *libvirt.DomainBlockJobAbortArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT")
+	return unsupported("virDomainBlockJobAbort")
 }
 
 // DomainGetBlockJobInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetBlockJobInfo(ctx context.Context, args *libvirt.DomainGetBlockJobInfoArgs) (*libvirt.DomainGetBlockJobInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO")
+	return nil, unsupported("virDomainGetBlockJobInfo")
 }
 
 // DomainBlockJobSetSpeed reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockJobSetSpeed(ctx context.Context, args *libvirt.DomainBlockJobSetSpeedArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED")
+	return unsupported("virDomainBlockJobSetSpeed")
 }
 
 // DomainBlockPull reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockPull(ctx context.Context, args *libvirt.DomainBlockPullArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_BLOCK_PULL")
+	return unsupported("virDomainBlockPull")
 }
 
 // DomainMigrateGetMaxSpeed reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateGetMaxSpeed(ctx context.Context, args *libvirt.DomainMigrateGetMaxSpeedArgs) (*libvirt.DomainMigrateGetMaxSpeedRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED")
+	return nil, unsupported("virDomainMigrateGetMaxSpeed")
 }
 
 // DomainBlockStatsFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockStatsFlags(ctx context.Context, args *libvirt.DomainBlockStatsFlagsArgs) (*libvirt.DomainBlockStatsFlagsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS")
+	return nil, unsupported("virDomainBlockStatsFlags")
 }
 
 // DomainSnapshotGetParent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotGetParent(ctx context.Context, args *libvirt.DomainSnapshotGetParentArgs) (*libvirt.DomainSnapshotGetParentRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT")
+	return nil, unsupported("virDomainSnapshotGetParent")
 }
 
 // DomainReset reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainReset(ctx context.Context, args *libvirt.DomainResetArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_RESET")
+	return unsupported("virDomainReset")
 }
 
 // DomainSnapshotNumChildren reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotNumChildren(ctx context.Context, args *libvirt.DomainSnapshotNumChildrenArgs) (*libvirt.DomainSnapshotNumChildrenRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN")
+	return nil, unsupported("virDomainSnapshotNumChildren")
 }
 
 // DomainSnapshotListChildrenNames reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotListChildrenNames(ctx context.Context, args *libvirt.DomainSnapshotListChildrenNamesArgs) (*libvirt.DomainSnapshotListChildrenNamesRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES")
+	return nil, unsupported("virDomainSnapshotListChildrenNames")
 }
 
 // DomainOpenGraphics reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainOpenGraphics(ctx context.Context, args *libvirt.DomainOpenGraphicsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_OPEN_GRAPHICS")
+	return unsupported("virDomainOpenGraphics")
 }
 
 // NodeSuspendForDuration reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeSuspendForDuration(ctx context.Context, args *libvirt.NodeSuspendForDurationArgs) error {
-	return unsupported("REMOTE_PROC_NODE_SUSPEND_FOR_DURATION")
+	return unsupported("virNodeSuspendForDuration")
 }
 
 // DomainBlockResize reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockResize(ctx context.Context, args *libvirt.DomainBlockResizeArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_BLOCK_RESIZE")
+	return unsupported("virDomainBlockResize")
 }
 
 // DomainSetBlockIoTune reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetBlockIoTune(ctx context.Context, args *libvirt.DomainSetBlockIoTuneArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE")
+	return unsupported("virDomainSetBlockIoTune")
 }
 
 // DomainGetBlockIoTune reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetBlockIoTune(ctx context.Context, args *libvirt.DomainGetBlockIoTuneArgs) (*libvirt.DomainGetBlockIoTuneRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE")
+	return nil, unsupported("virDomainGetBlockIoTune")
 }
 
 // DomainSetNumaParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetNumaParameters(ctx context.Context, args *libvirt.DomainSetNumaParametersArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS")
+	return unsupported("virDomainSetNumaParameters")
 }
 
 // DomainGetNumaParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetNumaParameters(ctx context.Context, args *libvirt.DomainGetNumaParametersArgs) (*libvirt.DomainGetNumaParametersRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS")
+	return nil, unsupported("virDomainGetNumaParameters")
 }
 
 // DomainSetInterfaceParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetInterfaceParameters(ctx context.Context, args *libvirt.DomainSetInterfaceParametersArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS")
+	return unsupported("virDomainSetInterfaceParameters")
 }
 
 // DomainGetInterfaceParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetInterfaceParameters(ctx context.Context, args *libvirt.DomainGetInterfaceParametersArgs) (*libvirt.DomainGetInterfaceParametersRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS")
+	return nil, unsupported("virDomainGetInterfaceParameters")
 }
 
 // DomainShutdownFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainShutdownFlags(ctx context.Context, args *libvirt.DomainShutdownFlagsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS")
+	return unsupported("virDomainShutdownFlags")
 }
 
 // StorageVolWipePattern reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolWipePattern(ctx context.Context, args *libvirt.StorageVolWipePatternArgs) error {
-	return unsupported("REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN")
+	return unsupported("virStorageVolWipePattern")
 }
 
 // StorageVolResize reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolResize(ctx context.Context, args *libvirt.StorageVolResizeArgs) error {
-	return unsupported("REMOTE_PROC_STORAGE_VOL_RESIZE")
+	return unsupported("virStorageVolResize")
 }
 
 // DomainPMSuspendForDuration reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPMSuspendForDuration(ctx context.Context, args *libvirt.DomainPMSuspendForDurationArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION")
+	return unsupported("virDomainPMSuspendForDuration")
 }
 
 // DomainGetCPUStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetCPUStats(ctx context.Context, args *libvirt.DomainGetCPUStatsArgs) (*libvirt.DomainGetCPUStatsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_CPU_STATS")
+	return nil, unsupported("virDomainGetCPUStats")
 }
 
 // DomainGetDiskErrors reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetDiskErrors(ctx context.Context, args *libvirt.DomainGetDiskErrorsArgs) (*libvirt.DomainGetDiskErrorsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_DISK_ERRORS")
+	return nil, unsupported("virDomainGetDiskErrors")
 }
 
 // DomainSetMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMetadata(ctx context.Context, args *libvirt.DomainSetMetadataArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_METADATA")
+	return unsupported("virDomainSetMetadata")
 }
 
 // DomainGetMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMetadata(ctx context.Context, args *libvirt.DomainGetMetadataArgs) (*libvirt.DomainGetMetadataRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_METADATA")
+	return nil, unsupported("virDomainGetMetadata")
 }
 
 // DomainBlockRebase reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockRebase(ctx context.Context, args *libvirt.DomainBlockRebaseArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_BLOCK_REBASE")
+	return unsupported("virDomainBlockRebase")
 }
 
 // DomainPMWakeup reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPMWakeup(ctx context.Context, args *libvirt.DomainPMWakeupArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_PM_WAKEUP")
+	return unsupported("virDomainPMWakeup")
 }
 
 // DomainSnapshotIsCurrent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotIsCurrent(ctx context.Context, args *libvirt.DomainSnapshotIsCurrentArgs) (*libvirt.DomainSnapshotIsCurrentRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT")
+	return nil, unsupported("virDomainSnapshotIsCurrent")
 }
 
 // DomainSnapshotHasMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotHasMetadata(ctx context.Context, args *libvirt.DomainSnapshotHasMetadataArgs) (*libvirt.DomainSnapshotHasMetadataRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA")
+	return nil, unsupported("virDomainSnapshotHasMetadata")
 }
 
 // ConnectListAllDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllDomains(ctx context.Context, args *libvirt.ConnectListAllDomainsArgs) (*libvirt.ConnectListAllDomainsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS")
+	return nil, unsupported("virConnectListAllDomains")
 }
 
 // DomainListAllSnapshots reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainListAllSnapshots(ctx context.Context, args *libvirt.DomainListAllSnapshotsArgs) (*libvirt.DomainListAllSnapshotsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS")
+	return nil, unsupported("virDomainListAllSnapshots")
 }
 
 // DomainSnapshotListAllChildren reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotListAllChildren(ctx context.Context, args *libvirt.DomainSnapshotListAllChildrenArgs) (*libvirt.DomainSnapshotListAllChildrenRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN")
+	return nil, unsupported("virDomainSnapshotListAllChildren")
 }
 
 // DomainGetHostname reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetHostname(ctx context.Context, args *libvirt.DomainGetHostnameArgs) (*libvirt.DomainGetHostnameRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_HOSTNAME")
+	return nil, unsupported("virDomainGetHostname")
 }
 
 // DomainGetSecurityLabelList reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSecurityLabelList(ctx context.Context, args *libvirt.DomainGetSecurityLabelListArgs) (*libvirt.DomainGetSecurityLabelListRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST")
+	return nil, unsupported("virDomainGetSecurityLabelList")
 }
 
 // DomainPinEmulator reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPinEmulator(ctx context.Context, args *libvirt.DomainPinEmulatorArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_PIN_EMULATOR")
+	return unsupported("virDomainPinEmulator")
 }
 
 // DomainGetEmulatorPinInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetEmulatorPinInfo(ctx context.Context, args *libvirt.DomainGetEmulatorPinInfoArgs) (*libvirt.DomainGetEmulatorPinInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO")
+	return nil, unsupported("virDomainGetEmulatorPinInfo")
 }
 
 // ConnectListAllStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllStoragePools(ctx context.Context, args *libvirt.ConnectListAllStoragePoolsArgs) (*libvirt.ConnectListAllStoragePoolsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS")
+	return nil, unsupported("virConnectListAllStoragePools")
 }
 
 // StoragePoolListAllVolumes reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolListAllVolumes(ctx context.Context, args *libvirt.StoragePoolListAllVolumesArgs) (*libvirt.StoragePoolListAllVolumesRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES")
+	return nil, unsupported("virStoragePoolListAllVolumes")
 }
 
 // ConnectListAllNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllNetworks(ctx context.Context, args *libvirt.ConnectListAllNetworksArgs) (*libvirt.ConnectListAllNetworksRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS")
+	return nil, unsupported("virConnectListAllNetworks")
 }
 
 // ConnectListAllInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllInterfaces(ctx context.Context, args *libvirt.ConnectListAllInterfacesArgs) (*libvirt.ConnectListAllInterfacesRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES")
+	return nil, unsupported("virConnectListAllInterfaces")
 }
 
 // ConnectListAllNodeDevices reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllNodeDevices(ctx context.Context, args *libvirt.ConnectListAllNodeDevicesArgs) (*libvirt.ConnectListAllNodeDevicesRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES")
+	return nil, unsupported("virConnectListAllNodeDevices")
 }
 
 // ConnectListAllNWFilters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllNWFilters(ctx context.Context, args *libvirt.ConnectListAllNWFiltersArgs) (*libvirt.ConnectListAllNWFiltersRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS")
+	return nil, unsupported("virConnectListAllNWFilters")
 }
 
 // ConnectListAllSecrets reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllSecrets(ctx context.Context, args *libvirt.ConnectListAllSecretsArgs) (*libvirt.ConnectListAllSecretsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_ALL_SECRETS")
+	return nil, unsupported("virConnectListAllSecrets")
 }
 
 // NodeSetMemoryParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeSetMemoryParameters(ctx context.Context, args *libvirt.NodeSetMemoryParametersArgs) error {
-	return unsupported("REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS")
+	return unsupported("virNodeSetMemoryParameters")
 }
 
 // NodeGetMemoryParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetMemoryParameters(ctx context.Context, args *libvirt.NodeGetMemoryParametersArgs) (*libvirt.NodeGetMemoryParametersRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS")
+	return nil, unsupported("virNodeGetMemoryParameters")
 }
 
 // DomainBlockCommit reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockCommit(ctx context.Context, args *libvirt.DomainBlockCommitArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_BLOCK_COMMIT")
+	return unsupported("virDomainBlockCommit")
 }
 
 // NetworkUpdate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkUpdate(ctx context.Context, args *libvirt.NetworkUpdateArgs) error {
-	return unsupported("REMOTE_PROC_NETWORK_UPDATE")
+	return unsupported("virNetworkUpdate")
 }
 
 // NodeGetCPUMap reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetCPUMap(ctx context.Context, args *libvirt.NodeGetCPUMapArgs) (*libvirt.NodeGetCPUMapRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_GET_CPU_MAP")
+	return nil, unsupported("virNodeGetCPUMap")
 }
 
 // DomainFSTrim reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainFSTrim(ctx context.Context, args *libvirt.DomainFSTrimArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_FSTRIM")
+	return unsupported("virDomainFSTrim")
 }
 
 // DomainSendProcessSignal reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSendProcessSignal(ctx context.Context, args *libvirt.DomainSendProcessSignalArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL")
+	return unsupported("virDomainSendProcessSignal")
 }
 
 // DomainOpenChannel reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainOpenChannel(ctx context.Context, args *libvirt.DomainOpenChannelArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_OPEN_CHANNEL")
+	return unsupported("virDomainOpenChannel")
 }
 
 // NodeDeviceLookupSCSIHostByWWN reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceLookupSCSIHostByWWN(ctx context.Context, args *libvirt.NodeDeviceLookupSCSIHostByWWNArgs) (*libvirt.NodeDeviceLookupSCSIHostByWWNRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN")
+	return nil, unsupported("virNodeDeviceLookupSCSIHostByWWN")
 }
 
 // DomainGetJobStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetJobStats(ctx context.Context, args *libvirt.DomainGetJobStatsArgs) (*libvirt.DomainGetJobStatsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_JOB_STATS")
+	return nil, unsupported("virDomainGetJobStats")
 }
 
 // DomainMigrateGetCompressionCache reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateGetCompressionCache(ctx context.Context, args *libvirt.DomainMigrateGetCompressionCacheArgs) (*libvirt.DomainMigrateGetCompressionCacheRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE")
+	return nil, unsupported("virDomainMigrateGetCompressionCache")
 }
 
 // DomainMigrateSetCompressionCache reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateSetCompressionCache(ctx context.Context, args *libvirt.DomainMigrateSetCompressionCacheArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE")
+	return unsupported("virDomainMigrateSetCompressionCache")
 }
 
 // NodeDeviceDetachFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceDetachFlags(ctx context.Context, args *libvirt.NodeDeviceDetachFlagsArgs) error {
-	return unsupported("REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS")
+	return unsupported("virNodeDeviceDetachFlags")
 }
 
 // DomainMigrateBegin3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateBegin3Params(ctx context.Context, args *libvirt.DomainMigrateBegin3ParamsArgs) (*libvirt.DomainMigrateBegin3ParamsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS")
+	return nil, unsupported("virDomainMigrateBegin3Params")
 }
 
 // DomainMigratePrepare3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepare3Params(ctx context.Context, args *libvirt.DomainMigratePrepare3ParamsArgs) (*libvirt.DomainMigratePrepare3ParamsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS")
+	return nil, unsupported("virDomainMigratePrepare3Params")
 }
 
 // DomainMigratePrepareTunnel3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel3Params(ctx context.Context, args *libvirt.DomainMigratePrepareTunnel3ParamsArgs) (*libvirt.DomainMigratePrepareTunnel3ParamsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS")
+	return nil, unsupported("virDomainMigratePrepareTunnel3Params")
 }
 
 // DomainMigratePerform3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePerform3Params(ctx context.Context, args *libvirt.DomainMigratePerform3ParamsArgs) (*libvirt.DomainMigratePerform3ParamsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS")
+	return nil, unsupported("virDomainMigratePerform3Params")
 }
 
 // DomainMigrateFinish3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateFinish3Params(ctx context.Context, args *libvirt.DomainMigrateFinish3ParamsArgs) (*libvirt.DomainMigrateFinish3ParamsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS")
+	return nil, unsupported("virDomainMigrateFinish3Params")
 }
 
 // DomainMigrateConfirm3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateConfirm3Params(ctx context.Context, args *libvirt.DomainMigrateConfirm3ParamsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS")
+	return unsupported("virDomainMigrateConfirm3Params")
 }
 
 // DomainSetMemoryStatsPeriod reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMemoryStatsPeriod(ctx context.Context, args *libvirt.DomainSetMemoryStatsPeriodArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD")
+	return unsupported("virDomainSetMemoryStatsPeriod")
 }
 
 // DomainCreateXMLWithFiles reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreateXMLWithFiles(ctx context.Context, args *libvirt.DomainCreateXMLWithFilesArgs) (*libvirt.DomainCreateXMLWithFilesRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES")
+	return nil, unsupported("virDomainCreateXMLWithFiles")
 }
 
 // DomainCreateWithFiles reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreateWithFiles(ctx context.Context, args *libvirt.DomainCreateWithFilesArgs) (*libvirt.DomainCreateWithFilesRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_CREATE_WITH_FILES")
+	return nil, unsupported("virDomainCreateWithFiles")
 }
 
 // ConnectGetCPUModelNames reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetCPUModelNames(ctx context.Context, args *libvirt.ConnectGetCPUModelNamesArgs) (*libvirt.ConnectGetCPUModelNamesRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES")
+	return nil, unsupported("virConnectGetCPUModelNames")
 }
 
 // ConnectNetworkEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNetworkEventRegisterAny(ctx context.Context, args *libvirt.ConnectNetworkEventRegisterAnyArgs) (*libvirt.ConnectNetworkEventRegisterAnyRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY")
+	return nil, unsupported("virConnectNetworkEventRegisterAny")
 }
 
 // ConnectNetworkEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNetworkEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNetworkEventDeregisterAnyArgs) error {
-	return unsupported("REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY")
+	return unsupported("virConnectNetworkEventDeregisterAny")
 }
 
 // ConnectDomainEventCallbackRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventCallbackRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventCallbackRegisterAnyArgs) (*libvirt.ConnectDomainEventCallbackRegisterAnyRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY")
+	return nil, unsupported("virConnectDomainEventCallbackRegisterAny")
 }
 
 // ConnectDomainEventCallbackDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventCallbackDeregisterAnyArgs) error {
-	return unsupported("REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY")
+	return unsupported("virConnectDomainEventCallbackDeregisterAny")
 }
 
 // DomainCoreDumpWithFormat reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCoreDumpWithFormat(ctx context.Context, args *libvirt.DomainCoreDumpWithFormatArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT")
+	return unsupported("virDomainCoreDumpWithFormat")
 }
 
 // DomainFSFreeze reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainFSFreeze(ctx context.Context, args *libvirt.DomainFSFreezeArgs) (*libvirt.DomainFSFreezeRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_FSFREEZE")
+	return nil, unsupported("virDomainFSFreeze")
 }
 
 // DomainFSThaw reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainFSThaw(ctx context.Context, args *libvirt.DomainFSThawArgs) (*libvirt.DomainFSThawRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_FSTHAW")
+	return nil, unsupported("virDomainFSThaw")
 }
 
 // DomainGetTime reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetTime(ctx context.Context, args *libvirt.DomainGetTimeArgs) (*libvirt.DomainGetTimeRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_TIME")
+	return nil, unsupported("virDomainGetTime")
 }
 
 // DomainSetTime reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetTime(ctx context.Context, args *libvirt.DomainSetTimeArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_TIME")
+	return unsupported("virDomainSetTime")
 }
 
 // NodeGetFreePages reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetFreePages(ctx context.Context, args *libvirt.NodeGetFreePagesArgs) (*libvirt.NodeGetFreePagesRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_GET_FREE_PAGES")
+	return nil, unsupported("virNodeGetFreePages")
 }
 
 // NetworkGetDHCPLeases reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetDHCPLeases(ctx context.Context, args *libvirt.NetworkGetDHCPLeasesArgs) (*libvirt.NetworkGetDHCPLeasesRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_GET_DHCP_LEASES")
+	return nil, unsupported("virNetworkGetDHCPLeases")
 }
 
 // ConnectGetDomainCapabilities reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetDomainCapabilities(ctx context.Context, args *libvirt.ConnectGetDomainCapabilitiesArgs) (*libvirt.ConnectGetDomainCapabilitiesRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES")
+	return nil, unsupported("virConnectGetDomainCapabilities")
 }
 
 // DomainOpenGraphicsFD reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainOpenGraphicsFD(ctx context.Context, args *libvirt.DomainOpenGraphicsFDArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD")
+	return unsupported("virDomainOpenGraphicsFD")
 }
 
 // ConnectGetAllDomainStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetAllDomainStats(ctx context.Context, args *libvirt.ConnectGetAllDomainStatsArgs) (*libvirt.ConnectGetAllDomainStatsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS")
+	return nil, unsupported("virConnectGetAllDomainStats")
 }
 
 // DomainBlockCopy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockCopy(ctx context.Context, args *libvirt.DomainBlockCopyArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_BLOCK_COPY")
+	return unsupported("virDomainBlockCopy")
 }
 
 // NodeAllocPages reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeAllocPages(ctx context.Context, args *libvirt.NodeAllocPagesArgs) (*libvirt.NodeAllocPagesRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_ALLOC_PAGES")
+	return nil, unsupported("virNodeAllocPages")
 }
 
 // DomainGetFSInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetFSInfo(ctx context.Context, args *libvirt.DomainGetFSInfoArgs) (*libvirt.DomainGetFSInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_FSINFO")
+	return nil, unsupported("virDomainGetFSInfo")
 }
 
 // DomainDefineXMLFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDefineXMLFlags(ctx context.Context, args *libvirt.DomainDefineXMLFlagsArgs) (*libvirt.DomainDefineXMLFlagsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS")
+	return nil, unsupported("virDomainDefineXMLFlags")
 }
 
 // DomainGetIOThreadInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetIOThreadInfo(ctx context.Context, args *libvirt.DomainGetIOThreadInfoArgs) (*libvirt.DomainGetIOThreadInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO")
+	return nil, unsupported("virDomainGetIOThreadInfo")
 }
 
 // DomainPinIOThread reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPinIOThread(ctx context.Context, args *libvirt.DomainPinIOThreadArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_PIN_IOTHREAD")
+	return unsupported("virDomainPinIOThread")
 }
 
 // DomainInterfaceAddresses reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainInterfaceAddresses(ctx context.Context, args *libvirt.DomainInterfaceAddressesArgs) (*libvirt.DomainInterfaceAddressesRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES")
+	return nil, unsupported("virDomainInterfaceAddresses")
 }
 
 // DomainAddIOThread reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAddIOThread(ctx context.Context, args *libvirt.DomainAddIOThreadArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_ADD_IOTHREAD")
+	return unsupported("virDomainAddIOThread")
 }
 
 // DomainDelIOThread reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDelIOThread(ctx context.Context, args *libvirt.DomainDelIOThreadArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_DEL_IOTHREAD")
+	return unsupported("virDomainDelIOThread")
 }
 
 // DomainSetUserPassword reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetUserPassword(ctx context.Context, args *libvirt.DomainSetUserPasswordArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_USER_PASSWORD")
+	return unsupported("virDomainSetUserPassword")
 }
 
 // DomainRename reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRename(ctx context.Context, args *libvirt.DomainRenameArgs) (*libvirt.DomainRenameRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_RENAME")
+	return nil, unsupported("virDomainRename")
 }
 
 // ConnectRegisterCloseCallback reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectRegisterCloseCallback(ctx context.Context) error {
-	return unsupported("REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK")
+	return unsupported("virConnectRegisterCloseCallback")
 }
 
 // ConnectUnregisterCloseCallback reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectUnregisterCloseCallback(ctx context.Context) error {
-	return unsupported("REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK")
+	return unsupported("virConnectUnregisterCloseCallback")
 }
 
 // DomainMigrateStartPostCopy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateStartPostCopy(ctx context.Context, args *libvirt.DomainMigrateStartPostCopyArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY")
+	return unsupported("virDomainMigrateStartPostCopy")
 }
 
 // DomainGetPerfEvents reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetPerfEvents(ctx context.Context, args *libvirt.DomainGetPerfEventsArgs) (*libvirt.DomainGetPerfEventsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_PERF_EVENTS")
+	return nil, unsupported("virDomainGetPerfEvents")
 }
 
 // DomainSetPerfEvents reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetPerfEvents(ctx context.Context, args *libvirt.DomainSetPerfEventsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_PERF_EVENTS")
+	return unsupported("virDomainSetPerfEvents")
 }
 
 // ConnectStoragePoolEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectStoragePoolEventRegisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventRegisterAnyArgs) (*libvirt.ConnectStoragePoolEventRegisterAnyRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY")
+	return nil, unsupported("virConnectStoragePoolEventRegisterAny")
 }
 
 // ConnectStoragePoolEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectStoragePoolEventDeregisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventDeregisterAnyArgs) error {
-	return unsupported("REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY")
+	return unsupported("virConnectStoragePoolEventDeregisterAny")
 }
 
 // DomainGetGuestVcpus reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetGuestVcpus(ctx context.Context, args *libvirt.DomainGetGuestVcpusArgs) (*libvirt.DomainGetGuestVcpusRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS")
+	return nil, unsupported("virDomainGetGuestVcpus")
 }
 
 // DomainSetGuestVcpus reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetGuestVcpus(ctx context.Context, args *libvirt.DomainSetGuestVcpusArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS")
+	return unsupported("virDomainSetGuestVcpus")
 }
 
 // ConnectNodeDeviceEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNodeDeviceEventRegisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventRegisterAnyArgs) (*libvirt.ConnectNodeDeviceEventRegisterAnyRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY")
+	return nil, unsupported("virConnectNodeDeviceEventRegisterAny")
 }
 
 // ConnectNodeDeviceEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventDeregisterAnyArgs) error {
-	return unsupported("REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY")
+	return unsupported("virConnectNodeDeviceEventDeregisterAny")
 }
 
 // StorageVolGetInfoFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolGetInfoFlags(ctx context.Context, args *libvirt.StorageVolGetInfoFlagsArgs) (*libvirt.StorageVolGetInfoFlagsRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS")
+	return nil, unsupported("virStorageVolGetInfoFlags")
 }
 
 // ConnectSecretEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectSecretEventRegisterAny(ctx context.Context, args *libvirt.ConnectSecretEventRegisterAnyArgs) (*libvirt.ConnectSecretEventRegisterAnyRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY")
+	return nil, unsupported("virConnectSecretEventRegisterAny")
 }
 
 // ConnectSecretEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectSecretEventDeregisterAny(ctx context.Context, args *libvirt.ConnectSecretEventDeregisterAnyArgs) error {
-	return unsupported("REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY")
+	return unsupported("virConnectSecretEventDeregisterAny")
 }
 
 // DomainSetVcpu reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetVcpu(ctx context.Context, args *libvirt.DomainSetVcpuArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_VCPU")
+	return unsupported("virDomainSetVcpu")
 }
 
 // DomainSetBlockThreshold reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetBlockThreshold(ctx context.Context, args *libvirt.DomainSetBlockThresholdArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD")
+	return unsupported("virDomainSetBlockThreshold")
 }
 
 // DomainMigrateGetMaxDowntime reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateGetMaxDowntime(ctx context.Context, args *libvirt.DomainMigrateGetMaxDowntimeArgs) (*libvirt.DomainMigrateGetMaxDowntimeRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME")
+	return nil, unsupported("virDomainMigrateGetMaxDowntime")
 }
 
 // DomainManagedSaveGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainManagedSaveGetXMLDesc(ctx context.Context, args *libvirt.DomainManagedSaveGetXMLDescArgs) (*libvirt.DomainManagedSaveGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC")
+	return nil, unsupported("virDomainManagedSaveGetXMLDesc")
 }
 
 // DomainManagedSaveDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainManagedSaveDefineXML(ctx context.Context, args *libvirt.DomainManagedSaveDefineXMLArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML")
+	return unsupported("virDomainManagedSaveDefineXML")
 }
 
 // DomainSetLifecycleAction reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetLifecycleAction(ctx context.Context, args *libvirt.DomainSetLifecycleActionArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION")
+	return unsupported("virDomainSetLifecycleAction")
 }
 
 // StoragePoolLookupByTargetPath reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolLookupByTargetPath(ctx context.Context, args *libvirt.StoragePoolLookupByTargetPathArgs) (*libvirt.StoragePoolLookupByTargetPathRet, error) {
-	return nil, unsupported("REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH")
+	return nil, unsupported("virStoragePoolLookupByTargetPath")
 }
 
 // DomainDetachDeviceAlias reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDetachDeviceAlias(ctx context.Context, args *libvirt.DomainDetachDeviceAliasArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS")
+	return unsupported("virDomainDetachDeviceAlias")
 }
 
 // ConnectCompareHypervisorCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectCompareHypervisorCPU(ctx context.Context, args *libvirt.ConnectCompareHypervisorCPUArgs) (*libvirt.ConnectCompareHypervisorCPURet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU")
+	return nil, unsupported("virConnectCompareHypervisorCPU")
 }
 
 // ConnectBaselineHypervisorCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectBaselineHypervisorCPU(ctx context.Context, args *libvirt.ConnectBaselineHypervisorCPUArgs) (*libvirt.ConnectBaselineHypervisorCPURet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU")
+	return nil, unsupported("virConnectBaselineHypervisorCPU")
 }
 
 // NodeGetSEVInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetSEVInfo(ctx context.Context, args *libvirt.NodeGetSEVInfoArgs) (*libvirt.NodeGetSEVInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_GET_SEV_INFO")
+	return nil, unsupported("virNodeGetSEVInfo")
 }
 
 // DomainGetLaunchSecurityInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetLaunchSecurityInfo(ctx context.Context, args *libvirt.DomainGetLaunchSecurityInfoArgs) (*libvirt.DomainGetLaunchSecurityInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO")
+	return nil, unsupported("virDomainGetLaunchSecurityInfo")
 }
 
 // NWFilterBindingLookupByPortDev reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingLookupByPortDev(ctx context.Context, args *libvirt.NWFilterBindingLookupByPortDevArgs) (*libvirt.NWFilterBindingLookupByPortDevRet, error) {
-	return nil, unsupported("REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV")
+	return nil, unsupported("virNWFilterBindingLookupByPortDev")
 }
 
 // NWFilterBindingGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingGetXMLDesc(ctx context.Context, args *libvirt.NWFilterBindingGetXMLDescArgs) (*libvirt.NWFilterBindingGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC")
+	return nil, unsupported("virNWFilterBindingGetXMLDesc")
 }
 
 // NWFilterBindingCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingCreateXML(ctx context.Context, args *libvirt.NWFilterBindingCreateXMLArgs) (*libvirt.NWFilterBindingCreateXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_NWFILTER_BINDING_CREATE_XML")
+	return nil, unsupported("virNWFilterBindingCreateXML")
 }
 
 // NWFilterBindingDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingDelete(ctx context.Context, args *libvirt.NWFilterBindingDeleteArgs) error {
-	return unsupported("REMOTE_PROC_NWFILTER_BINDING_DELETE")
+	return unsupported("virNWFilterBindingDelete")
 }
 
 // ConnectListAllNWFilterBindings reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllNWFilterBindings(ctx context.Context, args *libvirt.ConnectListAllNWFilterBindingsArgs) (*libvirt.ConnectListAllNWFilterBindingsRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS")
+	return nil, unsupported("virConnectListAllNWFilterBindings")
 }
 
 // DomainSetIOThreadParams reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetIOThreadParams(ctx context.Context, args *libvirt.DomainSetIOThreadParamsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS")
+	return unsupported("virDomainSetIOThreadParams")
 }
 
 // ConnectGetStoragePoolCapabilities reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetStoragePoolCapabilities(ctx context.Context, args *libvirt.ConnectGetStoragePoolCapabilitiesArgs) (*libvirt.ConnectGetStoragePoolCapabilitiesRet, error) {
-	return nil, unsupported("REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES")
+	return nil, unsupported("virConnectGetStoragePoolCapabilities")
 }
 
 // NetworkListAllPorts reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkListAllPorts(ctx context.Context, args *libvirt.NetworkListAllPortsArgs) (*libvirt.NetworkListAllPortsRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_LIST_ALL_PORTS")
+	return nil, unsupported("virNetworkListAllPorts")
 }
 
 // NetworkPortLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortLookupByUUID(ctx context.Context, args *libvirt.NetworkPortLookupByUUIDArgs) (*libvirt.NetworkPortLookupByUUIDRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID")
+	return nil, unsupported("virNetworkPortLookupByUUID")
 }
 
 // NetworkPortCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortCreateXML(ctx context.Context, args *libvirt.NetworkPortCreateXMLArgs) (*libvirt.NetworkPortCreateXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_PORT_CREATE_XML")
+	return nil, unsupported("virNetworkPortCreateXML")
 }
 
 // NetworkPortGetParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortGetParameters(ctx context.Context, args *libvirt.NetworkPortGetParametersArgs) (*libvirt.NetworkPortGetParametersRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS")
+	return nil, unsupported("virNetworkPortGetParameters")
 }
 
 // NetworkPortSetParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortSetParameters(ctx context.Context, args *libvirt.NetworkPortSetParametersArgs) error {
-	return unsupported("REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS")
+	return unsupported("virNetworkPortSetParameters")
 }
 
 // NetworkPortGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortGetXMLDesc(ctx context.Context, args *libvirt.NetworkPortGetXMLDescArgs) (*libvirt.NetworkPortGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_PORT_GET_XML_DESC")
+	return nil, unsupported("virNetworkPortGetXMLDesc")
 }
 
 // NetworkPortDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortDelete(ctx context.Context, args *libvirt.NetworkPortDeleteArgs) error {
-	return unsupported("REMOTE_PROC_NETWORK_PORT_DELETE")
+	return unsupported("virNetworkPortDelete")
 }
 
 // DomainCheckpointCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointCreateXML(ctx context.Context, args *libvirt.DomainCheckpointCreateXMLArgs) (*libvirt.DomainCheckpointCreateXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML")
+	return nil, unsupported("virDomainCheckpointCreateXML")
 }
 
 // DomainCheckpointGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointGetXMLDesc(ctx context.Context, args *libvirt.DomainCheckpointGetXMLDescArgs) (*libvirt.DomainCheckpointGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC")
+	return nil, unsupported("virDomainCheckpointGetXMLDesc")
 }
 
 // DomainListAllCheckpoints reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainListAllCheckpoints(ctx context.Context, args *libvirt.DomainListAllCheckpointsArgs) (*libvirt.DomainListAllCheckpointsRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS")
+	return nil, unsupported("virDomainListAllCheckpoints")
 }
 
 // DomainCheckpointListAllChildren reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointListAllChildren(ctx context.Context, args *libvirt.DomainCheckpointListAllChildrenArgs) (*libvirt.DomainCheckpointListAllChildrenRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN")
+	return nil, unsupported("virDomainCheckpointListAllChildren")
 }
 
 // DomainCheckpointLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointLookupByName(ctx context.Context, args *libvirt.DomainCheckpointLookupByNameArgs) (*libvirt.DomainCheckpointLookupByNameRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME")
+	return nil, unsupported("virDomainCheckpointLookupByName")
 }
 
 // DomainCheckpointGetParent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointGetParent(ctx context.Context, args *libvirt.DomainCheckpointGetParentArgs) (*libvirt.DomainCheckpointGetParentRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT")
+	return nil, unsupported("virDomainCheckpointGetParent")
 }
 
 // DomainCheckpointDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointDelete(ctx context.Context, args *libvirt.DomainCheckpointDeleteArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE")
+	return unsupported("virDomainCheckpointDelete")
 }
 
 // DomainGetGuestInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetGuestInfo(ctx context.Context, args *libvirt.DomainGetGuestInfoArgs) (*libvirt.DomainGetGuestInfoRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_GUEST_INFO")
+	return nil, unsupported("virDomainGetGuestInfo")
 }
 
 // ConnectSetIdentity reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectSetIdentity(ctx context.Context, args *libvirt.ConnectSetIdentityArgs) error {
-	return unsupported("REMOTE_PROC_CONNECT_SET_IDENTITY")
+	return unsupported("virConnectSetIdentity")
 }
 
 // DomainAgentSetResponseTimeout reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAgentSetResponseTimeout(ctx context.Context, args *libvirt.DomainAgentSetResponseTimeoutArgs) (*libvirt.DomainAgentSetResponseTimeoutRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT")
+	return nil, unsupported("virDomainAgentSetResponseTimeout")
 }
 
 // DomainBackupBegin reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBackupBegin(ctx context.Context, args *libvirt.DomainBackupBeginArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_BACKUP_BEGIN")
+	return unsupported("virDomainBackupBegin")
 }
 
 // DomainBackupGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBackupGetXMLDesc(ctx context.Context, args *libvirt.DomainBackupGetXMLDescArgs) (*libvirt.DomainBackupGetXMLDescRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC")
+	return nil, unsupported("virDomainBackupGetXMLDesc")
 }
 
 // DomainAuthorizedSSHKeysGet reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAuthorizedSSHKeysGet(ctx context.Context, args *libvirt.DomainAuthorizedSSHKeysGetArgs) (*libvirt.DomainAuthorizedSSHKeysGetRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET")
+	return nil, unsupported("virDomainAuthorizedSSHKeysGet")
 }
 
 // DomainAuthorizedSSHKeysSet reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAuthorizedSSHKeysSet(ctx context.Context, args *libvirt.DomainAuthorizedSSHKeysSetArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET")
+	return unsupported("virDomainAuthorizedSSHKeysSet")
 }
 
 // DomainGetMessages reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMessages(ctx context.Context, args *libvirt.DomainGetMessagesArgs) (*libvirt.DomainGetMessagesRet, error) {
-	return nil, unsupported("REMOTE_PROC_DOMAIN_GET_MESSAGES")
+	return nil, unsupported("virDomainGetMessages")
 }
 
 // DomainStartDirtyRateCalc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainStartDirtyRateCalc(ctx context.Context, args *libvirt.DomainStartDirtyRateCalcArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC")
+	return unsupported("virDomainStartDirtyRateCalc")
 }
 
 // NodeDeviceDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceDefineXML(ctx context.Context, args *libvirt.NodeDeviceDefineXMLArgs) (*libvirt.NodeDeviceDefineXMLRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_DEVICE_DEFINE_XML")
+	return nil, unsupported("virNodeDeviceDefineXML")
 }
 
 // NodeDeviceUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceUndefine(ctx context.Context, args *libvirt.NodeDeviceUndefineArgs) error {
-	return unsupported("REMOTE_PROC_NODE_DEVICE_UNDEFINE")
+	return unsupported("virNodeDeviceUndefine")
 }
 
 // NodeDeviceCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceCreate(ctx context.Context, args *libvirt.NodeDeviceCreateArgs) error {
-	return unsupported("REMOTE_PROC_NODE_DEVICE_CREATE")
+	return unsupported("virNodeDeviceCreate")
 }
 
 // NWFilterDefineXMLFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterDefineXMLFlags(ctx context.Context, args *libvirt.NWFilterDefineXMLFlagsArgs) (*libvirt.NWFilterDefineXMLFlagsRet, error) {
-	return nil, unsupported("REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS")
+	return nil, unsupported("virNWFilterDefineXMLFlags")
 }
 
 // NetworkDefineXMLFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkDefineXMLFlags(ctx context.Context, args *libvirt.NetworkDefineXMLFlagsArgs) (*libvirt.NetworkDefineXMLFlagsRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS")
+	return nil, unsupported("virNetworkDefineXMLFlags")
 }
 
 // NodeDeviceGetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceGetAutostart(ctx context.Context, args *libvirt.NodeDeviceGetAutostartArgs) (*libvirt.NodeDeviceGetAutostartRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART")
+	return nil, unsupported("virNodeDeviceGetAutostart")
 }
 
 // NodeDeviceSetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceSetAutostart(ctx context.Context, args *libvirt.NodeDeviceSetAutostartArgs) error {
-	return unsupported("REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART")
+	return unsupported("virNodeDeviceSetAutostart")
 }
 
 // NodeDeviceIsPersistent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceIsPersistent(ctx context.Context, args *libvirt.NodeDeviceIsPersistentArgs) (*libvirt.NodeDeviceIsPersistentRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT")
+	return nil, unsupported("virNodeDeviceIsPersistent")
 }
 
 // NodeDeviceIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceIsActive(ctx context.Context, args *libvirt.NodeDeviceIsActiveArgs) (*libvirt.NodeDeviceIsActiveRet, error) {
-	return nil, unsupported("REMOTE_PROC_NODE_DEVICE_IS_ACTIVE")
+	return nil, unsupported("virNodeDeviceIsActive")
 }
 
 // NetworkCreateXMLFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkCreateXMLFlags(ctx context.Context, args *libvirt.NetworkCreateXMLFlagsArgs) (*libvirt.NetworkCreateXMLFlagsRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_CREATE_XML_FLAGS")
+	return nil, unsupported("virNetworkCreateXMLFlags")
 }
 
 // DomainSetLaunchSecurityState reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetLaunchSecurityState(ctx context.Context, args *libvirt.DomainSetLaunchSecurityStateArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE")
+	return unsupported("virDomainSetLaunchSecurityState")
 }
 
 // DomainSaveParams reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSaveParams(ctx context.Context, args *libvirt.DomainSaveParamsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_SAVE_PARAMS")
+	return unsupported("virDomainSaveParams")
 }
 
 // DomainRestoreParams reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRestoreParams(ctx context.Context, args *libvirt.DomainRestoreParamsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_RESTORE_PARAMS")
+	return unsupported("virDomainRestoreParams")
 }
 
 // DomainAbortJobFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAbortJobFlags(ctx context.Context, args *libvirt.DomainAbortJobFlagsArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS")
+	return unsupported("virDomainAbortJobFlags")
 }
 
 // DomainFDAssociate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainFDAssociate(ctx context.Context, args *libvirt.DomainFDAssociateArgs) error {
-	return unsupported("REMOTE_PROC_DOMAIN_FD_ASSOCIATE")
+	return unsupported("virDomainFDAssociate")
 }
 
 // NetworkSetMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkSetMetadata(ctx context.Context, args *libvirt.NetworkSetMetadataArgs) error {
-	return unsupported("REMOTE_PROC_NETWORK_SET_METADATA")
+	return unsupported("virNetworkSetMetadata")
 }
 
 // NetworkGetMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetMetadata(ctx context.Context, args *libvirt.NetworkGetMetadataArgs) (*libvirt.NetworkGetMetadataRet, error) {
-	return nil, unsupported("REMOTE_PROC_NETWORK_GET_METADATA")
+	return nil, unsupported("virNetworkGetMetadata")
 }
 
 // dispatchRemote decodes the arguments of procedure proc from d, calls h and
@@ -7100,32 +7100,32 @@ type UnimplementedQEMUHandler struct{}
 
 // QEMUDomainMonitorCommand reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUDomainMonitorCommand(ctx context.Context, args *libvirt.QEMUDomainMonitorCommandArgs) (*libvirt.QEMUDomainMonitorCommandRet, error) {
-	return nil, unsupported("QEMU_PROC_DOMAIN_MONITOR_COMMAND")
+	return nil, unsupported("virDomainQemuMonitorCommand")
 }
 
 // QEMUDomainAttach reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUDomainAttach(ctx context.Context, args *libvirt.QEMUDomainAttachArgs) (*libvirt.QEMUDomainAttachRet, error) {
-	return nil, unsupported("QEMU_PROC_DOMAIN_ATTACH")
+	return nil, unsupported("virDomainQemuAttach")
 }
 
 // QEMUDomainAgentCommand reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUDomainAgentCommand(ctx context.Context, args *libvirt.QEMUDomainAgentCommandArgs) (*libvirt.QEMUDomainAgentCommandRet, error) {
-	return nil, unsupported("QEMU_PROC_DOMAIN_AGENT_COMMAND")
+	return nil, unsupported("virDomainQemuAgentCommand")
 }
 
 // QEMUConnectDomainMonitorEventRegister reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUConnectDomainMonitorEventRegister(ctx context.Context, args *libvirt.QEMUConnectDomainMonitorEventRegisterArgs) (*libvirt.QEMUConnectDomainMonitorEventRegisterRet, error) {
-	return nil, unsupported("QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER")
+	return nil, unsupported("virConnectDomainQemuMonitorEventRegister")
 }
 
 // QEMUConnectDomainMonitorEventDeregister reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUConnectDomainMonitorEventDeregister(ctx context.Context, args *libvirt.QEMUConnectDomainMonitorEventDeregisterArgs) error {
-	return unsupported("QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER")
+	return unsupported("virConnectDomainQemuMonitorEventDeregister")
 }
 
 // QEMUDomainMonitorCommandWithFiles reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUDomainMonitorCommandWithFiles(ctx context.Context, args *libvirt.QEMUDomainMonitorCommandWithFilesArgs) (*libvirt.QEMUDomainMonitorCommandWithFilesRet, error) {
-	return nil, unsupported("QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES")
+	return nil, unsupported("virDomainQemuMonitorCommandWithFiles")
 }
 
 // dispatchQEMU decodes the arguments of procedure proc from d, calls h and

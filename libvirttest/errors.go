@@ -6,23 +6,45 @@ import (
 	"github.com/virtwire/libvirt"
 )
 
+// Texts libvirt puts in front of an error's detail, by code. The daemon
+// sends the full message, the format in Str1 and the detail in Str2.
+const (
+	prefixNoSupport = "this function is not supported by the connection driver: "
+	prefixInternal  = "internal error: "
+	prefixInvalid   = "Requested operation is not valid: "
+	prefixFailed    = "operation failed: "
+	prefixXML       = "XML error: "
+	prefixInvArg    = "invalid argument: "
+)
+
+// lvError builds an error shaped like the ones libvirtd sends: the
+// message is prefix+detail, Str1 the format and Str2 the detail, and the
+// integers are -1 as libvirt leaves them for most errors.
+func lvError(code libvirt.ErrorNumber, dom libvirt.ErrorDomain, prefix, detail string) *libvirt.Error {
+	return &libvirt.Error{
+		Code:    code,
+		Domain:  dom,
+		Level:   libvirt.ErrError,
+		Message: prefix + detail,
+		Str1:    prefix + "%s",
+		Str2:    detail,
+		Int1:    -1,
+		Int2:    -1,
+	}
+}
+
+// lvErrorf is lvError with a formatted detail.
+func lvErrorf(code libvirt.ErrorNumber, dom libvirt.ErrorDomain, prefix, format string, a ...any) *libvirt.Error {
+	return lvError(code, dom, prefix, fmt.Sprintf(format, a...))
+}
+
 // unsupported is the error libvirt's daemon gives for a procedure its
 // driver does not implement.
 func unsupported(proc string) error {
-	return &libvirt.Error{
-		Code:    libvirt.ErrNoSupport,
-		Domain:  libvirt.FromRPC,
-		Level:   libvirt.ErrError,
-		Message: fmt.Sprintf("this function is not supported by the connection driver: %s", proc),
-	}
+	return lvError(libvirt.ErrNoSupport, libvirt.FromRPC, prefixNoSupport, proc)
 }
 
 // argsError is the error for a call whose arguments do not decode.
 func argsError(err error) error {
-	return &libvirt.Error{
-		Code:    libvirt.ErrRPC,
-		Domain:  libvirt.FromRPC,
-		Level:   libvirt.ErrError,
-		Message: fmt.Sprintf("Unable to decode message payload: %v", err),
-	}
+	return lvErrorf(libvirt.ErrRPC, libvirt.FromRPC, "", "Unable to decode message payload: %v", err)
 }

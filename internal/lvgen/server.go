@@ -53,9 +53,9 @@ func (g *generator) renderServer() error {
 			w.line("// %s reports that the procedure is not supported.", p.goName)
 			w.line("func (Unimplemented%s) %s(%s) %s {", iface, p.goName, g.serverParams(p), g.serverResults(p))
 			if p.ret != nil {
-				w.line("return nil, unsupported(%q)", p.member.Name)
+				w.line("return nil, unsupported(%q)", cFuncName(p))
 			} else {
-				w.line("return unsupported(%q)", p.member.Name)
+				w.line("return unsupported(%q)", cFuncName(p))
 			}
 			w.line("}")
 			w.line("")
@@ -116,4 +116,14 @@ func (g *generator) serverResults(p *proc) string {
 		return "error"
 	}
 	return "(*libvirt." + g.defs[p.ret.Name].goName + ", error)"
+}
+
+// cFuncName is the C function libvirtd names in errors about p: the public
+// function when the headers declare one, else libvirt's internal name
+// ("virDomainMigratePrepare").
+func cFuncName(p *proc) string {
+	if p.cfunc.Name != "" {
+		return p.cfunc.Name
+	}
+	return "vir" + strings.TrimPrefix(p.goName, p.u.goPrefix)
 }

@@ -1,0 +1,304 @@
+package libvirttest
+
+import (
+	"context"
+
+	"github.com/virtwire/libvirt"
+)
+
+// ConnectListAllDomains lists the domains that pass flags' filters.
+func (d *driver) ConnectListAllDomains(ctx context.Context, args *libvirt.ConnectListAllDomainsArgs) (*libvirt.ConnectListAllDomainsRet, error) {
+	f := uint32(args.Flags)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ret := &libvirt.ConnectListAllDomainsRet{}
+	for _, dom := range d.domains {
+		st := dom.state
+		other := st != libvirt.DomainRunning && st != libvirt.DomainPaused && st != libvirt.DomainShutoff
+		ok := listFilter(f, uint32(libvirt.ConnectListDomainsActive), uint32(libvirt.ConnectListDomainsInactive), dom.active()) &&
+			listFilter(f, uint32(libvirt.ConnectListDomainsPersistent), uint32(libvirt.ConnectListDomainsTransient), dom.persistent) &&
+			listFilter(f, uint32(libvirt.ConnectListDomainsAutostart), uint32(libvirt.ConnectListDomainsNoAutostart), dom.autostart) &&
+			listFilter(f, uint32(libvirt.ConnectListDomainsManagedsave), uint32(libvirt.ConnectListDomainsNoManagedsave), false) &&
+			listFilter(f, uint32(libvirt.ConnectListDomainsHasSnapshot), uint32(libvirt.ConnectListDomainsNoSnapshot), false) &&
+			listFilter(f, uint32(libvirt.ConnectListDomainsHasCheckpoint), uint32(libvirt.ConnectListDomainsNoCheckpoint), false)
+		states := f & uint32(libvirt.ConnectListDomainsRunning|libvirt.ConnectListDomainsPaused|libvirt.ConnectListDomainsShutoff|libvirt.ConnectListDomainsOther)
+		if states != 0 {
+			ok = ok && ((st == libvirt.DomainRunning && states&uint32(libvirt.ConnectListDomainsRunning) != 0) ||
+				(st == libvirt.DomainPaused && states&uint32(libvirt.ConnectListDomainsPaused) != 0) ||
+				(st == libvirt.DomainShutoff && states&uint32(libvirt.ConnectListDomainsShutoff) != 0) ||
+				(other && states&uint32(libvirt.ConnectListDomainsOther) != 0))
+		}
+		if !ok {
+			continue
+		}
+		ret.Ret++
+		if args.NeedResults != 0 {
+			ret.Domains = append(ret.Domains, dom.ref())
+		}
+	}
+	return ret, nil
+}
+
+// ConnectNumOfDomains counts running domains.
+func (d *driver) ConnectNumOfDomains(ctx context.Context) (*libvirt.ConnectNumOfDomainsRet, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var n int32
+	for _, dom := range d.domains {
+		n += b2i(dom.active())
+	}
+	return &libvirt.ConnectNumOfDomainsRet{Num: n}, nil
+}
+
+// ConnectListDomains lists the IDs of running domains.
+func (d *driver) ConnectListDomains(ctx context.Context, args *libvirt.ConnectListDomainsArgs) (*libvirt.ConnectListDomainsRet, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ret := &libvirt.ConnectListDomainsRet{IDs: []int32{}}
+	for _, dom := range d.domains {
+		if dom.active() && len(ret.IDs) < int(args.Maxids) {
+			ret.IDs = append(ret.IDs, dom.id)
+		}
+	}
+	return ret, nil
+}
+
+// ConnectNumOfDefinedDomains counts shut-off domains.
+func (d *driver) ConnectNumOfDefinedDomains(ctx context.Context) (*libvirt.ConnectNumOfDefinedDomainsRet, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var n int32
+	for _, dom := range d.domains {
+		n += b2i(!dom.active())
+	}
+	return &libvirt.ConnectNumOfDefinedDomainsRet{Num: n}, nil
+}
+
+// ConnectListDefinedDomains lists the names of shut-off domains.
+func (d *driver) ConnectListDefinedDomains(ctx context.Context, args *libvirt.ConnectListDefinedDomainsArgs) (*libvirt.ConnectListDefinedDomainsRet, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ret := &libvirt.ConnectListDefinedDomainsRet{Names: []string{}}
+	for _, dom := range d.domains {
+		if !dom.active() && len(ret.Names) < int(args.Maxnames) {
+			ret.Names = append(ret.Names, dom.name)
+		}
+	}
+	return ret, nil
+}
+
+// DomainGetMaxMemory reports the maximum memory in KiB.
+func (d *driver) DomainGetMaxMemory(ctx context.Context, args *libvirt.DomainGetMaxMemoryArgs) (*libvirt.DomainGetMaxMemoryRet, error) {
+	var ret libvirt.DomainGetMaxMemoryRet
+	err := d.withDomain(args.Dom, func(dom *domain) error {
+		ret.Memory = dom.def.maxKiB
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ret, nil
+}
+
+// DomainSetMemory sets the current memory (KiB), up to the maximum.
+func (d *driver) DomainSetMemory(ctx context.Context, args *libvirt.DomainSetMemoryArgs) error {
+	return d.withDomain(args.Dom, func(dom *domain) error {
+		if args.Memory > dom.def.maxKiB {
+			return lvError(libvirt.ErrInvalidArg, libvirt.FromTest, prefixInvArg, "cannot set memory higher than max memory")
+		}
+		dom.memKiB = args.Memory
+		return nil
+	})
+}
+
+// DomainSetMaxMemory sets the maximum memory (KiB) of a shut-off domain.
+func (d *driver) DomainSetMaxMemory(ctx context.Context, args *libvirt.DomainSetMaxMemoryArgs) error {
+	return d.withDomain(args.Dom, func(dom *domain) error {
+		if dom.active() {
+			return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "cannot resize the maximum memory on an active domain")
+		}
+		def := *dom.def
+		def.maxKiB = args.Memory
+		if def.memKiB > def.maxKiB {
+			def.memKiB = def.maxKiB
+		}
+		dom.def = &def
+		dom.memKiB = def.memKiB
+		return nil
+	})
+}
+
+// DomainGetMaxVcpus reports the maximum vCPU count.
+func (d *driver) DomainGetMaxVcpus(ctx context.Context, args *libvirt.DomainGetMaxVcpusArgs) (*libvirt.DomainGetMaxVcpusRet, error) {
+	var ret libvirt.DomainGetMaxVcpusRet
+	err := d.withDomain(args.Dom, func(dom *domain) error {
+		ret.Num = int32(dom.def.maxCPUs)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ret, nil
+}
+
+// DomainGetVcpusFlags reports the current (or, with VIR_DOMAIN_VCPU_MAXIMUM,
+// the maximum) vCPU count.
+func (d *driver) DomainGetVcpusFlags(ctx context.Context, args *libvirt.DomainGetVcpusFlagsArgs) (*libvirt.DomainGetVcpusFlagsRet, error) {
+	var ret libvirt.DomainGetVcpusFlagsRet
+	err := d.withDomain(args.Dom, func(dom *domain) error {
+		ret.Num = int32(dom.vcpus)
+		if args.Flags&libvirt.DomainVcpuMaximum != 0 {
+			ret.Num = int32(dom.def.maxCPUs)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ret, nil
+}
+
+// DomainSetVcpus sets the vCPU count, up to the maximum.
+func (d *driver) DomainSetVcpus(ctx context.Context, args *libvirt.DomainSetVcpusArgs) error {
+	return d.DomainSetVcpusFlags(ctx, &libvirt.DomainSetVcpusFlagsArgs{Dom: args.Dom, Nvcpus: args.Nvcpus})
+}
+
+// DomainSetVcpusFlags sets the vCPU count, up to the maximum.
+func (d *driver) DomainSetVcpusFlags(ctx context.Context, args *libvirt.DomainSetVcpusFlagsArgs) error {
+	return d.withDomain(args.Dom, func(dom *domain) error {
+		if args.Nvcpus == 0 || int(args.Nvcpus) > dom.def.maxCPUs {
+			return lvErrorf(libvirt.ErrInvalidArg, libvirt.FromTest, prefixInvArg,
+				"requested cpu amount exceeds maximum supported amount (%d > %d)", args.Nvcpus, dom.def.maxCPUs)
+		}
+		dom.vcpus = int(args.Nvcpus)
+		return nil
+	})
+}
+
+// DomainGetSchedulerType reports the "fair" scheduler with one parameter.
+func (d *driver) DomainGetSchedulerType(ctx context.Context, args *libvirt.DomainGetSchedulerTypeArgs) (*libvirt.DomainGetSchedulerTypeRet, error) {
+	if err := d.withDomain(args.Dom, func(*domain) error { return nil }); err != nil {
+		return nil, err
+	}
+	return &libvirt.DomainGetSchedulerTypeRet{Type: "fair", Nparams: 1}, nil
+}
+
+// DomainGetSchedulerParameters reports the "weight" parameter.
+func (d *driver) DomainGetSchedulerParameters(ctx context.Context, args *libvirt.DomainGetSchedulerParametersArgs) (*libvirt.DomainGetSchedulerParametersRet, error) {
+	params, err := d.schedParams(args.Dom, args.Nparams)
+	if err != nil {
+		return nil, err
+	}
+	return &libvirt.DomainGetSchedulerParametersRet{Params: params}, nil
+}
+
+// DomainGetSchedulerParametersFlags reports the "weight" parameter.
+func (d *driver) DomainGetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainGetSchedulerParametersFlagsArgs) (*libvirt.DomainGetSchedulerParametersFlagsRet, error) {
+	params, err := d.schedParams(args.Dom, args.Nparams)
+	if err != nil {
+		return nil, err
+	}
+	return &libvirt.DomainGetSchedulerParametersFlagsRet{Params: params}, nil
+}
+
+func (d *driver) schedParams(ref libvirt.Domain, n int32) ([]libvirt.TypedParam, error) {
+	var params []libvirt.TypedParam
+	err := d.withDomain(ref, func(dom *domain) error {
+		if n > 0 {
+			params = append(params, libvirt.TypedParam{Field: "weight", Value: libvirt.NewTypedParamValueUint(dom.weight)})
+		}
+		return nil
+	})
+	return params, err
+}
+
+// DomainSetSchedulerParameters sets the "weight" parameter.
+func (d *driver) DomainSetSchedulerParameters(ctx context.Context, args *libvirt.DomainSetSchedulerParametersArgs) error {
+	return d.setSchedParams(args.Dom, args.Params)
+}
+
+// DomainSetSchedulerParametersFlags sets the "weight" parameter.
+func (d *driver) DomainSetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainSetSchedulerParametersFlagsArgs) error {
+	return d.setSchedParams(args.Dom, args.Params)
+}
+
+func (d *driver) setSchedParams(ref libvirt.Domain, params []libvirt.TypedParam) error {
+	return d.withDomain(ref, func(dom *domain) error {
+		w := dom.weight
+		for _, p := range params {
+			if p.Field != "weight" {
+				return lvErrorf(libvirt.ErrInvalidArg, libvirt.FromNone, prefixInvArg, "parameter '%s' not supported", p.Field)
+			}
+			v, ok := p.Value.AsUint()
+			if !ok {
+				return lvErrorf(libvirt.ErrInvalidArg, libvirt.FromNone, prefixInvArg, "invalid type for parameter '%s', expected 'uint'", p.Field)
+			}
+			w = v
+		}
+		dom.weight = w
+		return nil
+	})
+}
+
+// DomainSetMetadata sets or (nil metadata) removes a title, description
+// or namespaced element, and sends a metadata-change event.
+func (d *driver) DomainSetMetadata(ctx context.Context, args *libvirt.DomainSetMetadataArgs) error {
+	key, err := metadataKey(args.Type, args.URI, "virDomainSetMetadata")
+	if err != nil {
+		return err
+	}
+	if key.typ == int32(libvirt.DomainMetadataElement) && args.Metadata != nil && (args.Key == nil || *args.Key == "") {
+		return lvError(libvirt.ErrInvalidArg, libvirt.FromDomain, prefixInvArg, "key in virDomainSetMetadata must not be NULL")
+	}
+	return d.withDomain(args.Dom, func(dom *domain) error {
+		if args.Metadata == nil || *args.Metadata == "" {
+			delete(dom.metadata, key)
+		} else {
+			dom.metadata[key] = *args.Metadata
+		}
+		msg := libvirt.DomainEventCallbackMetadataChangeMsg{Dom: dom.ref(), Type: libvirt.DomainMetadataType(key.typ)}
+		if args.URI != nil {
+			uri := *args.URI
+			msg.Nsuri = &uri
+		}
+		d.emit(ctx, famDomain, int32(libvirt.DomainEventIDMetadataChange), dom.uuid, libvirt.ProcDomainEventCallbackMetadataChange,
+			func(cb int32) encodable { m := msg; m.CallbackID = cb; return &m })
+		return nil
+	})
+}
+
+// DomainGetMetadata returns a title, description or namespaced element.
+func (d *driver) DomainGetMetadata(ctx context.Context, args *libvirt.DomainGetMetadataArgs) (*libvirt.DomainGetMetadataRet, error) {
+	key, err := metadataKey(args.Type, args.URI, "virDomainGetMetadata")
+	if err != nil {
+		return nil, err
+	}
+	var ret libvirt.DomainGetMetadataRet
+	err = d.withDomain(args.Dom, func(dom *domain) error {
+		v, ok := dom.metadata[key]
+		if !ok {
+			return lvError(libvirt.ErrNoDomainMetadata, libvirt.FromDomain, "metadata not found: ", "Requested metadata element is not present")
+		}
+		ret.Metadata = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ret, nil
+}
+
+// metadataKey checks a metadata type and URI the way libvirt does.
+func metadataKey(typ int32, uri *string, fn string) (metaKey, error) {
+	switch libvirt.DomainMetadataType(typ) {
+	case libvirt.DomainMetadataDescription, libvirt.DomainMetadataTitle:
+		return metaKey{typ: typ}, nil
+	case libvirt.DomainMetadataElement:
+		if uri == nil || *uri == "" {
+			return metaKey{}, &libvirt.Error{Code: libvirt.ErrInvalidArg, Domain: libvirt.FromDomain, Level: libvirt.ErrError,
+				Message: "uri in " + fn + " must not be NULL", Str1: fn, Str2: "uri"}
+		}
+		return metaKey{typ: typ, uri: *uri}, nil
+	}
+	return metaKey{}, lvErrorf(libvirt.ErrInvalidArg, libvirt.FromDomain, prefixInvArg, "unknown metadata type '%d'", typ)
+}

@@ -1,0 +1,234 @@
+package libvirttest
+
+import (
+	"context"
+	"sync"
+
+	"github.com/virtwire/libvirt"
+)
+
+// Facts the driver reports, the same as libvirt's test driver.
+const (
+	driverType    = "TEST"
+	hvVersion     = 2       // 0.0.2
+	libVersion    = 9000000 // 9.0.0
+	maxVcpus      = 32
+	defaultURI    = "test:///default"
+	nodeMemoryKiB = 3145728
+)
+
+// driver is the built-in RemoteHandler: an in-memory hypervisor shaped
+// like libvirt's test:///default. One mutex guards all state; events are
+// queued while it is held, so that they reach clients in the order of the
+// changes.
+type driver struct {
+	UnimplementedRemoteHandler
+	srv      *Server
+	hostname string
+
+	mu        sync.Mutex
+	nextDomID int32
+	domains   []*domain
+	networks  []*network
+	pools     []*pool
+	secrets   []*secret
+	events    eventRegistry
+}
+
+var _ RemoteHandler = (*driver)(nil)
+
+func newDriver(s *Server, hostname string) *driver {
+	d := &driver{srv: s, hostname: hostname, nextDomID: 1}
+	d.events.init()
+	d.addDefaults()
+	return d
+}
+
+// connGone forgets a connection's registrations.
+func (d *driver) connGone(c *conn) {
+	d.mu.Lock()
+	d.events.dropConn(c)
+	d.mu.Unlock()
+}
+
+// connOf returns the connection of the call ctx belongs to.
+func connOf(ctx context.Context) *conn {
+	if ci := callFrom(ctx); ci != nil {
+		return ci.conn
+	}
+	return nil
+}
+
+// AuthList reports the methods the server was configured with, or none
+// once the client has authenticated.
+func (d *driver) AuthList(ctx context.Context) (*libvirt.AuthListRet, error) {
+	c := connOf(ctx)
+	ret := &libvirt.AuthListRet{}
+	if c != nil {
+		c.mu.Lock()
+		authed := c.authed
+		c.mu.Unlock()
+		if authed {
+			ret.Types = []libvirt.AuthType{libvirt.AuthNone}
+			return ret, nil
+		}
+	}
+	ret.Types = append(ret.Types, d.srv.cfg.auth...)
+	return ret, nil
+}
+
+// AuthPolkit grants access when polkit is one of the offered methods.
+func (d *driver) AuthPolkit(ctx context.Context) (*libvirt.AuthPolkitRet, error) {
+	offered := false
+	for _, m := range d.srv.cfg.auth {
+		offered = offered || m == libvirt.AuthPolkit
+	}
+	if !offered {
+		return nil, lvError(libvirt.ErrAuthFailed, libvirt.FromRPC, "authentication failed: ", "unsupported authentication type")
+	}
+	if c := connOf(ctx); c != nil {
+		c.mu.Lock()
+		c.authed = true
+		c.mu.Unlock()
+	}
+	return &libvirt.AuthPolkitRet{Complete: 1}, nil
+}
+
+// ConnectOpen opens the connection. Any URI is accepted: the driver is
+// the same whatever it names, and ConnectGetURI reports it back.
+func (d *driver) ConnectOpen(ctx context.Context, args *libvirt.ConnectOpenArgs) error {
+	c := connOf(ctx)
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.opened = true
+	c.uri = defaultURI
+	if args.Name != nil && *args.Name != "" {
+		c.uri = *args.Name
+	}
+	c.readOnly = args.Flags&libvirt.ConnectRo != 0
+	return nil
+}
+
+// ConnectClose is answered; the server then hangs up.
+func (d *driver) ConnectClose(ctx context.Context) error { return nil }
+
+// ConnectGetType reports "TEST".
+func (d *driver) ConnectGetType(ctx context.Context) (*libvirt.ConnectGetTypeRet, error) {
+	return &libvirt.ConnectGetTypeRet{Type: driverType}, nil
+}
+
+// ConnectGetVersion reports the hypervisor version 0.0.2.
+func (d *driver) ConnectGetVersion(ctx context.Context) (*libvirt.ConnectGetVersionRet, error) {
+	return &libvirt.ConnectGetVersionRet{HvVer: hvVersion}, nil
+}
+
+// ConnectGetLibVersion reports libvirt 9.0.0.
+func (d *driver) ConnectGetLibVersion(ctx context.Context) (*libvirt.ConnectGetLibVersionRet, error) {
+	return &libvirt.ConnectGetLibVersionRet{LibVer: libVersion}, nil
+}
+
+// ConnectGetHostname reports the configured host name.
+func (d *driver) ConnectGetHostname(ctx context.Context) (*libvirt.ConnectGetHostnameRet, error) {
+	return &libvirt.ConnectGetHostnameRet{Hostname: d.hostname}, nil
+}
+
+// ConnectGetURI reports the URI the client opened.
+func (d *driver) ConnectGetURI(ctx context.Context) (*libvirt.ConnectGetURIRet, error) {
+	uri := defaultURI
+	if c := connOf(ctx); c != nil {
+		c.mu.Lock()
+		uri = c.uri
+		c.mu.Unlock()
+	}
+	return &libvirt.ConnectGetURIRet{URI: uri}, nil
+}
+
+// ConnectGetMaxVcpus reports 32, like the test driver.
+func (d *driver) ConnectGetMaxVcpus(ctx context.Context, args *libvirt.ConnectGetMaxVcpusArgs) (*libvirt.ConnectGetMaxVcpusRet, error) {
+	return &libvirt.ConnectGetMaxVcpusRet{MaxVcpus: maxVcpus}, nil
+}
+
+// supportedFeatures are the driver features libvirtd with the test driver
+// reports: typed parameter strings (9), the keepalive program (10), event
+// and close callbacks (14, 15) and the network update order fix (16).
+var supportedFeatures = map[int32]bool{9: true, 10: true, 14: true, 15: true, 16: true}
+
+// ConnectSupportsFeature answers the feature probes clients make.
+func (d *driver) ConnectSupportsFeature(ctx context.Context, args *libvirt.ConnectSupportsFeatureArgs) (*libvirt.ConnectSupportsFeatureRet, error) {
+	var ok int32
+	if supportedFeatures[args.Feature] {
+		ok = 1
+	}
+	return &libvirt.ConnectSupportsFeatureRet{Supported: ok}, nil
+}
+
+// ConnectIsSecure reports a local, hence secure, connection.
+func (d *driver) ConnectIsSecure(ctx context.Context) (*libvirt.ConnectIsSecureRet, error) {
+	return &libvirt.ConnectIsSecureRet{Secure: 1}, nil
+}
+
+// NodeGetInfo describes the test driver's fictional host.
+func (d *driver) NodeGetInfo(ctx context.Context) (*libvirt.NodeGetInfoRet, error) {
+	ret := &libvirt.NodeGetInfoRet{Memory: nodeMemoryKiB, CPUs: 16, Mhz: 1400, Nodes: 2, Sockets: 2, Cores: 2, Threads: 2}
+	for i, ch := range "i686" {
+		ret.Model[i] = int8(ch)
+	}
+	return ret, nil
+}
+
+// NodeGetFreeMemory reports the same figure as the test driver.
+func (d *driver) NodeGetFreeMemory(ctx context.Context) (*libvirt.NodeGetFreeMemoryRet, error) {
+	return &libvirt.NodeGetFreeMemoryRet{FreeMem: nodeMemoryKiB}, nil
+}
+
+// NodeGetSecurityModel reports the test driver's security model.
+func (d *driver) NodeGetSecurityModel(ctx context.Context) (*libvirt.NodeGetSecurityModelRet, error) {
+	return &libvirt.NodeGetSecurityModelRet{Model: cString("testSecurity"), Doi: cString("")}, nil
+}
+
+// ConnectGetCapabilities describes the fictional host and its guests.
+func (d *driver) ConnectGetCapabilities(ctx context.Context) (*libvirt.ConnectGetCapabilitiesRet, error) {
+	return &libvirt.ConnectGetCapabilitiesRet{Capabilities: capabilitiesXML()}, nil
+}
+
+// ConnectRegisterCloseCallback asks to be told when the server closes the
+// connection.
+func (d *driver) ConnectRegisterCloseCallback(ctx context.Context) error {
+	if c := connOf(ctx); c != nil {
+		c.mu.Lock()
+		c.closeCB = true
+		c.mu.Unlock()
+	}
+	return nil
+}
+
+// ConnectUnregisterCloseCallback cancels ConnectRegisterCloseCallback.
+func (d *driver) ConnectUnregisterCloseCallback(ctx context.Context) error {
+	if c := connOf(ctx); c != nil {
+		c.mu.Lock()
+		c.closeCB = false
+		c.mu.Unlock()
+	}
+	return nil
+}
+
+// cString is s as the NUL-terminated char array libvirtd sends.
+func cString(s string) []int8 {
+	b := make([]int8, len(s)+1)
+	for i := 0; i < len(s); i++ {
+		b[i] = int8(s[i])
+	}
+	return b
+}
+
+// listFilter tells whether an object passes one pair of ListAll flags
+// (say ACTIVE and INACTIVE): with neither set everything passes.
+func listFilter(flags, yes, no uint32, has bool) bool {
+	if flags&(yes|no) == 0 {
+		return true
+	}
+	return (flags&yes != 0 && has) || (flags&no != 0 && !has)
+}

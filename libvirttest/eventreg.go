@@ -1,0 +1,281 @@
+package libvirttest
+
+import (
+	"context"
+
+	"github.com/virtwire/libvirt"
+	"github.com/virtwire/libvirt/internal/xdr"
+)
+
+// family is a kind of object events are about; each has its own
+// registration procedures.
+type family int
+
+const (
+	famDomain family = iota + 1
+	famNetwork
+	famPool
+	famSecret
+)
+
+// String names the family as libvirt does in its messages.
+func (f family) String() string {
+	switch f {
+	case famDomain:
+		return "domain"
+	case famNetwork:
+		return "network"
+	case famPool:
+		return "storage pool"
+	case famSecret:
+		return "secret"
+	}
+	return "unknown"
+}
+
+// Highest event IDs of each family this server knows (libvirt 9.x).
+var maxEventID = map[family]int32{
+	famDomain:  int32(libvirt.DomainEventIDMemoryDeviceSizeChange),
+	famNetwork: int32(libvirt.NetworkEventIDMetadataChange),
+	famPool:    int32(libvirt.StoragePoolEventIDRefresh),
+	famSecret:  int32(libvirt.SecretEventIDValueChanged),
+}
+
+// eventReg is one callback a client registered.
+type eventReg struct {
+	conn   *conn
+	fam    family
+	id     int32
+	filter *libvirt.UUID // nil: every object of the family
+	cb     int32
+}
+
+// eventRegistry holds every connection's registrations. The driver's
+// mutex guards it.
+type eventRegistry struct {
+	next   int32
+	regs   map[int32]*eventReg
+	legacy map[*conn]bool // legacy domain lifecycle registrations
+}
+
+func (r *eventRegistry) init() {
+	r.regs = map[int32]*eventReg{}
+	r.legacy = map[*conn]bool{}
+}
+
+func (r *eventRegistry) dropConn(c *conn) {
+	for cb, reg := range r.regs {
+		if reg.conn == c {
+			delete(r.regs, cb)
+		}
+	}
+	delete(r.legacy, c)
+}
+
+// add registers a callback, refusing a second registration of the same
+// event and filter on one connection as libvirtd does.
+func (r *eventRegistry) add(c *conn, fam family, id int32, filter *libvirt.UUID) (int32, error) {
+	if id < 0 || id > maxEventID[fam] {
+		return 0, lvErrorf(libvirt.ErrInvalidArg, libvirt.FromRPC, prefixInvArg, "unsupported event ID %d", id)
+	}
+	for _, reg := range r.regs {
+		if reg.conn != c || reg.fam != fam || reg.id != id {
+			continue
+		}
+		if (reg.filter == nil) == (filter == nil) && (filter == nil || *reg.filter == *filter) {
+			return 0, lvError(libvirt.ErrInvalidArg, libvirt.FromNone, prefixInvArg, "event callback already tracked")
+		}
+	}
+	var f *libvirt.UUID
+	if filter != nil {
+		u := *filter
+		f = &u
+	}
+	cb := r.next
+	r.next++
+	r.regs[cb] = &eventReg{conn: c, fam: fam, id: id, filter: f, cb: cb}
+	return cb, nil
+}
+
+func (r *eventRegistry) remove(c *conn, fam family, cb int32) error {
+	reg := r.regs[cb]
+	if reg == nil || reg.conn != c || reg.fam != fam {
+		return lvErrorf(libvirt.ErrInternalError, libvirt.FromRPC, prefixInternal, "%s event callback %d not registered", fam, cb)
+	}
+	delete(r.regs, cb)
+	return nil
+}
+
+// NumEventCallbacks returns how many event callbacks clients have
+// registered (all families, legacy domain registrations included). Tests
+// use it to wait until a subscriber is in place.
+func (s *Server) NumEventCallbacks() int {
+	s.drv.mu.Lock()
+	defer s.drv.mu.Unlock()
+	return len(s.drv.events.regs) + len(s.drv.events.legacy)
+}
+
+type encodable interface{ EncodeXDR(*xdr.Encoder) }
+
+// emit queues an event for every matching registration; d.mu is held.
+// build makes the message for a callback ID. Events reach each client
+// after the reply to the call that caused them.
+func (d *driver) emit(ctx context.Context, fam family, id int32, obj libvirt.UUID, proc libvirt.Procedure, build func(cb int32) encodable) {
+	var ready <-chan struct{}
+	if ci := callFrom(ctx); ci != nil {
+		ready = ci.ready
+	}
+	for _, reg := range d.events.regs {
+		if reg.fam != fam || reg.id != id || (reg.filter != nil && *reg.filter != obj) {
+			continue
+		}
+		reg.conn.queueEvent(eventFrame(libvirt.Program, libvirt.ProtocolVersion, int32(proc), build(reg.cb)), ready)
+	}
+}
+
+// emitLifecycle sends a domain lifecycle event, to callback and legacy
+// registrations.
+func (d *driver) emitLifecycle(ctx context.Context, dom *domain, ev libvirt.DomainEventType, detail int32) {
+	msg := libvirt.DomainEventLifecycleMsg{Dom: dom.ref(), Event: ev, Detail: detail}
+	d.emit(ctx, famDomain, int32(libvirt.DomainEventIDLifecycle), dom.uuid, libvirt.ProcDomainEventCallbackLifecycle,
+		func(cb int32) encodable { return &libvirt.DomainEventCallbackLifecycleMsg{CallbackID: cb, Msg: msg} })
+	if len(d.events.legacy) == 0 {
+		return
+	}
+	var ready <-chan struct{}
+	if ci := callFrom(ctx); ci != nil {
+		ready = ci.ready
+	}
+	frame := eventFrame(libvirt.Program, libvirt.ProtocolVersion, int32(libvirt.ProcDomainEventLifecycle), &msg)
+	for c := range d.events.legacy {
+		c.queueEvent(frame, ready)
+	}
+}
+
+// ConnectDomainEventCallbackRegisterAny registers a domain event
+// callback, optionally for one domain.
+func (d *driver) ConnectDomainEventCallbackRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventCallbackRegisterAnyArgs) (*libvirt.ConnectDomainEventCallbackRegisterAnyRet, error) {
+	var filter *libvirt.UUID
+	if args.Dom != nil {
+		filter = &args.Dom.UUID
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cb, err := d.events.add(connOf(ctx), famDomain, int32(args.EventID), filter)
+	if err != nil {
+		return nil, err
+	}
+	return &libvirt.ConnectDomainEventCallbackRegisterAnyRet{CallbackID: cb}, nil
+}
+
+// ConnectDomainEventCallbackDeregisterAny removes a domain event callback.
+func (d *driver) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventCallbackDeregisterAnyArgs) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.events.remove(connOf(ctx), famDomain, args.CallbackID)
+}
+
+// ConnectDomainEventRegister is the oldest registration: lifecycle events
+// without callback IDs.
+func (d *driver) ConnectDomainEventRegister(ctx context.Context) (*libvirt.ConnectDomainEventRegisterRet, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.events.legacy[connOf(ctx)] = true
+	return &libvirt.ConnectDomainEventRegisterRet{CbRegistered: 1}, nil
+}
+
+// ConnectDomainEventDeregister cancels ConnectDomainEventRegister.
+func (d *driver) ConnectDomainEventDeregister(ctx context.Context) (*libvirt.ConnectDomainEventDeregisterRet, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.events.legacy, connOf(ctx))
+	return &libvirt.ConnectDomainEventDeregisterRet{CbRegistered: 0}, nil
+}
+
+// ConnectDomainEventRegisterAny is the legacy registration without
+// callback IDs; only lifecycle events are delivered that way.
+func (d *driver) ConnectDomainEventRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventRegisterAnyArgs) error {
+	if args.EventID != int32(libvirt.DomainEventIDLifecycle) {
+		return lvErrorf(libvirt.ErrNoSupport, libvirt.FromRPC, prefixNoSupport, "legacy registration of domain event %d", args.EventID)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.events.legacy[connOf(ctx)] = true
+	return nil
+}
+
+// ConnectDomainEventDeregisterAny cancels ConnectDomainEventRegisterAny.
+func (d *driver) ConnectDomainEventDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventDeregisterAnyArgs) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.events.legacy, connOf(ctx))
+	return nil
+}
+
+// ConnectNetworkEventRegisterAny registers a network event callback.
+func (d *driver) ConnectNetworkEventRegisterAny(ctx context.Context, args *libvirt.ConnectNetworkEventRegisterAnyArgs) (*libvirt.ConnectNetworkEventRegisterAnyRet, error) {
+	var filter *libvirt.UUID
+	if args.Net != nil {
+		filter = &args.Net.UUID
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cb, err := d.events.add(connOf(ctx), famNetwork, int32(args.EventID), filter)
+	if err != nil {
+		return nil, err
+	}
+	return &libvirt.ConnectNetworkEventRegisterAnyRet{CallbackID: cb}, nil
+}
+
+// ConnectNetworkEventDeregisterAny removes a network event callback.
+func (d *driver) ConnectNetworkEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNetworkEventDeregisterAnyArgs) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.events.remove(connOf(ctx), famNetwork, args.CallbackID)
+}
+
+// ConnectStoragePoolEventRegisterAny registers a storage pool event
+// callback.
+func (d *driver) ConnectStoragePoolEventRegisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventRegisterAnyArgs) (*libvirt.ConnectStoragePoolEventRegisterAnyRet, error) {
+	var filter *libvirt.UUID
+	if args.Pool != nil {
+		filter = &args.Pool.UUID
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cb, err := d.events.add(connOf(ctx), famPool, int32(args.EventID), filter)
+	if err != nil {
+		return nil, err
+	}
+	return &libvirt.ConnectStoragePoolEventRegisterAnyRet{CallbackID: cb}, nil
+}
+
+// ConnectStoragePoolEventDeregisterAny removes a storage pool event
+// callback.
+func (d *driver) ConnectStoragePoolEventDeregisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventDeregisterAnyArgs) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.events.remove(connOf(ctx), famPool, args.CallbackID)
+}
+
+// ConnectSecretEventRegisterAny registers a secret event callback.
+func (d *driver) ConnectSecretEventRegisterAny(ctx context.Context, args *libvirt.ConnectSecretEventRegisterAnyArgs) (*libvirt.ConnectSecretEventRegisterAnyRet, error) {
+	var filter *libvirt.UUID
+	if args.Secret != nil {
+		filter = &args.Secret.UUID
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cb, err := d.events.add(connOf(ctx), famSecret, int32(args.EventID), filter)
+	if err != nil {
+		return nil, err
+	}
+	return &libvirt.ConnectSecretEventRegisterAnyRet{CallbackID: cb}, nil
+}
+
+// ConnectSecretEventDeregisterAny removes a secret event callback.
+func (d *driver) ConnectSecretEventDeregisterAny(ctx context.Context, args *libvirt.ConnectSecretEventDeregisterAnyArgs) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.events.remove(connOf(ctx), famSecret, args.CallbackID)
+}

@@ -1,0 +1,232 @@
+package libvirttest
+
+import (
+	"context"
+
+	"github.com/virtwire/libvirt"
+)
+
+// volumeOf finds the volume a handle refers to; d.mu is held.
+func (d *driver) volumeOf(ref libvirt.StorageVol) (*volume, error) {
+	for _, p := range d.pools {
+		if p.name != ref.Pool {
+			continue
+		}
+		for _, v := range p.vols {
+			if v.name == ref.Name {
+				return v, nil
+			}
+		}
+	}
+	return nil, lvErrorf(libvirt.ErrNoStorageVol, libvirt.FromTest, "Storage volume not found: ", "no storage vol with matching name '%s'", ref.Name)
+}
+
+func (d *driver) withVolume(ref libvirt.StorageVol, f func(v *volume) error) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v, err := d.volumeOf(ref)
+	if err != nil {
+		return err
+	}
+	return f(v)
+}
+
+// StorageVolCreateXML creates a volume in an active pool.
+func (d *driver) StorageVolCreateXML(ctx context.Context, args *libvirt.StorageVolCreateXMLArgs) (*libvirt.StorageVolCreateXMLRet, error) {
+	vol, err := parseVolume(args.XML)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p, err := d.poolOf(args.Pool)
+	if err != nil {
+		return nil, err
+	}
+	if !p.active {
+		return nil, poolNotActive(p)
+	}
+	for _, o := range p.vols {
+		if o.name == vol.name {
+			return nil, lvError(libvirt.ErrOperationFailed, libvirt.FromTest, prefixFailed, "storage vol already exists")
+		}
+	}
+	if p.allocation+vol.allocation > p.capacity {
+		return nil, lvErrorf(libvirt.ErrInternalError, libvirt.FromTest, prefixInternal, "Not enough free space in pool for volume '%s'", vol.name)
+	}
+	vol.pool = p
+	p.vols = append(p.vols, vol)
+	p.allocation += vol.allocation
+	return &libvirt.StorageVolCreateXMLRet{Vol: vol.ref()}, nil
+}
+
+// StorageVolDelete removes a volume.
+func (d *driver) StorageVolDelete(ctx context.Context, args *libvirt.StorageVolDeleteArgs) error {
+	return d.withVolume(args.Vol, func(v *volume) error {
+		p := v.pool
+		if !p.active {
+			return poolNotActive(p)
+		}
+		for i, o := range p.vols {
+			if o == v {
+				p.vols = append(p.vols[:i], p.vols[i+1:]...)
+				break
+			}
+		}
+		p.allocation -= v.allocation
+		return nil
+	})
+}
+
+// StorageVolLookupByName finds a volume of a pool by name.
+func (d *driver) StorageVolLookupByName(ctx context.Context, args *libvirt.StorageVolLookupByNameArgs) (*libvirt.StorageVolLookupByNameRet, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p, err := d.poolOf(args.Pool)
+	if err != nil {
+		return nil, err
+	}
+	if !p.active {
+		return nil, poolNotActive(p)
+	}
+	v, err := d.volumeOf(libvirt.StorageVol{Pool: p.name, Name: args.Name})
+	if err != nil {
+		return nil, err
+	}
+	return &libvirt.StorageVolLookupByNameRet{Vol: v.ref()}, nil
+}
+
+// findVolume searches the active pools for a volume with the given path
+// (which is also its key).
+func (d *driver) findVolume(path string) *volume {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, p := range d.pools {
+		if !p.active {
+			continue
+		}
+		for _, v := range p.vols {
+			if v.path() == path {
+				return v
+			}
+		}
+	}
+	return nil
+}
+
+// StorageVolLookupByKey finds a volume by key.
+func (d *driver) StorageVolLookupByKey(ctx context.Context, args *libvirt.StorageVolLookupByKeyArgs) (*libvirt.StorageVolLookupByKeyRet, error) {
+	v := d.findVolume(args.Key)
+	if v == nil {
+		return nil, lvErrorf(libvirt.ErrNoStorageVol, libvirt.FromTest, "Storage volume not found: ", "no storage vol with matching key '%s'", args.Key)
+	}
+	return &libvirt.StorageVolLookupByKeyRet{Vol: v.ref()}, nil
+}
+
+// StorageVolLookupByPath finds a volume by path.
+func (d *driver) StorageVolLookupByPath(ctx context.Context, args *libvirt.StorageVolLookupByPathArgs) (*libvirt.StorageVolLookupByPathRet, error) {
+	v := d.findVolume(args.Path)
+	if v == nil {
+		return nil, lvErrorf(libvirt.ErrNoStorageVol, libvirt.FromTest, "Storage volume not found: ", "no storage vol with matching path '%s'", args.Path)
+	}
+	return &libvirt.StorageVolLookupByPathRet{Vol: v.ref()}, nil
+}
+
+// StorageVolGetInfo reports a volume's type and sizes.
+func (d *driver) StorageVolGetInfo(ctx context.Context, args *libvirt.StorageVolGetInfoArgs) (*libvirt.StorageVolGetInfoRet, error) {
+	var ret libvirt.StorageVolGetInfoRet
+	err := d.withVolume(args.Vol, func(v *volume) error {
+		ret = libvirt.StorageVolGetInfoRet{Type: int8(libvirt.StorageVolFile), Capacity: v.capacity, Allocation: v.allocation}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ret, nil
+}
+
+// StorageVolGetInfoFlags reports a volume's type and sizes.
+func (d *driver) StorageVolGetInfoFlags(ctx context.Context, args *libvirt.StorageVolGetInfoFlagsArgs) (*libvirt.StorageVolGetInfoFlagsRet, error) {
+	ret, err := d.StorageVolGetInfo(ctx, &libvirt.StorageVolGetInfoArgs{Vol: args.Vol})
+	if err != nil {
+		return nil, err
+	}
+	return &libvirt.StorageVolGetInfoFlagsRet{Type: ret.Type, Capacity: ret.Capacity, Allocation: ret.Allocation}, nil
+}
+
+// StorageVolGetXMLDesc returns a volume's XML.
+func (d *driver) StorageVolGetXMLDesc(ctx context.Context, args *libvirt.StorageVolGetXMLDescArgs) (*libvirt.StorageVolGetXMLDescRet, error) {
+	var ret libvirt.StorageVolGetXMLDescRet
+	err := d.withVolume(args.Vol, func(v *volume) error { ret.XML = v.xml(); return nil })
+	if err != nil {
+		return nil, err
+	}
+	return &ret, nil
+}
+
+// StorageVolGetPath reports a volume's path.
+func (d *driver) StorageVolGetPath(ctx context.Context, args *libvirt.StorageVolGetPathArgs) (*libvirt.StorageVolGetPathRet, error) {
+	var ret libvirt.StorageVolGetPathRet
+	err := d.withVolume(args.Vol, func(v *volume) error { ret.Name = v.path(); return nil })
+	if err != nil {
+		return nil, err
+	}
+	return &ret, nil
+}
+
+// StoragePoolNumOfVolumes counts a pool's volumes.
+func (d *driver) StoragePoolNumOfVolumes(ctx context.Context, args *libvirt.StoragePoolNumOfVolumesArgs) (*libvirt.StoragePoolNumOfVolumesRet, error) {
+	var ret libvirt.StoragePoolNumOfVolumesRet
+	err := d.withPool(args.Pool, func(p *pool) error {
+		if !p.active {
+			return poolNotActive(p)
+		}
+		ret.Num = int32(len(p.vols))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ret, nil
+}
+
+// StoragePoolListVolumes lists the names of a pool's volumes.
+func (d *driver) StoragePoolListVolumes(ctx context.Context, args *libvirt.StoragePoolListVolumesArgs) (*libvirt.StoragePoolListVolumesRet, error) {
+	ret := &libvirt.StoragePoolListVolumesRet{Names: []string{}}
+	err := d.withPool(args.Pool, func(p *pool) error {
+		if !p.active {
+			return poolNotActive(p)
+		}
+		for _, v := range p.vols {
+			if len(ret.Names) < int(args.Maxnames) {
+				ret.Names = append(ret.Names, v.name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ret, nil
+}
+
+// StoragePoolListAllVolumes lists a pool's volumes.
+func (d *driver) StoragePoolListAllVolumes(ctx context.Context, args *libvirt.StoragePoolListAllVolumesArgs) (*libvirt.StoragePoolListAllVolumesRet, error) {
+	ret := &libvirt.StoragePoolListAllVolumesRet{}
+	err := d.withPool(args.Pool, func(p *pool) error {
+		if !p.active {
+			return poolNotActive(p)
+		}
+		for _, v := range p.vols {
+			ret.Ret++
+			if args.NeedResults != 0 {
+				ret.Vols = append(ret.Vols, v.ref())
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ret, nil
+}
