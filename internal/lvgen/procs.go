@@ -167,21 +167,32 @@ type param struct {
 	name, field, typ string
 }
 
+// methodParams returns the method parameters for p's argument fields and
+// records their names in used.
+func (g *generator) methodParams(p *proc, used map[string]bool) ([]param, error) {
+	if p.args == nil {
+		return nil, nil
+	}
+	var params []param
+	for _, f := range p.args.Fields {
+		t, err := g.fieldType(p.u.pkg, p.args.Name, f)
+		if err != nil {
+			return nil, err
+		}
+		n := lowerFirst(goField(f.Name))
+		used[n] = true
+		params = append(params, param{name: n, field: goField(f.Name), typ: t.goExpr()})
+	}
+	return params, nil
+}
+
 // emitMethod writes the client method for p.
 func (g *generator) emitMethod(w *codeWriter, p *proc) error {
 	u := p.u
-	var params []param
 	used := map[string]bool{}
-	if p.args != nil {
-		for _, f := range p.args.Fields {
-			t, err := g.fieldType(u.pkg, p.args.Name, f)
-			if err != nil {
-				return err
-			}
-			n := lowerFirst(goField(f.Name))
-			used[n] = true
-			params = append(params, param{name: n, field: goField(f.Name), typ: t.goExpr()})
-		}
+	params, err := g.methodParams(p, used)
+	if err != nil {
+		return err
 	}
 	var results []param
 	flat := p.ret != nil && len(p.ret.Fields) <= maxFlatResults

@@ -41,18 +41,10 @@ func (p *proc) sparseFlag() string {
 // a stream: it returns the *Stream before the reply's own results.
 func (g *generator) emitStreamMethod(w *codeWriter, p *proc) error {
 	u := p.u
-	var params []param
 	used := map[string]bool{"st": true}
-	if p.args != nil {
-		for _, f := range p.args.Fields {
-			t, err := g.fieldType(u.pkg, p.args.Name, f)
-			if err != nil {
-				return err
-			}
-			n := lowerFirst(goField(f.Name))
-			used[n] = true
-			params = append(params, param{name: n, field: goField(f.Name), typ: t.goExpr()})
-		}
+	params, err := g.methodParams(p, used)
+	if err != nil {
+		return err
 	}
 	var results []param
 	if p.ret != nil {
