@@ -18,6 +18,7 @@ import (
 	"context"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/virtwire/libvirt/internal/rpc"
@@ -35,6 +36,9 @@ type Client struct {
 	events *router
 	regMu  sync.Mutex // guards regs and serialises event (de)registration
 	regs   map[regKey]*registration
+	// stringParams caches whether the daemon sends string typed
+	// parameters: 0 unknown, 1 yes, 2 no (see typedParamStringOkay).
+	stringParams atomic.Int32
 }
 
 // newClientOn starts the engine on nc with the event router installed.

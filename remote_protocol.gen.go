@@ -19915,6 +19915,7 @@ func (c *Client) DomainSetMemoryParameters(ctx context.Context, dom Domain, para
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMemoryParameters
 func (c *Client) DomainGetMemoryParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params []TypedParam, nparamsOut int32, err error) {
+	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetMemoryParameters))
 	args := DomainGetMemoryParametersArgs{
 		Dom:     dom,
@@ -20077,6 +20078,7 @@ func (c *Client) DomainSetBlkioParameters(ctx context.Context, dom Domain, param
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlkioParameters
 func (c *Client) DomainGetBlkioParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params []TypedParam, nparamsOut int32, err error) {
+	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetBlkioParameters))
 	args := DomainGetBlkioParametersArgs{
 		Dom:     dom,
@@ -20438,6 +20440,7 @@ func (c *Client) InterfaceChangeRollback(ctx context.Context, flags uint32) (err
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParametersFlags
 func (c *Client) DomainGetSchedulerParametersFlags(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params []TypedParam, err error) {
+	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetSchedulerParametersFlags))
 	args := DomainGetSchedulerParametersFlagsArgs{
 		Dom:     dom,
@@ -20793,6 +20796,7 @@ func (c *Client) DomainMigrateGetMaxSpeed(ctx context.Context, dom Domain, flags
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStatsFlags
 func (c *Client) DomainBlockStatsFlags(ctx context.Context, dom Domain, path string, nparams int32, flags TypedParameterFlags) (params []TypedParam, nparamsOut int32, err error) {
+	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockStatsFlags))
 	args := DomainBlockStatsFlagsArgs{
 		Dom:     dom,
@@ -20970,6 +20974,7 @@ func (c *Client) DomainSetBlockIoTune(ctx context.Context, dom Domain, disk stri
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockIoTune
 func (c *Client) DomainGetBlockIoTune(ctx context.Context, dom Domain, disk *string, nparams int32, flags DomainModificationImpact) (params []TypedParam, nparamsOut int32, err error) {
+	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetBlockIoTune))
 	args := DomainGetBlockIoTuneArgs{
 		Dom:     dom,
@@ -21011,6 +21016,7 @@ func (c *Client) DomainSetNumaParameters(ctx context.Context, dom Domain, params
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetNumaParameters
 func (c *Client) DomainGetNumaParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params []TypedParam, nparamsOut int32, err error) {
+	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetNumaParameters))
 	args := DomainGetNumaParametersArgs{
 		Dom:     dom,
@@ -21052,6 +21058,7 @@ func (c *Client) DomainSetInterfaceParameters(ctx context.Context, dom Domain, d
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInterfaceParameters
 func (c *Client) DomainGetInterfaceParameters(ctx context.Context, dom Domain, device string, nparams int32, flags DomainModificationImpact) (params []TypedParam, nparamsOut int32, err error) {
+	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetInterfaceParameters))
 	args := DomainGetInterfaceParametersArgs{
 		Dom:     dom,
@@ -21144,6 +21151,7 @@ func (c *Client) DomainPMSuspendForDuration(ctx context.Context, dom Domain, tar
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetCPUStats
 func (c *Client) DomainGetCPUStats(ctx context.Context, dom Domain, nparams uint32, startCPU int32, ncpus uint32, flags TypedParameterFlags) (params []TypedParam, nparamsOut int32, err error) {
+	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetCPUStats))
 	args := DomainGetCPUStatsArgs{
 		Dom:      dom,
@@ -21637,6 +21645,7 @@ func (c *Client) NodeSetMemoryParameters(ctx context.Context, params []TypedPara
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryParameters
 func (c *Client) NodeGetMemoryParameters(ctx context.Context, nparams int32, flags uint32) (params []TypedParam, nparamsOut int32, err error) {
+	flags |= uint32(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetMemoryParameters))
 	args := NodeGetMemoryParametersArgs{
 		Nparams: nparams,

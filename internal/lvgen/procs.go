@@ -159,6 +159,18 @@ func (g *generator) structDef(name string) *rpcl.Struct {
 	return nil
 }
 
+// stringOkayProcs are the getters to which libvirt's C library adds
+// VIR_TYPED_PARAM_STRING_OKAY when the daemon supports string typed
+// parameters (VIR_DRV_FEATURE_TYPED_PARAM_STRING); without it the daemon
+// leaves string parameters out. The generated methods do the same.
+var stringOkayProcs = map[string]bool{
+	"DOMAIN_GET_BLKIO_PARAMETERS": true, "DOMAIN_GET_MEMORY_PARAMETERS": true,
+	"DOMAIN_GET_NUMA_PARAMETERS": true, "DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS": true,
+	"DOMAIN_GET_INTERFACE_PARAMETERS": true, "DOMAIN_GET_BLOCK_IO_TUNE": true,
+	"DOMAIN_BLOCK_STATS_FLAGS": true, "DOMAIN_GET_CPU_STATS": true,
+	"NODE_GET_MEMORY_PARAMETERS": true,
+}
+
 // maxFlatResults is how many reply fields a method returns as separate
 // results; a reply with more fields is returned as its Ret struct.
 const maxFlatResults = 4
@@ -240,6 +252,18 @@ func (g *generator) emitMethod(w *codeWriter, p *proc) error {
 		fmt.Fprintf(&sig, "(ret %s, err error)", retName)
 	}
 	w.line("%s {", sig.String())
+	if u.procEnum == "remote_procedure" && stringOkayProcs[p.base] {
+		flagType := ""
+		for _, a := range params {
+			if a.field == "Flags" {
+				flagType = a.typ
+			}
+		}
+		if flagType == "" {
+			return fmt.Errorf("%s: listed in stringOkayProcs but has no flags", p.member.Name)
+		}
+		w.line("flags |= %s(c.typedParamStringOkay(ctx))", flagType)
+	}
 	w.line("call := c.newCall(%s, %s, uint32(%s))", g.consts[u.programC].goName, g.consts[u.versionC].goName, "Proc"+p.goName)
 	if p.args != nil {
 		w.line("args := %s{", g.defs[p.args.Name].goName)
