@@ -25,6 +25,7 @@ type DisconnectedError struct {
 	Err error
 }
 
+// Error says that the connection was lost and why.
 func (e *DisconnectedError) Error() string { return "libvirt: connection lost: " + e.Err.Error() }
 
 // Unwrap returns the cause.
@@ -36,6 +37,7 @@ type RemoteError struct {
 	Msg wire.MessageError
 }
 
+// Error returns libvirt's message, or the code when there is none.
 func (e *RemoteError) Error() string {
 	if e.Msg.Message != nil {
 		return *e.Msg.Message
