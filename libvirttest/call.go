@@ -16,8 +16,10 @@ type callKey struct{}
 
 // callInfo is what handlers learn about the call they serve.
 type callInfo struct {
-	conn  *conn
-	ready chan struct{} // closed once the reply is sent
+	conn   *conn
+	hdr    wire.MessageHeader // the call's header
+	ready  chan struct{}      // closed once the reply is sent
+	stream *srvStream         // the stream the call opened, if any
 }
 
 // callFrom returns the call a handler's context belongs to, or nil when
@@ -50,7 +52,7 @@ var noOpenProcs = map[libvirt.Procedure]bool{
 // handleCall serves one call and sends its reply. counted is the call's
 // number since ConnectOpen (0 before).
 func (c *conn) handleCall(h wire.MessageHeader, body []byte, counted int) {
-	ci := &callInfo{conn: c, ready: make(chan struct{})}
+	ci := &callInfo{conn: c, hdr: h, ready: make(chan struct{})}
 	defer close(ci.ready)
 	ctx := context.WithValue(c.ctx, callKey{}, ci)
 
@@ -101,6 +103,14 @@ func (c *conn) handleCall(h wire.MessageHeader, body []byte, counted int) {
 	}
 	binary.BigEndian.PutUint32(frame, uint32(len(frame)))
 	c.writeFrame(frame)
+	if st := ci.stream; st != nil {
+		// Stream frames follow the reply of the call that opened it.
+		if err != nil {
+			st.forget()
+		} else if st.start != nil {
+			st.start()
+		}
+	}
 	if hangupAfter {
 		c.hangup()
 	}

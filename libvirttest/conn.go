@@ -45,6 +45,7 @@ type conn struct {
 	counted   int // calls since ConnectOpen
 	closeCB   bool
 	events    []*queuedEvent
+	streams   map[uint32]*srvStream // open streams by serial
 	evNotify  chan struct{}
 	ending    bool
 	closeOnce sync.Once
@@ -155,9 +156,11 @@ func (c *conn) readLoop() {
 				defer c.calls.Done()
 				c.handleCall(h, body, counted)
 			}()
+		case h.Type == wire.MessageTypeStream || h.Type == wire.MessageTypeStreamHole:
+			c.streamFrame(h, body)
 		default:
-			// Stream data and messages from the client are not used by
-			// any procedure this server implements; they are dropped.
+			// Other messages from the client are not used by any
+			// procedure this server implements; they are dropped.
 		}
 	}
 }

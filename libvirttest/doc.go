@@ -36,6 +36,19 @@
 // "not supported" error, never by hanging or dropping the connection;
 // WithRemoteHandler adds or replaces procedures.
 //
+// # Volume streams
+//
+// StorageVolUpload and StorageVolDownload work as with libvirtd's storage
+// driver, plain and sparse: a volume's content is kept in memory in 4 KiB
+// blocks, holes cost nothing, and its allocation (and its pool's) follows
+// the data written, starting from the allocation of its definition. A
+// volume behaves like a block device of its capacity: downloads stop at
+// its end, and writing past it, past an upload's length or beyond the
+// server's memory limit (WithVolumeDataLimit, 1 GiB by default) fails with
+// libvirt's "No space left on device" stream error. A hole sent on an
+// upload reads as zeros afterwards; a hole on a stream opened without the
+// sparse flag ends the connection, as with libvirtd.
+//
 // Domain, network and secret XML is read with encoding/xml for the fields
 // the driver needs (name, UUID, type, memory, vCPUs, OS type, bridge,
 // usage) and otherwise kept verbatim: dumpxml returns the document as
@@ -77,9 +90,13 @@
 //     comparison uses libvirtd's secret driver via qemu:///system).
 //   - Any URI is accepted by ConnectOpen and reported back by
 //     ConnectGetURI; the driver is always the test one.
-//   - Streams (volume upload and download, consoles), snapshots,
-//     checkpoints, interfaces, node devices, network filters and
-//     migration are not implemented and answer "not supported".
+//   - libvirt's test driver has no volume upload or download; the fake
+//     serves them like libvirtd's storage driver on a block device (a
+//     directory pool's file would grow past its capacity instead).
+//   - Other streams (consoles, channels, screenshots, tunnelled
+//     migration), snapshots, checkpoints, interfaces, node devices,
+//     network filters and migration are not implemented and answer "not
+//     supported".
 //   - Calls are answered concurrently, one goroutine per call, without
 //     libvirtd's per-client request limit.
 package libvirttest

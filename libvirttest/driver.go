@@ -33,6 +33,7 @@ type driver struct {
 	pools     []*pool
 	secrets   []*secret
 	events    eventRegistry
+	volBytes  int64 // memory held by volume content
 }
 
 var _ RemoteHandler = (*driver)(nil)

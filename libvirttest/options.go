@@ -20,6 +20,7 @@ type config struct {
 	wrapRemote func(RemoteHandler) RemoteHandler
 	qemu       QEMUHandler
 	hostname   string
+	volLimit   int64
 }
 
 // WithUnixSocket makes the server listen on a unix socket at path. An
@@ -88,3 +89,13 @@ func WithQEMUHandler(h QEMUHandler) Option { return func(c *config) { c.qemu = h
 // WithHostname sets the name ConnectGetHostname reports (the machine's
 // host name by default, like libvirt's test driver).
 func WithHostname(name string) Option { return func(c *config) { c.hostname = name } }
+
+// DefaultVolumeDataLimit is how many bytes of volume content (uploaded
+// data, counted in 4 KiB blocks; holes cost nothing) a Server keeps in
+// memory at most, unless WithVolumeDataLimit says otherwise.
+const DefaultVolumeDataLimit = 1 << 30
+
+// WithVolumeDataLimit bounds the memory all volumes' content may take
+// (DefaultVolumeDataLimit by default). An upload that would go beyond it
+// fails like a write to a full disk ("No space left on device").
+func WithVolumeDataLimit(bytes int64) Option { return func(c *config) { c.volLimit = bytes } }

@@ -50,13 +50,18 @@ func (p *pool) xml() string {
 `, p.typ, xmlText(p.name), p.uuid, p.capacity, p.allocation, p.capacity-p.allocation, src, xmlText(p.target))
 }
 
-// volume is one storage volume of a pool.
+// volume is one storage volume of a pool. Its content lives in data;
+// allocation is the larger of what its definition asked for and what the
+// stored data takes.
 type volume struct {
 	pool       *pool
 	name       string
 	capacity   uint64
 	allocation uint64
+	declared   uint64 // the allocation of the definition
 	format     string
+	data       volData
+	gone       bool // deleted; streams still open on it write nowhere
 }
 
 func (v *volume) path() string { return v.pool.target + "/" + v.name }
@@ -170,8 +175,15 @@ func parseVolume(doc string) (*volume, error) {
 		return nil, xmlError("missing capacity element")
 	}
 	vol.capacity = c
-	// Like the test driver, a volume is fully allocated.
-	vol.allocation = c
+	// Like libvirt, a volume without an allocation is fully allocated.
+	a, ok, err := v.Allocation.bytes("bytes")
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		a = c
+	}
+	vol.allocation, vol.declared = a, a
 	if vol.format == "" {
 		vol.format = "raw"
 	}
@@ -211,6 +223,9 @@ func (d *driver) emitPool(ctx context.Context, p *pool, ev libvirt.StoragePoolEv
 }
 
 func (d *driver) removePool(p *pool) {
+	for _, v := range p.vols {
+		d.dropVolumeData(v)
+	}
 	for i, o := range d.pools {
 		if o == p {
 			d.pools = append(d.pools[:i], d.pools[i+1:]...)

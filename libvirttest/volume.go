@@ -74,6 +74,7 @@ func (d *driver) StorageVolDelete(ctx context.Context, args *libvirt.StorageVolD
 			}
 		}
 		p.allocation -= v.allocation
+		d.dropVolumeData(v)
 		return nil
 	})
 }
