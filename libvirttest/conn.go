@@ -141,7 +141,7 @@ func (c *conn) readLoop() {
 		switch {
 		case h.Prog == wire.KeepaliveProgram:
 			if h.Type == wire.MessageTypeMessage && h.Proc == int32(wire.ProcKeepalivePing) {
-				c.writeFrame(keepaliveFrame(wire.ProcKeepalivePong))
+				c.writeFrame(wire.KeepaliveFrame(wire.ProcKeepalivePong))
 			}
 		case h.Type == wire.MessageTypeCall:
 			counted := 0
@@ -238,25 +238,13 @@ func eventFrame(prog, vers uint32, proc int32, body interface{ EncodeXDR(*xdr.En
 	return b
 }
 
-// keepaliveFrame builds the bodiless frame of a PING or PONG.
-func keepaliveFrame(proc wire.KeepaliveProcedure) []byte {
-	var e xdr.Encoder
-	e.Reset(make([]byte, wire.MessageLenMax, headerLen))
-	h := wire.MessageHeader{Prog: wire.KeepaliveProgram, Vers: wire.KeepaliveProtocolVersion,
-		Proc: int32(proc), Type: wire.MessageTypeMessage, Status: wire.MessageStatusOK}
-	h.EncodeXDR(&e)
-	b := e.Bytes()
-	binary.BigEndian.PutUint32(b, uint32(len(b)))
-	return b
-}
-
 // keepalive pings a silent client and hangs up once it has been silent
 // for interval*(count+1).
 func (c *conn) keepalive() {
 	interval, count := c.srv.cfg.kaInterval, c.srv.cfg.kaCount
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	ping := keepaliveFrame(wire.ProcKeepalivePing)
+	ping := wire.KeepaliveFrame(wire.ProcKeepalivePing)
 	for {
 		select {
 		case <-c.ctx.Done():

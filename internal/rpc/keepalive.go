@@ -1,11 +1,9 @@
 package rpc
 
 import (
-	"encoding/binary"
 	"time"
 
 	"github.com/virtwire/libvirt/internal/wire"
-	"github.com/virtwire/libvirt/internal/xdr"
 )
 
 // keepaliveMessage handles a message of the keepalive program: a PING is
@@ -24,21 +22,9 @@ func (c *Conn) keepaliveMessage(h *wire.MessageHeader, n int) error {
 	return nil
 }
 
-// keepaliveFrame builds the bodiless frame of a PING or PONG.
-func keepaliveFrame(proc wire.KeepaliveProcedure) []byte {
-	var e xdr.Encoder
-	e.Reset(make([]byte, wire.MessageLenMax, headerLen))
-	h := wire.MessageHeader{Prog: wire.KeepaliveProgram, Vers: wire.KeepaliveProtocolVersion,
-		Proc: int32(proc), Type: wire.MessageTypeMessage, Status: wire.MessageStatusOK}
-	h.EncodeXDR(&e)
-	b := e.Bytes()
-	binary.BigEndian.PutUint32(b, uint32(len(b)))
-	return b
-}
-
 var (
-	pingFrame = keepaliveFrame(wire.ProcKeepalivePing)
-	pongFrame = keepaliveFrame(wire.ProcKeepalivePong)
+	pingFrame = wire.KeepaliveFrame(wire.ProcKeepalivePing)
+	pongFrame = wire.KeepaliveFrame(wire.ProcKeepalivePong)
 )
 
 // trySend writes frame unless another write is in progress. Keepalive
