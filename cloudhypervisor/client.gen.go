@@ -875,6 +875,8 @@ type RequestEditorFn func(ctx context.Context, req *http.Request) error
 //
 // The standard http.Client implements this interface.
 type HttpRequestDoer interface {
+	// Do sends req and returns the HTTP response, with the semantics of
+	// http.Client.Do.
 	Do(req *http.Request) (*http.Response, error)
 }
 
@@ -944,46 +946,74 @@ type ClientInterface interface {
 	// PutVmAddDeviceWithBody request with any body
 	PutVmAddDeviceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmAddDevice sends PUT /vm.add-device with body encoded as JSON and
+	// returns the raw HTTP response. reqEditors may modify the request before it
+	// is sent. Spec summary: "Add a new device to the VM".
 	PutVmAddDevice(ctx context.Context, body PutVmAddDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutVmAddDiskWithBody request with any body
 	PutVmAddDiskWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmAddDisk sends PUT /vm.add-disk with body encoded as JSON and returns
+	// the raw HTTP response. reqEditors may modify the request before it is
+	// sent. Spec summary: "Add a new disk to the VM".
 	PutVmAddDisk(ctx context.Context, body PutVmAddDiskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutVmAddFsWithBody request with any body
 	PutVmAddFsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmAddFs sends PUT /vm.add-fs with body encoded as JSON and returns the
+	// raw HTTP response. reqEditors may modify the request before it is sent.
+	// Spec summary: "Add a new virtio-fs device to the VM".
 	PutVmAddFs(ctx context.Context, body PutVmAddFsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutVmAddGenericVhostUserWithBody request with any body
 	PutVmAddGenericVhostUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmAddGenericVhostUser sends PUT /vm.add-generic-vhost-user with body
+	// encoded as JSON and returns the raw HTTP response. reqEditors may modify
+	// the request before it is sent. Spec summary: "Add a new generic vhost-user
+	// device to the VM".
 	PutVmAddGenericVhostUser(ctx context.Context, body PutVmAddGenericVhostUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutVmAddNetWithBody request with any body
 	PutVmAddNetWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmAddNet sends PUT /vm.add-net with body encoded as JSON and returns
+	// the raw HTTP response. reqEditors may modify the request before it is
+	// sent. Spec summary: "Add a new network device to the VM".
 	PutVmAddNet(ctx context.Context, body PutVmAddNetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutVmAddPmemWithBody request with any body
 	PutVmAddPmemWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmAddPmem sends PUT /vm.add-pmem with body encoded as JSON and returns
+	// the raw HTTP response. reqEditors may modify the request before it is
+	// sent. Spec summary: "Add a new pmem device to the VM".
 	PutVmAddPmem(ctx context.Context, body PutVmAddPmemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutVmAddUserDeviceWithBody request with any body
 	PutVmAddUserDeviceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmAddUserDevice sends PUT /vm.add-user-device with body encoded as JSON
+	// and returns the raw HTTP response. reqEditors may modify the request
+	// before it is sent. Spec summary: "Add a new userspace device to the VM".
 	PutVmAddUserDevice(ctx context.Context, body PutVmAddUserDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutVmAddVdpaWithBody request with any body
 	PutVmAddVdpaWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmAddVdpa sends PUT /vm.add-vdpa with body encoded as JSON and returns
+	// the raw HTTP response. reqEditors may modify the request before it is
+	// sent. Spec summary: "Add a new vDPA device to the VM".
 	PutVmAddVdpa(ctx context.Context, body PutVmAddVdpaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutVmAddVsockWithBody request with any body
 	PutVmAddVsockWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmAddVsock sends PUT /vm.add-vsock with body encoded as JSON and
+	// returns the raw HTTP response. reqEditors may modify the request before it
+	// is sent. Spec summary: "Add a new vsock device to the VM".
 	PutVmAddVsock(ctx context.Context, body PutVmAddVsockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetVmBalloonStats request
@@ -995,6 +1025,9 @@ type ClientInterface interface {
 	// PutVmCoredumpWithBody request with any body
 	PutVmCoredumpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmCoredump sends PUT /vm.coredump with body encoded as JSON and returns
+	// the raw HTTP response. reqEditors may modify the request before it is
+	// sent. Spec summary: "Takes a VM coredump".
 	PutVmCoredump(ctx context.Context, body PutVmCoredumpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetVmCounters request
@@ -1003,6 +1036,10 @@ type ClientInterface interface {
 	// CreateVMWithBody request with any body
 	CreateVMWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateVM sends PUT /vm.create with body encoded as JSON and returns the
+	// raw HTTP response. reqEditors may modify the request before it is sent.
+	// Spec summary: "Create the cloud-hypervisor Virtual Machine (VM) instance.
+	// The instance is not booted, only created".
 	CreateVM(ctx context.Context, body CreateVMJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteVM request
@@ -1026,31 +1063,49 @@ type ClientInterface interface {
 	// PutVmReceiveMigrationWithBody request with any body
 	PutVmReceiveMigrationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmReceiveMigration sends PUT /vm.receive-migration with body encoded as
+	// JSON and returns the raw HTTP response. reqEditors may modify the request
+	// before it is sent. Spec summary: "Receive a VM migration from URL".
 	PutVmReceiveMigration(ctx context.Context, body PutVmReceiveMigrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutVmRemoveDeviceWithBody request with any body
 	PutVmRemoveDeviceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmRemoveDevice sends PUT /vm.remove-device with body encoded as JSON
+	// and returns the raw HTTP response. reqEditors may modify the request
+	// before it is sent. Spec summary: "Remove a device from the VM".
 	PutVmRemoveDevice(ctx context.Context, body PutVmRemoveDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutVmResizeWithBody request with any body
 	PutVmResizeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmResize sends PUT /vm.resize with body encoded as JSON and returns the
+	// raw HTTP response. reqEditors may modify the request before it is sent.
+	// Spec summary: "Resize the VM".
 	PutVmResize(ctx context.Context, body PutVmResizeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutVmResizeDiskWithBody request with any body
 	PutVmResizeDiskWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmResizeDisk sends PUT /vm.resize-disk with body encoded as JSON and
+	// returns the raw HTTP response. reqEditors may modify the request before it
+	// is sent. Spec summary: "Resize a disk".
 	PutVmResizeDisk(ctx context.Context, body PutVmResizeDiskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutVmResizeZoneWithBody request with any body
 	PutVmResizeZoneWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmResizeZone sends PUT /vm.resize-zone with body encoded as JSON and
+	// returns the raw HTTP response. reqEditors may modify the request before it
+	// is sent. Spec summary: "Resize a memory zone".
 	PutVmResizeZone(ctx context.Context, body PutVmResizeZoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutVmRestoreWithBody request with any body
 	PutVmRestoreWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmRestore sends PUT /vm.restore with body encoded as JSON and returns
+	// the raw HTTP response. reqEditors may modify the request before it is
+	// sent. Spec summary: "Restore a VM from a snapshot".
 	PutVmRestore(ctx context.Context, body PutVmRestoreJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResumeVM request
@@ -1059,6 +1114,9 @@ type ClientInterface interface {
 	// PutVmSendMigrationWithBody request with any body
 	PutVmSendMigrationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmSendMigration sends PUT /vm.send-migration with body encoded as JSON
+	// and returns the raw HTTP response. reqEditors may modify the request
+	// before it is sent. Spec summary: "Send a VM migration to URL".
 	PutVmSendMigration(ctx context.Context, body PutVmSendMigrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ShutdownVM request
@@ -1067,6 +1125,9 @@ type ClientInterface interface {
 	// PutVmSnapshotWithBody request with any body
 	PutVmSnapshotWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutVmSnapshot sends PUT /vm.snapshot with body encoded as JSON and returns
+	// the raw HTTP response. reqEditors may modify the request before it is
+	// sent. Spec summary: "Returns a VM snapshot".
 	PutVmSnapshot(ctx context.Context, body PutVmSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetVmmPing request
@@ -1076,6 +1137,10 @@ type ClientInterface interface {
 	ShutdownVMM(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
+// PutVmAddDeviceWithBody sends PUT /vm.add-device with body, labelled with
+// contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Add a
+// new device to the VM".
 func (c *Client) PutVmAddDeviceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddDeviceRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1088,6 +1153,9 @@ func (c *Client) PutVmAddDeviceWithBody(ctx context.Context, contentType string,
 	return c.Client.Do(req)
 }
 
+// PutVmAddDevice sends PUT /vm.add-device with body encoded as JSON and
+// returns the raw HTTP response. reqEditors may modify the request before it
+// is sent. Spec summary: "Add a new device to the VM".
 func (c *Client) PutVmAddDevice(ctx context.Context, body PutVmAddDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddDeviceRequest(c.Server, body)
 	if err != nil {
@@ -1100,6 +1168,10 @@ func (c *Client) PutVmAddDevice(ctx context.Context, body PutVmAddDeviceJSONRequ
 	return c.Client.Do(req)
 }
 
+// PutVmAddDiskWithBody sends PUT /vm.add-disk with body, labelled with
+// contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Add a
+// new disk to the VM".
 func (c *Client) PutVmAddDiskWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddDiskRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1112,6 +1184,9 @@ func (c *Client) PutVmAddDiskWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
+// PutVmAddDisk sends PUT /vm.add-disk with body encoded as JSON and returns
+// the raw HTTP response. reqEditors may modify the request before it is
+// sent. Spec summary: "Add a new disk to the VM".
 func (c *Client) PutVmAddDisk(ctx context.Context, body PutVmAddDiskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddDiskRequest(c.Server, body)
 	if err != nil {
@@ -1124,6 +1199,10 @@ func (c *Client) PutVmAddDisk(ctx context.Context, body PutVmAddDiskJSONRequestB
 	return c.Client.Do(req)
 }
 
+// PutVmAddFsWithBody sends PUT /vm.add-fs with body, labelled with
+// contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Add a
+// new virtio-fs device to the VM".
 func (c *Client) PutVmAddFsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddFsRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1136,6 +1215,9 @@ func (c *Client) PutVmAddFsWithBody(ctx context.Context, contentType string, bod
 	return c.Client.Do(req)
 }
 
+// PutVmAddFs sends PUT /vm.add-fs with body encoded as JSON and returns the
+// raw HTTP response. reqEditors may modify the request before it is sent.
+// Spec summary: "Add a new virtio-fs device to the VM".
 func (c *Client) PutVmAddFs(ctx context.Context, body PutVmAddFsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddFsRequest(c.Server, body)
 	if err != nil {
@@ -1148,6 +1230,10 @@ func (c *Client) PutVmAddFs(ctx context.Context, body PutVmAddFsJSONRequestBody,
 	return c.Client.Do(req)
 }
 
+// PutVmAddGenericVhostUserWithBody sends PUT /vm.add-generic-vhost-user with
+// body, labelled with contentType, as the request body and returns the raw
+// HTTP response. reqEditors may modify the request before it is sent. Spec
+// summary: "Add a new generic vhost-user device to the VM".
 func (c *Client) PutVmAddGenericVhostUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddGenericVhostUserRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1160,6 +1246,10 @@ func (c *Client) PutVmAddGenericVhostUserWithBody(ctx context.Context, contentTy
 	return c.Client.Do(req)
 }
 
+// PutVmAddGenericVhostUser sends PUT /vm.add-generic-vhost-user with body
+// encoded as JSON and returns the raw HTTP response. reqEditors may modify
+// the request before it is sent. Spec summary: "Add a new generic vhost-user
+// device to the VM".
 func (c *Client) PutVmAddGenericVhostUser(ctx context.Context, body PutVmAddGenericVhostUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddGenericVhostUserRequest(c.Server, body)
 	if err != nil {
@@ -1172,6 +1262,10 @@ func (c *Client) PutVmAddGenericVhostUser(ctx context.Context, body PutVmAddGene
 	return c.Client.Do(req)
 }
 
+// PutVmAddNetWithBody sends PUT /vm.add-net with body, labelled with
+// contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Add a
+// new network device to the VM".
 func (c *Client) PutVmAddNetWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddNetRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1184,6 +1278,9 @@ func (c *Client) PutVmAddNetWithBody(ctx context.Context, contentType string, bo
 	return c.Client.Do(req)
 }
 
+// PutVmAddNet sends PUT /vm.add-net with body encoded as JSON and returns
+// the raw HTTP response. reqEditors may modify the request before it is
+// sent. Spec summary: "Add a new network device to the VM".
 func (c *Client) PutVmAddNet(ctx context.Context, body PutVmAddNetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddNetRequest(c.Server, body)
 	if err != nil {
@@ -1196,6 +1293,10 @@ func (c *Client) PutVmAddNet(ctx context.Context, body PutVmAddNetJSONRequestBod
 	return c.Client.Do(req)
 }
 
+// PutVmAddPmemWithBody sends PUT /vm.add-pmem with body, labelled with
+// contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Add a
+// new pmem device to the VM".
 func (c *Client) PutVmAddPmemWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddPmemRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1208,6 +1309,9 @@ func (c *Client) PutVmAddPmemWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
+// PutVmAddPmem sends PUT /vm.add-pmem with body encoded as JSON and returns
+// the raw HTTP response. reqEditors may modify the request before it is
+// sent. Spec summary: "Add a new pmem device to the VM".
 func (c *Client) PutVmAddPmem(ctx context.Context, body PutVmAddPmemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddPmemRequest(c.Server, body)
 	if err != nil {
@@ -1220,6 +1324,10 @@ func (c *Client) PutVmAddPmem(ctx context.Context, body PutVmAddPmemJSONRequestB
 	return c.Client.Do(req)
 }
 
+// PutVmAddUserDeviceWithBody sends PUT /vm.add-user-device with body,
+// labelled with contentType, as the request body and returns the raw HTTP
+// response. reqEditors may modify the request before it is sent. Spec
+// summary: "Add a new userspace device to the VM".
 func (c *Client) PutVmAddUserDeviceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddUserDeviceRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1232,6 +1340,9 @@ func (c *Client) PutVmAddUserDeviceWithBody(ctx context.Context, contentType str
 	return c.Client.Do(req)
 }
 
+// PutVmAddUserDevice sends PUT /vm.add-user-device with body encoded as JSON
+// and returns the raw HTTP response. reqEditors may modify the request
+// before it is sent. Spec summary: "Add a new userspace device to the VM".
 func (c *Client) PutVmAddUserDevice(ctx context.Context, body PutVmAddUserDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddUserDeviceRequest(c.Server, body)
 	if err != nil {
@@ -1244,6 +1355,10 @@ func (c *Client) PutVmAddUserDevice(ctx context.Context, body PutVmAddUserDevice
 	return c.Client.Do(req)
 }
 
+// PutVmAddVdpaWithBody sends PUT /vm.add-vdpa with body, labelled with
+// contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Add a
+// new vDPA device to the VM".
 func (c *Client) PutVmAddVdpaWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddVdpaRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1256,6 +1371,9 @@ func (c *Client) PutVmAddVdpaWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
+// PutVmAddVdpa sends PUT /vm.add-vdpa with body encoded as JSON and returns
+// the raw HTTP response. reqEditors may modify the request before it is
+// sent. Spec summary: "Add a new vDPA device to the VM".
 func (c *Client) PutVmAddVdpa(ctx context.Context, body PutVmAddVdpaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddVdpaRequest(c.Server, body)
 	if err != nil {
@@ -1268,6 +1386,10 @@ func (c *Client) PutVmAddVdpa(ctx context.Context, body PutVmAddVdpaJSONRequestB
 	return c.Client.Do(req)
 }
 
+// PutVmAddVsockWithBody sends PUT /vm.add-vsock with body, labelled with
+// contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Add a
+// new vsock device to the VM".
 func (c *Client) PutVmAddVsockWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddVsockRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1280,6 +1402,9 @@ func (c *Client) PutVmAddVsockWithBody(ctx context.Context, contentType string, 
 	return c.Client.Do(req)
 }
 
+// PutVmAddVsock sends PUT /vm.add-vsock with body encoded as JSON and
+// returns the raw HTTP response. reqEditors may modify the request before it
+// is sent. Spec summary: "Add a new vsock device to the VM".
 func (c *Client) PutVmAddVsock(ctx context.Context, body PutVmAddVsockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmAddVsockRequest(c.Server, body)
 	if err != nil {
@@ -1292,6 +1417,9 @@ func (c *Client) PutVmAddVsock(ctx context.Context, body PutVmAddVsockJSONReques
 	return c.Client.Do(req)
 }
 
+// GetVmBalloonStats sends GET /vm.balloon-stats and returns the raw HTTP
+// response. reqEditors may modify the request before it is sent. Spec
+// summary: "Get cached statistics from the virtio-balloon device".
 func (c *Client) GetVmBalloonStats(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetVmBalloonStatsRequest(c.Server)
 	if err != nil {
@@ -1304,6 +1432,9 @@ func (c *Client) GetVmBalloonStats(ctx context.Context, reqEditors ...RequestEdi
 	return c.Client.Do(req)
 }
 
+// BootVM sends PUT /vm.boot and returns the raw HTTP response. reqEditors
+// may modify the request before it is sent. Spec summary: "Boot the
+// previously created VM instance".
 func (c *Client) BootVM(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewBootVMRequest(c.Server)
 	if err != nil {
@@ -1316,6 +1447,10 @@ func (c *Client) BootVM(ctx context.Context, reqEditors ...RequestEditorFn) (*ht
 	return c.Client.Do(req)
 }
 
+// PutVmCoredumpWithBody sends PUT /vm.coredump with body, labelled with
+// contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Takes
+// a VM coredump".
 func (c *Client) PutVmCoredumpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmCoredumpRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1328,6 +1463,9 @@ func (c *Client) PutVmCoredumpWithBody(ctx context.Context, contentType string, 
 	return c.Client.Do(req)
 }
 
+// PutVmCoredump sends PUT /vm.coredump with body encoded as JSON and returns
+// the raw HTTP response. reqEditors may modify the request before it is
+// sent. Spec summary: "Takes a VM coredump".
 func (c *Client) PutVmCoredump(ctx context.Context, body PutVmCoredumpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmCoredumpRequest(c.Server, body)
 	if err != nil {
@@ -1340,6 +1478,9 @@ func (c *Client) PutVmCoredump(ctx context.Context, body PutVmCoredumpJSONReques
 	return c.Client.Do(req)
 }
 
+// GetVmCounters sends GET /vm.counters and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Get
+// counters from the VM".
 func (c *Client) GetVmCounters(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetVmCountersRequest(c.Server)
 	if err != nil {
@@ -1352,6 +1493,11 @@ func (c *Client) GetVmCounters(ctx context.Context, reqEditors ...RequestEditorF
 	return c.Client.Do(req)
 }
 
+// CreateVMWithBody sends PUT /vm.create with body, labelled with
+// contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Create
+// the cloud-hypervisor Virtual Machine (VM) instance. The instance is not
+// booted, only created".
 func (c *Client) CreateVMWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateVMRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1364,6 +1510,10 @@ func (c *Client) CreateVMWithBody(ctx context.Context, contentType string, body 
 	return c.Client.Do(req)
 }
 
+// CreateVM sends PUT /vm.create with body encoded as JSON and returns the
+// raw HTTP response. reqEditors may modify the request before it is sent.
+// Spec summary: "Create the cloud-hypervisor Virtual Machine (VM) instance.
+// The instance is not booted, only created".
 func (c *Client) CreateVM(ctx context.Context, body CreateVMJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateVMRequest(c.Server, body)
 	if err != nil {
@@ -1376,6 +1526,9 @@ func (c *Client) CreateVM(ctx context.Context, body CreateVMJSONRequestBody, req
 	return c.Client.Do(req)
 }
 
+// DeleteVM sends PUT /vm.delete and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Delete
+// the cloud-hypervisor Virtual Machine (VM) instance".
 func (c *Client) DeleteVM(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteVMRequest(c.Server)
 	if err != nil {
@@ -1388,6 +1541,9 @@ func (c *Client) DeleteVM(ctx context.Context, reqEditors ...RequestEditorFn) (*
 	return c.Client.Do(req)
 }
 
+// GetVmInfo sends GET /vm.info and returns the raw HTTP response. reqEditors
+// may modify the request before it is sent. Spec summary: "Returns general
+// information about the cloud-hypervisor Virtual Machine (VM) instance".
 func (c *Client) GetVmInfo(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetVmInfoRequest(c.Server)
 	if err != nil {
@@ -1400,6 +1556,8 @@ func (c *Client) GetVmInfo(ctx context.Context, reqEditors ...RequestEditorFn) (
 	return c.Client.Do(req)
 }
 
+// PutVmNmi sends PUT /vm.nmi and returns the raw HTTP response. reqEditors
+// may modify the request before it is sent. Spec summary: "Inject an NMI".
 func (c *Client) PutVmNmi(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmNmiRequest(c.Server)
 	if err != nil {
@@ -1412,6 +1570,9 @@ func (c *Client) PutVmNmi(ctx context.Context, reqEditors ...RequestEditorFn) (*
 	return c.Client.Do(req)
 }
 
+// PauseVM sends PUT /vm.pause and returns the raw HTTP response. reqEditors
+// may modify the request before it is sent. Spec summary: "Pause a
+// previously booted VM instance".
 func (c *Client) PauseVM(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPauseVMRequest(c.Server)
 	if err != nil {
@@ -1424,6 +1585,9 @@ func (c *Client) PauseVM(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 	return c.Client.Do(req)
 }
 
+// PowerButtonVM sends PUT /vm.power-button and returns the raw HTTP
+// response. reqEditors may modify the request before it is sent. Spec
+// summary: "Trigger a power button in the VM".
 func (c *Client) PowerButtonVM(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPowerButtonVMRequest(c.Server)
 	if err != nil {
@@ -1436,6 +1600,9 @@ func (c *Client) PowerButtonVM(ctx context.Context, reqEditors ...RequestEditorF
 	return c.Client.Do(req)
 }
 
+// RebootVM sends PUT /vm.reboot and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Reboot
+// the VM instance".
 func (c *Client) RebootVM(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRebootVMRequest(c.Server)
 	if err != nil {
@@ -1448,6 +1615,10 @@ func (c *Client) RebootVM(ctx context.Context, reqEditors ...RequestEditorFn) (*
 	return c.Client.Do(req)
 }
 
+// PutVmReceiveMigrationWithBody sends PUT /vm.receive-migration with body,
+// labelled with contentType, as the request body and returns the raw HTTP
+// response. reqEditors may modify the request before it is sent. Spec
+// summary: "Receive a VM migration from URL".
 func (c *Client) PutVmReceiveMigrationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmReceiveMigrationRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1460,6 +1631,9 @@ func (c *Client) PutVmReceiveMigrationWithBody(ctx context.Context, contentType 
 	return c.Client.Do(req)
 }
 
+// PutVmReceiveMigration sends PUT /vm.receive-migration with body encoded as
+// JSON and returns the raw HTTP response. reqEditors may modify the request
+// before it is sent. Spec summary: "Receive a VM migration from URL".
 func (c *Client) PutVmReceiveMigration(ctx context.Context, body PutVmReceiveMigrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmReceiveMigrationRequest(c.Server, body)
 	if err != nil {
@@ -1472,6 +1646,10 @@ func (c *Client) PutVmReceiveMigration(ctx context.Context, body PutVmReceiveMig
 	return c.Client.Do(req)
 }
 
+// PutVmRemoveDeviceWithBody sends PUT /vm.remove-device with body, labelled
+// with contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Remove
+// a device from the VM".
 func (c *Client) PutVmRemoveDeviceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmRemoveDeviceRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1484,6 +1662,9 @@ func (c *Client) PutVmRemoveDeviceWithBody(ctx context.Context, contentType stri
 	return c.Client.Do(req)
 }
 
+// PutVmRemoveDevice sends PUT /vm.remove-device with body encoded as JSON
+// and returns the raw HTTP response. reqEditors may modify the request
+// before it is sent. Spec summary: "Remove a device from the VM".
 func (c *Client) PutVmRemoveDevice(ctx context.Context, body PutVmRemoveDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmRemoveDeviceRequest(c.Server, body)
 	if err != nil {
@@ -1496,6 +1677,10 @@ func (c *Client) PutVmRemoveDevice(ctx context.Context, body PutVmRemoveDeviceJS
 	return c.Client.Do(req)
 }
 
+// PutVmResizeWithBody sends PUT /vm.resize with body, labelled with
+// contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Resize
+// the VM".
 func (c *Client) PutVmResizeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmResizeRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1508,6 +1693,9 @@ func (c *Client) PutVmResizeWithBody(ctx context.Context, contentType string, bo
 	return c.Client.Do(req)
 }
 
+// PutVmResize sends PUT /vm.resize with body encoded as JSON and returns the
+// raw HTTP response. reqEditors may modify the request before it is sent.
+// Spec summary: "Resize the VM".
 func (c *Client) PutVmResize(ctx context.Context, body PutVmResizeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmResizeRequest(c.Server, body)
 	if err != nil {
@@ -1520,6 +1708,10 @@ func (c *Client) PutVmResize(ctx context.Context, body PutVmResizeJSONRequestBod
 	return c.Client.Do(req)
 }
 
+// PutVmResizeDiskWithBody sends PUT /vm.resize-disk with body, labelled with
+// contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Resize
+// a disk".
 func (c *Client) PutVmResizeDiskWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmResizeDiskRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1532,6 +1724,9 @@ func (c *Client) PutVmResizeDiskWithBody(ctx context.Context, contentType string
 	return c.Client.Do(req)
 }
 
+// PutVmResizeDisk sends PUT /vm.resize-disk with body encoded as JSON and
+// returns the raw HTTP response. reqEditors may modify the request before it
+// is sent. Spec summary: "Resize a disk".
 func (c *Client) PutVmResizeDisk(ctx context.Context, body PutVmResizeDiskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmResizeDiskRequest(c.Server, body)
 	if err != nil {
@@ -1544,6 +1739,10 @@ func (c *Client) PutVmResizeDisk(ctx context.Context, body PutVmResizeDiskJSONRe
 	return c.Client.Do(req)
 }
 
+// PutVmResizeZoneWithBody sends PUT /vm.resize-zone with body, labelled with
+// contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Resize
+// a memory zone".
 func (c *Client) PutVmResizeZoneWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmResizeZoneRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1556,6 +1755,9 @@ func (c *Client) PutVmResizeZoneWithBody(ctx context.Context, contentType string
 	return c.Client.Do(req)
 }
 
+// PutVmResizeZone sends PUT /vm.resize-zone with body encoded as JSON and
+// returns the raw HTTP response. reqEditors may modify the request before it
+// is sent. Spec summary: "Resize a memory zone".
 func (c *Client) PutVmResizeZone(ctx context.Context, body PutVmResizeZoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmResizeZoneRequest(c.Server, body)
 	if err != nil {
@@ -1568,6 +1770,10 @@ func (c *Client) PutVmResizeZone(ctx context.Context, body PutVmResizeZoneJSONRe
 	return c.Client.Do(req)
 }
 
+// PutVmRestoreWithBody sends PUT /vm.restore with body, labelled with
+// contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary:
+// "Restore a VM from a snapshot".
 func (c *Client) PutVmRestoreWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmRestoreRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1580,6 +1786,9 @@ func (c *Client) PutVmRestoreWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
+// PutVmRestore sends PUT /vm.restore with body encoded as JSON and returns
+// the raw HTTP response. reqEditors may modify the request before it is
+// sent. Spec summary: "Restore a VM from a snapshot".
 func (c *Client) PutVmRestore(ctx context.Context, body PutVmRestoreJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmRestoreRequest(c.Server, body)
 	if err != nil {
@@ -1592,6 +1801,9 @@ func (c *Client) PutVmRestore(ctx context.Context, body PutVmRestoreJSONRequestB
 	return c.Client.Do(req)
 }
 
+// ResumeVM sends PUT /vm.resume and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Resume
+// a previously paused VM instance".
 func (c *Client) ResumeVM(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewResumeVMRequest(c.Server)
 	if err != nil {
@@ -1604,6 +1816,10 @@ func (c *Client) ResumeVM(ctx context.Context, reqEditors ...RequestEditorFn) (*
 	return c.Client.Do(req)
 }
 
+// PutVmSendMigrationWithBody sends PUT /vm.send-migration with body,
+// labelled with contentType, as the request body and returns the raw HTTP
+// response. reqEditors may modify the request before it is sent. Spec
+// summary: "Send a VM migration to URL".
 func (c *Client) PutVmSendMigrationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmSendMigrationRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1616,6 +1832,9 @@ func (c *Client) PutVmSendMigrationWithBody(ctx context.Context, contentType str
 	return c.Client.Do(req)
 }
 
+// PutVmSendMigration sends PUT /vm.send-migration with body encoded as JSON
+// and returns the raw HTTP response. reqEditors may modify the request
+// before it is sent. Spec summary: "Send a VM migration to URL".
 func (c *Client) PutVmSendMigration(ctx context.Context, body PutVmSendMigrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmSendMigrationRequest(c.Server, body)
 	if err != nil {
@@ -1628,6 +1847,9 @@ func (c *Client) PutVmSendMigration(ctx context.Context, body PutVmSendMigration
 	return c.Client.Do(req)
 }
 
+// ShutdownVM sends PUT /vm.shutdown and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Shut
+// the VM instance down".
 func (c *Client) ShutdownVM(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewShutdownVMRequest(c.Server)
 	if err != nil {
@@ -1640,6 +1862,10 @@ func (c *Client) ShutdownVM(ctx context.Context, reqEditors ...RequestEditorFn) 
 	return c.Client.Do(req)
 }
 
+// PutVmSnapshotWithBody sends PUT /vm.snapshot with body, labelled with
+// contentType, as the request body and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary:
+// "Returns a VM snapshot".
 func (c *Client) PutVmSnapshotWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmSnapshotRequestWithBody(c.Server, contentType, body)
 	if err != nil {
@@ -1652,6 +1878,9 @@ func (c *Client) PutVmSnapshotWithBody(ctx context.Context, contentType string, 
 	return c.Client.Do(req)
 }
 
+// PutVmSnapshot sends PUT /vm.snapshot with body encoded as JSON and returns
+// the raw HTTP response. reqEditors may modify the request before it is
+// sent. Spec summary: "Returns a VM snapshot".
 func (c *Client) PutVmSnapshot(ctx context.Context, body PutVmSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutVmSnapshotRequest(c.Server, body)
 	if err != nil {
@@ -1664,6 +1893,9 @@ func (c *Client) PutVmSnapshot(ctx context.Context, body PutVmSnapshotJSONReques
 	return c.Client.Do(req)
 }
 
+// GetVmmPing sends GET /vmm.ping and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Ping
+// the VMM to check for API server availability".
 func (c *Client) GetVmmPing(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetVmmPingRequest(c.Server)
 	if err != nil {
@@ -1676,6 +1908,9 @@ func (c *Client) GetVmmPing(ctx context.Context, reqEditors ...RequestEditorFn) 
 	return c.Client.Do(req)
 }
 
+// ShutdownVMM sends PUT /vmm.shutdown and returns the raw HTTP response.
+// reqEditors may modify the request before it is sent. Spec summary: "Shuts
+// the cloud-hypervisor VMM".
 func (c *Client) ShutdownVMM(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewShutdownVMMRequest(c.Server)
 	if err != nil {
@@ -2845,46 +3080,65 @@ type ClientWithResponsesInterface interface {
 	// PutVmAddDeviceWithBodyWithResponse request with any body
 	PutVmAddDeviceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmAddDeviceResponse, error)
 
+	// PutVmAddDeviceWithResponse sends PUT /vm.add-device with body encoded as
+	// JSON and parses the reply with ParsePutVmAddDeviceResponse.
 	PutVmAddDeviceWithResponse(ctx context.Context, body PutVmAddDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddDeviceResponse, error)
 
 	// PutVmAddDiskWithBodyWithResponse request with any body
 	PutVmAddDiskWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmAddDiskResponse, error)
 
+	// PutVmAddDiskWithResponse sends PUT /vm.add-disk with body encoded as JSON
+	// and parses the reply with ParsePutVmAddDiskResponse.
 	PutVmAddDiskWithResponse(ctx context.Context, body PutVmAddDiskJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddDiskResponse, error)
 
 	// PutVmAddFsWithBodyWithResponse request with any body
 	PutVmAddFsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmAddFsResponse, error)
 
+	// PutVmAddFsWithResponse sends PUT /vm.add-fs with body encoded as JSON and
+	// parses the reply with ParsePutVmAddFsResponse.
 	PutVmAddFsWithResponse(ctx context.Context, body PutVmAddFsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddFsResponse, error)
 
 	// PutVmAddGenericVhostUserWithBodyWithResponse request with any body
 	PutVmAddGenericVhostUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmAddGenericVhostUserResponse, error)
 
+	// PutVmAddGenericVhostUserWithResponse sends PUT /vm.add-generic-vhost-user
+	// with body encoded as JSON and parses the reply with
+	// ParsePutVmAddGenericVhostUserResponse.
 	PutVmAddGenericVhostUserWithResponse(ctx context.Context, body PutVmAddGenericVhostUserJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddGenericVhostUserResponse, error)
 
 	// PutVmAddNetWithBodyWithResponse request with any body
 	PutVmAddNetWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmAddNetResponse, error)
 
+	// PutVmAddNetWithResponse sends PUT /vm.add-net with body encoded as JSON
+	// and parses the reply with ParsePutVmAddNetResponse.
 	PutVmAddNetWithResponse(ctx context.Context, body PutVmAddNetJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddNetResponse, error)
 
 	// PutVmAddPmemWithBodyWithResponse request with any body
 	PutVmAddPmemWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmAddPmemResponse, error)
 
+	// PutVmAddPmemWithResponse sends PUT /vm.add-pmem with body encoded as JSON
+	// and parses the reply with ParsePutVmAddPmemResponse.
 	PutVmAddPmemWithResponse(ctx context.Context, body PutVmAddPmemJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddPmemResponse, error)
 
 	// PutVmAddUserDeviceWithBodyWithResponse request with any body
 	PutVmAddUserDeviceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmAddUserDeviceResponse, error)
 
+	// PutVmAddUserDeviceWithResponse sends PUT /vm.add-user-device with body
+	// encoded as JSON and parses the reply with ParsePutVmAddUserDeviceResponse.
 	PutVmAddUserDeviceWithResponse(ctx context.Context, body PutVmAddUserDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddUserDeviceResponse, error)
 
 	// PutVmAddVdpaWithBodyWithResponse request with any body
 	PutVmAddVdpaWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmAddVdpaResponse, error)
 
+	// PutVmAddVdpaWithResponse sends PUT /vm.add-vdpa with body encoded as JSON
+	// and parses the reply with ParsePutVmAddVdpaResponse.
 	PutVmAddVdpaWithResponse(ctx context.Context, body PutVmAddVdpaJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddVdpaResponse, error)
 
 	// PutVmAddVsockWithBodyWithResponse request with any body
 	PutVmAddVsockWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmAddVsockResponse, error)
 
+	// PutVmAddVsockWithResponse sends PUT /vm.add-vsock with body encoded as
+	// JSON and parses the reply with ParsePutVmAddVsockResponse.
 	PutVmAddVsockWithResponse(ctx context.Context, body PutVmAddVsockJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddVsockResponse, error)
 
 	// GetVmBalloonStatsWithResponse request
@@ -2896,6 +3150,8 @@ type ClientWithResponsesInterface interface {
 	// PutVmCoredumpWithBodyWithResponse request with any body
 	PutVmCoredumpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmCoredumpResponse, error)
 
+	// PutVmCoredumpWithResponse sends PUT /vm.coredump with body encoded as JSON
+	// and parses the reply with ParsePutVmCoredumpResponse.
 	PutVmCoredumpWithResponse(ctx context.Context, body PutVmCoredumpJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmCoredumpResponse, error)
 
 	// GetVmCountersWithResponse request
@@ -2904,6 +3160,8 @@ type ClientWithResponsesInterface interface {
 	// CreateVMWithBodyWithResponse request with any body
 	CreateVMWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVMResponse, error)
 
+	// CreateVMWithResponse sends PUT /vm.create with body encoded as JSON and
+	// parses the reply with ParseCreateVMResponse.
 	CreateVMWithResponse(ctx context.Context, body CreateVMJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateVMResponse, error)
 
 	// DeleteVMWithResponse request
@@ -2927,31 +3185,44 @@ type ClientWithResponsesInterface interface {
 	// PutVmReceiveMigrationWithBodyWithResponse request with any body
 	PutVmReceiveMigrationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmReceiveMigrationResponse, error)
 
+	// PutVmReceiveMigrationWithResponse sends PUT /vm.receive-migration with
+	// body encoded as JSON and parses the reply with
+	// ParsePutVmReceiveMigrationResponse.
 	PutVmReceiveMigrationWithResponse(ctx context.Context, body PutVmReceiveMigrationJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmReceiveMigrationResponse, error)
 
 	// PutVmRemoveDeviceWithBodyWithResponse request with any body
 	PutVmRemoveDeviceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmRemoveDeviceResponse, error)
 
+	// PutVmRemoveDeviceWithResponse sends PUT /vm.remove-device with body
+	// encoded as JSON and parses the reply with ParsePutVmRemoveDeviceResponse.
 	PutVmRemoveDeviceWithResponse(ctx context.Context, body PutVmRemoveDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmRemoveDeviceResponse, error)
 
 	// PutVmResizeWithBodyWithResponse request with any body
 	PutVmResizeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmResizeResponse, error)
 
+	// PutVmResizeWithResponse sends PUT /vm.resize with body encoded as JSON and
+	// parses the reply with ParsePutVmResizeResponse.
 	PutVmResizeWithResponse(ctx context.Context, body PutVmResizeJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmResizeResponse, error)
 
 	// PutVmResizeDiskWithBodyWithResponse request with any body
 	PutVmResizeDiskWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmResizeDiskResponse, error)
 
+	// PutVmResizeDiskWithResponse sends PUT /vm.resize-disk with body encoded as
+	// JSON and parses the reply with ParsePutVmResizeDiskResponse.
 	PutVmResizeDiskWithResponse(ctx context.Context, body PutVmResizeDiskJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmResizeDiskResponse, error)
 
 	// PutVmResizeZoneWithBodyWithResponse request with any body
 	PutVmResizeZoneWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmResizeZoneResponse, error)
 
+	// PutVmResizeZoneWithResponse sends PUT /vm.resize-zone with body encoded as
+	// JSON and parses the reply with ParsePutVmResizeZoneResponse.
 	PutVmResizeZoneWithResponse(ctx context.Context, body PutVmResizeZoneJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmResizeZoneResponse, error)
 
 	// PutVmRestoreWithBodyWithResponse request with any body
 	PutVmRestoreWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmRestoreResponse, error)
 
+	// PutVmRestoreWithResponse sends PUT /vm.restore with body encoded as JSON
+	// and parses the reply with ParsePutVmRestoreResponse.
 	PutVmRestoreWithResponse(ctx context.Context, body PutVmRestoreJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmRestoreResponse, error)
 
 	// ResumeVMWithResponse request
@@ -2960,6 +3231,8 @@ type ClientWithResponsesInterface interface {
 	// PutVmSendMigrationWithBodyWithResponse request with any body
 	PutVmSendMigrationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmSendMigrationResponse, error)
 
+	// PutVmSendMigrationWithResponse sends PUT /vm.send-migration with body
+	// encoded as JSON and parses the reply with ParsePutVmSendMigrationResponse.
 	PutVmSendMigrationWithResponse(ctx context.Context, body PutVmSendMigrationJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmSendMigrationResponse, error)
 
 	// ShutdownVMWithResponse request
@@ -2968,6 +3241,8 @@ type ClientWithResponsesInterface interface {
 	// PutVmSnapshotWithBodyWithResponse request with any body
 	PutVmSnapshotWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutVmSnapshotResponse, error)
 
+	// PutVmSnapshotWithResponse sends PUT /vm.snapshot with body encoded as JSON
+	// and parses the reply with ParsePutVmSnapshotResponse.
 	PutVmSnapshotWithResponse(ctx context.Context, body PutVmSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmSnapshotResponse, error)
 
 	// GetVmmPingWithResponse request
@@ -2977,6 +3252,10 @@ type ClientWithResponsesInterface interface {
 	ShutdownVMMWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ShutdownVMMResponse, error)
 }
 
+// PutVmAddDeviceResponse is the reply to PUT /vm.add-device as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself. JSON200 holds the decoded body of a 200 OK reply with a JSON
+// content type.
 type PutVmAddDeviceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3007,6 +3286,10 @@ func (r PutVmAddDeviceResponse) ContentType() string {
 	return ""
 }
 
+// PutVmAddDiskResponse is the reply to PUT /vm.add-disk as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself. JSON200 holds the decoded body of a 200 OK reply with a JSON
+// content type.
 type PutVmAddDiskResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3037,6 +3320,10 @@ func (r PutVmAddDiskResponse) ContentType() string {
 	return ""
 }
 
+// PutVmAddFsResponse is the reply to PUT /vm.add-fs as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself. JSON200 holds the decoded body of a 200 OK reply with a JSON
+// content type.
 type PutVmAddFsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3067,6 +3354,10 @@ func (r PutVmAddFsResponse) ContentType() string {
 	return ""
 }
 
+// PutVmAddGenericVhostUserResponse is the reply to PUT
+// /vm.add-generic-vhost-user as read by ClientWithResponses: Body holds the
+// raw body and HTTPResponse the response itself. JSON200 holds the decoded
+// body of a 200 OK reply with a JSON content type.
 type PutVmAddGenericVhostUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3097,6 +3388,10 @@ func (r PutVmAddGenericVhostUserResponse) ContentType() string {
 	return ""
 }
 
+// PutVmAddNetResponse is the reply to PUT /vm.add-net as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself. JSON200 holds the decoded body of a 200 OK reply with a JSON
+// content type.
 type PutVmAddNetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3127,6 +3422,10 @@ func (r PutVmAddNetResponse) ContentType() string {
 	return ""
 }
 
+// PutVmAddPmemResponse is the reply to PUT /vm.add-pmem as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself. JSON200 holds the decoded body of a 200 OK reply with a JSON
+// content type.
 type PutVmAddPmemResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3157,6 +3456,10 @@ func (r PutVmAddPmemResponse) ContentType() string {
 	return ""
 }
 
+// PutVmAddUserDeviceResponse is the reply to PUT /vm.add-user-device as read
+// by ClientWithResponses: Body holds the raw body and HTTPResponse the
+// response itself. JSON200 holds the decoded body of a 200 OK reply with a
+// JSON content type.
 type PutVmAddUserDeviceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3187,6 +3490,10 @@ func (r PutVmAddUserDeviceResponse) ContentType() string {
 	return ""
 }
 
+// PutVmAddVdpaResponse is the reply to PUT /vm.add-vdpa as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself. JSON200 holds the decoded body of a 200 OK reply with a JSON
+// content type.
 type PutVmAddVdpaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3217,6 +3524,10 @@ func (r PutVmAddVdpaResponse) ContentType() string {
 	return ""
 }
 
+// PutVmAddVsockResponse is the reply to PUT /vm.add-vsock as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself. JSON200 holds the decoded body of a 200 OK reply with a JSON
+// content type.
 type PutVmAddVsockResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3247,6 +3558,10 @@ func (r PutVmAddVsockResponse) ContentType() string {
 	return ""
 }
 
+// GetVmBalloonStatsResponse is the reply to GET /vm.balloon-stats as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself. JSON200 holds the decoded body of a 200 OK reply with a JSON
+// content type.
 type GetVmBalloonStatsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3277,6 +3592,9 @@ func (r GetVmBalloonStatsResponse) ContentType() string {
 	return ""
 }
 
+// BootVMResponse is the reply to PUT /vm.boot as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type BootVMResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3306,6 +3624,9 @@ func (r BootVMResponse) ContentType() string {
 	return ""
 }
 
+// PutVmCoredumpResponse is the reply to PUT /vm.coredump as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type PutVmCoredumpResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3335,6 +3656,10 @@ func (r PutVmCoredumpResponse) ContentType() string {
 	return ""
 }
 
+// GetVmCountersResponse is the reply to GET /vm.counters as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself. JSON200 holds the decoded body of a 200 OK reply with a JSON
+// content type.
 type GetVmCountersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3365,6 +3690,9 @@ func (r GetVmCountersResponse) ContentType() string {
 	return ""
 }
 
+// CreateVMResponse is the reply to PUT /vm.create as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type CreateVMResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3394,6 +3722,9 @@ func (r CreateVMResponse) ContentType() string {
 	return ""
 }
 
+// DeleteVMResponse is the reply to PUT /vm.delete as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type DeleteVMResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3423,6 +3754,10 @@ func (r DeleteVMResponse) ContentType() string {
 	return ""
 }
 
+// GetVmInfoResponse is the reply to GET /vm.info as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself. JSON200 holds the decoded body of a 200 OK reply with a JSON
+// content type.
 type GetVmInfoResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3453,6 +3788,9 @@ func (r GetVmInfoResponse) ContentType() string {
 	return ""
 }
 
+// PutVmNmiResponse is the reply to PUT /vm.nmi as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type PutVmNmiResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3482,6 +3820,9 @@ func (r PutVmNmiResponse) ContentType() string {
 	return ""
 }
 
+// PauseVMResponse is the reply to PUT /vm.pause as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type PauseVMResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3511,6 +3852,9 @@ func (r PauseVMResponse) ContentType() string {
 	return ""
 }
 
+// PowerButtonVMResponse is the reply to PUT /vm.power-button as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type PowerButtonVMResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3540,6 +3884,9 @@ func (r PowerButtonVMResponse) ContentType() string {
 	return ""
 }
 
+// RebootVMResponse is the reply to PUT /vm.reboot as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type RebootVMResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3569,6 +3916,9 @@ func (r RebootVMResponse) ContentType() string {
 	return ""
 }
 
+// PutVmReceiveMigrationResponse is the reply to PUT /vm.receive-migration as
+// read by ClientWithResponses: Body holds the raw body and HTTPResponse the
+// response itself.
 type PutVmReceiveMigrationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3598,6 +3948,9 @@ func (r PutVmReceiveMigrationResponse) ContentType() string {
 	return ""
 }
 
+// PutVmRemoveDeviceResponse is the reply to PUT /vm.remove-device as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type PutVmRemoveDeviceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3627,6 +3980,9 @@ func (r PutVmRemoveDeviceResponse) ContentType() string {
 	return ""
 }
 
+// PutVmResizeResponse is the reply to PUT /vm.resize as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type PutVmResizeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3656,6 +4012,9 @@ func (r PutVmResizeResponse) ContentType() string {
 	return ""
 }
 
+// PutVmResizeDiskResponse is the reply to PUT /vm.resize-disk as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type PutVmResizeDiskResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3685,6 +4044,9 @@ func (r PutVmResizeDiskResponse) ContentType() string {
 	return ""
 }
 
+// PutVmResizeZoneResponse is the reply to PUT /vm.resize-zone as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type PutVmResizeZoneResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3714,6 +4076,9 @@ func (r PutVmResizeZoneResponse) ContentType() string {
 	return ""
 }
 
+// PutVmRestoreResponse is the reply to PUT /vm.restore as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type PutVmRestoreResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3743,6 +4108,9 @@ func (r PutVmRestoreResponse) ContentType() string {
 	return ""
 }
 
+// ResumeVMResponse is the reply to PUT /vm.resume as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type ResumeVMResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3772,6 +4140,9 @@ func (r ResumeVMResponse) ContentType() string {
 	return ""
 }
 
+// PutVmSendMigrationResponse is the reply to PUT /vm.send-migration as read
+// by ClientWithResponses: Body holds the raw body and HTTPResponse the
+// response itself.
 type PutVmSendMigrationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3801,6 +4172,9 @@ func (r PutVmSendMigrationResponse) ContentType() string {
 	return ""
 }
 
+// ShutdownVMResponse is the reply to PUT /vm.shutdown as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type ShutdownVMResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3830,6 +4204,9 @@ func (r ShutdownVMResponse) ContentType() string {
 	return ""
 }
 
+// PutVmSnapshotResponse is the reply to PUT /vm.snapshot as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type PutVmSnapshotResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3859,6 +4236,10 @@ func (r PutVmSnapshotResponse) ContentType() string {
 	return ""
 }
 
+// GetVmmPingResponse is the reply to GET /vmm.ping as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself. JSON200 holds the decoded body of a 200 OK reply with a JSON
+// content type.
 type GetVmmPingResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3889,6 +4270,9 @@ func (r GetVmmPingResponse) ContentType() string {
 	return ""
 }
 
+// ShutdownVMMResponse is the reply to PUT /vmm.shutdown as read by
+// ClientWithResponses: Body holds the raw body and HTTPResponse the response
+// itself.
 type ShutdownVMMResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3927,6 +4311,8 @@ func (c *ClientWithResponses) PutVmAddDeviceWithBodyWithResponse(ctx context.Con
 	return ParsePutVmAddDeviceResponse(rsp)
 }
 
+// PutVmAddDeviceWithResponse sends PUT /vm.add-device with body encoded as
+// JSON and parses the reply with ParsePutVmAddDeviceResponse.
 func (c *ClientWithResponses) PutVmAddDeviceWithResponse(ctx context.Context, body PutVmAddDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddDeviceResponse, error) {
 	rsp, err := c.PutVmAddDevice(ctx, body, reqEditors...)
 	if err != nil {
@@ -3944,6 +4330,8 @@ func (c *ClientWithResponses) PutVmAddDiskWithBodyWithResponse(ctx context.Conte
 	return ParsePutVmAddDiskResponse(rsp)
 }
 
+// PutVmAddDiskWithResponse sends PUT /vm.add-disk with body encoded as JSON
+// and parses the reply with ParsePutVmAddDiskResponse.
 func (c *ClientWithResponses) PutVmAddDiskWithResponse(ctx context.Context, body PutVmAddDiskJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddDiskResponse, error) {
 	rsp, err := c.PutVmAddDisk(ctx, body, reqEditors...)
 	if err != nil {
@@ -3961,6 +4349,8 @@ func (c *ClientWithResponses) PutVmAddFsWithBodyWithResponse(ctx context.Context
 	return ParsePutVmAddFsResponse(rsp)
 }
 
+// PutVmAddFsWithResponse sends PUT /vm.add-fs with body encoded as JSON and
+// parses the reply with ParsePutVmAddFsResponse.
 func (c *ClientWithResponses) PutVmAddFsWithResponse(ctx context.Context, body PutVmAddFsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddFsResponse, error) {
 	rsp, err := c.PutVmAddFs(ctx, body, reqEditors...)
 	if err != nil {
@@ -3978,6 +4368,9 @@ func (c *ClientWithResponses) PutVmAddGenericVhostUserWithBodyWithResponse(ctx c
 	return ParsePutVmAddGenericVhostUserResponse(rsp)
 }
 
+// PutVmAddGenericVhostUserWithResponse sends PUT /vm.add-generic-vhost-user
+// with body encoded as JSON and parses the reply with
+// ParsePutVmAddGenericVhostUserResponse.
 func (c *ClientWithResponses) PutVmAddGenericVhostUserWithResponse(ctx context.Context, body PutVmAddGenericVhostUserJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddGenericVhostUserResponse, error) {
 	rsp, err := c.PutVmAddGenericVhostUser(ctx, body, reqEditors...)
 	if err != nil {
@@ -3995,6 +4388,8 @@ func (c *ClientWithResponses) PutVmAddNetWithBodyWithResponse(ctx context.Contex
 	return ParsePutVmAddNetResponse(rsp)
 }
 
+// PutVmAddNetWithResponse sends PUT /vm.add-net with body encoded as JSON
+// and parses the reply with ParsePutVmAddNetResponse.
 func (c *ClientWithResponses) PutVmAddNetWithResponse(ctx context.Context, body PutVmAddNetJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddNetResponse, error) {
 	rsp, err := c.PutVmAddNet(ctx, body, reqEditors...)
 	if err != nil {
@@ -4012,6 +4407,8 @@ func (c *ClientWithResponses) PutVmAddPmemWithBodyWithResponse(ctx context.Conte
 	return ParsePutVmAddPmemResponse(rsp)
 }
 
+// PutVmAddPmemWithResponse sends PUT /vm.add-pmem with body encoded as JSON
+// and parses the reply with ParsePutVmAddPmemResponse.
 func (c *ClientWithResponses) PutVmAddPmemWithResponse(ctx context.Context, body PutVmAddPmemJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddPmemResponse, error) {
 	rsp, err := c.PutVmAddPmem(ctx, body, reqEditors...)
 	if err != nil {
@@ -4029,6 +4426,8 @@ func (c *ClientWithResponses) PutVmAddUserDeviceWithBodyWithResponse(ctx context
 	return ParsePutVmAddUserDeviceResponse(rsp)
 }
 
+// PutVmAddUserDeviceWithResponse sends PUT /vm.add-user-device with body
+// encoded as JSON and parses the reply with ParsePutVmAddUserDeviceResponse.
 func (c *ClientWithResponses) PutVmAddUserDeviceWithResponse(ctx context.Context, body PutVmAddUserDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddUserDeviceResponse, error) {
 	rsp, err := c.PutVmAddUserDevice(ctx, body, reqEditors...)
 	if err != nil {
@@ -4046,6 +4445,8 @@ func (c *ClientWithResponses) PutVmAddVdpaWithBodyWithResponse(ctx context.Conte
 	return ParsePutVmAddVdpaResponse(rsp)
 }
 
+// PutVmAddVdpaWithResponse sends PUT /vm.add-vdpa with body encoded as JSON
+// and parses the reply with ParsePutVmAddVdpaResponse.
 func (c *ClientWithResponses) PutVmAddVdpaWithResponse(ctx context.Context, body PutVmAddVdpaJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddVdpaResponse, error) {
 	rsp, err := c.PutVmAddVdpa(ctx, body, reqEditors...)
 	if err != nil {
@@ -4063,6 +4464,8 @@ func (c *ClientWithResponses) PutVmAddVsockWithBodyWithResponse(ctx context.Cont
 	return ParsePutVmAddVsockResponse(rsp)
 }
 
+// PutVmAddVsockWithResponse sends PUT /vm.add-vsock with body encoded as
+// JSON and parses the reply with ParsePutVmAddVsockResponse.
 func (c *ClientWithResponses) PutVmAddVsockWithResponse(ctx context.Context, body PutVmAddVsockJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmAddVsockResponse, error) {
 	rsp, err := c.PutVmAddVsock(ctx, body, reqEditors...)
 	if err != nil {
@@ -4098,6 +4501,8 @@ func (c *ClientWithResponses) PutVmCoredumpWithBodyWithResponse(ctx context.Cont
 	return ParsePutVmCoredumpResponse(rsp)
 }
 
+// PutVmCoredumpWithResponse sends PUT /vm.coredump with body encoded as JSON
+// and parses the reply with ParsePutVmCoredumpResponse.
 func (c *ClientWithResponses) PutVmCoredumpWithResponse(ctx context.Context, body PutVmCoredumpJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmCoredumpResponse, error) {
 	rsp, err := c.PutVmCoredump(ctx, body, reqEditors...)
 	if err != nil {
@@ -4124,6 +4529,8 @@ func (c *ClientWithResponses) CreateVMWithBodyWithResponse(ctx context.Context, 
 	return ParseCreateVMResponse(rsp)
 }
 
+// CreateVMWithResponse sends PUT /vm.create with body encoded as JSON and
+// parses the reply with ParseCreateVMResponse.
 func (c *ClientWithResponses) CreateVMWithResponse(ctx context.Context, body CreateVMJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateVMResponse, error) {
 	rsp, err := c.CreateVM(ctx, body, reqEditors...)
 	if err != nil {
@@ -4195,6 +4602,9 @@ func (c *ClientWithResponses) PutVmReceiveMigrationWithBodyWithResponse(ctx cont
 	return ParsePutVmReceiveMigrationResponse(rsp)
 }
 
+// PutVmReceiveMigrationWithResponse sends PUT /vm.receive-migration with
+// body encoded as JSON and parses the reply with
+// ParsePutVmReceiveMigrationResponse.
 func (c *ClientWithResponses) PutVmReceiveMigrationWithResponse(ctx context.Context, body PutVmReceiveMigrationJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmReceiveMigrationResponse, error) {
 	rsp, err := c.PutVmReceiveMigration(ctx, body, reqEditors...)
 	if err != nil {
@@ -4212,6 +4622,8 @@ func (c *ClientWithResponses) PutVmRemoveDeviceWithBodyWithResponse(ctx context.
 	return ParsePutVmRemoveDeviceResponse(rsp)
 }
 
+// PutVmRemoveDeviceWithResponse sends PUT /vm.remove-device with body
+// encoded as JSON and parses the reply with ParsePutVmRemoveDeviceResponse.
 func (c *ClientWithResponses) PutVmRemoveDeviceWithResponse(ctx context.Context, body PutVmRemoveDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmRemoveDeviceResponse, error) {
 	rsp, err := c.PutVmRemoveDevice(ctx, body, reqEditors...)
 	if err != nil {
@@ -4229,6 +4641,8 @@ func (c *ClientWithResponses) PutVmResizeWithBodyWithResponse(ctx context.Contex
 	return ParsePutVmResizeResponse(rsp)
 }
 
+// PutVmResizeWithResponse sends PUT /vm.resize with body encoded as JSON and
+// parses the reply with ParsePutVmResizeResponse.
 func (c *ClientWithResponses) PutVmResizeWithResponse(ctx context.Context, body PutVmResizeJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmResizeResponse, error) {
 	rsp, err := c.PutVmResize(ctx, body, reqEditors...)
 	if err != nil {
@@ -4246,6 +4660,8 @@ func (c *ClientWithResponses) PutVmResizeDiskWithBodyWithResponse(ctx context.Co
 	return ParsePutVmResizeDiskResponse(rsp)
 }
 
+// PutVmResizeDiskWithResponse sends PUT /vm.resize-disk with body encoded as
+// JSON and parses the reply with ParsePutVmResizeDiskResponse.
 func (c *ClientWithResponses) PutVmResizeDiskWithResponse(ctx context.Context, body PutVmResizeDiskJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmResizeDiskResponse, error) {
 	rsp, err := c.PutVmResizeDisk(ctx, body, reqEditors...)
 	if err != nil {
@@ -4263,6 +4679,8 @@ func (c *ClientWithResponses) PutVmResizeZoneWithBodyWithResponse(ctx context.Co
 	return ParsePutVmResizeZoneResponse(rsp)
 }
 
+// PutVmResizeZoneWithResponse sends PUT /vm.resize-zone with body encoded as
+// JSON and parses the reply with ParsePutVmResizeZoneResponse.
 func (c *ClientWithResponses) PutVmResizeZoneWithResponse(ctx context.Context, body PutVmResizeZoneJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmResizeZoneResponse, error) {
 	rsp, err := c.PutVmResizeZone(ctx, body, reqEditors...)
 	if err != nil {
@@ -4280,6 +4698,8 @@ func (c *ClientWithResponses) PutVmRestoreWithBodyWithResponse(ctx context.Conte
 	return ParsePutVmRestoreResponse(rsp)
 }
 
+// PutVmRestoreWithResponse sends PUT /vm.restore with body encoded as JSON
+// and parses the reply with ParsePutVmRestoreResponse.
 func (c *ClientWithResponses) PutVmRestoreWithResponse(ctx context.Context, body PutVmRestoreJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmRestoreResponse, error) {
 	rsp, err := c.PutVmRestore(ctx, body, reqEditors...)
 	if err != nil {
@@ -4306,6 +4726,8 @@ func (c *ClientWithResponses) PutVmSendMigrationWithBodyWithResponse(ctx context
 	return ParsePutVmSendMigrationResponse(rsp)
 }
 
+// PutVmSendMigrationWithResponse sends PUT /vm.send-migration with body
+// encoded as JSON and parses the reply with ParsePutVmSendMigrationResponse.
 func (c *ClientWithResponses) PutVmSendMigrationWithResponse(ctx context.Context, body PutVmSendMigrationJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmSendMigrationResponse, error) {
 	rsp, err := c.PutVmSendMigration(ctx, body, reqEditors...)
 	if err != nil {
@@ -4332,6 +4754,8 @@ func (c *ClientWithResponses) PutVmSnapshotWithBodyWithResponse(ctx context.Cont
 	return ParsePutVmSnapshotResponse(rsp)
 }
 
+// PutVmSnapshotWithResponse sends PUT /vm.snapshot with body encoded as JSON
+// and parses the reply with ParsePutVmSnapshotResponse.
 func (c *ClientWithResponses) PutVmSnapshotWithResponse(ctx context.Context, body PutVmSnapshotJSONRequestBody, reqEditors ...RequestEditorFn) (*PutVmSnapshotResponse, error) {
 	rsp, err := c.PutVmSnapshot(ctx, body, reqEditors...)
 	if err != nil {

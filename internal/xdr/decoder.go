@@ -15,6 +15,11 @@ type Decoder struct {
 	buf []byte
 	off int
 	err error
+	// shortNeed and shortOff record a read past the end of the input
+	// without building an error there, so that the hot reads stay small
+	// enough to be inlined; Err and Finish turn them into the error.
+	shortNeed uint64
+	shortOff  int
 	// str is a copy of buf made on the first String call when buf is at
 	// most SharedStringMax bytes long; strings are then slices of it.
 	str string
@@ -31,15 +36,32 @@ const SharedStringMax = 256 << 10
 func NewDecoder(b []byte) *Decoder { return &Decoder{buf: b} }
 
 // Reset makes d read b from the start and clears any error.
-func (d *Decoder) Reset(b []byte) { d.buf, d.off, d.err, d.str = b, 0, nil, "" }
+func (d *Decoder) Reset(b []byte) {
+	d.buf, d.off, d.err, d.shortNeed, d.str = b, 0, nil, 0, ""
+}
 
 // Err returns the first error recorded, if any.
-func (d *Decoder) Err() error { return d.err }
+func (d *Decoder) Err() error {
+	d.settle()
+	return d.err
+}
+
+// failed reports whether an error (or a short read) has been recorded.
+func (d *Decoder) failed() bool { return d.err != nil || d.shortNeed != 0 }
+
+// settle turns a recorded short read into the error.
+func (d *Decoder) settle() {
+	if d.err == nil && d.shortNeed != 0 {
+		d.err = fmt.Errorf("%w: need %d bytes at offset %d, have %d",
+			ErrShortBuffer, d.shortNeed, d.shortOff, len(d.buf)-d.shortOff)
+	}
+}
 
 // SetErr records err unless an error is already recorded.
 func (d *Decoder) SetErr(err error) {
-	if d.err == nil {
+	if !d.failed() {
 		d.err = err
+		d.off = len(d.buf) // every later read now fails its length check
 	}
 }
 
@@ -52,6 +74,7 @@ func (d *Decoder) Offset() int { return d.off }
 // Finish returns the first error, or ErrTrailingData when input is left
 // over: a complete message must be consumed exactly.
 func (d *Decoder) Finish() error {
+	d.settle()
 	if d.err != nil {
 		return d.err
 	}
@@ -61,41 +84,43 @@ func (d *Decoder) Finish() error {
 	return nil
 }
 
+// short records that need bytes were wanted at the current offset.
 func (d *Decoder) short(need uint64) {
-	if d.err == nil {
-		d.err = fmt.Errorf("%w: need %d bytes at offset %d, have %d", ErrShortBuffer, need, d.off, d.Remaining())
+	if !d.failed() {
+		d.shortNeed, d.shortOff = need, d.off
+		d.off = len(d.buf) // every later read now fails its length check
 	}
 }
 
-// Uint32 reads an unsigned int.
+// Uint32 reads an unsigned int. It is kept small enough to be inlined: a
+// failure is only recorded here (see short) and becomes an error in Err.
 func (d *Decoder) Uint32() uint32 {
-	if d.err != nil {
-		return 0
+	// After an error d.off is at the end, so the length check fails too.
+	if b := d.buf[d.off:]; len(b) >= 4 {
+		d.off += 4
+		return binary.BigEndian.Uint32(b)
 	}
-	if len(d.buf)-d.off < 4 {
-		d.short(4)
-		return 0
+	if !d.failed() {
+		d.shortNeed, d.shortOff = 4, d.off
 	}
-	v := binary.BigEndian.Uint32(d.buf[d.off:])
-	d.off += 4
-	return v
+	d.off = len(d.buf)
+	return 0
 }
 
 // Int32 reads an int.
 func (d *Decoder) Int32() int32 { return int32(d.Uint32()) }
 
-// Uint64 reads an unsigned hyper.
+// Uint64 reads an unsigned hyper; inlined like Uint32.
 func (d *Decoder) Uint64() uint64 {
-	if d.err != nil {
-		return 0
+	if b := d.buf[d.off:]; len(b) >= 8 {
+		d.off += 8
+		return binary.BigEndian.Uint64(b)
 	}
-	if len(d.buf)-d.off < 8 {
-		d.short(8)
-		return 0
+	if !d.failed() {
+		d.shortNeed, d.shortOff = 8, d.off
 	}
-	v := binary.BigEndian.Uint64(d.buf[d.off:])
-	d.off += 8
-	return v
+	d.off = len(d.buf)
+	return 0
 }
 
 // Int64 reads a hyper.
@@ -127,11 +152,11 @@ func (d *Decoder) Float64() float64 { return math.Float64frombits(d.Uint64()) }
 // max and against the remaining input before anything is allocated.
 func (d *Decoder) bytes(what string, max uint32) []byte {
 	n := d.Uint32()
-	if d.err != nil {
+	if d.failed() {
 		return nil
 	}
 	if n > max {
-		d.err = lengthError(what, uint64(n), max)
+		d.SetErr(lengthError(what, uint64(n), max))
 		return nil
 	}
 	// Compute in 64 bits: on 32-bit platforms int(n) can be negative
@@ -156,7 +181,7 @@ func (d *Decoder) bytes(what string, max uint32) []byte {
 func (d *Decoder) zeroPadding(n, total int) bool {
 	for i := d.off + n; i < d.off+total; i++ {
 		if d.buf[i] != 0 {
-			d.err = fmt.Errorf("%w: byte 0x%02x at offset %d", ErrNonZeroPadding, d.buf[i], i)
+			d.SetErr(fmt.Errorf("%w: byte 0x%02x at offset %d", ErrNonZeroPadding, d.buf[i], i))
 			return false
 		}
 	}
@@ -197,7 +222,7 @@ func (d *Decoder) OpaqueView(max uint32) []byte { return d.bytes("opaque", max) 
 
 // FixedOpaque fills dst with fixed-length opaque data.
 func (d *Decoder) FixedOpaque(dst []byte) {
-	if d.err != nil {
+	if d.failed() {
 		return
 	}
 	total := len(dst) + pad(len(dst))
@@ -218,16 +243,16 @@ func (d *Decoder) FixedOpaque(dst []byte) {
 // a forged count from causing a huge allocation. It returns 0 after an error.
 func (d *Decoder) ArrayLen(max uint32, minSize int) int {
 	n := d.Uint32()
-	if d.err != nil {
+	if d.failed() {
 		return 0
 	}
 	if n > max {
-		d.err = lengthError("array", uint64(n), max)
+		d.SetErr(lengthError("array", uint64(n), max))
 		return 0
 	}
 	if minSize > 0 && uint64(n)*uint64(minSize) > uint64(d.Remaining()) {
-		d.err = fmt.Errorf("%w: array of %d elements needs at least %d bytes, %d remain",
-			ErrTooLong, n, uint64(n)*uint64(minSize), d.Remaining())
+		d.SetErr(fmt.Errorf("%w: array of %d elements needs at least %d bytes, %d remain",
+			ErrTooLong, n, uint64(n)*uint64(minSize), d.Remaining()))
 		return 0
 	}
 	return int(n)
@@ -236,7 +261,7 @@ func (d *Decoder) ArrayLen(max uint32, minSize int) int {
 // FixedArrayLen checks that n elements of at least minSize bytes each can
 // still be read; it reports whether the caller should decode them.
 func (d *Decoder) FixedArrayLen(n, minSize int) bool {
-	if d.err != nil {
+	if d.failed() {
 		return false
 	}
 	if need := uint64(n) * uint64(minSize); need > uint64(d.Remaining()) {

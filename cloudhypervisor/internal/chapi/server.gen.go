@@ -127,6 +127,8 @@ type ServerInterfaceWrapper struct {
 	ErrorHandlerFunc   func(w http.ResponseWriter, r *http.Request, err error)
 }
 
+// MiddlewareFunc wraps the handler of each operation served through
+// ServerInterfaceWrapper.
 type MiddlewareFunc func(http.Handler) http.Handler
 
 // PutVmAddDevice operation middleware
@@ -577,71 +579,93 @@ func (siw *ServerInterfaceWrapper) ShutdownVMM(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// UnescapedCookieParamError reports a cookie parameter whose value could not
+// be unescaped; Err is the cause.
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
 }
 
+// Error names the cookie parameter that could not be unescaped.
 func (e *UnescapedCookieParamError) Error() string {
 	return fmt.Sprintf("error unescaping cookie parameter '%s'", e.ParamName)
 }
 
+// Unwrap returns the cause, Err.
 func (e *UnescapedCookieParamError) Unwrap() error {
 	return e.Err
 }
 
+// UnmarshalingParamError reports a parameter whose value could not be
+// decoded as JSON; Err is the cause.
 type UnmarshalingParamError struct {
 	ParamName string
 	Err       error
 }
 
+// Error names the parameter and the decoding failure.
 func (e *UnmarshalingParamError) Error() string {
 	return fmt.Sprintf("Error unmarshaling parameter %s as JSON: %s", e.ParamName, e.Err.Error())
 }
 
+// Unwrap returns the cause, Err.
 func (e *UnmarshalingParamError) Unwrap() error {
 	return e.Err
 }
 
+// RequiredParamError reports a required query parameter that the request
+// lacks.
 type RequiredParamError struct {
 	ParamName string
 }
 
+// Error names the missing query parameter.
 func (e *RequiredParamError) Error() string {
 	return fmt.Sprintf("Query argument %s is required, but not found", e.ParamName)
 }
 
+// RequiredHeaderError reports a required header parameter that the request
+// lacks.
 type RequiredHeaderError struct {
 	ParamName string
 	Err       error
 }
 
+// Error names the missing header parameter.
 func (e *RequiredHeaderError) Error() string {
 	return fmt.Sprintf("Header parameter %s is required, but not found", e.ParamName)
 }
 
+// Unwrap returns the cause, Err.
 func (e *RequiredHeaderError) Unwrap() error {
 	return e.Err
 }
 
+// InvalidParamFormatError reports a parameter whose value is not in the
+// expected format; Err is the cause.
 type InvalidParamFormatError struct {
 	ParamName string
 	Err       error
 }
 
+// Error names the parameter and the format problem.
 func (e *InvalidParamFormatError) Error() string {
 	return fmt.Sprintf("Invalid format for parameter %s: %s", e.ParamName, e.Err.Error())
 }
 
+// Unwrap returns the cause, Err.
 func (e *InvalidParamFormatError) Unwrap() error {
 	return e.Err
 }
 
+// TooManyValuesForParamError reports a parameter given several times where
+// one value is expected; Count is how many values the request carried.
 type TooManyValuesForParamError struct {
 	ParamName string
 	Count     int
 }
 
+// Error names the parameter and the number of values it was given.
 func (e *TooManyValuesForParamError) Error() string {
 	return fmt.Sprintf("Expected one value for %s, got %d", e.ParamName, e.Count)
 }
@@ -653,10 +677,15 @@ func Handler(si ServerInterface) http.Handler {
 
 // ServeMux is an abstraction of [http.ServeMux].
 type ServeMux interface {
+	// HandleFunc registers handler for the requests matching pattern, as
+	// http.ServeMux.HandleFunc does.
 	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
 	http.Handler
 }
 
+// StdHTTPServerOptions configures HandlerWithOptions: the path prefix, the
+// mux to register on (a new http.ServeMux when nil), the per-operation
+// middlewares and the handler for request errors.
 type StdHTTPServerOptions struct {
 	BaseURL          string
 	BaseRouter       ServeMux
@@ -671,6 +700,8 @@ func HandlerFromMux(si ServerInterface, m ServeMux) http.Handler {
 	})
 }
 
+// HandlerFromMuxWithBaseURL registers every operation of si on m under the
+// path prefix baseURL and returns m.
 func HandlerFromMuxWithBaseURL(si ServerInterface, m ServeMux, baseURL string) http.Handler {
 	return HandlerWithOptions(si, StdHTTPServerOptions{
 		BaseURL:    baseURL,
@@ -733,16 +764,26 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	return m
 }
 
+// PutVmAddDeviceRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmAddDevice for PUT /vm.add-device. Body is the
+// decoded JSON request body.
 type PutVmAddDeviceRequestObject struct {
 	Body *PutVmAddDeviceJSONRequestBody
 }
 
+// PutVmAddDeviceResponseObject is implemented by every reply
+// StrictServerInterface.PutVmAddDevice may return for PUT /vm.add-device.
 type PutVmAddDeviceResponseObject interface {
+	// VisitPutVmAddDeviceResponse writes the reply to w.
 	VisitPutVmAddDeviceResponse(w http.ResponseWriter) error
 }
 
+// PutVmAddDevice200JSONResponse is the 200 OK reply to PUT /vm.add-device,
+// written with the value encoded as a JSON body.
 type PutVmAddDevice200JSONResponse PciDeviceInfo
 
+// VisitPutVmAddDeviceResponse writes the 200 OK reply to w, with the value
+// encoded as JSON in the body.
 func (response PutVmAddDevice200JSONResponse) VisitPutVmAddDeviceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
@@ -755,48 +796,70 @@ func (response PutVmAddDevice200JSONResponse) VisitPutVmAddDeviceResponse(w http
 	return err
 }
 
+// PutVmAddDevice204Response is the 204 No Content reply to PUT
+// /vm.add-device; it has no body.
 type PutVmAddDevice204Response struct {
 }
 
+// VisitPutVmAddDeviceResponse writes the 204 No Content reply to w.
 func (response PutVmAddDevice204Response) VisitPutVmAddDeviceResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmAddDevice400Response is the 400 Bad Request reply to PUT
+// /vm.add-device; it has no body.
 type PutVmAddDevice400Response struct {
 }
 
+// VisitPutVmAddDeviceResponse writes the 400 Bad Request reply to w.
 func (response PutVmAddDevice400Response) VisitPutVmAddDeviceResponse(w http.ResponseWriter) error {
 	w.WriteHeader(400)
 	return nil
 }
 
+// PutVmAddDevice404Response is the 404 Not Found reply to PUT
+// /vm.add-device; it has no body.
 type PutVmAddDevice404Response struct {
 }
 
+// VisitPutVmAddDeviceResponse writes the 404 Not Found reply to w.
 func (response PutVmAddDevice404Response) VisitPutVmAddDeviceResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmAddDevice409Response is the 409 Conflict reply to PUT /vm.add-device;
+// it has no body.
 type PutVmAddDevice409Response struct {
 }
 
+// VisitPutVmAddDeviceResponse writes the 409 Conflict reply to w.
 func (response PutVmAddDevice409Response) VisitPutVmAddDeviceResponse(w http.ResponseWriter) error {
 	w.WriteHeader(409)
 	return nil
 }
 
+// PutVmAddDiskRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmAddDisk for PUT /vm.add-disk. Body is the
+// decoded JSON request body.
 type PutVmAddDiskRequestObject struct {
 	Body *PutVmAddDiskJSONRequestBody
 }
 
+// PutVmAddDiskResponseObject is implemented by every reply
+// StrictServerInterface.PutVmAddDisk may return for PUT /vm.add-disk.
 type PutVmAddDiskResponseObject interface {
+	// VisitPutVmAddDiskResponse writes the reply to w.
 	VisitPutVmAddDiskResponse(w http.ResponseWriter) error
 }
 
+// PutVmAddDisk200JSONResponse is the 200 OK reply to PUT /vm.add-disk,
+// written with the value encoded as a JSON body.
 type PutVmAddDisk200JSONResponse PciDeviceInfo
 
+// VisitPutVmAddDiskResponse writes the 200 OK reply to w, with the value
+// encoded as JSON in the body.
 func (response PutVmAddDisk200JSONResponse) VisitPutVmAddDiskResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
@@ -809,56 +872,81 @@ func (response PutVmAddDisk200JSONResponse) VisitPutVmAddDiskResponse(w http.Res
 	return err
 }
 
+// PutVmAddDisk204Response is the 204 No Content reply to PUT /vm.add-disk;
+// it has no body.
 type PutVmAddDisk204Response struct {
 }
 
+// VisitPutVmAddDiskResponse writes the 204 No Content reply to w.
 func (response PutVmAddDisk204Response) VisitPutVmAddDiskResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmAddDisk400Response is the 400 Bad Request reply to PUT /vm.add-disk;
+// it has no body.
 type PutVmAddDisk400Response struct {
 }
 
+// VisitPutVmAddDiskResponse writes the 400 Bad Request reply to w.
 func (response PutVmAddDisk400Response) VisitPutVmAddDiskResponse(w http.ResponseWriter) error {
 	w.WriteHeader(400)
 	return nil
 }
 
+// PutVmAddDisk404Response is the 404 Not Found reply to PUT /vm.add-disk; it
+// has no body.
 type PutVmAddDisk404Response struct {
 }
 
+// VisitPutVmAddDiskResponse writes the 404 Not Found reply to w.
 func (response PutVmAddDisk404Response) VisitPutVmAddDiskResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmAddDisk409Response is the 409 Conflict reply to PUT /vm.add-disk; it
+// has no body.
 type PutVmAddDisk409Response struct {
 }
 
+// VisitPutVmAddDiskResponse writes the 409 Conflict reply to w.
 func (response PutVmAddDisk409Response) VisitPutVmAddDiskResponse(w http.ResponseWriter) error {
 	w.WriteHeader(409)
 	return nil
 }
 
+// PutVmAddDisk500Response is the 500 Internal Server Error reply to PUT
+// /vm.add-disk; it has no body.
 type PutVmAddDisk500Response struct {
 }
 
+// VisitPutVmAddDiskResponse writes the 500 Internal Server Error reply to w.
 func (response PutVmAddDisk500Response) VisitPutVmAddDiskResponse(w http.ResponseWriter) error {
 	w.WriteHeader(500)
 	return nil
 }
 
+// PutVmAddFsRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmAddFs for PUT /vm.add-fs. Body is the decoded
+// JSON request body.
 type PutVmAddFsRequestObject struct {
 	Body *PutVmAddFsJSONRequestBody
 }
 
+// PutVmAddFsResponseObject is implemented by every reply
+// StrictServerInterface.PutVmAddFs may return for PUT /vm.add-fs.
 type PutVmAddFsResponseObject interface {
+	// VisitPutVmAddFsResponse writes the reply to w.
 	VisitPutVmAddFsResponse(w http.ResponseWriter) error
 }
 
+// PutVmAddFs200JSONResponse is the 200 OK reply to PUT /vm.add-fs, written
+// with the value encoded as a JSON body.
 type PutVmAddFs200JSONResponse PciDeviceInfo
 
+// VisitPutVmAddFsResponse writes the 200 OK reply to w, with the value
+// encoded as JSON in the body.
 func (response PutVmAddFs200JSONResponse) VisitPutVmAddFsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
@@ -871,56 +959,82 @@ func (response PutVmAddFs200JSONResponse) VisitPutVmAddFsResponse(w http.Respons
 	return err
 }
 
+// PutVmAddFs204Response is the 204 No Content reply to PUT /vm.add-fs; it
+// has no body.
 type PutVmAddFs204Response struct {
 }
 
+// VisitPutVmAddFsResponse writes the 204 No Content reply to w.
 func (response PutVmAddFs204Response) VisitPutVmAddFsResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmAddFs400Response is the 400 Bad Request reply to PUT /vm.add-fs; it
+// has no body.
 type PutVmAddFs400Response struct {
 }
 
+// VisitPutVmAddFsResponse writes the 400 Bad Request reply to w.
 func (response PutVmAddFs400Response) VisitPutVmAddFsResponse(w http.ResponseWriter) error {
 	w.WriteHeader(400)
 	return nil
 }
 
+// PutVmAddFs404Response is the 404 Not Found reply to PUT /vm.add-fs; it has
+// no body.
 type PutVmAddFs404Response struct {
 }
 
+// VisitPutVmAddFsResponse writes the 404 Not Found reply to w.
 func (response PutVmAddFs404Response) VisitPutVmAddFsResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmAddFs409Response is the 409 Conflict reply to PUT /vm.add-fs; it has
+// no body.
 type PutVmAddFs409Response struct {
 }
 
+// VisitPutVmAddFsResponse writes the 409 Conflict reply to w.
 func (response PutVmAddFs409Response) VisitPutVmAddFsResponse(w http.ResponseWriter) error {
 	w.WriteHeader(409)
 	return nil
 }
 
+// PutVmAddFs500Response is the 500 Internal Server Error reply to PUT
+// /vm.add-fs; it has no body.
 type PutVmAddFs500Response struct {
 }
 
+// VisitPutVmAddFsResponse writes the 500 Internal Server Error reply to w.
 func (response PutVmAddFs500Response) VisitPutVmAddFsResponse(w http.ResponseWriter) error {
 	w.WriteHeader(500)
 	return nil
 }
 
+// PutVmAddGenericVhostUserRequestObject is the request the strict handler
+// passes to StrictServerInterface.PutVmAddGenericVhostUser for PUT
+// /vm.add-generic-vhost-user. Body is the decoded JSON request body.
 type PutVmAddGenericVhostUserRequestObject struct {
 	Body *PutVmAddGenericVhostUserJSONRequestBody
 }
 
+// PutVmAddGenericVhostUserResponseObject is implemented by every reply
+// StrictServerInterface.PutVmAddGenericVhostUser may return for PUT
+// /vm.add-generic-vhost-user.
 type PutVmAddGenericVhostUserResponseObject interface {
+	// VisitPutVmAddGenericVhostUserResponse writes the reply to w.
 	VisitPutVmAddGenericVhostUserResponse(w http.ResponseWriter) error
 }
 
+// PutVmAddGenericVhostUser200JSONResponse is the 200 OK reply to PUT
+// /vm.add-generic-vhost-user, written with the value encoded as a JSON body.
 type PutVmAddGenericVhostUser200JSONResponse PciDeviceInfo
 
+// VisitPutVmAddGenericVhostUserResponse writes the 200 OK reply to w, with
+// the value encoded as JSON in the body.
 func (response PutVmAddGenericVhostUser200JSONResponse) VisitPutVmAddGenericVhostUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
@@ -933,56 +1047,84 @@ func (response PutVmAddGenericVhostUser200JSONResponse) VisitPutVmAddGenericVhos
 	return err
 }
 
+// PutVmAddGenericVhostUser204Response is the 204 No Content reply to PUT
+// /vm.add-generic-vhost-user; it has no body.
 type PutVmAddGenericVhostUser204Response struct {
 }
 
+// VisitPutVmAddGenericVhostUserResponse writes the 204 No Content reply to
+// w.
 func (response PutVmAddGenericVhostUser204Response) VisitPutVmAddGenericVhostUserResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmAddGenericVhostUser400Response is the 400 Bad Request reply to PUT
+// /vm.add-generic-vhost-user; it has no body.
 type PutVmAddGenericVhostUser400Response struct {
 }
 
+// VisitPutVmAddGenericVhostUserResponse writes the 400 Bad Request reply to
+// w.
 func (response PutVmAddGenericVhostUser400Response) VisitPutVmAddGenericVhostUserResponse(w http.ResponseWriter) error {
 	w.WriteHeader(400)
 	return nil
 }
 
+// PutVmAddGenericVhostUser404Response is the 404 Not Found reply to PUT
+// /vm.add-generic-vhost-user; it has no body.
 type PutVmAddGenericVhostUser404Response struct {
 }
 
+// VisitPutVmAddGenericVhostUserResponse writes the 404 Not Found reply to w.
 func (response PutVmAddGenericVhostUser404Response) VisitPutVmAddGenericVhostUserResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmAddGenericVhostUser409Response is the 409 Conflict reply to PUT
+// /vm.add-generic-vhost-user; it has no body.
 type PutVmAddGenericVhostUser409Response struct {
 }
 
+// VisitPutVmAddGenericVhostUserResponse writes the 409 Conflict reply to w.
 func (response PutVmAddGenericVhostUser409Response) VisitPutVmAddGenericVhostUserResponse(w http.ResponseWriter) error {
 	w.WriteHeader(409)
 	return nil
 }
 
+// PutVmAddGenericVhostUser500Response is the 500 Internal Server Error reply
+// to PUT /vm.add-generic-vhost-user; it has no body.
 type PutVmAddGenericVhostUser500Response struct {
 }
 
+// VisitPutVmAddGenericVhostUserResponse writes the 500 Internal Server Error
+// reply to w.
 func (response PutVmAddGenericVhostUser500Response) VisitPutVmAddGenericVhostUserResponse(w http.ResponseWriter) error {
 	w.WriteHeader(500)
 	return nil
 }
 
+// PutVmAddNetRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmAddNet for PUT /vm.add-net. Body is the decoded
+// JSON request body.
 type PutVmAddNetRequestObject struct {
 	Body *PutVmAddNetJSONRequestBody
 }
 
+// PutVmAddNetResponseObject is implemented by every reply
+// StrictServerInterface.PutVmAddNet may return for PUT /vm.add-net.
 type PutVmAddNetResponseObject interface {
+	// VisitPutVmAddNetResponse writes the reply to w.
 	VisitPutVmAddNetResponse(w http.ResponseWriter) error
 }
 
+// PutVmAddNet200JSONResponse is the 200 OK reply to PUT /vm.add-net, written
+// with the value encoded as a JSON body.
 type PutVmAddNet200JSONResponse PciDeviceInfo
 
+// VisitPutVmAddNetResponse writes the 200 OK reply to w, with the value
+// encoded as JSON in the body.
 func (response PutVmAddNet200JSONResponse) VisitPutVmAddNetResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
@@ -995,56 +1137,81 @@ func (response PutVmAddNet200JSONResponse) VisitPutVmAddNetResponse(w http.Respo
 	return err
 }
 
+// PutVmAddNet204Response is the 204 No Content reply to PUT /vm.add-net; it
+// has no body.
 type PutVmAddNet204Response struct {
 }
 
+// VisitPutVmAddNetResponse writes the 204 No Content reply to w.
 func (response PutVmAddNet204Response) VisitPutVmAddNetResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmAddNet400Response is the 400 Bad Request reply to PUT /vm.add-net; it
+// has no body.
 type PutVmAddNet400Response struct {
 }
 
+// VisitPutVmAddNetResponse writes the 400 Bad Request reply to w.
 func (response PutVmAddNet400Response) VisitPutVmAddNetResponse(w http.ResponseWriter) error {
 	w.WriteHeader(400)
 	return nil
 }
 
+// PutVmAddNet404Response is the 404 Not Found reply to PUT /vm.add-net; it
+// has no body.
 type PutVmAddNet404Response struct {
 }
 
+// VisitPutVmAddNetResponse writes the 404 Not Found reply to w.
 func (response PutVmAddNet404Response) VisitPutVmAddNetResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmAddNet409Response is the 409 Conflict reply to PUT /vm.add-net; it
+// has no body.
 type PutVmAddNet409Response struct {
 }
 
+// VisitPutVmAddNetResponse writes the 409 Conflict reply to w.
 func (response PutVmAddNet409Response) VisitPutVmAddNetResponse(w http.ResponseWriter) error {
 	w.WriteHeader(409)
 	return nil
 }
 
+// PutVmAddNet500Response is the 500 Internal Server Error reply to PUT
+// /vm.add-net; it has no body.
 type PutVmAddNet500Response struct {
 }
 
+// VisitPutVmAddNetResponse writes the 500 Internal Server Error reply to w.
 func (response PutVmAddNet500Response) VisitPutVmAddNetResponse(w http.ResponseWriter) error {
 	w.WriteHeader(500)
 	return nil
 }
 
+// PutVmAddPmemRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmAddPmem for PUT /vm.add-pmem. Body is the
+// decoded JSON request body.
 type PutVmAddPmemRequestObject struct {
 	Body *PutVmAddPmemJSONRequestBody
 }
 
+// PutVmAddPmemResponseObject is implemented by every reply
+// StrictServerInterface.PutVmAddPmem may return for PUT /vm.add-pmem.
 type PutVmAddPmemResponseObject interface {
+	// VisitPutVmAddPmemResponse writes the reply to w.
 	VisitPutVmAddPmemResponse(w http.ResponseWriter) error
 }
 
+// PutVmAddPmem200JSONResponse is the 200 OK reply to PUT /vm.add-pmem,
+// written with the value encoded as a JSON body.
 type PutVmAddPmem200JSONResponse PciDeviceInfo
 
+// VisitPutVmAddPmemResponse writes the 200 OK reply to w, with the value
+// encoded as JSON in the body.
 func (response PutVmAddPmem200JSONResponse) VisitPutVmAddPmemResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
@@ -1057,56 +1224,82 @@ func (response PutVmAddPmem200JSONResponse) VisitPutVmAddPmemResponse(w http.Res
 	return err
 }
 
+// PutVmAddPmem204Response is the 204 No Content reply to PUT /vm.add-pmem;
+// it has no body.
 type PutVmAddPmem204Response struct {
 }
 
+// VisitPutVmAddPmemResponse writes the 204 No Content reply to w.
 func (response PutVmAddPmem204Response) VisitPutVmAddPmemResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmAddPmem400Response is the 400 Bad Request reply to PUT /vm.add-pmem;
+// it has no body.
 type PutVmAddPmem400Response struct {
 }
 
+// VisitPutVmAddPmemResponse writes the 400 Bad Request reply to w.
 func (response PutVmAddPmem400Response) VisitPutVmAddPmemResponse(w http.ResponseWriter) error {
 	w.WriteHeader(400)
 	return nil
 }
 
+// PutVmAddPmem404Response is the 404 Not Found reply to PUT /vm.add-pmem; it
+// has no body.
 type PutVmAddPmem404Response struct {
 }
 
+// VisitPutVmAddPmemResponse writes the 404 Not Found reply to w.
 func (response PutVmAddPmem404Response) VisitPutVmAddPmemResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmAddPmem409Response is the 409 Conflict reply to PUT /vm.add-pmem; it
+// has no body.
 type PutVmAddPmem409Response struct {
 }
 
+// VisitPutVmAddPmemResponse writes the 409 Conflict reply to w.
 func (response PutVmAddPmem409Response) VisitPutVmAddPmemResponse(w http.ResponseWriter) error {
 	w.WriteHeader(409)
 	return nil
 }
 
+// PutVmAddPmem500Response is the 500 Internal Server Error reply to PUT
+// /vm.add-pmem; it has no body.
 type PutVmAddPmem500Response struct {
 }
 
+// VisitPutVmAddPmemResponse writes the 500 Internal Server Error reply to w.
 func (response PutVmAddPmem500Response) VisitPutVmAddPmemResponse(w http.ResponseWriter) error {
 	w.WriteHeader(500)
 	return nil
 }
 
+// PutVmAddUserDeviceRequestObject is the request the strict handler passes
+// to StrictServerInterface.PutVmAddUserDevice for PUT /vm.add-user-device.
+// Body is the decoded JSON request body.
 type PutVmAddUserDeviceRequestObject struct {
 	Body *PutVmAddUserDeviceJSONRequestBody
 }
 
+// PutVmAddUserDeviceResponseObject is implemented by every reply
+// StrictServerInterface.PutVmAddUserDevice may return for PUT
+// /vm.add-user-device.
 type PutVmAddUserDeviceResponseObject interface {
+	// VisitPutVmAddUserDeviceResponse writes the reply to w.
 	VisitPutVmAddUserDeviceResponse(w http.ResponseWriter) error
 }
 
+// PutVmAddUserDevice200JSONResponse is the 200 OK reply to PUT
+// /vm.add-user-device, written with the value encoded as a JSON body.
 type PutVmAddUserDevice200JSONResponse PciDeviceInfo
 
+// VisitPutVmAddUserDeviceResponse writes the 200 OK reply to w, with the
+// value encoded as JSON in the body.
 func (response PutVmAddUserDevice200JSONResponse) VisitPutVmAddUserDeviceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
@@ -1119,48 +1312,70 @@ func (response PutVmAddUserDevice200JSONResponse) VisitPutVmAddUserDeviceRespons
 	return err
 }
 
+// PutVmAddUserDevice204Response is the 204 No Content reply to PUT
+// /vm.add-user-device; it has no body.
 type PutVmAddUserDevice204Response struct {
 }
 
+// VisitPutVmAddUserDeviceResponse writes the 204 No Content reply to w.
 func (response PutVmAddUserDevice204Response) VisitPutVmAddUserDeviceResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmAddUserDevice400Response is the 400 Bad Request reply to PUT
+// /vm.add-user-device; it has no body.
 type PutVmAddUserDevice400Response struct {
 }
 
+// VisitPutVmAddUserDeviceResponse writes the 400 Bad Request reply to w.
 func (response PutVmAddUserDevice400Response) VisitPutVmAddUserDeviceResponse(w http.ResponseWriter) error {
 	w.WriteHeader(400)
 	return nil
 }
 
+// PutVmAddUserDevice404Response is the 404 Not Found reply to PUT
+// /vm.add-user-device; it has no body.
 type PutVmAddUserDevice404Response struct {
 }
 
+// VisitPutVmAddUserDeviceResponse writes the 404 Not Found reply to w.
 func (response PutVmAddUserDevice404Response) VisitPutVmAddUserDeviceResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmAddUserDevice409Response is the 409 Conflict reply to PUT
+// /vm.add-user-device; it has no body.
 type PutVmAddUserDevice409Response struct {
 }
 
+// VisitPutVmAddUserDeviceResponse writes the 409 Conflict reply to w.
 func (response PutVmAddUserDevice409Response) VisitPutVmAddUserDeviceResponse(w http.ResponseWriter) error {
 	w.WriteHeader(409)
 	return nil
 }
 
+// PutVmAddVdpaRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmAddVdpa for PUT /vm.add-vdpa. Body is the
+// decoded JSON request body.
 type PutVmAddVdpaRequestObject struct {
 	Body *PutVmAddVdpaJSONRequestBody
 }
 
+// PutVmAddVdpaResponseObject is implemented by every reply
+// StrictServerInterface.PutVmAddVdpa may return for PUT /vm.add-vdpa.
 type PutVmAddVdpaResponseObject interface {
+	// VisitPutVmAddVdpaResponse writes the reply to w.
 	VisitPutVmAddVdpaResponse(w http.ResponseWriter) error
 }
 
+// PutVmAddVdpa200JSONResponse is the 200 OK reply to PUT /vm.add-vdpa,
+// written with the value encoded as a JSON body.
 type PutVmAddVdpa200JSONResponse PciDeviceInfo
 
+// VisitPutVmAddVdpaResponse writes the 200 OK reply to w, with the value
+// encoded as JSON in the body.
 func (response PutVmAddVdpa200JSONResponse) VisitPutVmAddVdpaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
@@ -1173,56 +1388,81 @@ func (response PutVmAddVdpa200JSONResponse) VisitPutVmAddVdpaResponse(w http.Res
 	return err
 }
 
+// PutVmAddVdpa204Response is the 204 No Content reply to PUT /vm.add-vdpa;
+// it has no body.
 type PutVmAddVdpa204Response struct {
 }
 
+// VisitPutVmAddVdpaResponse writes the 204 No Content reply to w.
 func (response PutVmAddVdpa204Response) VisitPutVmAddVdpaResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmAddVdpa400Response is the 400 Bad Request reply to PUT /vm.add-vdpa;
+// it has no body.
 type PutVmAddVdpa400Response struct {
 }
 
+// VisitPutVmAddVdpaResponse writes the 400 Bad Request reply to w.
 func (response PutVmAddVdpa400Response) VisitPutVmAddVdpaResponse(w http.ResponseWriter) error {
 	w.WriteHeader(400)
 	return nil
 }
 
+// PutVmAddVdpa404Response is the 404 Not Found reply to PUT /vm.add-vdpa; it
+// has no body.
 type PutVmAddVdpa404Response struct {
 }
 
+// VisitPutVmAddVdpaResponse writes the 404 Not Found reply to w.
 func (response PutVmAddVdpa404Response) VisitPutVmAddVdpaResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmAddVdpa409Response is the 409 Conflict reply to PUT /vm.add-vdpa; it
+// has no body.
 type PutVmAddVdpa409Response struct {
 }
 
+// VisitPutVmAddVdpaResponse writes the 409 Conflict reply to w.
 func (response PutVmAddVdpa409Response) VisitPutVmAddVdpaResponse(w http.ResponseWriter) error {
 	w.WriteHeader(409)
 	return nil
 }
 
+// PutVmAddVdpa500Response is the 500 Internal Server Error reply to PUT
+// /vm.add-vdpa; it has no body.
 type PutVmAddVdpa500Response struct {
 }
 
+// VisitPutVmAddVdpaResponse writes the 500 Internal Server Error reply to w.
 func (response PutVmAddVdpa500Response) VisitPutVmAddVdpaResponse(w http.ResponseWriter) error {
 	w.WriteHeader(500)
 	return nil
 }
 
+// PutVmAddVsockRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmAddVsock for PUT /vm.add-vsock. Body is the
+// decoded JSON request body.
 type PutVmAddVsockRequestObject struct {
 	Body *PutVmAddVsockJSONRequestBody
 }
 
+// PutVmAddVsockResponseObject is implemented by every reply
+// StrictServerInterface.PutVmAddVsock may return for PUT /vm.add-vsock.
 type PutVmAddVsockResponseObject interface {
+	// VisitPutVmAddVsockResponse writes the reply to w.
 	VisitPutVmAddVsockResponse(w http.ResponseWriter) error
 }
 
+// PutVmAddVsock200JSONResponse is the 200 OK reply to PUT /vm.add-vsock,
+// written with the value encoded as a JSON body.
 type PutVmAddVsock200JSONResponse PciDeviceInfo
 
+// VisitPutVmAddVsockResponse writes the 200 OK reply to w, with the value
+// encoded as JSON in the body.
 func (response PutVmAddVsock200JSONResponse) VisitPutVmAddVsockResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
@@ -1235,55 +1475,81 @@ func (response PutVmAddVsock200JSONResponse) VisitPutVmAddVsockResponse(w http.R
 	return err
 }
 
+// PutVmAddVsock204Response is the 204 No Content reply to PUT /vm.add-vsock;
+// it has no body.
 type PutVmAddVsock204Response struct {
 }
 
+// VisitPutVmAddVsockResponse writes the 204 No Content reply to w.
 func (response PutVmAddVsock204Response) VisitPutVmAddVsockResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmAddVsock400Response is the 400 Bad Request reply to PUT
+// /vm.add-vsock; it has no body.
 type PutVmAddVsock400Response struct {
 }
 
+// VisitPutVmAddVsockResponse writes the 400 Bad Request reply to w.
 func (response PutVmAddVsock400Response) VisitPutVmAddVsockResponse(w http.ResponseWriter) error {
 	w.WriteHeader(400)
 	return nil
 }
 
+// PutVmAddVsock404Response is the 404 Not Found reply to PUT /vm.add-vsock;
+// it has no body.
 type PutVmAddVsock404Response struct {
 }
 
+// VisitPutVmAddVsockResponse writes the 404 Not Found reply to w.
 func (response PutVmAddVsock404Response) VisitPutVmAddVsockResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmAddVsock409Response is the 409 Conflict reply to PUT /vm.add-vsock;
+// it has no body.
 type PutVmAddVsock409Response struct {
 }
 
+// VisitPutVmAddVsockResponse writes the 409 Conflict reply to w.
 func (response PutVmAddVsock409Response) VisitPutVmAddVsockResponse(w http.ResponseWriter) error {
 	w.WriteHeader(409)
 	return nil
 }
 
+// PutVmAddVsock500Response is the 500 Internal Server Error reply to PUT
+// /vm.add-vsock; it has no body.
 type PutVmAddVsock500Response struct {
 }
 
+// VisitPutVmAddVsockResponse writes the 500 Internal Server Error reply to
+// w.
 func (response PutVmAddVsock500Response) VisitPutVmAddVsockResponse(w http.ResponseWriter) error {
 	w.WriteHeader(500)
 	return nil
 }
 
+// GetVmBalloonStatsRequestObject is the request the strict handler passes to
+// StrictServerInterface.GetVmBalloonStats for GET /vm.balloon-stats.
 type GetVmBalloonStatsRequestObject struct {
 }
 
+// GetVmBalloonStatsResponseObject is implemented by every reply
+// StrictServerInterface.GetVmBalloonStats may return for GET
+// /vm.balloon-stats.
 type GetVmBalloonStatsResponseObject interface {
+	// VisitGetVmBalloonStatsResponse writes the reply to w.
 	VisitGetVmBalloonStatsResponse(w http.ResponseWriter) error
 }
 
+// GetVmBalloonStats200JSONResponse is the 200 OK reply to GET
+// /vm.balloon-stats, written with the value encoded as a JSON body.
 type GetVmBalloonStats200JSONResponse BalloonStatsResponse
 
+// VisitGetVmBalloonStatsResponse writes the 200 OK reply to w, with the
+// value encoded as JSON in the body.
 func (response GetVmBalloonStats200JSONResponse) VisitGetVmBalloonStatsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
@@ -1296,78 +1562,117 @@ func (response GetVmBalloonStats200JSONResponse) VisitGetVmBalloonStatsResponse(
 	return err
 }
 
+// GetVmBalloonStats500Response is the 500 Internal Server Error reply to GET
+// /vm.balloon-stats; it has no body.
 type GetVmBalloonStats500Response struct {
 }
 
+// VisitGetVmBalloonStatsResponse writes the 500 Internal Server Error reply
+// to w.
 func (response GetVmBalloonStats500Response) VisitGetVmBalloonStatsResponse(w http.ResponseWriter) error {
 	w.WriteHeader(500)
 	return nil
 }
 
+// BootVMRequestObject is the request the strict handler passes to
+// StrictServerInterface.BootVM for PUT /vm.boot.
 type BootVMRequestObject struct {
 }
 
+// BootVMResponseObject is implemented by every reply
+// StrictServerInterface.BootVM may return for PUT /vm.boot.
 type BootVMResponseObject interface {
+	// VisitBootVMResponse writes the reply to w.
 	VisitBootVMResponse(w http.ResponseWriter) error
 }
 
+// BootVM204Response is the 204 No Content reply to PUT /vm.boot; it has no
+// body.
 type BootVM204Response struct {
 }
 
+// VisitBootVMResponse writes the 204 No Content reply to w.
 func (response BootVM204Response) VisitBootVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// BootVM404Response is the 404 Not Found reply to PUT /vm.boot; it has no
+// body.
 type BootVM404Response struct {
 }
 
+// VisitBootVMResponse writes the 404 Not Found reply to w.
 func (response BootVM404Response) VisitBootVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmCoredumpRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmCoredump for PUT /vm.coredump. Body is the
+// decoded JSON request body.
 type PutVmCoredumpRequestObject struct {
 	Body *PutVmCoredumpJSONRequestBody
 }
 
+// PutVmCoredumpResponseObject is implemented by every reply
+// StrictServerInterface.PutVmCoredump may return for PUT /vm.coredump.
 type PutVmCoredumpResponseObject interface {
+	// VisitPutVmCoredumpResponse writes the reply to w.
 	VisitPutVmCoredumpResponse(w http.ResponseWriter) error
 }
 
+// PutVmCoredump204Response is the 204 No Content reply to PUT /vm.coredump;
+// it has no body.
 type PutVmCoredump204Response struct {
 }
 
+// VisitPutVmCoredumpResponse writes the 204 No Content reply to w.
 func (response PutVmCoredump204Response) VisitPutVmCoredumpResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmCoredump404Response is the 404 Not Found reply to PUT /vm.coredump;
+// it has no body.
 type PutVmCoredump404Response struct {
 }
 
+// VisitPutVmCoredumpResponse writes the 404 Not Found reply to w.
 func (response PutVmCoredump404Response) VisitPutVmCoredumpResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmCoredump405Response is the 405 Method Not Allowed reply to PUT
+// /vm.coredump; it has no body.
 type PutVmCoredump405Response struct {
 }
 
+// VisitPutVmCoredumpResponse writes the 405 Method Not Allowed reply to w.
 func (response PutVmCoredump405Response) VisitPutVmCoredumpResponse(w http.ResponseWriter) error {
 	w.WriteHeader(405)
 	return nil
 }
 
+// GetVmCountersRequestObject is the request the strict handler passes to
+// StrictServerInterface.GetVmCounters for GET /vm.counters.
 type GetVmCountersRequestObject struct {
 }
 
+// GetVmCountersResponseObject is implemented by every reply
+// StrictServerInterface.GetVmCounters may return for GET /vm.counters.
 type GetVmCountersResponseObject interface {
+	// VisitGetVmCountersResponse writes the reply to w.
 	VisitGetVmCountersResponse(w http.ResponseWriter) error
 }
 
+// GetVmCounters200JSONResponse is the 200 OK reply to GET /vm.counters,
+// written with the value encoded as a JSON body.
 type GetVmCounters200JSONResponse VmCounters
 
+// VisitGetVmCountersResponse writes the 200 OK reply to w, with the value
+// encoded as JSON in the body.
 func (response GetVmCounters200JSONResponse) VisitGetVmCountersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
@@ -1380,46 +1685,72 @@ func (response GetVmCounters200JSONResponse) VisitGetVmCountersResponse(w http.R
 	return err
 }
 
+// CreateVMRequestObject is the request the strict handler passes to
+// StrictServerInterface.CreateVM for PUT /vm.create. Body is the decoded
+// JSON request body.
 type CreateVMRequestObject struct {
 	Body *CreateVMJSONRequestBody
 }
 
+// CreateVMResponseObject is implemented by every reply
+// StrictServerInterface.CreateVM may return for PUT /vm.create.
 type CreateVMResponseObject interface {
+	// VisitCreateVMResponse writes the reply to w.
 	VisitCreateVMResponse(w http.ResponseWriter) error
 }
 
+// CreateVM204Response is the 204 No Content reply to PUT /vm.create; it has
+// no body.
 type CreateVM204Response struct {
 }
 
+// VisitCreateVMResponse writes the 204 No Content reply to w.
 func (response CreateVM204Response) VisitCreateVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// DeleteVMRequestObject is the request the strict handler passes to
+// StrictServerInterface.DeleteVM for PUT /vm.delete.
 type DeleteVMRequestObject struct {
 }
 
+// DeleteVMResponseObject is implemented by every reply
+// StrictServerInterface.DeleteVM may return for PUT /vm.delete.
 type DeleteVMResponseObject interface {
+	// VisitDeleteVMResponse writes the reply to w.
 	VisitDeleteVMResponse(w http.ResponseWriter) error
 }
 
+// DeleteVM204Response is the 204 No Content reply to PUT /vm.delete; it has
+// no body.
 type DeleteVM204Response struct {
 }
 
+// VisitDeleteVMResponse writes the 204 No Content reply to w.
 func (response DeleteVM204Response) VisitDeleteVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// GetVmInfoRequestObject is the request the strict handler passes to
+// StrictServerInterface.GetVmInfo for GET /vm.info.
 type GetVmInfoRequestObject struct {
 }
 
+// GetVmInfoResponseObject is implemented by every reply
+// StrictServerInterface.GetVmInfo may return for GET /vm.info.
 type GetVmInfoResponseObject interface {
+	// VisitGetVmInfoResponse writes the reply to w.
 	VisitGetVmInfoResponse(w http.ResponseWriter) error
 }
 
+// GetVmInfo200JSONResponse is the 200 OK reply to GET /vm.info, written with
+// the value encoded as a JSON body.
 type GetVmInfo200JSONResponse VmInfo
 
+// VisitGetVmInfoResponse writes the 200 OK reply to w, with the value
+// encoded as JSON in the body.
 func (response GetVmInfo200JSONResponse) VisitGetVmInfoResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
@@ -1432,433 +1763,644 @@ func (response GetVmInfo200JSONResponse) VisitGetVmInfoResponse(w http.ResponseW
 	return err
 }
 
+// GetVmInfo404Response is the 404 Not Found reply to GET /vm.info; it has no
+// body.
 type GetVmInfo404Response struct {
 }
 
+// VisitGetVmInfoResponse writes the 404 Not Found reply to w.
 func (response GetVmInfo404Response) VisitGetVmInfoResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmNmiRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmNmi for PUT /vm.nmi.
 type PutVmNmiRequestObject struct {
 }
 
+// PutVmNmiResponseObject is implemented by every reply
+// StrictServerInterface.PutVmNmi may return for PUT /vm.nmi.
 type PutVmNmiResponseObject interface {
+	// VisitPutVmNmiResponse writes the reply to w.
 	VisitPutVmNmiResponse(w http.ResponseWriter) error
 }
 
+// PutVmNmi204Response is the 204 No Content reply to PUT /vm.nmi; it has no
+// body.
 type PutVmNmi204Response struct {
 }
 
+// VisitPutVmNmiResponse writes the 204 No Content reply to w.
 func (response PutVmNmi204Response) VisitPutVmNmiResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PauseVMRequestObject is the request the strict handler passes to
+// StrictServerInterface.PauseVM for PUT /vm.pause.
 type PauseVMRequestObject struct {
 }
 
+// PauseVMResponseObject is implemented by every reply
+// StrictServerInterface.PauseVM may return for PUT /vm.pause.
 type PauseVMResponseObject interface {
+	// VisitPauseVMResponse writes the reply to w.
 	VisitPauseVMResponse(w http.ResponseWriter) error
 }
 
+// PauseVM204Response is the 204 No Content reply to PUT /vm.pause; it has no
+// body.
 type PauseVM204Response struct {
 }
 
+// VisitPauseVMResponse writes the 204 No Content reply to w.
 func (response PauseVM204Response) VisitPauseVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PauseVM404Response is the 404 Not Found reply to PUT /vm.pause; it has no
+// body.
 type PauseVM404Response struct {
 }
 
+// VisitPauseVMResponse writes the 404 Not Found reply to w.
 func (response PauseVM404Response) VisitPauseVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PauseVM405Response is the 405 Method Not Allowed reply to PUT /vm.pause;
+// it has no body.
 type PauseVM405Response struct {
 }
 
+// VisitPauseVMResponse writes the 405 Method Not Allowed reply to w.
 func (response PauseVM405Response) VisitPauseVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(405)
 	return nil
 }
 
+// PowerButtonVMRequestObject is the request the strict handler passes to
+// StrictServerInterface.PowerButtonVM for PUT /vm.power-button.
 type PowerButtonVMRequestObject struct {
 }
 
+// PowerButtonVMResponseObject is implemented by every reply
+// StrictServerInterface.PowerButtonVM may return for PUT /vm.power-button.
 type PowerButtonVMResponseObject interface {
+	// VisitPowerButtonVMResponse writes the reply to w.
 	VisitPowerButtonVMResponse(w http.ResponseWriter) error
 }
 
+// PowerButtonVM204Response is the 204 No Content reply to PUT
+// /vm.power-button; it has no body.
 type PowerButtonVM204Response struct {
 }
 
+// VisitPowerButtonVMResponse writes the 204 No Content reply to w.
 func (response PowerButtonVM204Response) VisitPowerButtonVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PowerButtonVM404Response is the 404 Not Found reply to PUT
+// /vm.power-button; it has no body.
 type PowerButtonVM404Response struct {
 }
 
+// VisitPowerButtonVMResponse writes the 404 Not Found reply to w.
 func (response PowerButtonVM404Response) VisitPowerButtonVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PowerButtonVM405Response is the 405 Method Not Allowed reply to PUT
+// /vm.power-button; it has no body.
 type PowerButtonVM405Response struct {
 }
 
+// VisitPowerButtonVMResponse writes the 405 Method Not Allowed reply to w.
 func (response PowerButtonVM405Response) VisitPowerButtonVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(405)
 	return nil
 }
 
+// RebootVMRequestObject is the request the strict handler passes to
+// StrictServerInterface.RebootVM for PUT /vm.reboot.
 type RebootVMRequestObject struct {
 }
 
+// RebootVMResponseObject is implemented by every reply
+// StrictServerInterface.RebootVM may return for PUT /vm.reboot.
 type RebootVMResponseObject interface {
+	// VisitRebootVMResponse writes the reply to w.
 	VisitRebootVMResponse(w http.ResponseWriter) error
 }
 
+// RebootVM204Response is the 204 No Content reply to PUT /vm.reboot; it has
+// no body.
 type RebootVM204Response struct {
 }
 
+// VisitRebootVMResponse writes the 204 No Content reply to w.
 func (response RebootVM204Response) VisitRebootVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// RebootVM404Response is the 404 Not Found reply to PUT /vm.reboot; it has
+// no body.
 type RebootVM404Response struct {
 }
 
+// VisitRebootVMResponse writes the 404 Not Found reply to w.
 func (response RebootVM404Response) VisitRebootVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// RebootVM405Response is the 405 Method Not Allowed reply to PUT /vm.reboot;
+// it has no body.
 type RebootVM405Response struct {
 }
 
+// VisitRebootVMResponse writes the 405 Method Not Allowed reply to w.
 func (response RebootVM405Response) VisitRebootVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(405)
 	return nil
 }
 
+// PutVmReceiveMigrationRequestObject is the request the strict handler
+// passes to StrictServerInterface.PutVmReceiveMigration for PUT
+// /vm.receive-migration. Body is the decoded JSON request body.
 type PutVmReceiveMigrationRequestObject struct {
 	Body *PutVmReceiveMigrationJSONRequestBody
 }
 
+// PutVmReceiveMigrationResponseObject is implemented by every reply
+// StrictServerInterface.PutVmReceiveMigration may return for PUT
+// /vm.receive-migration.
 type PutVmReceiveMigrationResponseObject interface {
+	// VisitPutVmReceiveMigrationResponse writes the reply to w.
 	VisitPutVmReceiveMigrationResponse(w http.ResponseWriter) error
 }
 
+// PutVmReceiveMigration204Response is the 204 No Content reply to PUT
+// /vm.receive-migration; it has no body.
 type PutVmReceiveMigration204Response struct {
 }
 
+// VisitPutVmReceiveMigrationResponse writes the 204 No Content reply to w.
 func (response PutVmReceiveMigration204Response) VisitPutVmReceiveMigrationResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmReceiveMigration500Response is the 500 Internal Server Error reply to
+// PUT /vm.receive-migration; it has no body.
 type PutVmReceiveMigration500Response struct {
 }
 
+// VisitPutVmReceiveMigrationResponse writes the 500 Internal Server Error
+// reply to w.
 func (response PutVmReceiveMigration500Response) VisitPutVmReceiveMigrationResponse(w http.ResponseWriter) error {
 	w.WriteHeader(500)
 	return nil
 }
 
+// PutVmRemoveDeviceRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmRemoveDevice for PUT /vm.remove-device. Body is
+// the decoded JSON request body.
 type PutVmRemoveDeviceRequestObject struct {
 	Body *PutVmRemoveDeviceJSONRequestBody
 }
 
+// PutVmRemoveDeviceResponseObject is implemented by every reply
+// StrictServerInterface.PutVmRemoveDevice may return for PUT
+// /vm.remove-device.
 type PutVmRemoveDeviceResponseObject interface {
+	// VisitPutVmRemoveDeviceResponse writes the reply to w.
 	VisitPutVmRemoveDeviceResponse(w http.ResponseWriter) error
 }
 
+// PutVmRemoveDevice204Response is the 204 No Content reply to PUT
+// /vm.remove-device; it has no body.
 type PutVmRemoveDevice204Response struct {
 }
 
+// VisitPutVmRemoveDeviceResponse writes the 204 No Content reply to w.
 func (response PutVmRemoveDevice204Response) VisitPutVmRemoveDeviceResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmRemoveDevice404Response is the 404 Not Found reply to PUT
+// /vm.remove-device; it has no body.
 type PutVmRemoveDevice404Response struct {
 }
 
+// VisitPutVmRemoveDeviceResponse writes the 404 Not Found reply to w.
 func (response PutVmRemoveDevice404Response) VisitPutVmRemoveDeviceResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmResizeRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmResize for PUT /vm.resize. Body is the decoded
+// JSON request body.
 type PutVmResizeRequestObject struct {
 	Body *PutVmResizeJSONRequestBody
 }
 
+// PutVmResizeResponseObject is implemented by every reply
+// StrictServerInterface.PutVmResize may return for PUT /vm.resize.
 type PutVmResizeResponseObject interface {
+	// VisitPutVmResizeResponse writes the reply to w.
 	VisitPutVmResizeResponse(w http.ResponseWriter) error
 }
 
+// PutVmResize204Response is the 204 No Content reply to PUT /vm.resize; it
+// has no body.
 type PutVmResize204Response struct {
 }
 
+// VisitPutVmResizeResponse writes the 204 No Content reply to w.
 func (response PutVmResize204Response) VisitPutVmResizeResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmResize404Response is the 404 Not Found reply to PUT /vm.resize; it
+// has no body.
 type PutVmResize404Response struct {
 }
 
+// VisitPutVmResizeResponse writes the 404 Not Found reply to w.
 func (response PutVmResize404Response) VisitPutVmResizeResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmResize429Response is the 429 Too Many Requests reply to PUT
+// /vm.resize; it has no body.
 type PutVmResize429Response struct {
 }
 
+// VisitPutVmResizeResponse writes the 429 Too Many Requests reply to w.
 func (response PutVmResize429Response) VisitPutVmResizeResponse(w http.ResponseWriter) error {
 	w.WriteHeader(429)
 	return nil
 }
 
+// PutVmResizeDiskRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmResizeDisk for PUT /vm.resize-disk. Body is the
+// decoded JSON request body.
 type PutVmResizeDiskRequestObject struct {
 	Body *PutVmResizeDiskJSONRequestBody
 }
 
+// PutVmResizeDiskResponseObject is implemented by every reply
+// StrictServerInterface.PutVmResizeDisk may return for PUT /vm.resize-disk.
 type PutVmResizeDiskResponseObject interface {
+	// VisitPutVmResizeDiskResponse writes the reply to w.
 	VisitPutVmResizeDiskResponse(w http.ResponseWriter) error
 }
 
+// PutVmResizeDisk204Response is the 204 No Content reply to PUT
+// /vm.resize-disk; it has no body.
 type PutVmResizeDisk204Response struct {
 }
 
+// VisitPutVmResizeDiskResponse writes the 204 No Content reply to w.
 func (response PutVmResizeDisk204Response) VisitPutVmResizeDiskResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmResizeDisk404Response is the 404 Not Found reply to PUT
+// /vm.resize-disk; it has no body.
 type PutVmResizeDisk404Response struct {
 }
 
+// VisitPutVmResizeDiskResponse writes the 404 Not Found reply to w.
 func (response PutVmResizeDisk404Response) VisitPutVmResizeDiskResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmResizeDisk500Response is the 500 Internal Server Error reply to PUT
+// /vm.resize-disk; it has no body.
 type PutVmResizeDisk500Response struct {
 }
 
+// VisitPutVmResizeDiskResponse writes the 500 Internal Server Error reply to
+// w.
 func (response PutVmResizeDisk500Response) VisitPutVmResizeDiskResponse(w http.ResponseWriter) error {
 	w.WriteHeader(500)
 	return nil
 }
 
+// PutVmResizeZoneRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmResizeZone for PUT /vm.resize-zone. Body is the
+// decoded JSON request body.
 type PutVmResizeZoneRequestObject struct {
 	Body *PutVmResizeZoneJSONRequestBody
 }
 
+// PutVmResizeZoneResponseObject is implemented by every reply
+// StrictServerInterface.PutVmResizeZone may return for PUT /vm.resize-zone.
 type PutVmResizeZoneResponseObject interface {
+	// VisitPutVmResizeZoneResponse writes the reply to w.
 	VisitPutVmResizeZoneResponse(w http.ResponseWriter) error
 }
 
+// PutVmResizeZone204Response is the 204 No Content reply to PUT
+// /vm.resize-zone; it has no body.
 type PutVmResizeZone204Response struct {
 }
 
+// VisitPutVmResizeZoneResponse writes the 204 No Content reply to w.
 func (response PutVmResizeZone204Response) VisitPutVmResizeZoneResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmResizeZone404Response is the 404 Not Found reply to PUT
+// /vm.resize-zone; it has no body.
 type PutVmResizeZone404Response struct {
 }
 
+// VisitPutVmResizeZoneResponse writes the 404 Not Found reply to w.
 func (response PutVmResizeZone404Response) VisitPutVmResizeZoneResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmResizeZone500Response is the 500 Internal Server Error reply to PUT
+// /vm.resize-zone; it has no body.
 type PutVmResizeZone500Response struct {
 }
 
+// VisitPutVmResizeZoneResponse writes the 500 Internal Server Error reply to
+// w.
 func (response PutVmResizeZone500Response) VisitPutVmResizeZoneResponse(w http.ResponseWriter) error {
 	w.WriteHeader(500)
 	return nil
 }
 
+// PutVmRestoreRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmRestore for PUT /vm.restore. Body is the
+// decoded JSON request body.
 type PutVmRestoreRequestObject struct {
 	Body *PutVmRestoreJSONRequestBody
 }
 
+// PutVmRestoreResponseObject is implemented by every reply
+// StrictServerInterface.PutVmRestore may return for PUT /vm.restore.
 type PutVmRestoreResponseObject interface {
+	// VisitPutVmRestoreResponse writes the reply to w.
 	VisitPutVmRestoreResponse(w http.ResponseWriter) error
 }
 
+// PutVmRestore204Response is the 204 No Content reply to PUT /vm.restore; it
+// has no body.
 type PutVmRestore204Response struct {
 }
 
+// VisitPutVmRestoreResponse writes the 204 No Content reply to w.
 func (response PutVmRestore204Response) VisitPutVmRestoreResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmRestore400Response is the 400 Bad Request reply to PUT /vm.restore;
+// it has no body.
 type PutVmRestore400Response struct {
 }
 
+// VisitPutVmRestoreResponse writes the 400 Bad Request reply to w.
 func (response PutVmRestore400Response) VisitPutVmRestoreResponse(w http.ResponseWriter) error {
 	w.WriteHeader(400)
 	return nil
 }
 
+// PutVmRestore404Response is the 404 Not Found reply to PUT /vm.restore; it
+// has no body.
 type PutVmRestore404Response struct {
 }
 
+// VisitPutVmRestoreResponse writes the 404 Not Found reply to w.
 func (response PutVmRestore404Response) VisitPutVmRestoreResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmRestore409Response is the 409 Conflict reply to PUT /vm.restore; it
+// has no body.
 type PutVmRestore409Response struct {
 }
 
+// VisitPutVmRestoreResponse writes the 409 Conflict reply to w.
 func (response PutVmRestore409Response) VisitPutVmRestoreResponse(w http.ResponseWriter) error {
 	w.WriteHeader(409)
 	return nil
 }
 
+// ResumeVMRequestObject is the request the strict handler passes to
+// StrictServerInterface.ResumeVM for PUT /vm.resume.
 type ResumeVMRequestObject struct {
 }
 
+// ResumeVMResponseObject is implemented by every reply
+// StrictServerInterface.ResumeVM may return for PUT /vm.resume.
 type ResumeVMResponseObject interface {
+	// VisitResumeVMResponse writes the reply to w.
 	VisitResumeVMResponse(w http.ResponseWriter) error
 }
 
+// ResumeVM204Response is the 204 No Content reply to PUT /vm.resume; it has
+// no body.
 type ResumeVM204Response struct {
 }
 
+// VisitResumeVMResponse writes the 204 No Content reply to w.
 func (response ResumeVM204Response) VisitResumeVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// ResumeVM404Response is the 404 Not Found reply to PUT /vm.resume; it has
+// no body.
 type ResumeVM404Response struct {
 }
 
+// VisitResumeVMResponse writes the 404 Not Found reply to w.
 func (response ResumeVM404Response) VisitResumeVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// ResumeVM405Response is the 405 Method Not Allowed reply to PUT /vm.resume;
+// it has no body.
 type ResumeVM405Response struct {
 }
 
+// VisitResumeVMResponse writes the 405 Method Not Allowed reply to w.
 func (response ResumeVM405Response) VisitResumeVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(405)
 	return nil
 }
 
+// PutVmSendMigrationRequestObject is the request the strict handler passes
+// to StrictServerInterface.PutVmSendMigration for PUT /vm.send-migration.
+// Body is the decoded JSON request body.
 type PutVmSendMigrationRequestObject struct {
 	Body *PutVmSendMigrationJSONRequestBody
 }
 
+// PutVmSendMigrationResponseObject is implemented by every reply
+// StrictServerInterface.PutVmSendMigration may return for PUT
+// /vm.send-migration.
 type PutVmSendMigrationResponseObject interface {
+	// VisitPutVmSendMigrationResponse writes the reply to w.
 	VisitPutVmSendMigrationResponse(w http.ResponseWriter) error
 }
 
+// PutVmSendMigration204Response is the 204 No Content reply to PUT
+// /vm.send-migration; it has no body.
 type PutVmSendMigration204Response struct {
 }
 
+// VisitPutVmSendMigrationResponse writes the 204 No Content reply to w.
 func (response PutVmSendMigration204Response) VisitPutVmSendMigrationResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmSendMigration500Response is the 500 Internal Server Error reply to
+// PUT /vm.send-migration; it has no body.
 type PutVmSendMigration500Response struct {
 }
 
+// VisitPutVmSendMigrationResponse writes the 500 Internal Server Error reply
+// to w.
 func (response PutVmSendMigration500Response) VisitPutVmSendMigrationResponse(w http.ResponseWriter) error {
 	w.WriteHeader(500)
 	return nil
 }
 
+// ShutdownVMRequestObject is the request the strict handler passes to
+// StrictServerInterface.ShutdownVM for PUT /vm.shutdown.
 type ShutdownVMRequestObject struct {
 }
 
+// ShutdownVMResponseObject is implemented by every reply
+// StrictServerInterface.ShutdownVM may return for PUT /vm.shutdown.
 type ShutdownVMResponseObject interface {
+	// VisitShutdownVMResponse writes the reply to w.
 	VisitShutdownVMResponse(w http.ResponseWriter) error
 }
 
+// ShutdownVM204Response is the 204 No Content reply to PUT /vm.shutdown; it
+// has no body.
 type ShutdownVM204Response struct {
 }
 
+// VisitShutdownVMResponse writes the 204 No Content reply to w.
 func (response ShutdownVM204Response) VisitShutdownVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// ShutdownVM404Response is the 404 Not Found reply to PUT /vm.shutdown; it
+// has no body.
 type ShutdownVM404Response struct {
 }
 
+// VisitShutdownVMResponse writes the 404 Not Found reply to w.
 func (response ShutdownVM404Response) VisitShutdownVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// ShutdownVM405Response is the 405 Method Not Allowed reply to PUT
+// /vm.shutdown; it has no body.
 type ShutdownVM405Response struct {
 }
 
+// VisitShutdownVMResponse writes the 405 Method Not Allowed reply to w.
 func (response ShutdownVM405Response) VisitShutdownVMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(405)
 	return nil
 }
 
+// PutVmSnapshotRequestObject is the request the strict handler passes to
+// StrictServerInterface.PutVmSnapshot for PUT /vm.snapshot. Body is the
+// decoded JSON request body.
 type PutVmSnapshotRequestObject struct {
 	Body *PutVmSnapshotJSONRequestBody
 }
 
+// PutVmSnapshotResponseObject is implemented by every reply
+// StrictServerInterface.PutVmSnapshot may return for PUT /vm.snapshot.
 type PutVmSnapshotResponseObject interface {
+	// VisitPutVmSnapshotResponse writes the reply to w.
 	VisitPutVmSnapshotResponse(w http.ResponseWriter) error
 }
 
+// PutVmSnapshot204Response is the 204 No Content reply to PUT /vm.snapshot;
+// it has no body.
 type PutVmSnapshot204Response struct {
 }
 
+// VisitPutVmSnapshotResponse writes the 204 No Content reply to w.
 func (response PutVmSnapshot204Response) VisitPutVmSnapshotResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
 }
 
+// PutVmSnapshot404Response is the 404 Not Found reply to PUT /vm.snapshot;
+// it has no body.
 type PutVmSnapshot404Response struct {
 }
 
+// VisitPutVmSnapshotResponse writes the 404 Not Found reply to w.
 func (response PutVmSnapshot404Response) VisitPutVmSnapshotResponse(w http.ResponseWriter) error {
 	w.WriteHeader(404)
 	return nil
 }
 
+// PutVmSnapshot405Response is the 405 Method Not Allowed reply to PUT
+// /vm.snapshot; it has no body.
 type PutVmSnapshot405Response struct {
 }
 
+// VisitPutVmSnapshotResponse writes the 405 Method Not Allowed reply to w.
 func (response PutVmSnapshot405Response) VisitPutVmSnapshotResponse(w http.ResponseWriter) error {
 	w.WriteHeader(405)
 	return nil
 }
 
+// GetVmmPingRequestObject is the request the strict handler passes to
+// StrictServerInterface.GetVmmPing for GET /vmm.ping.
 type GetVmmPingRequestObject struct {
 }
 
+// GetVmmPingResponseObject is implemented by every reply
+// StrictServerInterface.GetVmmPing may return for GET /vmm.ping.
 type GetVmmPingResponseObject interface {
+	// VisitGetVmmPingResponse writes the reply to w.
 	VisitGetVmmPingResponse(w http.ResponseWriter) error
 }
 
+// GetVmmPing200JSONResponse is the 200 OK reply to GET /vmm.ping, written
+// with the value encoded as a JSON body.
 type GetVmmPing200JSONResponse VmmPingResponse
 
+// VisitGetVmmPingResponse writes the 200 OK reply to w, with the value
+// encoded as JSON in the body.
 func (response GetVmmPing200JSONResponse) VisitGetVmmPingResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
@@ -1871,16 +2413,24 @@ func (response GetVmmPing200JSONResponse) VisitGetVmmPingResponse(w http.Respons
 	return err
 }
 
+// ShutdownVMMRequestObject is the request the strict handler passes to
+// StrictServerInterface.ShutdownVMM for PUT /vmm.shutdown.
 type ShutdownVMMRequestObject struct {
 }
 
+// ShutdownVMMResponseObject is implemented by every reply
+// StrictServerInterface.ShutdownVMM may return for PUT /vmm.shutdown.
 type ShutdownVMMResponseObject interface {
+	// VisitShutdownVMMResponse writes the reply to w.
 	VisitShutdownVMMResponse(w http.ResponseWriter) error
 }
 
+// ShutdownVMM204Response is the 204 No Content reply to PUT /vmm.shutdown;
+// it has no body.
 type ShutdownVMM204Response struct {
 }
 
+// VisitShutdownVMMResponse writes the 204 No Content reply to w.
 func (response ShutdownVMM204Response) VisitShutdownVMMResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
@@ -1986,14 +2536,26 @@ type StrictServerInterface interface {
 	ShutdownVMM(ctx context.Context, request ShutdownVMMRequestObject) (ShutdownVMMResponseObject, error)
 }
 
+// StrictHandlerFunc is the signature of a strict operation handler: it takes
+// the decoded request object and returns the reply object to write.
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
+
+// StrictMiddlewareFunc wraps a StrictHandlerFunc; operationID is the Go name
+// of the operation being served.
 type StrictMiddlewareFunc func(f StrictHandlerFunc, operationID string) StrictHandlerFunc
 
+// StrictHTTPServerOptions sets how the strict handler reports errors:
+// RequestErrorHandlerFunc for requests it cannot decode,
+// ResponseErrorHandlerFunc for handler errors and replies it cannot write.
 type StrictHTTPServerOptions struct {
 	RequestErrorHandlerFunc  func(w http.ResponseWriter, r *http.Request, err error)
 	ResponseErrorHandlerFunc func(w http.ResponseWriter, r *http.Request, err error)
 }
 
+// NewStrictHandler adapts ssi to ServerInterface, running middlewares around
+// every operation. A request that cannot be decoded gets 400 Bad Request and
+// a handler error 500 Internal Server Error, each with the error text as
+// body.
 func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareFunc) ServerInterface {
 	return &strictHandler{ssi: ssi, middlewares: middlewares, options: StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -2005,6 +2567,8 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 	}}
 }
 
+// NewStrictHandlerWithOptions is NewStrictHandler with the error reporting
+// taken from options.
 func NewStrictHandlerWithOptions(ssi StrictServerInterface, middlewares []StrictMiddlewareFunc, options StrictHTTPServerOptions) ServerInterface {
 	return &strictHandler{ssi: ssi, middlewares: middlewares, options: options}
 }

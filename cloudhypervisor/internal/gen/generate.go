@@ -80,7 +80,17 @@ func generate(spec *openapi3.T, cfg fileConfig, dst string) error {
 	if err != nil {
 		return fmt.Errorf("generating: %w", err)
 	}
-	src, err := format.Source(detachPackageDoc([]byte(code), cfg.PackageName))
+	// The operation names depend on the normalisation Generate configured,
+	// so they are listed after it ran.
+	ops, err := operationsOf(spec)
+	if err != nil {
+		return err
+	}
+	documented, err := addDocComments([]byte(code), ops)
+	if err != nil {
+		return fmt.Errorf("adding doc comments: %w", err)
+	}
+	src, err := format.Source(detachPackageDoc(documented, cfg.PackageName))
 	if err != nil {
 		return fmt.Errorf("gofmt: %w", err)
 	}
