@@ -163,9 +163,11 @@ func TestDaemonKilledUnderLoad(t *testing.T) {
 	}
 	warm.Wait() // every caller is in its loop and has been answered
 
+	// Taken before the signal: the kernel may kill the daemon, and a
+	// client notice, before Kill returns.
+	killedAt := time.Now()
 	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
 	killed = true
-	killedAt := time.Now()
 
 	for _, cl := range clients {
 		select {
