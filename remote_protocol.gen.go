@@ -9591,19 +9591,19 @@ func (v *DomainManagedSaveRemoveArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainManagedSaveGetXMLDescArgs is the wire form of remote_domain_managed_save_get_xml_desc_args.
 type DomainManagedSaveGetXMLDescArgs struct {
 	Dom   Domain
-	Flags uint32
+	Flags DomainSaveImageXMLFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainManagedSaveGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Uint32(v.Flags)
+	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainManagedSaveGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Flags = d.Uint32()
+	v.Flags = DomainSaveImageXMLFlags(d.Uint32())
 }
 
 // DomainManagedSaveGetXMLDescRet is the wire form of remote_domain_managed_save_get_xml_desc_ret.
@@ -22921,7 +22921,7 @@ func (c *Client) DomainMigrateGetMaxDowntime(ctx context.Context, dom Domain, fl
 // DomainManagedSaveGetXMLDesc calls virDomainManagedSaveGetXMLDesc (REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC = 388).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveGetXMLDesc
-func (c *Client) DomainManagedSaveGetXMLDesc(ctx context.Context, dom Domain, flags uint32) (xml string, err error) {
+func (c *Client) DomainManagedSaveGetXMLDesc(ctx context.Context, dom Domain, flags DomainSaveImageXMLFlags) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainManagedSaveGetXMLDesc))
 	args := DomainManagedSaveGetXMLDescArgs{
 		Dom:   dom,

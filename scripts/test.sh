@@ -105,6 +105,7 @@ fi
 
 step "go vet"
 go vet ./...
+go vet -tags integration ./...
 
 step "staticcheck"
 if ! command -v staticcheck >/dev/null || ! staticcheck -version | grep -qF "(${STATICCHECK_VERSION#v})"; then
@@ -113,6 +114,7 @@ if ! command -v staticcheck >/dev/null || ! staticcheck -version | grep -qF "(${
 fi
 staticcheck -version
 staticcheck ./...
+staticcheck -tags integration ./...
 
 step "generated code is up to date"
 # Each script regenerates into a scratch directory and diffs; each skips

@@ -39,6 +39,7 @@ var flagOverrides = map[string]string{
 	"DomainSaveParams":                "virDomainSaveRestoreFlags",
 	"DomainRestoreParams":             "virDomainSaveRestoreFlags",
 	"DomainManagedSaveDefineXML":      "virDomainSaveRestoreFlags",
+	"DomainManagedSaveGetXMLDesc":     "virDomainSaveImageXMLFlags",
 	"DomainGetXMLDesc":                "virDomainXMLFlags",
 	"DomainCoreDumpWithFormat":        "virDomainCoreDumpFlags",
 	"DomainMigrateToURI3":             "virDomainMigrateFlags",
