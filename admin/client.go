@@ -7,8 +7,6 @@
 // See https://libvirt.org/html/libvirt-libvirt-admin.html
 package admin
 
-//go:generate go run ../internal/lvgen/cmd/lvgen -out ..
-
 import (
 	"context"
 	"net"
