@@ -76,7 +76,7 @@ func newClient(ctx context.Context, nc net.Conn, name string, u *socket.URI, cfg
 		auth.layer = sasl.NewConn(nc)
 		nc = auth.layer
 	}
-	c := newClientOn(nc, name)
+	c := newClientOn(nc)
 	if err := c.open(ctx, name, auth); err != nil {
 		c.conn.Close()
 		return nil, err

@@ -32,7 +32,6 @@ const closeTimeout = time.Second
 // use by many goroutines: calls are multiplexed on one connection.
 type Client struct {
 	conn   *rpc.Conn
-	uri    string
 	events *router
 	regMu  sync.Mutex // guards regs and serialises event (de)registration
 	regs   map[regKey]*registration
@@ -43,11 +42,10 @@ type Client struct {
 
 // newClientOn starts the engine on nc with the event router installed.
 // Every Client is made here, so that no constructor forgets a part.
-func newClientOn(nc net.Conn, name string) *Client {
+func newClientOn(nc net.Conn) *Client {
 	r := newRouter()
 	return &Client{
 		conn:   rpc.New(nc, rpc.Options{OnMessage: r.handle, OnClose: r.closeAll}),
-		uri:    name,
 		events: r,
 		regs:   map[regKey]*registration{},
 	}
