@@ -105,6 +105,9 @@ func (c *Conn) Do(ctx context.Context, cl *Call) (*xdr.Decoder, error) {
 	if err := c.write(frame); err != nil {
 		c.fail(err) // wakes this call, among others, with the error
 	}
+	if c.reading.CompareAndSwap(false, true) {
+		c.lead(ctx, cl) // read the reply ourselves (readers.go)
+	}
 	select {
 	case <-cl.done:
 	case <-ctx.Done():

@@ -2,16 +2,13 @@ package rpc
 
 import (
 	"bufio"
-	"encoding/binary"
 	"errors"
-	"io"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/virtwire/libvirt/internal/wire"
-	"github.com/virtwire/libvirt/internal/xdr"
 )
 
 const (
@@ -62,14 +59,23 @@ type Conn struct {
 	kaStart    chan keepaliveConfig
 	lastRecv   atomic.Int64 // unix nanoseconds of the last byte received
 	closing    sync.Once
+
+	// The read side (readers.go, inbound.go).
+	in        inbound      // the frame being read; owned by the token holder
+	reading   atomic.Bool  // the read token
+	idleArmed atomic.Bool  // the background reader's idle timer is running
+	lastLead  atomic.Int64 // unix nanoseconds when a leader last stopped reading
+	readNow   chan struct{}
+	readIdle  chan struct{}
+	deadlines bool // nc supports read deadlines, so a leader can be interrupted
 	// closeAsked is set by BeginClose: the owner is shutting the
 	// connection down, so its end is reported as ErrClosed even when the
 	// peer hangs up first.
 	closeAsked atomic.Bool
 }
 
-// New starts the engine on nc: the reader and keepalive goroutines run
-// until Close or until the connection fails.
+// New starts the engine on nc: the background reader and keepalive
+// goroutines run until Close or until the connection fails.
 func New(nc net.Conn, opts Options) *Conn {
 	c := &Conn{
 		nc:         nc,
@@ -81,8 +87,15 @@ func New(nc net.Conn, opts Options) *Conn {
 		kaDone:     make(chan struct{}),
 		pongReq:    make(chan struct{}, 1),
 		kaStart:    make(chan keepaliveConfig),
+		readNow:    make(chan struct{}, 1),
+		readIdle:   make(chan struct{}, 1),
 	}
+	c.deadlines = nc.SetReadDeadline(time.Time{}) == nil
 	c.lastRecv.Store(time.Now().UnixNano())
+	// Nobody reads until the first call, or until the background reader's
+	// idle delay has passed.
+	c.idleArmed.Store(true)
+	signal(c.readIdle)
 	go c.readLoop()
 	go c.keepaliveLoop()
 	return c
@@ -138,100 +151,16 @@ func (c *Conn) fail(cause error) {
 			cl.done <- struct{}{} // one-slot channel, never blocks
 		}
 		failStreams(streams, err) // stream.go
+		// A reply left half read by a reader that stopped is not in the
+		// pending table any more. If nobody holds the read token, its
+		// call is woken here; a holder's next read fails and does it.
+		if c.reading.CompareAndSwap(false, true) {
+			c.abandonInbound()
+		}
 		if c.opts.OnClose != nil {
 			c.opts.OnClose()
 		}
 	})
-}
-
-// readLoop reads frames until the connection fails.
-func (c *Conn) readLoop() {
-	defer close(c.readerDone)
-	var head [headerLen]byte
-	var scratch []byte
-	var dec xdr.Decoder
-	var h wire.MessageHeader // outside the loop: handlers take its address
-	for {
-		if _, err := io.ReadFull(c.br, head[:]); err != nil {
-			c.fail(err)
-			return
-		}
-		c.lastRecv.Store(time.Now().UnixNano())
-		length := binary.BigEndian.Uint32(head[:4])
-		if length < headerLen || length > maxFrame {
-			c.fail(protocolErrorf("message length %d outside %d..%d", length, headerLen, maxFrame))
-			return
-		}
-		dec.Reset(head[wire.MessageLenMax:])
-		h.DecodeXDR(&dec)
-		if err := dec.Err(); err != nil {
-			c.fail(protocolErrorf("bad message header: %v", err))
-			return
-		}
-		n := int(length) - headerLen
-		var err error
-		switch {
-		case h.Type == wire.MessageTypeReply || h.Type == wire.MessageTypeReplyWithFDs:
-			err = c.deliver(&h, n)
-		case h.Type == wire.MessageTypeStream || h.Type == wire.MessageTypeStreamHole:
-			// Stream data, holes and stream ends (stream_recv.go).
-			err = c.streamMessage(&h, n)
-		case h.Prog == wire.KeepaliveProgram:
-			err = c.keepaliveMessage(&h, n)
-		case h.Type == wire.MessageTypeMessage && c.opts.OnMessage != nil:
-			scratch, err = readInto(c.br, scratch, n)
-			if err == nil {
-				c.opts.OnMessage(&h, scratch)
-			}
-			if cap(scratch) > keepBuf {
-				scratch = nil
-			}
-		default:
-			// Events nobody asked for are skipped whole.
-			_, err = c.br.Discard(n)
-		}
-		if err != nil {
-			c.fail(err)
-			return
-		}
-	}
-}
-
-// deliver reads a reply body straight into its call's buffer and wakes
-// the caller. Replies for calls that were cancelled are skipped.
-func (c *Conn) deliver(h *wire.MessageHeader, n int) error {
-	c.mu.Lock()
-	cl := c.pending[h.Serial]
-	delete(c.pending, h.Serial)
-	c.mu.Unlock()
-	if cl == nil {
-		_, err := c.br.Discard(n)
-		return err
-	}
-	var err error
-	cl.rbuf, err = readInto(c.br, cl.rbuf, n)
-	if err != nil {
-		// The caller is woken by fail with the connection's error.
-		c.mu.Lock()
-		if c.pending != nil {
-			c.pending[h.Serial] = cl
-		}
-		c.mu.Unlock()
-		return err
-	}
-	cl.hdr = *h
-	cl.done <- struct{}{}
-	return nil
-}
-
-// readInto reads n bytes into buf, growing it if needed.
-func readInto(r io.Reader, buf []byte, n int) ([]byte, error) {
-	if cap(buf) < n {
-		buf = make([]byte, n)
-	}
-	buf = buf[:n]
-	_, err := io.ReadFull(r, buf)
-	return buf, err
 }
 
 // write sends one complete frame.

@@ -9,13 +9,17 @@
 // Decoder, so generated code calls concrete methods and nothing escapes to
 // the heap on the hot path.
 //
-// Concurrency: one reader goroutine owns the read side. Each call waits on
-// its own one-slot channel, so the reader never blocks handing over a
-// reply, however slow a caller is. Writes are serialised by a mutex held
-// only for the duration of one Write.
+// Concurrency: one goroutine at a time reads the connection (readers.go).
+// A caller that finds nobody reading reads its own reply, delivering any
+// other replies and events it meets on the way; the others wait on their
+// own one-slot channel, so whoever reads never blocks handing over a
+// reply, however slow a caller is. A background reader takes over when
+// callers wait and nobody reads, and reads events and keepalive pings on a
+// quiet connection. Writes are serialised by a mutex held only for the
+// duration of one Write.
 //
 // Streams (stream.go) ride on the same connection: the reader queues
 // their data per stream and stops reading only when a stream's queue is
-// full, which is the one place it waits for a consumer (see
-// StreamQueueLimit).
+// full (see StreamQueueLimit), which is the one place a reader waits for
+// a consumer; callers that read leave that wait to the background reader.
 package rpc

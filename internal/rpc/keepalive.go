@@ -6,22 +6,6 @@ import (
 	"github.com/virtwire/libvirt/internal/wire"
 )
 
-// keepaliveMessage handles a message of the keepalive program: a PING is
-// answered (by the keepalive goroutine, so the reader never writes), a PONG
-// only proves the peer is alive, which reading it already recorded.
-func (c *Conn) keepaliveMessage(h *wire.MessageHeader, n int) error {
-	if _, err := c.br.Discard(n); err != nil {
-		return err
-	}
-	if h.Type == wire.MessageTypeMessage && h.Proc == int32(wire.ProcKeepalivePing) {
-		select {
-		case c.pongReq <- struct{}{}:
-		default: // a pong is already due
-		}
-	}
-	return nil
-}
-
 var (
 	pingFrame = wire.KeepaliveFrame(wire.ProcKeepalivePing)
 	pongFrame = wire.KeepaliveFrame(wire.ProcKeepalivePong)

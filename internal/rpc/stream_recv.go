@@ -15,36 +15,58 @@ import (
 // message, which resets the daemon's own keepalive countdown.
 const stallPing = time.Second
 
-// streamMessage handles a STREAM or STREAM_HOLE frame whose header has
-// been read; n body bytes follow. It runs on the reader goroutine.
-func (c *Conn) streamMessage(h *wire.MessageHeader, n int) error {
+// routeStream chooses where a STREAM or STREAM_HOLE frame's body goes
+// (inbound.go). Data for a stream whose queue is full waits for the
+// stream's consumer first, unless the reader may not wait (errYield).
+func (c *Conn) routeStream(mayWait bool) error {
+	in := &c.in
+	h := &in.hdr
 	c.mu.Lock()
 	st := c.streams[h.Serial]
 	c.mu.Unlock()
 	if st == nil || st.proc != h.Proc || st.hdrProg() != h.Prog {
 		// Frames for a stream that has already ended (data in flight
 		// when it was aborted) are expected and dropped.
-		_, err := c.br.Discard(n)
-		return err
+		return nil
 	}
+	in.st = st
+	switch {
+	case h.Type == wire.MessageTypeStream && h.Status == wire.MessageStatusContinue && in.n > 0:
+		discard, yield := c.waitSpace(st, in.n, mayWait)
+		if yield {
+			return errYield
+		}
+		if !discard {
+			in.kind, in.data = bodyStreamData, getBuf(in.n)
+		}
+	case h.Type == wire.MessageTypeStreamHole && in.n > maxHoleBody:
+		in.badHole = true
+	default:
+		in.kind = bodyStreamCtl
+		in.scratch = sized(in.scratch, in.n)
+	}
+	return nil
+}
+
+// maxHoleBody bounds a STREAM_HOLE body: a virNetStreamHole is 12 bytes.
+const maxHoleBody = 64
+
+// streamControl handles a complete stream frame other than data: a hole,
+// the end of data, the confirmation of a finish or abort, or a failure.
+func (c *Conn) streamControl(st *Stream, h *wire.MessageHeader, body []byte) {
 	switch {
 	case h.Type == wire.MessageTypeStreamHole:
-		return c.streamHole(st, h, n)
-	case h.Status == wire.MessageStatusContinue:
-		return c.streamData(st, n)
+		c.streamHole(st, body)
+	case h.Status == wire.MessageStatusContinue: // empty data: end of file
+		st.mu.Lock()
+		st.eof = true
+		st.mu.Unlock()
+		signal(st.ready)
 	case h.Status == wire.MessageStatusOK:
 		// The confirmation of a finish or an abort.
-		if _, err := c.br.Discard(n); err != nil {
-			return err
-		}
 		c.forget(st)
 		st.end(nil)
-		return nil
 	case h.Status == wire.MessageStatusError:
-		body, err := readInto(c.br, nil, n)
-		if err != nil {
-			return err
-		}
 		var me wire.MessageError
 		d := xdr.NewDecoder(body)
 		me.DecodeXDR(d)
@@ -54,13 +76,8 @@ func (c *Conn) streamMessage(h *wire.MessageHeader, n int) error {
 		} else {
 			st.end(ConvertRemoteError(&RemoteError{Msg: me}))
 		}
-		return nil
 	default:
-		if _, err := c.br.Discard(n); err != nil {
-			return err
-		}
 		st.fault(protocolErrorf("stream frame with status %d", h.Status))
-		return nil
 	}
 }
 
@@ -78,21 +95,10 @@ func (st *Stream) hdrProg() uint32 {
 }
 
 // streamHole queues a hole announced by the server.
-func (c *Conn) streamHole(st *Stream, h *wire.MessageHeader, n int) error {
-	var buf [64]byte
-	if n > len(buf) {
-		if _, err := c.br.Discard(n); err != nil {
-			return err
-		}
-		st.fault(protocolErrorf("stream hole of %d bytes", n))
-		return nil
-	}
-	if _, err := io.ReadFull(c.br, buf[:n]); err != nil {
-		return err
-	}
+func (c *Conn) streamHole(st *Stream, body []byte) {
 	var hole wire.StreamHole
 	var d xdr.Decoder
-	d.Reset(buf[:n])
+	d.Reset(body)
 	hole.DecodeXDR(&d)
 	switch {
 	case d.Err() != nil:
@@ -109,46 +115,28 @@ func (c *Conn) streamHole(st *Stream, h *wire.MessageHeader, n int) error {
 		st.mu.Unlock()
 		signal(st.ready)
 	}
-	return nil
 }
 
-// streamData queues a data frame, or records the end of data for an empty
-// one. When the stream's queue is full it first waits for the consumer.
-func (c *Conn) streamData(st *Stream, n int) error {
-	if n == 0 {
-		st.mu.Lock()
-		st.eof = true
-		st.mu.Unlock()
-		signal(st.ready)
-		return nil
-	}
-	if c.waitSpace(st, n) {
-		_, err := c.br.Discard(n)
-		return err
-	}
-	b := getBuf(n)
-	data := (*b)[:n]
-	if _, err := io.ReadFull(c.br, data); err != nil {
-		putBuf(b)
-		return err
-	}
+// queueStreamData queues n bytes of data, read into the pooled buffer b,
+// for st's consumer.
+func (c *Conn) queueStreamData(st *Stream, b *[]byte, n int) {
 	st.mu.Lock()
 	if st.discard {
 		st.mu.Unlock()
 		putBuf(b)
-		return nil
+		return
 	}
-	st.q = append(st.q, chunk{buf: b, data: data})
+	st.q = append(st.q, chunk{buf: b, data: (*b)[:n]})
 	st.queued += n
 	st.mu.Unlock()
 	signal(st.ready)
-	return nil
 }
 
 // waitSpace blocks until st can take n more bytes, and reports whether
 // the data is to be dropped instead. It never blocks while the call that
-// opens the stream is unanswered: its reply may be behind this frame.
-func (c *Conn) waitSpace(st *Stream, n int) (discard bool) {
+// opens the stream is unanswered: its reply may be behind this frame. A
+// reader that may not wait gets yield instead of blocking.
+func (c *Conn) waitSpace(st *Stream, n int, mayWait bool) (discard, yield bool) {
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -160,13 +148,16 @@ func (c *Conn) waitSpace(st *Stream, n int) (discard bool) {
 		discard, full := st.discard, st.queued > 0 && st.queued+n > StreamQueueLimit
 		st.mu.Unlock()
 		if discard || !full {
-			return discard
+			return discard, false
 		}
 		c.mu.Lock()
 		_, opening := c.pending[st.serial]
 		c.mu.Unlock()
 		if opening {
-			return false
+			return false, false
+		}
+		if !mayWait {
+			return false, true
 		}
 		if timer == nil {
 			timer = time.NewTimer(stallPing)
@@ -174,7 +165,7 @@ func (c *Conn) waitSpace(st *Stream, n int) (discard bool) {
 		select {
 		case <-st.space:
 		case <-c.done:
-			return true
+			return true, false
 		case <-timer.C:
 			c.lastRecv.Store(time.Now().UnixNano())
 			// An unsolicited PONG is accepted by libvirt's keepalive

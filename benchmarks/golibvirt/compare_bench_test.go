@@ -1,0 +1,343 @@
+//go:build integration
+
+package golibvirt
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	gl "github.com/digitalocean/go-libvirt"
+	"github.com/digitalocean/go-libvirt/socket/dialers"
+	vw "github.com/virtwire/libvirt"
+)
+
+const (
+	// totalDomains is how many domains ConnectListAllDomains and
+	// ConnectGetAllDomainStats return: the test driver's own "test" plus
+	// the ones setupDomains defines.
+	totalDomains = 1000
+	// domainPrefix names the domains this package defines, so that
+	// leftovers of an interrupted run can be told apart and removed.
+	domainPrefix = "glbench-"
+	// parallelGoroutines is how many goroutines share one connection in
+	// BenchmarkParallel64GetLibVersion, whatever GOMAXPROCS is.
+	parallelGoroutines = 64
+	// testURI is the driver every client opens.
+	testURI = "test:///default"
+)
+
+// socketPath returns the daemon's unix socket, skipping the benchmark when
+// none was started: these benchmarks need a real libvirtd.
+func socketPath(b *testing.B) string {
+	p := os.Getenv("VIRTWIRE_TEST_SOCKET")
+	if p == "" {
+		b.Skip("VIRTWIRE_TEST_SOCKET not set: start a daemon with scripts/libvirtd.sh and source its env file")
+	}
+	return p
+}
+
+// cpuNow returns the process's user+system CPU time so far.
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// measureCPU enables allocation reporting, resets the timer and returns a
+// function that stops the timer and reports CPU per operation. Wall time
+// alone hides how much of the 2 shared cores a client burns; cpu-ns/op
+// includes every goroutine of the process (reader loops, keepalive, GC).
+func measureCPU(b *testing.B) func() {
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := cpuNow()
+	return func() {
+		b.StopTimer()
+		b.ReportMetric(float64(cpuNow()-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// runSeq times b.N sequential calls.
+func runSeq(b *testing.B, call func() error) {
+	done := measureCPU(b)
+	for i := 0; i < b.N; i++ {
+		if err := call(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	done()
+}
+
+// runParallel64 times b.N calls spread over parallelGoroutines goroutines
+// and also reports the throughput in calls/s.
+func runParallel64(b *testing.B, call func() error) {
+	procs := runtime.GOMAXPROCS(0)
+	// RunParallel starts parallelism*GOMAXPROCS goroutines; round up so
+	// that there are never fewer than parallelGoroutines.
+	b.SetParallelism((parallelGoroutines + procs - 1) / procs)
+	done := measureCPU(b)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := call(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	done()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+}
+
+// dialVirtwire opens a virtwire client on the test driver; it is closed
+// when the (sub-)benchmark function returns.
+func dialVirtwire(b *testing.B, path string) *vw.Client {
+	c, err := vw.Dial(context.Background(), "test+unix:///default?socket="+path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return c
+}
+
+// dialGoLibvirt opens a go-libvirt client on the test driver the way its
+// documentation suggests (a local dialer, then ConnectToURI).
+func dialGoLibvirt(b *testing.B, path string) *gl.Libvirt {
+	l := gl.NewWithDialer(dialers.NewLocal(dialers.WithSocket(path)))
+	if err := l.ConnectToURI(gl.TestDefault); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Disconnect() })
+	return l
+}
+
+// fixture holds the domains shared by the list and stats benchmarks.
+// test:///default keeps one state for all connections but drops it when the
+// last one closes, so the connection that defined the domains stays open
+// until TestMain tears them down.
+var fixture struct {
+	once    sync.Once
+	err     error
+	c       *vw.Client
+	defined []vw.Domain
+}
+
+// ensureDomains makes the driver hold exactly totalDomains domains, once
+// per process, so that every sub-benchmark sees the same daemon state.
+func ensureDomains(b *testing.B, path string) {
+	fixture.once.Do(func() { fixture.err = setupDomains(path) })
+	if fixture.err != nil {
+		b.Fatal(fixture.err)
+	}
+}
+
+func setupDomains(path string) error {
+	ctx := context.Background()
+	c, err := vw.Dial(ctx, "test+unix:///default?socket="+path)
+	if err != nil {
+		return err
+	}
+	fixture.c = c
+	doms, _, err := c.ConnectListAllDomains(ctx, 1, 0)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, d := range doms {
+		if strings.HasPrefix(d.Name, domainPrefix) {
+			// Left over by a run that died while another client kept
+			// the driver state alive; its name would clash.
+			if err := c.DomainUndefine(ctx, d); err != nil {
+				return fmt.Errorf("undefining leftover %s: %w", d.Name, err)
+			}
+			continue
+		}
+		n++
+	}
+	for i := 0; n < totalDomains; i++ {
+		xml := fmt.Sprintf("<domain type='test'><name>%s%04d</name><memory>1024</memory><os><type>hvm</type></os></domain>", domainPrefix, i)
+		d, err := c.DomainDefineXML(ctx, xml)
+		if err != nil {
+			return fmt.Errorf("defining domain %d: %w", i, err)
+		}
+		fixture.defined = append(fixture.defined, d)
+		n++
+	}
+	return nil
+}
+
+// teardownDomains undefines what setupDomains defined, so a daemon reused
+// for other tests is left as it was.
+func teardownDomains() {
+	if fixture.c == nil {
+		return
+	}
+	ctx := context.Background()
+	for _, d := range fixture.defined {
+		if err := fixture.c.DomainUndefine(ctx, d); err != nil {
+			fmt.Fprintf(os.Stderr, "undefining %s: %v\n", d.Name, err)
+		}
+	}
+	fixture.c.Close()
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	teardownDomains()
+	os.Exit(code)
+}
+
+// BenchmarkGetLibVersion is the smallest round trip: no arguments, an
+// 8-byte reply. raw is the floor, the cost of the syscalls and libvirtd.
+func BenchmarkGetLibVersion(b *testing.B) {
+	path := socketPath(b)
+	ctx := context.Background()
+	b.Run("raw", func(b *testing.B) {
+		r := dialRaw(b, path)
+		f := newFrame(vw.ProcConnectGetLibVersion, nil)
+		runSeq(b, func() error {
+			_, err := r.call(f)
+			return err
+		})
+	})
+	b.Run("virtwire", func(b *testing.B) {
+		c := dialVirtwire(b, path)
+		runSeq(b, func() error {
+			_, err := c.ConnectGetLibVersion(ctx)
+			return err
+		})
+	})
+	b.Run("golibvirt", func(b *testing.B) {
+		l := dialGoLibvirt(b, path)
+		runSeq(b, func() error {
+			_, err := l.ConnectGetLibVersion()
+			return err
+		})
+	})
+}
+
+// BenchmarkListAllDomains1000 lists totalDomains domains: one large reply
+// whose decoding (names, UUIDs) dominates the client's share.
+func BenchmarkListAllDomains1000(b *testing.B) {
+	path := socketPath(b)
+	ensureDomains(b, path)
+	ctx := context.Background()
+	b.Run("raw", func(b *testing.B) {
+		r := dialRaw(b, path)
+		// need_results=1, flags=0
+		f := newFrame(vw.ProcConnectListAllDomains, xdrUint32s(1, 0))
+		list := func() error {
+			body, err := r.call(f)
+			if err != nil {
+				return err
+			}
+			return checkCount(arrayLen(body), totalDomains)
+		}
+		if err := list(); err != nil { // also sizes the reply buffer
+			b.Fatal(err)
+		}
+		runSeq(b, list)
+	})
+	b.Run("virtwire", func(b *testing.B) {
+		c := dialVirtwire(b, path)
+		runSeq(b, func() error {
+			doms, _, err := c.ConnectListAllDomains(ctx, 1, 0)
+			if err != nil {
+				return err
+			}
+			return checkCount(len(doms), totalDomains)
+		})
+	})
+	b.Run("golibvirt", func(b *testing.B) {
+		l := dialGoLibvirt(b, path)
+		runSeq(b, func() error {
+			doms, _, err := l.ConnectListAllDomains(1, 0)
+			if err != nil {
+				return err
+			}
+			return checkCount(len(doms), totalDomains)
+		})
+	})
+}
+
+// BenchmarkGetAllDomainStats1000 fetches every stats group the test driver
+// offers for all totalDomains domains: many typed parameters per record.
+func BenchmarkGetAllDomainStats1000(b *testing.B) {
+	path := socketPath(b)
+	ensureDomains(b, path)
+	ctx := context.Background()
+	b.Run("raw", func(b *testing.B) {
+		r := dialRaw(b, path)
+		// doms=<empty array> (all domains), stats=0 (all groups), flags=0
+		f := newFrame(vw.ProcConnectGetAllDomainStats, xdrUint32s(0, 0, 0))
+		stats := func() error {
+			body, err := r.call(f)
+			if err != nil {
+				return err
+			}
+			return checkCount(arrayLen(body), totalDomains)
+		}
+		if err := stats(); err != nil { // also sizes the reply buffer
+			b.Fatal(err)
+		}
+		runSeq(b, stats)
+	})
+	b.Run("virtwire", func(b *testing.B) {
+		c := dialVirtwire(b, path)
+		runSeq(b, func() error {
+			recs, err := c.ConnectGetAllDomainStats(ctx, nil, 0, 0)
+			if err != nil {
+				return err
+			}
+			return checkCount(len(recs), totalDomains)
+		})
+	})
+	b.Run("golibvirt", func(b *testing.B) {
+		l := dialGoLibvirt(b, path)
+		runSeq(b, func() error {
+			recs, err := l.ConnectGetAllDomainStats(nil, 0, 0)
+			if err != nil {
+				return err
+			}
+			return checkCount(len(recs), totalDomains)
+		})
+	})
+}
+
+// BenchmarkParallel64GetLibVersion has 64 goroutines share one connection,
+// which measures how a client multiplexes calls rather than its codec. There
+// is no raw floor: sharing one socket among goroutines needs a demultiplexer,
+// which is what the clients under test are.
+func BenchmarkParallel64GetLibVersion(b *testing.B) {
+	path := socketPath(b)
+	ctx := context.Background()
+	b.Run("virtwire", func(b *testing.B) {
+		c := dialVirtwire(b, path)
+		runParallel64(b, func() error {
+			_, err := c.ConnectGetLibVersion(ctx)
+			return err
+		})
+	})
+	b.Run("golibvirt", func(b *testing.B) {
+		l := dialGoLibvirt(b, path)
+		runParallel64(b, func() error {
+			_, err := l.ConnectGetLibVersion()
+			return err
+		})
+	})
+}
+
+func checkCount(got, want int) error {
+	if got != want {
+		return fmt.Errorf("got %d results, want %d", got, want)
+	}
+	return nil
+}

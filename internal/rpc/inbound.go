@@ -1,0 +1,236 @@
+package rpc
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/virtwire/libvirt/internal/wire"
+	"github.com/virtwire/libvirt/internal/xdr"
+)
+
+// The read side is a resumable frame reader: the frame being read lives in
+// the Conn (inbound), not on some goroutine's stack, so whichever goroutine
+// holds the read token (readers.go) can stop between any two reads (a
+// caller whose context ended, or one that must not wait for a stream's
+// consumer) and another can carry on where it stopped.
+
+// Frame phases.
+const (
+	phaseHead  = iota // reading the length word and the header
+	phaseRoute        // header read; the body's destination is not chosen
+	phaseBody         // reading the body into its destination, or skipping it
+)
+
+// What a body is for, chosen when the frame is routed.
+const (
+	bodySkip       = iota // read and dropped
+	bodyReply             // a reply: read into the waiting call's buffer
+	bodyStreamData        // stream data: read into a pooled buffer for the stream
+	bodyStreamCtl         // any other stream frame: read into scratch
+	bodyKeepalive         // keepalive program: skipped, then acted on
+	bodyEvent             // a server message: read into scratch for OnMessage
+)
+
+// errYield is returned by readFrame when the frame cannot be handled
+// without waiting for a stream's consumer and the reader may not wait.
+var errYield = errors.New("rpc: reader yields")
+
+// inbound is the frame being read. It is owned by the read token's holder.
+type inbound struct {
+	phase   int
+	head    [headerLen]byte
+	headN   int
+	hdr     wire.MessageHeader
+	n       int // body length
+	got     int // body bytes read or skipped so far
+	kind    int
+	cl      *Call   // bodyReply: the call, already out of the pending table
+	st      *Stream // stream frames: the stream
+	data    *[]byte // bodyStreamData: the pooled buffer
+	scratch []byte  // bodyStreamCtl and bodyEvent
+	dec     xdr.Decoder
+	badHole bool // bodySkip of a stream hole too long to be one
+}
+
+// midFrame reports whether part of a frame has been consumed.
+func (in *inbound) midFrame() bool { return in.phase != phaseHead || in.headN > 0 }
+
+// readFrame reads the rest of the current frame and handles it. It returns
+// the call a reply was delivered to, if any. Errors from the connection
+// (a read timeout included) leave the frame's state for the next reader;
+// errYield means the frame waits, routed no further, for a reader that may
+// wait. A protocol violation is returned as an error for fail.
+func (c *Conn) readFrame(mayWait bool) (*Call, error) {
+	in := &c.in
+	if in.phase == phaseHead {
+		k, err := io.ReadFull(c.br, in.head[in.headN:])
+		in.headN += k
+		if err != nil {
+			return nil, err
+		}
+		c.lastRecv.Store(time.Now().UnixNano())
+		if err := c.parseHeader(); err != nil {
+			return nil, err
+		}
+		in.phase = phaseRoute
+	}
+	if in.phase == phaseRoute {
+		if err := c.route(mayWait); err != nil {
+			return nil, err
+		}
+		in.phase, in.got = phaseBody, 0
+	}
+	if err := c.readBody(); err != nil {
+		return nil, err
+	}
+	cl := c.dispatch()
+	c.resetInbound()
+	return cl, nil
+}
+
+// parseHeader checks the length word and decodes the header.
+func (c *Conn) parseHeader() error {
+	in := &c.in
+	length := binary.BigEndian.Uint32(in.head[:4])
+	if length < headerLen || length > maxFrame {
+		return protocolErrorf("message length %d outside %d..%d", length, headerLen, maxFrame)
+	}
+	in.dec.Reset(in.head[wire.MessageLenMax:])
+	in.hdr.DecodeXDR(&in.dec)
+	if err := in.dec.Err(); err != nil {
+		return protocolErrorf("bad message header: %v", err)
+	}
+	in.n = int(length) - headerLen
+	return nil
+}
+
+// route chooses where the body goes. Replies to calls that were abandoned,
+// and messages nobody handles, are skipped.
+func (c *Conn) route(mayWait bool) error {
+	in := &c.in
+	h := &in.hdr
+	in.kind = bodySkip
+	switch {
+	case h.Type == wire.MessageTypeReply || h.Type == wire.MessageTypeReplyWithFDs:
+		c.mu.Lock()
+		cl := c.pending[h.Serial]
+		delete(c.pending, h.Serial)
+		c.mu.Unlock()
+		if cl != nil {
+			in.kind, in.cl = bodyReply, cl
+			if cap(cl.rbuf) < in.n {
+				cl.rbuf = make([]byte, in.n)
+			}
+			cl.rbuf = cl.rbuf[:in.n]
+		}
+	case h.Type == wire.MessageTypeStream || h.Type == wire.MessageTypeStreamHole:
+		return c.routeStream(mayWait) // stream_recv.go
+	case h.Prog == wire.KeepaliveProgram:
+		in.kind = bodyKeepalive
+	case h.Type == wire.MessageTypeMessage && c.opts.OnMessage != nil:
+		in.kind = bodyEvent
+		in.scratch = sized(in.scratch, in.n)
+	}
+	return nil
+}
+
+// sized returns buf with length n, reallocated if it is too small.
+func sized(buf []byte, n int) []byte {
+	if cap(buf) < n {
+		return make([]byte, n)
+	}
+	return buf[:n]
+}
+
+// readBody reads, or skips, what is left of the body.
+func (c *Conn) readBody() error {
+	in := &c.in
+	var dst []byte
+	switch in.kind {
+	case bodyReply:
+		dst = in.cl.rbuf
+	case bodyStreamData:
+		dst = (*in.data)[:in.n]
+	case bodyStreamCtl, bodyEvent:
+		dst = in.scratch
+	}
+	for in.got < in.n {
+		var k int
+		var err error
+		if dst == nil {
+			k, err = c.br.Discard(in.n - in.got)
+		} else {
+			k, err = io.ReadFull(c.br, dst[in.got:in.n])
+		}
+		in.got += k
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dispatch hands a complete frame to whoever it is for. It never blocks:
+// calls and streams are woken through one-slot channels and OnMessage
+// must not block.
+func (c *Conn) dispatch() *Call {
+	in := &c.in
+	switch in.kind {
+	case bodyReply:
+		cl := in.cl
+		cl.hdr = in.hdr
+		cl.done <- struct{}{} // one-slot channel, never blocks
+		return cl
+	case bodyStreamData:
+		c.queueStreamData(in.st, in.data, in.n) // stream_recv.go
+		in.data = nil
+	case bodyStreamCtl:
+		c.streamControl(in.st, &in.hdr, in.scratch[:in.n]) // stream_recv.go
+	case bodyKeepalive:
+		if in.hdr.Type == wire.MessageTypeMessage && in.hdr.Proc == int32(wire.ProcKeepalivePing) {
+			signal(c.pongReq) // answered by the keepalive goroutine: readers never write
+		}
+	case bodyEvent:
+		c.opts.OnMessage(&in.hdr, in.scratch[:in.n])
+	case bodySkip:
+		if in.badHole {
+			in.st.fault(protocolErrorf("stream hole of %d bytes", in.n))
+		}
+	}
+	return nil
+}
+
+// resetInbound readies the reader for the next frame.
+func (c *Conn) resetInbound() {
+	in := &c.in
+	in.phase, in.headN, in.got, in.kind = phaseHead, 0, 0, bodySkip
+	in.cl, in.st, in.badHole = nil, nil, false
+	if cap(in.scratch) > keepBuf {
+		in.scratch = nil
+	}
+}
+
+// readFailed ends the connection after a read error or a protocol
+// violation seen by the read token's holder.
+func (c *Conn) readFailed(err error) {
+	c.fail(err)
+	c.abandonInbound()
+}
+
+// abandonInbound wakes the call whose reply was being read, which is no
+// longer in the pending table that fail empties, and frees the frame's
+// buffer. The caller holds the read token and the connection has failed.
+func (c *Conn) abandonInbound() {
+	in := &c.in
+	if in.cl != nil {
+		in.cl.err = c.Err()
+		in.cl.done <- struct{}{}
+		in.cl = nil
+	}
+	if in.data != nil {
+		putBuf(in.data)
+		in.data = nil
+	}
+}

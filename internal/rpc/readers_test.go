@@ -1,0 +1,207 @@
+package rpc
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/virtwire/libvirt/internal/wire"
+	"github.com/virtwire/libvirt/internal/xdr"
+)
+
+// replyBytes is the complete frame answering f with body.
+func replyBytes(f frame, body []byte) []byte {
+	h := f.h
+	h.Type, h.Status = wire.MessageTypeReply, wire.MessageStatusOK
+	e := xdr.NewEncoder(make([]byte, 4, 64+len(body)))
+	h.EncodeXDR(e)
+	b := append(e.Bytes(), body...)
+	binary.BigEndian.PutUint32(b, uint32(len(b)))
+	return b
+}
+
+// A caller reading its own reply (leading) is cancelled while half of a
+// frame has arrived: it returns at once, and the next reader finishes that
+// frame where it stopped, so the connection stays in step.
+func TestLeaderCancelledMidFrame(t *testing.T) {
+	for _, split := range []int{3, 20, headerLen + 2} {
+		c, p := newPair(t, Options{})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			_, err := callU64(ctx, c, 1)
+			done <- err
+		}()
+		first, _ := p.read()
+		whole := replyBytes(first, first.body)
+		if _, err := p.nc.Write(whole[:split]); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond) // let the leader read the part
+		cancel()
+		start := time.Now()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("split %d: cancelled call returned %v", split, err)
+		}
+		if d := time.Since(start); d > 100*time.Millisecond {
+			t.Fatalf("split %d: cancel took %v", split, d)
+		}
+		if _, err := p.nc.Write(whole[split:]); err != nil {
+			t.Fatal(err)
+		}
+		go p.echo()
+		for i := uint64(0); i < 3; i++ {
+			if got, err := callU64(context.Background(), c, 100+i); err != nil || got != 100+i {
+				t.Fatalf("split %d: call after the cancelled one: %d, %v", split, got, err)
+			}
+		}
+	}
+}
+
+// A leader delivers the replies of the callers that wait behind it, in
+// whatever order the server sends them.
+func TestLeaderDeliversOthersReplies(t *testing.T) {
+	c, p := newPair(t, Options{})
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := uint64(0); i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := callU64(context.Background(), c, i)
+			if err == nil && got != i {
+				err = errors.New("reply mismatch")
+			}
+			errs <- err
+		}()
+	}
+	var frames []frame
+	for range n {
+		f, ok := p.read()
+		if !ok {
+			t.Fatal("peer: connection ended")
+		}
+		frames = append(frames, f)
+	}
+	for i := n - 1; i >= 0; i-- {
+		if err := p.reply(frames[i], frames[i].body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// noDeadlineConn hides a connection's deadline support, like the pipes to
+// an ssh or ext command.
+type noDeadlineConn struct{ net.Conn }
+
+func (noDeadlineConn) SetReadDeadline(time.Time) error { return errors.New("no deadlines") }
+func (noDeadlineConn) SetDeadline(time.Time) error     { return errors.New("no deadlines") }
+
+// Without read deadlines a cancellable caller cannot be interrupted while
+// it reads, so it waits for the background reader instead, and
+// cancellation stays prompt.
+func TestCancelWithoutReadDeadlines(t *testing.T) {
+	a, b := net.Pipe()
+	c := New(noDeadlineConn{a}, Options{})
+	defer c.Close()
+	defer b.Close()
+	if c.deadlines {
+		t.Fatal("deadline support not detected as missing")
+	}
+	p := &peer{t: t, nc: b}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	go func() { p.read() }() // never answers
+	start := time.Now()
+	if _, err := callU64(ctx, c, 1); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Fatalf("deadline took %v", d)
+	}
+	go p.echo()
+	if got, err := callU64(context.Background(), c, 7); err != nil || got != 7 {
+		t.Fatalf("call after the timed-out one: %d, %v", got, err)
+	}
+}
+
+// Messages that arrive while no call is in flight are read by the
+// background reader within its idle delay.
+func TestIdleConnectionStillReadsEvents(t *testing.T) {
+	got := make(chan struct{}, 16)
+	c, p := newPair(t, Options{OnMessage: func(*wire.MessageHeader, []byte) { got <- struct{}{} }})
+	go p.echo()
+	for i := uint64(0); i < 20; i++ { // leave the connection just after calls
+		if _, err := callU64(context.Background(), c, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := wire.MessageHeader{Prog: 0x20008086, Vers: 1, Proc: 100, Type: wire.MessageTypeMessage}
+	for i := 0; i < 3; i++ {
+		start := time.Now()
+		if err := p.send(ev, nil); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-got:
+			if d := time.Since(start); d > 200*time.Millisecond {
+				t.Errorf("event read after %v", d)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("event not read on an idle connection")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A reply left half read by a leader that was cancelled still reaches its
+// caller: the next reader finishes it, or, when the connection is closed
+// first, the caller gets the connection's error instead of waiting forever.
+func TestHalfReadReplyOfAnotherCallerOnClose(t *testing.T) {
+	c, p := newPair(t, Options{})
+	ctxA, cancelA := context.WithCancel(context.Background())
+	doneA := make(chan error, 1)
+	go func() {
+		_, err := callU64(ctxA, c, 1)
+		doneA <- err
+	}()
+	fa, _ := p.read() // A has sent its call and leads
+	doneB := make(chan error, 1)
+	go func() {
+		_, err := callU64(context.Background(), c, 2)
+		doneB <- err
+	}()
+	fb, _ := p.read()
+	whole := replyBytes(fb, fb.body)
+	if _, err := p.nc.Write(whole[:headerLen+3]); err != nil { // B's reply, half
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	cancelA()
+	if err := <-doneA; !errors.Is(err, context.Canceled) {
+		t.Fatalf("A: %v", err)
+	}
+	_ = fa
+	time.Sleep(10 * time.Millisecond)
+	c.Close()
+	select {
+	case err := <-doneB:
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("B: %v, want ErrClosed", err)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("B still waits after Close")
+	}
+}
