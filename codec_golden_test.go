@@ -3,10 +3,13 @@ package libvirt
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/virtwire/libvirt/internal/xdr"
 	"github.com/virtwire/libvirt/internal/xdrtest"
 )
 
@@ -197,4 +200,112 @@ func TestCodecGoldenAllDomainStats(t *testing.T) {
 		ffffffff                             # id -1
 		00000000                             # params: empty (decodes as nil)
 	`)
+}
+
+// TypedParamValue keeps every numeric arm in one shared word, so these
+// tests check what that layout must not change: each accessor answers only
+// for its own arm, extreme values survive a round trip bit for bit, and a
+// decoded value equals the one its constructor builds.
+func TestTypedParamValueSharedWord(t *testing.T) {
+	values := []TypedParamValue{
+		NewTypedParamValueInt(math.MinInt32),
+		NewTypedParamValueInt(-1),
+		NewTypedParamValueUint(math.MaxUint32),
+		NewTypedParamValueLlong(math.MinInt64),
+		NewTypedParamValueUllong(math.MaxUint64),
+		NewTypedParamValueDouble(math.Copysign(0, -1)),
+		NewTypedParamValueDouble(math.Float64frombits(0x7ff8000000000001)), // NaN with a payload
+		NewTypedParamValueBoolean(-7),
+		NewTypedParamValueString("s"),
+	}
+	for _, v := range values {
+		enc, err := xdrtest.Encode(&v)
+		if err != nil {
+			t.Fatalf("%v: %v", v.Type(), err)
+		}
+		// Decode over a value holding another arm: nothing of it may remain.
+		got := NewTypedParamValueString("left over")
+		if v.Type() == TypedParamString {
+			got = NewTypedParamValueUllong(42)
+		}
+		if err := xdrtest.Decode(enc, &got); err != nil {
+			t.Fatalf("%v: %v", v.Type(), err)
+		}
+		if got != v {
+			t.Errorf("%v: decoded %#v, want %#v", v.Type(), got, v)
+		}
+		answered := 0
+		for name, as := range map[string]func(TypedParamValue) (any, bool){
+			"Int":     func(u TypedParamValue) (any, bool) { return u.AsInt() },
+			"Uint":    func(u TypedParamValue) (any, bool) { return u.AsUint() },
+			"Llong":   func(u TypedParamValue) (any, bool) { return u.AsLlong() },
+			"Ullong":  func(u TypedParamValue) (any, bool) { return u.AsUllong() },
+			"Double":  func(u TypedParamValue) (any, bool) { return u.AsDouble() },
+			"Boolean": func(u TypedParamValue) (any, bool) { return u.AsBoolean() },
+			"String":  func(u TypedParamValue) (any, bool) { return u.AsString() },
+		} {
+			x, ok := as(got)
+			if !ok {
+				if x != zeroOf(x) {
+					t.Errorf("%v: As%s returned %v for another arm, want the zero value", v.Type(), name, x)
+				}
+				continue
+			}
+			answered++
+			if want := v.Value(); !sameValue(x, want) {
+				t.Errorf("%v: As%s = %v, Value() = %v", v.Type(), name, x, want)
+			}
+		}
+		if answered != 1 {
+			t.Errorf("%v: %d accessors claim the arm, want 1", v.Type(), answered)
+		}
+	}
+}
+
+// zeroOf returns the zero value of x's dynamic type.
+func zeroOf(x any) any {
+	switch x.(type) {
+	case int32:
+		return int32(0)
+	case uint32:
+		return uint32(0)
+	case int64:
+		return int64(0)
+	case uint64:
+		return uint64(0)
+	case float64:
+		return float64(0)
+	case string:
+		return ""
+	}
+	return nil
+}
+
+// sameValue compares like ==, but floats by their bits (NaN, -0).
+func sameValue(a, b any) bool {
+	if fa, ok := a.(float64); ok {
+		fb, ok := b.(float64)
+		return ok && math.Float64bits(fa) == math.Float64bits(fb)
+	}
+	return a == b
+}
+
+// A discriminant with no arm fails the decode and leaves the zero value,
+// which holds no arm, even when the value held one before.
+func TestTypedParamValueBadDiscriminantLeavesZero(t *testing.T) {
+	for _, in := range [][]byte{
+		{0, 0, 0, 0, 0, 0, 0, 1},             // 0: below the first arm
+		{0, 0, 0, 8, 0, 0, 0, 1},             // 8: past the last arm
+		{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1}, // -1
+	} {
+		v := NewTypedParamValueString("before")
+		d := xdr.NewDecoder(in)
+		v.DecodeXDR(d)
+		if err := d.Err(); !errors.Is(err, xdr.ErrBadDiscriminant) {
+			t.Fatalf("% x: error %v, want a bad discriminant", in, err)
+		}
+		if v != (TypedParamValue{}) || v.Value() != nil {
+			t.Fatalf("% x: decoded %#v, want the zero value", in, v)
+		}
+	}
 }

@@ -7,6 +7,7 @@ package libvirt
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"github.com/virtwire/libvirt/internal/xdr"
 )
@@ -61,8 +62,12 @@ func (v *QEMUDomainAttachArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *QEMUDomainAttachArgs) DecodeXDR(d *xdr.Decoder) {
-	v.PidValue = d.Uint32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.PidValue = binary.BigEndian.Uint32(b[0:])
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.PidValue, v.Flags = 0, 0
+	}
 }
 
 // QEMUDomainAttachRet is the wire form of qemu_domain_attach_ret.
@@ -100,8 +105,12 @@ func (v *QEMUDomainAgentCommandArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *QEMUDomainAgentCommandArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Cmd = d.String(StringMax)
-	v.Timeout = d.Int32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Timeout = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.Timeout, v.Flags = 0, 0
+	}
 }
 
 // QEMUDomainAgentCommandRet is the wire form of qemu_domain_agent_command_ret.
@@ -218,8 +227,12 @@ func (v *QEMUDomainMonitorEventMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
 	v.Event = d.String(StringMax)
-	v.Seconds = d.Int64()
-	v.Micros = d.Uint32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Seconds = int64(binary.BigEndian.Uint64(b[0:]))
+		v.Micros = binary.BigEndian.Uint32(b[8:])
+	} else {
+		v.Seconds, v.Micros = 0, 0
+	}
 	if d.Optional() {
 		v.Details = new(string)
 		(*v.Details) = d.String(StringMax)

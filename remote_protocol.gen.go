@@ -7,8 +7,10 @@ package libvirt
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"github.com/virtwire/libvirt/internal/xdr"
+	"math"
 )
 
 // StringMax is REMOTE_STRING_MAX from remote_protocol.x.
@@ -238,8 +240,12 @@ func (v *Domain) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *Domain) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
-	d.FixedOpaque(v.UUID[:])
-	v.ID = d.Int32()
+	if b := d.FixedView(20); len(b) == 20 {
+		v.UUID = UUID(b[0:16])
+		v.ID = int32(binary.BigEndian.Uint32(b[16:]))
+	} else {
+		v.UUID, v.ID = UUID{}, 0
+	}
 }
 
 // Network is the wire form of remote_nonnull_network.
@@ -402,8 +408,12 @@ func (v *Secret) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *Secret) DecodeXDR(d *xdr.Decoder) {
-	d.FixedOpaque(v.UUID[:])
-	v.UsageType = d.Int32()
+	if b := d.FixedView(20); len(b) == 20 {
+		v.UUID = UUID(b[0:16])
+		v.UsageType = int32(binary.BigEndian.Uint32(b[16:]))
+	} else {
+		v.UUID, v.UsageType = UUID{}, 0
+	}
 	v.UsageID = d.String(StringMax)
 }
 
@@ -487,8 +497,12 @@ func (v *RemoteError) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *RemoteError) DecodeXDR(d *xdr.Decoder) {
-	v.Code = d.Int32()
-	v.Domain = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Code = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Domain = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Code, v.Domain = 0, 0
+	}
 	if d.Optional() {
 		v.Message = new(string)
 		(*v.Message) = d.String(StringMax)
@@ -520,8 +534,12 @@ func (v *RemoteError) DecodeXDR(d *xdr.Decoder) {
 	} else {
 		v.Str3 = nil
 	}
-	v.Int1 = d.Int32()
-	v.Int2 = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Int1 = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Int2 = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Int1, v.Int2 = 0, 0
+	}
 	if d.Optional() {
 		v.Net = new(Network)
 		(*v.Net).DecodeXDR(d)
@@ -571,22 +589,21 @@ func (v *VcpuInfo) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *VcpuInfo) DecodeXDR(d *xdr.Decoder) {
-	v.Number = d.Uint32()
-	v.State = d.Int32()
-	v.CPUTime = d.Uint64()
-	v.CPU = d.Int32()
+	if b := d.FixedView(20); len(b) == 20 {
+		v.Number = binary.BigEndian.Uint32(b[0:])
+		v.State = int32(binary.BigEndian.Uint32(b[4:]))
+		v.CPUTime = binary.BigEndian.Uint64(b[8:])
+		v.CPU = int32(binary.BigEndian.Uint32(b[16:]))
+	} else {
+		v.Number, v.State, v.CPUTime, v.CPU = 0, 0, 0, 0
+	}
 }
 
 // TypedParamValue is the wire form of the union remote_typed_param_value. Build one with the
 // NewTypedParamValue... functions; the zero value holds no valid arm and fails to encode.
 type TypedParamValue struct {
 	disc TypedParameterType
-	vI   int32
-	vUi  uint32
-	vL   int64
-	vUl  uint64
-	vD   float64
-	vB   int32
+	num  uint64 // the value of every numeric arm; disc says which
 	vS   string
 }
 
@@ -595,75 +612,117 @@ func (u TypedParamValue) Type() TypedParameterType { return u.disc }
 
 // NewTypedParamValueInt returns a TypedParamValue holding v in the arm TypedParamInt.
 func NewTypedParamValueInt(v int32) TypedParamValue {
-	return TypedParamValue{disc: TypedParamInt, vI: v}
+	return TypedParamValue{disc: TypedParamInt, num: uint64(v)}
 }
 
-// AsInt returns the value of the arm TypedParamInt and whether u holds that arm.
-func (u TypedParamValue) AsInt() (int32, bool) { return u.vI, u.disc == TypedParamInt }
+// AsInt returns the value of the arm TypedParamInt and whether u holds that arm;
+// the value is the zero value when it does not.
+func (u TypedParamValue) AsInt() (int32, bool) {
+	if u.disc != TypedParamInt {
+		return 0, false
+	}
+	return int32(u.num), true
+}
 
 // NewTypedParamValueUint returns a TypedParamValue holding v in the arm TypedParamUint.
 func NewTypedParamValueUint(v uint32) TypedParamValue {
-	return TypedParamValue{disc: TypedParamUint, vUi: v}
+	return TypedParamValue{disc: TypedParamUint, num: uint64(v)}
 }
 
-// AsUint returns the value of the arm TypedParamUint and whether u holds that arm.
-func (u TypedParamValue) AsUint() (uint32, bool) { return u.vUi, u.disc == TypedParamUint }
+// AsUint returns the value of the arm TypedParamUint and whether u holds that arm;
+// the value is the zero value when it does not.
+func (u TypedParamValue) AsUint() (uint32, bool) {
+	if u.disc != TypedParamUint {
+		return 0, false
+	}
+	return uint32(u.num), true
+}
 
 // NewTypedParamValueLlong returns a TypedParamValue holding v in the arm TypedParamLlong.
 func NewTypedParamValueLlong(v int64) TypedParamValue {
-	return TypedParamValue{disc: TypedParamLlong, vL: v}
+	return TypedParamValue{disc: TypedParamLlong, num: uint64(v)}
 }
 
-// AsLlong returns the value of the arm TypedParamLlong and whether u holds that arm.
-func (u TypedParamValue) AsLlong() (int64, bool) { return u.vL, u.disc == TypedParamLlong }
+// AsLlong returns the value of the arm TypedParamLlong and whether u holds that arm;
+// the value is the zero value when it does not.
+func (u TypedParamValue) AsLlong() (int64, bool) {
+	if u.disc != TypedParamLlong {
+		return 0, false
+	}
+	return int64(u.num), true
+}
 
 // NewTypedParamValueUllong returns a TypedParamValue holding v in the arm TypedParamUllong.
 func NewTypedParamValueUllong(v uint64) TypedParamValue {
-	return TypedParamValue{disc: TypedParamUllong, vUl: v}
+	return TypedParamValue{disc: TypedParamUllong, num: v}
 }
 
-// AsUllong returns the value of the arm TypedParamUllong and whether u holds that arm.
-func (u TypedParamValue) AsUllong() (uint64, bool) { return u.vUl, u.disc == TypedParamUllong }
+// AsUllong returns the value of the arm TypedParamUllong and whether u holds that arm;
+// the value is the zero value when it does not.
+func (u TypedParamValue) AsUllong() (uint64, bool) {
+	if u.disc != TypedParamUllong {
+		return 0, false
+	}
+	return u.num, true
+}
 
 // NewTypedParamValueDouble returns a TypedParamValue holding v in the arm TypedParamDouble.
 func NewTypedParamValueDouble(v float64) TypedParamValue {
-	return TypedParamValue{disc: TypedParamDouble, vD: v}
+	return TypedParamValue{disc: TypedParamDouble, num: math.Float64bits(v)}
 }
 
-// AsDouble returns the value of the arm TypedParamDouble and whether u holds that arm.
-func (u TypedParamValue) AsDouble() (float64, bool) { return u.vD, u.disc == TypedParamDouble }
+// AsDouble returns the value of the arm TypedParamDouble and whether u holds that arm;
+// the value is the zero value when it does not.
+func (u TypedParamValue) AsDouble() (float64, bool) {
+	if u.disc != TypedParamDouble {
+		return 0, false
+	}
+	return math.Float64frombits(u.num), true
+}
 
 // NewTypedParamValueBoolean returns a TypedParamValue holding v in the arm TypedParamBoolean.
 func NewTypedParamValueBoolean(v int32) TypedParamValue {
-	return TypedParamValue{disc: TypedParamBoolean, vB: v}
+	return TypedParamValue{disc: TypedParamBoolean, num: uint64(v)}
 }
 
-// AsBoolean returns the value of the arm TypedParamBoolean and whether u holds that arm.
-func (u TypedParamValue) AsBoolean() (int32, bool) { return u.vB, u.disc == TypedParamBoolean }
+// AsBoolean returns the value of the arm TypedParamBoolean and whether u holds that arm;
+// the value is the zero value when it does not.
+func (u TypedParamValue) AsBoolean() (int32, bool) {
+	if u.disc != TypedParamBoolean {
+		return 0, false
+	}
+	return int32(u.num), true
+}
 
 // NewTypedParamValueString returns a TypedParamValue holding v in the arm TypedParamString.
 func NewTypedParamValueString(v string) TypedParamValue {
 	return TypedParamValue{disc: TypedParamString, vS: v}
 }
 
-// AsString returns the value of the arm TypedParamString and whether u holds that arm.
-func (u TypedParamValue) AsString() (string, bool) { return u.vS, u.disc == TypedParamString }
+// AsString returns the value of the arm TypedParamString and whether u holds that arm;
+// the value is the zero value when it does not.
+func (u TypedParamValue) AsString() (string, bool) {
+	if u.disc != TypedParamString {
+		return "", false
+	}
+	return u.vS, true
+}
 
 // Value returns the value of the arm u holds, or nil for a void or invalid arm.
 func (u TypedParamValue) Value() any {
 	switch u.disc {
 	case TypedParamInt:
-		return u.vI
+		return int32(u.num)
 	case TypedParamUint:
-		return u.vUi
+		return uint32(u.num)
 	case TypedParamLlong:
-		return u.vL
+		return int64(u.num)
 	case TypedParamUllong:
-		return u.vUl
+		return u.num
 	case TypedParamDouble:
-		return u.vD
+		return math.Float64frombits(u.num)
 	case TypedParamBoolean:
-		return u.vB
+		return int32(u.num)
 	case TypedParamString:
 		return u.vS
 	}
@@ -675,18 +734,10 @@ func (u TypedParamValue) Value() any {
 func (u *TypedParamValue) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(u.disc))
 	switch u.disc {
-	case TypedParamInt:
-		e.Int32(u.vI)
-	case TypedParamUint:
-		e.Uint32(u.vUi)
-	case TypedParamLlong:
-		e.Int64(u.vL)
-	case TypedParamUllong:
-		e.Uint64(u.vUl)
-	case TypedParamDouble:
-		e.Float64(u.vD)
-	case TypedParamBoolean:
-		e.Int32(u.vB)
+	case TypedParamInt, TypedParamUint, TypedParamBoolean:
+		e.Uint32(uint32(u.num))
+	case TypedParamLlong, TypedParamUllong, TypedParamDouble:
+		e.Uint64(u.num)
 	case TypedParamString:
 		e.String(u.vS, StringMax)
 	default:
@@ -696,28 +747,23 @@ func (u *TypedParamValue) EncodeXDR(e *xdr.Encoder) {
 	}
 }
 
-// DecodeXDR reads u from d; d.Err reports any error.
+// DecodeXDR reads u from d; d.Err reports any error. On an invalid
+// discriminant u is left as the zero value, which holds no arm.
 func (u *TypedParamValue) DecodeXDR(d *xdr.Decoder) {
-	*u = TypedParamValue{}
-	u.disc = TypedParameterType(d.Int32())
-	switch u.disc {
-	case TypedParamInt:
-		u.vI = d.Int32()
+	disc := TypedParameterType(d.Int32())
+	switch disc {
+	case TypedParamInt, TypedParamBoolean:
+		*u = TypedParamValue{disc: disc, num: uint64(d.Int32())}
 	case TypedParamUint:
-		u.vUi = d.Uint32()
-	case TypedParamLlong:
-		u.vL = d.Int64()
-	case TypedParamUllong:
-		u.vUl = d.Uint64()
-	case TypedParamDouble:
-		u.vD = d.Float64()
-	case TypedParamBoolean:
-		u.vB = d.Int32()
+		*u = TypedParamValue{disc: disc, num: uint64(d.Uint32())}
+	case TypedParamLlong, TypedParamUllong, TypedParamDouble:
+		*u = TypedParamValue{disc: disc, num: d.Uint64()}
 	case TypedParamString:
-		u.vS = d.String(StringMax)
+		*u = TypedParamValue{disc: disc, vS: d.String(StringMax)}
 	default:
+		*u = TypedParamValue{}
 		if d.Err() == nil { // after an error every read is zero: no new error
-			d.SetErr(fmt.Errorf("%w: %d in TypedParamValue", xdr.ErrBadDiscriminant, int64(u.disc)))
+			d.SetErr(fmt.Errorf("%w: %d in TypedParamValue", xdr.ErrBadDiscriminant, int64(disc)))
 		}
 	}
 }
@@ -1022,13 +1068,17 @@ func (v *NodeGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	for i0 := range v.Model {
 		v.Model[i0] = int8(d.Int32())
 	}
-	v.Memory = d.Uint64()
-	v.CPUs = d.Int32()
-	v.Mhz = d.Int32()
-	v.Nodes = d.Int32()
-	v.Sockets = d.Int32()
-	v.Cores = d.Int32()
-	v.Threads = d.Int32()
+	if b := d.FixedView(32); len(b) == 32 {
+		v.Memory = binary.BigEndian.Uint64(b[0:])
+		v.CPUs = int32(binary.BigEndian.Uint32(b[8:]))
+		v.Mhz = int32(binary.BigEndian.Uint32(b[12:]))
+		v.Nodes = int32(binary.BigEndian.Uint32(b[16:]))
+		v.Sockets = int32(binary.BigEndian.Uint32(b[20:]))
+		v.Cores = int32(binary.BigEndian.Uint32(b[24:]))
+		v.Threads = int32(binary.BigEndian.Uint32(b[28:]))
+	} else {
+		v.Memory, v.CPUs, v.Mhz, v.Nodes, v.Sockets, v.Cores, v.Threads = 0, 0, 0, 0, 0, 0, 0
+	}
 }
 
 // ConnectGetCapabilitiesRet is the wire form of remote_connect_get_capabilities_ret.
@@ -1132,9 +1182,13 @@ func (v *NodeGetCPUStatsArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NodeGetCPUStatsArgs) DecodeXDR(d *xdr.Decoder) {
-	v.CPUNum = d.Int32()
-	v.Nparams = d.Int32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.CPUNum = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Nparams = int32(binary.BigEndian.Uint32(b[4:]))
+		v.Flags = binary.BigEndian.Uint32(b[8:])
+	} else {
+		v.CPUNum, v.Nparams, v.Flags = 0, 0, 0
+	}
 }
 
 // NodeGetCPUStatsRet is the wire form of remote_node_get_cpu_stats_ret.
@@ -1182,9 +1236,13 @@ func (v *NodeGetMemoryStatsArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NodeGetMemoryStatsArgs) DecodeXDR(d *xdr.Decoder) {
-	v.Nparams = d.Int32()
-	v.CellNum = d.Int32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
+		v.CellNum = int32(binary.BigEndian.Uint32(b[4:]))
+		v.Flags = binary.BigEndian.Uint32(b[8:])
+	} else {
+		v.Nparams, v.CellNum, v.Flags = 0, 0, 0
+	}
 }
 
 // NodeGetMemoryStatsRet is the wire form of remote_node_get_memory_stats_ret.
@@ -1230,8 +1288,12 @@ func (v *NodeGetCellsFreeMemoryArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NodeGetCellsFreeMemoryArgs) DecodeXDR(d *xdr.Decoder) {
-	v.StartCell = d.Int32()
-	v.Maxcells = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.StartCell = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Maxcells = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.StartCell, v.Maxcells = 0, 0
+	}
 }
 
 // NodeGetCellsFreeMemoryRet is the wire form of remote_node_get_cells_free_memory_ret.
@@ -1369,8 +1431,12 @@ func (v *DomainGetSchedulerParametersFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetSchedulerParametersFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Nparams = d.Int32()
-	v.Flags = DomainModificationImpact(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Nparams, v.Flags = 0, 0
+	}
 }
 
 // DomainGetSchedulerParametersFlagsRet is the wire form of remote_domain_get_scheduler_parameters_flags_ret.
@@ -1509,8 +1575,12 @@ func (v *DomainGetBlkioParametersArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetBlkioParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Nparams = d.Int32()
-	v.Flags = DomainModificationImpact(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Nparams, v.Flags = 0, 0
+	}
 }
 
 // DomainGetBlkioParametersRet is the wire form of remote_domain_get_blkio_parameters_ret.
@@ -1591,8 +1661,12 @@ func (v *DomainGetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Nparams = d.Int32()
-	v.Flags = DomainModificationImpact(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Nparams, v.Flags = 0, 0
+	}
 }
 
 // DomainGetMemoryParametersRet is the wire form of remote_domain_get_memory_parameters_ret.
@@ -1644,8 +1718,12 @@ func (v *DomainBlockResizeArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainBlockResizeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Disk = d.String(StringMax)
-	v.Size = d.Uint64()
-	v.Flags = DomainBlockResizeFlags(d.Uint32())
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Size = binary.BigEndian.Uint64(b[0:])
+		v.Flags = DomainBlockResizeFlags(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Size, v.Flags = 0, 0
+	}
 }
 
 // DomainSetNumaParametersArgs is the wire form of remote_domain_set_numa_parameters_args.
@@ -1697,8 +1775,12 @@ func (v *DomainGetNumaParametersArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetNumaParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Nparams = d.Int32()
-	v.Flags = DomainModificationImpact(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Nparams, v.Flags = 0, 0
+	}
 }
 
 // DomainGetNumaParametersRet is the wire form of remote_domain_get_numa_parameters_ret.
@@ -1844,11 +1926,15 @@ func (v *DomainBlockStatsRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainBlockStatsRet) DecodeXDR(d *xdr.Decoder) {
-	v.RdReq = d.Int64()
-	v.RdBytes = d.Int64()
-	v.WrReq = d.Int64()
-	v.WrBytes = d.Int64()
-	v.Errs = d.Int64()
+	if b := d.FixedView(40); len(b) == 40 {
+		v.RdReq = int64(binary.BigEndian.Uint64(b[0:]))
+		v.RdBytes = int64(binary.BigEndian.Uint64(b[8:]))
+		v.WrReq = int64(binary.BigEndian.Uint64(b[16:]))
+		v.WrBytes = int64(binary.BigEndian.Uint64(b[24:]))
+		v.Errs = int64(binary.BigEndian.Uint64(b[32:]))
+	} else {
+		v.RdReq, v.RdBytes, v.WrReq, v.WrBytes, v.Errs = 0, 0, 0, 0, 0
+	}
 }
 
 // DomainBlockStatsFlagsArgs is the wire form of remote_domain_block_stats_flags_args.
@@ -1871,8 +1957,12 @@ func (v *DomainBlockStatsFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainBlockStatsFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
-	v.Nparams = d.Int32()
-	v.Flags = TypedParameterFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = TypedParameterFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Nparams, v.Flags = 0, 0
+	}
 }
 
 // DomainBlockStatsFlagsRet is the wire form of remote_domain_block_stats_flags_ret.
@@ -1948,14 +2038,18 @@ func (v *DomainInterfaceStatsRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainInterfaceStatsRet) DecodeXDR(d *xdr.Decoder) {
-	v.RxBytes = d.Int64()
-	v.RxPackets = d.Int64()
-	v.RxErrs = d.Int64()
-	v.RxDrop = d.Int64()
-	v.TxBytes = d.Int64()
-	v.TxPackets = d.Int64()
-	v.TxErrs = d.Int64()
-	v.TxDrop = d.Int64()
+	if b := d.FixedView(64); len(b) == 64 {
+		v.RxBytes = int64(binary.BigEndian.Uint64(b[0:]))
+		v.RxPackets = int64(binary.BigEndian.Uint64(b[8:]))
+		v.RxErrs = int64(binary.BigEndian.Uint64(b[16:]))
+		v.RxDrop = int64(binary.BigEndian.Uint64(b[24:]))
+		v.TxBytes = int64(binary.BigEndian.Uint64(b[32:]))
+		v.TxPackets = int64(binary.BigEndian.Uint64(b[40:]))
+		v.TxErrs = int64(binary.BigEndian.Uint64(b[48:]))
+		v.TxDrop = int64(binary.BigEndian.Uint64(b[56:]))
+	} else {
+		v.RxBytes, v.RxPackets, v.RxErrs, v.RxDrop, v.TxBytes, v.TxPackets, v.TxErrs, v.TxDrop = 0, 0, 0, 0, 0, 0, 0, 0
+	}
 }
 
 // DomainSetInterfaceParametersArgs is the wire form of remote_domain_set_interface_parameters_args.
@@ -2013,8 +2107,12 @@ func (v *DomainGetInterfaceParametersArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainGetInterfaceParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Device = d.String(StringMax)
-	v.Nparams = d.Int32()
-	v.Flags = DomainModificationImpact(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Nparams, v.Flags = 0, 0
+	}
 }
 
 // DomainGetInterfaceParametersRet is the wire form of remote_domain_get_interface_parameters_ret.
@@ -2063,8 +2161,12 @@ func (v *DomainMemoryStatsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainMemoryStatsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.MaxStats = d.Uint32()
-	v.Flags = DomainMemoryFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.MaxStats = binary.BigEndian.Uint32(b[0:])
+		v.Flags = DomainMemoryFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.MaxStats, v.Flags = 0, 0
+	}
 }
 
 // DomainMemoryStat is the wire form of remote_domain_memory_stat.
@@ -2081,8 +2183,12 @@ func (v *DomainMemoryStat) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainMemoryStat) DecodeXDR(d *xdr.Decoder) {
-	v.Tag = d.Int32()
-	v.Val = d.Uint64()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Tag = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Val = binary.BigEndian.Uint64(b[4:])
+	} else {
+		v.Tag, v.Val = 0, 0
+	}
 }
 
 // DomainMemoryStatsRet is the wire form of remote_domain_memory_stats_ret.
@@ -2133,9 +2239,13 @@ func (v *DomainBlockPeekArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainBlockPeekArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
-	v.Offset = d.Uint64()
-	v.Size = d.Uint32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(16); len(b) == 16 {
+		v.Offset = binary.BigEndian.Uint64(b[0:])
+		v.Size = binary.BigEndian.Uint32(b[8:])
+		v.Flags = binary.BigEndian.Uint32(b[12:])
+	} else {
+		v.Offset, v.Size, v.Flags = 0, 0, 0
+	}
 }
 
 // DomainBlockPeekRet is the wire form of remote_domain_block_peek_ret.
@@ -2172,9 +2282,13 @@ func (v *DomainMemoryPeekArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainMemoryPeekArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Offset = d.Uint64()
-	v.Size = d.Uint32()
-	v.Flags = DomainMemoryFlags(d.Uint32())
+	if b := d.FixedView(16); len(b) == 16 {
+		v.Offset = binary.BigEndian.Uint64(b[0:])
+		v.Size = binary.BigEndian.Uint32(b[8:])
+		v.Flags = DomainMemoryFlags(binary.BigEndian.Uint32(b[12:]))
+	} else {
+		v.Offset, v.Size, v.Flags = 0, 0, 0
+	}
 }
 
 // DomainMemoryPeekRet is the wire form of remote_domain_memory_peek_ret.
@@ -2229,9 +2343,13 @@ func (v *DomainGetBlockInfoRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetBlockInfoRet) DecodeXDR(d *xdr.Decoder) {
-	v.Allocation = d.Uint64()
-	v.Capacity = d.Uint64()
-	v.Physical = d.Uint64()
+	if b := d.FixedView(24); len(b) == 24 {
+		v.Allocation = binary.BigEndian.Uint64(b[0:])
+		v.Capacity = binary.BigEndian.Uint64(b[8:])
+		v.Physical = binary.BigEndian.Uint64(b[16:])
+	} else {
+		v.Allocation, v.Capacity, v.Physical = 0, 0, 0
+	}
 }
 
 // ConnectListDomainsArgs is the wire form of remote_connect_list_domains_args.
@@ -2495,9 +2613,13 @@ func (v *DomainPMSuspendForDurationArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainPMSuspendForDurationArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Target = d.Uint32()
-	v.Duration = d.Uint64()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(16); len(b) == 16 {
+		v.Target = binary.BigEndian.Uint32(b[0:])
+		v.Duration = binary.BigEndian.Uint64(b[4:])
+		v.Flags = binary.BigEndian.Uint32(b[12:])
+	} else {
+		v.Target, v.Duration, v.Flags = 0, 0, 0
+	}
 }
 
 // DomainPMWakeupArgs is the wire form of remote_domain_pm_wakeup_args.
@@ -2715,8 +2837,12 @@ func (v *DomainSetMemoryFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainSetMemoryFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Memory = d.Uint64()
-	v.Flags = DomainMemoryModFlags(d.Uint32())
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Memory = binary.BigEndian.Uint64(b[0:])
+		v.Flags = DomainMemoryModFlags(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Memory, v.Flags = 0, 0
+	}
 }
 
 // DomainSetMemoryStatsPeriodArgs is the wire form of remote_domain_set_memory_stats_period_args.
@@ -2736,8 +2862,12 @@ func (v *DomainSetMemoryStatsPeriodArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainSetMemoryStatsPeriodArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Period = d.Int32()
-	v.Flags = DomainMemoryModFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Period = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainMemoryModFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Period, v.Flags = 0, 0
+	}
 }
 
 // DomainGetInfoArgs is the wire form of remote_domain_get_info_args.
@@ -2775,11 +2905,15 @@ func (v *DomainGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetInfoRet) DecodeXDR(d *xdr.Decoder) {
-	v.State = uint8(d.Uint32())
-	v.MaxMem = d.Uint64()
-	v.Memory = d.Uint64()
-	v.NrVirtCPU = uint16(d.Uint32())
-	v.CPUTime = d.Uint64()
+	if b := d.FixedView(32); len(b) == 32 {
+		v.State = uint8(binary.BigEndian.Uint32(b[0:]))
+		v.MaxMem = binary.BigEndian.Uint64(b[4:])
+		v.Memory = binary.BigEndian.Uint64(b[12:])
+		v.NrVirtCPU = uint16(binary.BigEndian.Uint32(b[20:]))
+		v.CPUTime = binary.BigEndian.Uint64(b[24:])
+	} else {
+		v.State, v.MaxMem, v.Memory, v.NrVirtCPU, v.CPUTime = 0, 0, 0, 0, 0
+	}
 }
 
 // DomainSaveArgs is the wire form of remote_domain_save_args.
@@ -3030,8 +3164,12 @@ func (v *DomainCoreDumpWithFormatArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainCoreDumpWithFormatArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.To = d.String(StringMax)
-	v.Dumpformat = d.Uint32()
-	v.Flags = DomainCoreDumpFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Dumpformat = binary.BigEndian.Uint32(b[0:])
+		v.Flags = DomainCoreDumpFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Dumpformat, v.Flags = 0, 0
+	}
 }
 
 // DomainScreenshotArgs is the wire form of remote_domain_screenshot_args.
@@ -3051,8 +3189,12 @@ func (v *DomainScreenshotArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainScreenshotArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Screen = d.Uint32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Screen = binary.BigEndian.Uint32(b[0:])
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.Screen, v.Flags = 0, 0
+	}
 }
 
 // DomainScreenshotRet is the wire form of remote_domain_screenshot_ret.
@@ -3338,8 +3480,12 @@ func (v *DomainMigrateFinish2Args) DecodeXDR(d *xdr.Decoder) {
 	v.Dname = d.String(StringMax)
 	v.Cookie = d.Opaque(MigrateCookieMax)
 	v.URI = d.String(StringMax)
-	v.Flags = d.Uint64()
-	v.Retcode = d.Int32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Flags = binary.BigEndian.Uint64(b[0:])
+		v.Retcode = int32(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Flags, v.Retcode = 0, 0
+	}
 }
 
 // DomainMigrateFinish2Ret is the wire form of remote_domain_migrate_finish2_ret.
@@ -3633,8 +3779,12 @@ func (v *DomainSendKeyArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainSendKeyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Codeset = d.Uint32()
-	v.Holdtime = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Codeset = binary.BigEndian.Uint32(b[0:])
+		v.Holdtime = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.Codeset, v.Holdtime = 0, 0
+	}
 	if n0 := d.ArrayLen(DomainSendKeyMax, 4); n0 > 0 {
 		v.Keycodes = make([]uint32, n0)
 		for i0 := range v.Keycodes {
@@ -3665,9 +3815,13 @@ func (v *DomainSendProcessSignalArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainSendProcessSignalArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.PidValue = d.Int64()
-	v.Signum = d.Uint32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(16); len(b) == 16 {
+		v.PidValue = int64(binary.BigEndian.Uint64(b[0:]))
+		v.Signum = binary.BigEndian.Uint32(b[8:])
+		v.Flags = binary.BigEndian.Uint32(b[12:])
+	} else {
+		v.PidValue, v.Signum, v.Flags = 0, 0, 0
+	}
 }
 
 // DomainSetVcpusArgs is the wire form of remote_domain_set_vcpus_args.
@@ -3705,8 +3859,12 @@ func (v *DomainSetVcpusFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainSetVcpusFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Nvcpus = d.Uint32()
-	v.Flags = DomainVcpuFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Nvcpus = binary.BigEndian.Uint32(b[0:])
+		v.Flags = DomainVcpuFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Nvcpus, v.Flags = 0, 0
+	}
 }
 
 // DomainGetVcpusFlagsArgs is the wire form of remote_domain_get_vcpus_flags_args.
@@ -3806,9 +3964,13 @@ func (v *DomainGetVcpuPinInfoArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetVcpuPinInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Ncpumaps = d.Int32()
-	v.Maplen = d.Int32()
-	v.Flags = DomainModificationImpact(d.Uint32())
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Ncpumaps = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Maplen = int32(binary.BigEndian.Uint32(b[4:]))
+		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Ncpumaps, v.Maplen, v.Flags = 0, 0, 0
+	}
 }
 
 // DomainGetVcpuPinInfoRet is the wire form of remote_domain_get_vcpu_pin_info_ret.
@@ -3867,8 +4029,12 @@ func (v *DomainGetEmulatorPinInfoArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetEmulatorPinInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Maplen = d.Int32()
-	v.Flags = DomainModificationImpact(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Maplen = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Maplen, v.Flags = 0, 0
+	}
 }
 
 // DomainGetEmulatorPinInfoRet is the wire form of remote_domain_get_emulator_pin_info_ret.
@@ -3906,8 +4072,12 @@ func (v *DomainGetVcpusArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetVcpusArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Maxinfo = d.Int32()
-	v.Maplen = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Maxinfo = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Maplen = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Maxinfo, v.Maplen = 0, 0
+	}
 }
 
 // DomainGetVcpusRet is the wire form of remote_domain_get_vcpus_ret.
@@ -4075,8 +4245,12 @@ func (v *DomainAddIOThreadArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainAddIOThreadArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.IothreadID = d.Uint32()
-	v.Flags = DomainModificationImpact(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.IothreadID = binary.BigEndian.Uint32(b[0:])
+		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.IothreadID, v.Flags = 0, 0
+	}
 }
 
 // DomainDelIOThreadArgs is the wire form of remote_domain_del_iothread_args.
@@ -4096,8 +4270,12 @@ func (v *DomainDelIOThreadArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainDelIOThreadArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.IothreadID = d.Uint32()
-	v.Flags = DomainModificationImpact(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.IothreadID = binary.BigEndian.Uint32(b[0:])
+		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.IothreadID, v.Flags = 0, 0
+	}
 }
 
 // DomainSetIOThreadParamsArgs is the wire form of remote_domain_set_iothread_params_args.
@@ -4590,11 +4768,15 @@ func (v *DomainGetBlockJobInfoRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetBlockJobInfoRet) DecodeXDR(d *xdr.Decoder) {
-	v.Found = d.Int32()
-	v.Type = d.Int32()
-	v.Bandwidth = d.Uint64()
-	v.Cur = d.Uint64()
-	v.End = d.Uint64()
+	if b := d.FixedView(32); len(b) == 32 {
+		v.Found = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Type = int32(binary.BigEndian.Uint32(b[4:]))
+		v.Bandwidth = binary.BigEndian.Uint64(b[8:])
+		v.Cur = binary.BigEndian.Uint64(b[16:])
+		v.End = binary.BigEndian.Uint64(b[24:])
+	} else {
+		v.Found, v.Type, v.Bandwidth, v.Cur, v.End = 0, 0, 0, 0, 0
+	}
 }
 
 // DomainBlockJobSetSpeedArgs is the wire form of remote_domain_block_job_set_speed_args.
@@ -4617,8 +4799,12 @@ func (v *DomainBlockJobSetSpeedArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainBlockJobSetSpeedArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
-	v.Bandwidth = d.Uint64()
-	v.Flags = DomainBlockJobSetSpeedFlags(d.Uint32())
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Bandwidth = binary.BigEndian.Uint64(b[0:])
+		v.Flags = DomainBlockJobSetSpeedFlags(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Bandwidth, v.Flags = 0, 0
+	}
 }
 
 // DomainBlockPullArgs is the wire form of remote_domain_block_pull_args.
@@ -4641,8 +4827,12 @@ func (v *DomainBlockPullArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainBlockPullArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
-	v.Bandwidth = d.Uint64()
-	v.Flags = DomainBlockPullFlags(d.Uint32())
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Bandwidth = binary.BigEndian.Uint64(b[0:])
+		v.Flags = DomainBlockPullFlags(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Bandwidth, v.Flags = 0, 0
+	}
 }
 
 // DomainBlockRebaseArgs is the wire form of remote_domain_block_rebase_args.
@@ -4675,8 +4865,12 @@ func (v *DomainBlockRebaseArgs) DecodeXDR(d *xdr.Decoder) {
 	} else {
 		v.Base = nil
 	}
-	v.Bandwidth = d.Uint64()
-	v.Flags = DomainBlockRebaseFlags(d.Uint32())
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Bandwidth = binary.BigEndian.Uint64(b[0:])
+		v.Flags = DomainBlockRebaseFlags(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Bandwidth, v.Flags = 0, 0
+	}
 }
 
 // DomainBlockCopyArgs is the wire form of remote_domain_block_copy_args.
@@ -4757,8 +4951,12 @@ func (v *DomainBlockCommitArgs) DecodeXDR(d *xdr.Decoder) {
 	} else {
 		v.Top = nil
 	}
-	v.Bandwidth = d.Uint64()
-	v.Flags = DomainBlockCommitFlags(d.Uint32())
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Bandwidth = binary.BigEndian.Uint64(b[0:])
+		v.Flags = DomainBlockCommitFlags(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Bandwidth, v.Flags = 0, 0
+	}
 }
 
 // DomainSetBlockIoTuneArgs is the wire form of remote_domain_set_block_io_tune_args.
@@ -4823,8 +5021,12 @@ func (v *DomainGetBlockIoTuneArgs) DecodeXDR(d *xdr.Decoder) {
 	} else {
 		v.Disk = nil
 	}
-	v.Nparams = d.Int32()
-	v.Flags = DomainModificationImpact(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Nparams, v.Flags = 0, 0
+	}
 }
 
 // DomainGetBlockIoTuneRet is the wire form of remote_domain_get_block_io_tune_ret.
@@ -4877,10 +5079,14 @@ func (v *DomainGetCPUStatsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetCPUStatsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Nparams = d.Uint32()
-	v.StartCPU = d.Int32()
-	v.Ncpus = d.Uint32()
-	v.Flags = TypedParameterFlags(d.Uint32())
+	if b := d.FixedView(16); len(b) == 16 {
+		v.Nparams = binary.BigEndian.Uint32(b[0:])
+		v.StartCPU = int32(binary.BigEndian.Uint32(b[4:]))
+		v.Ncpus = binary.BigEndian.Uint32(b[8:])
+		v.Flags = TypedParameterFlags(binary.BigEndian.Uint32(b[12:]))
+	} else {
+		v.Nparams, v.StartCPU, v.Ncpus, v.Flags = 0, 0, 0, 0
+	}
 }
 
 // DomainGetCPUStatsRet is the wire form of remote_domain_get_cpu_stats_ret.
@@ -5281,9 +5487,13 @@ func (v *NetworkUpdateArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NetworkUpdateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
-	v.Command = d.Uint32()
-	v.Section = d.Uint32()
-	v.ParentIndex = d.Int32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Command = binary.BigEndian.Uint32(b[0:])
+		v.Section = binary.BigEndian.Uint32(b[4:])
+		v.ParentIndex = int32(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Command, v.Section, v.ParentIndex = 0, 0, 0
+	}
 	v.XML = d.String(StringMax)
 	v.Flags = NetworkUpdateFlags(d.Uint32())
 }
@@ -6083,8 +6293,12 @@ func (v *AuthSASLStartRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *AuthSASLStartRet) DecodeXDR(d *xdr.Decoder) {
-	v.Complete = d.Int32()
-	v.Nil = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Complete = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Nil = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Complete, v.Nil = 0, 0
+	}
 	if n0 := d.ArrayLen(AuthSASLDataMax, 4); n0 > 0 {
 		v.Data = make([]int8, n0)
 		for i0 := range v.Data {
@@ -6144,8 +6358,12 @@ func (v *AuthSASLStepRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *AuthSASLStepRet) DecodeXDR(d *xdr.Decoder) {
-	v.Complete = d.Int32()
-	v.Nil = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Complete = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Nil = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Complete, v.Nil = 0, 0
+	}
 	if n0 := d.ArrayLen(AuthSASLDataMax, 4); n0 > 0 {
 		v.Data = make([]int8, n0)
 		for i0 := range v.Data {
@@ -6680,10 +6898,14 @@ func (v *StoragePoolGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *StoragePoolGetInfoRet) DecodeXDR(d *xdr.Decoder) {
-	v.State = uint8(d.Uint32())
-	v.Capacity = d.Uint64()
-	v.Allocation = d.Uint64()
-	v.Available = d.Uint64()
+	if b := d.FixedView(28); len(b) == 28 {
+		v.State = uint8(binary.BigEndian.Uint32(b[0:]))
+		v.Capacity = binary.BigEndian.Uint64(b[4:])
+		v.Allocation = binary.BigEndian.Uint64(b[12:])
+		v.Available = binary.BigEndian.Uint64(b[20:])
+	} else {
+		v.State, v.Capacity, v.Allocation, v.Available = 0, 0, 0, 0
+	}
 }
 
 // StoragePoolGetAutostartArgs is the wire form of remote_storage_pool_get_autostart_args.
@@ -7029,8 +7251,12 @@ func (v *StorageVolWipePatternArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *StorageVolWipePatternArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
-	v.Algorithm = d.Uint32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Algorithm = binary.BigEndian.Uint32(b[0:])
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.Algorithm, v.Flags = 0, 0
+	}
 }
 
 // StorageVolGetXMLDescArgs is the wire form of remote_storage_vol_get_xml_desc_args.
@@ -7097,9 +7323,13 @@ func (v *StorageVolGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *StorageVolGetInfoRet) DecodeXDR(d *xdr.Decoder) {
-	v.Type = int8(d.Int32())
-	v.Capacity = d.Uint64()
-	v.Allocation = d.Uint64()
+	if b := d.FixedView(20); len(b) == 20 {
+		v.Type = int8(int32(binary.BigEndian.Uint32(b[0:])))
+		v.Capacity = binary.BigEndian.Uint64(b[4:])
+		v.Allocation = binary.BigEndian.Uint64(b[12:])
+	} else {
+		v.Type, v.Capacity, v.Allocation = 0, 0, 0
+	}
 }
 
 // StorageVolGetInfoFlagsArgs is the wire form of remote_storage_vol_get_info_flags_args.
@@ -7136,9 +7366,13 @@ func (v *StorageVolGetInfoFlagsRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *StorageVolGetInfoFlagsRet) DecodeXDR(d *xdr.Decoder) {
-	v.Type = int8(d.Int32())
-	v.Capacity = d.Uint64()
-	v.Allocation = d.Uint64()
+	if b := d.FixedView(20); len(b) == 20 {
+		v.Type = int8(int32(binary.BigEndian.Uint32(b[0:])))
+		v.Capacity = binary.BigEndian.Uint64(b[4:])
+		v.Allocation = binary.BigEndian.Uint64(b[12:])
+	} else {
+		v.Type, v.Capacity, v.Allocation = 0, 0, 0
+	}
 }
 
 // StorageVolGetPathArgs is the wire form of remote_storage_vol_get_path_args.
@@ -7188,8 +7422,12 @@ func (v *StorageVolResizeArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *StorageVolResizeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
-	v.Capacity = d.Uint64()
-	v.Flags = StorageVolResizeFlags(d.Uint32())
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Capacity = binary.BigEndian.Uint64(b[0:])
+		v.Flags = StorageVolResizeFlags(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Capacity, v.Flags = 0, 0
+	}
 }
 
 // NodeNumOfDevicesArgs is the wire form of remote_node_num_of_devices_args.
@@ -7256,8 +7494,12 @@ func (v *NodeListDevicesArgs) DecodeXDR(d *xdr.Decoder) {
 	} else {
 		v.Cap = nil
 	}
-	v.Maxnames = d.Int32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Maxnames = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.Maxnames, v.Flags = 0, 0
+	}
 }
 
 // NodeListDevicesRet is the wire form of remote_node_list_devices_ret.
@@ -7841,8 +8083,12 @@ func (v *DomainEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Event = DomainEventType(d.Int32())
-	v.Detail = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Event = DomainEventType(int32(binary.BigEndian.Uint32(b[0:])))
+		v.Detail = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Event, v.Detail = 0, 0
+	}
 }
 
 // DomainEventCallbackLifecycleMsg is the wire form of remote_domain_event_callback_lifecycle_msg.
@@ -8601,18 +8847,22 @@ func (v *DomainGetJobInfoRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetJobInfoRet) DecodeXDR(d *xdr.Decoder) {
-	v.Type = d.Int32()
-	v.TimeElapsed = d.Uint64()
-	v.TimeRemaining = d.Uint64()
-	v.DataTotal = d.Uint64()
-	v.DataProcessed = d.Uint64()
-	v.DataRemaining = d.Uint64()
-	v.MemTotal = d.Uint64()
-	v.MemProcessed = d.Uint64()
-	v.MemRemaining = d.Uint64()
-	v.FileTotal = d.Uint64()
-	v.FileProcessed = d.Uint64()
-	v.FileRemaining = d.Uint64()
+	if b := d.FixedView(92); len(b) == 92 {
+		v.Type = int32(binary.BigEndian.Uint32(b[0:]))
+		v.TimeElapsed = binary.BigEndian.Uint64(b[4:])
+		v.TimeRemaining = binary.BigEndian.Uint64(b[12:])
+		v.DataTotal = binary.BigEndian.Uint64(b[20:])
+		v.DataProcessed = binary.BigEndian.Uint64(b[28:])
+		v.DataRemaining = binary.BigEndian.Uint64(b[36:])
+		v.MemTotal = binary.BigEndian.Uint64(b[44:])
+		v.MemProcessed = binary.BigEndian.Uint64(b[52:])
+		v.MemRemaining = binary.BigEndian.Uint64(b[60:])
+		v.FileTotal = binary.BigEndian.Uint64(b[68:])
+		v.FileProcessed = binary.BigEndian.Uint64(b[76:])
+		v.FileRemaining = binary.BigEndian.Uint64(b[84:])
+	} else {
+		v.Type, v.TimeElapsed, v.TimeRemaining, v.DataTotal, v.DataProcessed, v.DataRemaining, v.MemTotal, v.MemProcessed, v.MemRemaining, v.FileTotal, v.FileProcessed, v.FileRemaining = 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+	}
 }
 
 // DomainGetJobStatsArgs is the wire form of remote_domain_get_job_stats_args.
@@ -8745,8 +8995,12 @@ func (v *DomainMigrateSetMaxDowntimeArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainMigrateSetMaxDowntimeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Downtime = d.Uint64()
-	v.Flags = DomainMigrateFlags(d.Uint32())
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Downtime = binary.BigEndian.Uint64(b[0:])
+		v.Flags = DomainMigrateFlags(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Downtime, v.Flags = 0, 0
+	}
 }
 
 // DomainMigrateGetCompressionCacheArgs is the wire form of remote_domain_migrate_get_compression_cache_args.
@@ -8799,8 +9053,12 @@ func (v *DomainMigrateSetCompressionCacheArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainMigrateSetCompressionCacheArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.CacheSize = d.Uint64()
-	v.Flags = DomainMigrateFlags(d.Uint32())
+	if b := d.FixedView(12); len(b) == 12 {
+		v.CacheSize = binary.BigEndian.Uint64(b[0:])
+		v.Flags = DomainMigrateFlags(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.CacheSize, v.Flags = 0, 0
+	}
 }
 
 // DomainMigrateSetMaxSpeedArgs is the wire form of remote_domain_migrate_set_max_speed_args.
@@ -8820,8 +9078,12 @@ func (v *DomainMigrateSetMaxSpeedArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainMigrateSetMaxSpeedArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Bandwidth = d.Uint64()
-	v.Flags = DomainMigrateFlags(d.Uint32())
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Bandwidth = binary.BigEndian.Uint64(b[0:])
+		v.Flags = DomainMigrateFlags(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Bandwidth, v.Flags = 0, 0
+	}
 }
 
 // DomainMigrateGetMaxSpeedArgs is the wire form of remote_domain_migrate_get_max_speed_args.
@@ -9255,8 +9517,12 @@ func (v *DomainEventBlockJobMsg) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainEventBlockJobMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
-	v.Type = DomainBlockJobType(d.Int32())
-	v.Status = ConnectDomainEventBlockJobStatus(d.Int32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Type = DomainBlockJobType(int32(binary.BigEndian.Uint32(b[0:])))
+		v.Status = ConnectDomainEventBlockJobStatus(int32(binary.BigEndian.Uint32(b[4:])))
+	} else {
+		v.Type, v.Status = 0, 0
+	}
 }
 
 // DomainEventCallbackBlockJobMsg is the wire form of remote_domain_event_callback_block_job_msg.
@@ -9406,8 +9672,12 @@ func (v *DomainEventCallbackPMWakeupMsg) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainEventCallbackPMWakeupMsg) DecodeXDR(d *xdr.Decoder) {
-	v.CallbackID = d.Int32()
-	v.Reason = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.CallbackID = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Reason = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.CallbackID, v.Reason = 0, 0
+	}
 	v.Msg.DecodeXDR(d)
 }
 
@@ -9442,8 +9712,12 @@ func (v *DomainEventCallbackPMSuspendMsg) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainEventCallbackPMSuspendMsg) DecodeXDR(d *xdr.Decoder) {
-	v.CallbackID = d.Int32()
-	v.Reason = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.CallbackID = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Reason = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.CallbackID, v.Reason = 0, 0
+	}
 	v.Msg.DecodeXDR(d)
 }
 
@@ -9514,8 +9788,12 @@ func (v *DomainEventCallbackPMSuspendDiskMsg) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainEventCallbackPMSuspendDiskMsg) DecodeXDR(d *xdr.Decoder) {
-	v.CallbackID = d.Int32()
-	v.Reason = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.CallbackID = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Reason = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.CallbackID, v.Reason = 0, 0
+	}
 	v.Msg.DecodeXDR(d)
 }
 
@@ -9768,8 +10046,12 @@ func (v *DomainSnapshotListNamesArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainSnapshotListNamesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Maxnames = d.Int32()
-	v.Flags = DomainSnapshotListFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Maxnames = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainSnapshotListFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Maxnames, v.Flags = 0, 0
+	}
 }
 
 // DomainSnapshotListNamesRet is the wire form of remote_domain_snapshot_list_names_ret.
@@ -9815,8 +10097,12 @@ func (v *DomainListAllSnapshotsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainListAllSnapshotsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.NeedResults = d.Int32()
-	v.Flags = DomainSnapshotListFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainSnapshotListFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // DomainListAllSnapshotsRet is the wire form of remote_domain_list_all_snapshots_ret.
@@ -9898,8 +10184,12 @@ func (v *DomainSnapshotListChildrenNamesArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainSnapshotListChildrenNamesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Snap.DecodeXDR(d)
-	v.Maxnames = d.Int32()
-	v.Flags = DomainSnapshotListFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Maxnames = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainSnapshotListFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Maxnames, v.Flags = 0, 0
+	}
 }
 
 // DomainSnapshotListChildrenNamesRet is the wire form of remote_domain_snapshot_list_children_names_ret.
@@ -9945,8 +10235,12 @@ func (v *DomainSnapshotListAllChildrenArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainSnapshotListAllChildrenArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Snapshot.DecodeXDR(d)
-	v.NeedResults = d.Int32()
-	v.Flags = DomainSnapshotListFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainSnapshotListFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // DomainSnapshotListAllChildrenRet is the wire form of remote_domain_snapshot_list_all_children_ret.
@@ -10290,9 +10584,13 @@ func (v *StorageVolUploadArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *StorageVolUploadArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
-	v.Offset = d.Uint64()
-	v.Length = d.Uint64()
-	v.Flags = StorageVolUploadFlags(d.Uint32())
+	if b := d.FixedView(20); len(b) == 20 {
+		v.Offset = binary.BigEndian.Uint64(b[0:])
+		v.Length = binary.BigEndian.Uint64(b[8:])
+		v.Flags = StorageVolUploadFlags(binary.BigEndian.Uint32(b[16:]))
+	} else {
+		v.Offset, v.Length, v.Flags = 0, 0, 0
+	}
 }
 
 // StorageVolDownloadArgs is the wire form of remote_storage_vol_download_args.
@@ -10314,9 +10612,13 @@ func (v *StorageVolDownloadArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *StorageVolDownloadArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
-	v.Offset = d.Uint64()
-	v.Length = d.Uint64()
-	v.Flags = StorageVolDownloadFlags(d.Uint32())
+	if b := d.FixedView(20); len(b) == 20 {
+		v.Offset = binary.BigEndian.Uint64(b[0:])
+		v.Length = binary.BigEndian.Uint64(b[8:])
+		v.Flags = StorageVolDownloadFlags(binary.BigEndian.Uint32(b[16:]))
+	} else {
+		v.Offset, v.Length, v.Flags = 0, 0, 0
+	}
 }
 
 // DomainGetStateArgs is the wire form of remote_domain_get_state_args.
@@ -10351,8 +10653,12 @@ func (v *DomainGetStateRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetStateRet) DecodeXDR(d *xdr.Decoder) {
-	v.State = DomainState(d.Int32())
-	v.Reason = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.State = DomainState(int32(binary.BigEndian.Uint32(b[0:])))
+		v.Reason = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.State, v.Reason = 0, 0
+	}
 }
 
 // DomainMigrateBegin3Args is the wire form of remote_domain_migrate_begin3_args.
@@ -10651,8 +10957,12 @@ func (v *DomainMigrateFinish3Args) DecodeXDR(d *xdr.Decoder) {
 	} else {
 		v.URI = nil
 	}
-	v.Flags = d.Uint64()
-	v.Cancelled = d.Int32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Flags = binary.BigEndian.Uint64(b[0:])
+		v.Cancelled = int32(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Flags, v.Cancelled = 0, 0
+	}
 }
 
 // DomainMigrateFinish3Ret is the wire form of remote_domain_migrate_finish3_ret.
@@ -10693,8 +11003,12 @@ func (v *DomainMigrateConfirm3Args) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainMigrateConfirm3Args) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.CookieIn = d.Opaque(MigrateCookieMax)
-	v.Flags = d.Uint64()
-	v.Cancelled = d.Int32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Flags = binary.BigEndian.Uint64(b[0:])
+		v.Cancelled = int32(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Flags, v.Cancelled = 0, 0
+	}
 }
 
 // DomainEventControlErrorMsg is the wire form of remote_domain_event_control_error_msg.
@@ -10764,9 +11078,13 @@ func (v *DomainGetControlInfoRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetControlInfoRet) DecodeXDR(d *xdr.Decoder) {
-	v.State = d.Uint32()
-	v.Details = d.Uint32()
-	v.StateTime = d.Uint64()
+	if b := d.FixedView(16); len(b) == 16 {
+		v.State = binary.BigEndian.Uint32(b[0:])
+		v.Details = binary.BigEndian.Uint32(b[4:])
+		v.StateTime = binary.BigEndian.Uint64(b[8:])
+	} else {
+		v.State, v.Details, v.StateTime = 0, 0, 0
+	}
 }
 
 // DomainOpenGraphicsArgs is the wire form of remote_domain_open_graphics_args.
@@ -10786,8 +11104,12 @@ func (v *DomainOpenGraphicsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainOpenGraphicsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Idx = d.Uint32()
-	v.Flags = DomainOpenGraphicsFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Idx = binary.BigEndian.Uint32(b[0:])
+		v.Flags = DomainOpenGraphicsFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Idx, v.Flags = 0, 0
+	}
 }
 
 // DomainOpenGraphicsFDArgs is the wire form of remote_domain_open_graphics_fd_args.
@@ -10807,8 +11129,12 @@ func (v *DomainOpenGraphicsFDArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainOpenGraphicsFDArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Idx = d.Uint32()
-	v.Flags = DomainOpenGraphicsFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Idx = binary.BigEndian.Uint32(b[0:])
+		v.Flags = DomainOpenGraphicsFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Idx, v.Flags = 0, 0
+	}
 }
 
 // NodeSuspendForDurationArgs is the wire form of remote_node_suspend_for_duration_args.
@@ -10827,9 +11153,13 @@ func (v *NodeSuspendForDurationArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NodeSuspendForDurationArgs) DecodeXDR(d *xdr.Decoder) {
-	v.Target = d.Uint32()
-	v.Duration = d.Uint64()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(16); len(b) == 16 {
+		v.Target = binary.BigEndian.Uint32(b[0:])
+		v.Duration = binary.BigEndian.Uint64(b[4:])
+		v.Flags = binary.BigEndian.Uint32(b[12:])
+	} else {
+		v.Target, v.Duration, v.Flags = 0, 0, 0
+	}
 }
 
 // DomainShutdownFlagsArgs is the wire form of remote_domain_shutdown_flags_args.
@@ -10867,8 +11197,12 @@ func (v *DomainGetDiskErrorsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetDiskErrorsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Maxerrors = d.Uint32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Maxerrors = binary.BigEndian.Uint32(b[0:])
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.Maxerrors, v.Flags = 0, 0
+	}
 }
 
 // DomainGetDiskErrorsRet is the wire form of remote_domain_get_disk_errors_ret.
@@ -10914,8 +11248,12 @@ func (v *ConnectListAllDomainsArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectListAllDomainsArgs) DecodeXDR(d *xdr.Decoder) {
-	v.NeedResults = d.Int32()
-	v.Flags = ConnectListAllDomainsFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = ConnectListAllDomainsFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // ConnectListAllDomainsRet is the wire form of remote_connect_list_all_domains_ret.
@@ -10961,8 +11299,12 @@ func (v *ConnectListAllStoragePoolsArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectListAllStoragePoolsArgs) DecodeXDR(d *xdr.Decoder) {
-	v.NeedResults = d.Int32()
-	v.Flags = ConnectListAllStoragePoolsFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = ConnectListAllStoragePoolsFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // ConnectListAllStoragePoolsRet is the wire form of remote_connect_list_all_storage_pools_ret.
@@ -11011,8 +11353,12 @@ func (v *StoragePoolListAllVolumesArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *StoragePoolListAllVolumesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
-	v.NeedResults = d.Int32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // StoragePoolListAllVolumesRet is the wire form of remote_storage_pool_list_all_volumes_ret.
@@ -11058,8 +11404,12 @@ func (v *ConnectListAllNetworksArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectListAllNetworksArgs) DecodeXDR(d *xdr.Decoder) {
-	v.NeedResults = d.Int32()
-	v.Flags = ConnectListAllNetworksFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = ConnectListAllNetworksFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // ConnectListAllNetworksRet is the wire form of remote_connect_list_all_networks_ret.
@@ -11105,8 +11455,12 @@ func (v *ConnectListAllInterfacesArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectListAllInterfacesArgs) DecodeXDR(d *xdr.Decoder) {
-	v.NeedResults = d.Int32()
-	v.Flags = ConnectListAllInterfacesFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = ConnectListAllInterfacesFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // ConnectListAllInterfacesRet is the wire form of remote_connect_list_all_interfaces_ret.
@@ -11152,8 +11506,12 @@ func (v *ConnectListAllNodeDevicesArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectListAllNodeDevicesArgs) DecodeXDR(d *xdr.Decoder) {
-	v.NeedResults = d.Int32()
-	v.Flags = ConnectListAllNodeDeviceFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = ConnectListAllNodeDeviceFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // ConnectListAllNodeDevicesRet is the wire form of remote_connect_list_all_node_devices_ret.
@@ -11199,8 +11557,12 @@ func (v *ConnectListAllNWFiltersArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectListAllNWFiltersArgs) DecodeXDR(d *xdr.Decoder) {
-	v.NeedResults = d.Int32()
-	v.Flags = ConnectFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = ConnectFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // ConnectListAllNWFiltersRet is the wire form of remote_connect_list_all_nwfilters_ret.
@@ -11246,8 +11608,12 @@ func (v *ConnectListAllSecretsArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectListAllSecretsArgs) DecodeXDR(d *xdr.Decoder) {
-	v.NeedResults = d.Int32()
-	v.Flags = ConnectListAllSecretsFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = ConnectListAllSecretsFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // ConnectListAllSecretsRet is the wire form of remote_connect_list_all_secrets_ret.
@@ -11322,8 +11688,12 @@ func (v *NodeGetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NodeGetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
-	v.Nparams = d.Int32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.Nparams, v.Flags = 0, 0
+	}
 }
 
 // NodeGetMemoryParametersRet is the wire form of remote_node_get_memory_parameters_ret.
@@ -11371,9 +11741,13 @@ func (v *NodeGetCPUMapArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NodeGetCPUMapArgs) DecodeXDR(d *xdr.Decoder) {
-	v.NeedMap = d.Int32()
-	v.NeedOnline = d.Int32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.NeedMap = int32(binary.BigEndian.Uint32(b[0:]))
+		v.NeedOnline = int32(binary.BigEndian.Uint32(b[4:]))
+		v.Flags = binary.BigEndian.Uint32(b[8:])
+	} else {
+		v.NeedMap, v.NeedOnline, v.Flags = 0, 0, 0
+	}
 }
 
 // NodeGetCPUMapRet is the wire form of remote_node_get_cpu_map_ret.
@@ -11393,8 +11767,12 @@ func (v *NodeGetCPUMapRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NodeGetCPUMapRet) DecodeXDR(d *xdr.Decoder) {
 	v.Cpumap = d.Opaque(CpumapMax)
-	v.Online = d.Uint32()
-	v.Ret = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Online = binary.BigEndian.Uint32(b[0:])
+		v.Ret = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Online, v.Ret = 0, 0
+	}
 }
 
 // DomainFSTrimArgs is the wire form of remote_domain_fstrim_args.
@@ -11424,8 +11802,12 @@ func (v *DomainFSTrimArgs) DecodeXDR(d *xdr.Decoder) {
 	} else {
 		v.MountPoint = nil
 	}
-	v.Minimum = d.Uint64()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Minimum = binary.BigEndian.Uint64(b[0:])
+		v.Flags = binary.BigEndian.Uint32(b[8:])
+	} else {
+		v.Minimum, v.Flags = 0, 0
+	}
 }
 
 // DomainGetTimeArgs is the wire form of remote_domain_get_time_args.
@@ -11460,8 +11842,12 @@ func (v *DomainGetTimeRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetTimeRet) DecodeXDR(d *xdr.Decoder) {
-	v.Seconds = d.Int64()
-	v.Nseconds = d.Uint32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Seconds = int64(binary.BigEndian.Uint64(b[0:]))
+		v.Nseconds = binary.BigEndian.Uint32(b[8:])
+	} else {
+		v.Seconds, v.Nseconds = 0, 0
+	}
 }
 
 // DomainSetTimeArgs is the wire form of remote_domain_set_time_args.
@@ -11483,9 +11869,13 @@ func (v *DomainSetTimeArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainSetTimeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Seconds = d.Int64()
-	v.Nseconds = d.Uint32()
-	v.Flags = DomainSetTimeFlags(d.Uint32())
+	if b := d.FixedView(16); len(b) == 16 {
+		v.Seconds = int64(binary.BigEndian.Uint64(b[0:]))
+		v.Nseconds = binary.BigEndian.Uint32(b[8:])
+		v.Flags = DomainSetTimeFlags(binary.BigEndian.Uint32(b[12:]))
+	} else {
+		v.Seconds, v.Nseconds, v.Flags = 0, 0, 0
+	}
 }
 
 // DomainMigrateBegin3ParamsArgs is the wire form of remote_domain_migrate_begin3_params_args.
@@ -11733,8 +12123,12 @@ func (v *DomainMigrateFinish3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 		v.Params = nil
 	}
 	v.CookieIn = d.Opaque(MigrateCookieMax)
-	v.Flags = DomainMigrateFlags(d.Uint32())
-	v.Cancelled = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Flags = DomainMigrateFlags(binary.BigEndian.Uint32(b[0:]))
+		v.Cancelled = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Flags, v.Cancelled = 0, 0
+	}
 }
 
 // DomainMigrateFinish3ParamsRet is the wire form of remote_domain_migrate_finish3_params_ret.
@@ -11789,8 +12183,12 @@ func (v *DomainMigrateConfirm3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 		v.Params = nil
 	}
 	v.CookieIn = d.Opaque(MigrateCookieMax)
-	v.Flags = DomainMigrateFlags(d.Uint32())
-	v.Cancelled = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Flags = DomainMigrateFlags(binary.BigEndian.Uint32(b[0:]))
+		v.Cancelled = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Flags, v.Cancelled = 0, 0
+	}
 }
 
 // DomainEventDeviceRemovedMsg is the wire form of remote_domain_event_device_removed_msg.
@@ -11852,8 +12250,12 @@ func (v *DomainEventBlockJob2Msg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
 	v.Dst = d.String(StringMax)
-	v.Type = DomainBlockJobType(d.Int32())
-	v.Status = ConnectDomainEventBlockJobStatus(d.Int32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Type = DomainBlockJobType(int32(binary.BigEndian.Uint32(b[0:])))
+		v.Status = ConnectDomainEventBlockJobStatus(int32(binary.BigEndian.Uint32(b[4:])))
+	} else {
+		v.Type, v.Status = 0, 0
+	}
 }
 
 // DomainEventBlockThresholdMsg is the wire form of remote_domain_event_block_threshold_msg.
@@ -11889,8 +12291,12 @@ func (v *DomainEventBlockThresholdMsg) DecodeXDR(d *xdr.Decoder) {
 	} else {
 		v.Path = nil
 	}
-	v.Threshold = d.Uint64()
-	v.Excess = d.Uint64()
+	if b := d.FixedView(16); len(b) == 16 {
+		v.Threshold = binary.BigEndian.Uint64(b[0:])
+		v.Excess = binary.BigEndian.Uint64(b[8:])
+	} else {
+		v.Threshold, v.Excess = 0, 0
+	}
 }
 
 // DomainEventCallbackTunableMsg is the wire form of remote_domain_event_callback_tunable_msg.
@@ -11978,8 +12384,12 @@ func (v *ConnectGetCPUModelNamesArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectGetCPUModelNamesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Arch = d.String(StringMax)
-	v.NeedResults = d.Int32()
-	v.Flags = ConnectFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = ConnectFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // ConnectGetCPUModelNamesRet is the wire form of remote_connect_get_cpu_model_names_ret.
@@ -12086,8 +12496,12 @@ func (v *NetworkEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 func (v *NetworkEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Net.DecodeXDR(d)
-	v.Event = NetworkEventLifecycleType(d.Int32())
-	v.Detail = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Event = NetworkEventLifecycleType(int32(binary.BigEndian.Uint32(b[0:])))
+		v.Detail = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Event, v.Detail = 0, 0
+	}
 }
 
 // NetworkEventCallbackMetadataChangeMsg is the wire form of remote_network_event_callback_metadata_change_msg.
@@ -12293,8 +12707,12 @@ func (v *StoragePoolEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 func (v *StoragePoolEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Pool.DecodeXDR(d)
-	v.Event = StoragePoolEventLifecycleType(d.Int32())
-	v.Detail = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Event = StoragePoolEventLifecycleType(int32(binary.BigEndian.Uint32(b[0:])))
+		v.Detail = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Event, v.Detail = 0, 0
+	}
 }
 
 // StoragePoolEventRefreshMsg is the wire form of remote_storage_pool_event_refresh_msg.
@@ -12390,8 +12808,12 @@ func (v *NodeDeviceEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 func (v *NodeDeviceEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dev.DecodeXDR(d)
-	v.Event = NodeDeviceEventLifecycleType(d.Int32())
-	v.Detail = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Event = NodeDeviceEventLifecycleType(int32(binary.BigEndian.Uint32(b[0:])))
+		v.Detail = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Event, v.Detail = 0, 0
+	}
 }
 
 // NodeDeviceEventUpdateMsg is the wire form of remote_node_device_event_update_msg.
@@ -12536,9 +12958,13 @@ func (v *NodeGetFreePagesArgs) DecodeXDR(d *xdr.Decoder) {
 	} else {
 		v.Pages = nil
 	}
-	v.StartCell = d.Int32()
-	v.CellCount = d.Uint32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.StartCell = int32(binary.BigEndian.Uint32(b[0:]))
+		v.CellCount = binary.BigEndian.Uint32(b[4:])
+		v.Flags = binary.BigEndian.Uint32(b[8:])
+	} else {
+		v.StartCell, v.CellCount, v.Flags = 0, 0, 0
+	}
 }
 
 // NodeGetFreePagesRet is the wire form of remote_node_get_free_pages_ret.
@@ -12611,9 +13037,13 @@ func (v *NodeAllocPagesArgs) DecodeXDR(d *xdr.Decoder) {
 	} else {
 		v.PageCounts = nil
 	}
-	v.StartCell = d.Int32()
-	v.CellCount = d.Uint32()
-	v.Flags = NodeAllocPagesFlags(d.Uint32())
+	if b := d.FixedView(12); len(b) == 12 {
+		v.StartCell = int32(binary.BigEndian.Uint32(b[0:]))
+		v.CellCount = binary.BigEndian.Uint32(b[4:])
+		v.Flags = NodeAllocPagesFlags(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.StartCell, v.CellCount, v.Flags = 0, 0, 0
+	}
 }
 
 // NodeAllocPagesRet is the wire form of remote_node_alloc_pages_ret.
@@ -12668,8 +13098,12 @@ func (v *NetworkDHCPLease) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NetworkDHCPLease) DecodeXDR(d *xdr.Decoder) {
 	v.Iface = d.String(StringMax)
-	v.Expirytime = d.Int64()
-	v.Type = d.Int32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Expirytime = int64(binary.BigEndian.Uint64(b[0:]))
+		v.Type = int32(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Expirytime, v.Type = 0, 0
+	}
 	if d.Optional() {
 		v.MAC = new(string)
 		(*v.MAC) = d.String(StringMax)
@@ -12725,8 +13159,12 @@ func (v *NetworkGetDHCPLeasesArgs) DecodeXDR(d *xdr.Decoder) {
 	} else {
 		v.MAC = nil
 	}
-	v.NeedResults = d.Int32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // NetworkGetDHCPLeasesRet is the wire form of remote_network_get_dhcp_leases_ret.
@@ -12815,8 +13253,12 @@ func (v *ConnectGetAllDomainStatsArgs) DecodeXDR(d *xdr.Decoder) {
 	} else {
 		v.Doms = nil
 	}
-	v.Stats = d.Uint32()
-	v.Flags = ConnectGetAllDomainStatsFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Stats = binary.BigEndian.Uint32(b[0:])
+		v.Flags = ConnectGetAllDomainStatsFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Stats, v.Flags = 0, 0
+	}
 }
 
 // DomainEventCallbackAgentLifecycleMsg is the wire form of remote_domain_event_callback_agent_lifecycle_msg.
@@ -12839,8 +13281,12 @@ func (v *DomainEventCallbackAgentLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainEventCallbackAgentLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
-	v.State = ConnectDomainEventAgentLifecycleState(d.Int32())
-	v.Reason = ConnectDomainEventAgentLifecycleReason(d.Int32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.State = ConnectDomainEventAgentLifecycleState(int32(binary.BigEndian.Uint32(b[0:])))
+		v.Reason = ConnectDomainEventAgentLifecycleReason(int32(binary.BigEndian.Uint32(b[4:])))
+	} else {
+		v.State, v.Reason = 0, 0
+	}
 }
 
 // ConnectGetAllDomainStatsRet is the wire form of remote_connect_get_all_domain_stats_ret.
@@ -13028,8 +13474,12 @@ func (v *DomainInterfaceAddressesArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainInterfaceAddressesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Source = d.Uint32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Source = binary.BigEndian.Uint32(b[0:])
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.Source, v.Flags = 0, 0
+	}
 }
 
 // DomainInterfaceAddressesRet is the wire form of remote_domain_interface_addresses_ret.
@@ -13295,8 +13745,12 @@ func (v *DomainSetGuestVcpusArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainSetGuestVcpusArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Cpumap = d.String(StringMax)
-	v.State = d.Int32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.State = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.State, v.Flags = 0, 0
+	}
 }
 
 // DomainSetVcpuArgs is the wire form of remote_domain_set_vcpu_args.
@@ -13319,8 +13773,12 @@ func (v *DomainSetVcpuArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainSetVcpuArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Cpumap = d.String(StringMax)
-	v.State = d.Int32()
-	v.Flags = DomainModificationImpact(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.State = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.State, v.Flags = 0, 0
+	}
 }
 
 // DomainEventCallbackMetadataChangeMsg is the wire form of remote_domain_event_callback_metadata_change_msg.
@@ -13376,9 +13834,13 @@ func (v *DomainEventMemoryFailureMsg) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainEventMemoryFailureMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
-	v.Recipient = DomainMemoryFailureRecipientType(d.Int32())
-	v.Action = DomainMemoryFailureActionType(d.Int32())
-	v.Flags = d.Uint32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Recipient = DomainMemoryFailureRecipientType(int32(binary.BigEndian.Uint32(b[0:])))
+		v.Action = DomainMemoryFailureActionType(int32(binary.BigEndian.Uint32(b[4:])))
+		v.Flags = binary.BigEndian.Uint32(b[8:])
+	} else {
+		v.Recipient, v.Action, v.Flags = 0, 0, 0
+	}
 }
 
 // ConnectSecretEventRegisterAnyArgs is the wire form of remote_connect_secret_event_register_any_args.
@@ -13456,8 +13918,12 @@ func (v *SecretEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 func (v *SecretEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Secret.DecodeXDR(d)
-	v.Event = SecretEventLifecycleType(d.Int32())
-	v.Detail = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Event = SecretEventLifecycleType(int32(binary.BigEndian.Uint32(b[0:])))
+		v.Detail = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Event, v.Detail = 0, 0
+	}
 }
 
 // SecretEventValueChangedMsg is the wire form of remote_secret_event_value_changed_msg.
@@ -13498,8 +13964,12 @@ func (v *DomainSetBlockThresholdArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainSetBlockThresholdArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Dev = d.String(StringMax)
-	v.Threshold = d.Uint64()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Threshold = binary.BigEndian.Uint64(b[0:])
+		v.Flags = binary.BigEndian.Uint32(b[8:])
+	} else {
+		v.Threshold, v.Flags = 0, 0
+	}
 }
 
 // DomainSetLifecycleActionArgs is the wire form of remote_domain_set_lifecycle_action_args.
@@ -13521,9 +13991,13 @@ func (v *DomainSetLifecycleActionArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainSetLifecycleActionArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Type = d.Uint32()
-	v.Action = d.Uint32()
-	v.Flags = DomainModificationImpact(d.Uint32())
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Type = binary.BigEndian.Uint32(b[0:])
+		v.Action = binary.BigEndian.Uint32(b[4:])
+		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		v.Type, v.Action, v.Flags = 0, 0, 0
+	}
 }
 
 // ConnectCompareHypervisorCPUArgs is the wire form of remote_connect_compare_hypervisor_cpu_args.
@@ -13697,8 +14171,12 @@ func (v *NodeGetSEVInfoArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NodeGetSEVInfoArgs) DecodeXDR(d *xdr.Decoder) {
-	v.Nparams = d.Int32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.Nparams, v.Flags = 0, 0
+	}
 }
 
 // NodeGetSEVInfoRet is the wire form of remote_node_get_sev_info_ret.
@@ -13931,8 +14409,12 @@ func (v *ConnectListAllNWFilterBindingsArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectListAllNWFilterBindingsArgs) DecodeXDR(d *xdr.Decoder) {
-	v.NeedResults = d.Int32()
-	v.Flags = ConnectFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = ConnectFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // ConnectListAllNWFilterBindingsRet is the wire form of remote_connect_list_all_nwfilter_bindings_ret.
@@ -14011,8 +14493,12 @@ func (v *NetworkListAllPortsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NetworkListAllPortsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Network.DecodeXDR(d)
-	v.NeedResults = d.Int32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // NetworkListAllPortsRet is the wire form of remote_network_list_all_ports_ret.
@@ -14162,8 +14648,12 @@ func (v *NetworkPortGetParametersArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NetworkPortGetParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Port.DecodeXDR(d)
-	v.Nparams = d.Int32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.Nparams, v.Flags = 0, 0
+	}
 }
 
 // NetworkPortGetParametersRet is the wire form of remote_network_port_get_parameters_ret.
@@ -14332,8 +14822,12 @@ func (v *DomainListAllCheckpointsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainListAllCheckpointsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.NeedResults = d.Int32()
-	v.Flags = DomainCheckpointListFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainCheckpointListFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // DomainListAllCheckpointsRet is the wire form of remote_domain_list_all_checkpoints_ret.
@@ -14382,8 +14876,12 @@ func (v *DomainCheckpointListAllChildrenArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainCheckpointListAllChildrenArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Checkpoint.DecodeXDR(d)
-	v.NeedResults = d.Int32()
-	v.Flags = DomainCheckpointListFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainCheckpointListFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // DomainCheckpointListAllChildrenRet is the wire form of remote_domain_checkpoint_list_all_children_ret.
@@ -14519,8 +15017,12 @@ func (v *DomainGetGuestInfoArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetGuestInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Types = d.Uint32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Types = binary.BigEndian.Uint32(b[0:])
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.Types, v.Flags = 0, 0
+	}
 }
 
 // DomainGetGuestInfoRet is the wire form of remote_domain_get_guest_info_ret.
@@ -14595,8 +15097,12 @@ func (v *DomainAgentSetResponseTimeoutArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainAgentSetResponseTimeoutArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Timeout = d.Int32()
-	v.Flags = DomainAgentResponseTimeoutValues(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Timeout = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainAgentResponseTimeoutValues(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Timeout, v.Flags = 0, 0
+	}
 }
 
 // DomainAgentSetResponseTimeoutRet is the wire form of remote_domain_agent_set_response_timeout_ret.
@@ -14821,8 +15327,12 @@ func (v *DomainStartDirtyRateCalcArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainStartDirtyRateCalcArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Seconds = d.Int32()
-	v.Flags = DomainDirtyRateCalcFlags(d.Uint32())
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Seconds = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Flags = DomainDirtyRateCalcFlags(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Seconds, v.Flags = 0, 0
+	}
 }
 
 // DomainEventMemoryDeviceSizeChangeMsg is the wire form of remote_domain_event_memory_device_size_change_msg.

@@ -7,8 +7,10 @@ package admin
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"github.com/virtwire/libvirt/internal/xdr"
+	"math"
 )
 
 // StringMax is ADMIN_STRING_MAX from admin_protocol.x.
@@ -33,12 +35,7 @@ const ServerClientLimitsMax = 32
 // NewTypedParamValue... functions; the zero value holds no valid arm and fails to encode.
 type TypedParamValue struct {
 	disc int32
-	vI   int32
-	vUi  uint32
-	vL   int64
-	vUl  uint64
-	vD   float64
-	vB   int32
+	num  uint64 // the value of every numeric arm; disc says which
 	vS   string
 }
 
@@ -46,62 +43,112 @@ type TypedParamValue struct {
 func (u TypedParamValue) Type() int32 { return u.disc }
 
 // NewTypedParamValueInt returns a TypedParamValue holding v in the arm 1.
-func NewTypedParamValueInt(v int32) TypedParamValue { return TypedParamValue{disc: 1, vI: v} }
+func NewTypedParamValueInt(v int32) TypedParamValue { return TypedParamValue{disc: 1, num: uint64(v)} }
 
-// AsInt returns the value of the arm 1 and whether u holds that arm.
-func (u TypedParamValue) AsInt() (int32, bool) { return u.vI, u.disc == 1 }
+// AsInt returns the value of the arm 1 and whether u holds that arm;
+// the value is the zero value when it does not.
+func (u TypedParamValue) AsInt() (int32, bool) {
+	if u.disc != 1 {
+		return 0, false
+	}
+	return int32(u.num), true
+}
 
 // NewTypedParamValueUint returns a TypedParamValue holding v in the arm 2.
-func NewTypedParamValueUint(v uint32) TypedParamValue { return TypedParamValue{disc: 2, vUi: v} }
+func NewTypedParamValueUint(v uint32) TypedParamValue {
+	return TypedParamValue{disc: 2, num: uint64(v)}
+}
 
-// AsUint returns the value of the arm 2 and whether u holds that arm.
-func (u TypedParamValue) AsUint() (uint32, bool) { return u.vUi, u.disc == 2 }
+// AsUint returns the value of the arm 2 and whether u holds that arm;
+// the value is the zero value when it does not.
+func (u TypedParamValue) AsUint() (uint32, bool) {
+	if u.disc != 2 {
+		return 0, false
+	}
+	return uint32(u.num), true
+}
 
 // NewTypedParamValueLlong returns a TypedParamValue holding v in the arm 3.
-func NewTypedParamValueLlong(v int64) TypedParamValue { return TypedParamValue{disc: 3, vL: v} }
+func NewTypedParamValueLlong(v int64) TypedParamValue {
+	return TypedParamValue{disc: 3, num: uint64(v)}
+}
 
-// AsLlong returns the value of the arm 3 and whether u holds that arm.
-func (u TypedParamValue) AsLlong() (int64, bool) { return u.vL, u.disc == 3 }
+// AsLlong returns the value of the arm 3 and whether u holds that arm;
+// the value is the zero value when it does not.
+func (u TypedParamValue) AsLlong() (int64, bool) {
+	if u.disc != 3 {
+		return 0, false
+	}
+	return int64(u.num), true
+}
 
 // NewTypedParamValueUllong returns a TypedParamValue holding v in the arm 4.
-func NewTypedParamValueUllong(v uint64) TypedParamValue { return TypedParamValue{disc: 4, vUl: v} }
+func NewTypedParamValueUllong(v uint64) TypedParamValue { return TypedParamValue{disc: 4, num: v} }
 
-// AsUllong returns the value of the arm 4 and whether u holds that arm.
-func (u TypedParamValue) AsUllong() (uint64, bool) { return u.vUl, u.disc == 4 }
+// AsUllong returns the value of the arm 4 and whether u holds that arm;
+// the value is the zero value when it does not.
+func (u TypedParamValue) AsUllong() (uint64, bool) {
+	if u.disc != 4 {
+		return 0, false
+	}
+	return u.num, true
+}
 
 // NewTypedParamValueDouble returns a TypedParamValue holding v in the arm 5.
-func NewTypedParamValueDouble(v float64) TypedParamValue { return TypedParamValue{disc: 5, vD: v} }
+func NewTypedParamValueDouble(v float64) TypedParamValue {
+	return TypedParamValue{disc: 5, num: math.Float64bits(v)}
+}
 
-// AsDouble returns the value of the arm 5 and whether u holds that arm.
-func (u TypedParamValue) AsDouble() (float64, bool) { return u.vD, u.disc == 5 }
+// AsDouble returns the value of the arm 5 and whether u holds that arm;
+// the value is the zero value when it does not.
+func (u TypedParamValue) AsDouble() (float64, bool) {
+	if u.disc != 5 {
+		return 0, false
+	}
+	return math.Float64frombits(u.num), true
+}
 
 // NewTypedParamValueBoolean returns a TypedParamValue holding v in the arm 6.
-func NewTypedParamValueBoolean(v int32) TypedParamValue { return TypedParamValue{disc: 6, vB: v} }
+func NewTypedParamValueBoolean(v int32) TypedParamValue {
+	return TypedParamValue{disc: 6, num: uint64(v)}
+}
 
-// AsBoolean returns the value of the arm 6 and whether u holds that arm.
-func (u TypedParamValue) AsBoolean() (int32, bool) { return u.vB, u.disc == 6 }
+// AsBoolean returns the value of the arm 6 and whether u holds that arm;
+// the value is the zero value when it does not.
+func (u TypedParamValue) AsBoolean() (int32, bool) {
+	if u.disc != 6 {
+		return 0, false
+	}
+	return int32(u.num), true
+}
 
 // NewTypedParamValueString returns a TypedParamValue holding v in the arm 7.
 func NewTypedParamValueString(v string) TypedParamValue { return TypedParamValue{disc: 7, vS: v} }
 
-// AsString returns the value of the arm 7 and whether u holds that arm.
-func (u TypedParamValue) AsString() (string, bool) { return u.vS, u.disc == 7 }
+// AsString returns the value of the arm 7 and whether u holds that arm;
+// the value is the zero value when it does not.
+func (u TypedParamValue) AsString() (string, bool) {
+	if u.disc != 7 {
+		return "", false
+	}
+	return u.vS, true
+}
 
 // Value returns the value of the arm u holds, or nil for a void or invalid arm.
 func (u TypedParamValue) Value() any {
 	switch u.disc {
 	case 1:
-		return u.vI
+		return int32(u.num)
 	case 2:
-		return u.vUi
+		return uint32(u.num)
 	case 3:
-		return u.vL
+		return int64(u.num)
 	case 4:
-		return u.vUl
+		return u.num
 	case 5:
-		return u.vD
+		return math.Float64frombits(u.num)
 	case 6:
-		return u.vB
+		return int32(u.num)
 	case 7:
 		return u.vS
 	}
@@ -113,18 +160,10 @@ func (u TypedParamValue) Value() any {
 func (u *TypedParamValue) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(u.disc)
 	switch u.disc {
-	case 1:
-		e.Int32(u.vI)
-	case 2:
-		e.Uint32(u.vUi)
-	case 3:
-		e.Int64(u.vL)
-	case 4:
-		e.Uint64(u.vUl)
-	case 5:
-		e.Float64(u.vD)
-	case 6:
-		e.Int32(u.vB)
+	case 1, 2, 6:
+		e.Uint32(uint32(u.num))
+	case 3, 4, 5:
+		e.Uint64(u.num)
 	case 7:
 		e.String(u.vS, StringMax)
 	default:
@@ -134,28 +173,23 @@ func (u *TypedParamValue) EncodeXDR(e *xdr.Encoder) {
 	}
 }
 
-// DecodeXDR reads u from d; d.Err reports any error.
+// DecodeXDR reads u from d; d.Err reports any error. On an invalid
+// discriminant u is left as the zero value, which holds no arm.
 func (u *TypedParamValue) DecodeXDR(d *xdr.Decoder) {
-	*u = TypedParamValue{}
-	u.disc = d.Int32()
-	switch u.disc {
-	case 1:
-		u.vI = d.Int32()
+	disc := d.Int32()
+	switch disc {
+	case 1, 6:
+		*u = TypedParamValue{disc: disc, num: uint64(d.Int32())}
 	case 2:
-		u.vUi = d.Uint32()
-	case 3:
-		u.vL = d.Int64()
-	case 4:
-		u.vUl = d.Uint64()
-	case 5:
-		u.vD = d.Float64()
-	case 6:
-		u.vB = d.Int32()
+		*u = TypedParamValue{disc: disc, num: uint64(d.Uint32())}
+	case 3, 4, 5:
+		*u = TypedParamValue{disc: disc, num: d.Uint64()}
 	case 7:
-		u.vS = d.String(StringMax)
+		*u = TypedParamValue{disc: disc, vS: d.String(StringMax)}
 	default:
+		*u = TypedParamValue{}
 		if d.Err() == nil { // after an error every read is zero: no new error
-			d.SetErr(fmt.Errorf("%w: %d in TypedParamValue", xdr.ErrBadDiscriminant, int64(u.disc)))
+			d.SetErr(fmt.Errorf("%w: %d in TypedParamValue", xdr.ErrBadDiscriminant, int64(disc)))
 		}
 	}
 }
@@ -212,9 +246,13 @@ func (v *DaemonClient) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DaemonClient) DecodeXDR(d *xdr.Decoder) {
 	v.Srv.DecodeXDR(d)
-	v.ID = d.Uint64()
-	v.Timestamp = d.Int64()
-	v.Transport = d.Uint32()
+	if b := d.FixedView(20); len(b) == 20 {
+		v.ID = binary.BigEndian.Uint64(b[0:])
+		v.Timestamp = int64(binary.BigEndian.Uint64(b[8:]))
+		v.Transport = binary.BigEndian.Uint32(b[16:])
+	} else {
+		v.ID, v.Timestamp, v.Transport = 0, 0, 0
+	}
 }
 
 // ConnectOpenArgs is the wire form of admin_connect_open_args.
@@ -261,8 +299,12 @@ func (v *ConnectListServersArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectListServersArgs) DecodeXDR(d *xdr.Decoder) {
-	v.NeedResults = d.Uint32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = binary.BigEndian.Uint32(b[0:])
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // ConnectListServersRet is the wire form of admin_connect_list_servers_ret.
@@ -420,8 +462,12 @@ func (v *ServerListClientsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ServerListClientsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Srv.DecodeXDR(d)
-	v.NeedResults = d.Uint32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.NeedResults = binary.BigEndian.Uint32(b[0:])
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.NeedResults, v.Flags = 0, 0
+	}
 }
 
 // ServerListClientsRet is the wire form of admin_server_list_clients_ret.
@@ -470,8 +516,12 @@ func (v *ServerLookupClientArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ServerLookupClientArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Srv.DecodeXDR(d)
-	v.ID = d.Uint64()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.ID = binary.BigEndian.Uint64(b[0:])
+		v.Flags = binary.BigEndian.Uint32(b[8:])
+	} else {
+		v.ID, v.Flags = 0, 0
+	}
 }
 
 // ServerLookupClientRet is the wire form of admin_server_lookup_client_ret.
@@ -782,8 +832,12 @@ func (v *ConnectSetDaemonTimeoutArgs) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectSetDaemonTimeoutArgs) DecodeXDR(d *xdr.Decoder) {
-	v.Timeout = d.Uint32()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Timeout = binary.BigEndian.Uint32(b[0:])
+		v.Flags = binary.BigEndian.Uint32(b[4:])
+	} else {
+		v.Timeout, v.Flags = 0, 0
+	}
 }
 
 // Program is ADMIN_PROGRAM from admin_protocol.x.

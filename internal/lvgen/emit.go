@@ -88,12 +88,12 @@ func (g *generator) renderUnit(u *unit) error {
 				w.line("")
 			}
 		case *rpcl.Struct:
-			if err := g.emitStruct(&w, u, x, d); err != nil {
+			if err := g.emitStruct(&w, u, x, d, uses); err != nil {
 				return err
 			}
 			uses["xdr"] = true
 		case *rpcl.Union:
-			if err := g.emitUnion(&w, u, x, d); err != nil {
+			if err := g.emitUnion(&w, u, x, d, uses); err != nil {
 				return err
 			}
 			uses["xdr"], uses["fmt"] = true, true
@@ -125,7 +125,7 @@ func (g *generator) renderUnit(u *unit) error {
 	}
 	body := w.b.String()
 	var imports []string
-	for _, im := range []string{"context", "fmt"} {
+	for _, im := range []string{"context", "encoding/binary", "fmt", "math"} {
 		if uses[im] {
 			imports = append(imports, im)
 		}
@@ -193,7 +193,7 @@ func emitString(w *codeWriter, typ string, members []headerConst, flags bool) {
 }
 
 // emitStruct writes a struct type and its codec methods.
-func (g *generator) emitStruct(w *codeWriter, u *unit, x *xdef, d *rpcl.Struct) error {
+func (g *generator) emitStruct(w *codeWriter, u *unit, x *xdef, d *rpcl.Struct, uses map[string]bool) error {
 	w.line("// %s is the wire form of %s.", x.goName, d.Name)
 	w.line("type %s struct {", x.goName)
 	types := make([]*gtype, len(d.Fields))
@@ -217,9 +217,11 @@ func (g *generator) emitStruct(w *codeWriter, u *unit, x *xdef, d *rpcl.Struct) 
 	w.line("")
 	w.line("// DecodeXDR reads v from d; d.Err reports any error.")
 	w.line("func (v *%s) DecodeXDR(d *xdr.Decoder) {", x.goName)
+	lvs := make([]string, len(d.Fields))
 	for i, f := range d.Fields {
-		w.decode("v."+goField(f.Name), types[i], g)
+		lvs[i] = "v." + goField(f.Name)
 	}
+	w.decodeFields(lvs, types, g, uses)
 	w.line("}")
 	w.line("")
 	return nil

@@ -194,3 +194,115 @@ func (w *codeWriter) loopVar() string {
 	w.depth++
 	return v
 }
+
+// Runs of fixed-size fields.
+//
+// Decoding a struct field by field checks the remaining input once per
+// field and, for fixed-length opaque data such as a UUID, calls out of
+// line. Consecutive fields whose encodings have one fixed size and need no
+// validation are instead read as a run: one xdr.Decoder.FixedView call checks
+// and takes all their bytes, and each field is loaded from that slice at a
+// constant offset, where the compiler can drop the bounds checks.
+
+// runWire returns the encoded size of a field of type t when it can be part
+// of a run, else 0. Booleans are left out (they must be checked for 0 or
+// 1), and so is opaque data whose length needs padding (the padding must be
+// checked for zeros).
+func runWire(t *gtype) int {
+	switch t.kind {
+	case kEnum:
+		return 4
+	case kBasic:
+		switch t.basic {
+		case rpcl.Bool:
+			return 0
+		case rpcl.Hyper, rpcl.UHyper, rpcl.Double:
+			return 8
+		}
+		return 4
+	case kFixedBytes:
+		if t.n > 0 && t.n%4 == 0 {
+			return int(t.n)
+		}
+	}
+	return 0
+}
+
+// runLoad returns the expression reading a value of t (runWire(t) > 0)
+// from the run slice b at offset off.
+func runLoad(t *gtype, off int) string {
+	at := fmt.Sprintf("b[%d:]", off)
+	u32 := "binary.BigEndian.Uint32(" + at + ")"
+	u64 := "binary.BigEndian.Uint64(" + at + ")"
+	switch t.kind {
+	case kEnum:
+		if t.wire == rpcl.UInt {
+			return t.name + "(" + u32 + ")"
+		}
+		return t.name + "(int32(" + u32 + "))"
+	case kFixedBytes:
+		return fmt.Sprintf("%s(b[%d:%d])", t.goExpr(), off, off+int(t.n))
+	}
+	switch t.basic {
+	case rpcl.Int:
+		return "int32(" + u32 + ")"
+	case rpcl.UInt:
+		return u32
+	case rpcl.Hyper:
+		return "int64(" + u64 + ")"
+	case rpcl.UHyper:
+		return u64
+	case rpcl.Char:
+		return "int8(int32(" + u32 + "))"
+	case rpcl.UChar:
+		return "uint8(" + u32 + ")"
+	case rpcl.Short:
+		return "int16(int32(" + u32 + "))"
+	case rpcl.UShort:
+		return "uint16(" + u32 + ")"
+	case rpcl.Float:
+		return "math.Float32frombits(" + u32 + ")"
+	case rpcl.Double:
+		return "math.Float64frombits(" + u64 + ")"
+	}
+	panic(fmt.Sprintf("lvgen: runLoad of kind %d", t.kind))
+}
+
+// decodeFields writes the decoding of the fields lvs (of types types) in
+// order, reading runs of two or more fixed-size fields with one
+// d.FixedView call. It records in uses the imports the code needs.
+func (w *codeWriter) decodeFields(lvs []string, types []*gtype, g *generator, uses map[string]bool) {
+	for i := 0; i < len(lvs); {
+		j, size := i, 0
+		for j < len(lvs) && runWire(types[j]) > 0 {
+			size += runWire(types[j])
+			j++
+		}
+		if j-i < 2 {
+			w.decode(lvs[i], types[i], g)
+			i++
+			continue
+		}
+		uses["encoding/binary"] = true
+		// On a short input every field of the run reads as zero, as a
+		// field-by-field decode would leave it.
+		w.line("if b := d.FixedView(%d); len(b) == %d {", size, size)
+		off := 0
+		for k := i; k < j; k++ {
+			load := runLoad(types[k], off)
+			if types[k].kind == kBasic && (types[k].basic == rpcl.Float || types[k].basic == rpcl.Double) {
+				uses["math"] = true
+			}
+			w.line("%s = %s", lvs[k], load)
+			off += runWire(types[k])
+		}
+		var zl, zr []string
+		for k := i; k < j; k++ {
+			zl, zr = append(zl, lvs[k]), append(zr, zeroValue(types[k]))
+		}
+		w.line("} else {")
+		w.line("%s = %s", strings.Join(zl, ", "), strings.Join(zr, ", "))
+		w.line("}")
+		i = j
+	}
+}

@@ -6,6 +6,7 @@
 package wire
 
 import (
+	"encoding/binary"
 	"fmt"
 	"github.com/virtwire/libvirt/internal/xdr"
 )
@@ -117,12 +118,16 @@ func (v *MessageHeader) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *MessageHeader) DecodeXDR(d *xdr.Decoder) {
-	v.Prog = d.Uint32()
-	v.Vers = d.Uint32()
-	v.Proc = d.Int32()
-	v.Type = MessageType(d.Int32())
-	v.Serial = d.Uint32()
-	v.Status = MessageStatus(d.Int32())
+	if b := d.FixedView(24); len(b) == 24 {
+		v.Prog = binary.BigEndian.Uint32(b[0:])
+		v.Vers = binary.BigEndian.Uint32(b[4:])
+		v.Proc = int32(binary.BigEndian.Uint32(b[8:]))
+		v.Type = MessageType(int32(binary.BigEndian.Uint32(b[12:])))
+		v.Serial = binary.BigEndian.Uint32(b[16:])
+		v.Status = MessageStatus(int32(binary.BigEndian.Uint32(b[20:])))
+	} else {
+		v.Prog, v.Vers, v.Proc, v.Type, v.Serial, v.Status = 0, 0, 0, 0, 0, 0
+	}
 }
 
 // MessageUUID is the wire form of virNetMessageUUID.
@@ -145,8 +150,12 @@ func (v *MessageDomain) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *MessageDomain) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(MessageStringMax)
-	d.FixedOpaque(v.UUID[:])
-	v.ID = d.Int32()
+	if b := d.FixedView(20); len(b) == 20 {
+		v.UUID = MessageUUID(b[0:16])
+		v.ID = int32(binary.BigEndian.Uint32(b[16:]))
+	} else {
+		v.UUID, v.ID = MessageUUID{}, 0
+	}
 }
 
 // MessageNetwork is the wire form of virNetMessageNonnullNetwork.
@@ -211,8 +220,12 @@ func (v *MessageError) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *MessageError) DecodeXDR(d *xdr.Decoder) {
-	v.Code = d.Int32()
-	v.Domain = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Code = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Domain = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Code, v.Domain = 0, 0
+	}
 	if d.Optional() {
 		v.Message = new(string)
 		(*v.Message) = d.String(MessageStringMax)
@@ -244,8 +257,12 @@ func (v *MessageError) DecodeXDR(d *xdr.Decoder) {
 	} else {
 		v.Str3 = nil
 	}
-	v.Int1 = d.Int32()
-	v.Int2 = d.Int32()
+	if b := d.FixedView(8); len(b) == 8 {
+		v.Int1 = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Int2 = int32(binary.BigEndian.Uint32(b[4:]))
+	} else {
+		v.Int1, v.Int2 = 0, 0
+	}
 	if d.Optional() {
 		v.Net = new(MessageNetwork)
 		(*v.Net).DecodeXDR(d)
@@ -268,6 +285,10 @@ func (v *StreamHole) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *StreamHole) DecodeXDR(d *xdr.Decoder) {
-	v.Length = d.Int64()
-	v.Flags = d.Uint32()
+	if b := d.FixedView(12); len(b) == 12 {
+		v.Length = int64(binary.BigEndian.Uint64(b[0:]))
+		v.Flags = binary.BigEndian.Uint32(b[8:])
+	} else {
+		v.Length, v.Flags = 0, 0
+	}
 }

@@ -20,9 +20,12 @@ type Decoder struct {
 	// enough to be inlined; Err and Finish turn them into the error.
 	shortNeed uint64
 	shortOff  int
-	// str is a copy of buf made on the first String call when buf is at
-	// most SharedStringMax bytes long; strings are then slices of it.
-	str string
+	// str is a copy of buf[strBase:] made on the first String call when
+	// buf is at most SharedStringMax bytes long (strBase is that call's
+	// offset: no later string starts before it); strings are then slices
+	// of it.
+	str     string
+	strBase int
 }
 
 // SharedStringMax is the largest input whose strings share one backing
@@ -37,7 +40,7 @@ func NewDecoder(b []byte) *Decoder { return &Decoder{buf: b} }
 
 // Reset makes d read b from the start and clears any error.
 func (d *Decoder) Reset(b []byte) {
-	d.buf, d.off, d.err, d.shortNeed, d.str = b, 0, nil, 0, ""
+	d.buf, d.off, d.err, d.shortNeed, d.str, d.strBase = b, 0, nil, 0, "", 0
 }
 
 // Err returns the first error recorded, if any.
@@ -126,17 +129,24 @@ func (d *Decoder) Uint64() uint64 {
 // Int64 reads a hyper.
 func (d *Decoder) Int64() int64 { return int64(d.Uint64()) }
 
-// Bool reads a bool, which must be 0 or 1.
+// Bool reads a bool, which must be 0 or 1. The common case is checked
+// first; anything else (a short input, an earlier error, another value)
+// goes to boolSlow, which keeps the error formatting out of this path.
 func (d *Decoder) Bool() bool {
-	switch v := d.Uint32(); v {
-	case 0:
-		return false
-	case 1:
-		return true
-	default:
+	if b := d.buf[d.off:]; len(b) >= 4 && binary.BigEndian.Uint32(b) <= 1 {
+		d.off += 4
+		return b[3] == 1
+	}
+	return d.boolSlow()
+}
+
+func (d *Decoder) boolSlow() bool {
+	v := d.Uint32()
+	if v > 1 {
 		d.SetErr(fmt.Errorf("%w: %d", ErrInvalidBool, v))
 		return false
 	}
+	return v == 1
 }
 
 // Optional reads the presence flag of optional data.
@@ -189,20 +199,57 @@ func (d *Decoder) zeroPadding(n, total int) bool {
 }
 
 // String reads a string of at most max bytes.
+//
+// The common case (a string within its bound, in the input, with zero
+// padding) is handled here with one load of the length, one compare
+// against the remaining input and one load of the last word to check the
+// padding; anything else goes to stringSlow, which reads the same bytes
+// again with the general checks and records the error.
 func (d *Decoder) String(max uint32) string {
+	b := d.buf[d.off:]
+	if len(b) < 4 {
+		return d.stringSlow(max)
+	}
+	n := binary.BigEndian.Uint32(b)
+	if n == 0 {
+		d.off += 4
+		return ""
+	}
+	// total is n rounded up to a word; in 64 bits so it cannot wrap.
+	total := (uint64(n) + 3) &^ 3
+	if n > max || total > uint64(len(b)-4) {
+		return d.stringSlow(max)
+	}
+	// The padding is the low (total-n)*8 bits of the last word.
+	if binary.BigEndian.Uint32(b[total:])&(1<<(8*(total-uint64(n)))-1) != 0 {
+		return d.stringSlow(max)
+	}
+	start := d.off + 4
+	d.off = start + int(total)
+	return d.shared(start, start+int(n))
+}
+
+// stringSlow is String for every case but the common one.
+func (d *Decoder) stringSlow(max uint32) string {
 	b := d.bytes("string", max)
 	if len(b) == 0 {
 		return ""
 	}
-	if len(d.buf) > SharedStringMax {
-		return string(b)
-	}
-	if d.str == "" {
-		d.str = string(d.buf)
-	}
 	// b ends where the padding before d.off starts.
 	end := d.off - pad(len(b))
-	return d.str[end-len(b) : end]
+	return d.shared(end-len(b), end)
+}
+
+// shared returns the input bytes [start, end) as a string: a slice of the
+// shared copy of the input when it is small enough, else a copy of its own.
+func (d *Decoder) shared(start, end int) string {
+	if len(d.buf) > SharedStringMax {
+		return string(d.buf[start:end])
+	}
+	if d.str == "" {
+		d.str, d.strBase = string(d.buf[start:]), start
+	}
+	return d.str[start-d.strBase : end-d.strBase]
 }
 
 // Opaque reads variable-length opaque data of at most max bytes into a new
@@ -222,6 +269,16 @@ func (d *Decoder) OpaqueView(max uint32) []byte { return d.bytes("opaque", max) 
 
 // FixedOpaque fills dst with fixed-length opaque data.
 func (d *Decoder) FixedOpaque(dst []byte) {
+	// A length that is a multiple of four (a UUID) has no padding to
+	// check. After an error d.off is at the end, so this cannot succeed.
+	if b := d.buf[d.off:]; len(dst)&3 == 0 && len(b) >= len(dst) {
+		d.off += copy(dst, b)
+		return
+	}
+	d.fixedOpaqueSlow(dst)
+}
+
+func (d *Decoder) fixedOpaqueSlow(dst []byte) {
 	if d.failed() {
 		return
 	}
@@ -256,6 +313,21 @@ func (d *Decoder) ArrayLen(max uint32, minSize int) int {
 		return 0
 	}
 	return int(n)
+}
+
+// FixedView returns the next n bytes of the input (n >= 0) and moves past
+// them. When fewer than n bytes remain, or after an error, it records a
+// short read as Uint32 does and returns nil. Generated code decodes a run
+// of consecutive fixed-size fields from one FixedView call, so the run
+// costs one length check. Like OpaqueView it returns a view of the input,
+// valid only while the input is.
+func (d *Decoder) FixedView(n int) []byte {
+	if b := d.buf[d.off:]; len(b) >= n {
+		d.off += n
+		return b[:n]
+	}
+	d.short(uint64(n))
+	return nil
 }
 
 // FixedArrayLen checks that n elements of at least minSize bytes each can

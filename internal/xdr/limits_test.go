@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/virtwire/libvirt/internal/xdr"
@@ -304,5 +305,83 @@ func TestLargeInputCopiesEachString(t *testing.T) {
 		s = d.String(16)
 	}); n != 1 || s != "kept" {
 		t.Fatalf("%v allocations, %q; want one 4-byte copy", n, s)
+	}
+}
+
+// String checks its common case inline and hands everything else to the
+// general code; this runs every length up to two words with every padding
+// byte zero and then each one set, so both paths agree on what is valid.
+func TestStringPaddingEveryLengthAndByte(t *testing.T) {
+	for n := 0; n <= 8; n++ {
+		s := strings.Repeat("z", n)
+		var e xdr.Encoder
+		e.String(s, 8)
+		good := e.Bytes()
+		d := xdr.NewDecoder(good)
+		if got := d.String(8); got != s || d.Finish() != nil {
+			t.Fatalf("len %d: got %q, %v", n, got, d.Finish())
+		}
+		for i := 4 + n; i < len(good); i++ {
+			bad := append([]byte(nil), good...)
+			bad[i] = 0x01
+			d := xdr.NewDecoder(bad)
+			if got := d.String(8); got != "" || !errors.Is(d.Finish(), xdr.ErrNonZeroPadding) {
+				t.Fatalf("len %d, padding byte %d set: got %q, %v; want a padding error", n, i-4-n, got, d.Finish())
+			}
+		}
+		// At and over the bound.
+		d = xdr.NewDecoder(good)
+		if d.String(uint32(n)); d.Finish() != nil {
+			t.Fatalf("len %d at its bound: %v", n, d.Finish())
+		}
+		if n > 0 {
+			d = xdr.NewDecoder(good)
+			if d.String(uint32(n - 1)); !errors.Is(d.Finish(), xdr.ErrTooLong) {
+				t.Fatalf("len %d over bound %d: %v", n, n-1, d.Finish())
+			}
+		}
+		// Every strict prefix is short.
+		for cut := range len(good) {
+			d := xdr.NewDecoder(good[:cut])
+			if got := d.String(8); got != "" || !errors.Is(d.Finish(), xdr.ErrShortBuffer) {
+				t.Fatalf("len %d cut to %d bytes: got %q, %v", n, cut, got, d.Finish())
+			}
+		}
+	}
+}
+
+// Strings after a prefix are sliced out of the shared copy at the right
+// offsets (the copy starts at the first string, not at the input's start).
+func TestSharedStringsAfterPrefix(t *testing.T) {
+	var e xdr.Encoder
+	e.Uint64(7)
+	e.String("first", 16)
+	e.Uint32(9)
+	e.String("", 16)
+	e.String("second!", 16)
+	d := xdr.NewDecoder(e.Bytes())
+	if d.Uint64() != 7 || d.String(16) != "first" || d.Uint32() != 9 ||
+		d.String(16) != "" || d.String(16) != "second!" || d.Finish() != nil {
+		t.Fatalf("bad decode: %v", d.Finish())
+	}
+}
+
+func TestFixedView(t *testing.T) {
+	d := xdr.NewDecoder([]byte{1, 2, 3, 4, 5, 6, 7, 8})
+	if b := d.FixedView(4); string(b) != "\x01\x02\x03\x04" || d.Offset() != 4 {
+		t.Fatalf("FixedView(4) = % x at offset %d", b, d.Offset())
+	}
+	if b := d.FixedView(8); b != nil {
+		t.Fatalf("FixedView(8) with 4 bytes left = % x, want nil", b)
+	}
+	if b := d.FixedView(4); b != nil {
+		t.Fatalf("FixedView after a short read = % x, want nil", b)
+	}
+	if err := d.Err(); !errors.Is(err, xdr.ErrShortBuffer) || !strings.Contains(err.Error(), "need 8 bytes at offset 4") {
+		t.Fatalf("error %v, want the first short read", err)
+	}
+	d = xdr.NewDecoder(nil)
+	if b := d.FixedView(0); len(b) != 0 || d.Finish() != nil {
+		t.Fatalf("FixedView(0) = % x, %v", b, d.Finish())
 	}
 }
