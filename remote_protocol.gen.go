@@ -11677,20 +11677,20 @@ func (v *NodeSetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 // NodeGetMemoryParametersArgs is the wire form of remote_node_get_memory_parameters_args.
 type NodeGetMemoryParametersArgs struct {
 	Nparams int32
-	Flags   uint32
+	Flags   TypedParameterFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NodeGetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Nparams)
-	e.Uint32(v.Flags)
+	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NodeGetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
-		v.Flags = binary.BigEndian.Uint32(b[4:])
+		v.Flags = TypedParameterFlags(binary.BigEndian.Uint32(b[4:]))
 	} else {
 		v.Nparams, v.Flags = 0, 0
 	}
@@ -22154,8 +22154,8 @@ func (c *Client) NodeSetMemoryParameters(ctx context.Context, params []TypedPara
 // NodeGetMemoryParameters calls virNodeGetMemoryParameters (REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS = 289).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryParameters
-func (c *Client) NodeGetMemoryParameters(ctx context.Context, nparams int32, flags uint32) (params []TypedParam, nparamsOut int32, err error) {
-	flags |= uint32(c.typedParamStringOkay(ctx))
+func (c *Client) NodeGetMemoryParameters(ctx context.Context, nparams int32, flags TypedParameterFlags) (params []TypedParam, nparamsOut int32, err error) {
+	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetMemoryParameters))
 	args := NodeGetMemoryParametersArgs{
 		Nparams: nparams,

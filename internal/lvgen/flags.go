@@ -67,6 +67,7 @@ var flagOverrides = map[string]string{
 	"DomainDetachDeviceAlias":         "virDomainDeviceModifyFlags",
 	"DomainBlockStatsFlags":           "virTypedParameterFlags",
 	"DomainGetCPUStats":               "virTypedParameterFlags",
+	"NodeGetMemoryParameters":         "virTypedParameterFlags",
 	"NetworkSetMetadata":              "virNetworkUpdateFlags",
 	"NetworkGetMetadata":              "virNetworkUpdateFlags",
 	"NodeDeviceGetXMLDesc":            "",
