@@ -128,6 +128,9 @@ bash scripts/check-cloudhypervisor-generated.sh
 
 step "unit tests"
 go test -race -count=1 ./...
+# The go-libvirt comparison module's daemon-less test (both clients decode
+# the canned reply it benchmarks).
+(cd benchmarks/golibvirt && go test -count=1 ./...)
 
 step "integration tests"
 daemon_dir=$(mktemp -d /tmp/virtwire-it.XXXXXX)

@@ -9,12 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
-	gl "github.com/digitalocean/go-libvirt"
-	"github.com/digitalocean/go-libvirt/socket/dialers"
 	vw "github.com/virtwire/libvirt"
 )
 
@@ -29,8 +25,6 @@ const (
 	// parallelGoroutines is how many goroutines share one connection in
 	// BenchmarkParallel64GetLibVersion, whatever GOMAXPROCS is.
 	parallelGoroutines = 64
-	// testURI is the driver every client opens.
-	testURI = "test:///default"
 )
 
 // socketPath returns the daemon's unix socket, skipping the benchmark when
@@ -41,40 +35,6 @@ func socketPath(b *testing.B) string {
 		b.Skip("VIRTWIRE_TEST_SOCKET not set: start a daemon with scripts/libvirtd.sh and source its env file")
 	}
 	return p
-}
-
-// cpuNow returns the process's user+system CPU time so far.
-func cpuNow() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		panic(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// measureCPU enables allocation reporting, resets the timer and returns a
-// function that stops the timer and reports CPU per operation. Wall time
-// alone hides how much of the 2 shared cores a client burns; cpu-ns/op
-// includes every goroutine of the process (reader loops, keepalive, GC).
-func measureCPU(b *testing.B) func() {
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := cpuNow()
-	return func() {
-		b.StopTimer()
-		b.ReportMetric(float64(cpuNow()-start)/float64(b.N), "cpu-ns/op")
-	}
-}
-
-// runSeq times b.N sequential calls.
-func runSeq(b *testing.B, call func() error) {
-	done := measureCPU(b)
-	for i := 0; i < b.N; i++ {
-		if err := call(); err != nil {
-			b.Fatal(err)
-		}
-	}
-	done()
 }
 
 // runParallel64 times b.N calls spread over parallelGoroutines goroutines
@@ -95,28 +55,6 @@ func runParallel64(b *testing.B, call func() error) {
 	})
 	done()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
-}
-
-// dialVirtwire opens a virtwire client on the test driver; it is closed
-// when the (sub-)benchmark function returns.
-func dialVirtwire(b *testing.B, path string) *vw.Client {
-	c, err := vw.Dial(context.Background(), "test+unix:///default?socket="+path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
-	return c
-}
-
-// dialGoLibvirt opens a go-libvirt client on the test driver the way its
-// documentation suggests (a local dialer, then ConnectToURI).
-func dialGoLibvirt(b *testing.B, path string) *gl.Libvirt {
-	l := gl.NewWithDialer(dialers.NewLocal(dialers.WithSocket(path)))
-	if err := l.ConnectToURI(gl.TestDefault); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { l.Disconnect() })
-	return l
 }
 
 // fixture holds the domains shared by the list and stats benchmarks.
@@ -333,11 +271,4 @@ func BenchmarkParallel64GetLibVersion(b *testing.B) {
 			return err
 		})
 	})
-}
-
-func checkCount(got, want int) error {
-	if got != want {
-		return fmt.Errorf("got %d results, want %d", got, want)
-	}
-	return nil
 }

@@ -1,5 +1,3 @@
-//go:build integration
-
 package golibvirt
 
 import (
@@ -23,6 +21,9 @@ const (
 	msgCall  = 0
 	msgReply = 1
 )
+
+// This file has no build tag: the canned-server benchmarks, which need no
+// daemon, use the raw floor too.
 
 // rawConn is the floor the clients are measured against: it writes
 // pre-encoded call frames on a bare unix socket and reads each reply whole,
