@@ -33,9 +33,15 @@ import (
 
 // idleReadDelay is how long the connection may go without a reader while
 // no call is pending: events and the daemon's keepalive pings that arrive
-// right after a burst of calls are read at most about twice this late.
-// While calls keep coming, the background reader wakes once per delay.
+// right after a burst of calls are read at most about twice this late
+// (maxIdleBackoff times after long calls). While calls keep coming, the
+// background reader wakes about once per delay.
 const idleReadDelay = 3 * time.Millisecond
+
+// maxIdleBackoff bounds how far the idle check stretches while a leader
+// holds the token (see readLoop): events arriving just after a long call
+// wait at most this many idleReadDelays.
+const maxIdleBackoff = 8
 
 // longAgo is a read deadline in the past: it interrupts a blocked read.
 var longAgo = time.Unix(1, 0)
@@ -114,20 +120,30 @@ func (c *Conn) readLoop() {
 	idle := time.NewTimer(time.Hour)
 	idle.Stop()
 	defer idle.Stop()
+	// backoff stretches the idle check while one leader keeps reading
+	// (a long call): polling every idleReadDelay would cost wake-ups for
+	// nothing, since that leader reads whatever arrives meanwhile.
+	backoff := time.Duration(1)
 	for {
 		select {
 		case <-c.done:
 			return
 		case <-c.readNow:
 		case <-c.readIdle:
+			backoff = 1
 			idle.Reset(idleReadDelay)
 			continue
 		case <-idle.C:
 			// While callers keep leading, keep watching without taking
 			// the token: it would turn the next call into a follower.
 			// Reading starts once no leader has read for idleReadDelay.
-			quiet := time.Duration(time.Now().UnixNano() - c.lastLead.Load())
-			if quiet < idleReadDelay || c.reading.Load() {
+			if c.reading.Load() {
+				backoff = min(2*backoff, maxIdleBackoff)
+				idle.Reset(backoff * idleReadDelay)
+				continue
+			}
+			backoff = 1
+			if quiet := time.Duration(time.Now().UnixNano() - c.lastLead.Load()); quiet < idleReadDelay {
 				idle.Reset(max(idleReadDelay-quiet, idleReadDelay/4))
 				continue
 			}

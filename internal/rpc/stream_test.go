@@ -449,11 +449,18 @@ func TestStreamBackPressure(t *testing.T) {
 			}
 		}
 	}()
-	time.Sleep(300 * time.Millisecond)
-	st.mu.Lock()
-	queued := st.queued
-	st.mu.Unlock()
-	if queued > StreamQueueLimit || queued < StreamQueueLimit-StreamChunk {
+	// Wait for the queue to fill (slow on a loaded machine under -race),
+	// then give the reader time to overshoot if it were going to.
+	queuedNow := func() int {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		return st.queued
+	}
+	for deadline := time.Now().Add(10 * time.Second); queuedNow() < StreamQueueLimit-StreamChunk && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if queued := queuedNow(); queued > StreamQueueLimit || queued < StreamQueueLimit-StreamChunk {
 		t.Fatalf("%d bytes queued while the consumer sleeps; limit %d", queued, StreamQueueLimit)
 	}
 	select {
