@@ -233,4 +233,5 @@ func (c *Conn) abandonInbound() {
 		putBuf(in.data)
 		in.data = nil
 	}
+	c.resetInbound() // the rest of the frame will never come
 }

@@ -149,6 +149,11 @@ func (c *Conn) readLoop() {
 			}
 			c.idleArmed.Store(false)
 		}
+		select {
+		case <-c.done:
+			return // a frame left half read is of no use any more
+		default:
+		}
 		if !c.reading.CompareAndSwap(false, true) {
 			continue // a leader reads; it signals again when it stops
 		}
