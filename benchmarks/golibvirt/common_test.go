@@ -3,6 +3,7 @@ package golibvirt
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -17,6 +18,10 @@ import (
 
 // testURI is the driver every client opens.
 const testURI = "test:///default"
+
+// parallelGoroutines is how many goroutines share one connection in the
+// Parallel64 benchmarks, whatever GOMAXPROCS is.
+const parallelGoroutines = 64
 
 // cpuNow returns the process's user+system CPU time so far.
 func cpuNow() time.Duration {
@@ -82,4 +87,24 @@ func checkCount(got, want int) error {
 		return fmt.Errorf("got %d results, want %d", got, want)
 	}
 	return nil
+}
+
+// runParallel64 times b.N calls spread over parallelGoroutines goroutines
+// and also reports the throughput in calls/s.
+func runParallel64(b *testing.B, call func() error) {
+	procs := runtime.GOMAXPROCS(0)
+	// RunParallel starts parallelism*GOMAXPROCS goroutines; round up so
+	// that there are never fewer than parallelGoroutines.
+	b.SetParallelism((parallelGoroutines + procs - 1) / procs)
+	done := measureCPU(b)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := call(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	done()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 }

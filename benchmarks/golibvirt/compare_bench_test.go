@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -22,9 +21,6 @@ const (
 	// domainPrefix names the domains this package defines, so that
 	// leftovers of an interrupted run can be told apart and removed.
 	domainPrefix = "glbench-"
-	// parallelGoroutines is how many goroutines share one connection in
-	// BenchmarkParallel64GetLibVersion, whatever GOMAXPROCS is.
-	parallelGoroutines = 64
 )
 
 // socketPath returns the daemon's unix socket, skipping the benchmark when
@@ -35,26 +31,6 @@ func socketPath(b *testing.B) string {
 		b.Skip("VIRTWIRE_TEST_SOCKET not set: start a daemon with scripts/libvirtd.sh and source its env file")
 	}
 	return p
-}
-
-// runParallel64 times b.N calls spread over parallelGoroutines goroutines
-// and also reports the throughput in calls/s.
-func runParallel64(b *testing.B, call func() error) {
-	procs := runtime.GOMAXPROCS(0)
-	// RunParallel starts parallelism*GOMAXPROCS goroutines; round up so
-	// that there are never fewer than parallelGoroutines.
-	b.SetParallelism((parallelGoroutines + procs - 1) / procs)
-	done := measureCPU(b)
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if err := call(); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	done()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 }
 
 // fixture holds the domains shared by the list and stats benchmarks.
