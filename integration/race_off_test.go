@@ -1,0 +1,6 @@
+//go:build integration && !race
+
+package integration_test
+
+// raceDetector: see race_on_test.go.
+const raceDetector = false
