@@ -63,11 +63,12 @@ type orphan struct {
 	ev  Event
 }
 
-// router delivers decoded events to subscriptions. handle runs on the
-// connection's reader goroutine and never blocks.
+// router delivers decoded events to subscriptions. handle runs on
+// whichever goroutine is reading the connection (one at a time: a caller
+// reading its own reply, or the background reader) and never blocks.
 type router struct {
 	mu       sync.Mutex
-	dec      xdr.Decoder // reader goroutine only
+	dec      xdr.Decoder // the reading goroutine's only
 	subs     map[routeKey][]*Subscription
 	legacy   map[*Subscription]bool // domain subscriptions, for events without callback ID
 	closers  map[*Subscription]bool // connection-closed subscriptions

@@ -24,8 +24,8 @@ const (
 )
 
 // MessageHandler receives a message the server sent on its own (an event).
-// It runs on the reader goroutine and must not block; body is only valid
-// until it returns.
+// It runs on the goroutine reading the connection (readers.go) and must not
+// block; body is only valid until it returns.
 type MessageHandler func(h *wire.MessageHeader, body []byte)
 
 // Options configures a Conn.

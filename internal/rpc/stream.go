@@ -34,7 +34,7 @@ import (
 // queue, so it slows down as soon as the client stops reading the socket;
 // for uploads it stops reading the socket while a stream has unwritten
 // data. Incoming data is queued per stream up to StreamQueueLimit bytes;
-// when a queue is full the reader goroutine stops reading the connection
+// when a queue is full the background reader stops reading the connection
 // until the stream's consumer catches up. Replies and events behind the
 // stream data then wait as well: a program that must make calls while it
 // leaves a stream unread should use a second connection for the stream.
