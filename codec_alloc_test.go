@@ -2,11 +2,10 @@ package libvirt
 
 import (
 	"errors"
-	"math"
-	"runtime"
 	"testing"
 
 	"github.com/virtwire/libvirt/internal/xdr"
+	"github.com/virtwire/libvirt/internal/xdrtest"
 )
 
 // The codec's allocation contract: encoding into a buffer with room
@@ -84,27 +83,19 @@ func TestCodecForgedCountsDoNotAllocate(t *testing.T) {
 			// path (fmt's caches) is not counted.
 			var warm ConnectListAllDomainsRet
 			warm.DecodeXDR(xdr.NewDecoder(tc.in))
-			// TotalAlloc counts every goroutine's allocations (other
-			// tests' goroutines may still be winding down), so the
-			// smallest of a few measurements is taken: a decode that
-			// sizes a slice by the forged count allocates every time.
-			used := uint64(math.MaxUint64)
-			for range 5 {
-				var before, after runtime.MemStats
-				runtime.ReadMemStats(&before)
-				var out ConnectListAllDomainsRet
-				d := xdr.NewDecoder(tc.in)
-				out.DecodeXDR(d)
-				err := d.Finish()
-				runtime.ReadMemStats(&after)
-				if !errors.Is(err, tc.want) {
-					t.Fatalf("error = %v, want %v", err, tc.want)
-				}
-				used = min(used, after.TotalAlloc-before.TotalAlloc)
-			}
 			// A domain slice sized by the forged count would be ~640 KiB
 			// at the bound and 80 GiB for 2^31; an error value is a few
 			// hundred bytes.
+			var err error
+			used := xdrtest.MinHeapAllocated(5, 4096, func() {
+				var out ConnectListAllDomainsRet
+				d := xdr.NewDecoder(tc.in)
+				out.DecodeXDR(d)
+				err = d.Finish()
+			})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("error = %v, want %v", err, tc.want)
+			}
 			if used > 4096 {
 				t.Fatalf("decode of %d bytes allocated %d bytes", len(tc.in), used)
 			}

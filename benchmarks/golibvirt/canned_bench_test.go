@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	gl "github.com/digitalocean/go-libvirt"
 	vw "github.com/virtwire/libvirt"
 )
 
@@ -64,9 +65,6 @@ func BenchmarkCannedAllDomainStats(b *testing.B) {
 			}
 			return checkStatsBody(body)
 		}
-		if err := stats(); err != nil { // also sizes the reply buffer
-			b.Fatal(err)
-		}
 		runCannedRaw(b, stats)
 	})
 	b.Run("virtwire", func(b *testing.B) {
@@ -97,7 +95,6 @@ func BenchmarkCannedAllDomainStats(b *testing.B) {
 func BenchmarkCannedGetLibVersion(b *testing.B) {
 	srv := startCannedServer(b)
 	cannedRawCPU = 0
-	ctx := context.Background()
 	b.Run("raw", func(b *testing.B) {
 		r := dialRaw(b, srv.path)
 		f := newFrame(vw.ProcConnectGetLibVersion, nil)
@@ -114,23 +111,11 @@ func BenchmarkCannedGetLibVersion(b *testing.B) {
 	})
 	b.Run("virtwire", func(b *testing.B) {
 		c := dialVirtwire(b, srv.path)
-		runCannedClient(b, func() error {
-			v, err := c.ConnectGetLibVersion(ctx)
-			if err != nil {
-				return err
-			}
-			return checkVersion(v)
-		})
+		runCannedClient(b, virtwireLibVersion(c))
 	})
 	b.Run("golibvirt", func(b *testing.B) {
 		l := dialGoLibvirt(b, srv.path)
-		runCannedClient(b, func() error {
-			v, err := l.ConnectGetLibVersion()
-			if err != nil {
-				return err
-			}
-			return checkVersion(v)
-		})
+		runCannedClient(b, golibvirtLibVersion(l))
 	})
 }
 
@@ -141,26 +126,13 @@ func BenchmarkCannedGetLibVersion(b *testing.B) {
 // server work in every row) is what differs.
 func BenchmarkCannedParallel64GetLibVersion(b *testing.B) {
 	srv := startCannedServer(b)
-	ctx := context.Background()
 	b.Run("virtwire", func(b *testing.B) {
 		c := dialVirtwire(b, srv.path)
-		runParallel64(b, func() error {
-			v, err := c.ConnectGetLibVersion(ctx)
-			if err != nil {
-				return err
-			}
-			return checkVersion(v)
-		})
+		runParallel64(b, virtwireLibVersion(c))
 	})
 	b.Run("golibvirt", func(b *testing.B) {
 		l := dialGoLibvirt(b, srv.path)
-		runParallel64(b, func() error {
-			v, err := l.ConnectGetLibVersion()
-			if err != nil {
-				return err
-			}
-			return checkVersion(v)
-		})
+		runParallel64(b, golibvirtLibVersion(l))
 	})
 }
 
@@ -243,6 +215,30 @@ func checkStatsBody(body []byte) error {
 		return fmt.Errorf("stats reply of %d bytes is cut short", len(body))
 	}
 	return checkCount(int(binary.BigEndian.Uint32(body[off:])), cannedParams)
+}
+
+// virtwireLibVersion is a ConnectGetLibVersion call on c, checked against
+// the canned server's answer.
+func virtwireLibVersion(c *vw.Client) func() error {
+	ctx := context.Background()
+	return func() error {
+		v, err := c.ConnectGetLibVersion(ctx)
+		if err != nil {
+			return err
+		}
+		return checkVersion(v)
+	}
+}
+
+// golibvirtLibVersion is virtwireLibVersion for go-libvirt.
+func golibvirtLibVersion(l *gl.Libvirt) func() error {
+	return func() error {
+		v, err := l.ConnectGetLibVersion()
+		if err != nil {
+			return err
+		}
+		return checkVersion(v)
+	}
 }
 
 func checkVersion(v uint64) error {

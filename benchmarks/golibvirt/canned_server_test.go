@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -233,24 +232,15 @@ func (s *cannedServer) serve(nc net.Conn) {
 		s.wg.Done()
 	}()
 	br := bufio.NewReaderSize(nc, 64<<10)
-	in := make([]byte, 4096)
+	var buf []byte
 	// Reply frames by program and procedure, built on first use: a reply
 	// then costs one serial patch and one write.
 	frames := map[uint64][]byte{}
-	pong := cannedFrame(keepaliveProgram, 1, keepalivePong, msgMessage, nil)
+	pong := encodeFrame(keepaliveProgram, 1, keepalivePong, msgMessage, nil)
 	for {
-		if _, err := io.ReadFull(br, in[:4]); err != nil {
-			return
-		}
-		n := binary.BigEndian.Uint32(in)
-		if n < headerLen || n > maxFrame {
-			return
-		}
-		if int(n) > len(in) {
-			in = make([]byte, n)
-			binary.BigEndian.PutUint32(in, n)
-		}
-		if _, err := io.ReadFull(br, in[4:n]); err != nil {
+		in, next, err := readFrame(br, buf)
+		buf = next
+		if err != nil {
 			return
 		}
 		prog := binary.BigEndian.Uint32(in[4:])
@@ -278,7 +268,7 @@ func (s *cannedServer) serve(nc net.Conn) {
 			if prog == vw.Program {
 				body = cannedBody(vw.Procedure(proc))
 			}
-			f = cannedFrame(prog, vers, proc, msgReply, body)
+			f = encodeFrame(prog, vers, proc, msgReply, body)
 			frames[key] = f
 		}
 		binary.BigEndian.PutUint32(f[20:], serial)
@@ -289,13 +279,4 @@ func (s *cannedServer) serve(nc net.Conn) {
 			return // libvirtd hangs up once it has answered ConnectClose
 		}
 	}
-}
-
-// cannedFrame builds a whole frame (length word, header with status OK
-// and serial 0, body).
-func cannedFrame(prog, vers, proc, typ uint32, body []byte) []byte {
-	f := make([]byte, 0, headerLen+len(body))
-	f = binary.BigEndian.AppendUint32(f, uint32(headerLen+len(body)))
-	f = append(f, xdrUint32s(prog, vers, proc, typ, 0, 0)...)
-	return append(f, body...)
 }

@@ -44,13 +44,9 @@ func dialRaw(b *testing.B, path string) *rawConn {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { nc.Close() })
-	r := &rawConn{nc: nc, buf: make([]byte, 4096)}
+	r := &rawConn{nc: nc}
 	// remote_connect_open_args: optional string name, flags.
-	open := xdrUint32s(1, uint32(len(testURI)))
-	open = append(open, testURI...)
-	for len(open)%4 != 0 {
-		open = append(open, 0)
-	}
+	open := appendString(xdrUint32s(1), testURI)
 	open = binary.BigEndian.AppendUint32(open, 0)
 	for _, f := range [][]byte{newFrame(vw.ProcAuthList, nil), newFrame(vw.ProcConnectOpen, open)} {
 		if _, err := r.call(f); err != nil {
@@ -64,14 +60,43 @@ func dialRaw(b *testing.B, path string) *rawConn {
 // XDR body. call fills in the serial, so one frame is reused for every
 // iteration and the loop does no encoding.
 func newFrame(proc vw.Procedure, body []byte) []byte {
-	f := make([]byte, headerLen, headerLen+len(body))
-	binary.BigEndian.PutUint32(f[0:], uint32(headerLen+len(body)))
-	binary.BigEndian.PutUint32(f[4:], vw.Program)
-	binary.BigEndian.PutUint32(f[8:], vw.ProtocolVersion)
-	binary.BigEndian.PutUint32(f[12:], uint32(proc))
-	binary.BigEndian.PutUint32(f[16:], msgCall)
-	binary.BigEndian.PutUint32(f[24:], 0) // status OK
+	return encodeFrame(vw.Program, vw.ProtocolVersion, uint32(proc), msgCall, body)
+}
+
+// encodeFrame builds a whole frame: length word, header (status OK, serial
+// 0 until the sender patches it at offset 20) and body.
+func encodeFrame(prog, vers, proc, typ uint32, body []byte) []byte {
+	f := make([]byte, 0, headerLen+len(body))
+	f = binary.BigEndian.AppendUint32(f, uint32(headerLen+len(body)))
+	f = append(f, xdrUint32s(prog, vers, proc, typ, 0, 0)...)
 	return append(f, body...)
+}
+
+// readFrame reads one whole frame from r into buf, growing buf when the
+// frame does not fit, and returns the frame (valid until the next read)
+// and the buffer to reuse.
+func readFrame(r io.Reader, buf []byte) (frame, next []byte, err error) {
+	if len(buf) < headerLen {
+		buf = make([]byte, 4096)
+	}
+	if _, err := io.ReadFull(r, buf[:4]); err != nil {
+		return nil, buf, err
+	}
+	n := binary.BigEndian.Uint32(buf)
+	if n < headerLen || n > maxFrame {
+		return nil, buf, fmt.Errorf("frame of %d bytes", n)
+	}
+	if int(n) > len(buf) {
+		// Only the first large frame grows the buffer; benchmarks make
+		// one untimed call first so the timed loop never allocates.
+		nb := make([]byte, n)
+		copy(nb, buf[:4])
+		buf = nb
+	}
+	if _, err := io.ReadFull(r, buf[4:n]); err != nil {
+		return nil, buf, err
+	}
+	return buf[:n], buf, nil
 }
 
 // call sends frame f with the next serial and returns the reply's body,
@@ -82,24 +107,12 @@ func (r *rawConn) call(f []byte) ([]byte, error) {
 	if _, err := r.nc.Write(f); err != nil {
 		return nil, err
 	}
-	if _, err := io.ReadFull(r.nc, r.buf[:4]); err != nil {
+	reply, buf, err := readFrame(r.nc, r.buf)
+	r.buf = buf
+	if err != nil {
 		return nil, err
 	}
-	n := binary.BigEndian.Uint32(r.buf)
-	if n < headerLen || n > maxFrame {
-		return nil, fmt.Errorf("reply frame of %d bytes", n)
-	}
-	if int(n) > len(r.buf) {
-		// Only the first large reply grows the buffer; benchmarks make
-		// one untimed call first so the timed loop never allocates.
-		nb := make([]byte, n)
-		copy(nb, r.buf[:4])
-		r.buf = nb
-	}
-	if _, err := io.ReadFull(r.nc, r.buf[4:n]); err != nil {
-		return nil, err
-	}
-	h := r.buf[:headerLen]
+	h := reply[:headerLen]
 	switch {
 	case binary.BigEndian.Uint32(h[16:]) != msgReply:
 		return nil, fmt.Errorf("message type %d, want reply", binary.BigEndian.Uint32(h[16:]))
@@ -108,7 +121,7 @@ func (r *rawConn) call(f []byte) ([]byte, error) {
 	case binary.BigEndian.Uint32(h[24:]) != 0:
 		return nil, fmt.Errorf("procedure %d failed (status %d)", binary.BigEndian.Uint32(h[12:]), binary.BigEndian.Uint32(h[24:]))
 	}
-	return r.buf[headerLen:n], nil
+	return reply[headerLen:], nil
 }
 
 // xdrUint32s encodes vs as consecutive XDR unsigned ints.

@@ -145,14 +145,8 @@ func (w *codeWriter) encode(lv string, t *gtype) {
 // t) from the Decoder d.
 func (w *codeWriter) decode(lv string, t *gtype, g *generator) {
 	switch t.kind {
-	case kBasic:
-		w.line("%s = %s", lv, basicDec[t.basic])
-	case kEnum:
-		if t.wire == rpcl.UInt {
-			w.line("%s = %s(d.Uint32())", lv, t.name)
-		} else {
-			w.line("%s = %s(d.Int32())", lv, t.name)
-		}
+	case kBasic, kEnum:
+		w.line("%s = %s", lv, scalarDecode(t))
 	case kString:
 		w.line("%s = d.String(%s)", lv, t.bound)
 	case kOpaque:

@@ -41,6 +41,30 @@ func callU64(ctx context.Context, c *Conn, v uint64) (uint64, error) {
 	return got, cl.Finish()
 }
 
+// goCall runs callU64 in a goroutine; its error arrives on the channel.
+func goCall(ctx context.Context, c *Conn, v uint64) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := callU64(ctx, c, v)
+		done <- err
+	}()
+	return done
+}
+
+// cancelPromptly cancels a call started by goCall and checks that it
+// returns context.Canceled within 100 ms.
+func cancelPromptly(t *testing.T, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
+	cancel()
+	start := time.Now()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled call returned %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Fatalf("cancel took %v", d)
+	}
+}
+
 func TestConcurrentCallsGetTheirOwnReplies(t *testing.T) {
 	c, p := newPair(t, Options{})
 	// Answer in a scrambled order: collect up to 8 calls, reply last-first;
@@ -111,21 +135,9 @@ func TestConcurrentCallsGetTheirOwnReplies(t *testing.T) {
 func TestCancelledCallDiscardsLateReply(t *testing.T) {
 	c, p := newPair(t, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		_, err := callU64(ctx, c, 1)
-		done <- err
-	}()
+	done := goCall(ctx, c, 1)
 	first, _ := p.read()
-	cancel()
-	start := time.Now()
-	err := <-done
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled call returned %v, want context.Canceled", err)
-	}
-	if d := time.Since(start); d > 100*time.Millisecond {
-		t.Fatalf("cancel took %v", d)
-	}
+	cancelPromptly(t, cancel, done)
 	// The late reply arrives; it must be skipped, not handed to the next
 	// call, and the connection must stay usable.
 	if err := p.reply(first, first.body); err != nil {

@@ -120,10 +120,7 @@ func (c *Conn) route(mayWait bool) error {
 		c.mu.Unlock()
 		if cl != nil {
 			in.kind, in.cl = bodyReply, cl
-			if cap(cl.rbuf) < in.n {
-				cl.rbuf = make([]byte, in.n)
-			}
-			cl.rbuf = cl.rbuf[:in.n]
+			cl.rbuf = sized(cl.rbuf, in.n)
 		}
 	case h.Type == wire.MessageTypeStream || h.Type == wire.MessageTypeStreamHole:
 		return c.routeStream(mayWait) // stream_recv.go
@@ -184,7 +181,7 @@ func (c *Conn) dispatch() *Call {
 		cl.done <- struct{}{} // one-slot channel, never blocks
 		return cl
 	case bodyStreamData:
-		c.queueStreamData(in.st, in.data, in.n) // stream_recv.go
+		in.st.queue(in.data, in.n) // stream_recv.go
 		in.data = nil
 	case bodyStreamCtl:
 		c.streamControl(in.st, &in.hdr, in.scratch[:in.n]) // stream_recv.go

@@ -72,23 +72,38 @@ func (p *peer) read() (f frame, ok bool) {
 	return f, true
 }
 
-// send writes a frame with header h and the given body.
-func (p *peer) send(h wire.MessageHeader, body []byte) error {
+// frameBytes is a whole frame (length word, header h, body).
+func frameBytes(h wire.MessageHeader, body []byte) []byte {
 	e := xdr.NewEncoder(make([]byte, 4, 64+len(body)))
 	h.EncodeXDR(e)
 	b := append(e.Bytes(), body...)
 	binary.BigEndian.PutUint32(b, uint32(len(b)))
-	p.wm.Lock()
-	defer p.wm.Unlock()
-	_, err := p.nc.Write(b)
-	return err
+	return b
+}
+
+// replyBytes is the whole frame answering call f with body.
+func replyBytes(f frame, body []byte) []byte {
+	h := f.h
+	h.Type, h.Status = wire.MessageTypeReply, wire.MessageStatusOK
+	return frameBytes(h, body)
+}
+
+// send writes a frame with header h and the given body.
+func (p *peer) send(h wire.MessageHeader, body []byte) error {
+	return p.write(frameBytes(h, body))
 }
 
 // reply answers call f with body.
 func (p *peer) reply(f frame, body []byte) error {
-	h := f.h
-	h.Type, h.Status = wire.MessageTypeReply, wire.MessageStatusOK
-	return p.send(h, body)
+	return p.write(replyBytes(f, body))
+}
+
+// write sends raw bytes, whole frames or not.
+func (p *peer) write(b []byte) error {
+	p.wm.Lock()
+	defer p.wm.Unlock()
+	_, err := p.nc.Write(b)
+	return err
 }
 
 // echo answers every call with its own arguments until the connection

@@ -123,7 +123,7 @@ func (c *Conn) readLoop() {
 	// backoff stretches the idle check while one leader keeps reading
 	// (a long call): polling every idleReadDelay would cost wake-ups for
 	// nothing, since that leader reads whatever arrives meanwhile.
-	backoff := time.Duration(1)
+	backoff := 1
 	for {
 		select {
 		case <-c.done:
@@ -139,7 +139,7 @@ func (c *Conn) readLoop() {
 			// Reading starts once no leader has read for idleReadDelay.
 			if c.reading.Load() {
 				backoff = min(2*backoff, maxIdleBackoff)
-				idle.Reset(backoff * idleReadDelay)
+				idle.Reset(time.Duration(backoff) * idleReadDelay)
 				continue
 			}
 			backoff = 1

@@ -117,9 +117,9 @@ func (c *Conn) streamHole(st *Stream, body []byte) {
 	}
 }
 
-// queueStreamData queues n bytes of data, read into the pooled buffer b,
-// for st's consumer.
-func (c *Conn) queueStreamData(st *Stream, b *[]byte, n int) {
+// queue hands n bytes of data, read into the pooled buffer b, to st's
+// consumer.
+func (st *Stream) queue(b *[]byte, n int) {
 	st.mu.Lock()
 	if st.discard {
 		st.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"testing"
 
@@ -37,18 +38,46 @@ const (
 // AllocBound is the most heap memory a decode of n input bytes may use.
 func AllocBound(n int) uint64 { return AllocBytesPerInputByte*uint64(n) + AllocSlack }
 
-// decodeMeasured decodes data into a new value and reports d.Finish and
-// the heap bytes allocated by the decode (runtime.ReadMemStats flushes the
-// per-P allocation caches, so the count is exact up to size classes).
-func decodeMeasured(data []byte, newv func() Codec) (Codec, uint64, error) {
-	v := newv()
-	d := xdr.NewDecoder(data)
+// HeapAllocated returns the heap bytes allocated while f runs
+// (runtime.ReadMemStats flushes the per-P allocation caches, so the count
+// is exact up to size classes). The count is process-wide: another
+// goroutine allocating meanwhile is counted too, which MinHeapAllocated
+// filters out.
+func HeapAllocated(f func()) uint64 {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	v.DecodeXDR(d)
-	err := d.Finish()
+	f()
 	runtime.ReadMemStats(&after)
-	return v, after.TotalAlloc - before.TotalAlloc, err
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// MinHeapAllocated runs f up to tries times and returns the smallest
+// HeapAllocated, stopping early once it is at most bound. Other
+// goroutines' allocations (a test's goroutines still winding down on a
+// loaded machine) land in some measurements; an allocation f itself makes
+// lands in all of them.
+func MinHeapAllocated(tries int, bound uint64, f func()) uint64 {
+	used := uint64(math.MaxUint64)
+	for range tries {
+		used = min(used, HeapAllocated(f))
+		if used <= bound {
+			break
+		}
+		runtime.Gosched()
+	}
+	return used
+}
+
+// decodeMeasured decodes data into a new value and reports d.Finish and
+// the heap bytes allocated by the decode.
+func decodeMeasured(data []byte, newv func() Codec) (v Codec, used uint64, err error) {
+	used = MinHeapAllocated(11, AllocBound(len(data)), func() {
+		v = newv()
+		d := xdr.NewDecoder(data)
+		v.DecodeXDR(d)
+		err = d.Finish()
+	})
+	return v, used, err
 }
 
 // DecodeErrors are the sentinel errors a failed decode may wrap.
@@ -65,17 +94,7 @@ var DecodeErrors = []error{
 func CheckDecodeInput(data []byte, newv func() Codec) error {
 	v, used, err := decodeMeasured(data, newv)
 	if used > AllocBound(len(data)) {
-		// Another goroutine may have allocated during the window (on a
-		// loaded machine, a test's goroutines still winding down can
-		// run for a while); only an excess that every try shows counts.
-		for i := 0; i < 10 && used > AllocBound(len(data)); i++ {
-			runtime.Gosched()
-			_, again, _ := decodeMeasured(data, newv)
-			used = min(used, again)
-		}
-		if used > AllocBound(len(data)) {
-			return fmt.Errorf("decode of %d bytes allocated %d bytes, bound %d", len(data), used, AllocBound(len(data)))
-		}
+		return fmt.Errorf("decode of %d bytes allocated %d bytes, bound %d", len(data), used, AllocBound(len(data)))
 	}
 	if err != nil {
 		for _, s := range DecodeErrors {
