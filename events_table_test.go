@@ -20,8 +20,8 @@ func TestEveryEventMessageIsRouted(t *testing.T) {
 			qemu = append(qemu, p)
 		}
 	}
-	if len(remote) != 52 || len(qemu) != 1 {
-		t.Fatalf("found %d remote and %d QEMU event procedures, want 52 and 1", len(remote), len(qemu))
+	if len(remote) != 53 || len(qemu) != 1 {
+		t.Fatalf("found %d remote and %d QEMU event procedures, want 53 and 1", len(remote), len(qemu))
 	}
 	check := func(program uint32, procs []int32) {
 		for _, p := range procs {

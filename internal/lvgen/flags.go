@@ -89,6 +89,7 @@ var modificationImpact = []string{
 	"DomainDelIOThread", "DomainSetIOThreadParams",
 	"DomainSetPerfEvents", "DomainGetPerfEvents", "DomainSetVcpu",
 	"DomainSetLifecycleAction", "DomainSetMetadata", "DomainGetMetadata",
+	"DomainSetThrottleGroup", "DomainDelThrottleGroup",
 }
 
 func init() {

@@ -164,7 +164,7 @@ func TestLibvirtMacros(t *testing.T) {
 		"VIR_UUID_BUFLEN":                   16,
 		"VIR_UUID_STRING_BUFLEN":            37,
 		"VIR_SECURITY_LABEL_BUFLEN":         4097,
-		"LIBVIR_VERSION_NUMBER":             9007000,
+		"LIBVIR_VERSION_NUMBER":             11003000,
 		"VIR_DOMAIN_BLKIO_FIELD_LENGTH":     80, // refers to another macro
 		"VIR_DOMAIN_MEMORY_PARAM_UNLIMITED": 9007199254740991,
 	}

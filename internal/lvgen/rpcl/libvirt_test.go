@@ -99,10 +99,10 @@ func TestEveryLibvirtProtocolFileParses(t *testing.T) {
 func TestDefinitionCounts(t *testing.T) {
 	// Counted with: grep -cE '^(const|enum|struct|union|typedef)\b' FILE
 	want := map[string]int{
-		"admin/admin_protocol.x":     42,
+		"admin/admin_protocol.x":     43,
 		"remote/lxc_protocol.x":      4,
 		"remote/qemu_protocol.x":     15,
-		"remote/remote_protocol.x":   780,
+		"remote/remote_protocol.x":   788,
 		"rpc/virkeepaliveprotocol.x": 3,
 		"rpc/virnetprotocol.x":       21,
 	}
@@ -116,8 +116,8 @@ func TestDefinitionCounts(t *testing.T) {
 func TestRemoteProcedures(t *testing.T) {
 	f := parseLibvirt(t, "remote/remote_protocol.x")
 	e := find[*Enum](t, f, "remote_procedure")
-	if len(e.Members) != 446 {
-		t.Fatalf("remote_procedure has %d members, want 446", len(e.Members))
+	if len(e.Members) != 453 {
+		t.Fatalf("remote_procedure has %d members, want 453", len(e.Members))
 	}
 	for i, m := range e.Members {
 		if m.Value.Ref != "" || m.Value.Lit != int64(i+1) {
@@ -134,13 +134,13 @@ func TestRemoteProcedures(t *testing.T) {
 	if pr := annotationValues(open, "priority"); len(pr) != 1 || pr[0] != "high" {
 		t.Errorf("CONNECT_OPEN @priority = %q, want [high]", pr)
 	}
-	// The member comment is at lines 4021-4025; "@generate" is on 4022
+	// The member comment is at lines 4067-4071; "@generate" is on 4068
 	// after five blanks and "* ".
-	if p := open.Annotations[0].Pos; p.Line != 4022 || p.Col != 8 || p.File != f.Name {
-		t.Errorf("first CONNECT_OPEN annotation at %v, want %s:4022:8", p, f.Name)
+	if p := open.Annotations[0].Pos; p.Line != 4068 || p.Col != 8 || p.File != f.Name {
+		t.Errorf("first CONNECT_OPEN annotation at %v, want %s:4068:8", p, f.Name)
 	}
-	if open.Pos.Line != 4026 || open.Pos.Col != 5 {
-		t.Errorf("CONNECT_OPEN at %v, want line 4026 col 5", open.Pos)
+	if open.Pos.Line != 4072 || open.Pos.Col != 5 {
+		t.Errorf("CONNECT_OPEN at %v, want line 4072 col 5", open.Pos)
 	}
 
 	// Real annotation lines only: the explanatory comment at the top of
@@ -183,8 +183,8 @@ func TestRemoteProcedures(t *testing.T) {
 			t.Errorf("unexpected annotation key %q", k)
 		}
 	}
-	if keys["generate"] != 446 {
-		t.Errorf("%d @generate annotations, want 446", keys["generate"])
+	if keys["generate"] != 453 {
+		t.Errorf("%d @generate annotations, want 453", keys["generate"])
 	}
 
 	metadata := member(t, e, "REMOTE_PROC_NETWORK_SET_METADATA")
@@ -287,7 +287,7 @@ func TestSmallerProtocols(t *testing.T) {
 	admin := parseLibvirt(t, "admin/admin_protocol.x")
 	ap := find[*Enum](t, admin, "admin_procedure")
 	lastAdmin := ap.Members[len(ap.Members)-1]
-	if lastAdmin.Name != "ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT" || lastAdmin.Value.Lit != 19 {
+	if lastAdmin.Name != "ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN" || lastAdmin.Value.Lit != 20 {
 		t.Errorf("last admin procedure = %s = %v", lastAdmin.Name, lastAdmin.Value)
 	}
 	if c := find[*Const](t, admin, "ADMIN_PROGRAM"); c.Value.Lit != 0x06900690 {
