@@ -95,6 +95,12 @@ go_files() {
 echo "go: $(go version)"
 echo "LIBVIRT_SOURCE=${LIBVIRT_SOURCE:-<unset>}"
 
+step "release files"
+# LICENSE must exist and CHANGELOG.md must keep an Unreleased section that
+# every change appends to.
+[ -s LICENSE ] || { echo "LICENSE is missing" >&2; false; }
+grep -q '^## \[Unreleased\]' CHANGELOG.md || { echo "CHANGELOG.md has no '## [Unreleased]' section" >&2; false; }
+
 step "gofmt"
 unformatted=$(go_files | xargs -r -d '\n' gofmt -l)
 if [ -n "$unformatted" ]; then
