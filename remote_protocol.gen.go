@@ -1390,7 +1390,7 @@ func (v *DomainGetSchedulerParametersArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetSchedulerParametersRet is the wire form of remote_domain_get_scheduler_parameters_ret.
 type DomainGetSchedulerParametersRet struct {
-	Params []TypedParam
+	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -1405,7 +1405,7 @@ func (v *DomainGetSchedulerParametersRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetSchedulerParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainSchedulerParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -1441,7 +1441,7 @@ func (v *DomainGetSchedulerParametersFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetSchedulerParametersFlagsRet is the wire form of remote_domain_get_scheduler_parameters_flags_ret.
 type DomainGetSchedulerParametersFlagsRet struct {
-	Params []TypedParam
+	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -1456,7 +1456,7 @@ func (v *DomainGetSchedulerParametersFlagsRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetSchedulerParametersFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainSchedulerParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -1468,7 +1468,7 @@ func (v *DomainGetSchedulerParametersFlagsRet) DecodeXDR(d *xdr.Decoder) {
 // DomainSetSchedulerParametersArgs is the wire form of remote_domain_set_scheduler_parameters_args.
 type DomainSetSchedulerParametersArgs struct {
 	Dom    Domain
-	Params []TypedParam
+	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -1485,7 +1485,7 @@ func (v *DomainSetSchedulerParametersArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainSetSchedulerParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainSchedulerParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -1497,7 +1497,7 @@ func (v *DomainSetSchedulerParametersArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainSetSchedulerParametersFlagsArgs is the wire form of remote_domain_set_scheduler_parameters_flags_args.
 type DomainSetSchedulerParametersFlagsArgs struct {
 	Dom    Domain
-	Params []TypedParam
+	Params TypedParams
 	Flags  DomainModificationImpact
 }
 
@@ -1516,7 +1516,7 @@ func (v *DomainSetSchedulerParametersFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainSetSchedulerParametersFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainSchedulerParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -1529,7 +1529,7 @@ func (v *DomainSetSchedulerParametersFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainSetBlkioParametersArgs is the wire form of remote_domain_set_blkio_parameters_args.
 type DomainSetBlkioParametersArgs struct {
 	Dom    Domain
-	Params []TypedParam
+	Params TypedParams
 	Flags  DomainModificationImpact
 }
 
@@ -1548,7 +1548,7 @@ func (v *DomainSetBlkioParametersArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainSetBlkioParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainBlkioParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -1585,7 +1585,7 @@ func (v *DomainGetBlkioParametersArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetBlkioParametersRet is the wire form of remote_domain_get_blkio_parameters_ret.
 type DomainGetBlkioParametersRet struct {
-	Params  []TypedParam
+	Params  TypedParams
 	Nparams int32
 }
 
@@ -1602,7 +1602,7 @@ func (v *DomainGetBlkioParametersRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetBlkioParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainBlkioParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -1615,7 +1615,7 @@ func (v *DomainGetBlkioParametersRet) DecodeXDR(d *xdr.Decoder) {
 // DomainSetMemoryParametersArgs is the wire form of remote_domain_set_memory_parameters_args.
 type DomainSetMemoryParametersArgs struct {
 	Dom    Domain
-	Params []TypedParam
+	Params TypedParams
 	Flags  DomainModificationImpact
 }
 
@@ -1634,7 +1634,7 @@ func (v *DomainSetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainSetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainMemoryParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -1671,7 +1671,7 @@ func (v *DomainGetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetMemoryParametersRet is the wire form of remote_domain_get_memory_parameters_ret.
 type DomainGetMemoryParametersRet struct {
-	Params  []TypedParam
+	Params  TypedParams
 	Nparams int32
 }
 
@@ -1688,7 +1688,7 @@ func (v *DomainGetMemoryParametersRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetMemoryParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainMemoryParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -1729,7 +1729,7 @@ func (v *DomainBlockResizeArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainSetNumaParametersArgs is the wire form of remote_domain_set_numa_parameters_args.
 type DomainSetNumaParametersArgs struct {
 	Dom    Domain
-	Params []TypedParam
+	Params TypedParams
 	Flags  DomainModificationImpact
 }
 
@@ -1748,7 +1748,7 @@ func (v *DomainSetNumaParametersArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainSetNumaParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainNUMAParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -1785,7 +1785,7 @@ func (v *DomainGetNumaParametersArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetNumaParametersRet is the wire form of remote_domain_get_numa_parameters_ret.
 type DomainGetNumaParametersRet struct {
-	Params  []TypedParam
+	Params  TypedParams
 	Nparams int32
 }
 
@@ -1802,7 +1802,7 @@ func (v *DomainGetNumaParametersRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetNumaParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainNUMAParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -1815,7 +1815,7 @@ func (v *DomainGetNumaParametersRet) DecodeXDR(d *xdr.Decoder) {
 // DomainSetPerfEventsArgs is the wire form of remote_domain_set_perf_events_args.
 type DomainSetPerfEventsArgs struct {
 	Dom    Domain
-	Params []TypedParam
+	Params TypedParams
 	Flags  DomainModificationImpact
 }
 
@@ -1834,7 +1834,7 @@ func (v *DomainSetPerfEventsArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainSetPerfEventsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainPerfEventsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -1864,7 +1864,7 @@ func (v *DomainGetPerfEventsArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetPerfEventsRet is the wire form of remote_domain_get_perf_events_ret.
 type DomainGetPerfEventsRet struct {
-	Params []TypedParam
+	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -1879,7 +1879,7 @@ func (v *DomainGetPerfEventsRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetPerfEventsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainPerfEventsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -1967,7 +1967,7 @@ func (v *DomainBlockStatsFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainBlockStatsFlagsRet is the wire form of remote_domain_block_stats_flags_ret.
 type DomainBlockStatsFlagsRet struct {
-	Params  []TypedParam
+	Params  TypedParams
 	Nparams int32
 }
 
@@ -1984,7 +1984,7 @@ func (v *DomainBlockStatsFlagsRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainBlockStatsFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainBlockStatsParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -2056,7 +2056,7 @@ func (v *DomainInterfaceStatsRet) DecodeXDR(d *xdr.Decoder) {
 type DomainSetInterfaceParametersArgs struct {
 	Dom    Domain
 	Device string
-	Params []TypedParam
+	Params TypedParams
 	Flags  DomainModificationImpact
 }
 
@@ -2077,7 +2077,7 @@ func (v *DomainSetInterfaceParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Device = d.String(StringMax)
 	if n0 := d.ArrayLen(DomainInterfaceParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -2117,7 +2117,7 @@ func (v *DomainGetInterfaceParametersArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetInterfaceParametersRet is the wire form of remote_domain_get_interface_parameters_ret.
 type DomainGetInterfaceParametersRet struct {
-	Params  []TypedParam
+	Params  TypedParams
 	Nparams int32
 }
 
@@ -2134,7 +2134,7 @@ func (v *DomainGetInterfaceParametersRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetInterfaceParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainInterfaceParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -2968,7 +2968,7 @@ func (v *DomainSaveFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainSaveParamsArgs is the wire form of remote_domain_save_params_args.
 type DomainSaveParamsArgs struct {
 	Dom    Domain
-	Params []TypedParam
+	Params TypedParams
 	Flags  DomainSaveRestoreFlags
 }
 
@@ -2987,7 +2987,7 @@ func (v *DomainSaveParamsArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainSaveParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainSaveParamsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -3042,7 +3042,7 @@ func (v *DomainRestoreFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainRestoreParamsArgs is the wire form of remote_domain_restore_params_args.
 type DomainRestoreParamsArgs struct {
-	Params []TypedParam
+	Params TypedParams
 	Flags  DomainSaveRestoreFlags
 }
 
@@ -3059,7 +3059,7 @@ func (v *DomainRestoreParamsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainRestoreParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainSaveParamsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -4282,7 +4282,7 @@ func (v *DomainDelIOThreadArgs) DecodeXDR(d *xdr.Decoder) {
 type DomainSetIOThreadParamsArgs struct {
 	Dom        Domain
 	IothreadID uint32
-	Params     []TypedParam
+	Params     TypedParams
 	Flags      DomainModificationImpact
 }
 
@@ -4303,7 +4303,7 @@ func (v *DomainSetIOThreadParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.IothreadID = d.Uint32()
 	if n0 := d.ArrayLen(DomainIothreadParamsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -4878,7 +4878,7 @@ type DomainBlockCopyArgs struct {
 	Dom     Domain
 	Path    string
 	Destxml string
-	Params  []TypedParam
+	Params  TypedParams
 	Flags   DomainBlockCopyFlags
 }
 
@@ -4901,7 +4901,7 @@ func (v *DomainBlockCopyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Path = d.String(StringMax)
 	v.Destxml = d.String(StringMax)
 	if n0 := d.ArrayLen(DomainBlockCopyParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -4963,7 +4963,7 @@ func (v *DomainBlockCommitArgs) DecodeXDR(d *xdr.Decoder) {
 type DomainSetBlockIoTuneArgs struct {
 	Dom    Domain
 	Disk   string
-	Params []TypedParam
+	Params TypedParams
 	Flags  DomainModificationImpact
 }
 
@@ -4984,7 +4984,7 @@ func (v *DomainSetBlockIoTuneArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Disk = d.String(StringMax)
 	if n0 := d.ArrayLen(DomainBlockIOTuneParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -5031,7 +5031,7 @@ func (v *DomainGetBlockIoTuneArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetBlockIoTuneRet is the wire form of remote_domain_get_block_io_tune_ret.
 type DomainGetBlockIoTuneRet struct {
-	Params  []TypedParam
+	Params  TypedParams
 	Nparams int32
 }
 
@@ -5048,7 +5048,7 @@ func (v *DomainGetBlockIoTuneRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetBlockIoTuneRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainBlockIOTuneParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -5062,7 +5062,7 @@ func (v *DomainGetBlockIoTuneRet) DecodeXDR(d *xdr.Decoder) {
 type DomainSetThrottleGroupArgs struct {
 	Dom    Domain
 	Group  string
-	Params []TypedParam
+	Params TypedParams
 	Flags  DomainModificationImpact
 }
 
@@ -5083,7 +5083,7 @@ func (v *DomainSetThrottleGroupArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Group = d.String(StringMax)
 	if n0 := d.ArrayLen(DomainBlockIOTuneParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -5154,7 +5154,7 @@ func (v *DomainGetCPUStatsArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetCPUStatsRet is the wire form of remote_domain_get_cpu_stats_ret.
 type DomainGetCPUStatsRet struct {
-	Params  []TypedParam
+	Params  TypedParams
 	Nparams int32
 }
 
@@ -5171,7 +5171,7 @@ func (v *DomainGetCPUStatsRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetCPUStatsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainGetCPUStatsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -8970,7 +8970,7 @@ func (v *DomainGetJobStatsArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainGetJobStatsRet is the wire form of remote_domain_get_job_stats_ret.
 type DomainGetJobStatsRet struct {
 	Type   int32
-	Params []TypedParam
+	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -8987,7 +8987,7 @@ func (v *DomainGetJobStatsRet) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainGetJobStatsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Type = d.Int32()
 	if n0 := d.ArrayLen(DomainJobStatsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -11731,7 +11731,7 @@ func (v *ConnectListAllSecretsRet) DecodeXDR(d *xdr.Decoder) {
 
 // NodeSetMemoryParametersArgs is the wire form of remote_node_set_memory_parameters_args.
 type NodeSetMemoryParametersArgs struct {
-	Params []TypedParam
+	Params TypedParams
 	Flags  uint32
 }
 
@@ -11748,7 +11748,7 @@ func (v *NodeSetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NodeSetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeMemoryParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -11782,7 +11782,7 @@ func (v *NodeGetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 
 // NodeGetMemoryParametersRet is the wire form of remote_node_get_memory_parameters_ret.
 type NodeGetMemoryParametersRet struct {
-	Params  []TypedParam
+	Params  TypedParams
 	Nparams int32
 }
 
@@ -11799,7 +11799,7 @@ func (v *NodeGetMemoryParametersRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NodeGetMemoryParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeMemoryParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -11965,7 +11965,7 @@ func (v *DomainSetTimeArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainMigrateBegin3ParamsArgs is the wire form of remote_domain_migrate_begin3_params_args.
 type DomainMigrateBegin3ParamsArgs struct {
 	Dom    Domain
-	Params []TypedParam
+	Params TypedParams
 	Flags  DomainMigrateFlags
 }
 
@@ -11984,7 +11984,7 @@ func (v *DomainMigrateBegin3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainMigrateBegin3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainMigrateParamListMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -12014,7 +12014,7 @@ func (v *DomainMigrateBegin3ParamsRet) DecodeXDR(d *xdr.Decoder) {
 
 // DomainMigratePrepare3ParamsArgs is the wire form of remote_domain_migrate_prepare3_params_args.
 type DomainMigratePrepare3ParamsArgs struct {
-	Params   []TypedParam
+	Params   TypedParams
 	CookieIn []byte
 	Flags    DomainMigrateFlags
 }
@@ -12033,7 +12033,7 @@ func (v *DomainMigratePrepare3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainMigratePrepare3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainMigrateParamListMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -12071,7 +12071,7 @@ func (v *DomainMigratePrepare3ParamsRet) DecodeXDR(d *xdr.Decoder) {
 
 // DomainMigratePrepareTunnel3ParamsArgs is the wire form of remote_domain_migrate_prepare_tunnel3_params_args.
 type DomainMigratePrepareTunnel3ParamsArgs struct {
-	Params   []TypedParam
+	Params   TypedParams
 	CookieIn []byte
 	Flags    DomainMigrateFlags
 }
@@ -12090,7 +12090,7 @@ func (v *DomainMigratePrepareTunnel3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainMigratePrepareTunnel3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainMigrateParamListMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -12120,7 +12120,7 @@ func (v *DomainMigratePrepareTunnel3ParamsRet) DecodeXDR(d *xdr.Decoder) {
 type DomainMigratePerform3ParamsArgs struct {
 	Dom      Domain
 	Dconnuri *string
-	Params   []TypedParam
+	Params   TypedParams
 	CookieIn []byte
 	Flags    DomainMigrateFlags
 }
@@ -12150,7 +12150,7 @@ func (v *DomainMigratePerform3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 		v.Dconnuri = nil
 	}
 	if n0 := d.ArrayLen(DomainMigrateParamListMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -12178,7 +12178,7 @@ func (v *DomainMigratePerform3ParamsRet) DecodeXDR(d *xdr.Decoder) {
 
 // DomainMigrateFinish3ParamsArgs is the wire form of remote_domain_migrate_finish3_params_args.
 type DomainMigrateFinish3ParamsArgs struct {
-	Params    []TypedParam
+	Params    TypedParams
 	CookieIn  []byte
 	Flags     DomainMigrateFlags
 	Cancelled int32
@@ -12199,7 +12199,7 @@ func (v *DomainMigrateFinish3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainMigrateFinish3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainMigrateParamListMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -12236,7 +12236,7 @@ func (v *DomainMigrateFinish3ParamsRet) DecodeXDR(d *xdr.Decoder) {
 // DomainMigrateConfirm3ParamsArgs is the wire form of remote_domain_migrate_confirm3_params_args.
 type DomainMigrateConfirm3ParamsArgs struct {
 	Dom       Domain
-	Params    []TypedParam
+	Params    TypedParams
 	CookieIn  []byte
 	Flags     DomainMigrateFlags
 	Cancelled int32
@@ -12259,7 +12259,7 @@ func (v *DomainMigrateConfirm3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainMigrateConfirm3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainMigrateParamListMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -12387,7 +12387,7 @@ func (v *DomainEventBlockThresholdMsg) DecodeXDR(d *xdr.Decoder) {
 type DomainEventCallbackTunableMsg struct {
 	CallbackID int32
 	Dom        Domain
-	Params     []TypedParam
+	Params     TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -12406,7 +12406,7 @@ func (v *DomainEventCallbackTunableMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainEventTunableMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -13283,7 +13283,7 @@ func (v *NetworkGetDHCPLeasesRet) DecodeXDR(d *xdr.Decoder) {
 // DomainStatsRecord is the wire form of remote_domain_stats_record.
 type DomainStatsRecord struct {
 	Dom    Domain
-	Params []TypedParam
+	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -13300,7 +13300,7 @@ func (v *DomainStatsRecord) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainStatsRecord) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(ConnectGetAllDomainStatsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -13698,7 +13698,7 @@ func (v *DomainEventCallbackMigrationIterationMsg) DecodeXDR(d *xdr.Decoder) {
 type DomainEventCallbackJobCompletedMsg struct {
 	CallbackID int32
 	Dom        Domain
-	Params     []TypedParam
+	Params     TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -13717,7 +13717,7 @@ func (v *DomainEventCallbackJobCompletedMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainJobStatsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -13785,7 +13785,7 @@ func (v *DomainGetGuestVcpusArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetGuestVcpusRet is the wire form of remote_domain_get_guest_vcpus_ret.
 type DomainGetGuestVcpusRet struct {
-	Params []TypedParam
+	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -13800,7 +13800,7 @@ func (v *DomainGetGuestVcpusRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetGuestVcpusRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainGuestVcpuParamsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -14265,7 +14265,7 @@ func (v *NodeGetSEVInfoArgs) DecodeXDR(d *xdr.Decoder) {
 
 // NodeGetSEVInfoRet is the wire form of remote_node_get_sev_info_ret.
 type NodeGetSEVInfoRet struct {
-	Params  []TypedParam
+	Params  TypedParams
 	Nparams int32
 }
 
@@ -14282,7 +14282,7 @@ func (v *NodeGetSEVInfoRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NodeGetSEVInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeSEVInfoMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -14312,7 +14312,7 @@ func (v *DomainGetLaunchSecurityInfoArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetLaunchSecurityInfoRet is the wire form of remote_domain_get_launch_security_info_ret.
 type DomainGetLaunchSecurityInfoRet struct {
-	Params []TypedParam
+	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -14327,7 +14327,7 @@ func (v *DomainGetLaunchSecurityInfoRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetLaunchSecurityInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainLaunchSecurityInfoParamsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -14339,7 +14339,7 @@ func (v *DomainGetLaunchSecurityInfoRet) DecodeXDR(d *xdr.Decoder) {
 // DomainSetLaunchSecurityStateArgs is the wire form of remote_domain_set_launch_security_state_args.
 type DomainSetLaunchSecurityStateArgs struct {
 	Dom    Domain
-	Params []TypedParam
+	Params TypedParams
 	Flags  uint32
 }
 
@@ -14358,7 +14358,7 @@ func (v *DomainSetLaunchSecurityStateArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainSetLaunchSecurityStateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainLaunchSecurityStateParamsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -14686,7 +14686,7 @@ func (v *NetworkPortCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
 // NetworkPortSetParametersArgs is the wire form of remote_network_port_set_parameters_args.
 type NetworkPortSetParametersArgs struct {
 	Port   NetworkPort
-	Params []TypedParam
+	Params TypedParams
 	Flags  uint32
 }
 
@@ -14705,7 +14705,7 @@ func (v *NetworkPortSetParametersArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *NetworkPortSetParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Port.DecodeXDR(d)
 	if n0 := d.ArrayLen(NetworkPortParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -14742,7 +14742,7 @@ func (v *NetworkPortGetParametersArgs) DecodeXDR(d *xdr.Decoder) {
 
 // NetworkPortGetParametersRet is the wire form of remote_network_port_get_parameters_ret.
 type NetworkPortGetParametersRet struct {
-	Params  []TypedParam
+	Params  TypedParams
 	Nparams int32
 }
 
@@ -14759,7 +14759,7 @@ func (v *NetworkPortGetParametersRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NetworkPortGetParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NetworkPortParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -15111,7 +15111,7 @@ func (v *DomainGetGuestInfoArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetGuestInfoRet is the wire form of remote_domain_get_guest_info_ret.
 type DomainGetGuestInfoRet struct {
-	Params []TypedParam
+	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -15126,7 +15126,7 @@ func (v *DomainGetGuestInfoRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetGuestInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainGuestInfoParamsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -15137,7 +15137,7 @@ func (v *DomainGetGuestInfoRet) DecodeXDR(d *xdr.Decoder) {
 
 // ConnectSetIdentityArgs is the wire form of remote_connect_set_identity_args.
 type ConnectSetIdentityArgs struct {
-	Params []TypedParam
+	Params TypedParams
 	Flags  ConnectFlags
 }
 
@@ -15154,7 +15154,7 @@ func (v *ConnectSetIdentityArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectSetIdentityArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(ConnectIdentityParamsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -17995,7 +17995,7 @@ func (c *Client) DomainGetSchedulerType(ctx context.Context, dom Domain) (type_ 
 // DomainGetSchedulerParameters calls virDomainGetSchedulerParameters (REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS = 57).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParameters
-func (c *Client) DomainGetSchedulerParameters(ctx context.Context, dom Domain, nparams int32) (params []TypedParam, err error) {
+func (c *Client) DomainGetSchedulerParameters(ctx context.Context, dom Domain, nparams int32) (params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetSchedulerParameters))
 	args := DomainGetSchedulerParametersArgs{
 		Dom:     dom,
@@ -18017,7 +18017,7 @@ func (c *Client) DomainGetSchedulerParameters(ctx context.Context, dom Domain, n
 // DomainSetSchedulerParameters calls virDomainSetSchedulerParameters (REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS = 58).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParameters
-func (c *Client) DomainSetSchedulerParameters(ctx context.Context, dom Domain, params []TypedParam) (err error) {
+func (c *Client) DomainSetSchedulerParameters(ctx context.Context, dom Domain, params TypedParams) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetSchedulerParameters))
 	args := DomainSetSchedulerParametersArgs{
 		Dom:    dom,
@@ -20612,7 +20612,7 @@ func (c *Client) DomainCreateWithFlags(ctx context.Context, dom Domain, flags Do
 // DomainSetMemoryParameters calls virDomainSetMemoryParameters (REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS = 197).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryParameters
-func (c *Client) DomainSetMemoryParameters(ctx context.Context, dom Domain, params []TypedParam, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainSetMemoryParameters(ctx context.Context, dom Domain, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetMemoryParameters))
 	args := DomainSetMemoryParametersArgs{
 		Dom:    dom,
@@ -20629,7 +20629,7 @@ func (c *Client) DomainSetMemoryParameters(ctx context.Context, dom Domain, para
 // DomainGetMemoryParameters calls virDomainGetMemoryParameters (REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS = 198).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMemoryParameters
-func (c *Client) DomainGetMemoryParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params []TypedParam, nparamsOut int32, err error) {
+func (c *Client) DomainGetMemoryParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetMemoryParameters))
 	args := DomainGetMemoryParametersArgs{
@@ -20775,7 +20775,7 @@ func (c *Client) DomainSetMemoryFlags(ctx context.Context, dom Domain, memory ui
 // DomainSetBlkioParameters calls virDomainSetBlkioParameters (REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS = 205).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlkioParameters
-func (c *Client) DomainSetBlkioParameters(ctx context.Context, dom Domain, params []TypedParam, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainSetBlkioParameters(ctx context.Context, dom Domain, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetBlkioParameters))
 	args := DomainSetBlkioParametersArgs{
 		Dom:    dom,
@@ -20792,7 +20792,7 @@ func (c *Client) DomainSetBlkioParameters(ctx context.Context, dom Domain, param
 // DomainGetBlkioParameters calls virDomainGetBlkioParameters (REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS = 206).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlkioParameters
-func (c *Client) DomainGetBlkioParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params []TypedParam, nparamsOut int32, err error) {
+func (c *Client) DomainGetBlkioParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetBlkioParameters))
 	args := DomainGetBlkioParametersArgs{
@@ -21092,7 +21092,7 @@ func (c *Client) DomainMigrateConfirm3(ctx context.Context, dom Domain, cookieIn
 // DomainSetSchedulerParametersFlags calls virDomainSetSchedulerParametersFlags (REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS = 219).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParametersFlags
-func (c *Client) DomainSetSchedulerParametersFlags(ctx context.Context, dom Domain, params []TypedParam, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainSetSchedulerParametersFlags(ctx context.Context, dom Domain, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetSchedulerParametersFlags))
 	args := DomainSetSchedulerParametersFlagsArgs{
 		Dom:    dom,
@@ -21154,7 +21154,7 @@ func (c *Client) InterfaceChangeRollback(ctx context.Context, flags uint32) (err
 // DomainGetSchedulerParametersFlags calls virDomainGetSchedulerParametersFlags (REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS = 223).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParametersFlags
-func (c *Client) DomainGetSchedulerParametersFlags(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params []TypedParam, err error) {
+func (c *Client) DomainGetSchedulerParametersFlags(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetSchedulerParametersFlags))
 	args := DomainGetSchedulerParametersFlagsArgs{
@@ -21510,7 +21510,7 @@ func (c *Client) DomainMigrateGetMaxSpeed(ctx context.Context, dom Domain, flags
 // DomainBlockStatsFlags calls virDomainBlockStatsFlags (REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS = 243).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStatsFlags
-func (c *Client) DomainBlockStatsFlags(ctx context.Context, dom Domain, path string, nparams int32, flags TypedParameterFlags) (params []TypedParam, nparamsOut int32, err error) {
+func (c *Client) DomainBlockStatsFlags(ctx context.Context, dom Domain, path string, nparams int32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
 	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockStatsFlags))
 	args := DomainBlockStatsFlagsArgs{
@@ -21670,7 +21670,7 @@ func (c *Client) DomainBlockResize(ctx context.Context, dom Domain, disk string,
 // DomainSetBlockIoTune calls virDomainSetBlockIoTune (REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE = 252).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockIoTune
-func (c *Client) DomainSetBlockIoTune(ctx context.Context, dom Domain, disk string, params []TypedParam, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainSetBlockIoTune(ctx context.Context, dom Domain, disk string, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetBlockIoTune))
 	args := DomainSetBlockIoTuneArgs{
 		Dom:    dom,
@@ -21688,7 +21688,7 @@ func (c *Client) DomainSetBlockIoTune(ctx context.Context, dom Domain, disk stri
 // DomainGetBlockIoTune calls virDomainGetBlockIoTune (REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE = 253).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockIoTune
-func (c *Client) DomainGetBlockIoTune(ctx context.Context, dom Domain, disk *string, nparams int32, flags DomainModificationImpact) (params []TypedParam, nparamsOut int32, err error) {
+func (c *Client) DomainGetBlockIoTune(ctx context.Context, dom Domain, disk *string, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetBlockIoTune))
 	args := DomainGetBlockIoTuneArgs{
@@ -21713,7 +21713,7 @@ func (c *Client) DomainGetBlockIoTune(ctx context.Context, dom Domain, disk *str
 // DomainSetNumaParameters calls virDomainSetNumaParameters (REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS = 254).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetNumaParameters
-func (c *Client) DomainSetNumaParameters(ctx context.Context, dom Domain, params []TypedParam, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainSetNumaParameters(ctx context.Context, dom Domain, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetNumaParameters))
 	args := DomainSetNumaParametersArgs{
 		Dom:    dom,
@@ -21730,7 +21730,7 @@ func (c *Client) DomainSetNumaParameters(ctx context.Context, dom Domain, params
 // DomainGetNumaParameters calls virDomainGetNumaParameters (REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS = 255).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetNumaParameters
-func (c *Client) DomainGetNumaParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params []TypedParam, nparamsOut int32, err error) {
+func (c *Client) DomainGetNumaParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetNumaParameters))
 	args := DomainGetNumaParametersArgs{
@@ -21754,7 +21754,7 @@ func (c *Client) DomainGetNumaParameters(ctx context.Context, dom Domain, nparam
 // DomainSetInterfaceParameters calls virDomainSetInterfaceParameters (REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS = 256).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetInterfaceParameters
-func (c *Client) DomainSetInterfaceParameters(ctx context.Context, dom Domain, device string, params []TypedParam, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainSetInterfaceParameters(ctx context.Context, dom Domain, device string, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetInterfaceParameters))
 	args := DomainSetInterfaceParametersArgs{
 		Dom:    dom,
@@ -21772,7 +21772,7 @@ func (c *Client) DomainSetInterfaceParameters(ctx context.Context, dom Domain, d
 // DomainGetInterfaceParameters calls virDomainGetInterfaceParameters (REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS = 257).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInterfaceParameters
-func (c *Client) DomainGetInterfaceParameters(ctx context.Context, dom Domain, device string, nparams int32, flags DomainModificationImpact) (params []TypedParam, nparamsOut int32, err error) {
+func (c *Client) DomainGetInterfaceParameters(ctx context.Context, dom Domain, device string, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetInterfaceParameters))
 	args := DomainGetInterfaceParametersArgs{
@@ -21865,7 +21865,7 @@ func (c *Client) DomainPMSuspendForDuration(ctx context.Context, dom Domain, tar
 // DomainGetCPUStats calls virDomainGetCPUStats (REMOTE_PROC_DOMAIN_GET_CPU_STATS = 262).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetCPUStats
-func (c *Client) DomainGetCPUStats(ctx context.Context, dom Domain, nparams uint32, startCPU int32, ncpus uint32, flags TypedParameterFlags) (params []TypedParam, nparamsOut int32, err error) {
+func (c *Client) DomainGetCPUStats(ctx context.Context, dom Domain, nparams uint32, startCPU int32, ncpus uint32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
 	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetCPUStats))
 	args := DomainGetCPUStatsArgs{
@@ -22343,7 +22343,7 @@ func (c *Client) ConnectListAllSecrets(ctx context.Context, needResults int32, f
 // NodeSetMemoryParameters calls virNodeSetMemoryParameters (REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS = 288).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSetMemoryParameters
-func (c *Client) NodeSetMemoryParameters(ctx context.Context, params []TypedParam, flags uint32) (err error) {
+func (c *Client) NodeSetMemoryParameters(ctx context.Context, params TypedParams, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeSetMemoryParameters))
 	args := NodeSetMemoryParametersArgs{
 		Params: params,
@@ -22359,7 +22359,7 @@ func (c *Client) NodeSetMemoryParameters(ctx context.Context, params []TypedPara
 // NodeGetMemoryParameters calls virNodeGetMemoryParameters (REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS = 289).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryParameters
-func (c *Client) NodeGetMemoryParameters(ctx context.Context, nparams int32, flags TypedParameterFlags) (params []TypedParam, nparamsOut int32, err error) {
+func (c *Client) NodeGetMemoryParameters(ctx context.Context, nparams int32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
 	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetMemoryParameters))
 	args := NodeGetMemoryParametersArgs{
@@ -22528,7 +22528,7 @@ func (c *Client) NodeDeviceLookupSCSIHostByWWN(ctx context.Context, wwnn string,
 // DomainGetJobStats calls virDomainGetJobStats (REMOTE_PROC_DOMAIN_GET_JOB_STATS = 298).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobStats
-func (c *Client) DomainGetJobStats(ctx context.Context, dom Domain, flags DomainGetJobStatsFlags) (type_ int32, params []TypedParam, err error) {
+func (c *Client) DomainGetJobStats(ctx context.Context, dom Domain, flags DomainGetJobStatsFlags) (type_ int32, params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetJobStats))
 	args := DomainGetJobStatsArgs{
 		Dom:   dom,
@@ -22604,7 +22604,7 @@ func (c *Client) NodeDeviceDetachFlags(ctx context.Context, name string, driverN
 }
 
 // DomainMigrateBegin3Params sends the domain_migrate_begin3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS = 302), which has no public C function of its own.
-func (c *Client) DomainMigrateBegin3Params(ctx context.Context, dom Domain, params []TypedParam, flags DomainMigrateFlags) (cookieOut []byte, xml string, err error) {
+func (c *Client) DomainMigrateBegin3Params(ctx context.Context, dom Domain, params TypedParams, flags DomainMigrateFlags) (cookieOut []byte, xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateBegin3Params))
 	args := DomainMigrateBegin3ParamsArgs{
 		Dom:    dom,
@@ -22625,7 +22625,7 @@ func (c *Client) DomainMigrateBegin3Params(ctx context.Context, dom Domain, para
 }
 
 // DomainMigratePrepare3Params sends the domain_migrate_prepare3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS = 303), which has no public C function of its own.
-func (c *Client) DomainMigratePrepare3Params(ctx context.Context, params []TypedParam, cookieIn []byte, flags DomainMigrateFlags) (cookieOut []byte, uriOut *string, err error) {
+func (c *Client) DomainMigratePrepare3Params(ctx context.Context, params TypedParams, cookieIn []byte, flags DomainMigrateFlags) (cookieOut []byte, uriOut *string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepare3Params))
 	args := DomainMigratePrepare3ParamsArgs{
 		Params:   params,
@@ -22646,7 +22646,7 @@ func (c *Client) DomainMigratePrepare3Params(ctx context.Context, params []Typed
 }
 
 // DomainMigratePrepareTunnel3Params sends the domain_migrate_prepare_tunnel3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS = 304), which has no public C function of its own.
-func (c *Client) DomainMigratePrepareTunnel3Params(ctx context.Context, params []TypedParam, cookieIn []byte, flags DomainMigrateFlags) (cookieOut []byte, err error) {
+func (c *Client) DomainMigratePrepareTunnel3Params(ctx context.Context, params TypedParams, cookieIn []byte, flags DomainMigrateFlags) (cookieOut []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepareTunnel3Params))
 	args := DomainMigratePrepareTunnel3ParamsArgs{
 		Params:   params,
@@ -22667,7 +22667,7 @@ func (c *Client) DomainMigratePrepareTunnel3Params(ctx context.Context, params [
 }
 
 // DomainMigratePerform3Params sends the domain_migrate_perform3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS = 305), which has no public C function of its own.
-func (c *Client) DomainMigratePerform3Params(ctx context.Context, dom Domain, dconnuri *string, params []TypedParam, cookieIn []byte, flags DomainMigrateFlags) (cookieOut []byte, err error) {
+func (c *Client) DomainMigratePerform3Params(ctx context.Context, dom Domain, dconnuri *string, params TypedParams, cookieIn []byte, flags DomainMigrateFlags) (cookieOut []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePerform3Params))
 	args := DomainMigratePerform3ParamsArgs{
 		Dom:      dom,
@@ -22690,7 +22690,7 @@ func (c *Client) DomainMigratePerform3Params(ctx context.Context, dom Domain, dc
 }
 
 // DomainMigrateFinish3Params sends the domain_migrate_finish3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS = 306), which has no public C function of its own.
-func (c *Client) DomainMigrateFinish3Params(ctx context.Context, params []TypedParam, cookieIn []byte, flags DomainMigrateFlags, cancelled int32) (dom Domain, cookieOut []byte, err error) {
+func (c *Client) DomainMigrateFinish3Params(ctx context.Context, params TypedParams, cookieIn []byte, flags DomainMigrateFlags, cancelled int32) (dom Domain, cookieOut []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateFinish3Params))
 	args := DomainMigrateFinish3ParamsArgs{
 		Params:    params,
@@ -22712,7 +22712,7 @@ func (c *Client) DomainMigrateFinish3Params(ctx context.Context, params []TypedP
 }
 
 // DomainMigrateConfirm3Params sends the domain_migrate_confirm3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS = 307), which has no public C function of its own.
-func (c *Client) DomainMigrateConfirm3Params(ctx context.Context, dom Domain, params []TypedParam, cookieIn []byte, flags DomainMigrateFlags, cancelled int32) (err error) {
+func (c *Client) DomainMigrateConfirm3Params(ctx context.Context, dom Domain, params TypedParams, cookieIn []byte, flags DomainMigrateFlags, cancelled int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateConfirm3Params))
 	args := DomainMigrateConfirm3ParamsArgs{
 		Dom:       dom,
@@ -23102,7 +23102,7 @@ func (c *Client) ConnectGetAllDomainStats(ctx context.Context, doms []Domain, st
 // DomainBlockCopy calls virDomainBlockCopy (REMOTE_PROC_DOMAIN_BLOCK_COPY = 345).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCopy
-func (c *Client) DomainBlockCopy(ctx context.Context, dom Domain, path string, destxml string, params []TypedParam, flags DomainBlockCopyFlags) (err error) {
+func (c *Client) DomainBlockCopy(ctx context.Context, dom Domain, path string, destxml string, params TypedParams, flags DomainBlockCopyFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockCopy))
 	args := DomainBlockCopyArgs{
 		Dom:     dom,
@@ -23366,7 +23366,7 @@ func (c *Client) DomainMigrateStartPostCopy(ctx context.Context, dom Domain, fla
 // DomainGetPerfEvents calls virDomainGetPerfEvents (REMOTE_PROC_DOMAIN_GET_PERF_EVENTS = 365).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetPerfEvents
-func (c *Client) DomainGetPerfEvents(ctx context.Context, dom Domain, flags DomainModificationImpact) (params []TypedParam, err error) {
+func (c *Client) DomainGetPerfEvents(ctx context.Context, dom Domain, flags DomainModificationImpact) (params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetPerfEvents))
 	args := DomainGetPerfEventsArgs{
 		Dom:   dom,
@@ -23388,7 +23388,7 @@ func (c *Client) DomainGetPerfEvents(ctx context.Context, dom Domain, flags Doma
 // DomainSetPerfEvents calls virDomainSetPerfEvents (REMOTE_PROC_DOMAIN_SET_PERF_EVENTS = 366).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetPerfEvents
-func (c *Client) DomainSetPerfEvents(ctx context.Context, dom Domain, params []TypedParam, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainSetPerfEvents(ctx context.Context, dom Domain, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetPerfEvents))
 	args := DomainSetPerfEventsArgs{
 		Dom:    dom,
@@ -23442,7 +23442,7 @@ func (c *Client) ConnectStoragePoolEventDeregisterAny(ctx context.Context, callb
 // DomainGetGuestVcpus calls virDomainGetGuestVcpus (REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS = 371).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestVcpus
-func (c *Client) DomainGetGuestVcpus(ctx context.Context, dom Domain, flags uint32) (params []TypedParam, err error) {
+func (c *Client) DomainGetGuestVcpus(ctx context.Context, dom Domain, flags uint32) (params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetGuestVcpus))
 	args := DomainGetGuestVcpusArgs{
 		Dom:   dom,
@@ -23783,7 +23783,7 @@ func (c *Client) ConnectBaselineHypervisorCPU(ctx context.Context, emulator *str
 // NodeGetSEVInfo calls virNodeGetSEVInfo (REMOTE_PROC_NODE_GET_SEV_INFO = 395).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSEVInfo
-func (c *Client) NodeGetSEVInfo(ctx context.Context, nparams int32, flags uint32) (params []TypedParam, nparamsOut int32, err error) {
+func (c *Client) NodeGetSEVInfo(ctx context.Context, nparams int32, flags uint32) (params TypedParams, nparamsOut int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetSEVInfo))
 	args := NodeGetSEVInfoArgs{
 		Nparams: nparams,
@@ -23805,7 +23805,7 @@ func (c *Client) NodeGetSEVInfo(ctx context.Context, nparams int32, flags uint32
 // DomainGetLaunchSecurityInfo calls virDomainGetLaunchSecurityInfo (REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO = 396).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetLaunchSecurityInfo
-func (c *Client) DomainGetLaunchSecurityInfo(ctx context.Context, dom Domain, flags uint32) (params []TypedParam, err error) {
+func (c *Client) DomainGetLaunchSecurityInfo(ctx context.Context, dom Domain, flags uint32) (params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetLaunchSecurityInfo))
 	args := DomainGetLaunchSecurityInfoArgs{
 		Dom:   dom,
@@ -23929,7 +23929,7 @@ func (c *Client) ConnectListAllNWFilterBindings(ctx context.Context, needResults
 // DomainSetIOThreadParams calls virDomainSetIOThreadParams (REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS = 402).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetIOThreadParams
-func (c *Client) DomainSetIOThreadParams(ctx context.Context, dom Domain, iothreadID uint32, params []TypedParam, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainSetIOThreadParams(ctx context.Context, dom Domain, iothreadID uint32, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetIOThreadParams))
 	args := DomainSetIOThreadParamsArgs{
 		Dom:        dom,
@@ -24036,7 +24036,7 @@ func (c *Client) NetworkPortCreateXML(ctx context.Context, network Network, xml 
 // NetworkPortGetParameters calls virNetworkPortGetParameters (REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS = 407).
 //
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetParameters
-func (c *Client) NetworkPortGetParameters(ctx context.Context, port NetworkPort, nparams int32, flags uint32) (params []TypedParam, nparamsOut int32, err error) {
+func (c *Client) NetworkPortGetParameters(ctx context.Context, port NetworkPort, nparams int32, flags uint32) (params TypedParams, nparamsOut int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkPortGetParameters))
 	args := NetworkPortGetParametersArgs{
 		Port:    port,
@@ -24059,7 +24059,7 @@ func (c *Client) NetworkPortGetParameters(ctx context.Context, port NetworkPort,
 // NetworkPortSetParameters calls virNetworkPortSetParameters (REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS = 408).
 //
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortSetParameters
-func (c *Client) NetworkPortSetParameters(ctx context.Context, port NetworkPort, params []TypedParam, flags uint32) (err error) {
+func (c *Client) NetworkPortSetParameters(ctx context.Context, port NetworkPort, params TypedParams, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkPortSetParameters))
 	args := NetworkPortSetParametersArgs{
 		Port:   port,
@@ -24266,7 +24266,7 @@ func (c *Client) DomainCheckpointDelete(ctx context.Context, checkpoint DomainCh
 // DomainGetGuestInfo calls virDomainGetGuestInfo (REMOTE_PROC_DOMAIN_GET_GUEST_INFO = 418).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestInfo
-func (c *Client) DomainGetGuestInfo(ctx context.Context, dom Domain, types uint32, flags uint32) (params []TypedParam, err error) {
+func (c *Client) DomainGetGuestInfo(ctx context.Context, dom Domain, types uint32, flags uint32) (params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetGuestInfo))
 	args := DomainGetGuestInfoArgs{
 		Dom:   dom,
@@ -24289,7 +24289,7 @@ func (c *Client) DomainGetGuestInfo(ctx context.Context, dom Domain, types uint3
 // ConnectSetIdentity calls virConnectSetIdentity (REMOTE_PROC_CONNECT_SET_IDENTITY = 419).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectSetIdentity
-func (c *Client) ConnectSetIdentity(ctx context.Context, params []TypedParam, flags ConnectFlags) (err error) {
+func (c *Client) ConnectSetIdentity(ctx context.Context, params TypedParams, flags ConnectFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectSetIdentity))
 	args := ConnectSetIdentityArgs{
 		Params: params,
@@ -24647,7 +24647,7 @@ func (c *Client) NetworkCreateXMLFlags(ctx context.Context, xml string, flags Ne
 // DomainSetLaunchSecurityState calls virDomainSetLaunchSecurityState (REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE = 439).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLaunchSecurityState
-func (c *Client) DomainSetLaunchSecurityState(ctx context.Context, dom Domain, params []TypedParam, flags uint32) (err error) {
+func (c *Client) DomainSetLaunchSecurityState(ctx context.Context, dom Domain, params TypedParams, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetLaunchSecurityState))
 	args := DomainSetLaunchSecurityStateArgs{
 		Dom:    dom,
@@ -24664,7 +24664,7 @@ func (c *Client) DomainSetLaunchSecurityState(ctx context.Context, dom Domain, p
 // DomainSaveParams calls virDomainSaveParams (REMOTE_PROC_DOMAIN_SAVE_PARAMS = 440).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveParams
-func (c *Client) DomainSaveParams(ctx context.Context, dom Domain, params []TypedParam, flags DomainSaveRestoreFlags) (err error) {
+func (c *Client) DomainSaveParams(ctx context.Context, dom Domain, params TypedParams, flags DomainSaveRestoreFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSaveParams))
 	args := DomainSaveParamsArgs{
 		Dom:    dom,
@@ -24681,7 +24681,7 @@ func (c *Client) DomainSaveParams(ctx context.Context, dom Domain, params []Type
 // DomainRestoreParams calls virDomainRestoreParams (REMOTE_PROC_DOMAIN_RESTORE_PARAMS = 441).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreParams
-func (c *Client) DomainRestoreParams(ctx context.Context, params []TypedParam, flags DomainSaveRestoreFlags) (err error) {
+func (c *Client) DomainRestoreParams(ctx context.Context, params TypedParams, flags DomainSaveRestoreFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainRestoreParams))
 	args := DomainRestoreParamsArgs{
 		Params: params,
@@ -24845,7 +24845,7 @@ func (c *Client) DomainSetAutostartOnce(ctx context.Context, dom Domain, autosta
 // DomainSetThrottleGroup calls virDomainSetThrottleGroup (REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP = 451).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetThrottleGroup
-func (c *Client) DomainSetThrottleGroup(ctx context.Context, dom Domain, group string, params []TypedParam, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainSetThrottleGroup(ctx context.Context, dom Domain, group string, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetThrottleGroup))
 	args := DomainSetThrottleGroupArgs{
 		Dom:    dom,

@@ -98,7 +98,7 @@ func (g *generator) resolveDecl(pkg string, d rpcl.Decl) (*gtype, error) {
 		return &gtype{kind: kArray, elem: base, n: n, nExpr: expr}, err
 	case rpcl.VarArray:
 		b, err := g.bound(d.Size, pkg)
-		return &gtype{kind: kSlice, elem: base, bound: b}, err
+		return &gtype{kind: kSlice, elem: base, bound: b, name: sliceTypeName(pkg, base)}, err
 	}
 	return base, nil
 }
@@ -188,4 +188,16 @@ func (g *generator) minSizeOf(goName string) int {
 	}
 	g.minMemo[goName] = n
 	return n
+}
+
+// sliceTypeName names the Go type of a variable array whose elements have
+// a hand-written list type with methods: remote_typed_param arrays are
+// TypedParams (lookups, typed getters, builders; typedparams_values.go).
+// Because the name's underlying type is the plain slice, []TypedParam
+// values still assign to it.
+func sliceTypeName(pkg string, elem *gtype) string {
+	if pkg == "libvirt" && elem.kind == kStruct && elem.name == "TypedParam" {
+		return "TypedParams"
+	}
+	return ""
 }

@@ -28,7 +28,7 @@ const (
 type gtype struct {
 	kind  tkind
 	basic rpcl.TypeKind // for kBasic
-	name  string        // Go name for kEnum, kStruct, kUnion, named kFixedBytes
+	name  string        // Go name for kEnum, kStruct, kUnion, named kFixedBytes, named kSlice
 	elem  *gtype        // for kPtr, kSlice, kArray
 	bound string        // Go expression of the maximum length (kString, kOpaque, kSlice)
 	n     int64         // fixed length (kFixedBytes, kArray)
@@ -65,6 +65,9 @@ func (t *gtype) goExpr() string {
 	case kPtr:
 		return "*" + t.elem.goExpr()
 	case kSlice:
+		if t.name != "" {
+			return t.name
+		}
 		return "[]" + t.elem.goExpr()
 	case kArray:
 		return "[" + t.nExpr + "]" + t.elem.goExpr()
