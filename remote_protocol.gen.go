@@ -395,14 +395,14 @@ func (v *NodeDevice) DecodeXDR(d *xdr.Decoder) {
 // Secret is the wire form of remote_nonnull_secret.
 type Secret struct {
 	UUID      UUID
-	UsageType int32
+	UsageType SecretUsageType
 	UsageID   string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *Secret) EncodeXDR(e *xdr.Encoder) {
 	e.FixedOpaque(v.UUID[:])
-	e.Int32(v.UsageType)
+	e.Int32(int32(v.UsageType))
 	e.String(v.UsageID, StringMax)
 }
 
@@ -410,7 +410,7 @@ func (v *Secret) EncodeXDR(e *xdr.Encoder) {
 func (v *Secret) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(20); len(b) == 20 {
 		v.UUID = UUID(b[0:16])
-		v.UsageType = int32(binary.BigEndian.Uint32(b[16:]))
+		v.UsageType = SecretUsageType(int32(binary.BigEndian.Uint32(b[16:])))
 	} else {
 		v.UUID, v.UsageType = UUID{}, 0
 	}
@@ -574,7 +574,7 @@ func (v AuthType) String() string {
 // VcpuInfo is the wire form of remote_vcpu_info.
 type VcpuInfo struct {
 	Number  uint32
-	State   int32
+	State   VcpuState
 	CPUTime uint64
 	CPU     int32
 }
@@ -582,7 +582,7 @@ type VcpuInfo struct {
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *VcpuInfo) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(v.Number)
-	e.Int32(v.State)
+	e.Int32(int32(v.State))
 	e.Uint64(v.CPUTime)
 	e.Int32(v.CPU)
 }
@@ -591,7 +591,7 @@ func (v *VcpuInfo) EncodeXDR(e *xdr.Encoder) {
 func (v *VcpuInfo) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(20); len(b) == 20 {
 		v.Number = binary.BigEndian.Uint32(b[0:])
-		v.State = int32(binary.BigEndian.Uint32(b[4:]))
+		v.State = VcpuState(int32(binary.BigEndian.Uint32(b[4:])))
 		v.CPUTime = binary.BigEndian.Uint64(b[8:])
 		v.CPU = int32(binary.BigEndian.Uint32(b[16:]))
 	} else {
@@ -825,19 +825,19 @@ func (v *NodeGetMemoryStats) DecodeXDR(d *xdr.Decoder) {
 // DomainDiskError is the wire form of remote_domain_disk_error.
 type DomainDiskError struct {
 	Disk  string
-	Error int32
+	Error DomainDiskErrorCode
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainDiskError) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Disk, StringMax)
-	e.Int32(v.Error)
+	e.Int32(int32(v.Error))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainDiskError) DecodeXDR(d *xdr.Decoder) {
 	v.Disk = d.String(StringMax)
-	v.Error = d.Int32()
+	v.Error = DomainDiskErrorCode(d.Int32())
 }
 
 // ConnectOpenArgs is the wire form of remote_connect_open_args.
@@ -912,32 +912,32 @@ func (v *ConnectGetTypeRet) DecodeXDR(d *xdr.Decoder) {
 
 // ConnectGetVersionRet is the wire form of remote_connect_get_version_ret.
 type ConnectGetVersionRet struct {
-	HvVer uint64
+	HvVer Version
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *ConnectGetVersionRet) EncodeXDR(e *xdr.Encoder) {
-	e.Uint64(v.HvVer)
+	e.Uint64(uint64(v.HvVer))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectGetVersionRet) DecodeXDR(d *xdr.Decoder) {
-	v.HvVer = d.Uint64()
+	v.HvVer = Version(d.Uint64())
 }
 
 // ConnectGetLibVersionRet is the wire form of remote_connect_get_lib_version_ret.
 type ConnectGetLibVersionRet struct {
-	LibVer uint64
+	LibVer Version
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *ConnectGetLibVersionRet) EncodeXDR(e *xdr.Encoder) {
-	e.Uint64(v.LibVer)
+	e.Uint64(uint64(v.LibVer))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectGetLibVersionRet) DecodeXDR(d *xdr.Decoder) {
-	v.LibVer = d.Uint64()
+	v.LibVer = Version(d.Uint64())
 }
 
 // ConnectGetHostnameRet is the wire form of remote_connect_get_hostname_ret.
@@ -2171,20 +2171,20 @@ func (v *DomainMemoryStatsArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainMemoryStat is the wire form of remote_domain_memory_stat.
 type DomainMemoryStat struct {
-	Tag int32
+	Tag DomainMemoryStatTags
 	Val uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainMemoryStat) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.Tag)
+	e.Int32(int32(v.Tag))
 	e.Uint64(v.Val)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainMemoryStat) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(12); len(b) == 12 {
-		v.Tag = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Tag = DomainMemoryStatTags(int32(binary.BigEndian.Uint32(b[0:])))
 		v.Val = binary.BigEndian.Uint64(b[4:])
 	} else {
 		v.Tag, v.Val = 0, 0
@@ -2597,7 +2597,7 @@ func (v *DomainResumeArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainPMSuspendForDurationArgs is the wire form of remote_domain_pm_suspend_for_duration_args.
 type DomainPMSuspendForDurationArgs struct {
 	Dom      Domain
-	Target   uint32
+	Target   NodeSuspendTarget
 	Duration uint64
 	Flags    uint32
 }
@@ -2605,7 +2605,7 @@ type DomainPMSuspendForDurationArgs struct {
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainPMSuspendForDurationArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Uint32(v.Target)
+	e.Uint32(uint32(v.Target))
 	e.Uint64(v.Duration)
 	e.Uint32(v.Flags)
 }
@@ -2614,7 +2614,7 @@ func (v *DomainPMSuspendForDurationArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainPMSuspendForDurationArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(16); len(b) == 16 {
-		v.Target = binary.BigEndian.Uint32(b[0:])
+		v.Target = NodeSuspendTarget(binary.BigEndian.Uint32(b[0:]))
 		v.Duration = binary.BigEndian.Uint64(b[4:])
 		v.Flags = binary.BigEndian.Uint32(b[12:])
 	} else {
@@ -2887,7 +2887,7 @@ func (v *DomainGetInfoArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetInfoRet is the wire form of remote_domain_get_info_ret.
 type DomainGetInfoRet struct {
-	State     uint8
+	State     DomainState
 	MaxMem    uint64
 	Memory    uint64
 	NrVirtCPU uint16
@@ -2906,7 +2906,7 @@ func (v *DomainGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(32); len(b) == 32 {
-		v.State = uint8(binary.BigEndian.Uint32(b[0:]))
+		v.State = DomainState(binary.BigEndian.Uint32(b[0:]))
 		v.MaxMem = binary.BigEndian.Uint64(b[4:])
 		v.Memory = binary.BigEndian.Uint64(b[12:])
 		v.NrVirtCPU = uint16(binary.BigEndian.Uint32(b[20:]))
@@ -3148,7 +3148,7 @@ func (v *DomainCoreDumpArgs) DecodeXDR(d *xdr.Decoder) {
 type DomainCoreDumpWithFormatArgs struct {
 	Dom        Domain
 	To         string
-	Dumpformat uint32
+	Dumpformat DomainCoreDumpFormat
 	Flags      DomainCoreDumpFlags
 }
 
@@ -3156,7 +3156,7 @@ type DomainCoreDumpWithFormatArgs struct {
 func (v *DomainCoreDumpWithFormatArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.To, StringMax)
-	e.Uint32(v.Dumpformat)
+	e.Uint32(uint32(v.Dumpformat))
 	e.Uint32(uint32(v.Flags))
 }
 
@@ -3165,7 +3165,7 @@ func (v *DomainCoreDumpWithFormatArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.To = d.String(StringMax)
 	if b := d.FixedView(8); len(b) == 8 {
-		v.Dumpformat = binary.BigEndian.Uint32(b[0:])
+		v.Dumpformat = DomainCoreDumpFormat(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = DomainCoreDumpFlags(binary.BigEndian.Uint32(b[4:]))
 	} else {
 		v.Dumpformat, v.Flags = 0, 0
@@ -3757,7 +3757,7 @@ func (v *DomainInjectNMIArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainSendKeyArgs is the wire form of remote_domain_send_key_args.
 type DomainSendKeyArgs struct {
 	Dom      Domain
-	Codeset  uint32
+	Codeset  KeycodeSet
 	Holdtime uint32
 	Keycodes []uint32
 	Flags    uint32
@@ -3766,7 +3766,7 @@ type DomainSendKeyArgs struct {
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainSendKeyArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Uint32(v.Codeset)
+	e.Uint32(uint32(v.Codeset))
 	e.Uint32(v.Holdtime)
 	if e.ArrayLen(len(v.Keycodes), DomainSendKeyMax) {
 		for i0 := range v.Keycodes {
@@ -3780,7 +3780,7 @@ func (v *DomainSendKeyArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainSendKeyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
-		v.Codeset = binary.BigEndian.Uint32(b[0:])
+		v.Codeset = KeycodeSet(binary.BigEndian.Uint32(b[0:]))
 		v.Holdtime = binary.BigEndian.Uint32(b[4:])
 	} else {
 		v.Codeset, v.Holdtime = 0, 0
@@ -3800,7 +3800,7 @@ func (v *DomainSendKeyArgs) DecodeXDR(d *xdr.Decoder) {
 type DomainSendProcessSignalArgs struct {
 	Dom      Domain
 	PidValue int64
-	Signum   uint32
+	Signum   DomainProcessSignal
 	Flags    uint32
 }
 
@@ -3808,7 +3808,7 @@ type DomainSendProcessSignalArgs struct {
 func (v *DomainSendProcessSignalArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int64(v.PidValue)
-	e.Uint32(v.Signum)
+	e.Uint32(uint32(v.Signum))
 	e.Uint32(v.Flags)
 }
 
@@ -3817,7 +3817,7 @@ func (v *DomainSendProcessSignalArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(16); len(b) == 16 {
 		v.PidValue = int64(binary.BigEndian.Uint64(b[0:]))
-		v.Signum = binary.BigEndian.Uint32(b[8:])
+		v.Signum = DomainProcessSignal(binary.BigEndian.Uint32(b[8:]))
 		v.Flags = binary.BigEndian.Uint32(b[12:])
 	} else {
 		v.PidValue, v.Signum, v.Flags = 0, 0, 0
@@ -4612,7 +4612,7 @@ func (v *DomainSetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainSetMetadataArgs is the wire form of remote_domain_set_metadata_args.
 type DomainSetMetadataArgs struct {
 	Dom      Domain
-	Type     int32
+	Type     DomainMetadataType
 	Metadata *string
 	Key      *string
 	URI      *string
@@ -4622,7 +4622,7 @@ type DomainSetMetadataArgs struct {
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainSetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Int32(v.Type)
+	e.Int32(int32(v.Type))
 	if e.Optional(v.Metadata != nil) {
 		e.String((*v.Metadata), StringMax)
 	}
@@ -4638,7 +4638,7 @@ func (v *DomainSetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainSetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Type = d.Int32()
+	v.Type = DomainMetadataType(d.Int32())
 	if d.Optional() {
 		v.Metadata = new(string)
 		(*v.Metadata) = d.String(StringMax)
@@ -4663,7 +4663,7 @@ func (v *DomainSetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainGetMetadataArgs is the wire form of remote_domain_get_metadata_args.
 type DomainGetMetadataArgs struct {
 	Dom   Domain
-	Type  int32
+	Type  DomainMetadataType
 	URI   *string
 	Flags DomainModificationImpact
 }
@@ -4671,7 +4671,7 @@ type DomainGetMetadataArgs struct {
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainGetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Int32(v.Type)
+	e.Int32(int32(v.Type))
 	if e.Optional(v.URI != nil) {
 		e.String((*v.URI), StringMax)
 	}
@@ -4681,7 +4681,7 @@ func (v *DomainGetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Type = d.Int32()
+	v.Type = DomainMetadataType(d.Int32())
 	if d.Optional() {
 		v.URI = new(string)
 		(*v.URI) = d.String(StringMax)
@@ -4751,7 +4751,7 @@ func (v *DomainGetBlockJobInfoArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainGetBlockJobInfoRet is the wire form of remote_domain_get_block_job_info_ret.
 type DomainGetBlockJobInfoRet struct {
 	Found     int32
-	Type      int32
+	Type      DomainBlockJobType
 	Bandwidth uint64
 	Cur       uint64
 	End       uint64
@@ -4760,7 +4760,7 @@ type DomainGetBlockJobInfoRet struct {
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainGetBlockJobInfoRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Found)
-	e.Int32(v.Type)
+	e.Int32(int32(v.Type))
 	e.Uint64(v.Bandwidth)
 	e.Uint64(v.Cur)
 	e.Uint64(v.End)
@@ -4770,7 +4770,7 @@ func (v *DomainGetBlockJobInfoRet) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainGetBlockJobInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(32); len(b) == 32 {
 		v.Found = int32(binary.BigEndian.Uint32(b[0:]))
-		v.Type = int32(binary.BigEndian.Uint32(b[4:]))
+		v.Type = DomainBlockJobType(int32(binary.BigEndian.Uint32(b[4:])))
 		v.Bandwidth = binary.BigEndian.Uint64(b[8:])
 		v.Cur = binary.BigEndian.Uint64(b[16:])
 		v.End = binary.BigEndian.Uint64(b[24:])
@@ -5530,8 +5530,8 @@ func (v *NetworkUndefineArgs) DecodeXDR(d *xdr.Decoder) {
 // NetworkUpdateArgs is the wire form of remote_network_update_args.
 type NetworkUpdateArgs struct {
 	Net         Network
-	Command     uint32
-	Section     uint32
+	Command     NetworkUpdateCommand
+	Section     NetworkUpdateSection
 	ParentIndex int32
 	XML         string
 	Flags       NetworkUpdateFlags
@@ -5540,8 +5540,8 @@ type NetworkUpdateArgs struct {
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NetworkUpdateArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
-	e.Uint32(v.Command)
-	e.Uint32(v.Section)
+	e.Uint32(uint32(v.Command))
+	e.Uint32(uint32(v.Section))
 	e.Int32(v.ParentIndex)
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
@@ -5551,8 +5551,8 @@ func (v *NetworkUpdateArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *NetworkUpdateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 	if b := d.FixedView(12); len(b) == 12 {
-		v.Command = binary.BigEndian.Uint32(b[0:])
-		v.Section = binary.BigEndian.Uint32(b[4:])
+		v.Command = NetworkUpdateCommand(binary.BigEndian.Uint32(b[0:]))
+		v.Section = NetworkUpdateSection(binary.BigEndian.Uint32(b[4:]))
 		v.ParentIndex = int32(binary.BigEndian.Uint32(b[8:]))
 	} else {
 		v.Command, v.Section, v.ParentIndex = 0, 0, 0
@@ -6945,7 +6945,7 @@ func (v *StoragePoolGetInfoArgs) DecodeXDR(d *xdr.Decoder) {
 
 // StoragePoolGetInfoRet is the wire form of remote_storage_pool_get_info_ret.
 type StoragePoolGetInfoRet struct {
-	State      uint8
+	State      StoragePoolState
 	Capacity   uint64
 	Allocation uint64
 	Available  uint64
@@ -6962,7 +6962,7 @@ func (v *StoragePoolGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *StoragePoolGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(28); len(b) == 28 {
-		v.State = uint8(binary.BigEndian.Uint32(b[0:]))
+		v.State = StoragePoolState(binary.BigEndian.Uint32(b[0:]))
 		v.Capacity = binary.BigEndian.Uint64(b[4:])
 		v.Allocation = binary.BigEndian.Uint64(b[12:])
 		v.Available = binary.BigEndian.Uint64(b[20:])
@@ -7372,7 +7372,7 @@ func (v *StorageVolGetInfoArgs) DecodeXDR(d *xdr.Decoder) {
 
 // StorageVolGetInfoRet is the wire form of remote_storage_vol_get_info_ret.
 type StorageVolGetInfoRet struct {
-	Type       int8
+	Type       StorageVolType
 	Capacity   uint64
 	Allocation uint64
 }
@@ -7387,7 +7387,7 @@ func (v *StorageVolGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *StorageVolGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(20); len(b) == 20 {
-		v.Type = int8(int32(binary.BigEndian.Uint32(b[0:])))
+		v.Type = StorageVolType(int32(binary.BigEndian.Uint32(b[0:])))
 		v.Capacity = binary.BigEndian.Uint64(b[4:])
 		v.Allocation = binary.BigEndian.Uint64(b[12:])
 	} else {
@@ -7415,7 +7415,7 @@ func (v *StorageVolGetInfoFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 
 // StorageVolGetInfoFlagsRet is the wire form of remote_storage_vol_get_info_flags_ret.
 type StorageVolGetInfoFlagsRet struct {
-	Type       int8
+	Type       StorageVolType
 	Capacity   uint64
 	Allocation uint64
 }
@@ -7430,7 +7430,7 @@ func (v *StorageVolGetInfoFlagsRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *StorageVolGetInfoFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(20); len(b) == 20 {
-		v.Type = int8(int32(binary.BigEndian.Uint32(b[0:])))
+		v.Type = StorageVolType(int32(binary.BigEndian.Uint32(b[0:])))
 		v.Capacity = binary.BigEndian.Uint64(b[4:])
 		v.Allocation = binary.BigEndian.Uint64(b[12:])
 	} else {
@@ -8488,19 +8488,19 @@ func (v *SecretUndefineArgs) DecodeXDR(d *xdr.Decoder) {
 
 // SecretLookupByUsageArgs is the wire form of remote_secret_lookup_by_usage_args.
 type SecretLookupByUsageArgs struct {
-	UsageType int32
+	UsageType SecretUsageType
 	UsageID   string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *SecretLookupByUsageArgs) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.UsageType)
+	e.Int32(int32(v.UsageType))
 	e.String(v.UsageID, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *SecretLookupByUsageArgs) DecodeXDR(d *xdr.Decoder) {
-	v.UsageType = d.Int32()
+	v.UsageType = SecretUsageType(d.Int32())
 	v.UsageID = d.String(StringMax)
 }
 
@@ -8825,17 +8825,17 @@ func (v *ConnectCompareCPUArgs) DecodeXDR(d *xdr.Decoder) {
 
 // ConnectCompareCPURet is the wire form of remote_connect_compare_cpu_ret.
 type ConnectCompareCPURet struct {
-	Result int32
+	Result CPUCompareResult
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *ConnectCompareCPURet) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.Result)
+	e.Int32(int32(v.Result))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectCompareCPURet) DecodeXDR(d *xdr.Decoder) {
-	v.Result = d.Int32()
+	v.Result = CPUCompareResult(d.Int32())
 }
 
 // ConnectBaselineCPUArgs is the wire form of remote_connect_baseline_cpu_args.
@@ -8899,7 +8899,7 @@ func (v *DomainGetJobInfoArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetJobInfoRet is the wire form of remote_domain_get_job_info_ret.
 type DomainGetJobInfoRet struct {
-	Type          int32
+	Type          DomainJobType
 	TimeElapsed   uint64
 	TimeRemaining uint64
 	DataTotal     uint64
@@ -8915,7 +8915,7 @@ type DomainGetJobInfoRet struct {
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainGetJobInfoRet) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.Type)
+	e.Int32(int32(v.Type))
 	e.Uint64(v.TimeElapsed)
 	e.Uint64(v.TimeRemaining)
 	e.Uint64(v.DataTotal)
@@ -8932,7 +8932,7 @@ func (v *DomainGetJobInfoRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetJobInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(92); len(b) == 92 {
-		v.Type = int32(binary.BigEndian.Uint32(b[0:]))
+		v.Type = DomainJobType(int32(binary.BigEndian.Uint32(b[0:])))
 		v.TimeElapsed = binary.BigEndian.Uint64(b[4:])
 		v.TimeRemaining = binary.BigEndian.Uint64(b[12:])
 		v.DataTotal = binary.BigEndian.Uint64(b[20:])
@@ -8969,13 +8969,13 @@ func (v *DomainGetJobStatsArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetJobStatsRet is the wire form of remote_domain_get_job_stats_ret.
 type DomainGetJobStatsRet struct {
-	Type   int32
+	Type   DomainJobType
 	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainGetJobStatsRet) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.Type)
+	e.Int32(int32(v.Type))
 	if e.ArrayLen(len(v.Params), DomainJobStatsMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -8985,7 +8985,7 @@ func (v *DomainGetJobStatsRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetJobStatsRet) DecodeXDR(d *xdr.Decoder) {
-	v.Type = d.Int32()
+	v.Type = DomainJobType(d.Int32())
 	if n0 := d.ArrayLen(DomainJobStatsMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -11148,14 +11148,14 @@ func (v *DomainGetControlInfoArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetControlInfoRet is the wire form of remote_domain_get_control_info_ret.
 type DomainGetControlInfoRet struct {
-	State     uint32
+	State     DomainControlState
 	Details   uint32
 	StateTime uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainGetControlInfoRet) EncodeXDR(e *xdr.Encoder) {
-	e.Uint32(v.State)
+	e.Uint32(uint32(v.State))
 	e.Uint32(v.Details)
 	e.Uint64(v.StateTime)
 }
@@ -11163,7 +11163,7 @@ func (v *DomainGetControlInfoRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetControlInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(16); len(b) == 16 {
-		v.State = binary.BigEndian.Uint32(b[0:])
+		v.State = DomainControlState(binary.BigEndian.Uint32(b[0:]))
 		v.Details = binary.BigEndian.Uint32(b[4:])
 		v.StateTime = binary.BigEndian.Uint64(b[8:])
 	} else {
@@ -11223,14 +11223,14 @@ func (v *DomainOpenGraphicsFDArgs) DecodeXDR(d *xdr.Decoder) {
 
 // NodeSuspendForDurationArgs is the wire form of remote_node_suspend_for_duration_args.
 type NodeSuspendForDurationArgs struct {
-	Target   uint32
+	Target   NodeSuspendTarget
 	Duration uint64
 	Flags    uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NodeSuspendForDurationArgs) EncodeXDR(e *xdr.Encoder) {
-	e.Uint32(v.Target)
+	e.Uint32(uint32(v.Target))
 	e.Uint64(v.Duration)
 	e.Uint32(v.Flags)
 }
@@ -11238,7 +11238,7 @@ func (v *NodeSuspendForDurationArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NodeSuspendForDurationArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(16); len(b) == 16 {
-		v.Target = binary.BigEndian.Uint32(b[0:])
+		v.Target = NodeSuspendTarget(binary.BigEndian.Uint32(b[0:]))
 		v.Duration = binary.BigEndian.Uint64(b[4:])
 		v.Flags = binary.BigEndian.Uint32(b[12:])
 	} else {
@@ -12622,7 +12622,7 @@ func (v *NetworkEventCallbackMetadataChangeMsg) DecodeXDR(d *xdr.Decoder) {
 // NetworkSetMetadataArgs is the wire form of remote_network_set_metadata_args.
 type NetworkSetMetadataArgs struct {
 	Network  Network
-	Type     int32
+	Type     NetworkMetadataType
 	Metadata *string
 	Key      *string
 	URI      *string
@@ -12632,7 +12632,7 @@ type NetworkSetMetadataArgs struct {
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NetworkSetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Network.EncodeXDR(e)
-	e.Int32(v.Type)
+	e.Int32(int32(v.Type))
 	if e.Optional(v.Metadata != nil) {
 		e.String((*v.Metadata), StringMax)
 	}
@@ -12648,7 +12648,7 @@ func (v *NetworkSetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NetworkSetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Network.DecodeXDR(d)
-	v.Type = d.Int32()
+	v.Type = NetworkMetadataType(d.Int32())
 	if d.Optional() {
 		v.Metadata = new(string)
 		(*v.Metadata) = d.String(StringMax)
@@ -12673,7 +12673,7 @@ func (v *NetworkSetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 // NetworkGetMetadataArgs is the wire form of remote_network_get_metadata_args.
 type NetworkGetMetadataArgs struct {
 	Network Network
-	Type    int32
+	Type    NetworkMetadataType
 	URI     *string
 	Flags   NetworkUpdateFlags
 }
@@ -12681,7 +12681,7 @@ type NetworkGetMetadataArgs struct {
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NetworkGetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Network.EncodeXDR(e)
-	e.Int32(v.Type)
+	e.Int32(int32(v.Type))
 	if e.Optional(v.URI != nil) {
 		e.String((*v.URI), StringMax)
 	}
@@ -12691,7 +12691,7 @@ func (v *NetworkGetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NetworkGetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Network.DecodeXDR(d)
-	v.Type = d.Int32()
+	v.Type = NetworkMetadataType(d.Int32())
 	if d.Optional() {
 		v.URI = new(string)
 		(*v.URI) = d.String(StringMax)
@@ -13149,7 +13149,7 @@ func (v *NodeAllocPagesRet) DecodeXDR(d *xdr.Decoder) {
 type NetworkDHCPLease struct {
 	Iface      string
 	Expirytime int64
-	Type       int32
+	Type       IPAddrType
 	MAC        *string
 	Iaid       *string
 	Ipaddr     string
@@ -13162,7 +13162,7 @@ type NetworkDHCPLease struct {
 func (v *NetworkDHCPLease) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Iface, StringMax)
 	e.Int64(v.Expirytime)
-	e.Int32(v.Type)
+	e.Int32(int32(v.Type))
 	if e.Optional(v.MAC != nil) {
 		e.String((*v.MAC), StringMax)
 	}
@@ -13184,7 +13184,7 @@ func (v *NetworkDHCPLease) DecodeXDR(d *xdr.Decoder) {
 	v.Iface = d.String(StringMax)
 	if b := d.FixedView(12); len(b) == 12 {
 		v.Expirytime = int64(binary.BigEndian.Uint64(b[0:]))
-		v.Type = int32(binary.BigEndian.Uint32(b[8:]))
+		v.Type = IPAddrType(int32(binary.BigEndian.Uint32(b[8:])))
 	} else {
 		v.Expirytime, v.Type = 0, 0
 	}
@@ -13312,7 +13312,7 @@ func (v *DomainStatsRecord) DecodeXDR(d *xdr.Decoder) {
 // ConnectGetAllDomainStatsArgs is the wire form of remote_connect_get_all_domain_stats_args.
 type ConnectGetAllDomainStatsArgs struct {
 	Doms  []Domain
-	Stats uint32
+	Stats DomainStatsTypes
 	Flags ConnectGetAllDomainStatsFlags
 }
 
@@ -13323,7 +13323,7 @@ func (v *ConnectGetAllDomainStatsArgs) EncodeXDR(e *xdr.Encoder) {
 			v.Doms[i0].EncodeXDR(e)
 		}
 	}
-	e.Uint32(v.Stats)
+	e.Uint32(uint32(v.Stats))
 	e.Uint32(uint32(v.Flags))
 }
 
@@ -13338,7 +13338,7 @@ func (v *ConnectGetAllDomainStatsArgs) DecodeXDR(d *xdr.Decoder) {
 		v.Doms = nil
 	}
 	if b := d.FixedView(8); len(b) == 8 {
-		v.Stats = binary.BigEndian.Uint32(b[0:])
+		v.Stats = DomainStatsTypes(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = ConnectGetAllDomainStatsFlags(binary.BigEndian.Uint32(b[4:]))
 	} else {
 		v.Stats, v.Flags = 0, 0
@@ -13483,21 +13483,21 @@ func (v *DomainGetFSInfoRet) DecodeXDR(d *xdr.Decoder) {
 
 // DomainIPAddr is the wire form of remote_domain_ip_addr.
 type DomainIPAddr struct {
-	Type   int32
+	Type   IPAddrType
 	Addr   string
 	Prefix uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainIPAddr) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.Type)
+	e.Int32(int32(v.Type))
 	e.String(v.Addr, StringMax)
 	e.Uint32(v.Prefix)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainIPAddr) DecodeXDR(d *xdr.Decoder) {
-	v.Type = d.Int32()
+	v.Type = IPAddrType(d.Int32())
 	v.Addr = d.String(StringMax)
 	v.Prefix = d.Uint32()
 }
@@ -14059,16 +14059,16 @@ func (v *DomainSetBlockThresholdArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainSetLifecycleActionArgs is the wire form of remote_domain_set_lifecycle_action_args.
 type DomainSetLifecycleActionArgs struct {
 	Dom    Domain
-	Type   uint32
-	Action uint32
+	Type   DomainLifecycle
+	Action DomainLifecycleAction
 	Flags  DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainSetLifecycleActionArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Uint32(v.Type)
-	e.Uint32(v.Action)
+	e.Uint32(uint32(v.Type))
+	e.Uint32(uint32(v.Action))
 	e.Uint32(uint32(v.Flags))
 }
 
@@ -14076,8 +14076,8 @@ func (v *DomainSetLifecycleActionArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainSetLifecycleActionArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(12); len(b) == 12 {
-		v.Type = binary.BigEndian.Uint32(b[0:])
-		v.Action = binary.BigEndian.Uint32(b[4:])
+		v.Type = DomainLifecycle(binary.BigEndian.Uint32(b[0:]))
+		v.Action = DomainLifecycleAction(binary.BigEndian.Uint32(b[4:]))
 		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[8:]))
 	} else {
 		v.Type, v.Action, v.Flags = 0, 0, 0
@@ -14144,17 +14144,17 @@ func (v *ConnectCompareHypervisorCPUArgs) DecodeXDR(d *xdr.Decoder) {
 
 // ConnectCompareHypervisorCPURet is the wire form of remote_connect_compare_hypervisor_cpu_ret.
 type ConnectCompareHypervisorCPURet struct {
-	Result int32
+	Result CPUCompareResult
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *ConnectCompareHypervisorCPURet) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.Result)
+	e.Int32(int32(v.Result))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectCompareHypervisorCPURet) DecodeXDR(d *xdr.Decoder) {
-	v.Result = d.Int32()
+	v.Result = CPUCompareResult(d.Int32())
 }
 
 // ConnectBaselineHypervisorCPUArgs is the wire form of remote_connect_baseline_hypervisor_cpu_args.
@@ -15087,14 +15087,14 @@ func (v *DomainCheckpointDeleteArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainGetGuestInfoArgs is the wire form of remote_domain_get_guest_info_args.
 type DomainGetGuestInfoArgs struct {
 	Dom   Domain
-	Types uint32
+	Types DomainGuestInfoTypes
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainGetGuestInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Uint32(v.Types)
+	e.Uint32(uint32(v.Types))
 	e.Uint32(v.Flags)
 }
 
@@ -15102,7 +15102,7 @@ func (v *DomainGetGuestInfoArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainGetGuestInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
-		v.Types = binary.BigEndian.Uint32(b[0:])
+		v.Types = DomainGuestInfoTypes(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = binary.BigEndian.Uint32(b[4:])
 	} else {
 		v.Types, v.Flags = 0, 0
@@ -15422,14 +15422,14 @@ func (v *DomainStartDirtyRateCalcArgs) DecodeXDR(d *xdr.Decoder) {
 // DomainGraphicsReloadArgs is the wire form of remote_domain_graphics_reload_args.
 type DomainGraphicsReloadArgs struct {
 	Dom   Domain
-	Type  uint32
+	Type  DomainGraphicsReloadType
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainGraphicsReloadArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Uint32(v.Type)
+	e.Uint32(uint32(v.Type))
 	e.Uint32(v.Flags)
 }
 
@@ -15437,7 +15437,7 @@ func (v *DomainGraphicsReloadArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainGraphicsReloadArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
-		v.Type = binary.BigEndian.Uint32(b[0:])
+		v.Type = DomainGraphicsReloadType(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = binary.BigEndian.Uint32(b[4:])
 	} else {
 		v.Type, v.Flags = 0, 0
@@ -17020,7 +17020,7 @@ func (c *Client) ConnectGetType(ctx context.Context) (type_ string, err error) {
 // ConnectGetVersion calls virConnectGetVersion (REMOTE_PROC_CONNECT_GET_VERSION = 4).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetVersion
-func (c *Client) ConnectGetVersion(ctx context.Context) (hvVer uint64, err error) {
+func (c *Client) ConnectGetVersion(ctx context.Context) (hvVer Version, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetVersion))
 	d, err := c.do(ctx, call)
 	if err != nil {
@@ -18559,7 +18559,7 @@ func (c *Client) StoragePoolLookupByVolume(ctx context.Context, vol StorageVol) 
 // StoragePoolGetInfo calls virStoragePoolGetInfo (REMOTE_PROC_STORAGE_POOL_GET_INFO = 87).
 //
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetInfo
-func (c *Client) StoragePoolGetInfo(ctx context.Context, pool StoragePool) (state uint8, capacity uint64, allocation uint64, available uint64, err error) {
+func (c *Client) StoragePoolGetInfo(ctx context.Context, pool StoragePool) (state StoragePoolState, capacity uint64, allocation uint64, available uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolGetInfo))
 	args := StoragePoolGetInfoArgs{
 		Pool: pool,
@@ -18785,7 +18785,7 @@ func (c *Client) StorageVolLookupByPath(ctx context.Context, path string) (vol S
 // StorageVolGetInfo calls virStorageVolGetInfo (REMOTE_PROC_STORAGE_VOL_GET_INFO = 98).
 //
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfo
-func (c *Client) StorageVolGetInfo(ctx context.Context, vol StorageVol) (type_ int8, capacity uint64, allocation uint64, err error) {
+func (c *Client) StorageVolGetInfo(ctx context.Context, vol StorageVol) (type_ StorageVolType, capacity uint64, allocation uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolGetInfo))
 	args := StorageVolGetInfoArgs{
 		Vol: vol,
@@ -19742,7 +19742,7 @@ func (c *Client) SecretUndefine(ctx context.Context, secret Secret) (err error) 
 // SecretLookupByUsage calls virSecretLookupByUsage (REMOTE_PROC_SECRET_LOOKUP_BY_USAGE = 147).
 //
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUsage
-func (c *Client) SecretLookupByUsage(ctx context.Context, usageType int32, usageID string) (secret Secret, err error) {
+func (c *Client) SecretLookupByUsage(ctx context.Context, usageType SecretUsageType, usageID string) (secret Secret, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcSecretLookupByUsage))
 	args := SecretLookupByUsageArgs{
 		UsageType: usageType,
@@ -19953,7 +19953,7 @@ func (c *Client) InterfaceIsActive(ctx context.Context, iface Interface) (active
 // ConnectGetLibVersion calls virConnectGetLibVersion (REMOTE_PROC_CONNECT_GET_LIB_VERSION = 157).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetLibVersion
-func (c *Client) ConnectGetLibVersion(ctx context.Context) (libVer uint64, err error) {
+func (c *Client) ConnectGetLibVersion(ctx context.Context) (libVer Version, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetLibVersion))
 	d, err := c.do(ctx, call)
 	if err != nil {
@@ -19970,7 +19970,7 @@ func (c *Client) ConnectGetLibVersion(ctx context.Context) (libVer uint64, err e
 // ConnectCompareCPU calls virConnectCompareCPU (REMOTE_PROC_CONNECT_COMPARE_CPU = 158).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareCPU
-func (c *Client) ConnectCompareCPU(ctx context.Context, xml string, flags ConnectCompareCPUFlags) (result int32, err error) {
+func (c *Client) ConnectCompareCPU(ctx context.Context, xml string, flags ConnectCompareCPUFlags) (result CPUCompareResult, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectCompareCPU))
 	args := ConnectCompareCPUArgs{
 		XML:   xml,
@@ -21196,7 +21196,7 @@ func (c *Client) DomainPinVcpuFlags(ctx context.Context, dom Domain, vcpu uint32
 // DomainSendKey calls virDomainSendKey (REMOTE_PROC_DOMAIN_SEND_KEY = 226).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendKey
-func (c *Client) DomainSendKey(ctx context.Context, dom Domain, codeset uint32, holdtime uint32, keycodes []uint32, flags uint32) (err error) {
+func (c *Client) DomainSendKey(ctx context.Context, dom Domain, codeset KeycodeSet, holdtime uint32, keycodes []uint32, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSendKey))
 	args := DomainSendKeyArgs{
 		Dom:      dom,
@@ -21261,7 +21261,7 @@ func (c *Client) NodeGetMemoryStats(ctx context.Context, nparams int32, cellNum 
 // DomainGetControlInfo calls virDomainGetControlInfo (REMOTE_PROC_DOMAIN_GET_CONTROL_INFO = 229).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetControlInfo
-func (c *Client) DomainGetControlInfo(ctx context.Context, dom Domain, flags uint32) (state uint32, details uint32, stateTime uint64, err error) {
+func (c *Client) DomainGetControlInfo(ctx context.Context, dom Domain, flags uint32) (state DomainControlState, details uint32, stateTime uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetControlInfo))
 	args := DomainGetControlInfoArgs{
 		Dom:   dom,
@@ -21635,7 +21635,7 @@ func (c *Client) DomainOpenGraphics(ctx context.Context, dom Domain, idx uint32,
 // NodeSuspendForDuration calls virNodeSuspendForDuration (REMOTE_PROC_NODE_SUSPEND_FOR_DURATION = 250).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSuspendForDuration
-func (c *Client) NodeSuspendForDuration(ctx context.Context, target uint32, duration uint64, flags uint32) (err error) {
+func (c *Client) NodeSuspendForDuration(ctx context.Context, target NodeSuspendTarget, duration uint64, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeSuspendForDuration))
 	args := NodeSuspendForDurationArgs{
 		Target:   target,
@@ -21847,7 +21847,7 @@ func (c *Client) StorageVolResize(ctx context.Context, vol StorageVol, capacity 
 // DomainPMSuspendForDuration calls virDomainPMSuspendForDuration (REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION = 261).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMSuspendForDuration
-func (c *Client) DomainPMSuspendForDuration(ctx context.Context, dom Domain, target uint32, duration uint64, flags uint32) (err error) {
+func (c *Client) DomainPMSuspendForDuration(ctx context.Context, dom Domain, target NodeSuspendTarget, duration uint64, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainPMSuspendForDuration))
 	args := DomainPMSuspendForDurationArgs{
 		Dom:      dom,
@@ -21914,7 +21914,7 @@ func (c *Client) DomainGetDiskErrors(ctx context.Context, dom Domain, maxerrors 
 // DomainSetMetadata calls virDomainSetMetadata (REMOTE_PROC_DOMAIN_SET_METADATA = 264).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMetadata
-func (c *Client) DomainSetMetadata(ctx context.Context, dom Domain, type_ int32, metadata *string, key *string, uri *string, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainSetMetadata(ctx context.Context, dom Domain, type_ DomainMetadataType, metadata *string, key *string, uri *string, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetMetadata))
 	args := DomainSetMetadataArgs{
 		Dom:      dom,
@@ -21934,7 +21934,7 @@ func (c *Client) DomainSetMetadata(ctx context.Context, dom Domain, type_ int32,
 // DomainGetMetadata calls virDomainGetMetadata (REMOTE_PROC_DOMAIN_GET_METADATA = 265).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMetadata
-func (c *Client) DomainGetMetadata(ctx context.Context, dom Domain, type_ int32, uri *string, flags DomainModificationImpact) (metadata string, err error) {
+func (c *Client) DomainGetMetadata(ctx context.Context, dom Domain, type_ DomainMetadataType, uri *string, flags DomainModificationImpact) (metadata string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetMetadata))
 	args := DomainGetMetadataArgs{
 		Dom:   dom,
@@ -22402,7 +22402,7 @@ func (c *Client) DomainBlockCommit(ctx context.Context, dom Domain, disk string,
 // NetworkUpdate calls virNetworkUpdate (REMOTE_PROC_NETWORK_UPDATE = 291).
 //
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUpdate
-func (c *Client) NetworkUpdate(ctx context.Context, net Network, command uint32, section uint32, parentIndex int32, xml string, flags NetworkUpdateFlags) (err error) {
+func (c *Client) NetworkUpdate(ctx context.Context, net Network, command NetworkUpdateCommand, section NetworkUpdateSection, parentIndex int32, xml string, flags NetworkUpdateFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkUpdate))
 	args := NetworkUpdateArgs{
 		Net:         net,
@@ -22463,7 +22463,7 @@ func (c *Client) DomainFSTrim(ctx context.Context, dom Domain, mountPoint *strin
 // DomainSendProcessSignal calls virDomainSendProcessSignal (REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL = 295).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendProcessSignal
-func (c *Client) DomainSendProcessSignal(ctx context.Context, dom Domain, pidValue int64, signum uint32, flags uint32) (err error) {
+func (c *Client) DomainSendProcessSignal(ctx context.Context, dom Domain, pidValue int64, signum DomainProcessSignal, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSendProcessSignal))
 	args := DomainSendProcessSignalArgs{
 		Dom:      dom,
@@ -22528,7 +22528,7 @@ func (c *Client) NodeDeviceLookupSCSIHostByWWN(ctx context.Context, wwnn string,
 // DomainGetJobStats calls virDomainGetJobStats (REMOTE_PROC_DOMAIN_GET_JOB_STATS = 298).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobStats
-func (c *Client) DomainGetJobStats(ctx context.Context, dom Domain, flags DomainGetJobStatsFlags) (type_ int32, params TypedParams, err error) {
+func (c *Client) DomainGetJobStats(ctx context.Context, dom Domain, flags DomainGetJobStatsFlags) (type_ DomainJobType, params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetJobStats))
 	args := DomainGetJobStatsArgs{
 		Dom:   dom,
@@ -22885,7 +22885,7 @@ func (c *Client) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, ca
 // DomainCoreDumpWithFormat calls virDomainCoreDumpWithFormat (REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT = 334).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDumpWithFormat
-func (c *Client) DomainCoreDumpWithFormat(ctx context.Context, dom Domain, to string, dumpformat uint32, flags DomainCoreDumpFlags) (err error) {
+func (c *Client) DomainCoreDumpWithFormat(ctx context.Context, dom Domain, to string, dumpformat DomainCoreDumpFormat, flags DomainCoreDumpFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCoreDumpWithFormat))
 	args := DomainCoreDumpWithFormatArgs{
 		Dom:        dom,
@@ -23079,7 +23079,7 @@ func (c *Client) DomainOpenGraphicsFD(ctx context.Context, dom Domain, idx uint3
 // ConnectGetAllDomainStats calls virConnectGetAllDomainStats (REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS = 344).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetAllDomainStats
-func (c *Client) ConnectGetAllDomainStats(ctx context.Context, doms []Domain, stats uint32, flags ConnectGetAllDomainStatsFlags) (retStats []DomainStatsRecord, err error) {
+func (c *Client) ConnectGetAllDomainStats(ctx context.Context, doms []Domain, stats DomainStatsTypes, flags ConnectGetAllDomainStatsFlags) (retStats []DomainStatsRecord, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetAllDomainStats))
 	args := ConnectGetAllDomainStatsArgs{
 		Doms:  doms,
@@ -23519,7 +23519,7 @@ func (c *Client) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, callba
 // StorageVolGetInfoFlags calls virStorageVolGetInfoFlags (REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS = 378).
 //
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfoFlags
-func (c *Client) StorageVolGetInfoFlags(ctx context.Context, vol StorageVol, flags StorageVolInfoFlags) (type_ int8, capacity uint64, allocation uint64, err error) {
+func (c *Client) StorageVolGetInfoFlags(ctx context.Context, vol StorageVol, flags StorageVolInfoFlags) (type_ StorageVolType, capacity uint64, allocation uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolGetInfoFlags))
 	args := StorageVolGetInfoFlagsArgs{
 		Vol:   vol,
@@ -23675,7 +23675,7 @@ func (c *Client) DomainManagedSaveDefineXML(ctx context.Context, dom Domain, dxm
 // DomainSetLifecycleAction calls virDomainSetLifecycleAction (REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION = 390).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLifecycleAction
-func (c *Client) DomainSetLifecycleAction(ctx context.Context, dom Domain, type_ uint32, action uint32, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainSetLifecycleAction(ctx context.Context, dom Domain, type_ DomainLifecycle, action DomainLifecycleAction, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetLifecycleAction))
 	args := DomainSetLifecycleActionArgs{
 		Dom:    dom,
@@ -23731,7 +23731,7 @@ func (c *Client) DomainDetachDeviceAlias(ctx context.Context, dom Domain, alias 
 // ConnectCompareHypervisorCPU calls virConnectCompareHypervisorCPU (REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU = 393).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareHypervisorCPU
-func (c *Client) ConnectCompareHypervisorCPU(ctx context.Context, emulator *string, arch *string, machine *string, virttype *string, xmlcpu string, flags ConnectFlags) (result int32, err error) {
+func (c *Client) ConnectCompareHypervisorCPU(ctx context.Context, emulator *string, arch *string, machine *string, virttype *string, xmlcpu string, flags ConnectFlags) (result CPUCompareResult, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectCompareHypervisorCPU))
 	args := ConnectCompareHypervisorCPUArgs{
 		Emulator: emulator,
@@ -24266,7 +24266,7 @@ func (c *Client) DomainCheckpointDelete(ctx context.Context, checkpoint DomainCh
 // DomainGetGuestInfo calls virDomainGetGuestInfo (REMOTE_PROC_DOMAIN_GET_GUEST_INFO = 418).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestInfo
-func (c *Client) DomainGetGuestInfo(ctx context.Context, dom Domain, types uint32, flags uint32) (params TypedParams, err error) {
+func (c *Client) DomainGetGuestInfo(ctx context.Context, dom Domain, types DomainGuestInfoTypes, flags uint32) (params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetGuestInfo))
 	args := DomainGetGuestInfoArgs{
 		Dom:   dom,
@@ -24730,7 +24730,7 @@ func (c *Client) DomainFDAssociate(ctx context.Context, dom Domain, name string,
 // NetworkSetMetadata calls virNetworkSetMetadata (REMOTE_PROC_NETWORK_SET_METADATA = 444).
 //
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetMetadata
-func (c *Client) NetworkSetMetadata(ctx context.Context, network Network, type_ int32, metadata *string, key *string, uri *string, flags NetworkUpdateFlags) (err error) {
+func (c *Client) NetworkSetMetadata(ctx context.Context, network Network, type_ NetworkMetadataType, metadata *string, key *string, uri *string, flags NetworkUpdateFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkSetMetadata))
 	args := NetworkSetMetadataArgs{
 		Network:  network,
@@ -24750,7 +24750,7 @@ func (c *Client) NetworkSetMetadata(ctx context.Context, network Network, type_ 
 // NetworkGetMetadata calls virNetworkGetMetadata (REMOTE_PROC_NETWORK_GET_METADATA = 445).
 //
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetMetadata
-func (c *Client) NetworkGetMetadata(ctx context.Context, network Network, type_ int32, uri *string, flags NetworkUpdateFlags) (metadata string, err error) {
+func (c *Client) NetworkGetMetadata(ctx context.Context, network Network, type_ NetworkMetadataType, uri *string, flags NetworkUpdateFlags) (metadata string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkGetMetadata))
 	args := NetworkGetMetadataArgs{
 		Network: network,
@@ -24791,7 +24791,7 @@ func (c *Client) NodeDeviceUpdate(ctx context.Context, name string, xmlDesc stri
 // DomainGraphicsReload calls virDomainGraphicsReload (REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD = 448).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGraphicsReload
-func (c *Client) DomainGraphicsReload(ctx context.Context, dom Domain, type_ uint32, flags uint32) (err error) {
+func (c *Client) DomainGraphicsReload(ctx context.Context, dom Domain, type_ DomainGraphicsReloadType, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGraphicsReload))
 	args := DomainGraphicsReloadArgs{
 		Dom:   dom,

@@ -61,12 +61,13 @@ func TestConnectInfo(t *testing.T) {
 
 		hv, err := c.ConnectGetVersion(ctx)
 		require.NoError(t, err)
-		assert.Equal(t, uint64(2), hv, "the test driver reports hypervisor version 0.0.2")
+		assert.Equal(t, libvirt.NewVersion(0, 0, 2), hv, "the test driver reports hypervisor version 0.0.2")
+		assert.Equal(t, "0.0.2", hv.String())
 
 		lib, err := c.ConnectGetLibVersion(ctx)
 		require.NoError(t, err)
-		assert.GreaterOrEqual(t, lib, uint64(9000000))
-		assert.Equal(t, installedLibVersion(t), lib, "daemon version differs from `libvirtd --version`")
+		assert.True(t, lib.AtLeast(9, 0, 0), "libvirt %s", lib)
+		assert.Equal(t, installedLibVersion(t), uint64(lib), "daemon version differs from `libvirtd --version`")
 
 		host, err := c.ConnectGetHostname(ctx)
 		require.NoError(t, err)

@@ -284,25 +284,25 @@ func TestDomainMetadata(t *testing.T) {
 		str := func(s string) *string { return &s }
 
 		// Nothing set yet.
-		_, err := c.DomainGetMetadata(ctx, dom, int32(libvirt.DomainMetadataTitle), nil, libvirt.DomainAffectCurrent)
+		_, err := c.DomainGetMetadata(ctx, dom, libvirt.DomainMetadataTitle, nil, libvirt.DomainAffectCurrent)
 		assert.True(t, errors.Is(err, libvirt.ErrNoDomainMetadata), "title before setting one: %v", err)
 
 		title := "virtwire title " + name
 		desc := "a description\nover two lines & with <markup> characters"
-		require.NoError(t, c.DomainSetMetadata(ctx, dom, int32(libvirt.DomainMetadataTitle), str(title), nil, nil, libvirt.DomainAffectCurrent))
-		require.NoError(t, c.DomainSetMetadata(ctx, dom, int32(libvirt.DomainMetadataDescription), str(desc), nil, nil, libvirt.DomainAffectCurrent))
+		require.NoError(t, c.DomainSetMetadata(ctx, dom, libvirt.DomainMetadataTitle, str(title), nil, nil, libvirt.DomainAffectCurrent))
+		require.NoError(t, c.DomainSetMetadata(ctx, dom, libvirt.DomainMetadataDescription, str(desc), nil, nil, libvirt.DomainAffectCurrent))
 
 		const ns = "https://virtwire.invalid/integration"
 		elem := `<build><id>42</id></build>`
-		require.NoError(t, c.DomainSetMetadata(ctx, dom, int32(libvirt.DomainMetadataElement), str(elem), str("vw"), str(ns), libvirt.DomainAffectCurrent))
+		require.NoError(t, c.DomainSetMetadata(ctx, dom, libvirt.DomainMetadataElement, str(elem), str("vw"), str(ns), libvirt.DomainAffectCurrent))
 
-		got, err := c.DomainGetMetadata(ctx, dom, int32(libvirt.DomainMetadataTitle), nil, libvirt.DomainAffectCurrent)
+		got, err := c.DomainGetMetadata(ctx, dom, libvirt.DomainMetadataTitle, nil, libvirt.DomainAffectCurrent)
 		require.NoError(t, err)
 		assert.Equal(t, title, got)
-		got, err = c.DomainGetMetadata(ctx, dom, int32(libvirt.DomainMetadataDescription), nil, libvirt.DomainAffectCurrent)
+		got, err = c.DomainGetMetadata(ctx, dom, libvirt.DomainMetadataDescription, nil, libvirt.DomainAffectCurrent)
 		require.NoError(t, err)
 		assert.Equal(t, desc, got)
-		got, err = c.DomainGetMetadata(ctx, dom, int32(libvirt.DomainMetadataElement), str(ns), libvirt.DomainAffectCurrent)
+		got, err = c.DomainGetMetadata(ctx, dom, libvirt.DomainMetadataElement, str(ns), libvirt.DomainAffectCurrent)
 		require.NoError(t, err)
 		var b struct {
 			XMLName xml.Name
@@ -323,8 +323,8 @@ func TestDomainMetadata(t *testing.T) {
 		assert.Contains(t, d.Metadata.Inner, `<vw:build xmlns:vw="`+ns+`">`)
 
 		// A nil value removes the element again.
-		require.NoError(t, c.DomainSetMetadata(ctx, dom, int32(libvirt.DomainMetadataElement), nil, nil, str(ns), libvirt.DomainAffectCurrent))
-		_, err = c.DomainGetMetadata(ctx, dom, int32(libvirt.DomainMetadataElement), str(ns), libvirt.DomainAffectCurrent)
+		require.NoError(t, c.DomainSetMetadata(ctx, dom, libvirt.DomainMetadataElement, nil, nil, str(ns), libvirt.DomainAffectCurrent))
+		_, err = c.DomainGetMetadata(ctx, dom, libvirt.DomainMetadataElement, str(ns), libvirt.DomainAffectCurrent)
 		assert.True(t, errors.Is(err, libvirt.ErrNoDomainMetadata), "element after removal: %v", err)
 	})
 }

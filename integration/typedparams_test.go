@@ -35,7 +35,7 @@ func TestConnectGetAllDomainStats(t *testing.T) {
 		require.NoError(t, c.DomainSuspend(ctx, run))
 
 		// All active domains, state statistics only.
-		recs, err := c.ConnectGetAllDomainStats(ctx, nil, uint32(libvirt.DomainStatsState), libvirt.ConnectGetAllDomainsStatsActive)
+		recs, err := c.ConnectGetAllDomainStats(ctx, nil, libvirt.DomainStatsState, libvirt.ConnectGetAllDomainsStatsActive)
 		require.NoError(t, err)
 		byName := map[string]libvirt.DomainStatsRecord{}
 		for _, r := range recs {
@@ -56,7 +56,7 @@ func TestConnectGetAllDomainStats(t *testing.T) {
 		assert.Equal(t, int32(libvirt.DomainPaused), p["state.state"].Value(), "Value() gives the arm's Go value")
 
 		// Explicit domains (virDomainListGetStats), the inactive one included.
-		recs, err = c.ConnectGetAllDomainStats(ctx, []libvirt.Domain{off, run}, uint32(libvirt.DomainStatsState), 0)
+		recs, err = c.ConnectGetAllDomainStats(ctx, []libvirt.Domain{off, run}, libvirt.DomainStatsState, 0)
 		require.NoError(t, err)
 		require.Len(t, recs, 2)
 		assert.Equal(t, offName, recs[0].Dom.Name, "records come in the order asked")
@@ -66,7 +66,7 @@ func TestConnectGetAllDomainStats(t *testing.T) {
 		assert.Equal(t, libvirt.DomainShutoff, libvirt.DomainState(st))
 
 		// Inactive-only listing.
-		recs, err = c.ConnectGetAllDomainStats(ctx, nil, uint32(libvirt.DomainStatsState), libvirt.ConnectGetAllDomainsStatsInactive)
+		recs, err = c.ConnectGetAllDomainStats(ctx, nil, libvirt.DomainStatsState, libvirt.ConnectGetAllDomainsStatsInactive)
 		require.NoError(t, err)
 		var names []string
 		for _, r := range recs {

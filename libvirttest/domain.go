@@ -432,7 +432,7 @@ func (d *driver) DomainGetXMLDesc(ctx context.Context, args *libvirt.DomainGetXM
 func (d *driver) DomainGetInfo(ctx context.Context, args *libvirt.DomainGetInfoArgs) (*libvirt.DomainGetInfoRet, error) {
 	var ret libvirt.DomainGetInfoRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
-		ret = libvirt.DomainGetInfoRet{State: uint8(dom.state), MaxMem: dom.def.maxKiB, Memory: dom.memKiB,
+		ret = libvirt.DomainGetInfoRet{State: dom.state, MaxMem: dom.def.maxKiB, Memory: dom.memKiB,
 			NrVirtCPU: uint16(dom.vcpus), CPUTime: uint64(time.Now().UnixNano())}
 		return nil
 	})

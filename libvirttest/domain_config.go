@@ -243,7 +243,7 @@ func (d *driver) setSchedParams(ref libvirt.Domain, params []libvirt.TypedParam)
 // DomainSetMetadata sets or (nil metadata) removes a title, description
 // or namespaced element, and sends a metadata-change event.
 func (d *driver) DomainSetMetadata(ctx context.Context, args *libvirt.DomainSetMetadataArgs) error {
-	key, err := metadataKey(args.Type, args.URI, "virDomainSetMetadata")
+	key, err := metadataKey(int32(args.Type), args.URI, "virDomainSetMetadata")
 	if err != nil {
 		return err
 	}
@@ -269,7 +269,7 @@ func (d *driver) DomainSetMetadata(ctx context.Context, args *libvirt.DomainSetM
 
 // DomainGetMetadata returns a title, description or namespaced element.
 func (d *driver) DomainGetMetadata(ctx context.Context, args *libvirt.DomainGetMetadataArgs) (*libvirt.DomainGetMetadataRet, error) {
-	key, err := metadataKey(args.Type, args.URI, "virDomainGetMetadata")
+	key, err := metadataKey(int32(args.Type), args.URI, "virDomainGetMetadata")
 	if err != nil {
 		return nil, err
 	}

@@ -106,7 +106,7 @@ func TestListAllDomainsFilters(t *testing.T) {
 	state, reason, err := c.DomainGetState(ctx, tr, 0)
 	require.NoError(t, err)
 	assert.Equal(t, libvirt.DomainPaused, libvirt.DomainState(state))
-	assert.Equal(t, int32(libvirt.DomainPausedUser), reason)
+	assert.Equal(t, libvirt.DomainPausedUser, libvirt.DomainStateReason(libvirt.DomainPaused, reason))
 	require.NoError(t, c.DomainDestroy(ctx, tr))
 	assert.Equal(t, []string{"test", "off"}, names(0), "a destroyed transient domain is gone")
 }
@@ -138,17 +138,17 @@ func TestSchedulerAndMetadata(t *testing.T) {
 	sub, err := c.SubscribeDomainEvents(ctx, libvirt.DomainEventIDMetadataChange, &dom)
 	require.NoError(t, err)
 	defer sub.Close()
-	_, err = c.DomainGetMetadata(ctx, dom, int32(libvirt.DomainMetadataTitle), nil, 0)
+	_, err = c.DomainGetMetadata(ctx, dom, libvirt.DomainMetadataTitle, nil, 0)
 	assert.ErrorIs(t, err, libvirt.ErrNoDomainMetadata)
 	title := "web server"
-	require.NoError(t, c.DomainSetMetadata(ctx, dom, int32(libvirt.DomainMetadataTitle), &title, nil, nil, 0))
-	got, err := c.DomainGetMetadata(ctx, dom, int32(libvirt.DomainMetadataTitle), nil, 0)
+	require.NoError(t, c.DomainSetMetadata(ctx, dom, libvirt.DomainMetadataTitle, &title, nil, nil, 0))
+	got, err := c.DomainGetMetadata(ctx, dom, libvirt.DomainMetadataTitle, nil, 0)
 	require.NoError(t, err)
 	assert.Equal(t, title, got)
 	m, ok := next(t, sub).(*libvirt.DomainEventCallbackMetadataChangeMsg)
 	require.True(t, ok)
 	assert.Equal(t, libvirt.DomainMetadataTitle, m.Type)
-	_, err = c.DomainGetMetadata(ctx, dom, int32(libvirt.DomainMetadataElement), nil, 0)
+	_, err = c.DomainGetMetadata(ctx, dom, libvirt.DomainMetadataElement, nil, 0)
 	assert.ErrorIs(t, err, libvirt.ErrInvalidArg)
 }
 

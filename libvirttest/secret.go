@@ -21,7 +21,7 @@ type secret struct {
 }
 
 func (s *secret) ref() libvirt.Secret {
-	return libvirt.Secret{UUID: s.uuid, UsageType: int32(s.usageType), UsageID: s.usageID}
+	return libvirt.Secret{UUID: s.uuid, UsageType: libvirt.SecretUsageType(s.usageType), UsageID: s.usageID}
 }
 
 // secretUsages maps usage types to the element naming the usage.
@@ -172,7 +172,7 @@ func (d *driver) SecretLookupByUsage(ctx context.Context, args *libvirt.SecretLo
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, s := range d.secrets {
-		if int32(s.usageType) == args.UsageType && s.usageID == args.UsageID {
+		if libvirt.SecretUsageType(s.usageType) == args.UsageType && s.usageID == args.UsageID {
 			return &libvirt.SecretLookupByUsageRet{Secret: s.ref()}, nil
 		}
 	}

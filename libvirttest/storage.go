@@ -397,9 +397,9 @@ func (d *driver) StoragePoolLookupByVolume(ctx context.Context, args *libvirt.St
 func (d *driver) StoragePoolGetInfo(ctx context.Context, args *libvirt.StoragePoolGetInfoArgs) (*libvirt.StoragePoolGetInfoRet, error) {
 	var ret libvirt.StoragePoolGetInfoRet
 	err := d.withPool(args.Pool, func(p *pool) error {
-		ret.State = uint8(libvirt.StoragePoolInactive)
+		ret.State = libvirt.StoragePoolInactive
 		if p.active {
-			ret.State = uint8(libvirt.StoragePoolRunning)
+			ret.State = libvirt.StoragePoolRunning
 		}
 		ret.Capacity, ret.Allocation, ret.Available = p.capacity, p.allocation, p.capacity-p.allocation
 		return nil

@@ -137,7 +137,7 @@ func (d *driver) StorageVolLookupByPath(ctx context.Context, args *libvirt.Stora
 func (d *driver) StorageVolGetInfo(ctx context.Context, args *libvirt.StorageVolGetInfoArgs) (*libvirt.StorageVolGetInfoRet, error) {
 	var ret libvirt.StorageVolGetInfoRet
 	err := d.withVolume(args.Vol, func(v *volume) error {
-		ret = libvirt.StorageVolGetInfoRet{Type: int8(libvirt.StorageVolFile), Capacity: v.capacity, Allocation: v.allocation}
+		ret = libvirt.StorageVolGetInfoRet{Type: libvirt.StorageVolFile, Capacity: v.capacity, Allocation: v.allocation}
 		return nil
 	})
 	if err != nil {

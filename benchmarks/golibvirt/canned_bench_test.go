@@ -241,9 +241,9 @@ func golibvirtLibVersion(l *gl.Libvirt) func() error {
 	}
 }
 
-func checkVersion(v uint64) error {
+func checkVersion[V ~uint64](v V) error {
 	if v != cannedLibVersion {
-		return fmt.Errorf("lib version %d, want %d", v, cannedLibVersion)
+		return fmt.Errorf("lib version %d, want %d", uint64(v), cannedLibVersion)
 	}
 	return nil
 }

@@ -95,7 +95,7 @@ func run(ctx context.Context, c *libvirt.Client, doc string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("libvirt %d.%d.%d on %s\n", ver/1000000, ver/1000%1000, ver%1000, host)
+	fmt.Printf("libvirt %s on %s\n", ver, host)
 
 	sub, err := c.SubscribeDomainEvents(ctx, libvirt.DomainEventIDLifecycle, nil)
 	if err != nil {
@@ -127,7 +127,7 @@ func run(ctx context.Context, c *libvirt.Client, doc string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("  %-20s %v\n", d.Name, libvirt.DomainState(state))
+		fmt.Printf("  %-20s %v\n", d.Name, state)
 	}
 
 	fmt.Println("lifecycle events:")

@@ -30,11 +30,12 @@ func (g *generator) render() error {
 	if err := g.renderServer(); err != nil {
 		return err
 	}
-	for _, k := range sortedKeys(fieldEnums) {
+	for _, k := range append(sortedKeys(fieldEnums), sortedKeys(fieldNamedScalars)...) {
 		if !g.usedFieldEnums[k] {
-			return fmt.Errorf("fieldEnums entry %s matches no int field", k)
+			return fmt.Errorf("typed field entry %s matches no integer field", k)
 		}
 	}
+	g.report.TypedEnums = len(g.usedFieldEnums)
 	return g.renderTestRegistry()
 }
 

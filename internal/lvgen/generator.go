@@ -102,7 +102,10 @@ type Report struct {
 	TypedFlags  int
 	FlagParams  int
 	UntypedFlag []string
-	Files       []string
+	// TypedEnums counts the integer fields typed with a header enum or a
+	// named scalar (event fields, API arguments and results, versions).
+	TypedEnums int
+	Files      []string
 }
 
 type generator struct {

@@ -110,13 +110,26 @@ func (g *generator) fieldType(pkg, owner string, f rpcl.Decl) (*gtype, error) {
 			return &gtype{kind: kEnum, name: ft, wire: rpcl.UInt}, nil
 		}
 	}
-	if cname, ok := fieldEnums[owner+"."+f.Name]; ok && f.Kind == rpcl.Scalar && f.Type.Kind == rpcl.Int {
+	key := owner + "." + f.Name
+	if cname, ok := fieldEnums[key]; ok && f.Kind == rpcl.Scalar {
+		wire, ok := enumWire(f.Type.Kind)
+		if !ok || wire == rpcl.Hyper || wire == rpcl.UHyper {
+			return nil, fmt.Errorf("%s: enum %s on a %s field", key, cname, f.Type.Kind)
+		}
 		e, ok := g.enumsByC[cname]
 		if !ok || e.under != "int32" {
-			return nil, fmt.Errorf("%s.%s: enum %s not found or not int32", owner, f.Name, cname)
+			return nil, fmt.Errorf("%s: enum %s not found or not int32", key, cname)
 		}
-		g.usedFieldEnums[owner+"."+f.Name] = true
-		return &gtype{kind: kEnum, name: e.goName, wire: rpcl.Int}, nil
+		g.usedFieldEnums[key] = true
+		return &gtype{kind: kEnum, name: e.goName, wire: wire}, nil
+	}
+	if name, ok := fieldNamedScalars[key]; ok && f.Kind == rpcl.Scalar {
+		wire, ok := enumWire(f.Type.Kind)
+		if !ok {
+			return nil, fmt.Errorf("%s: %s on a %s field", key, name, f.Type.Kind)
+		}
+		g.usedFieldEnums[key] = true
+		return &gtype{kind: kEnum, name: name, wire: wire}, nil
 	}
 	return g.resolveDecl(pkg, f)
 }

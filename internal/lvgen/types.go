@@ -110,9 +110,14 @@ func (w *codeWriter) encode(lv string, t *gtype) {
 	case kBasic:
 		w.line(basicEnc[t.basic], lv)
 	case kEnum:
-		if t.wire == rpcl.UInt {
+		switch t.wire {
+		case rpcl.UInt:
 			w.line("e.Uint32(uint32(%s))", lv)
-		} else {
+		case rpcl.Hyper:
+			w.line("e.Int64(int64(%s))", lv)
+		case rpcl.UHyper:
+			w.line("e.Uint64(uint64(%s))", lv)
+		default:
 			w.line("e.Int32(int32(%s))", lv)
 		}
 	case kString:
@@ -208,6 +213,9 @@ func (w *codeWriter) loopVar() string {
 func runWire(t *gtype) int {
 	switch t.kind {
 	case kEnum:
+		if t.wire == rpcl.Hyper || t.wire == rpcl.UHyper {
+			return 8
+		}
 		return 4
 	case kBasic:
 		switch t.basic {
@@ -233,8 +241,13 @@ func runLoad(t *gtype, off int) string {
 	u64 := "binary.BigEndian.Uint64(" + at + ")"
 	switch t.kind {
 	case kEnum:
-		if t.wire == rpcl.UInt {
+		switch t.wire {
+		case rpcl.UInt:
 			return t.name + "(" + u32 + ")"
+		case rpcl.Hyper:
+			return t.name + "(int64(" + u64 + "))"
+		case rpcl.UHyper:
+			return t.name + "(" + u64 + ")"
 		}
 		return t.name + "(int32(" + u32 + "))"
 	case kFixedBytes:

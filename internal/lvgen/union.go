@@ -78,8 +78,13 @@ func wordEncode(t *gtype, w string) string {
 // enum type.
 func scalarDecode(t *gtype) string {
 	if t.kind == kEnum {
-		if t.wire == rpcl.UInt {
+		switch t.wire {
+		case rpcl.UInt:
 			return t.name + "(d.Uint32())"
+		case rpcl.Hyper:
+			return t.name + "(d.Int64())"
+		case rpcl.UHyper:
+			return t.name + "(d.Uint64())"
 		}
 		return t.name + "(d.Int32())"
 	}

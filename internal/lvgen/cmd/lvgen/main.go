@@ -56,5 +56,6 @@ func printReport(r *lvgen.Report, verbose bool) {
 	if verbose {
 		fmt.Printf("  untyped: %s\n", strings.Join(r.UntypedFlag, " "))
 	}
+	fmt.Printf("typed enums: %d fields\n", r.TypedEnums)
 	fmt.Printf("files: %s\n", strings.Join(r.Files, " "))
 }
