@@ -229,8 +229,11 @@ func (v *VMM) retry(ctx context.Context, op string, send func() attempt, ans ans
 		default:
 			return a.status, v.decode(op, a, ans)
 		}
-		if !a.refused || n >= v.attempts {
+		if !a.refused {
 			return 0, err
+		}
+		if n >= v.attempts {
+			return 0, refusedError(op, err, n)
 		}
 		t := time.NewTimer(pause)
 		select {
@@ -241,6 +244,19 @@ func (v *VMM) retry(ctx context.Context, op string, send func() attempt, ans ans
 		}
 		pause = min(2*pause+time.Millisecond, 250*time.Millisecond)
 	}
+}
+
+// refusedError marks the last error of a request the server refused
+// before reading it on every attempt, so that errors.Is(err, ErrRefused)
+// holds whether the refusal answer was read (*Error, 503) or only the
+// closed connection was seen.
+func refusedError(op string, err error, attempts int) error {
+	var e *Error
+	if errors.As(err, &e) {
+		e.Refused = true
+		return e
+	}
+	return fmt.Errorf("cloudhypervisor: %s: %w (%d attempts; last: %w)", op, ErrRefused, attempts, errors.Unwrap(err))
 }
 
 // decode checks a 2xx answer against what the operation promises and

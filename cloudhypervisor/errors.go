@@ -14,6 +14,11 @@ import (
 // was larger than the client's limit (WithMaxResponseSize).
 var ErrResponseTooLarge = errors.New("response body over the size limit")
 
+// ErrRefused is wrapped by the error of a call the server refused
+// before reading it, on every attempt the retry policy allowed (its
+// connection limit): the request was not acted on and may be sent again.
+var ErrRefused = errors.New("refused by the server before it read the request")
+
 // ErrUnexpectedAnswer is wrapped by the error of a call whose 2xx answer
 // lacks what the operation promises: an empty or null body where a JSON
 // object is due, or an object without its required fields.
@@ -45,6 +50,10 @@ type Error struct {
 	Truncated bool
 	// Limit is the size limit in force when Truncated.
 	Limit int64
+	// Refused is set when this is the connection-limit refusal, sent
+	// before the server read the request, and retries ran out; the error
+	// then also matches ErrRefused.
+	Refused bool
 }
 
 // Bounds of Error(): a hostile or broken server can send a chain of any
@@ -78,12 +87,17 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap lets errors.Is(err, ErrResponseTooLarge) match a truncated answer.
-func (e *Error) Unwrap() error {
+// Unwrap lets errors.Is match ErrResponseTooLarge for a truncated answer
+// and ErrRefused for a refusal.
+func (e *Error) Unwrap() []error {
+	var errs []error
 	if e.Truncated {
-		return ErrResponseTooLarge
+		errs = append(errs, ErrResponseTooLarge)
 	}
-	return nil
+	if e.Refused {
+		errs = append(errs, ErrRefused)
+	}
+	return errs
 }
 
 // clip shortens s to at most n bytes (on a rune boundary), saying how

@@ -236,13 +236,13 @@ func (v *VMM) sendWithRights(ctx context.Context, path string, body, rights []by
 // the bytes written like Write does.
 func (c *slotConn) writeMsg(uc *net.UnixConn, data, rights []byte) error {
 	c.writing.Add(1)
-	defer c.writing.Add(-1)
 	n, _, err := uc.WriteMsgUnix(data, rights, nil)
 	c.noteWrite(n, err)
 	if err != nil {
 		return err
 	}
 	if n < len(data) {
+		c.writing.Add(1)
 		m, err := uc.Write(data[n:])
 		c.noteWrite(m, err)
 		return err

@@ -136,7 +136,6 @@ func (c *slotConn) setCloseErr(err error) {
 
 func (c *slotConn) Write(b []byte) (int, error) {
 	c.writing.Add(1)
-	defer c.writing.Add(-1)
 	n, err := c.Conn.Write(b)
 	c.noteWrite(n, err)
 	return n, err
@@ -145,12 +144,14 @@ func (c *slotConn) Write(b []byte) (int, error) {
 // errBox lets an error of any type sit in an atomic.Value.
 type errBox struct{ err error }
 
-// noteWrite records the outcome of a write.
+// noteWrite records the outcome of a write counted in c.writing, before
+// signalling writeDone, so that whoever waits for it sees the totals.
 func (c *slotConn) noteWrite(n int, err error) {
 	c.wrote.Add(int64(n))
 	if err != nil {
 		c.writeErr.CompareAndSwap(nil, errBox{err})
 	}
+	c.writing.Add(-1)
 	c.wroteOnce.Do(func() { close(c.writeDone) })
 }
 

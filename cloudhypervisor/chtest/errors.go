@@ -69,14 +69,14 @@ func (r Release) cargoVersion() string {
 type errKind int
 
 const (
-	kindInternal    errKind = iota // 500
-	kindBadRequest                 // 400: HttpError::BadRequest and JSON errors
-	kindNotCreated                 // VmError::VmNotCreated or VmMissingConfig
-	kindNoDevice                   // VmError::NoDeviceToRemove, DeviceManagerError::UnknownDeviceId
-	kindDuplicate                  // ValidationError::IdentifierNotUnique or DuplicateDevicePath
-	kindInvalidConfig              // other ValidationError
-	kindTooMany                    // 429: vm.resize with a vCPU removal pending
-	kindNotFound                   // 404: HttpError::NotFound, a path the release does not serve
+	kindInternal      errKind = iota // 500
+	kindBadRequest                   // 400: HttpError::BadRequest and JSON errors
+	kindNotCreated                   // VmError::VmNotCreated or VmMissingConfig
+	kindNoDevice                     // VmError::NoDeviceToRemove, DeviceManagerError::UnknownDeviceId
+	kindDuplicate                    // ValidationError::IdentifierNotUnique or DuplicateDevicePath
+	kindInvalidConfig                // other ValidationError
+	kindTooMany                      // 429: vm.resize with a vCPU removal pending
+	kindNotFound                     // 404: HttpError::NotFound, a path the release does not serve
 )
 
 // apiErr is returned by the strict handlers and rendered by writeError.
