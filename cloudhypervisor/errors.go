@@ -75,6 +75,9 @@ func (e *Error) Error() string {
 	if e.Truncated {
 		fmt.Fprintf(&b, ": body larger than the %d-byte limit, not decoded", e.Limit)
 	}
+	if e.Refused {
+		b.WriteString(" (refused before the request was read; retries exhausted)")
+	}
 	for i, c := range e.Chain {
 		part := ": " + clip(c, maxChainElement)
 		// Leave room for the note about what was left out.

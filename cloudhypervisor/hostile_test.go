@@ -161,7 +161,11 @@ func TestHostileServer(t *testing.T) {
 				}
 			}},
 		{"20 MiB error chain without Content-Length", answerWith("HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n\r\n",
-			func(w io.Writer) { _, _ = io.WriteString(w, `["`); repeat(w, 'x', 20*mib); _, _ = io.WriteString(w, `"]`) }),
+			func(w io.Writer) {
+				_, _ = io.WriteString(w, `["`)
+				repeat(w, 'x', 20*mib)
+				_, _ = io.WriteString(w, `"]`)
+			}),
 			func(v *ch.VMM) error { return v.Boot(ctxT(t)) },
 			func(t *testing.T, err error) {
 				var e *ch.Error
@@ -170,7 +174,11 @@ func TestHostileServer(t *testing.T) {
 				}
 			}},
 		{"1 MiB error chain (under the limit)", answerWith(fmt.Sprintf("HTTP/1.1 500 Internal Server Error\r\nContent-Length: %d\r\n\r\n", mib+8),
-			func(w io.Writer) { _, _ = io.WriteString(w, `["a","`); repeat(w, 'y', mib); _, _ = io.WriteString(w, `"]`) }),
+			func(w io.Writer) {
+				_, _ = io.WriteString(w, `["a","`)
+				repeat(w, 'y', mib)
+				_, _ = io.WriteString(w, `"]`)
+			}),
 			func(v *ch.VMM) error { return v.Boot(ctxT(t)) },
 			func(t *testing.T, err error) {
 				var e *ch.Error
@@ -178,8 +186,27 @@ func TestHostileServer(t *testing.T) {
 					t.Errorf("want the decoded 2-element chain")
 				}
 			}},
+		{"100000-element error chain", answerWith("HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n\r\n",
+			func(w io.Writer) {
+				_, _ = io.WriteString(w, `["e0"`)
+				for i := 1; i < 100000; i++ {
+					fmt.Fprintf(w, `,"e%d"`, i)
+				}
+				_, _ = io.WriteString(w, `]`)
+			}),
+			func(v *ch.VMM) error { return v.Boot(ctxT(t)) },
+			func(t *testing.T, err error) {
+				var e *ch.Error
+				if !errors.As(err, &e) || len(e.Chain) != 100000 || !strings.Contains(err.Error(), "more chain elements") {
+					t.Errorf("want the whole chain decoded and Error() shortened")
+				}
+			}},
 		{"17 MiB 200 for vm.info", answerWith(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", 17*mib+28),
-			func(w io.Writer) { _, _ = io.WriteString(w, `{"state":"Running","pad":"`); repeat(w, 'z', 17*mib); _, _ = io.WriteString(w, `"}`) }),
+			func(w io.Writer) {
+				_, _ = io.WriteString(w, `{"state":"Running","pad":"`)
+				repeat(w, 'z', 17*mib)
+				_, _ = io.WriteString(w, `"}`)
+			}),
 			func(v *ch.VMM) error { _, err := v.Info(ctxT(t)); return err },
 			func(t *testing.T, err error) {
 				if !errors.Is(err, ch.ErrResponseTooLarge) {
@@ -221,7 +248,11 @@ func TestHostileServer(t *testing.T) {
 func TestLargerResponseLimit(t *testing.T) {
 	const mib = 1 << 20
 	h := newHostile(t, answerWith(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", 17*mib+28),
-		func(w io.Writer) { _, _ = io.WriteString(w, `{"state":"Running","pad":"`); repeat(w, 'z', 17*mib); _, _ = io.WriteString(w, `"}`) }))
+		func(w io.Writer) {
+			_, _ = io.WriteString(w, `{"state":"Running","pad":"`)
+			repeat(w, 'z', 17*mib)
+			_, _ = io.WriteString(w, `"}`)
+		}))
 	v, err := ch.New(h.ln.Addr().String(), ch.WithMaxResponseSize(32*mib))
 	must(t, "new", err)
 	defer v.Close()

@@ -2,13 +2,10 @@ package chtest
 
 import (
 	"context"
-	"strconv"
 
 	ch "github.com/virtwire/libvirt/cloudhypervisor"
 	"github.com/virtwire/libvirt/cloudhypervisor/internal/chapi"
 )
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // add registers a device for an add-* call: a booted VM gets it with a
 // PCI address (200 + PciDeviceInfo), a VM that is not booted only in its
