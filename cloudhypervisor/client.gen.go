@@ -574,7 +574,9 @@ type RateLimiterConfig struct {
 
 // ReceiveMigrationData defines model for ReceiveMigrationData.
 type ReceiveMigrationData struct {
-	ReceiverUrl string `json:"receiver_url"`
+	// MemoryMode Memory transfer mode. MemFDs passes the guest memory backing file descriptors to the destination over a UNIX socket. MemFDs requires every guest memory region to use shared memory or hugepage backing. Precopy transfers all guest memory before the destination resumes. Postcopy resumes the destination first and faults guest pages in on demand.
+	MemoryMode  *MigrationMode `json:"memory_mode,omitempty"`
+	ReceiverUrl string         `json:"receiver_url"`
 
 	// TlsDir Directory containing the TLS server certificate (server-cert.pem), the TLS server key (server-key.pem), and the client TLS root CA certificate (ca-cert.pem). TLS is only supported with tcp:<host>:<port> receiver URLs.
 	TlsDir      *string                  `json:"tls_dir,omitempty"`

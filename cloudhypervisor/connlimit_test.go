@@ -2,10 +2,12 @@ package cloudhypervisor_test
 
 import (
 	"errors"
+	"io"
 	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -86,19 +88,97 @@ func TestDefaultClientStaysUnderLimit(t *testing.T) {
 	}
 }
 
-// TestConnLimitAnswer: the 11th connection gets
-// 503 {"error":"Too many open connections"}, decoded into the chain.
+// TestConnLimitAnswer: at the limit the server (micro_http, v53.0 and
+// main) writes its fixed 503 answer and closes without reading: a
+// request already written is left unread, so the client's kernel reports
+// ECONNRESET after the answer. A client without retries reports the 503.
 func TestConnLimitAnswer(t *testing.T) {
 	fake := chtest.New(t, chtest.Options{})
 	hog(t, fake.SocketPath(), 10)
-	resp, body := rawRequest(t, fake.SocketPath(), "GET /api/v1/vmm.ping HTTP/1.1\r\nHost: localhost\r\n\r\n")
-	if resp.StatusCode != 503 || body != `{"error":"Too many open connections"}` {
-		t.Fatalf("11th connection: %d %s", resp.StatusCode, body)
+
+	// Write first, then read: the answer, then ECONNRESET (not EOF).
+	c, err := net.Dial("unix", fake.SocketPath())
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	_, werr := io.WriteString(c, "PUT /api/v1/vm.reboot HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n")
+	got, rerr := io.ReadAll(c)
+	const want = "HTTP/1.1 503\r\nServer: Firecracker API\r\nConnection: close\r\nContent-Length: 40\r\n\r\n{ \"error\": \"Too many open connections\" }"
+	if string(got) != want {
+		t.Fatalf("11th connection got %q, want %q", got, want)
+	}
+	// Either the write came before the close (left unread: ECONNRESET)
+	// or after it (EPIPE); the server never read it.
+	if !errors.Is(rerr, syscall.ECONNRESET) && !errors.Is(werr, syscall.EPIPE) {
+		t.Fatalf("after the refusal: write %v, read %v; want ECONNRESET or EPIPE", werr, rerr)
+	}
+	if n := fake.Stats().Requests["PUT /vm.reboot"]; n != 0 {
+		t.Fatalf("refused request reached the handler %d times", n)
+	}
+
+	// Without retries the error matches ErrRefused; when the answer was
+	// read before the write failed, it is the 503 with the decoded chain.
 	v := newClient(t, fake, ch.WithRetry(1, 0))
-	_, err := v.Ping(ctxT(t))
+	_, err = v.Ping(ctxT(t))
 	var e *ch.Error
-	if !errors.As(err, &e) || e.StatusCode != 503 || !slices.Equal(e.Chain, []string{"Too many open connections"}) {
+	if !errors.Is(err, ch.ErrRefused) || errors.As(err, &e) && (e.StatusCode != 503 || !slices.Equal(e.Chain, []string{"Too many open connections"})) {
 		t.Fatalf("ping at the limit without retries: %v", err)
+	}
+}
+
+// TestRefusalRetriedForPut: a non-idempotent PUT refused at the limit is
+// sent again once a connection frees up, and runs exactly once.
+func TestRefusalRetriedForPut(t *testing.T) {
+	fake := chtest.New(t, chtest.Options{})
+	v := newClient(t, fake, ch.WithRetry(200, time.Millisecond))
+	ctx := ctxT(t)
+	must(t, "create", v.Create(ctx, testConfig()))
+	must(t, "boot", v.Boot(ctx))
+	v.Close() // drop the idle connection before the others take all slots
+	waitFor(t, "the fake seeing the client's connection closed", func() bool { return fake.Stats().OpenConns == 0 })
+
+	conns := make([]net.Conn, 10)
+	for i := range conns {
+		c, err := net.Dial("unix", fake.SocketPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = c
+	}
+	// The fake accepts asynchronously; wait until it holds all ten.
+	waitFor(t, "the fake holding 10 connections", func() bool { return fake.Stats().OpenConns == 10 })
+	done := make(chan error, 1)
+	go func() { done <- v.Reboot(ctx) }()
+	// Free a connection once the reboot has been refused at least once.
+	waitFor(t, "a refusal of vm.reboot", func() bool { return fake.Stats().RefusedConns > 0 })
+	conns[0].Close()
+	select {
+	case err := <-done:
+		must(t, "reboot after refusals", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("reboot did not finish after a connection was freed")
+	}
+	for _, c := range conns[1:] {
+		c.Close()
+	}
+	if n := fake.Stats().Requests["PUT /vm.reboot"]; n != 1 {
+		t.Fatalf("vm.reboot ran %d times, want 1", n)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after 5 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(5 * time.Second)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }

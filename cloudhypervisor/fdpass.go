@@ -7,10 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -19,14 +19,21 @@ import (
 // data on the unix socket; they are not part of the spec. The VMM takes
 // the descriptors that arrive with the request bytes, so these calls use
 // a dedicated connection written with one sendmsg(2).
+//
+// Which operations use passed descriptors (vmm/src/api/http/
+// http_endpoint.rs, v35 to v53.0 and main ae44c297): vm.add-net (all of
+// them, for the new device), vm.add-device (at most one, a VFIO cdev),
+// vm.restore (net_fds entries; on main also vfio_fds and an iommufd).
+// vm.create ignores descriptors in every version checked, which is why
+// CreateWithNets creates first and then adds each device with vm.add-net.
 
 // AddNet hot-plugs a network device. files (for example tap devices
 // opened by the caller) are passed to the VMM, which uses all of them
 // for this device; the caller may close its copies afterwards.
 func (v *VMM) AddNet(ctx context.Context, cfg NetConfig, files ...*os.File) (*PciDeviceInfo, error) {
 	var info PciDeviceInfo
-	status, err := v.putWithFiles(ctx, "/vm.add-net", cfg, files, &info)
-	if err != nil || status == http.StatusNoContent || info == (PciDeviceInfo{}) {
+	status, err := v.putWithFiles(ctx, "/vm.add-net", cfg, files, deviceAnswer(&info))
+	if err != nil || status != http.StatusOK {
 		return nil, err
 	}
 	return &info, nil
@@ -40,19 +47,46 @@ func (v *VMM) AddDevice(ctx context.Context, cfg DeviceConfig, fd *os.File) (*Pc
 		files = []*os.File{fd}
 	}
 	var info PciDeviceInfo
-	status, err := v.putWithFiles(ctx, "/vm.add-device", cfg, files, &info)
-	if err != nil || status == http.StatusNoContent || info == (PciDeviceInfo{}) {
+	status, err := v.putWithFiles(ctx, "/vm.add-device", cfg, files, deviceAnswer(&info))
+	if err != nil || status != http.StatusOK {
 		return nil, err
 	}
 	return &info, nil
 }
 
-// CreateWithNetFDs is Create with network file descriptors passed along
-// with the request. How the VMM assigns them to cfg.Net entries depends
-// on its version; with no files it is the same as Create.
-func (v *VMM) CreateWithNetFDs(ctx context.Context, cfg VmConfig, files []*os.File) error {
-	_, err := v.putWithFiles(ctx, "/vm.create", cfg, files, nil)
-	return err
+// NetWithFiles is a network device backed by descriptors the caller
+// opened, for example the queues of a tap device.
+type NetWithFiles struct {
+	// Config describes the device; set Config.Id to know it later.
+	Config NetConfig
+	// Files are passed to the VMM with vm.add-net; the VMM uses all of
+	// them for this device. The caller may close its copies afterwards.
+	Files []*os.File
+}
+
+// CreateWithNets creates the VM from cfg and then adds each of nets with
+// vm.add-net, passing its files; the VM is not booted. This is what works
+// with the real server: it ignores descriptors sent with vm.create (v35
+// to v53.0 and main), and takes those sent with vm.add-net, which for a
+// created VM become part of its configuration and are used at boot.
+//
+// If an add-net fails, CreateWithNets deletes the VM it created (it was
+// never booted) and returns the add-net error, joined with the delete's
+// error if that failed too.
+func (v *VMM) CreateWithNets(ctx context.Context, cfg VmConfig, nets ...NetWithFiles) error {
+	if err := v.Create(ctx, cfg); err != nil {
+		return err
+	}
+	for i, n := range nets {
+		if _, err := v.AddNet(ctx, n.Config, n.Files...); err != nil {
+			err = fmt.Errorf("cloudhypervisor: creating the VM: net %d: %w", i, err)
+			if derr := v.Delete(ctx); derr != nil {
+				return errors.Join(err, fmt.Errorf("cloudhypervisor: deleting the half-created VM: %w", derr))
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // RestoredNet names a network device of a snapshot and the files that
@@ -89,13 +123,13 @@ func (v *VMM) Restore(ctx context.Context, cfg RestoreConfig, nets ...RestoredNe
 		body.NetFDs = append(body.NetFDs, restoredNetWire{ID: n.ID, NumFDs: len(n.Files)})
 		files = append(files, n.Files...)
 	}
-	_, err := v.putWithFiles(ctx, "/vm.restore", body, files, nil)
+	_, err := v.putWithFiles(ctx, "/vm.restore", body, files, answer{})
 	return err
 }
 
 // putWithFiles sends PUT path with a JSON body and the files as
 // SCM_RIGHTS, retrying like every other call, and decodes into out.
-func (v *VMM) putWithFiles(ctx context.Context, path string, in any, files []*os.File, out any) (int, error) {
+func (v *VMM) putWithFiles(ctx context.Context, path string, in any, files []*os.File, ans answer) (int, error) {
 	op := "PUT " + path
 	body, err := json.Marshal(in)
 	if err != nil {
@@ -103,21 +137,21 @@ func (v *VMM) putWithFiles(ctx context.Context, path string, in any, files []*os
 	}
 	if len(files) == 0 {
 		return v.call(ctx, op, func(ctx context.Context) (*http.Response, error) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodPut, BaseURL+path, bytes.NewReader(body))
+			req, err := http.NewRequestWithContext(ctx, http.MethodPut, BaseURL+strings.TrimPrefix(path, "/"), bytes.NewReader(body))
 			if err != nil {
 				return nil, err
 			}
 			req.Header.Set("Content-Type", "application/json")
 			return v.gen.Client.Do(req)
-		}, out)
+		}, ans)
 	}
 	var status int
 	var sendErr error
 	err = withRawFDs(files, func(fds []int) {
 		rights := syscall.UnixRights(fds...)
-		status, sendErr = v.retry(ctx, op, func() (int, []byte, error) {
+		status, sendErr = v.retry(ctx, op, func() attempt {
 			return v.sendWithRights(ctx, path, body, rights)
-		}, out)
+		}, ans)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("cloudhypervisor: %s: %w", op, err)
@@ -156,45 +190,62 @@ func withRawFDs(files []*os.File, fn func([]int)) error {
 
 // sendWithRights writes one request on a fresh connection in a single
 // sendmsg carrying rights, then reads the answer.
-func (v *VMM) sendWithRights(ctx context.Context, path string, body, rights []byte) (int, []byte, error) {
+func (v *VMM) sendWithRights(ctx context.Context, path string, body, rights []byte) attempt {
 	conn, err := v.dial(ctx)
 	if err != nil {
-		return 0, nil, err
+		return attempt{err: err}
 	}
 	defer conn.Close()
-	uc, ok := conn.(*slotConn).Conn.(*net.UnixConn)
+	sc := conn.(*slotConn)
+	uc, ok := sc.Conn.(*net.UnixConn)
 	if !ok {
-		return 0, nil, errors.New("not a unix socket connection")
+		return attempt{err: errors.New("not a unix socket connection")}
 	}
 	if dl, ok := ctx.Deadline(); ok {
-		_ = uc.SetDeadline(dl)
+		_ = sc.SetDeadline(dl)
 	}
 	stop := context.AfterFunc(ctx, func() { _ = uc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
 	var msg bytes.Buffer
-	fmt.Fprintf(&msg, "PUT /api/v1%s HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n"+
-		"Content-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", path, len(body))
+	fmt.Fprintf(&msg, "PUT %s%s HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n"+
+		"Content-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", apiPath, path, len(body))
 	msg.Write(body)
 	data := msg.Bytes()
-	n, _, err := uc.WriteMsgUnix(data, rights, nil)
-	if err != nil {
-		return 0, nil, err
-	}
-	if n < len(data) {
-		if _, err := uc.Write(data[n:]); err != nil {
-			return 0, nil, err
+	werr := sc.writeMsg(uc, data, rights)
+
+	// Read the answer even after a failed write: the server may have
+	// refused the connection (and closed it) before the request went out.
+	resp, rerr := http.ReadResponse(bufio.NewReader(sc), nil)
+	if rerr != nil {
+		if werr != nil {
+			return attempt{err: werr}
 		}
-	}
-	req, err := http.NewRequest(http.MethodPut, BaseURL+path, nil)
-	if err != nil {
-		return 0, nil, err
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(uc), req)
-	if err != nil {
-		return 0, nil, err
+		return attempt{err: rerr}
 	}
 	defer resp.Body.Close()
-	out, err := io.ReadAll(io.LimitReader(resp.Body, maxBodySize))
-	return resp.StatusCode, out, err
+	a := v.readAnswer(resp)
+	a.refused = sc.refusedBeforeRead()
+	if werr != nil && !a.refused {
+		return attempt{err: werr}
+	}
+	return a
+}
+
+// writeMsg writes data with the rights on the first sendmsg, counting
+// the bytes written like Write does.
+func (c *slotConn) writeMsg(uc *net.UnixConn, data, rights []byte) error {
+	c.writing.Add(1)
+	n, _, err := uc.WriteMsgUnix(data, rights, nil)
+	c.noteWrite(n, err)
+	if err != nil {
+		return err
+	}
+	if n < len(data) {
+		c.writing.Add(1)
+		m, err := uc.Write(data[n:])
+		c.noteWrite(m, err)
+		return err
+	}
+	return nil
 }

@@ -1,12 +1,17 @@
 package cloudhypervisor_test
 
 import (
+	"bufio"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"slices"
 	"syscall"
 	"testing"
+	"time"
 
 	ch "github.com/virtwire/libvirt/cloudhypervisor"
 	"github.com/virtwire/libvirt/cloudhypervisor/chtest"
@@ -96,20 +101,82 @@ func TestAddDeviceWithFD(t *testing.T) {
 	if len(recs) != 1 || recs[0].Path != "/vm.add-device" || len(recs[0].Files) != 1 || !sameFile(t, recs[0].Files[0], f) {
 		t.Fatalf("received = %+v", recs)
 	}
-	// Neither path nor fd: refused with 400.
-	if _, err := v.AddDevice(ctx, ch.DeviceConfig{Id: ptr("vfio1")}, nil); !ch.IsStatus(err, http.StatusBadRequest) {
+	// Neither path nor fd: a config validation error, 500 on v53.0.
+	_, err = v.AddDevice(ctx, ch.DeviceConfig{Id: ptr("vfio1")}, nil)
+	var e *ch.Error
+	if !errors.As(err, &e) || e.StatusCode != 500 || e.Chain[len(e.Chain)-1] != "VFIO device config must specify `path=` or `fd=`" {
 		t.Fatalf("add-device without path or fd: %v", err)
 	}
 }
 
-// TestCreateAndRestoreWithFDs: descriptors on vm.create and on
-// vm.restore (matched against net_fds, a field the spec lacks).
-func TestCreateAndRestoreWithFDs(t *testing.T) {
+// TestCreateIgnoresFDs: descriptors sent with vm.create are not used by
+// the real server (v35 to v53.0 and main); the fake closes them too.
+func TestCreateIgnoresFDs(t *testing.T) {
+	fake := chtest.New(t, chtest.Options{})
+	_, w := pipe(t)
+	c, err := net.Dial("unix", fake.SocketPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	body := `{"payload":{"kernel":"/boot/vmlinux"}}`
+	req := fmt.Sprintf("PUT /api/v1/vm.create HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	if _, _, err := c.(*net.UnixConn).WriteMsgUnix([]byte(req), syscall.UnixRights(int(w.Fd())), nil); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("create with an fd = %d", resp.StatusCode)
+	}
+	if recs, ign := fake.ReceivedFDs(), fake.Stats().IgnoredFDs; len(recs) != 0 || ign["/vm.create"] != 1 {
+		t.Fatalf("received %+v, ignored %v; want none used, 1 ignored", recs, ign)
+	}
+}
+
+// TestCreateWithNets: create, then vm.add-net with the tap descriptors,
+// which is how the real server takes them for a VM not yet booted.
+func TestCreateWithNets(t *testing.T) {
 	fake := chtest.New(t, chtest.Options{})
 	v := newClient(t, fake)
 	ctx := ctxT(t)
-	_, w := pipe(t)
-	must(t, "create with fds", v.CreateWithNetFDs(ctx, testConfig(), []*os.File{w}))
+	_, a := pipe(t)
+	_, b := pipe(t)
+	cfg := testConfig()
+	cfg.Net = nil
+	must(t, "create with nets", v.CreateWithNets(ctx, cfg, ch.NetWithFiles{Config: ch.NetConfig{Id: ptr("tap0")}, Files: []*os.File{a, b}}))
+	recs := fake.ReceivedFDs()
+	if len(recs) != 1 || recs[0].Path != "/vm.add-net" || len(recs[0].Files) != 2 || !sameFile(t, recs[0].Files[1], b) {
+		t.Fatalf("received = %+v", recs)
+	}
+	_, got, _ := fake.VM()
+	if len(got.Net) != 1 || *got.Net[0].Id != "tap0" {
+		t.Fatalf("config nets = %+v", got.Net)
+	}
+	must(t, "boot", v.Boot(ctx))
+
+	// A failing add-net leaves no half-created VM behind.
+	must(t, "delete", v.Delete(ctx))
+	dup := ch.NetWithFiles{Config: ch.NetConfig{Id: ptr("root")}, Files: []*os.File{a}}
+	if err := v.CreateWithNets(ctx, testConfig(), dup); !ch.IsStatus(err, http.StatusInternalServerError) {
+		t.Fatalf("create with a duplicate net id: %v, want the add-net 500", err)
+	}
+	if _, _, ok := fake.VM(); ok {
+		t.Fatal("VM left behind after a failed CreateWithNets")
+	}
+}
+
+// TestRestoreWithFDs: descriptors on vm.restore are matched against
+// net_fds (a field the spec lacks).
+func TestRestoreWithFDs(t *testing.T) {
+	fake := chtest.New(t, chtest.Options{})
+	v := newClient(t, fake)
+	ctx := ctxT(t)
+	must(t, "create", v.Create(ctx, testConfig()))
 	must(t, "boot", v.Boot(ctx))
 	must(t, "pause", v.Pause(ctx))
 	must(t, "snapshot", v.Snapshot(ctx, ch.VmSnapshotConfig{DestinationUrl: ptr("file:///tmp/s1")}))
@@ -121,17 +188,15 @@ func TestCreateAndRestoreWithFDs(t *testing.T) {
 	must(t, "restore with fds", v.Restore(ctx, ch.RestoreConfig{SourceUrl: "file:///tmp/s1"},
 		ch.RestoredNet{ID: "net0", Files: []*os.File{a, b}}, ch.RestoredNet{ID: "net1", Files: []*os.File{c}}))
 	recs := fake.ReceivedFDs()
-	if len(recs) != 2 || recs[0].Path != "/vm.create" || len(recs[0].Files) != 1 ||
-		recs[1].Path != "/vm.restore" || len(recs[1].Files) != 3 {
+	if len(recs) != 1 || recs[0].Path != "/vm.restore" || len(recs[0].Files) != 3 {
 		t.Fatalf("received = %+v", recs)
 	}
 	for i, f := range []*os.File{a, b, c} {
-		if !sameFile(t, recs[1].Files[i], f) {
+		if !sameFile(t, recs[0].Files[i], f) {
 			t.Fatalf("restore fd %d is not the one sent", i)
 		}
 	}
-	ev := fake.Events()
-	if !slices.Contains(ev, "create fds=1") || !slices.Contains(ev, "restore file:///tmp/s1 net_fds=3") {
+	if ev := fake.Events(); !slices.Contains(ev, "restore file:///tmp/s1 net_fds=3") {
 		t.Fatalf("events = %v", ev)
 	}
 	if st, _, _ := fake.VM(); st != ch.VmStatePaused {

@@ -54,7 +54,10 @@ func TestShutdownVMMAnswers200(t *testing.T) {
 	must(t, "ShutdownVMM with 200 answer", v2.ShutdownVMM(ctxT(t)))
 }
 
-// TestErrorChainJSON decodes the v47+ JSON array error body.
+// TestErrorChainJSON decodes the v47+ JSON array error body, which
+// starts with "Error from API" (v53.0: HttpError::ApiError wraps the
+// operation's ApiError and its VmError causes). Boot without a VM is
+// VmMissingConfig, 404 from v53.0.
 func TestErrorChainJSON(t *testing.T) {
 	fake := chtest.New(t, chtest.Options{ErrorBody: chtest.ErrorBodyJSON})
 	v := newClient(t, fake)
@@ -63,18 +66,19 @@ func TestErrorChainJSON(t *testing.T) {
 	if !errors.As(err, &e) {
 		t.Fatalf("boot without VM: %v, want *Error", err)
 	}
-	want := []string{"Error booting the VM", "VM is not created"}
-	if e.StatusCode != 500 || !slices.Equal(e.Chain, want) || string(e.Body) != `["Error booting the VM","VM is not created"]` {
+	want := []string{"Error from API", "The VM could not boot", "VM config is missing"}
+	if e.StatusCode != 404 || !slices.Equal(e.Chain, want) || string(e.Body) != `["Error from API","The VM could not boot","VM config is missing"]` {
 		t.Fatalf("error = %d %q body %s", e.StatusCode, e.Chain, e.Body)
 	}
-	if got := e.Error(); got != "cloudhypervisor: PUT /vm.boot: 500 Internal Server Error: Error booting the VM: VM is not created" {
+	if got := e.Error(); got != "cloudhypervisor: PUT /vm.boot: 404 Not Found: Error from API: The VM could not boot: VM config is missing" {
 		t.Fatalf("Error() = %q", got)
 	}
 }
 
-// TestErrorChainText decodes the pre-v47 plain-text error body.
+// TestErrorChainText decodes the pre-v47 plain-text error body (with the
+// all-500 statuses of those releases).
 func TestErrorChainText(t *testing.T) {
-	fake := chtest.New(t, chtest.Options{ErrorBody: chtest.ErrorBodyText})
+	fake := chtest.New(t, chtest.Options{Release: chtest.ReleaseV52, ErrorBody: chtest.ErrorBodyText})
 	v := newClient(t, fake)
 	resp, err := v.Generated().BootVM(ctxT(t))
 	must(t, "raw boot", err)
@@ -87,37 +91,37 @@ func TestErrorChainText(t *testing.T) {
 	if !errors.As(err, &e) {
 		t.Fatalf("boot without VM: %v, want *Error", err)
 	}
-	if e.StatusCode != 500 || !slices.Equal(e.Chain, []string{"Error booting the VM: VM is not created"}) {
+	if e.StatusCode != 500 || !slices.Equal(e.Chain, []string{"Error from API: The VM could not boot: VM config is missing"}) {
 		t.Fatalf("error = %d %q", e.StatusCode, e.Chain)
 	}
 }
 
-// TestStatusesV53 checks the 404/409 statuses of newer servers also
-// become *Error values.
-func TestStatusesV53(t *testing.T) {
-	fake := chtest.New(t, chtest.Options{Statuses: chtest.StatusV53})
-	v := newClient(t, fake)
-	ctx := ctxT(t)
-	if _, err := v.Info(ctx); !ch.IsStatus(err, http.StatusNotFound) {
-		t.Fatalf("info without VM: %v, want 404", err)
-	}
-	must(t, "create", v.Create(ctx, testConfig()))
-	if err := v.Create(ctx, testConfig()); !ch.IsStatus(err, http.StatusConflict) {
-		t.Fatalf("second create: %v, want 409", err)
-	}
-}
-
-// TestWrongMethodIs400: the real server answers 400 (not the spec's 405).
+// TestWrongMethodIs400: the real server answers 400 ["Bad Request"] (not
+// the spec's 405) for GET/PUT on the wrong path, a bare 400 for other
+// methods on VmActionHandler paths, and 404 ["Not Found"] for unknown
+// paths; every answer names "Cloud Hypervisor API" as Server (v53.0,
+// vmm/src/api/http/mod.rs).
 func TestWrongMethodIs400(t *testing.T) {
 	fake := chtest.New(t, chtest.Options{})
-	resp, body := rawRequest(t, fake.SocketPath(), "GET /api/v1/vm.boot HTTP/1.1\r\nHost: localhost\r\n\r\n")
-	if resp.StatusCode != http.StatusBadRequest || !strings.HasPrefix(body, `["Bad Request"`) {
-		t.Fatalf("GET /vm.boot = %d %s", resp.StatusCode, body)
+	cases := []struct {
+		req, body string
+		status    int
+	}{
+		{"GET /api/v1/vm.boot HTTP/1.1\r\nHost: localhost\r\n\r\n", `["Bad Request"]`, 400},
+		{"PUT /api/v1/vm.boot HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}", `["Bad Request"]`, 400},
+		{"POST /api/v1/vm.boot HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n", ``, 400},
+		{"POST /api/v1/vm.info HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n", `["Bad Request"]`, 400},
+		{"PUT /api/v1/vm.create HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n", ``, 400},
+		{"PUT /api/v1/vm.add-disk HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n", `["Bad Request"]`, 400},
+		{"GET /api/v1/vm.nothing HTTP/1.1\r\nHost: localhost\r\n\r\n", `["Not Found"]`, 404},
+		{"GET /api/vm.info HTTP/1.1\r\nHost: localhost\r\n\r\n", `["Not Found"]`, 404},
 	}
-	// A body-less action given a body is refused too.
-	resp, body = rawRequest(t, fake.SocketPath(), "PUT /api/v1/vm.boot HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}")
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("PUT /vm.boot with body = %d %s", resp.StatusCode, body)
+	for _, c := range cases {
+		resp, body := rawRequest(t, fake.SocketPath(), c.req)
+		line, _, _ := strings.Cut(c.req, "\r\n")
+		if resp.StatusCode != c.status || body != c.body || resp.Header.Get("Server") != "Cloud Hypervisor API" {
+			t.Errorf("%s = %d %q (Server %q), want %d %q", line, resp.StatusCode, body, resp.Header.Get("Server"), c.status, c.body)
+		}
 	}
 }
 
@@ -163,6 +167,25 @@ func TestUnknownFieldsIgnored(t *testing.T) {
 	}
 	if _, err := v.Ping(ctxT(t)); err != nil {
 		t.Fatalf("ping with unknown field: %v", err)
+	}
+}
+
+// TestHandlerErrorsAreNotRetried: a 503 that mentions the connection
+// limit but comes from a handler, after the request was read, is not a
+// refusal; repeating it would run a non-idempotent operation again.
+func TestHandlerErrorsAreNotRetried(t *testing.T) {
+	fake := chtest.New(t, chtest.Options{})
+	v := newClient(t, fake)
+	ctx := ctxT(t)
+	must(t, "create", v.Create(ctx, testConfig()))
+	must(t, "boot", v.Boot(ctx))
+	fake.Inject("/vm.reboot", chtest.Fault{Times: 50, Status: 503, Chain: []string{"Too many open connections"}})
+	err := v.Reboot(ctx)
+	if !ch.IsStatus(err, 503) {
+		t.Fatalf("reboot with a handler 503: %v", err)
+	}
+	if n := fake.Stats().Requests["PUT /vm.reboot"]; n != 1 {
+		t.Fatalf("vm.reboot sent %d times, want 1", n)
 	}
 }
 

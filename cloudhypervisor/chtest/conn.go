@@ -9,12 +9,18 @@ import (
 	"time"
 )
 
-// connLimitBody is what the real server sends when it refuses a
-// connection over its limit.
-const connLimitBody = `{"error":"Too many open connections"}`
+// connLimitBody is the body of the refusal at the connection limit.
+const connLimitBody = `{ "error": "Too many open connections" }`
+
+// connLimitAnswer is the complete refusal as micro_http writes it (same
+// bytes at micro-http 5c2254d6, used by cloud-hypervisor v53.0, and at
+// 7975fe0e, used by main ae44c297): a status line without a reason
+// phrase, its own Server header, and the body above.
+var connLimitAnswer = "HTTP/1.1 503\r\nServer: Firecracker API\r\nConnection: close\r\nContent-Length: " +
+	strconv.Itoa(len(connLimitBody)) + "\r\n\r\n" + connLimitBody
 
 // limitListener admits at most s.opts.MaxConns open connections and
-// answers the rest with 503, like the VMM's HTTP layer.
+// refuses the rest, like the VMM's HTTP layer.
 type limitListener struct {
 	*net.UnixListener
 	s *Server
@@ -27,36 +33,21 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		if !l.s.admitConn() {
-			l.s.wg.Add(1)
-			go func() {
-				defer l.s.wg.Done()
-				refuse(c)
-			}()
+			refuse(c)
 			continue
 		}
 		return &fdConn{UnixConn: c, release: l.s.releaseConn}, nil
 	}
 }
 
-// refuse sends the connection-limit answer and closes. It keeps reading
-// for a moment so the client can finish writing its request and read
-// the answer instead of failing with a broken pipe.
+// refuse does what micro_http does at its limit: one write of the 503
+// answer, then close, without reading anything. A request the client
+// already wrote stays unread, so the client's kernel reports ECONNRESET
+// after the answer; a request written later fails with EPIPE.
 func refuse(c *net.UnixConn) {
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
-	resp := "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: application/json\r\n" +
-		"Content-Length: " + strconv.Itoa(len(connLimitBody)) + "\r\n\r\n" + connLimitBody
-	if _, err := c.Write([]byte(resp)); err != nil {
-		return
-	}
-	_ = c.CloseWrite()
-	_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	buf := make([]byte, 4096)
-	for {
-		if _, err := c.Read(buf); err != nil {
-			return
-		}
-	}
+	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = c.Write([]byte(connLimitAnswer))
+	_ = c.Close()
 }
 
 // fdConn reads with recvmsg(2) so that descriptors passed with

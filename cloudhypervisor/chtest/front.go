@@ -16,6 +16,31 @@ var bodylessActions = map[string]bool{
 	"/vm.pause": true, "/vm.resume": true, "/vm.power-button": true, "/vm.nmi": true,
 }
 
+// ownHandlers are the paths with a dedicated real handler (VmCreate,
+// VmInfo, VmmPing, VmmShutdown), which answer any wrong method with
+// ["Bad Request"]. The others go through VmActionHandler, which answers a
+// method other than GET and PUT with a bare 400.
+var ownHandlers = map[string]bool{
+	"/vm.create": true, "/vm.info": true, "/vmm.ping": true, "/vmm.shutdown": true,
+}
+
+// fdPaths are the paths whose real handlers use descriptors passed with
+// the request (v53.0 and main). Any other handler drops them unused.
+var fdPaths = map[string]bool{"/vm.add-net": true, "/vm.add-device": true, "/vm.restore": true}
+
+// served reports whether the release has a route for path: no release
+// serves /vm.balloon-stats (only the newest spec has it), and
+// /vm.coredump exists only in VMMs built with guest_debug.
+func (s *Server) served(path string) bool {
+	switch path {
+	case "/vm.balloon-stats":
+		return false
+	case "/vm.coredump":
+		return s.opts.GuestDebug
+	}
+	return true
+}
+
 type fdsKey struct{}
 
 type bodyKey struct{}
@@ -44,15 +69,19 @@ func (s *Server) front(api http.Handler) http.Handler {
 		}
 		path := strings.TrimPrefix(r.URL.Path, apiPrefix)
 		s.count(r.Method + " " + path)
+		w.Header().Set("Server", serverHeader)
 
 		route, found := s.routes.route(r)
 		switch {
-		case !found:
-			s.writeChain(w, http.StatusNotFound, []string{"Not Found", "unknown path " + r.URL.Path})
+		case !found || !s.served(path):
+			s.writeChain(w, http.StatusNotFound, []string{"Not Found"})
+			return
+		case route == nil && r.Method != http.MethodGet && r.Method != http.MethodPut && !ownHandlers[path]:
+			writeBare(w, http.StatusBadRequest)
 			return
 		case route == nil:
 			// The real server answers a wrong method with 400, not 405.
-			s.writeChain(w, http.StatusBadRequest, []string{"Bad Request", r.Method + " is not supported on " + path})
+			s.writeChain(w, http.StatusBadRequest, badRequest().chain)
 			return
 		}
 		if r.Method == http.MethodPut && r.Header.Get("Content-Length") == "" {
@@ -60,21 +89,28 @@ func (s *Server) front(api http.Handler) http.Handler {
 			s.stats.WithoutContentLength++
 			s.mu.Unlock()
 			if len(r.TransferEncoding) > 0 {
-				s.writeChain(w, http.StatusBadRequest, []string{"Bad Request", "request body without Content-Length is not supported"})
-				return
-			}
-		}
-		if f := s.takeFault(path); f != nil {
-			if f.apply(s, w) {
+				s.writeChain(w, http.StatusBadRequest, badRequest().chain)
 				return
 			}
 		}
 
+		// Descriptors arrive with the request bytes; only the handlers
+		// that use them get them, the others close them (as the real
+		// server does when the request is dropped).
 		var files []*os.File
 		if c := connFrom(r.Context()); c != nil {
 			for _, fd := range c.takeFDs() {
 				files = append(files, os.NewFile(uintptr(fd), "scm-rights"))
 			}
+		}
+		if len(files) > 0 && !fdPaths[path] {
+			for _, f := range files {
+				_ = f.Close()
+			}
+			s.mu.Lock()
+			s.stats.IgnoredFDs[path] += len(files)
+			s.mu.Unlock()
+			files = nil
 		}
 		if len(files) > 0 {
 			s.mu.Lock()
@@ -83,13 +119,29 @@ func (s *Server) front(api http.Handler) http.Handler {
 			r = r.WithContext(context.WithValue(r.Context(), fdsKey{}, files))
 		}
 
+		if f := s.takeFault(path); f != nil {
+			if f.apply(s, w) {
+				return
+			}
+		}
+
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			s.writeChain(w, http.StatusBadRequest, []string{"Bad Request", err.Error()})
+			s.writeChain(w, http.StatusBadRequest, badRequest().chain)
 			return
 		}
-		if bodylessActions[path] && len(body) > 0 {
-			s.writeChain(w, http.StatusBadRequest, []string{"Bad Request", "unexpected request body"})
+		switch {
+		case bodylessActions[path] && len(body) > 0:
+			s.writeChain(w, http.StatusBadRequest, badRequest().chain)
+			return
+		case r.Method == http.MethodPut && !bodylessActions[path] && path != "/vmm.shutdown" && len(body) == 0:
+			// Body-taking handlers refuse a missing body; vm.create with
+			// a bare 400.
+			if path == "/vm.create" {
+				writeBare(w, http.StatusBadRequest)
+			} else {
+				s.writeChain(w, http.StatusBadRequest, badRequest().chain)
+			}
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -97,7 +149,9 @@ func (s *Server) front(api http.Handler) http.Handler {
 			s.mu.Lock()
 			s.stats.ValidationFailures = append(s.stats.ValidationFailures, r.Method+" "+path+": "+err.Error())
 			s.mu.Unlock()
-			s.writeChain(w, http.StatusBadRequest, []string{"Bad Request", "request does not match the API spec", err.Error()})
+			// The real server only runs serde; its chain would name the
+			// serde error. The second element here is kin-openapi's.
+			s.writeChain(w, http.StatusBadRequest, badJSON("request does not match the API spec: "+err.Error()).chain)
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, body))

@@ -14,19 +14,27 @@ import (
 	"github.com/virtwire/libvirt/cloudhypervisor/internal/chapi"
 )
 
-// Options configures a fake VMM. The zero value is a v53-like server with
-// JSON error chains, legacy (500) statuses and a 10-connection limit.
+// Options configures a fake VMM. The zero value behaves like
+// cloud-hypervisor v53.0 built with default features: JSON error chains,
+// its status codes and its 10-connection limit.
 type Options struct {
 	// Socket is the unix socket path; empty means a new temporary
 	// directory (removed by Close).
 	Socket string
 	// MaxConns is the connection limit (default 10, like the VMM).
 	MaxConns int
-	// ErrorBody selects the error body format.
+	// Release selects the server whose statuses and routes the fake
+	// copies (default ReleaseV53).
+	Release Release
+	// ErrorBody selects the error body format (default JSON array; use
+	// ErrorBodyText with ReleaseV52 for servers before v47).
 	ErrorBody ErrorBody
-	// Statuses selects the status codes of failures.
-	Statuses StatusStyle
-	// Version is reported by vmm.ping (default "v53.0").
+	// GuestDebug serves /vm.coredump, like a VMM built with the
+	// guest_debug feature; without it the path is 404 ["Not Found"].
+	GuestDebug bool
+	// Version is reported by vmm.ping as build_version (default: the
+	// release's git describe, for example "v53.0"); "version" is the
+	// release's crate version, for example "53.0.0".
 	Version string
 	// Latency is how long each request occupies the single API thread.
 	Latency time.Duration
@@ -65,10 +73,16 @@ type Stats struct {
 	// WithoutContentLength counts PUT requests that lacked a
 	// Content-Length header.
 	WithoutContentLength int
-	// RefusedConns counts connections answered with 503 at the limit.
+	// RefusedConns counts connections refused at the limit.
 	RefusedConns int
+	// IgnoredFDs counts descriptors received with requests whose real
+	// handler does not use them (for example vm.create), by path; the
+	// fake closes them.
+	IgnoredFDs map[string]int
 	// MaxOpenConns is the highest number of connections open at once.
 	MaxOpenConns int
+	// OpenConns is the number of connections open now.
+	OpenConns int
 }
 
 // FDRecord is one request that carried file descriptors.
@@ -88,8 +102,13 @@ func Start(opts Options) (*Server, error) {
 	if opts.MaxConns < 0 {
 		return nil, fmt.Errorf("chtest: negative MaxConns %d", opts.MaxConns)
 	}
+	switch opts.Release {
+	case ReleaseV53, ReleaseMain, ReleaseV52:
+	default:
+		return nil, fmt.Errorf("chtest: unknown release %d", opts.Release)
+	}
 	if opts.Version == "" {
-		opts.Version = "v53.0"
+		opts.Version = opts.Release.String()
 	}
 	routes, err := loadRoutes()
 	if err != nil {
@@ -97,6 +116,7 @@ func Start(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, routes: routes, done: make(chan struct{}), faults: map[string]*Fault{}}
 	s.stats.Requests = map[string]int{}
+	s.stats.IgnoredFDs = map[string]int{}
 	s.vm.reset()
 	s.socket = opts.Socket
 	if s.socket == "" {
@@ -117,7 +137,7 @@ func Start(opts Options) (*Server, error) {
 
 	strict := chapi.NewStrictHandlerWithOptions(&handlers{s: s}, nil, chapi.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) {
-			s.writeChain(w, http.StatusBadRequest, []string{"Bad Request", err.Error()})
+			s.writeChain(w, http.StatusBadRequest, badJSON(err.Error()).chain)
 		},
 		ResponseErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) { s.writeError(w, err) },
 	})
@@ -193,11 +213,16 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.stats
+	st.OpenConns = s.openConns
 	st.Requests = make(map[string]int, len(s.stats.Requests))
 	for k, v := range s.stats.Requests {
 		st.Requests[k] = v
 	}
 	st.ValidationFailures = append([]string(nil), s.stats.ValidationFailures...)
+	st.IgnoredFDs = make(map[string]int, len(s.stats.IgnoredFDs))
+	for k, v := range s.stats.IgnoredFDs {
+		st.IgnoredFDs[k] = v
+	}
 	return st
 }
 

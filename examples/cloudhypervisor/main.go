@@ -73,7 +73,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "VMM version %s\n", ping.Version)
+	build := ""
+	if ping.BuildVersion != nil {
+		build = " (" + *ping.BuildVersion + ")"
+	}
+	fmt.Fprintf(out, "VMM version %s%s\n", ping.Version, build)
 
 	cfg := ch.VmConfig{
 		Cpus:    &ch.CpusConfig{BootVcpus: *cpus, MaxVcpus: *cpus},

@@ -91,6 +91,9 @@ func run(args []string) error {
 		if err != nil {
 			return fmt.Errorf("loading spec %s: %w", specPath, err)
 		}
+		if err := addRealServerFields(spec); err != nil {
+			return fmt.Errorf("spec %s: %w", specPath, err)
+		}
 		dst := filepath.Join(*out, filepath.FromSlash(cfg.Output))
 		if err := generate(spec, cfg, dst); err != nil {
 			return fmt.Errorf("%s: %w", filepath.Base(cfgPath), err)
