@@ -279,7 +279,7 @@ func TestFakeCloseCallbackOnServerShutdown(t *testing.T) {
 	case ev, ok := <-sub.Events():
 		require.True(t, ok, "subscription closed without the event")
 		m := ev.(*libvirt.ConnectEventConnectionClosedMsg)
-		assert.Equal(t, libvirt.ConnectCloseReasonEof, m.Reason)
+		assert.Equal(t, libvirt.ConnectCloseReasonEOF, m.Reason)
 	case <-time.After(5 * time.Second):
 		t.Fatal("no connection-closed event")
 	}

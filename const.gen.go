@@ -18,7 +18,7 @@ type ConnectCloseReason int32
 // Values of ConnectCloseReason.
 const (
 	ConnectCloseReasonError     ConnectCloseReason = 0 // VIR_CONNECT_CLOSE_REASON_ERROR
-	ConnectCloseReasonEof       ConnectCloseReason = 1 // VIR_CONNECT_CLOSE_REASON_EOF
+	ConnectCloseReasonEOF       ConnectCloseReason = 1 // VIR_CONNECT_CLOSE_REASON_EOF
 	ConnectCloseReasonKeepalive ConnectCloseReason = 2 // VIR_CONNECT_CLOSE_REASON_KEEPALIVE
 	ConnectCloseReasonClient    ConnectCloseReason = 3 // VIR_CONNECT_CLOSE_REASON_CLIENT
 )
@@ -28,8 +28,8 @@ func (v ConnectCloseReason) String() string {
 	switch v {
 	case ConnectCloseReasonError:
 		return "ConnectCloseReasonError"
-	case ConnectCloseReasonEof:
-		return "ConnectCloseReasonEof"
+	case ConnectCloseReasonEOF:
+		return "ConnectCloseReasonEOF"
 	case ConnectCloseReasonKeepalive:
 		return "ConnectCloseReasonKeepalive"
 	case ConnectCloseReasonClient:
@@ -754,7 +754,7 @@ const (
 	DomainStartBypassCache DomainCreateFlags = 4  // VIR_DOMAIN_START_BYPASS_CACHE
 	DomainStartForceBoot   DomainCreateFlags = 8  // VIR_DOMAIN_START_FORCE_BOOT
 	DomainStartValidate    DomainCreateFlags = 16 // VIR_DOMAIN_START_VALIDATE
-	DomainStartResetNvram  DomainCreateFlags = 32 // VIR_DOMAIN_START_RESET_NVRAM
+	DomainStartResetNVRAM  DomainCreateFlags = 32 // VIR_DOMAIN_START_RESET_NVRAM
 )
 
 // String returns the Go name of the constant equal to v.
@@ -773,8 +773,8 @@ func (v DomainCreateFlags) String() string {
 		return "DomainStartForceBoot"
 	case DomainStartValidate:
 		return "DomainStartValidate"
-	case DomainStartResetNvram:
-		return "DomainStartResetNvram"
+	case DomainStartResetNVRAM:
+		return "DomainStartResetNVRAM"
 	}
 	return formatFlags(uint64(v), domainCreateFlagsNames[:], "DomainCreateFlags")
 }
@@ -785,7 +785,7 @@ var domainCreateFlagsNames = [...]flagName{
 	{4, "DomainStartBypassCache"},
 	{8, "DomainStartForceBoot"},
 	{16, "DomainStartValidate"},
-	{32, "DomainStartResetNvram"},
+	{32, "DomainStartResetNVRAM"},
 }
 
 // DomainMemoryStatTags is the C enum virDomainMemoryStatTags from libvirt-domain.h.
@@ -802,7 +802,7 @@ const (
 	DomainMemoryStatUnused         DomainMemoryStatTags = 4  // VIR_DOMAIN_MEMORY_STAT_UNUSED
 	DomainMemoryStatAvailable      DomainMemoryStatTags = 5  // VIR_DOMAIN_MEMORY_STAT_AVAILABLE
 	DomainMemoryStatActualBalloon  DomainMemoryStatTags = 6  // VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON
-	DomainMemoryStatRss            DomainMemoryStatTags = 7  // VIR_DOMAIN_MEMORY_STAT_RSS
+	DomainMemoryStatRSS            DomainMemoryStatTags = 7  // VIR_DOMAIN_MEMORY_STAT_RSS
 	DomainMemoryStatUsable         DomainMemoryStatTags = 8  // VIR_DOMAIN_MEMORY_STAT_USABLE
 	DomainMemoryStatLastUpdate     DomainMemoryStatTags = 9  // VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE
 	DomainMemoryStatDiskCaches     DomainMemoryStatTags = 10 // VIR_DOMAIN_MEMORY_STAT_DISK_CACHES
@@ -828,8 +828,8 @@ func (v DomainMemoryStatTags) String() string {
 		return "DomainMemoryStatAvailable"
 	case DomainMemoryStatActualBalloon:
 		return "DomainMemoryStatActualBalloon"
-	case DomainMemoryStatRss:
-		return "DomainMemoryStatRss"
+	case DomainMemoryStatRSS:
+		return "DomainMemoryStatRSS"
 	case DomainMemoryStatUsable:
 		return "DomainMemoryStatUsable"
 	case DomainMemoryStatLastUpdate:
@@ -938,7 +938,7 @@ const (
 	MigrateCompressed                 DomainMigrateFlags = 2048    // VIR_MIGRATE_COMPRESSED
 	MigrateAbortOnError               DomainMigrateFlags = 4096    // VIR_MIGRATE_ABORT_ON_ERROR
 	MigrateAutoConverge               DomainMigrateFlags = 8192    // VIR_MIGRATE_AUTO_CONVERGE
-	MigrateRdmaPinAll                 DomainMigrateFlags = 16384   // VIR_MIGRATE_RDMA_PIN_ALL
+	MigrateRDMAPinAll                 DomainMigrateFlags = 16384   // VIR_MIGRATE_RDMA_PIN_ALL
 	MigratePostcopy                   DomainMigrateFlags = 32768   // VIR_MIGRATE_POSTCOPY
 	MigrateTLS                        DomainMigrateFlags = 65536   // VIR_MIGRATE_TLS
 	MigrateParallel                   DomainMigrateFlags = 131072  // VIR_MIGRATE_PARALLEL
@@ -979,8 +979,8 @@ func (v DomainMigrateFlags) String() string {
 		return "MigrateAbortOnError"
 	case MigrateAutoConverge:
 		return "MigrateAutoConverge"
-	case MigrateRdmaPinAll:
-		return "MigrateRdmaPinAll"
+	case MigrateRDMAPinAll:
+		return "MigrateRDMAPinAll"
 	case MigratePostcopy:
 		return "MigratePostcopy"
 	case MigrateTLS:
@@ -1012,7 +1012,7 @@ var domainMigrateFlagsNames = [...]flagName{
 	{2048, "MigrateCompressed"},
 	{4096, "MigrateAbortOnError"},
 	{8192, "MigrateAutoConverge"},
-	{16384, "MigrateRdmaPinAll"},
+	{16384, "MigrateRDMAPinAll"},
 	{32768, "MigratePostcopy"},
 	{65536, "MigrateTLS"},
 	{131072, "MigrateParallel"},
@@ -1196,7 +1196,7 @@ const (
 	DomainSaveBypassCache DomainSaveRestoreFlags = 1 // VIR_DOMAIN_SAVE_BYPASS_CACHE
 	DomainSaveRunning     DomainSaveRestoreFlags = 2 // VIR_DOMAIN_SAVE_RUNNING
 	DomainSavePaused      DomainSaveRestoreFlags = 4 // VIR_DOMAIN_SAVE_PAUSED
-	DomainSaveResetNvram  DomainSaveRestoreFlags = 8 // VIR_DOMAIN_SAVE_RESET_NVRAM
+	DomainSaveResetNVRAM  DomainSaveRestoreFlags = 8 // VIR_DOMAIN_SAVE_RESET_NVRAM
 )
 
 // String returns the Go name of the constant equal to v.
@@ -1209,8 +1209,8 @@ func (v DomainSaveRestoreFlags) String() string {
 		return "DomainSaveRunning"
 	case DomainSavePaused:
 		return "DomainSavePaused"
-	case DomainSaveResetNvram:
-		return "DomainSaveResetNvram"
+	case DomainSaveResetNVRAM:
+		return "DomainSaveResetNVRAM"
 	}
 	return formatFlags(uint64(v), domainSaveRestoreFlagsNames[:], "DomainSaveRestoreFlags")
 }
@@ -1219,7 +1219,7 @@ var domainSaveRestoreFlagsNames = [...]flagName{
 	{1, "DomainSaveBypassCache"},
 	{2, "DomainSaveRunning"},
 	{4, "DomainSavePaused"},
-	{8, "DomainSaveResetNvram"},
+	{8, "DomainSaveResetNVRAM"},
 }
 
 // DomainMemoryModFlags is the C enum virDomainMemoryModFlags from libvirt-domain.h.
@@ -1487,11 +1487,11 @@ type DomainUndefineFlagsValues int32
 const (
 	DomainUndefineManagedSave         DomainUndefineFlagsValues = 1  // VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
 	DomainUndefineSnapshotsMetadata   DomainUndefineFlagsValues = 2  // VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-	DomainUndefineNvram               DomainUndefineFlagsValues = 4  // VIR_DOMAIN_UNDEFINE_NVRAM
-	DomainUndefineKeepNvram           DomainUndefineFlagsValues = 8  // VIR_DOMAIN_UNDEFINE_KEEP_NVRAM
+	DomainUndefineNVRAM               DomainUndefineFlagsValues = 4  // VIR_DOMAIN_UNDEFINE_NVRAM
+	DomainUndefineKeepNVRAM           DomainUndefineFlagsValues = 8  // VIR_DOMAIN_UNDEFINE_KEEP_NVRAM
 	DomainUndefineCheckpointsMetadata DomainUndefineFlagsValues = 16 // VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA
-	DomainUndefineTpm                 DomainUndefineFlagsValues = 32 // VIR_DOMAIN_UNDEFINE_TPM
-	DomainUndefineKeepTpm             DomainUndefineFlagsValues = 64 // VIR_DOMAIN_UNDEFINE_KEEP_TPM
+	DomainUndefineTPM                 DomainUndefineFlagsValues = 32 // VIR_DOMAIN_UNDEFINE_TPM
+	DomainUndefineKeepTPM             DomainUndefineFlagsValues = 64 // VIR_DOMAIN_UNDEFINE_KEEP_TPM
 )
 
 // String returns the Go name of the constant equal to v.
@@ -1502,16 +1502,16 @@ func (v DomainUndefineFlagsValues) String() string {
 		return "DomainUndefineManagedSave"
 	case DomainUndefineSnapshotsMetadata:
 		return "DomainUndefineSnapshotsMetadata"
-	case DomainUndefineNvram:
-		return "DomainUndefineNvram"
-	case DomainUndefineKeepNvram:
-		return "DomainUndefineKeepNvram"
+	case DomainUndefineNVRAM:
+		return "DomainUndefineNVRAM"
+	case DomainUndefineKeepNVRAM:
+		return "DomainUndefineKeepNVRAM"
 	case DomainUndefineCheckpointsMetadata:
 		return "DomainUndefineCheckpointsMetadata"
-	case DomainUndefineTpm:
-		return "DomainUndefineTpm"
-	case DomainUndefineKeepTpm:
-		return "DomainUndefineKeepTpm"
+	case DomainUndefineTPM:
+		return "DomainUndefineTPM"
+	case DomainUndefineKeepTPM:
+		return "DomainUndefineKeepTPM"
 	}
 	return formatFlags(uint64(v), domainUndefineFlagsValuesNames[:], "DomainUndefineFlagsValues")
 }
@@ -1519,11 +1519,11 @@ func (v DomainUndefineFlagsValues) String() string {
 var domainUndefineFlagsValuesNames = [...]flagName{
 	{1, "DomainUndefineManagedSave"},
 	{2, "DomainUndefineSnapshotsMetadata"},
-	{4, "DomainUndefineNvram"},
-	{8, "DomainUndefineKeepNvram"},
+	{4, "DomainUndefineNVRAM"},
+	{8, "DomainUndefineKeepNVRAM"},
 	{16, "DomainUndefineCheckpointsMetadata"},
-	{32, "DomainUndefineTpm"},
-	{64, "DomainUndefineKeepTpm"},
+	{32, "DomainUndefineTPM"},
+	{64, "DomainUndefineKeepTPM"},
 }
 
 // ConnectListAllDomainsFlags is the C enum virConnectListAllDomainsFlags from libvirt-domain.h.
@@ -1610,94 +1610,94 @@ var connectListAllDomainsFlagsNames = [...]flagName{
 	{32768, "ConnectListDomainsNoCheckpoint"},
 }
 
-// VcpuState is the C enum virVcpuState from libvirt-domain.h.
+// VCPUState is the C enum virVcpuState from libvirt-domain.h.
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virVcpuState
-type VcpuState int32
+type VCPUState int32
 
-// Values of VcpuState.
+// Values of VCPUState.
 const (
-	VcpuOffline VcpuState = 0 // VIR_VCPU_OFFLINE
-	VcpuRunning VcpuState = 1 // VIR_VCPU_RUNNING
-	VcpuBlocked VcpuState = 2 // VIR_VCPU_BLOCKED
+	VCPUOffline VCPUState = 0 // VIR_VCPU_OFFLINE
+	VCPURunning VCPUState = 1 // VIR_VCPU_RUNNING
+	VCPUBlocked VCPUState = 2 // VIR_VCPU_BLOCKED
 )
 
 // String returns the Go name of the constant equal to v.
-func (v VcpuState) String() string {
+func (v VCPUState) String() string {
 	switch v {
-	case VcpuOffline:
-		return "VcpuOffline"
-	case VcpuRunning:
-		return "VcpuRunning"
-	case VcpuBlocked:
-		return "VcpuBlocked"
+	case VCPUOffline:
+		return "VCPUOffline"
+	case VCPURunning:
+		return "VCPURunning"
+	case VCPUBlocked:
+		return "VCPUBlocked"
 	}
-	return fmt.Sprintf("VcpuState(%d)", int64(v))
+	return fmt.Sprintf("VCPUState(%d)", int64(v))
 }
 
-// VcpuHostCPUState is the C enum virVcpuHostCpuState from libvirt-domain.h.
+// VCPUHostCPUState is the C enum virVcpuHostCpuState from libvirt-domain.h.
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virVcpuHostCpuState
-type VcpuHostCPUState int32
+type VCPUHostCPUState int32
 
-// Values of VcpuHostCPUState.
+// Values of VCPUHostCPUState.
 const (
-	VcpuInfoCPUOffline     VcpuHostCPUState = -1 // VIR_VCPU_INFO_CPU_OFFLINE
-	VcpuInfoCPUUnavailable VcpuHostCPUState = -2 // VIR_VCPU_INFO_CPU_UNAVAILABLE
+	VCPUInfoCPUOffline     VCPUHostCPUState = -1 // VIR_VCPU_INFO_CPU_OFFLINE
+	VCPUInfoCPUUnavailable VCPUHostCPUState = -2 // VIR_VCPU_INFO_CPU_UNAVAILABLE
 )
 
 // String returns the Go name of the constant equal to v.
-func (v VcpuHostCPUState) String() string {
+func (v VCPUHostCPUState) String() string {
 	switch v {
-	case VcpuInfoCPUOffline:
-		return "VcpuInfoCPUOffline"
-	case VcpuInfoCPUUnavailable:
-		return "VcpuInfoCPUUnavailable"
+	case VCPUInfoCPUOffline:
+		return "VCPUInfoCPUOffline"
+	case VCPUInfoCPUUnavailable:
+		return "VCPUInfoCPUUnavailable"
 	}
-	return fmt.Sprintf("VcpuHostCPUState(%d)", int64(v))
+	return fmt.Sprintf("VCPUHostCPUState(%d)", int64(v))
 }
 
-// DomainVcpuFlags is the C enum virDomainVcpuFlags from libvirt-domain.h.
+// DomainVCPUFlags is the C enum virDomainVcpuFlags from libvirt-domain.h.
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainVcpuFlags
-type DomainVcpuFlags int32
+type DomainVCPUFlags int32
 
-// Values of DomainVcpuFlags.
+// Values of DomainVCPUFlags.
 const (
-	DomainVcpuCurrent      DomainVcpuFlags = 0  // VIR_DOMAIN_VCPU_CURRENT
-	DomainVcpuLive         DomainVcpuFlags = 1  // VIR_DOMAIN_VCPU_LIVE
-	DomainVcpuConfig       DomainVcpuFlags = 2  // VIR_DOMAIN_VCPU_CONFIG
-	DomainVcpuMaximum      DomainVcpuFlags = 4  // VIR_DOMAIN_VCPU_MAXIMUM
-	DomainVcpuGuest        DomainVcpuFlags = 8  // VIR_DOMAIN_VCPU_GUEST
-	DomainVcpuHotpluggable DomainVcpuFlags = 16 // VIR_DOMAIN_VCPU_HOTPLUGGABLE
+	DomainVCPUCurrent      DomainVCPUFlags = 0  // VIR_DOMAIN_VCPU_CURRENT
+	DomainVCPULive         DomainVCPUFlags = 1  // VIR_DOMAIN_VCPU_LIVE
+	DomainVCPUConfig       DomainVCPUFlags = 2  // VIR_DOMAIN_VCPU_CONFIG
+	DomainVCPUMaximum      DomainVCPUFlags = 4  // VIR_DOMAIN_VCPU_MAXIMUM
+	DomainVCPUGuest        DomainVCPUFlags = 8  // VIR_DOMAIN_VCPU_GUEST
+	DomainVCPUHotpluggable DomainVCPUFlags = 16 // VIR_DOMAIN_VCPU_HOTPLUGGABLE
 )
 
 // String returns the Go name of the constant equal to v.
 // Combinations of flags are printed as names joined by "|".
-func (v DomainVcpuFlags) String() string {
+func (v DomainVCPUFlags) String() string {
 	switch v {
-	case DomainVcpuCurrent:
-		return "DomainVcpuCurrent"
-	case DomainVcpuLive:
-		return "DomainVcpuLive"
-	case DomainVcpuConfig:
-		return "DomainVcpuConfig"
-	case DomainVcpuMaximum:
-		return "DomainVcpuMaximum"
-	case DomainVcpuGuest:
-		return "DomainVcpuGuest"
-	case DomainVcpuHotpluggable:
-		return "DomainVcpuHotpluggable"
+	case DomainVCPUCurrent:
+		return "DomainVCPUCurrent"
+	case DomainVCPULive:
+		return "DomainVCPULive"
+	case DomainVCPUConfig:
+		return "DomainVCPUConfig"
+	case DomainVCPUMaximum:
+		return "DomainVCPUMaximum"
+	case DomainVCPUGuest:
+		return "DomainVCPUGuest"
+	case DomainVCPUHotpluggable:
+		return "DomainVCPUHotpluggable"
 	}
-	return formatFlags(uint64(v), domainVcpuFlagsNames[:], "DomainVcpuFlags")
+	return formatFlags(uint64(v), domainVCPUFlagsNames[:], "DomainVCPUFlags")
 }
 
-var domainVcpuFlagsNames = [...]flagName{
-	{1, "DomainVcpuLive"},
-	{2, "DomainVcpuConfig"},
-	{4, "DomainVcpuMaximum"},
-	{8, "DomainVcpuGuest"},
-	{16, "DomainVcpuHotpluggable"},
+var domainVCPUFlagsNames = [...]flagName{
+	{1, "DomainVCPULive"},
+	{2, "DomainVCPUConfig"},
+	{4, "DomainVCPUMaximum"},
+	{8, "DomainVCPUGuest"},
+	{16, "DomainVCPUHotpluggable"},
 }
 
 // DomainDeviceModifyFlags is the C enum virDomainDeviceModifyFlags from libvirt-domain.h.
@@ -1745,14 +1745,14 @@ const (
 	DomainStatsState     DomainStatsTypes = 1    // VIR_DOMAIN_STATS_STATE
 	DomainStatsCPUTotal  DomainStatsTypes = 2    // VIR_DOMAIN_STATS_CPU_TOTAL
 	DomainStatsBalloon   DomainStatsTypes = 4    // VIR_DOMAIN_STATS_BALLOON
-	DomainStatsVcpu      DomainStatsTypes = 8    // VIR_DOMAIN_STATS_VCPU
+	DomainStatsVCPU      DomainStatsTypes = 8    // VIR_DOMAIN_STATS_VCPU
 	DomainStatsInterface DomainStatsTypes = 16   // VIR_DOMAIN_STATS_INTERFACE
 	DomainStatsBlock     DomainStatsTypes = 32   // VIR_DOMAIN_STATS_BLOCK
 	DomainStatsPerf      DomainStatsTypes = 64   // VIR_DOMAIN_STATS_PERF
-	DomainStatsIothread  DomainStatsTypes = 128  // VIR_DOMAIN_STATS_IOTHREAD
+	DomainStatsIOThread  DomainStatsTypes = 128  // VIR_DOMAIN_STATS_IOTHREAD
 	DomainStatsMemory    DomainStatsTypes = 256  // VIR_DOMAIN_STATS_MEMORY
 	DomainStatsDirtyrate DomainStatsTypes = 512  // VIR_DOMAIN_STATS_DIRTYRATE
-	DomainStatsVm        DomainStatsTypes = 1024 // VIR_DOMAIN_STATS_VM
+	DomainStatsVM        DomainStatsTypes = 1024 // VIR_DOMAIN_STATS_VM
 )
 
 // String returns the Go name of the constant equal to v.
@@ -1764,22 +1764,22 @@ func (v DomainStatsTypes) String() string {
 		return "DomainStatsCPUTotal"
 	case DomainStatsBalloon:
 		return "DomainStatsBalloon"
-	case DomainStatsVcpu:
-		return "DomainStatsVcpu"
+	case DomainStatsVCPU:
+		return "DomainStatsVCPU"
 	case DomainStatsInterface:
 		return "DomainStatsInterface"
 	case DomainStatsBlock:
 		return "DomainStatsBlock"
 	case DomainStatsPerf:
 		return "DomainStatsPerf"
-	case DomainStatsIothread:
-		return "DomainStatsIothread"
+	case DomainStatsIOThread:
+		return "DomainStatsIOThread"
 	case DomainStatsMemory:
 		return "DomainStatsMemory"
 	case DomainStatsDirtyrate:
 		return "DomainStatsDirtyrate"
-	case DomainStatsVm:
-		return "DomainStatsVm"
+	case DomainStatsVM:
+		return "DomainStatsVM"
 	}
 	return fmt.Sprintf("DomainStatsTypes(%d)", int64(v))
 }
@@ -2999,18 +2999,18 @@ type DomainEventGraphicsAddressType int32
 
 // Values of DomainEventGraphicsAddressType.
 const (
-	DomainEventGraphicsAddressIpv4 DomainEventGraphicsAddressType = 0 // VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV4
-	DomainEventGraphicsAddressIpv6 DomainEventGraphicsAddressType = 1 // VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV6
+	DomainEventGraphicsAddressIPv4 DomainEventGraphicsAddressType = 0 // VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV4
+	DomainEventGraphicsAddressIPv6 DomainEventGraphicsAddressType = 1 // VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV6
 	DomainEventGraphicsAddressUnix DomainEventGraphicsAddressType = 2 // VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_UNIX
 )
 
 // String returns the Go name of the constant equal to v.
 func (v DomainEventGraphicsAddressType) String() string {
 	switch v {
-	case DomainEventGraphicsAddressIpv4:
-		return "DomainEventGraphicsAddressIpv4"
-	case DomainEventGraphicsAddressIpv6:
-		return "DomainEventGraphicsAddressIpv6"
+	case DomainEventGraphicsAddressIPv4:
+		return "DomainEventGraphicsAddressIPv4"
+	case DomainEventGraphicsAddressIPv6:
+		return "DomainEventGraphicsAddressIPv6"
 	case DomainEventGraphicsAddressUnix:
 		return "DomainEventGraphicsAddressUnix"
 	}
@@ -3145,7 +3145,7 @@ type DomainEventID int32
 const (
 	DomainEventIDLifecycle              DomainEventID = 0  // VIR_DOMAIN_EVENT_ID_LIFECYCLE
 	DomainEventIDReboot                 DomainEventID = 1  // VIR_DOMAIN_EVENT_ID_REBOOT
-	DomainEventIDRtcChange              DomainEventID = 2  // VIR_DOMAIN_EVENT_ID_RTC_CHANGE
+	DomainEventIDRTCChange              DomainEventID = 2  // VIR_DOMAIN_EVENT_ID_RTC_CHANGE
 	DomainEventIDWatchdog               DomainEventID = 3  // VIR_DOMAIN_EVENT_ID_WATCHDOG
 	DomainEventIDIOError                DomainEventID = 4  // VIR_DOMAIN_EVENT_ID_IO_ERROR
 	DomainEventIDGraphics               DomainEventID = 5  // VIR_DOMAIN_EVENT_ID_GRAPHICS
@@ -3170,7 +3170,7 @@ const (
 	DomainEventIDBlockThreshold         DomainEventID = 24 // VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD
 	DomainEventIDMemoryFailure          DomainEventID = 25 // VIR_DOMAIN_EVENT_ID_MEMORY_FAILURE
 	DomainEventIDMemoryDeviceSizeChange DomainEventID = 26 // VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE
-	DomainEventIDNicMACChange           DomainEventID = 27 // VIR_DOMAIN_EVENT_ID_NIC_MAC_CHANGE
+	DomainEventIDNICMACChange           DomainEventID = 27 // VIR_DOMAIN_EVENT_ID_NIC_MAC_CHANGE
 )
 
 // String returns the Go name of the constant equal to v.
@@ -3180,8 +3180,8 @@ func (v DomainEventID) String() string {
 		return "DomainEventIDLifecycle"
 	case DomainEventIDReboot:
 		return "DomainEventIDReboot"
-	case DomainEventIDRtcChange:
-		return "DomainEventIDRtcChange"
+	case DomainEventIDRTCChange:
+		return "DomainEventIDRTCChange"
 	case DomainEventIDWatchdog:
 		return "DomainEventIDWatchdog"
 	case DomainEventIDIOError:
@@ -3230,8 +3230,8 @@ func (v DomainEventID) String() string {
 		return "DomainEventIDMemoryFailure"
 	case DomainEventIDMemoryDeviceSizeChange:
 		return "DomainEventIDMemoryDeviceSizeChange"
-	case DomainEventIDNicMACChange:
-		return "DomainEventIDNicMACChange"
+	case DomainEventIDNICMACChange:
+		return "DomainEventIDNICMACChange"
 	}
 	return fmt.Sprintf("DomainEventID(%d)", int64(v))
 }
@@ -4088,7 +4088,7 @@ const (
 	DomainSnapshotRevertRunning    DomainSnapshotRevertFlags = 1 // VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING
 	DomainSnapshotRevertPaused     DomainSnapshotRevertFlags = 2 // VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED
 	DomainSnapshotRevertForce      DomainSnapshotRevertFlags = 4 // VIR_DOMAIN_SNAPSHOT_REVERT_FORCE
-	DomainSnapshotRevertResetNvram DomainSnapshotRevertFlags = 8 // VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM
+	DomainSnapshotRevertResetNVRAM DomainSnapshotRevertFlags = 8 // VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM
 )
 
 // String returns the Go name of the constant equal to v.
@@ -4101,8 +4101,8 @@ func (v DomainSnapshotRevertFlags) String() string {
 		return "DomainSnapshotRevertPaused"
 	case DomainSnapshotRevertForce:
 		return "DomainSnapshotRevertForce"
-	case DomainSnapshotRevertResetNvram:
-		return "DomainSnapshotRevertResetNvram"
+	case DomainSnapshotRevertResetNVRAM:
+		return "DomainSnapshotRevertResetNVRAM"
 	}
 	return formatFlags(uint64(v), domainSnapshotRevertFlagsNames[:], "DomainSnapshotRevertFlags")
 }
@@ -4111,7 +4111,7 @@ var domainSnapshotRevertFlagsNames = [...]flagName{
 	{1, "DomainSnapshotRevertRunning"},
 	{2, "DomainSnapshotRevertPaused"},
 	{4, "DomainSnapshotRevertForce"},
-	{8, "DomainSnapshotRevertResetNvram"},
+	{8, "DomainSnapshotRevertResetNVRAM"},
 }
 
 // DomainSnapshotDeleteFlags is the C enum virDomainSnapshotDeleteFlags from libvirt-domain-snapshot.h.
@@ -4540,17 +4540,17 @@ type IPAddrType int32
 
 // Values of IPAddrType.
 const (
-	IPAddrTypeIpv4 IPAddrType = 0 // VIR_IP_ADDR_TYPE_IPV4
-	IPAddrTypeIpv6 IPAddrType = 1 // VIR_IP_ADDR_TYPE_IPV6
+	IPAddrTypeIPv4 IPAddrType = 0 // VIR_IP_ADDR_TYPE_IPV4
+	IPAddrTypeIPv6 IPAddrType = 1 // VIR_IP_ADDR_TYPE_IPV6
 )
 
 // String returns the Go name of the constant equal to v.
 func (v IPAddrType) String() string {
 	switch v {
-	case IPAddrTypeIpv4:
-		return "IPAddrTypeIpv4"
-	case IPAddrTypeIpv6:
-		return "IPAddrTypeIpv6"
+	case IPAddrTypeIPv4:
+		return "IPAddrTypeIPv4"
+	case IPAddrTypeIPv6:
+		return "IPAddrTypeIPv6"
 	}
 	return fmt.Sprintf("IPAddrType(%d)", int64(v))
 }
@@ -4900,21 +4900,21 @@ type NWFilterDefineFlags int32
 
 // Values of NWFilterDefineFlags.
 const (
-	NwfilterDefineValidate NWFilterDefineFlags = 1 // VIR_NWFILTER_DEFINE_VALIDATE
+	NWFilterDefineValidate NWFilterDefineFlags = 1 // VIR_NWFILTER_DEFINE_VALIDATE
 )
 
 // String returns the Go name of the constant equal to v.
 // Combinations of flags are printed as names joined by "|".
 func (v NWFilterDefineFlags) String() string {
 	switch v {
-	case NwfilterDefineValidate:
-		return "NwfilterDefineValidate"
+	case NWFilterDefineValidate:
+		return "NWFilterDefineValidate"
 	}
 	return formatFlags(uint64(v), nwFilterDefineFlagsNames[:], "NWFilterDefineFlags")
 }
 
 var nwFilterDefineFlagsNames = [...]flagName{
-	{1, "NwfilterDefineValidate"},
+	{1, "NWFilterDefineValidate"},
 }
 
 // NWFilterBindingCreateFlags is the C enum virNWFilterBindingCreateFlags from libvirt-nwfilter.h.
@@ -4924,21 +4924,21 @@ type NWFilterBindingCreateFlags int32
 
 // Values of NWFilterBindingCreateFlags.
 const (
-	NwfilterBindingCreateValidate NWFilterBindingCreateFlags = 1 // VIR_NWFILTER_BINDING_CREATE_VALIDATE
+	NWFilterBindingCreateValidate NWFilterBindingCreateFlags = 1 // VIR_NWFILTER_BINDING_CREATE_VALIDATE
 )
 
 // String returns the Go name of the constant equal to v.
 // Combinations of flags are printed as names joined by "|".
 func (v NWFilterBindingCreateFlags) String() string {
 	switch v {
-	case NwfilterBindingCreateValidate:
-		return "NwfilterBindingCreateValidate"
+	case NWFilterBindingCreateValidate:
+		return "NWFilterBindingCreateValidate"
 	}
 	return formatFlags(uint64(v), nwFilterBindingCreateFlagsNames[:], "NWFilterBindingCreateFlags")
 }
 
 var nwFilterBindingCreateFlagsNames = [...]flagName{
-	{1, "NwfilterBindingCreateValidate"},
+	{1, "NWFilterBindingCreateValidate"},
 }
 
 // SecretUsageType is the C enum virSecretUsageType from libvirt-secret.h.
@@ -5387,7 +5387,7 @@ const (
 	ConnectListStoragePoolsAutostart   ConnectListAllStoragePoolsFlags = 16     // VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART
 	ConnectListStoragePoolsNoAutostart ConnectListAllStoragePoolsFlags = 32     // VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART
 	ConnectListStoragePoolsDir         ConnectListAllStoragePoolsFlags = 64     // VIR_CONNECT_LIST_STORAGE_POOLS_DIR
-	ConnectListStoragePoolsFs          ConnectListAllStoragePoolsFlags = 128    // VIR_CONNECT_LIST_STORAGE_POOLS_FS
+	ConnectListStoragePoolsFS          ConnectListAllStoragePoolsFlags = 128    // VIR_CONNECT_LIST_STORAGE_POOLS_FS
 	ConnectListStoragePoolsNetfs       ConnectListAllStoragePoolsFlags = 256    // VIR_CONNECT_LIST_STORAGE_POOLS_NETFS
 	ConnectListStoragePoolsLogical     ConnectListAllStoragePoolsFlags = 512    // VIR_CONNECT_LIST_STORAGE_POOLS_LOGICAL
 	ConnectListStoragePoolsDisk        ConnectListAllStoragePoolsFlags = 1024   // VIR_CONNECT_LIST_STORAGE_POOLS_DISK
@@ -5420,8 +5420,8 @@ func (v ConnectListAllStoragePoolsFlags) String() string {
 		return "ConnectListStoragePoolsNoAutostart"
 	case ConnectListStoragePoolsDir:
 		return "ConnectListStoragePoolsDir"
-	case ConnectListStoragePoolsFs:
-		return "ConnectListStoragePoolsFs"
+	case ConnectListStoragePoolsFS:
+		return "ConnectListStoragePoolsFS"
 	case ConnectListStoragePoolsNetfs:
 		return "ConnectListStoragePoolsNetfs"
 	case ConnectListStoragePoolsLogical:
@@ -5458,7 +5458,7 @@ var connectListAllStoragePoolsFlagsNames = [...]flagName{
 	{16, "ConnectListStoragePoolsAutostart"},
 	{32, "ConnectListStoragePoolsNoAutostart"},
 	{64, "ConnectListStoragePoolsDir"},
-	{128, "ConnectListStoragePoolsFs"},
+	{128, "ConnectListStoragePoolsFS"},
 	{256, "ConnectListStoragePoolsNetfs"},
 	{512, "ConnectListStoragePoolsLogical"},
 	{1024, "ConnectListStoragePoolsDisk"},
@@ -5806,7 +5806,7 @@ const (
 	FromSecret           ErrorDomain = 30 // VIR_FROM_SECRET
 	FromCPU              ErrorDomain = 31 // VIR_FROM_CPU
 	FromXenapi           ErrorDomain = 32 // VIR_FROM_XENAPI
-	FromNwfilter         ErrorDomain = 33 // VIR_FROM_NWFILTER
+	FromNWFilter         ErrorDomain = 33 // VIR_FROM_NWFILTER
 	FromHook             ErrorDomain = 34 // VIR_FROM_HOOK
 	FromDomainSnapshot   ErrorDomain = 35 // VIR_FROM_DOMAIN_SNAPSHOT
 	FromAudit            ErrorDomain = 36 // VIR_FROM_AUDIT
@@ -5843,7 +5843,7 @@ const (
 	FromResctrl          ErrorDomain = 67 // VIR_FROM_RESCTRL
 	FromFirewalld        ErrorDomain = 68 // VIR_FROM_FIREWALLD
 	FromDomainCheckpoint ErrorDomain = 69 // VIR_FROM_DOMAIN_CHECKPOINT
-	FromTpm              ErrorDomain = 70 // VIR_FROM_TPM
+	FromTPM              ErrorDomain = 70 // VIR_FROM_TPM
 	FromBpf              ErrorDomain = 71 // VIR_FROM_BPF
 	FromCh               ErrorDomain = 72 // VIR_FROM_CH
 )
@@ -5917,8 +5917,8 @@ func (v ErrorDomain) String() string {
 		return "FromCPU"
 	case FromXenapi:
 		return "FromXenapi"
-	case FromNwfilter:
-		return "FromNwfilter"
+	case FromNWFilter:
+		return "FromNWFilter"
 	case FromHook:
 		return "FromHook"
 	case FromDomainSnapshot:
@@ -5991,8 +5991,8 @@ func (v ErrorDomain) String() string {
 		return "FromFirewalld"
 	case FromDomainCheckpoint:
 		return "FromDomainCheckpoint"
-	case FromTpm:
-		return "FromTpm"
+	case FromTPM:
+		return "FromTPM"
 	case FromBpf:
 		return "FromBpf"
 	case FromCh:
@@ -6068,9 +6068,9 @@ const (
 	ErrNoInterface             ErrorNumber = 57  // VIR_ERR_NO_INTERFACE
 	ErrInvalidInterface        ErrorNumber = 58  // VIR_ERR_INVALID_INTERFACE
 	ErrMultipleInterfaces      ErrorNumber = 59  // VIR_ERR_MULTIPLE_INTERFACES
-	WarNoNwfilter              ErrorNumber = 60  // VIR_WAR_NO_NWFILTER
-	ErrInvalidNwfilter         ErrorNumber = 61  // VIR_ERR_INVALID_NWFILTER
-	ErrNoNwfilter              ErrorNumber = 62  // VIR_ERR_NO_NWFILTER
+	WarNoNWFilter              ErrorNumber = 60  // VIR_WAR_NO_NWFILTER
+	ErrInvalidNWFilter         ErrorNumber = 61  // VIR_ERR_INVALID_NWFILTER
+	ErrNoNWFilter              ErrorNumber = 62  // VIR_ERR_NO_NWFILTER
 	ErrBuildFirewall           ErrorNumber = 63  // VIR_ERR_BUILD_FIREWALL
 	WarNoSecret                ErrorNumber = 64  // VIR_WAR_NO_SECRET
 	ErrInvalidSecret           ErrorNumber = 65  // VIR_ERR_INVALID_SECRET
@@ -6108,8 +6108,8 @@ const (
 	ErrAgentUnsynced           ErrorNumber = 97  // VIR_ERR_AGENT_UNSYNCED
 	ErrLibssh                  ErrorNumber = 98  // VIR_ERR_LIBSSH
 	ErrDeviceMissing           ErrorNumber = 99  // VIR_ERR_DEVICE_MISSING
-	ErrInvalidNwfilterBinding  ErrorNumber = 100 // VIR_ERR_INVALID_NWFILTER_BINDING
-	ErrNoNwfilterBinding       ErrorNumber = 101 // VIR_ERR_NO_NWFILTER_BINDING
+	ErrInvalidNWFilterBinding  ErrorNumber = 100 // VIR_ERR_INVALID_NWFILTER_BINDING
+	ErrNoNWFilterBinding       ErrorNumber = 101 // VIR_ERR_NO_NWFILTER_BINDING
 	ErrInvalidDomainCheckpoint ErrorNumber = 102 // VIR_ERR_INVALID_DOMAIN_CHECKPOINT
 	ErrNoDomainCheckpoint      ErrorNumber = 103 // VIR_ERR_NO_DOMAIN_CHECKPOINT
 	ErrNoDomainBackup          ErrorNumber = 104 // VIR_ERR_NO_DOMAIN_BACKUP
@@ -6247,12 +6247,12 @@ func (v ErrorNumber) String() string {
 		return "ErrInvalidInterface"
 	case ErrMultipleInterfaces:
 		return "ErrMultipleInterfaces"
-	case WarNoNwfilter:
-		return "WarNoNwfilter"
-	case ErrInvalidNwfilter:
-		return "ErrInvalidNwfilter"
-	case ErrNoNwfilter:
-		return "ErrNoNwfilter"
+	case WarNoNWFilter:
+		return "WarNoNWFilter"
+	case ErrInvalidNWFilter:
+		return "ErrInvalidNWFilter"
+	case ErrNoNWFilter:
+		return "ErrNoNWFilter"
 	case ErrBuildFirewall:
 		return "ErrBuildFirewall"
 	case WarNoSecret:
@@ -6327,10 +6327,10 @@ func (v ErrorNumber) String() string {
 		return "ErrLibssh"
 	case ErrDeviceMissing:
 		return "ErrDeviceMissing"
-	case ErrInvalidNwfilterBinding:
-		return "ErrInvalidNwfilterBinding"
-	case ErrNoNwfilterBinding:
-		return "ErrNoNwfilterBinding"
+	case ErrInvalidNWFilterBinding:
+		return "ErrInvalidNWFilterBinding"
+	case ErrNoNWFilterBinding:
+		return "ErrNoNWFilterBinding"
 	case ErrInvalidDomainCheckpoint:
 		return "ErrInvalidDomainCheckpoint"
 	case ErrNoDomainCheckpoint:
@@ -6367,7 +6367,7 @@ type DomainQEMUMonitorCommandFlags int32
 // Values of DomainQEMUMonitorCommandFlags.
 const (
 	DomainQEMUMonitorCommandDefault DomainQEMUMonitorCommandFlags = 0 // VIR_DOMAIN_QEMU_MONITOR_COMMAND_DEFAULT
-	DomainQEMUMonitorCommandHmp     DomainQEMUMonitorCommandFlags = 1 // VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP
+	DomainQEMUMonitorCommandHMP     DomainQEMUMonitorCommandFlags = 1 // VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP
 )
 
 // String returns the Go name of the constant equal to v.
@@ -6376,14 +6376,14 @@ func (v DomainQEMUMonitorCommandFlags) String() string {
 	switch v {
 	case DomainQEMUMonitorCommandDefault:
 		return "DomainQEMUMonitorCommandDefault"
-	case DomainQEMUMonitorCommandHmp:
-		return "DomainQEMUMonitorCommandHmp"
+	case DomainQEMUMonitorCommandHMP:
+		return "DomainQEMUMonitorCommandHMP"
 	}
 	return formatFlags(uint64(v), domainQEMUMonitorCommandFlagsNames[:], "DomainQEMUMonitorCommandFlags")
 }
 
 var domainQEMUMonitorCommandFlagsNames = [...]flagName{
-	{1, "DomainQEMUMonitorCommandHmp"},
+	{1, "DomainQEMUMonitorCommandHMP"},
 }
 
 // DomainQEMUAgentCommandTimeoutValues is the C enum virDomainQemuAgentCommandTimeoutValues from libvirt-qemu.h.
@@ -6491,12 +6491,12 @@ const (
 	DomainSchedulerCPUShares                                    = "cpu_shares"                              // VIR_DOMAIN_SCHEDULER_CPU_SHARES (libvirt-domain.h)
 	DomainSchedulerGlobalPeriod                                 = "global_period"                           // VIR_DOMAIN_SCHEDULER_GLOBAL_PERIOD (libvirt-domain.h)
 	DomainSchedulerGlobalQuota                                  = "global_quota"                            // VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA (libvirt-domain.h)
-	DomainSchedulerVcpuPeriod                                   = "vcpu_period"                             // VIR_DOMAIN_SCHEDULER_VCPU_PERIOD (libvirt-domain.h)
-	DomainSchedulerVcpuQuota                                    = "vcpu_quota"                              // VIR_DOMAIN_SCHEDULER_VCPU_QUOTA (libvirt-domain.h)
+	DomainSchedulerVCPUPeriod                                   = "vcpu_period"                             // VIR_DOMAIN_SCHEDULER_VCPU_PERIOD (libvirt-domain.h)
+	DomainSchedulerVCPUQuota                                    = "vcpu_quota"                              // VIR_DOMAIN_SCHEDULER_VCPU_QUOTA (libvirt-domain.h)
 	DomainSchedulerEmulatorPeriod                               = "emulator_period"                         // VIR_DOMAIN_SCHEDULER_EMULATOR_PERIOD (libvirt-domain.h)
 	DomainSchedulerEmulatorQuota                                = "emulator_quota"                          // VIR_DOMAIN_SCHEDULER_EMULATOR_QUOTA (libvirt-domain.h)
-	DomainSchedulerIothreadPeriod                               = "iothread_period"                         // VIR_DOMAIN_SCHEDULER_IOTHREAD_PERIOD (libvirt-domain.h)
-	DomainSchedulerIothreadQuota                                = "iothread_quota"                          // VIR_DOMAIN_SCHEDULER_IOTHREAD_QUOTA (libvirt-domain.h)
+	DomainSchedulerIOThreadPeriod                               = "iothread_period"                         // VIR_DOMAIN_SCHEDULER_IOTHREAD_PERIOD (libvirt-domain.h)
+	DomainSchedulerIOThreadQuota                                = "iothread_quota"                          // VIR_DOMAIN_SCHEDULER_IOTHREAD_QUOTA (libvirt-domain.h)
 	DomainSchedulerWeight                                       = "weight"                                  // VIR_DOMAIN_SCHEDULER_WEIGHT (libvirt-domain.h)
 	DomainSchedulerCap                                          = "cap"                                     // VIR_DOMAIN_SCHEDULER_CAP (libvirt-domain.h)
 	DomainSchedulerReservation                                  = "reservation"                             // VIR_DOMAIN_SCHEDULER_RESERVATION (libvirt-domain.h)
@@ -6564,11 +6564,11 @@ const (
 	DomainBandwidthOutAverage                                   = "outbound.average"                        // VIR_DOMAIN_BANDWIDTH_OUT_AVERAGE (libvirt-domain.h)
 	DomainBandwidthOutPeak                                      = "outbound.peak"                           // VIR_DOMAIN_BANDWIDTH_OUT_PEAK (libvirt-domain.h)
 	DomainBandwidthOutBurst                                     = "outbound.burst"                          // VIR_DOMAIN_BANDWIDTH_OUT_BURST (libvirt-domain.h)
-	DomainIothreadPollMaxNs                                     = "poll_max_ns"                             // VIR_DOMAIN_IOTHREAD_POLL_MAX_NS (libvirt-domain.h)
-	DomainIothreadPollGrow                                      = "poll_grow"                               // VIR_DOMAIN_IOTHREAD_POLL_GROW (libvirt-domain.h)
-	DomainIothreadPollShrink                                    = "poll_shrink"                             // VIR_DOMAIN_IOTHREAD_POLL_SHRINK (libvirt-domain.h)
-	DomainIothreadThreadPoolMin                                 = "thread_pool_min"                         // VIR_DOMAIN_IOTHREAD_THREAD_POOL_MIN (libvirt-domain.h)
-	DomainIothreadThreadPoolMax                                 = "thread_pool_max"                         // VIR_DOMAIN_IOTHREAD_THREAD_POOL_MAX (libvirt-domain.h)
+	DomainIOThreadPollMaxNs                                     = "poll_max_ns"                             // VIR_DOMAIN_IOTHREAD_POLL_MAX_NS (libvirt-domain.h)
+	DomainIOThreadPollGrow                                      = "poll_grow"                               // VIR_DOMAIN_IOTHREAD_POLL_GROW (libvirt-domain.h)
+	DomainIOThreadPollShrink                                    = "poll_shrink"                             // VIR_DOMAIN_IOTHREAD_POLL_SHRINK (libvirt-domain.h)
+	DomainIOThreadThreadPoolMin                                 = "thread_pool_min"                         // VIR_DOMAIN_IOTHREAD_THREAD_POOL_MIN (libvirt-domain.h)
+	DomainIOThreadThreadPoolMax                                 = "thread_pool_max"                         // VIR_DOMAIN_IOTHREAD_THREAD_POOL_MAX (libvirt-domain.h)
 	DomainStatsStateState                                       = "state.state"                             // VIR_DOMAIN_STATS_STATE_STATE (libvirt-domain.h)
 	DomainStatsStateReason                                      = "state.reason"                            // VIR_DOMAIN_STATS_STATE_REASON (libvirt-domain.h)
 	DomainStatsCPUTime                                          = "cpu.time"                                // VIR_DOMAIN_STATS_CPU_TIME (libvirt-domain.h)
@@ -6579,7 +6579,7 @@ const (
 	DomainStatsCPUCacheMonitorCount                             = "cpu.cache.monitor.count"                 // VIR_DOMAIN_STATS_CPU_CACHE_MONITOR_COUNT (libvirt-domain.h)
 	DomainStatsCPUCacheMonitorPrefix                            = "cpu.cache.monitor."                      // VIR_DOMAIN_STATS_CPU_CACHE_MONITOR_PREFIX (libvirt-domain.h)
 	DomainStatsCPUCacheMonitorSuffixName                        = ".name"                                   // VIR_DOMAIN_STATS_CPU_CACHE_MONITOR_SUFFIX_NAME (libvirt-domain.h)
-	DomainStatsCPUCacheMonitorSuffixVcpus                       = ".vcpus"                                  // VIR_DOMAIN_STATS_CPU_CACHE_MONITOR_SUFFIX_VCPUS (libvirt-domain.h)
+	DomainStatsCPUCacheMonitorSuffixVCPUs                       = ".vcpus"                                  // VIR_DOMAIN_STATS_CPU_CACHE_MONITOR_SUFFIX_VCPUS (libvirt-domain.h)
 	DomainStatsCPUCacheMonitorSuffixBankCount                   = ".bank.count"                             // VIR_DOMAIN_STATS_CPU_CACHE_MONITOR_SUFFIX_BANK_COUNT (libvirt-domain.h)
 	DomainStatsCPUCacheMonitorSuffixBankPrefix                  = ".bank."                                  // VIR_DOMAIN_STATS_CPU_CACHE_MONITOR_SUFFIX_BANK_PREFIX (libvirt-domain.h)
 	DomainStatsCPUCacheMonitorSuffixBankSuffixID                = ".id"                                     // VIR_DOMAIN_STATS_CPU_CACHE_MONITOR_SUFFIX_BANK_SUFFIX_ID (libvirt-domain.h)
@@ -6592,20 +6592,20 @@ const (
 	DomainStatsBalloonMinorFault                                = "balloon.minor_fault"                     // VIR_DOMAIN_STATS_BALLOON_MINOR_FAULT (libvirt-domain.h)
 	DomainStatsBalloonUnused                                    = "balloon.unused"                          // VIR_DOMAIN_STATS_BALLOON_UNUSED (libvirt-domain.h)
 	DomainStatsBalloonAvailable                                 = "balloon.available"                       // VIR_DOMAIN_STATS_BALLOON_AVAILABLE (libvirt-domain.h)
-	DomainStatsBalloonRss                                       = "balloon.rss"                             // VIR_DOMAIN_STATS_BALLOON_RSS (libvirt-domain.h)
+	DomainStatsBalloonRSS                                       = "balloon.rss"                             // VIR_DOMAIN_STATS_BALLOON_RSS (libvirt-domain.h)
 	DomainStatsBalloonUsable                                    = "balloon.usable"                          // VIR_DOMAIN_STATS_BALLOON_USABLE (libvirt-domain.h)
 	DomainStatsBalloonLastUpdate                                = "balloon.last-update"                     // VIR_DOMAIN_STATS_BALLOON_LAST_UPDATE (libvirt-domain.h)
 	DomainStatsBalloonDiskCaches                                = "balloon.disk_caches"                     // VIR_DOMAIN_STATS_BALLOON_DISK_CACHES (libvirt-domain.h)
 	DomainStatsBalloonHugetlbPgalloc                            = "balloon.hugetlb_pgalloc"                 // VIR_DOMAIN_STATS_BALLOON_HUGETLB_PGALLOC (libvirt-domain.h)
 	DomainStatsBalloonHugetlbPgfail                             = "balloon.hugetlb_pgfail"                  // VIR_DOMAIN_STATS_BALLOON_HUGETLB_PGFAIL (libvirt-domain.h)
-	DomainStatsVcpuCurrent                                      = "vcpu.current"                            // VIR_DOMAIN_STATS_VCPU_CURRENT (libvirt-domain.h)
-	DomainStatsVcpuMaximum                                      = "vcpu.maximum"                            // VIR_DOMAIN_STATS_VCPU_MAXIMUM (libvirt-domain.h)
-	DomainStatsVcpuPrefix                                       = "vcpu."                                   // VIR_DOMAIN_STATS_VCPU_PREFIX (libvirt-domain.h)
-	DomainStatsVcpuSuffixState                                  = ".state"                                  // VIR_DOMAIN_STATS_VCPU_SUFFIX_STATE (libvirt-domain.h)
-	DomainStatsVcpuSuffixTime                                   = ".time"                                   // VIR_DOMAIN_STATS_VCPU_SUFFIX_TIME (libvirt-domain.h)
-	DomainStatsVcpuSuffixWait                                   = ".wait"                                   // VIR_DOMAIN_STATS_VCPU_SUFFIX_WAIT (libvirt-domain.h)
-	DomainStatsVcpuSuffixHalted                                 = ".halted"                                 // VIR_DOMAIN_STATS_VCPU_SUFFIX_HALTED (libvirt-domain.h)
-	DomainStatsVcpuSuffixDelay                                  = ".delay"                                  // VIR_DOMAIN_STATS_VCPU_SUFFIX_DELAY (libvirt-domain.h)
+	DomainStatsVCPUCurrent                                      = "vcpu.current"                            // VIR_DOMAIN_STATS_VCPU_CURRENT (libvirt-domain.h)
+	DomainStatsVCPUMaximum                                      = "vcpu.maximum"                            // VIR_DOMAIN_STATS_VCPU_MAXIMUM (libvirt-domain.h)
+	DomainStatsVCPUPrefix                                       = "vcpu."                                   // VIR_DOMAIN_STATS_VCPU_PREFIX (libvirt-domain.h)
+	DomainStatsVCPUSuffixState                                  = ".state"                                  // VIR_DOMAIN_STATS_VCPU_SUFFIX_STATE (libvirt-domain.h)
+	DomainStatsVCPUSuffixTime                                   = ".time"                                   // VIR_DOMAIN_STATS_VCPU_SUFFIX_TIME (libvirt-domain.h)
+	DomainStatsVCPUSuffixWait                                   = ".wait"                                   // VIR_DOMAIN_STATS_VCPU_SUFFIX_WAIT (libvirt-domain.h)
+	DomainStatsVCPUSuffixHalted                                 = ".halted"                                 // VIR_DOMAIN_STATS_VCPU_SUFFIX_HALTED (libvirt-domain.h)
+	DomainStatsVCPUSuffixDelay                                  = ".delay"                                  // VIR_DOMAIN_STATS_VCPU_SUFFIX_DELAY (libvirt-domain.h)
 	DomainStatsCustomSuffixTypeCur                              = ".cur"                                    // VIR_DOMAIN_STATS_CUSTOM_SUFFIX_TYPE_CUR (libvirt-domain.h)
 	DomainStatsCustomSuffixTypeSum                              = ".sum"                                    // VIR_DOMAIN_STATS_CUSTOM_SUFFIX_TYPE_SUM (libvirt-domain.h)
 	DomainStatsCustomSuffixTypeMax                              = ".max"                                    // VIR_DOMAIN_STATS_CUSTOM_SUFFIX_TYPE_MAX (libvirt-domain.h)
@@ -6660,15 +6660,15 @@ const (
 	DomainStatsPerfPageFaultsMaj                                = "perf.page_faults_maj"                    // VIR_DOMAIN_STATS_PERF_PAGE_FAULTS_MAJ (libvirt-domain.h)
 	DomainStatsPerfAlignmentFaults                              = "perf.alignment_faults"                   // VIR_DOMAIN_STATS_PERF_ALIGNMENT_FAULTS (libvirt-domain.h)
 	DomainStatsPerfEmulationFaults                              = "perf.emulation_faults"                   // VIR_DOMAIN_STATS_PERF_EMULATION_FAULTS (libvirt-domain.h)
-	DomainStatsIothreadCount                                    = "iothread.count"                          // VIR_DOMAIN_STATS_IOTHREAD_COUNT (libvirt-domain.h)
-	DomainStatsIothreadPrefix                                   = "iothread."                               // VIR_DOMAIN_STATS_IOTHREAD_PREFIX (libvirt-domain.h)
-	DomainStatsIothreadSuffixPollMaxNs                          = ".poll-max-ns"                            // VIR_DOMAIN_STATS_IOTHREAD_SUFFIX_POLL_MAX_NS (libvirt-domain.h)
-	DomainStatsIothreadSuffixPollGrow                           = ".poll-grow"                              // VIR_DOMAIN_STATS_IOTHREAD_SUFFIX_POLL_GROW (libvirt-domain.h)
-	DomainStatsIothreadSuffixPollShrink                         = ".poll-shrink"                            // VIR_DOMAIN_STATS_IOTHREAD_SUFFIX_POLL_SHRINK (libvirt-domain.h)
+	DomainStatsIOThreadCount                                    = "iothread.count"                          // VIR_DOMAIN_STATS_IOTHREAD_COUNT (libvirt-domain.h)
+	DomainStatsIOThreadPrefix                                   = "iothread."                               // VIR_DOMAIN_STATS_IOTHREAD_PREFIX (libvirt-domain.h)
+	DomainStatsIOThreadSuffixPollMaxNs                          = ".poll-max-ns"                            // VIR_DOMAIN_STATS_IOTHREAD_SUFFIX_POLL_MAX_NS (libvirt-domain.h)
+	DomainStatsIOThreadSuffixPollGrow                           = ".poll-grow"                              // VIR_DOMAIN_STATS_IOTHREAD_SUFFIX_POLL_GROW (libvirt-domain.h)
+	DomainStatsIOThreadSuffixPollShrink                         = ".poll-shrink"                            // VIR_DOMAIN_STATS_IOTHREAD_SUFFIX_POLL_SHRINK (libvirt-domain.h)
 	DomainStatsMemoryBandwidthMonitorCount                      = "memory.bandwidth.monitor.count"          // VIR_DOMAIN_STATS_MEMORY_BANDWIDTH_MONITOR_COUNT (libvirt-domain.h)
 	DomainStatsMemoryBandwidthMonitorPrefix                     = "memory.bandwidth.monitor."               // VIR_DOMAIN_STATS_MEMORY_BANDWIDTH_MONITOR_PREFIX (libvirt-domain.h)
 	DomainStatsMemoryBandwidthMonitorSuffixName                 = ".name"                                   // VIR_DOMAIN_STATS_MEMORY_BANDWIDTH_MONITOR_SUFFIX_NAME (libvirt-domain.h)
-	DomainStatsMemoryBandwidthMonitorSuffixVcpus                = ".vcpus"                                  // VIR_DOMAIN_STATS_MEMORY_BANDWIDTH_MONITOR_SUFFIX_VCPUS (libvirt-domain.h)
+	DomainStatsMemoryBandwidthMonitorSuffixVCPUs                = ".vcpus"                                  // VIR_DOMAIN_STATS_MEMORY_BANDWIDTH_MONITOR_SUFFIX_VCPUS (libvirt-domain.h)
 	DomainStatsMemoryBandwidthMonitorSuffixNodeCount            = ".node.count"                             // VIR_DOMAIN_STATS_MEMORY_BANDWIDTH_MONITOR_SUFFIX_NODE_COUNT (libvirt-domain.h)
 	DomainStatsMemoryBandwidthMonitorSuffixNodePrefix           = ".node."                                  // VIR_DOMAIN_STATS_MEMORY_BANDWIDTH_MONITOR_SUFFIX_NODE_PREFIX (libvirt-domain.h)
 	DomainStatsMemoryBandwidthMonitorSuffixNodeSuffixID         = ".id"                                     // VIR_DOMAIN_STATS_MEMORY_BANDWIDTH_MONITOR_SUFFIX_NODE_SUFFIX_ID (libvirt-domain.h)
@@ -6679,9 +6679,9 @@ const (
 	DomainStatsDirtyrateCalcPeriod                              = "dirtyrate.calc_period"                   // VIR_DOMAIN_STATS_DIRTYRATE_CALC_PERIOD (libvirt-domain.h)
 	DomainStatsDirtyrateMegabytesPerSecond                      = "dirtyrate.megabytes_per_second"          // VIR_DOMAIN_STATS_DIRTYRATE_MEGABYTES_PER_SECOND (libvirt-domain.h)
 	DomainStatsDirtyrateCalcMode                                = "dirtyrate.calc_mode"                     // VIR_DOMAIN_STATS_DIRTYRATE_CALC_MODE (libvirt-domain.h)
-	DomainStatsDirtyrateVcpuPrefix                              = "dirtyrate.vcpu."                         // VIR_DOMAIN_STATS_DIRTYRATE_VCPU_PREFIX (libvirt-domain.h)
-	DomainStatsDirtyrateVcpuSuffixMegabytesPerSecond            = ".megabytes_per_second"                   // VIR_DOMAIN_STATS_DIRTYRATE_VCPU_SUFFIX_MEGABYTES_PER_SECOND (libvirt-domain.h)
-	DomainStatsVmPrefix                                         = "vm."                                     // VIR_DOMAIN_STATS_VM_PREFIX (libvirt-domain.h)
+	DomainStatsDirtyrateVCPUPrefix                              = "dirtyrate.vcpu."                         // VIR_DOMAIN_STATS_DIRTYRATE_VCPU_PREFIX (libvirt-domain.h)
+	DomainStatsDirtyrateVCPUSuffixMegabytesPerSecond            = ".megabytes_per_second"                   // VIR_DOMAIN_STATS_DIRTYRATE_VCPU_SUFFIX_MEGABYTES_PER_SECOND (libvirt-domain.h)
+	DomainStatsVMPrefix                                         = "vm."                                     // VIR_DOMAIN_STATS_VM_PREFIX (libvirt-domain.h)
 	PerfParamCmt                                                = "cmt"                                     // VIR_PERF_PARAM_CMT (libvirt-domain.h)
 	PerfParamMbmt                                               = "mbmt"                                    // VIR_PERF_PARAM_MBMT (libvirt-domain.h)
 	PerfParamMbml                                               = "mbml"                                    // VIR_PERF_PARAM_MBML (libvirt-domain.h)
@@ -6764,19 +6764,19 @@ const (
 	DomainJobErrmsg                                             = "errmsg"                                  // VIR_DOMAIN_JOB_ERRMSG (libvirt-domain.h)
 	DomainJobDiskTempUsed                                       = "disk_temp_used"                          // VIR_DOMAIN_JOB_DISK_TEMP_USED (libvirt-domain.h)
 	DomainJobDiskTempTotal                                      = "disk_temp_total"                         // VIR_DOMAIN_JOB_DISK_TEMP_TOTAL (libvirt-domain.h)
-	DomainJobVfioDataTransferred                                = "vfio_data_transferred"                   // VIR_DOMAIN_JOB_VFIO_DATA_TRANSFERRED (libvirt-domain.h)
+	DomainJobVFIODataTransferred                                = "vfio_data_transferred"                   // VIR_DOMAIN_JOB_VFIO_DATA_TRANSFERRED (libvirt-domain.h)
 	DomainTunableCPUVcpupin                                     = "cputune.vcpupin%u"                       // VIR_DOMAIN_TUNABLE_CPU_VCPUPIN (libvirt-domain.h)
 	DomainTunableCPUEmulatorpin                                 = "cputune.emulatorpin"                     // VIR_DOMAIN_TUNABLE_CPU_EMULATORPIN (libvirt-domain.h)
 	DomainTunableCPUIothreadspin                                = "cputune.iothreadpin%u"                   // VIR_DOMAIN_TUNABLE_CPU_IOTHREADSPIN (libvirt-domain.h)
 	DomainTunableCPUCPUShares                                   = "cputune.cpu_shares"                      // VIR_DOMAIN_TUNABLE_CPU_CPU_SHARES (libvirt-domain.h)
 	DomainTunableCPUGlobalPeriod                                = "cputune.global_period"                   // VIR_DOMAIN_TUNABLE_CPU_GLOBAL_PERIOD (libvirt-domain.h)
 	DomainTunableCPUGlobalQuota                                 = "cputune.global_quota"                    // VIR_DOMAIN_TUNABLE_CPU_GLOBAL_QUOTA (libvirt-domain.h)
-	DomainTunableCPUVcpuPeriod                                  = "cputune.vcpu_period"                     // VIR_DOMAIN_TUNABLE_CPU_VCPU_PERIOD (libvirt-domain.h)
-	DomainTunableCPUVcpuQuota                                   = "cputune.vcpu_quota"                      // VIR_DOMAIN_TUNABLE_CPU_VCPU_QUOTA (libvirt-domain.h)
+	DomainTunableCPUVCPUPeriod                                  = "cputune.vcpu_period"                     // VIR_DOMAIN_TUNABLE_CPU_VCPU_PERIOD (libvirt-domain.h)
+	DomainTunableCPUVCPUQuota                                   = "cputune.vcpu_quota"                      // VIR_DOMAIN_TUNABLE_CPU_VCPU_QUOTA (libvirt-domain.h)
 	DomainTunableCPUEmulatorPeriod                              = "cputune.emulator_period"                 // VIR_DOMAIN_TUNABLE_CPU_EMULATOR_PERIOD (libvirt-domain.h)
 	DomainTunableCPUEmulatorQuota                               = "cputune.emulator_quota"                  // VIR_DOMAIN_TUNABLE_CPU_EMULATOR_QUOTA (libvirt-domain.h)
-	DomainTunableCPUIothreadPeriod                              = "cputune.iothread_period"                 // VIR_DOMAIN_TUNABLE_CPU_IOTHREAD_PERIOD (libvirt-domain.h)
-	DomainTunableCPUIothreadQuota                               = "cputune.iothread_quota"                  // VIR_DOMAIN_TUNABLE_CPU_IOTHREAD_QUOTA (libvirt-domain.h)
+	DomainTunableCPUIOThreadPeriod                              = "cputune.iothread_period"                 // VIR_DOMAIN_TUNABLE_CPU_IOTHREAD_PERIOD (libvirt-domain.h)
+	DomainTunableCPUIOThreadQuota                               = "cputune.iothread_quota"                  // VIR_DOMAIN_TUNABLE_CPU_IOTHREAD_QUOTA (libvirt-domain.h)
 	DomainTunableBlkdevDisk                                     = "blkdeviotune.disk"                       // VIR_DOMAIN_TUNABLE_BLKDEV_DISK (libvirt-domain.h)
 	DomainTunableBlkdevTotalBytesSec                            = "blkdeviotune.total_bytes_sec"            // VIR_DOMAIN_TUNABLE_BLKDEV_TOTAL_BYTES_SEC (libvirt-domain.h)
 	DomainTunableBlkdevReadBytesSec                             = "blkdeviotune.read_bytes_sec"             // VIR_DOMAIN_TUNABLE_BLKDEV_READ_BYTES_SEC (libvirt-domain.h)
@@ -6828,18 +6828,18 @@ const (
 	DomainGuestInfoTimezoneName                                 = "timezone.name"                           // VIR_DOMAIN_GUEST_INFO_TIMEZONE_NAME (libvirt-domain.h)
 	DomainGuestInfoTimezoneOffset                               = "timezone.offset"                         // VIR_DOMAIN_GUEST_INFO_TIMEZONE_OFFSET (libvirt-domain.h)
 	DomainGuestInfoHostnameHostname                             = "hostname"                                // VIR_DOMAIN_GUEST_INFO_HOSTNAME_HOSTNAME (libvirt-domain.h)
-	DomainGuestInfoFsCount                                      = "fs.count"                                // VIR_DOMAIN_GUEST_INFO_FS_COUNT (libvirt-domain.h)
-	DomainGuestInfoFsPrefix                                     = "fs."                                     // VIR_DOMAIN_GUEST_INFO_FS_PREFIX (libvirt-domain.h)
-	DomainGuestInfoFsSuffixMountpoint                           = ".mountpoint"                             // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_MOUNTPOINT (libvirt-domain.h)
-	DomainGuestInfoFsSuffixName                                 = ".name"                                   // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_NAME (libvirt-domain.h)
-	DomainGuestInfoFsSuffixFstype                               = ".fstype"                                 // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_FSTYPE (libvirt-domain.h)
-	DomainGuestInfoFsSuffixTotalBytes                           = ".total-bytes"                            // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_TOTAL_BYTES (libvirt-domain.h)
-	DomainGuestInfoFsSuffixUsedBytes                            = ".used-bytes"                             // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_USED_BYTES (libvirt-domain.h)
-	DomainGuestInfoFsSuffixDiskCount                            = ".disk.count"                             // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_DISK_COUNT (libvirt-domain.h)
-	DomainGuestInfoFsSuffixDiskPrefix                           = ".disk."                                  // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_DISK_PREFIX (libvirt-domain.h)
-	DomainGuestInfoFsSuffixDiskSuffixAlias                      = ".alias"                                  // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_DISK_SUFFIX_ALIAS (libvirt-domain.h)
-	DomainGuestInfoFsSuffixDiskSuffixSerial                     = ".serial"                                 // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_DISK_SUFFIX_SERIAL (libvirt-domain.h)
-	DomainGuestInfoFsSuffixDiskSuffixDevice                     = ".device"                                 // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_DISK_SUFFIX_DEVICE (libvirt-domain.h)
+	DomainGuestInfoFSCount                                      = "fs.count"                                // VIR_DOMAIN_GUEST_INFO_FS_COUNT (libvirt-domain.h)
+	DomainGuestInfoFSPrefix                                     = "fs."                                     // VIR_DOMAIN_GUEST_INFO_FS_PREFIX (libvirt-domain.h)
+	DomainGuestInfoFSSuffixMountpoint                           = ".mountpoint"                             // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_MOUNTPOINT (libvirt-domain.h)
+	DomainGuestInfoFSSuffixName                                 = ".name"                                   // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_NAME (libvirt-domain.h)
+	DomainGuestInfoFSSuffixFstype                               = ".fstype"                                 // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_FSTYPE (libvirt-domain.h)
+	DomainGuestInfoFSSuffixTotalBytes                           = ".total-bytes"                            // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_TOTAL_BYTES (libvirt-domain.h)
+	DomainGuestInfoFSSuffixUsedBytes                            = ".used-bytes"                             // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_USED_BYTES (libvirt-domain.h)
+	DomainGuestInfoFSSuffixDiskCount                            = ".disk.count"                             // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_DISK_COUNT (libvirt-domain.h)
+	DomainGuestInfoFSSuffixDiskPrefix                           = ".disk."                                  // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_DISK_PREFIX (libvirt-domain.h)
+	DomainGuestInfoFSSuffixDiskSuffixAlias                      = ".alias"                                  // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_DISK_SUFFIX_ALIAS (libvirt-domain.h)
+	DomainGuestInfoFSSuffixDiskSuffixSerial                     = ".serial"                                 // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_DISK_SUFFIX_SERIAL (libvirt-domain.h)
+	DomainGuestInfoFSSuffixDiskSuffixDevice                     = ".device"                                 // VIR_DOMAIN_GUEST_INFO_FS_SUFFIX_DISK_SUFFIX_DEVICE (libvirt-domain.h)
 	DomainGuestInfoDiskCount                                    = "disk.count"                              // VIR_DOMAIN_GUEST_INFO_DISK_COUNT (libvirt-domain.h)
 	DomainGuestInfoDiskPrefix                                   = "disk."                                   // VIR_DOMAIN_GUEST_INFO_DISK_PREFIX (libvirt-domain.h)
 	DomainGuestInfoDiskSuffixName                               = ".name"                                   // VIR_DOMAIN_GUEST_INFO_DISK_SUFFIX_NAME (libvirt-domain.h)

@@ -69,7 +69,7 @@ type DomainVCPUStats struct {
 // DomainVCPUStat is "vcpu.N.*" for one virtual CPU.
 type DomainVCPUStat struct {
 	Index  int
-	State  VcpuState
+	State  VCPUState
 	Time   uint64 // ns
 	Wait   uint64 // ns
 	Delay  uint64 // ns
@@ -364,7 +364,7 @@ func (p *statsParser) vcpu(key string, v TypedParamValue) bool {
 	e := entry(&p.vcpus, i, func() *DomainVCPUStat { return &DomainVCPUStat{Index: i} })
 	switch suffix {
 	case "state":
-		e.State = VcpuState(n)
+		e.State = VCPUState(n)
 	case "time":
 		e.Time = uint64(n)
 	case "wait":

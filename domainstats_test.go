@@ -24,8 +24,8 @@ func qemuLikeRecord() DomainStatsRecord {
 		AddUint64("balloon.usable", 7).AddUint64("balloon.disk_caches", 8).
 		AddUint64("balloon.hugetlb_pgalloc", 9).AddUint64("balloon.hugetlb_pgfail", 10).
 		AddUint("vcpu.current", 2).AddUint("vcpu.maximum", 4).
-		AddInt("vcpu.1.state", int32(VcpuRunning)).AddUint64("vcpu.1.time", 20).
-		AddInt("vcpu.0.state", int32(VcpuOffline)).AddUint64("vcpu.0.time", 10).
+		AddInt("vcpu.1.state", int32(VCPURunning)).AddUint64("vcpu.1.time", 20).
+		AddInt("vcpu.0.state", int32(VCPUOffline)).AddUint64("vcpu.0.time", 10).
 		AddUint64("vcpu.0.wait", 11).AddUint64("vcpu.0.delay", 12).AddBool("vcpu.0.halted", true).
 		AddUint64("vcpu.0.exits.cur", 99).
 		AddUint("net.count", 1).AddString("net.0.name", "vnet0").
@@ -81,8 +81,8 @@ func TestDomainStatsSections(t *testing.T) {
 	assert.Equal(t, uint64(2), s.VCPU.Current)
 	assert.Equal(t, uint64(4), s.VCPU.Maximum)
 	assert.Equal(t, []DomainVCPUStat{
-		{Index: 0, State: VcpuOffline, Time: 10, Wait: 11, Delay: 12, Halted: true},
-		{Index: 1, State: VcpuRunning, Time: 20},
+		{Index: 0, State: VCPUOffline, Time: 10, Wait: 11, Delay: 12, Halted: true},
+		{Index: 1, State: VCPURunning, Time: 20},
 	}, s.VCPU.VCPUs, "in index order whatever the daemon's order")
 
 	assert.Equal(t, []DomainNetStats{{Index: 0, Name: "vnet0",
@@ -114,7 +114,7 @@ func TestDomainStatsSections(t *testing.T) {
 }
 
 func TestDomainStatsMissingSections(t *testing.T) {
-	// What libvirt's test driver sends for DomainStatsState|DomainStatsIothread.
+	// What libvirt's test driver sends for DomainStatsState|DomainStatsIOThread.
 	rec := DomainStatsRecord{Dom: Domain{Name: "test"}, Params: TypedParams{}.
 		AddInt("state.state", int32(DomainRunning)).AddInt("state.reason", int32(DomainRunningBooted)).
 		AddUint("iothread.count", 0)}

@@ -13,7 +13,7 @@ func (*DomainEventLifecycleMsg) isEvent() {}
 
 func (*DomainEventRebootMsg) isEvent() {}
 
-func (*DomainEventRtcChangeMsg) isEvent() {}
+func (*DomainEventRTCChangeMsg) isEvent() {}
 
 func (*DomainEventWatchdogMsg) isEvent() {}
 
@@ -47,7 +47,7 @@ func (*DomainEventCallbackLifecycleMsg) isEvent() {}
 
 func (*DomainEventCallbackRebootMsg) isEvent() {}
 
-func (*DomainEventCallbackRtcChangeMsg) isEvent() {}
+func (*DomainEventCallbackRTCChangeMsg) isEvent() {}
 
 func (*DomainEventCallbackWatchdogMsg) isEvent() {}
 
@@ -113,7 +113,7 @@ func (*DomainEventMemoryDeviceSizeChangeMsg) isEvent() {}
 
 func (*NetworkEventCallbackMetadataChangeMsg) isEvent() {}
 
-func (*DomainEventNicMACChangeMsg) isEvent() {}
+func (*DomainEventNICMACChangeMsg) isEvent() {}
 
 func (*QEMUDomainMonitorEventMsg) isEvent() {}
 
@@ -132,8 +132,8 @@ var eventTable = map[eventKey]eventInfo{
 		m.DecodeXDR(d)
 		return m, -1
 	}},
-	{Program, int32(ProcDomainEventRtcChange)}: {familyDomain, int32(DomainEventIDRtcChange), func(d *xdr.Decoder) (Event, int32) {
-		m := new(DomainEventRtcChangeMsg)
+	{Program, int32(ProcDomainEventRTCChange)}: {familyDomain, int32(DomainEventIDRTCChange), func(d *xdr.Decoder) (Event, int32) {
+		m := new(DomainEventRTCChangeMsg)
 		m.DecodeXDR(d)
 		return m, -1
 	}},
@@ -217,8 +217,8 @@ var eventTable = map[eventKey]eventInfo{
 		m.DecodeXDR(d)
 		return m, m.CallbackID
 	}},
-	{Program, int32(ProcDomainEventCallbackRtcChange)}: {familyDomain, int32(DomainEventIDRtcChange), func(d *xdr.Decoder) (Event, int32) {
-		m := new(DomainEventCallbackRtcChangeMsg)
+	{Program, int32(ProcDomainEventCallbackRTCChange)}: {familyDomain, int32(DomainEventIDRTCChange), func(d *xdr.Decoder) (Event, int32) {
+		m := new(DomainEventCallbackRTCChangeMsg)
 		m.DecodeXDR(d)
 		return m, m.CallbackID
 	}},
@@ -382,8 +382,8 @@ var eventTable = map[eventKey]eventInfo{
 		m.DecodeXDR(d)
 		return m, m.CallbackID
 	}},
-	{Program, int32(ProcDomainEventNicMACChange)}: {familyDomain, int32(DomainEventIDNicMACChange), func(d *xdr.Decoder) (Event, int32) {
-		m := new(DomainEventNicMACChangeMsg)
+	{Program, int32(ProcDomainEventNICMACChange)}: {familyDomain, int32(DomainEventIDNICMACChange), func(d *xdr.Decoder) (Event, int32) {
+		m := new(DomainEventNICMACChangeMsg)
 		m.DecodeXDR(d)
 		return m, m.CallbackID
 	}},

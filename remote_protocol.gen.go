@@ -22,17 +22,17 @@ const ConnectIdentityParamsMax = 20
 // DomainListMax is REMOTE_DOMAIN_LIST_MAX from remote_protocol.x.
 const DomainListMax = 16384
 
-// CpumapMax is REMOTE_CPUMAP_MAX from remote_protocol.x.
-const CpumapMax = 2048
+// CPUMapMax is REMOTE_CPUMAP_MAX from remote_protocol.x.
+const CPUMapMax = 2048
 
 // VcpuinfoMax is REMOTE_VCPUINFO_MAX from remote_protocol.x.
 const VcpuinfoMax = 16384
 
-// CpumapsMax is REMOTE_CPUMAPS_MAX from remote_protocol.x.
-const CpumapsMax = 8388608
+// CPUMapsMax is REMOTE_CPUMAPS_MAX from remote_protocol.x.
+const CPUMapsMax = 8388608
 
-// IothreadInfoMax is REMOTE_IOTHREAD_INFO_MAX from remote_protocol.x.
-const IothreadInfoMax = 16384
+// IOThreadInfoMax is REMOTE_IOTHREAD_INFO_MAX from remote_protocol.x.
+const IOThreadInfoMax = 16384
 
 // MigrateCookieMax is REMOTE_MIGRATE_COOKIE_MAX from remote_protocol.x.
 const MigrateCookieMax = 4194304
@@ -58,11 +58,11 @@ const NodeDeviceListMax = 65536
 // NodeDeviceCapsListMax is REMOTE_NODE_DEVICE_CAPS_LIST_MAX from remote_protocol.x.
 const NodeDeviceCapsListMax = 65536
 
-// NwfilterListMax is REMOTE_NWFILTER_LIST_MAX from remote_protocol.x.
-const NwfilterListMax = 16384
+// NWFilterListMax is REMOTE_NWFILTER_LIST_MAX from remote_protocol.x.
+const NWFilterListMax = 16384
 
-// NwfilterBindingListMax is REMOTE_NWFILTER_BINDING_LIST_MAX from remote_protocol.x.
-const NwfilterBindingListMax = 16384
+// NWFilterBindingListMax is REMOTE_NWFILTER_BINDING_LIST_MAX from remote_protocol.x.
+const NWFilterBindingListMax = 16384
 
 // DomainSchedulerParametersMax is REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX from remote_protocol.x.
 const DomainSchedulerParametersMax = 16
@@ -181,11 +181,11 @@ const ConnectGetAllDomainStatsMax = 262144
 // DomainEventTunableMax is REMOTE_DOMAIN_EVENT_TUNABLE_MAX from remote_protocol.x.
 const DomainEventTunableMax = 2048
 
-// DomainFsinfoMax is REMOTE_DOMAIN_FSINFO_MAX from remote_protocol.x.
-const DomainFsinfoMax = 256
+// DomainFSInfoMax is REMOTE_DOMAIN_FSINFO_MAX from remote_protocol.x.
+const DomainFSInfoMax = 256
 
-// DomainFsinfoDisksMax is REMOTE_DOMAIN_FSINFO_DISKS_MAX from remote_protocol.x.
-const DomainFsinfoDisksMax = 256
+// DomainFSInfoDisksMax is REMOTE_DOMAIN_FSINFO_DISKS_MAX from remote_protocol.x.
+const DomainFSInfoDisksMax = 256
 
 // DomainInterfaceMax is REMOTE_DOMAIN_INTERFACE_MAX from remote_protocol.x.
 const DomainInterfaceMax = 2048
@@ -193,11 +193,11 @@ const DomainInterfaceMax = 2048
 // DomainIPAddrMax is REMOTE_DOMAIN_IP_ADDR_MAX from remote_protocol.x.
 const DomainIPAddrMax = 2048
 
-// DomainGuestVcpuParamsMax is REMOTE_DOMAIN_GUEST_VCPU_PARAMS_MAX from remote_protocol.x.
-const DomainGuestVcpuParamsMax = 64
+// DomainGuestVCPUParamsMax is REMOTE_DOMAIN_GUEST_VCPU_PARAMS_MAX from remote_protocol.x.
+const DomainGuestVCPUParamsMax = 64
 
-// DomainIothreadParamsMax is REMOTE_DOMAIN_IOTHREAD_PARAMS_MAX from remote_protocol.x.
-const DomainIothreadParamsMax = 64
+// DomainIOThreadParamsMax is REMOTE_DOMAIN_IOTHREAD_PARAMS_MAX from remote_protocol.x.
+const DomainIOThreadParamsMax = 64
 
 // NodeSEVInfoMax is REMOTE_NODE_SEV_INFO_MAX from remote_protocol.x.
 const NodeSEVInfoMax = 64
@@ -284,38 +284,38 @@ func (v *NetworkPort) DecodeXDR(d *xdr.Decoder) {
 	d.FixedOpaque(v.UUID[:])
 }
 
-// Nwfilter is the wire form of remote_nonnull_nwfilter.
-type Nwfilter struct {
+// NWFilter is the wire form of remote_nonnull_nwfilter.
+type NWFilter struct {
 	Name string
 	UUID UUID
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *Nwfilter) EncodeXDR(e *xdr.Encoder) {
+func (v *NWFilter) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	e.FixedOpaque(v.UUID[:])
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *Nwfilter) DecodeXDR(d *xdr.Decoder) {
+func (v *NWFilter) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	d.FixedOpaque(v.UUID[:])
 }
 
-// NwfilterBinding is the wire form of remote_nonnull_nwfilter_binding.
-type NwfilterBinding struct {
+// NWFilterBinding is the wire form of remote_nonnull_nwfilter_binding.
+type NWFilterBinding struct {
 	Portdev    string
 	Filtername string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NwfilterBinding) EncodeXDR(e *xdr.Encoder) {
+func (v *NWFilterBinding) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Portdev, StringMax)
 	e.String(v.Filtername, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NwfilterBinding) DecodeXDR(d *xdr.Decoder) {
+func (v *NWFilterBinding) DecodeXDR(d *xdr.Decoder) {
 	v.Portdev = d.String(StringMax)
 	v.Filtername = d.String(StringMax)
 }
@@ -571,16 +571,16 @@ func (v AuthType) String() string {
 	return fmt.Sprintf("AuthType(%d)", int64(v))
 }
 
-// VcpuInfo is the wire form of remote_vcpu_info.
-type VcpuInfo struct {
+// VCPUInfo is the wire form of remote_vcpu_info.
+type VCPUInfo struct {
 	Number  uint32
-	State   VcpuState
+	State   VCPUState
 	CPUTime uint64
 	CPU     int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *VcpuInfo) EncodeXDR(e *xdr.Encoder) {
+func (v *VCPUInfo) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(v.Number)
 	e.Int32(int32(v.State))
 	e.Uint64(v.CPUTime)
@@ -588,10 +588,10 @@ func (v *VcpuInfo) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *VcpuInfo) DecodeXDR(d *xdr.Decoder) {
+func (v *VCPUInfo) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(20); len(b) == 20 {
 		v.Number = binary.BigEndian.Uint32(b[0:])
-		v.State = VcpuState(int32(binary.BigEndian.Uint32(b[4:])))
+		v.State = VCPUState(int32(binary.BigEndian.Uint32(b[4:])))
 		v.CPUTime = binary.BigEndian.Uint64(b[8:])
 		v.CPU = int32(binary.BigEndian.Uint32(b[16:]))
 	} else {
@@ -1000,20 +1000,20 @@ func (v *ConnectGetURIRet) DecodeXDR(d *xdr.Decoder) {
 	v.URI = d.String(StringMax)
 }
 
-// ConnectGetMaxVcpusArgs is the wire form of remote_connect_get_max_vcpus_args.
-type ConnectGetMaxVcpusArgs struct {
+// ConnectGetMaxVCPUsArgs is the wire form of remote_connect_get_max_vcpus_args.
+type ConnectGetMaxVCPUsArgs struct {
 	Type *string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetMaxVcpusArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *ConnectGetMaxVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.Type != nil) {
 		e.String((*v.Type), StringMax)
 	}
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetMaxVcpusArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *ConnectGetMaxVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.Type = new(string)
 		(*v.Type) = d.String(StringMax)
@@ -1022,19 +1022,19 @@ func (v *ConnectGetMaxVcpusArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectGetMaxVcpusRet is the wire form of remote_connect_get_max_vcpus_ret.
-type ConnectGetMaxVcpusRet struct {
-	MaxVcpus int32
+// ConnectGetMaxVCPUsRet is the wire form of remote_connect_get_max_vcpus_ret.
+type ConnectGetMaxVCPUsRet struct {
+	MaxVCPUs int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetMaxVcpusRet) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(v.MaxVcpus)
+func (v *ConnectGetMaxVCPUsRet) EncodeXDR(e *xdr.Encoder) {
+	e.Int32(v.MaxVCPUs)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetMaxVcpusRet) DecodeXDR(d *xdr.Decoder) {
-	v.MaxVcpus = d.Int32()
+func (v *ConnectGetMaxVCPUsRet) DecodeXDR(d *xdr.Decoder) {
+	v.MaxVCPUs = d.Int32()
 }
 
 // NodeGetInfoRet is the wire form of remote_node_get_info_ret.
@@ -1726,15 +1726,15 @@ func (v *DomainBlockResizeArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetNumaParametersArgs is the wire form of remote_domain_set_numa_parameters_args.
-type DomainSetNumaParametersArgs struct {
+// DomainSetNUMAParametersArgs is the wire form of remote_domain_set_numa_parameters_args.
+type DomainSetNUMAParametersArgs struct {
 	Dom    Domain
 	Params TypedParams
 	Flags  DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetNumaParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainSetNUMAParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), DomainNUMAParametersMax) {
 		for i0 := range v.Params {
@@ -1745,7 +1745,7 @@ func (v *DomainSetNumaParametersArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetNumaParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainSetNUMAParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainNUMAParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
@@ -1758,22 +1758,22 @@ func (v *DomainSetNumaParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetNumaParametersArgs is the wire form of remote_domain_get_numa_parameters_args.
-type DomainGetNumaParametersArgs struct {
+// DomainGetNUMAParametersArgs is the wire form of remote_domain_get_numa_parameters_args.
+type DomainGetNUMAParametersArgs struct {
 	Dom     Domain
 	Nparams int32
 	Flags   DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetNumaParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainGetNUMAParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Nparams)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetNumaParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainGetNUMAParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
@@ -1783,14 +1783,14 @@ func (v *DomainGetNumaParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetNumaParametersRet is the wire form of remote_domain_get_numa_parameters_ret.
-type DomainGetNumaParametersRet struct {
+// DomainGetNUMAParametersRet is the wire form of remote_domain_get_numa_parameters_ret.
+type DomainGetNUMAParametersRet struct {
 	Params  TypedParams
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetNumaParametersRet) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainGetNUMAParametersRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainNUMAParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -1800,7 +1800,7 @@ func (v *DomainGetNumaParametersRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetNumaParametersRet) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainGetNUMAParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainNUMAParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -3824,129 +3824,129 @@ func (v *DomainSendProcessSignalArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetVcpusArgs is the wire form of remote_domain_set_vcpus_args.
-type DomainSetVcpusArgs struct {
+// DomainSetVCPUsArgs is the wire form of remote_domain_set_vcpus_args.
+type DomainSetVCPUsArgs struct {
 	Dom    Domain
 	Nvcpus uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetVcpusArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainSetVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Nvcpus)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetVcpusArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainSetVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Nvcpus = d.Uint32()
 }
 
-// DomainSetVcpusFlagsArgs is the wire form of remote_domain_set_vcpus_flags_args.
-type DomainSetVcpusFlagsArgs struct {
+// DomainSetVCPUsFlagsArgs is the wire form of remote_domain_set_vcpus_flags_args.
+type DomainSetVCPUsFlagsArgs struct {
 	Dom    Domain
 	Nvcpus uint32
-	Flags  DomainVcpuFlags
+	Flags  DomainVCPUFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetVcpusFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainSetVCPUsFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Nvcpus)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetVcpusFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainSetVCPUsFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Nvcpus = binary.BigEndian.Uint32(b[0:])
-		v.Flags = DomainVcpuFlags(binary.BigEndian.Uint32(b[4:]))
+		v.Flags = DomainVCPUFlags(binary.BigEndian.Uint32(b[4:]))
 	} else {
 		v.Nvcpus, v.Flags = 0, 0
 	}
 }
 
-// DomainGetVcpusFlagsArgs is the wire form of remote_domain_get_vcpus_flags_args.
-type DomainGetVcpusFlagsArgs struct {
+// DomainGetVCPUsFlagsArgs is the wire form of remote_domain_get_vcpus_flags_args.
+type DomainGetVCPUsFlagsArgs struct {
 	Dom   Domain
-	Flags DomainVcpuFlags
+	Flags DomainVCPUFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetVcpusFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainGetVCPUsFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetVcpusFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainGetVCPUsFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Flags = DomainVcpuFlags(d.Uint32())
+	v.Flags = DomainVCPUFlags(d.Uint32())
 }
 
-// DomainGetVcpusFlagsRet is the wire form of remote_domain_get_vcpus_flags_ret.
-type DomainGetVcpusFlagsRet struct {
+// DomainGetVCPUsFlagsRet is the wire form of remote_domain_get_vcpus_flags_ret.
+type DomainGetVCPUsFlagsRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetVcpusFlagsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainGetVCPUsFlagsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetVcpusFlagsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainGetVCPUsFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// DomainPinVcpuArgs is the wire form of remote_domain_pin_vcpu_args.
-type DomainPinVcpuArgs struct {
+// DomainPinVCPUArgs is the wire form of remote_domain_pin_vcpu_args.
+type DomainPinVCPUArgs struct {
 	Dom    Domain
-	Vcpu   uint32
-	Cpumap []byte
+	VCPU   uint32
+	CPUMap []byte
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainPinVcpuArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainPinVCPUArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Uint32(v.Vcpu)
-	e.Opaque(v.Cpumap, CpumapMax)
+	e.Uint32(v.VCPU)
+	e.Opaque(v.CPUMap, CPUMapMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainPinVcpuArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainPinVCPUArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Vcpu = d.Uint32()
-	v.Cpumap = d.Opaque(CpumapMax)
+	v.VCPU = d.Uint32()
+	v.CPUMap = d.Opaque(CPUMapMax)
 }
 
-// DomainPinVcpuFlagsArgs is the wire form of remote_domain_pin_vcpu_flags_args.
-type DomainPinVcpuFlagsArgs struct {
+// DomainPinVCPUFlagsArgs is the wire form of remote_domain_pin_vcpu_flags_args.
+type DomainPinVCPUFlagsArgs struct {
 	Dom    Domain
-	Vcpu   uint32
-	Cpumap []byte
+	VCPU   uint32
+	CPUMap []byte
 	Flags  DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainPinVcpuFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainPinVCPUFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Uint32(v.Vcpu)
-	e.Opaque(v.Cpumap, CpumapMax)
+	e.Uint32(v.VCPU)
+	e.Opaque(v.CPUMap, CPUMapMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainPinVcpuFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainPinVCPUFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Vcpu = d.Uint32()
-	v.Cpumap = d.Opaque(CpumapMax)
+	v.VCPU = d.Uint32()
+	v.CPUMap = d.Opaque(CPUMapMax)
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetVcpuPinInfoArgs is the wire form of remote_domain_get_vcpu_pin_info_args.
-type DomainGetVcpuPinInfoArgs struct {
+// DomainGetVCPUPinInfoArgs is the wire form of remote_domain_get_vcpu_pin_info_args.
+type DomainGetVCPUPinInfoArgs struct {
 	Dom      Domain
 	Ncpumaps int32
 	Maplen   int32
@@ -3954,7 +3954,7 @@ type DomainGetVcpuPinInfoArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetVcpuPinInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainGetVCPUPinInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Ncpumaps)
 	e.Int32(v.Maplen)
@@ -3962,7 +3962,7 @@ func (v *DomainGetVcpuPinInfoArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetVcpuPinInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainGetVCPUPinInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(12); len(b) == 12 {
 		v.Ncpumaps = int32(binary.BigEndian.Uint32(b[0:]))
@@ -3973,42 +3973,42 @@ func (v *DomainGetVcpuPinInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetVcpuPinInfoRet is the wire form of remote_domain_get_vcpu_pin_info_ret.
-type DomainGetVcpuPinInfoRet struct {
-	Cpumaps []byte
+// DomainGetVCPUPinInfoRet is the wire form of remote_domain_get_vcpu_pin_info_ret.
+type DomainGetVCPUPinInfoRet struct {
+	CPUMaps []byte
 	Num     int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetVcpuPinInfoRet) EncodeXDR(e *xdr.Encoder) {
-	e.Opaque(v.Cpumaps, CpumapsMax)
+func (v *DomainGetVCPUPinInfoRet) EncodeXDR(e *xdr.Encoder) {
+	e.Opaque(v.CPUMaps, CPUMapsMax)
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetVcpuPinInfoRet) DecodeXDR(d *xdr.Decoder) {
-	v.Cpumaps = d.Opaque(CpumapsMax)
+func (v *DomainGetVCPUPinInfoRet) DecodeXDR(d *xdr.Decoder) {
+	v.CPUMaps = d.Opaque(CPUMapsMax)
 	v.Num = d.Int32()
 }
 
 // DomainPinEmulatorArgs is the wire form of remote_domain_pin_emulator_args.
 type DomainPinEmulatorArgs struct {
 	Dom    Domain
-	Cpumap []byte
+	CPUMap []byte
 	Flags  DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainPinEmulatorArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Opaque(v.Cpumap, CpumapMax)
+	e.Opaque(v.CPUMap, CPUMapMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainPinEmulatorArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Cpumap = d.Opaque(CpumapMax)
+	v.CPUMap = d.Opaque(CPUMapMax)
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
@@ -4039,38 +4039,38 @@ func (v *DomainGetEmulatorPinInfoArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetEmulatorPinInfoRet is the wire form of remote_domain_get_emulator_pin_info_ret.
 type DomainGetEmulatorPinInfoRet struct {
-	Cpumaps []byte
+	CPUMaps []byte
 	Ret     int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainGetEmulatorPinInfoRet) EncodeXDR(e *xdr.Encoder) {
-	e.Opaque(v.Cpumaps, CpumapsMax)
+	e.Opaque(v.CPUMaps, CPUMapsMax)
 	e.Int32(v.Ret)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetEmulatorPinInfoRet) DecodeXDR(d *xdr.Decoder) {
-	v.Cpumaps = d.Opaque(CpumapsMax)
+	v.CPUMaps = d.Opaque(CPUMapsMax)
 	v.Ret = d.Int32()
 }
 
-// DomainGetVcpusArgs is the wire form of remote_domain_get_vcpus_args.
-type DomainGetVcpusArgs struct {
+// DomainGetVCPUsArgs is the wire form of remote_domain_get_vcpus_args.
+type DomainGetVCPUsArgs struct {
 	Dom     Domain
 	Maxinfo int32
 	Maplen  int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetVcpusArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainGetVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Maxinfo)
 	e.Int32(v.Maplen)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetVcpusArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainGetVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Maxinfo = int32(binary.BigEndian.Uint32(b[0:]))
@@ -4080,81 +4080,81 @@ func (v *DomainGetVcpusArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetVcpusRet is the wire form of remote_domain_get_vcpus_ret.
-type DomainGetVcpusRet struct {
-	Info    []VcpuInfo
-	Cpumaps []byte
+// DomainGetVCPUsRet is the wire form of remote_domain_get_vcpus_ret.
+type DomainGetVCPUsRet struct {
+	Info    []VCPUInfo
+	CPUMaps []byte
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetVcpusRet) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainGetVCPUsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Info), VcpuinfoMax) {
 		for i0 := range v.Info {
 			v.Info[i0].EncodeXDR(e)
 		}
 	}
-	e.Opaque(v.Cpumaps, CpumapsMax)
+	e.Opaque(v.CPUMaps, CPUMapsMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetVcpusRet) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainGetVCPUsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(VcpuinfoMax, 20); n0 > 0 {
-		v.Info = make([]VcpuInfo, n0)
+		v.Info = make([]VCPUInfo, n0)
 		for i0 := range v.Info {
 			v.Info[i0].DecodeXDR(d)
 		}
 	} else {
 		v.Info = nil
 	}
-	v.Cpumaps = d.Opaque(CpumapsMax)
+	v.CPUMaps = d.Opaque(CPUMapsMax)
 }
 
-// DomainGetMaxVcpusArgs is the wire form of remote_domain_get_max_vcpus_args.
-type DomainGetMaxVcpusArgs struct {
+// DomainGetMaxVCPUsArgs is the wire form of remote_domain_get_max_vcpus_args.
+type DomainGetMaxVCPUsArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetMaxVcpusArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainGetMaxVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetMaxVcpusArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainGetMaxVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainGetMaxVcpusRet is the wire form of remote_domain_get_max_vcpus_ret.
-type DomainGetMaxVcpusRet struct {
+// DomainGetMaxVCPUsRet is the wire form of remote_domain_get_max_vcpus_ret.
+type DomainGetMaxVCPUsRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetMaxVcpusRet) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainGetMaxVCPUsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetMaxVcpusRet) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainGetMaxVCPUsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// DomainIothreadInfo is the wire form of remote_domain_iothread_info.
-type DomainIothreadInfo struct {
-	IothreadID uint32
-	Cpumap     []byte
+// DomainIOThreadInfo is the wire form of remote_domain_iothread_info.
+type DomainIOThreadInfo struct {
+	IOThreadID uint32
+	CPUMap     []byte
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainIothreadInfo) EncodeXDR(e *xdr.Encoder) {
-	e.Uint32(v.IothreadID)
-	e.Opaque(v.Cpumap, CpumapMax)
+func (v *DomainIOThreadInfo) EncodeXDR(e *xdr.Encoder) {
+	e.Uint32(v.IOThreadID)
+	e.Opaque(v.CPUMap, CPUMapMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainIothreadInfo) DecodeXDR(d *xdr.Decoder) {
-	v.IothreadID = d.Uint32()
-	v.Cpumap = d.Opaque(CpumapMax)
+func (v *DomainIOThreadInfo) DecodeXDR(d *xdr.Decoder) {
+	v.IOThreadID = d.Uint32()
+	v.CPUMap = d.Opaque(CPUMapMax)
 }
 
 // DomainGetIOThreadInfoArgs is the wire form of remote_domain_get_iothread_info_args.
@@ -4177,13 +4177,13 @@ func (v *DomainGetIOThreadInfoArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetIOThreadInfoRet is the wire form of remote_domain_get_iothread_info_ret.
 type DomainGetIOThreadInfoRet struct {
-	Info []DomainIothreadInfo
+	Info []DomainIOThreadInfo
 	Ret  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainGetIOThreadInfoRet) EncodeXDR(e *xdr.Encoder) {
-	if e.ArrayLen(len(v.Info), IothreadInfoMax) {
+	if e.ArrayLen(len(v.Info), IOThreadInfoMax) {
 		for i0 := range v.Info {
 			v.Info[i0].EncodeXDR(e)
 		}
@@ -4193,8 +4193,8 @@ func (v *DomainGetIOThreadInfoRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetIOThreadInfoRet) DecodeXDR(d *xdr.Decoder) {
-	if n0 := d.ArrayLen(IothreadInfoMax, 8); n0 > 0 {
-		v.Info = make([]DomainIothreadInfo, n0)
+	if n0 := d.ArrayLen(IOThreadInfoMax, 8); n0 > 0 {
+		v.Info = make([]DomainIOThreadInfo, n0)
 		for i0 := range v.Info {
 			v.Info[i0].DecodeXDR(d)
 		}
@@ -4207,38 +4207,38 @@ func (v *DomainGetIOThreadInfoRet) DecodeXDR(d *xdr.Decoder) {
 // DomainPinIOThreadArgs is the wire form of remote_domain_pin_iothread_args.
 type DomainPinIOThreadArgs struct {
 	Dom         Domain
-	IothreadsID uint32
-	Cpumap      []byte
+	IOThreadsID uint32
+	CPUMap      []byte
 	Flags       DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainPinIOThreadArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Uint32(v.IothreadsID)
-	e.Opaque(v.Cpumap, CpumapMax)
+	e.Uint32(v.IOThreadsID)
+	e.Opaque(v.CPUMap, CPUMapMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainPinIOThreadArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.IothreadsID = d.Uint32()
-	v.Cpumap = d.Opaque(CpumapMax)
+	v.IOThreadsID = d.Uint32()
+	v.CPUMap = d.Opaque(CPUMapMax)
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
 // DomainAddIOThreadArgs is the wire form of remote_domain_add_iothread_args.
 type DomainAddIOThreadArgs struct {
 	Dom        Domain
-	IothreadID uint32
+	IOThreadID uint32
 	Flags      DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainAddIOThreadArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Uint32(v.IothreadID)
+	e.Uint32(v.IOThreadID)
 	e.Uint32(uint32(v.Flags))
 }
 
@@ -4246,24 +4246,24 @@ func (v *DomainAddIOThreadArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainAddIOThreadArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
-		v.IothreadID = binary.BigEndian.Uint32(b[0:])
+		v.IOThreadID = binary.BigEndian.Uint32(b[0:])
 		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[4:]))
 	} else {
-		v.IothreadID, v.Flags = 0, 0
+		v.IOThreadID, v.Flags = 0, 0
 	}
 }
 
 // DomainDelIOThreadArgs is the wire form of remote_domain_del_iothread_args.
 type DomainDelIOThreadArgs struct {
 	Dom        Domain
-	IothreadID uint32
+	IOThreadID uint32
 	Flags      DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainDelIOThreadArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Uint32(v.IothreadID)
+	e.Uint32(v.IOThreadID)
 	e.Uint32(uint32(v.Flags))
 }
 
@@ -4271,17 +4271,17 @@ func (v *DomainDelIOThreadArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *DomainDelIOThreadArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
-		v.IothreadID = binary.BigEndian.Uint32(b[0:])
+		v.IOThreadID = binary.BigEndian.Uint32(b[0:])
 		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[4:]))
 	} else {
-		v.IothreadID, v.Flags = 0, 0
+		v.IOThreadID, v.Flags = 0, 0
 	}
 }
 
 // DomainSetIOThreadParamsArgs is the wire form of remote_domain_set_iothread_params_args.
 type DomainSetIOThreadParamsArgs struct {
 	Dom        Domain
-	IothreadID uint32
+	IOThreadID uint32
 	Params     TypedParams
 	Flags      DomainModificationImpact
 }
@@ -4289,8 +4289,8 @@ type DomainSetIOThreadParamsArgs struct {
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainSetIOThreadParamsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.Uint32(v.IothreadID)
-	if e.ArrayLen(len(v.Params), DomainIothreadParamsMax) {
+	e.Uint32(v.IOThreadID)
+	if e.ArrayLen(len(v.Params), DomainIOThreadParamsMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
 		}
@@ -4301,8 +4301,8 @@ func (v *DomainSetIOThreadParamsArgs) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainSetIOThreadParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.IothreadID = d.Uint32()
-	if n0 := d.ArrayLen(DomainIothreadParamsMax, 12); n0 > 0 {
+	v.IOThreadID = d.Uint32()
+	if n0 := d.ArrayLen(DomainIOThreadParamsMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
@@ -4959,8 +4959,8 @@ func (v *DomainBlockCommitArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetBlockIoTuneArgs is the wire form of remote_domain_set_block_io_tune_args.
-type DomainSetBlockIoTuneArgs struct {
+// DomainSetBlockIOTuneArgs is the wire form of remote_domain_set_block_io_tune_args.
+type DomainSetBlockIOTuneArgs struct {
 	Dom    Domain
 	Disk   string
 	Params TypedParams
@@ -4968,7 +4968,7 @@ type DomainSetBlockIoTuneArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetBlockIoTuneArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainSetBlockIOTuneArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Disk, StringMax)
 	if e.ArrayLen(len(v.Params), DomainBlockIOTuneParametersMax) {
@@ -4980,7 +4980,7 @@ func (v *DomainSetBlockIoTuneArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetBlockIoTuneArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainSetBlockIOTuneArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Disk = d.String(StringMax)
 	if n0 := d.ArrayLen(DomainBlockIOTuneParametersMax, 12); n0 > 0 {
@@ -4994,8 +4994,8 @@ func (v *DomainSetBlockIoTuneArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetBlockIoTuneArgs is the wire form of remote_domain_get_block_io_tune_args.
-type DomainGetBlockIoTuneArgs struct {
+// DomainGetBlockIOTuneArgs is the wire form of remote_domain_get_block_io_tune_args.
+type DomainGetBlockIOTuneArgs struct {
 	Dom     Domain
 	Disk    *string
 	Nparams int32
@@ -5003,7 +5003,7 @@ type DomainGetBlockIoTuneArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetBlockIoTuneArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainGetBlockIOTuneArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.Optional(v.Disk != nil) {
 		e.String((*v.Disk), StringMax)
@@ -5013,7 +5013,7 @@ func (v *DomainGetBlockIoTuneArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetBlockIoTuneArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainGetBlockIOTuneArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if d.Optional() {
 		v.Disk = new(string)
@@ -5029,14 +5029,14 @@ func (v *DomainGetBlockIoTuneArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetBlockIoTuneRet is the wire form of remote_domain_get_block_io_tune_ret.
-type DomainGetBlockIoTuneRet struct {
+// DomainGetBlockIOTuneRet is the wire form of remote_domain_get_block_io_tune_ret.
+type DomainGetBlockIOTuneRet struct {
 	Params  TypedParams
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetBlockIoTuneRet) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainGetBlockIOTuneRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainBlockIOTuneParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -5046,7 +5046,7 @@ func (v *DomainGetBlockIoTuneRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetBlockIoTuneRet) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainGetBlockIOTuneRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainBlockIOTuneParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -5739,7 +5739,7 @@ type ConnectListNWFiltersRet struct {
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *ConnectListNWFiltersRet) EncodeXDR(e *xdr.Encoder) {
-	if e.ArrayLen(len(v.Names), NwfilterListMax) {
+	if e.ArrayLen(len(v.Names), NWFilterListMax) {
 		for i0 := range v.Names {
 			e.String(v.Names[i0], StringMax)
 		}
@@ -5748,7 +5748,7 @@ func (v *ConnectListNWFiltersRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectListNWFiltersRet) DecodeXDR(d *xdr.Decoder) {
-	if n0 := d.ArrayLen(NwfilterListMax, 4); n0 > 0 {
+	if n0 := d.ArrayLen(NWFilterListMax, 4); n0 > 0 {
 		v.Names = make([]string, n0)
 		for i0 := range v.Names {
 			v.Names[i0] = d.String(StringMax)
@@ -5775,17 +5775,17 @@ func (v *NWFilterLookupByUUIDArgs) DecodeXDR(d *xdr.Decoder) {
 
 // NWFilterLookupByUUIDRet is the wire form of remote_nwfilter_lookup_by_uuid_ret.
 type NWFilterLookupByUUIDRet struct {
-	Nwfilter Nwfilter
+	NWFilter NWFilter
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NWFilterLookupByUUIDRet) EncodeXDR(e *xdr.Encoder) {
-	v.Nwfilter.EncodeXDR(e)
+	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NWFilterLookupByUUIDRet) DecodeXDR(d *xdr.Decoder) {
-	v.Nwfilter.DecodeXDR(d)
+	v.NWFilter.DecodeXDR(d)
 }
 
 // NWFilterLookupByNameArgs is the wire form of remote_nwfilter_lookup_by_name_args.
@@ -5805,17 +5805,17 @@ func (v *NWFilterLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
 
 // NWFilterLookupByNameRet is the wire form of remote_nwfilter_lookup_by_name_ret.
 type NWFilterLookupByNameRet struct {
-	Nwfilter Nwfilter
+	NWFilter NWFilter
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NWFilterLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
-	v.Nwfilter.EncodeXDR(e)
+	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NWFilterLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
-	v.Nwfilter.DecodeXDR(d)
+	v.NWFilter.DecodeXDR(d)
 }
 
 // NWFilterDefineXMLArgs is the wire form of remote_nwfilter_define_xml_args.
@@ -5835,17 +5835,17 @@ func (v *NWFilterDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
 
 // NWFilterDefineXMLRet is the wire form of remote_nwfilter_define_xml_ret.
 type NWFilterDefineXMLRet struct {
-	Nwfilter Nwfilter
+	NWFilter NWFilter
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NWFilterDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
-	v.Nwfilter.EncodeXDR(e)
+	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NWFilterDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
-	v.Nwfilter.DecodeXDR(d)
+	v.NWFilter.DecodeXDR(d)
 }
 
 // NWFilterDefineXMLFlagsArgs is the wire form of remote_nwfilter_define_xml_flags_args.
@@ -5868,49 +5868,49 @@ func (v *NWFilterDefineXMLFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 
 // NWFilterDefineXMLFlagsRet is the wire form of remote_nwfilter_define_xml_flags_ret.
 type NWFilterDefineXMLFlagsRet struct {
-	Nwfilter Nwfilter
+	NWFilter NWFilter
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NWFilterDefineXMLFlagsRet) EncodeXDR(e *xdr.Encoder) {
-	v.Nwfilter.EncodeXDR(e)
+	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NWFilterDefineXMLFlagsRet) DecodeXDR(d *xdr.Decoder) {
-	v.Nwfilter.DecodeXDR(d)
+	v.NWFilter.DecodeXDR(d)
 }
 
 // NWFilterUndefineArgs is the wire form of remote_nwfilter_undefine_args.
 type NWFilterUndefineArgs struct {
-	Nwfilter Nwfilter
+	NWFilter NWFilter
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NWFilterUndefineArgs) EncodeXDR(e *xdr.Encoder) {
-	v.Nwfilter.EncodeXDR(e)
+	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NWFilterUndefineArgs) DecodeXDR(d *xdr.Decoder) {
-	v.Nwfilter.DecodeXDR(d)
+	v.NWFilter.DecodeXDR(d)
 }
 
 // NWFilterGetXMLDescArgs is the wire form of remote_nwfilter_get_xml_desc_args.
 type NWFilterGetXMLDescArgs struct {
-	Nwfilter Nwfilter
+	NWFilter NWFilter
 	Flags    uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NWFilterGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
-	v.Nwfilter.EncodeXDR(e)
+	v.NWFilter.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NWFilterGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
-	v.Nwfilter.DecodeXDR(d)
+	v.NWFilter.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
@@ -9321,38 +9321,38 @@ func (v *DomainEventCallbackRebootMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Msg.DecodeXDR(d)
 }
 
-// DomainEventRtcChangeMsg is the wire form of remote_domain_event_rtc_change_msg.
-type DomainEventRtcChangeMsg struct {
+// DomainEventRTCChangeMsg is the wire form of remote_domain_event_rtc_change_msg.
+type DomainEventRTCChangeMsg struct {
 	Dom    Domain
 	Offset int64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainEventRtcChangeMsg) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainEventRTCChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int64(v.Offset)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainEventRtcChangeMsg) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainEventRTCChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Offset = d.Int64()
 }
 
-// DomainEventCallbackRtcChangeMsg is the wire form of remote_domain_event_callback_rtc_change_msg.
-type DomainEventCallbackRtcChangeMsg struct {
+// DomainEventCallbackRTCChangeMsg is the wire form of remote_domain_event_callback_rtc_change_msg.
+type DomainEventCallbackRTCChangeMsg struct {
 	CallbackID int32
-	Msg        DomainEventRtcChangeMsg
+	Msg        DomainEventRTCChangeMsg
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainEventCallbackRtcChangeMsg) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainEventCallbackRTCChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainEventCallbackRtcChangeMsg) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainEventCallbackRTCChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Msg.DecodeXDR(d)
 }
@@ -11651,13 +11651,13 @@ func (v *ConnectListAllNWFiltersArgs) DecodeXDR(d *xdr.Decoder) {
 
 // ConnectListAllNWFiltersRet is the wire form of remote_connect_list_all_nwfilters_ret.
 type ConnectListAllNWFiltersRet struct {
-	Filters []Nwfilter
+	Filters []NWFilter
 	Ret     uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *ConnectListAllNWFiltersRet) EncodeXDR(e *xdr.Encoder) {
-	if e.ArrayLen(len(v.Filters), NwfilterListMax) {
+	if e.ArrayLen(len(v.Filters), NWFilterListMax) {
 		for i0 := range v.Filters {
 			v.Filters[i0].EncodeXDR(e)
 		}
@@ -11667,8 +11667,8 @@ func (v *ConnectListAllNWFiltersRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectListAllNWFiltersRet) DecodeXDR(d *xdr.Decoder) {
-	if n0 := d.ArrayLen(NwfilterListMax, 20); n0 > 0 {
-		v.Filters = make([]Nwfilter, n0)
+	if n0 := d.ArrayLen(NWFilterListMax, 20); n0 > 0 {
+		v.Filters = make([]NWFilter, n0)
 		for i0 := range v.Filters {
 			v.Filters[i0].DecodeXDR(d)
 		}
@@ -11836,21 +11836,21 @@ func (v *NodeGetCPUMapArgs) DecodeXDR(d *xdr.Decoder) {
 
 // NodeGetCPUMapRet is the wire form of remote_node_get_cpu_map_ret.
 type NodeGetCPUMapRet struct {
-	Cpumap []byte
+	CPUMap []byte
 	Online uint32
 	Ret    int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NodeGetCPUMapRet) EncodeXDR(e *xdr.Encoder) {
-	e.Opaque(v.Cpumap, CpumapMax)
+	e.Opaque(v.CPUMap, CPUMapMax)
 	e.Uint32(v.Online)
 	e.Int32(v.Ret)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NodeGetCPUMapRet) DecodeXDR(d *xdr.Decoder) {
-	v.Cpumap = d.Opaque(CpumapMax)
+	v.CPUMap = d.Opaque(CPUMapMax)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Online = binary.BigEndian.Uint32(b[0:])
 		v.Ret = int32(binary.BigEndian.Uint32(b[4:]))
@@ -13399,8 +13399,8 @@ func (v *ConnectGetAllDomainStatsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainFsinfo is the wire form of remote_domain_fsinfo.
-type DomainFsinfo struct {
+// DomainFSInfo is the wire form of remote_domain_fsinfo.
+type DomainFSInfo struct {
 	Mountpoint string
 	Name       string
 	Fstype     string
@@ -13408,11 +13408,11 @@ type DomainFsinfo struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainFsinfo) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainFSInfo) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Mountpoint, StringMax)
 	e.String(v.Name, StringMax)
 	e.String(v.Fstype, StringMax)
-	if e.ArrayLen(len(v.DevAliases), DomainFsinfoDisksMax) {
+	if e.ArrayLen(len(v.DevAliases), DomainFSInfoDisksMax) {
 		for i0 := range v.DevAliases {
 			e.String(v.DevAliases[i0], StringMax)
 		}
@@ -13420,11 +13420,11 @@ func (v *DomainFsinfo) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainFsinfo) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainFSInfo) DecodeXDR(d *xdr.Decoder) {
 	v.Mountpoint = d.String(StringMax)
 	v.Name = d.String(StringMax)
 	v.Fstype = d.String(StringMax)
-	if n0 := d.ArrayLen(DomainFsinfoDisksMax, 4); n0 > 0 {
+	if n0 := d.ArrayLen(DomainFSInfoDisksMax, 4); n0 > 0 {
 		v.DevAliases = make([]string, n0)
 		for i0 := range v.DevAliases {
 			v.DevAliases[i0] = d.String(StringMax)
@@ -13454,13 +13454,13 @@ func (v *DomainGetFSInfoArgs) DecodeXDR(d *xdr.Decoder) {
 
 // DomainGetFSInfoRet is the wire form of remote_domain_get_fsinfo_ret.
 type DomainGetFSInfoRet struct {
-	Info []DomainFsinfo
+	Info []DomainFSInfo
 	Ret  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *DomainGetFSInfoRet) EncodeXDR(e *xdr.Encoder) {
-	if e.ArrayLen(len(v.Info), DomainFsinfoMax) {
+	if e.ArrayLen(len(v.Info), DomainFSInfoMax) {
 		for i0 := range v.Info {
 			v.Info[i0].EncodeXDR(e)
 		}
@@ -13470,8 +13470,8 @@ func (v *DomainGetFSInfoRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *DomainGetFSInfoRet) DecodeXDR(d *xdr.Decoder) {
-	if n0 := d.ArrayLen(DomainFsinfoMax, 16); n0 > 0 {
-		v.Info = make([]DomainFsinfo, n0)
+	if n0 := d.ArrayLen(DomainFSInfoMax, 16); n0 > 0 {
+		v.Info = make([]DomainFSInfo, n0)
 		for i0 := range v.Info {
 			v.Info[i0].DecodeXDR(d)
 		}
@@ -13765,32 +13765,32 @@ func (v *DomainEventCallbackDeviceRemovalFailedMsg) DecodeXDR(d *xdr.Decoder) {
 	v.DevAlias = d.String(StringMax)
 }
 
-// DomainGetGuestVcpusArgs is the wire form of remote_domain_get_guest_vcpus_args.
-type DomainGetGuestVcpusArgs struct {
+// DomainGetGuestVCPUsArgs is the wire form of remote_domain_get_guest_vcpus_args.
+type DomainGetGuestVCPUsArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetGuestVcpusArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainGetGuestVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetGuestVcpusArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainGetGuestVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainGetGuestVcpusRet is the wire form of remote_domain_get_guest_vcpus_ret.
-type DomainGetGuestVcpusRet struct {
+// DomainGetGuestVCPUsRet is the wire form of remote_domain_get_guest_vcpus_ret.
+type DomainGetGuestVCPUsRet struct {
 	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetGuestVcpusRet) EncodeXDR(e *xdr.Encoder) {
-	if e.ArrayLen(len(v.Params), DomainGuestVcpuParamsMax) {
+func (v *DomainGetGuestVCPUsRet) EncodeXDR(e *xdr.Encoder) {
+	if e.ArrayLen(len(v.Params), DomainGuestVCPUParamsMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
 		}
@@ -13798,8 +13798,8 @@ func (v *DomainGetGuestVcpusRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetGuestVcpusRet) DecodeXDR(d *xdr.Decoder) {
-	if n0 := d.ArrayLen(DomainGuestVcpuParamsMax, 12); n0 > 0 {
+func (v *DomainGetGuestVCPUsRet) DecodeXDR(d *xdr.Decoder) {
+	if n0 := d.ArrayLen(DomainGuestVCPUParamsMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
@@ -13809,26 +13809,26 @@ func (v *DomainGetGuestVcpusRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetGuestVcpusArgs is the wire form of remote_domain_set_guest_vcpus_args.
-type DomainSetGuestVcpusArgs struct {
+// DomainSetGuestVCPUsArgs is the wire form of remote_domain_set_guest_vcpus_args.
+type DomainSetGuestVCPUsArgs struct {
 	Dom    Domain
-	Cpumap string
+	CPUMap string
 	State  int32
 	Flags  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetGuestVcpusArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainSetGuestVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.String(v.Cpumap, StringMax)
+	e.String(v.CPUMap, StringMax)
 	e.Int32(v.State)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetGuestVcpusArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainSetGuestVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Cpumap = d.String(StringMax)
+	v.CPUMap = d.String(StringMax)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.State = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = binary.BigEndian.Uint32(b[4:])
@@ -13837,26 +13837,26 @@ func (v *DomainSetGuestVcpusArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetVcpuArgs is the wire form of remote_domain_set_vcpu_args.
-type DomainSetVcpuArgs struct {
+// DomainSetVCPUArgs is the wire form of remote_domain_set_vcpu_args.
+type DomainSetVCPUArgs struct {
 	Dom    Domain
-	Cpumap string
+	CPUMap string
 	State  int32
 	Flags  DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetVcpuArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainSetVCPUArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
-	e.String(v.Cpumap, StringMax)
+	e.String(v.CPUMap, StringMax)
 	e.Int32(v.State)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetVcpuArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainSetVCPUArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
-	v.Cpumap = d.String(StringMax)
+	v.CPUMap = d.String(StringMax)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.State = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = DomainModificationImpact(binary.BigEndian.Uint32(b[4:]))
@@ -14385,17 +14385,17 @@ func (v *NWFilterBindingLookupByPortDevArgs) DecodeXDR(d *xdr.Decoder) {
 
 // NWFilterBindingLookupByPortDevRet is the wire form of remote_nwfilter_binding_lookup_by_port_dev_ret.
 type NWFilterBindingLookupByPortDevRet struct {
-	Nwfilter NwfilterBinding
+	NWFilter NWFilterBinding
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NWFilterBindingLookupByPortDevRet) EncodeXDR(e *xdr.Encoder) {
-	v.Nwfilter.EncodeXDR(e)
+	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NWFilterBindingLookupByPortDevRet) DecodeXDR(d *xdr.Decoder) {
-	v.Nwfilter.DecodeXDR(d)
+	v.NWFilter.DecodeXDR(d)
 }
 
 // NWFilterBindingCreateXMLArgs is the wire form of remote_nwfilter_binding_create_xml_args.
@@ -14418,49 +14418,49 @@ func (v *NWFilterBindingCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
 
 // NWFilterBindingCreateXMLRet is the wire form of remote_nwfilter_binding_create_xml_ret.
 type NWFilterBindingCreateXMLRet struct {
-	Nwfilter NwfilterBinding
+	NWFilter NWFilterBinding
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NWFilterBindingCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
-	v.Nwfilter.EncodeXDR(e)
+	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NWFilterBindingCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
-	v.Nwfilter.DecodeXDR(d)
+	v.NWFilter.DecodeXDR(d)
 }
 
 // NWFilterBindingDeleteArgs is the wire form of remote_nwfilter_binding_delete_args.
 type NWFilterBindingDeleteArgs struct {
-	Nwfilter NwfilterBinding
+	NWFilter NWFilterBinding
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NWFilterBindingDeleteArgs) EncodeXDR(e *xdr.Encoder) {
-	v.Nwfilter.EncodeXDR(e)
+	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NWFilterBindingDeleteArgs) DecodeXDR(d *xdr.Decoder) {
-	v.Nwfilter.DecodeXDR(d)
+	v.NWFilter.DecodeXDR(d)
 }
 
 // NWFilterBindingGetXMLDescArgs is the wire form of remote_nwfilter_binding_get_xml_desc_args.
 type NWFilterBindingGetXMLDescArgs struct {
-	Nwfilter NwfilterBinding
+	NWFilter NWFilterBinding
 	Flags    uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *NWFilterBindingGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
-	v.Nwfilter.EncodeXDR(e)
+	v.NWFilter.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *NWFilterBindingGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
-	v.Nwfilter.DecodeXDR(d)
+	v.NWFilter.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
@@ -14503,13 +14503,13 @@ func (v *ConnectListAllNWFilterBindingsArgs) DecodeXDR(d *xdr.Decoder) {
 
 // ConnectListAllNWFilterBindingsRet is the wire form of remote_connect_list_all_nwfilter_bindings_ret.
 type ConnectListAllNWFilterBindingsRet struct {
-	Bindings []NwfilterBinding
+	Bindings []NWFilterBinding
 	Ret      uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
 func (v *ConnectListAllNWFilterBindingsRet) EncodeXDR(e *xdr.Encoder) {
-	if e.ArrayLen(len(v.Bindings), NwfilterBindingListMax) {
+	if e.ArrayLen(len(v.Bindings), NWFilterBindingListMax) {
 		for i0 := range v.Bindings {
 			v.Bindings[i0].EncodeXDR(e)
 		}
@@ -14519,8 +14519,8 @@ func (v *ConnectListAllNWFilterBindingsRet) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *ConnectListAllNWFilterBindingsRet) DecodeXDR(d *xdr.Decoder) {
-	if n0 := d.ArrayLen(NwfilterBindingListMax, 8); n0 > 0 {
-		v.Bindings = make([]NwfilterBinding, n0)
+	if n0 := d.ArrayLen(NWFilterBindingListMax, 8); n0 > 0 {
+		v.Bindings = make([]NWFilterBinding, n0)
 		for i0 := range v.Bindings {
 			v.Bindings[i0].DecodeXDR(d)
 		}
@@ -15537,8 +15537,8 @@ func (v *DomainSetAutostartOnceArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Autostart = d.Int32()
 }
 
-// DomainEventNicMACChangeMsg is the wire form of remote_domain_event_nic_mac_change_msg.
-type DomainEventNicMACChangeMsg struct {
+// DomainEventNICMACChangeMsg is the wire form of remote_domain_event_nic_mac_change_msg.
+type DomainEventNICMACChangeMsg struct {
 	CallbackID int32
 	Dom        Domain
 	Alias      string
@@ -15547,7 +15547,7 @@ type DomainEventNicMACChangeMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainEventNicMACChangeMsg) EncodeXDR(e *xdr.Encoder) {
+func (v *DomainEventNICMACChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
 	e.String(v.Alias, StringMax)
@@ -15556,7 +15556,7 @@ func (v *DomainEventNicMACChangeMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainEventNicMACChangeMsg) DecodeXDR(d *xdr.Decoder) {
+func (v *DomainEventNICMACChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
 	v.Alias = d.String(StringMax)
@@ -15579,7 +15579,7 @@ const (
 	ProcConnectClose                            Procedure = 2
 	ProcConnectGetType                          Procedure = 3
 	ProcConnectGetVersion                       Procedure = 4
-	ProcConnectGetMaxVcpus                      Procedure = 5
+	ProcConnectGetMaxVCPUs                      Procedure = 5
 	ProcNodeGetInfo                             Procedure = 6
 	ProcConnectGetCapabilities                  Procedure = 7
 	ProcDomainAttachDevice                      Procedure = 8
@@ -15592,21 +15592,21 @@ const (
 	ProcDomainGetAutostart                      Procedure = 15
 	ProcDomainGetInfo                           Procedure = 16
 	ProcDomainGetMaxMemory                      Procedure = 17
-	ProcDomainGetMaxVcpus                       Procedure = 18
+	ProcDomainGetMaxVCPUs                       Procedure = 18
 	ProcDomainGetOSType                         Procedure = 19
-	ProcDomainGetVcpus                          Procedure = 20
+	ProcDomainGetVCPUs                          Procedure = 20
 	ProcConnectListDefinedDomains               Procedure = 21
 	ProcDomainLookupByID                        Procedure = 22
 	ProcDomainLookupByName                      Procedure = 23
 	ProcDomainLookupByUUID                      Procedure = 24
 	ProcConnectNumOfDefinedDomains              Procedure = 25
-	ProcDomainPinVcpu                           Procedure = 26
+	ProcDomainPinVCPU                           Procedure = 26
 	ProcDomainReboot                            Procedure = 27
 	ProcDomainResume                            Procedure = 28
 	ProcDomainSetAutostart                      Procedure = 29
 	ProcDomainSetMaxMemory                      Procedure = 30
 	ProcDomainSetMemory                         Procedure = 31
-	ProcDomainSetVcpus                          Procedure = 32
+	ProcDomainSetVCPUs                          Procedure = 32
 	ProcDomainShutdown                          Procedure = 33
 	ProcDomainSuspend                           Procedure = 34
 	ProcDomainUndefine                          Procedure = 35
@@ -15744,7 +15744,7 @@ const (
 	ProcConnectDomainEventRegisterAny           Procedure = 167
 	ProcConnectDomainEventDeregisterAny         Procedure = 168
 	ProcDomainEventReboot                       Procedure = 169
-	ProcDomainEventRtcChange                    Procedure = 170
+	ProcDomainEventRTCChange                    Procedure = 170
 	ProcDomainEventWatchdog                     Procedure = 171
 	ProcDomainEventIOError                      Procedure = 172
 	ProcDomainEventGraphics                     Procedure = 173
@@ -15773,8 +15773,8 @@ const (
 	ProcDomainCreateWithFlags                   Procedure = 196
 	ProcDomainSetMemoryParameters               Procedure = 197
 	ProcDomainGetMemoryParameters               Procedure = 198
-	ProcDomainSetVcpusFlags                     Procedure = 199
-	ProcDomainGetVcpusFlags                     Procedure = 200
+	ProcDomainSetVCPUsFlags                     Procedure = 199
+	ProcDomainGetVCPUsFlags                     Procedure = 200
 	ProcDomainOpenConsole                       Procedure = 201
 	ProcDomainIsUpdated                         Procedure = 202
 	ProcConnectGetSysinfo                       Procedure = 203
@@ -15799,12 +15799,12 @@ const (
 	ProcInterfaceChangeRollback                 Procedure = 222
 	ProcDomainGetSchedulerParametersFlags       Procedure = 223
 	ProcDomainEventControlError                 Procedure = 224
-	ProcDomainPinVcpuFlags                      Procedure = 225
+	ProcDomainPinVCPUFlags                      Procedure = 225
 	ProcDomainSendKey                           Procedure = 226
 	ProcNodeGetCPUStats                         Procedure = 227
 	ProcNodeGetMemoryStats                      Procedure = 228
 	ProcDomainGetControlInfo                    Procedure = 229
-	ProcDomainGetVcpuPinInfo                    Procedure = 230
+	ProcDomainGetVCPUPinInfo                    Procedure = 230
 	ProcDomainUndefineFlags                     Procedure = 231
 	ProcDomainSaveFlags                         Procedure = 232
 	ProcDomainRestoreFlags                      Procedure = 233
@@ -15826,10 +15826,10 @@ const (
 	ProcDomainOpenGraphics                      Procedure = 249
 	ProcNodeSuspendForDuration                  Procedure = 250
 	ProcDomainBlockResize                       Procedure = 251
-	ProcDomainSetBlockIoTune                    Procedure = 252
-	ProcDomainGetBlockIoTune                    Procedure = 253
-	ProcDomainSetNumaParameters                 Procedure = 254
-	ProcDomainGetNumaParameters                 Procedure = 255
+	ProcDomainSetBlockIOTune                    Procedure = 252
+	ProcDomainGetBlockIOTune                    Procedure = 253
+	ProcDomainSetNUMAParameters                 Procedure = 254
+	ProcDomainGetNUMAParameters                 Procedure = 255
 	ProcDomainSetInterfaceParameters            Procedure = 256
 	ProcDomainGetInterfaceParameters            Procedure = 257
 	ProcDomainShutdownFlags                     Procedure = 258
@@ -15894,7 +15894,7 @@ const (
 	ProcConnectDomainEventCallbackDeregisterAny Procedure = 317
 	ProcDomainEventCallbackLifecycle            Procedure = 318
 	ProcDomainEventCallbackReboot               Procedure = 319
-	ProcDomainEventCallbackRtcChange            Procedure = 320
+	ProcDomainEventCallbackRTCChange            Procedure = 320
 	ProcDomainEventCallbackWatchdog             Procedure = 321
 	ProcDomainEventCallbackIOError              Procedure = 322
 	ProcDomainEventCallbackGraphics             Procedure = 323
@@ -15945,8 +15945,8 @@ const (
 	ProcConnectStoragePoolEventRegisterAny      Procedure = 368
 	ProcConnectStoragePoolEventDeregisterAny    Procedure = 369
 	ProcStoragePoolEventLifecycle               Procedure = 370
-	ProcDomainGetGuestVcpus                     Procedure = 371
-	ProcDomainSetGuestVcpus                     Procedure = 372
+	ProcDomainGetGuestVCPUs                     Procedure = 371
+	ProcDomainSetGuestVCPUs                     Procedure = 372
 	ProcStoragePoolEventRefresh                 Procedure = 373
 	ProcConnectNodeDeviceEventRegisterAny       Procedure = 374
 	ProcConnectNodeDeviceEventDeregisterAny     Procedure = 375
@@ -15958,7 +15958,7 @@ const (
 	ProcConnectSecretEventDeregisterAny         Procedure = 381
 	ProcSecretEventLifecycle                    Procedure = 382
 	ProcSecretEventValueChanged                 Procedure = 383
-	ProcDomainSetVcpu                           Procedure = 384
+	ProcDomainSetVCPU                           Procedure = 384
 	ProcDomainEventBlockThreshold               Procedure = 385
 	ProcDomainSetBlockThreshold                 Procedure = 386
 	ProcDomainMigrateGetMaxDowntime             Procedure = 387
@@ -16027,7 +16027,7 @@ const (
 	ProcDomainSetAutostartOnce                  Procedure = 450
 	ProcDomainSetThrottleGroup                  Procedure = 451
 	ProcDomainDelThrottleGroup                  Procedure = 452
-	ProcDomainEventNicMACChange                 Procedure = 453
+	ProcDomainEventNICMACChange                 Procedure = 453
 )
 
 // String returns the Go name of the constant equal to v.
@@ -16041,8 +16041,8 @@ func (v Procedure) String() string {
 		return "ProcConnectGetType"
 	case ProcConnectGetVersion:
 		return "ProcConnectGetVersion"
-	case ProcConnectGetMaxVcpus:
-		return "ProcConnectGetMaxVcpus"
+	case ProcConnectGetMaxVCPUs:
+		return "ProcConnectGetMaxVCPUs"
 	case ProcNodeGetInfo:
 		return "ProcNodeGetInfo"
 	case ProcConnectGetCapabilities:
@@ -16067,12 +16067,12 @@ func (v Procedure) String() string {
 		return "ProcDomainGetInfo"
 	case ProcDomainGetMaxMemory:
 		return "ProcDomainGetMaxMemory"
-	case ProcDomainGetMaxVcpus:
-		return "ProcDomainGetMaxVcpus"
+	case ProcDomainGetMaxVCPUs:
+		return "ProcDomainGetMaxVCPUs"
 	case ProcDomainGetOSType:
 		return "ProcDomainGetOSType"
-	case ProcDomainGetVcpus:
-		return "ProcDomainGetVcpus"
+	case ProcDomainGetVCPUs:
+		return "ProcDomainGetVCPUs"
 	case ProcConnectListDefinedDomains:
 		return "ProcConnectListDefinedDomains"
 	case ProcDomainLookupByID:
@@ -16083,8 +16083,8 @@ func (v Procedure) String() string {
 		return "ProcDomainLookupByUUID"
 	case ProcConnectNumOfDefinedDomains:
 		return "ProcConnectNumOfDefinedDomains"
-	case ProcDomainPinVcpu:
-		return "ProcDomainPinVcpu"
+	case ProcDomainPinVCPU:
+		return "ProcDomainPinVCPU"
 	case ProcDomainReboot:
 		return "ProcDomainReboot"
 	case ProcDomainResume:
@@ -16095,8 +16095,8 @@ func (v Procedure) String() string {
 		return "ProcDomainSetMaxMemory"
 	case ProcDomainSetMemory:
 		return "ProcDomainSetMemory"
-	case ProcDomainSetVcpus:
-		return "ProcDomainSetVcpus"
+	case ProcDomainSetVCPUs:
+		return "ProcDomainSetVCPUs"
 	case ProcDomainShutdown:
 		return "ProcDomainShutdown"
 	case ProcDomainSuspend:
@@ -16371,8 +16371,8 @@ func (v Procedure) String() string {
 		return "ProcConnectDomainEventDeregisterAny"
 	case ProcDomainEventReboot:
 		return "ProcDomainEventReboot"
-	case ProcDomainEventRtcChange:
-		return "ProcDomainEventRtcChange"
+	case ProcDomainEventRTCChange:
+		return "ProcDomainEventRTCChange"
 	case ProcDomainEventWatchdog:
 		return "ProcDomainEventWatchdog"
 	case ProcDomainEventIOError:
@@ -16429,10 +16429,10 @@ func (v Procedure) String() string {
 		return "ProcDomainSetMemoryParameters"
 	case ProcDomainGetMemoryParameters:
 		return "ProcDomainGetMemoryParameters"
-	case ProcDomainSetVcpusFlags:
-		return "ProcDomainSetVcpusFlags"
-	case ProcDomainGetVcpusFlags:
-		return "ProcDomainGetVcpusFlags"
+	case ProcDomainSetVCPUsFlags:
+		return "ProcDomainSetVCPUsFlags"
+	case ProcDomainGetVCPUsFlags:
+		return "ProcDomainGetVCPUsFlags"
 	case ProcDomainOpenConsole:
 		return "ProcDomainOpenConsole"
 	case ProcDomainIsUpdated:
@@ -16481,8 +16481,8 @@ func (v Procedure) String() string {
 		return "ProcDomainGetSchedulerParametersFlags"
 	case ProcDomainEventControlError:
 		return "ProcDomainEventControlError"
-	case ProcDomainPinVcpuFlags:
-		return "ProcDomainPinVcpuFlags"
+	case ProcDomainPinVCPUFlags:
+		return "ProcDomainPinVCPUFlags"
 	case ProcDomainSendKey:
 		return "ProcDomainSendKey"
 	case ProcNodeGetCPUStats:
@@ -16491,8 +16491,8 @@ func (v Procedure) String() string {
 		return "ProcNodeGetMemoryStats"
 	case ProcDomainGetControlInfo:
 		return "ProcDomainGetControlInfo"
-	case ProcDomainGetVcpuPinInfo:
-		return "ProcDomainGetVcpuPinInfo"
+	case ProcDomainGetVCPUPinInfo:
+		return "ProcDomainGetVCPUPinInfo"
 	case ProcDomainUndefineFlags:
 		return "ProcDomainUndefineFlags"
 	case ProcDomainSaveFlags:
@@ -16535,14 +16535,14 @@ func (v Procedure) String() string {
 		return "ProcNodeSuspendForDuration"
 	case ProcDomainBlockResize:
 		return "ProcDomainBlockResize"
-	case ProcDomainSetBlockIoTune:
-		return "ProcDomainSetBlockIoTune"
-	case ProcDomainGetBlockIoTune:
-		return "ProcDomainGetBlockIoTune"
-	case ProcDomainSetNumaParameters:
-		return "ProcDomainSetNumaParameters"
-	case ProcDomainGetNumaParameters:
-		return "ProcDomainGetNumaParameters"
+	case ProcDomainSetBlockIOTune:
+		return "ProcDomainSetBlockIOTune"
+	case ProcDomainGetBlockIOTune:
+		return "ProcDomainGetBlockIOTune"
+	case ProcDomainSetNUMAParameters:
+		return "ProcDomainSetNUMAParameters"
+	case ProcDomainGetNUMAParameters:
+		return "ProcDomainGetNUMAParameters"
 	case ProcDomainSetInterfaceParameters:
 		return "ProcDomainSetInterfaceParameters"
 	case ProcDomainGetInterfaceParameters:
@@ -16671,8 +16671,8 @@ func (v Procedure) String() string {
 		return "ProcDomainEventCallbackLifecycle"
 	case ProcDomainEventCallbackReboot:
 		return "ProcDomainEventCallbackReboot"
-	case ProcDomainEventCallbackRtcChange:
-		return "ProcDomainEventCallbackRtcChange"
+	case ProcDomainEventCallbackRTCChange:
+		return "ProcDomainEventCallbackRTCChange"
 	case ProcDomainEventCallbackWatchdog:
 		return "ProcDomainEventCallbackWatchdog"
 	case ProcDomainEventCallbackIOError:
@@ -16773,10 +16773,10 @@ func (v Procedure) String() string {
 		return "ProcConnectStoragePoolEventDeregisterAny"
 	case ProcStoragePoolEventLifecycle:
 		return "ProcStoragePoolEventLifecycle"
-	case ProcDomainGetGuestVcpus:
-		return "ProcDomainGetGuestVcpus"
-	case ProcDomainSetGuestVcpus:
-		return "ProcDomainSetGuestVcpus"
+	case ProcDomainGetGuestVCPUs:
+		return "ProcDomainGetGuestVCPUs"
+	case ProcDomainSetGuestVCPUs:
+		return "ProcDomainSetGuestVCPUs"
 	case ProcStoragePoolEventRefresh:
 		return "ProcStoragePoolEventRefresh"
 	case ProcConnectNodeDeviceEventRegisterAny:
@@ -16799,8 +16799,8 @@ func (v Procedure) String() string {
 		return "ProcSecretEventLifecycle"
 	case ProcSecretEventValueChanged:
 		return "ProcSecretEventValueChanged"
-	case ProcDomainSetVcpu:
-		return "ProcDomainSetVcpu"
+	case ProcDomainSetVCPU:
+		return "ProcDomainSetVCPU"
 	case ProcDomainEventBlockThreshold:
 		return "ProcDomainEventBlockThreshold"
 	case ProcDomainSetBlockThreshold:
@@ -16937,8 +16937,8 @@ func (v Procedure) String() string {
 		return "ProcDomainSetThrottleGroup"
 	case ProcDomainDelThrottleGroup:
 		return "ProcDomainDelThrottleGroup"
-	case ProcDomainEventNicMACChange:
-		return "ProcDomainEventNicMACChange"
+	case ProcDomainEventNICMACChange:
+		return "ProcDomainEventNICMACChange"
 	}
 	return fmt.Sprintf("Procedure(%d)", int64(v))
 }
@@ -16947,7 +16947,7 @@ func (v Procedure) String() string {
 // (an event) rather than a call the client makes.
 func (p Procedure) IsEvent() bool {
 	switch p {
-	case ProcDomainEventLifecycle, ProcDomainEventReboot, ProcDomainEventRtcChange, ProcDomainEventWatchdog, ProcDomainEventIOError, ProcDomainEventGraphics, ProcDomainEventIOErrorReason, ProcDomainEventControlError, ProcDomainEventBlockJob, ProcDomainEventDiskChange, ProcDomainEventTrayChange, ProcDomainEventPMWakeup, ProcDomainEventPMSuspend, ProcDomainEventBalloonChange, ProcDomainEventPMSuspendDisk, ProcDomainEventDeviceRemoved, ProcNetworkEventLifecycle, ProcDomainEventCallbackLifecycle, ProcDomainEventCallbackReboot, ProcDomainEventCallbackRtcChange, ProcDomainEventCallbackWatchdog, ProcDomainEventCallbackIOError, ProcDomainEventCallbackGraphics, ProcDomainEventCallbackIOErrorReason, ProcDomainEventCallbackControlError, ProcDomainEventCallbackBlockJob, ProcDomainEventCallbackDiskChange, ProcDomainEventCallbackTrayChange, ProcDomainEventCallbackPMWakeup, ProcDomainEventCallbackPMSuspend, ProcDomainEventCallbackBalloonChange, ProcDomainEventCallbackPMSuspendDisk, ProcDomainEventCallbackDeviceRemoved, ProcDomainEventBlockJob2, ProcDomainEventCallbackTunable, ProcDomainEventCallbackAgentLifecycle, ProcDomainEventCallbackDeviceAdded, ProcDomainEventCallbackMigrationIteration, ProcConnectEventConnectionClosed, ProcDomainEventCallbackJobCompleted, ProcDomainEventCallbackDeviceRemovalFailed, ProcStoragePoolEventLifecycle, ProcStoragePoolEventRefresh, ProcNodeDeviceEventLifecycle, ProcNodeDeviceEventUpdate, ProcDomainEventCallbackMetadataChange, ProcSecretEventLifecycle, ProcSecretEventValueChanged, ProcDomainEventBlockThreshold, ProcDomainEventMemoryFailure, ProcDomainEventMemoryDeviceSizeChange, ProcNetworkEventCallbackMetadataChange, ProcDomainEventNicMACChange:
+	case ProcDomainEventLifecycle, ProcDomainEventReboot, ProcDomainEventRTCChange, ProcDomainEventWatchdog, ProcDomainEventIOError, ProcDomainEventGraphics, ProcDomainEventIOErrorReason, ProcDomainEventControlError, ProcDomainEventBlockJob, ProcDomainEventDiskChange, ProcDomainEventTrayChange, ProcDomainEventPMWakeup, ProcDomainEventPMSuspend, ProcDomainEventBalloonChange, ProcDomainEventPMSuspendDisk, ProcDomainEventDeviceRemoved, ProcNetworkEventLifecycle, ProcDomainEventCallbackLifecycle, ProcDomainEventCallbackReboot, ProcDomainEventCallbackRTCChange, ProcDomainEventCallbackWatchdog, ProcDomainEventCallbackIOError, ProcDomainEventCallbackGraphics, ProcDomainEventCallbackIOErrorReason, ProcDomainEventCallbackControlError, ProcDomainEventCallbackBlockJob, ProcDomainEventCallbackDiskChange, ProcDomainEventCallbackTrayChange, ProcDomainEventCallbackPMWakeup, ProcDomainEventCallbackPMSuspend, ProcDomainEventCallbackBalloonChange, ProcDomainEventCallbackPMSuspendDisk, ProcDomainEventCallbackDeviceRemoved, ProcDomainEventBlockJob2, ProcDomainEventCallbackTunable, ProcDomainEventCallbackAgentLifecycle, ProcDomainEventCallbackDeviceAdded, ProcDomainEventCallbackMigrationIteration, ProcConnectEventConnectionClosed, ProcDomainEventCallbackJobCompleted, ProcDomainEventCallbackDeviceRemovalFailed, ProcStoragePoolEventLifecycle, ProcStoragePoolEventRefresh, ProcNodeDeviceEventLifecycle, ProcNodeDeviceEventUpdate, ProcDomainEventCallbackMetadataChange, ProcSecretEventLifecycle, ProcSecretEventValueChanged, ProcDomainEventBlockThreshold, ProcDomainEventMemoryFailure, ProcDomainEventMemoryDeviceSizeChange, ProcNetworkEventCallbackMetadataChange, ProcDomainEventNICMACChange:
 		return true
 	}
 	return false
@@ -17003,7 +17003,7 @@ func (c *Client) ConnectClose(ctx context.Context) (err error) {
 // ConnectGetType calls virConnectGetType (REMOTE_PROC_CONNECT_GET_TYPE = 3).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetType
-func (c *Client) ConnectGetType(ctx context.Context) (type_ string, err error) {
+func (c *Client) ConnectGetType(ctx context.Context) (typ string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetType))
 	d, err := c.do(ctx, call)
 	if err != nil {
@@ -17034,25 +17034,25 @@ func (c *Client) ConnectGetVersion(ctx context.Context) (hvVer Version, err erro
 	return ret.HvVer, nil
 }
 
-// ConnectGetMaxVcpus calls virConnectGetMaxVcpus (REMOTE_PROC_CONNECT_GET_MAX_VCPUS = 5).
+// ConnectGetMaxVCPUs calls virConnectGetMaxVcpus (REMOTE_PROC_CONNECT_GET_MAX_VCPUS = 5).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetMaxVcpus
-func (c *Client) ConnectGetMaxVcpus(ctx context.Context, type_ *string) (maxVcpus int32, err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetMaxVcpus))
-	args := ConnectGetMaxVcpusArgs{
-		Type: type_,
+func (c *Client) ConnectGetMaxVCPUs(ctx context.Context, typ *string) (maxVCPUs int32, err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetMaxVCPUs))
+	args := ConnectGetMaxVCPUsArgs{
+		Type: typ,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
 	if err != nil {
 		return
 	}
-	var ret ConnectGetMaxVcpusRet
+	var ret ConnectGetMaxVCPUsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.MaxVcpus, nil
+	return ret.MaxVCPUs, nil
 }
 
 // NodeGetInfo calls virNodeGetInfo (REMOTE_PROC_NODE_GET_INFO = 6).
@@ -17277,12 +17277,12 @@ func (c *Client) DomainGetMaxMemory(ctx context.Context, dom Domain) (memory uin
 	return ret.Memory, nil
 }
 
-// DomainGetMaxVcpus calls virDomainGetMaxVcpus (REMOTE_PROC_DOMAIN_GET_MAX_VCPUS = 18).
+// DomainGetMaxVCPUs calls virDomainGetMaxVcpus (REMOTE_PROC_DOMAIN_GET_MAX_VCPUS = 18).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxVcpus
-func (c *Client) DomainGetMaxVcpus(ctx context.Context, dom Domain) (num int32, err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetMaxVcpus))
-	args := DomainGetMaxVcpusArgs{
+func (c *Client) DomainGetMaxVCPUs(ctx context.Context, dom Domain) (num int32, err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetMaxVCPUs))
+	args := DomainGetMaxVCPUsArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17290,7 +17290,7 @@ func (c *Client) DomainGetMaxVcpus(ctx context.Context, dom Domain) (num int32, 
 	if err != nil {
 		return
 	}
-	var ret DomainGetMaxVcpusRet
+	var ret DomainGetMaxVCPUsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17301,7 +17301,7 @@ func (c *Client) DomainGetMaxVcpus(ctx context.Context, dom Domain) (num int32, 
 // DomainGetOSType calls virDomainGetOSType (REMOTE_PROC_DOMAIN_GET_OS_TYPE = 19).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetOSType
-func (c *Client) DomainGetOSType(ctx context.Context, dom Domain) (type_ string, err error) {
+func (c *Client) DomainGetOSType(ctx context.Context, dom Domain) (typ string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetOSType))
 	args := DomainGetOSTypeArgs{
 		Dom: dom,
@@ -17319,12 +17319,12 @@ func (c *Client) DomainGetOSType(ctx context.Context, dom Domain) (type_ string,
 	return ret.Type, nil
 }
 
-// DomainGetVcpus calls virDomainGetVcpus (REMOTE_PROC_DOMAIN_GET_VCPUS = 20).
+// DomainGetVCPUs calls virDomainGetVcpus (REMOTE_PROC_DOMAIN_GET_VCPUS = 20).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpus
-func (c *Client) DomainGetVcpus(ctx context.Context, dom Domain, maxinfo int32, maplen int32) (info []VcpuInfo, cpumaps []byte, err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetVcpus))
-	args := DomainGetVcpusArgs{
+func (c *Client) DomainGetVCPUs(ctx context.Context, dom Domain, maxinfo int32, maplen int32) (info []VCPUInfo, cpuMaps []byte, err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetVCPUs))
+	args := DomainGetVCPUsArgs{
 		Dom:     dom,
 		Maxinfo: maxinfo,
 		Maplen:  maplen,
@@ -17334,12 +17334,12 @@ func (c *Client) DomainGetVcpus(ctx context.Context, dom Domain, maxinfo int32, 
 	if err != nil {
 		return
 	}
-	var ret DomainGetVcpusRet
+	var ret DomainGetVCPUsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Info, ret.Cpumaps, nil
+	return ret.Info, ret.CPUMaps, nil
 }
 
 // ConnectListDefinedDomains calls virConnectListDefinedDomains (REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS = 21).
@@ -17443,15 +17443,15 @@ func (c *Client) ConnectNumOfDefinedDomains(ctx context.Context) (num int32, err
 	return ret.Num, nil
 }
 
-// DomainPinVcpu calls virDomainPinVcpu (REMOTE_PROC_DOMAIN_PIN_VCPU = 26).
+// DomainPinVCPU calls virDomainPinVcpu (REMOTE_PROC_DOMAIN_PIN_VCPU = 26).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpu
-func (c *Client) DomainPinVcpu(ctx context.Context, dom Domain, vcpu uint32, cpumap []byte) (err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainPinVcpu))
-	args := DomainPinVcpuArgs{
+func (c *Client) DomainPinVCPU(ctx context.Context, dom Domain, vcpu uint32, cpuMap []byte) (err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainPinVCPU))
+	args := DomainPinVCPUArgs{
 		Dom:    dom,
-		Vcpu:   vcpu,
-		Cpumap: cpumap,
+		VCPU:   vcpu,
+		CPUMap: cpuMap,
 	}
 	args.EncodeXDR(call.Encoder())
 	if _, err = c.do(ctx, call); err != nil {
@@ -17539,12 +17539,12 @@ func (c *Client) DomainSetMemory(ctx context.Context, dom Domain, memory uint64)
 	return c.finish(call)
 }
 
-// DomainSetVcpus calls virDomainSetVcpus (REMOTE_PROC_DOMAIN_SET_VCPUS = 32).
+// DomainSetVCPUs calls virDomainSetVcpus (REMOTE_PROC_DOMAIN_SET_VCPUS = 32).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpus
-func (c *Client) DomainSetVcpus(ctx context.Context, dom Domain, nvcpus uint32) (err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetVcpus))
-	args := DomainSetVcpusArgs{
+func (c *Client) DomainSetVCPUs(ctx context.Context, dom Domain, nvcpus uint32) (err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetVCPUs))
+	args := DomainSetVCPUsArgs{
 		Dom:    dom,
 		Nvcpus: nvcpus,
 	}
@@ -17974,7 +17974,7 @@ func (c *Client) DomainSave(ctx context.Context, dom Domain, to string) (err err
 // DomainGetSchedulerType calls virDomainGetSchedulerType (REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE = 56).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerType
-func (c *Client) DomainGetSchedulerType(ctx context.Context, dom Domain) (type_ string, nparams int32, err error) {
+func (c *Client) DomainGetSchedulerType(ctx context.Context, dom Domain) (typ string, nparams int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetSchedulerType))
 	args := DomainGetSchedulerTypeArgs{
 		Dom: dom,
@@ -18201,11 +18201,11 @@ func (c *Client) AuthSASLInit(ctx context.Context) (mechlist string, err error) 
 }
 
 // AuthSASLStart sends the auth_sasl_start procedure (REMOTE_PROC_AUTH_SASL_START = 68), which has no public C function of its own.
-func (c *Client) AuthSASLStart(ctx context.Context, mech string, nil_ int32, data []int8) (complete int32, nil_Out int32, dataOut []int8, err error) {
+func (c *Client) AuthSASLStart(ctx context.Context, mech string, isNil int32, data []int8) (complete int32, isNilOut int32, dataOut []int8, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcAuthSASLStart))
 	args := AuthSASLStartArgs{
 		Mech: mech,
-		Nil:  nil_,
+		Nil:  isNil,
 		Data: data,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18222,10 +18222,10 @@ func (c *Client) AuthSASLStart(ctx context.Context, mech string, nil_ int32, dat
 }
 
 // AuthSASLStep sends the auth_sasl_step procedure (REMOTE_PROC_AUTH_SASL_STEP = 69), which has no public C function of its own.
-func (c *Client) AuthSASLStep(ctx context.Context, nil_ int32, data []int8) (complete int32, nil_Out int32, dataOut []int8, err error) {
+func (c *Client) AuthSASLStep(ctx context.Context, isNil int32, data []int8) (complete int32, isNilOut int32, dataOut []int8, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcAuthSASLStep))
 	args := AuthSASLStepArgs{
-		Nil:  nil_,
+		Nil:  isNil,
 		Data: data,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18335,10 +18335,10 @@ func (c *Client) ConnectListDefinedStoragePools(ctx context.Context, maxnames in
 // ConnectFindStoragePoolSources calls virConnectFindStoragePoolSources (REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES = 75).
 //
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectFindStoragePoolSources
-func (c *Client) ConnectFindStoragePoolSources(ctx context.Context, type_ string, srcSpec *string, flags ConnectFlags) (xml string, err error) {
+func (c *Client) ConnectFindStoragePoolSources(ctx context.Context, typ string, srcSpec *string, flags ConnectFlags) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectFindStoragePoolSources))
 	args := ConnectFindStoragePoolSourcesArgs{
-		Type:    type_,
+		Type:    typ,
 		SrcSpec: srcSpec,
 		Flags:   flags,
 	}
@@ -18785,7 +18785,7 @@ func (c *Client) StorageVolLookupByPath(ctx context.Context, path string) (vol S
 // StorageVolGetInfo calls virStorageVolGetInfo (REMOTE_PROC_STORAGE_VOL_GET_INFO = 98).
 //
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfo
-func (c *Client) StorageVolGetInfo(ctx context.Context, vol StorageVol) (type_ StorageVolType, capacity uint64, allocation uint64, err error) {
+func (c *Client) StorageVolGetInfo(ctx context.Context, vol StorageVol) (typ StorageVolType, capacity uint64, allocation uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolGetInfo))
 	args := StorageVolGetInfoArgs{
 		Vol: vol,
@@ -19034,10 +19034,10 @@ func (c *Client) ConnectGetURI(ctx context.Context) (uri string, err error) {
 // NodeNumOfDevices calls virNodeNumOfDevices (REMOTE_PROC_NODE_NUM_OF_DEVICES = 111).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeNumOfDevices
-func (c *Client) NodeNumOfDevices(ctx context.Context, cap_ *string, flags uint32) (num int32, err error) {
+func (c *Client) NodeNumOfDevices(ctx context.Context, capability *string, flags uint32) (num int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeNumOfDevices))
 	args := NodeNumOfDevicesArgs{
-		Cap:   cap_,
+		Cap:   capability,
 		Flags: flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19056,10 +19056,10 @@ func (c *Client) NodeNumOfDevices(ctx context.Context, cap_ *string, flags uint3
 // NodeListDevices calls virNodeListDevices (REMOTE_PROC_NODE_LIST_DEVICES = 112).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeListDevices
-func (c *Client) NodeListDevices(ctx context.Context, cap_ *string, maxnames int32, flags uint32) (names []string, err error) {
+func (c *Client) NodeListDevices(ctx context.Context, capability *string, maxnames int32, flags uint32) (names []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeListDevices))
 	args := NodeListDevicesArgs{
-		Cap:      cap_,
+		Cap:      capability,
 		Maxnames: maxnames,
 		Flags:    flags,
 	}
@@ -20186,7 +20186,7 @@ func (c *Client) DomainUpdateDeviceFlags(ctx context.Context, dom Domain, xml st
 // NWFilterLookupByName calls virNWFilterLookupByName (REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME = 175).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByName
-func (c *Client) NWFilterLookupByName(ctx context.Context, name string) (nwfilter Nwfilter, err error) {
+func (c *Client) NWFilterLookupByName(ctx context.Context, name string) (nwFilter NWFilter, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterLookupByName))
 	args := NWFilterLookupByNameArgs{
 		Name: name,
@@ -20201,13 +20201,13 @@ func (c *Client) NWFilterLookupByName(ctx context.Context, name string) (nwfilte
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Nwfilter, nil
+	return ret.NWFilter, nil
 }
 
 // NWFilterLookupByUUID calls virNWFilterLookupByUUID (REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID = 176).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByUUID
-func (c *Client) NWFilterLookupByUUID(ctx context.Context, uuid UUID) (nwfilter Nwfilter, err error) {
+func (c *Client) NWFilterLookupByUUID(ctx context.Context, uuid UUID) (nwFilter NWFilter, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterLookupByUUID))
 	args := NWFilterLookupByUUIDArgs{
 		UUID: uuid,
@@ -20222,16 +20222,16 @@ func (c *Client) NWFilterLookupByUUID(ctx context.Context, uuid UUID) (nwfilter 
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Nwfilter, nil
+	return ret.NWFilter, nil
 }
 
 // NWFilterGetXMLDesc calls virNWFilterGetXMLDesc (REMOTE_PROC_NWFILTER_GET_XML_DESC = 177).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterGetXMLDesc
-func (c *Client) NWFilterGetXMLDesc(ctx context.Context, nwfilter Nwfilter, flags uint32) (xml string, err error) {
+func (c *Client) NWFilterGetXMLDesc(ctx context.Context, nwFilter NWFilter, flags uint32) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterGetXMLDesc))
 	args := NWFilterGetXMLDescArgs{
-		Nwfilter: nwfilter,
+		NWFilter: nwFilter,
 		Flags:    flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -20288,7 +20288,7 @@ func (c *Client) ConnectListNWFilters(ctx context.Context, maxnames int32) (name
 // NWFilterDefineXML calls virNWFilterDefineXML (REMOTE_PROC_NWFILTER_DEFINE_XML = 180).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXML
-func (c *Client) NWFilterDefineXML(ctx context.Context, xml string) (nwfilter Nwfilter, err error) {
+func (c *Client) NWFilterDefineXML(ctx context.Context, xml string) (nwFilter NWFilter, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterDefineXML))
 	args := NWFilterDefineXMLArgs{
 		XML: xml,
@@ -20303,16 +20303,16 @@ func (c *Client) NWFilterDefineXML(ctx context.Context, xml string) (nwfilter Nw
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Nwfilter, nil
+	return ret.NWFilter, nil
 }
 
 // NWFilterUndefine calls virNWFilterUndefine (REMOTE_PROC_NWFILTER_UNDEFINE = 181).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterUndefine
-func (c *Client) NWFilterUndefine(ctx context.Context, nwfilter Nwfilter) (err error) {
+func (c *Client) NWFilterUndefine(ctx context.Context, nwFilter NWFilter) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterUndefine))
 	args := NWFilterUndefineArgs{
-		Nwfilter: nwfilter,
+		NWFilter: nwFilter,
 	}
 	args.EncodeXDR(call.Encoder())
 	if _, err = c.do(ctx, call); err != nil {
@@ -20650,12 +20650,12 @@ func (c *Client) DomainGetMemoryParameters(ctx context.Context, dom Domain, npar
 	return ret.Params, ret.Nparams, nil
 }
 
-// DomainSetVcpusFlags calls virDomainSetVcpusFlags (REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS = 199).
+// DomainSetVCPUsFlags calls virDomainSetVcpusFlags (REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS = 199).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpusFlags
-func (c *Client) DomainSetVcpusFlags(ctx context.Context, dom Domain, nvcpus uint32, flags DomainVcpuFlags) (err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetVcpusFlags))
-	args := DomainSetVcpusFlagsArgs{
+func (c *Client) DomainSetVCPUsFlags(ctx context.Context, dom Domain, nvcpus uint32, flags DomainVCPUFlags) (err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetVCPUsFlags))
+	args := DomainSetVCPUsFlagsArgs{
 		Dom:    dom,
 		Nvcpus: nvcpus,
 		Flags:  flags,
@@ -20667,12 +20667,12 @@ func (c *Client) DomainSetVcpusFlags(ctx context.Context, dom Domain, nvcpus uin
 	return c.finish(call)
 }
 
-// DomainGetVcpusFlags calls virDomainGetVcpusFlags (REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS = 200).
+// DomainGetVCPUsFlags calls virDomainGetVcpusFlags (REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS = 200).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpusFlags
-func (c *Client) DomainGetVcpusFlags(ctx context.Context, dom Domain, flags DomainVcpuFlags) (num int32, err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetVcpusFlags))
-	args := DomainGetVcpusFlagsArgs{
+func (c *Client) DomainGetVCPUsFlags(ctx context.Context, dom Domain, flags DomainVCPUFlags) (num int32, err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetVCPUsFlags))
+	args := DomainGetVCPUsFlagsArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -20681,7 +20681,7 @@ func (c *Client) DomainGetVcpusFlags(ctx context.Context, dom Domain, flags Doma
 	if err != nil {
 		return
 	}
-	var ret DomainGetVcpusFlagsRet
+	var ret DomainGetVCPUsFlagsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21175,15 +21175,15 @@ func (c *Client) DomainGetSchedulerParametersFlags(ctx context.Context, dom Doma
 	return ret.Params, nil
 }
 
-// DomainPinVcpuFlags calls virDomainPinVcpuFlags (REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS = 225).
+// DomainPinVCPUFlags calls virDomainPinVcpuFlags (REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS = 225).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpuFlags
-func (c *Client) DomainPinVcpuFlags(ctx context.Context, dom Domain, vcpu uint32, cpumap []byte, flags DomainModificationImpact) (err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainPinVcpuFlags))
-	args := DomainPinVcpuFlagsArgs{
+func (c *Client) DomainPinVCPUFlags(ctx context.Context, dom Domain, vcpu uint32, cpuMap []byte, flags DomainModificationImpact) (err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainPinVCPUFlags))
+	args := DomainPinVCPUFlagsArgs{
 		Dom:    dom,
-		Vcpu:   vcpu,
-		Cpumap: cpumap,
+		VCPU:   vcpu,
+		CPUMap: cpuMap,
 		Flags:  flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -21280,12 +21280,12 @@ func (c *Client) DomainGetControlInfo(ctx context.Context, dom Domain, flags uin
 	return ret.State, ret.Details, ret.StateTime, nil
 }
 
-// DomainGetVcpuPinInfo calls virDomainGetVcpuPinInfo (REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO = 230).
+// DomainGetVCPUPinInfo calls virDomainGetVcpuPinInfo (REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO = 230).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpuPinInfo
-func (c *Client) DomainGetVcpuPinInfo(ctx context.Context, dom Domain, ncpumaps int32, maplen int32, flags DomainModificationImpact) (cpumaps []byte, num int32, err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetVcpuPinInfo))
-	args := DomainGetVcpuPinInfoArgs{
+func (c *Client) DomainGetVCPUPinInfo(ctx context.Context, dom Domain, ncpumaps int32, maplen int32, flags DomainModificationImpact) (cpuMaps []byte, num int32, err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetVCPUPinInfo))
+	args := DomainGetVCPUPinInfoArgs{
 		Dom:      dom,
 		Ncpumaps: ncpumaps,
 		Maplen:   maplen,
@@ -21296,12 +21296,12 @@ func (c *Client) DomainGetVcpuPinInfo(ctx context.Context, dom Domain, ncpumaps 
 	if err != nil {
 		return
 	}
-	var ret DomainGetVcpuPinInfoRet
+	var ret DomainGetVCPUPinInfoRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Cpumaps, ret.Num, nil
+	return ret.CPUMaps, ret.Num, nil
 }
 
 // DomainUndefineFlags calls virDomainUndefineFlags (REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS = 231).
@@ -21667,12 +21667,12 @@ func (c *Client) DomainBlockResize(ctx context.Context, dom Domain, disk string,
 	return c.finish(call)
 }
 
-// DomainSetBlockIoTune calls virDomainSetBlockIoTune (REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE = 252).
+// DomainSetBlockIOTune calls virDomainSetBlockIoTune (REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE = 252).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockIoTune
-func (c *Client) DomainSetBlockIoTune(ctx context.Context, dom Domain, disk string, params TypedParams, flags DomainModificationImpact) (err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetBlockIoTune))
-	args := DomainSetBlockIoTuneArgs{
+func (c *Client) DomainSetBlockIOTune(ctx context.Context, dom Domain, disk string, params TypedParams, flags DomainModificationImpact) (err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetBlockIOTune))
+	args := DomainSetBlockIOTuneArgs{
 		Dom:    dom,
 		Disk:   disk,
 		Params: params,
@@ -21685,13 +21685,13 @@ func (c *Client) DomainSetBlockIoTune(ctx context.Context, dom Domain, disk stri
 	return c.finish(call)
 }
 
-// DomainGetBlockIoTune calls virDomainGetBlockIoTune (REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE = 253).
+// DomainGetBlockIOTune calls virDomainGetBlockIoTune (REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE = 253).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockIoTune
-func (c *Client) DomainGetBlockIoTune(ctx context.Context, dom Domain, disk *string, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
+func (c *Client) DomainGetBlockIOTune(ctx context.Context, dom Domain, disk *string, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetBlockIoTune))
-	args := DomainGetBlockIoTuneArgs{
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetBlockIOTune))
+	args := DomainGetBlockIOTuneArgs{
 		Dom:     dom,
 		Disk:    disk,
 		Nparams: nparams,
@@ -21702,7 +21702,7 @@ func (c *Client) DomainGetBlockIoTune(ctx context.Context, dom Domain, disk *str
 	if err != nil {
 		return
 	}
-	var ret DomainGetBlockIoTuneRet
+	var ret DomainGetBlockIOTuneRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21710,12 +21710,12 @@ func (c *Client) DomainGetBlockIoTune(ctx context.Context, dom Domain, disk *str
 	return ret.Params, ret.Nparams, nil
 }
 
-// DomainSetNumaParameters calls virDomainSetNumaParameters (REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS = 254).
+// DomainSetNUMAParameters calls virDomainSetNumaParameters (REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS = 254).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetNumaParameters
-func (c *Client) DomainSetNumaParameters(ctx context.Context, dom Domain, params TypedParams, flags DomainModificationImpact) (err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetNumaParameters))
-	args := DomainSetNumaParametersArgs{
+func (c *Client) DomainSetNUMAParameters(ctx context.Context, dom Domain, params TypedParams, flags DomainModificationImpact) (err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetNUMAParameters))
+	args := DomainSetNUMAParametersArgs{
 		Dom:    dom,
 		Params: params,
 		Flags:  flags,
@@ -21727,13 +21727,13 @@ func (c *Client) DomainSetNumaParameters(ctx context.Context, dom Domain, params
 	return c.finish(call)
 }
 
-// DomainGetNumaParameters calls virDomainGetNumaParameters (REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS = 255).
+// DomainGetNUMAParameters calls virDomainGetNumaParameters (REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS = 255).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetNumaParameters
-func (c *Client) DomainGetNumaParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
+func (c *Client) DomainGetNUMAParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetNumaParameters))
-	args := DomainGetNumaParametersArgs{
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetNUMAParameters))
+	args := DomainGetNUMAParametersArgs{
 		Dom:     dom,
 		Nparams: nparams,
 		Flags:   flags,
@@ -21743,7 +21743,7 @@ func (c *Client) DomainGetNumaParameters(ctx context.Context, dom Domain, nparam
 	if err != nil {
 		return
 	}
-	var ret DomainGetNumaParametersRet
+	var ret DomainGetNUMAParametersRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21914,11 +21914,11 @@ func (c *Client) DomainGetDiskErrors(ctx context.Context, dom Domain, maxerrors 
 // DomainSetMetadata calls virDomainSetMetadata (REMOTE_PROC_DOMAIN_SET_METADATA = 264).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMetadata
-func (c *Client) DomainSetMetadata(ctx context.Context, dom Domain, type_ DomainMetadataType, metadata *string, key *string, uri *string, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainSetMetadata(ctx context.Context, dom Domain, typ DomainMetadataType, metadata *string, key *string, uri *string, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetMetadata))
 	args := DomainSetMetadataArgs{
 		Dom:      dom,
-		Type:     type_,
+		Type:     typ,
 		Metadata: metadata,
 		Key:      key,
 		URI:      uri,
@@ -21934,11 +21934,11 @@ func (c *Client) DomainSetMetadata(ctx context.Context, dom Domain, type_ Domain
 // DomainGetMetadata calls virDomainGetMetadata (REMOTE_PROC_DOMAIN_GET_METADATA = 265).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMetadata
-func (c *Client) DomainGetMetadata(ctx context.Context, dom Domain, type_ DomainMetadataType, uri *string, flags DomainModificationImpact) (metadata string, err error) {
+func (c *Client) DomainGetMetadata(ctx context.Context, dom Domain, typ DomainMetadataType, uri *string, flags DomainModificationImpact) (metadata string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetMetadata))
 	args := DomainGetMetadataArgs{
 		Dom:   dom,
-		Type:  type_,
+		Type:  typ,
 		URI:   uri,
 		Flags: flags,
 	}
@@ -22037,7 +22037,7 @@ func (c *Client) DomainSnapshotHasMetadata(ctx context.Context, snap DomainSnaps
 // ConnectListAllDomains calls virConnectListAllDomains (REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS = 273).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListAllDomains
-func (c *Client) ConnectListAllDomains(ctx context.Context, needResults int32, flags ConnectListAllDomainsFlags) (domains []Domain, ret_ uint32, err error) {
+func (c *Client) ConnectListAllDomains(ctx context.Context, needResults int32, flags ConnectListAllDomainsFlags) (domains []Domain, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllDomains))
 	args := ConnectListAllDomainsArgs{
 		NeedResults: needResults,
@@ -22059,7 +22059,7 @@ func (c *Client) ConnectListAllDomains(ctx context.Context, needResults int32, f
 // DomainListAllSnapshots calls virDomainListAllSnapshots (REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS = 274).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainListAllSnapshots
-func (c *Client) DomainListAllSnapshots(ctx context.Context, dom Domain, needResults int32, flags DomainSnapshotListFlags) (snapshots []DomainSnapshot, ret_ int32, err error) {
+func (c *Client) DomainListAllSnapshots(ctx context.Context, dom Domain, needResults int32, flags DomainSnapshotListFlags) (snapshots []DomainSnapshot, result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainListAllSnapshots))
 	args := DomainListAllSnapshotsArgs{
 		Dom:         dom,
@@ -22082,7 +22082,7 @@ func (c *Client) DomainListAllSnapshots(ctx context.Context, dom Domain, needRes
 // DomainSnapshotListAllChildren calls virDomainSnapshotListAllChildren (REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN = 275).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListAllChildren
-func (c *Client) DomainSnapshotListAllChildren(ctx context.Context, snapshot DomainSnapshot, needResults int32, flags DomainSnapshotListFlags) (snapshots []DomainSnapshot, ret_ int32, err error) {
+func (c *Client) DomainSnapshotListAllChildren(ctx context.Context, snapshot DomainSnapshot, needResults int32, flags DomainSnapshotListFlags) (snapshots []DomainSnapshot, result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotListAllChildren))
 	args := DomainSnapshotListAllChildrenArgs{
 		Snapshot:    snapshot,
@@ -22127,7 +22127,7 @@ func (c *Client) DomainGetHostname(ctx context.Context, dom Domain, flags Domain
 // DomainGetSecurityLabelList calls virDomainGetSecurityLabelList (REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST = 278).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabelList
-func (c *Client) DomainGetSecurityLabelList(ctx context.Context, dom Domain) (labels []DomainGetSecurityLabelRet, ret_ int32, err error) {
+func (c *Client) DomainGetSecurityLabelList(ctx context.Context, dom Domain) (labels []DomainGetSecurityLabelRet, result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetSecurityLabelList))
 	args := DomainGetSecurityLabelListArgs{
 		Dom: dom,
@@ -22148,11 +22148,11 @@ func (c *Client) DomainGetSecurityLabelList(ctx context.Context, dom Domain) (la
 // DomainPinEmulator calls virDomainPinEmulator (REMOTE_PROC_DOMAIN_PIN_EMULATOR = 279).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinEmulator
-func (c *Client) DomainPinEmulator(ctx context.Context, dom Domain, cpumap []byte, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainPinEmulator(ctx context.Context, dom Domain, cpuMap []byte, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainPinEmulator))
 	args := DomainPinEmulatorArgs{
 		Dom:    dom,
-		Cpumap: cpumap,
+		CPUMap: cpuMap,
 		Flags:  flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -22165,7 +22165,7 @@ func (c *Client) DomainPinEmulator(ctx context.Context, dom Domain, cpumap []byt
 // DomainGetEmulatorPinInfo calls virDomainGetEmulatorPinInfo (REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO = 280).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetEmulatorPinInfo
-func (c *Client) DomainGetEmulatorPinInfo(ctx context.Context, dom Domain, maplen int32, flags DomainModificationImpact) (cpumaps []byte, ret_ int32, err error) {
+func (c *Client) DomainGetEmulatorPinInfo(ctx context.Context, dom Domain, maplen int32, flags DomainModificationImpact) (cpuMaps []byte, result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetEmulatorPinInfo))
 	args := DomainGetEmulatorPinInfoArgs{
 		Dom:    dom,
@@ -22182,13 +22182,13 @@ func (c *Client) DomainGetEmulatorPinInfo(ctx context.Context, dom Domain, maple
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Cpumaps, ret.Ret, nil
+	return ret.CPUMaps, ret.Ret, nil
 }
 
 // ConnectListAllStoragePools calls virConnectListAllStoragePools (REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS = 281).
 //
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListAllStoragePools
-func (c *Client) ConnectListAllStoragePools(ctx context.Context, needResults int32, flags ConnectListAllStoragePoolsFlags) (pools []StoragePool, ret_ uint32, err error) {
+func (c *Client) ConnectListAllStoragePools(ctx context.Context, needResults int32, flags ConnectListAllStoragePoolsFlags) (pools []StoragePool, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllStoragePools))
 	args := ConnectListAllStoragePoolsArgs{
 		NeedResults: needResults,
@@ -22210,7 +22210,7 @@ func (c *Client) ConnectListAllStoragePools(ctx context.Context, needResults int
 // StoragePoolListAllVolumes calls virStoragePoolListAllVolumes (REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES = 282).
 //
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListAllVolumes
-func (c *Client) StoragePoolListAllVolumes(ctx context.Context, pool StoragePool, needResults int32, flags uint32) (vols []StorageVol, ret_ uint32, err error) {
+func (c *Client) StoragePoolListAllVolumes(ctx context.Context, pool StoragePool, needResults int32, flags uint32) (vols []StorageVol, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolListAllVolumes))
 	args := StoragePoolListAllVolumesArgs{
 		Pool:        pool,
@@ -22233,7 +22233,7 @@ func (c *Client) StoragePoolListAllVolumes(ctx context.Context, pool StoragePool
 // ConnectListAllNetworks calls virConnectListAllNetworks (REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS = 283).
 //
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListAllNetworks
-func (c *Client) ConnectListAllNetworks(ctx context.Context, needResults int32, flags ConnectListAllNetworksFlags) (nets []Network, ret_ uint32, err error) {
+func (c *Client) ConnectListAllNetworks(ctx context.Context, needResults int32, flags ConnectListAllNetworksFlags) (nets []Network, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllNetworks))
 	args := ConnectListAllNetworksArgs{
 		NeedResults: needResults,
@@ -22255,7 +22255,7 @@ func (c *Client) ConnectListAllNetworks(ctx context.Context, needResults int32, 
 // ConnectListAllInterfaces calls virConnectListAllInterfaces (REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES = 284).
 //
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListAllInterfaces
-func (c *Client) ConnectListAllInterfaces(ctx context.Context, needResults int32, flags ConnectListAllInterfacesFlags) (ifaces []Interface, ret_ uint32, err error) {
+func (c *Client) ConnectListAllInterfaces(ctx context.Context, needResults int32, flags ConnectListAllInterfacesFlags) (ifaces []Interface, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllInterfaces))
 	args := ConnectListAllInterfacesArgs{
 		NeedResults: needResults,
@@ -22277,7 +22277,7 @@ func (c *Client) ConnectListAllInterfaces(ctx context.Context, needResults int32
 // ConnectListAllNodeDevices calls virConnectListAllNodeDevices (REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES = 285).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectListAllNodeDevices
-func (c *Client) ConnectListAllNodeDevices(ctx context.Context, needResults int32, flags ConnectListAllNodeDeviceFlags) (devices []NodeDevice, ret_ uint32, err error) {
+func (c *Client) ConnectListAllNodeDevices(ctx context.Context, needResults int32, flags ConnectListAllNodeDeviceFlags) (devices []NodeDevice, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllNodeDevices))
 	args := ConnectListAllNodeDevicesArgs{
 		NeedResults: needResults,
@@ -22299,7 +22299,7 @@ func (c *Client) ConnectListAllNodeDevices(ctx context.Context, needResults int3
 // ConnectListAllNWFilters calls virConnectListAllNWFilters (REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS = 286).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilters
-func (c *Client) ConnectListAllNWFilters(ctx context.Context, needResults int32, flags ConnectFlags) (filters []Nwfilter, ret_ uint32, err error) {
+func (c *Client) ConnectListAllNWFilters(ctx context.Context, needResults int32, flags ConnectFlags) (filters []NWFilter, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllNWFilters))
 	args := ConnectListAllNWFiltersArgs{
 		NeedResults: needResults,
@@ -22321,7 +22321,7 @@ func (c *Client) ConnectListAllNWFilters(ctx context.Context, needResults int32,
 // ConnectListAllSecrets calls virConnectListAllSecrets (REMOTE_PROC_CONNECT_LIST_ALL_SECRETS = 287).
 //
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListAllSecrets
-func (c *Client) ConnectListAllSecrets(ctx context.Context, needResults int32, flags ConnectListAllSecretsFlags) (secrets []Secret, ret_ uint32, err error) {
+func (c *Client) ConnectListAllSecrets(ctx context.Context, needResults int32, flags ConnectListAllSecretsFlags) (secrets []Secret, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllSecrets))
 	args := ConnectListAllSecretsArgs{
 		NeedResults: needResults,
@@ -22422,7 +22422,7 @@ func (c *Client) NetworkUpdate(ctx context.Context, net Network, command Network
 // NodeGetCPUMap calls virNodeGetCPUMap (REMOTE_PROC_NODE_GET_CPU_MAP = 293).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUMap
-func (c *Client) NodeGetCPUMap(ctx context.Context, needMap int32, needOnline int32, flags uint32) (cpumap []byte, online uint32, ret_ int32, err error) {
+func (c *Client) NodeGetCPUMap(ctx context.Context, needMap int32, needOnline int32, flags uint32) (cpuMap []byte, online uint32, result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetCPUMap))
 	args := NodeGetCPUMapArgs{
 		NeedMap:    needMap,
@@ -22439,7 +22439,7 @@ func (c *Client) NodeGetCPUMap(ctx context.Context, needMap int32, needOnline in
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Cpumap, ret.Online, ret.Ret, nil
+	return ret.CPUMap, ret.Online, ret.Ret, nil
 }
 
 // DomainFSTrim calls virDomainFSTrim (REMOTE_PROC_DOMAIN_FSTRIM = 294).
@@ -22528,7 +22528,7 @@ func (c *Client) NodeDeviceLookupSCSIHostByWWN(ctx context.Context, wwnn string,
 // DomainGetJobStats calls virDomainGetJobStats (REMOTE_PROC_DOMAIN_GET_JOB_STATS = 298).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobStats
-func (c *Client) DomainGetJobStats(ctx context.Context, dom Domain, flags DomainGetJobStatsFlags) (type_ DomainJobType, params TypedParams, err error) {
+func (c *Client) DomainGetJobStats(ctx context.Context, dom Domain, flags DomainGetJobStatsFlags) (typ DomainJobType, params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetJobStats))
 	args := DomainGetJobStatsArgs{
 		Dom:   dom,
@@ -22792,7 +22792,7 @@ func (c *Client) DomainCreateWithFiles(ctx context.Context, dom Domain, flags Do
 // ConnectGetCPUModelNames calls virConnectGetCPUModelNames (REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES = 312).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCPUModelNames
-func (c *Client) ConnectGetCPUModelNames(ctx context.Context, arch string, needResults int32, flags ConnectFlags) (models []string, ret_ int32, err error) {
+func (c *Client) ConnectGetCPUModelNames(ctx context.Context, arch string, needResults int32, flags ConnectFlags) (models []string, result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetCPUModelNames))
 	args := ConnectGetCPUModelNamesArgs{
 		Arch:        arch,
@@ -23013,7 +23013,7 @@ func (c *Client) NodeGetFreePages(ctx context.Context, pages []uint32, startCell
 // NetworkGetDHCPLeases calls virNetworkGetDHCPLeases (REMOTE_PROC_NETWORK_GET_DHCP_LEASES = 341).
 //
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetDHCPLeases
-func (c *Client) NetworkGetDHCPLeases(ctx context.Context, net Network, mac *string, needResults int32, flags uint32) (leases []NetworkDHCPLease, ret_ uint32, err error) {
+func (c *Client) NetworkGetDHCPLeases(ctx context.Context, net Network, mac *string, needResults int32, flags uint32) (leases []NetworkDHCPLease, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkGetDHCPLeases))
 	args := NetworkGetDHCPLeasesArgs{
 		Net:         net,
@@ -23121,7 +23121,7 @@ func (c *Client) DomainBlockCopy(ctx context.Context, dom Domain, path string, d
 // NodeAllocPages calls virNodeAllocPages (REMOTE_PROC_NODE_ALLOC_PAGES = 347).
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeAllocPages
-func (c *Client) NodeAllocPages(ctx context.Context, pageSizes []uint32, pageCounts []uint64, startCell int32, cellCount uint32, flags NodeAllocPagesFlags) (ret_ int32, err error) {
+func (c *Client) NodeAllocPages(ctx context.Context, pageSizes []uint32, pageCounts []uint64, startCell int32, cellCount uint32, flags NodeAllocPagesFlags) (result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeAllocPages))
 	args := NodeAllocPagesArgs{
 		PageSizes:  pageSizes,
@@ -23146,7 +23146,7 @@ func (c *Client) NodeAllocPages(ctx context.Context, pageSizes []uint32, pageCou
 // DomainGetFSInfo calls virDomainGetFSInfo (REMOTE_PROC_DOMAIN_GET_FSINFO = 349).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetFSInfo
-func (c *Client) DomainGetFSInfo(ctx context.Context, dom Domain, flags uint32) (info []DomainFsinfo, ret_ uint32, err error) {
+func (c *Client) DomainGetFSInfo(ctx context.Context, dom Domain, flags uint32) (info []DomainFSInfo, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetFSInfo))
 	args := DomainGetFSInfoArgs{
 		Dom:   dom,
@@ -23190,7 +23190,7 @@ func (c *Client) DomainDefineXMLFlags(ctx context.Context, xml string, flags Dom
 // DomainGetIOThreadInfo calls virDomainGetIOThreadInfo (REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO = 351).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetIOThreadInfo
-func (c *Client) DomainGetIOThreadInfo(ctx context.Context, dom Domain, flags DomainModificationImpact) (info []DomainIothreadInfo, ret_ uint32, err error) {
+func (c *Client) DomainGetIOThreadInfo(ctx context.Context, dom Domain, flags DomainModificationImpact) (info []DomainIOThreadInfo, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetIOThreadInfo))
 	args := DomainGetIOThreadInfoArgs{
 		Dom:   dom,
@@ -23212,12 +23212,12 @@ func (c *Client) DomainGetIOThreadInfo(ctx context.Context, dom Domain, flags Do
 // DomainPinIOThread calls virDomainPinIOThread (REMOTE_PROC_DOMAIN_PIN_IOTHREAD = 352).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinIOThread
-func (c *Client) DomainPinIOThread(ctx context.Context, dom Domain, iothreadsID uint32, cpumap []byte, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainPinIOThread(ctx context.Context, dom Domain, ioThreadsID uint32, cpuMap []byte, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainPinIOThread))
 	args := DomainPinIOThreadArgs{
 		Dom:         dom,
-		IothreadsID: iothreadsID,
-		Cpumap:      cpumap,
+		IOThreadsID: ioThreadsID,
+		CPUMap:      cpuMap,
 		Flags:       flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -23253,11 +23253,11 @@ func (c *Client) DomainInterfaceAddresses(ctx context.Context, dom Domain, sourc
 // DomainAddIOThread calls virDomainAddIOThread (REMOTE_PROC_DOMAIN_ADD_IOTHREAD = 355).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAddIOThread
-func (c *Client) DomainAddIOThread(ctx context.Context, dom Domain, iothreadID uint32, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainAddIOThread(ctx context.Context, dom Domain, ioThreadID uint32, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainAddIOThread))
 	args := DomainAddIOThreadArgs{
 		Dom:        dom,
-		IothreadID: iothreadID,
+		IOThreadID: ioThreadID,
 		Flags:      flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -23270,11 +23270,11 @@ func (c *Client) DomainAddIOThread(ctx context.Context, dom Domain, iothreadID u
 // DomainDelIOThread calls virDomainDelIOThread (REMOTE_PROC_DOMAIN_DEL_IOTHREAD = 356).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelIOThread
-func (c *Client) DomainDelIOThread(ctx context.Context, dom Domain, iothreadID uint32, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainDelIOThread(ctx context.Context, dom Domain, ioThreadID uint32, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainDelIOThread))
 	args := DomainDelIOThreadArgs{
 		Dom:        dom,
-		IothreadID: iothreadID,
+		IOThreadID: ioThreadID,
 		Flags:      flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -23439,12 +23439,12 @@ func (c *Client) ConnectStoragePoolEventDeregisterAny(ctx context.Context, callb
 	return c.finish(call)
 }
 
-// DomainGetGuestVcpus calls virDomainGetGuestVcpus (REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS = 371).
+// DomainGetGuestVCPUs calls virDomainGetGuestVcpus (REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS = 371).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestVcpus
-func (c *Client) DomainGetGuestVcpus(ctx context.Context, dom Domain, flags uint32) (params TypedParams, err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetGuestVcpus))
-	args := DomainGetGuestVcpusArgs{
+func (c *Client) DomainGetGuestVCPUs(ctx context.Context, dom Domain, flags uint32) (params TypedParams, err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetGuestVCPUs))
+	args := DomainGetGuestVCPUsArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -23453,7 +23453,7 @@ func (c *Client) DomainGetGuestVcpus(ctx context.Context, dom Domain, flags uint
 	if err != nil {
 		return
 	}
-	var ret DomainGetGuestVcpusRet
+	var ret DomainGetGuestVCPUsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23461,14 +23461,14 @@ func (c *Client) DomainGetGuestVcpus(ctx context.Context, dom Domain, flags uint
 	return ret.Params, nil
 }
 
-// DomainSetGuestVcpus calls virDomainSetGuestVcpus (REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS = 372).
+// DomainSetGuestVCPUs calls virDomainSetGuestVcpus (REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS = 372).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetGuestVcpus
-func (c *Client) DomainSetGuestVcpus(ctx context.Context, dom Domain, cpumap string, state int32, flags uint32) (err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetGuestVcpus))
-	args := DomainSetGuestVcpusArgs{
+func (c *Client) DomainSetGuestVCPUs(ctx context.Context, dom Domain, cpuMap string, state int32, flags uint32) (err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetGuestVCPUs))
+	args := DomainSetGuestVCPUsArgs{
 		Dom:    dom,
-		Cpumap: cpumap,
+		CPUMap: cpuMap,
 		State:  state,
 		Flags:  flags,
 	}
@@ -23519,7 +23519,7 @@ func (c *Client) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, callba
 // StorageVolGetInfoFlags calls virStorageVolGetInfoFlags (REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS = 378).
 //
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfoFlags
-func (c *Client) StorageVolGetInfoFlags(ctx context.Context, vol StorageVol, flags StorageVolInfoFlags) (type_ StorageVolType, capacity uint64, allocation uint64, err error) {
+func (c *Client) StorageVolGetInfoFlags(ctx context.Context, vol StorageVol, flags StorageVolInfoFlags) (typ StorageVolType, capacity uint64, allocation uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolGetInfoFlags))
 	args := StorageVolGetInfoFlagsArgs{
 		Vol:   vol,
@@ -23575,14 +23575,14 @@ func (c *Client) ConnectSecretEventDeregisterAny(ctx context.Context, callbackID
 	return c.finish(call)
 }
 
-// DomainSetVcpu calls virDomainSetVcpu (REMOTE_PROC_DOMAIN_SET_VCPU = 384).
+// DomainSetVCPU calls virDomainSetVcpu (REMOTE_PROC_DOMAIN_SET_VCPU = 384).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpu
-func (c *Client) DomainSetVcpu(ctx context.Context, dom Domain, cpumap string, state int32, flags DomainModificationImpact) (err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetVcpu))
-	args := DomainSetVcpuArgs{
+func (c *Client) DomainSetVCPU(ctx context.Context, dom Domain, cpuMap string, state int32, flags DomainModificationImpact) (err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetVCPU))
+	args := DomainSetVCPUArgs{
 		Dom:    dom,
-		Cpumap: cpumap,
+		CPUMap: cpuMap,
 		State:  state,
 		Flags:  flags,
 	}
@@ -23675,11 +23675,11 @@ func (c *Client) DomainManagedSaveDefineXML(ctx context.Context, dom Domain, dxm
 // DomainSetLifecycleAction calls virDomainSetLifecycleAction (REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION = 390).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLifecycleAction
-func (c *Client) DomainSetLifecycleAction(ctx context.Context, dom Domain, type_ DomainLifecycle, action DomainLifecycleAction, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainSetLifecycleAction(ctx context.Context, dom Domain, typ DomainLifecycle, action DomainLifecycleAction, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetLifecycleAction))
 	args := DomainSetLifecycleActionArgs{
 		Dom:    dom,
-		Type:   type_,
+		Type:   typ,
 		Action: action,
 		Flags:  flags,
 	}
@@ -23827,7 +23827,7 @@ func (c *Client) DomainGetLaunchSecurityInfo(ctx context.Context, dom Domain, fl
 // NWFilterBindingLookupByPortDev calls virNWFilterBindingLookupByPortDev (REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV = 397).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingLookupByPortDev
-func (c *Client) NWFilterBindingLookupByPortDev(ctx context.Context, name string) (nwfilter NwfilterBinding, err error) {
+func (c *Client) NWFilterBindingLookupByPortDev(ctx context.Context, name string) (nwFilter NWFilterBinding, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterBindingLookupByPortDev))
 	args := NWFilterBindingLookupByPortDevArgs{
 		Name: name,
@@ -23842,16 +23842,16 @@ func (c *Client) NWFilterBindingLookupByPortDev(ctx context.Context, name string
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Nwfilter, nil
+	return ret.NWFilter, nil
 }
 
 // NWFilterBindingGetXMLDesc calls virNWFilterBindingGetXMLDesc (REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC = 398).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingGetXMLDesc
-func (c *Client) NWFilterBindingGetXMLDesc(ctx context.Context, nwfilter NwfilterBinding, flags uint32) (xml string, err error) {
+func (c *Client) NWFilterBindingGetXMLDesc(ctx context.Context, nwFilter NWFilterBinding, flags uint32) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterBindingGetXMLDesc))
 	args := NWFilterBindingGetXMLDescArgs{
-		Nwfilter: nwfilter,
+		NWFilter: nwFilter,
 		Flags:    flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -23870,7 +23870,7 @@ func (c *Client) NWFilterBindingGetXMLDesc(ctx context.Context, nwfilter Nwfilte
 // NWFilterBindingCreateXML calls virNWFilterBindingCreateXML (REMOTE_PROC_NWFILTER_BINDING_CREATE_XML = 399).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingCreateXML
-func (c *Client) NWFilterBindingCreateXML(ctx context.Context, xml string, flags NWFilterBindingCreateFlags) (nwfilter NwfilterBinding, err error) {
+func (c *Client) NWFilterBindingCreateXML(ctx context.Context, xml string, flags NWFilterBindingCreateFlags) (nwFilter NWFilterBinding, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterBindingCreateXML))
 	args := NWFilterBindingCreateXMLArgs{
 		XML:   xml,
@@ -23886,16 +23886,16 @@ func (c *Client) NWFilterBindingCreateXML(ctx context.Context, xml string, flags
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Nwfilter, nil
+	return ret.NWFilter, nil
 }
 
 // NWFilterBindingDelete calls virNWFilterBindingDelete (REMOTE_PROC_NWFILTER_BINDING_DELETE = 400).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingDelete
-func (c *Client) NWFilterBindingDelete(ctx context.Context, nwfilter NwfilterBinding) (err error) {
+func (c *Client) NWFilterBindingDelete(ctx context.Context, nwFilter NWFilterBinding) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterBindingDelete))
 	args := NWFilterBindingDeleteArgs{
-		Nwfilter: nwfilter,
+		NWFilter: nwFilter,
 	}
 	args.EncodeXDR(call.Encoder())
 	if _, err = c.do(ctx, call); err != nil {
@@ -23907,7 +23907,7 @@ func (c *Client) NWFilterBindingDelete(ctx context.Context, nwfilter NwfilterBin
 // ConnectListAllNWFilterBindings calls virConnectListAllNWFilterBindings (REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS = 401).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilterBindings
-func (c *Client) ConnectListAllNWFilterBindings(ctx context.Context, needResults int32, flags ConnectFlags) (bindings []NwfilterBinding, ret_ uint32, err error) {
+func (c *Client) ConnectListAllNWFilterBindings(ctx context.Context, needResults int32, flags ConnectFlags) (bindings []NWFilterBinding, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllNWFilterBindings))
 	args := ConnectListAllNWFilterBindingsArgs{
 		NeedResults: needResults,
@@ -23929,11 +23929,11 @@ func (c *Client) ConnectListAllNWFilterBindings(ctx context.Context, needResults
 // DomainSetIOThreadParams calls virDomainSetIOThreadParams (REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS = 402).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetIOThreadParams
-func (c *Client) DomainSetIOThreadParams(ctx context.Context, dom Domain, iothreadID uint32, params TypedParams, flags DomainModificationImpact) (err error) {
+func (c *Client) DomainSetIOThreadParams(ctx context.Context, dom Domain, ioThreadID uint32, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetIOThreadParams))
 	args := DomainSetIOThreadParamsArgs{
 		Dom:        dom,
-		IothreadID: iothreadID,
+		IOThreadID: ioThreadID,
 		Params:     params,
 		Flags:      flags,
 	}
@@ -23968,7 +23968,7 @@ func (c *Client) ConnectGetStoragePoolCapabilities(ctx context.Context, flags Co
 // NetworkListAllPorts calls virNetworkListAllPorts (REMOTE_PROC_NETWORK_LIST_ALL_PORTS = 404).
 //
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkListAllPorts
-func (c *Client) NetworkListAllPorts(ctx context.Context, network Network, needResults int32, flags uint32) (ports []NetworkPort, ret_ uint32, err error) {
+func (c *Client) NetworkListAllPorts(ctx context.Context, network Network, needResults int32, flags uint32) (ports []NetworkPort, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkListAllPorts))
 	args := NetworkListAllPortsArgs{
 		Network:     network,
@@ -24159,7 +24159,7 @@ func (c *Client) DomainCheckpointGetXMLDesc(ctx context.Context, checkpoint Doma
 // DomainListAllCheckpoints calls virDomainListAllCheckpoints (REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS = 413).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainListAllCheckpoints
-func (c *Client) DomainListAllCheckpoints(ctx context.Context, dom Domain, needResults int32, flags DomainCheckpointListFlags) (checkpoints []DomainCheckpoint, ret_ int32, err error) {
+func (c *Client) DomainListAllCheckpoints(ctx context.Context, dom Domain, needResults int32, flags DomainCheckpointListFlags) (checkpoints []DomainCheckpoint, result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainListAllCheckpoints))
 	args := DomainListAllCheckpointsArgs{
 		Dom:         dom,
@@ -24182,7 +24182,7 @@ func (c *Client) DomainListAllCheckpoints(ctx context.Context, dom Domain, needR
 // DomainCheckpointListAllChildren calls virDomainCheckpointListAllChildren (REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN = 414).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointListAllChildren
-func (c *Client) DomainCheckpointListAllChildren(ctx context.Context, checkpoint DomainCheckpoint, needResults int32, flags DomainCheckpointListFlags) (checkpoints []DomainCheckpoint, ret_ int32, err error) {
+func (c *Client) DomainCheckpointListAllChildren(ctx context.Context, checkpoint DomainCheckpoint, needResults int32, flags DomainCheckpointListFlags) (checkpoints []DomainCheckpoint, result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCheckpointListAllChildren))
 	args := DomainCheckpointListAllChildrenArgs{
 		Checkpoint:  checkpoint,
@@ -24502,7 +24502,7 @@ func (c *Client) NodeDeviceCreate(ctx context.Context, name string, flags uint32
 // NWFilterDefineXMLFlags calls virNWFilterDefineXMLFlags (REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS = 431).
 //
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXMLFlags
-func (c *Client) NWFilterDefineXMLFlags(ctx context.Context, xml string, flags NWFilterDefineFlags) (nwfilter Nwfilter, err error) {
+func (c *Client) NWFilterDefineXMLFlags(ctx context.Context, xml string, flags NWFilterDefineFlags) (nwFilter NWFilter, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterDefineXMLFlags))
 	args := NWFilterDefineXMLFlagsArgs{
 		XML:   xml,
@@ -24518,7 +24518,7 @@ func (c *Client) NWFilterDefineXMLFlags(ctx context.Context, xml string, flags N
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Nwfilter, nil
+	return ret.NWFilter, nil
 }
 
 // NetworkDefineXMLFlags calls virNetworkDefineXMLFlags (REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS = 432).
@@ -24730,11 +24730,11 @@ func (c *Client) DomainFDAssociate(ctx context.Context, dom Domain, name string,
 // NetworkSetMetadata calls virNetworkSetMetadata (REMOTE_PROC_NETWORK_SET_METADATA = 444).
 //
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetMetadata
-func (c *Client) NetworkSetMetadata(ctx context.Context, network Network, type_ NetworkMetadataType, metadata *string, key *string, uri *string, flags NetworkUpdateFlags) (err error) {
+func (c *Client) NetworkSetMetadata(ctx context.Context, network Network, typ NetworkMetadataType, metadata *string, key *string, uri *string, flags NetworkUpdateFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkSetMetadata))
 	args := NetworkSetMetadataArgs{
 		Network:  network,
-		Type:     type_,
+		Type:     typ,
 		Metadata: metadata,
 		Key:      key,
 		URI:      uri,
@@ -24750,11 +24750,11 @@ func (c *Client) NetworkSetMetadata(ctx context.Context, network Network, type_ 
 // NetworkGetMetadata calls virNetworkGetMetadata (REMOTE_PROC_NETWORK_GET_METADATA = 445).
 //
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetMetadata
-func (c *Client) NetworkGetMetadata(ctx context.Context, network Network, type_ NetworkMetadataType, uri *string, flags NetworkUpdateFlags) (metadata string, err error) {
+func (c *Client) NetworkGetMetadata(ctx context.Context, network Network, typ NetworkMetadataType, uri *string, flags NetworkUpdateFlags) (metadata string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkGetMetadata))
 	args := NetworkGetMetadataArgs{
 		Network: network,
-		Type:    type_,
+		Type:    typ,
 		URI:     uri,
 		Flags:   flags,
 	}
@@ -24791,11 +24791,11 @@ func (c *Client) NodeDeviceUpdate(ctx context.Context, name string, xmlDesc stri
 // DomainGraphicsReload calls virDomainGraphicsReload (REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD = 448).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGraphicsReload
-func (c *Client) DomainGraphicsReload(ctx context.Context, dom Domain, type_ DomainGraphicsReloadType, flags uint32) (err error) {
+func (c *Client) DomainGraphicsReload(ctx context.Context, dom Domain, typ DomainGraphicsReloadType, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGraphicsReload))
 	args := DomainGraphicsReloadArgs{
 		Dom:   dom,
-		Type:  type_,
+		Type:  typ,
 		Flags: flags,
 	}
 	args.EncodeXDR(call.Encoder())

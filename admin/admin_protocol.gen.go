@@ -677,20 +677,20 @@ func (v *ServerSetClientLimitsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// ServerUpdateTlsFilesArgs is the wire form of admin_server_update_tls_files_args.
-type ServerUpdateTlsFilesArgs struct {
+// ServerUpdateTLSFilesArgs is the wire form of admin_server_update_tls_files_args.
+type ServerUpdateTLSFilesArgs struct {
 	Srv   Server
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ServerUpdateTlsFilesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *ServerUpdateTLSFilesArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Srv.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ServerUpdateTlsFilesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *ServerUpdateTLSFilesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Srv.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
@@ -883,7 +883,7 @@ const (
 	ProcConnectGetLoggingFilters      Procedure = 15
 	ProcConnectSetLoggingOutputs      Procedure = 16
 	ProcConnectSetLoggingFilters      Procedure = 17
-	ProcServerUpdateTlsFiles          Procedure = 18
+	ProcServerUpdateTLSFiles          Procedure = 18
 	ProcConnectSetDaemonTimeout       Procedure = 19
 	ProcConnectDaemonShutdown         Procedure = 20
 )
@@ -925,8 +925,8 @@ func (v Procedure) String() string {
 		return "ProcConnectSetLoggingOutputs"
 	case ProcConnectSetLoggingFilters:
 		return "ProcConnectSetLoggingFilters"
-	case ProcServerUpdateTlsFiles:
-		return "ProcServerUpdateTlsFiles"
+	case ProcServerUpdateTLSFiles:
+		return "ProcServerUpdateTLSFiles"
 	case ProcConnectSetDaemonTimeout:
 		return "ProcConnectSetDaemonTimeout"
 	case ProcConnectDaemonShutdown:
@@ -1005,7 +1005,7 @@ func (c *Client) ConnectGetLibVersion(ctx context.Context) (libVer uint64, err e
 // ConnectListServers calls virAdmConnectListServers (ADMIN_PROC_CONNECT_LIST_SERVERS = 4).
 //
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectListServers
-func (c *Client) ConnectListServers(ctx context.Context, needResults uint32, flags uint32) (servers []Server, ret_ uint32, err error) {
+func (c *Client) ConnectListServers(ctx context.Context, needResults uint32, flags uint32) (servers []Server, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListServers))
 	args := ConnectListServersArgs{
 		NeedResults: needResults,
@@ -1088,7 +1088,7 @@ func (c *Client) ServerSetThreadPoolParameters(ctx context.Context, srv Server, 
 // ServerListClients calls virAdmServerListClients (ADMIN_PROC_SERVER_LIST_CLIENTS = 8).
 //
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerListClients
-func (c *Client) ServerListClients(ctx context.Context, srv Server, needResults uint32, flags uint32) (clients []DaemonClient, ret_ uint32, err error) {
+func (c *Client) ServerListClients(ctx context.Context, srv Server, needResults uint32, flags uint32) (clients []DaemonClient, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerListClients))
 	args := ServerListClientsArgs{
 		Srv:         srv,
@@ -1282,12 +1282,12 @@ func (c *Client) ConnectSetLoggingFilters(ctx context.Context, filters *string, 
 	return c.finish(call)
 }
 
-// ServerUpdateTlsFiles calls virAdmServerUpdateTlsFiles (ADMIN_PROC_SERVER_UPDATE_TLS_FILES = 18).
+// ServerUpdateTLSFiles calls virAdmServerUpdateTlsFiles (ADMIN_PROC_SERVER_UPDATE_TLS_FILES = 18).
 //
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerUpdateTlsFiles
-func (c *Client) ServerUpdateTlsFiles(ctx context.Context, srv Server, flags uint32) (err error) {
-	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerUpdateTlsFiles))
-	args := ServerUpdateTlsFilesArgs{
+func (c *Client) ServerUpdateTLSFiles(ctx context.Context, srv Server, flags uint32) (err error) {
+	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerUpdateTLSFiles))
+	args := ServerUpdateTLSFilesArgs{
 		Srv:   srv,
 		Flags: flags,
 	}

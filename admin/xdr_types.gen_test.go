@@ -44,7 +44,7 @@ var xdrTypes = []struct {
 	{"ServerGetClientLimitsArgs", func() xdrType { return new(ServerGetClientLimitsArgs) }},
 	{"ServerGetClientLimitsRet", func() xdrType { return new(ServerGetClientLimitsRet) }},
 	{"ServerSetClientLimitsArgs", func() xdrType { return new(ServerSetClientLimitsArgs) }},
-	{"ServerUpdateTlsFilesArgs", func() xdrType { return new(ServerUpdateTlsFilesArgs) }},
+	{"ServerUpdateTLSFilesArgs", func() xdrType { return new(ServerUpdateTLSFilesArgs) }},
 	{"ConnectGetLoggingOutputsArgs", func() xdrType { return new(ConnectGetLoggingOutputsArgs) }},
 	{"ConnectGetLoggingOutputsRet", func() xdrType { return new(ConnectGetLoggingOutputsRet) }},
 	{"ConnectGetLoggingFiltersArgs", func() xdrType { return new(ConnectGetLoggingFiltersArgs) }},

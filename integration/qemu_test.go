@@ -92,7 +92,7 @@ func TestQEMUGuest(t *testing.T) {
 		assert.Equal(t, "running", status)
 		assert.True(t, running)
 
-		hmp, err := c.QEMUDomainMonitorCommand(ctx, dom, "info status", libvirt.DomainQEMUMonitorCommandHmp)
+		hmp, err := c.QEMUDomainMonitorCommand(ctx, dom, "info status", libvirt.DomainQEMUMonitorCommandHMP)
 		require.NoError(t, err)
 		assert.Equal(t, "VM status: running", strings.TrimSpace(hmp))
 

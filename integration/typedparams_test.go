@@ -166,11 +166,11 @@ func TestDomainMemoryAndNumaParameters(t *testing.T) {
 		// NUMA parameters mix an int and a string; the daemon only sends
 		// strings to clients that say they accept them.
 		stringsOK := libvirt.DomainModificationImpact(libvirt.TypedParamStringOkay)
-		params, n, err = c.DomainGetNumaParameters(ctx, dom, 0, stringsOK)
+		params, n, err = c.DomainGetNUMAParameters(ctx, dom, 0, stringsOK)
 		require.NoError(t, err)
 		assert.Empty(t, params)
 		require.Equal(t, int32(2), n)
-		params, _, err = c.DomainGetNumaParameters(ctx, dom, n, stringsOK)
+		params, _, err = c.DomainGetNUMAParameters(ctx, dom, n, stringsOK)
 		require.NoError(t, err)
 		p = paramMap(t, params)
 		mode, ok := p["numa_mode"].AsInt()
@@ -183,7 +183,7 @@ func TestDomainMemoryAndNumaParameters(t *testing.T) {
 		// Like libvirt's C library, the client adds
 		// VIR_TYPED_PARAM_STRING_OKAY itself when the daemon supports
 		// string parameters, so the string arrives without the flag too.
-		params, _, err = c.DomainGetNumaParameters(ctx, dom, n, libvirt.DomainAffectCurrent)
+		params, _, err = c.DomainGetNUMAParameters(ctx, dom, n, libvirt.DomainAffectCurrent)
 		require.NoError(t, err)
 		p = paramMap(t, params)
 		assert.Contains(t, p, "numa_mode")

@@ -79,7 +79,7 @@ func (c *conn) shutdown() {
 	closeCB := c.closeCB && !c.ending
 	c.mu.Unlock()
 	if closeCB {
-		msg := libvirt.ConnectEventConnectionClosedMsg{Reason: libvirt.ConnectCloseReasonEof}
+		msg := libvirt.ConnectEventConnectionClosedMsg{Reason: libvirt.ConnectCloseReasonEOF}
 		// A client that stopped reading must not hold up Close.
 		_ = c.nc.SetWriteDeadline(time.Now().Add(time.Second))
 		c.writeFrame(eventFrame(libvirt.Program, libvirt.ProtocolVersion, int32(libvirt.ProcConnectEventConnectionClosed), &msg))

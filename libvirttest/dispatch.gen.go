@@ -21,7 +21,7 @@ type RemoteHandler interface {
 	ConnectClose(ctx context.Context) error
 	ConnectGetType(ctx context.Context) (*libvirt.ConnectGetTypeRet, error)
 	ConnectGetVersion(ctx context.Context) (*libvirt.ConnectGetVersionRet, error)
-	ConnectGetMaxVcpus(ctx context.Context, args *libvirt.ConnectGetMaxVcpusArgs) (*libvirt.ConnectGetMaxVcpusRet, error)
+	ConnectGetMaxVCPUs(ctx context.Context, args *libvirt.ConnectGetMaxVCPUsArgs) (*libvirt.ConnectGetMaxVCPUsRet, error)
 	NodeGetInfo(ctx context.Context) (*libvirt.NodeGetInfoRet, error)
 	ConnectGetCapabilities(ctx context.Context) (*libvirt.ConnectGetCapabilitiesRet, error)
 	DomainAttachDevice(ctx context.Context, args *libvirt.DomainAttachDeviceArgs) error
@@ -34,21 +34,21 @@ type RemoteHandler interface {
 	DomainGetAutostart(ctx context.Context, args *libvirt.DomainGetAutostartArgs) (*libvirt.DomainGetAutostartRet, error)
 	DomainGetInfo(ctx context.Context, args *libvirt.DomainGetInfoArgs) (*libvirt.DomainGetInfoRet, error)
 	DomainGetMaxMemory(ctx context.Context, args *libvirt.DomainGetMaxMemoryArgs) (*libvirt.DomainGetMaxMemoryRet, error)
-	DomainGetMaxVcpus(ctx context.Context, args *libvirt.DomainGetMaxVcpusArgs) (*libvirt.DomainGetMaxVcpusRet, error)
+	DomainGetMaxVCPUs(ctx context.Context, args *libvirt.DomainGetMaxVCPUsArgs) (*libvirt.DomainGetMaxVCPUsRet, error)
 	DomainGetOSType(ctx context.Context, args *libvirt.DomainGetOSTypeArgs) (*libvirt.DomainGetOSTypeRet, error)
-	DomainGetVcpus(ctx context.Context, args *libvirt.DomainGetVcpusArgs) (*libvirt.DomainGetVcpusRet, error)
+	DomainGetVCPUs(ctx context.Context, args *libvirt.DomainGetVCPUsArgs) (*libvirt.DomainGetVCPUsRet, error)
 	ConnectListDefinedDomains(ctx context.Context, args *libvirt.ConnectListDefinedDomainsArgs) (*libvirt.ConnectListDefinedDomainsRet, error)
 	DomainLookupByID(ctx context.Context, args *libvirt.DomainLookupByIDArgs) (*libvirt.DomainLookupByIDRet, error)
 	DomainLookupByName(ctx context.Context, args *libvirt.DomainLookupByNameArgs) (*libvirt.DomainLookupByNameRet, error)
 	DomainLookupByUUID(ctx context.Context, args *libvirt.DomainLookupByUUIDArgs) (*libvirt.DomainLookupByUUIDRet, error)
 	ConnectNumOfDefinedDomains(ctx context.Context) (*libvirt.ConnectNumOfDefinedDomainsRet, error)
-	DomainPinVcpu(ctx context.Context, args *libvirt.DomainPinVcpuArgs) error
+	DomainPinVCPU(ctx context.Context, args *libvirt.DomainPinVCPUArgs) error
 	DomainReboot(ctx context.Context, args *libvirt.DomainRebootArgs) error
 	DomainResume(ctx context.Context, args *libvirt.DomainResumeArgs) error
 	DomainSetAutostart(ctx context.Context, args *libvirt.DomainSetAutostartArgs) error
 	DomainSetMaxMemory(ctx context.Context, args *libvirt.DomainSetMaxMemoryArgs) error
 	DomainSetMemory(ctx context.Context, args *libvirt.DomainSetMemoryArgs) error
-	DomainSetVcpus(ctx context.Context, args *libvirt.DomainSetVcpusArgs) error
+	DomainSetVCPUs(ctx context.Context, args *libvirt.DomainSetVCPUsArgs) error
 	DomainShutdown(ctx context.Context, args *libvirt.DomainShutdownArgs) error
 	DomainSuspend(ctx context.Context, args *libvirt.DomainSuspendArgs) error
 	DomainUndefine(ctx context.Context, args *libvirt.DomainUndefineArgs) error
@@ -208,8 +208,8 @@ type RemoteHandler interface {
 	DomainCreateWithFlags(ctx context.Context, args *libvirt.DomainCreateWithFlagsArgs) (*libvirt.DomainCreateWithFlagsRet, error)
 	DomainSetMemoryParameters(ctx context.Context, args *libvirt.DomainSetMemoryParametersArgs) error
 	DomainGetMemoryParameters(ctx context.Context, args *libvirt.DomainGetMemoryParametersArgs) (*libvirt.DomainGetMemoryParametersRet, error)
-	DomainSetVcpusFlags(ctx context.Context, args *libvirt.DomainSetVcpusFlagsArgs) error
-	DomainGetVcpusFlags(ctx context.Context, args *libvirt.DomainGetVcpusFlagsArgs) (*libvirt.DomainGetVcpusFlagsRet, error)
+	DomainSetVCPUsFlags(ctx context.Context, args *libvirt.DomainSetVCPUsFlagsArgs) error
+	DomainGetVCPUsFlags(ctx context.Context, args *libvirt.DomainGetVCPUsFlagsArgs) (*libvirt.DomainGetVCPUsFlagsRet, error)
 	DomainOpenConsole(ctx context.Context, args *libvirt.DomainOpenConsoleArgs) error
 	DomainIsUpdated(ctx context.Context, args *libvirt.DomainIsUpdatedArgs) (*libvirt.DomainIsUpdatedRet, error)
 	ConnectGetSysinfo(ctx context.Context, args *libvirt.ConnectGetSysinfoArgs) (*libvirt.ConnectGetSysinfoRet, error)
@@ -233,12 +233,12 @@ type RemoteHandler interface {
 	InterfaceChangeCommit(ctx context.Context, args *libvirt.InterfaceChangeCommitArgs) error
 	InterfaceChangeRollback(ctx context.Context, args *libvirt.InterfaceChangeRollbackArgs) error
 	DomainGetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainGetSchedulerParametersFlagsArgs) (*libvirt.DomainGetSchedulerParametersFlagsRet, error)
-	DomainPinVcpuFlags(ctx context.Context, args *libvirt.DomainPinVcpuFlagsArgs) error
+	DomainPinVCPUFlags(ctx context.Context, args *libvirt.DomainPinVCPUFlagsArgs) error
 	DomainSendKey(ctx context.Context, args *libvirt.DomainSendKeyArgs) error
 	NodeGetCPUStats(ctx context.Context, args *libvirt.NodeGetCPUStatsArgs) (*libvirt.NodeGetCPUStatsRet, error)
 	NodeGetMemoryStats(ctx context.Context, args *libvirt.NodeGetMemoryStatsArgs) (*libvirt.NodeGetMemoryStatsRet, error)
 	DomainGetControlInfo(ctx context.Context, args *libvirt.DomainGetControlInfoArgs) (*libvirt.DomainGetControlInfoRet, error)
-	DomainGetVcpuPinInfo(ctx context.Context, args *libvirt.DomainGetVcpuPinInfoArgs) (*libvirt.DomainGetVcpuPinInfoRet, error)
+	DomainGetVCPUPinInfo(ctx context.Context, args *libvirt.DomainGetVCPUPinInfoArgs) (*libvirt.DomainGetVCPUPinInfoRet, error)
 	DomainUndefineFlags(ctx context.Context, args *libvirt.DomainUndefineFlagsArgs) error
 	DomainSaveFlags(ctx context.Context, args *libvirt.DomainSaveFlagsArgs) error
 	DomainRestoreFlags(ctx context.Context, args *libvirt.DomainRestoreFlagsArgs) error
@@ -258,10 +258,10 @@ type RemoteHandler interface {
 	DomainOpenGraphics(ctx context.Context, args *libvirt.DomainOpenGraphicsArgs) error
 	NodeSuspendForDuration(ctx context.Context, args *libvirt.NodeSuspendForDurationArgs) error
 	DomainBlockResize(ctx context.Context, args *libvirt.DomainBlockResizeArgs) error
-	DomainSetBlockIoTune(ctx context.Context, args *libvirt.DomainSetBlockIoTuneArgs) error
-	DomainGetBlockIoTune(ctx context.Context, args *libvirt.DomainGetBlockIoTuneArgs) (*libvirt.DomainGetBlockIoTuneRet, error)
-	DomainSetNumaParameters(ctx context.Context, args *libvirt.DomainSetNumaParametersArgs) error
-	DomainGetNumaParameters(ctx context.Context, args *libvirt.DomainGetNumaParametersArgs) (*libvirt.DomainGetNumaParametersRet, error)
+	DomainSetBlockIOTune(ctx context.Context, args *libvirt.DomainSetBlockIOTuneArgs) error
+	DomainGetBlockIOTune(ctx context.Context, args *libvirt.DomainGetBlockIOTuneArgs) (*libvirt.DomainGetBlockIOTuneRet, error)
+	DomainSetNUMAParameters(ctx context.Context, args *libvirt.DomainSetNUMAParametersArgs) error
+	DomainGetNUMAParameters(ctx context.Context, args *libvirt.DomainGetNUMAParametersArgs) (*libvirt.DomainGetNUMAParametersRet, error)
 	DomainSetInterfaceParameters(ctx context.Context, args *libvirt.DomainSetInterfaceParametersArgs) error
 	DomainGetInterfaceParameters(ctx context.Context, args *libvirt.DomainGetInterfaceParametersArgs) (*libvirt.DomainGetInterfaceParametersRet, error)
 	DomainShutdownFlags(ctx context.Context, args *libvirt.DomainShutdownFlagsArgs) error
@@ -345,14 +345,14 @@ type RemoteHandler interface {
 	DomainSetPerfEvents(ctx context.Context, args *libvirt.DomainSetPerfEventsArgs) error
 	ConnectStoragePoolEventRegisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventRegisterAnyArgs) (*libvirt.ConnectStoragePoolEventRegisterAnyRet, error)
 	ConnectStoragePoolEventDeregisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventDeregisterAnyArgs) error
-	DomainGetGuestVcpus(ctx context.Context, args *libvirt.DomainGetGuestVcpusArgs) (*libvirt.DomainGetGuestVcpusRet, error)
-	DomainSetGuestVcpus(ctx context.Context, args *libvirt.DomainSetGuestVcpusArgs) error
+	DomainGetGuestVCPUs(ctx context.Context, args *libvirt.DomainGetGuestVCPUsArgs) (*libvirt.DomainGetGuestVCPUsRet, error)
+	DomainSetGuestVCPUs(ctx context.Context, args *libvirt.DomainSetGuestVCPUsArgs) error
 	ConnectNodeDeviceEventRegisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventRegisterAnyArgs) (*libvirt.ConnectNodeDeviceEventRegisterAnyRet, error)
 	ConnectNodeDeviceEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventDeregisterAnyArgs) error
 	StorageVolGetInfoFlags(ctx context.Context, args *libvirt.StorageVolGetInfoFlagsArgs) (*libvirt.StorageVolGetInfoFlagsRet, error)
 	ConnectSecretEventRegisterAny(ctx context.Context, args *libvirt.ConnectSecretEventRegisterAnyArgs) (*libvirt.ConnectSecretEventRegisterAnyRet, error)
 	ConnectSecretEventDeregisterAny(ctx context.Context, args *libvirt.ConnectSecretEventDeregisterAnyArgs) error
-	DomainSetVcpu(ctx context.Context, args *libvirt.DomainSetVcpuArgs) error
+	DomainSetVCPU(ctx context.Context, args *libvirt.DomainSetVCPUArgs) error
 	DomainSetBlockThreshold(ctx context.Context, args *libvirt.DomainSetBlockThresholdArgs) error
 	DomainMigrateGetMaxDowntime(ctx context.Context, args *libvirt.DomainMigrateGetMaxDowntimeArgs) (*libvirt.DomainMigrateGetMaxDowntimeRet, error)
 	DomainManagedSaveGetXMLDesc(ctx context.Context, args *libvirt.DomainManagedSaveGetXMLDescArgs) (*libvirt.DomainManagedSaveGetXMLDescRet, error)
@@ -442,8 +442,8 @@ func (UnimplementedRemoteHandler) ConnectGetVersion(ctx context.Context) (*libvi
 	return nil, unsupported("virConnectGetVersion")
 }
 
-// ConnectGetMaxVcpus reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectGetMaxVcpus(ctx context.Context, args *libvirt.ConnectGetMaxVcpusArgs) (*libvirt.ConnectGetMaxVcpusRet, error) {
+// ConnectGetMaxVCPUs reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) ConnectGetMaxVCPUs(ctx context.Context, args *libvirt.ConnectGetMaxVCPUsArgs) (*libvirt.ConnectGetMaxVCPUsRet, error) {
 	return nil, unsupported("virConnectGetMaxVcpus")
 }
 
@@ -507,8 +507,8 @@ func (UnimplementedRemoteHandler) DomainGetMaxMemory(ctx context.Context, args *
 	return nil, unsupported("virDomainGetMaxMemory")
 }
 
-// DomainGetMaxVcpus reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetMaxVcpus(ctx context.Context, args *libvirt.DomainGetMaxVcpusArgs) (*libvirt.DomainGetMaxVcpusRet, error) {
+// DomainGetMaxVCPUs reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainGetMaxVCPUs(ctx context.Context, args *libvirt.DomainGetMaxVCPUsArgs) (*libvirt.DomainGetMaxVCPUsRet, error) {
 	return nil, unsupported("virDomainGetMaxVcpus")
 }
 
@@ -517,8 +517,8 @@ func (UnimplementedRemoteHandler) DomainGetOSType(ctx context.Context, args *lib
 	return nil, unsupported("virDomainGetOSType")
 }
 
-// DomainGetVcpus reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetVcpus(ctx context.Context, args *libvirt.DomainGetVcpusArgs) (*libvirt.DomainGetVcpusRet, error) {
+// DomainGetVCPUs reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainGetVCPUs(ctx context.Context, args *libvirt.DomainGetVCPUsArgs) (*libvirt.DomainGetVCPUsRet, error) {
 	return nil, unsupported("virDomainGetVcpus")
 }
 
@@ -547,8 +547,8 @@ func (UnimplementedRemoteHandler) ConnectNumOfDefinedDomains(ctx context.Context
 	return nil, unsupported("virConnectNumOfDefinedDomains")
 }
 
-// DomainPinVcpu reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainPinVcpu(ctx context.Context, args *libvirt.DomainPinVcpuArgs) error {
+// DomainPinVCPU reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainPinVCPU(ctx context.Context, args *libvirt.DomainPinVCPUArgs) error {
 	return unsupported("virDomainPinVcpu")
 }
 
@@ -577,8 +577,8 @@ func (UnimplementedRemoteHandler) DomainSetMemory(ctx context.Context, args *lib
 	return unsupported("virDomainSetMemory")
 }
 
-// DomainSetVcpus reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetVcpus(ctx context.Context, args *libvirt.DomainSetVcpusArgs) error {
+// DomainSetVCPUs reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainSetVCPUs(ctx context.Context, args *libvirt.DomainSetVCPUsArgs) error {
 	return unsupported("virDomainSetVcpus")
 }
 
@@ -1377,13 +1377,13 @@ func (UnimplementedRemoteHandler) DomainGetMemoryParameters(ctx context.Context,
 	return nil, unsupported("virDomainGetMemoryParameters")
 }
 
-// DomainSetVcpusFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetVcpusFlags(ctx context.Context, args *libvirt.DomainSetVcpusFlagsArgs) error {
+// DomainSetVCPUsFlags reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainSetVCPUsFlags(ctx context.Context, args *libvirt.DomainSetVCPUsFlagsArgs) error {
 	return unsupported("virDomainSetVcpusFlags")
 }
 
-// DomainGetVcpusFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetVcpusFlags(ctx context.Context, args *libvirt.DomainGetVcpusFlagsArgs) (*libvirt.DomainGetVcpusFlagsRet, error) {
+// DomainGetVCPUsFlags reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainGetVCPUsFlags(ctx context.Context, args *libvirt.DomainGetVCPUsFlagsArgs) (*libvirt.DomainGetVCPUsFlagsRet, error) {
 	return nil, unsupported("virDomainGetVcpusFlags")
 }
 
@@ -1502,8 +1502,8 @@ func (UnimplementedRemoteHandler) DomainGetSchedulerParametersFlags(ctx context.
 	return nil, unsupported("virDomainGetSchedulerParametersFlags")
 }
 
-// DomainPinVcpuFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainPinVcpuFlags(ctx context.Context, args *libvirt.DomainPinVcpuFlagsArgs) error {
+// DomainPinVCPUFlags reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainPinVCPUFlags(ctx context.Context, args *libvirt.DomainPinVCPUFlagsArgs) error {
 	return unsupported("virDomainPinVcpuFlags")
 }
 
@@ -1527,8 +1527,8 @@ func (UnimplementedRemoteHandler) DomainGetControlInfo(ctx context.Context, args
 	return nil, unsupported("virDomainGetControlInfo")
 }
 
-// DomainGetVcpuPinInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetVcpuPinInfo(ctx context.Context, args *libvirt.DomainGetVcpuPinInfoArgs) (*libvirt.DomainGetVcpuPinInfoRet, error) {
+// DomainGetVCPUPinInfo reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainGetVCPUPinInfo(ctx context.Context, args *libvirt.DomainGetVCPUPinInfoArgs) (*libvirt.DomainGetVCPUPinInfoRet, error) {
 	return nil, unsupported("virDomainGetVcpuPinInfo")
 }
 
@@ -1627,23 +1627,23 @@ func (UnimplementedRemoteHandler) DomainBlockResize(ctx context.Context, args *l
 	return unsupported("virDomainBlockResize")
 }
 
-// DomainSetBlockIoTune reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetBlockIoTune(ctx context.Context, args *libvirt.DomainSetBlockIoTuneArgs) error {
+// DomainSetBlockIOTune reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainSetBlockIOTune(ctx context.Context, args *libvirt.DomainSetBlockIOTuneArgs) error {
 	return unsupported("virDomainSetBlockIoTune")
 }
 
-// DomainGetBlockIoTune reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetBlockIoTune(ctx context.Context, args *libvirt.DomainGetBlockIoTuneArgs) (*libvirt.DomainGetBlockIoTuneRet, error) {
+// DomainGetBlockIOTune reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainGetBlockIOTune(ctx context.Context, args *libvirt.DomainGetBlockIOTuneArgs) (*libvirt.DomainGetBlockIOTuneRet, error) {
 	return nil, unsupported("virDomainGetBlockIoTune")
 }
 
-// DomainSetNumaParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetNumaParameters(ctx context.Context, args *libvirt.DomainSetNumaParametersArgs) error {
+// DomainSetNUMAParameters reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainSetNUMAParameters(ctx context.Context, args *libvirt.DomainSetNUMAParametersArgs) error {
 	return unsupported("virDomainSetNumaParameters")
 }
 
-// DomainGetNumaParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetNumaParameters(ctx context.Context, args *libvirt.DomainGetNumaParametersArgs) (*libvirt.DomainGetNumaParametersRet, error) {
+// DomainGetNUMAParameters reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainGetNUMAParameters(ctx context.Context, args *libvirt.DomainGetNUMAParametersArgs) (*libvirt.DomainGetNUMAParametersRet, error) {
 	return nil, unsupported("virDomainGetNumaParameters")
 }
 
@@ -2062,13 +2062,13 @@ func (UnimplementedRemoteHandler) ConnectStoragePoolEventDeregisterAny(ctx conte
 	return unsupported("virConnectStoragePoolEventDeregisterAny")
 }
 
-// DomainGetGuestVcpus reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetGuestVcpus(ctx context.Context, args *libvirt.DomainGetGuestVcpusArgs) (*libvirt.DomainGetGuestVcpusRet, error) {
+// DomainGetGuestVCPUs reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainGetGuestVCPUs(ctx context.Context, args *libvirt.DomainGetGuestVCPUsArgs) (*libvirt.DomainGetGuestVCPUsRet, error) {
 	return nil, unsupported("virDomainGetGuestVcpus")
 }
 
-// DomainSetGuestVcpus reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetGuestVcpus(ctx context.Context, args *libvirt.DomainSetGuestVcpusArgs) error {
+// DomainSetGuestVCPUs reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainSetGuestVCPUs(ctx context.Context, args *libvirt.DomainSetGuestVCPUsArgs) error {
 	return unsupported("virDomainSetGuestVcpus")
 }
 
@@ -2097,8 +2097,8 @@ func (UnimplementedRemoteHandler) ConnectSecretEventDeregisterAny(ctx context.Co
 	return unsupported("virConnectSecretEventDeregisterAny")
 }
 
-// DomainSetVcpu reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetVcpu(ctx context.Context, args *libvirt.DomainSetVcpuArgs) error {
+// DomainSetVCPU reports that the procedure is not supported.
+func (UnimplementedRemoteHandler) DomainSetVCPU(ctx context.Context, args *libvirt.DomainSetVCPUArgs) error {
 	return unsupported("virDomainSetVcpu")
 }
 
@@ -2465,18 +2465,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
-	case int32(libvirt.ProcConnectGetMaxVcpus):
-		var args libvirt.ConnectGetMaxVcpusArgs
+	case int32(libvirt.ProcConnectGetMaxVCPUs):
+		var args libvirt.ConnectGetMaxVCPUsArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		ret, err := h.ConnectGetMaxVcpus(ctx, &args)
+		ret, err := h.ConnectGetMaxVCPUs(ctx, &args)
 		if err != nil {
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectGetMaxVcpusRet)
+			ret = new(libvirt.ConnectGetMaxVCPUsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -2624,18 +2624,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
-	case int32(libvirt.ProcDomainGetMaxVcpus):
-		var args libvirt.DomainGetMaxVcpusArgs
+	case int32(libvirt.ProcDomainGetMaxVCPUs):
+		var args libvirt.DomainGetMaxVCPUsArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		ret, err := h.DomainGetMaxVcpus(ctx, &args)
+		ret, err := h.DomainGetMaxVCPUs(ctx, &args)
 		if err != nil {
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetMaxVcpusRet)
+			ret = new(libvirt.DomainGetMaxVCPUsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -2654,18 +2654,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
-	case int32(libvirt.ProcDomainGetVcpus):
-		var args libvirt.DomainGetVcpusArgs
+	case int32(libvirt.ProcDomainGetVCPUs):
+		var args libvirt.DomainGetVCPUsArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		ret, err := h.DomainGetVcpus(ctx, &args)
+		ret, err := h.DomainGetVCPUs(ctx, &args)
 		if err != nil {
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetVcpusRet)
+			ret = new(libvirt.DomainGetVCPUsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -2742,13 +2742,13 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
-	case int32(libvirt.ProcDomainPinVcpu):
-		var args libvirt.DomainPinVcpuArgs
+	case int32(libvirt.ProcDomainPinVCPU):
+		var args libvirt.DomainPinVCPUArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		return true, h.DomainPinVcpu(ctx, &args)
+		return true, h.DomainPinVCPU(ctx, &args)
 	case int32(libvirt.ProcDomainReboot):
 		var args libvirt.DomainRebootArgs
 		args.DecodeXDR(d)
@@ -2784,13 +2784,13 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, argsError(err)
 		}
 		return true, h.DomainSetMemory(ctx, &args)
-	case int32(libvirt.ProcDomainSetVcpus):
-		var args libvirt.DomainSetVcpusArgs
+	case int32(libvirt.ProcDomainSetVCPUs):
+		var args libvirt.DomainSetVCPUsArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		return true, h.DomainSetVcpus(ctx, &args)
+		return true, h.DomainSetVCPUs(ctx, &args)
 	case int32(libvirt.ProcDomainShutdown):
 		var args libvirt.DomainShutdownArgs
 		args.DecodeXDR(d)
@@ -4784,25 +4784,25 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
-	case int32(libvirt.ProcDomainSetVcpusFlags):
-		var args libvirt.DomainSetVcpusFlagsArgs
+	case int32(libvirt.ProcDomainSetVCPUsFlags):
+		var args libvirt.DomainSetVCPUsFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		return true, h.DomainSetVcpusFlags(ctx, &args)
-	case int32(libvirt.ProcDomainGetVcpusFlags):
-		var args libvirt.DomainGetVcpusFlagsArgs
+		return true, h.DomainSetVCPUsFlags(ctx, &args)
+	case int32(libvirt.ProcDomainGetVCPUsFlags):
+		var args libvirt.DomainGetVCPUsFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		ret, err := h.DomainGetVcpusFlags(ctx, &args)
+		ret, err := h.DomainGetVCPUsFlags(ctx, &args)
 		if err != nil {
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetVcpusFlagsRet)
+			ret = new(libvirt.DomainGetVCPUsFlagsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -5055,13 +5055,13 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
-	case int32(libvirt.ProcDomainPinVcpuFlags):
-		var args libvirt.DomainPinVcpuFlagsArgs
+	case int32(libvirt.ProcDomainPinVCPUFlags):
+		var args libvirt.DomainPinVCPUFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		return true, h.DomainPinVcpuFlags(ctx, &args)
+		return true, h.DomainPinVCPUFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSendKey):
 		var args libvirt.DomainSendKeyArgs
 		args.DecodeXDR(d)
@@ -5114,18 +5114,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
-	case int32(libvirt.ProcDomainGetVcpuPinInfo):
-		var args libvirt.DomainGetVcpuPinInfoArgs
+	case int32(libvirt.ProcDomainGetVCPUPinInfo):
+		var args libvirt.DomainGetVCPUPinInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		ret, err := h.DomainGetVcpuPinInfo(ctx, &args)
+		ret, err := h.DomainGetVCPUPinInfo(ctx, &args)
 		if err != nil {
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetVcpuPinInfoRet)
+			ret = new(libvirt.DomainGetVCPUPinInfoRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -5318,47 +5318,47 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, argsError(err)
 		}
 		return true, h.DomainBlockResize(ctx, &args)
-	case int32(libvirt.ProcDomainSetBlockIoTune):
-		var args libvirt.DomainSetBlockIoTuneArgs
+	case int32(libvirt.ProcDomainSetBlockIOTune):
+		var args libvirt.DomainSetBlockIOTuneArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		return true, h.DomainSetBlockIoTune(ctx, &args)
-	case int32(libvirt.ProcDomainGetBlockIoTune):
-		var args libvirt.DomainGetBlockIoTuneArgs
+		return true, h.DomainSetBlockIOTune(ctx, &args)
+	case int32(libvirt.ProcDomainGetBlockIOTune):
+		var args libvirt.DomainGetBlockIOTuneArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		ret, err := h.DomainGetBlockIoTune(ctx, &args)
+		ret, err := h.DomainGetBlockIOTune(ctx, &args)
 		if err != nil {
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetBlockIoTuneRet)
+			ret = new(libvirt.DomainGetBlockIOTuneRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
-	case int32(libvirt.ProcDomainSetNumaParameters):
-		var args libvirt.DomainSetNumaParametersArgs
+	case int32(libvirt.ProcDomainSetNUMAParameters):
+		var args libvirt.DomainSetNUMAParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		return true, h.DomainSetNumaParameters(ctx, &args)
-	case int32(libvirt.ProcDomainGetNumaParameters):
-		var args libvirt.DomainGetNumaParametersArgs
+		return true, h.DomainSetNUMAParameters(ctx, &args)
+	case int32(libvirt.ProcDomainGetNUMAParameters):
+		var args libvirt.DomainGetNUMAParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		ret, err := h.DomainGetNumaParameters(ctx, &args)
+		ret, err := h.DomainGetNUMAParameters(ctx, &args)
 		if err != nil {
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetNumaParametersRet)
+			ret = new(libvirt.DomainGetNUMAParametersRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -6331,28 +6331,28 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, argsError(err)
 		}
 		return true, h.ConnectStoragePoolEventDeregisterAny(ctx, &args)
-	case int32(libvirt.ProcDomainGetGuestVcpus):
-		var args libvirt.DomainGetGuestVcpusArgs
+	case int32(libvirt.ProcDomainGetGuestVCPUs):
+		var args libvirt.DomainGetGuestVCPUsArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		ret, err := h.DomainGetGuestVcpus(ctx, &args)
+		ret, err := h.DomainGetGuestVCPUs(ctx, &args)
 		if err != nil {
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetGuestVcpusRet)
+			ret = new(libvirt.DomainGetGuestVCPUsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
-	case int32(libvirt.ProcDomainSetGuestVcpus):
-		var args libvirt.DomainSetGuestVcpusArgs
+	case int32(libvirt.ProcDomainSetGuestVCPUs):
+		var args libvirt.DomainSetGuestVCPUsArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		return true, h.DomainSetGuestVcpus(ctx, &args)
+		return true, h.DomainSetGuestVCPUs(ctx, &args)
 	case int32(libvirt.ProcConnectNodeDeviceEventRegisterAny):
 		var args libvirt.ConnectNodeDeviceEventRegisterAnyArgs
 		args.DecodeXDR(d)
@@ -6412,13 +6412,13 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, argsError(err)
 		}
 		return true, h.ConnectSecretEventDeregisterAny(ctx, &args)
-	case int32(libvirt.ProcDomainSetVcpu):
-		var args libvirt.DomainSetVcpuArgs
+	case int32(libvirt.ProcDomainSetVCPU):
+		var args libvirt.DomainSetVCPUArgs
 		args.DecodeXDR(d)
 		if err := d.Finish(); err != nil {
 			return true, argsError(err)
 		}
-		return true, h.DomainSetVcpu(ctx, &args)
+		return true, h.DomainSetVCPU(ctx, &args)
 	case int32(libvirt.ProcDomainSetBlockThreshold):
 		var args libvirt.DomainSetBlockThresholdArgs
 		args.DecodeXDR(d)

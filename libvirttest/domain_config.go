@@ -128,9 +128,9 @@ func (d *driver) DomainSetMaxMemory(ctx context.Context, args *libvirt.DomainSet
 	})
 }
 
-// DomainGetMaxVcpus reports the maximum vCPU count.
-func (d *driver) DomainGetMaxVcpus(ctx context.Context, args *libvirt.DomainGetMaxVcpusArgs) (*libvirt.DomainGetMaxVcpusRet, error) {
-	var ret libvirt.DomainGetMaxVcpusRet
+// DomainGetMaxVCPUs reports the maximum vCPU count.
+func (d *driver) DomainGetMaxVCPUs(ctx context.Context, args *libvirt.DomainGetMaxVCPUsArgs) (*libvirt.DomainGetMaxVCPUsRet, error) {
+	var ret libvirt.DomainGetMaxVCPUsRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		ret.Num = int32(dom.def.maxCPUs)
 		return nil
@@ -141,13 +141,13 @@ func (d *driver) DomainGetMaxVcpus(ctx context.Context, args *libvirt.DomainGetM
 	return &ret, nil
 }
 
-// DomainGetVcpusFlags reports the current (or, with VIR_DOMAIN_VCPU_MAXIMUM,
+// DomainGetVCPUsFlags reports the current (or, with VIR_DOMAIN_VCPU_MAXIMUM,
 // the maximum) vCPU count.
-func (d *driver) DomainGetVcpusFlags(ctx context.Context, args *libvirt.DomainGetVcpusFlagsArgs) (*libvirt.DomainGetVcpusFlagsRet, error) {
-	var ret libvirt.DomainGetVcpusFlagsRet
+func (d *driver) DomainGetVCPUsFlags(ctx context.Context, args *libvirt.DomainGetVCPUsFlagsArgs) (*libvirt.DomainGetVCPUsFlagsRet, error) {
+	var ret libvirt.DomainGetVCPUsFlagsRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		ret.Num = int32(dom.vcpus)
-		if args.Flags&libvirt.DomainVcpuMaximum != 0 {
+		if args.Flags&libvirt.DomainVCPUMaximum != 0 {
 			ret.Num = int32(dom.def.maxCPUs)
 		}
 		return nil
@@ -158,13 +158,13 @@ func (d *driver) DomainGetVcpusFlags(ctx context.Context, args *libvirt.DomainGe
 	return &ret, nil
 }
 
-// DomainSetVcpus sets the vCPU count, up to the maximum.
-func (d *driver) DomainSetVcpus(ctx context.Context, args *libvirt.DomainSetVcpusArgs) error {
-	return d.DomainSetVcpusFlags(ctx, &libvirt.DomainSetVcpusFlagsArgs{Dom: args.Dom, Nvcpus: args.Nvcpus})
+// DomainSetVCPUs sets the vCPU count, up to the maximum.
+func (d *driver) DomainSetVCPUs(ctx context.Context, args *libvirt.DomainSetVCPUsArgs) error {
+	return d.DomainSetVCPUsFlags(ctx, &libvirt.DomainSetVCPUsFlagsArgs{Dom: args.Dom, Nvcpus: args.Nvcpus})
 }
 
-// DomainSetVcpusFlags sets the vCPU count, up to the maximum.
-func (d *driver) DomainSetVcpusFlags(ctx context.Context, args *libvirt.DomainSetVcpusFlagsArgs) error {
+// DomainSetVCPUsFlags sets the vCPU count, up to the maximum.
+func (d *driver) DomainSetVCPUsFlags(ctx context.Context, args *libvirt.DomainSetVCPUsFlagsArgs) error {
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		if args.Nvcpus == 0 || int(args.Nvcpus) > dom.def.maxCPUs {
 			return lvErrorf(libvirt.ErrInvalidArg, libvirt.FromTest, prefixInvArg,

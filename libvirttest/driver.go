@@ -147,9 +147,9 @@ func (d *driver) ConnectGetURI(ctx context.Context) (*libvirt.ConnectGetURIRet, 
 	return &libvirt.ConnectGetURIRet{URI: uri}, nil
 }
 
-// ConnectGetMaxVcpus reports 32, like the test driver.
-func (d *driver) ConnectGetMaxVcpus(ctx context.Context, args *libvirt.ConnectGetMaxVcpusArgs) (*libvirt.ConnectGetMaxVcpusRet, error) {
-	return &libvirt.ConnectGetMaxVcpusRet{MaxVcpus: maxVcpus}, nil
+// ConnectGetMaxVCPUs reports 32, like the test driver.
+func (d *driver) ConnectGetMaxVCPUs(ctx context.Context, args *libvirt.ConnectGetMaxVCPUsArgs) (*libvirt.ConnectGetMaxVCPUsRet, error) {
+	return &libvirt.ConnectGetMaxVCPUsRet{MaxVCPUs: maxVcpus}, nil
 }
 
 // supportedFeatures are the driver features libvirtd with the test driver

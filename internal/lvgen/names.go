@@ -6,8 +6,10 @@ import (
 )
 
 // initialisms are the words written in capitals in Go names (Go style: "ID",
-// not "Id"). libvirt's own C names already spell most of these in capitals;
-// the list covers names that come from snake_case RPCL identifiers.
+// not "Id"). One rule holds for every generated identifier, whether it
+// comes from a C function name, a header constant or an RPCL name: each
+// word found here is spelled as here, so libvirt's virDomainGetVcpus is
+// DomainGetVCPUs and virDomainGetBlockIoTune is DomainGetBlockIOTune.
 var initialisms = map[string]string{
 	"acl": "ACL", "api": "API", "cpu": "CPU", "cpus": "CPUs", "dhcp": "DHCP",
 	"dns": "DNS", "fd": "FD", "fds": "FDs", "http": "HTTP", "id": "ID",
@@ -17,6 +19,11 @@ var initialisms = map[string]string{
 	"sgx": "SGX", "ssh": "SSH", "tcp": "TCP", "tls": "TLS", "udp": "UDP",
 	"uri": "URI", "url": "URL", "usb": "USB", "uuid": "UUID", "vnc": "VNC",
 	"xml": "XML", "xdr": "XDR", "rpc": "RPC", "pmwakeup": "PMWakeup", "pmsuspend": "PMSuspend", "pmsuspended": "PMSuspended", "ssf": "SSF", "ok": "OK",
+	"vcpu": "VCPU", "vcpus": "VCPUs", "nwfilter": "NWFilter", "nwfilters": "NWFilters",
+	"iothread": "IOThread", "iothreads": "IOThreads", "eof": "EOF", "rss": "RSS",
+	"vm": "VM", "hmp": "HMP", "rtc": "RTC", "fs": "FS", "fsinfo": "FSInfo",
+	"nvram": "NVRAM", "tpm": "TPM", "vfio": "VFIO", "rdma": "RDMA", "ipv4": "IPv4",
+	"ipv6": "IPv6", "nic": "NIC", "wwn": "WWN", "cpumap": "CPUMap", "cpumaps": "CPUMaps",
 }
 
 // camel turns snake_case or UPPER_SNAKE words into CamelCase with
@@ -113,8 +120,23 @@ var goKeywords = map[string]bool{
 // safeIdent renames identifiers that clash with Go keywords or with names
 // the generated code uses.
 func safeIdent(s string) string {
+	if r, ok := identRenames[s]; ok {
+		return r
+	}
 	if goKeywords[s] {
 		return s + "_"
 	}
 	return s
+}
+
+// identRenames gives the protocol's clashing names that users see in
+// signatures a readable Go name instead of a trailing underscore: "ret" is
+// what the C function returned (a count for the list calls), "type" and
+// "cap" are a type and a capability name, and SASL's "nil" says the data is
+// absent.
+var identRenames = map[string]string{
+	"ret":  "result",
+	"type": "typ",
+	"cap":  "capability",
+	"nil":  "isNil",
 }

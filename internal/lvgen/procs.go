@@ -80,7 +80,7 @@ func (g *generator) procName(u *unit, member string) string {
 		if u.cInfix != "" {
 			n = strings.Replace(n, u.cInfix, "", 1)
 		}
-		return u.goPrefix + n
+		return u.goPrefix + fixInitialisms(n)
 	}
 	return u.goPrefix + camel(base)
 }
