@@ -81,7 +81,7 @@ func TestFakeConcurrentCallsShareOneConnection(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	doms, _, err := c.ConnectListAllDomains(ctx, 1, 0)
+	doms, err := c.ConnectListAllDomains(ctx, 0)
 	require.NoError(t, err)
 	require.Len(t, doms, 1, "only the default domain is left")
 	assert.Equal(t, "test", doms[0].Name)

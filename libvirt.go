@@ -9,7 +9,7 @@
 //	c, err := libvirt.Dial(ctx, "qemu:///system")
 //	if err != nil { ... }
 //	defer c.Close()
-//	doms, _, err := c.ConnectListAllDomains(ctx, 1, libvirt.ConnectListDomainsActive)
+//	doms, err := c.ConnectListAllDomains(ctx, libvirt.ConnectListDomainsActive)
 package libvirt
 
 //go:generate go run ./internal/lvgen/cmd/lvgen -out .

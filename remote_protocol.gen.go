@@ -20626,10 +20626,8 @@ func (c *Client) DomainSetMemoryParameters(ctx context.Context, dom Domain, para
 	return c.finish(call)
 }
 
-// DomainGetMemoryParameters calls virDomainGetMemoryParameters (REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS = 198).
-//
-// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMemoryParameters
-func (c *Client) DomainGetMemoryParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
+// domainGetMemoryParameters sends REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS = 198 once with the caller's nparams; DomainGetMemoryParameters wraps it.
+func (c *Client) domainGetMemoryParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetMemoryParameters))
 	args := DomainGetMemoryParametersArgs{
@@ -20648,6 +20646,19 @@ func (c *Client) DomainGetMemoryParameters(ctx context.Context, dom Domain, npar
 		return
 	}
 	return ret.Params, ret.Nparams, nil
+}
+
+// DomainGetMemoryParameters calls virDomainGetMemoryParameters (REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS = 198) twice, as libvirt's C callers do: once with
+// nparams 0 to learn how many parameters the daemon has, then to fetch them.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMemoryParameters
+func (c *Client) DomainGetMemoryParameters(ctx context.Context, dom Domain, flags DomainModificationImpact) (params TypedParams, err error) {
+	var n int32
+	if params, n, err = c.domainGetMemoryParameters(ctx, dom, 0, flags); err != nil || n <= 0 {
+		return
+	}
+	params, _, err = c.domainGetMemoryParameters(ctx, dom, int32(n), flags)
+	return
 }
 
 // DomainSetVCPUsFlags calls virDomainSetVcpusFlags (REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS = 199).
@@ -20789,10 +20800,8 @@ func (c *Client) DomainSetBlkioParameters(ctx context.Context, dom Domain, param
 	return c.finish(call)
 }
 
-// DomainGetBlkioParameters calls virDomainGetBlkioParameters (REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS = 206).
-//
-// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlkioParameters
-func (c *Client) DomainGetBlkioParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
+// domainGetBlkioParameters sends REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS = 206 once with the caller's nparams; DomainGetBlkioParameters wraps it.
+func (c *Client) domainGetBlkioParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetBlkioParameters))
 	args := DomainGetBlkioParametersArgs{
@@ -20811,6 +20820,19 @@ func (c *Client) DomainGetBlkioParameters(ctx context.Context, dom Domain, npara
 		return
 	}
 	return ret.Params, ret.Nparams, nil
+}
+
+// DomainGetBlkioParameters calls virDomainGetBlkioParameters (REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS = 206) twice, as libvirt's C callers do: once with
+// nparams 0 to learn how many parameters the daemon has, then to fetch them.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlkioParameters
+func (c *Client) DomainGetBlkioParameters(ctx context.Context, dom Domain, flags DomainModificationImpact) (params TypedParams, err error) {
+	var n int32
+	if params, n, err = c.domainGetBlkioParameters(ctx, dom, 0, flags); err != nil || n <= 0 {
+		return
+	}
+	params, _, err = c.domainGetBlkioParameters(ctx, dom, int32(n), flags)
+	return
 }
 
 // DomainMigrateSetMaxSpeed calls virDomainMigrateSetMaxSpeed (REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED = 207).
@@ -21212,10 +21234,8 @@ func (c *Client) DomainSendKey(ctx context.Context, dom Domain, codeset KeycodeS
 	return c.finish(call)
 }
 
-// NodeGetCPUStats calls virNodeGetCPUStats (REMOTE_PROC_NODE_GET_CPU_STATS = 227).
-//
-// See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUStats
-func (c *Client) NodeGetCPUStats(ctx context.Context, cpuNum int32, nparams int32, flags uint32) (params []NodeGetCPUStats, nparamsOut int32, err error) {
+// nodeGetCPUStats sends REMOTE_PROC_NODE_GET_CPU_STATS = 227 once with the caller's nparams; NodeGetCPUStats wraps it.
+func (c *Client) nodeGetCPUStats(ctx context.Context, cpuNum int32, nparams int32, flags uint32) (params []NodeGetCPUStats, nparamsOut int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetCPUStats))
 	args := NodeGetCPUStatsArgs{
 		CPUNum:  cpuNum,
@@ -21235,10 +21255,21 @@ func (c *Client) NodeGetCPUStats(ctx context.Context, cpuNum int32, nparams int3
 	return ret.Params, ret.Nparams, nil
 }
 
-// NodeGetMemoryStats calls virNodeGetMemoryStats (REMOTE_PROC_NODE_GET_MEMORY_STATS = 228).
+// NodeGetCPUStats calls virNodeGetCPUStats (REMOTE_PROC_NODE_GET_CPU_STATS = 227) twice, as libvirt's C callers do: once with
+// nparams 0 to learn how many parameters the daemon has, then to fetch them.
 //
-// See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryStats
-func (c *Client) NodeGetMemoryStats(ctx context.Context, nparams int32, cellNum int32, flags uint32) (params []NodeGetMemoryStats, nparamsOut int32, err error) {
+// See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUStats
+func (c *Client) NodeGetCPUStats(ctx context.Context, cpuNum int32, flags uint32) (params []NodeGetCPUStats, err error) {
+	var n int32
+	if params, n, err = c.nodeGetCPUStats(ctx, cpuNum, 0, flags); err != nil || n <= 0 {
+		return
+	}
+	params, _, err = c.nodeGetCPUStats(ctx, cpuNum, int32(n), flags)
+	return
+}
+
+// nodeGetMemoryStats sends REMOTE_PROC_NODE_GET_MEMORY_STATS = 228 once with the caller's nparams; NodeGetMemoryStats wraps it.
+func (c *Client) nodeGetMemoryStats(ctx context.Context, nparams int32, cellNum int32, flags uint32) (params []NodeGetMemoryStats, nparamsOut int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetMemoryStats))
 	args := NodeGetMemoryStatsArgs{
 		Nparams: nparams,
@@ -21256,6 +21287,19 @@ func (c *Client) NodeGetMemoryStats(ctx context.Context, nparams int32, cellNum 
 		return
 	}
 	return ret.Params, ret.Nparams, nil
+}
+
+// NodeGetMemoryStats calls virNodeGetMemoryStats (REMOTE_PROC_NODE_GET_MEMORY_STATS = 228) twice, as libvirt's C callers do: once with
+// nparams 0 to learn how many parameters the daemon has, then to fetch them.
+//
+// See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryStats
+func (c *Client) NodeGetMemoryStats(ctx context.Context, cellNum int32, flags uint32) (params []NodeGetMemoryStats, err error) {
+	var n int32
+	if params, n, err = c.nodeGetMemoryStats(ctx, 0, cellNum, flags); err != nil || n <= 0 {
+		return
+	}
+	params, _, err = c.nodeGetMemoryStats(ctx, int32(n), cellNum, flags)
+	return
 }
 
 // DomainGetControlInfo calls virDomainGetControlInfo (REMOTE_PROC_DOMAIN_GET_CONTROL_INFO = 229).
@@ -21507,10 +21551,8 @@ func (c *Client) DomainMigrateGetMaxSpeed(ctx context.Context, dom Domain, flags
 	return ret.Bandwidth, nil
 }
 
-// DomainBlockStatsFlags calls virDomainBlockStatsFlags (REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS = 243).
-//
-// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStatsFlags
-func (c *Client) DomainBlockStatsFlags(ctx context.Context, dom Domain, path string, nparams int32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
+// domainBlockStatsFlags sends REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS = 243 once with the caller's nparams; DomainBlockStatsFlags wraps it.
+func (c *Client) domainBlockStatsFlags(ctx context.Context, dom Domain, path string, nparams int32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
 	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockStatsFlags))
 	args := DomainBlockStatsFlagsArgs{
@@ -21530,6 +21572,19 @@ func (c *Client) DomainBlockStatsFlags(ctx context.Context, dom Domain, path str
 		return
 	}
 	return ret.Params, ret.Nparams, nil
+}
+
+// DomainBlockStatsFlags calls virDomainBlockStatsFlags (REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS = 243) twice, as libvirt's C callers do: once with
+// nparams 0 to learn how many parameters the daemon has, then to fetch them.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStatsFlags
+func (c *Client) DomainBlockStatsFlags(ctx context.Context, dom Domain, path string, flags TypedParameterFlags) (params TypedParams, err error) {
+	var n int32
+	if params, n, err = c.domainBlockStatsFlags(ctx, dom, path, 0, flags); err != nil || n <= 0 {
+		return
+	}
+	params, _, err = c.domainBlockStatsFlags(ctx, dom, path, int32(n), flags)
+	return
 }
 
 // DomainSnapshotGetParent calls virDomainSnapshotGetParent (REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT = 244).
@@ -21685,10 +21740,8 @@ func (c *Client) DomainSetBlockIOTune(ctx context.Context, dom Domain, disk stri
 	return c.finish(call)
 }
 
-// DomainGetBlockIOTune calls virDomainGetBlockIoTune (REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE = 253).
-//
-// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockIoTune
-func (c *Client) DomainGetBlockIOTune(ctx context.Context, dom Domain, disk *string, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
+// domainGetBlockIOTune sends REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE = 253 once with the caller's nparams; DomainGetBlockIOTune wraps it.
+func (c *Client) domainGetBlockIOTune(ctx context.Context, dom Domain, disk *string, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetBlockIOTune))
 	args := DomainGetBlockIOTuneArgs{
@@ -21710,6 +21763,19 @@ func (c *Client) DomainGetBlockIOTune(ctx context.Context, dom Domain, disk *str
 	return ret.Params, ret.Nparams, nil
 }
 
+// DomainGetBlockIOTune calls virDomainGetBlockIoTune (REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE = 253) twice, as libvirt's C callers do: once with
+// nparams 0 to learn how many parameters the daemon has, then to fetch them.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockIoTune
+func (c *Client) DomainGetBlockIOTune(ctx context.Context, dom Domain, disk *string, flags DomainModificationImpact) (params TypedParams, err error) {
+	var n int32
+	if params, n, err = c.domainGetBlockIOTune(ctx, dom, disk, 0, flags); err != nil || n <= 0 {
+		return
+	}
+	params, _, err = c.domainGetBlockIOTune(ctx, dom, disk, int32(n), flags)
+	return
+}
+
 // DomainSetNUMAParameters calls virDomainSetNumaParameters (REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS = 254).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetNumaParameters
@@ -21727,10 +21793,8 @@ func (c *Client) DomainSetNUMAParameters(ctx context.Context, dom Domain, params
 	return c.finish(call)
 }
 
-// DomainGetNUMAParameters calls virDomainGetNumaParameters (REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS = 255).
-//
-// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetNumaParameters
-func (c *Client) DomainGetNUMAParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
+// domainGetNUMAParameters sends REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS = 255 once with the caller's nparams; DomainGetNUMAParameters wraps it.
+func (c *Client) domainGetNUMAParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetNUMAParameters))
 	args := DomainGetNUMAParametersArgs{
@@ -21751,6 +21815,19 @@ func (c *Client) DomainGetNUMAParameters(ctx context.Context, dom Domain, nparam
 	return ret.Params, ret.Nparams, nil
 }
 
+// DomainGetNUMAParameters calls virDomainGetNumaParameters (REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS = 255) twice, as libvirt's C callers do: once with
+// nparams 0 to learn how many parameters the daemon has, then to fetch them.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetNumaParameters
+func (c *Client) DomainGetNUMAParameters(ctx context.Context, dom Domain, flags DomainModificationImpact) (params TypedParams, err error) {
+	var n int32
+	if params, n, err = c.domainGetNUMAParameters(ctx, dom, 0, flags); err != nil || n <= 0 {
+		return
+	}
+	params, _, err = c.domainGetNUMAParameters(ctx, dom, int32(n), flags)
+	return
+}
+
 // DomainSetInterfaceParameters calls virDomainSetInterfaceParameters (REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS = 256).
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetInterfaceParameters
@@ -21769,10 +21846,8 @@ func (c *Client) DomainSetInterfaceParameters(ctx context.Context, dom Domain, d
 	return c.finish(call)
 }
 
-// DomainGetInterfaceParameters calls virDomainGetInterfaceParameters (REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS = 257).
-//
-// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInterfaceParameters
-func (c *Client) DomainGetInterfaceParameters(ctx context.Context, dom Domain, device string, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
+// domainGetInterfaceParameters sends REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS = 257 once with the caller's nparams; DomainGetInterfaceParameters wraps it.
+func (c *Client) domainGetInterfaceParameters(ctx context.Context, dom Domain, device string, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetInterfaceParameters))
 	args := DomainGetInterfaceParametersArgs{
@@ -21792,6 +21867,19 @@ func (c *Client) DomainGetInterfaceParameters(ctx context.Context, dom Domain, d
 		return
 	}
 	return ret.Params, ret.Nparams, nil
+}
+
+// DomainGetInterfaceParameters calls virDomainGetInterfaceParameters (REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS = 257) twice, as libvirt's C callers do: once with
+// nparams 0 to learn how many parameters the daemon has, then to fetch them.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInterfaceParameters
+func (c *Client) DomainGetInterfaceParameters(ctx context.Context, dom Domain, device string, flags DomainModificationImpact) (params TypedParams, err error) {
+	var n int32
+	if params, n, err = c.domainGetInterfaceParameters(ctx, dom, device, 0, flags); err != nil || n <= 0 {
+		return
+	}
+	params, _, err = c.domainGetInterfaceParameters(ctx, dom, device, int32(n), flags)
+	return
 }
 
 // DomainShutdownFlags calls virDomainShutdownFlags (REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS = 258).
@@ -21862,10 +21950,8 @@ func (c *Client) DomainPMSuspendForDuration(ctx context.Context, dom Domain, tar
 	return c.finish(call)
 }
 
-// DomainGetCPUStats calls virDomainGetCPUStats (REMOTE_PROC_DOMAIN_GET_CPU_STATS = 262).
-//
-// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetCPUStats
-func (c *Client) DomainGetCPUStats(ctx context.Context, dom Domain, nparams uint32, startCPU int32, ncpus uint32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
+// domainGetCPUStats sends REMOTE_PROC_DOMAIN_GET_CPU_STATS = 262 once with the caller's nparams; DomainGetCPUStats wraps it.
+func (c *Client) domainGetCPUStats(ctx context.Context, dom Domain, nparams uint32, startCPU int32, ncpus uint32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
 	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetCPUStats))
 	args := DomainGetCPUStatsArgs{
@@ -21886,6 +21972,19 @@ func (c *Client) DomainGetCPUStats(ctx context.Context, dom Domain, nparams uint
 		return
 	}
 	return ret.Params, ret.Nparams, nil
+}
+
+// DomainGetCPUStats calls virDomainGetCPUStats (REMOTE_PROC_DOMAIN_GET_CPU_STATS = 262) twice, as libvirt's C callers do: once with
+// nparams 0 to learn how many parameters the daemon has, then to fetch them.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetCPUStats
+func (c *Client) DomainGetCPUStats(ctx context.Context, dom Domain, startCPU int32, ncpus uint32, flags TypedParameterFlags) (params TypedParams, err error) {
+	var n int32
+	if params, n, err = c.domainGetCPUStats(ctx, dom, 0, startCPU, ncpus, flags); err != nil || n <= 0 {
+		return
+	}
+	params, _, err = c.domainGetCPUStats(ctx, dom, uint32(n), startCPU, ncpus, flags)
+	return
 }
 
 // DomainGetDiskErrors calls virDomainGetDiskErrors (REMOTE_PROC_DOMAIN_GET_DISK_ERRORS = 263).
@@ -22035,13 +22134,14 @@ func (c *Client) DomainSnapshotHasMetadata(ctx context.Context, snap DomainSnaps
 }
 
 // ConnectListAllDomains calls virConnectListAllDomains (REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS = 273).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListAllDomains
-func (c *Client) ConnectListAllDomains(ctx context.Context, needResults int32, flags ConnectListAllDomainsFlags) (domains []Domain, result uint32, err error) {
+func (c *Client) ConnectListAllDomains(ctx context.Context, flags ConnectListAllDomainsFlags) (domains []Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllDomains))
 	args := ConnectListAllDomainsArgs{
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -22053,18 +22153,19 @@ func (c *Client) ConnectListAllDomains(ctx context.Context, needResults int32, f
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Domains, ret.Ret, nil
+	return ret.Domains, nil
 }
 
 // DomainListAllSnapshots calls virDomainListAllSnapshots (REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS = 274).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainListAllSnapshots
-func (c *Client) DomainListAllSnapshots(ctx context.Context, dom Domain, needResults int32, flags DomainSnapshotListFlags) (snapshots []DomainSnapshot, result int32, err error) {
+func (c *Client) DomainListAllSnapshots(ctx context.Context, dom Domain, flags DomainSnapshotListFlags) (snapshots []DomainSnapshot, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainListAllSnapshots))
 	args := DomainListAllSnapshotsArgs{
 		Dom:         dom,
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -22076,18 +22177,19 @@ func (c *Client) DomainListAllSnapshots(ctx context.Context, dom Domain, needRes
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Snapshots, ret.Ret, nil
+	return ret.Snapshots, nil
 }
 
 // DomainSnapshotListAllChildren calls virDomainSnapshotListAllChildren (REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN = 275).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListAllChildren
-func (c *Client) DomainSnapshotListAllChildren(ctx context.Context, snapshot DomainSnapshot, needResults int32, flags DomainSnapshotListFlags) (snapshots []DomainSnapshot, result int32, err error) {
+func (c *Client) DomainSnapshotListAllChildren(ctx context.Context, snapshot DomainSnapshot, flags DomainSnapshotListFlags) (snapshots []DomainSnapshot, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotListAllChildren))
 	args := DomainSnapshotListAllChildrenArgs{
 		Snapshot:    snapshot,
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -22099,7 +22201,7 @@ func (c *Client) DomainSnapshotListAllChildren(ctx context.Context, snapshot Dom
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Snapshots, ret.Ret, nil
+	return ret.Snapshots, nil
 }
 
 // DomainGetHostname calls virDomainGetHostname (REMOTE_PROC_DOMAIN_GET_HOSTNAME = 277).
@@ -22186,13 +22288,14 @@ func (c *Client) DomainGetEmulatorPinInfo(ctx context.Context, dom Domain, maple
 }
 
 // ConnectListAllStoragePools calls virConnectListAllStoragePools (REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS = 281).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListAllStoragePools
-func (c *Client) ConnectListAllStoragePools(ctx context.Context, needResults int32, flags ConnectListAllStoragePoolsFlags) (pools []StoragePool, result uint32, err error) {
+func (c *Client) ConnectListAllStoragePools(ctx context.Context, flags ConnectListAllStoragePoolsFlags) (pools []StoragePool, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllStoragePools))
 	args := ConnectListAllStoragePoolsArgs{
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -22204,18 +22307,19 @@ func (c *Client) ConnectListAllStoragePools(ctx context.Context, needResults int
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Pools, ret.Ret, nil
+	return ret.Pools, nil
 }
 
 // StoragePoolListAllVolumes calls virStoragePoolListAllVolumes (REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES = 282).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListAllVolumes
-func (c *Client) StoragePoolListAllVolumes(ctx context.Context, pool StoragePool, needResults int32, flags uint32) (vols []StorageVol, result uint32, err error) {
+func (c *Client) StoragePoolListAllVolumes(ctx context.Context, pool StoragePool, flags uint32) (vols []StorageVol, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolListAllVolumes))
 	args := StoragePoolListAllVolumesArgs{
 		Pool:        pool,
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -22227,17 +22331,18 @@ func (c *Client) StoragePoolListAllVolumes(ctx context.Context, pool StoragePool
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Vols, ret.Ret, nil
+	return ret.Vols, nil
 }
 
 // ConnectListAllNetworks calls virConnectListAllNetworks (REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS = 283).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListAllNetworks
-func (c *Client) ConnectListAllNetworks(ctx context.Context, needResults int32, flags ConnectListAllNetworksFlags) (nets []Network, result uint32, err error) {
+func (c *Client) ConnectListAllNetworks(ctx context.Context, flags ConnectListAllNetworksFlags) (nets []Network, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllNetworks))
 	args := ConnectListAllNetworksArgs{
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -22249,17 +22354,18 @@ func (c *Client) ConnectListAllNetworks(ctx context.Context, needResults int32, 
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Nets, ret.Ret, nil
+	return ret.Nets, nil
 }
 
 // ConnectListAllInterfaces calls virConnectListAllInterfaces (REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES = 284).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListAllInterfaces
-func (c *Client) ConnectListAllInterfaces(ctx context.Context, needResults int32, flags ConnectListAllInterfacesFlags) (ifaces []Interface, result uint32, err error) {
+func (c *Client) ConnectListAllInterfaces(ctx context.Context, flags ConnectListAllInterfacesFlags) (ifaces []Interface, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllInterfaces))
 	args := ConnectListAllInterfacesArgs{
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -22271,17 +22377,18 @@ func (c *Client) ConnectListAllInterfaces(ctx context.Context, needResults int32
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Ifaces, ret.Ret, nil
+	return ret.Ifaces, nil
 }
 
 // ConnectListAllNodeDevices calls virConnectListAllNodeDevices (REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES = 285).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectListAllNodeDevices
-func (c *Client) ConnectListAllNodeDevices(ctx context.Context, needResults int32, flags ConnectListAllNodeDeviceFlags) (devices []NodeDevice, result uint32, err error) {
+func (c *Client) ConnectListAllNodeDevices(ctx context.Context, flags ConnectListAllNodeDeviceFlags) (devices []NodeDevice, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllNodeDevices))
 	args := ConnectListAllNodeDevicesArgs{
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -22293,17 +22400,18 @@ func (c *Client) ConnectListAllNodeDevices(ctx context.Context, needResults int3
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Devices, ret.Ret, nil
+	return ret.Devices, nil
 }
 
 // ConnectListAllNWFilters calls virConnectListAllNWFilters (REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS = 286).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilters
-func (c *Client) ConnectListAllNWFilters(ctx context.Context, needResults int32, flags ConnectFlags) (filters []NWFilter, result uint32, err error) {
+func (c *Client) ConnectListAllNWFilters(ctx context.Context, flags ConnectFlags) (filters []NWFilter, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllNWFilters))
 	args := ConnectListAllNWFiltersArgs{
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -22315,17 +22423,18 @@ func (c *Client) ConnectListAllNWFilters(ctx context.Context, needResults int32,
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Filters, ret.Ret, nil
+	return ret.Filters, nil
 }
 
 // ConnectListAllSecrets calls virConnectListAllSecrets (REMOTE_PROC_CONNECT_LIST_ALL_SECRETS = 287).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListAllSecrets
-func (c *Client) ConnectListAllSecrets(ctx context.Context, needResults int32, flags ConnectListAllSecretsFlags) (secrets []Secret, result uint32, err error) {
+func (c *Client) ConnectListAllSecrets(ctx context.Context, flags ConnectListAllSecretsFlags) (secrets []Secret, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllSecrets))
 	args := ConnectListAllSecretsArgs{
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -22337,7 +22446,7 @@ func (c *Client) ConnectListAllSecrets(ctx context.Context, needResults int32, f
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Secrets, ret.Ret, nil
+	return ret.Secrets, nil
 }
 
 // NodeSetMemoryParameters calls virNodeSetMemoryParameters (REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS = 288).
@@ -22356,10 +22465,8 @@ func (c *Client) NodeSetMemoryParameters(ctx context.Context, params TypedParams
 	return c.finish(call)
 }
 
-// NodeGetMemoryParameters calls virNodeGetMemoryParameters (REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS = 289).
-//
-// See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryParameters
-func (c *Client) NodeGetMemoryParameters(ctx context.Context, nparams int32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
+// nodeGetMemoryParameters sends REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS = 289 once with the caller's nparams; NodeGetMemoryParameters wraps it.
+func (c *Client) nodeGetMemoryParameters(ctx context.Context, nparams int32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
 	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetMemoryParameters))
 	args := NodeGetMemoryParametersArgs{
@@ -22377,6 +22484,19 @@ func (c *Client) NodeGetMemoryParameters(ctx context.Context, nparams int32, fla
 		return
 	}
 	return ret.Params, ret.Nparams, nil
+}
+
+// NodeGetMemoryParameters calls virNodeGetMemoryParameters (REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS = 289) twice, as libvirt's C callers do: once with
+// nparams 0 to learn how many parameters the daemon has, then to fetch them.
+//
+// See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryParameters
+func (c *Client) NodeGetMemoryParameters(ctx context.Context, flags TypedParameterFlags) (params TypedParams, err error) {
+	var n int32
+	if params, n, err = c.nodeGetMemoryParameters(ctx, 0, flags); err != nil || n <= 0 {
+		return
+	}
+	params, _, err = c.nodeGetMemoryParameters(ctx, int32(n), flags)
+	return
 }
 
 // DomainBlockCommit calls virDomainBlockCommit (REMOTE_PROC_DOMAIN_BLOCK_COMMIT = 290).
@@ -22790,14 +22910,15 @@ func (c *Client) DomainCreateWithFiles(ctx context.Context, dom Domain, flags Do
 }
 
 // ConnectGetCPUModelNames calls virConnectGetCPUModelNames (REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES = 312).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCPUModelNames
-func (c *Client) ConnectGetCPUModelNames(ctx context.Context, arch string, needResults int32, flags ConnectFlags) (models []string, result int32, err error) {
+func (c *Client) ConnectGetCPUModelNames(ctx context.Context, arch string, flags ConnectFlags) (models []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetCPUModelNames))
 	args := ConnectGetCPUModelNamesArgs{
 		Arch:        arch,
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -22809,7 +22930,7 @@ func (c *Client) ConnectGetCPUModelNames(ctx context.Context, arch string, needR
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Models, ret.Ret, nil
+	return ret.Models, nil
 }
 
 // ConnectNetworkEventRegisterAny calls virConnectNetworkEventRegisterAny (REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY = 313).
@@ -23011,15 +23132,16 @@ func (c *Client) NodeGetFreePages(ctx context.Context, pages []uint32, startCell
 }
 
 // NetworkGetDHCPLeases calls virNetworkGetDHCPLeases (REMOTE_PROC_NETWORK_GET_DHCP_LEASES = 341).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetDHCPLeases
-func (c *Client) NetworkGetDHCPLeases(ctx context.Context, net Network, mac *string, needResults int32, flags uint32) (leases []NetworkDHCPLease, result uint32, err error) {
+func (c *Client) NetworkGetDHCPLeases(ctx context.Context, net Network, mac *string, flags uint32) (leases []NetworkDHCPLease, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkGetDHCPLeases))
 	args := NetworkGetDHCPLeasesArgs{
 		Net:         net,
 		MAC:         mac,
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -23031,7 +23153,7 @@ func (c *Client) NetworkGetDHCPLeases(ctx context.Context, net Network, mac *str
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Leases, ret.Ret, nil
+	return ret.Leases, nil
 }
 
 // ConnectGetDomainCapabilities calls virConnectGetDomainCapabilities (REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES = 342).
@@ -23905,13 +24027,14 @@ func (c *Client) NWFilterBindingDelete(ctx context.Context, nwFilter NWFilterBin
 }
 
 // ConnectListAllNWFilterBindings calls virConnectListAllNWFilterBindings (REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS = 401).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilterBindings
-func (c *Client) ConnectListAllNWFilterBindings(ctx context.Context, needResults int32, flags ConnectFlags) (bindings []NWFilterBinding, result uint32, err error) {
+func (c *Client) ConnectListAllNWFilterBindings(ctx context.Context, flags ConnectFlags) (bindings []NWFilterBinding, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllNWFilterBindings))
 	args := ConnectListAllNWFilterBindingsArgs{
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -23923,7 +24046,7 @@ func (c *Client) ConnectListAllNWFilterBindings(ctx context.Context, needResults
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Bindings, ret.Ret, nil
+	return ret.Bindings, nil
 }
 
 // DomainSetIOThreadParams calls virDomainSetIOThreadParams (REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS = 402).
@@ -23966,14 +24089,15 @@ func (c *Client) ConnectGetStoragePoolCapabilities(ctx context.Context, flags Co
 }
 
 // NetworkListAllPorts calls virNetworkListAllPorts (REMOTE_PROC_NETWORK_LIST_ALL_PORTS = 404).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkListAllPorts
-func (c *Client) NetworkListAllPorts(ctx context.Context, network Network, needResults int32, flags uint32) (ports []NetworkPort, result uint32, err error) {
+func (c *Client) NetworkListAllPorts(ctx context.Context, network Network, flags uint32) (ports []NetworkPort, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkListAllPorts))
 	args := NetworkListAllPortsArgs{
 		Network:     network,
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -23985,7 +24109,7 @@ func (c *Client) NetworkListAllPorts(ctx context.Context, network Network, needR
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Ports, ret.Ret, nil
+	return ret.Ports, nil
 }
 
 // NetworkPortLookupByUUID calls virNetworkPortLookupByUUID (REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID = 405).
@@ -24157,14 +24281,15 @@ func (c *Client) DomainCheckpointGetXMLDesc(ctx context.Context, checkpoint Doma
 }
 
 // DomainListAllCheckpoints calls virDomainListAllCheckpoints (REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS = 413).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainListAllCheckpoints
-func (c *Client) DomainListAllCheckpoints(ctx context.Context, dom Domain, needResults int32, flags DomainCheckpointListFlags) (checkpoints []DomainCheckpoint, result int32, err error) {
+func (c *Client) DomainListAllCheckpoints(ctx context.Context, dom Domain, flags DomainCheckpointListFlags) (checkpoints []DomainCheckpoint, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainListAllCheckpoints))
 	args := DomainListAllCheckpointsArgs{
 		Dom:         dom,
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -24176,18 +24301,19 @@ func (c *Client) DomainListAllCheckpoints(ctx context.Context, dom Domain, needR
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Checkpoints, ret.Ret, nil
+	return ret.Checkpoints, nil
 }
 
 // DomainCheckpointListAllChildren calls virDomainCheckpointListAllChildren (REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN = 414).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointListAllChildren
-func (c *Client) DomainCheckpointListAllChildren(ctx context.Context, checkpoint DomainCheckpoint, needResults int32, flags DomainCheckpointListFlags) (checkpoints []DomainCheckpoint, result int32, err error) {
+func (c *Client) DomainCheckpointListAllChildren(ctx context.Context, checkpoint DomainCheckpoint, flags DomainCheckpointListFlags) (checkpoints []DomainCheckpoint, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCheckpointListAllChildren))
 	args := DomainCheckpointListAllChildrenArgs{
 		Checkpoint:  checkpoint,
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -24199,7 +24325,7 @@ func (c *Client) DomainCheckpointListAllChildren(ctx context.Context, checkpoint
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Checkpoints, ret.Ret, nil
+	return ret.Checkpoints, nil
 }
 
 // DomainCheckpointLookupByName calls virDomainCheckpointLookupByName (REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME = 415).

@@ -1003,13 +1003,14 @@ func (c *Client) ConnectGetLibVersion(ctx context.Context) (libVer uint64, err e
 }
 
 // ConnectListServers calls virAdmConnectListServers (ADMIN_PROC_CONNECT_LIST_SERVERS = 4).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectListServers
-func (c *Client) ConnectListServers(ctx context.Context, needResults uint32, flags uint32) (servers []Server, result uint32, err error) {
+func (c *Client) ConnectListServers(ctx context.Context, flags uint32) (servers []Server, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListServers))
 	args := ConnectListServersArgs{
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -1021,7 +1022,7 @@ func (c *Client) ConnectListServers(ctx context.Context, needResults uint32, fla
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Servers, ret.Ret, nil
+	return ret.Servers, nil
 }
 
 // ConnectLookupServer calls virAdmConnectLookupServer (ADMIN_PROC_CONNECT_LOOKUP_SERVER = 5).
@@ -1086,14 +1087,15 @@ func (c *Client) ServerSetThreadPoolParameters(ctx context.Context, srv Server, 
 }
 
 // ServerListClients calls virAdmServerListClients (ADMIN_PROC_SERVER_LIST_CLIENTS = 8).
+// It asks for the whole list (need_results 1), as libvirt's C library does.
 //
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerListClients
-func (c *Client) ServerListClients(ctx context.Context, srv Server, needResults uint32, flags uint32) (clients []DaemonClient, result uint32, err error) {
+func (c *Client) ServerListClients(ctx context.Context, srv Server, flags uint32) (clients []DaemonClient, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerListClients))
 	args := ServerListClientsArgs{
 		Srv:         srv,
-		NeedResults: needResults,
 		Flags:       flags,
+		NeedResults: 1,
 	}
 	args.EncodeXDR(call.Encoder())
 	d, err := c.do(ctx, call)
@@ -1105,7 +1107,7 @@ func (c *Client) ServerListClients(ctx context.Context, srv Server, needResults 
 	if err = c.finish(call); err != nil {
 		return
 	}
-	return ret.Clients, ret.Ret, nil
+	return ret.Clients, nil
 }
 
 // ServerLookupClient calls virAdmServerLookupClient (ADMIN_PROC_SERVER_LOOKUP_CLIENT = 9).

@@ -159,7 +159,7 @@ func BenchmarkConnectListAllDomains1000(b *testing.B) {
 	}
 	done := measureCPU(b)
 	for i := 0; i < b.N; i++ {
-		doms, _, err := c.ConnectListAllDomains(ctx, 1, 0)
+		doms, err := c.ConnectListAllDomains(ctx, 0)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -28,9 +28,8 @@ func TestAdminInterface(t *testing.T) {
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, ver, uint64(9000000))
 
-	servers, n, err := a.ConnectListServers(ctx, 16, 0)
+	servers, err := a.ConnectListServers(ctx, 0)
 	require.NoError(t, err)
-	require.Equal(t, uint32(len(servers)), n)
 	var names []string
 	for _, s := range servers {
 		names = append(names, s.Name)
@@ -43,7 +42,7 @@ func TestAdminInterface(t *testing.T) {
 	require.NoError(t, err)
 	srv, err := a.ConnectLookupServer(ctx, "libvirtd", 0)
 	require.NoError(t, err)
-	clients, _, err := a.ServerListClients(ctx, srv, 1000, 0)
+	clients, err := a.ServerListClients(ctx, srv, 0)
 	require.NoError(t, err)
 	require.NotEmpty(t, clients)
 

@@ -60,7 +60,7 @@ func setupDomains(path string) error {
 		return err
 	}
 	fixture.c = c
-	doms, _, err := c.ConnectListAllDomains(ctx, 1, 0)
+	doms, err := c.ConnectListAllDomains(ctx, 0)
 	if err != nil {
 		return err
 	}
@@ -160,7 +160,7 @@ func BenchmarkListAllDomains1000(b *testing.B) {
 	b.Run("virtwire", func(b *testing.B) {
 		c := dialVirtwire(b, path)
 		runSeq(b, func() error {
-			doms, _, err := c.ConnectListAllDomains(ctx, 1, 0)
+			doms, err := c.ConnectListAllDomains(ctx, 0)
 			if err != nil {
 				return err
 			}

@@ -117,7 +117,7 @@ func run(ctx context.Context, c *libvirt.Client, doc string) error {
 		return fmt.Errorf("starting %s: %w", dom.Name, err)
 	}
 
-	doms, _, err := c.ConnectListAllDomains(ctx, 1, 0)
+	doms, err := c.ConnectListAllDomains(ctx, 0)
 	if err != nil {
 		return err
 	}

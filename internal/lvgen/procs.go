@@ -198,7 +198,9 @@ func (g *generator) methodParams(p *proc, used map[string]bool) ([]param, error)
 	return params, nil
 }
 
-// emitMethod writes the client method for p.
+// emitMethod writes the client method for p, and for procedures that
+// libvirt's C library calls twice (learn the count, then fetch) a raw
+// unexported method plus the exported one-call wrapper.
 func (g *generator) emitMethod(w *codeWriter, p *proc) error {
 	u := p.u
 	used := map[string]bool{}
@@ -221,18 +223,148 @@ func (g *generator) emitMethod(w *codeWriter, p *proc) error {
 			results = append(results, param{name: n, field: goField(f.Name), typ: t.goExpr()})
 		}
 	}
+	if flat && isCountedFetch(params, results) && !allocatingGetters[p.base] {
+		if err := g.emitMethodBody(w, p, lowerFirst(p.goName), params, results, nil, true); err != nil {
+			return err
+		}
+		g.emitCountedFetch(w, p, params, results)
+		return nil
+	}
+	var fixed []param
+	if i := paramIndex(params, "NeedResults"); i >= 0 && flat {
+		// libvirt's C library always asks for the list; the count the
+		// daemon returns with it is the list's length.
+		fixed = append(fixed, param{field: "NeedResults", name: "1"})
+		params = append(params[:i:i], params[i+1:]...)
+		if j := paramIndex(results, "Ret"); j >= 0 {
+			results = append(results[:j:j], results[j+1:]...)
+		}
+	}
+	return g.emitMethodBody(w, p, p.goName, params, results, fixed, false)
+}
+
+// paramIndex returns the index of the parameter for wire field field, or -1.
+func paramIndex(ps []param, field string) int {
+	for i, p := range ps {
+		if p.field == field {
+			return i
+		}
+	}
+	return -1
+}
+
+// allocatingGetters take nparams on the wire but their C functions
+// allocate the parameter list themselves (virTypedParameterPtr *params):
+// the daemon returns everything in one call, so they are not wrapped.
+var allocatingGetters = map[string]bool{
+	"NODE_GET_SEV_INFO":           true,
+	"NETWORK_PORT_GET_PARAMETERS": true,
+}
+
+// isCountedFetch reports whether a procedure follows libvirt's two-call
+// pattern: it takes nparams and returns params with the count the daemon
+// has when asked with nparams 0.
+func isCountedFetch(params, results []param) bool {
+	return paramIndex(params, "Nparams") >= 0 && paramIndex(results, "Nparams") >= 0 && paramIndex(results, "Params") >= 0
+}
+
+// emitCountedFetch writes the exported one-call form of a two-call
+// procedure: ask for the count with nparams 0, then fetch that many, as
+// libvirt's C callers do.
+func (g *generator) emitCountedFetch(w *codeWriter, p *proc, params, results []param) {
+	raw := lowerFirst(p.goName)
+	var outer []param
+	for _, a := range params {
+		if a.field != "Nparams" {
+			outer = append(outer, a)
+		}
+	}
+	var outRes []param
+	for _, r := range results {
+		if r.field != "Nparams" {
+			outRes = append(outRes, r)
+		}
+	}
+	num := fmt.Sprintf("%s = %d", p.member.Name, p.num)
+	if p.cfunc.Name != "" {
+		w.line("// %s calls %s (%s) twice, as libvirt's C callers do: once with", p.goName, p.cfunc.Name, num)
+	} else {
+		w.line("// %s sends the %s procedure (%s) twice: once with", p.goName, strings.ToLower(p.base), num)
+	}
+	w.line("// nparams 0 to learn how many parameters the daemon has, then to fetch them.")
+	if p.cfunc.Name != "" {
+		w.line("//")
+		w.line("// See %s", apiURL(p.cfunc))
+	}
+	var sig strings.Builder
+	fmt.Fprintf(&sig, "func (c *%s) %s(ctx context.Context", p.u.clientType, p.goName)
+	for _, a := range outer {
+		fmt.Fprintf(&sig, ", %s %s", a.name, a.typ)
+	}
+	sig.WriteString(") (")
+	for _, r := range outRes {
+		fmt.Fprintf(&sig, "%s %s, ", r.name, r.typ)
+	}
+	sig.WriteString("err error)")
+	w.line("%s {", sig.String())
+	call := func(n string) string {
+		var args []string
+		for _, a := range params {
+			if a.field == "Nparams" {
+				args = append(args, n)
+			} else {
+				args = append(args, a.name)
+			}
+		}
+		return fmt.Sprintf("c.%s(ctx, %s)", raw, strings.Join(args, ", "))
+	}
+	lhs := func(count string) string {
+		var names []string
+		for _, r := range results {
+			if r.field == "Nparams" {
+				names = append(names, count)
+			} else {
+				names = append(names, r.name)
+			}
+		}
+		return strings.Join(names, ", ")
+	}
+	// The reply's count and the argument may differ in signedness.
+	argType := params[paramIndex(params, "Nparams")].typ
+	w.line("var n %s", results[paramIndex(results, "Nparams")].typ)
+	w.line("if %s, err = %s; err != nil || n <= 0 {", lhs("n"), call("0"))
+	w.line("return")
+	w.line("}")
+	w.line("%s, err = %s", lhs("_"), call(argType+"(n)"))
+	w.line("return")
+	w.line("}")
+	w.line("")
+}
+
+// emitMethodBody writes one method named name: params become its
+// parameters, fixed are argument fields set to constants, results its
+// results. A raw method documents that the exported wrapper calls it.
+func (g *generator) emitMethodBody(w *codeWriter, p *proc, name string, params, results, fixed []param, raw bool) error {
+	u := p.u
+	flat := p.ret != nil && len(p.ret.Fields) <= maxFlatResults
 
 	// Doc comment.
 	num := fmt.Sprintf("%s = %d", p.member.Name, p.num)
-	if p.cfunc.Name != "" {
-		w.line("// %s calls %s (%s).", p.goName, p.cfunc.Name, num)
+	switch {
+	case raw:
+		w.line("// %s sends %s once with the caller's nparams; %s wraps it.", name, num, p.goName)
+	case p.cfunc.Name != "":
+		w.line("// %s calls %s (%s).", name, p.cfunc.Name, num)
+		if len(fixed) > 0 {
+			w.line("// It asks for the whole list (need_results 1), as libvirt's C library does.")
+		}
 		w.line("//")
 		w.line("// See %s", apiURL(p.cfunc))
-	} else {
-		w.line("// %s sends the %s procedure (%s), which has no public C function of its own.", p.goName, strings.ToLower(p.base), num)
+	default:
+		w.line("// %s sends the %s procedure (%s), which has no public C function of its own.", name, strings.ToLower(p.base), num)
 	}
 	var sig strings.Builder
-	fmt.Fprintf(&sig, "func (c *%s) %s(ctx context.Context", u.clientType, p.goName)
+	fmt.Fprintf(&sig, "func (c *%s) %s(ctx context.Context", u.clientType, name)
 	for _, a := range params {
 		fmt.Fprintf(&sig, ", %s %s", a.name, a.typ)
 	}
@@ -267,7 +399,7 @@ func (g *generator) emitMethod(w *codeWriter, p *proc) error {
 	w.line("call := c.newCall(%s, %s, uint32(%s))", g.consts[u.programC].goName, g.consts[u.versionC].goName, "Proc"+p.goName)
 	if p.args != nil {
 		w.line("args := %s{", g.defs[p.args.Name].goName)
-		for _, a := range params {
+		for _, a := range append(params, fixed...) {
 			w.line("%s: %s,", a.field, a.name)
 		}
 		w.line("}")
