@@ -114,6 +114,8 @@ func TestRemoteCommandInjection(t *testing.T) {
 			{"qemu+ssh://h/system?socket=" + q(v) + "&netcat=" + q(filepath.Join(ncDir, "nc ü;")), []string{"nc ü;", "-U", v}},
 			{"qemu+ssh://h/system?proxy=native&name=" + q("qemu:///system?x="+v), []string{"virt-ssh-helper", "qemu:///system?x=" + v}},
 			{"qemu+ssh://h/system?proxy=native&mode=legacy&x=" + q(v), []string{"virt-ssh-helper", "qemu:///system?mode=legacy&x=" + uriEscape(v)}},
+			// auto: the netcat branch is parsed (not run) as well.
+			{"qemu+ssh://h/system?proxy=auto&socket=" + q(v), []string{"virt-ssh-helper", "qemu:///system?socket=" + uriEscape(v)}},
 		} {
 			u, err := Parse(c.uri)
 			if err != nil {
