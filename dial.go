@@ -32,6 +32,17 @@ var ErrUnsupportedAuth = errors.New("libvirt: authentication method not supporte
 // without a host), tcp, tls (the default for URIs with a host), ssh
 // (libssh and libssh2 URIs use the same Go SSH client) and ext. See the
 // README's URI table for the parameters each honours.
+//
+// When ctx has no deadline, Dial as a whole (TCP connect, TLS or SSH
+// handshake, the ext command's first reply, authentication and opening)
+// is bounded by DefaultHandshakeTimeout, or the WithHandshakeTimeout
+// option; a peer that never answers then fails with an error matching
+// both ErrHandshakeTimeout and context.DeadlineExceeded. Interactive
+// credential callbacks run within that time. When ctx ends during Dial,
+// the error matches context.DeadlineExceeded or context.Canceled.
+//
+// A URI with a password (user:secret@host) is refused with
+// socket.ErrURIPassword; no error shows the password.
 func Dial(ctx context.Context, uri string, opts ...Option) (*Client, error) {
 	if uri == "" {
 		uri = os.Getenv("LIBVIRT_DEFAULT_URI")
@@ -43,10 +54,26 @@ func Dial(ctx context.Context, uri string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	// libvirt checks its flag parameters whatever the transport.
+	for _, p := range socket.BoolParams {
+		if _, err := u.BoolParam(p); err != nil {
+			return nil, err
+		}
+	}
 	cfg := newConfig(opts)
+	hctx, cancel, timeout := handshakeContext(ctx, cfg.handshakeTimeout)
+	defer cancel()
+	c, err := dial(hctx, u, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("libvirt: connecting to %s: %w", socket.Redact(uri), dialError(ctx, hctx, timeout, err))
+	}
+	return c, nil
+}
+
+func dial(ctx context.Context, u *socket.URI, cfg config) (*Client, error) {
 	nc, err := dialTransport(ctx, u, &cfg)
 	if err != nil {
-		return nil, fmt.Errorf("libvirt: connecting to %s: %w", uri, err)
+		return nil, err
 	}
 	return newClient(ctx, nc, u.RemoteName(), u, cfg)
 }

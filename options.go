@@ -22,6 +22,7 @@ type config struct {
 	readOnly          bool
 	keepaliveInterval time.Duration
 	keepaliveCount    int
+	handshakeTimeout  time.Duration
 	dial              func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	// Authentication and remote transports (auth.go, transport.go).
@@ -39,6 +40,7 @@ func newConfig(opts []Option) config {
 	cfg := config{
 		keepaliveInterval: DefaultKeepaliveInterval,
 		keepaliveCount:    DefaultKeepaliveCount,
+		handshakeTimeout:  DefaultHandshakeTimeout,
 		dial:              d.DialContext,
 	}
 	for _, o := range opts {

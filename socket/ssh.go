@@ -2,12 +2,15 @@ package socket
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -25,7 +28,24 @@ var (
 	ErrSSHHostKeyChanged = errors.New("libvirt: SSH: host key does not match known_hosts (possible man-in-the-middle attack)")
 	// ErrSSHAuth: the server accepted none of the offered credentials.
 	ErrSSHAuth = errors.New("libvirt: SSH authentication failed")
+	// ErrSSHPasswordWithheld: with no_verify=1 the connection went on
+	// although known_hosts has another key for the host, so no password
+	// or keyboard-interactive answer was sent to what may be an impostor,
+	// and no other method succeeded. Errors wrapping it also match
+	// ErrSSHHostKeyChanged (the cause), but not ErrSSHAuth.
+	ErrSSHPasswordWithheld = errors.New("libvirt: SSH: password withheld because the host key does not match known_hosts")
 )
+
+// withheldError is ErrSSHPasswordWithheld together with its cause.
+type withheldError struct{ method string }
+
+func (e *withheldError) Error() string {
+	return ErrSSHPasswordWithheld.Error() + " (" + e.method + " not offered; possible man-in-the-middle attack)"
+}
+
+func (e *withheldError) Is(target error) bool {
+	return target == ErrSSHPasswordWithheld || target == ErrSSHHostKeyChanged
+}
 
 // SSHOptions configures the ssh transport beyond what the URI says.
 type SSHOptions struct {
@@ -73,11 +93,11 @@ func DialSSH(ctx context.Context, u *URI, readOnly bool, opts SSHOptions) (net.C
 	if err != nil {
 		return nil, err
 	}
-	noVerify, err := boolParam(u, "no_verify")
+	noVerify, err := u.BoolParam("no_verify")
 	if err != nil {
 		return nil, err
 	}
-	noTTY, err := boolParam(u, "no_tty")
+	noTTY, err := u.BoolParam("no_tty")
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +110,7 @@ func DialSSH(ctx context.Context, u *URI, readOnly bool, opts SSHOptions) (net.C
 		}
 	}
 	var changedKey atomic.Bool
-	hostKeys, err := hostKeyCallback(u, opts, noVerify, &changedKey)
+	hostKeys, err := newHostKeyCheck(u, opts, noVerify, &changedKey)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +119,7 @@ func DialSSH(ctx context.Context, u *URI, readOnly bool, opts SSHOptions) (net.C
 		return nil, err
 	}
 	defer cleanup()
-	cfg := &ssh.ClientConfig{User: login, Auth: auths, HostKeyCallback: hostKeys}
+	cfg := &ssh.ClientConfig{User: login, Auth: auths, HostKeyCallback: hostKeys.callback}
 	if d, ok := ctx.Deadline(); ok {
 		cfg.Timeout = time.Until(d)
 	}
@@ -113,6 +133,10 @@ func DialSSH(ctx context.Context, u *URI, readOnly bool, opts SSHOptions) (net.C
 	if err != nil {
 		return nil, fmt.Errorf("libvirt: SSH: connecting to %s: %w", addr, err)
 	}
+	// As OpenSSH does, ask first for the key types known_hosts records
+	// for this host: a server with several host keys then shows the one
+	// that can be verified, not the one x/crypto/ssh prefers.
+	cfg.HostKeyAlgorithms = hostKeys.algorithms(addr, raw.RemoteAddr())
 	stop := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
 	sc, chans, reqs, err := ssh.NewClientConn(raw, addr, cfg)
 	if !stop() {
@@ -165,10 +189,12 @@ func DialSSH(ctx context.Context, u *URI, readOnly bool, opts SSHOptions) (net.C
 
 func classifySSH(addr, login string, err error) error {
 	switch {
+	case errors.Is(err, ErrSSHPasswordWithheld):
+		return fmt.Errorf("libvirt: SSH: logging in as %s@%s: %w", login, addr, err)
 	case errors.Is(err, ErrSSHUnknownHost), errors.Is(err, ErrSSHHostKeyChanged):
 		return err
 	case strings.Contains(err.Error(), "unable to authenticate"):
-		return fmt.Errorf("%w for %s@%s: %v", ErrSSHAuth, login, addr, err)
+		return fmt.Errorf("%w for %s@%s: %w", ErrSSHAuth, login, addr, err)
 	}
 	return fmt.Errorf("libvirt: SSH handshake with %s: %w", addr, err)
 }
@@ -195,21 +221,67 @@ func knownHostsPath(u *URI) (string, error) {
 	return filepath.Join(cfg, "libvirt", "known_hosts"), nil
 }
 
-func hostKeyCallback(u *URI, opts SSHOptions, noVerify bool, changed *atomic.Bool) (ssh.HostKeyCallback, error) {
+// hostKeyCheck is the host key verification of one dial: callback checks
+// the key the server shows; known lists the key types known_hosts records
+// for a host (nil when the check does not use known_hosts).
+type hostKeyCheck struct {
+	callback ssh.HostKeyCallback
+	known    func(host string, remote net.Addr) []string
+}
+
+// algorithms returns the host key algorithms to offer: those for the key
+// types recorded for host first, in known_hosts order, then the others x/crypto/ssh
+// supports (OpenSSH orders them the same way). nil, the package default,
+// when nothing is recorded.
+func (h hostKeyCheck) algorithms(host string, remote net.Addr) []string {
+	if h.known == nil {
+		return nil
+	}
+	return orderHostKeyAlgorithms(h.known(host, remote))
+}
+
+func orderHostKeyAlgorithms(types []string) []string {
+	if len(types) == 0 {
+		return nil
+	}
+	supported := ssh.SupportedAlgorithms().HostKeys
+	var out []string
+	add := func(a string) {
+		if slices.Contains(supported, a) && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	for _, t := range types {
+		if t == ssh.KeyAlgoRSA {
+			// An RSA key signs with SHA-2 (ssh-rsa with SHA-1 is off, as
+			// in OpenSSH).
+			add(ssh.KeyAlgoRSASHA512)
+			add(ssh.KeyAlgoRSASHA256)
+			continue
+		}
+		add(t)
+	}
+	for _, a := range supported {
+		add(a)
+	}
+	return out
+}
+
+func newHostKeyCheck(u *URI, opts SSHOptions, noVerify bool, changed *atomic.Bool) (hostKeyCheck, error) {
 	if opts.HostKeyCallback != nil {
-		return opts.HostKeyCallback, nil
+		return hostKeyCheck{callback: opts.HostKeyCallback}, nil
 	}
 	verify, _ := u.Param("known_hosts_verify")
 	switch verify {
 	case "", "normal", "auto":
 	case "ignore":
-		return ssh.InsecureIgnoreHostKey(), nil
+		return hostKeyCheck{callback: ssh.InsecureIgnoreHostKey()}, nil
 	default:
-		return nil, fmt.Errorf("libvirt: URI %s: unknown known_hosts_verify %q (want normal, auto or ignore)", u, verify)
+		return hostKeyCheck{}, fmt.Errorf("libvirt: URI %s: unknown known_hosts_verify %q (want normal, auto or ignore)", u, verify)
 	}
 	path, err := knownHostsPath(u)
 	if err != nil {
-		return nil, err
+		return hostKeyCheck{}, err
 	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && verify == "auto" {
 		// auto records new hosts, so it may create the file.
@@ -220,7 +292,7 @@ func hostKeyCallback(u *URI, opts SSHOptions, noVerify bool, changed *atomic.Boo
 	var check ssh.HostKeyCallback
 	if _, err := os.Stat(path); err == nil {
 		if check, err = knownhosts.New(path); err != nil {
-			return nil, fmt.Errorf("libvirt: SSH: reading known_hosts %s: %w", path, err)
+			return hostKeyCheck{}, fmt.Errorf("libvirt: SSH: reading known_hosts %s: %w", path, err)
 		}
 	} else {
 		check = func(string, net.Addr, ssh.PublicKey) error {
@@ -228,10 +300,14 @@ func hostKeyCallback(u *URI, opts SSHOptions, noVerify bool, changed *atomic.Boo
 		}
 	}
 	acceptUnknown := opts.AcceptUnknownHosts || noVerify || verify == "auto"
-	return func(host string, remote net.Addr, key ssh.PublicKey) error {
+	cb := func(host string, remote net.Addr, key ssh.PublicKey) error {
 		err := check(host, remote, key)
 		var ke *knownhosts.KeyError
 		if err == nil || !errors.As(err, &ke) {
+			var re *knownhosts.RevokedError
+			if errors.As(err, &re) {
+				return fmt.Errorf("%w: %s presented %s %s, which %s marks as revoked (line %d): %w", ErrSSHHostKeyChanged, host, key.Type(), ssh.FingerprintSHA256(key), path, re.Revoked.Line, err)
+			}
 			return err
 		}
 		fp := ssh.FingerprintSHA256(key)
@@ -242,10 +318,10 @@ func hostKeyCallback(u *URI, opts SSHOptions, noVerify bool, changed *atomic.Boo
 				changed.Store(true)
 				return nil
 			}
-			return fmt.Errorf("%w: %s presented %s %s, known_hosts %s has another key (line %d)", ErrSSHHostKeyChanged, host, key.Type(), fp, path, ke.Want[0].Line)
+			return fmt.Errorf("%w: %s presented %s %s, known_hosts %s has %s (line %d): %w", ErrSSHHostKeyChanged, host, key.Type(), fp, path, describeKnown(ke.Want), ke.Want[0].Line, err)
 		}
 		if !acceptUnknown {
-			return fmt.Errorf("%w: %s presented %s %s, not in %s", ErrSSHUnknownHost, host, key.Type(), fp, path)
+			return fmt.Errorf("%w: %s presented %s %s, not in %s: %w", ErrSSHUnknownHost, host, key.Type(), fp, path, err)
 		}
 		if verify == "auto" {
 			line := knownhosts.Line([]string{knownhosts.Normalize(host)}, key)
@@ -255,7 +331,40 @@ func hostKeyCallback(u *URI, opts SSHOptions, noVerify bool, changed *atomic.Boo
 			}
 		}
 		return nil
-	}, nil
+	}
+	known := func(host string, remote net.Addr) []string {
+		// The knownhosts package lists every key recorded for a host
+		// when a key does not match; a fresh key never matches.
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil
+		}
+		probe, err := ssh.NewPublicKey(priv.Public())
+		if err != nil {
+			return nil
+		}
+		var ke *knownhosts.KeyError
+		if !errors.As(check(host, remote, probe), &ke) {
+			return nil
+		}
+		var types []string
+		for _, k := range ke.Want {
+			if !slices.Contains(types, k.Key.Type()) {
+				types = append(types, k.Key.Type())
+			}
+		}
+		return types
+	}
+	return hostKeyCheck{callback: cb, known: known}, nil
+}
+
+// describeKnown names the keys known_hosts holds for a host.
+func describeKnown(keys []knownhosts.KnownKey) string {
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, k.Key.Type()+" "+ssh.FingerprintSHA256(k.Key))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // authMethods lists the SSH authentication methods to try, in libvirt's
@@ -304,7 +413,7 @@ func authMethods(ctx context.Context, u *URI, login string, opts SSHOptions, noT
 			}
 			out = append(out, ssh.RetryableAuthMethod(ssh.PasswordCallback(func() (string, error) {
 				if changedKey.Load() {
-					return "", errors.New("password authentication disabled: the host key changed")
+					return "", &withheldError{method: "password"}
 				}
 				return opts.Password(ctx, login)
 			}), 3))
@@ -314,7 +423,7 @@ func authMethods(ctx context.Context, u *URI, login string, opts SSHOptions, noT
 			}
 			out = append(out, ssh.RetryableAuthMethod(ssh.KeyboardInteractive(func(name, instruction string, questions []string, echos []bool) ([]string, error) {
 				if changedKey.Load() {
-					return nil, errors.New("keyboard-interactive authentication disabled: the host key changed")
+					return nil, &withheldError{method: "keyboard-interactive answers"}
 				}
 				if len(questions) == 0 {
 					return nil, nil

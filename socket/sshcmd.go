@@ -2,7 +2,6 @@ package socket
 
 import (
 	"fmt"
-	"strings"
 )
 
 // Remote ends of the ssh transport (libvirt's proxy= values).
@@ -31,8 +30,12 @@ const remoteRunDir = "/var/run/libvirt"
 //   - virt-ssh-helper gets the URI the daemon should open, keeping mode=
 //     and socket=, and -r when readOnly.
 //
-// Strings are quoted twice, because both the SSH server's shell and the
-// "sh -c" libvirt wraps the command in parse them.
+// Every value from the URI (netcat=, socket=, the virt-ssh-helper URI)
+// is quoted by shellQuote, twice, because both the SSH server's shell and
+// the "sh -c" libvirt wraps the command in parse them. Unlike libvirt,
+// which writes socket= unquoted, no value can add commands (see
+// remoteSocketArg); values with a NUL byte, and socket= or helper URIs
+// starting with "-", are refused.
 func SSHRemoteCommand(u *URI, readOnly bool) (string, error) {
 	proxy, hasProxy := u.Param("proxy")
 	sock, hasSock := u.Param("socket")
@@ -67,13 +70,19 @@ func SSHRemoteCommand(u *URI, readOnly bool) (string, error) {
 	if !hasNetcat {
 		netcat = "nc"
 	}
-	nc := doubleEscapeShell(netcat)
-	nccmd := fmt.Sprintf(`if '%s' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'%s' $ARG -U %s`, nc, nc, sock)
+	name := u.helperName()
+	for _, v := range []struct{ param, value string }{{"socket", sock}, {"netcat", netcat}, {"name", name}} {
+		if err := checkRemoteValue(u, v.param, v.value); err != nil {
+			return "", err
+		}
+	}
+	nc := remoteArg(netcat)
+	nccmd := fmt.Sprintf(`if %s -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;%s $ARG -U %s`, nc, nc, remoteSocketArg(sock))
 	ro := " "
 	if readOnly {
 		ro = " -r "
 	}
-	helper := fmt.Sprintf("virt-ssh-helper%s'%s'", ro, doubleEscapeShell(u.helperName()))
+	helper := fmt.Sprintf("virt-ssh-helper%s%s", ro, remoteArg(name))
 	switch proxy {
 	case ProxyNetcat:
 		return fmt.Sprintf("sh -c '%s'", nccmd), nil
@@ -109,14 +118,3 @@ func remoteSocket(u *URI, readOnly bool) (string, error) {
 	}
 	return "", fmt.Errorf("libvirt: URI %s: unknown mode %q (want auto, direct or legacy)", u, mode)
 }
-
-// escapeShell quotes s for a POSIX shell unless it has no character the
-// shell would interpret.
-func escapeShell(s string) string {
-	if s != "" && !strings.ContainsAny(s, "\r\t\n !\"#$&'()*;<>?[\\]^`{|}~") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-func doubleEscapeShell(s string) string { return escapeShell(escapeShell(s)) }

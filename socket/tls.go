@@ -105,7 +105,7 @@ func TLSConfig(u *URI) (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	noVerify, err := boolParam(u, "no_verify")
+	noVerify, err := u.BoolParam("no_verify")
 	if err != nil {
 		return nil, err
 	}
@@ -117,20 +117,6 @@ func hostOrLocalhost(u *URI) string {
 		return "localhost"
 	}
 	return u.Host
-}
-
-// boolParam reads a libvirt integer flag parameter: absent or 0 is false,
-// any other integer true.
-func boolParam(u *URI, name string) (bool, error) {
-	v, ok := u.Param(name)
-	if !ok {
-		return false, nil
-	}
-	var n int
-	if _, err := fmt.Sscan(v, &n); err != nil || fmt.Sprint(n) != v {
-		return false, fmt.Errorf("libvirt: URI %s: parameter %s=%q is not an integer", u, name, v)
-	}
-	return n != 0, nil
 }
 
 func (p PKI) config(serverName string, noVerify bool) (*tls.Config, error) {
@@ -195,7 +181,7 @@ func Handshake(ctx context.Context, raw net.Conn, cfg *tls.Config) (net.Conn, er
 	}
 	switch {
 	case err != nil:
-		return fail(fmt.Errorf("%w (it closed the connection: %v)", ErrTLSClientRejected, err))
+		return fail(fmt.Errorf("%w (it closed the connection: %w)", ErrTLSClientRejected, err))
 	case b[0] != 1:
 		return fail(fmt.Errorf("%w (status byte %d)", ErrTLSClientRejected, b[0]))
 	}
@@ -208,11 +194,11 @@ func classifyHandshake(err error) error {
 	var verr *tls.CertificateVerificationError
 	switch {
 	case errors.As(err, &unknown):
-		return fmt.Errorf("%w: %v", ErrTLSUnknownAuthority, err)
+		return fmt.Errorf("%w: %w", ErrTLSUnknownAuthority, err)
 	case errors.As(err, &host):
-		return fmt.Errorf("%w: %v", ErrTLSHostMismatch, err)
+		return fmt.Errorf("%w: %w", ErrTLSHostMismatch, err)
 	case errors.As(err, &verr):
-		return fmt.Errorf("%w: server certificate: %v", ErrTLSHandshake, err)
+		return fmt.Errorf("%w: server certificate: %w", ErrTLSHandshake, err)
 	}
-	return fmt.Errorf("%w: %v", ErrTLSHandshake, err)
+	return fmt.Errorf("%w: %w", ErrTLSHandshake, err)
 }

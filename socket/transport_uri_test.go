@@ -87,14 +87,6 @@ func TestSSHRemoteCommand(t *testing.T) {
 	}
 }
 
-func TestEscapeShell(t *testing.T) {
-	for in, want := range map[string]string{"plain": "plain", "": "''", "a b": "'a b'", "it's": `'it'\''s'`, "x&y": "'x&y'"} {
-		if got := escapeShell(in); got != want {
-			t.Errorf("escapeShell(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 func TestLocatePKI(t *testing.T) {
 	u, _ := Parse("qemu+tls://h/system?pkipath=/my/pki")
 	p, err := locatePKI(u, 1000, "/home/u", func(string) bool { return true })

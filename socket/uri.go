@@ -10,6 +10,7 @@
 package socket
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -63,50 +64,57 @@ type URI struct {
 	Params []Param
 }
 
+// ErrURIPassword is returned by Parse for a URI whose user information
+// carries a password ("ssh://user:secret@host/..."). libvirt ignores such
+// passwords; accepting the URI would only spread the secret into logs and
+// errors. Give passwords through auth.conf or a credential callback.
+var ErrURIPassword = errors.New("libvirt: URIs must not contain a password (use auth.conf or a credential callback)")
+
 // Parse parses a libvirt URI. It accepts every transport and parameter
 // libvirt does; whether a transport can be dialled is Dial's business.
+// Query parameters are split and decoded as libvirt's own parser does
+// (see parseQuery). A URI with a password is refused with ErrURIPassword,
+// and no error Parse returns contains the password.
 func Parse(s string) (*URI, error) {
+	red := Redact(s)
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("libvirt: invalid URI %q: %w", s, err)
+		return nil, fmt.Errorf("libvirt: invalid URI %q: %w", red, redactErr(s, err))
 	}
 	if u.Scheme == "" {
-		return nil, fmt.Errorf("libvirt: invalid URI %q: no driver scheme (want e.g. qemu:///system)", s)
+		return nil, fmt.Errorf("libvirt: invalid URI %q: no driver scheme (want e.g. qemu:///system)", red)
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			return nil, fmt.Errorf("%w: %q", ErrURIPassword, red)
+		}
 	}
 	out := &URI{Path: u.Path, Host: u.Hostname(), Port: u.Port()}
 	out.Driver, out.Transport, _ = strings.Cut(u.Scheme, "+")
 	switch out.Transport {
 	case "", TransportUnix, TransportTCP, TransportTLS, TransportSSH, TransportLibSSH, TransportLibSSH2, TransportExt:
 	default:
-		return nil, fmt.Errorf("libvirt: URI %q: unknown transport %q", s, out.Transport)
+		return nil, fmt.Errorf("libvirt: URI %q: unknown transport %q", red, out.Transport)
 	}
 	if u.User != nil {
 		out.User = u.User.Username()
 	}
 	if u.Opaque != "" {
-		return nil, fmt.Errorf("libvirt: invalid URI %q: expected driver://[host]/path", s)
+		return nil, fmt.Errorf("libvirt: invalid URI %q: expected driver://[host]/path", red)
 	}
-	for _, kv := range strings.Split(u.RawQuery, "&") {
-		if kv == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(kv, "=")
-		k, err1 := url.QueryUnescape(k)
-		v, err2 := url.QueryUnescape(v)
-		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("libvirt: URI %q: bad query parameter %q", s, kv)
-		}
-		out.Params = append(out.Params, Param{k, v})
+	if out.Params, err = parseQuery(u.RawQuery); err != nil {
+		return nil, fmt.Errorf("libvirt: URI %q: %w", red, err)
 	}
 	return out, nil
 }
 
 // Param returns the last value of the named query parameter (libvirt lets
-// a later one override an earlier one) and whether it was present.
+// a later one override an earlier one) and whether it was present. Names
+// compare case-insensitively, as libvirt's remote driver compares them.
 func (u *URI) Param(name string) (string, bool) {
 	v, ok := "", false
 	for _, p := range u.Params {
-		if p.Name == name {
+		if strings.EqualFold(p.Name, name) {
 			v, ok = p.Value, true
 		}
 	}
@@ -177,13 +185,14 @@ func (u *URI) formatName(keepSocket bool) string {
 	b.WriteString((&url.URL{Path: u.Path}).EscapedPath())
 	sep := "?"
 	for _, p := range u.Params {
-		if remoteParams[p.Name] && !(keepSocket && (p.Name == "mode" || p.Name == "socket")) {
+		name := strings.ToLower(p.Name)
+		if remoteParams[name] && !(keepSocket && (name == "mode" || name == "socket")) {
 			continue
 		}
 		b.WriteString(sep)
-		b.WriteString(url.QueryEscape(p.Name))
+		b.WriteString(uriEscape(p.Name))
 		b.WriteByte('=')
-		b.WriteString(url.QueryEscape(p.Value))
+		b.WriteString(uriEscape(p.Value))
 		sep = "&"
 	}
 	return b.String()
@@ -210,7 +219,7 @@ func (u *URI) String() string {
 	}
 	var q []string
 	for _, p := range u.Params {
-		q = append(q, url.QueryEscape(p.Name)+"="+url.QueryEscape(p.Value))
+		q = append(q, uriEscape(p.Name)+"="+uriEscape(p.Value))
 	}
 	v.RawQuery = strings.Join(q, "&")
 	s := v.String()

@@ -3,14 +3,19 @@
 package transports_test
 
 import (
+	"crypto"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/pem"
 	"errors"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -34,6 +39,46 @@ type sshEnv struct {
 	knownHosts string // lists the real host key
 	hostKey    ssh.PublicKey
 	dir        string
+	// hostKeys holds every host key sshd has, by type ("ed25519", ...).
+	hostKeys map[string]ssh.PublicKey
+}
+
+// sshdSetup varies the private sshd: its host key types (default just
+// ed25519) and extra sshd_config lines.
+type sshdSetup struct {
+	hostKeyTypes []string
+	extraConf    []string
+}
+
+// genHostKey writes a private key of the given type ("ed25519", "ecdsa",
+// "rsa") in OpenSSH's format and returns its public key.
+func genHostKey(t *testing.T, typ, path string) ssh.PublicKey {
+	t.Helper()
+	var priv crypto.Signer
+	var err error
+	switch typ {
+	case "ed25519":
+		_, priv, err = ed25519.GenerateKey(rand.Reader)
+	case "ecdsa":
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case "rsa":
+		priv, err = rsa.GenerateKey(rand.Reader, 3072)
+	default:
+		t.Fatalf("unknown key type %q", typ)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, path, pem.EncodeToMemory(block), 0o600)
+	pub, err := ssh.NewPublicKey(priv.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub
 }
 
 func genKey(t *testing.T, path string) (ed25519.PrivateKey, ssh.PublicKey) {
@@ -54,22 +99,35 @@ func genKey(t *testing.T, path string) (ed25519.PrivateKey, ssh.PublicKey) {
 	return priv, pub
 }
 
-func startSSH(t *testing.T) sshEnv {
+func startSSH(t *testing.T) sshEnv { return startSSHWith(t, sshdSetup{}) }
+
+func startSSHWith(t *testing.T, setup sshdSetup) sshEnv {
 	requireRoot(t, "/usr/sbin/sshd", "nc", "virt-ssh-helper")
 	dir := t.TempDir()
 	d := startDaemon(t, filepath.Join(dir, "d"), []string{`listen_tls = 0`, `listen_tcp = 0`, `auth_unix_ro = "none"`, `auth_unix_rw = "none"`})
 	sdir := filepath.Join(dir, "ssh")
-	_, hostPub := genKey(t, filepath.Join(sdir, "ssh_host_ed25519_key"))
+	if len(setup.hostKeyTypes) == 0 {
+		setup.hostKeyTypes = []string{"ed25519"}
+	}
+	hostKeys := map[string]ssh.PublicKey{}
+	var hostKeyConf []string
+	for _, typ := range setup.hostKeyTypes {
+		f := filepath.Join(sdir, "ssh_host_"+typ+"_key")
+		hostKeys[typ] = genHostKey(t, typ, f)
+		hostKeyConf = append(hostKeyConf, "HostKey "+f)
+	}
+	hostPub := hostKeys[setup.hostKeyTypes[0]]
 	clientKey, clientPub := genKey(t, filepath.Join(sdir, "id_ed25519"))
 	write(t, filepath.Join(sdir, "authorized_keys"), ssh.MarshalAuthorizedKey(clientPub), 0o600)
 	port := freePort(t)
 	addr := "127.0.0.1:" + itoa(port)
-	conf := strings.Join([]string{
-		"Port " + itoa(port),
+	// sshd keeps the first value it reads for a keyword, so extraConf
+	// lines come first to override the defaults.
+	conf := strings.Join(append(append(slices.Clip(setup.extraConf), hostKeyConf...),
+		"Port "+itoa(port),
 		"ListenAddress 127.0.0.1",
-		"HostKey " + filepath.Join(sdir, "ssh_host_ed25519_key"),
-		"PidFile " + filepath.Join(sdir, "sshd.pid"),
-		"AuthorizedKeysFile " + filepath.Join(sdir, "authorized_keys"),
+		"PidFile "+filepath.Join(sdir, "sshd.pid"),
+		"AuthorizedKeysFile "+filepath.Join(sdir, "authorized_keys"),
 		"PermitRootLogin prohibit-password",
 		"PubkeyAuthentication yes",
 		"PasswordAuthentication no",
@@ -77,7 +135,7 @@ func startSSH(t *testing.T) sshEnv {
 		"UsePAM no",
 		"StrictModes no",
 		"LogLevel VERBOSE",
-	}, "\n") + "\n"
+	), "\n") + "\n"
 	write(t, filepath.Join(sdir, "sshd_config"), []byte(conf), 0o644)
 	// sshd needs /run/sshd; the daemon's /run (dir/varrun) is bound there so
 	// that /run/libvirt/libvirt-sock is the daemon's socket.
@@ -115,7 +173,7 @@ exec /usr/sbin/sshd -D -e -f "$2/sshd_config"`
 	// Keep the user's own keys, agent and known_hosts out of the tests.
 	t.Setenv("HOME", filepath.Join(dir, "home"))
 	t.Setenv("SSH_AUTH_SOCK", "")
-	return sshEnv{addr: addr, keyfile: filepath.Join(sdir, "id_ed25519"), clientKey: clientKey, knownHosts: kh, hostKey: hostPub, dir: sdir}
+	return sshEnv{addr: addr, keyfile: filepath.Join(sdir, "id_ed25519"), clientKey: clientKey, knownHosts: kh, hostKey: hostPub, dir: sdir, hostKeys: hostKeys}
 }
 
 func (e sshEnv) uri(params ...string) string {

@@ -63,11 +63,11 @@ func (m *scramClient) Step(challenge []byte) ([]byte, bool, error) {
 
 func (m *scramClient) Layer() Layer { return nil }
 
-// errHidden keeps an error's category but not its text, which may quote
-// the input it rejected.
-type hiddenError struct{ err error }
+// errHidden drops err, whose text (and so that of anything it wraps) may
+// quote the user name or password SASLprep rejected: neither Error nor
+// errors.Unwrap may lead back to it.
+type hiddenError struct{}
 
-func (e hiddenError) Error() string { return "rejected by SASLprep" }
-func (e hiddenError) Unwrap() error { return e.err }
+func (hiddenError) Error() string { return "rejected by SASLprep" }
 
-func errHidden(err error) error { return hiddenError{err} }
+func errHidden(error) error { return hiddenError{} }
