@@ -49,7 +49,7 @@ now_ms() {
 
 # cmdline_of PID prints the process's argv joined by spaces (empty if gone).
 cmdline_of() {
-	tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true
+	{ tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null || true
 }
 
 # daemon_pid prints the pid from DIR/libvirtd.pid if that process is alive and
