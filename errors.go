@@ -1,7 +1,10 @@
 package libvirt
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/virtwire/libvirt/internal/rpc"
 )
@@ -18,6 +21,23 @@ var (
 	// daemon.
 	ErrProtocol = rpc.ErrProtocol
 )
+
+// ErrUnknownProcedure matches, with errors.Is, the error a daemon returns
+// for a procedure number it does not know: one added to libvirt after the
+// daemon's release, such as DomainSetThrottleGroup (procedure 451, libvirt
+// 11.2) called on a libvirt 9.0 daemon. The daemon answers at once and the
+// connection stays usable, so a caller can fall back to an older API:
+//
+//	err := c.DomainSetAutostartOnce(ctx, dom, 1)
+//	if errors.Is(err, libvirt.ErrUnknownProcedure) {
+//		// libvirt older than 11.2: no autostart-once
+//	}
+//
+// libvirtd reports it as VIR_ERR_RPC from VIR_FROM_RPC, "unknown procedure:
+// N"; the error itself is still an *Error with those fields. A procedure the
+// daemon knows but whose driver does not implement it (the test driver and
+// most of the new 11.x calls) is ErrNoSupport instead.
+var ErrUnknownProcedure = errors.New("libvirt: procedure unknown to the daemon")
 
 // DisconnectedError is returned by calls that were waiting when the
 // connection was lost; Err is the cause (ErrKeepaliveTimeout, an I/O
@@ -52,10 +72,30 @@ func (e *Error) Error() string {
 }
 
 // Is reports whether target is the ErrorNumber of e, so that
-// errors.Is(err, ErrNoDomain) works.
+// errors.Is(err, ErrNoDomain) works, or ErrUnknownProcedure and e is the
+// daemon's answer to a procedure it does not know.
 func (e *Error) Is(target error) bool {
+	if target == ErrUnknownProcedure {
+		return e.isUnknownProcedure()
+	}
 	n, ok := target.(ErrorNumber)
 	return ok && n == e.Code
+}
+
+// unknownProcNumber matches the end of libvirtd's "unknown procedure: %d"
+// in any translation: the daemon translates the text but the number stays
+// last, after a colon.
+var unknownProcNumber = regexp.MustCompile(`:\s*-?[0-9]+$`)
+
+// isUnknownProcedure reports whether e is virNetServerProgramDispatch's
+// error for a procedure number the program has no handler for. Its code
+// and domain (VIR_ERR_RPC, VIR_FROM_RPC) are shared by other protocol
+// errors, none of which ends in ": number".
+func (e *Error) isUnknownProcedure() bool {
+	if e.Code != ErrRPC || e.Domain != FromRPC {
+		return false
+	}
+	return strings.Contains(e.Message, "unknown procedure") || unknownProcNumber.MatchString(e.Message)
 }
 
 // Error makes every ErrorNumber constant usable as a sentinel error for

@@ -30,11 +30,16 @@ func cString(b []int8) string {
 }
 
 // installedLibVersion returns libvirtd's version as libvirt encodes it
-// (major*1000000 + minor*1000 + micro), from `libvirtd --version`.
+// (major*1000000 + minor*1000 + micro), from `libvirtd --version` of the
+// daemon's root tree (the host's when it has none).
 func installedLibVersion(t *testing.T) uint64 {
 	t.Helper()
-	out, err := exec.Command("libvirtd", "--version").Output()
-	require.NoError(t, err, "libvirtd --version")
+	cmd := exec.Command("libvirtd", "--version")
+	if root := os.Getenv(envRoot); root != "" {
+		cmd = exec.Command("chroot", root, "/usr/sbin/libvirtd", "--version")
+	}
+	out, err := cmd.Output()
+	require.NoError(t, err, "%s", cmd)
 	m := regexp.MustCompile(`(\d+)\.(\d+)\.(\d+)`).FindStringSubmatch(string(out))
 	require.NotNil(t, m, "no version in %q", out)
 	var v uint64

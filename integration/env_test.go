@@ -25,6 +25,9 @@ const (
 	envTCP     = "VIRTWIRE_TEST_TCP"
 	envPidfile = "VIRTWIRE_TEST_PIDFILE"
 	envState   = "VIRTWIRE_TEST_STATE"
+	// envRoot names the root tree the daemon runs from (scripts/trixie-root.sh);
+	// unset when it is the host's libvirtd.
+	envRoot = "VIRTWIRE_TEST_ROOT"
 )
 
 // callTimeout bounds a single ordinary call in these tests.
@@ -36,6 +39,7 @@ type daemonEnv struct {
 	tcp     string // host:port of the plain TCP listener
 	pidfile string
 	state   string // the directory given to scripts/libvirtd.sh
+	root    string // the root tree libvirtd runs from, "" for the host
 }
 
 // requireDaemon returns the daemon's coordinates, or skips the test when
@@ -47,6 +51,7 @@ func requireDaemon(t testing.TB) daemonEnv {
 		tcp:     os.Getenv(envTCP),
 		pidfile: os.Getenv(envPidfile),
 		state:   os.Getenv(envState),
+		root:    os.Getenv(envRoot),
 	}
 	var missing []string
 	for _, v := range []struct{ name, val string }{

@@ -130,6 +130,16 @@ func TestStreamErrors(t *testing.T) {
 	_, err := c.StorageVolDownload(ctx, gone, 0, 0, 0)
 	assert.ErrorIs(t, err, libvirt.ErrNoStorageVol)
 
+	if v := daemonVersion(t, c); v == 11003000 {
+		// libvirtd 11.3.0 (Debian 11.3.0-3+deb13u3) does not survive this:
+		// after "virFDStreamWrite: cannot write to stream: No space left on
+		// device" it dies (general protection fault in libc) or its event
+		// loop spins and no client is served again. Its own virsh does the
+		// same to it: vol-upload --length 4096 of a 64 KiB file. libvirt 9.0
+		// reports the error and carries on, as asserted below.
+		t.Skip("libvirtd 11.3.0 crashes on an upload past the announced length (reproduced with its own virsh)")
+	}
+
 	up, err := c.StorageVolUpload(ctx, vol, 0, 4096, 0)
 	require.NoError(t, err)
 	_, werr := up.Write(make([]byte, 64<<10))

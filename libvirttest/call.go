@@ -151,9 +151,10 @@ func (c *conn) gate(proc libvirt.Procedure) error {
 	return nil
 }
 
-// unknownProc is libvirtd's answer to a procedure number it does not know.
+// unknownProc is libvirtd's answer to a procedure number it does not know
+// (VIR_ERR_RPC, as libvirt 9.0 and 11.3 send it).
 func unknownProc(proc int32) error {
-	return lvErrorf(libvirt.ErrNoSupport, libvirt.FromRPC, "", "unknown procedure: %d", proc)
+	return lvErrorf(libvirt.ErrRPC, libvirt.FromRPC, "", "unknown procedure: %d", proc)
 }
 
 // errorFrame encodes an error reply for the call whose reply header is rh.

@@ -2,8 +2,6 @@ package libvirttest_test
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,14 +13,15 @@ import (
 // python3-libvirt, a client this project did not write: open, list,
 // lookups, define/start/destroy/undefine and lifecycle events.
 func TestPythonBindingsAgainstFake(t *testing.T) {
+	// Debian's python3 (another one earlier on PATH lacks the module).
 	const python = "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import libvirt").Run(); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := clientCommand(ctx, t, "", python, "-c", "import libvirt").Run(); err != nil {
 		t.Skip("python3-libvirt is not installed (Debian: apt-get install python3-libvirt)")
 	}
 	srv := libvirttest.New(t, libvirttest.WithUnixSocket(""))
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, filepath.Join("testdata", "python", "smoke.py"), srv.URI())
+	cmd := clientCommand(ctx, t, clientDir(t, "python"), python, "smoke.py", srv.URI())
 	var stderr strings.Builder
 	cmd.Stderr = &stderr // libvirt's default error handler prints there
 	out, err := cmd.Output()

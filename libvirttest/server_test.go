@@ -89,7 +89,8 @@ func TestUnknownProcedureAndProgramAreAnswered(t *testing.T) {
 	h, me := r.recvError()
 	assert.Equal(t, uint32(7), h.Serial)
 	assert.Equal(t, wire.MessageTypeReply, h.Type)
-	assert.Equal(t, int32(libvirt.ErrNoSupport), me.Code)
+	assert.Equal(t, int32(libvirt.ErrRPC), me.Code)
+	assert.Equal(t, int32(libvirt.FromRPC), me.Domain)
 	assert.Equal(t, "unknown procedure: 99999", *me.Message)
 
 	r.call(0x12345678, 1, 8, nil)

@@ -74,7 +74,7 @@ func readEnvSocket(t *testing.T, path string) string {
 // VIRTWIRE_UPDATE_GOLDEN=1 it records libvirtd's transcripts as the
 // golden files TestVirshAgainstFake uses.
 func TestVirshFakeMatchesLibvirtd(t *testing.T) {
-	virshPath(t)
+	ver := virshPath(t)
 	sock := realDaemonSocket(t)
 	dir := virshDir(t)
 	testURI := "test+unix:///default?socket=" + sock
@@ -104,7 +104,10 @@ func TestVirshFakeMatchesLibvirtd(t *testing.T) {
 			t.Errorf("virsh %s transcript: fake differs from libvirtd (-libvirtd +fake):\n%s", c.name, d)
 		}
 		if os.Getenv("VIRTWIRE_UPDATE_GOLDEN") == "1" {
-			if err := os.WriteFile(goldenPath(c.name), []byte(c.real), 0o644); err != nil {
+			if err := os.MkdirAll(filepath.Dir(goldenPath(ver, c.name)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(goldenPath(ver, c.name), []byte(c.real), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}

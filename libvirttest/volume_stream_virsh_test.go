@@ -3,7 +3,6 @@ package libvirttest_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -20,7 +19,7 @@ func virshRun(t *testing.T, uri string, args ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, virshPath(t), append([]string{"-c", uri}, args...)...)
+	cmd := clientCommand(ctx, t, "", "virsh", append([]string{"-c", uri}, args...)...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "LIBVIRT_DEFAULT_URI=", "VIRSH_DEFAULT_CONNECT_URI=")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "virsh %v: %s", args, out)

@@ -12,7 +12,8 @@
 # unix sockets in DIR/run and on plain TCP (auth none) on 127.0.0.1 with a port
 # picked at start time. After a successful start DIR/env holds KEY=VALUE lines
 # (VIRTWIRE_TEST_SOCKET, VIRTWIRE_TEST_TCP, VIRTWIRE_TEST_PIDFILE,
-# VIRTWIRE_TEST_STATE) that can be sourced with `set -a; . DIR/env; set +a`.
+# VIRTWIRE_TEST_STATE, and VIRTWIRE_TEST_ROOT for a daemon run from a root
+# tree) that can be sourced with `set -a; . DIR/env; set +a`.
 #
 # Needs root, libvirt-daemon, libvirt-clients, qemu-system-x86, iproute2 (ss)
 # and util-linux (unshare, setsid).
@@ -20,6 +21,14 @@
 # Optional environment:
 #   VIRTWIRE_LIBVIRTD_LOG_LEVEL  libvirtd log level for DIR/libvirtd.log
 #                                (1 debug .. 4 error; default 3)
+#   VIRTWIRE_LIBVIRTD_ROOT       run the libvirtd of this root tree (chrooted)
+#                                instead of the host's, e.g. the libvirt 11.3
+#                                tree scripts/trixie-root.sh makes. Read at
+#                                start and remembered in DIR/root, so stop and
+#                                restart need not be told again. DIR is mounted
+#                                at the same path inside the tree, so every
+#                                path (sockets, pid file, guest images) means
+#                                the same inside and outside.
 set -euo pipefail
 
 prog=${0##*/}
@@ -40,7 +49,7 @@ now_ms() {
 
 # cmdline_of PID prints the process's argv joined by spaces (empty if gone).
 cmdline_of() {
-	tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true
+	{ tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null || true
 }
 
 # daemon_pid prints the pid from DIR/libvirtd.pid if that process is alive and
@@ -96,6 +105,7 @@ pick_port() {
 }
 
 ensure_qemu_user() {
+	[ -z "$root" ] || return 0 # the tree has its own account (scripts/trixie-root.sh)
 	# libvirt 9.0 resolves its compiled-in default user libvirt-qemu before it
 	# reads qemu.conf; if the account is missing the whole daemon exits.
 	getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
@@ -112,6 +122,10 @@ check_prerequisites() {
 	done
 	unshare -m --propagation private true 2>/dev/null ||
 		die "cannot create a private mount namespace (unshare -m failed): a container needs CAP_SYS_ADMIN; in a chroot run 'mount --bind ROOT ROOT' first"
+	if [ -n "$root" ]; then
+		command -v chroot >/dev/null || die "required command 'chroot' not found"
+		[ -x "$root/usr/sbin/libvirtd" ] || die "$root/usr/sbin/libvirtd not found (make the tree with scripts/trixie-root.sh)"
+	fi
 }
 
 write_configs() {
@@ -160,22 +174,43 @@ EOF
 # launch starts libvirtd detached in a private mount namespace. Inside it,
 # DIR/varrun replaces /run (a directory, not a tmpfs, so running-guest status
 # survives a daemon restart) and DIR/{etc,lib,cache,log} replace libvirt's
-# directories under /etc and /var.
+# directories under /etc and /var. With a root tree the same is done inside the
+# tree, which also gets /proc, /dev, /sys, the host's /tmp and DIR at its own
+# path, and libvirtd is exec'ed through chroot (so $! stays libvirtd's pid).
 launch() {
 	: >"$dir/stdout.log"
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	setsid unshare -m --propagation private /bin/sh -c '
 		set -e
-		D=$1
-		mount --bind "$D/varrun" /run
-		mkdir -p /run/lock /run/libvirt
-		mkdir -p /etc/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt
-		mount --bind "$D/etc" /etc/libvirt
-		mount --bind "$D/lib" /var/lib/libvirt
-		mount --bind "$D/cache" /var/cache/libvirt
-		mount --bind "$D/log" /var/log/libvirt
+		D=$1 R=$2
+		if [ -n "$R" ]; then
+			mount -t proc proc "$R/proc"
+			mount --rbind /dev "$R/dev"
+			mount --rbind /sys "$R/sys"
+			# The host /tmp: guest images that tests write to temporary
+			# directories have the same path for the daemon. DIR elsewhere is
+			# mounted at its own path (an empty mount point is left in the tree).
+			mount --rbind /tmp "$R/tmp"
+			case "$D" in
+			/tmp/*) ;;
+			*)
+				mkdir -p "$R$D"
+				mount --bind "$D" "$R$D"
+				;;
+			esac
+		fi
+		mount --bind "$D/varrun" "$R/run"
+		mkdir -p "$R/run/lock" "$R/run/libvirt"
+		mkdir -p "$R/etc/libvirt" "$R/var/lib/libvirt" "$R/var/cache/libvirt" "$R/var/log/libvirt"
+		mount --bind "$D/etc" "$R/etc/libvirt"
+		mount --bind "$D/lib" "$R/var/lib/libvirt"
+		mount --bind "$D/cache" "$R/var/cache/libvirt"
+		mount --bind "$D/log" "$R/var/log/libvirt"
+		if [ -n "$R" ]; then
+			exec chroot "$R" /usr/sbin/libvirtd -f "$D/libvirtd.conf" -p "$D/libvirtd.pid" --listen
+		fi
 		exec libvirtd -f "$D/libvirtd.conf" -p "$D/libvirtd.pid" --listen
-	' sh "$dir" </dev/null >>"$dir/stdout.log" 2>&1 &
+	' sh "$dir" "$root" </dev/null >>"$dir/stdout.log" 2>&1 &
 	launched_pid=$!
 }
 
@@ -251,8 +286,9 @@ VIRTWIRE_TEST_TCP=127.0.0.1:$port
 VIRTWIRE_TEST_PIDFILE=$dir/libvirtd.pid
 VIRTWIRE_TEST_STATE=$dir
 EOF
-	printf '%s: libvirtd pid %s, socket %s, tcp 127.0.0.1:%s (ready in %d ms, qemu warm-up %d ms)\n' \
-		"$prog" "$(cat "$dir/libvirtd.pid")" "$dir/run/libvirt-sock" "$port" $((t1 - t0)) $((t2 - t1))
+	[ -z "$root" ] || echo "VIRTWIRE_TEST_ROOT=$root" >>"$dir/env"
+	printf '%s: libvirtd%s pid %s, socket %s, tcp 127.0.0.1:%s (ready in %d ms, qemu warm-up %d ms)\n' \
+		"$prog" "${root:+ of $root}" "$(cat "$dir/libvirtd.pid")" "$dir/run/libvirt-sock" "$port" $((t1 - t0)) $((t2 - t1))
 }
 
 # destroy_guests asks the daemon to destroy every running QEMU guest (qemu
@@ -350,9 +386,22 @@ dir=$(realpath -m -- "$2")
 # unix socket paths are limited to 107 bytes; the longest is DIR/run/libvirt-admin-sock
 ((${#dir} + 23 <= 107)) || die "DIR is too long for unix socket paths: $dir"
 
+# root: the tree whose libvirtd runs (empty: the host's). start takes it from
+# the environment and records it; stop and restart use the recorded one.
+root=""
+if [ "$cmd" = start ]; then
+	if [ -n "${VIRTWIRE_LIBVIRTD_ROOT:-}" ]; then
+		root=$(realpath -e -- "$VIRTWIRE_LIBVIRTD_ROOT") || die "VIRTWIRE_LIBVIRTD_ROOT=$VIRTWIRE_LIBVIRTD_ROOT does not exist"
+		[[ "$root" =~ ^/[A-Za-z0-9._/-]+$ ]] && [ "$root" != / ] || die "VIRTWIRE_LIBVIRTD_ROOT must be a path of letters, digits and ._-/ only: '$root'"
+	fi
+elif [ -r "$dir/root" ]; then
+	root=$(cat "$dir/root")
+fi
+
 case "$cmd" in
 start)
 	mkdir -p "$dir"
+	if [ -n "$root" ]; then echo "$root" >"$dir/root"; else rm -f "$dir/root"; fi
 	do_start
 	;;
 stop) do_stop ;;

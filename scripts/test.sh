@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # virtwire's full test run: formatting, vet, staticcheck, generated-code check,
-# unit tests and integration tests against a private libvirtd.
+# unit tests and integration tests against two private libvirtds: the host's
+# (libvirt 9.0 on Debian 12) and libvirt 11.3 from a Debian 13 root tree
+# (scripts/trixie-root.sh, built once per machine), which also provides
+# libvirt 11.3's virsh and python3-libvirt as clients of libvirttest's fake.
 #
 #   scripts/test.sh
 #
-# Needs Go on PATH. The integration stage needs root plus libvirt-daemon,
-# libvirt-clients and qemu-system-x86 (see scripts/libvirtd.sh); .ci/run
-# installs all of it on a fresh Debian 12.
+# Needs Go on PATH. The integration stages need root plus libvirt-daemon,
+# libvirt-clients and qemu-system-x86 (see scripts/libvirtd.sh) and debootstrap
+# (scripts/trixie-root.sh); .ci/run installs all of it on a fresh Debian 12.
 #
 # Environment:
 #   LIBVIRT_SOURCE       libvirt source tree used by scripts/check-generated.sh
 #                        (default: ../shared/libvirt next to the repository, if present)
 #   STATICCHECK_VERSION  honnef.co/go/tools version to install when staticcheck
 #                        is missing or different (default below)
+#   VIRTWIRE_TRIXIE_ROOT where the libvirt 11.3 tree is kept
+#                        (default /var/cache/virtwire/trixie-libvirt)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,7 +40,7 @@ now_ms() {
 run_start=$(now_ms)
 step_name=""
 step_start=$run_start
-daemon_dir=""
+daemon_dirs=()
 
 secs() {
 	local ms=$1
@@ -58,17 +63,25 @@ step_done() {
 	step_name=""
 }
 
-on_exit() {
-	local rc=$?
-	if [ -n "$daemon_dir" ]; then
-		printf '\n--- stopping private libvirtd in %s\n' "$daemon_dir"
-		if [ "$rc" != 0 ] && [ -s "$daemon_dir/libvirtd.log" ]; then
-			echo "--- last lines of $daemon_dir/libvirtd.log:"
-			tail -n 20 "$daemon_dir/libvirtd.log" || true
-		fi
-		bash "$repo/scripts/libvirtd.sh" stop "$daemon_dir" || rc=1
-		rm -rf "$daemon_dir"
+# stop_daemon DIR stops the private libvirtd in DIR (showing its log when the
+# run failed) and removes DIR; returns 1 if it could not be stopped.
+stop_daemon() {
+	local dir=$1 failed=$2 ok=0
+	printf '\n--- stopping private libvirtd in %s\n' "$dir"
+	if [ "$failed" != 0 ] && [ -s "$dir/libvirtd.log" ]; then
+		echo "--- last lines of $dir/libvirtd.log:"
+		tail -n 20 "$dir/libvirtd.log" || true
 	fi
+	bash "$repo/scripts/libvirtd.sh" stop "$dir" || ok=1
+	rm -rf "$dir"
+	return "$ok"
+}
+
+on_exit() {
+	local rc=$? d
+	for d in "${daemon_dirs[@]}"; do
+		stop_daemon "$d" "$rc" || rc=1
+	done
 	if [ "$rc" != 0 ]; then
 		printf '\n<== %s: FAILED (%s)\n' "${step_name:-setup}" "$(secs $(($(now_ms) - step_start)))" >&2
 		printf 'test.sh: FAILED after %s\n' "$(secs $(($(now_ms) - run_start)))" >&2
@@ -138,14 +151,32 @@ go test -race -count=1 ./...
 # the canned reply it benchmarks).
 (cd benchmarks/golibvirt && go test -count=1 ./...)
 
-step "integration tests"
-daemon_dir=$(mktemp -d /tmp/virtwire-it.XXXXXX)
-bash scripts/libvirtd.sh start "$daemon_dir"
-set -a
-# shellcheck disable=SC1091
-. "$daemon_dir/env"
-set +a
-env | grep '^VIRTWIRE_TEST_' | sort
+# start_daemon [ROOT] starts a private libvirtd (the one of the root tree ROOT,
+# or the host's) and exports its VIRTWIRE_TEST_* variables.
+start_daemon() {
+	local dir
+	dir=$(mktemp -d /tmp/virtwire-it.XXXXXX)
+	daemon_dirs+=("$dir")
+	VIRTWIRE_LIBVIRTD_ROOT=${1:-} bash scripts/libvirtd.sh start "$dir"
+	unset VIRTWIRE_TEST_ROOT
+	set -a
+	# shellcheck disable=SC1091
+	. "$dir/env"
+	set +a
+	env | grep '^VIRTWIRE_TEST_' | sort
+}
+
+# stop_last_daemon stops the daemon start_daemon started last.
+stop_last_daemon() {
+	local last=$((${#daemon_dirs[@]} - 1))
+	stop_daemon "${daemon_dirs[$last]}" 0
+	unset "daemon_dirs[$last]"
+	daemon_dirs=("${daemon_dirs[@]}")
+	unset VIRTWIRE_TEST_SOCKET VIRTWIRE_TEST_TCP VIRTWIRE_TEST_PIDFILE VIRTWIRE_TEST_STATE VIRTWIRE_TEST_ROOT
+}
+
+step "integration tests (libvirt $(libvirtd --version | awk '{print $NF}'), host)"
+start_daemon
 # Only the packages that have integration tests: the unit tests already ran.
 # go list keeps to this module (benchmarks/golibvirt is a module of its own).
 mapfile -t itpkgs < <(go list -tags integration -f '{{.ImportPath}} {{.Dir}}' ./... |
@@ -158,5 +189,25 @@ step "stream throughput against virsh (without the race detector)"
 # The race detector slows Go code several times over but not virsh, so the
 # speed comparison is asserted in a run without it.
 go test -count=1 -tags integration -run 'TestStreamUploadDownloadRoundTrip' ./integration/
+stop_last_daemon
+
+step "libvirt 11.3 root tree (Debian 13)"
+# Built on the first run on a machine (a few minutes), reused afterwards.
+trixie_root=$(bash scripts/trixie-root.sh)
+
+step "integration tests (libvirt 11.3, Debian 13 tree)"
+# The daemon-facing suite (test driver and QEMU TCG guests) runs again against
+# the newer daemon. integration/transports starts its own host daemons and
+# the benchmarks measure, so neither is repeated.
+start_daemon "$trixie_root"
+go test -race -count=1 -tags integration -timeout 20m ./integration/
+stop_last_daemon
+
+step "libvirt 11.3 virsh and python3-libvirt against libvirttest"
+# The same scripts the host's clients run, with the tree's clients; the
+# comparison with libvirtd uses a private host daemon (libvirt 9.0, the
+# release the fake models).
+VIRTWIRE_CLIENT_ROOT=$trixie_root go test -count=1 -tags integration \
+	-run 'Virsh|Python' -v ./libvirttest/ 2>&1 | grep -v '^=== RUN'
 
 step_done
