@@ -1,15 +1,3 @@
-// Package libvirt is a pure-Go client for libvirt: it speaks libvirtd's own
-// RPC protocol over unix sockets, TCP, TLS, SSH or a local command, without
-// cgo.
-//
-// Every procedure of libvirt's remote protocol is a method on Client, named
-// after the C function it maps to (virDomainLookupByName becomes
-// DomainLookupByName) and taking a context.Context first.
-//
-//	c, err := libvirt.Dial(ctx, "qemu:///system")
-//	if err != nil { ... }
-//	defer c.Close()
-//	doms, err := c.ConnectListAllDomains(ctx, libvirt.ConnectListDomainsActive)
 package libvirt
 
 //go:generate go run ./internal/lvgen/cmd/lvgen -out .
