@@ -144,6 +144,9 @@ step "generated code is up to date"
 # itself when its input (../shared) is not there.
 bash scripts/check-generated.sh
 bash scripts/check-cloudhypervisor-generated.sh
+# The go-libvirt migration table is derived from both libraries' code.
+(cd benchmarks/golibvirt && go run ./cmd/migration-table) | diff -u docs/migration-table.md - ||
+	{ echo "docs/migration-table.md is stale: cd benchmarks/golibvirt && go run ./cmd/migration-table > ../../docs/migration-table.md" >&2; false; }
 
 step "unit tests"
 go test -race -count=1 ./...
