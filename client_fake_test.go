@@ -56,7 +56,7 @@ func TestFakeConcurrentCallsShareOneConnection(t *testing.T) {
 					errs <- fmt.Errorf("lookup %s: %v (uuid %v, want %v)", name, err, got.UUID, dom.UUID)
 					return
 				}
-				if err := c.DomainCreate(ctx, dom); err != nil {
+				if _, err := c.DomainCreate(ctx, dom); err != nil {
 					errs <- err
 					return
 				}
@@ -120,7 +120,7 @@ func TestFakeErrorsMatchLibvirt(t *testing.T) {
 
 	dom, err := c.DomainLookupByName(ctx, "test")
 	require.NoError(t, err)
-	err = c.DomainCreate(ctx, dom)
+	_, err = c.DomainCreate(ctx, dom)
 	require.ErrorIs(t, err, libvirt.ErrInternalError)
 	assert.EqualError(t, err, "internal error: Domain 'test' is already running")
 
@@ -166,11 +166,15 @@ func TestFakeLifecycleEventSequence(t *testing.T) {
 
 	dom, err := c.DomainDefineXML(ctx, domainXML("ev"))
 	require.NoError(t, err)
-	require.NoError(t, c.DomainCreate(ctx, dom))
+	if _, err := c.DomainCreate(ctx, dom); err != nil {
+		t.Fatalf("DomainCreate: %v", err)
+	}
 	require.NoError(t, c.DomainSuspend(ctx, dom))
 	require.NoError(t, c.DomainResume(ctx, dom))
 	require.NoError(t, c.DomainShutdown(ctx, dom))
-	require.NoError(t, c.DomainCreate(ctx, dom))
+	if _, err := c.DomainCreate(ctx, dom); err != nil {
+		t.Fatalf("DomainCreate: %v", err)
+	}
 	require.NoError(t, c.DomainDestroy(ctx, dom))
 	require.NoError(t, c.DomainUndefine(ctx, dom))
 
@@ -211,8 +215,12 @@ func TestFakeEventFilterByDomain(t *testing.T) {
 	sub, err := c.SubscribeDomainEvents(ctx, libvirt.DomainEventIDLifecycle, &b)
 	require.NoError(t, err)
 	defer sub.Close()
-	require.NoError(t, c.DomainCreate(ctx, a))
-	require.NoError(t, c.DomainCreate(ctx, b))
+	if _, err := c.DomainCreate(ctx, a); err != nil {
+		t.Fatalf("DomainCreate: %v", err)
+	}
+	if _, err := c.DomainCreate(ctx, b); err != nil {
+		t.Fatalf("DomainCreate: %v", err)
+	}
 	select {
 	case ev := <-sub.Events():
 		m := ev.(*libvirt.DomainEventCallbackLifecycleMsg)

@@ -128,7 +128,7 @@ func ExampleClient_SubscribeDomainEvents() {
 		log.Fatal(err)
 	}
 	defer sub.Close()
-	if err := c.DomainCreate(ctx, dom); err != nil {
+	if _, err := c.DomainCreate(ctx, dom); err != nil {
 		log.Fatal(err)
 	}
 	for ev := range sub.Events() {

@@ -17104,10 +17104,8 @@ func (c *Client) DomainAttachDevice(ctx context.Context, dom Domain, xml string)
 	return c.finish(call)
 }
 
-// DomainCreate calls virDomainCreate (REMOTE_PROC_DOMAIN_CREATE = 9).
-//
-// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreate
-func (c *Client) DomainCreate(ctx context.Context, dom Domain) (err error) {
+// domainCreate sends REMOTE_PROC_DOMAIN_CREATE = 9 once; DomainCreate wraps it.
+func (c *Client) domainCreate(ctx context.Context, dom Domain) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCreate))
 	args := DomainCreateArgs{
 		Dom: dom,
@@ -17117,6 +17115,24 @@ func (c *Client) DomainCreate(ctx context.Context, dom Domain) (err error) {
 		return
 	}
 	return c.finish(call)
+}
+
+// DomainCreate calls virDomainCreate (REMOTE_PROC_DOMAIN_CREATE = 9) and then, as libvirt's remote
+// driver does, looks the domain up by UUID (REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID)
+// to return it with the ID the daemon gave the running guest. If that
+// lookup fails the guest may have started: the error says so, and dom is
+// returned unchanged.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreate
+func (c *Client) DomainCreate(ctx context.Context, dom Domain) (Domain, error) {
+	if err := c.domainCreate(ctx, dom); err != nil {
+		return dom, err
+	}
+	started, err := c.DomainLookupByUUID(ctx, dom.UUID)
+	if err != nil {
+		return dom, fmt.Errorf("domain %q was started, but looking up its ID failed: %w", dom.Name, err)
+	}
+	return started, nil
 }
 
 // DomainCreateXML calls virDomainCreateXML (REMOTE_PROC_DOMAIN_CREATE_XML = 10).
@@ -20626,7 +20642,7 @@ func (c *Client) DomainSetMemoryParameters(ctx context.Context, dom Domain, para
 	return c.finish(call)
 }
 
-// domainGetMemoryParameters sends REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS = 198 once with the caller's nparams; DomainGetMemoryParameters wraps it.
+// domainGetMemoryParameters sends REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS = 198 once; DomainGetMemoryParameters wraps it.
 func (c *Client) domainGetMemoryParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetMemoryParameters))
@@ -20800,7 +20816,7 @@ func (c *Client) DomainSetBlkioParameters(ctx context.Context, dom Domain, param
 	return c.finish(call)
 }
 
-// domainGetBlkioParameters sends REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS = 206 once with the caller's nparams; DomainGetBlkioParameters wraps it.
+// domainGetBlkioParameters sends REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS = 206 once; DomainGetBlkioParameters wraps it.
 func (c *Client) domainGetBlkioParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetBlkioParameters))
@@ -21234,7 +21250,7 @@ func (c *Client) DomainSendKey(ctx context.Context, dom Domain, codeset KeycodeS
 	return c.finish(call)
 }
 
-// nodeGetCPUStats sends REMOTE_PROC_NODE_GET_CPU_STATS = 227 once with the caller's nparams; NodeGetCPUStats wraps it.
+// nodeGetCPUStats sends REMOTE_PROC_NODE_GET_CPU_STATS = 227 once; NodeGetCPUStats wraps it.
 func (c *Client) nodeGetCPUStats(ctx context.Context, cpuNum int32, nparams int32, flags uint32) (params []NodeGetCPUStats, nparamsOut int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetCPUStats))
 	args := NodeGetCPUStatsArgs{
@@ -21268,7 +21284,7 @@ func (c *Client) NodeGetCPUStats(ctx context.Context, cpuNum int32, flags uint32
 	return
 }
 
-// nodeGetMemoryStats sends REMOTE_PROC_NODE_GET_MEMORY_STATS = 228 once with the caller's nparams; NodeGetMemoryStats wraps it.
+// nodeGetMemoryStats sends REMOTE_PROC_NODE_GET_MEMORY_STATS = 228 once; NodeGetMemoryStats wraps it.
 func (c *Client) nodeGetMemoryStats(ctx context.Context, nparams int32, cellNum int32, flags uint32) (params []NodeGetMemoryStats, nparamsOut int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetMemoryStats))
 	args := NodeGetMemoryStatsArgs{
@@ -21551,7 +21567,7 @@ func (c *Client) DomainMigrateGetMaxSpeed(ctx context.Context, dom Domain, flags
 	return ret.Bandwidth, nil
 }
 
-// domainBlockStatsFlags sends REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS = 243 once with the caller's nparams; DomainBlockStatsFlags wraps it.
+// domainBlockStatsFlags sends REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS = 243 once; DomainBlockStatsFlags wraps it.
 func (c *Client) domainBlockStatsFlags(ctx context.Context, dom Domain, path string, nparams int32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
 	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockStatsFlags))
@@ -21740,7 +21756,7 @@ func (c *Client) DomainSetBlockIOTune(ctx context.Context, dom Domain, disk stri
 	return c.finish(call)
 }
 
-// domainGetBlockIOTune sends REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE = 253 once with the caller's nparams; DomainGetBlockIOTune wraps it.
+// domainGetBlockIOTune sends REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE = 253 once; DomainGetBlockIOTune wraps it.
 func (c *Client) domainGetBlockIOTune(ctx context.Context, dom Domain, disk *string, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetBlockIOTune))
@@ -21793,7 +21809,7 @@ func (c *Client) DomainSetNUMAParameters(ctx context.Context, dom Domain, params
 	return c.finish(call)
 }
 
-// domainGetNUMAParameters sends REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS = 255 once with the caller's nparams; DomainGetNUMAParameters wraps it.
+// domainGetNUMAParameters sends REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS = 255 once; DomainGetNUMAParameters wraps it.
 func (c *Client) domainGetNUMAParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetNUMAParameters))
@@ -21846,7 +21862,7 @@ func (c *Client) DomainSetInterfaceParameters(ctx context.Context, dom Domain, d
 	return c.finish(call)
 }
 
-// domainGetInterfaceParameters sends REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS = 257 once with the caller's nparams; DomainGetInterfaceParameters wraps it.
+// domainGetInterfaceParameters sends REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS = 257 once; DomainGetInterfaceParameters wraps it.
 func (c *Client) domainGetInterfaceParameters(ctx context.Context, dom Domain, device string, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetInterfaceParameters))
@@ -21950,7 +21966,7 @@ func (c *Client) DomainPMSuspendForDuration(ctx context.Context, dom Domain, tar
 	return c.finish(call)
 }
 
-// domainGetCPUStats sends REMOTE_PROC_DOMAIN_GET_CPU_STATS = 262 once with the caller's nparams; DomainGetCPUStats wraps it.
+// domainGetCPUStats sends REMOTE_PROC_DOMAIN_GET_CPU_STATS = 262 once; DomainGetCPUStats wraps it.
 func (c *Client) domainGetCPUStats(ctx context.Context, dom Domain, nparams uint32, startCPU int32, ncpus uint32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
 	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetCPUStats))
@@ -22465,7 +22481,7 @@ func (c *Client) NodeSetMemoryParameters(ctx context.Context, params TypedParams
 	return c.finish(call)
 }
 
-// nodeGetMemoryParameters sends REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS = 289 once with the caller's nparams; NodeGetMemoryParameters wraps it.
+// nodeGetMemoryParameters sends REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS = 289 once; NodeGetMemoryParameters wraps it.
 func (c *Client) nodeGetMemoryParameters(ctx context.Context, nparams int32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
 	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetMemoryParameters))

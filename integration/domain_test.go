@@ -139,7 +139,9 @@ func TestDomainLifecycle(t *testing.T) {
 		assert.Equal(t, uint16(testDomVCPUs), info.NrVirtCPU)
 
 		// Started.
-		require.NoError(t, c.DomainCreate(ctx, dom))
+		if _, err := c.DomainCreate(ctx, dom); err != nil {
+			t.Fatalf("DomainCreate: %v", err)
+		}
 		wantState(t, c, dom, libvirt.DomainRunning, int32(libvirt.DomainRunningBooted))
 		running, err := c.DomainLookupByName(ctx, name)
 		require.NoError(t, err)
@@ -170,7 +172,9 @@ func TestDomainLifecycle(t *testing.T) {
 		// Shut down, started again, destroyed.
 		require.NoError(t, c.DomainShutdown(ctx, dom))
 		wantState(t, c, dom, libvirt.DomainShutoff, int32(libvirt.DomainShutoffShutdown))
-		require.NoError(t, c.DomainCreate(ctx, dom))
+		if _, err := c.DomainCreate(ctx, dom); err != nil {
+			t.Fatalf("DomainCreate: %v", err)
+		}
 		wantState(t, c, dom, libvirt.DomainRunning, int32(libvirt.DomainRunningBooted))
 		require.NoError(t, c.DomainDestroy(ctx, dom))
 		wantState(t, c, dom, libvirt.DomainShutoff, int32(libvirt.DomainShutoffDestroyed))
@@ -236,7 +240,9 @@ func TestDomainXMLDesc(t *testing.T) {
 		assert.Equal(t, testDomVCPUs, d.VCPU)
 		assert.Empty(t, d.ID, "an inactive domain's XML has no id attribute")
 
-		require.NoError(t, c.DomainCreate(ctx, dom))
+		if _, err := c.DomainCreate(ctx, dom); err != nil {
+			t.Fatalf("DomainCreate: %v", err)
+		}
 		running, err := c.DomainLookupByName(ctx, name)
 		require.NoError(t, err)
 		raw, err = c.DomainGetXMLDesc(ctx, dom, 0)
@@ -325,5 +331,24 @@ func TestDomainMetadata(t *testing.T) {
 		require.NoError(t, c.DomainSetMetadata(ctx, dom, libvirt.DomainMetadataElement, nil, nil, str(ns), libvirt.DomainAffectCurrent))
 		_, err = c.DomainGetMetadata(ctx, dom, libvirt.DomainMetadataElement, str(ns), libvirt.DomainAffectCurrent)
 		assert.True(t, errors.Is(err, libvirt.ErrNoDomainMetadata), "element after removal: %v", err)
+	})
+}
+
+// TestDomainCreateReturnsID checks that DomainCreate hands back the domain
+// with the ID the daemon gave the running guest, as libvirt's remote
+// driver refreshes it, where the protocol's reply carries nothing.
+func TestDomainCreateReturnsID(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, tr transport) {
+		c := dial(t, tr.uri("test", "default"))
+		ctx := ctxFor(t, callTimeout)
+		dom := defineTestDomain(t, c, uniqueName("create-id"))
+		require.Equal(t, int32(-1), dom.ID, "a defined, inactive domain has no ID")
+		started, err := c.DomainCreate(ctx, dom)
+		require.NoError(t, err)
+		assert.Positive(t, started.ID)
+		assert.Equal(t, dom.UUID, started.UUID)
+		looked, err := c.DomainLookupByName(ctx, dom.Name)
+		require.NoError(t, err)
+		assert.Equal(t, looked, started)
 	})
 }

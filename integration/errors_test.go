@@ -51,7 +51,9 @@ func TestErrorDuplicateDefine(t *testing.T) {
 		ctx := ctxFor(t, callTimeout)
 		name := uniqueName("dup")
 		defineTestDomain(t, c, name)
-		require.NoError(t, c.DomainCreate(ctx, mustLookup(t, c, name)))
+		if _, err := c.DomainCreate(ctx, mustLookup(t, c, name)); err != nil {
+			t.Fatalf("DomainCreate: %v", err)
+		}
 
 		// Defining a second, different domain under a running domain's
 		// name (a fresh UUID) is refused.

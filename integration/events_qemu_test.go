@@ -37,7 +37,9 @@ func TestEventsQEMUGuest(t *testing.T) {
 	require.NoError(t, err)
 	defer monitor.Close()
 
-	require.NoError(t, c.DomainCreate(ctx, dom))
+	if _, err := c.DomainCreate(ctx, dom); err != nil {
+		t.Fatalf("DomainCreate: %v", err)
+	}
 	// QEMU starts the guest paused and lets it run: libvirt 9.0 reports the
 	// resume before the boot.
 	require.Equal(t, lifecycle{"DomainEventResumed", "DomainEventResumedUnpaused"}, nextLifecycle(t, life, name))

@@ -69,7 +69,9 @@ func TestEventsDomainLifecycleSequence(t *testing.T) {
 		name := uniqueName("evdom")
 		dom, err := c.DomainDefineXML(ctx, testDomainXML(name))
 		require.NoError(t, err)
-		require.NoError(t, c.DomainCreate(ctx, dom))
+		if _, err := c.DomainCreate(ctx, dom); err != nil {
+			t.Fatalf("DomainCreate: %v", err)
+		}
 		require.NoError(t, c.DomainSuspend(ctx, dom))
 		require.NoError(t, c.DomainResume(ctx, dom))
 		require.NoError(t, c.DomainDestroy(ctx, dom))
@@ -102,8 +104,12 @@ func TestEventsDomainFilterIsServerSide(t *testing.T) {
 	sub, err := c.SubscribeDomainEvents(ctx, libvirt.DomainEventIDLifecycle, &wdom)
 	require.NoError(t, err)
 	defer sub.Close()
-	require.NoError(t, c.DomainCreate(ctx, odom))
-	require.NoError(t, c.DomainCreate(ctx, wdom))
+	if _, err := c.DomainCreate(ctx, odom); err != nil {
+		t.Fatalf("DomainCreate: %v", err)
+	}
+	if _, err := c.DomainCreate(ctx, wdom); err != nil {
+		t.Fatalf("DomainCreate: %v", err)
+	}
 	ev := <-sub.Events()
 	m := ev.(*libvirt.DomainEventCallbackLifecycleMsg)
 	require.Equal(t, watched, m.Msg.Dom.Name, "the filter must keep the other domain's events away")
@@ -133,7 +139,9 @@ func TestEventsSeveralSubscriptionsSameID(t *testing.T) {
 	f, err := c.SubscribeDomainEvents(ctx, libvirt.DomainEventIDLifecycle, &dom)
 	require.NoError(t, err)
 	require.NotEqual(t, a.CallbackID(), f.CallbackID())
-	require.NoError(t, c.DomainCreate(ctx, dom))
+	if _, err := c.DomainCreate(ctx, dom); err != nil {
+		t.Fatalf("DomainCreate: %v", err)
+	}
 	require.Equal(t, "DomainEventDefined", nextLifecycle(t, a, name).event)
 	require.Equal(t, "DomainEventDefined", nextLifecycle(t, b, name).event)
 	require.Equal(t, "DomainEventStarted", nextLifecycle(t, f, name).event)
@@ -255,7 +263,9 @@ func TestEventsStressSlowSubscriber(t *testing.T) {
 	name := uniqueName("evstress")
 	dom, err := c.DomainDefineXML(ctx, testDomainXML(name))
 	require.NoError(t, err)
-	require.NoError(t, c.DomainCreate(ctx, dom))
+	if _, err := c.DomainCreate(ctx, dom); err != nil {
+		t.Fatalf("DomainCreate: %v", err)
+	}
 
 	subs := make([]*libvirt.Subscription, subscribers)
 	for i := range subs {
@@ -346,7 +356,9 @@ func TestEventsUnsubscribeRace(t *testing.T) {
 	name := uniqueName("evrace")
 	dom, err := c.DomainDefineXML(ctx, testDomainXML(name))
 	require.NoError(t, err)
-	require.NoError(t, c.DomainCreate(ctx, dom))
+	if _, err := c.DomainCreate(ctx, dom); err != nil {
+		t.Fatalf("DomainCreate: %v", err)
+	}
 	stop := make(chan struct{})
 	var gen sync.WaitGroup
 	gen.Add(1)

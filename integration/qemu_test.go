@@ -78,7 +78,9 @@ func TestQEMUGuest(t *testing.T) {
 		assert.Equal(t, libvirt.DomainShutoff, libvirt.DomainState(info.State))
 
 		start := time.Now()
-		require.NoError(t, c.DomainCreate(ctx, dom))
+		if _, err := c.DomainCreate(ctx, dom); err != nil {
+			t.Fatalf("DomainCreate: %v", err)
+		}
 		t.Logf("guest started in %v", time.Since(start).Round(time.Millisecond))
 
 		info, err = c.DomainGetInfo(ctx, dom)

@@ -84,7 +84,9 @@ func startGuest(t *testing.T, c *libvirt.Client, name, xml string) libvirt.Domai
 	dom, err := c.DomainDefineXML(ctx, xml)
 	require.NoError(t, err)
 	t.Cleanup(func() { removeDomain(t, c, name) })
-	require.NoError(t, c.DomainCreate(ctx, dom))
+	if _, err := c.DomainCreate(ctx, dom); err != nil {
+		t.Fatalf("DomainCreate: %v", err)
+	}
 	return dom
 }
 

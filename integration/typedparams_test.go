@@ -31,7 +31,9 @@ func TestConnectGetAllDomainStats(t *testing.T) {
 		runName, offName := uniqueName("stats-run"), uniqueName("stats-off")
 		run := defineTestDomain(t, c, runName)
 		off := defineTestDomain(t, c, offName)
-		require.NoError(t, c.DomainCreate(ctx, run))
+		if _, err := c.DomainCreate(ctx, run); err != nil {
+			t.Fatalf("DomainCreate: %v", err)
+		}
 		require.NoError(t, c.DomainSuspend(ctx, run))
 
 		// All active domains, state statistics only.
@@ -82,7 +84,9 @@ func TestDomainSchedulerParameters(t *testing.T) {
 		c := dial(t, tr.uri("test", "default"))
 		ctx := ctxFor(t, callTimeout)
 		dom := defineTestDomain(t, c, uniqueName("sched"))
-		require.NoError(t, c.DomainCreate(ctx, dom))
+		if _, err := c.DomainCreate(ctx, dom); err != nil {
+			t.Fatalf("DomainCreate: %v", err)
+		}
 
 		typ, n, err := c.DomainGetSchedulerType(ctx, dom)
 		require.NoError(t, err)
@@ -146,7 +150,9 @@ func TestDomainMemoryAndNumaParameters(t *testing.T) {
 		c := dial(t, tr.uri("test", "default"))
 		ctx := ctxFor(t, callTimeout)
 		dom := defineTestDomain(t, c, uniqueName("memparams"))
-		require.NoError(t, c.DomainCreate(ctx, dom))
+		if _, err := c.DomainCreate(ctx, dom); err != nil {
+			t.Fatalf("DomainCreate: %v", err)
+		}
 
 		// One call learns the count (nparams 0) and fetches, as libvirt's
 		// C callers do in two.

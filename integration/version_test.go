@@ -266,7 +266,9 @@ func TestNewDomainProceduresQEMU(t *testing.T) {
 		return
 	}
 	assert.ErrorIs(t, err, libvirt.ErrOperationInvalid, "graphics reload of a guest that is not running")
-	require.NoError(t, c.DomainCreate(ctx, dom))
+	if _, err := c.DomainCreate(ctx, dom); err != nil {
+		t.Fatalf("DomainCreate: %v", err)
+	}
 	// The driver hands the reload to QEMU (QMP display-reload). This guest's
 	// VNC server has no TLS, so QEMU has no certificates to reload and says so:
 	// the error comes from QEMU, through libvirt's QEMU driver.

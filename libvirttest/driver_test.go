@@ -45,7 +45,9 @@ func TestDomainXMLKeptVerbatimWithUUIDAndID(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, inactive, got)
 
-	require.NoError(t, c.DomainCreate(ctx, dom))
+	if _, err := c.DomainCreate(ctx, dom); err != nil {
+		t.Fatalf("DomainCreate: %v", err)
+	}
 	dom, err = c.DomainLookupByName(ctx, "x")
 	require.NoError(t, err)
 	got, err = c.DomainGetXMLDesc(ctx, dom, 0)

@@ -22,7 +22,7 @@ func startGuest(ctx context.Context, c *libvirt.Client, name string) error {
 		return err
 	}
 	defer sub.Close()
-	if err := c.DomainCreate(ctx, dom); err != nil {
+	if _, err := c.DomainCreate(ctx, dom); err != nil {
 		return err
 	}
 	for {

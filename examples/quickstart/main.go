@@ -113,7 +113,7 @@ func run(ctx context.Context, c *libvirt.Client, doc string) error {
 		_ = c.DomainDestroy(ctx, dom)
 		_ = c.DomainUndefine(ctx, dom)
 	}()
-	if err := c.DomainCreate(ctx, dom); err != nil {
+	if _, err := c.DomainCreate(ctx, dom); err != nil {
 		return fmt.Errorf("starting %s: %w", dom.Name, err)
 	}
 

@@ -230,6 +230,13 @@ func (g *generator) emitMethod(w *codeWriter, p *proc) error {
 		g.emitCountedFetch(w, p, params, results)
 		return nil
 	}
+	if u.procEnum == "remote_procedure" && p.base == "DOMAIN_CREATE" {
+		if err := g.emitMethodBody(w, p, lowerFirst(p.goName), params, results, nil, true); err != nil {
+			return err
+		}
+		emitDomainCreate(w, p)
+		return nil
+	}
 	var fixed []param
 	if i := paramIndex(params, "NeedResults"); i >= 0 && flat {
 		// libvirt's C library always asks for the list; the count the
@@ -241,6 +248,31 @@ func (g *generator) emitMethod(w *codeWriter, p *proc) error {
 		}
 	}
 	return g.emitMethodBody(w, p, p.goName, params, results, fixed, false)
+}
+
+// emitDomainCreate writes DomainCreate as libvirt's remote driver
+// implements virDomainCreate: the reply of REMOTE_PROC_DOMAIN_CREATE
+// carries no domain, so the driver looks the domain up by UUID afterwards
+// to learn the ID the running guest got. The method returns that Domain.
+func emitDomainCreate(w *codeWriter, p *proc) {
+	w.line("// %s calls %s (%s = %d) and then, as libvirt's remote", p.goName, p.cfunc.Name, p.member.Name, p.num)
+	w.line("// driver does, looks the domain up by UUID (REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID)")
+	w.line("// to return it with the ID the daemon gave the running guest. If that")
+	w.line("// lookup fails the guest may have started: the error says so, and dom is")
+	w.line("// returned unchanged.")
+	w.line("//")
+	w.line("// See %s", apiURL(p.cfunc))
+	w.line("func (c *Client) %s(ctx context.Context, dom Domain) (Domain, error) {", p.goName)
+	w.line("if err := c.%s(ctx, dom); err != nil {", lowerFirst(p.goName))
+	w.line("return dom, err")
+	w.line("}")
+	w.line("started, err := c.DomainLookupByUUID(ctx, dom.UUID)")
+	w.line("if err != nil {")
+	w.line(`return dom, fmt.Errorf("domain %%q was started, but looking up its ID failed: %%w", dom.Name, err)`)
+	w.line("}")
+	w.line("return started, nil")
+	w.line("}")
+	w.line("")
 }
 
 // paramIndex returns the index of the parameter for wire field field, or -1.
@@ -352,7 +384,7 @@ func (g *generator) emitMethodBody(w *codeWriter, p *proc, name string, params, 
 	num := fmt.Sprintf("%s = %d", p.member.Name, p.num)
 	switch {
 	case raw:
-		w.line("// %s sends %s once with the caller's nparams; %s wraps it.", name, num, p.goName)
+		w.line("// %s sends %s once; %s wraps it.", name, num, p.goName)
 	case p.cfunc.Name != "":
 		w.line("// %s calls %s (%s).", name, p.cfunc.Name, num)
 		if len(fixed) > 0 {
