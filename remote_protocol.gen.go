@@ -18063,7 +18063,10 @@ func (c *Client) ConnectGetHostname(ctx context.Context) (hostname string, err e
 	return ret.Hostname, nil
 }
 
-// ConnectSupportsFeature sends the connect_supports_feature procedure (REMOTE_PROC_CONNECT_SUPPORTS_FEATURE = 60), which has no public C function of its own.
+// ConnectSupportsFeature sends the connect_supports_feature procedure (REMOTE_PROC_CONNECT_SUPPORTS_FEATURE = 60): the feature probe libvirt's client makes while opening a connection (keepalive) and before typed-parameter getters (string parameters).
+// It has no C function of its own; virConnectOpenAuth drives it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpenAuth
 func (c *Client) ConnectSupportsFeature(ctx context.Context, feature int32) (supported int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectSupportsFeature))
 	args := ConnectSupportsFeatureArgs{
@@ -18082,7 +18085,10 @@ func (c *Client) ConnectSupportsFeature(ctx context.Context, feature int32) (sup
 	return ret.Supported, nil
 }
 
-// DomainMigratePrepare sends the domain_migrate_prepare procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE = 61), which has no public C function of its own.
+// DomainMigratePrepare sends the domain_migrate_prepare procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE = 61): a phase of the version 1 migration protocol.
+// It has no C function of its own; virDomainMigrate and virDomainMigrateToURI drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate
 func (c *Client) DomainMigratePrepare(ctx context.Context, uriIn *string, flags uint64, dname *string, resource uint64) (cookie []byte, uriOut *string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepare))
 	args := DomainMigratePrepareArgs{
@@ -18104,7 +18110,10 @@ func (c *Client) DomainMigratePrepare(ctx context.Context, uriIn *string, flags 
 	return ret.Cookie, ret.URIOut, nil
 }
 
-// DomainMigratePerform sends the domain_migrate_perform procedure (REMOTE_PROC_DOMAIN_MIGRATE_PERFORM = 62), which has no public C function of its own.
+// DomainMigratePerform sends the domain_migrate_perform procedure (REMOTE_PROC_DOMAIN_MIGRATE_PERFORM = 62): a phase of the version 1 migration protocol.
+// It has no C function of its own; virDomainMigrate and virDomainMigrateToURI drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate
 func (c *Client) DomainMigratePerform(ctx context.Context, dom Domain, cookie []byte, uri string, flags uint64, dname *string, resource uint64) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePerform))
 	args := DomainMigratePerformArgs{
@@ -18122,7 +18131,10 @@ func (c *Client) DomainMigratePerform(ctx context.Context, dom Domain, cookie []
 	return c.finish(call)
 }
 
-// DomainMigrateFinish sends the domain_migrate_finish procedure (REMOTE_PROC_DOMAIN_MIGRATE_FINISH = 63), which has no public C function of its own.
+// DomainMigrateFinish sends the domain_migrate_finish procedure (REMOTE_PROC_DOMAIN_MIGRATE_FINISH = 63): a phase of the version 1 migration protocol.
+// It has no C function of its own; virDomainMigrate and virDomainMigrateToURI drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate
 func (c *Client) DomainMigrateFinish(ctx context.Context, dname string, cookie []byte, uri string, flags uint64) (ddom Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateFinish))
 	args := DomainMigrateFinishArgs{
@@ -18186,7 +18198,10 @@ func (c *Client) DomainInterfaceStats(ctx context.Context, dom Domain, device st
 	return ret, nil
 }
 
-// AuthList sends the auth_list procedure (REMOTE_PROC_AUTH_LIST = 66), which has no public C function of its own.
+// AuthList sends the auth_list procedure (REMOTE_PROC_AUTH_LIST = 66): the first step of authentication, done by Dial.
+// It has no C function of its own; virConnectOpenAuth drives it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpenAuth
 func (c *Client) AuthList(ctx context.Context) (types []AuthType, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcAuthList))
 	d, err := c.do(ctx, call)
@@ -18201,7 +18216,10 @@ func (c *Client) AuthList(ctx context.Context) (types []AuthType, err error) {
 	return ret.Types, nil
 }
 
-// AuthSASLInit sends the auth_sasl_init procedure (REMOTE_PROC_AUTH_SASL_INIT = 67), which has no public C function of its own.
+// AuthSASLInit sends the auth_sasl_init procedure (REMOTE_PROC_AUTH_SASL_INIT = 67): a step of SASL authentication, done by Dial.
+// It has no C function of its own; virConnectOpenAuth drives it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpenAuth
 func (c *Client) AuthSASLInit(ctx context.Context) (mechlist string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcAuthSASLInit))
 	d, err := c.do(ctx, call)
@@ -18216,7 +18234,10 @@ func (c *Client) AuthSASLInit(ctx context.Context) (mechlist string, err error) 
 	return ret.Mechlist, nil
 }
 
-// AuthSASLStart sends the auth_sasl_start procedure (REMOTE_PROC_AUTH_SASL_START = 68), which has no public C function of its own.
+// AuthSASLStart sends the auth_sasl_start procedure (REMOTE_PROC_AUTH_SASL_START = 68): a step of SASL authentication, done by Dial.
+// It has no C function of its own; virConnectOpenAuth drives it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpenAuth
 func (c *Client) AuthSASLStart(ctx context.Context, mech string, isNil int32, data []int8) (complete int32, isNilOut int32, dataOut []int8, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcAuthSASLStart))
 	args := AuthSASLStartArgs{
@@ -18237,7 +18258,10 @@ func (c *Client) AuthSASLStart(ctx context.Context, mech string, isNil int32, da
 	return ret.Complete, ret.Nil, ret.Data, nil
 }
 
-// AuthSASLStep sends the auth_sasl_step procedure (REMOTE_PROC_AUTH_SASL_STEP = 69), which has no public C function of its own.
+// AuthSASLStep sends the auth_sasl_step procedure (REMOTE_PROC_AUTH_SASL_STEP = 69): a step of SASL authentication, done by Dial.
+// It has no C function of its own; virConnectOpenAuth drives it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpenAuth
 func (c *Client) AuthSASLStep(ctx context.Context, isNil int32, data []int8) (complete int32, isNilOut int32, dataOut []int8, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcAuthSASLStep))
 	args := AuthSASLStepArgs{
@@ -18257,7 +18281,10 @@ func (c *Client) AuthSASLStep(ctx context.Context, isNil int32, data []int8) (co
 	return ret.Complete, ret.Nil, ret.Data, nil
 }
 
-// AuthPolkit sends the auth_polkit procedure (REMOTE_PROC_AUTH_POLKIT = 70), which has no public C function of its own.
+// AuthPolkit sends the auth_polkit procedure (REMOTE_PROC_AUTH_POLKIT = 70): polkit authentication, done by Dial.
+// It has no C function of its own; virConnectOpenAuth drives it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpenAuth
 func (c *Client) AuthPolkit(ctx context.Context) (complete int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcAuthPolkit))
 	d, err := c.do(ctx, call)
@@ -18984,7 +19011,10 @@ func (c *Client) ConnectDomainEventDeregister(ctx context.Context) (cbRegistered
 	return ret.CbRegistered, nil
 }
 
-// DomainMigratePrepare2 sends the domain_migrate_prepare2 procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2 = 108), which has no public C function of its own.
+// DomainMigratePrepare2 sends the domain_migrate_prepare2 procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2 = 108): a phase of the version 2 migration protocol.
+// It has no C function of its own; virDomainMigrate and virDomainMigrateToURI drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate
 func (c *Client) DomainMigratePrepare2(ctx context.Context, uriIn *string, flags uint64, dname *string, resource uint64, domXML string) (cookie []byte, uriOut *string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepare2))
 	args := DomainMigratePrepare2Args{
@@ -19007,7 +19037,10 @@ func (c *Client) DomainMigratePrepare2(ctx context.Context, uriIn *string, flags
 	return ret.Cookie, ret.URIOut, nil
 }
 
-// DomainMigrateFinish2 sends the domain_migrate_finish2 procedure (REMOTE_PROC_DOMAIN_MIGRATE_FINISH2 = 109), which has no public C function of its own.
+// DomainMigrateFinish2 sends the domain_migrate_finish2 procedure (REMOTE_PROC_DOMAIN_MIGRATE_FINISH2 = 109): a phase of the version 2 migration protocol.
+// It has no C function of its own; virDomainMigrate and virDomainMigrateToURI drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate
 func (c *Client) DomainMigrateFinish2(ctx context.Context, dname string, cookie []byte, uri string, flags uint64, retcode int32) (ddom Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateFinish2))
 	args := DomainMigrateFinish2Args{
@@ -19777,9 +19810,11 @@ func (c *Client) SecretLookupByUsage(ctx context.Context, usageType SecretUsageT
 	return ret.Secret, nil
 }
 
-// DomainMigratePrepareTunnel sends the domain_migrate_prepare_tunnel procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL = 148)
-// and returns the stream it opens. The procedure has no public C function
-// of its own.
+// DomainMigratePrepareTunnel sends the domain_migrate_prepare_tunnel procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL = 148): the destination side of tunnelled version 2 migration
+// It has no C function of its own; virDomainMigrate drives it
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate
+// It returns the stream the procedure opens.
 //
 // The stream carries data to the daemon (Write).
 // ctx bounds the stream's whole life; the stream must be ended with
@@ -20985,7 +21020,10 @@ func (c *Client) DomainGetState(ctx context.Context, dom Domain, flags uint32) (
 	return ret.State, ret.Reason, nil
 }
 
-// DomainMigrateBegin3 sends the domain_migrate_begin3 procedure (REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3 = 213), which has no public C function of its own.
+// DomainMigrateBegin3 sends the domain_migrate_begin3 procedure (REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3 = 213): the source's first phase of the version 3 migration protocol.
+// It has no C function of its own; virDomainMigrate2 and virDomainMigrateToURI2 drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate2
 func (c *Client) DomainMigrateBegin3(ctx context.Context, dom Domain, xmlin *string, flags uint64, dname *string, resource uint64) (cookieOut []byte, xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateBegin3))
 	args := DomainMigrateBegin3Args{
@@ -21008,7 +21046,10 @@ func (c *Client) DomainMigrateBegin3(ctx context.Context, dom Domain, xmlin *str
 	return ret.CookieOut, ret.XML, nil
 }
 
-// DomainMigratePrepare3 sends the domain_migrate_prepare3 procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3 = 214), which has no public C function of its own.
+// DomainMigratePrepare3 sends the domain_migrate_prepare3 procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3 = 214): the destination's prepare phase of the version 3 migration protocol.
+// It has no C function of its own; virDomainMigrate2 and virDomainMigrateToURI2 drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate2
 func (c *Client) DomainMigratePrepare3(ctx context.Context, cookieIn []byte, uriIn *string, flags uint64, dname *string, resource uint64, domXML string) (cookieOut []byte, uriOut *string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepare3))
 	args := DomainMigratePrepare3Args{
@@ -21032,9 +21073,11 @@ func (c *Client) DomainMigratePrepare3(ctx context.Context, cookieIn []byte, uri
 	return ret.CookieOut, ret.URIOut, nil
 }
 
-// DomainMigratePrepareTunnel3 sends the domain_migrate_prepare_tunnel3 procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3 = 215)
-// and returns the stream it opens. The procedure has no public C function
-// of its own.
+// DomainMigratePrepareTunnel3 sends the domain_migrate_prepare_tunnel3 procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3 = 215): the destination's prepare phase of tunnelled version 3 migration
+// It has no C function of its own; virDomainMigrate2 drives it
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate2
+// It returns the stream the procedure opens.
 //
 // The stream carries data to the daemon (Write).
 // ctx bounds the stream's whole life; the stream must be ended with
@@ -21061,7 +21104,10 @@ func (c *Client) DomainMigratePrepareTunnel3(ctx context.Context, cookieIn []byt
 	return st, ret.CookieOut, nil
 }
 
-// DomainMigratePerform3 sends the domain_migrate_perform3 procedure (REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3 = 216), which has no public C function of its own.
+// DomainMigratePerform3 sends the domain_migrate_perform3 procedure (REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3 = 216): the source's perform phase of the version 3 migration protocol.
+// It has no C function of its own; virDomainMigrate2 and virDomainMigrateToURI2 drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate2
 func (c *Client) DomainMigratePerform3(ctx context.Context, dom Domain, xmlin *string, cookieIn []byte, dconnuri *string, uri *string, flags uint64, dname *string, resource uint64) (cookieOut []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePerform3))
 	args := DomainMigratePerform3Args{
@@ -21087,7 +21133,10 @@ func (c *Client) DomainMigratePerform3(ctx context.Context, dom Domain, xmlin *s
 	return ret.CookieOut, nil
 }
 
-// DomainMigrateFinish3 sends the domain_migrate_finish3 procedure (REMOTE_PROC_DOMAIN_MIGRATE_FINISH3 = 217), which has no public C function of its own.
+// DomainMigrateFinish3 sends the domain_migrate_finish3 procedure (REMOTE_PROC_DOMAIN_MIGRATE_FINISH3 = 217): the destination's finish phase of the version 3 migration protocol.
+// It has no C function of its own; virDomainMigrate2 and virDomainMigrateToURI2 drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate2
 func (c *Client) DomainMigrateFinish3(ctx context.Context, dname string, cookieIn []byte, dconnuri *string, uri *string, flags uint64, cancelled int32) (dom Domain, cookieOut []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateFinish3))
 	args := DomainMigrateFinish3Args{
@@ -21111,7 +21160,10 @@ func (c *Client) DomainMigrateFinish3(ctx context.Context, dname string, cookieI
 	return ret.Dom, ret.CookieOut, nil
 }
 
-// DomainMigrateConfirm3 sends the domain_migrate_confirm3 procedure (REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3 = 218), which has no public C function of its own.
+// DomainMigrateConfirm3 sends the domain_migrate_confirm3 procedure (REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3 = 218): the source's confirm phase of the version 3 migration protocol.
+// It has no C function of its own; virDomainMigrate2 and virDomainMigrateToURI2 drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate2
 func (c *Client) DomainMigrateConfirm3(ctx context.Context, dom Domain, cookieIn []byte, flags uint64, cancelled int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateConfirm3))
 	args := DomainMigrateConfirm3Args{
@@ -22739,7 +22791,10 @@ func (c *Client) NodeDeviceDetachFlags(ctx context.Context, name string, driverN
 	return c.finish(call)
 }
 
-// DomainMigrateBegin3Params sends the domain_migrate_begin3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS = 302), which has no public C function of its own.
+// DomainMigrateBegin3Params sends the domain_migrate_begin3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS = 302): the source's first phase of parameter-based migration.
+// It has no C function of its own; virDomainMigrate3 and virDomainMigrateToURI3 drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate3
 func (c *Client) DomainMigrateBegin3Params(ctx context.Context, dom Domain, params TypedParams, flags DomainMigrateFlags) (cookieOut []byte, xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateBegin3Params))
 	args := DomainMigrateBegin3ParamsArgs{
@@ -22760,7 +22815,10 @@ func (c *Client) DomainMigrateBegin3Params(ctx context.Context, dom Domain, para
 	return ret.CookieOut, ret.XML, nil
 }
 
-// DomainMigratePrepare3Params sends the domain_migrate_prepare3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS = 303), which has no public C function of its own.
+// DomainMigratePrepare3Params sends the domain_migrate_prepare3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS = 303): the destination's prepare phase of parameter-based migration.
+// It has no C function of its own; virDomainMigrate3 and virDomainMigrateToURI3 drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate3
 func (c *Client) DomainMigratePrepare3Params(ctx context.Context, params TypedParams, cookieIn []byte, flags DomainMigrateFlags) (cookieOut []byte, uriOut *string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepare3Params))
 	args := DomainMigratePrepare3ParamsArgs{
@@ -22781,7 +22839,10 @@ func (c *Client) DomainMigratePrepare3Params(ctx context.Context, params TypedPa
 	return ret.CookieOut, ret.URIOut, nil
 }
 
-// DomainMigratePrepareTunnel3Params sends the domain_migrate_prepare_tunnel3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS = 304), which has no public C function of its own.
+// DomainMigratePrepareTunnel3Params sends the domain_migrate_prepare_tunnel3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS = 304): the destination's prepare phase of tunnelled parameter-based migration.
+// It has no C function of its own; virDomainMigrate3 drives it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate3
 func (c *Client) DomainMigratePrepareTunnel3Params(ctx context.Context, params TypedParams, cookieIn []byte, flags DomainMigrateFlags) (cookieOut []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepareTunnel3Params))
 	args := DomainMigratePrepareTunnel3ParamsArgs{
@@ -22802,7 +22863,10 @@ func (c *Client) DomainMigratePrepareTunnel3Params(ctx context.Context, params T
 	return ret.CookieOut, nil
 }
 
-// DomainMigratePerform3Params sends the domain_migrate_perform3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS = 305), which has no public C function of its own.
+// DomainMigratePerform3Params sends the domain_migrate_perform3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS = 305): the source's perform phase of parameter-based migration (the only call of peer-to-peer migration).
+// It has no C function of its own; virDomainMigrate3 and virDomainMigrateToURI3 drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate3
 func (c *Client) DomainMigratePerform3Params(ctx context.Context, dom Domain, dconnuri *string, params TypedParams, cookieIn []byte, flags DomainMigrateFlags) (cookieOut []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePerform3Params))
 	args := DomainMigratePerform3ParamsArgs{
@@ -22825,7 +22889,10 @@ func (c *Client) DomainMigratePerform3Params(ctx context.Context, dom Domain, dc
 	return ret.CookieOut, nil
 }
 
-// DomainMigrateFinish3Params sends the domain_migrate_finish3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS = 306), which has no public C function of its own.
+// DomainMigrateFinish3Params sends the domain_migrate_finish3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS = 306): the destination's finish phase of parameter-based migration.
+// It has no C function of its own; virDomainMigrate3 and virDomainMigrateToURI3 drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate3
 func (c *Client) DomainMigrateFinish3Params(ctx context.Context, params TypedParams, cookieIn []byte, flags DomainMigrateFlags, cancelled int32) (dom Domain, cookieOut []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateFinish3Params))
 	args := DomainMigrateFinish3ParamsArgs{
@@ -22847,7 +22914,10 @@ func (c *Client) DomainMigrateFinish3Params(ctx context.Context, params TypedPar
 	return ret.Dom, ret.CookieOut, nil
 }
 
-// DomainMigrateConfirm3Params sends the domain_migrate_confirm3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS = 307), which has no public C function of its own.
+// DomainMigrateConfirm3Params sends the domain_migrate_confirm3_params procedure (REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS = 307): the source's confirm phase of parameter-based migration.
+// It has no C function of its own; virDomainMigrate3 and virDomainMigrateToURI3 drive it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate3
 func (c *Client) DomainMigrateConfirm3Params(ctx context.Context, dom Domain, params TypedParams, cookieIn []byte, flags DomainMigrateFlags, cancelled int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateConfirm3Params))
 	args := DomainMigrateConfirm3ParamsArgs{
@@ -22986,7 +23056,10 @@ func (c *Client) ConnectNetworkEventDeregisterAny(ctx context.Context, callbackI
 	return c.finish(call)
 }
 
-// ConnectDomainEventCallbackRegisterAny sends the connect_domain_event_callback_register_any procedure (REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY = 316), which has no public C function of its own.
+// ConnectDomainEventCallbackRegisterAny sends the connect_domain_event_callback_register_any procedure (REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY = 316): the registration behind SubscribeDomainEvents.
+// It has no C function of its own; virConnectDomainEventRegisterAny drives it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventRegisterAny
 func (c *Client) ConnectDomainEventCallbackRegisterAny(ctx context.Context, eventID DomainEventID, dom *Domain) (callbackID int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectDomainEventCallbackRegisterAny))
 	args := ConnectDomainEventCallbackRegisterAnyArgs{
@@ -23006,7 +23079,10 @@ func (c *Client) ConnectDomainEventCallbackRegisterAny(ctx context.Context, even
 	return ret.CallbackID, nil
 }
 
-// ConnectDomainEventCallbackDeregisterAny sends the connect_domain_event_callback_deregister_any procedure (REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY = 317), which has no public C function of its own.
+// ConnectDomainEventCallbackDeregisterAny sends the connect_domain_event_callback_deregister_any procedure (REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY = 317): the deregistration behind Subscription.Close.
+// It has no C function of its own; virConnectDomainEventDeregisterAny drives it.
+//
+// See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventDeregisterAny
 func (c *Client) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectDomainEventCallbackDeregisterAny))
 	args := ConnectDomainEventCallbackDeregisterAnyArgs{

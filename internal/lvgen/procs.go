@@ -393,7 +393,13 @@ func (g *generator) emitMethodBody(w *codeWriter, p *proc, name string, params, 
 		w.line("//")
 		w.line("// See %s", apiURL(p.cfunc))
 	default:
-		w.line("// %s sends the %s procedure (%s), which has no public C function of its own.", name, strings.ToLower(p.base), num)
+		lines, ok := phaseDocLines(name, p.base, num)
+		if !ok {
+			return fmt.Errorf("%s has no C function and no entry in phaseDocs", p.member.Name)
+		}
+		for _, l := range lines {
+			w.line("// %s", l)
+		}
 	}
 	var sig strings.Builder
 	fmt.Fprintf(&sig, "func (c *%s) %s(ctx context.Context", u.clientType, name)

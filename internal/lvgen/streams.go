@@ -76,9 +76,14 @@ func (g *generator) emitStreamMethod(w *codeWriter, p *proc) error {
 	if p.cfunc.Name != "" {
 		w.line("// %s calls %s (%s) and returns the stream it opens.", p.goName, p.cfunc.Name, num)
 	} else {
-		w.line("// %s sends the %s procedure (%s)", p.goName, strings.ToLower(p.base), num)
-		w.line("// and returns the stream it opens. The procedure has no public C function")
-		w.line("// of its own.")
+		lines, ok := phaseDocLines(p.goName, p.base, num)
+		if !ok {
+			return fmt.Errorf("%s has no C function and no entry in phaseDocs", p.member.Name)
+		}
+		for _, l := range lines {
+			w.line("// %s", strings.TrimSuffix(l, "."))
+		}
+		w.line("// It returns the stream the procedure opens.")
 	}
 	w.line("//")
 	switch p.streamMode() {
