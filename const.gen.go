@@ -361,8 +361,32 @@ const (
 	DomainPMSuspended DomainState = 7 // VIR_DOMAIN_PMSUSPENDED
 )
 
-// String returns the Go name of the constant equal to v.
+// String returns the word libvirt's tools print for v (as virsh does).
+// GoString (%#v) gives the Go constant name.
 func (v DomainState) String() string {
+	switch v {
+	case DomainNostate:
+		return "no state"
+	case DomainRunning:
+		return "running"
+	case DomainBlocked:
+		return "idle"
+	case DomainPaused:
+		return "paused"
+	case DomainShutdown:
+		return "in shutdown"
+	case DomainShutoff:
+		return "shut off"
+	case DomainCrashed:
+		return "crashed"
+	case DomainPMSuspended:
+		return "pmsuspended"
+	}
+	return v.GoString()
+}
+
+// GoString returns the Go name of the constant equal to v.
+func (v DomainState) GoString() string {
 	switch v {
 	case DomainNostate:
 		return "DomainNostate"
@@ -1622,8 +1646,22 @@ const (
 	VCPUBlocked VCPUState = 2 // VIR_VCPU_BLOCKED
 )
 
-// String returns the Go name of the constant equal to v.
+// String returns the word libvirt's tools print for v (as virsh does).
+// GoString (%#v) gives the Go constant name.
 func (v VCPUState) String() string {
+	switch v {
+	case VCPUOffline:
+		return "offline"
+	case VCPURunning:
+		return "running"
+	case VCPUBlocked:
+		return "blocked"
+	}
+	return v.GoString()
+}
+
+// GoString returns the Go name of the constant equal to v.
+func (v VCPUState) GoString() string {
 	switch v {
 	case VCPUOffline:
 		return "VCPUOffline"
@@ -2406,8 +2444,34 @@ const (
 	DomainEventCrashed     DomainEventType = 8 // VIR_DOMAIN_EVENT_CRASHED
 )
 
-// String returns the Go name of the constant equal to v.
+// String returns the word libvirt's tools print for v (as virsh does).
+// GoString (%#v) gives the Go constant name.
 func (v DomainEventType) String() string {
+	switch v {
+	case DomainEventDefined:
+		return "Defined"
+	case DomainEventUndefined:
+		return "Undefined"
+	case DomainEventStarted:
+		return "Started"
+	case DomainEventSuspended:
+		return "Suspended"
+	case DomainEventResumed:
+		return "Resumed"
+	case DomainEventStopped:
+		return "Stopped"
+	case DomainEventShutdown:
+		return "Shutdown"
+	case DomainEventPMSuspended:
+		return "PMSuspended"
+	case DomainEventCrashed:
+		return "Crashed"
+	}
+	return v.GoString()
+}
+
+// GoString returns the Go name of the constant equal to v.
+func (v DomainEventType) GoString() string {
 	switch v {
 	case DomainEventDefined:
 		return "DomainEventDefined"
@@ -5093,8 +5157,26 @@ const (
 	StoragePoolInaccessible StoragePoolState = 4 // VIR_STORAGE_POOL_INACCESSIBLE
 )
 
-// String returns the Go name of the constant equal to v.
+// String returns the word libvirt's tools print for v (as virsh does).
+// GoString (%#v) gives the Go constant name.
 func (v StoragePoolState) String() string {
+	switch v {
+	case StoragePoolInactive:
+		return "inactive"
+	case StoragePoolBuilding:
+		return "building"
+	case StoragePoolRunning:
+		return "running"
+	case StoragePoolDegraded:
+		return "degraded"
+	case StoragePoolInaccessible:
+		return "inaccessible"
+	}
+	return v.GoString()
+}
+
+// GoString returns the Go name of the constant equal to v.
+func (v StoragePoolState) GoString() string {
 	switch v {
 	case StoragePoolInactive:
 		return "StoragePoolInactive"

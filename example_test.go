@@ -77,8 +77,8 @@ func ExampleClient_ConnectListAllDomains() {
 		fmt.Printf("%-5s %v\n", d.Name, state)
 	}
 	// Output:
-	// test  DomainRunning
-	// web   DomainShutoff
+	// test  running
+	// web   shut off
 }
 
 // Tell a missing object from other failures with errors.Is, and read
@@ -139,7 +139,7 @@ func ExampleClient_SubscribeDomainEvents() {
 		}
 	}
 	// Output:
-	// web DomainEventStarted DomainEventStartedBooted
+	// web Started DomainEventStartedBooted
 }
 
 // Upload to a storage volume and read it back through libvirt streams.
@@ -218,7 +218,7 @@ func ExampleDomainStatsRecord_Stats() {
 		fmt.Println(n.Name, "rx bytes:", n.RxBytes)
 	}
 	// Output:
-	// web DomainRunning DomainRunningBooted
+	// web running DomainRunningBooted
 	// cpu ns: 123456789
 	// vnet0 rx bytes: 4096
 }

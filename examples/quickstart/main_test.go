@@ -35,10 +35,10 @@ func TestQuickstartOnEmbeddedFake(t *testing.T) {
 		"connected to the embedded fake daemon",
 		"libvirt 9.0.0 on ",
 		"defined quickstart (",
-		"  test                 DomainRunning\n",
-		"  quickstart           DomainRunning\n",
-		"  quickstart: DomainEventDefined DomainEventDefinedAdded\n",
-		"  quickstart: DomainEventStarted DomainEventStartedBooted\n",
+		"  test                 running\n",
+		"  quickstart           running\n",
+		"  quickstart: Defined DomainEventDefinedAdded\n",
+		"  quickstart: Started DomainEventStartedBooted\n",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

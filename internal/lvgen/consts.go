@@ -23,7 +23,11 @@ func (g *generator) renderConsts(cf constFile) error {
 		}
 		w.line(")")
 		w.line("")
-		emitString(&w, e.goName, e.members, e.flags)
+		if words, ok := enumWords[e.cname]; ok {
+			emitWords(&w, e.goName, e.members, words)
+		} else {
+			emitString(&w, e.goName, e.members, e.flags)
+		}
 	}
 	w.line("// Constants defined as macros in the libvirt headers.")
 	w.line("const (")

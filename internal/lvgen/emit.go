@@ -193,6 +193,45 @@ func emitString(w *codeWriter, typ string, members []headerConst, flags bool) {
 	w.line("")
 }
 
+// emitWords writes, for an enum of enumWords, a String method printing
+// libvirt's words and a GoString method printing the Go names.
+func emitWords(w *codeWriter, typ string, members []headerConst, words map[string]string) {
+	w.line("// String returns the word libvirt's tools print for v (as virsh does).")
+	w.line("// GoString (%%#v) gives the Go constant name.")
+	w.line("func (v %s) String() string {", typ)
+	w.line("switch v {")
+	seen := map[int64]bool{}
+	for _, m := range members {
+		word, ok := words[m.cname]
+		if !ok || seen[m.value] {
+			continue
+		}
+		seen[m.value] = true
+		w.line("case %s:", m.goName)
+		w.line("return %q", word)
+	}
+	w.line("}")
+	w.line("return v.GoString()")
+	w.line("}")
+	w.line("")
+	w.line("// GoString returns the Go name of the constant equal to v.")
+	w.line("func (v %s) GoString() string {", typ)
+	w.line("switch v {")
+	seen = map[int64]bool{}
+	for _, m := range members {
+		if seen[m.value] {
+			continue
+		}
+		seen[m.value] = true
+		w.line("case %s:", m.goName)
+		w.line("return %q", m.goName)
+	}
+	w.line("}")
+	w.line("return fmt.Sprintf(\"%s(%%d)\", int64(v))", typ)
+	w.line("}")
+	w.line("")
+}
+
 // emitStruct writes a struct type and its codec methods.
 func (g *generator) emitStruct(w *codeWriter, u *unit, x *xdef, d *rpcl.Struct, uses map[string]bool) error {
 	w.line("// %s is the wire form of %s.", x.goName, d.Name)
