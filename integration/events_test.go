@@ -33,7 +33,7 @@ func nextLifecycle(t *testing.T, sub *libvirt.Subscription, name string) lifecyc
 			if m.Msg.Dom.Name != name {
 				continue
 			}
-			return lifecycle{m.Msg.Event.String(), m.Msg.DetailValue().String()}
+			return lifecycle{m.Msg.Event.GoString(), m.Msg.DetailValue().String()}
 		case <-timeout:
 			t.Fatalf("no lifecycle event for %s", name)
 		}
