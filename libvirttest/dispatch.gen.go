@@ -2424,25 +2424,20 @@ func (UnimplementedRemoteHandler) DomainDelThrottleGroup(ctx context.Context, ar
 
 // dispatchRemote decodes the arguments of procedure proc from d, calls h and
 // encodes the reply into e. known is false for a procedure number the
-// program does not have.
+// program does not have. Bytes after the arguments are ignored, as
+// libvirtd's message layer ignores them.
 func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Decoder, e *xdr.Encoder) (known bool, err error) {
 	switch proc {
 	case int32(libvirt.ProcConnectOpen):
 		var args libvirt.ConnectOpenArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectOpen(ctx, &args)
 	case int32(libvirt.ProcConnectClose):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		return true, h.ConnectClose(ctx)
 	case int32(libvirt.ProcConnectGetType):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectGetType(ctx)
 		if err != nil {
 			return true, err
@@ -2453,9 +2448,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectGetVersion):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectGetVersion(ctx)
 		if err != nil {
 			return true, err
@@ -2468,7 +2460,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectGetMaxVCPUs):
 		var args libvirt.ConnectGetMaxVCPUsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectGetMaxVCPUs(ctx, &args)
@@ -2481,9 +2473,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeGetInfo):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.NodeGetInfo(ctx)
 		if err != nil {
 			return true, err
@@ -2494,9 +2483,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectGetCapabilities):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectGetCapabilities(ctx)
 		if err != nil {
 			return true, err
@@ -2509,21 +2495,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainAttachDevice):
 		var args libvirt.DomainAttachDeviceArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainAttachDevice(ctx, &args)
 	case int32(libvirt.ProcDomainCreate):
 		var args libvirt.DomainCreateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainCreate(ctx, &args)
 	case int32(libvirt.ProcDomainCreateXML):
 		var args libvirt.DomainCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainCreateXML(ctx, &args)
@@ -2538,7 +2524,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainDefineXML):
 		var args libvirt.DomainDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainDefineXML(ctx, &args)
@@ -2553,21 +2539,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainDestroy):
 		var args libvirt.DomainDestroyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainDestroy(ctx, &args)
 	case int32(libvirt.ProcDomainDetachDevice):
 		var args libvirt.DomainDetachDeviceArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainDetachDevice(ctx, &args)
 	case int32(libvirt.ProcDomainGetXMLDesc):
 		var args libvirt.DomainGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetXMLDesc(ctx, &args)
@@ -2582,7 +2568,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetAutostart):
 		var args libvirt.DomainGetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetAutostart(ctx, &args)
@@ -2597,7 +2583,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetInfo):
 		var args libvirt.DomainGetInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetInfo(ctx, &args)
@@ -2612,7 +2598,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetMaxMemory):
 		var args libvirt.DomainGetMaxMemoryArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetMaxMemory(ctx, &args)
@@ -2627,7 +2613,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetMaxVCPUs):
 		var args libvirt.DomainGetMaxVCPUsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetMaxVCPUs(ctx, &args)
@@ -2642,7 +2628,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetOSType):
 		var args libvirt.DomainGetOSTypeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetOSType(ctx, &args)
@@ -2657,7 +2643,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetVCPUs):
 		var args libvirt.DomainGetVCPUsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetVCPUs(ctx, &args)
@@ -2672,7 +2658,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListDefinedDomains):
 		var args libvirt.ConnectListDefinedDomainsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListDefinedDomains(ctx, &args)
@@ -2687,7 +2673,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainLookupByID):
 		var args libvirt.DomainLookupByIDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainLookupByID(ctx, &args)
@@ -2702,7 +2688,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainLookupByName):
 		var args libvirt.DomainLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainLookupByName(ctx, &args)
@@ -2717,7 +2703,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainLookupByUUID):
 		var args libvirt.DomainLookupByUUIDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainLookupByUUID(ctx, &args)
@@ -2730,9 +2716,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfDefinedDomains):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfDefinedDomains(ctx)
 		if err != nil {
 			return true, err
@@ -2745,77 +2728,77 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainPinVCPU):
 		var args libvirt.DomainPinVCPUArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainPinVCPU(ctx, &args)
 	case int32(libvirt.ProcDomainReboot):
 		var args libvirt.DomainRebootArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainReboot(ctx, &args)
 	case int32(libvirt.ProcDomainResume):
 		var args libvirt.DomainResumeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainResume(ctx, &args)
 	case int32(libvirt.ProcDomainSetAutostart):
 		var args libvirt.DomainSetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetAutostart(ctx, &args)
 	case int32(libvirt.ProcDomainSetMaxMemory):
 		var args libvirt.DomainSetMaxMemoryArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetMaxMemory(ctx, &args)
 	case int32(libvirt.ProcDomainSetMemory):
 		var args libvirt.DomainSetMemoryArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetMemory(ctx, &args)
 	case int32(libvirt.ProcDomainSetVCPUs):
 		var args libvirt.DomainSetVCPUsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetVCPUs(ctx, &args)
 	case int32(libvirt.ProcDomainShutdown):
 		var args libvirt.DomainShutdownArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainShutdown(ctx, &args)
 	case int32(libvirt.ProcDomainSuspend):
 		var args libvirt.DomainSuspendArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSuspend(ctx, &args)
 	case int32(libvirt.ProcDomainUndefine):
 		var args libvirt.DomainUndefineArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainUndefine(ctx, &args)
 	case int32(libvirt.ProcConnectListDefinedNetworks):
 		var args libvirt.ConnectListDefinedNetworksArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListDefinedNetworks(ctx, &args)
@@ -2830,7 +2813,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListDomains):
 		var args libvirt.ConnectListDomainsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListDomains(ctx, &args)
@@ -2845,7 +2828,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListNetworks):
 		var args libvirt.ConnectListNetworksArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListNetworks(ctx, &args)
@@ -2860,14 +2843,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkCreate):
 		var args libvirt.NetworkCreateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkCreate(ctx, &args)
 	case int32(libvirt.ProcNetworkCreateXML):
 		var args libvirt.NetworkCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkCreateXML(ctx, &args)
@@ -2882,7 +2865,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkDefineXML):
 		var args libvirt.NetworkDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkDefineXML(ctx, &args)
@@ -2897,14 +2880,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkDestroy):
 		var args libvirt.NetworkDestroyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkDestroy(ctx, &args)
 	case int32(libvirt.ProcNetworkGetXMLDesc):
 		var args libvirt.NetworkGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkGetXMLDesc(ctx, &args)
@@ -2919,7 +2902,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkGetAutostart):
 		var args libvirt.NetworkGetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkGetAutostart(ctx, &args)
@@ -2934,7 +2917,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkGetBridgeName):
 		var args libvirt.NetworkGetBridgeNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkGetBridgeName(ctx, &args)
@@ -2949,7 +2932,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkLookupByName):
 		var args libvirt.NetworkLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkLookupByName(ctx, &args)
@@ -2964,7 +2947,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkLookupByUUID):
 		var args libvirt.NetworkLookupByUUIDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkLookupByUUID(ctx, &args)
@@ -2979,21 +2962,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkSetAutostart):
 		var args libvirt.NetworkSetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkSetAutostart(ctx, &args)
 	case int32(libvirt.ProcNetworkUndefine):
 		var args libvirt.NetworkUndefineArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkUndefine(ctx, &args)
 	case int32(libvirt.ProcConnectNumOfDefinedNetworks):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfDefinedNetworks(ctx)
 		if err != nil {
 			return true, err
@@ -3004,9 +2984,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfDomains):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfDomains(ctx)
 		if err != nil {
 			return true, err
@@ -3017,9 +2994,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfNetworks):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfNetworks(ctx)
 		if err != nil {
 			return true, err
@@ -3032,28 +3006,28 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCoreDump):
 		var args libvirt.DomainCoreDumpArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainCoreDump(ctx, &args)
 	case int32(libvirt.ProcDomainRestore):
 		var args libvirt.DomainRestoreArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainRestore(ctx, &args)
 	case int32(libvirt.ProcDomainSave):
 		var args libvirt.DomainSaveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSave(ctx, &args)
 	case int32(libvirt.ProcDomainGetSchedulerType):
 		var args libvirt.DomainGetSchedulerTypeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetSchedulerType(ctx, &args)
@@ -3068,7 +3042,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetSchedulerParameters):
 		var args libvirt.DomainGetSchedulerParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetSchedulerParameters(ctx, &args)
@@ -3083,14 +3057,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetSchedulerParameters):
 		var args libvirt.DomainSetSchedulerParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetSchedulerParameters(ctx, &args)
 	case int32(libvirt.ProcConnectGetHostname):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectGetHostname(ctx)
 		if err != nil {
 			return true, err
@@ -3103,7 +3074,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectSupportsFeature):
 		var args libvirt.ConnectSupportsFeatureArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectSupportsFeature(ctx, &args)
@@ -3118,7 +3089,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePrepare):
 		var args libvirt.DomainMigratePrepareArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigratePrepare(ctx, &args)
@@ -3133,14 +3104,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePerform):
 		var args libvirt.DomainMigratePerformArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainMigratePerform(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateFinish):
 		var args libvirt.DomainMigrateFinishArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigrateFinish(ctx, &args)
@@ -3155,7 +3126,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBlockStats):
 		var args libvirt.DomainBlockStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainBlockStats(ctx, &args)
@@ -3170,7 +3141,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainInterfaceStats):
 		var args libvirt.DomainInterfaceStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainInterfaceStats(ctx, &args)
@@ -3183,9 +3154,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcAuthList):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.AuthList(ctx)
 		if err != nil {
 			return true, err
@@ -3196,9 +3164,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcAuthSASLInit):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.AuthSASLInit(ctx)
 		if err != nil {
 			return true, err
@@ -3211,7 +3176,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcAuthSASLStart):
 		var args libvirt.AuthSASLStartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.AuthSASLStart(ctx, &args)
@@ -3226,7 +3191,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcAuthSASLStep):
 		var args libvirt.AuthSASLStepArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.AuthSASLStep(ctx, &args)
@@ -3239,9 +3204,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcAuthPolkit):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.AuthPolkit(ctx)
 		if err != nil {
 			return true, err
@@ -3252,9 +3214,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfStoragePools):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfStoragePools(ctx)
 		if err != nil {
 			return true, err
@@ -3267,7 +3226,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListStoragePools):
 		var args libvirt.ConnectListStoragePoolsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListStoragePools(ctx, &args)
@@ -3280,9 +3239,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfDefinedStoragePools):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfDefinedStoragePools(ctx)
 		if err != nil {
 			return true, err
@@ -3295,7 +3251,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListDefinedStoragePools):
 		var args libvirt.ConnectListDefinedStoragePoolsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListDefinedStoragePools(ctx, &args)
@@ -3310,7 +3266,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectFindStoragePoolSources):
 		var args libvirt.ConnectFindStoragePoolSourcesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectFindStoragePoolSources(ctx, &args)
@@ -3325,7 +3281,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolCreateXML):
 		var args libvirt.StoragePoolCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolCreateXML(ctx, &args)
@@ -3340,7 +3296,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolDefineXML):
 		var args libvirt.StoragePoolDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolDefineXML(ctx, &args)
@@ -3355,49 +3311,49 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolCreate):
 		var args libvirt.StoragePoolCreateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StoragePoolCreate(ctx, &args)
 	case int32(libvirt.ProcStoragePoolBuild):
 		var args libvirt.StoragePoolBuildArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StoragePoolBuild(ctx, &args)
 	case int32(libvirt.ProcStoragePoolDestroy):
 		var args libvirt.StoragePoolDestroyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StoragePoolDestroy(ctx, &args)
 	case int32(libvirt.ProcStoragePoolDelete):
 		var args libvirt.StoragePoolDeleteArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StoragePoolDelete(ctx, &args)
 	case int32(libvirt.ProcStoragePoolUndefine):
 		var args libvirt.StoragePoolUndefineArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StoragePoolUndefine(ctx, &args)
 	case int32(libvirt.ProcStoragePoolRefresh):
 		var args libvirt.StoragePoolRefreshArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StoragePoolRefresh(ctx, &args)
 	case int32(libvirt.ProcStoragePoolLookupByName):
 		var args libvirt.StoragePoolLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolLookupByName(ctx, &args)
@@ -3412,7 +3368,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolLookupByUUID):
 		var args libvirt.StoragePoolLookupByUUIDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolLookupByUUID(ctx, &args)
@@ -3427,7 +3383,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolLookupByVolume):
 		var args libvirt.StoragePoolLookupByVolumeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolLookupByVolume(ctx, &args)
@@ -3442,7 +3398,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolGetInfo):
 		var args libvirt.StoragePoolGetInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolGetInfo(ctx, &args)
@@ -3457,7 +3413,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolGetXMLDesc):
 		var args libvirt.StoragePoolGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolGetXMLDesc(ctx, &args)
@@ -3472,7 +3428,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolGetAutostart):
 		var args libvirt.StoragePoolGetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolGetAutostart(ctx, &args)
@@ -3487,14 +3443,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolSetAutostart):
 		var args libvirt.StoragePoolSetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StoragePoolSetAutostart(ctx, &args)
 	case int32(libvirt.ProcStoragePoolNumOfVolumes):
 		var args libvirt.StoragePoolNumOfVolumesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolNumOfVolumes(ctx, &args)
@@ -3509,7 +3465,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolListVolumes):
 		var args libvirt.StoragePoolListVolumesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolListVolumes(ctx, &args)
@@ -3524,7 +3480,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStorageVolCreateXML):
 		var args libvirt.StorageVolCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StorageVolCreateXML(ctx, &args)
@@ -3539,14 +3495,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStorageVolDelete):
 		var args libvirt.StorageVolDeleteArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StorageVolDelete(ctx, &args)
 	case int32(libvirt.ProcStorageVolLookupByName):
 		var args libvirt.StorageVolLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StorageVolLookupByName(ctx, &args)
@@ -3561,7 +3517,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStorageVolLookupByKey):
 		var args libvirt.StorageVolLookupByKeyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StorageVolLookupByKey(ctx, &args)
@@ -3576,7 +3532,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStorageVolLookupByPath):
 		var args libvirt.StorageVolLookupByPathArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StorageVolLookupByPath(ctx, &args)
@@ -3591,7 +3547,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStorageVolGetInfo):
 		var args libvirt.StorageVolGetInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StorageVolGetInfo(ctx, &args)
@@ -3606,7 +3562,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStorageVolGetXMLDesc):
 		var args libvirt.StorageVolGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StorageVolGetXMLDesc(ctx, &args)
@@ -3621,7 +3577,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStorageVolGetPath):
 		var args libvirt.StorageVolGetPathArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StorageVolGetPath(ctx, &args)
@@ -3636,7 +3592,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeGetCellsFreeMemory):
 		var args libvirt.NodeGetCellsFreeMemoryArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeGetCellsFreeMemory(ctx, &args)
@@ -3649,9 +3605,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeGetFreeMemory):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.NodeGetFreeMemory(ctx)
 		if err != nil {
 			return true, err
@@ -3664,7 +3617,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBlockPeek):
 		var args libvirt.DomainBlockPeekArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainBlockPeek(ctx, &args)
@@ -3679,7 +3632,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMemoryPeek):
 		var args libvirt.DomainMemoryPeekArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMemoryPeek(ctx, &args)
@@ -3692,9 +3645,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectDomainEventRegister):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectDomainEventRegister(ctx)
 		if err != nil {
 			return true, err
@@ -3705,9 +3655,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectDomainEventDeregister):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectDomainEventDeregister(ctx)
 		if err != nil {
 			return true, err
@@ -3720,7 +3667,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePrepare2):
 		var args libvirt.DomainMigratePrepare2Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigratePrepare2(ctx, &args)
@@ -3735,7 +3682,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateFinish2):
 		var args libvirt.DomainMigrateFinish2Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigrateFinish2(ctx, &args)
@@ -3748,9 +3695,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectGetURI):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectGetURI(ctx)
 		if err != nil {
 			return true, err
@@ -3763,7 +3707,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeNumOfDevices):
 		var args libvirt.NodeNumOfDevicesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeNumOfDevices(ctx, &args)
@@ -3778,7 +3722,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeListDevices):
 		var args libvirt.NodeListDevicesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeListDevices(ctx, &args)
@@ -3793,7 +3737,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceLookupByName):
 		var args libvirt.NodeDeviceLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceLookupByName(ctx, &args)
@@ -3808,7 +3752,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceGetXMLDesc):
 		var args libvirt.NodeDeviceGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceGetXMLDesc(ctx, &args)
@@ -3823,7 +3767,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceGetParent):
 		var args libvirt.NodeDeviceGetParentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceGetParent(ctx, &args)
@@ -3838,7 +3782,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceNumOfCaps):
 		var args libvirt.NodeDeviceNumOfCapsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceNumOfCaps(ctx, &args)
@@ -3853,7 +3797,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceListCaps):
 		var args libvirt.NodeDeviceListCapsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceListCaps(ctx, &args)
@@ -3868,28 +3812,28 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceDettach):
 		var args libvirt.NodeDeviceDettachArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceDettach(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceReAttach):
 		var args libvirt.NodeDeviceReAttachArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceReAttach(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceReset):
 		var args libvirt.NodeDeviceResetArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceReset(ctx, &args)
 	case int32(libvirt.ProcDomainGetSecurityLabel):
 		var args libvirt.DomainGetSecurityLabelArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetSecurityLabel(ctx, &args)
@@ -3902,9 +3846,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeGetSecurityModel):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.NodeGetSecurityModel(ctx)
 		if err != nil {
 			return true, err
@@ -3917,7 +3858,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceCreateXML):
 		var args libvirt.NodeDeviceCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceCreateXML(ctx, &args)
@@ -3932,14 +3873,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceDestroy):
 		var args libvirt.NodeDeviceDestroyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceDestroy(ctx, &args)
 	case int32(libvirt.ProcStorageVolCreateXMLFrom):
 		var args libvirt.StorageVolCreateXMLFromArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StorageVolCreateXMLFrom(ctx, &args)
@@ -3952,9 +3893,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfInterfaces):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfInterfaces(ctx)
 		if err != nil {
 			return true, err
@@ -3967,7 +3905,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListInterfaces):
 		var args libvirt.ConnectListInterfacesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListInterfaces(ctx, &args)
@@ -3982,7 +3920,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcInterfaceLookupByName):
 		var args libvirt.InterfaceLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.InterfaceLookupByName(ctx, &args)
@@ -3997,7 +3935,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcInterfaceLookupByMACString):
 		var args libvirt.InterfaceLookupByMACStringArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.InterfaceLookupByMACString(ctx, &args)
@@ -4012,7 +3950,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcInterfaceGetXMLDesc):
 		var args libvirt.InterfaceGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.InterfaceGetXMLDesc(ctx, &args)
@@ -4027,7 +3965,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcInterfaceDefineXML):
 		var args libvirt.InterfaceDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.InterfaceDefineXML(ctx, &args)
@@ -4042,28 +3980,28 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcInterfaceUndefine):
 		var args libvirt.InterfaceUndefineArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.InterfaceUndefine(ctx, &args)
 	case int32(libvirt.ProcInterfaceCreate):
 		var args libvirt.InterfaceCreateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.InterfaceCreate(ctx, &args)
 	case int32(libvirt.ProcInterfaceDestroy):
 		var args libvirt.InterfaceDestroyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.InterfaceDestroy(ctx, &args)
 	case int32(libvirt.ProcConnectDomainXMLFromNative):
 		var args libvirt.ConnectDomainXMLFromNativeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectDomainXMLFromNative(ctx, &args)
@@ -4078,7 +4016,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectDomainXMLToNative):
 		var args libvirt.ConnectDomainXMLToNativeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectDomainXMLToNative(ctx, &args)
@@ -4091,9 +4029,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfDefinedInterfaces):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfDefinedInterfaces(ctx)
 		if err != nil {
 			return true, err
@@ -4106,7 +4041,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListDefinedInterfaces):
 		var args libvirt.ConnectListDefinedInterfacesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListDefinedInterfaces(ctx, &args)
@@ -4119,9 +4054,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfSecrets):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfSecrets(ctx)
 		if err != nil {
 			return true, err
@@ -4134,7 +4066,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListSecrets):
 		var args libvirt.ConnectListSecretsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListSecrets(ctx, &args)
@@ -4149,7 +4081,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcSecretLookupByUUID):
 		var args libvirt.SecretLookupByUUIDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.SecretLookupByUUID(ctx, &args)
@@ -4164,7 +4096,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcSecretDefineXML):
 		var args libvirt.SecretDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.SecretDefineXML(ctx, &args)
@@ -4179,7 +4111,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcSecretGetXMLDesc):
 		var args libvirt.SecretGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.SecretGetXMLDesc(ctx, &args)
@@ -4194,14 +4126,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcSecretSetValue):
 		var args libvirt.SecretSetValueArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.SecretSetValue(ctx, &args)
 	case int32(libvirt.ProcSecretGetValue):
 		var args libvirt.SecretGetValueArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.SecretGetValue(ctx, &args)
@@ -4216,14 +4148,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcSecretUndefine):
 		var args libvirt.SecretUndefineArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.SecretUndefine(ctx, &args)
 	case int32(libvirt.ProcSecretLookupByUsage):
 		var args libvirt.SecretLookupByUsageArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.SecretLookupByUsage(ctx, &args)
@@ -4238,14 +4170,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePrepareTunnel):
 		var args libvirt.DomainMigratePrepareTunnelArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainMigratePrepareTunnel(ctx, &args)
 	case int32(libvirt.ProcConnectIsSecure):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectIsSecure(ctx)
 		if err != nil {
 			return true, err
@@ -4258,7 +4187,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainIsActive):
 		var args libvirt.DomainIsActiveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainIsActive(ctx, &args)
@@ -4273,7 +4202,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainIsPersistent):
 		var args libvirt.DomainIsPersistentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainIsPersistent(ctx, &args)
@@ -4288,7 +4217,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkIsActive):
 		var args libvirt.NetworkIsActiveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkIsActive(ctx, &args)
@@ -4303,7 +4232,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkIsPersistent):
 		var args libvirt.NetworkIsPersistentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkIsPersistent(ctx, &args)
@@ -4318,7 +4247,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolIsActive):
 		var args libvirt.StoragePoolIsActiveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolIsActive(ctx, &args)
@@ -4333,7 +4262,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolIsPersistent):
 		var args libvirt.StoragePoolIsPersistentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolIsPersistent(ctx, &args)
@@ -4348,7 +4277,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcInterfaceIsActive):
 		var args libvirt.InterfaceIsActiveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.InterfaceIsActive(ctx, &args)
@@ -4361,9 +4290,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectGetLibVersion):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectGetLibVersion(ctx)
 		if err != nil {
 			return true, err
@@ -4376,7 +4302,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectCompareCPU):
 		var args libvirt.ConnectCompareCPUArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectCompareCPU(ctx, &args)
@@ -4391,7 +4317,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMemoryStats):
 		var args libvirt.DomainMemoryStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMemoryStats(ctx, &args)
@@ -4406,21 +4332,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainAttachDeviceFlags):
 		var args libvirt.DomainAttachDeviceFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainAttachDeviceFlags(ctx, &args)
 	case int32(libvirt.ProcDomainDetachDeviceFlags):
 		var args libvirt.DomainDetachDeviceFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainDetachDeviceFlags(ctx, &args)
 	case int32(libvirt.ProcConnectBaselineCPU):
 		var args libvirt.ConnectBaselineCPUArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectBaselineCPU(ctx, &args)
@@ -4435,7 +4361,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetJobInfo):
 		var args libvirt.DomainGetJobInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetJobInfo(ctx, &args)
@@ -4450,49 +4376,49 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainAbortJob):
 		var args libvirt.DomainAbortJobArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainAbortJob(ctx, &args)
 	case int32(libvirt.ProcStorageVolWipe):
 		var args libvirt.StorageVolWipeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StorageVolWipe(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateSetMaxDowntime):
 		var args libvirt.DomainMigrateSetMaxDowntimeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainMigrateSetMaxDowntime(ctx, &args)
 	case int32(libvirt.ProcConnectDomainEventRegisterAny):
 		var args libvirt.ConnectDomainEventRegisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectDomainEventRegisterAny(ctx, &args)
 	case int32(libvirt.ProcConnectDomainEventDeregisterAny):
 		var args libvirt.ConnectDomainEventDeregisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectDomainEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcDomainUpdateDeviceFlags):
 		var args libvirt.DomainUpdateDeviceFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainUpdateDeviceFlags(ctx, &args)
 	case int32(libvirt.ProcNWFilterLookupByName):
 		var args libvirt.NWFilterLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NWFilterLookupByName(ctx, &args)
@@ -4507,7 +4433,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterLookupByUUID):
 		var args libvirt.NWFilterLookupByUUIDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NWFilterLookupByUUID(ctx, &args)
@@ -4522,7 +4448,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterGetXMLDesc):
 		var args libvirt.NWFilterGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NWFilterGetXMLDesc(ctx, &args)
@@ -4535,9 +4461,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfNWFilters):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfNWFilters(ctx)
 		if err != nil {
 			return true, err
@@ -4550,7 +4473,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListNWFilters):
 		var args libvirt.ConnectListNWFiltersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListNWFilters(ctx, &args)
@@ -4565,7 +4488,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterDefineXML):
 		var args libvirt.NWFilterDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NWFilterDefineXML(ctx, &args)
@@ -4580,21 +4503,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterUndefine):
 		var args libvirt.NWFilterUndefineArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NWFilterUndefine(ctx, &args)
 	case int32(libvirt.ProcDomainManagedSave):
 		var args libvirt.DomainManagedSaveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainManagedSave(ctx, &args)
 	case int32(libvirt.ProcDomainHasManagedSaveImage):
 		var args libvirt.DomainHasManagedSaveImageArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainHasManagedSaveImage(ctx, &args)
@@ -4609,14 +4532,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainManagedSaveRemove):
 		var args libvirt.DomainManagedSaveRemoveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainManagedSaveRemove(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotCreateXML):
 		var args libvirt.DomainSnapshotCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainSnapshotCreateXML(ctx, &args)
@@ -4631,7 +4554,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotGetXMLDesc):
 		var args libvirt.DomainSnapshotGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainSnapshotGetXMLDesc(ctx, &args)
@@ -4646,7 +4569,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotNum):
 		var args libvirt.DomainSnapshotNumArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainSnapshotNum(ctx, &args)
@@ -4661,7 +4584,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotListNames):
 		var args libvirt.DomainSnapshotListNamesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainSnapshotListNames(ctx, &args)
@@ -4676,7 +4599,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotLookupByName):
 		var args libvirt.DomainSnapshotLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainSnapshotLookupByName(ctx, &args)
@@ -4691,7 +4614,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainHasCurrentSnapshot):
 		var args libvirt.DomainHasCurrentSnapshotArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainHasCurrentSnapshot(ctx, &args)
@@ -4706,7 +4629,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotCurrent):
 		var args libvirt.DomainSnapshotCurrentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainSnapshotCurrent(ctx, &args)
@@ -4721,21 +4644,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainRevertToSnapshot):
 		var args libvirt.DomainRevertToSnapshotArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainRevertToSnapshot(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotDelete):
 		var args libvirt.DomainSnapshotDeleteArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSnapshotDelete(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlockInfo):
 		var args libvirt.DomainGetBlockInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetBlockInfo(ctx, &args)
@@ -4750,7 +4673,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCreateWithFlags):
 		var args libvirt.DomainCreateWithFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainCreateWithFlags(ctx, &args)
@@ -4765,14 +4688,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetMemoryParameters):
 		var args libvirt.DomainSetMemoryParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetMemoryParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetMemoryParameters):
 		var args libvirt.DomainGetMemoryParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetMemoryParameters(ctx, &args)
@@ -4787,14 +4710,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetVCPUsFlags):
 		var args libvirt.DomainSetVCPUsFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetVCPUsFlags(ctx, &args)
 	case int32(libvirt.ProcDomainGetVCPUsFlags):
 		var args libvirt.DomainGetVCPUsFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetVCPUsFlags(ctx, &args)
@@ -4809,14 +4732,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainOpenConsole):
 		var args libvirt.DomainOpenConsoleArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainOpenConsole(ctx, &args)
 	case int32(libvirt.ProcDomainIsUpdated):
 		var args libvirt.DomainIsUpdatedArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainIsUpdated(ctx, &args)
@@ -4831,7 +4754,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectGetSysinfo):
 		var args libvirt.ConnectGetSysinfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectGetSysinfo(ctx, &args)
@@ -4846,21 +4769,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetMemoryFlags):
 		var args libvirt.DomainSetMemoryFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetMemoryFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSetBlkioParameters):
 		var args libvirt.DomainSetBlkioParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetBlkioParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlkioParameters):
 		var args libvirt.DomainGetBlkioParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetBlkioParameters(ctx, &args)
@@ -4875,35 +4798,35 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateSetMaxSpeed):
 		var args libvirt.DomainMigrateSetMaxSpeedArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainMigrateSetMaxSpeed(ctx, &args)
 	case int32(libvirt.ProcStorageVolUpload):
 		var args libvirt.StorageVolUploadArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StorageVolUpload(ctx, &args)
 	case int32(libvirt.ProcStorageVolDownload):
 		var args libvirt.StorageVolDownloadArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StorageVolDownload(ctx, &args)
 	case int32(libvirt.ProcDomainInjectNMI):
 		var args libvirt.DomainInjectNMIArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainInjectNMI(ctx, &args)
 	case int32(libvirt.ProcDomainScreenshot):
 		var args libvirt.DomainScreenshotArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainScreenshot(ctx, &args)
@@ -4918,7 +4841,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetState):
 		var args libvirt.DomainGetStateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetState(ctx, &args)
@@ -4933,7 +4856,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateBegin3):
 		var args libvirt.DomainMigrateBegin3Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigrateBegin3(ctx, &args)
@@ -4948,7 +4871,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePrepare3):
 		var args libvirt.DomainMigratePrepare3Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigratePrepare3(ctx, &args)
@@ -4963,7 +4886,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePrepareTunnel3):
 		var args libvirt.DomainMigratePrepareTunnel3Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigratePrepareTunnel3(ctx, &args)
@@ -4978,7 +4901,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePerform3):
 		var args libvirt.DomainMigratePerform3Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigratePerform3(ctx, &args)
@@ -4993,7 +4916,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateFinish3):
 		var args libvirt.DomainMigrateFinish3Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigrateFinish3(ctx, &args)
@@ -5008,42 +4931,42 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateConfirm3):
 		var args libvirt.DomainMigrateConfirm3Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainMigrateConfirm3(ctx, &args)
 	case int32(libvirt.ProcDomainSetSchedulerParametersFlags):
 		var args libvirt.DomainSetSchedulerParametersFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetSchedulerParametersFlags(ctx, &args)
 	case int32(libvirt.ProcInterfaceChangeBegin):
 		var args libvirt.InterfaceChangeBeginArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.InterfaceChangeBegin(ctx, &args)
 	case int32(libvirt.ProcInterfaceChangeCommit):
 		var args libvirt.InterfaceChangeCommitArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.InterfaceChangeCommit(ctx, &args)
 	case int32(libvirt.ProcInterfaceChangeRollback):
 		var args libvirt.InterfaceChangeRollbackArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.InterfaceChangeRollback(ctx, &args)
 	case int32(libvirt.ProcDomainGetSchedulerParametersFlags):
 		var args libvirt.DomainGetSchedulerParametersFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetSchedulerParametersFlags(ctx, &args)
@@ -5058,21 +4981,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainPinVCPUFlags):
 		var args libvirt.DomainPinVCPUFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainPinVCPUFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSendKey):
 		var args libvirt.DomainSendKeyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSendKey(ctx, &args)
 	case int32(libvirt.ProcNodeGetCPUStats):
 		var args libvirt.NodeGetCPUStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeGetCPUStats(ctx, &args)
@@ -5087,7 +5010,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeGetMemoryStats):
 		var args libvirt.NodeGetMemoryStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeGetMemoryStats(ctx, &args)
@@ -5102,7 +5025,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetControlInfo):
 		var args libvirt.DomainGetControlInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetControlInfo(ctx, &args)
@@ -5117,7 +5040,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetVCPUPinInfo):
 		var args libvirt.DomainGetVCPUPinInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetVCPUPinInfo(ctx, &args)
@@ -5132,35 +5055,35 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainUndefineFlags):
 		var args libvirt.DomainUndefineFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainUndefineFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSaveFlags):
 		var args libvirt.DomainSaveFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSaveFlags(ctx, &args)
 	case int32(libvirt.ProcDomainRestoreFlags):
 		var args libvirt.DomainRestoreFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainRestoreFlags(ctx, &args)
 	case int32(libvirt.ProcDomainDestroyFlags):
 		var args libvirt.DomainDestroyFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainDestroyFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSaveImageGetXMLDesc):
 		var args libvirt.DomainSaveImageGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainSaveImageGetXMLDesc(ctx, &args)
@@ -5175,21 +5098,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSaveImageDefineXML):
 		var args libvirt.DomainSaveImageDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSaveImageDefineXML(ctx, &args)
 	case int32(libvirt.ProcDomainBlockJobAbort):
 		var args libvirt.DomainBlockJobAbortArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainBlockJobAbort(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlockJobInfo):
 		var args libvirt.DomainGetBlockJobInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetBlockJobInfo(ctx, &args)
@@ -5204,21 +5127,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBlockJobSetSpeed):
 		var args libvirt.DomainBlockJobSetSpeedArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainBlockJobSetSpeed(ctx, &args)
 	case int32(libvirt.ProcDomainBlockPull):
 		var args libvirt.DomainBlockPullArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainBlockPull(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateGetMaxSpeed):
 		var args libvirt.DomainMigrateGetMaxSpeedArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigrateGetMaxSpeed(ctx, &args)
@@ -5233,7 +5156,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBlockStatsFlags):
 		var args libvirt.DomainBlockStatsFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainBlockStatsFlags(ctx, &args)
@@ -5248,7 +5171,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotGetParent):
 		var args libvirt.DomainSnapshotGetParentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainSnapshotGetParent(ctx, &args)
@@ -5263,14 +5186,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainReset):
 		var args libvirt.DomainResetArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainReset(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotNumChildren):
 		var args libvirt.DomainSnapshotNumChildrenArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainSnapshotNumChildren(ctx, &args)
@@ -5285,7 +5208,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotListChildrenNames):
 		var args libvirt.DomainSnapshotListChildrenNamesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainSnapshotListChildrenNames(ctx, &args)
@@ -5300,35 +5223,35 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainOpenGraphics):
 		var args libvirt.DomainOpenGraphicsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainOpenGraphics(ctx, &args)
 	case int32(libvirt.ProcNodeSuspendForDuration):
 		var args libvirt.NodeSuspendForDurationArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeSuspendForDuration(ctx, &args)
 	case int32(libvirt.ProcDomainBlockResize):
 		var args libvirt.DomainBlockResizeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainBlockResize(ctx, &args)
 	case int32(libvirt.ProcDomainSetBlockIOTune):
 		var args libvirt.DomainSetBlockIOTuneArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetBlockIOTune(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlockIOTune):
 		var args libvirt.DomainGetBlockIOTuneArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetBlockIOTune(ctx, &args)
@@ -5343,14 +5266,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetNUMAParameters):
 		var args libvirt.DomainSetNUMAParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetNUMAParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetNUMAParameters):
 		var args libvirt.DomainGetNUMAParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetNUMAParameters(ctx, &args)
@@ -5365,14 +5288,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetInterfaceParameters):
 		var args libvirt.DomainSetInterfaceParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetInterfaceParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetInterfaceParameters):
 		var args libvirt.DomainGetInterfaceParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetInterfaceParameters(ctx, &args)
@@ -5387,35 +5310,35 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainShutdownFlags):
 		var args libvirt.DomainShutdownFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainShutdownFlags(ctx, &args)
 	case int32(libvirt.ProcStorageVolWipePattern):
 		var args libvirt.StorageVolWipePatternArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StorageVolWipePattern(ctx, &args)
 	case int32(libvirt.ProcStorageVolResize):
 		var args libvirt.StorageVolResizeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StorageVolResize(ctx, &args)
 	case int32(libvirt.ProcDomainPMSuspendForDuration):
 		var args libvirt.DomainPMSuspendForDurationArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainPMSuspendForDuration(ctx, &args)
 	case int32(libvirt.ProcDomainGetCPUStats):
 		var args libvirt.DomainGetCPUStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetCPUStats(ctx, &args)
@@ -5430,7 +5353,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetDiskErrors):
 		var args libvirt.DomainGetDiskErrorsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetDiskErrors(ctx, &args)
@@ -5445,14 +5368,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetMetadata):
 		var args libvirt.DomainSetMetadataArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetMetadata(ctx, &args)
 	case int32(libvirt.ProcDomainGetMetadata):
 		var args libvirt.DomainGetMetadataArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetMetadata(ctx, &args)
@@ -5467,21 +5390,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBlockRebase):
 		var args libvirt.DomainBlockRebaseArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainBlockRebase(ctx, &args)
 	case int32(libvirt.ProcDomainPMWakeup):
 		var args libvirt.DomainPMWakeupArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainPMWakeup(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotIsCurrent):
 		var args libvirt.DomainSnapshotIsCurrentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainSnapshotIsCurrent(ctx, &args)
@@ -5496,7 +5419,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotHasMetadata):
 		var args libvirt.DomainSnapshotHasMetadataArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainSnapshotHasMetadata(ctx, &args)
@@ -5511,7 +5434,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListAllDomains):
 		var args libvirt.ConnectListAllDomainsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListAllDomains(ctx, &args)
@@ -5526,7 +5449,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainListAllSnapshots):
 		var args libvirt.DomainListAllSnapshotsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainListAllSnapshots(ctx, &args)
@@ -5541,7 +5464,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotListAllChildren):
 		var args libvirt.DomainSnapshotListAllChildrenArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainSnapshotListAllChildren(ctx, &args)
@@ -5556,7 +5479,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetHostname):
 		var args libvirt.DomainGetHostnameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetHostname(ctx, &args)
@@ -5571,7 +5494,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetSecurityLabelList):
 		var args libvirt.DomainGetSecurityLabelListArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetSecurityLabelList(ctx, &args)
@@ -5586,14 +5509,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainPinEmulator):
 		var args libvirt.DomainPinEmulatorArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainPinEmulator(ctx, &args)
 	case int32(libvirt.ProcDomainGetEmulatorPinInfo):
 		var args libvirt.DomainGetEmulatorPinInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetEmulatorPinInfo(ctx, &args)
@@ -5608,7 +5531,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListAllStoragePools):
 		var args libvirt.ConnectListAllStoragePoolsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListAllStoragePools(ctx, &args)
@@ -5623,7 +5546,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolListAllVolumes):
 		var args libvirt.StoragePoolListAllVolumesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolListAllVolumes(ctx, &args)
@@ -5638,7 +5561,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListAllNetworks):
 		var args libvirt.ConnectListAllNetworksArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListAllNetworks(ctx, &args)
@@ -5653,7 +5576,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListAllInterfaces):
 		var args libvirt.ConnectListAllInterfacesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListAllInterfaces(ctx, &args)
@@ -5668,7 +5591,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListAllNodeDevices):
 		var args libvirt.ConnectListAllNodeDevicesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListAllNodeDevices(ctx, &args)
@@ -5683,7 +5606,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListAllNWFilters):
 		var args libvirt.ConnectListAllNWFiltersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListAllNWFilters(ctx, &args)
@@ -5698,7 +5621,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListAllSecrets):
 		var args libvirt.ConnectListAllSecretsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListAllSecrets(ctx, &args)
@@ -5713,14 +5636,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeSetMemoryParameters):
 		var args libvirt.NodeSetMemoryParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeSetMemoryParameters(ctx, &args)
 	case int32(libvirt.ProcNodeGetMemoryParameters):
 		var args libvirt.NodeGetMemoryParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeGetMemoryParameters(ctx, &args)
@@ -5735,21 +5658,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBlockCommit):
 		var args libvirt.DomainBlockCommitArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainBlockCommit(ctx, &args)
 	case int32(libvirt.ProcNetworkUpdate):
 		var args libvirt.NetworkUpdateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkUpdate(ctx, &args)
 	case int32(libvirt.ProcNodeGetCPUMap):
 		var args libvirt.NodeGetCPUMapArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeGetCPUMap(ctx, &args)
@@ -5764,28 +5687,28 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainFSTrim):
 		var args libvirt.DomainFSTrimArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainFSTrim(ctx, &args)
 	case int32(libvirt.ProcDomainSendProcessSignal):
 		var args libvirt.DomainSendProcessSignalArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSendProcessSignal(ctx, &args)
 	case int32(libvirt.ProcDomainOpenChannel):
 		var args libvirt.DomainOpenChannelArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainOpenChannel(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceLookupSCSIHostByWWN):
 		var args libvirt.NodeDeviceLookupSCSIHostByWWNArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceLookupSCSIHostByWWN(ctx, &args)
@@ -5800,7 +5723,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetJobStats):
 		var args libvirt.DomainGetJobStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetJobStats(ctx, &args)
@@ -5815,7 +5738,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateGetCompressionCache):
 		var args libvirt.DomainMigrateGetCompressionCacheArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigrateGetCompressionCache(ctx, &args)
@@ -5830,21 +5753,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateSetCompressionCache):
 		var args libvirt.DomainMigrateSetCompressionCacheArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainMigrateSetCompressionCache(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceDetachFlags):
 		var args libvirt.NodeDeviceDetachFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceDetachFlags(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateBegin3Params):
 		var args libvirt.DomainMigrateBegin3ParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigrateBegin3Params(ctx, &args)
@@ -5859,7 +5782,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePrepare3Params):
 		var args libvirt.DomainMigratePrepare3ParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigratePrepare3Params(ctx, &args)
@@ -5874,7 +5797,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePrepareTunnel3Params):
 		var args libvirt.DomainMigratePrepareTunnel3ParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigratePrepareTunnel3Params(ctx, &args)
@@ -5889,7 +5812,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePerform3Params):
 		var args libvirt.DomainMigratePerform3ParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigratePerform3Params(ctx, &args)
@@ -5904,7 +5827,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateFinish3Params):
 		var args libvirt.DomainMigrateFinish3ParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigrateFinish3Params(ctx, &args)
@@ -5919,21 +5842,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateConfirm3Params):
 		var args libvirt.DomainMigrateConfirm3ParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainMigrateConfirm3Params(ctx, &args)
 	case int32(libvirt.ProcDomainSetMemoryStatsPeriod):
 		var args libvirt.DomainSetMemoryStatsPeriodArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetMemoryStatsPeriod(ctx, &args)
 	case int32(libvirt.ProcDomainCreateXMLWithFiles):
 		var args libvirt.DomainCreateXMLWithFilesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainCreateXMLWithFiles(ctx, &args)
@@ -5948,7 +5871,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCreateWithFiles):
 		var args libvirt.DomainCreateWithFilesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainCreateWithFiles(ctx, &args)
@@ -5963,7 +5886,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectGetCPUModelNames):
 		var args libvirt.ConnectGetCPUModelNamesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectGetCPUModelNames(ctx, &args)
@@ -5978,7 +5901,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectNetworkEventRegisterAny):
 		var args libvirt.ConnectNetworkEventRegisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectNetworkEventRegisterAny(ctx, &args)
@@ -5993,14 +5916,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectNetworkEventDeregisterAny):
 		var args libvirt.ConnectNetworkEventDeregisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectNetworkEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcConnectDomainEventCallbackRegisterAny):
 		var args libvirt.ConnectDomainEventCallbackRegisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectDomainEventCallbackRegisterAny(ctx, &args)
@@ -6015,21 +5938,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectDomainEventCallbackDeregisterAny):
 		var args libvirt.ConnectDomainEventCallbackDeregisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectDomainEventCallbackDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcDomainCoreDumpWithFormat):
 		var args libvirt.DomainCoreDumpWithFormatArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainCoreDumpWithFormat(ctx, &args)
 	case int32(libvirt.ProcDomainFSFreeze):
 		var args libvirt.DomainFSFreezeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainFSFreeze(ctx, &args)
@@ -6044,7 +5967,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainFSThaw):
 		var args libvirt.DomainFSThawArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainFSThaw(ctx, &args)
@@ -6059,7 +5982,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetTime):
 		var args libvirt.DomainGetTimeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetTime(ctx, &args)
@@ -6074,14 +5997,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetTime):
 		var args libvirt.DomainSetTimeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetTime(ctx, &args)
 	case int32(libvirt.ProcNodeGetFreePages):
 		var args libvirt.NodeGetFreePagesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeGetFreePages(ctx, &args)
@@ -6096,7 +6019,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkGetDHCPLeases):
 		var args libvirt.NetworkGetDHCPLeasesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkGetDHCPLeases(ctx, &args)
@@ -6111,7 +6034,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectGetDomainCapabilities):
 		var args libvirt.ConnectGetDomainCapabilitiesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectGetDomainCapabilities(ctx, &args)
@@ -6126,14 +6049,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainOpenGraphicsFD):
 		var args libvirt.DomainOpenGraphicsFDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainOpenGraphicsFD(ctx, &args)
 	case int32(libvirt.ProcConnectGetAllDomainStats):
 		var args libvirt.ConnectGetAllDomainStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectGetAllDomainStats(ctx, &args)
@@ -6148,14 +6071,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBlockCopy):
 		var args libvirt.DomainBlockCopyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainBlockCopy(ctx, &args)
 	case int32(libvirt.ProcNodeAllocPages):
 		var args libvirt.NodeAllocPagesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeAllocPages(ctx, &args)
@@ -6170,7 +6093,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetFSInfo):
 		var args libvirt.DomainGetFSInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetFSInfo(ctx, &args)
@@ -6185,7 +6108,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainDefineXMLFlags):
 		var args libvirt.DomainDefineXMLFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainDefineXMLFlags(ctx, &args)
@@ -6200,7 +6123,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetIOThreadInfo):
 		var args libvirt.DomainGetIOThreadInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetIOThreadInfo(ctx, &args)
@@ -6215,14 +6138,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainPinIOThread):
 		var args libvirt.DomainPinIOThreadArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainPinIOThread(ctx, &args)
 	case int32(libvirt.ProcDomainInterfaceAddresses):
 		var args libvirt.DomainInterfaceAddressesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainInterfaceAddresses(ctx, &args)
@@ -6237,28 +6160,28 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainAddIOThread):
 		var args libvirt.DomainAddIOThreadArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainAddIOThread(ctx, &args)
 	case int32(libvirt.ProcDomainDelIOThread):
 		var args libvirt.DomainDelIOThreadArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainDelIOThread(ctx, &args)
 	case int32(libvirt.ProcDomainSetUserPassword):
 		var args libvirt.DomainSetUserPasswordArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetUserPassword(ctx, &args)
 	case int32(libvirt.ProcDomainRename):
 		var args libvirt.DomainRenameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainRename(ctx, &args)
@@ -6271,26 +6194,20 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectRegisterCloseCallback):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		return true, h.ConnectRegisterCloseCallback(ctx)
 	case int32(libvirt.ProcConnectUnregisterCloseCallback):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		return true, h.ConnectUnregisterCloseCallback(ctx)
 	case int32(libvirt.ProcDomainMigrateStartPostCopy):
 		var args libvirt.DomainMigrateStartPostCopyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainMigrateStartPostCopy(ctx, &args)
 	case int32(libvirt.ProcDomainGetPerfEvents):
 		var args libvirt.DomainGetPerfEventsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetPerfEvents(ctx, &args)
@@ -6305,14 +6222,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetPerfEvents):
 		var args libvirt.DomainSetPerfEventsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetPerfEvents(ctx, &args)
 	case int32(libvirt.ProcConnectStoragePoolEventRegisterAny):
 		var args libvirt.ConnectStoragePoolEventRegisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectStoragePoolEventRegisterAny(ctx, &args)
@@ -6327,14 +6244,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectStoragePoolEventDeregisterAny):
 		var args libvirt.ConnectStoragePoolEventDeregisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectStoragePoolEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcDomainGetGuestVCPUs):
 		var args libvirt.DomainGetGuestVCPUsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetGuestVCPUs(ctx, &args)
@@ -6349,14 +6266,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetGuestVCPUs):
 		var args libvirt.DomainSetGuestVCPUsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetGuestVCPUs(ctx, &args)
 	case int32(libvirt.ProcConnectNodeDeviceEventRegisterAny):
 		var args libvirt.ConnectNodeDeviceEventRegisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectNodeDeviceEventRegisterAny(ctx, &args)
@@ -6371,14 +6288,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectNodeDeviceEventDeregisterAny):
 		var args libvirt.ConnectNodeDeviceEventDeregisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectNodeDeviceEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcStorageVolGetInfoFlags):
 		var args libvirt.StorageVolGetInfoFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StorageVolGetInfoFlags(ctx, &args)
@@ -6393,7 +6310,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectSecretEventRegisterAny):
 		var args libvirt.ConnectSecretEventRegisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectSecretEventRegisterAny(ctx, &args)
@@ -6408,28 +6325,28 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectSecretEventDeregisterAny):
 		var args libvirt.ConnectSecretEventDeregisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectSecretEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcDomainSetVCPU):
 		var args libvirt.DomainSetVCPUArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetVCPU(ctx, &args)
 	case int32(libvirt.ProcDomainSetBlockThreshold):
 		var args libvirt.DomainSetBlockThresholdArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetBlockThreshold(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateGetMaxDowntime):
 		var args libvirt.DomainMigrateGetMaxDowntimeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainMigrateGetMaxDowntime(ctx, &args)
@@ -6444,7 +6361,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainManagedSaveGetXMLDesc):
 		var args libvirt.DomainManagedSaveGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainManagedSaveGetXMLDesc(ctx, &args)
@@ -6459,21 +6376,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainManagedSaveDefineXML):
 		var args libvirt.DomainManagedSaveDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainManagedSaveDefineXML(ctx, &args)
 	case int32(libvirt.ProcDomainSetLifecycleAction):
 		var args libvirt.DomainSetLifecycleActionArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetLifecycleAction(ctx, &args)
 	case int32(libvirt.ProcStoragePoolLookupByTargetPath):
 		var args libvirt.StoragePoolLookupByTargetPathArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolLookupByTargetPath(ctx, &args)
@@ -6488,14 +6405,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainDetachDeviceAlias):
 		var args libvirt.DomainDetachDeviceAliasArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainDetachDeviceAlias(ctx, &args)
 	case int32(libvirt.ProcConnectCompareHypervisorCPU):
 		var args libvirt.ConnectCompareHypervisorCPUArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectCompareHypervisorCPU(ctx, &args)
@@ -6510,7 +6427,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectBaselineHypervisorCPU):
 		var args libvirt.ConnectBaselineHypervisorCPUArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectBaselineHypervisorCPU(ctx, &args)
@@ -6525,7 +6442,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeGetSEVInfo):
 		var args libvirt.NodeGetSEVInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeGetSEVInfo(ctx, &args)
@@ -6540,7 +6457,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetLaunchSecurityInfo):
 		var args libvirt.DomainGetLaunchSecurityInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetLaunchSecurityInfo(ctx, &args)
@@ -6555,7 +6472,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterBindingLookupByPortDev):
 		var args libvirt.NWFilterBindingLookupByPortDevArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NWFilterBindingLookupByPortDev(ctx, &args)
@@ -6570,7 +6487,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterBindingGetXMLDesc):
 		var args libvirt.NWFilterBindingGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NWFilterBindingGetXMLDesc(ctx, &args)
@@ -6585,7 +6502,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterBindingCreateXML):
 		var args libvirt.NWFilterBindingCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NWFilterBindingCreateXML(ctx, &args)
@@ -6600,14 +6517,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterBindingDelete):
 		var args libvirt.NWFilterBindingDeleteArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NWFilterBindingDelete(ctx, &args)
 	case int32(libvirt.ProcConnectListAllNWFilterBindings):
 		var args libvirt.ConnectListAllNWFilterBindingsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListAllNWFilterBindings(ctx, &args)
@@ -6622,14 +6539,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetIOThreadParams):
 		var args libvirt.DomainSetIOThreadParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetIOThreadParams(ctx, &args)
 	case int32(libvirt.ProcConnectGetStoragePoolCapabilities):
 		var args libvirt.ConnectGetStoragePoolCapabilitiesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectGetStoragePoolCapabilities(ctx, &args)
@@ -6644,7 +6561,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkListAllPorts):
 		var args libvirt.NetworkListAllPortsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkListAllPorts(ctx, &args)
@@ -6659,7 +6576,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkPortLookupByUUID):
 		var args libvirt.NetworkPortLookupByUUIDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkPortLookupByUUID(ctx, &args)
@@ -6674,7 +6591,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkPortCreateXML):
 		var args libvirt.NetworkPortCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkPortCreateXML(ctx, &args)
@@ -6689,7 +6606,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkPortGetParameters):
 		var args libvirt.NetworkPortGetParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkPortGetParameters(ctx, &args)
@@ -6704,14 +6621,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkPortSetParameters):
 		var args libvirt.NetworkPortSetParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkPortSetParameters(ctx, &args)
 	case int32(libvirt.ProcNetworkPortGetXMLDesc):
 		var args libvirt.NetworkPortGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkPortGetXMLDesc(ctx, &args)
@@ -6726,14 +6643,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkPortDelete):
 		var args libvirt.NetworkPortDeleteArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkPortDelete(ctx, &args)
 	case int32(libvirt.ProcDomainCheckpointCreateXML):
 		var args libvirt.DomainCheckpointCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainCheckpointCreateXML(ctx, &args)
@@ -6748,7 +6665,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCheckpointGetXMLDesc):
 		var args libvirt.DomainCheckpointGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainCheckpointGetXMLDesc(ctx, &args)
@@ -6763,7 +6680,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainListAllCheckpoints):
 		var args libvirt.DomainListAllCheckpointsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainListAllCheckpoints(ctx, &args)
@@ -6778,7 +6695,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCheckpointListAllChildren):
 		var args libvirt.DomainCheckpointListAllChildrenArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainCheckpointListAllChildren(ctx, &args)
@@ -6793,7 +6710,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCheckpointLookupByName):
 		var args libvirt.DomainCheckpointLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainCheckpointLookupByName(ctx, &args)
@@ -6808,7 +6725,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCheckpointGetParent):
 		var args libvirt.DomainCheckpointGetParentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainCheckpointGetParent(ctx, &args)
@@ -6823,14 +6740,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCheckpointDelete):
 		var args libvirt.DomainCheckpointDeleteArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainCheckpointDelete(ctx, &args)
 	case int32(libvirt.ProcDomainGetGuestInfo):
 		var args libvirt.DomainGetGuestInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetGuestInfo(ctx, &args)
@@ -6845,14 +6762,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectSetIdentity):
 		var args libvirt.ConnectSetIdentityArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectSetIdentity(ctx, &args)
 	case int32(libvirt.ProcDomainAgentSetResponseTimeout):
 		var args libvirt.DomainAgentSetResponseTimeoutArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainAgentSetResponseTimeout(ctx, &args)
@@ -6867,14 +6784,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBackupBegin):
 		var args libvirt.DomainBackupBeginArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainBackupBegin(ctx, &args)
 	case int32(libvirt.ProcDomainBackupGetXMLDesc):
 		var args libvirt.DomainBackupGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainBackupGetXMLDesc(ctx, &args)
@@ -6889,7 +6806,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainAuthorizedSSHKeysGet):
 		var args libvirt.DomainAuthorizedSSHKeysGetArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainAuthorizedSSHKeysGet(ctx, &args)
@@ -6904,14 +6821,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainAuthorizedSSHKeysSet):
 		var args libvirt.DomainAuthorizedSSHKeysSetArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainAuthorizedSSHKeysSet(ctx, &args)
 	case int32(libvirt.ProcDomainGetMessages):
 		var args libvirt.DomainGetMessagesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetMessages(ctx, &args)
@@ -6926,14 +6843,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainStartDirtyRateCalc):
 		var args libvirt.DomainStartDirtyRateCalcArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainStartDirtyRateCalc(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceDefineXML):
 		var args libvirt.NodeDeviceDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceDefineXML(ctx, &args)
@@ -6948,21 +6865,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceUndefine):
 		var args libvirt.NodeDeviceUndefineArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceUndefine(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceCreate):
 		var args libvirt.NodeDeviceCreateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceCreate(ctx, &args)
 	case int32(libvirt.ProcNWFilterDefineXMLFlags):
 		var args libvirt.NWFilterDefineXMLFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NWFilterDefineXMLFlags(ctx, &args)
@@ -6977,7 +6894,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkDefineXMLFlags):
 		var args libvirt.NetworkDefineXMLFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkDefineXMLFlags(ctx, &args)
@@ -6992,7 +6909,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceGetAutostart):
 		var args libvirt.NodeDeviceGetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceGetAutostart(ctx, &args)
@@ -7007,14 +6924,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceSetAutostart):
 		var args libvirt.NodeDeviceSetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceSetAutostart(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceIsPersistent):
 		var args libvirt.NodeDeviceIsPersistentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceIsPersistent(ctx, &args)
@@ -7029,7 +6946,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceIsActive):
 		var args libvirt.NodeDeviceIsActiveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceIsActive(ctx, &args)
@@ -7044,7 +6961,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkCreateXMLFlags):
 		var args libvirt.NetworkCreateXMLFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkCreateXMLFlags(ctx, &args)
@@ -7059,49 +6976,49 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetLaunchSecurityState):
 		var args libvirt.DomainSetLaunchSecurityStateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetLaunchSecurityState(ctx, &args)
 	case int32(libvirt.ProcDomainSaveParams):
 		var args libvirt.DomainSaveParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSaveParams(ctx, &args)
 	case int32(libvirt.ProcDomainRestoreParams):
 		var args libvirt.DomainRestoreParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainRestoreParams(ctx, &args)
 	case int32(libvirt.ProcDomainAbortJobFlags):
 		var args libvirt.DomainAbortJobFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainAbortJobFlags(ctx, &args)
 	case int32(libvirt.ProcDomainFDAssociate):
 		var args libvirt.DomainFDAssociateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainFDAssociate(ctx, &args)
 	case int32(libvirt.ProcNetworkSetMetadata):
 		var args libvirt.NetworkSetMetadataArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkSetMetadata(ctx, &args)
 	case int32(libvirt.ProcNetworkGetMetadata):
 		var args libvirt.NetworkGetMetadataArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkGetMetadata(ctx, &args)
@@ -7116,21 +7033,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceUpdate):
 		var args libvirt.NodeDeviceUpdateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceUpdate(ctx, &args)
 	case int32(libvirt.ProcDomainGraphicsReload):
 		var args libvirt.DomainGraphicsReloadArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainGraphicsReload(ctx, &args)
 	case int32(libvirt.ProcDomainGetAutostartOnce):
 		var args libvirt.DomainGetAutostartOnceArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetAutostartOnce(ctx, &args)
@@ -7145,21 +7062,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetAutostartOnce):
 		var args libvirt.DomainSetAutostartOnceArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetAutostartOnce(ctx, &args)
 	case int32(libvirt.ProcDomainSetThrottleGroup):
 		var args libvirt.DomainSetThrottleGroupArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetThrottleGroup(ctx, &args)
 	case int32(libvirt.ProcDomainDelThrottleGroup):
 		var args libvirt.DomainDelThrottleGroupArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainDelThrottleGroup(ctx, &args)
@@ -7216,13 +7133,14 @@ func (UnimplementedQEMUHandler) QEMUDomainMonitorCommandWithFiles(ctx context.Co
 
 // dispatchQEMU decodes the arguments of procedure proc from d, calls h and
 // encodes the reply into e. known is false for a procedure number the
-// program does not have.
+// program does not have. Bytes after the arguments are ignored, as
+// libvirtd's message layer ignores them.
 func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder, e *xdr.Encoder) (known bool, err error) {
 	switch proc {
 	case int32(libvirt.ProcQEMUDomainMonitorCommand):
 		var args libvirt.QEMUDomainMonitorCommandArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.QEMUDomainMonitorCommand(ctx, &args)
@@ -7237,7 +7155,7 @@ func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder
 	case int32(libvirt.ProcQEMUDomainAttach):
 		var args libvirt.QEMUDomainAttachArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.QEMUDomainAttach(ctx, &args)
@@ -7252,7 +7170,7 @@ func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder
 	case int32(libvirt.ProcQEMUDomainAgentCommand):
 		var args libvirt.QEMUDomainAgentCommandArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.QEMUDomainAgentCommand(ctx, &args)
@@ -7267,7 +7185,7 @@ func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder
 	case int32(libvirt.ProcQEMUConnectDomainMonitorEventRegister):
 		var args libvirt.QEMUConnectDomainMonitorEventRegisterArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.QEMUConnectDomainMonitorEventRegister(ctx, &args)
@@ -7282,14 +7200,14 @@ func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder
 	case int32(libvirt.ProcQEMUConnectDomainMonitorEventDeregister):
 		var args libvirt.QEMUConnectDomainMonitorEventDeregisterArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.QEMUConnectDomainMonitorEventDeregister(ctx, &args)
 	case int32(libvirt.ProcQEMUDomainMonitorCommandWithFiles):
 		var args libvirt.QEMUDomainMonitorCommandWithFilesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.QEMUDomainMonitorCommandWithFiles(ctx, &args)

@@ -63,7 +63,8 @@ func (g *generator) renderServer() error {
 		fn := "dispatch" + strings.TrimSuffix(iface, "Handler")
 		w.line("// %s decodes the arguments of procedure proc from d, calls h and", fn)
 		w.line("// encodes the reply into e. known is false for a procedure number the")
-		w.line("// program does not have.")
+		w.line("// program does not have. Bytes after the arguments are ignored, as")
+		w.line("// libvirtd's message layer ignores them.")
 		w.line("func %s(ctx context.Context, h %s, proc int32, d *xdr.Decoder, e *xdr.Encoder) (known bool, err error) {", fn, iface)
 		w.line("switch proc {")
 		for _, p := range served {
@@ -72,14 +73,10 @@ func (g *generator) renderServer() error {
 			if p.args != nil {
 				w.line("var args libvirt.%s", g.defs[p.args.Name].goName)
 				w.line("args.DecodeXDR(d)")
-				w.line("if err := d.Finish(); err != nil {")
+				w.line("if err := d.Err(); err != nil {")
 				w.line("return true, argsError(err)")
 				w.line("}")
 				args = ", &args"
-			} else {
-				w.line("if err := d.Finish(); err != nil {")
-				w.line("return true, argsError(err)")
-				w.line("}")
 			}
 			if p.ret != nil {
 				w.line("ret, err := h.%s(ctx%s)", p.goName, args)
