@@ -9,7 +9,7 @@ import (
 )
 
 // bogus is a flag bit no procedure accepts.
-const bogus = 1 << 30
+const bogus = 1 << 27
 
 const difftDomainXML = `<domain type='test'>
   <name>difft</name>
@@ -63,16 +63,31 @@ func diffSteps() []step {
 
 	// Connection and host.
 	add("type", libvirt.ProcConnectGetType, func(ctx context.Context, s *side) ([]any, error) { v, err := s.c.ConnectGetType(ctx); return r(v), err })
-	add("version", libvirt.ProcConnectGetVersion, func(ctx context.Context, s *side) ([]any, error) { v, err := s.c.ConnectGetVersion(ctx); return r(v), err })
-	add("hostname", libvirt.ProcConnectGetHostname, func(ctx context.Context, s *side) ([]any, error) { v, err := s.c.ConnectGetHostname(ctx); return r(v), err })
-	add("maxvcpus", libvirt.ProcConnectGetMaxVcpus, func(ctx context.Context, s *side) ([]any, error) { v, err := s.c.ConnectGetMaxVcpus(ctx, nil); return r(v), err })
-	add("secure", libvirt.ProcConnectIsSecure, func(ctx context.Context, s *side) ([]any, error) { v, err := s.c.ConnectIsSecure(ctx); return r(v), err })
+	add("version", libvirt.ProcConnectGetVersion, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c.ConnectGetVersion(ctx)
+		return r(v), err
+	})
+	add("hostname", libvirt.ProcConnectGetHostname, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c.ConnectGetHostname(ctx)
+		return r(v), err
+	})
+	add("maxvcpus", libvirt.ProcConnectGetMaxVcpus, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c.ConnectGetMaxVcpus(ctx, nil)
+		return r(v), err
+	})
+	add("secure", libvirt.ProcConnectIsSecure, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c.ConnectIsSecure(ctx)
+		return r(v), err
+	})
 	add("feature", libvirt.ProcConnectSupportsFeature, func(ctx context.Context, s *side) ([]any, error) {
 		v, err := s.c.ConnectSupportsFeature(ctx, 9)
 		return r(v), err
 	})
 	add("nodeinfo", libvirt.ProcNodeGetInfo, func(ctx context.Context, s *side) ([]any, error) { v, err := s.c.NodeGetInfo(ctx); return r(v), err })
-	add("freemem", libvirt.ProcNodeGetFreeMemory, func(ctx context.Context, s *side) ([]any, error) { v, err := s.c.NodeGetFreeMemory(ctx); return r(v), err })
+	add("freemem", libvirt.ProcNodeGetFreeMemory, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c.NodeGetFreeMemory(ctx)
+		return r(v), err
+	})
 	add("secmodel", libvirt.ProcNodeGetSecurityModel, func(ctx context.Context, s *side) ([]any, error) {
 		a, b, err := s.c.NodeGetSecurityModel(ctx)
 		return r(a, b), err

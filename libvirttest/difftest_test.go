@@ -71,6 +71,9 @@ func TestDifferentialAgainstLibvirtd(t *testing.T) {
 			}
 			diffs++
 			t.Errorf("step %d %s (%v) differs:%s", i, st.name, st.proc, d)
+			if os.Getenv("VIRTWIRE_DIFF_VERBOSE") != "" {
+				t.Logf("libvirtd's result:\n\t%s", strings.Join(lines[0], "\n\t"))
+			}
 		}
 	}
 

@@ -424,2002 +424,2002 @@ type UnimplementedRemoteHandler struct{}
 
 // ConnectOpen reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectOpen(ctx context.Context, args *libvirt.ConnectOpenArgs) error {
-	return unsupported("virConnectOpen")
+	return unsupported("virConnectOpen", libvirt.FromNone)
 }
 
 // ConnectClose reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectClose(ctx context.Context) error {
-	return unsupported("virConnectClose")
+	return unsupported("virConnectClose", libvirt.FromNone)
 }
 
 // ConnectGetType reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetType(ctx context.Context) (*libvirt.ConnectGetTypeRet, error) {
-	return nil, unsupported("virConnectGetType")
+	return nil, unsupported("virConnectGetType", libvirt.FromNone)
 }
 
 // ConnectGetVersion reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetVersion(ctx context.Context) (*libvirt.ConnectGetVersionRet, error) {
-	return nil, unsupported("virConnectGetVersion")
+	return nil, unsupported("virConnectGetVersion", libvirt.FromNone)
 }
 
 // ConnectGetMaxVCPUs reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetMaxVCPUs(ctx context.Context, args *libvirt.ConnectGetMaxVCPUsArgs) (*libvirt.ConnectGetMaxVCPUsRet, error) {
-	return nil, unsupported("virConnectGetMaxVcpus")
+	return nil, unsupported("virConnectGetMaxVcpus", libvirt.FromNone)
 }
 
 // NodeGetInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetInfo(ctx context.Context) (*libvirt.NodeGetInfoRet, error) {
-	return nil, unsupported("virNodeGetInfo")
+	return nil, unsupported("virNodeGetInfo", libvirt.FromNone)
 }
 
 // ConnectGetCapabilities reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetCapabilities(ctx context.Context) (*libvirt.ConnectGetCapabilitiesRet, error) {
-	return nil, unsupported("virConnectGetCapabilities")
+	return nil, unsupported("virConnectGetCapabilities", libvirt.FromNone)
 }
 
 // DomainAttachDevice reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAttachDevice(ctx context.Context, args *libvirt.DomainAttachDeviceArgs) error {
-	return unsupported("virDomainAttachDevice")
+	return unsupported("virDomainAttachDevice", libvirt.FromDomain)
 }
 
 // DomainCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreate(ctx context.Context, args *libvirt.DomainCreateArgs) error {
-	return unsupported("virDomainCreate")
+	return unsupported("virDomainCreate", libvirt.FromDomain)
 }
 
 // DomainCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreateXML(ctx context.Context, args *libvirt.DomainCreateXMLArgs) (*libvirt.DomainCreateXMLRet, error) {
-	return nil, unsupported("virDomainCreateXML")
+	return nil, unsupported("virDomainCreateXML", libvirt.FromDomain)
 }
 
 // DomainDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDefineXML(ctx context.Context, args *libvirt.DomainDefineXMLArgs) (*libvirt.DomainDefineXMLRet, error) {
-	return nil, unsupported("virDomainDefineXML")
+	return nil, unsupported("virDomainDefineXML", libvirt.FromDomain)
 }
 
 // DomainDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDestroy(ctx context.Context, args *libvirt.DomainDestroyArgs) error {
-	return unsupported("virDomainDestroy")
+	return unsupported("virDomainDestroy", libvirt.FromDomain)
 }
 
 // DomainDetachDevice reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDetachDevice(ctx context.Context, args *libvirt.DomainDetachDeviceArgs) error {
-	return unsupported("virDomainDetachDevice")
+	return unsupported("virDomainDetachDevice", libvirt.FromDomain)
 }
 
 // DomainGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetXMLDesc(ctx context.Context, args *libvirt.DomainGetXMLDescArgs) (*libvirt.DomainGetXMLDescRet, error) {
-	return nil, unsupported("virDomainGetXMLDesc")
+	return nil, unsupported("virDomainGetXMLDesc", libvirt.FromDomain)
 }
 
 // DomainGetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetAutostart(ctx context.Context, args *libvirt.DomainGetAutostartArgs) (*libvirt.DomainGetAutostartRet, error) {
-	return nil, unsupported("virDomainGetAutostart")
+	return nil, unsupported("virDomainGetAutostart", libvirt.FromDomain)
 }
 
 // DomainGetInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetInfo(ctx context.Context, args *libvirt.DomainGetInfoArgs) (*libvirt.DomainGetInfoRet, error) {
-	return nil, unsupported("virDomainGetInfo")
+	return nil, unsupported("virDomainGetInfo", libvirt.FromDomain)
 }
 
 // DomainGetMaxMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMaxMemory(ctx context.Context, args *libvirt.DomainGetMaxMemoryArgs) (*libvirt.DomainGetMaxMemoryRet, error) {
-	return nil, unsupported("virDomainGetMaxMemory")
+	return nil, unsupported("virDomainGetMaxMemory", libvirt.FromDomain)
 }
 
 // DomainGetMaxVCPUs reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMaxVCPUs(ctx context.Context, args *libvirt.DomainGetMaxVCPUsArgs) (*libvirt.DomainGetMaxVCPUsRet, error) {
-	return nil, unsupported("virDomainGetMaxVcpus")
+	return nil, unsupported("virDomainGetMaxVcpus", libvirt.FromDomain)
 }
 
 // DomainGetOSType reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetOSType(ctx context.Context, args *libvirt.DomainGetOSTypeArgs) (*libvirt.DomainGetOSTypeRet, error) {
-	return nil, unsupported("virDomainGetOSType")
+	return nil, unsupported("virDomainGetOSType", libvirt.FromDomain)
 }
 
 // DomainGetVCPUs reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetVCPUs(ctx context.Context, args *libvirt.DomainGetVCPUsArgs) (*libvirt.DomainGetVCPUsRet, error) {
-	return nil, unsupported("virDomainGetVcpus")
+	return nil, unsupported("virDomainGetVcpus", libvirt.FromDomain)
 }
 
 // ConnectListDefinedDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDefinedDomains(ctx context.Context, args *libvirt.ConnectListDefinedDomainsArgs) (*libvirt.ConnectListDefinedDomainsRet, error) {
-	return nil, unsupported("virConnectListDefinedDomains")
+	return nil, unsupported("virConnectListDefinedDomains", libvirt.FromDomain)
 }
 
 // DomainLookupByID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainLookupByID(ctx context.Context, args *libvirt.DomainLookupByIDArgs) (*libvirt.DomainLookupByIDRet, error) {
-	return nil, unsupported("virDomainLookupByID")
+	return nil, unsupported("virDomainLookupByID", libvirt.FromDomain)
 }
 
 // DomainLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainLookupByName(ctx context.Context, args *libvirt.DomainLookupByNameArgs) (*libvirt.DomainLookupByNameRet, error) {
-	return nil, unsupported("virDomainLookupByName")
+	return nil, unsupported("virDomainLookupByName", libvirt.FromDomain)
 }
 
 // DomainLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainLookupByUUID(ctx context.Context, args *libvirt.DomainLookupByUUIDArgs) (*libvirt.DomainLookupByUUIDRet, error) {
-	return nil, unsupported("virDomainLookupByUUID")
+	return nil, unsupported("virDomainLookupByUUID", libvirt.FromDomain)
 }
 
 // ConnectNumOfDefinedDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDefinedDomains(ctx context.Context) (*libvirt.ConnectNumOfDefinedDomainsRet, error) {
-	return nil, unsupported("virConnectNumOfDefinedDomains")
+	return nil, unsupported("virConnectNumOfDefinedDomains", libvirt.FromDomain)
 }
 
 // DomainPinVCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPinVCPU(ctx context.Context, args *libvirt.DomainPinVCPUArgs) error {
-	return unsupported("virDomainPinVcpu")
+	return unsupported("virDomainPinVcpu", libvirt.FromDomain)
 }
 
 // DomainReboot reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainReboot(ctx context.Context, args *libvirt.DomainRebootArgs) error {
-	return unsupported("virDomainReboot")
+	return unsupported("virDomainReboot", libvirt.FromDomain)
 }
 
 // DomainResume reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainResume(ctx context.Context, args *libvirt.DomainResumeArgs) error {
-	return unsupported("virDomainResume")
+	return unsupported("virDomainResume", libvirt.FromDomain)
 }
 
 // DomainSetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetAutostart(ctx context.Context, args *libvirt.DomainSetAutostartArgs) error {
-	return unsupported("virDomainSetAutostart")
+	return unsupported("virDomainSetAutostart", libvirt.FromDomain)
 }
 
 // DomainSetMaxMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMaxMemory(ctx context.Context, args *libvirt.DomainSetMaxMemoryArgs) error {
-	return unsupported("virDomainSetMaxMemory")
+	return unsupported("virDomainSetMaxMemory", libvirt.FromDomain)
 }
 
 // DomainSetMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMemory(ctx context.Context, args *libvirt.DomainSetMemoryArgs) error {
-	return unsupported("virDomainSetMemory")
+	return unsupported("virDomainSetMemory", libvirt.FromDomain)
 }
 
 // DomainSetVCPUs reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetVCPUs(ctx context.Context, args *libvirt.DomainSetVCPUsArgs) error {
-	return unsupported("virDomainSetVcpus")
+	return unsupported("virDomainSetVcpus", libvirt.FromDomain)
 }
 
 // DomainShutdown reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainShutdown(ctx context.Context, args *libvirt.DomainShutdownArgs) error {
-	return unsupported("virDomainShutdown")
+	return unsupported("virDomainShutdown", libvirt.FromDomain)
 }
 
 // DomainSuspend reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSuspend(ctx context.Context, args *libvirt.DomainSuspendArgs) error {
-	return unsupported("virDomainSuspend")
+	return unsupported("virDomainSuspend", libvirt.FromDomain)
 }
 
 // DomainUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainUndefine(ctx context.Context, args *libvirt.DomainUndefineArgs) error {
-	return unsupported("virDomainUndefine")
+	return unsupported("virDomainUndefine", libvirt.FromDomain)
 }
 
 // ConnectListDefinedNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDefinedNetworks(ctx context.Context, args *libvirt.ConnectListDefinedNetworksArgs) (*libvirt.ConnectListDefinedNetworksRet, error) {
-	return nil, unsupported("virConnectListDefinedNetworks")
+	return nil, unsupported("virConnectListDefinedNetworks", libvirt.FromNetwork)
 }
 
 // ConnectListDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDomains(ctx context.Context, args *libvirt.ConnectListDomainsArgs) (*libvirt.ConnectListDomainsRet, error) {
-	return nil, unsupported("virConnectListDomains")
+	return nil, unsupported("virConnectListDomains", libvirt.FromDomain)
 }
 
 // ConnectListNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListNetworks(ctx context.Context, args *libvirt.ConnectListNetworksArgs) (*libvirt.ConnectListNetworksRet, error) {
-	return nil, unsupported("virConnectListNetworks")
+	return nil, unsupported("virConnectListNetworks", libvirt.FromNetwork)
 }
 
 // NetworkCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkCreate(ctx context.Context, args *libvirt.NetworkCreateArgs) error {
-	return unsupported("virNetworkCreate")
+	return unsupported("virNetworkCreate", libvirt.FromNetwork)
 }
 
 // NetworkCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkCreateXML(ctx context.Context, args *libvirt.NetworkCreateXMLArgs) (*libvirt.NetworkCreateXMLRet, error) {
-	return nil, unsupported("virNetworkCreateXML")
+	return nil, unsupported("virNetworkCreateXML", libvirt.FromNetwork)
 }
 
 // NetworkDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkDefineXML(ctx context.Context, args *libvirt.NetworkDefineXMLArgs) (*libvirt.NetworkDefineXMLRet, error) {
-	return nil, unsupported("virNetworkDefineXML")
+	return nil, unsupported("virNetworkDefineXML", libvirt.FromNetwork)
 }
 
 // NetworkDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkDestroy(ctx context.Context, args *libvirt.NetworkDestroyArgs) error {
-	return unsupported("virNetworkDestroy")
+	return unsupported("virNetworkDestroy", libvirt.FromNetwork)
 }
 
 // NetworkGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetXMLDesc(ctx context.Context, args *libvirt.NetworkGetXMLDescArgs) (*libvirt.NetworkGetXMLDescRet, error) {
-	return nil, unsupported("virNetworkGetXMLDesc")
+	return nil, unsupported("virNetworkGetXMLDesc", libvirt.FromNetwork)
 }
 
 // NetworkGetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetAutostart(ctx context.Context, args *libvirt.NetworkGetAutostartArgs) (*libvirt.NetworkGetAutostartRet, error) {
-	return nil, unsupported("virNetworkGetAutostart")
+	return nil, unsupported("virNetworkGetAutostart", libvirt.FromNetwork)
 }
 
 // NetworkGetBridgeName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetBridgeName(ctx context.Context, args *libvirt.NetworkGetBridgeNameArgs) (*libvirt.NetworkGetBridgeNameRet, error) {
-	return nil, unsupported("virNetworkGetBridgeName")
+	return nil, unsupported("virNetworkGetBridgeName", libvirt.FromNetwork)
 }
 
 // NetworkLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkLookupByName(ctx context.Context, args *libvirt.NetworkLookupByNameArgs) (*libvirt.NetworkLookupByNameRet, error) {
-	return nil, unsupported("virNetworkLookupByName")
+	return nil, unsupported("virNetworkLookupByName", libvirt.FromNetwork)
 }
 
 // NetworkLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkLookupByUUID(ctx context.Context, args *libvirt.NetworkLookupByUUIDArgs) (*libvirt.NetworkLookupByUUIDRet, error) {
-	return nil, unsupported("virNetworkLookupByUUID")
+	return nil, unsupported("virNetworkLookupByUUID", libvirt.FromNetwork)
 }
 
 // NetworkSetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkSetAutostart(ctx context.Context, args *libvirt.NetworkSetAutostartArgs) error {
-	return unsupported("virNetworkSetAutostart")
+	return unsupported("virNetworkSetAutostart", libvirt.FromNetwork)
 }
 
 // NetworkUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkUndefine(ctx context.Context, args *libvirt.NetworkUndefineArgs) error {
-	return unsupported("virNetworkUndefine")
+	return unsupported("virNetworkUndefine", libvirt.FromNetwork)
 }
 
 // ConnectNumOfDefinedNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDefinedNetworks(ctx context.Context) (*libvirt.ConnectNumOfDefinedNetworksRet, error) {
-	return nil, unsupported("virConnectNumOfDefinedNetworks")
+	return nil, unsupported("virConnectNumOfDefinedNetworks", libvirt.FromNetwork)
 }
 
 // ConnectNumOfDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDomains(ctx context.Context) (*libvirt.ConnectNumOfDomainsRet, error) {
-	return nil, unsupported("virConnectNumOfDomains")
+	return nil, unsupported("virConnectNumOfDomains", libvirt.FromDomain)
 }
 
 // ConnectNumOfNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfNetworks(ctx context.Context) (*libvirt.ConnectNumOfNetworksRet, error) {
-	return nil, unsupported("virConnectNumOfNetworks")
+	return nil, unsupported("virConnectNumOfNetworks", libvirt.FromNetwork)
 }
 
 // DomainCoreDump reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCoreDump(ctx context.Context, args *libvirt.DomainCoreDumpArgs) error {
-	return unsupported("virDomainCoreDump")
+	return unsupported("virDomainCoreDump", libvirt.FromDomain)
 }
 
 // DomainRestore reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRestore(ctx context.Context, args *libvirt.DomainRestoreArgs) error {
-	return unsupported("virDomainRestore")
+	return unsupported("virDomainRestore", libvirt.FromDomain)
 }
 
 // DomainSave reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSave(ctx context.Context, args *libvirt.DomainSaveArgs) error {
-	return unsupported("virDomainSave")
+	return unsupported("virDomainSave", libvirt.FromDomain)
 }
 
 // DomainGetSchedulerType reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSchedulerType(ctx context.Context, args *libvirt.DomainGetSchedulerTypeArgs) (*libvirt.DomainGetSchedulerTypeRet, error) {
-	return nil, unsupported("virDomainGetSchedulerType")
+	return nil, unsupported("virDomainGetSchedulerType", libvirt.FromDomain)
 }
 
 // DomainGetSchedulerParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSchedulerParameters(ctx context.Context, args *libvirt.DomainGetSchedulerParametersArgs) (*libvirt.DomainGetSchedulerParametersRet, error) {
-	return nil, unsupported("virDomainGetSchedulerParameters")
+	return nil, unsupported("virDomainGetSchedulerParameters", libvirt.FromDomain)
 }
 
 // DomainSetSchedulerParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetSchedulerParameters(ctx context.Context, args *libvirt.DomainSetSchedulerParametersArgs) error {
-	return unsupported("virDomainSetSchedulerParameters")
+	return unsupported("virDomainSetSchedulerParameters", libvirt.FromDomain)
 }
 
 // ConnectGetHostname reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetHostname(ctx context.Context) (*libvirt.ConnectGetHostnameRet, error) {
-	return nil, unsupported("virConnectGetHostname")
+	return nil, unsupported("virConnectGetHostname", libvirt.FromNone)
 }
 
 // ConnectSupportsFeature reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectSupportsFeature(ctx context.Context, args *libvirt.ConnectSupportsFeatureArgs) (*libvirt.ConnectSupportsFeatureRet, error) {
-	return nil, unsupported("virConnectSupportsFeature")
+	return nil, unsupported("virConnectSupportsFeature", libvirt.FromNone)
 }
 
 // DomainMigratePrepare reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepare(ctx context.Context, args *libvirt.DomainMigratePrepareArgs) (*libvirt.DomainMigratePrepareRet, error) {
-	return nil, unsupported("virDomainMigratePrepare")
+	return nil, unsupported("virDomainMigratePrepare", libvirt.FromDomain)
 }
 
 // DomainMigratePerform reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePerform(ctx context.Context, args *libvirt.DomainMigratePerformArgs) error {
-	return unsupported("virDomainMigratePerform")
+	return unsupported("virDomainMigratePerform", libvirt.FromDomain)
 }
 
 // DomainMigrateFinish reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateFinish(ctx context.Context, args *libvirt.DomainMigrateFinishArgs) (*libvirt.DomainMigrateFinishRet, error) {
-	return nil, unsupported("virDomainMigrateFinish")
+	return nil, unsupported("virDomainMigrateFinish", libvirt.FromDomain)
 }
 
 // DomainBlockStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockStats(ctx context.Context, args *libvirt.DomainBlockStatsArgs) (*libvirt.DomainBlockStatsRet, error) {
-	return nil, unsupported("virDomainBlockStats")
+	return nil, unsupported("virDomainBlockStats", libvirt.FromDomain)
 }
 
 // DomainInterfaceStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainInterfaceStats(ctx context.Context, args *libvirt.DomainInterfaceStatsArgs) (*libvirt.DomainInterfaceStatsRet, error) {
-	return nil, unsupported("virDomainInterfaceStats")
+	return nil, unsupported("virDomainInterfaceStats", libvirt.FromDomain)
 }
 
 // AuthList reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthList(ctx context.Context) (*libvirt.AuthListRet, error) {
-	return nil, unsupported("virAuthList")
+	return nil, unsupported("virAuthList", libvirt.FromNone)
 }
 
 // AuthSASLInit reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthSASLInit(ctx context.Context) (*libvirt.AuthSASLInitRet, error) {
-	return nil, unsupported("virAuthSASLInit")
+	return nil, unsupported("virAuthSASLInit", libvirt.FromNone)
 }
 
 // AuthSASLStart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthSASLStart(ctx context.Context, args *libvirt.AuthSASLStartArgs) (*libvirt.AuthSASLStartRet, error) {
-	return nil, unsupported("virAuthSASLStart")
+	return nil, unsupported("virAuthSASLStart", libvirt.FromNone)
 }
 
 // AuthSASLStep reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthSASLStep(ctx context.Context, args *libvirt.AuthSASLStepArgs) (*libvirt.AuthSASLStepRet, error) {
-	return nil, unsupported("virAuthSASLStep")
+	return nil, unsupported("virAuthSASLStep", libvirt.FromNone)
 }
 
 // AuthPolkit reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthPolkit(ctx context.Context) (*libvirt.AuthPolkitRet, error) {
-	return nil, unsupported("virAuthPolkit")
+	return nil, unsupported("virAuthPolkit", libvirt.FromNone)
 }
 
 // ConnectNumOfStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfStoragePools(ctx context.Context) (*libvirt.ConnectNumOfStoragePoolsRet, error) {
-	return nil, unsupported("virConnectNumOfStoragePools")
+	return nil, unsupported("virConnectNumOfStoragePools", libvirt.FromStorage)
 }
 
 // ConnectListStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListStoragePools(ctx context.Context, args *libvirt.ConnectListStoragePoolsArgs) (*libvirt.ConnectListStoragePoolsRet, error) {
-	return nil, unsupported("virConnectListStoragePools")
+	return nil, unsupported("virConnectListStoragePools", libvirt.FromStorage)
 }
 
 // ConnectNumOfDefinedStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDefinedStoragePools(ctx context.Context) (*libvirt.ConnectNumOfDefinedStoragePoolsRet, error) {
-	return nil, unsupported("virConnectNumOfDefinedStoragePools")
+	return nil, unsupported("virConnectNumOfDefinedStoragePools", libvirt.FromStorage)
 }
 
 // ConnectListDefinedStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDefinedStoragePools(ctx context.Context, args *libvirt.ConnectListDefinedStoragePoolsArgs) (*libvirt.ConnectListDefinedStoragePoolsRet, error) {
-	return nil, unsupported("virConnectListDefinedStoragePools")
+	return nil, unsupported("virConnectListDefinedStoragePools", libvirt.FromStorage)
 }
 
 // ConnectFindStoragePoolSources reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectFindStoragePoolSources(ctx context.Context, args *libvirt.ConnectFindStoragePoolSourcesArgs) (*libvirt.ConnectFindStoragePoolSourcesRet, error) {
-	return nil, unsupported("virConnectFindStoragePoolSources")
+	return nil, unsupported("virConnectFindStoragePoolSources", libvirt.FromStorage)
 }
 
 // StoragePoolCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolCreateXML(ctx context.Context, args *libvirt.StoragePoolCreateXMLArgs) (*libvirt.StoragePoolCreateXMLRet, error) {
-	return nil, unsupported("virStoragePoolCreateXML")
+	return nil, unsupported("virStoragePoolCreateXML", libvirt.FromStorage)
 }
 
 // StoragePoolDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolDefineXML(ctx context.Context, args *libvirt.StoragePoolDefineXMLArgs) (*libvirt.StoragePoolDefineXMLRet, error) {
-	return nil, unsupported("virStoragePoolDefineXML")
+	return nil, unsupported("virStoragePoolDefineXML", libvirt.FromStorage)
 }
 
 // StoragePoolCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolCreate(ctx context.Context, args *libvirt.StoragePoolCreateArgs) error {
-	return unsupported("virStoragePoolCreate")
+	return unsupported("virStoragePoolCreate", libvirt.FromStorage)
 }
 
 // StoragePoolBuild reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolBuild(ctx context.Context, args *libvirt.StoragePoolBuildArgs) error {
-	return unsupported("virStoragePoolBuild")
+	return unsupported("virStoragePoolBuild", libvirt.FromStorage)
 }
 
 // StoragePoolDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolDestroy(ctx context.Context, args *libvirt.StoragePoolDestroyArgs) error {
-	return unsupported("virStoragePoolDestroy")
+	return unsupported("virStoragePoolDestroy", libvirt.FromStorage)
 }
 
 // StoragePoolDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolDelete(ctx context.Context, args *libvirt.StoragePoolDeleteArgs) error {
-	return unsupported("virStoragePoolDelete")
+	return unsupported("virStoragePoolDelete", libvirt.FromStorage)
 }
 
 // StoragePoolUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolUndefine(ctx context.Context, args *libvirt.StoragePoolUndefineArgs) error {
-	return unsupported("virStoragePoolUndefine")
+	return unsupported("virStoragePoolUndefine", libvirt.FromStorage)
 }
 
 // StoragePoolRefresh reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolRefresh(ctx context.Context, args *libvirt.StoragePoolRefreshArgs) error {
-	return unsupported("virStoragePoolRefresh")
+	return unsupported("virStoragePoolRefresh", libvirt.FromStorage)
 }
 
 // StoragePoolLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolLookupByName(ctx context.Context, args *libvirt.StoragePoolLookupByNameArgs) (*libvirt.StoragePoolLookupByNameRet, error) {
-	return nil, unsupported("virStoragePoolLookupByName")
+	return nil, unsupported("virStoragePoolLookupByName", libvirt.FromStorage)
 }
 
 // StoragePoolLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolLookupByUUID(ctx context.Context, args *libvirt.StoragePoolLookupByUUIDArgs) (*libvirt.StoragePoolLookupByUUIDRet, error) {
-	return nil, unsupported("virStoragePoolLookupByUUID")
+	return nil, unsupported("virStoragePoolLookupByUUID", libvirt.FromStorage)
 }
 
 // StoragePoolLookupByVolume reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolLookupByVolume(ctx context.Context, args *libvirt.StoragePoolLookupByVolumeArgs) (*libvirt.StoragePoolLookupByVolumeRet, error) {
-	return nil, unsupported("virStoragePoolLookupByVolume")
+	return nil, unsupported("virStoragePoolLookupByVolume", libvirt.FromStorage)
 }
 
 // StoragePoolGetInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolGetInfo(ctx context.Context, args *libvirt.StoragePoolGetInfoArgs) (*libvirt.StoragePoolGetInfoRet, error) {
-	return nil, unsupported("virStoragePoolGetInfo")
+	return nil, unsupported("virStoragePoolGetInfo", libvirt.FromStorage)
 }
 
 // StoragePoolGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolGetXMLDesc(ctx context.Context, args *libvirt.StoragePoolGetXMLDescArgs) (*libvirt.StoragePoolGetXMLDescRet, error) {
-	return nil, unsupported("virStoragePoolGetXMLDesc")
+	return nil, unsupported("virStoragePoolGetXMLDesc", libvirt.FromStorage)
 }
 
 // StoragePoolGetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolGetAutostart(ctx context.Context, args *libvirt.StoragePoolGetAutostartArgs) (*libvirt.StoragePoolGetAutostartRet, error) {
-	return nil, unsupported("virStoragePoolGetAutostart")
+	return nil, unsupported("virStoragePoolGetAutostart", libvirt.FromStorage)
 }
 
 // StoragePoolSetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolSetAutostart(ctx context.Context, args *libvirt.StoragePoolSetAutostartArgs) error {
-	return unsupported("virStoragePoolSetAutostart")
+	return unsupported("virStoragePoolSetAutostart", libvirt.FromStorage)
 }
 
 // StoragePoolNumOfVolumes reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolNumOfVolumes(ctx context.Context, args *libvirt.StoragePoolNumOfVolumesArgs) (*libvirt.StoragePoolNumOfVolumesRet, error) {
-	return nil, unsupported("virStoragePoolNumOfVolumes")
+	return nil, unsupported("virStoragePoolNumOfVolumes", libvirt.FromStorage)
 }
 
 // StoragePoolListVolumes reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolListVolumes(ctx context.Context, args *libvirt.StoragePoolListVolumesArgs) (*libvirt.StoragePoolListVolumesRet, error) {
-	return nil, unsupported("virStoragePoolListVolumes")
+	return nil, unsupported("virStoragePoolListVolumes", libvirt.FromStorage)
 }
 
 // StorageVolCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolCreateXML(ctx context.Context, args *libvirt.StorageVolCreateXMLArgs) (*libvirt.StorageVolCreateXMLRet, error) {
-	return nil, unsupported("virStorageVolCreateXML")
+	return nil, unsupported("virStorageVolCreateXML", libvirt.FromStorage)
 }
 
 // StorageVolDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolDelete(ctx context.Context, args *libvirt.StorageVolDeleteArgs) error {
-	return unsupported("virStorageVolDelete")
+	return unsupported("virStorageVolDelete", libvirt.FromStorage)
 }
 
 // StorageVolLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolLookupByName(ctx context.Context, args *libvirt.StorageVolLookupByNameArgs) (*libvirt.StorageVolLookupByNameRet, error) {
-	return nil, unsupported("virStorageVolLookupByName")
+	return nil, unsupported("virStorageVolLookupByName", libvirt.FromStorage)
 }
 
 // StorageVolLookupByKey reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolLookupByKey(ctx context.Context, args *libvirt.StorageVolLookupByKeyArgs) (*libvirt.StorageVolLookupByKeyRet, error) {
-	return nil, unsupported("virStorageVolLookupByKey")
+	return nil, unsupported("virStorageVolLookupByKey", libvirt.FromStorage)
 }
 
 // StorageVolLookupByPath reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolLookupByPath(ctx context.Context, args *libvirt.StorageVolLookupByPathArgs) (*libvirt.StorageVolLookupByPathRet, error) {
-	return nil, unsupported("virStorageVolLookupByPath")
+	return nil, unsupported("virStorageVolLookupByPath", libvirt.FromStorage)
 }
 
 // StorageVolGetInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolGetInfo(ctx context.Context, args *libvirt.StorageVolGetInfoArgs) (*libvirt.StorageVolGetInfoRet, error) {
-	return nil, unsupported("virStorageVolGetInfo")
+	return nil, unsupported("virStorageVolGetInfo", libvirt.FromStorage)
 }
 
 // StorageVolGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolGetXMLDesc(ctx context.Context, args *libvirt.StorageVolGetXMLDescArgs) (*libvirt.StorageVolGetXMLDescRet, error) {
-	return nil, unsupported("virStorageVolGetXMLDesc")
+	return nil, unsupported("virStorageVolGetXMLDesc", libvirt.FromStorage)
 }
 
 // StorageVolGetPath reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolGetPath(ctx context.Context, args *libvirt.StorageVolGetPathArgs) (*libvirt.StorageVolGetPathRet, error) {
-	return nil, unsupported("virStorageVolGetPath")
+	return nil, unsupported("virStorageVolGetPath", libvirt.FromStorage)
 }
 
 // NodeGetCellsFreeMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetCellsFreeMemory(ctx context.Context, args *libvirt.NodeGetCellsFreeMemoryArgs) (*libvirt.NodeGetCellsFreeMemoryRet, error) {
-	return nil, unsupported("virNodeGetCellsFreeMemory")
+	return nil, unsupported("virNodeGetCellsFreeMemory", libvirt.FromNone)
 }
 
 // NodeGetFreeMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetFreeMemory(ctx context.Context) (*libvirt.NodeGetFreeMemoryRet, error) {
-	return nil, unsupported("virNodeGetFreeMemory")
+	return nil, unsupported("virNodeGetFreeMemory", libvirt.FromNone)
 }
 
 // DomainBlockPeek reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockPeek(ctx context.Context, args *libvirt.DomainBlockPeekArgs) (*libvirt.DomainBlockPeekRet, error) {
-	return nil, unsupported("virDomainBlockPeek")
+	return nil, unsupported("virDomainBlockPeek", libvirt.FromDomain)
 }
 
 // DomainMemoryPeek reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMemoryPeek(ctx context.Context, args *libvirt.DomainMemoryPeekArgs) (*libvirt.DomainMemoryPeekRet, error) {
-	return nil, unsupported("virDomainMemoryPeek")
+	return nil, unsupported("virDomainMemoryPeek", libvirt.FromDomain)
 }
 
 // ConnectDomainEventRegister reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventRegister(ctx context.Context) (*libvirt.ConnectDomainEventRegisterRet, error) {
-	return nil, unsupported("virConnectDomainEventRegister")
+	return nil, unsupported("virConnectDomainEventRegister", libvirt.FromDomain)
 }
 
 // ConnectDomainEventDeregister reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventDeregister(ctx context.Context) (*libvirt.ConnectDomainEventDeregisterRet, error) {
-	return nil, unsupported("virConnectDomainEventDeregister")
+	return nil, unsupported("virConnectDomainEventDeregister", libvirt.FromDomain)
 }
 
 // DomainMigratePrepare2 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepare2(ctx context.Context, args *libvirt.DomainMigratePrepare2Args) (*libvirt.DomainMigratePrepare2Ret, error) {
-	return nil, unsupported("virDomainMigratePrepare2")
+	return nil, unsupported("virDomainMigratePrepare2", libvirt.FromDomain)
 }
 
 // DomainMigrateFinish2 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateFinish2(ctx context.Context, args *libvirt.DomainMigrateFinish2Args) (*libvirt.DomainMigrateFinish2Ret, error) {
-	return nil, unsupported("virDomainMigrateFinish2")
+	return nil, unsupported("virDomainMigrateFinish2", libvirt.FromDomain)
 }
 
 // ConnectGetURI reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetURI(ctx context.Context) (*libvirt.ConnectGetURIRet, error) {
-	return nil, unsupported("virConnectGetURI")
+	return nil, unsupported("virConnectGetURI", libvirt.FromNone)
 }
 
 // NodeNumOfDevices reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeNumOfDevices(ctx context.Context, args *libvirt.NodeNumOfDevicesArgs) (*libvirt.NodeNumOfDevicesRet, error) {
-	return nil, unsupported("virNodeNumOfDevices")
+	return nil, unsupported("virNodeNumOfDevices", libvirt.FromNodedev)
 }
 
 // NodeListDevices reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeListDevices(ctx context.Context, args *libvirt.NodeListDevicesArgs) (*libvirt.NodeListDevicesRet, error) {
-	return nil, unsupported("virNodeListDevices")
+	return nil, unsupported("virNodeListDevices", libvirt.FromNodedev)
 }
 
 // NodeDeviceLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceLookupByName(ctx context.Context, args *libvirt.NodeDeviceLookupByNameArgs) (*libvirt.NodeDeviceLookupByNameRet, error) {
-	return nil, unsupported("virNodeDeviceLookupByName")
+	return nil, unsupported("virNodeDeviceLookupByName", libvirt.FromNodedev)
 }
 
 // NodeDeviceGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceGetXMLDesc(ctx context.Context, args *libvirt.NodeDeviceGetXMLDescArgs) (*libvirt.NodeDeviceGetXMLDescRet, error) {
-	return nil, unsupported("virNodeDeviceGetXMLDesc")
+	return nil, unsupported("virNodeDeviceGetXMLDesc", libvirt.FromNodedev)
 }
 
 // NodeDeviceGetParent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceGetParent(ctx context.Context, args *libvirt.NodeDeviceGetParentArgs) (*libvirt.NodeDeviceGetParentRet, error) {
-	return nil, unsupported("virNodeDeviceGetParent")
+	return nil, unsupported("virNodeDeviceGetParent", libvirt.FromNodedev)
 }
 
 // NodeDeviceNumOfCaps reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceNumOfCaps(ctx context.Context, args *libvirt.NodeDeviceNumOfCapsArgs) (*libvirt.NodeDeviceNumOfCapsRet, error) {
-	return nil, unsupported("virNodeDeviceNumOfCaps")
+	return nil, unsupported("virNodeDeviceNumOfCaps", libvirt.FromNodedev)
 }
 
 // NodeDeviceListCaps reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceListCaps(ctx context.Context, args *libvirt.NodeDeviceListCapsArgs) (*libvirt.NodeDeviceListCapsRet, error) {
-	return nil, unsupported("virNodeDeviceListCaps")
+	return nil, unsupported("virNodeDeviceListCaps", libvirt.FromNodedev)
 }
 
 // NodeDeviceDettach reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceDettach(ctx context.Context, args *libvirt.NodeDeviceDettachArgs) error {
-	return unsupported("virNodeDeviceDettach")
+	return unsupported("virNodeDeviceDettach", libvirt.FromNodedev)
 }
 
 // NodeDeviceReAttach reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceReAttach(ctx context.Context, args *libvirt.NodeDeviceReAttachArgs) error {
-	return unsupported("virNodeDeviceReAttach")
+	return unsupported("virNodeDeviceReAttach", libvirt.FromNodedev)
 }
 
 // NodeDeviceReset reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceReset(ctx context.Context, args *libvirt.NodeDeviceResetArgs) error {
-	return unsupported("virNodeDeviceReset")
+	return unsupported("virNodeDeviceReset", libvirt.FromNodedev)
 }
 
 // DomainGetSecurityLabel reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSecurityLabel(ctx context.Context, args *libvirt.DomainGetSecurityLabelArgs) (*libvirt.DomainGetSecurityLabelRet, error) {
-	return nil, unsupported("virDomainGetSecurityLabel")
+	return nil, unsupported("virDomainGetSecurityLabel", libvirt.FromDomain)
 }
 
 // NodeGetSecurityModel reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetSecurityModel(ctx context.Context) (*libvirt.NodeGetSecurityModelRet, error) {
-	return nil, unsupported("virNodeGetSecurityModel")
+	return nil, unsupported("virNodeGetSecurityModel", libvirt.FromNone)
 }
 
 // NodeDeviceCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceCreateXML(ctx context.Context, args *libvirt.NodeDeviceCreateXMLArgs) (*libvirt.NodeDeviceCreateXMLRet, error) {
-	return nil, unsupported("virNodeDeviceCreateXML")
+	return nil, unsupported("virNodeDeviceCreateXML", libvirt.FromNodedev)
 }
 
 // NodeDeviceDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceDestroy(ctx context.Context, args *libvirt.NodeDeviceDestroyArgs) error {
-	return unsupported("virNodeDeviceDestroy")
+	return unsupported("virNodeDeviceDestroy", libvirt.FromNodedev)
 }
 
 // StorageVolCreateXMLFrom reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolCreateXMLFrom(ctx context.Context, args *libvirt.StorageVolCreateXMLFromArgs) (*libvirt.StorageVolCreateXMLFromRet, error) {
-	return nil, unsupported("virStorageVolCreateXMLFrom")
+	return nil, unsupported("virStorageVolCreateXMLFrom", libvirt.FromStorage)
 }
 
 // ConnectNumOfInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfInterfaces(ctx context.Context) (*libvirt.ConnectNumOfInterfacesRet, error) {
-	return nil, unsupported("virConnectNumOfInterfaces")
+	return nil, unsupported("virConnectNumOfInterfaces", libvirt.FromInterface)
 }
 
 // ConnectListInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListInterfaces(ctx context.Context, args *libvirt.ConnectListInterfacesArgs) (*libvirt.ConnectListInterfacesRet, error) {
-	return nil, unsupported("virConnectListInterfaces")
+	return nil, unsupported("virConnectListInterfaces", libvirt.FromInterface)
 }
 
 // InterfaceLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceLookupByName(ctx context.Context, args *libvirt.InterfaceLookupByNameArgs) (*libvirt.InterfaceLookupByNameRet, error) {
-	return nil, unsupported("virInterfaceLookupByName")
+	return nil, unsupported("virInterfaceLookupByName", libvirt.FromInterface)
 }
 
 // InterfaceLookupByMACString reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceLookupByMACString(ctx context.Context, args *libvirt.InterfaceLookupByMACStringArgs) (*libvirt.InterfaceLookupByMACStringRet, error) {
-	return nil, unsupported("virInterfaceLookupByMACString")
+	return nil, unsupported("virInterfaceLookupByMACString", libvirt.FromInterface)
 }
 
 // InterfaceGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceGetXMLDesc(ctx context.Context, args *libvirt.InterfaceGetXMLDescArgs) (*libvirt.InterfaceGetXMLDescRet, error) {
-	return nil, unsupported("virInterfaceGetXMLDesc")
+	return nil, unsupported("virInterfaceGetXMLDesc", libvirt.FromInterface)
 }
 
 // InterfaceDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceDefineXML(ctx context.Context, args *libvirt.InterfaceDefineXMLArgs) (*libvirt.InterfaceDefineXMLRet, error) {
-	return nil, unsupported("virInterfaceDefineXML")
+	return nil, unsupported("virInterfaceDefineXML", libvirt.FromInterface)
 }
 
 // InterfaceUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceUndefine(ctx context.Context, args *libvirt.InterfaceUndefineArgs) error {
-	return unsupported("virInterfaceUndefine")
+	return unsupported("virInterfaceUndefine", libvirt.FromInterface)
 }
 
 // InterfaceCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceCreate(ctx context.Context, args *libvirt.InterfaceCreateArgs) error {
-	return unsupported("virInterfaceCreate")
+	return unsupported("virInterfaceCreate", libvirt.FromInterface)
 }
 
 // InterfaceDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceDestroy(ctx context.Context, args *libvirt.InterfaceDestroyArgs) error {
-	return unsupported("virInterfaceDestroy")
+	return unsupported("virInterfaceDestroy", libvirt.FromInterface)
 }
 
 // ConnectDomainXMLFromNative reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainXMLFromNative(ctx context.Context, args *libvirt.ConnectDomainXMLFromNativeArgs) (*libvirt.ConnectDomainXMLFromNativeRet, error) {
-	return nil, unsupported("virConnectDomainXMLFromNative")
+	return nil, unsupported("virConnectDomainXMLFromNative", libvirt.FromDomain)
 }
 
 // ConnectDomainXMLToNative reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainXMLToNative(ctx context.Context, args *libvirt.ConnectDomainXMLToNativeArgs) (*libvirt.ConnectDomainXMLToNativeRet, error) {
-	return nil, unsupported("virConnectDomainXMLToNative")
+	return nil, unsupported("virConnectDomainXMLToNative", libvirt.FromDomain)
 }
 
 // ConnectNumOfDefinedInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDefinedInterfaces(ctx context.Context) (*libvirt.ConnectNumOfDefinedInterfacesRet, error) {
-	return nil, unsupported("virConnectNumOfDefinedInterfaces")
+	return nil, unsupported("virConnectNumOfDefinedInterfaces", libvirt.FromInterface)
 }
 
 // ConnectListDefinedInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDefinedInterfaces(ctx context.Context, args *libvirt.ConnectListDefinedInterfacesArgs) (*libvirt.ConnectListDefinedInterfacesRet, error) {
-	return nil, unsupported("virConnectListDefinedInterfaces")
+	return nil, unsupported("virConnectListDefinedInterfaces", libvirt.FromInterface)
 }
 
 // ConnectNumOfSecrets reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfSecrets(ctx context.Context) (*libvirt.ConnectNumOfSecretsRet, error) {
-	return nil, unsupported("virConnectNumOfSecrets")
+	return nil, unsupported("virConnectNumOfSecrets", libvirt.FromSecret)
 }
 
 // ConnectListSecrets reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListSecrets(ctx context.Context, args *libvirt.ConnectListSecretsArgs) (*libvirt.ConnectListSecretsRet, error) {
-	return nil, unsupported("virConnectListSecrets")
+	return nil, unsupported("virConnectListSecrets", libvirt.FromSecret)
 }
 
 // SecretLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretLookupByUUID(ctx context.Context, args *libvirt.SecretLookupByUUIDArgs) (*libvirt.SecretLookupByUUIDRet, error) {
-	return nil, unsupported("virSecretLookupByUUID")
+	return nil, unsupported("virSecretLookupByUUID", libvirt.FromSecret)
 }
 
 // SecretDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretDefineXML(ctx context.Context, args *libvirt.SecretDefineXMLArgs) (*libvirt.SecretDefineXMLRet, error) {
-	return nil, unsupported("virSecretDefineXML")
+	return nil, unsupported("virSecretDefineXML", libvirt.FromSecret)
 }
 
 // SecretGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretGetXMLDesc(ctx context.Context, args *libvirt.SecretGetXMLDescArgs) (*libvirt.SecretGetXMLDescRet, error) {
-	return nil, unsupported("virSecretGetXMLDesc")
+	return nil, unsupported("virSecretGetXMLDesc", libvirt.FromSecret)
 }
 
 // SecretSetValue reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretSetValue(ctx context.Context, args *libvirt.SecretSetValueArgs) error {
-	return unsupported("virSecretSetValue")
+	return unsupported("virSecretSetValue", libvirt.FromSecret)
 }
 
 // SecretGetValue reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretGetValue(ctx context.Context, args *libvirt.SecretGetValueArgs) (*libvirt.SecretGetValueRet, error) {
-	return nil, unsupported("virSecretGetValue")
+	return nil, unsupported("virSecretGetValue", libvirt.FromSecret)
 }
 
 // SecretUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretUndefine(ctx context.Context, args *libvirt.SecretUndefineArgs) error {
-	return unsupported("virSecretUndefine")
+	return unsupported("virSecretUndefine", libvirt.FromSecret)
 }
 
 // SecretLookupByUsage reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretLookupByUsage(ctx context.Context, args *libvirt.SecretLookupByUsageArgs) (*libvirt.SecretLookupByUsageRet, error) {
-	return nil, unsupported("virSecretLookupByUsage")
+	return nil, unsupported("virSecretLookupByUsage", libvirt.FromSecret)
 }
 
 // DomainMigratePrepareTunnel reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel(ctx context.Context, args *libvirt.DomainMigratePrepareTunnelArgs) error {
-	return unsupported("virDomainMigratePrepareTunnel")
+	return unsupported("virDomainMigratePrepareTunnel", libvirt.FromDomain)
 }
 
 // ConnectIsSecure reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectIsSecure(ctx context.Context) (*libvirt.ConnectIsSecureRet, error) {
-	return nil, unsupported("virConnectIsSecure")
+	return nil, unsupported("virConnectIsSecure", libvirt.FromNone)
 }
 
 // DomainIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainIsActive(ctx context.Context, args *libvirt.DomainIsActiveArgs) (*libvirt.DomainIsActiveRet, error) {
-	return nil, unsupported("virDomainIsActive")
+	return nil, unsupported("virDomainIsActive", libvirt.FromDomain)
 }
 
 // DomainIsPersistent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainIsPersistent(ctx context.Context, args *libvirt.DomainIsPersistentArgs) (*libvirt.DomainIsPersistentRet, error) {
-	return nil, unsupported("virDomainIsPersistent")
+	return nil, unsupported("virDomainIsPersistent", libvirt.FromDomain)
 }
 
 // NetworkIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkIsActive(ctx context.Context, args *libvirt.NetworkIsActiveArgs) (*libvirt.NetworkIsActiveRet, error) {
-	return nil, unsupported("virNetworkIsActive")
+	return nil, unsupported("virNetworkIsActive", libvirt.FromNetwork)
 }
 
 // NetworkIsPersistent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkIsPersistent(ctx context.Context, args *libvirt.NetworkIsPersistentArgs) (*libvirt.NetworkIsPersistentRet, error) {
-	return nil, unsupported("virNetworkIsPersistent")
+	return nil, unsupported("virNetworkIsPersistent", libvirt.FromNetwork)
 }
 
 // StoragePoolIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolIsActive(ctx context.Context, args *libvirt.StoragePoolIsActiveArgs) (*libvirt.StoragePoolIsActiveRet, error) {
-	return nil, unsupported("virStoragePoolIsActive")
+	return nil, unsupported("virStoragePoolIsActive", libvirt.FromStorage)
 }
 
 // StoragePoolIsPersistent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolIsPersistent(ctx context.Context, args *libvirt.StoragePoolIsPersistentArgs) (*libvirt.StoragePoolIsPersistentRet, error) {
-	return nil, unsupported("virStoragePoolIsPersistent")
+	return nil, unsupported("virStoragePoolIsPersistent", libvirt.FromStorage)
 }
 
 // InterfaceIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceIsActive(ctx context.Context, args *libvirt.InterfaceIsActiveArgs) (*libvirt.InterfaceIsActiveRet, error) {
-	return nil, unsupported("virInterfaceIsActive")
+	return nil, unsupported("virInterfaceIsActive", libvirt.FromInterface)
 }
 
 // ConnectGetLibVersion reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetLibVersion(ctx context.Context) (*libvirt.ConnectGetLibVersionRet, error) {
-	return nil, unsupported("virConnectGetLibVersion")
+	return nil, unsupported("virConnectGetLibVersion", libvirt.FromNone)
 }
 
 // ConnectCompareCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectCompareCPU(ctx context.Context, args *libvirt.ConnectCompareCPUArgs) (*libvirt.ConnectCompareCPURet, error) {
-	return nil, unsupported("virConnectCompareCPU")
+	return nil, unsupported("virConnectCompareCPU", libvirt.FromNone)
 }
 
 // DomainMemoryStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMemoryStats(ctx context.Context, args *libvirt.DomainMemoryStatsArgs) (*libvirt.DomainMemoryStatsRet, error) {
-	return nil, unsupported("virDomainMemoryStats")
+	return nil, unsupported("virDomainMemoryStats", libvirt.FromDomain)
 }
 
 // DomainAttachDeviceFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAttachDeviceFlags(ctx context.Context, args *libvirt.DomainAttachDeviceFlagsArgs) error {
-	return unsupported("virDomainAttachDeviceFlags")
+	return unsupported("virDomainAttachDeviceFlags", libvirt.FromDomain)
 }
 
 // DomainDetachDeviceFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDetachDeviceFlags(ctx context.Context, args *libvirt.DomainDetachDeviceFlagsArgs) error {
-	return unsupported("virDomainDetachDeviceFlags")
+	return unsupported("virDomainDetachDeviceFlags", libvirt.FromDomain)
 }
 
 // ConnectBaselineCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectBaselineCPU(ctx context.Context, args *libvirt.ConnectBaselineCPUArgs) (*libvirt.ConnectBaselineCPURet, error) {
-	return nil, unsupported("virConnectBaselineCPU")
+	return nil, unsupported("virConnectBaselineCPU", libvirt.FromNone)
 }
 
 // DomainGetJobInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetJobInfo(ctx context.Context, args *libvirt.DomainGetJobInfoArgs) (*libvirt.DomainGetJobInfoRet, error) {
-	return nil, unsupported("virDomainGetJobInfo")
+	return nil, unsupported("virDomainGetJobInfo", libvirt.FromDomain)
 }
 
 // DomainAbortJob reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAbortJob(ctx context.Context, args *libvirt.DomainAbortJobArgs) error {
-	return unsupported("virDomainAbortJob")
+	return unsupported("virDomainAbortJob", libvirt.FromDomain)
 }
 
 // StorageVolWipe reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolWipe(ctx context.Context, args *libvirt.StorageVolWipeArgs) error {
-	return unsupported("virStorageVolWipe")
+	return unsupported("virStorageVolWipe", libvirt.FromStorage)
 }
 
 // DomainMigrateSetMaxDowntime reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateSetMaxDowntime(ctx context.Context, args *libvirt.DomainMigrateSetMaxDowntimeArgs) error {
-	return unsupported("virDomainMigrateSetMaxDowntime")
+	return unsupported("virDomainMigrateSetMaxDowntime", libvirt.FromDomain)
 }
 
 // ConnectDomainEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventRegisterAnyArgs) error {
-	return unsupported("virConnectDomainEventRegisterAny")
+	return unsupported("virConnectDomainEventRegisterAny", libvirt.FromDomain)
 }
 
 // ConnectDomainEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventDeregisterAnyArgs) error {
-	return unsupported("virConnectDomainEventDeregisterAny")
+	return unsupported("virConnectDomainEventDeregisterAny", libvirt.FromDomain)
 }
 
 // DomainUpdateDeviceFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainUpdateDeviceFlags(ctx context.Context, args *libvirt.DomainUpdateDeviceFlagsArgs) error {
-	return unsupported("virDomainUpdateDeviceFlags")
+	return unsupported("virDomainUpdateDeviceFlags", libvirt.FromDomain)
 }
 
 // NWFilterLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterLookupByName(ctx context.Context, args *libvirt.NWFilterLookupByNameArgs) (*libvirt.NWFilterLookupByNameRet, error) {
-	return nil, unsupported("virNWFilterLookupByName")
+	return nil, unsupported("virNWFilterLookupByName", libvirt.FromNwfilter)
 }
 
 // NWFilterLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterLookupByUUID(ctx context.Context, args *libvirt.NWFilterLookupByUUIDArgs) (*libvirt.NWFilterLookupByUUIDRet, error) {
-	return nil, unsupported("virNWFilterLookupByUUID")
+	return nil, unsupported("virNWFilterLookupByUUID", libvirt.FromNwfilter)
 }
 
 // NWFilterGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterGetXMLDesc(ctx context.Context, args *libvirt.NWFilterGetXMLDescArgs) (*libvirt.NWFilterGetXMLDescRet, error) {
-	return nil, unsupported("virNWFilterGetXMLDesc")
+	return nil, unsupported("virNWFilterGetXMLDesc", libvirt.FromNwfilter)
 }
 
 // ConnectNumOfNWFilters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfNWFilters(ctx context.Context) (*libvirt.ConnectNumOfNWFiltersRet, error) {
-	return nil, unsupported("virConnectNumOfNWFilters")
+	return nil, unsupported("virConnectNumOfNWFilters", libvirt.FromNwfilter)
 }
 
 // ConnectListNWFilters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListNWFilters(ctx context.Context, args *libvirt.ConnectListNWFiltersArgs) (*libvirt.ConnectListNWFiltersRet, error) {
-	return nil, unsupported("virConnectListNWFilters")
+	return nil, unsupported("virConnectListNWFilters", libvirt.FromNwfilter)
 }
 
 // NWFilterDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterDefineXML(ctx context.Context, args *libvirt.NWFilterDefineXMLArgs) (*libvirt.NWFilterDefineXMLRet, error) {
-	return nil, unsupported("virNWFilterDefineXML")
+	return nil, unsupported("virNWFilterDefineXML", libvirt.FromNwfilter)
 }
 
 // NWFilterUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterUndefine(ctx context.Context, args *libvirt.NWFilterUndefineArgs) error {
-	return unsupported("virNWFilterUndefine")
+	return unsupported("virNWFilterUndefine", libvirt.FromNwfilter)
 }
 
 // DomainManagedSave reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainManagedSave(ctx context.Context, args *libvirt.DomainManagedSaveArgs) error {
-	return unsupported("virDomainManagedSave")
+	return unsupported("virDomainManagedSave", libvirt.FromDomain)
 }
 
 // DomainHasManagedSaveImage reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainHasManagedSaveImage(ctx context.Context, args *libvirt.DomainHasManagedSaveImageArgs) (*libvirt.DomainHasManagedSaveImageRet, error) {
-	return nil, unsupported("virDomainHasManagedSaveImage")
+	return nil, unsupported("virDomainHasManagedSaveImage", libvirt.FromDomain)
 }
 
 // DomainManagedSaveRemove reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainManagedSaveRemove(ctx context.Context, args *libvirt.DomainManagedSaveRemoveArgs) error {
-	return unsupported("virDomainManagedSaveRemove")
+	return unsupported("virDomainManagedSaveRemove", libvirt.FromDomain)
 }
 
 // DomainSnapshotCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotCreateXML(ctx context.Context, args *libvirt.DomainSnapshotCreateXMLArgs) (*libvirt.DomainSnapshotCreateXMLRet, error) {
-	return nil, unsupported("virDomainSnapshotCreateXML")
+	return nil, unsupported("virDomainSnapshotCreateXML", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotGetXMLDesc(ctx context.Context, args *libvirt.DomainSnapshotGetXMLDescArgs) (*libvirt.DomainSnapshotGetXMLDescRet, error) {
-	return nil, unsupported("virDomainSnapshotGetXMLDesc")
+	return nil, unsupported("virDomainSnapshotGetXMLDesc", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotNum reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotNum(ctx context.Context, args *libvirt.DomainSnapshotNumArgs) (*libvirt.DomainSnapshotNumRet, error) {
-	return nil, unsupported("virDomainSnapshotNum")
+	return nil, unsupported("virDomainSnapshotNum", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotListNames reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotListNames(ctx context.Context, args *libvirt.DomainSnapshotListNamesArgs) (*libvirt.DomainSnapshotListNamesRet, error) {
-	return nil, unsupported("virDomainSnapshotListNames")
+	return nil, unsupported("virDomainSnapshotListNames", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotLookupByName(ctx context.Context, args *libvirt.DomainSnapshotLookupByNameArgs) (*libvirt.DomainSnapshotLookupByNameRet, error) {
-	return nil, unsupported("virDomainSnapshotLookupByName")
+	return nil, unsupported("virDomainSnapshotLookupByName", libvirt.FromDomainSnapshot)
 }
 
 // DomainHasCurrentSnapshot reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainHasCurrentSnapshot(ctx context.Context, args *libvirt.DomainHasCurrentSnapshotArgs) (*libvirt.DomainHasCurrentSnapshotRet, error) {
-	return nil, unsupported("virDomainHasCurrentSnapshot")
+	return nil, unsupported("virDomainHasCurrentSnapshot", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotCurrent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotCurrent(ctx context.Context, args *libvirt.DomainSnapshotCurrentArgs) (*libvirt.DomainSnapshotCurrentRet, error) {
-	return nil, unsupported("virDomainSnapshotCurrent")
+	return nil, unsupported("virDomainSnapshotCurrent", libvirt.FromDomainSnapshot)
 }
 
 // DomainRevertToSnapshot reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRevertToSnapshot(ctx context.Context, args *libvirt.DomainRevertToSnapshotArgs) error {
-	return unsupported("virDomainRevertToSnapshot")
+	return unsupported("virDomainRevertToSnapshot", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotDelete(ctx context.Context, args *libvirt.DomainSnapshotDeleteArgs) error {
-	return unsupported("virDomainSnapshotDelete")
+	return unsupported("virDomainSnapshotDelete", libvirt.FromDomainSnapshot)
 }
 
 // DomainGetBlockInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetBlockInfo(ctx context.Context, args *libvirt.DomainGetBlockInfoArgs) (*libvirt.DomainGetBlockInfoRet, error) {
-	return nil, unsupported("virDomainGetBlockInfo")
+	return nil, unsupported("virDomainGetBlockInfo", libvirt.FromDomain)
 }
 
 // DomainCreateWithFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreateWithFlags(ctx context.Context, args *libvirt.DomainCreateWithFlagsArgs) (*libvirt.DomainCreateWithFlagsRet, error) {
-	return nil, unsupported("virDomainCreateWithFlags")
+	return nil, unsupported("virDomainCreateWithFlags", libvirt.FromDomain)
 }
 
 // DomainSetMemoryParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMemoryParameters(ctx context.Context, args *libvirt.DomainSetMemoryParametersArgs) error {
-	return unsupported("virDomainSetMemoryParameters")
+	return unsupported("virDomainSetMemoryParameters", libvirt.FromDomain)
 }
 
 // DomainGetMemoryParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMemoryParameters(ctx context.Context, args *libvirt.DomainGetMemoryParametersArgs) (*libvirt.DomainGetMemoryParametersRet, error) {
-	return nil, unsupported("virDomainGetMemoryParameters")
+	return nil, unsupported("virDomainGetMemoryParameters", libvirt.FromDomain)
 }
 
 // DomainSetVCPUsFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetVCPUsFlags(ctx context.Context, args *libvirt.DomainSetVCPUsFlagsArgs) error {
-	return unsupported("virDomainSetVcpusFlags")
+	return unsupported("virDomainSetVcpusFlags", libvirt.FromDomain)
 }
 
 // DomainGetVCPUsFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetVCPUsFlags(ctx context.Context, args *libvirt.DomainGetVCPUsFlagsArgs) (*libvirt.DomainGetVCPUsFlagsRet, error) {
-	return nil, unsupported("virDomainGetVcpusFlags")
+	return nil, unsupported("virDomainGetVcpusFlags", libvirt.FromDomain)
 }
 
 // DomainOpenConsole reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainOpenConsole(ctx context.Context, args *libvirt.DomainOpenConsoleArgs) error {
-	return unsupported("virDomainOpenConsole")
+	return unsupported("virDomainOpenConsole", libvirt.FromDomain)
 }
 
 // DomainIsUpdated reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainIsUpdated(ctx context.Context, args *libvirt.DomainIsUpdatedArgs) (*libvirt.DomainIsUpdatedRet, error) {
-	return nil, unsupported("virDomainIsUpdated")
+	return nil, unsupported("virDomainIsUpdated", libvirt.FromDomain)
 }
 
 // ConnectGetSysinfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetSysinfo(ctx context.Context, args *libvirt.ConnectGetSysinfoArgs) (*libvirt.ConnectGetSysinfoRet, error) {
-	return nil, unsupported("virConnectGetSysinfo")
+	return nil, unsupported("virConnectGetSysinfo", libvirt.FromNone)
 }
 
 // DomainSetMemoryFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMemoryFlags(ctx context.Context, args *libvirt.DomainSetMemoryFlagsArgs) error {
-	return unsupported("virDomainSetMemoryFlags")
+	return unsupported("virDomainSetMemoryFlags", libvirt.FromDomain)
 }
 
 // DomainSetBlkioParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetBlkioParameters(ctx context.Context, args *libvirt.DomainSetBlkioParametersArgs) error {
-	return unsupported("virDomainSetBlkioParameters")
+	return unsupported("virDomainSetBlkioParameters", libvirt.FromDomain)
 }
 
 // DomainGetBlkioParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetBlkioParameters(ctx context.Context, args *libvirt.DomainGetBlkioParametersArgs) (*libvirt.DomainGetBlkioParametersRet, error) {
-	return nil, unsupported("virDomainGetBlkioParameters")
+	return nil, unsupported("virDomainGetBlkioParameters", libvirt.FromDomain)
 }
 
 // DomainMigrateSetMaxSpeed reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateSetMaxSpeed(ctx context.Context, args *libvirt.DomainMigrateSetMaxSpeedArgs) error {
-	return unsupported("virDomainMigrateSetMaxSpeed")
+	return unsupported("virDomainMigrateSetMaxSpeed", libvirt.FromDomain)
 }
 
 // StorageVolUpload reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolUpload(ctx context.Context, args *libvirt.StorageVolUploadArgs) error {
-	return unsupported("virStorageVolUpload")
+	return unsupported("virStorageVolUpload", libvirt.FromStorage)
 }
 
 // StorageVolDownload reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolDownload(ctx context.Context, args *libvirt.StorageVolDownloadArgs) error {
-	return unsupported("virStorageVolDownload")
+	return unsupported("virStorageVolDownload", libvirt.FromStorage)
 }
 
 // DomainInjectNMI reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainInjectNMI(ctx context.Context, args *libvirt.DomainInjectNMIArgs) error {
-	return unsupported("virDomainInjectNMI")
+	return unsupported("virDomainInjectNMI", libvirt.FromDomain)
 }
 
 // DomainScreenshot reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainScreenshot(ctx context.Context, args *libvirt.DomainScreenshotArgs) (*libvirt.DomainScreenshotRet, error) {
-	return nil, unsupported("virDomainScreenshot")
+	return nil, unsupported("virDomainScreenshot", libvirt.FromDomain)
 }
 
 // DomainGetState reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetState(ctx context.Context, args *libvirt.DomainGetStateArgs) (*libvirt.DomainGetStateRet, error) {
-	return nil, unsupported("virDomainGetState")
+	return nil, unsupported("virDomainGetState", libvirt.FromDomain)
 }
 
 // DomainMigrateBegin3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateBegin3(ctx context.Context, args *libvirt.DomainMigrateBegin3Args) (*libvirt.DomainMigrateBegin3Ret, error) {
-	return nil, unsupported("virDomainMigrateBegin3")
+	return nil, unsupported("virDomainMigrateBegin3", libvirt.FromDomain)
 }
 
 // DomainMigratePrepare3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepare3(ctx context.Context, args *libvirt.DomainMigratePrepare3Args) (*libvirt.DomainMigratePrepare3Ret, error) {
-	return nil, unsupported("virDomainMigratePrepare3")
+	return nil, unsupported("virDomainMigratePrepare3", libvirt.FromDomain)
 }
 
 // DomainMigratePrepareTunnel3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel3(ctx context.Context, args *libvirt.DomainMigratePrepareTunnel3Args) (*libvirt.DomainMigratePrepareTunnel3Ret, error) {
-	return nil, unsupported("virDomainMigratePrepareTunnel3")
+	return nil, unsupported("virDomainMigratePrepareTunnel3", libvirt.FromDomain)
 }
 
 // DomainMigratePerform3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePerform3(ctx context.Context, args *libvirt.DomainMigratePerform3Args) (*libvirt.DomainMigratePerform3Ret, error) {
-	return nil, unsupported("virDomainMigratePerform3")
+	return nil, unsupported("virDomainMigratePerform3", libvirt.FromDomain)
 }
 
 // DomainMigrateFinish3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateFinish3(ctx context.Context, args *libvirt.DomainMigrateFinish3Args) (*libvirt.DomainMigrateFinish3Ret, error) {
-	return nil, unsupported("virDomainMigrateFinish3")
+	return nil, unsupported("virDomainMigrateFinish3", libvirt.FromDomain)
 }
 
 // DomainMigrateConfirm3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateConfirm3(ctx context.Context, args *libvirt.DomainMigrateConfirm3Args) error {
-	return unsupported("virDomainMigrateConfirm3")
+	return unsupported("virDomainMigrateConfirm3", libvirt.FromDomain)
 }
 
 // DomainSetSchedulerParametersFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainSetSchedulerParametersFlagsArgs) error {
-	return unsupported("virDomainSetSchedulerParametersFlags")
+	return unsupported("virDomainSetSchedulerParametersFlags", libvirt.FromDomain)
 }
 
 // InterfaceChangeBegin reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceChangeBegin(ctx context.Context, args *libvirt.InterfaceChangeBeginArgs) error {
-	return unsupported("virInterfaceChangeBegin")
+	return unsupported("virInterfaceChangeBegin", libvirt.FromInterface)
 }
 
 // InterfaceChangeCommit reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceChangeCommit(ctx context.Context, args *libvirt.InterfaceChangeCommitArgs) error {
-	return unsupported("virInterfaceChangeCommit")
+	return unsupported("virInterfaceChangeCommit", libvirt.FromInterface)
 }
 
 // InterfaceChangeRollback reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceChangeRollback(ctx context.Context, args *libvirt.InterfaceChangeRollbackArgs) error {
-	return unsupported("virInterfaceChangeRollback")
+	return unsupported("virInterfaceChangeRollback", libvirt.FromInterface)
 }
 
 // DomainGetSchedulerParametersFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainGetSchedulerParametersFlagsArgs) (*libvirt.DomainGetSchedulerParametersFlagsRet, error) {
-	return nil, unsupported("virDomainGetSchedulerParametersFlags")
+	return nil, unsupported("virDomainGetSchedulerParametersFlags", libvirt.FromDomain)
 }
 
 // DomainPinVCPUFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPinVCPUFlags(ctx context.Context, args *libvirt.DomainPinVCPUFlagsArgs) error {
-	return unsupported("virDomainPinVcpuFlags")
+	return unsupported("virDomainPinVcpuFlags", libvirt.FromDomain)
 }
 
 // DomainSendKey reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSendKey(ctx context.Context, args *libvirt.DomainSendKeyArgs) error {
-	return unsupported("virDomainSendKey")
+	return unsupported("virDomainSendKey", libvirt.FromDomain)
 }
 
 // NodeGetCPUStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetCPUStats(ctx context.Context, args *libvirt.NodeGetCPUStatsArgs) (*libvirt.NodeGetCPUStatsRet, error) {
-	return nil, unsupported("virNodeGetCPUStats")
+	return nil, unsupported("virNodeGetCPUStats", libvirt.FromNone)
 }
 
 // NodeGetMemoryStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetMemoryStats(ctx context.Context, args *libvirt.NodeGetMemoryStatsArgs) (*libvirt.NodeGetMemoryStatsRet, error) {
-	return nil, unsupported("virNodeGetMemoryStats")
+	return nil, unsupported("virNodeGetMemoryStats", libvirt.FromNone)
 }
 
 // DomainGetControlInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetControlInfo(ctx context.Context, args *libvirt.DomainGetControlInfoArgs) (*libvirt.DomainGetControlInfoRet, error) {
-	return nil, unsupported("virDomainGetControlInfo")
+	return nil, unsupported("virDomainGetControlInfo", libvirt.FromDomain)
 }
 
 // DomainGetVCPUPinInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetVCPUPinInfo(ctx context.Context, args *libvirt.DomainGetVCPUPinInfoArgs) (*libvirt.DomainGetVCPUPinInfoRet, error) {
-	return nil, unsupported("virDomainGetVcpuPinInfo")
+	return nil, unsupported("virDomainGetVcpuPinInfo", libvirt.FromDomain)
 }
 
 // DomainUndefineFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainUndefineFlags(ctx context.Context, args *libvirt.DomainUndefineFlagsArgs) error {
-	return unsupported("virDomainUndefineFlags")
+	return unsupported("virDomainUndefineFlags", libvirt.FromDomain)
 }
 
 // DomainSaveFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSaveFlags(ctx context.Context, args *libvirt.DomainSaveFlagsArgs) error {
-	return unsupported("virDomainSaveFlags")
+	return unsupported("virDomainSaveFlags", libvirt.FromDomain)
 }
 
 // DomainRestoreFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRestoreFlags(ctx context.Context, args *libvirt.DomainRestoreFlagsArgs) error {
-	return unsupported("virDomainRestoreFlags")
+	return unsupported("virDomainRestoreFlags", libvirt.FromDomain)
 }
 
 // DomainDestroyFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDestroyFlags(ctx context.Context, args *libvirt.DomainDestroyFlagsArgs) error {
-	return unsupported("virDomainDestroyFlags")
+	return unsupported("virDomainDestroyFlags", libvirt.FromDomain)
 }
 
 // DomainSaveImageGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSaveImageGetXMLDesc(ctx context.Context, args *libvirt.DomainSaveImageGetXMLDescArgs) (*libvirt.DomainSaveImageGetXMLDescRet, error) {
-	return nil, unsupported("virDomainSaveImageGetXMLDesc")
+	return nil, unsupported("virDomainSaveImageGetXMLDesc", libvirt.FromDomain)
 }
 
 // DomainSaveImageDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSaveImageDefineXML(ctx context.Context, args *libvirt.DomainSaveImageDefineXMLArgs) error {
-	return unsupported("virDomainSaveImageDefineXML")
+	return unsupported("virDomainSaveImageDefineXML", libvirt.FromDomain)
 }
 
 // DomainBlockJobAbort reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockJobAbort(ctx context.Context, args *libvirt.DomainBlockJobAbortArgs) error {
-	return unsupported("virDomainBlockJobAbort")
+	return unsupported("virDomainBlockJobAbort", libvirt.FromDomain)
 }
 
 // DomainGetBlockJobInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetBlockJobInfo(ctx context.Context, args *libvirt.DomainGetBlockJobInfoArgs) (*libvirt.DomainGetBlockJobInfoRet, error) {
-	return nil, unsupported("virDomainGetBlockJobInfo")
+	return nil, unsupported("virDomainGetBlockJobInfo", libvirt.FromDomain)
 }
 
 // DomainBlockJobSetSpeed reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockJobSetSpeed(ctx context.Context, args *libvirt.DomainBlockJobSetSpeedArgs) error {
-	return unsupported("virDomainBlockJobSetSpeed")
+	return unsupported("virDomainBlockJobSetSpeed", libvirt.FromDomain)
 }
 
 // DomainBlockPull reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockPull(ctx context.Context, args *libvirt.DomainBlockPullArgs) error {
-	return unsupported("virDomainBlockPull")
+	return unsupported("virDomainBlockPull", libvirt.FromDomain)
 }
 
 // DomainMigrateGetMaxSpeed reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateGetMaxSpeed(ctx context.Context, args *libvirt.DomainMigrateGetMaxSpeedArgs) (*libvirt.DomainMigrateGetMaxSpeedRet, error) {
-	return nil, unsupported("virDomainMigrateGetMaxSpeed")
+	return nil, unsupported("virDomainMigrateGetMaxSpeed", libvirt.FromDomain)
 }
 
 // DomainBlockStatsFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockStatsFlags(ctx context.Context, args *libvirt.DomainBlockStatsFlagsArgs) (*libvirt.DomainBlockStatsFlagsRet, error) {
-	return nil, unsupported("virDomainBlockStatsFlags")
+	return nil, unsupported("virDomainBlockStatsFlags", libvirt.FromDomain)
 }
 
 // DomainSnapshotGetParent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotGetParent(ctx context.Context, args *libvirt.DomainSnapshotGetParentArgs) (*libvirt.DomainSnapshotGetParentRet, error) {
-	return nil, unsupported("virDomainSnapshotGetParent")
+	return nil, unsupported("virDomainSnapshotGetParent", libvirt.FromDomainSnapshot)
 }
 
 // DomainReset reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainReset(ctx context.Context, args *libvirt.DomainResetArgs) error {
-	return unsupported("virDomainReset")
+	return unsupported("virDomainReset", libvirt.FromDomain)
 }
 
 // DomainSnapshotNumChildren reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotNumChildren(ctx context.Context, args *libvirt.DomainSnapshotNumChildrenArgs) (*libvirt.DomainSnapshotNumChildrenRet, error) {
-	return nil, unsupported("virDomainSnapshotNumChildren")
+	return nil, unsupported("virDomainSnapshotNumChildren", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotListChildrenNames reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotListChildrenNames(ctx context.Context, args *libvirt.DomainSnapshotListChildrenNamesArgs) (*libvirt.DomainSnapshotListChildrenNamesRet, error) {
-	return nil, unsupported("virDomainSnapshotListChildrenNames")
+	return nil, unsupported("virDomainSnapshotListChildrenNames", libvirt.FromDomainSnapshot)
 }
 
 // DomainOpenGraphics reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainOpenGraphics(ctx context.Context, args *libvirt.DomainOpenGraphicsArgs) error {
-	return unsupported("virDomainOpenGraphics")
+	return unsupported("virDomainOpenGraphics", libvirt.FromDomain)
 }
 
 // NodeSuspendForDuration reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeSuspendForDuration(ctx context.Context, args *libvirt.NodeSuspendForDurationArgs) error {
-	return unsupported("virNodeSuspendForDuration")
+	return unsupported("virNodeSuspendForDuration", libvirt.FromNone)
 }
 
 // DomainBlockResize reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockResize(ctx context.Context, args *libvirt.DomainBlockResizeArgs) error {
-	return unsupported("virDomainBlockResize")
+	return unsupported("virDomainBlockResize", libvirt.FromDomain)
 }
 
 // DomainSetBlockIOTune reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetBlockIOTune(ctx context.Context, args *libvirt.DomainSetBlockIOTuneArgs) error {
-	return unsupported("virDomainSetBlockIoTune")
+	return unsupported("virDomainSetBlockIoTune", libvirt.FromDomain)
 }
 
 // DomainGetBlockIOTune reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetBlockIOTune(ctx context.Context, args *libvirt.DomainGetBlockIOTuneArgs) (*libvirt.DomainGetBlockIOTuneRet, error) {
-	return nil, unsupported("virDomainGetBlockIoTune")
+	return nil, unsupported("virDomainGetBlockIoTune", libvirt.FromDomain)
 }
 
 // DomainSetNUMAParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetNUMAParameters(ctx context.Context, args *libvirt.DomainSetNUMAParametersArgs) error {
-	return unsupported("virDomainSetNumaParameters")
+	return unsupported("virDomainSetNumaParameters", libvirt.FromDomain)
 }
 
 // DomainGetNUMAParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetNUMAParameters(ctx context.Context, args *libvirt.DomainGetNUMAParametersArgs) (*libvirt.DomainGetNUMAParametersRet, error) {
-	return nil, unsupported("virDomainGetNumaParameters")
+	return nil, unsupported("virDomainGetNumaParameters", libvirt.FromDomain)
 }
 
 // DomainSetInterfaceParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetInterfaceParameters(ctx context.Context, args *libvirt.DomainSetInterfaceParametersArgs) error {
-	return unsupported("virDomainSetInterfaceParameters")
+	return unsupported("virDomainSetInterfaceParameters", libvirt.FromDomain)
 }
 
 // DomainGetInterfaceParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetInterfaceParameters(ctx context.Context, args *libvirt.DomainGetInterfaceParametersArgs) (*libvirt.DomainGetInterfaceParametersRet, error) {
-	return nil, unsupported("virDomainGetInterfaceParameters")
+	return nil, unsupported("virDomainGetInterfaceParameters", libvirt.FromDomain)
 }
 
 // DomainShutdownFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainShutdownFlags(ctx context.Context, args *libvirt.DomainShutdownFlagsArgs) error {
-	return unsupported("virDomainShutdownFlags")
+	return unsupported("virDomainShutdownFlags", libvirt.FromDomain)
 }
 
 // StorageVolWipePattern reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolWipePattern(ctx context.Context, args *libvirt.StorageVolWipePatternArgs) error {
-	return unsupported("virStorageVolWipePattern")
+	return unsupported("virStorageVolWipePattern", libvirt.FromStorage)
 }
 
 // StorageVolResize reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolResize(ctx context.Context, args *libvirt.StorageVolResizeArgs) error {
-	return unsupported("virStorageVolResize")
+	return unsupported("virStorageVolResize", libvirt.FromStorage)
 }
 
 // DomainPMSuspendForDuration reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPMSuspendForDuration(ctx context.Context, args *libvirt.DomainPMSuspendForDurationArgs) error {
-	return unsupported("virDomainPMSuspendForDuration")
+	return unsupported("virDomainPMSuspendForDuration", libvirt.FromDomain)
 }
 
 // DomainGetCPUStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetCPUStats(ctx context.Context, args *libvirt.DomainGetCPUStatsArgs) (*libvirt.DomainGetCPUStatsRet, error) {
-	return nil, unsupported("virDomainGetCPUStats")
+	return nil, unsupported("virDomainGetCPUStats", libvirt.FromDomain)
 }
 
 // DomainGetDiskErrors reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetDiskErrors(ctx context.Context, args *libvirt.DomainGetDiskErrorsArgs) (*libvirt.DomainGetDiskErrorsRet, error) {
-	return nil, unsupported("virDomainGetDiskErrors")
+	return nil, unsupported("virDomainGetDiskErrors", libvirt.FromDomain)
 }
 
 // DomainSetMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMetadata(ctx context.Context, args *libvirt.DomainSetMetadataArgs) error {
-	return unsupported("virDomainSetMetadata")
+	return unsupported("virDomainSetMetadata", libvirt.FromDomain)
 }
 
 // DomainGetMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMetadata(ctx context.Context, args *libvirt.DomainGetMetadataArgs) (*libvirt.DomainGetMetadataRet, error) {
-	return nil, unsupported("virDomainGetMetadata")
+	return nil, unsupported("virDomainGetMetadata", libvirt.FromDomain)
 }
 
 // DomainBlockRebase reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockRebase(ctx context.Context, args *libvirt.DomainBlockRebaseArgs) error {
-	return unsupported("virDomainBlockRebase")
+	return unsupported("virDomainBlockRebase", libvirt.FromDomain)
 }
 
 // DomainPMWakeup reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPMWakeup(ctx context.Context, args *libvirt.DomainPMWakeupArgs) error {
-	return unsupported("virDomainPMWakeup")
+	return unsupported("virDomainPMWakeup", libvirt.FromDomain)
 }
 
 // DomainSnapshotIsCurrent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotIsCurrent(ctx context.Context, args *libvirt.DomainSnapshotIsCurrentArgs) (*libvirt.DomainSnapshotIsCurrentRet, error) {
-	return nil, unsupported("virDomainSnapshotIsCurrent")
+	return nil, unsupported("virDomainSnapshotIsCurrent", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotHasMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotHasMetadata(ctx context.Context, args *libvirt.DomainSnapshotHasMetadataArgs) (*libvirt.DomainSnapshotHasMetadataRet, error) {
-	return nil, unsupported("virDomainSnapshotHasMetadata")
+	return nil, unsupported("virDomainSnapshotHasMetadata", libvirt.FromDomainSnapshot)
 }
 
 // ConnectListAllDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllDomains(ctx context.Context, args *libvirt.ConnectListAllDomainsArgs) (*libvirt.ConnectListAllDomainsRet, error) {
-	return nil, unsupported("virConnectListAllDomains")
+	return nil, unsupported("virConnectListAllDomains", libvirt.FromDomain)
 }
 
 // DomainListAllSnapshots reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainListAllSnapshots(ctx context.Context, args *libvirt.DomainListAllSnapshotsArgs) (*libvirt.DomainListAllSnapshotsRet, error) {
-	return nil, unsupported("virDomainListAllSnapshots")
+	return nil, unsupported("virDomainListAllSnapshots", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotListAllChildren reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotListAllChildren(ctx context.Context, args *libvirt.DomainSnapshotListAllChildrenArgs) (*libvirt.DomainSnapshotListAllChildrenRet, error) {
-	return nil, unsupported("virDomainSnapshotListAllChildren")
+	return nil, unsupported("virDomainSnapshotListAllChildren", libvirt.FromDomainSnapshot)
 }
 
 // DomainGetHostname reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetHostname(ctx context.Context, args *libvirt.DomainGetHostnameArgs) (*libvirt.DomainGetHostnameRet, error) {
-	return nil, unsupported("virDomainGetHostname")
+	return nil, unsupported("virDomainGetHostname", libvirt.FromDomain)
 }
 
 // DomainGetSecurityLabelList reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSecurityLabelList(ctx context.Context, args *libvirt.DomainGetSecurityLabelListArgs) (*libvirt.DomainGetSecurityLabelListRet, error) {
-	return nil, unsupported("virDomainGetSecurityLabelList")
+	return nil, unsupported("virDomainGetSecurityLabelList", libvirt.FromDomain)
 }
 
 // DomainPinEmulator reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPinEmulator(ctx context.Context, args *libvirt.DomainPinEmulatorArgs) error {
-	return unsupported("virDomainPinEmulator")
+	return unsupported("virDomainPinEmulator", libvirt.FromDomain)
 }
 
 // DomainGetEmulatorPinInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetEmulatorPinInfo(ctx context.Context, args *libvirt.DomainGetEmulatorPinInfoArgs) (*libvirt.DomainGetEmulatorPinInfoRet, error) {
-	return nil, unsupported("virDomainGetEmulatorPinInfo")
+	return nil, unsupported("virDomainGetEmulatorPinInfo", libvirt.FromDomain)
 }
 
 // ConnectListAllStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllStoragePools(ctx context.Context, args *libvirt.ConnectListAllStoragePoolsArgs) (*libvirt.ConnectListAllStoragePoolsRet, error) {
-	return nil, unsupported("virConnectListAllStoragePools")
+	return nil, unsupported("virConnectListAllStoragePools", libvirt.FromStorage)
 }
 
 // StoragePoolListAllVolumes reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolListAllVolumes(ctx context.Context, args *libvirt.StoragePoolListAllVolumesArgs) (*libvirt.StoragePoolListAllVolumesRet, error) {
-	return nil, unsupported("virStoragePoolListAllVolumes")
+	return nil, unsupported("virStoragePoolListAllVolumes", libvirt.FromStorage)
 }
 
 // ConnectListAllNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllNetworks(ctx context.Context, args *libvirt.ConnectListAllNetworksArgs) (*libvirt.ConnectListAllNetworksRet, error) {
-	return nil, unsupported("virConnectListAllNetworks")
+	return nil, unsupported("virConnectListAllNetworks", libvirt.FromNetwork)
 }
 
 // ConnectListAllInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllInterfaces(ctx context.Context, args *libvirt.ConnectListAllInterfacesArgs) (*libvirt.ConnectListAllInterfacesRet, error) {
-	return nil, unsupported("virConnectListAllInterfaces")
+	return nil, unsupported("virConnectListAllInterfaces", libvirt.FromInterface)
 }
 
 // ConnectListAllNodeDevices reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllNodeDevices(ctx context.Context, args *libvirt.ConnectListAllNodeDevicesArgs) (*libvirt.ConnectListAllNodeDevicesRet, error) {
-	return nil, unsupported("virConnectListAllNodeDevices")
+	return nil, unsupported("virConnectListAllNodeDevices", libvirt.FromNodedev)
 }
 
 // ConnectListAllNWFilters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllNWFilters(ctx context.Context, args *libvirt.ConnectListAllNWFiltersArgs) (*libvirt.ConnectListAllNWFiltersRet, error) {
-	return nil, unsupported("virConnectListAllNWFilters")
+	return nil, unsupported("virConnectListAllNWFilters", libvirt.FromNwfilter)
 }
 
 // ConnectListAllSecrets reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllSecrets(ctx context.Context, args *libvirt.ConnectListAllSecretsArgs) (*libvirt.ConnectListAllSecretsRet, error) {
-	return nil, unsupported("virConnectListAllSecrets")
+	return nil, unsupported("virConnectListAllSecrets", libvirt.FromSecret)
 }
 
 // NodeSetMemoryParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeSetMemoryParameters(ctx context.Context, args *libvirt.NodeSetMemoryParametersArgs) error {
-	return unsupported("virNodeSetMemoryParameters")
+	return unsupported("virNodeSetMemoryParameters", libvirt.FromNone)
 }
 
 // NodeGetMemoryParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetMemoryParameters(ctx context.Context, args *libvirt.NodeGetMemoryParametersArgs) (*libvirt.NodeGetMemoryParametersRet, error) {
-	return nil, unsupported("virNodeGetMemoryParameters")
+	return nil, unsupported("virNodeGetMemoryParameters", libvirt.FromNone)
 }
 
 // DomainBlockCommit reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockCommit(ctx context.Context, args *libvirt.DomainBlockCommitArgs) error {
-	return unsupported("virDomainBlockCommit")
+	return unsupported("virDomainBlockCommit", libvirt.FromDomain)
 }
 
 // NetworkUpdate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkUpdate(ctx context.Context, args *libvirt.NetworkUpdateArgs) error {
-	return unsupported("virNetworkUpdate")
+	return unsupported("virNetworkUpdate", libvirt.FromNetwork)
 }
 
 // NodeGetCPUMap reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetCPUMap(ctx context.Context, args *libvirt.NodeGetCPUMapArgs) (*libvirt.NodeGetCPUMapRet, error) {
-	return nil, unsupported("virNodeGetCPUMap")
+	return nil, unsupported("virNodeGetCPUMap", libvirt.FromNone)
 }
 
 // DomainFSTrim reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainFSTrim(ctx context.Context, args *libvirt.DomainFSTrimArgs) error {
-	return unsupported("virDomainFSTrim")
+	return unsupported("virDomainFSTrim", libvirt.FromDomain)
 }
 
 // DomainSendProcessSignal reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSendProcessSignal(ctx context.Context, args *libvirt.DomainSendProcessSignalArgs) error {
-	return unsupported("virDomainSendProcessSignal")
+	return unsupported("virDomainSendProcessSignal", libvirt.FromDomain)
 }
 
 // DomainOpenChannel reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainOpenChannel(ctx context.Context, args *libvirt.DomainOpenChannelArgs) error {
-	return unsupported("virDomainOpenChannel")
+	return unsupported("virDomainOpenChannel", libvirt.FromDomain)
 }
 
 // NodeDeviceLookupSCSIHostByWWN reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceLookupSCSIHostByWWN(ctx context.Context, args *libvirt.NodeDeviceLookupSCSIHostByWWNArgs) (*libvirt.NodeDeviceLookupSCSIHostByWWNRet, error) {
-	return nil, unsupported("virNodeDeviceLookupSCSIHostByWWN")
+	return nil, unsupported("virNodeDeviceLookupSCSIHostByWWN", libvirt.FromNodedev)
 }
 
 // DomainGetJobStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetJobStats(ctx context.Context, args *libvirt.DomainGetJobStatsArgs) (*libvirt.DomainGetJobStatsRet, error) {
-	return nil, unsupported("virDomainGetJobStats")
+	return nil, unsupported("virDomainGetJobStats", libvirt.FromDomain)
 }
 
 // DomainMigrateGetCompressionCache reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateGetCompressionCache(ctx context.Context, args *libvirt.DomainMigrateGetCompressionCacheArgs) (*libvirt.DomainMigrateGetCompressionCacheRet, error) {
-	return nil, unsupported("virDomainMigrateGetCompressionCache")
+	return nil, unsupported("virDomainMigrateGetCompressionCache", libvirt.FromDomain)
 }
 
 // DomainMigrateSetCompressionCache reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateSetCompressionCache(ctx context.Context, args *libvirt.DomainMigrateSetCompressionCacheArgs) error {
-	return unsupported("virDomainMigrateSetCompressionCache")
+	return unsupported("virDomainMigrateSetCompressionCache", libvirt.FromDomain)
 }
 
 // NodeDeviceDetachFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceDetachFlags(ctx context.Context, args *libvirt.NodeDeviceDetachFlagsArgs) error {
-	return unsupported("virNodeDeviceDetachFlags")
+	return unsupported("virNodeDeviceDetachFlags", libvirt.FromNodedev)
 }
 
 // DomainMigrateBegin3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateBegin3Params(ctx context.Context, args *libvirt.DomainMigrateBegin3ParamsArgs) (*libvirt.DomainMigrateBegin3ParamsRet, error) {
-	return nil, unsupported("virDomainMigrateBegin3Params")
+	return nil, unsupported("virDomainMigrateBegin3Params", libvirt.FromDomain)
 }
 
 // DomainMigratePrepare3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepare3Params(ctx context.Context, args *libvirt.DomainMigratePrepare3ParamsArgs) (*libvirt.DomainMigratePrepare3ParamsRet, error) {
-	return nil, unsupported("virDomainMigratePrepare3Params")
+	return nil, unsupported("virDomainMigratePrepare3Params", libvirt.FromDomain)
 }
 
 // DomainMigratePrepareTunnel3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel3Params(ctx context.Context, args *libvirt.DomainMigratePrepareTunnel3ParamsArgs) (*libvirt.DomainMigratePrepareTunnel3ParamsRet, error) {
-	return nil, unsupported("virDomainMigratePrepareTunnel3Params")
+	return nil, unsupported("virDomainMigratePrepareTunnel3Params", libvirt.FromDomain)
 }
 
 // DomainMigratePerform3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePerform3Params(ctx context.Context, args *libvirt.DomainMigratePerform3ParamsArgs) (*libvirt.DomainMigratePerform3ParamsRet, error) {
-	return nil, unsupported("virDomainMigratePerform3Params")
+	return nil, unsupported("virDomainMigratePerform3Params", libvirt.FromDomain)
 }
 
 // DomainMigrateFinish3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateFinish3Params(ctx context.Context, args *libvirt.DomainMigrateFinish3ParamsArgs) (*libvirt.DomainMigrateFinish3ParamsRet, error) {
-	return nil, unsupported("virDomainMigrateFinish3Params")
+	return nil, unsupported("virDomainMigrateFinish3Params", libvirt.FromDomain)
 }
 
 // DomainMigrateConfirm3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateConfirm3Params(ctx context.Context, args *libvirt.DomainMigrateConfirm3ParamsArgs) error {
-	return unsupported("virDomainMigrateConfirm3Params")
+	return unsupported("virDomainMigrateConfirm3Params", libvirt.FromDomain)
 }
 
 // DomainSetMemoryStatsPeriod reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMemoryStatsPeriod(ctx context.Context, args *libvirt.DomainSetMemoryStatsPeriodArgs) error {
-	return unsupported("virDomainSetMemoryStatsPeriod")
+	return unsupported("virDomainSetMemoryStatsPeriod", libvirt.FromDomain)
 }
 
 // DomainCreateXMLWithFiles reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreateXMLWithFiles(ctx context.Context, args *libvirt.DomainCreateXMLWithFilesArgs) (*libvirt.DomainCreateXMLWithFilesRet, error) {
-	return nil, unsupported("virDomainCreateXMLWithFiles")
+	return nil, unsupported("virDomainCreateXMLWithFiles", libvirt.FromDomain)
 }
 
 // DomainCreateWithFiles reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreateWithFiles(ctx context.Context, args *libvirt.DomainCreateWithFilesArgs) (*libvirt.DomainCreateWithFilesRet, error) {
-	return nil, unsupported("virDomainCreateWithFiles")
+	return nil, unsupported("virDomainCreateWithFiles", libvirt.FromDomain)
 }
 
 // ConnectGetCPUModelNames reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetCPUModelNames(ctx context.Context, args *libvirt.ConnectGetCPUModelNamesArgs) (*libvirt.ConnectGetCPUModelNamesRet, error) {
-	return nil, unsupported("virConnectGetCPUModelNames")
+	return nil, unsupported("virConnectGetCPUModelNames", libvirt.FromNone)
 }
 
 // ConnectNetworkEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNetworkEventRegisterAny(ctx context.Context, args *libvirt.ConnectNetworkEventRegisterAnyArgs) (*libvirt.ConnectNetworkEventRegisterAnyRet, error) {
-	return nil, unsupported("virConnectNetworkEventRegisterAny")
+	return nil, unsupported("virConnectNetworkEventRegisterAny", libvirt.FromNetwork)
 }
 
 // ConnectNetworkEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNetworkEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNetworkEventDeregisterAnyArgs) error {
-	return unsupported("virConnectNetworkEventDeregisterAny")
+	return unsupported("virConnectNetworkEventDeregisterAny", libvirt.FromNetwork)
 }
 
 // ConnectDomainEventCallbackRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventCallbackRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventCallbackRegisterAnyArgs) (*libvirt.ConnectDomainEventCallbackRegisterAnyRet, error) {
-	return nil, unsupported("virConnectDomainEventCallbackRegisterAny")
+	return nil, unsupported("virConnectDomainEventCallbackRegisterAny", libvirt.FromNone)
 }
 
 // ConnectDomainEventCallbackDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventCallbackDeregisterAnyArgs) error {
-	return unsupported("virConnectDomainEventCallbackDeregisterAny")
+	return unsupported("virConnectDomainEventCallbackDeregisterAny", libvirt.FromNone)
 }
 
 // DomainCoreDumpWithFormat reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCoreDumpWithFormat(ctx context.Context, args *libvirt.DomainCoreDumpWithFormatArgs) error {
-	return unsupported("virDomainCoreDumpWithFormat")
+	return unsupported("virDomainCoreDumpWithFormat", libvirt.FromDomain)
 }
 
 // DomainFSFreeze reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainFSFreeze(ctx context.Context, args *libvirt.DomainFSFreezeArgs) (*libvirt.DomainFSFreezeRet, error) {
-	return nil, unsupported("virDomainFSFreeze")
+	return nil, unsupported("virDomainFSFreeze", libvirt.FromDomain)
 }
 
 // DomainFSThaw reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainFSThaw(ctx context.Context, args *libvirt.DomainFSThawArgs) (*libvirt.DomainFSThawRet, error) {
-	return nil, unsupported("virDomainFSThaw")
+	return nil, unsupported("virDomainFSThaw", libvirt.FromDomain)
 }
 
 // DomainGetTime reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetTime(ctx context.Context, args *libvirt.DomainGetTimeArgs) (*libvirt.DomainGetTimeRet, error) {
-	return nil, unsupported("virDomainGetTime")
+	return nil, unsupported("virDomainGetTime", libvirt.FromDomain)
 }
 
 // DomainSetTime reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetTime(ctx context.Context, args *libvirt.DomainSetTimeArgs) error {
-	return unsupported("virDomainSetTime")
+	return unsupported("virDomainSetTime", libvirt.FromDomain)
 }
 
 // NodeGetFreePages reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetFreePages(ctx context.Context, args *libvirt.NodeGetFreePagesArgs) (*libvirt.NodeGetFreePagesRet, error) {
-	return nil, unsupported("virNodeGetFreePages")
+	return nil, unsupported("virNodeGetFreePages", libvirt.FromNone)
 }
 
 // NetworkGetDHCPLeases reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetDHCPLeases(ctx context.Context, args *libvirt.NetworkGetDHCPLeasesArgs) (*libvirt.NetworkGetDHCPLeasesRet, error) {
-	return nil, unsupported("virNetworkGetDHCPLeases")
+	return nil, unsupported("virNetworkGetDHCPLeases", libvirt.FromNetwork)
 }
 
 // ConnectGetDomainCapabilities reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetDomainCapabilities(ctx context.Context, args *libvirt.ConnectGetDomainCapabilitiesArgs) (*libvirt.ConnectGetDomainCapabilitiesRet, error) {
-	return nil, unsupported("virConnectGetDomainCapabilities")
+	return nil, unsupported("virConnectGetDomainCapabilities", libvirt.FromDomain)
 }
 
 // DomainOpenGraphicsFD reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainOpenGraphicsFD(ctx context.Context, args *libvirt.DomainOpenGraphicsFDArgs) error {
-	return unsupported("virDomainOpenGraphicsFD")
+	return unsupported("virDomainOpenGraphicsFD", libvirt.FromDomain)
 }
 
 // ConnectGetAllDomainStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetAllDomainStats(ctx context.Context, args *libvirt.ConnectGetAllDomainStatsArgs) (*libvirt.ConnectGetAllDomainStatsRet, error) {
-	return nil, unsupported("virConnectGetAllDomainStats")
+	return nil, unsupported("virConnectGetAllDomainStats", libvirt.FromDomain)
 }
 
 // DomainBlockCopy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockCopy(ctx context.Context, args *libvirt.DomainBlockCopyArgs) error {
-	return unsupported("virDomainBlockCopy")
+	return unsupported("virDomainBlockCopy", libvirt.FromDomain)
 }
 
 // NodeAllocPages reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeAllocPages(ctx context.Context, args *libvirt.NodeAllocPagesArgs) (*libvirt.NodeAllocPagesRet, error) {
-	return nil, unsupported("virNodeAllocPages")
+	return nil, unsupported("virNodeAllocPages", libvirt.FromNone)
 }
 
 // DomainGetFSInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetFSInfo(ctx context.Context, args *libvirt.DomainGetFSInfoArgs) (*libvirt.DomainGetFSInfoRet, error) {
-	return nil, unsupported("virDomainGetFSInfo")
+	return nil, unsupported("virDomainGetFSInfo", libvirt.FromDomain)
 }
 
 // DomainDefineXMLFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDefineXMLFlags(ctx context.Context, args *libvirt.DomainDefineXMLFlagsArgs) (*libvirt.DomainDefineXMLFlagsRet, error) {
-	return nil, unsupported("virDomainDefineXMLFlags")
+	return nil, unsupported("virDomainDefineXMLFlags", libvirt.FromDomain)
 }
 
 // DomainGetIOThreadInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetIOThreadInfo(ctx context.Context, args *libvirt.DomainGetIOThreadInfoArgs) (*libvirt.DomainGetIOThreadInfoRet, error) {
-	return nil, unsupported("virDomainGetIOThreadInfo")
+	return nil, unsupported("virDomainGetIOThreadInfo", libvirt.FromDomain)
 }
 
 // DomainPinIOThread reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPinIOThread(ctx context.Context, args *libvirt.DomainPinIOThreadArgs) error {
-	return unsupported("virDomainPinIOThread")
+	return unsupported("virDomainPinIOThread", libvirt.FromDomain)
 }
 
 // DomainInterfaceAddresses reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainInterfaceAddresses(ctx context.Context, args *libvirt.DomainInterfaceAddressesArgs) (*libvirt.DomainInterfaceAddressesRet, error) {
-	return nil, unsupported("virDomainInterfaceAddresses")
+	return nil, unsupported("virDomainInterfaceAddresses", libvirt.FromDomain)
 }
 
 // DomainAddIOThread reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAddIOThread(ctx context.Context, args *libvirt.DomainAddIOThreadArgs) error {
-	return unsupported("virDomainAddIOThread")
+	return unsupported("virDomainAddIOThread", libvirt.FromDomain)
 }
 
 // DomainDelIOThread reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDelIOThread(ctx context.Context, args *libvirt.DomainDelIOThreadArgs) error {
-	return unsupported("virDomainDelIOThread")
+	return unsupported("virDomainDelIOThread", libvirt.FromDomain)
 }
 
 // DomainSetUserPassword reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetUserPassword(ctx context.Context, args *libvirt.DomainSetUserPasswordArgs) error {
-	return unsupported("virDomainSetUserPassword")
+	return unsupported("virDomainSetUserPassword", libvirt.FromDomain)
 }
 
 // DomainRename reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRename(ctx context.Context, args *libvirt.DomainRenameArgs) (*libvirt.DomainRenameRet, error) {
-	return nil, unsupported("virDomainRename")
+	return nil, unsupported("virDomainRename", libvirt.FromDomain)
 }
 
 // ConnectRegisterCloseCallback reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectRegisterCloseCallback(ctx context.Context) error {
-	return unsupported("virConnectRegisterCloseCallback")
+	return unsupported("virConnectRegisterCloseCallback", libvirt.FromNone)
 }
 
 // ConnectUnregisterCloseCallback reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectUnregisterCloseCallback(ctx context.Context) error {
-	return unsupported("virConnectUnregisterCloseCallback")
+	return unsupported("virConnectUnregisterCloseCallback", libvirt.FromNone)
 }
 
 // DomainMigrateStartPostCopy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateStartPostCopy(ctx context.Context, args *libvirt.DomainMigrateStartPostCopyArgs) error {
-	return unsupported("virDomainMigrateStartPostCopy")
+	return unsupported("virDomainMigrateStartPostCopy", libvirt.FromDomain)
 }
 
 // DomainGetPerfEvents reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetPerfEvents(ctx context.Context, args *libvirt.DomainGetPerfEventsArgs) (*libvirt.DomainGetPerfEventsRet, error) {
-	return nil, unsupported("virDomainGetPerfEvents")
+	return nil, unsupported("virDomainGetPerfEvents", libvirt.FromDomain)
 }
 
 // DomainSetPerfEvents reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetPerfEvents(ctx context.Context, args *libvirt.DomainSetPerfEventsArgs) error {
-	return unsupported("virDomainSetPerfEvents")
+	return unsupported("virDomainSetPerfEvents", libvirt.FromDomain)
 }
 
 // ConnectStoragePoolEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectStoragePoolEventRegisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventRegisterAnyArgs) (*libvirt.ConnectStoragePoolEventRegisterAnyRet, error) {
-	return nil, unsupported("virConnectStoragePoolEventRegisterAny")
+	return nil, unsupported("virConnectStoragePoolEventRegisterAny", libvirt.FromStorage)
 }
 
 // ConnectStoragePoolEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectStoragePoolEventDeregisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventDeregisterAnyArgs) error {
-	return unsupported("virConnectStoragePoolEventDeregisterAny")
+	return unsupported("virConnectStoragePoolEventDeregisterAny", libvirt.FromStorage)
 }
 
 // DomainGetGuestVCPUs reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetGuestVCPUs(ctx context.Context, args *libvirt.DomainGetGuestVCPUsArgs) (*libvirt.DomainGetGuestVCPUsRet, error) {
-	return nil, unsupported("virDomainGetGuestVcpus")
+	return nil, unsupported("virDomainGetGuestVcpus", libvirt.FromDomain)
 }
 
 // DomainSetGuestVCPUs reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetGuestVCPUs(ctx context.Context, args *libvirt.DomainSetGuestVCPUsArgs) error {
-	return unsupported("virDomainSetGuestVcpus")
+	return unsupported("virDomainSetGuestVcpus", libvirt.FromDomain)
 }
 
 // ConnectNodeDeviceEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNodeDeviceEventRegisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventRegisterAnyArgs) (*libvirt.ConnectNodeDeviceEventRegisterAnyRet, error) {
-	return nil, unsupported("virConnectNodeDeviceEventRegisterAny")
+	return nil, unsupported("virConnectNodeDeviceEventRegisterAny", libvirt.FromNodedev)
 }
 
 // ConnectNodeDeviceEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventDeregisterAnyArgs) error {
-	return unsupported("virConnectNodeDeviceEventDeregisterAny")
+	return unsupported("virConnectNodeDeviceEventDeregisterAny", libvirt.FromNodedev)
 }
 
 // StorageVolGetInfoFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolGetInfoFlags(ctx context.Context, args *libvirt.StorageVolGetInfoFlagsArgs) (*libvirt.StorageVolGetInfoFlagsRet, error) {
-	return nil, unsupported("virStorageVolGetInfoFlags")
+	return nil, unsupported("virStorageVolGetInfoFlags", libvirt.FromStorage)
 }
 
 // ConnectSecretEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectSecretEventRegisterAny(ctx context.Context, args *libvirt.ConnectSecretEventRegisterAnyArgs) (*libvirt.ConnectSecretEventRegisterAnyRet, error) {
-	return nil, unsupported("virConnectSecretEventRegisterAny")
+	return nil, unsupported("virConnectSecretEventRegisterAny", libvirt.FromSecret)
 }
 
 // ConnectSecretEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectSecretEventDeregisterAny(ctx context.Context, args *libvirt.ConnectSecretEventDeregisterAnyArgs) error {
-	return unsupported("virConnectSecretEventDeregisterAny")
+	return unsupported("virConnectSecretEventDeregisterAny", libvirt.FromSecret)
 }
 
 // DomainSetVCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetVCPU(ctx context.Context, args *libvirt.DomainSetVCPUArgs) error {
-	return unsupported("virDomainSetVcpu")
+	return unsupported("virDomainSetVcpu", libvirt.FromDomain)
 }
 
 // DomainSetBlockThreshold reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetBlockThreshold(ctx context.Context, args *libvirt.DomainSetBlockThresholdArgs) error {
-	return unsupported("virDomainSetBlockThreshold")
+	return unsupported("virDomainSetBlockThreshold", libvirt.FromDomain)
 }
 
 // DomainMigrateGetMaxDowntime reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateGetMaxDowntime(ctx context.Context, args *libvirt.DomainMigrateGetMaxDowntimeArgs) (*libvirt.DomainMigrateGetMaxDowntimeRet, error) {
-	return nil, unsupported("virDomainMigrateGetMaxDowntime")
+	return nil, unsupported("virDomainMigrateGetMaxDowntime", libvirt.FromDomain)
 }
 
 // DomainManagedSaveGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainManagedSaveGetXMLDesc(ctx context.Context, args *libvirt.DomainManagedSaveGetXMLDescArgs) (*libvirt.DomainManagedSaveGetXMLDescRet, error) {
-	return nil, unsupported("virDomainManagedSaveGetXMLDesc")
+	return nil, unsupported("virDomainManagedSaveGetXMLDesc", libvirt.FromDomain)
 }
 
 // DomainManagedSaveDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainManagedSaveDefineXML(ctx context.Context, args *libvirt.DomainManagedSaveDefineXMLArgs) error {
-	return unsupported("virDomainManagedSaveDefineXML")
+	return unsupported("virDomainManagedSaveDefineXML", libvirt.FromDomain)
 }
 
 // DomainSetLifecycleAction reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetLifecycleAction(ctx context.Context, args *libvirt.DomainSetLifecycleActionArgs) error {
-	return unsupported("virDomainSetLifecycleAction")
+	return unsupported("virDomainSetLifecycleAction", libvirt.FromDomain)
 }
 
 // StoragePoolLookupByTargetPath reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolLookupByTargetPath(ctx context.Context, args *libvirt.StoragePoolLookupByTargetPathArgs) (*libvirt.StoragePoolLookupByTargetPathRet, error) {
-	return nil, unsupported("virStoragePoolLookupByTargetPath")
+	return nil, unsupported("virStoragePoolLookupByTargetPath", libvirt.FromStorage)
 }
 
 // DomainDetachDeviceAlias reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDetachDeviceAlias(ctx context.Context, args *libvirt.DomainDetachDeviceAliasArgs) error {
-	return unsupported("virDomainDetachDeviceAlias")
+	return unsupported("virDomainDetachDeviceAlias", libvirt.FromDomain)
 }
 
 // ConnectCompareHypervisorCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectCompareHypervisorCPU(ctx context.Context, args *libvirt.ConnectCompareHypervisorCPUArgs) (*libvirt.ConnectCompareHypervisorCPURet, error) {
-	return nil, unsupported("virConnectCompareHypervisorCPU")
+	return nil, unsupported("virConnectCompareHypervisorCPU", libvirt.FromNone)
 }
 
 // ConnectBaselineHypervisorCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectBaselineHypervisorCPU(ctx context.Context, args *libvirt.ConnectBaselineHypervisorCPUArgs) (*libvirt.ConnectBaselineHypervisorCPURet, error) {
-	return nil, unsupported("virConnectBaselineHypervisorCPU")
+	return nil, unsupported("virConnectBaselineHypervisorCPU", libvirt.FromNone)
 }
 
 // NodeGetSEVInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetSEVInfo(ctx context.Context, args *libvirt.NodeGetSEVInfoArgs) (*libvirt.NodeGetSEVInfoRet, error) {
-	return nil, unsupported("virNodeGetSEVInfo")
+	return nil, unsupported("virNodeGetSEVInfo", libvirt.FromNone)
 }
 
 // DomainGetLaunchSecurityInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetLaunchSecurityInfo(ctx context.Context, args *libvirt.DomainGetLaunchSecurityInfoArgs) (*libvirt.DomainGetLaunchSecurityInfoRet, error) {
-	return nil, unsupported("virDomainGetLaunchSecurityInfo")
+	return nil, unsupported("virDomainGetLaunchSecurityInfo", libvirt.FromDomain)
 }
 
 // NWFilterBindingLookupByPortDev reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingLookupByPortDev(ctx context.Context, args *libvirt.NWFilterBindingLookupByPortDevArgs) (*libvirt.NWFilterBindingLookupByPortDevRet, error) {
-	return nil, unsupported("virNWFilterBindingLookupByPortDev")
+	return nil, unsupported("virNWFilterBindingLookupByPortDev", libvirt.FromNwfilter)
 }
 
 // NWFilterBindingGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingGetXMLDesc(ctx context.Context, args *libvirt.NWFilterBindingGetXMLDescArgs) (*libvirt.NWFilterBindingGetXMLDescRet, error) {
-	return nil, unsupported("virNWFilterBindingGetXMLDesc")
+	return nil, unsupported("virNWFilterBindingGetXMLDesc", libvirt.FromNwfilter)
 }
 
 // NWFilterBindingCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingCreateXML(ctx context.Context, args *libvirt.NWFilterBindingCreateXMLArgs) (*libvirt.NWFilterBindingCreateXMLRet, error) {
-	return nil, unsupported("virNWFilterBindingCreateXML")
+	return nil, unsupported("virNWFilterBindingCreateXML", libvirt.FromNwfilter)
 }
 
 // NWFilterBindingDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingDelete(ctx context.Context, args *libvirt.NWFilterBindingDeleteArgs) error {
-	return unsupported("virNWFilterBindingDelete")
+	return unsupported("virNWFilterBindingDelete", libvirt.FromNwfilter)
 }
 
 // ConnectListAllNWFilterBindings reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllNWFilterBindings(ctx context.Context, args *libvirt.ConnectListAllNWFilterBindingsArgs) (*libvirt.ConnectListAllNWFilterBindingsRet, error) {
-	return nil, unsupported("virConnectListAllNWFilterBindings")
+	return nil, unsupported("virConnectListAllNWFilterBindings", libvirt.FromNwfilter)
 }
 
 // DomainSetIOThreadParams reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetIOThreadParams(ctx context.Context, args *libvirt.DomainSetIOThreadParamsArgs) error {
-	return unsupported("virDomainSetIOThreadParams")
+	return unsupported("virDomainSetIOThreadParams", libvirt.FromDomain)
 }
 
 // ConnectGetStoragePoolCapabilities reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetStoragePoolCapabilities(ctx context.Context, args *libvirt.ConnectGetStoragePoolCapabilitiesArgs) (*libvirt.ConnectGetStoragePoolCapabilitiesRet, error) {
-	return nil, unsupported("virConnectGetStoragePoolCapabilities")
+	return nil, unsupported("virConnectGetStoragePoolCapabilities", libvirt.FromStorage)
 }
 
 // NetworkListAllPorts reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkListAllPorts(ctx context.Context, args *libvirt.NetworkListAllPortsArgs) (*libvirt.NetworkListAllPortsRet, error) {
-	return nil, unsupported("virNetworkListAllPorts")
+	return nil, unsupported("virNetworkListAllPorts", libvirt.FromNetwork)
 }
 
 // NetworkPortLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortLookupByUUID(ctx context.Context, args *libvirt.NetworkPortLookupByUUIDArgs) (*libvirt.NetworkPortLookupByUUIDRet, error) {
-	return nil, unsupported("virNetworkPortLookupByUUID")
+	return nil, unsupported("virNetworkPortLookupByUUID", libvirt.FromNetwork)
 }
 
 // NetworkPortCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortCreateXML(ctx context.Context, args *libvirt.NetworkPortCreateXMLArgs) (*libvirt.NetworkPortCreateXMLRet, error) {
-	return nil, unsupported("virNetworkPortCreateXML")
+	return nil, unsupported("virNetworkPortCreateXML", libvirt.FromNetwork)
 }
 
 // NetworkPortGetParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortGetParameters(ctx context.Context, args *libvirt.NetworkPortGetParametersArgs) (*libvirt.NetworkPortGetParametersRet, error) {
-	return nil, unsupported("virNetworkPortGetParameters")
+	return nil, unsupported("virNetworkPortGetParameters", libvirt.FromNetwork)
 }
 
 // NetworkPortSetParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortSetParameters(ctx context.Context, args *libvirt.NetworkPortSetParametersArgs) error {
-	return unsupported("virNetworkPortSetParameters")
+	return unsupported("virNetworkPortSetParameters", libvirt.FromNetwork)
 }
 
 // NetworkPortGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortGetXMLDesc(ctx context.Context, args *libvirt.NetworkPortGetXMLDescArgs) (*libvirt.NetworkPortGetXMLDescRet, error) {
-	return nil, unsupported("virNetworkPortGetXMLDesc")
+	return nil, unsupported("virNetworkPortGetXMLDesc", libvirt.FromNetwork)
 }
 
 // NetworkPortDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortDelete(ctx context.Context, args *libvirt.NetworkPortDeleteArgs) error {
-	return unsupported("virNetworkPortDelete")
+	return unsupported("virNetworkPortDelete", libvirt.FromNetwork)
 }
 
 // DomainCheckpointCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointCreateXML(ctx context.Context, args *libvirt.DomainCheckpointCreateXMLArgs) (*libvirt.DomainCheckpointCreateXMLRet, error) {
-	return nil, unsupported("virDomainCheckpointCreateXML")
+	return nil, unsupported("virDomainCheckpointCreateXML", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointGetXMLDesc(ctx context.Context, args *libvirt.DomainCheckpointGetXMLDescArgs) (*libvirt.DomainCheckpointGetXMLDescRet, error) {
-	return nil, unsupported("virDomainCheckpointGetXMLDesc")
+	return nil, unsupported("virDomainCheckpointGetXMLDesc", libvirt.FromDomainCheckpoint)
 }
 
 // DomainListAllCheckpoints reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainListAllCheckpoints(ctx context.Context, args *libvirt.DomainListAllCheckpointsArgs) (*libvirt.DomainListAllCheckpointsRet, error) {
-	return nil, unsupported("virDomainListAllCheckpoints")
+	return nil, unsupported("virDomainListAllCheckpoints", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointListAllChildren reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointListAllChildren(ctx context.Context, args *libvirt.DomainCheckpointListAllChildrenArgs) (*libvirt.DomainCheckpointListAllChildrenRet, error) {
-	return nil, unsupported("virDomainCheckpointListAllChildren")
+	return nil, unsupported("virDomainCheckpointListAllChildren", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointLookupByName(ctx context.Context, args *libvirt.DomainCheckpointLookupByNameArgs) (*libvirt.DomainCheckpointLookupByNameRet, error) {
-	return nil, unsupported("virDomainCheckpointLookupByName")
+	return nil, unsupported("virDomainCheckpointLookupByName", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointGetParent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointGetParent(ctx context.Context, args *libvirt.DomainCheckpointGetParentArgs) (*libvirt.DomainCheckpointGetParentRet, error) {
-	return nil, unsupported("virDomainCheckpointGetParent")
+	return nil, unsupported("virDomainCheckpointGetParent", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointDelete(ctx context.Context, args *libvirt.DomainCheckpointDeleteArgs) error {
-	return unsupported("virDomainCheckpointDelete")
+	return unsupported("virDomainCheckpointDelete", libvirt.FromDomainCheckpoint)
 }
 
 // DomainGetGuestInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetGuestInfo(ctx context.Context, args *libvirt.DomainGetGuestInfoArgs) (*libvirt.DomainGetGuestInfoRet, error) {
-	return nil, unsupported("virDomainGetGuestInfo")
+	return nil, unsupported("virDomainGetGuestInfo", libvirt.FromDomain)
 }
 
 // ConnectSetIdentity reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectSetIdentity(ctx context.Context, args *libvirt.ConnectSetIdentityArgs) error {
-	return unsupported("virConnectSetIdentity")
+	return unsupported("virConnectSetIdentity", libvirt.FromNone)
 }
 
 // DomainAgentSetResponseTimeout reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAgentSetResponseTimeout(ctx context.Context, args *libvirt.DomainAgentSetResponseTimeoutArgs) (*libvirt.DomainAgentSetResponseTimeoutRet, error) {
-	return nil, unsupported("virDomainAgentSetResponseTimeout")
+	return nil, unsupported("virDomainAgentSetResponseTimeout", libvirt.FromDomain)
 }
 
 // DomainBackupBegin reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBackupBegin(ctx context.Context, args *libvirt.DomainBackupBeginArgs) error {
-	return unsupported("virDomainBackupBegin")
+	return unsupported("virDomainBackupBegin", libvirt.FromDomain)
 }
 
 // DomainBackupGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBackupGetXMLDesc(ctx context.Context, args *libvirt.DomainBackupGetXMLDescArgs) (*libvirt.DomainBackupGetXMLDescRet, error) {
-	return nil, unsupported("virDomainBackupGetXMLDesc")
+	return nil, unsupported("virDomainBackupGetXMLDesc", libvirt.FromDomain)
 }
 
 // DomainAuthorizedSSHKeysGet reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAuthorizedSSHKeysGet(ctx context.Context, args *libvirt.DomainAuthorizedSSHKeysGetArgs) (*libvirt.DomainAuthorizedSSHKeysGetRet, error) {
-	return nil, unsupported("virDomainAuthorizedSSHKeysGet")
+	return nil, unsupported("virDomainAuthorizedSSHKeysGet", libvirt.FromDomain)
 }
 
 // DomainAuthorizedSSHKeysSet reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAuthorizedSSHKeysSet(ctx context.Context, args *libvirt.DomainAuthorizedSSHKeysSetArgs) error {
-	return unsupported("virDomainAuthorizedSSHKeysSet")
+	return unsupported("virDomainAuthorizedSSHKeysSet", libvirt.FromDomain)
 }
 
 // DomainGetMessages reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMessages(ctx context.Context, args *libvirt.DomainGetMessagesArgs) (*libvirt.DomainGetMessagesRet, error) {
-	return nil, unsupported("virDomainGetMessages")
+	return nil, unsupported("virDomainGetMessages", libvirt.FromDomain)
 }
 
 // DomainStartDirtyRateCalc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainStartDirtyRateCalc(ctx context.Context, args *libvirt.DomainStartDirtyRateCalcArgs) error {
-	return unsupported("virDomainStartDirtyRateCalc")
+	return unsupported("virDomainStartDirtyRateCalc", libvirt.FromDomain)
 }
 
 // NodeDeviceDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceDefineXML(ctx context.Context, args *libvirt.NodeDeviceDefineXMLArgs) (*libvirt.NodeDeviceDefineXMLRet, error) {
-	return nil, unsupported("virNodeDeviceDefineXML")
+	return nil, unsupported("virNodeDeviceDefineXML", libvirt.FromNodedev)
 }
 
 // NodeDeviceUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceUndefine(ctx context.Context, args *libvirt.NodeDeviceUndefineArgs) error {
-	return unsupported("virNodeDeviceUndefine")
+	return unsupported("virNodeDeviceUndefine", libvirt.FromNodedev)
 }
 
 // NodeDeviceCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceCreate(ctx context.Context, args *libvirt.NodeDeviceCreateArgs) error {
-	return unsupported("virNodeDeviceCreate")
+	return unsupported("virNodeDeviceCreate", libvirt.FromNodedev)
 }
 
 // NWFilterDefineXMLFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterDefineXMLFlags(ctx context.Context, args *libvirt.NWFilterDefineXMLFlagsArgs) (*libvirt.NWFilterDefineXMLFlagsRet, error) {
-	return nil, unsupported("virNWFilterDefineXMLFlags")
+	return nil, unsupported("virNWFilterDefineXMLFlags", libvirt.FromNwfilter)
 }
 
 // NetworkDefineXMLFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkDefineXMLFlags(ctx context.Context, args *libvirt.NetworkDefineXMLFlagsArgs) (*libvirt.NetworkDefineXMLFlagsRet, error) {
-	return nil, unsupported("virNetworkDefineXMLFlags")
+	return nil, unsupported("virNetworkDefineXMLFlags", libvirt.FromNetwork)
 }
 
 // NodeDeviceGetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceGetAutostart(ctx context.Context, args *libvirt.NodeDeviceGetAutostartArgs) (*libvirt.NodeDeviceGetAutostartRet, error) {
-	return nil, unsupported("virNodeDeviceGetAutostart")
+	return nil, unsupported("virNodeDeviceGetAutostart", libvirt.FromNodedev)
 }
 
 // NodeDeviceSetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceSetAutostart(ctx context.Context, args *libvirt.NodeDeviceSetAutostartArgs) error {
-	return unsupported("virNodeDeviceSetAutostart")
+	return unsupported("virNodeDeviceSetAutostart", libvirt.FromNodedev)
 }
 
 // NodeDeviceIsPersistent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceIsPersistent(ctx context.Context, args *libvirt.NodeDeviceIsPersistentArgs) (*libvirt.NodeDeviceIsPersistentRet, error) {
-	return nil, unsupported("virNodeDeviceIsPersistent")
+	return nil, unsupported("virNodeDeviceIsPersistent", libvirt.FromNodedev)
 }
 
 // NodeDeviceIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceIsActive(ctx context.Context, args *libvirt.NodeDeviceIsActiveArgs) (*libvirt.NodeDeviceIsActiveRet, error) {
-	return nil, unsupported("virNodeDeviceIsActive")
+	return nil, unsupported("virNodeDeviceIsActive", libvirt.FromNodedev)
 }
 
 // NetworkCreateXMLFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkCreateXMLFlags(ctx context.Context, args *libvirt.NetworkCreateXMLFlagsArgs) (*libvirt.NetworkCreateXMLFlagsRet, error) {
-	return nil, unsupported("virNetworkCreateXMLFlags")
+	return nil, unsupported("virNetworkCreateXMLFlags", libvirt.FromNetwork)
 }
 
 // DomainSetLaunchSecurityState reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetLaunchSecurityState(ctx context.Context, args *libvirt.DomainSetLaunchSecurityStateArgs) error {
-	return unsupported("virDomainSetLaunchSecurityState")
+	return unsupported("virDomainSetLaunchSecurityState", libvirt.FromDomain)
 }
 
 // DomainSaveParams reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSaveParams(ctx context.Context, args *libvirt.DomainSaveParamsArgs) error {
-	return unsupported("virDomainSaveParams")
+	return unsupported("virDomainSaveParams", libvirt.FromDomain)
 }
 
 // DomainRestoreParams reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRestoreParams(ctx context.Context, args *libvirt.DomainRestoreParamsArgs) error {
-	return unsupported("virDomainRestoreParams")
+	return unsupported("virDomainRestoreParams", libvirt.FromDomain)
 }
 
 // DomainAbortJobFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAbortJobFlags(ctx context.Context, args *libvirt.DomainAbortJobFlagsArgs) error {
-	return unsupported("virDomainAbortJobFlags")
+	return unsupported("virDomainAbortJobFlags", libvirt.FromDomain)
 }
 
 // DomainFDAssociate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainFDAssociate(ctx context.Context, args *libvirt.DomainFDAssociateArgs) error {
-	return unsupported("virDomainFDAssociate")
+	return unsupported("virDomainFDAssociate", libvirt.FromDomain)
 }
 
 // NetworkSetMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkSetMetadata(ctx context.Context, args *libvirt.NetworkSetMetadataArgs) error {
-	return unsupported("virNetworkSetMetadata")
+	return unsupported("virNetworkSetMetadata", libvirt.FromNetwork)
 }
 
 // NetworkGetMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetMetadata(ctx context.Context, args *libvirt.NetworkGetMetadataArgs) (*libvirt.NetworkGetMetadataRet, error) {
-	return nil, unsupported("virNetworkGetMetadata")
+	return nil, unsupported("virNetworkGetMetadata", libvirt.FromNetwork)
 }
 
 // NodeDeviceUpdate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceUpdate(ctx context.Context, args *libvirt.NodeDeviceUpdateArgs) error {
-	return unsupported("virNodeDeviceUpdate")
+	return unsupported("virNodeDeviceUpdate", libvirt.FromNodedev)
 }
 
 // DomainGraphicsReload reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGraphicsReload(ctx context.Context, args *libvirt.DomainGraphicsReloadArgs) error {
-	return unsupported("virDomainGraphicsReload")
+	return unsupported("virDomainGraphicsReload", libvirt.FromDomain)
 }
 
 // DomainGetAutostartOnce reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetAutostartOnce(ctx context.Context, args *libvirt.DomainGetAutostartOnceArgs) (*libvirt.DomainGetAutostartOnceRet, error) {
-	return nil, unsupported("virDomainGetAutostartOnce")
+	return nil, unsupported("virDomainGetAutostartOnce", libvirt.FromDomain)
 }
 
 // DomainSetAutostartOnce reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetAutostartOnce(ctx context.Context, args *libvirt.DomainSetAutostartOnceArgs) error {
-	return unsupported("virDomainSetAutostartOnce")
+	return unsupported("virDomainSetAutostartOnce", libvirt.FromDomain)
 }
 
 // DomainSetThrottleGroup reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetThrottleGroup(ctx context.Context, args *libvirt.DomainSetThrottleGroupArgs) error {
-	return unsupported("virDomainSetThrottleGroup")
+	return unsupported("virDomainSetThrottleGroup", libvirt.FromDomain)
 }
 
 // DomainDelThrottleGroup reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDelThrottleGroup(ctx context.Context, args *libvirt.DomainDelThrottleGroupArgs) error {
-	return unsupported("virDomainDelThrottleGroup")
+	return unsupported("virDomainDelThrottleGroup", libvirt.FromDomain)
 }
 
 // dispatchRemote decodes the arguments of procedure proc from d, calls h and
@@ -2433,6 +2433,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectOpen, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.ConnectOpen(ctx, &args)
 	case int32(libvirt.ProcConnectClose):
@@ -2512,6 +2515,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainCreateXML(ctx, &args)
 		if err != nil {
 			return true, err
@@ -2555,6 +2561,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -2738,6 +2747,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainReboot, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainReboot(ctx, &args)
 	case int32(libvirt.ProcDomainResume):
 		var args libvirt.DomainResumeArgs
@@ -2890,6 +2902,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNetworkGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.NetworkGetXMLDesc(ctx, &args)
 		if err != nil {
 			return true, err
@@ -3009,6 +3024,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainCoreDump, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainCoreDump(ctx, &args)
 	case int32(libvirt.ProcDomainRestore):
 		var args libvirt.DomainRestoreArgs
@@ -3092,6 +3110,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainMigratePrepare, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainMigratePrepare(ctx, &args)
 		if err != nil {
 			return true, err
@@ -3107,12 +3128,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainMigratePerform, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainMigratePerform(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateFinish):
 		var args libvirt.DomainMigrateFinishArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateFinish, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateFinish(ctx, &args)
 		if err != nil {
@@ -3269,6 +3296,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcConnectFindStoragePoolSources, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.ConnectFindStoragePoolSources(ctx, &args)
 		if err != nil {
 			return true, err
@@ -3283,6 +3313,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStoragePoolCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.StoragePoolCreateXML(ctx, &args)
 		if err != nil {
@@ -3299,6 +3332,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcStoragePoolDefineXML, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.StoragePoolDefineXML(ctx, &args)
 		if err != nil {
 			return true, err
@@ -3314,12 +3350,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcStoragePoolCreate, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.StoragePoolCreate(ctx, &args)
 	case int32(libvirt.ProcStoragePoolBuild):
 		var args libvirt.StoragePoolBuildArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStoragePoolBuild, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StoragePoolBuild(ctx, &args)
 	case int32(libvirt.ProcStoragePoolDestroy):
@@ -3335,6 +3377,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcStoragePoolDelete, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.StoragePoolDelete(ctx, &args)
 	case int32(libvirt.ProcStoragePoolUndefine):
 		var args libvirt.StoragePoolUndefineArgs
@@ -3348,6 +3393,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStoragePoolRefresh, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StoragePoolRefresh(ctx, &args)
 	case int32(libvirt.ProcStoragePoolLookupByName):
@@ -3416,6 +3464,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcStoragePoolGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.StoragePoolGetXMLDesc(ctx, &args)
 		if err != nil {
 			return true, err
@@ -3483,6 +3534,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcStorageVolCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.StorageVolCreateXML(ctx, &args)
 		if err != nil {
 			return true, err
@@ -3497,6 +3551,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolDelete, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StorageVolDelete(ctx, &args)
 	case int32(libvirt.ProcStorageVolLookupByName):
@@ -3565,6 +3622,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcStorageVolGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.StorageVolGetXMLDesc(ctx, &args)
 		if err != nil {
 			return true, err
@@ -3620,6 +3680,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainBlockPeek, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainBlockPeek(ctx, &args)
 		if err != nil {
 			return true, err
@@ -3634,6 +3697,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMemoryPeek, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMemoryPeek(ctx, &args)
 		if err != nil {
@@ -3670,6 +3736,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainMigratePrepare2, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainMigratePrepare2(ctx, &args)
 		if err != nil {
 			return true, err
@@ -3684,6 +3753,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateFinish2, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateFinish2(ctx, &args)
 		if err != nil {
@@ -3710,6 +3782,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNodeNumOfDevices, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.NodeNumOfDevices(ctx, &args)
 		if err != nil {
 			return true, err
@@ -3724,6 +3799,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeListDevices, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeListDevices(ctx, &args)
 		if err != nil {
@@ -3754,6 +3832,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeDeviceGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeDeviceGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -3861,6 +3942,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNodeDeviceCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.NodeDeviceCreateXML(ctx, &args)
 		if err != nil {
 			return true, err
@@ -3882,6 +3966,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolCreateXMLFrom, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.StorageVolCreateXMLFrom(ctx, &args)
 		if err != nil {
@@ -3953,6 +4040,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcInterfaceGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.InterfaceGetXMLDesc(ctx, &args)
 		if err != nil {
 			return true, err
@@ -3967,6 +4057,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcInterfaceDefineXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.InterfaceDefineXML(ctx, &args)
 		if err != nil {
@@ -3990,6 +4083,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcInterfaceCreate, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.InterfaceCreate(ctx, &args)
 	case int32(libvirt.ProcInterfaceDestroy):
 		var args libvirt.InterfaceDestroyArgs
@@ -3997,12 +4093,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcInterfaceDestroy, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.InterfaceDestroy(ctx, &args)
 	case int32(libvirt.ProcConnectDomainXMLFromNative):
 		var args libvirt.ConnectDomainXMLFromNativeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectDomainXMLFromNative, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectDomainXMLFromNative(ctx, &args)
 		if err != nil {
@@ -4018,6 +4120,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectDomainXMLToNative, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectDomainXMLToNative(ctx, &args)
 		if err != nil {
@@ -4099,6 +4204,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcSecretDefineXML, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.SecretDefineXML(ctx, &args)
 		if err != nil {
 			return true, err
@@ -4113,6 +4221,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcSecretGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.SecretGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -4129,12 +4240,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcSecretSetValue, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.SecretSetValue(ctx, &args)
 	case int32(libvirt.ProcSecretGetValue):
 		var args libvirt.SecretGetValueArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcSecretGetValue, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.SecretGetValue(ctx, &args)
 		if err != nil {
@@ -4172,6 +4289,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigratePrepareTunnel, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainMigratePrepareTunnel(ctx, &args)
 	case int32(libvirt.ProcConnectIsSecure):
@@ -4305,6 +4425,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcConnectCompareCPU, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.ConnectCompareCPU(ctx, &args)
 		if err != nil {
 			return true, err
@@ -4319,6 +4442,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMemoryStats, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMemoryStats(ctx, &args)
 		if err != nil {
@@ -4335,6 +4461,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainAttachDeviceFlags, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainAttachDeviceFlags(ctx, &args)
 	case int32(libvirt.ProcDomainDetachDeviceFlags):
 		var args libvirt.DomainDetachDeviceFlagsArgs
@@ -4342,12 +4471,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainDetachDeviceFlags, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainDetachDeviceFlags(ctx, &args)
 	case int32(libvirt.ProcConnectBaselineCPU):
 		var args libvirt.ConnectBaselineCPUArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectBaselineCPU, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectBaselineCPU(ctx, &args)
 		if err != nil {
@@ -4386,12 +4521,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcStorageVolWipe, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.StorageVolWipe(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateSetMaxDowntime):
 		var args libvirt.DomainMigrateSetMaxDowntimeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateSetMaxDowntime, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainMigrateSetMaxDowntime(ctx, &args)
 	case int32(libvirt.ProcConnectDomainEventRegisterAny):
@@ -4413,6 +4554,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainUpdateDeviceFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainUpdateDeviceFlags(ctx, &args)
 	case int32(libvirt.ProcNWFilterLookupByName):
@@ -4450,6 +4594,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNWFilterGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NWFilterGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -4513,12 +4660,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainManagedSave, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainManagedSave(ctx, &args)
 	case int32(libvirt.ProcDomainHasManagedSaveImage):
 		var args libvirt.DomainHasManagedSaveImageArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainHasManagedSaveImage, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainHasManagedSaveImage(ctx, &args)
 		if err != nil {
@@ -4535,12 +4688,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainManagedSaveRemove, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainManagedSaveRemove(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotCreateXML):
 		var args libvirt.DomainSnapshotCreateXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotCreateXML(ctx, &args)
 		if err != nil {
@@ -4557,6 +4716,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainSnapshotGetXMLDesc(ctx, &args)
 		if err != nil {
 			return true, err
@@ -4571,6 +4733,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotNum, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotNum(ctx, &args)
 		if err != nil {
@@ -4587,6 +4752,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotListNames, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainSnapshotListNames(ctx, &args)
 		if err != nil {
 			return true, err
@@ -4601,6 +4769,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotLookupByName, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotLookupByName(ctx, &args)
 		if err != nil {
@@ -4617,6 +4788,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainHasCurrentSnapshot, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainHasCurrentSnapshot(ctx, &args)
 		if err != nil {
 			return true, err
@@ -4631,6 +4805,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotCurrent, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotCurrent(ctx, &args)
 		if err != nil {
@@ -4647,6 +4824,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainRevertToSnapshot, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainRevertToSnapshot(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotDelete):
 		var args libvirt.DomainSnapshotDeleteArgs
@@ -4654,12 +4834,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotDelete, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSnapshotDelete(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlockInfo):
 		var args libvirt.DomainGetBlockInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetBlockInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetBlockInfo(ctx, &args)
 		if err != nil {
@@ -4676,6 +4862,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainCreateWithFlags, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainCreateWithFlags(ctx, &args)
 		if err != nil {
 			return true, err
@@ -4691,12 +4880,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetMemoryParameters, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetMemoryParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetMemoryParameters):
 		var args libvirt.DomainGetMemoryParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetMemoryParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetMemoryParameters(ctx, &args)
 		if err != nil {
@@ -4713,12 +4908,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetVCPUsFlags, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetVCPUsFlags(ctx, &args)
 	case int32(libvirt.ProcDomainGetVCPUsFlags):
 		var args libvirt.DomainGetVCPUsFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetVCPUsFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetVCPUsFlags(ctx, &args)
 		if err != nil {
@@ -4734,6 +4935,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainOpenConsole, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainOpenConsole(ctx, &args)
 	case int32(libvirt.ProcDomainIsUpdated):
@@ -4757,6 +4961,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcConnectGetSysinfo, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.ConnectGetSysinfo(ctx, &args)
 		if err != nil {
 			return true, err
@@ -4772,6 +4979,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetMemoryFlags, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetMemoryFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSetBlkioParameters):
 		var args libvirt.DomainSetBlkioParametersArgs
@@ -4779,12 +4989,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetBlkioParameters, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetBlkioParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlkioParameters):
 		var args libvirt.DomainGetBlkioParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetBlkioParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetBlkioParameters(ctx, &args)
 		if err != nil {
@@ -4801,12 +5017,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainMigrateSetMaxSpeed, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainMigrateSetMaxSpeed(ctx, &args)
 	case int32(libvirt.ProcStorageVolUpload):
 		var args libvirt.StorageVolUploadArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolUpload, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StorageVolUpload(ctx, &args)
 	case int32(libvirt.ProcStorageVolDownload):
@@ -4815,6 +5037,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcStorageVolDownload, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.StorageVolDownload(ctx, &args)
 	case int32(libvirt.ProcDomainInjectNMI):
 		var args libvirt.DomainInjectNMIArgs
@@ -4822,12 +5047,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainInjectNMI, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainInjectNMI(ctx, &args)
 	case int32(libvirt.ProcDomainScreenshot):
 		var args libvirt.DomainScreenshotArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainScreenshot, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainScreenshot(ctx, &args)
 		if err != nil {
@@ -4844,6 +5075,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainGetState, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainGetState(ctx, &args)
 		if err != nil {
 			return true, err
@@ -4858,6 +5092,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateBegin3, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateBegin3(ctx, &args)
 		if err != nil {
@@ -4874,6 +5111,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainMigratePrepare3, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainMigratePrepare3(ctx, &args)
 		if err != nil {
 			return true, err
@@ -4888,6 +5128,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigratePrepareTunnel3, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigratePrepareTunnel3(ctx, &args)
 		if err != nil {
@@ -4904,6 +5147,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainMigratePerform3, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainMigratePerform3(ctx, &args)
 		if err != nil {
 			return true, err
@@ -4918,6 +5164,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateFinish3, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateFinish3(ctx, &args)
 		if err != nil {
@@ -4934,12 +5183,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainMigrateConfirm3, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainMigrateConfirm3(ctx, &args)
 	case int32(libvirt.ProcDomainSetSchedulerParametersFlags):
 		var args libvirt.DomainSetSchedulerParametersFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetSchedulerParametersFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetSchedulerParametersFlags(ctx, &args)
 	case int32(libvirt.ProcInterfaceChangeBegin):
@@ -4948,12 +5203,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcInterfaceChangeBegin, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.InterfaceChangeBegin(ctx, &args)
 	case int32(libvirt.ProcInterfaceChangeCommit):
 		var args libvirt.InterfaceChangeCommitArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcInterfaceChangeCommit, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.InterfaceChangeCommit(ctx, &args)
 	case int32(libvirt.ProcInterfaceChangeRollback):
@@ -4962,12 +5223,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcInterfaceChangeRollback, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.InterfaceChangeRollback(ctx, &args)
 	case int32(libvirt.ProcDomainGetSchedulerParametersFlags):
 		var args libvirt.DomainGetSchedulerParametersFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetSchedulerParametersFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetSchedulerParametersFlags(ctx, &args)
 		if err != nil {
@@ -4984,6 +5251,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainPinVCPUFlags, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainPinVCPUFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSendKey):
 		var args libvirt.DomainSendKeyArgs
@@ -4991,12 +5261,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSendKey, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSendKey(ctx, &args)
 	case int32(libvirt.ProcNodeGetCPUStats):
 		var args libvirt.NodeGetCPUStatsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeGetCPUStats, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeGetCPUStats(ctx, &args)
 		if err != nil {
@@ -5013,6 +5289,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNodeGetMemoryStats, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.NodeGetMemoryStats(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5027,6 +5306,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetControlInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetControlInfo(ctx, &args)
 		if err != nil {
@@ -5043,6 +5325,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainGetVCPUPinInfo, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainGetVCPUPinInfo(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5058,12 +5343,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainUndefineFlags, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainUndefineFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSaveFlags):
 		var args libvirt.DomainSaveFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSaveFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSaveFlags(ctx, &args)
 	case int32(libvirt.ProcDomainRestoreFlags):
@@ -5072,6 +5363,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainRestoreFlags, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainRestoreFlags(ctx, &args)
 	case int32(libvirt.ProcDomainDestroyFlags):
 		var args libvirt.DomainDestroyFlagsArgs
@@ -5079,12 +5373,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainDestroyFlags, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainDestroyFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSaveImageGetXMLDesc):
 		var args libvirt.DomainSaveImageGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSaveImageGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSaveImageGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -5101,6 +5401,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSaveImageDefineXML, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSaveImageDefineXML(ctx, &args)
 	case int32(libvirt.ProcDomainBlockJobAbort):
 		var args libvirt.DomainBlockJobAbortArgs
@@ -5108,12 +5411,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainBlockJobAbort, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainBlockJobAbort(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlockJobInfo):
 		var args libvirt.DomainGetBlockJobInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetBlockJobInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetBlockJobInfo(ctx, &args)
 		if err != nil {
@@ -5130,6 +5439,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainBlockJobSetSpeed, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainBlockJobSetSpeed(ctx, &args)
 	case int32(libvirt.ProcDomainBlockPull):
 		var args libvirt.DomainBlockPullArgs
@@ -5137,12 +5449,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainBlockPull, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainBlockPull(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateGetMaxSpeed):
 		var args libvirt.DomainMigrateGetMaxSpeedArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateGetMaxSpeed, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateGetMaxSpeed(ctx, &args)
 		if err != nil {
@@ -5159,6 +5477,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainBlockStatsFlags, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainBlockStatsFlags(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5173,6 +5494,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotGetParent, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotGetParent(ctx, &args)
 		if err != nil {
@@ -5189,12 +5513,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainReset, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainReset(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotNumChildren):
 		var args libvirt.DomainSnapshotNumChildrenArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotNumChildren, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotNumChildren(ctx, &args)
 		if err != nil {
@@ -5211,6 +5541,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotListChildrenNames, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainSnapshotListChildrenNames(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5226,12 +5559,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainOpenGraphics, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainOpenGraphics(ctx, &args)
 	case int32(libvirt.ProcNodeSuspendForDuration):
 		var args libvirt.NodeSuspendForDurationArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeSuspendForDuration, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.NodeSuspendForDuration(ctx, &args)
 	case int32(libvirt.ProcDomainBlockResize):
@@ -5240,6 +5579,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainBlockResize, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainBlockResize(ctx, &args)
 	case int32(libvirt.ProcDomainSetBlockIOTune):
 		var args libvirt.DomainSetBlockIOTuneArgs
@@ -5247,12 +5589,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetBlockIOTune, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetBlockIOTune(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlockIOTune):
 		var args libvirt.DomainGetBlockIOTuneArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetBlockIOTune, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetBlockIOTune(ctx, &args)
 		if err != nil {
@@ -5269,12 +5617,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetNUMAParameters, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetNUMAParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetNUMAParameters):
 		var args libvirt.DomainGetNUMAParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetNUMAParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetNUMAParameters(ctx, &args)
 		if err != nil {
@@ -5291,12 +5645,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetInterfaceParameters, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetInterfaceParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetInterfaceParameters):
 		var args libvirt.DomainGetInterfaceParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetInterfaceParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetInterfaceParameters(ctx, &args)
 		if err != nil {
@@ -5313,12 +5673,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainShutdownFlags, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainShutdownFlags(ctx, &args)
 	case int32(libvirt.ProcStorageVolWipePattern):
 		var args libvirt.StorageVolWipePatternArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolWipePattern, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StorageVolWipePattern(ctx, &args)
 	case int32(libvirt.ProcStorageVolResize):
@@ -5327,6 +5693,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcStorageVolResize, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.StorageVolResize(ctx, &args)
 	case int32(libvirt.ProcDomainPMSuspendForDuration):
 		var args libvirt.DomainPMSuspendForDurationArgs
@@ -5334,12 +5703,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainPMSuspendForDuration, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainPMSuspendForDuration(ctx, &args)
 	case int32(libvirt.ProcDomainGetCPUStats):
 		var args libvirt.DomainGetCPUStatsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetCPUStats, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetCPUStats(ctx, &args)
 		if err != nil {
@@ -5356,6 +5731,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainGetDiskErrors, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainGetDiskErrors(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5371,12 +5749,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetMetadata, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetMetadata(ctx, &args)
 	case int32(libvirt.ProcDomainGetMetadata):
 		var args libvirt.DomainGetMetadataArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetMetadata, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetMetadata(ctx, &args)
 		if err != nil {
@@ -5393,6 +5777,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainBlockRebase, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainBlockRebase(ctx, &args)
 	case int32(libvirt.ProcDomainPMWakeup):
 		var args libvirt.DomainPMWakeupArgs
@@ -5400,12 +5787,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainPMWakeup, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainPMWakeup(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotIsCurrent):
 		var args libvirt.DomainSnapshotIsCurrentArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotIsCurrent, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotIsCurrent(ctx, &args)
 		if err != nil {
@@ -5422,6 +5815,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotHasMetadata, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainSnapshotHasMetadata(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5436,6 +5832,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectListAllDomains, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectListAllDomains(ctx, &args)
 		if err != nil {
@@ -5452,6 +5851,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainListAllSnapshots, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainListAllSnapshots(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5467,6 +5869,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotListAllChildren, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainSnapshotListAllChildren(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5481,6 +5886,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetHostname, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetHostname(ctx, &args)
 		if err != nil {
@@ -5512,12 +5920,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainPinEmulator, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainPinEmulator(ctx, &args)
 	case int32(libvirt.ProcDomainGetEmulatorPinInfo):
 		var args libvirt.DomainGetEmulatorPinInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetEmulatorPinInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetEmulatorPinInfo(ctx, &args)
 		if err != nil {
@@ -5534,6 +5948,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcConnectListAllStoragePools, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.ConnectListAllStoragePools(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5548,6 +5965,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStoragePoolListAllVolumes, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.StoragePoolListAllVolumes(ctx, &args)
 		if err != nil {
@@ -5564,6 +5984,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcConnectListAllNetworks, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.ConnectListAllNetworks(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5578,6 +6001,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectListAllInterfaces, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectListAllInterfaces(ctx, &args)
 		if err != nil {
@@ -5594,6 +6020,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcConnectListAllNodeDevices, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.ConnectListAllNodeDevices(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5608,6 +6037,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectListAllNWFilters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectListAllNWFilters(ctx, &args)
 		if err != nil {
@@ -5624,6 +6056,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcConnectListAllSecrets, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.ConnectListAllSecrets(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5639,12 +6074,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNodeSetMemoryParameters, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.NodeSetMemoryParameters(ctx, &args)
 	case int32(libvirt.ProcNodeGetMemoryParameters):
 		var args libvirt.NodeGetMemoryParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeGetMemoryParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeGetMemoryParameters(ctx, &args)
 		if err != nil {
@@ -5661,6 +6102,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainBlockCommit, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainBlockCommit(ctx, &args)
 	case int32(libvirt.ProcNetworkUpdate):
 		var args libvirt.NetworkUpdateArgs
@@ -5668,12 +6112,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNetworkUpdate, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.NetworkUpdate(ctx, &args)
 	case int32(libvirt.ProcNodeGetCPUMap):
 		var args libvirt.NodeGetCPUMapArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeGetCPUMap, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeGetCPUMap(ctx, &args)
 		if err != nil {
@@ -5690,12 +6140,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainFSTrim, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainFSTrim(ctx, &args)
 	case int32(libvirt.ProcDomainSendProcessSignal):
 		var args libvirt.DomainSendProcessSignalArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSendProcessSignal, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSendProcessSignal(ctx, &args)
 	case int32(libvirt.ProcDomainOpenChannel):
@@ -5704,12 +6160,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainOpenChannel, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainOpenChannel(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceLookupSCSIHostByWWN):
 		var args libvirt.NodeDeviceLookupSCSIHostByWWNArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeDeviceLookupSCSIHostByWWN, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeDeviceLookupSCSIHostByWWN(ctx, &args)
 		if err != nil {
@@ -5726,6 +6188,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainGetJobStats, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainGetJobStats(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5740,6 +6205,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateGetCompressionCache, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateGetCompressionCache(ctx, &args)
 		if err != nil {
@@ -5756,6 +6224,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainMigrateSetCompressionCache, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainMigrateSetCompressionCache(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceDetachFlags):
 		var args libvirt.NodeDeviceDetachFlagsArgs
@@ -5763,12 +6234,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNodeDeviceDetachFlags, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.NodeDeviceDetachFlags(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateBegin3Params):
 		var args libvirt.DomainMigrateBegin3ParamsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateBegin3Params, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateBegin3Params(ctx, &args)
 		if err != nil {
@@ -5785,6 +6262,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainMigratePrepare3Params, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainMigratePrepare3Params(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5799,6 +6279,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigratePrepareTunnel3Params, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigratePrepareTunnel3Params(ctx, &args)
 		if err != nil {
@@ -5815,6 +6298,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainMigratePerform3Params, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainMigratePerform3Params(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5829,6 +6315,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateFinish3Params, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateFinish3Params(ctx, &args)
 		if err != nil {
@@ -5845,6 +6334,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainMigrateConfirm3Params, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainMigrateConfirm3Params(ctx, &args)
 	case int32(libvirt.ProcDomainSetMemoryStatsPeriod):
 		var args libvirt.DomainSetMemoryStatsPeriodArgs
@@ -5852,12 +6344,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetMemoryStatsPeriod, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetMemoryStatsPeriod(ctx, &args)
 	case int32(libvirt.ProcDomainCreateXMLWithFiles):
 		var args libvirt.DomainCreateXMLWithFilesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCreateXMLWithFiles, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainCreateXMLWithFiles(ctx, &args)
 		if err != nil {
@@ -5874,6 +6372,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainCreateWithFiles, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainCreateWithFiles(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5888,6 +6389,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectGetCPUModelNames, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectGetCPUModelNames(ctx, &args)
 		if err != nil {
@@ -5948,12 +6452,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainCoreDumpWithFormat, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainCoreDumpWithFormat(ctx, &args)
 	case int32(libvirt.ProcDomainFSFreeze):
 		var args libvirt.DomainFSFreezeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainFSFreeze, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainFSFreeze(ctx, &args)
 		if err != nil {
@@ -5970,6 +6480,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainFSThaw, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainFSThaw(ctx, &args)
 		if err != nil {
 			return true, err
@@ -5984,6 +6497,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetTime, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetTime(ctx, &args)
 		if err != nil {
@@ -6000,12 +6516,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetTime, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetTime(ctx, &args)
 	case int32(libvirt.ProcNodeGetFreePages):
 		var args libvirt.NodeGetFreePagesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeGetFreePages, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeGetFreePages(ctx, &args)
 		if err != nil {
@@ -6022,6 +6544,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNetworkGetDHCPLeases, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.NetworkGetDHCPLeases(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6036,6 +6561,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectGetDomainCapabilities, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectGetDomainCapabilities(ctx, &args)
 		if err != nil {
@@ -6052,12 +6580,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainOpenGraphicsFD, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainOpenGraphicsFD(ctx, &args)
 	case int32(libvirt.ProcConnectGetAllDomainStats):
 		var args libvirt.ConnectGetAllDomainStatsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectGetAllDomainStats, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectGetAllDomainStats(ctx, &args)
 		if err != nil {
@@ -6074,12 +6608,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainBlockCopy, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainBlockCopy(ctx, &args)
 	case int32(libvirt.ProcNodeAllocPages):
 		var args libvirt.NodeAllocPagesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeAllocPages, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeAllocPages(ctx, &args)
 		if err != nil {
@@ -6096,6 +6636,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainGetFSInfo, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainGetFSInfo(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6110,6 +6653,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainDefineXMLFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainDefineXMLFlags(ctx, &args)
 		if err != nil {
@@ -6126,6 +6672,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainGetIOThreadInfo, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainGetIOThreadInfo(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6141,12 +6690,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainPinIOThread, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainPinIOThread(ctx, &args)
 	case int32(libvirt.ProcDomainInterfaceAddresses):
 		var args libvirt.DomainInterfaceAddressesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainInterfaceAddresses, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainInterfaceAddresses(ctx, &args)
 		if err != nil {
@@ -6163,12 +6718,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainAddIOThread, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainAddIOThread(ctx, &args)
 	case int32(libvirt.ProcDomainDelIOThread):
 		var args libvirt.DomainDelIOThreadArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainDelIOThread, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainDelIOThread(ctx, &args)
 	case int32(libvirt.ProcDomainSetUserPassword):
@@ -6177,12 +6738,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetUserPassword, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetUserPassword(ctx, &args)
 	case int32(libvirt.ProcDomainRename):
 		var args libvirt.DomainRenameArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainRename, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainRename(ctx, &args)
 		if err != nil {
@@ -6203,12 +6770,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainMigrateStartPostCopy, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainMigrateStartPostCopy(ctx, &args)
 	case int32(libvirt.ProcDomainGetPerfEvents):
 		var args libvirt.DomainGetPerfEventsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetPerfEvents, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetPerfEvents(ctx, &args)
 		if err != nil {
@@ -6224,6 +6797,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetPerfEvents, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetPerfEvents(ctx, &args)
 	case int32(libvirt.ProcConnectStoragePoolEventRegisterAny):
@@ -6254,6 +6830,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainGetGuestVCPUs, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainGetGuestVCPUs(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6268,6 +6847,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetGuestVCPUs, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetGuestVCPUs(ctx, &args)
 	case int32(libvirt.ProcConnectNodeDeviceEventRegisterAny):
@@ -6297,6 +6879,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolGetInfoFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.StorageVolGetInfoFlags(ctx, &args)
 		if err != nil {
@@ -6335,6 +6920,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetVCPU, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetVCPU(ctx, &args)
 	case int32(libvirt.ProcDomainSetBlockThreshold):
 		var args libvirt.DomainSetBlockThresholdArgs
@@ -6342,12 +6930,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetBlockThreshold, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetBlockThreshold(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateGetMaxDowntime):
 		var args libvirt.DomainMigrateGetMaxDowntimeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateGetMaxDowntime, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateGetMaxDowntime(ctx, &args)
 		if err != nil {
@@ -6364,6 +6958,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainManagedSaveGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainManagedSaveGetXMLDesc(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6379,12 +6976,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainManagedSaveDefineXML, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainManagedSaveDefineXML(ctx, &args)
 	case int32(libvirt.ProcDomainSetLifecycleAction):
 		var args libvirt.DomainSetLifecycleActionArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetLifecycleAction, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetLifecycleAction(ctx, &args)
 	case int32(libvirt.ProcStoragePoolLookupByTargetPath):
@@ -6408,12 +7011,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainDetachDeviceAlias, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainDetachDeviceAlias(ctx, &args)
 	case int32(libvirt.ProcConnectCompareHypervisorCPU):
 		var args libvirt.ConnectCompareHypervisorCPUArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectCompareHypervisorCPU, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectCompareHypervisorCPU(ctx, &args)
 		if err != nil {
@@ -6430,6 +7039,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcConnectBaselineHypervisorCPU, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.ConnectBaselineHypervisorCPU(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6445,6 +7057,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNodeGetSEVInfo, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.NodeGetSEVInfo(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6459,6 +7074,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetLaunchSecurityInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetLaunchSecurityInfo(ctx, &args)
 		if err != nil {
@@ -6490,6 +7108,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNWFilterBindingGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.NWFilterBindingGetXMLDesc(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6504,6 +7125,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNWFilterBindingCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NWFilterBindingCreateXML(ctx, &args)
 		if err != nil {
@@ -6527,6 +7151,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcConnectListAllNWFilterBindings, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.ConnectListAllNWFilterBindings(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6542,12 +7169,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetIOThreadParams, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetIOThreadParams(ctx, &args)
 	case int32(libvirt.ProcConnectGetStoragePoolCapabilities):
 		var args libvirt.ConnectGetStoragePoolCapabilitiesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectGetStoragePoolCapabilities, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectGetStoragePoolCapabilities(ctx, &args)
 		if err != nil {
@@ -6563,6 +7196,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkListAllPorts, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NetworkListAllPorts(ctx, &args)
 		if err != nil {
@@ -6594,6 +7230,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNetworkPortCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.NetworkPortCreateXML(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6608,6 +7247,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkPortGetParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NetworkPortGetParameters(ctx, &args)
 		if err != nil {
@@ -6624,12 +7266,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNetworkPortSetParameters, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.NetworkPortSetParameters(ctx, &args)
 	case int32(libvirt.ProcNetworkPortGetXMLDesc):
 		var args libvirt.NetworkPortGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkPortGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NetworkPortGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -6646,12 +7294,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNetworkPortDelete, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.NetworkPortDelete(ctx, &args)
 	case int32(libvirt.ProcDomainCheckpointCreateXML):
 		var args libvirt.DomainCheckpointCreateXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCheckpointCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainCheckpointCreateXML(ctx, &args)
 		if err != nil {
@@ -6668,6 +7322,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainCheckpointGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainCheckpointGetXMLDesc(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6682,6 +7339,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainListAllCheckpoints, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainListAllCheckpoints(ctx, &args)
 		if err != nil {
@@ -6698,6 +7358,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainCheckpointListAllChildren, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainCheckpointListAllChildren(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6712,6 +7375,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCheckpointLookupByName, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainCheckpointLookupByName(ctx, &args)
 		if err != nil {
@@ -6728,6 +7394,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainCheckpointGetParent, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainCheckpointGetParent(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6743,12 +7412,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainCheckpointDelete, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainCheckpointDelete(ctx, &args)
 	case int32(libvirt.ProcDomainGetGuestInfo):
 		var args libvirt.DomainGetGuestInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetGuestInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetGuestInfo(ctx, &args)
 		if err != nil {
@@ -6765,12 +7440,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcConnectSetIdentity, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.ConnectSetIdentity(ctx, &args)
 	case int32(libvirt.ProcDomainAgentSetResponseTimeout):
 		var args libvirt.DomainAgentSetResponseTimeoutArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainAgentSetResponseTimeout, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainAgentSetResponseTimeout(ctx, &args)
 		if err != nil {
@@ -6787,12 +7468,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainBackupBegin, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainBackupBegin(ctx, &args)
 	case int32(libvirt.ProcDomainBackupGetXMLDesc):
 		var args libvirt.DomainBackupGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainBackupGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainBackupGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -6809,6 +7496,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainAuthorizedSSHKeysGet, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.DomainAuthorizedSSHKeysGet(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6824,12 +7514,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainAuthorizedSSHKeysSet, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainAuthorizedSSHKeysSet(ctx, &args)
 	case int32(libvirt.ProcDomainGetMessages):
 		var args libvirt.DomainGetMessagesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetMessages, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetMessages(ctx, &args)
 		if err != nil {
@@ -6846,12 +7542,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainStartDirtyRateCalc, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainStartDirtyRateCalc(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceDefineXML):
 		var args libvirt.NodeDeviceDefineXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeDeviceDefineXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeDeviceDefineXML(ctx, &args)
 		if err != nil {
@@ -6868,6 +7570,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNodeDeviceUndefine, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.NodeDeviceUndefine(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceCreate):
 		var args libvirt.NodeDeviceCreateArgs
@@ -6875,12 +7580,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNodeDeviceCreate, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.NodeDeviceCreate(ctx, &args)
 	case int32(libvirt.ProcNWFilterDefineXMLFlags):
 		var args libvirt.NWFilterDefineXMLFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNWFilterDefineXMLFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NWFilterDefineXMLFlags(ctx, &args)
 		if err != nil {
@@ -6896,6 +7607,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkDefineXMLFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NetworkDefineXMLFlags(ctx, &args)
 		if err != nil {
@@ -6964,6 +7678,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNetworkCreateXMLFlags, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		ret, err := h.NetworkCreateXMLFlags(ctx, &args)
 		if err != nil {
 			return true, err
@@ -6979,12 +7696,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetLaunchSecurityState, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetLaunchSecurityState(ctx, &args)
 	case int32(libvirt.ProcDomainSaveParams):
 		var args libvirt.DomainSaveParamsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSaveParams, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSaveParams(ctx, &args)
 	case int32(libvirt.ProcDomainRestoreParams):
@@ -6993,12 +7716,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainRestoreParams, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainRestoreParams(ctx, &args)
 	case int32(libvirt.ProcDomainAbortJobFlags):
 		var args libvirt.DomainAbortJobFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainAbortJobFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainAbortJobFlags(ctx, &args)
 	case int32(libvirt.ProcDomainFDAssociate):
@@ -7007,6 +7736,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainFDAssociate, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainFDAssociate(ctx, &args)
 	case int32(libvirt.ProcNetworkSetMetadata):
 		var args libvirt.NetworkSetMetadataArgs
@@ -7014,12 +7746,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNetworkSetMetadata, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.NetworkSetMetadata(ctx, &args)
 	case int32(libvirt.ProcNetworkGetMetadata):
 		var args libvirt.NetworkGetMetadataArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkGetMetadata, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NetworkGetMetadata(ctx, &args)
 		if err != nil {
@@ -7036,12 +7774,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcNodeDeviceUpdate, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.NodeDeviceUpdate(ctx, &args)
 	case int32(libvirt.ProcDomainGraphicsReload):
 		var args libvirt.DomainGraphicsReloadArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGraphicsReload, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainGraphicsReload(ctx, &args)
 	case int32(libvirt.ProcDomainGetAutostartOnce):
@@ -7072,12 +7816,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
+		if err := checkFlags(libvirt.ProcDomainSetThrottleGroup, uint32(args.Flags)); err != nil {
+			return true, err
+		}
 		return true, h.DomainSetThrottleGroup(ctx, &args)
 	case int32(libvirt.ProcDomainDelThrottleGroup):
 		var args libvirt.DomainDelThrottleGroupArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainDelThrottleGroup, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainDelThrottleGroup(ctx, &args)
 	}
@@ -7103,32 +7853,32 @@ type UnimplementedQEMUHandler struct{}
 
 // QEMUDomainMonitorCommand reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUDomainMonitorCommand(ctx context.Context, args *libvirt.QEMUDomainMonitorCommandArgs) (*libvirt.QEMUDomainMonitorCommandRet, error) {
-	return nil, unsupported("virDomainQemuMonitorCommand")
+	return nil, unsupported("virDomainQemuMonitorCommand", libvirt.FromDomain)
 }
 
 // QEMUDomainAttach reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUDomainAttach(ctx context.Context, args *libvirt.QEMUDomainAttachArgs) (*libvirt.QEMUDomainAttachRet, error) {
-	return nil, unsupported("virDomainQemuAttach")
+	return nil, unsupported("virDomainQemuAttach", libvirt.FromDomain)
 }
 
 // QEMUDomainAgentCommand reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUDomainAgentCommand(ctx context.Context, args *libvirt.QEMUDomainAgentCommandArgs) (*libvirt.QEMUDomainAgentCommandRet, error) {
-	return nil, unsupported("virDomainQemuAgentCommand")
+	return nil, unsupported("virDomainQemuAgentCommand", libvirt.FromDomain)
 }
 
 // QEMUConnectDomainMonitorEventRegister reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUConnectDomainMonitorEventRegister(ctx context.Context, args *libvirt.QEMUConnectDomainMonitorEventRegisterArgs) (*libvirt.QEMUConnectDomainMonitorEventRegisterRet, error) {
-	return nil, unsupported("virConnectDomainQemuMonitorEventRegister")
+	return nil, unsupported("virConnectDomainQemuMonitorEventRegister", libvirt.FromDomain)
 }
 
 // QEMUConnectDomainMonitorEventDeregister reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUConnectDomainMonitorEventDeregister(ctx context.Context, args *libvirt.QEMUConnectDomainMonitorEventDeregisterArgs) error {
-	return unsupported("virConnectDomainQemuMonitorEventDeregister")
+	return unsupported("virConnectDomainQemuMonitorEventDeregister", libvirt.FromDomain)
 }
 
 // QEMUDomainMonitorCommandWithFiles reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUDomainMonitorCommandWithFiles(ctx context.Context, args *libvirt.QEMUDomainMonitorCommandWithFilesArgs) (*libvirt.QEMUDomainMonitorCommandWithFilesRet, error) {
-	return nil, unsupported("virDomainQemuMonitorCommandWithFiles")
+	return nil, unsupported("virDomainQemuMonitorCommandWithFiles", libvirt.FromDomain)
 }
 
 // dispatchQEMU decodes the arguments of procedure proc from d, calls h and
