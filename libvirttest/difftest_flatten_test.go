@@ -56,7 +56,7 @@ func (f *flattener) uuid(s string) string {
 func (f *flattener) str(s string) string {
 	s = diffUUIDRE.ReplaceAllStringFunc(s, func(u string) string { return f.uuid(u) })
 	if f.hostname != "" {
-		s = strings.ReplaceAll(s, f.hostname, "<host>")
+		s = regexp.MustCompile(`\b`+regexp.QuoteMeta(f.hostname)+`\b`).ReplaceAllString(s, "<host>")
 	}
 	return s
 }

@@ -108,10 +108,11 @@ func (d *driver) start(ctx context.Context, dom *domain, reason libvirt.DomainRu
 
 // stop shuts dom off; a transient domain disappears. d.mu is held.
 func (d *driver) stop(ctx context.Context, dom *domain, reason libvirt.DomainShutoffReason, detail libvirt.DomainEventStoppedDetailType) {
-	d.emitLifecycle(ctx, dom, libvirt.DomainEventStopped, int32(detail))
 	dom.id = -1
 	dom.pins = nil // pinning is part of the live state
 	dom.state, dom.reason = libvirt.DomainShutoff, int32(reason)
+	// libvirt builds the event from the stopped domain: its ID is -1.
+	d.emitLifecycle(ctx, dom, libvirt.DomainEventStopped, int32(detail))
 	if !dom.persistent {
 		d.removeDomain(dom)
 	}
@@ -314,6 +315,9 @@ func (d *driver) createDomain(ctx context.Context, ref libvirt.Domain, flags lib
 			return lvErrorf(libvirt.ErrInternalError, libvirt.FromTest, prefixInternal, "Domain '%s' is already running", dom.name)
 		}
 		dom.setDef(dom.def)
+		// Like the test driver, starting boots afresh and drops any
+		// managed save image.
+		dom.managedSave = false
 		d.start(ctx, dom, libvirt.DomainRunningBooted, true)
 		return nil
 	})
@@ -403,6 +407,10 @@ func (d *driver) DomainUndefineFlags(ctx context.Context, args *libvirt.DomainUn
 		if !dom.persistent {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromDomain, prefixInvalid, "cannot undefine transient domain")
 		}
+		if dom.managedSave && args.Flags&libvirt.DomainUndefineManagedSave == 0 {
+			return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "Refusing to undefine while domain managed save image exists")
+		}
+		dom.managedSave = false
 		d.emitLifecycle(ctx, dom, libvirt.DomainEventUndefined, int32(libvirt.DomainEventUndefinedRemoved))
 		dom.persistent, dom.autostart = false, false
 		if !dom.active() {
@@ -523,14 +531,6 @@ func (d *driver) DomainSetAutostart(ctx context.Context, args *libvirt.DomainSet
 		dom.autostart = args.Autostart != 0
 		return nil
 	})
-}
-
-// DomainHasManagedSaveImage reports that there is none.
-func (d *driver) DomainHasManagedSaveImage(ctx context.Context, args *libvirt.DomainHasManagedSaveImageArgs) (*libvirt.DomainHasManagedSaveImageRet, error) {
-	if err := d.withDomain(args.Dom, func(*domain) error { return nil }); err != nil {
-		return nil, err
-	}
-	return &libvirt.DomainHasManagedSaveImageRet{}, nil
 }
 
 // DomainSnapshotNum reports that there are no snapshots.

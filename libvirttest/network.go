@@ -70,7 +70,7 @@ func parseNetwork(doc string) (*network, error) {
 		return nil, err
 	}
 	if v.XMLName.Local != "network" {
-		return nil, xmlError("expected root element 'network', not '" + v.XMLName.Local + "'")
+		return nil, xmlErrorIn(libvirt.FromNetwork, "expected root element 'network', not '" + v.XMLName.Local + "'")
 	}
 	n := &network{xml: doc, name: strings.TrimSpace(v.Name), bridge: v.Bridge.Name}
 	if len(v.IPs) > 0 {
@@ -84,7 +84,7 @@ func parseNetwork(doc string) (*network, error) {
 		}
 	}
 	if n.name == "" {
-		return nil, xmlError("Missing network name")
+		return nil, xmlErrorIn(libvirt.FromNetwork, "Missing network name")
 	}
 	u, err := uuidOrNew(v.UUID)
 	if err != nil {
@@ -267,9 +267,7 @@ func (d *driver) NetworkCreate(ctx context.Context, args *libvirt.NetworkCreateA
 // NetworkDestroy stops a network; a transient one disappears.
 func (d *driver) NetworkDestroy(ctx context.Context, args *libvirt.NetworkDestroyArgs) error {
 	return d.withNetwork(args.Net, func(n *network) error {
-		if !n.active {
-			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromNetwork, prefixInvalid, "network '%s' is not active", n.name)
-		}
+		// The test driver stops a network without checking that it runs.
 		n.active = false
 		d.emitNetwork(ctx, n, libvirt.NetworkEventStopped)
 		if !n.persistent {
