@@ -424,37 +424,37 @@ type UnimplementedRemoteHandler struct{}
 
 // ConnectOpen reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectOpen(ctx context.Context, args *libvirt.ConnectOpenArgs) error {
-	return unsupported("virConnectOpen", libvirt.FromNone)
+	return unsupported("virConnectOpen", libvirt.FromDomain)
 }
 
 // ConnectClose reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectClose(ctx context.Context) error {
-	return unsupported("virConnectClose", libvirt.FromNone)
+	return unsupported("virConnectClose", libvirt.FromDomain)
 }
 
 // ConnectGetType reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetType(ctx context.Context) (*libvirt.ConnectGetTypeRet, error) {
-	return nil, unsupported("virConnectGetType", libvirt.FromNone)
+	return nil, unsupported("virConnectGetType", libvirt.FromDomain)
 }
 
 // ConnectGetVersion reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetVersion(ctx context.Context) (*libvirt.ConnectGetVersionRet, error) {
-	return nil, unsupported("virConnectGetVersion", libvirt.FromNone)
+	return nil, unsupported("virConnectGetVersion", libvirt.FromDomain)
 }
 
 // ConnectGetMaxVCPUs reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetMaxVCPUs(ctx context.Context, args *libvirt.ConnectGetMaxVCPUsArgs) (*libvirt.ConnectGetMaxVCPUsRet, error) {
-	return nil, unsupported("virConnectGetMaxVcpus", libvirt.FromNone)
+	return nil, unsupported("virConnectGetMaxVcpus", libvirt.FromDomain)
 }
 
 // NodeGetInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetInfo(ctx context.Context) (*libvirt.NodeGetInfoRet, error) {
-	return nil, unsupported("virNodeGetInfo", libvirt.FromNone)
+	return nil, unsupported("virNodeGetInfo", libvirt.FromDomain)
 }
 
 // ConnectGetCapabilities reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetCapabilities(ctx context.Context) (*libvirt.ConnectGetCapabilitiesRet, error) {
-	return nil, unsupported("virConnectGetCapabilities", libvirt.FromNone)
+	return nil, unsupported("virConnectGetCapabilities", libvirt.FromDomain)
 }
 
 // DomainAttachDevice reports that the procedure is not supported.
@@ -714,7 +714,7 @@ func (UnimplementedRemoteHandler) DomainSetSchedulerParameters(ctx context.Conte
 
 // ConnectGetHostname reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetHostname(ctx context.Context) (*libvirt.ConnectGetHostnameRet, error) {
-	return nil, unsupported("virConnectGetHostname", libvirt.FromNone)
+	return nil, unsupported("virConnectGetHostname", libvirt.FromDomain)
 }
 
 // ConnectSupportsFeature reports that the procedure is not supported.
@@ -924,12 +924,12 @@ func (UnimplementedRemoteHandler) StorageVolGetPath(ctx context.Context, args *l
 
 // NodeGetCellsFreeMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetCellsFreeMemory(ctx context.Context, args *libvirt.NodeGetCellsFreeMemoryArgs) (*libvirt.NodeGetCellsFreeMemoryRet, error) {
-	return nil, unsupported("virNodeGetCellsFreeMemory", libvirt.FromNone)
+	return nil, unsupported("virNodeGetCellsFreeMemory", libvirt.FromDomain)
 }
 
 // NodeGetFreeMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetFreeMemory(ctx context.Context) (*libvirt.NodeGetFreeMemoryRet, error) {
-	return nil, unsupported("virNodeGetFreeMemory", libvirt.FromNone)
+	return nil, unsupported("virNodeGetFreeMemory", libvirt.FromDomain)
 }
 
 // DomainBlockPeek reports that the procedure is not supported.
@@ -964,7 +964,7 @@ func (UnimplementedRemoteHandler) DomainMigrateFinish2(ctx context.Context, args
 
 // ConnectGetURI reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetURI(ctx context.Context) (*libvirt.ConnectGetURIRet, error) {
-	return nil, unsupported("virConnectGetURI", libvirt.FromNone)
+	return nil, unsupported("virConnectGetURI", libvirt.FromDomain)
 }
 
 // NodeNumOfDevices reports that the procedure is not supported.
@@ -1024,7 +1024,7 @@ func (UnimplementedRemoteHandler) DomainGetSecurityLabel(ctx context.Context, ar
 
 // NodeGetSecurityModel reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetSecurityModel(ctx context.Context) (*libvirt.NodeGetSecurityModelRet, error) {
-	return nil, unsupported("virNodeGetSecurityModel", libvirt.FromNone)
+	return nil, unsupported("virNodeGetSecurityModel", libvirt.FromDomain)
 }
 
 // NodeDeviceCreateXML reports that the procedure is not supported.
@@ -1159,7 +1159,7 @@ func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel(ctx context.Context
 
 // ConnectIsSecure reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectIsSecure(ctx context.Context) (*libvirt.ConnectIsSecureRet, error) {
-	return nil, unsupported("virConnectIsSecure", libvirt.FromNone)
+	return nil, unsupported("virConnectIsSecure", libvirt.FromDomain)
 }
 
 // DomainIsActive reports that the procedure is not supported.
@@ -1199,12 +1199,12 @@ func (UnimplementedRemoteHandler) InterfaceIsActive(ctx context.Context, args *l
 
 // ConnectGetLibVersion reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetLibVersion(ctx context.Context) (*libvirt.ConnectGetLibVersionRet, error) {
-	return nil, unsupported("virConnectGetLibVersion", libvirt.FromNone)
+	return nil, unsupported("virConnectGetLibVersion", libvirt.FromDomain)
 }
 
 // ConnectCompareCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectCompareCPU(ctx context.Context, args *libvirt.ConnectCompareCPUArgs) (*libvirt.ConnectCompareCPURet, error) {
-	return nil, unsupported("virConnectCompareCPU", libvirt.FromNone)
+	return nil, unsupported("virConnectCompareCPU", libvirt.FromDomain)
 }
 
 // DomainMemoryStats reports that the procedure is not supported.
@@ -1224,7 +1224,7 @@ func (UnimplementedRemoteHandler) DomainDetachDeviceFlags(ctx context.Context, a
 
 // ConnectBaselineCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectBaselineCPU(ctx context.Context, args *libvirt.ConnectBaselineCPUArgs) (*libvirt.ConnectBaselineCPURet, error) {
-	return nil, unsupported("virConnectBaselineCPU", libvirt.FromNone)
+	return nil, unsupported("virConnectBaselineCPU", libvirt.FromDomain)
 }
 
 // DomainGetJobInfo reports that the procedure is not supported.
@@ -1399,7 +1399,7 @@ func (UnimplementedRemoteHandler) DomainIsUpdated(ctx context.Context, args *lib
 
 // ConnectGetSysinfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetSysinfo(ctx context.Context, args *libvirt.ConnectGetSysinfoArgs) (*libvirt.ConnectGetSysinfoRet, error) {
-	return nil, unsupported("virConnectGetSysinfo", libvirt.FromNone)
+	return nil, unsupported("virConnectGetSysinfo", libvirt.FromDomain)
 }
 
 // DomainSetMemoryFlags reports that the procedure is not supported.
@@ -1514,12 +1514,12 @@ func (UnimplementedRemoteHandler) DomainSendKey(ctx context.Context, args *libvi
 
 // NodeGetCPUStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetCPUStats(ctx context.Context, args *libvirt.NodeGetCPUStatsArgs) (*libvirt.NodeGetCPUStatsRet, error) {
-	return nil, unsupported("virNodeGetCPUStats", libvirt.FromNone)
+	return nil, unsupported("virNodeGetCPUStats", libvirt.FromDomain)
 }
 
 // NodeGetMemoryStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetMemoryStats(ctx context.Context, args *libvirt.NodeGetMemoryStatsArgs) (*libvirt.NodeGetMemoryStatsRet, error) {
-	return nil, unsupported("virNodeGetMemoryStats", libvirt.FromNone)
+	return nil, unsupported("virNodeGetMemoryStats", libvirt.FromDomain)
 }
 
 // DomainGetControlInfo reports that the procedure is not supported.
@@ -1619,7 +1619,7 @@ func (UnimplementedRemoteHandler) DomainOpenGraphics(ctx context.Context, args *
 
 // NodeSuspendForDuration reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeSuspendForDuration(ctx context.Context, args *libvirt.NodeSuspendForDurationArgs) error {
-	return unsupported("virNodeSuspendForDuration", libvirt.FromNone)
+	return unsupported("virNodeSuspendForDuration", libvirt.FromDomain)
 }
 
 // DomainBlockResize reports that the procedure is not supported.
@@ -1789,12 +1789,12 @@ func (UnimplementedRemoteHandler) ConnectListAllSecrets(ctx context.Context, arg
 
 // NodeSetMemoryParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeSetMemoryParameters(ctx context.Context, args *libvirt.NodeSetMemoryParametersArgs) error {
-	return unsupported("virNodeSetMemoryParameters", libvirt.FromNone)
+	return unsupported("virNodeSetMemoryParameters", libvirt.FromDomain)
 }
 
 // NodeGetMemoryParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetMemoryParameters(ctx context.Context, args *libvirt.NodeGetMemoryParametersArgs) (*libvirt.NodeGetMemoryParametersRet, error) {
-	return nil, unsupported("virNodeGetMemoryParameters", libvirt.FromNone)
+	return nil, unsupported("virNodeGetMemoryParameters", libvirt.FromDomain)
 }
 
 // DomainBlockCommit reports that the procedure is not supported.
@@ -1809,7 +1809,7 @@ func (UnimplementedRemoteHandler) NetworkUpdate(ctx context.Context, args *libvi
 
 // NodeGetCPUMap reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetCPUMap(ctx context.Context, args *libvirt.NodeGetCPUMapArgs) (*libvirt.NodeGetCPUMapRet, error) {
-	return nil, unsupported("virNodeGetCPUMap", libvirt.FromNone)
+	return nil, unsupported("virNodeGetCPUMap", libvirt.FromDomain)
 }
 
 // DomainFSTrim reports that the procedure is not supported.
@@ -1899,7 +1899,7 @@ func (UnimplementedRemoteHandler) DomainCreateWithFiles(ctx context.Context, arg
 
 // ConnectGetCPUModelNames reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetCPUModelNames(ctx context.Context, args *libvirt.ConnectGetCPUModelNamesArgs) (*libvirt.ConnectGetCPUModelNamesRet, error) {
-	return nil, unsupported("virConnectGetCPUModelNames", libvirt.FromNone)
+	return nil, unsupported("virConnectGetCPUModelNames", libvirt.FromDomain)
 }
 
 // ConnectNetworkEventRegisterAny reports that the procedure is not supported.
@@ -1949,7 +1949,7 @@ func (UnimplementedRemoteHandler) DomainSetTime(ctx context.Context, args *libvi
 
 // NodeGetFreePages reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetFreePages(ctx context.Context, args *libvirt.NodeGetFreePagesArgs) (*libvirt.NodeGetFreePagesRet, error) {
-	return nil, unsupported("virNodeGetFreePages", libvirt.FromNone)
+	return nil, unsupported("virNodeGetFreePages", libvirt.FromDomain)
 }
 
 // NetworkGetDHCPLeases reports that the procedure is not supported.
@@ -1979,7 +1979,7 @@ func (UnimplementedRemoteHandler) DomainBlockCopy(ctx context.Context, args *lib
 
 // NodeAllocPages reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeAllocPages(ctx context.Context, args *libvirt.NodeAllocPagesArgs) (*libvirt.NodeAllocPagesRet, error) {
-	return nil, unsupported("virNodeAllocPages", libvirt.FromNone)
+	return nil, unsupported("virNodeAllocPages", libvirt.FromDomain)
 }
 
 // DomainGetFSInfo reports that the procedure is not supported.
@@ -2029,12 +2029,12 @@ func (UnimplementedRemoteHandler) DomainRename(ctx context.Context, args *libvir
 
 // ConnectRegisterCloseCallback reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectRegisterCloseCallback(ctx context.Context) error {
-	return unsupported("virConnectRegisterCloseCallback", libvirt.FromNone)
+	return unsupported("virConnectRegisterCloseCallback", libvirt.FromDomain)
 }
 
 // ConnectUnregisterCloseCallback reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectUnregisterCloseCallback(ctx context.Context) error {
-	return unsupported("virConnectUnregisterCloseCallback", libvirt.FromNone)
+	return unsupported("virConnectUnregisterCloseCallback", libvirt.FromDomain)
 }
 
 // DomainMigrateStartPostCopy reports that the procedure is not supported.
@@ -2139,17 +2139,17 @@ func (UnimplementedRemoteHandler) DomainDetachDeviceAlias(ctx context.Context, a
 
 // ConnectCompareHypervisorCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectCompareHypervisorCPU(ctx context.Context, args *libvirt.ConnectCompareHypervisorCPUArgs) (*libvirt.ConnectCompareHypervisorCPURet, error) {
-	return nil, unsupported("virConnectCompareHypervisorCPU", libvirt.FromNone)
+	return nil, unsupported("virConnectCompareHypervisorCPU", libvirt.FromDomain)
 }
 
 // ConnectBaselineHypervisorCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectBaselineHypervisorCPU(ctx context.Context, args *libvirt.ConnectBaselineHypervisorCPUArgs) (*libvirt.ConnectBaselineHypervisorCPURet, error) {
-	return nil, unsupported("virConnectBaselineHypervisorCPU", libvirt.FromNone)
+	return nil, unsupported("virConnectBaselineHypervisorCPU", libvirt.FromDomain)
 }
 
 // NodeGetSEVInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetSEVInfo(ctx context.Context, args *libvirt.NodeGetSEVInfoArgs) (*libvirt.NodeGetSEVInfoRet, error) {
-	return nil, unsupported("virNodeGetSEVInfo", libvirt.FromNone)
+	return nil, unsupported("virNodeGetSEVInfo", libvirt.FromDomain)
 }
 
 // DomainGetLaunchSecurityInfo reports that the procedure is not supported.
@@ -2269,7 +2269,7 @@ func (UnimplementedRemoteHandler) DomainGetGuestInfo(ctx context.Context, args *
 
 // ConnectSetIdentity reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectSetIdentity(ctx context.Context, args *libvirt.ConnectSetIdentityArgs) error {
-	return unsupported("virConnectSetIdentity", libvirt.FromNone)
+	return unsupported("virConnectSetIdentity", libvirt.FromDomain)
 }
 
 // DomainAgentSetResponseTimeout reports that the procedure is not supported.

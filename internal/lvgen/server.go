@@ -125,6 +125,7 @@ var apiErrorDomains = map[string]string{
 	"libvirt-nwfilter.h":          "FromNwfilter",
 	"libvirt-stream.h":            "FromStreams",
 	"libvirt-qemu.h":              "FromDomain",
+	"libvirt-host.h":              "FromDomain", // libvirt-host.c reports under VIR_FROM_DOMAIN
 	"libvirt-lxc.h":               "FromDomain",
 }
 
