@@ -70,7 +70,7 @@ func parseNetwork(doc string) (*network, error) {
 		return nil, err
 	}
 	if v.XMLName.Local != "network" {
-		return nil, xmlErrorIn(libvirt.FromNetwork, "expected root element 'network', not '" + v.XMLName.Local + "'")
+		return nil, xmlErrorIn(libvirt.FromNetwork, "expected root element 'network', not '"+v.XMLName.Local+"'")
 	}
 	n := &network{xml: doc, name: strings.TrimSpace(v.Name), bridge: v.Bridge.Name}
 	if len(v.IPs) > 0 {
