@@ -93,9 +93,18 @@ func glSequence() []glStep {
 	}
 	str := func(v ...any) string { return fmt.Sprint(v...) }
 
-	add("ConnectGetType", func(l *gl.Libvirt, n *glNorm, s *glState) (string, error) { v, err := l.ConnectGetType(); return str(v), err })
-	add("ConnectGetLibVersion", func(l *gl.Libvirt, n *glNorm, s *glState) (string, error) { v, err := l.ConnectGetLibVersion(); return str(v), err })
-	add("ConnectGetVersion", func(l *gl.Libvirt, n *glNorm, s *glState) (string, error) { v, err := l.ConnectGetVersion(); return str(v), err })
+	add("ConnectGetType", func(l *gl.Libvirt, n *glNorm, s *glState) (string, error) {
+		v, err := l.ConnectGetType()
+		return str(v), err
+	})
+	add("ConnectGetLibVersion", func(l *gl.Libvirt, n *glNorm, s *glState) (string, error) {
+		v, err := l.ConnectGetLibVersion()
+		return str(v), err
+	})
+	add("ConnectGetVersion", func(l *gl.Libvirt, n *glNorm, s *glState) (string, error) {
+		v, err := l.ConnectGetVersion()
+		return str(v), err
+	})
 	add("ConnectGetMaxVcpus", func(l *gl.Libvirt, n *glNorm, s *glState) (string, error) {
 		v, err := l.ConnectGetMaxVcpus(gl.OptString{"test"})
 		return str(v), err
@@ -104,7 +113,10 @@ func glSequence() []glStep {
 		_, mem, cpus, mhz, nodes, sockets, cores, threads, err := l.NodeGetInfo()
 		return str(mem, cpus, mhz, nodes, sockets, cores, threads), err
 	})
-	add("NodeGetFreeMemory", func(l *gl.Libvirt, n *glNorm, s *glState) (string, error) { v, err := l.NodeGetFreeMemory(); return str(v), err })
+	add("NodeGetFreeMemory", func(l *gl.Libvirt, n *glNorm, s *glState) (string, error) {
+		v, err := l.NodeGetFreeMemory()
+		return str(v), err
+	})
 	add("NodeGetCellsFreeMemory", func(l *gl.Libvirt, n *glNorm, s *glState) (string, error) {
 		v, err := l.NodeGetCellsFreeMemory(0, 4)
 		return str(v), err
@@ -117,7 +129,10 @@ func glSequence() []glStep {
 		v, np, err := l.NodeGetCPUStats(-1, 4, 0)
 		return fmt.Sprintf("%+v %d", v, np), err
 	})
-	add("ConnectGetSysinfo", func(l *gl.Libvirt, n *glNorm, s *glState) (string, error) { v, err := l.ConnectGetSysinfo(0); return v, err })
+	add("ConnectGetSysinfo", func(l *gl.Libvirt, n *glNorm, s *glState) (string, error) {
+		v, err := l.ConnectGetSysinfo(0)
+		return v, err
+	})
 	add("ConnectListAllDomains", func(l *gl.Libvirt, n *glNorm, s *glState) (string, error) {
 		ds, cnt, err := l.ConnectListAllDomains(1, 0)
 		var out []string
