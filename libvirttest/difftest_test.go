@@ -107,6 +107,31 @@ func TestDifferentialAgainstLibvirtd(t *testing.T) {
 	t.Logf("not exercised: %s", strings.Join(missing, " "))
 }
 
+// TestUserProgramsMatchLibvirtd runs the four user programs of
+// userexamples_test.go against libvirtd's test:///default and the fake
+// and requires the same reports.
+func TestUserProgramsMatchLibvirtd(t *testing.T) {
+	sock := realDaemonSocket(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	real, err := libvirt.Dial(ctx, "test+unix:///default?socket="+sock)
+	if err != nil {
+		t.Fatalf("dialing libvirtd: %v", err)
+	}
+	defer real.Close()
+	srv := libvirttest.New(t)
+	fake, err := srv.Client(ctx)
+	if err != nil {
+		t.Fatalf("connecting to the fake: %v", err)
+	}
+	defer fake.Close()
+	want, got := userPrograms(ctx, real), userPrograms(ctx, fake)
+	if d := diffLines(want, got); d != "" {
+		t.Errorf("the user programs report differently:%s", d)
+	}
+	t.Logf("%d reports matched", len(want))
+}
+
 // side is one end of the comparison and the handles its steps keep.
 type side struct {
 	name string
