@@ -747,6 +747,7 @@ func diffSteps() []step {
 		v, err := s.c.ConnectFindStoragePoolSources(ctx, "iscsi", nil, 0)
 		return r(v), err
 	})
+	steps = append(steps, moreSteps()...)
 	// Procedures the test driver lacks: "not supported" under the API's
 	// error domain.
 	add("node memory stats (unserved)", libvirt.ProcNodeGetMemoryStats, func(ctx context.Context, s *side) ([]any, error) {

@@ -280,14 +280,14 @@ func (d *driver) NetworkDestroy(ctx context.Context, args *libvirt.NetworkDestro
 // NetworkUndefine removes a network's persistent definition.
 func (d *driver) NetworkUndefine(ctx context.Context, args *libvirt.NetworkUndefineArgs) error {
 	return d.withNetwork(args.Net, func(n *network) error {
-		if !n.persistent {
-			return lvError(libvirt.ErrOperationInvalid, libvirt.FromNetwork, prefixInvalid, "cannot undefine transient network")
+		// The test driver refuses while the network runs (a transient
+		// network always does), whether or not it is persistent.
+		if n.active {
+			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "Network '%s' is still running", n.name)
 		}
 		n.persistent, n.autostart = false, false
 		d.emitNetwork(ctx, n, libvirt.NetworkEventUndefined)
-		if !n.active {
-			d.removeNetwork(n)
-		}
+		d.removeNetwork(n)
 		return nil
 	})
 }
