@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/virtwire/libvirt"
@@ -86,7 +87,7 @@ type topRow struct {
 	vcpus                uint16
 	memKiB, balloonKiB   uint64
 	rdReq, rxBytes       int64
-	cpuTimeNs, guestTime uint64
+	cpuTimeNs            uint64
 }
 
 // topSample reads what virt-top shows for every running domain.
@@ -331,4 +332,33 @@ func userPrograms(ctx context.Context, c *libvirt.Client) []string {
 	note("missing pool", nil, err)
 	note("unsupported", nil, c.DomainBlockResize(ctx, dom, "vda", 1<<30, 0))
 	return out
+}
+
+// TestUserProgramsAgainstFake runs the four programs against the fake:
+// the provisioning flow and the scrapes succeed, and the error cases
+// fail as libvirtd's do (TestUserProgramsMatchLibvirtd compares with
+// libvirtd itself).
+func TestUserProgramsAgainstFake(t *testing.T) {
+	srv := libvirttest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := srv.Client(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	got := userPrograms(ctx, c)
+	want := []string{
+		"scrape: [libvirt_domain_state_reason{domain=\"test\"} 0 libvirt_domain_state_state{domain=\"test\"} 1 libvirt_node_cpus 16]",
+		"top: [{name:test state:1 vcpus:2 memKiB:2097152 balloonKiB:2097152 rdReq:0 rxBytes:0 cpuTimeNs:0}]",
+		"provision: true",
+		"decommission: <nil>",
+		"unknown flag: error libvirt: ErrInvalidArg FromTest unsupported flags (0x100000) in function testDomainGetXMLDesc",
+		"resume running: error libvirt: ErrInternalError FromTest internal error: domain 'test' not paused",
+		"missing pool: error libvirt: ErrNoStoragePool FromTest Storage pool not found: no storage pool with matching name 'nope'",
+		"unsupported: error libvirt: ErrNoSupport FromDomain this function is not supported by the connection driver: virDomainBlockResize",
+	}
+	if d := diffLines(want, got); d != "" {
+		t.Errorf("reports differ from libvirtd's (recorded from libvirtd 9.0):%s", d)
+	}
 }
