@@ -82,12 +82,12 @@ func Example_exporterScrape() {
 
 // topRow is one line of a virt-top style display.
 type topRow struct {
-	name                 string
-	state                libvirt.DomainState
-	vcpus                uint16
-	memKiB, balloonKiB   uint64
-	rdReq, rxBytes       int64
-	cpuTimeNs            uint64
+	name               string
+	state              libvirt.DomainState
+	vcpus              uint16
+	memKiB, balloonKiB uint64
+	rdReq, rxBytes     int64
+	cpuTimeNs          uint64
 }
 
 // topSample reads what virt-top shows for every running domain.
