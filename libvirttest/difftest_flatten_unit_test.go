@@ -14,7 +14,7 @@ func TestFlattenerNormalises(t *testing.T) {
 	got := f.result([]any{
 		libvirt.Domain{Name: "a", UUID: u, ID: 1},
 		"uuid " + u.String() + " and 6695eb01-f6a4-8304-79aa-97f2502e193f on vm, not lvm2",
-		libvirt.VcpuInfo{Number: 1, CPUTime: 12345},
+		libvirt.VCPUInfo{Number: 1, CPUTime: 12345},
 		[]libvirt.TypedParam{{Field: "cpu.time", Value: libvirt.NewTypedParamValueUllong(9)}},
 	}, &libvirt.Error{Code: libvirt.ErrNoDomain, Domain: libvirt.FromTest, Message: "no " + u.String(), Level: libvirt.ErrError})
 	want := []string{

@@ -64,8 +64,8 @@ func moreSteps() []step {
 		v, err := s.c.DomainGetMaxMemory(ctx, s.dom)
 		return r(v), err
 	})
-	add("max vcpus", libvirt.ProcDomainGetMaxVcpus, func(ctx context.Context, s *side) ([]any, error) {
-		v, err := s.c.DomainGetMaxVcpus(ctx, s.dom)
+	add("max vcpus", libvirt.ProcDomainGetMaxVCPUs, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c.DomainGetMaxVCPUs(ctx, s.dom)
 		return r(v), err
 	})
 	add("os type", libvirt.ProcDomainGetOSType, func(ctx context.Context, s *side) ([]any, error) {
@@ -82,14 +82,14 @@ func moreSteps() []step {
 	})
 	add("set title", libvirt.ProcDomainSetMetadata, func(ctx context.Context, s *side) ([]any, error) {
 		t := "difft title"
-		return nil, s.c.DomainSetMetadata(ctx, s.dom, int32(libvirt.DomainMetadataTitle), &t, nil, nil, 0)
+		return nil, s.c.DomainSetMetadata(ctx, s.dom, libvirt.DomainMetadataTitle, &t, nil, nil, 0)
 	})
 	add("get title", libvirt.ProcDomainGetMetadata, func(ctx context.Context, s *side) ([]any, error) {
-		v, err := s.c.DomainGetMetadata(ctx, s.dom, int32(libvirt.DomainMetadataTitle), nil, 0)
+		v, err := s.c.DomainGetMetadata(ctx, s.dom, libvirt.DomainMetadataTitle, nil, 0)
 		return r(v), err
 	})
 	add("get description missing", libvirt.ProcDomainGetMetadata, func(ctx context.Context, s *side) ([]any, error) {
-		v, err := s.c.DomainGetMetadata(ctx, s.dom, int32(libvirt.DomainMetadataDescription), nil, 0)
+		v, err := s.c.DomainGetMetadata(ctx, s.dom, libvirt.DomainMetadataDescription, nil, 0)
 		return r(v), err
 	})
 	add("sched params flags", libvirt.ProcDomainGetSchedulerParametersFlags, func(ctx context.Context, s *side) ([]any, error) {
@@ -102,8 +102,8 @@ func moreSteps() []step {
 	add("set sched params flags bogus", libvirt.ProcDomainSetSchedulerParametersFlags, func(ctx context.Context, s *side) ([]any, error) {
 		return nil, s.c.DomainSetSchedulerParametersFlags(ctx, s.dom, []libvirt.TypedParam{{Field: "weight", Value: libvirt.NewTypedParamValueUint(70)}}, bogus)
 	})
-	add("set vcpus", libvirt.ProcDomainSetVcpus, func(ctx context.Context, s *side) ([]any, error) {
-		return nil, s.c.DomainSetVcpus(ctx, s.dom, 1)
+	add("set vcpus", libvirt.ProcDomainSetVCPUs, func(ctx context.Context, s *side) ([]any, error) {
+		return nil, s.c.DomainSetVCPUs(ctx, s.dom, 1)
 	})
 	add("set max memory running", libvirt.ProcDomainSetMaxMemory, func(ctx context.Context, s *side) ([]any, error) {
 		return nil, s.c.DomainSetMaxMemory(ctx, s.dom, 1<<20)

@@ -72,8 +72,8 @@ func diffSteps() []step {
 		v, err := s.c.ConnectGetHostname(ctx)
 		return r(v), err
 	})
-	add("maxvcpus", libvirt.ProcConnectGetMaxVcpus, func(ctx context.Context, s *side) ([]any, error) {
-		v, err := s.c.ConnectGetMaxVcpus(ctx, nil)
+	add("maxvcpus", libvirt.ProcConnectGetMaxVCPUs, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c.ConnectGetMaxVCPUs(ctx, nil)
 		return r(v), err
 	})
 	add("secure", libvirt.ProcConnectIsSecure, func(ctx context.Context, s *side) ([]any, error) {
@@ -204,26 +204,26 @@ func diffSteps() []step {
 		a, b, c, err := s.c.DomainGetControlInfo(ctx, s.dom, bogus)
 		return r(a, b, c), err
 	})
-	add("vcpus", libvirt.ProcDomainGetVcpus, func(ctx context.Context, s *side) ([]any, error) {
-		a, b, err := s.c.DomainGetVcpus(ctx, s.dom, 2, 2)
+	add("vcpus", libvirt.ProcDomainGetVCPUs, func(ctx context.Context, s *side) ([]any, error) {
+		a, b, err := s.c.DomainGetVCPUs(ctx, s.dom, 2, 2)
 		return r(a, b), err
 	})
-	add("vcpus flags", libvirt.ProcDomainGetVcpusFlags, func(ctx context.Context, s *side) ([]any, error) {
-		v, err := s.c.DomainGetVcpusFlags(ctx, s.dom, libvirt.DomainVcpuLive)
+	add("vcpus flags", libvirt.ProcDomainGetVCPUsFlags, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c.DomainGetVCPUsFlags(ctx, s.dom, libvirt.DomainVCPULive)
 		return r(v), err
 	})
-	add("vcpu pin info", libvirt.ProcDomainGetVcpuPinInfo, func(ctx context.Context, s *side) ([]any, error) {
-		a, b, err := s.c.DomainGetVcpuPinInfo(ctx, s.dom, 2, 2, 0)
+	add("vcpu pin info", libvirt.ProcDomainGetVCPUPinInfo, func(ctx context.Context, s *side) ([]any, error) {
+		a, b, err := s.c.DomainGetVCPUPinInfo(ctx, s.dom, 2, 2, 0)
 		return r(a, b), err
 	})
-	add("pin vcpu", libvirt.ProcDomainPinVcpu, func(ctx context.Context, s *side) ([]any, error) {
-		return nil, s.c.DomainPinVcpu(ctx, s.dom, 1, []byte{0x03})
+	add("pin vcpu", libvirt.ProcDomainPinVCPU, func(ctx context.Context, s *side) ([]any, error) {
+		return nil, s.c.DomainPinVCPU(ctx, s.dom, 1, []byte{0x03})
 	})
-	add("pin vcpu flags bogus", libvirt.ProcDomainPinVcpuFlags, func(ctx context.Context, s *side) ([]any, error) {
-		return nil, s.c.DomainPinVcpuFlags(ctx, s.dom, 1, []byte{0x01}, bogus)
+	add("pin vcpu flags bogus", libvirt.ProcDomainPinVCPUFlags, func(ctx context.Context, s *side) ([]any, error) {
+		return nil, s.c.DomainPinVCPUFlags(ctx, s.dom, 1, []byte{0x01}, bogus)
 	})
-	add("vcpus after pin", libvirt.ProcDomainGetVcpus, func(ctx context.Context, s *side) ([]any, error) {
-		a, b, err := s.c.DomainGetVcpus(ctx, s.dom, 2, 2)
+	add("vcpus after pin", libvirt.ProcDomainGetVCPUs, func(ctx context.Context, s *side) ([]any, error) {
+		a, b, err := s.c.DomainGetVCPUs(ctx, s.dom, 2, 2)
 		return r(a, b), err
 	})
 	add("emulator pin info", libvirt.ProcDomainGetEmulatorPinInfo, func(ctx context.Context, s *side) ([]any, error) {
@@ -294,8 +294,8 @@ func diffSteps() []step {
 		a, b, err := s.c.DomainGetBlkioParameters(ctx, s.dom, 8, 0)
 		return r(a, b), err
 	})
-	add("numa params", libvirt.ProcDomainGetNumaParameters, func(ctx context.Context, s *side) ([]any, error) {
-		a, b, err := s.c.DomainGetNumaParameters(ctx, s.dom, 2, 0)
+	add("numa params", libvirt.ProcDomainGetNUMAParameters, func(ctx context.Context, s *side) ([]any, error) {
+		a, b, err := s.c.DomainGetNUMAParameters(ctx, s.dom, 2, 0)
 		return r(a, b), err
 	})
 	add("cpu stats count", libvirt.ProcDomainGetCPUStats, func(ctx context.Context, s *side) ([]any, error) {
@@ -373,8 +373,8 @@ func diffSteps() []step {
 		v, err := s.c.DomainGetInfo(ctx, s.dom2)
 		return r(v), err
 	})
-	add("inactive vcpus", libvirt.ProcDomainGetVcpus, func(ctx context.Context, s *side) ([]any, error) {
-		a, b, err := s.c.DomainGetVcpus(ctx, s.dom2, 2, 1)
+	add("inactive vcpus", libvirt.ProcDomainGetVCPUs, func(ctx context.Context, s *side) ([]any, error) {
+		a, b, err := s.c.DomainGetVCPUs(ctx, s.dom2, 2, 1)
 		return r(a, b), err
 	})
 	add("inactive memory stats", libvirt.ProcDomainMemoryStats, func(ctx context.Context, s *side) ([]any, error) {
@@ -420,8 +420,8 @@ func diffSteps() []step {
 	add("create again", libvirt.ProcDomainCreate, func(ctx context.Context, s *side) ([]any, error) {
 		return nil, s.c.DomainCreate(ctx, s.dom2)
 	})
-	add("running vcpus", libvirt.ProcDomainGetVcpus, func(ctx context.Context, s *side) ([]any, error) {
-		a, b, err := s.c.DomainGetVcpus(ctx, s.dom2, 2, 2)
+	add("running vcpus", libvirt.ProcDomainGetVCPUs, func(ctx context.Context, s *side) ([]any, error) {
+		a, b, err := s.c.DomainGetVCPUs(ctx, s.dom2, 2, 2)
 		return r(a, b), err
 	})
 	add("running block stats", libvirt.ProcDomainBlockStats, func(ctx context.Context, s *side) ([]any, error) {
@@ -485,8 +485,8 @@ func diffSteps() []step {
 	add("set memory too much", libvirt.ProcDomainSetMemory, func(ctx context.Context, s *side) ([]any, error) {
 		return nil, s.c.DomainSetMemory(ctx, s.dom2, 1<<40)
 	})
-	add("set vcpus bogus", libvirt.ProcDomainSetVcpusFlags, func(ctx context.Context, s *side) ([]any, error) {
-		return nil, s.c.DomainSetVcpusFlags(ctx, s.dom2, 1, bogus)
+	add("set vcpus bogus", libvirt.ProcDomainSetVCPUsFlags, func(ctx context.Context, s *side) ([]any, error) {
+		return nil, s.c.DomainSetVCPUsFlags(ctx, s.dom2, 1, bogus)
 	})
 	add("managed save", libvirt.ProcDomainManagedSave, func(ctx context.Context, s *side) ([]any, error) {
 		return nil, s.c.DomainManagedSave(ctx, s.dom2, 0)

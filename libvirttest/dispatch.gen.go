@@ -1264,37 +1264,37 @@ func (UnimplementedRemoteHandler) DomainUpdateDeviceFlags(ctx context.Context, a
 
 // NWFilterLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterLookupByName(ctx context.Context, args *libvirt.NWFilterLookupByNameArgs) (*libvirt.NWFilterLookupByNameRet, error) {
-	return nil, unsupported("virNWFilterLookupByName", libvirt.FromNwfilter)
+	return nil, unsupported("virNWFilterLookupByName", libvirt.FromNWFilter)
 }
 
 // NWFilterLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterLookupByUUID(ctx context.Context, args *libvirt.NWFilterLookupByUUIDArgs) (*libvirt.NWFilterLookupByUUIDRet, error) {
-	return nil, unsupported("virNWFilterLookupByUUID", libvirt.FromNwfilter)
+	return nil, unsupported("virNWFilterLookupByUUID", libvirt.FromNWFilter)
 }
 
 // NWFilterGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterGetXMLDesc(ctx context.Context, args *libvirt.NWFilterGetXMLDescArgs) (*libvirt.NWFilterGetXMLDescRet, error) {
-	return nil, unsupported("virNWFilterGetXMLDesc", libvirt.FromNwfilter)
+	return nil, unsupported("virNWFilterGetXMLDesc", libvirt.FromNWFilter)
 }
 
 // ConnectNumOfNWFilters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfNWFilters(ctx context.Context) (*libvirt.ConnectNumOfNWFiltersRet, error) {
-	return nil, unsupported("virConnectNumOfNWFilters", libvirt.FromNwfilter)
+	return nil, unsupported("virConnectNumOfNWFilters", libvirt.FromNWFilter)
 }
 
 // ConnectListNWFilters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListNWFilters(ctx context.Context, args *libvirt.ConnectListNWFiltersArgs) (*libvirt.ConnectListNWFiltersRet, error) {
-	return nil, unsupported("virConnectListNWFilters", libvirt.FromNwfilter)
+	return nil, unsupported("virConnectListNWFilters", libvirt.FromNWFilter)
 }
 
 // NWFilterDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterDefineXML(ctx context.Context, args *libvirt.NWFilterDefineXMLArgs) (*libvirt.NWFilterDefineXMLRet, error) {
-	return nil, unsupported("virNWFilterDefineXML", libvirt.FromNwfilter)
+	return nil, unsupported("virNWFilterDefineXML", libvirt.FromNWFilter)
 }
 
 // NWFilterUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterUndefine(ctx context.Context, args *libvirt.NWFilterUndefineArgs) error {
-	return unsupported("virNWFilterUndefine", libvirt.FromNwfilter)
+	return unsupported("virNWFilterUndefine", libvirt.FromNWFilter)
 }
 
 // DomainManagedSave reports that the procedure is not supported.
@@ -1779,7 +1779,7 @@ func (UnimplementedRemoteHandler) ConnectListAllNodeDevices(ctx context.Context,
 
 // ConnectListAllNWFilters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllNWFilters(ctx context.Context, args *libvirt.ConnectListAllNWFiltersArgs) (*libvirt.ConnectListAllNWFiltersRet, error) {
-	return nil, unsupported("virConnectListAllNWFilters", libvirt.FromNwfilter)
+	return nil, unsupported("virConnectListAllNWFilters", libvirt.FromNWFilter)
 }
 
 // ConnectListAllSecrets reports that the procedure is not supported.
@@ -2159,27 +2159,27 @@ func (UnimplementedRemoteHandler) DomainGetLaunchSecurityInfo(ctx context.Contex
 
 // NWFilterBindingLookupByPortDev reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingLookupByPortDev(ctx context.Context, args *libvirt.NWFilterBindingLookupByPortDevArgs) (*libvirt.NWFilterBindingLookupByPortDevRet, error) {
-	return nil, unsupported("virNWFilterBindingLookupByPortDev", libvirt.FromNwfilter)
+	return nil, unsupported("virNWFilterBindingLookupByPortDev", libvirt.FromNWFilter)
 }
 
 // NWFilterBindingGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingGetXMLDesc(ctx context.Context, args *libvirt.NWFilterBindingGetXMLDescArgs) (*libvirt.NWFilterBindingGetXMLDescRet, error) {
-	return nil, unsupported("virNWFilterBindingGetXMLDesc", libvirt.FromNwfilter)
+	return nil, unsupported("virNWFilterBindingGetXMLDesc", libvirt.FromNWFilter)
 }
 
 // NWFilterBindingCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingCreateXML(ctx context.Context, args *libvirt.NWFilterBindingCreateXMLArgs) (*libvirt.NWFilterBindingCreateXMLRet, error) {
-	return nil, unsupported("virNWFilterBindingCreateXML", libvirt.FromNwfilter)
+	return nil, unsupported("virNWFilterBindingCreateXML", libvirt.FromNWFilter)
 }
 
 // NWFilterBindingDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingDelete(ctx context.Context, args *libvirt.NWFilterBindingDeleteArgs) error {
-	return unsupported("virNWFilterBindingDelete", libvirt.FromNwfilter)
+	return unsupported("virNWFilterBindingDelete", libvirt.FromNWFilter)
 }
 
 // ConnectListAllNWFilterBindings reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllNWFilterBindings(ctx context.Context, args *libvirt.ConnectListAllNWFilterBindingsArgs) (*libvirt.ConnectListAllNWFilterBindingsRet, error) {
-	return nil, unsupported("virConnectListAllNWFilterBindings", libvirt.FromNwfilter)
+	return nil, unsupported("virConnectListAllNWFilterBindings", libvirt.FromNWFilter)
 }
 
 // DomainSetIOThreadParams reports that the procedure is not supported.
@@ -2324,7 +2324,7 @@ func (UnimplementedRemoteHandler) NodeDeviceCreate(ctx context.Context, args *li
 
 // NWFilterDefineXMLFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterDefineXMLFlags(ctx context.Context, args *libvirt.NWFilterDefineXMLFlagsArgs) (*libvirt.NWFilterDefineXMLFlagsRet, error) {
-	return nil, unsupported("virNWFilterDefineXMLFlags", libvirt.FromNwfilter)
+	return nil, unsupported("virNWFilterDefineXMLFlags", libvirt.FromNWFilter)
 }
 
 // NetworkDefineXMLFlags reports that the procedure is not supported.

@@ -49,7 +49,7 @@ var driverFlags = map[libvirt.Procedure]flagRule{
 	libvirt.ProcDomainFSTrim:                      {0x0, "testDomainFSTrim"},                      // 0
 	libvirt.ProcDomainGetBlkioParameters:          {0x7, "testDomainGetBlkioParameters"},          // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY
 	libvirt.ProcDomainGetBlockInfo:                {0x0, "testDomainGetBlockInfo"},                // 0
-	libvirt.ProcDomainGetBlockIoTune:              {0x7, "testDomainGetBlockIoTune"},              // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY
+	libvirt.ProcDomainGetBlockIOTune:              {0x7, "testDomainGetBlockIoTune"},              // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY
 	libvirt.ProcDomainGetCPUStats:                 {0x4, "testDomainGetCPUStats"},                 // VIR_TYPED_PARAM_STRING_OKAY
 	libvirt.ProcDomainGetControlInfo:              {0x0, "testDomainGetControlInfo"},              // 0
 	libvirt.ProcDomainGetDiskErrors:               {0x0, "testDomainGetDiskErrors"},               // 0
@@ -59,17 +59,17 @@ var driverFlags = map[libvirt.Procedure]flagRule{
 	libvirt.ProcDomainGetIOThreadInfo:             {0x3, "testDomainGetIOThreadInfo"},             // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
 	libvirt.ProcDomainGetInterfaceParameters:      {0x7, "testDomainGetInterfaceParameters"},      // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY
 	libvirt.ProcDomainGetLaunchSecurityInfo:       {0x0, "testDomainGetLaunchSecurityInfo"},       // 0
-	libvirt.ProcDomainGetMaxVcpus:                 {0x7, "testDomainGetVcpusFlags"},               // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM
+	libvirt.ProcDomainGetMaxVCPUs:                 {0x7, "testDomainGetVcpusFlags"},               // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM
 	libvirt.ProcDomainGetMemoryParameters:         {0x7, "testDomainGetMemoryParameters"},         // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY
 	libvirt.ProcDomainGetMessages:                 {0x7, "testDomainGetMessages"},                 // VIR_DOMAIN_MESSAGE_DEPRECATION | VIR_DOMAIN_MESSAGE_TAINTING | VIR_DOMAIN_MESSAGE_IOERRORS
 	libvirt.ProcDomainGetMetadata:                 {0x3, "testDomainGetMetadata"},                 // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
-	libvirt.ProcDomainGetNumaParameters:           {0x7, "testDomainGetNumaParameters"},           // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY
+	libvirt.ProcDomainGetNUMAParameters:           {0x7, "testDomainGetNumaParameters"},           // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY
 	libvirt.ProcDomainGetPerfEvents:               {0x7, "testDomainGetPerfEvents"},               // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY
 	libvirt.ProcDomainGetSchedulerParameters:      {0x0, "testDomainGetSchedulerParametersFlags"}, // 0
 	libvirt.ProcDomainGetSchedulerParametersFlags: {0x0, "testDomainGetSchedulerParametersFlags"}, // 0
 	libvirt.ProcDomainGetState:                    {0x0, "testDomainGetState"},                    // 0
 	libvirt.ProcDomainGetTime:                     {0x0, "testDomainGetTime"},                     // 0
-	libvirt.ProcDomainGetVcpusFlags:               {0x7, "testDomainGetVcpusFlags"},               // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM
+	libvirt.ProcDomainGetVCPUsFlags:               {0x7, "testDomainGetVcpusFlags"},               // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM
 	libvirt.ProcDomainGetXMLDesc:                  {0xb, "testDomainGetXMLDesc"},                  // VIR_DOMAIN_XML_COMMON_FLAGS
 	libvirt.ProcDomainHasCurrentSnapshot:          {0x0, "testDomainHasCurrentSnapshot"},          // 0
 	libvirt.ProcDomainHasManagedSaveImage:         {0x0, "testDomainHasManagedSaveImage"},         // 0
@@ -83,8 +83,8 @@ var driverFlags = map[libvirt.Procedure]flagRule{
 	libvirt.ProcDomainMemoryStats:                 {0x0, "testDomainMemoryStats"},                 // 0
 	libvirt.ProcDomainPinEmulator:                 {0x3, "testDomainPinEmulator"},                 // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
 	libvirt.ProcDomainPinIOThread:                 {0x3, "testDomainPinIOThread"},                 // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
-	libvirt.ProcDomainPinVcpu:                     {0x0, "testDomainPinVcpuFlags"},                // 0
-	libvirt.ProcDomainPinVcpuFlags:                {0x0, "testDomainPinVcpuFlags"},                // 0
+	libvirt.ProcDomainPinVCPU:                     {0x0, "testDomainPinVcpuFlags"},                // 0
+	libvirt.ProcDomainPinVCPUFlags:                {0x0, "testDomainPinVcpuFlags"},                // 0
 	libvirt.ProcDomainReboot:                      {0x1f, "testDomainReboot"},                     // VIR_DOMAIN_REBOOT_DEFAULT | VIR_DOMAIN_REBOOT_ACPI_POWER_BTN | VIR_DOMAIN_REBOOT_GUEST_AGENT | VIR_DOMAIN_REBOOT_INITCTL | VIR_DOMAIN_REBOOT_SIGNAL | VIR_DOMAIN_REBOOT_PARAVIRT
 	libvirt.ProcDomainRename:                      {0x0, "testDomainRename"},                      // 0
 	libvirt.ProcDomainReset:                       {0x0, "testDomainReset"},                       // 0
@@ -99,7 +99,7 @@ var driverFlags = map[libvirt.Procedure]flagRule{
 	libvirt.ProcDomainSendKey:                     {0x0, "testDomainSendKey"},                     // 0
 	libvirt.ProcDomainSendProcessSignal:           {0x0, "testDomainSendProcessSignal"},           // 0
 	libvirt.ProcDomainSetBlkioParameters:          {0x3, "testDomainSetBlkioParameters"},          // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
-	libvirt.ProcDomainSetBlockIoTune:              {0x3, "testDomainSetBlockIoTune"},              // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
+	libvirt.ProcDomainSetBlockIOTune:              {0x3, "testDomainSetBlockIoTune"},              // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
 	libvirt.ProcDomainSetIOThreadParams:           {0x1, "testDomainSetIOThreadParams"},           // VIR_DOMAIN_AFFECT_LIVE
 	libvirt.ProcDomainSetInterfaceParameters:      {0x3, "testDomainSetInterfaceParameters"},      // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
 	libvirt.ProcDomainSetLifecycleAction:          {0x3, "testDomainSetLifecycleAction"},          // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
@@ -109,14 +109,14 @@ var driverFlags = map[libvirt.Procedure]flagRule{
 	libvirt.ProcDomainSetMemoryParameters:         {0x3, "testDomainSetMemoryParameters"},         // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
 	libvirt.ProcDomainSetMemoryStatsPeriod:        {0x3, "testDomainSetMemoryStatsPeriod"},        // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
 	libvirt.ProcDomainSetMetadata:                 {0x3, "testDomainSetMetadata"},                 // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
-	libvirt.ProcDomainSetNumaParameters:           {0x3, "testDomainSetNumaParameters"},           // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
+	libvirt.ProcDomainSetNUMAParameters:           {0x3, "testDomainSetNumaParameters"},           // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
 	libvirt.ProcDomainSetPerfEvents:               {0x3, "testDomainSetPerfEvents"},               // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
 	libvirt.ProcDomainSetSchedulerParameters:      {0x0, "testDomainSetSchedulerParametersFlags"}, // 0
 	libvirt.ProcDomainSetSchedulerParametersFlags: {0x0, "testDomainSetSchedulerParametersFlags"}, // 0
 	libvirt.ProcDomainSetTime:                     {0x1, "testDomainSetTime"},                     // VIR_DOMAIN_TIME_SYNC
 	libvirt.ProcDomainSetUserPassword:             {0x1, "testDomainSetUserPassword"},             // VIR_DOMAIN_PASSWORD_ENCRYPTED
-	libvirt.ProcDomainSetVcpus:                    {0x7, "testDomainSetVcpusFlags"},               // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM
-	libvirt.ProcDomainSetVcpusFlags:               {0x7, "testDomainSetVcpusFlags"},               // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM
+	libvirt.ProcDomainSetVCPUs:                    {0x7, "testDomainSetVcpusFlags"},               // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM
+	libvirt.ProcDomainSetVCPUsFlags:               {0x7, "testDomainSetVcpusFlags"},               // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM
 	libvirt.ProcDomainShutdown:                    {0x0, "testDomainShutdownFlags"},               // 0
 	libvirt.ProcDomainShutdownFlags:               {0x0, "testDomainShutdownFlags"},               // 0
 	libvirt.ProcDomainSnapshotCreateXML:           {0x3cb, "testDomainSnapshotCreateXML"},         // VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE | VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT | VIR_DOMAIN_SNAPSHOT_CREATE_HALT | VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE | VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC | VIR_DOMAIN_SNAPSHOT_CREATE_LIVE | VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE

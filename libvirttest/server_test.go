@@ -104,7 +104,7 @@ func TestUnknownProcedureAndProgramAreAnswered(t *testing.T) {
 	r.call(libvirt.Program, int32(libvirt.ProcConnectNumOfNWFilters), 9, nil)
 	_, me = r.recvError()
 	assert.Equal(t, int32(libvirt.ErrNoSupport), me.Code)
-	assert.Equal(t, int32(libvirt.FromNwfilter), me.Domain)
+	assert.Equal(t, int32(libvirt.FromNWFilter), me.Domain)
 	assert.Equal(t, "this function is not supported by the connection driver: virConnectNumOfNWFilters", *me.Message)
 
 	// Arguments that do not decode.

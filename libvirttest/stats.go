@@ -68,7 +68,7 @@ func (d *driver) NodeGetCPUStats(ctx context.Context, args *libvirt.NodeGetCPUSt
 func (d *driver) NodeGetCPUMap(ctx context.Context, args *libvirt.NodeGetCPUMapArgs) (*libvirt.NodeGetCPUMapRet, error) {
 	ret := &libvirt.NodeGetCPUMapRet{Ret: 8}
 	if args.NeedMap != 0 {
-		ret.Cpumap = []byte{0x15}
+		ret.CPUMap = []byte{0x15}
 	}
 	if args.NeedOnline != 0 {
 		ret.Online = 3
@@ -133,65 +133,65 @@ func lastBit(m []byte) int32 {
 	return -1
 }
 
-// DomainGetVcpus describes each vCPU of a running domain and its CPU map.
-func (d *driver) DomainGetVcpus(ctx context.Context, args *libvirt.DomainGetVcpusArgs) (*libvirt.DomainGetVcpusRet, error) {
-	if args.Maxinfo < 0 || args.Maplen < 0 || int64(args.Maxinfo)*int64(args.Maplen) > libvirt.CpumapsMax {
+// DomainGetVCPUs describes each vCPU of a running domain and its CPU map.
+func (d *driver) DomainGetVCPUs(ctx context.Context, args *libvirt.DomainGetVCPUsArgs) (*libvirt.DomainGetVCPUsRet, error) {
+	if args.Maxinfo < 0 || args.Maplen < 0 || int64(args.Maxinfo)*int64(args.Maplen) > libvirt.CPUMapsMax {
 		return nil, lvError(libvirt.ErrRPC, libvirt.FromRPC, "", "maxinfo * maplen > REMOTE_CPUMAPS_MAX")
 	}
-	var ret *libvirt.DomainGetVcpusRet
+	var ret *libvirt.DomainGetVCPUsRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		if !dom.active() {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "cannot list vcpus for an inactive domain")
 		}
 		n := min(int(args.Maxinfo), dom.vcpus)
-		ret = &libvirt.DomainGetVcpusRet{Info: make([]libvirt.VcpuInfo, n), Cpumaps: make([]byte, int(args.Maxinfo)*int(args.Maplen))}
+		ret = &libvirt.DomainGetVCPUsRet{Info: make([]libvirt.VCPUInfo, n), CPUMaps: make([]byte, int(args.Maxinfo)*int(args.Maplen))}
 		now := uint64(time.Now().UnixMicro()) / 10
 		for i := 0; i < n; i++ {
 			m := dom.vcpuMask(i)
-			copy(ret.Cpumaps[i*int(args.Maplen):(i+1)*int(args.Maplen)], m)
-			ret.Info[i] = libvirt.VcpuInfo{Number: uint32(i), State: int32(libvirt.VcpuRunning), CPUTime: now, CPU: lastBit(m)}
+			copy(ret.CPUMaps[i*int(args.Maplen):(i+1)*int(args.Maplen)], m)
+			ret.Info[i] = libvirt.VCPUInfo{Number: uint32(i), State: libvirt.VCPURunning, CPUTime: now, CPU: lastBit(m)}
 		}
 		return nil
 	})
 	return ret, err
 }
 
-// DomainPinVcpu pins a vCPU of a running domain.
-func (d *driver) DomainPinVcpu(ctx context.Context, args *libvirt.DomainPinVcpuArgs) error {
-	return d.DomainPinVcpuFlags(ctx, &libvirt.DomainPinVcpuFlagsArgs{Dom: args.Dom, Vcpu: args.Vcpu, Cpumap: args.Cpumap})
+// DomainPinVCPU pins a vCPU of a running domain.
+func (d *driver) DomainPinVCPU(ctx context.Context, args *libvirt.DomainPinVCPUArgs) error {
+	return d.DomainPinVCPUFlags(ctx, &libvirt.DomainPinVCPUFlagsArgs{Dom: args.Dom, VCPU: args.VCPU, CPUMap: args.CPUMap})
 }
 
-// DomainPinVcpuFlags pins a vCPU of a running domain to the host CPUs of
+// DomainPinVCPUFlags pins a vCPU of a running domain to the host CPUs of
 // cpumap.
-func (d *driver) DomainPinVcpuFlags(ctx context.Context, args *libvirt.DomainPinVcpuFlagsArgs) error {
+func (d *driver) DomainPinVCPUFlags(ctx context.Context, args *libvirt.DomainPinVCPUFlagsArgs) error {
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		if !dom.active() {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "cannot pin vcpus on an inactive domain")
 		}
-		if int(args.Vcpu) >= dom.vcpus {
-			return inArg(fmt.Sprintf("requested vcpu '%d' is not present in the domain", args.Vcpu))
+		if int(args.VCPU) >= dom.vcpus {
+			return inArg(fmt.Sprintf("requested vcpu '%d' is not present in the domain", args.VCPU))
 		}
 		m := make([]byte, (hostCPUs+7)/8)
-		copy(m, args.Cpumap)
+		copy(m, args.CPUMap)
 		if dom.pins == nil {
 			dom.pins = map[int][]byte{}
 		}
-		dom.pins[int(args.Vcpu)] = m
+		dom.pins[int(args.VCPU)] = m
 		return nil
 	})
 }
 
-// DomainGetVcpuPinInfo reports each vCPU's CPU map.
-func (d *driver) DomainGetVcpuPinInfo(ctx context.Context, args *libvirt.DomainGetVcpuPinInfoArgs) (*libvirt.DomainGetVcpuPinInfoRet, error) {
-	if args.Ncpumaps < 0 || args.Maplen < 0 || int64(args.Ncpumaps)*int64(args.Maplen) > libvirt.CpumapsMax {
+// DomainGetVCPUPinInfo reports each vCPU's CPU map.
+func (d *driver) DomainGetVCPUPinInfo(ctx context.Context, args *libvirt.DomainGetVCPUPinInfoArgs) (*libvirt.DomainGetVCPUPinInfoRet, error) {
+	if args.Ncpumaps < 0 || args.Maplen < 0 || int64(args.Ncpumaps)*int64(args.Maplen) > libvirt.CPUMapsMax {
 		return nil, lvError(libvirt.ErrRPC, libvirt.FromRPC, "", "maxinfo * maplen > REMOTE_CPUMAPS_MAX")
 	}
-	var ret *libvirt.DomainGetVcpuPinInfoRet
+	var ret *libvirt.DomainGetVCPUPinInfoRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		n := min(int(args.Ncpumaps), dom.vcpus)
-		ret = &libvirt.DomainGetVcpuPinInfoRet{Cpumaps: make([]byte, int(args.Ncpumaps)*int(args.Maplen)), Num: int32(n)}
+		ret = &libvirt.DomainGetVCPUPinInfoRet{CPUMaps: make([]byte, int(args.Ncpumaps)*int(args.Maplen)), Num: int32(n)}
 		for i := 0; i < n; i++ {
-			copy(ret.Cpumaps[i*int(args.Maplen):(i+1)*int(args.Maplen)], dom.vcpuMask(i))
+			copy(ret.CPUMaps[i*int(args.Maplen):(i+1)*int(args.Maplen)], dom.vcpuMask(i))
 		}
 		return nil
 	})
@@ -200,13 +200,13 @@ func (d *driver) DomainGetVcpuPinInfo(ctx context.Context, args *libvirt.DomainG
 
 // DomainGetEmulatorPinInfo reports the emulator's CPU map: every host CPU.
 func (d *driver) DomainGetEmulatorPinInfo(ctx context.Context, args *libvirt.DomainGetEmulatorPinInfoArgs) (*libvirt.DomainGetEmulatorPinInfoRet, error) {
-	if args.Maplen < 0 || args.Maplen > libvirt.CpumapsMax {
+	if args.Maplen < 0 || args.Maplen > libvirt.CPUMapsMax {
 		return nil, lvError(libvirt.ErrRPC, libvirt.FromRPC, "", "maplen > REMOTE_CPUMAPS_MAX")
 	}
 	var ret *libvirt.DomainGetEmulatorPinInfoRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
-		ret = &libvirt.DomainGetEmulatorPinInfoRet{Cpumaps: make([]byte, args.Maplen), Ret: 1}
-		copy(ret.Cpumaps, dom.vcpuMask(-1))
+		ret = &libvirt.DomainGetEmulatorPinInfoRet{CPUMaps: make([]byte, args.Maplen), Ret: 1}
+		copy(ret.CPUMaps, dom.vcpuMask(-1))
 		return nil
 	})
 	return ret, err
@@ -226,19 +226,19 @@ func (d *driver) DomainMemoryStats(ctx context.Context, args *libvirt.DomainMemo
 		}
 		cur := dom.memKiB
 		all := []libvirt.DomainMemoryStat{
-			{Tag: int32(libvirt.DomainMemoryStatActualBalloon), Val: cur},
-			{Tag: int32(libvirt.DomainMemoryStatSwapIn), Val: 0},
-			{Tag: int32(libvirt.DomainMemoryStatSwapOut), Val: 0},
-			{Tag: int32(libvirt.DomainMemoryStatMajorFault), Val: 0},
-			{Tag: int32(libvirt.DomainMemoryStatMinorFault), Val: 0},
-			{Tag: int32(libvirt.DomainMemoryStatUnused), Val: cur / 2},
-			{Tag: int32(libvirt.DomainMemoryStatAvailable), Val: cur},
-			{Tag: int32(libvirt.DomainMemoryStatUsable), Val: cur / 2},
-			{Tag: int32(libvirt.DomainMemoryStatLastUpdate), Val: guestClockSecs},
-			{Tag: int32(libvirt.DomainMemoryStatDiskCaches), Val: cur / 8},
-			{Tag: int32(libvirt.DomainMemoryStatHugetlbPgalloc), Val: 0},
-			{Tag: int32(libvirt.DomainMemoryStatHugetlbPgfail), Val: 0},
-			{Tag: int32(libvirt.DomainMemoryStatRss), Val: cur / 2},
+			{Tag: libvirt.DomainMemoryStatActualBalloon, Val: cur},
+			{Tag: libvirt.DomainMemoryStatSwapIn, Val: 0},
+			{Tag: libvirt.DomainMemoryStatSwapOut, Val: 0},
+			{Tag: libvirt.DomainMemoryStatMajorFault, Val: 0},
+			{Tag: libvirt.DomainMemoryStatMinorFault, Val: 0},
+			{Tag: libvirt.DomainMemoryStatUnused, Val: cur / 2},
+			{Tag: libvirt.DomainMemoryStatAvailable, Val: cur},
+			{Tag: libvirt.DomainMemoryStatUsable, Val: cur / 2},
+			{Tag: libvirt.DomainMemoryStatLastUpdate, Val: guestClockSecs},
+			{Tag: libvirt.DomainMemoryStatDiskCaches, Val: cur / 8},
+			{Tag: libvirt.DomainMemoryStatHugetlbPgalloc, Val: 0},
+			{Tag: libvirt.DomainMemoryStatHugetlbPgfail, Val: 0},
+			{Tag: libvirt.DomainMemoryStatRSS, Val: cur / 2},
 		}
 		ret.Stats = all[:min(int(args.MaxStats), len(all))]
 		return nil
@@ -344,7 +344,7 @@ func (d *driver) DomainInterfaceAddresses(ctx context.Context, args *libvirt.Dom
 		ret = &libvirt.DomainInterfaceAddressesRet{Ifaces: []libvirt.DomainInterface{}}
 		for i, n := range dom.def.nets {
 			iface := libvirt.DomainInterface{Name: n.ifname, Hwaddr: &dom.def.nets[i].mac}
-			addr := libvirt.DomainIPAddr{Type: int32(libvirt.IPAddrTypeIpv4), Prefix: 24, Addr: fmt.Sprintf("192.168.0.%d", i+1)}
+			addr := libvirt.DomainIPAddr{Type: libvirt.IPAddrTypeIPv4, Prefix: 24, Addr: fmt.Sprintf("192.168.0.%d", i+1)}
 			if n.typ == "network" {
 				nw := d.networkByName(n.network)
 				if nw == nil {
@@ -396,12 +396,12 @@ func (d *driver) DomainGetHostname(ctx context.Context, args *libvirt.DomainGetH
 func (d *driver) DomainGetFSInfo(ctx context.Context, args *libvirt.DomainGetFSInfoArgs) (*libvirt.DomainGetFSInfoRet, error) {
 	var ret *libvirt.DomainGetFSInfoRet
 	err := d.activeDomain(args.Dom, func(dom *domain) error {
-		ret = &libvirt.DomainGetFSInfoRet{Info: []libvirt.DomainFsinfo{}}
+		ret = &libvirt.DomainGetFSInfoRet{Info: []libvirt.DomainFSInfo{}}
 		for _, dk := range dom.def.disks {
 			if dk.device != "disk" {
 				continue
 			}
-			ret.Info = []libvirt.DomainFsinfo{
+			ret.Info = []libvirt.DomainFSInfo{
 				{Mountpoint: "/", Name: dk.target + "1", Fstype: "ext4", DevAliases: []string{dk.target}},
 				{Mountpoint: "/boot", Name: dk.target + "2", Fstype: "ext4", DevAliases: []string{dk.target}},
 			}
@@ -417,7 +417,7 @@ func (d *driver) DomainGetFSInfo(ctx context.Context, args *libvirt.DomainGetFSI
 func (d *driver) DomainGetControlInfo(ctx context.Context, args *libvirt.DomainGetControlInfoArgs) (*libvirt.DomainGetControlInfoRet, error) {
 	var ret *libvirt.DomainGetControlInfoRet
 	err := d.activeDomain(args.Dom, func(dom *domain) error {
-		ret = &libvirt.DomainGetControlInfoRet{State: uint32(libvirt.DomainControlOK)}
+		ret = &libvirt.DomainGetControlInfoRet{State: libvirt.DomainControlOK}
 		return nil
 	})
 	return ret, err
@@ -467,8 +467,8 @@ func (d *driver) DomainGetBlkioParameters(ctx context.Context, args *libvirt.Dom
 	return &libvirt.DomainGetBlkioParametersRet{Params: p, Nparams: n}, nil
 }
 
-// DomainGetNumaParameters reports strict mode on no particular nodes.
-func (d *driver) DomainGetNumaParameters(ctx context.Context, args *libvirt.DomainGetNumaParametersArgs) (*libvirt.DomainGetNumaParametersRet, error) {
+// DomainGetNUMAParameters reports strict mode on no particular nodes.
+func (d *driver) DomainGetNUMAParameters(ctx context.Context, args *libvirt.DomainGetNUMAParametersArgs) (*libvirt.DomainGetNUMAParametersRet, error) {
 	all := []libvirt.TypedParam{
 		{Field: "numa_mode", Value: libvirt.NewTypedParamValueInt(0)},
 		{Field: "numa_nodeset", Value: libvirt.NewTypedParamValueString("")},
@@ -477,7 +477,7 @@ func (d *driver) DomainGetNumaParameters(ctx context.Context, args *libvirt.Doma
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainGetNumaParametersRet{Params: p, Nparams: n}, nil
+	return &libvirt.DomainGetNUMAParametersRet{Params: p, Nparams: n}, nil
 }
 
 // DomainGetCPUStats reports a running domain's CPU times: the total
@@ -532,7 +532,7 @@ func (d *driver) DomainGetCPUStats(ctx context.Context, args *libvirt.DomainGetC
 // test driver has) for the given domains or for every domain passing the
 // list filters in flags.
 func (d *driver) ConnectGetAllDomainStats(ctx context.Context, args *libvirt.ConnectGetAllDomainStatsArgs) (*libvirt.ConnectGetAllDomainStatsRet, error) {
-	const stateGroup = uint32(libvirt.DomainStatsState)
+	const stateGroup = libvirt.DomainStatsState
 	if uint32(args.Flags)&uint32(libvirt.ConnectGetAllDomainsStatsEnforceStats) != 0 && args.Stats&^stateGroup != 0 {
 		return nil, lvErrorf(libvirt.ErrOperationUnsupported, libvirt.FromNone, "Operation not supported: ",
 			"Stats types bits 0x%x are not supported by this daemon", args.Stats&^stateGroup)

@@ -38,7 +38,7 @@ func exampleClient() (c *libvirt.Client, ctx context.Context, stop func(), err e
 // scrape is an exporter's collection: one bulk stats call, turned into
 // metric lines.
 func scrape(ctx context.Context, c *libvirt.Client) ([]string, error) {
-	recs, err := c.ConnectGetAllDomainStats(ctx, nil, uint32(libvirt.DomainStatsState), libvirt.ConnectGetAllDomainsStatsActive)
+	recs, err := c.ConnectGetAllDomainStats(ctx, nil, libvirt.DomainStatsState, libvirt.ConnectGetAllDomainsStatsActive)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func topSample(ctx context.Context, c *libvirt.Client) ([]topRow, error) {
 			return nil, err
 		}
 		for _, s := range stats {
-			if s.Tag == int32(libvirt.DomainMemoryStatActualBalloon) {
+			if s.Tag == libvirt.DomainMemoryStatActualBalloon {
 				row.balloonKiB = s.Val
 			}
 		}

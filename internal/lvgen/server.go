@@ -122,7 +122,7 @@ var apiErrorDomains = map[string]string{
 	"libvirt-nodedev.h":           "FromNodedev",
 	"libvirt-interface.h":         "FromInterface",
 	"libvirt-secret.h":            "FromSecret",
-	"libvirt-nwfilter.h":          "FromNwfilter",
+	"libvirt-nwfilter.h":          "FromNWFilter",
 	"libvirt-stream.h":            "FromStreams",
 	"libvirt-qemu.h":              "FromDomain",
 	"libvirt-host.h":              "FromDomain", // libvirt-host.c reports under VIR_FROM_DOMAIN
