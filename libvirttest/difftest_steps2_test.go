@@ -48,6 +48,30 @@ func moreSteps() []step {
 	names("defined pools", libvirt.ProcConnectListDefinedStoragePools, (*libvirt.Client).ConnectListDefinedStoragePools)
 	num("num defined ifaces", libvirt.ProcConnectNumOfDefinedInterfaces, (*libvirt.Client).ConnectNumOfDefinedInterfaces)
 
+	add("capabilities", libvirt.ProcConnectGetCapabilities, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c.ConnectGetCapabilities(ctx)
+		return r(v), err
+	})
+	// Legacy registrations on a second connection: on the first, a
+	// legacy deregistration would remove the tester's own subscription,
+	// as libvirtd removes a connection's first registration of the event.
+	add("legacy event register", libvirt.ProcConnectDomainEventRegister, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c2.ConnectDomainEventRegister(ctx)
+		return r(v), err
+	})
+	add("legacy event register again", libvirt.ProcConnectDomainEventRegister, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c2.ConnectDomainEventRegister(ctx)
+		return r(v), err
+	})
+	add("legacy event deregister", libvirt.ProcConnectDomainEventDeregister, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c2.ConnectDomainEventDeregister(ctx)
+		return r(v), err
+	})
+	add("legacy event deregister again", libvirt.ProcConnectDomainEventDeregister, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c2.ConnectDomainEventDeregister(ctx)
+		return r(v), err
+	})
+
 	// The default domain.
 	add("autostart", libvirt.ProcDomainGetAutostart, func(ctx context.Context, s *side) ([]any, error) {
 		v, err := s.c.DomainGetAutostart(ctx, s.dom)
@@ -108,18 +132,24 @@ func moreSteps() []step {
 	add("set max memory running", libvirt.ProcDomainSetMaxMemory, func(ctx context.Context, s *side) ([]any, error) {
 		return nil, s.c.DomainSetMaxMemory(ctx, s.dom, 1<<20)
 	})
+	add("shutdown transient missing", libvirt.ProcDomainShutdown, func(ctx context.Context, s *side) ([]any, error) {
+		return nil, s.c.DomainShutdown(ctx, libvirt.Domain{Name: "gone"})
+	})
 	add("messages", libvirt.ProcDomainGetMessages, func(ctx context.Context, s *side) ([]any, error) {
 		v, err := s.c.DomainGetMessages(ctx, s.dom, 0)
 		return r(v), err
 	})
 	add("event register any", libvirt.ProcConnectDomainEventRegisterAny, func(ctx context.Context, s *side) ([]any, error) {
-		return nil, s.c.ConnectDomainEventRegisterAny(ctx, int32(libvirt.DomainEventIDReboot))
+		return nil, s.c2.ConnectDomainEventRegisterAny(ctx, int32(libvirt.DomainEventIDReboot))
+	})
+	add("event register any again", libvirt.ProcConnectDomainEventRegisterAny, func(ctx context.Context, s *side) ([]any, error) {
+		return nil, s.c2.ConnectDomainEventRegisterAny(ctx, int32(libvirt.DomainEventIDReboot))
 	})
 	add("event deregister any", libvirt.ProcConnectDomainEventDeregisterAny, func(ctx context.Context, s *side) ([]any, error) {
-		return nil, s.c.ConnectDomainEventDeregisterAny(ctx, int32(libvirt.DomainEventIDReboot))
+		return nil, s.c2.ConnectDomainEventDeregisterAny(ctx, int32(libvirt.DomainEventIDReboot))
 	})
 	add("event deregister any again", libvirt.ProcConnectDomainEventDeregisterAny, func(ctx context.Context, s *side) ([]any, error) {
-		return nil, s.c.ConnectDomainEventDeregisterAny(ctx, int32(libvirt.DomainEventIDReboot))
+		return nil, s.c2.ConnectDomainEventDeregisterAny(ctx, int32(libvirt.DomainEventIDReboot))
 	})
 	add("net event register", libvirt.ProcConnectNetworkEventRegisterAny, func(ctx context.Context, s *side) ([]any, error) {
 		id, err := s.c.ConnectNetworkEventRegisterAny(ctx, libvirt.NetworkEventIDLifecycle, nil)

@@ -41,7 +41,19 @@ func TestDifferentialAgainstLibvirtd(t *testing.T) {
 	}
 	defer fake.Close()
 
-	sides := [2]*side{{name: "libvirtd", c: real}, {name: "fake", c: fake}}
+	// A second connection to each, without subscriptions.
+	real2, err := libvirt.Dial(ctx, "test+unix:///default?socket="+sock)
+	if err != nil {
+		t.Fatalf("dialing libvirtd: %v", err)
+	}
+	defer real2.Close()
+	fake2, err := srv.Client(ctx)
+	if err != nil {
+		t.Fatalf("connecting to the fake: %v", err)
+	}
+	defer fake2.Close()
+
+	sides := [2]*side{{name: "libvirtd", c: real, c2: real2}, {name: "fake", c: fake, c2: fake2}}
 	flat := [2]*flattener{newFlattener(host), newFlattener(host)}
 	for _, s := range sides {
 		if err := s.subscribe(ctx); err != nil {
@@ -136,8 +148,9 @@ func TestUserProgramsMatchLibvirtd(t *testing.T) {
 type side struct {
 	name string
 	c    *libvirt.Client
-	dom  libvirt.Domain // "test"
-	dom2 libvirt.Domain // "difft", defined by the sequence
+	c2   *libvirt.Client // a second connection, without subscriptions
+	dom  libvirt.Domain  // "test"
+	dom2 libvirt.Domain  // "difft", defined by the sequence
 	net  libvirt.Network
 	net2 libvirt.Network
 	pool libvirt.StoragePool

@@ -97,14 +97,14 @@
 // (build tag integration) repeats that comparison live.
 //
 // TestDifferentialAgainstLibvirtd (build tag integration) is a
-// differential tester: it sends one sequence of 248 calls (valid ones,
+// differential tester: it sends one sequence of 255 calls (valid ones,
 // unknown flags, missing objects, wrong states, malformed XML) through
 // this module's client to libvirtd's test:///default and to the fake,
 // decodes both sides' replies, errors and events, normalises what must
 // differ (UUIDs by order of appearance, clock-derived counters and times,
 // the host name, callback IDs, and the order of lists libvirtd keeps in
 // hash tables) and fails on any other difference, naming the step, the
-// procedure and the field. It prints its coverage: 171 of the 254 remote
+// procedure and the field. It prints its coverage: 175 of the 254 remote
 // procedures libvirt 11.3's test driver serves, with no unexplained
 // difference. TestUserProgramsMatchLibvirtd runs the package's four
 // user examples (an exporter scrape, a virt-top loop, a provisioning

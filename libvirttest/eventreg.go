@@ -184,20 +184,74 @@ func (d *driver) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, ar
 	return d.events.remove(connOf(ctx), famDomain, args.CallbackID)
 }
 
+// libvirtd keeps a connection's legacy and callback registrations in one
+// list: a legacy registration is refused when the connection already has
+// one for the same event on every domain, and a legacy deregistration
+// removes the first registration of that event, of either kind.
+
+// legacyAdd registers event id the legacy way on c; d.mu is held.
+func (d *driver) legacyAdd(c *conn, id int32) error {
+	if id < 0 || id > maxEventID[famDomain] {
+		return lvErrorf(libvirt.ErrInvalidArg, libvirt.FromRPC, prefixInvArg, "unsupported event ID %d", id)
+	}
+	tracked := d.events.legacyIDs[c][id] || (id == int32(libvirt.DomainEventIDLifecycle) && d.events.legacy[c])
+	for _, reg := range d.events.regs {
+		tracked = tracked || (reg.conn == c && reg.fam == famDomain && reg.id == id && reg.filter == nil)
+	}
+	if tracked {
+		return lvError(libvirt.ErrInvalidArg, libvirt.FromNone, prefixInvArg, "event callback already tracked")
+	}
+	if id == int32(libvirt.DomainEventIDLifecycle) {
+		d.events.legacy[c] = true
+		return nil
+	}
+	if d.events.legacyIDs[c] == nil {
+		d.events.legacyIDs[c] = map[int32]bool{}
+	}
+	d.events.legacyIDs[c][id] = true
+	return nil
+}
+
+// legacyRemove removes c's first registration of event id; d.mu is held.
+func (d *driver) legacyRemove(c *conn, id int32) error {
+	first := int32(-1)
+	for cb, reg := range d.events.regs {
+		if reg.conn == c && reg.fam == famDomain && reg.id == id && (first < 0 || cb < first) {
+			first = cb
+		}
+	}
+	switch {
+	case first >= 0:
+		delete(d.events.regs, first)
+	case id == int32(libvirt.DomainEventIDLifecycle) && d.events.legacy[c]:
+		delete(d.events.legacy, c)
+	case d.events.legacyIDs[c][id]:
+		delete(d.events.legacyIDs[c], id)
+	default:
+		return lvErrorf(libvirt.ErrInternalError, libvirt.FromRPC, prefixInternal, "domain event %d not registered", id)
+	}
+	return nil
+}
+
 // ConnectDomainEventRegister is the oldest registration: lifecycle events
 // without callback IDs.
 func (d *driver) ConnectDomainEventRegister(ctx context.Context) (*libvirt.ConnectDomainEventRegisterRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.events.legacy[connOf(ctx)] = true
-	return &libvirt.ConnectDomainEventRegisterRet{CbRegistered: 1}, nil
+	if err := d.legacyAdd(connOf(ctx), int32(libvirt.DomainEventIDLifecycle)); err != nil {
+		return nil, err
+	}
+	// libvirtd leaves cb_registered 0.
+	return &libvirt.ConnectDomainEventRegisterRet{}, nil
 }
 
 // ConnectDomainEventDeregister cancels ConnectDomainEventRegister.
 func (d *driver) ConnectDomainEventDeregister(ctx context.Context) (*libvirt.ConnectDomainEventDeregisterRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	delete(d.events.legacy, connOf(ctx))
+	if err := d.legacyRemove(connOf(ctx), int32(libvirt.DomainEventIDLifecycle)); err != nil {
+		return nil, err
+	}
 	return &libvirt.ConnectDomainEventDeregisterRet{CbRegistered: 0}, nil
 }
 
@@ -205,37 +259,16 @@ func (d *driver) ConnectDomainEventDeregister(ctx context.Context) (*libvirt.Con
 // callback IDs, one per event ID and connection. Only lifecycle events
 // are delivered that way; other IDs are accepted and tracked.
 func (d *driver) ConnectDomainEventRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventRegisterAnyArgs) error {
-	if args.EventID < 0 || args.EventID > maxEventID[famDomain] {
-		return lvErrorf(libvirt.ErrInvalidArg, libvirt.FromRPC, prefixInvArg, "unsupported event ID %d", args.EventID)
-	}
-	c := connOf(ctx)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if args.EventID == int32(libvirt.DomainEventIDLifecycle) {
-		d.events.legacy[c] = true
-		return nil
-	}
-	if d.events.legacyIDs[c] == nil {
-		d.events.legacyIDs[c] = map[int32]bool{}
-	}
-	d.events.legacyIDs[c][args.EventID] = true
-	return nil
+	return d.legacyAdd(connOf(ctx), args.EventID)
 }
 
 // ConnectDomainEventDeregisterAny cancels ConnectDomainEventRegisterAny.
 func (d *driver) ConnectDomainEventDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventDeregisterAnyArgs) error {
-	c := connOf(ctx)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if args.EventID == int32(libvirt.DomainEventIDLifecycle) && d.events.legacy[c] {
-		delete(d.events.legacy, c)
-		return nil
-	}
-	if !d.events.legacyIDs[c][args.EventID] {
-		return lvErrorf(libvirt.ErrInternalError, libvirt.FromRPC, prefixInternal, "domain event %d not registered", args.EventID)
-	}
-	delete(d.events.legacyIDs[c], args.EventID)
-	return nil
+	return d.legacyRemove(connOf(ctx), args.EventID)
 }
 
 // ConnectNodeDeviceEventRegisterAny registers a node device event
