@@ -748,6 +748,7 @@ func diffSteps() []step {
 		return r(v), err
 	})
 	steps = append(steps, moreSteps()...)
+	steps = append(steps, snapSteps()...)
 	// Procedures the test driver lacks: "not supported" under the API's
 	// error domain.
 	add("node memory stats (unserved)", libvirt.ProcNodeGetMemoryStats, func(ctx context.Context, s *side) ([]any, error) {

@@ -26,7 +26,8 @@
 // URI, feature probes, node information, CPU map and statistics, free
 // memory per cell, close callbacks, keepalive); domains (define,
 // undefine, create, create-XML, destroy, shutdown, reboot, suspend,
-// resume, managed save, lookups by name, UUID and ID, list-all with its
+// resume, managed save, snapshots (create, halt, tree queries, revert
+// and delete with the driver's events), lookups by name, UUID and ID, list-all with its
 // filters, info, state with reason, XML, autostart, metadata, memory and
 // vCPU settings, vCPU pinning, the "fair" scheduler's weight, and the
 // statistics monitoring code reads: ConnectGetAllDomainStats, vCPU,
@@ -97,14 +98,14 @@
 // (build tag integration) repeats that comparison live.
 //
 // TestDifferentialAgainstLibvirtd (build tag integration) is a
-// differential tester: it sends one sequence of 255 calls (valid ones,
+// differential tester: it sends one sequence of 295 calls (valid ones,
 // unknown flags, missing objects, wrong states, malformed XML) through
 // this module's client to libvirtd's test:///default and to the fake,
 // decodes both sides' replies, errors and events, normalises what must
 // differ (UUIDs by order of appearance, clock-derived counters and times,
 // the host name, callback IDs, and the order of lists libvirtd keeps in
 // hash tables) and fails on any other difference, naming the step, the
-// procedure and the field. It prints its coverage: 175 of the 254 remote
+// procedure and the field. It prints its coverage: 184 of the 254 remote
 // procedures libvirt 11.3's test driver serves, with no unexplained
 // difference. TestUserProgramsMatchLibvirtd runs the package's four
 // user examples (an exporter scrape, a virt-top loop, a provisioning
@@ -126,12 +127,12 @@
 //     11.3's test driver does; 9.0's had no such entry points.
 //   - Flags are checked against libvirt 11.3's test driver, which
 //     accepts a few flags 9.0's did not.
-//   - Snapshots, checkpoints, save/restore to files, screenshots, I/O
-//     threads, device attach/detach, block I/O tuning, perf events and
-//     defining or changing host interfaces and node devices are not
-//     implemented and answer "not supported" (the test driver serves
-//     them); domains never have snapshots, so the snapshot queries
-//     answer as for a domain without any.
+//   - Checkpoints, save/restore to files, screenshots, I/O threads,
+//     device attach/detach, block I/O tuning, perf events, redefining
+//     snapshots from XML and defining or changing host interfaces and
+//     node devices are not implemented and answer "not supported" (the
+//     test driver serves them). A snapshot's XML embeds the domain's
+//     definition as given, not libvirt's canonical form.
 //   - Legacy (callback-less) domain event registrations other than
 //     lifecycle are accepted but receive no events.
 //   - State is per Server and survives all clients disconnecting; libvirtd

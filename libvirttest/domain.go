@@ -23,6 +23,8 @@ type domain struct {
 	metadata    map[metaKey]string
 	pins        map[int][]byte // vCPU pinning of the running domain
 	managedSave bool           // a managed save image exists
+	snaps       []*snapshot    // in creation order
+	currentSnap string         // the current snapshot's name, or ""
 }
 
 // metaKey names a piece of metadata: a type, and for elements the
@@ -410,6 +412,9 @@ func (d *driver) DomainUndefineFlags(ctx context.Context, args *libvirt.DomainUn
 		if dom.managedSave && args.Flags&libvirt.DomainUndefineManagedSave == 0 {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "Refusing to undefine while domain managed save image exists")
 		}
+		if n := len(dom.snaps); !dom.active() && n > 0 && args.Flags&libvirt.DomainUndefineSnapshotsMetadata == 0 {
+			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "cannot delete inactive domain with %d snapshots", n)
+		}
 		dom.managedSave = false
 		d.emitLifecycle(ctx, dom, libvirt.DomainEventUndefined, int32(libvirt.DomainEventUndefinedRemoved))
 		dom.persistent, dom.autostart = false, false
@@ -531,14 +536,6 @@ func (d *driver) DomainSetAutostart(ctx context.Context, args *libvirt.DomainSet
 		dom.autostart = args.Autostart != 0
 		return nil
 	})
-}
-
-// DomainSnapshotNum reports that there are no snapshots.
-func (d *driver) DomainSnapshotNum(ctx context.Context, args *libvirt.DomainSnapshotNumArgs) (*libvirt.DomainSnapshotNumRet, error) {
-	if err := d.withDomain(args.Dom, func(*domain) error { return nil }); err != nil {
-		return nil, err
-	}
-	return &libvirt.DomainSnapshotNumRet{}, nil
 }
 
 // DomainGetMessages reports no messages.

@@ -34,7 +34,7 @@ func (d *driver) listAllMatch(dom *domain, f uint32) bool {
 		listFilter(f, uint32(libvirt.ConnectListDomainsPersistent), uint32(libvirt.ConnectListDomainsTransient), dom.persistent) &&
 		listFilter(f, uint32(libvirt.ConnectListDomainsAutostart), uint32(libvirt.ConnectListDomainsNoAutostart), dom.autostart) &&
 		listFilter(f, uint32(libvirt.ConnectListDomainsManagedsave), uint32(libvirt.ConnectListDomainsNoManagedsave), dom.managedSave) &&
-		listFilter(f, uint32(libvirt.ConnectListDomainsHasSnapshot), uint32(libvirt.ConnectListDomainsNoSnapshot), false) &&
+		listFilter(f, uint32(libvirt.ConnectListDomainsHasSnapshot), uint32(libvirt.ConnectListDomainsNoSnapshot), len(dom.snaps) > 0) &&
 		listFilter(f, uint32(libvirt.ConnectListDomainsHasCheckpoint), uint32(libvirt.ConnectListDomainsNoCheckpoint), false)
 	states := f & uint32(libvirt.ConnectListDomainsRunning|libvirt.ConnectListDomainsPaused|libvirt.ConnectListDomainsShutoff|libvirt.ConnectListDomainsOther)
 	if states != 0 {

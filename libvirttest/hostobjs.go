@@ -325,49 +325,6 @@ func (d *driver) ConnectFindStoragePoolSources(ctx context.Context, args *libvir
 	return nil, lvErrorf(libvirt.ErrNoSupport, libvirt.FromTest, prefixNoSupport, "pool type '%s' does not support source discovery", args.Type)
 }
 
-// The fake keeps no snapshots: the snapshot queries answer as the test
-// driver does for a domain without any.
-
 func noSnapshot(name string) error {
 	return lvErrorf(libvirt.ErrNoDomainSnapshot, libvirt.FromTest, "Domain snapshot not found: ", "no domain snapshot with matching name '%s'", name)
-}
-
-// DomainHasCurrentSnapshot reports that there is none.
-func (d *driver) DomainHasCurrentSnapshot(ctx context.Context, args *libvirt.DomainHasCurrentSnapshotArgs) (*libvirt.DomainHasCurrentSnapshotRet, error) {
-	if err := d.withDomain(args.Dom, func(*domain) error { return nil }); err != nil {
-		return nil, err
-	}
-	return &libvirt.DomainHasCurrentSnapshotRet{}, nil
-}
-
-// DomainListAllSnapshots lists no snapshots.
-func (d *driver) DomainListAllSnapshots(ctx context.Context, args *libvirt.DomainListAllSnapshotsArgs) (*libvirt.DomainListAllSnapshotsRet, error) {
-	if err := d.withDomain(args.Dom, func(*domain) error { return nil }); err != nil {
-		return nil, err
-	}
-	return &libvirt.DomainListAllSnapshotsRet{}, nil
-}
-
-// DomainSnapshotListNames names no snapshots.
-func (d *driver) DomainSnapshotListNames(ctx context.Context, args *libvirt.DomainSnapshotListNamesArgs) (*libvirt.DomainSnapshotListNamesRet, error) {
-	if err := d.withDomain(args.Dom, func(*domain) error { return nil }); err != nil {
-		return nil, err
-	}
-	return &libvirt.DomainSnapshotListNamesRet{Names: []string{}}, nil
-}
-
-// DomainSnapshotLookupByName finds no snapshot.
-func (d *driver) DomainSnapshotLookupByName(ctx context.Context, args *libvirt.DomainSnapshotLookupByNameArgs) (*libvirt.DomainSnapshotLookupByNameRet, error) {
-	if err := d.withDomain(args.Dom, func(*domain) error { return nil }); err != nil {
-		return nil, err
-	}
-	return nil, noSnapshot(args.Name)
-}
-
-// DomainSnapshotCurrent finds no current snapshot.
-func (d *driver) DomainSnapshotCurrent(ctx context.Context, args *libvirt.DomainSnapshotCurrentArgs) (*libvirt.DomainSnapshotCurrentRet, error) {
-	if err := d.withDomain(args.Dom, func(*domain) error { return nil }); err != nil {
-		return nil, err
-	}
-	return nil, lvError(libvirt.ErrNoDomainSnapshot, libvirt.FromTest, "Domain snapshot not found: ", "the domain does not have a current snapshot")
 }

@@ -36,6 +36,7 @@ var xmlDomains = map[string]libvirt.ErrorDomain{
 	"storage_pool_definition":   libvirt.FromStorage,
 	"storage_volume_definition": libvirt.FromStorage,
 	"secret_definition":         libvirt.FromSecret,
+	"domainsnapshot":            libvirt.FromDomainSnapshot,
 }
 
 // xmlSyntaxError is libvirt's error for a document that is not
