@@ -39,11 +39,11 @@ func snapSteps() []step {
 		return r(v), err
 	})
 	add("snap start domain", libvirt.ProcDomainCreate, func(ctx context.Context, s *side) ([]any, error) {
-		err := s.c.DomainCreate(ctx, s.dom2)
+		v, err := s.c.DomainCreate(ctx, s.dom2)
 		if err == nil {
-			s.dom2, err = s.c.DomainLookupByName(ctx, "snapdom")
+			s.dom2 = v
 		}
-		return nil, err
+		return r(v), err
 	})
 	add("snap create bogus", libvirt.ProcDomainSnapshotCreateXML, func(ctx context.Context, s *side) ([]any, error) {
 		v, err := s.c.DomainSnapshotCreateXML(ctx, s.dom2, "<domainsnapshot><name>s0</name></domainsnapshot>", bogus)
@@ -85,8 +85,8 @@ func snapSteps() []step {
 		return r(names(v)), err
 	})
 	add("snap list all", libvirt.ProcDomainListAllSnapshots, func(ctx context.Context, s *side) ([]any, error) {
-		a, b, err := s.c.DomainListAllSnapshots(ctx, s.dom2, 1, 0)
-		return r(snaps(a), b), err
+		a, err := s.c.DomainListAllSnapshots(ctx, s.dom2, 0)
+		return r(snaps(a), len(a)), err
 	})
 	add("snap current", libvirt.ProcDomainSnapshotCurrent, func(ctx context.Context, s *side) ([]any, error) {
 		v, err := s.c.DomainSnapshotCurrent(ctx, s.dom2, 0)
@@ -125,8 +125,8 @@ func snapSteps() []step {
 		return r(names(v)), err
 	})
 	add("snap all children", libvirt.ProcDomainSnapshotListAllChildren, func(ctx context.Context, s *side) ([]any, error) {
-		a, b, err := s.c.DomainSnapshotListAllChildren(ctx, snap(s, "s2"), 1, 0)
-		return r(snaps(a), b), err
+		a, err := s.c.DomainSnapshotListAllChildren(ctx, snap(s, "s2"), 0)
+		return r(snaps(a), len(a)), err
 	})
 	add("snap lookup", libvirt.ProcDomainSnapshotLookupByName, func(ctx context.Context, s *side) ([]any, error) {
 		v, err := s.c.DomainSnapshotLookupByName(ctx, s.dom2, "s2", 0)

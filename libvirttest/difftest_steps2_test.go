@@ -81,8 +81,8 @@ func moreSteps() []step {
 		return nil, s.c.DomainSetAutostart(ctx, s.dom, 1)
 	})
 	add("list autostart", libvirt.ProcConnectListAllDomains, func(ctx context.Context, s *side) ([]any, error) {
-		a, b, err := s.c.ConnectListAllDomains(ctx, 1, libvirt.ConnectListDomainsAutostart)
-		return r(a, b), err
+		a, err := s.c.ConnectListAllDomains(ctx, libvirt.ConnectListDomainsAutostart)
+		return r(a, len(a)), err
 	})
 	add("max memory", libvirt.ProcDomainGetMaxMemory, func(ctx context.Context, s *side) ([]any, error) {
 		v, err := s.c.DomainGetMaxMemory(ctx, s.dom)
@@ -282,9 +282,9 @@ func moreSteps() []step {
 		return r(v), err
 	})
 	add("pool all vols", libvirt.ProcStoragePoolListAllVolumes, func(ctx context.Context, s *side) ([]any, error) {
-		a, b, err := s.c.StoragePoolListAllVolumes(ctx, s.pool, 1, 0)
+		a, err := s.c.StoragePoolListAllVolumes(ctx, s.pool, 0)
 		sort.Slice(a, func(i, j int) bool { return a[i].Name < a[j].Name })
-		return r(a, b), err
+		return r(a, len(a)), err
 	})
 	add("vol by key", libvirt.ProcStorageVolLookupByKey, func(ctx context.Context, s *side) ([]any, error) {
 		v, err := s.c.StorageVolLookupByKey(ctx, s.vol.Key)

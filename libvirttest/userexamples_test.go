@@ -92,7 +92,7 @@ type topRow struct {
 
 // topSample reads what virt-top shows for every running domain.
 func topSample(ctx context.Context, c *libvirt.Client) ([]topRow, error) {
-	doms, _, err := c.ConnectListAllDomains(ctx, 1, libvirt.ConnectListDomainsActive)
+	doms, err := c.ConnectListAllDomains(ctx, libvirt.ConnectListDomainsActive)
 	if err != nil {
 		return nil, err
 	}
