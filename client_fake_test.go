@@ -124,10 +124,10 @@ func TestFakeErrorsMatchLibvirt(t *testing.T) {
 	require.ErrorIs(t, err, libvirt.ErrInternalError)
 	assert.EqualError(t, err, "internal error: Domain 'test' is already running")
 
-	// A procedure the fake does not implement.
-	_, err = c.NodeDeviceLookupByName(ctx, "pci_0000_00_00_0")
+	// A procedure the fake does not implement (nor does the test driver).
+	_, err = c.NWFilterLookupByName(ctx, "clean-traffic")
 	require.ErrorIs(t, err, libvirt.ErrNoSupport)
-	assert.EqualError(t, err, "this function is not supported by the connection driver: virNodeDeviceLookupByName")
+	assert.EqualError(t, err, "this function is not supported by the connection driver: virNWFilterLookupByName")
 
 	// The connection is still fine.
 	_, err = c.ConnectGetHostname(ctx)

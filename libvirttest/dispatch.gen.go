@@ -424,2025 +424,2023 @@ type UnimplementedRemoteHandler struct{}
 
 // ConnectOpen reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectOpen(ctx context.Context, args *libvirt.ConnectOpenArgs) error {
-	return unsupported("virConnectOpen")
+	return unsupported("virConnectOpen", libvirt.FromDomain)
 }
 
 // ConnectClose reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectClose(ctx context.Context) error {
-	return unsupported("virConnectClose")
+	return unsupported("virConnectClose", libvirt.FromDomain)
 }
 
 // ConnectGetType reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetType(ctx context.Context) (*libvirt.ConnectGetTypeRet, error) {
-	return nil, unsupported("virConnectGetType")
+	return nil, unsupported("virConnectGetType", libvirt.FromDomain)
 }
 
 // ConnectGetVersion reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetVersion(ctx context.Context) (*libvirt.ConnectGetVersionRet, error) {
-	return nil, unsupported("virConnectGetVersion")
+	return nil, unsupported("virConnectGetVersion", libvirt.FromDomain)
 }
 
 // ConnectGetMaxVCPUs reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetMaxVCPUs(ctx context.Context, args *libvirt.ConnectGetMaxVCPUsArgs) (*libvirt.ConnectGetMaxVCPUsRet, error) {
-	return nil, unsupported("virConnectGetMaxVcpus")
+	return nil, unsupported("virConnectGetMaxVcpus", libvirt.FromDomain)
 }
 
 // NodeGetInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetInfo(ctx context.Context) (*libvirt.NodeGetInfoRet, error) {
-	return nil, unsupported("virNodeGetInfo")
+	return nil, unsupported("virNodeGetInfo", libvirt.FromDomain)
 }
 
 // ConnectGetCapabilities reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetCapabilities(ctx context.Context) (*libvirt.ConnectGetCapabilitiesRet, error) {
-	return nil, unsupported("virConnectGetCapabilities")
+	return nil, unsupported("virConnectGetCapabilities", libvirt.FromDomain)
 }
 
 // DomainAttachDevice reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAttachDevice(ctx context.Context, args *libvirt.DomainAttachDeviceArgs) error {
-	return unsupported("virDomainAttachDevice")
+	return unsupported("virDomainAttachDevice", libvirt.FromDomain)
 }
 
 // DomainCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreate(ctx context.Context, args *libvirt.DomainCreateArgs) error {
-	return unsupported("virDomainCreate")
+	return unsupported("virDomainCreate", libvirt.FromDomain)
 }
 
 // DomainCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreateXML(ctx context.Context, args *libvirt.DomainCreateXMLArgs) (*libvirt.DomainCreateXMLRet, error) {
-	return nil, unsupported("virDomainCreateXML")
+	return nil, unsupported("virDomainCreateXML", libvirt.FromDomain)
 }
 
 // DomainDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDefineXML(ctx context.Context, args *libvirt.DomainDefineXMLArgs) (*libvirt.DomainDefineXMLRet, error) {
-	return nil, unsupported("virDomainDefineXML")
+	return nil, unsupported("virDomainDefineXML", libvirt.FromDomain)
 }
 
 // DomainDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDestroy(ctx context.Context, args *libvirt.DomainDestroyArgs) error {
-	return unsupported("virDomainDestroy")
+	return unsupported("virDomainDestroy", libvirt.FromDomain)
 }
 
 // DomainDetachDevice reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDetachDevice(ctx context.Context, args *libvirt.DomainDetachDeviceArgs) error {
-	return unsupported("virDomainDetachDevice")
+	return unsupported("virDomainDetachDevice", libvirt.FromDomain)
 }
 
 // DomainGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetXMLDesc(ctx context.Context, args *libvirt.DomainGetXMLDescArgs) (*libvirt.DomainGetXMLDescRet, error) {
-	return nil, unsupported("virDomainGetXMLDesc")
+	return nil, unsupported("virDomainGetXMLDesc", libvirt.FromDomain)
 }
 
 // DomainGetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetAutostart(ctx context.Context, args *libvirt.DomainGetAutostartArgs) (*libvirt.DomainGetAutostartRet, error) {
-	return nil, unsupported("virDomainGetAutostart")
+	return nil, unsupported("virDomainGetAutostart", libvirt.FromDomain)
 }
 
 // DomainGetInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetInfo(ctx context.Context, args *libvirt.DomainGetInfoArgs) (*libvirt.DomainGetInfoRet, error) {
-	return nil, unsupported("virDomainGetInfo")
+	return nil, unsupported("virDomainGetInfo", libvirt.FromDomain)
 }
 
 // DomainGetMaxMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMaxMemory(ctx context.Context, args *libvirt.DomainGetMaxMemoryArgs) (*libvirt.DomainGetMaxMemoryRet, error) {
-	return nil, unsupported("virDomainGetMaxMemory")
+	return nil, unsupported("virDomainGetMaxMemory", libvirt.FromDomain)
 }
 
 // DomainGetMaxVCPUs reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMaxVCPUs(ctx context.Context, args *libvirt.DomainGetMaxVCPUsArgs) (*libvirt.DomainGetMaxVCPUsRet, error) {
-	return nil, unsupported("virDomainGetMaxVcpus")
+	return nil, unsupported("virDomainGetMaxVcpus", libvirt.FromDomain)
 }
 
 // DomainGetOSType reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetOSType(ctx context.Context, args *libvirt.DomainGetOSTypeArgs) (*libvirt.DomainGetOSTypeRet, error) {
-	return nil, unsupported("virDomainGetOSType")
+	return nil, unsupported("virDomainGetOSType", libvirt.FromDomain)
 }
 
 // DomainGetVCPUs reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetVCPUs(ctx context.Context, args *libvirt.DomainGetVCPUsArgs) (*libvirt.DomainGetVCPUsRet, error) {
-	return nil, unsupported("virDomainGetVcpus")
+	return nil, unsupported("virDomainGetVcpus", libvirt.FromDomain)
 }
 
 // ConnectListDefinedDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDefinedDomains(ctx context.Context, args *libvirt.ConnectListDefinedDomainsArgs) (*libvirt.ConnectListDefinedDomainsRet, error) {
-	return nil, unsupported("virConnectListDefinedDomains")
+	return nil, unsupported("virConnectListDefinedDomains", libvirt.FromDomain)
 }
 
 // DomainLookupByID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainLookupByID(ctx context.Context, args *libvirt.DomainLookupByIDArgs) (*libvirt.DomainLookupByIDRet, error) {
-	return nil, unsupported("virDomainLookupByID")
+	return nil, unsupported("virDomainLookupByID", libvirt.FromDomain)
 }
 
 // DomainLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainLookupByName(ctx context.Context, args *libvirt.DomainLookupByNameArgs) (*libvirt.DomainLookupByNameRet, error) {
-	return nil, unsupported("virDomainLookupByName")
+	return nil, unsupported("virDomainLookupByName", libvirt.FromDomain)
 }
 
 // DomainLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainLookupByUUID(ctx context.Context, args *libvirt.DomainLookupByUUIDArgs) (*libvirt.DomainLookupByUUIDRet, error) {
-	return nil, unsupported("virDomainLookupByUUID")
+	return nil, unsupported("virDomainLookupByUUID", libvirt.FromDomain)
 }
 
 // ConnectNumOfDefinedDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDefinedDomains(ctx context.Context) (*libvirt.ConnectNumOfDefinedDomainsRet, error) {
-	return nil, unsupported("virConnectNumOfDefinedDomains")
+	return nil, unsupported("virConnectNumOfDefinedDomains", libvirt.FromDomain)
 }
 
 // DomainPinVCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPinVCPU(ctx context.Context, args *libvirt.DomainPinVCPUArgs) error {
-	return unsupported("virDomainPinVcpu")
+	return unsupported("virDomainPinVcpu", libvirt.FromDomain)
 }
 
 // DomainReboot reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainReboot(ctx context.Context, args *libvirt.DomainRebootArgs) error {
-	return unsupported("virDomainReboot")
+	return unsupported("virDomainReboot", libvirt.FromDomain)
 }
 
 // DomainResume reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainResume(ctx context.Context, args *libvirt.DomainResumeArgs) error {
-	return unsupported("virDomainResume")
+	return unsupported("virDomainResume", libvirt.FromDomain)
 }
 
 // DomainSetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetAutostart(ctx context.Context, args *libvirt.DomainSetAutostartArgs) error {
-	return unsupported("virDomainSetAutostart")
+	return unsupported("virDomainSetAutostart", libvirt.FromDomain)
 }
 
 // DomainSetMaxMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMaxMemory(ctx context.Context, args *libvirt.DomainSetMaxMemoryArgs) error {
-	return unsupported("virDomainSetMaxMemory")
+	return unsupported("virDomainSetMaxMemory", libvirt.FromDomain)
 }
 
 // DomainSetMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMemory(ctx context.Context, args *libvirt.DomainSetMemoryArgs) error {
-	return unsupported("virDomainSetMemory")
+	return unsupported("virDomainSetMemory", libvirt.FromDomain)
 }
 
 // DomainSetVCPUs reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetVCPUs(ctx context.Context, args *libvirt.DomainSetVCPUsArgs) error {
-	return unsupported("virDomainSetVcpus")
+	return unsupported("virDomainSetVcpus", libvirt.FromDomain)
 }
 
 // DomainShutdown reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainShutdown(ctx context.Context, args *libvirt.DomainShutdownArgs) error {
-	return unsupported("virDomainShutdown")
+	return unsupported("virDomainShutdown", libvirt.FromDomain)
 }
 
 // DomainSuspend reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSuspend(ctx context.Context, args *libvirt.DomainSuspendArgs) error {
-	return unsupported("virDomainSuspend")
+	return unsupported("virDomainSuspend", libvirt.FromDomain)
 }
 
 // DomainUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainUndefine(ctx context.Context, args *libvirt.DomainUndefineArgs) error {
-	return unsupported("virDomainUndefine")
+	return unsupported("virDomainUndefine", libvirt.FromDomain)
 }
 
 // ConnectListDefinedNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDefinedNetworks(ctx context.Context, args *libvirt.ConnectListDefinedNetworksArgs) (*libvirt.ConnectListDefinedNetworksRet, error) {
-	return nil, unsupported("virConnectListDefinedNetworks")
+	return nil, unsupported("virConnectListDefinedNetworks", libvirt.FromNetwork)
 }
 
 // ConnectListDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDomains(ctx context.Context, args *libvirt.ConnectListDomainsArgs) (*libvirt.ConnectListDomainsRet, error) {
-	return nil, unsupported("virConnectListDomains")
+	return nil, unsupported("virConnectListDomains", libvirt.FromDomain)
 }
 
 // ConnectListNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListNetworks(ctx context.Context, args *libvirt.ConnectListNetworksArgs) (*libvirt.ConnectListNetworksRet, error) {
-	return nil, unsupported("virConnectListNetworks")
+	return nil, unsupported("virConnectListNetworks", libvirt.FromNetwork)
 }
 
 // NetworkCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkCreate(ctx context.Context, args *libvirt.NetworkCreateArgs) error {
-	return unsupported("virNetworkCreate")
+	return unsupported("virNetworkCreate", libvirt.FromNetwork)
 }
 
 // NetworkCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkCreateXML(ctx context.Context, args *libvirt.NetworkCreateXMLArgs) (*libvirt.NetworkCreateXMLRet, error) {
-	return nil, unsupported("virNetworkCreateXML")
+	return nil, unsupported("virNetworkCreateXML", libvirt.FromNetwork)
 }
 
 // NetworkDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkDefineXML(ctx context.Context, args *libvirt.NetworkDefineXMLArgs) (*libvirt.NetworkDefineXMLRet, error) {
-	return nil, unsupported("virNetworkDefineXML")
+	return nil, unsupported("virNetworkDefineXML", libvirt.FromNetwork)
 }
 
 // NetworkDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkDestroy(ctx context.Context, args *libvirt.NetworkDestroyArgs) error {
-	return unsupported("virNetworkDestroy")
+	return unsupported("virNetworkDestroy", libvirt.FromNetwork)
 }
 
 // NetworkGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetXMLDesc(ctx context.Context, args *libvirt.NetworkGetXMLDescArgs) (*libvirt.NetworkGetXMLDescRet, error) {
-	return nil, unsupported("virNetworkGetXMLDesc")
+	return nil, unsupported("virNetworkGetXMLDesc", libvirt.FromNetwork)
 }
 
 // NetworkGetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetAutostart(ctx context.Context, args *libvirt.NetworkGetAutostartArgs) (*libvirt.NetworkGetAutostartRet, error) {
-	return nil, unsupported("virNetworkGetAutostart")
+	return nil, unsupported("virNetworkGetAutostart", libvirt.FromNetwork)
 }
 
 // NetworkGetBridgeName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetBridgeName(ctx context.Context, args *libvirt.NetworkGetBridgeNameArgs) (*libvirt.NetworkGetBridgeNameRet, error) {
-	return nil, unsupported("virNetworkGetBridgeName")
+	return nil, unsupported("virNetworkGetBridgeName", libvirt.FromNetwork)
 }
 
 // NetworkLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkLookupByName(ctx context.Context, args *libvirt.NetworkLookupByNameArgs) (*libvirt.NetworkLookupByNameRet, error) {
-	return nil, unsupported("virNetworkLookupByName")
+	return nil, unsupported("virNetworkLookupByName", libvirt.FromNetwork)
 }
 
 // NetworkLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkLookupByUUID(ctx context.Context, args *libvirt.NetworkLookupByUUIDArgs) (*libvirt.NetworkLookupByUUIDRet, error) {
-	return nil, unsupported("virNetworkLookupByUUID")
+	return nil, unsupported("virNetworkLookupByUUID", libvirt.FromNetwork)
 }
 
 // NetworkSetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkSetAutostart(ctx context.Context, args *libvirt.NetworkSetAutostartArgs) error {
-	return unsupported("virNetworkSetAutostart")
+	return unsupported("virNetworkSetAutostart", libvirt.FromNetwork)
 }
 
 // NetworkUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkUndefine(ctx context.Context, args *libvirt.NetworkUndefineArgs) error {
-	return unsupported("virNetworkUndefine")
+	return unsupported("virNetworkUndefine", libvirt.FromNetwork)
 }
 
 // ConnectNumOfDefinedNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDefinedNetworks(ctx context.Context) (*libvirt.ConnectNumOfDefinedNetworksRet, error) {
-	return nil, unsupported("virConnectNumOfDefinedNetworks")
+	return nil, unsupported("virConnectNumOfDefinedNetworks", libvirt.FromNetwork)
 }
 
 // ConnectNumOfDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDomains(ctx context.Context) (*libvirt.ConnectNumOfDomainsRet, error) {
-	return nil, unsupported("virConnectNumOfDomains")
+	return nil, unsupported("virConnectNumOfDomains", libvirt.FromDomain)
 }
 
 // ConnectNumOfNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfNetworks(ctx context.Context) (*libvirt.ConnectNumOfNetworksRet, error) {
-	return nil, unsupported("virConnectNumOfNetworks")
+	return nil, unsupported("virConnectNumOfNetworks", libvirt.FromNetwork)
 }
 
 // DomainCoreDump reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCoreDump(ctx context.Context, args *libvirt.DomainCoreDumpArgs) error {
-	return unsupported("virDomainCoreDump")
+	return unsupported("virDomainCoreDump", libvirt.FromDomain)
 }
 
 // DomainRestore reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRestore(ctx context.Context, args *libvirt.DomainRestoreArgs) error {
-	return unsupported("virDomainRestore")
+	return unsupported("virDomainRestore", libvirt.FromDomain)
 }
 
 // DomainSave reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSave(ctx context.Context, args *libvirt.DomainSaveArgs) error {
-	return unsupported("virDomainSave")
+	return unsupported("virDomainSave", libvirt.FromDomain)
 }
 
 // DomainGetSchedulerType reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSchedulerType(ctx context.Context, args *libvirt.DomainGetSchedulerTypeArgs) (*libvirt.DomainGetSchedulerTypeRet, error) {
-	return nil, unsupported("virDomainGetSchedulerType")
+	return nil, unsupported("virDomainGetSchedulerType", libvirt.FromDomain)
 }
 
 // DomainGetSchedulerParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSchedulerParameters(ctx context.Context, args *libvirt.DomainGetSchedulerParametersArgs) (*libvirt.DomainGetSchedulerParametersRet, error) {
-	return nil, unsupported("virDomainGetSchedulerParameters")
+	return nil, unsupported("virDomainGetSchedulerParameters", libvirt.FromDomain)
 }
 
 // DomainSetSchedulerParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetSchedulerParameters(ctx context.Context, args *libvirt.DomainSetSchedulerParametersArgs) error {
-	return unsupported("virDomainSetSchedulerParameters")
+	return unsupported("virDomainSetSchedulerParameters", libvirt.FromDomain)
 }
 
 // ConnectGetHostname reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetHostname(ctx context.Context) (*libvirt.ConnectGetHostnameRet, error) {
-	return nil, unsupported("virConnectGetHostname")
+	return nil, unsupported("virConnectGetHostname", libvirt.FromDomain)
 }
 
 // ConnectSupportsFeature reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectSupportsFeature(ctx context.Context, args *libvirt.ConnectSupportsFeatureArgs) (*libvirt.ConnectSupportsFeatureRet, error) {
-	return nil, unsupported("virConnectSupportsFeature")
+	return nil, unsupported("virConnectSupportsFeature", libvirt.FromNone)
 }
 
 // DomainMigratePrepare reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepare(ctx context.Context, args *libvirt.DomainMigratePrepareArgs) (*libvirt.DomainMigratePrepareRet, error) {
-	return nil, unsupported("virDomainMigratePrepare")
+	return nil, unsupported("virDomainMigratePrepare", libvirt.FromDomain)
 }
 
 // DomainMigratePerform reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePerform(ctx context.Context, args *libvirt.DomainMigratePerformArgs) error {
-	return unsupported("virDomainMigratePerform")
+	return unsupported("virDomainMigratePerform", libvirt.FromDomain)
 }
 
 // DomainMigrateFinish reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateFinish(ctx context.Context, args *libvirt.DomainMigrateFinishArgs) (*libvirt.DomainMigrateFinishRet, error) {
-	return nil, unsupported("virDomainMigrateFinish")
+	return nil, unsupported("virDomainMigrateFinish", libvirt.FromDomain)
 }
 
 // DomainBlockStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockStats(ctx context.Context, args *libvirt.DomainBlockStatsArgs) (*libvirt.DomainBlockStatsRet, error) {
-	return nil, unsupported("virDomainBlockStats")
+	return nil, unsupported("virDomainBlockStats", libvirt.FromDomain)
 }
 
 // DomainInterfaceStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainInterfaceStats(ctx context.Context, args *libvirt.DomainInterfaceStatsArgs) (*libvirt.DomainInterfaceStatsRet, error) {
-	return nil, unsupported("virDomainInterfaceStats")
+	return nil, unsupported("virDomainInterfaceStats", libvirt.FromDomain)
 }
 
 // AuthList reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthList(ctx context.Context) (*libvirt.AuthListRet, error) {
-	return nil, unsupported("virAuthList")
+	return nil, unsupported("virAuthList", libvirt.FromNone)
 }
 
 // AuthSASLInit reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthSASLInit(ctx context.Context) (*libvirt.AuthSASLInitRet, error) {
-	return nil, unsupported("virAuthSASLInit")
+	return nil, unsupported("virAuthSASLInit", libvirt.FromNone)
 }
 
 // AuthSASLStart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthSASLStart(ctx context.Context, args *libvirt.AuthSASLStartArgs) (*libvirt.AuthSASLStartRet, error) {
-	return nil, unsupported("virAuthSASLStart")
+	return nil, unsupported("virAuthSASLStart", libvirt.FromNone)
 }
 
 // AuthSASLStep reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthSASLStep(ctx context.Context, args *libvirt.AuthSASLStepArgs) (*libvirt.AuthSASLStepRet, error) {
-	return nil, unsupported("virAuthSASLStep")
+	return nil, unsupported("virAuthSASLStep", libvirt.FromNone)
 }
 
 // AuthPolkit reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) AuthPolkit(ctx context.Context) (*libvirt.AuthPolkitRet, error) {
-	return nil, unsupported("virAuthPolkit")
+	return nil, unsupported("virAuthPolkit", libvirt.FromNone)
 }
 
 // ConnectNumOfStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfStoragePools(ctx context.Context) (*libvirt.ConnectNumOfStoragePoolsRet, error) {
-	return nil, unsupported("virConnectNumOfStoragePools")
+	return nil, unsupported("virConnectNumOfStoragePools", libvirt.FromStorage)
 }
 
 // ConnectListStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListStoragePools(ctx context.Context, args *libvirt.ConnectListStoragePoolsArgs) (*libvirt.ConnectListStoragePoolsRet, error) {
-	return nil, unsupported("virConnectListStoragePools")
+	return nil, unsupported("virConnectListStoragePools", libvirt.FromStorage)
 }
 
 // ConnectNumOfDefinedStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDefinedStoragePools(ctx context.Context) (*libvirt.ConnectNumOfDefinedStoragePoolsRet, error) {
-	return nil, unsupported("virConnectNumOfDefinedStoragePools")
+	return nil, unsupported("virConnectNumOfDefinedStoragePools", libvirt.FromStorage)
 }
 
 // ConnectListDefinedStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDefinedStoragePools(ctx context.Context, args *libvirt.ConnectListDefinedStoragePoolsArgs) (*libvirt.ConnectListDefinedStoragePoolsRet, error) {
-	return nil, unsupported("virConnectListDefinedStoragePools")
+	return nil, unsupported("virConnectListDefinedStoragePools", libvirt.FromStorage)
 }
 
 // ConnectFindStoragePoolSources reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectFindStoragePoolSources(ctx context.Context, args *libvirt.ConnectFindStoragePoolSourcesArgs) (*libvirt.ConnectFindStoragePoolSourcesRet, error) {
-	return nil, unsupported("virConnectFindStoragePoolSources")
+	return nil, unsupported("virConnectFindStoragePoolSources", libvirt.FromStorage)
 }
 
 // StoragePoolCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolCreateXML(ctx context.Context, args *libvirt.StoragePoolCreateXMLArgs) (*libvirt.StoragePoolCreateXMLRet, error) {
-	return nil, unsupported("virStoragePoolCreateXML")
+	return nil, unsupported("virStoragePoolCreateXML", libvirt.FromStorage)
 }
 
 // StoragePoolDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolDefineXML(ctx context.Context, args *libvirt.StoragePoolDefineXMLArgs) (*libvirt.StoragePoolDefineXMLRet, error) {
-	return nil, unsupported("virStoragePoolDefineXML")
+	return nil, unsupported("virStoragePoolDefineXML", libvirt.FromStorage)
 }
 
 // StoragePoolCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolCreate(ctx context.Context, args *libvirt.StoragePoolCreateArgs) error {
-	return unsupported("virStoragePoolCreate")
+	return unsupported("virStoragePoolCreate", libvirt.FromStorage)
 }
 
 // StoragePoolBuild reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolBuild(ctx context.Context, args *libvirt.StoragePoolBuildArgs) error {
-	return unsupported("virStoragePoolBuild")
+	return unsupported("virStoragePoolBuild", libvirt.FromStorage)
 }
 
 // StoragePoolDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolDestroy(ctx context.Context, args *libvirt.StoragePoolDestroyArgs) error {
-	return unsupported("virStoragePoolDestroy")
+	return unsupported("virStoragePoolDestroy", libvirt.FromStorage)
 }
 
 // StoragePoolDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolDelete(ctx context.Context, args *libvirt.StoragePoolDeleteArgs) error {
-	return unsupported("virStoragePoolDelete")
+	return unsupported("virStoragePoolDelete", libvirt.FromStorage)
 }
 
 // StoragePoolUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolUndefine(ctx context.Context, args *libvirt.StoragePoolUndefineArgs) error {
-	return unsupported("virStoragePoolUndefine")
+	return unsupported("virStoragePoolUndefine", libvirt.FromStorage)
 }
 
 // StoragePoolRefresh reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolRefresh(ctx context.Context, args *libvirt.StoragePoolRefreshArgs) error {
-	return unsupported("virStoragePoolRefresh")
+	return unsupported("virStoragePoolRefresh", libvirt.FromStorage)
 }
 
 // StoragePoolLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolLookupByName(ctx context.Context, args *libvirt.StoragePoolLookupByNameArgs) (*libvirt.StoragePoolLookupByNameRet, error) {
-	return nil, unsupported("virStoragePoolLookupByName")
+	return nil, unsupported("virStoragePoolLookupByName", libvirt.FromStorage)
 }
 
 // StoragePoolLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolLookupByUUID(ctx context.Context, args *libvirt.StoragePoolLookupByUUIDArgs) (*libvirt.StoragePoolLookupByUUIDRet, error) {
-	return nil, unsupported("virStoragePoolLookupByUUID")
+	return nil, unsupported("virStoragePoolLookupByUUID", libvirt.FromStorage)
 }
 
 // StoragePoolLookupByVolume reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolLookupByVolume(ctx context.Context, args *libvirt.StoragePoolLookupByVolumeArgs) (*libvirt.StoragePoolLookupByVolumeRet, error) {
-	return nil, unsupported("virStoragePoolLookupByVolume")
+	return nil, unsupported("virStoragePoolLookupByVolume", libvirt.FromStorage)
 }
 
 // StoragePoolGetInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolGetInfo(ctx context.Context, args *libvirt.StoragePoolGetInfoArgs) (*libvirt.StoragePoolGetInfoRet, error) {
-	return nil, unsupported("virStoragePoolGetInfo")
+	return nil, unsupported("virStoragePoolGetInfo", libvirt.FromStorage)
 }
 
 // StoragePoolGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolGetXMLDesc(ctx context.Context, args *libvirt.StoragePoolGetXMLDescArgs) (*libvirt.StoragePoolGetXMLDescRet, error) {
-	return nil, unsupported("virStoragePoolGetXMLDesc")
+	return nil, unsupported("virStoragePoolGetXMLDesc", libvirt.FromStorage)
 }
 
 // StoragePoolGetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolGetAutostart(ctx context.Context, args *libvirt.StoragePoolGetAutostartArgs) (*libvirt.StoragePoolGetAutostartRet, error) {
-	return nil, unsupported("virStoragePoolGetAutostart")
+	return nil, unsupported("virStoragePoolGetAutostart", libvirt.FromStorage)
 }
 
 // StoragePoolSetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolSetAutostart(ctx context.Context, args *libvirt.StoragePoolSetAutostartArgs) error {
-	return unsupported("virStoragePoolSetAutostart")
+	return unsupported("virStoragePoolSetAutostart", libvirt.FromStorage)
 }
 
 // StoragePoolNumOfVolumes reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolNumOfVolumes(ctx context.Context, args *libvirt.StoragePoolNumOfVolumesArgs) (*libvirt.StoragePoolNumOfVolumesRet, error) {
-	return nil, unsupported("virStoragePoolNumOfVolumes")
+	return nil, unsupported("virStoragePoolNumOfVolumes", libvirt.FromStorage)
 }
 
 // StoragePoolListVolumes reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolListVolumes(ctx context.Context, args *libvirt.StoragePoolListVolumesArgs) (*libvirt.StoragePoolListVolumesRet, error) {
-	return nil, unsupported("virStoragePoolListVolumes")
+	return nil, unsupported("virStoragePoolListVolumes", libvirt.FromStorage)
 }
 
 // StorageVolCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolCreateXML(ctx context.Context, args *libvirt.StorageVolCreateXMLArgs) (*libvirt.StorageVolCreateXMLRet, error) {
-	return nil, unsupported("virStorageVolCreateXML")
+	return nil, unsupported("virStorageVolCreateXML", libvirt.FromStorage)
 }
 
 // StorageVolDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolDelete(ctx context.Context, args *libvirt.StorageVolDeleteArgs) error {
-	return unsupported("virStorageVolDelete")
+	return unsupported("virStorageVolDelete", libvirt.FromStorage)
 }
 
 // StorageVolLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolLookupByName(ctx context.Context, args *libvirt.StorageVolLookupByNameArgs) (*libvirt.StorageVolLookupByNameRet, error) {
-	return nil, unsupported("virStorageVolLookupByName")
+	return nil, unsupported("virStorageVolLookupByName", libvirt.FromStorage)
 }
 
 // StorageVolLookupByKey reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolLookupByKey(ctx context.Context, args *libvirt.StorageVolLookupByKeyArgs) (*libvirt.StorageVolLookupByKeyRet, error) {
-	return nil, unsupported("virStorageVolLookupByKey")
+	return nil, unsupported("virStorageVolLookupByKey", libvirt.FromStorage)
 }
 
 // StorageVolLookupByPath reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolLookupByPath(ctx context.Context, args *libvirt.StorageVolLookupByPathArgs) (*libvirt.StorageVolLookupByPathRet, error) {
-	return nil, unsupported("virStorageVolLookupByPath")
+	return nil, unsupported("virStorageVolLookupByPath", libvirt.FromStorage)
 }
 
 // StorageVolGetInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolGetInfo(ctx context.Context, args *libvirt.StorageVolGetInfoArgs) (*libvirt.StorageVolGetInfoRet, error) {
-	return nil, unsupported("virStorageVolGetInfo")
+	return nil, unsupported("virStorageVolGetInfo", libvirt.FromStorage)
 }
 
 // StorageVolGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolGetXMLDesc(ctx context.Context, args *libvirt.StorageVolGetXMLDescArgs) (*libvirt.StorageVolGetXMLDescRet, error) {
-	return nil, unsupported("virStorageVolGetXMLDesc")
+	return nil, unsupported("virStorageVolGetXMLDesc", libvirt.FromStorage)
 }
 
 // StorageVolGetPath reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolGetPath(ctx context.Context, args *libvirt.StorageVolGetPathArgs) (*libvirt.StorageVolGetPathRet, error) {
-	return nil, unsupported("virStorageVolGetPath")
+	return nil, unsupported("virStorageVolGetPath", libvirt.FromStorage)
 }
 
 // NodeGetCellsFreeMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetCellsFreeMemory(ctx context.Context, args *libvirt.NodeGetCellsFreeMemoryArgs) (*libvirt.NodeGetCellsFreeMemoryRet, error) {
-	return nil, unsupported("virNodeGetCellsFreeMemory")
+	return nil, unsupported("virNodeGetCellsFreeMemory", libvirt.FromDomain)
 }
 
 // NodeGetFreeMemory reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetFreeMemory(ctx context.Context) (*libvirt.NodeGetFreeMemoryRet, error) {
-	return nil, unsupported("virNodeGetFreeMemory")
+	return nil, unsupported("virNodeGetFreeMemory", libvirt.FromDomain)
 }
 
 // DomainBlockPeek reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockPeek(ctx context.Context, args *libvirt.DomainBlockPeekArgs) (*libvirt.DomainBlockPeekRet, error) {
-	return nil, unsupported("virDomainBlockPeek")
+	return nil, unsupported("virDomainBlockPeek", libvirt.FromDomain)
 }
 
 // DomainMemoryPeek reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMemoryPeek(ctx context.Context, args *libvirt.DomainMemoryPeekArgs) (*libvirt.DomainMemoryPeekRet, error) {
-	return nil, unsupported("virDomainMemoryPeek")
+	return nil, unsupported("virDomainMemoryPeek", libvirt.FromDomain)
 }
 
 // ConnectDomainEventRegister reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventRegister(ctx context.Context) (*libvirt.ConnectDomainEventRegisterRet, error) {
-	return nil, unsupported("virConnectDomainEventRegister")
+	return nil, unsupported("virConnectDomainEventRegister", libvirt.FromDomain)
 }
 
 // ConnectDomainEventDeregister reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventDeregister(ctx context.Context) (*libvirt.ConnectDomainEventDeregisterRet, error) {
-	return nil, unsupported("virConnectDomainEventDeregister")
+	return nil, unsupported("virConnectDomainEventDeregister", libvirt.FromDomain)
 }
 
 // DomainMigratePrepare2 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepare2(ctx context.Context, args *libvirt.DomainMigratePrepare2Args) (*libvirt.DomainMigratePrepare2Ret, error) {
-	return nil, unsupported("virDomainMigratePrepare2")
+	return nil, unsupported("virDomainMigratePrepare2", libvirt.FromDomain)
 }
 
 // DomainMigrateFinish2 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateFinish2(ctx context.Context, args *libvirt.DomainMigrateFinish2Args) (*libvirt.DomainMigrateFinish2Ret, error) {
-	return nil, unsupported("virDomainMigrateFinish2")
+	return nil, unsupported("virDomainMigrateFinish2", libvirt.FromDomain)
 }
 
 // ConnectGetURI reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetURI(ctx context.Context) (*libvirt.ConnectGetURIRet, error) {
-	return nil, unsupported("virConnectGetURI")
+	return nil, unsupported("virConnectGetURI", libvirt.FromDomain)
 }
 
 // NodeNumOfDevices reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeNumOfDevices(ctx context.Context, args *libvirt.NodeNumOfDevicesArgs) (*libvirt.NodeNumOfDevicesRet, error) {
-	return nil, unsupported("virNodeNumOfDevices")
+	return nil, unsupported("virNodeNumOfDevices", libvirt.FromNodedev)
 }
 
 // NodeListDevices reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeListDevices(ctx context.Context, args *libvirt.NodeListDevicesArgs) (*libvirt.NodeListDevicesRet, error) {
-	return nil, unsupported("virNodeListDevices")
+	return nil, unsupported("virNodeListDevices", libvirt.FromNodedev)
 }
 
 // NodeDeviceLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceLookupByName(ctx context.Context, args *libvirt.NodeDeviceLookupByNameArgs) (*libvirt.NodeDeviceLookupByNameRet, error) {
-	return nil, unsupported("virNodeDeviceLookupByName")
+	return nil, unsupported("virNodeDeviceLookupByName", libvirt.FromNodedev)
 }
 
 // NodeDeviceGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceGetXMLDesc(ctx context.Context, args *libvirt.NodeDeviceGetXMLDescArgs) (*libvirt.NodeDeviceGetXMLDescRet, error) {
-	return nil, unsupported("virNodeDeviceGetXMLDesc")
+	return nil, unsupported("virNodeDeviceGetXMLDesc", libvirt.FromNodedev)
 }
 
 // NodeDeviceGetParent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceGetParent(ctx context.Context, args *libvirt.NodeDeviceGetParentArgs) (*libvirt.NodeDeviceGetParentRet, error) {
-	return nil, unsupported("virNodeDeviceGetParent")
+	return nil, unsupported("virNodeDeviceGetParent", libvirt.FromNodedev)
 }
 
 // NodeDeviceNumOfCaps reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceNumOfCaps(ctx context.Context, args *libvirt.NodeDeviceNumOfCapsArgs) (*libvirt.NodeDeviceNumOfCapsRet, error) {
-	return nil, unsupported("virNodeDeviceNumOfCaps")
+	return nil, unsupported("virNodeDeviceNumOfCaps", libvirt.FromNodedev)
 }
 
 // NodeDeviceListCaps reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceListCaps(ctx context.Context, args *libvirt.NodeDeviceListCapsArgs) (*libvirt.NodeDeviceListCapsRet, error) {
-	return nil, unsupported("virNodeDeviceListCaps")
+	return nil, unsupported("virNodeDeviceListCaps", libvirt.FromNodedev)
 }
 
 // NodeDeviceDettach reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceDettach(ctx context.Context, args *libvirt.NodeDeviceDettachArgs) error {
-	return unsupported("virNodeDeviceDettach")
+	return unsupported("virNodeDeviceDettach", libvirt.FromNodedev)
 }
 
 // NodeDeviceReAttach reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceReAttach(ctx context.Context, args *libvirt.NodeDeviceReAttachArgs) error {
-	return unsupported("virNodeDeviceReAttach")
+	return unsupported("virNodeDeviceReAttach", libvirt.FromNodedev)
 }
 
 // NodeDeviceReset reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceReset(ctx context.Context, args *libvirt.NodeDeviceResetArgs) error {
-	return unsupported("virNodeDeviceReset")
+	return unsupported("virNodeDeviceReset", libvirt.FromNodedev)
 }
 
 // DomainGetSecurityLabel reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSecurityLabel(ctx context.Context, args *libvirt.DomainGetSecurityLabelArgs) (*libvirt.DomainGetSecurityLabelRet, error) {
-	return nil, unsupported("virDomainGetSecurityLabel")
+	return nil, unsupported("virDomainGetSecurityLabel", libvirt.FromDomain)
 }
 
 // NodeGetSecurityModel reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetSecurityModel(ctx context.Context) (*libvirt.NodeGetSecurityModelRet, error) {
-	return nil, unsupported("virNodeGetSecurityModel")
+	return nil, unsupported("virNodeGetSecurityModel", libvirt.FromDomain)
 }
 
 // NodeDeviceCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceCreateXML(ctx context.Context, args *libvirt.NodeDeviceCreateXMLArgs) (*libvirt.NodeDeviceCreateXMLRet, error) {
-	return nil, unsupported("virNodeDeviceCreateXML")
+	return nil, unsupported("virNodeDeviceCreateXML", libvirt.FromNodedev)
 }
 
 // NodeDeviceDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceDestroy(ctx context.Context, args *libvirt.NodeDeviceDestroyArgs) error {
-	return unsupported("virNodeDeviceDestroy")
+	return unsupported("virNodeDeviceDestroy", libvirt.FromNodedev)
 }
 
 // StorageVolCreateXMLFrom reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolCreateXMLFrom(ctx context.Context, args *libvirt.StorageVolCreateXMLFromArgs) (*libvirt.StorageVolCreateXMLFromRet, error) {
-	return nil, unsupported("virStorageVolCreateXMLFrom")
+	return nil, unsupported("virStorageVolCreateXMLFrom", libvirt.FromStorage)
 }
 
 // ConnectNumOfInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfInterfaces(ctx context.Context) (*libvirt.ConnectNumOfInterfacesRet, error) {
-	return nil, unsupported("virConnectNumOfInterfaces")
+	return nil, unsupported("virConnectNumOfInterfaces", libvirt.FromInterface)
 }
 
 // ConnectListInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListInterfaces(ctx context.Context, args *libvirt.ConnectListInterfacesArgs) (*libvirt.ConnectListInterfacesRet, error) {
-	return nil, unsupported("virConnectListInterfaces")
+	return nil, unsupported("virConnectListInterfaces", libvirt.FromInterface)
 }
 
 // InterfaceLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceLookupByName(ctx context.Context, args *libvirt.InterfaceLookupByNameArgs) (*libvirt.InterfaceLookupByNameRet, error) {
-	return nil, unsupported("virInterfaceLookupByName")
+	return nil, unsupported("virInterfaceLookupByName", libvirt.FromInterface)
 }
 
 // InterfaceLookupByMACString reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceLookupByMACString(ctx context.Context, args *libvirt.InterfaceLookupByMACStringArgs) (*libvirt.InterfaceLookupByMACStringRet, error) {
-	return nil, unsupported("virInterfaceLookupByMACString")
+	return nil, unsupported("virInterfaceLookupByMACString", libvirt.FromInterface)
 }
 
 // InterfaceGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceGetXMLDesc(ctx context.Context, args *libvirt.InterfaceGetXMLDescArgs) (*libvirt.InterfaceGetXMLDescRet, error) {
-	return nil, unsupported("virInterfaceGetXMLDesc")
+	return nil, unsupported("virInterfaceGetXMLDesc", libvirt.FromInterface)
 }
 
 // InterfaceDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceDefineXML(ctx context.Context, args *libvirt.InterfaceDefineXMLArgs) (*libvirt.InterfaceDefineXMLRet, error) {
-	return nil, unsupported("virInterfaceDefineXML")
+	return nil, unsupported("virInterfaceDefineXML", libvirt.FromInterface)
 }
 
 // InterfaceUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceUndefine(ctx context.Context, args *libvirt.InterfaceUndefineArgs) error {
-	return unsupported("virInterfaceUndefine")
+	return unsupported("virInterfaceUndefine", libvirt.FromInterface)
 }
 
 // InterfaceCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceCreate(ctx context.Context, args *libvirt.InterfaceCreateArgs) error {
-	return unsupported("virInterfaceCreate")
+	return unsupported("virInterfaceCreate", libvirt.FromInterface)
 }
 
 // InterfaceDestroy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceDestroy(ctx context.Context, args *libvirt.InterfaceDestroyArgs) error {
-	return unsupported("virInterfaceDestroy")
+	return unsupported("virInterfaceDestroy", libvirt.FromInterface)
 }
 
 // ConnectDomainXMLFromNative reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainXMLFromNative(ctx context.Context, args *libvirt.ConnectDomainXMLFromNativeArgs) (*libvirt.ConnectDomainXMLFromNativeRet, error) {
-	return nil, unsupported("virConnectDomainXMLFromNative")
+	return nil, unsupported("virConnectDomainXMLFromNative", libvirt.FromDomain)
 }
 
 // ConnectDomainXMLToNative reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainXMLToNative(ctx context.Context, args *libvirt.ConnectDomainXMLToNativeArgs) (*libvirt.ConnectDomainXMLToNativeRet, error) {
-	return nil, unsupported("virConnectDomainXMLToNative")
+	return nil, unsupported("virConnectDomainXMLToNative", libvirt.FromDomain)
 }
 
 // ConnectNumOfDefinedInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfDefinedInterfaces(ctx context.Context) (*libvirt.ConnectNumOfDefinedInterfacesRet, error) {
-	return nil, unsupported("virConnectNumOfDefinedInterfaces")
+	return nil, unsupported("virConnectNumOfDefinedInterfaces", libvirt.FromInterface)
 }
 
 // ConnectListDefinedInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListDefinedInterfaces(ctx context.Context, args *libvirt.ConnectListDefinedInterfacesArgs) (*libvirt.ConnectListDefinedInterfacesRet, error) {
-	return nil, unsupported("virConnectListDefinedInterfaces")
+	return nil, unsupported("virConnectListDefinedInterfaces", libvirt.FromInterface)
 }
 
 // ConnectNumOfSecrets reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfSecrets(ctx context.Context) (*libvirt.ConnectNumOfSecretsRet, error) {
-	return nil, unsupported("virConnectNumOfSecrets")
+	return nil, unsupported("virConnectNumOfSecrets", libvirt.FromSecret)
 }
 
 // ConnectListSecrets reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListSecrets(ctx context.Context, args *libvirt.ConnectListSecretsArgs) (*libvirt.ConnectListSecretsRet, error) {
-	return nil, unsupported("virConnectListSecrets")
+	return nil, unsupported("virConnectListSecrets", libvirt.FromSecret)
 }
 
 // SecretLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretLookupByUUID(ctx context.Context, args *libvirt.SecretLookupByUUIDArgs) (*libvirt.SecretLookupByUUIDRet, error) {
-	return nil, unsupported("virSecretLookupByUUID")
+	return nil, unsupported("virSecretLookupByUUID", libvirt.FromSecret)
 }
 
 // SecretDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretDefineXML(ctx context.Context, args *libvirt.SecretDefineXMLArgs) (*libvirt.SecretDefineXMLRet, error) {
-	return nil, unsupported("virSecretDefineXML")
+	return nil, unsupported("virSecretDefineXML", libvirt.FromSecret)
 }
 
 // SecretGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretGetXMLDesc(ctx context.Context, args *libvirt.SecretGetXMLDescArgs) (*libvirt.SecretGetXMLDescRet, error) {
-	return nil, unsupported("virSecretGetXMLDesc")
+	return nil, unsupported("virSecretGetXMLDesc", libvirt.FromSecret)
 }
 
 // SecretSetValue reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretSetValue(ctx context.Context, args *libvirt.SecretSetValueArgs) error {
-	return unsupported("virSecretSetValue")
+	return unsupported("virSecretSetValue", libvirt.FromSecret)
 }
 
 // SecretGetValue reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretGetValue(ctx context.Context, args *libvirt.SecretGetValueArgs) (*libvirt.SecretGetValueRet, error) {
-	return nil, unsupported("virSecretGetValue")
+	return nil, unsupported("virSecretGetValue", libvirt.FromSecret)
 }
 
 // SecretUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretUndefine(ctx context.Context, args *libvirt.SecretUndefineArgs) error {
-	return unsupported("virSecretUndefine")
+	return unsupported("virSecretUndefine", libvirt.FromSecret)
 }
 
 // SecretLookupByUsage reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) SecretLookupByUsage(ctx context.Context, args *libvirt.SecretLookupByUsageArgs) (*libvirt.SecretLookupByUsageRet, error) {
-	return nil, unsupported("virSecretLookupByUsage")
+	return nil, unsupported("virSecretLookupByUsage", libvirt.FromSecret)
 }
 
 // DomainMigratePrepareTunnel reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel(ctx context.Context, args *libvirt.DomainMigratePrepareTunnelArgs) error {
-	return unsupported("virDomainMigratePrepareTunnel")
+	return unsupported("virDomainMigratePrepareTunnel", libvirt.FromDomain)
 }
 
 // ConnectIsSecure reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectIsSecure(ctx context.Context) (*libvirt.ConnectIsSecureRet, error) {
-	return nil, unsupported("virConnectIsSecure")
+	return nil, unsupported("virConnectIsSecure", libvirt.FromDomain)
 }
 
 // DomainIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainIsActive(ctx context.Context, args *libvirt.DomainIsActiveArgs) (*libvirt.DomainIsActiveRet, error) {
-	return nil, unsupported("virDomainIsActive")
+	return nil, unsupported("virDomainIsActive", libvirt.FromDomain)
 }
 
 // DomainIsPersistent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainIsPersistent(ctx context.Context, args *libvirt.DomainIsPersistentArgs) (*libvirt.DomainIsPersistentRet, error) {
-	return nil, unsupported("virDomainIsPersistent")
+	return nil, unsupported("virDomainIsPersistent", libvirt.FromDomain)
 }
 
 // NetworkIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkIsActive(ctx context.Context, args *libvirt.NetworkIsActiveArgs) (*libvirt.NetworkIsActiveRet, error) {
-	return nil, unsupported("virNetworkIsActive")
+	return nil, unsupported("virNetworkIsActive", libvirt.FromNetwork)
 }
 
 // NetworkIsPersistent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkIsPersistent(ctx context.Context, args *libvirt.NetworkIsPersistentArgs) (*libvirt.NetworkIsPersistentRet, error) {
-	return nil, unsupported("virNetworkIsPersistent")
+	return nil, unsupported("virNetworkIsPersistent", libvirt.FromNetwork)
 }
 
 // StoragePoolIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolIsActive(ctx context.Context, args *libvirt.StoragePoolIsActiveArgs) (*libvirt.StoragePoolIsActiveRet, error) {
-	return nil, unsupported("virStoragePoolIsActive")
+	return nil, unsupported("virStoragePoolIsActive", libvirt.FromStorage)
 }
 
 // StoragePoolIsPersistent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolIsPersistent(ctx context.Context, args *libvirt.StoragePoolIsPersistentArgs) (*libvirt.StoragePoolIsPersistentRet, error) {
-	return nil, unsupported("virStoragePoolIsPersistent")
+	return nil, unsupported("virStoragePoolIsPersistent", libvirt.FromStorage)
 }
 
 // InterfaceIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceIsActive(ctx context.Context, args *libvirt.InterfaceIsActiveArgs) (*libvirt.InterfaceIsActiveRet, error) {
-	return nil, unsupported("virInterfaceIsActive")
+	return nil, unsupported("virInterfaceIsActive", libvirt.FromInterface)
 }
 
 // ConnectGetLibVersion reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetLibVersion(ctx context.Context) (*libvirt.ConnectGetLibVersionRet, error) {
-	return nil, unsupported("virConnectGetLibVersion")
+	return nil, unsupported("virConnectGetLibVersion", libvirt.FromDomain)
 }
 
 // ConnectCompareCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectCompareCPU(ctx context.Context, args *libvirt.ConnectCompareCPUArgs) (*libvirt.ConnectCompareCPURet, error) {
-	return nil, unsupported("virConnectCompareCPU")
+	return nil, unsupported("virConnectCompareCPU", libvirt.FromDomain)
 }
 
 // DomainMemoryStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMemoryStats(ctx context.Context, args *libvirt.DomainMemoryStatsArgs) (*libvirt.DomainMemoryStatsRet, error) {
-	return nil, unsupported("virDomainMemoryStats")
+	return nil, unsupported("virDomainMemoryStats", libvirt.FromDomain)
 }
 
 // DomainAttachDeviceFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAttachDeviceFlags(ctx context.Context, args *libvirt.DomainAttachDeviceFlagsArgs) error {
-	return unsupported("virDomainAttachDeviceFlags")
+	return unsupported("virDomainAttachDeviceFlags", libvirt.FromDomain)
 }
 
 // DomainDetachDeviceFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDetachDeviceFlags(ctx context.Context, args *libvirt.DomainDetachDeviceFlagsArgs) error {
-	return unsupported("virDomainDetachDeviceFlags")
+	return unsupported("virDomainDetachDeviceFlags", libvirt.FromDomain)
 }
 
 // ConnectBaselineCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectBaselineCPU(ctx context.Context, args *libvirt.ConnectBaselineCPUArgs) (*libvirt.ConnectBaselineCPURet, error) {
-	return nil, unsupported("virConnectBaselineCPU")
+	return nil, unsupported("virConnectBaselineCPU", libvirt.FromDomain)
 }
 
 // DomainGetJobInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetJobInfo(ctx context.Context, args *libvirt.DomainGetJobInfoArgs) (*libvirt.DomainGetJobInfoRet, error) {
-	return nil, unsupported("virDomainGetJobInfo")
+	return nil, unsupported("virDomainGetJobInfo", libvirt.FromDomain)
 }
 
 // DomainAbortJob reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAbortJob(ctx context.Context, args *libvirt.DomainAbortJobArgs) error {
-	return unsupported("virDomainAbortJob")
+	return unsupported("virDomainAbortJob", libvirt.FromDomain)
 }
 
 // StorageVolWipe reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolWipe(ctx context.Context, args *libvirt.StorageVolWipeArgs) error {
-	return unsupported("virStorageVolWipe")
+	return unsupported("virStorageVolWipe", libvirt.FromStorage)
 }
 
 // DomainMigrateSetMaxDowntime reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateSetMaxDowntime(ctx context.Context, args *libvirt.DomainMigrateSetMaxDowntimeArgs) error {
-	return unsupported("virDomainMigrateSetMaxDowntime")
+	return unsupported("virDomainMigrateSetMaxDowntime", libvirt.FromDomain)
 }
 
 // ConnectDomainEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventRegisterAnyArgs) error {
-	return unsupported("virConnectDomainEventRegisterAny")
+	return unsupported("virConnectDomainEventRegisterAny", libvirt.FromDomain)
 }
 
 // ConnectDomainEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventDeregisterAnyArgs) error {
-	return unsupported("virConnectDomainEventDeregisterAny")
+	return unsupported("virConnectDomainEventDeregisterAny", libvirt.FromDomain)
 }
 
 // DomainUpdateDeviceFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainUpdateDeviceFlags(ctx context.Context, args *libvirt.DomainUpdateDeviceFlagsArgs) error {
-	return unsupported("virDomainUpdateDeviceFlags")
+	return unsupported("virDomainUpdateDeviceFlags", libvirt.FromDomain)
 }
 
 // NWFilterLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterLookupByName(ctx context.Context, args *libvirt.NWFilterLookupByNameArgs) (*libvirt.NWFilterLookupByNameRet, error) {
-	return nil, unsupported("virNWFilterLookupByName")
+	return nil, unsupported("virNWFilterLookupByName", libvirt.FromNWFilter)
 }
 
 // NWFilterLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterLookupByUUID(ctx context.Context, args *libvirt.NWFilterLookupByUUIDArgs) (*libvirt.NWFilterLookupByUUIDRet, error) {
-	return nil, unsupported("virNWFilterLookupByUUID")
+	return nil, unsupported("virNWFilterLookupByUUID", libvirt.FromNWFilter)
 }
 
 // NWFilterGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterGetXMLDesc(ctx context.Context, args *libvirt.NWFilterGetXMLDescArgs) (*libvirt.NWFilterGetXMLDescRet, error) {
-	return nil, unsupported("virNWFilterGetXMLDesc")
+	return nil, unsupported("virNWFilterGetXMLDesc", libvirt.FromNWFilter)
 }
 
 // ConnectNumOfNWFilters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNumOfNWFilters(ctx context.Context) (*libvirt.ConnectNumOfNWFiltersRet, error) {
-	return nil, unsupported("virConnectNumOfNWFilters")
+	return nil, unsupported("virConnectNumOfNWFilters", libvirt.FromNWFilter)
 }
 
 // ConnectListNWFilters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListNWFilters(ctx context.Context, args *libvirt.ConnectListNWFiltersArgs) (*libvirt.ConnectListNWFiltersRet, error) {
-	return nil, unsupported("virConnectListNWFilters")
+	return nil, unsupported("virConnectListNWFilters", libvirt.FromNWFilter)
 }
 
 // NWFilterDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterDefineXML(ctx context.Context, args *libvirt.NWFilterDefineXMLArgs) (*libvirt.NWFilterDefineXMLRet, error) {
-	return nil, unsupported("virNWFilterDefineXML")
+	return nil, unsupported("virNWFilterDefineXML", libvirt.FromNWFilter)
 }
 
 // NWFilterUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterUndefine(ctx context.Context, args *libvirt.NWFilterUndefineArgs) error {
-	return unsupported("virNWFilterUndefine")
+	return unsupported("virNWFilterUndefine", libvirt.FromNWFilter)
 }
 
 // DomainManagedSave reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainManagedSave(ctx context.Context, args *libvirt.DomainManagedSaveArgs) error {
-	return unsupported("virDomainManagedSave")
+	return unsupported("virDomainManagedSave", libvirt.FromDomain)
 }
 
 // DomainHasManagedSaveImage reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainHasManagedSaveImage(ctx context.Context, args *libvirt.DomainHasManagedSaveImageArgs) (*libvirt.DomainHasManagedSaveImageRet, error) {
-	return nil, unsupported("virDomainHasManagedSaveImage")
+	return nil, unsupported("virDomainHasManagedSaveImage", libvirt.FromDomain)
 }
 
 // DomainManagedSaveRemove reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainManagedSaveRemove(ctx context.Context, args *libvirt.DomainManagedSaveRemoveArgs) error {
-	return unsupported("virDomainManagedSaveRemove")
+	return unsupported("virDomainManagedSaveRemove", libvirt.FromDomain)
 }
 
 // DomainSnapshotCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotCreateXML(ctx context.Context, args *libvirt.DomainSnapshotCreateXMLArgs) (*libvirt.DomainSnapshotCreateXMLRet, error) {
-	return nil, unsupported("virDomainSnapshotCreateXML")
+	return nil, unsupported("virDomainSnapshotCreateXML", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotGetXMLDesc(ctx context.Context, args *libvirt.DomainSnapshotGetXMLDescArgs) (*libvirt.DomainSnapshotGetXMLDescRet, error) {
-	return nil, unsupported("virDomainSnapshotGetXMLDesc")
+	return nil, unsupported("virDomainSnapshotGetXMLDesc", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotNum reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotNum(ctx context.Context, args *libvirt.DomainSnapshotNumArgs) (*libvirt.DomainSnapshotNumRet, error) {
-	return nil, unsupported("virDomainSnapshotNum")
+	return nil, unsupported("virDomainSnapshotNum", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotListNames reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotListNames(ctx context.Context, args *libvirt.DomainSnapshotListNamesArgs) (*libvirt.DomainSnapshotListNamesRet, error) {
-	return nil, unsupported("virDomainSnapshotListNames")
+	return nil, unsupported("virDomainSnapshotListNames", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotLookupByName(ctx context.Context, args *libvirt.DomainSnapshotLookupByNameArgs) (*libvirt.DomainSnapshotLookupByNameRet, error) {
-	return nil, unsupported("virDomainSnapshotLookupByName")
+	return nil, unsupported("virDomainSnapshotLookupByName", libvirt.FromDomainSnapshot)
 }
 
 // DomainHasCurrentSnapshot reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainHasCurrentSnapshot(ctx context.Context, args *libvirt.DomainHasCurrentSnapshotArgs) (*libvirt.DomainHasCurrentSnapshotRet, error) {
-	return nil, unsupported("virDomainHasCurrentSnapshot")
+	return nil, unsupported("virDomainHasCurrentSnapshot", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotCurrent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotCurrent(ctx context.Context, args *libvirt.DomainSnapshotCurrentArgs) (*libvirt.DomainSnapshotCurrentRet, error) {
-	return nil, unsupported("virDomainSnapshotCurrent")
+	return nil, unsupported("virDomainSnapshotCurrent", libvirt.FromDomainSnapshot)
 }
 
 // DomainRevertToSnapshot reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRevertToSnapshot(ctx context.Context, args *libvirt.DomainRevertToSnapshotArgs) error {
-	return unsupported("virDomainRevertToSnapshot")
+	return unsupported("virDomainRevertToSnapshot", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotDelete(ctx context.Context, args *libvirt.DomainSnapshotDeleteArgs) error {
-	return unsupported("virDomainSnapshotDelete")
+	return unsupported("virDomainSnapshotDelete", libvirt.FromDomainSnapshot)
 }
 
 // DomainGetBlockInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetBlockInfo(ctx context.Context, args *libvirt.DomainGetBlockInfoArgs) (*libvirt.DomainGetBlockInfoRet, error) {
-	return nil, unsupported("virDomainGetBlockInfo")
+	return nil, unsupported("virDomainGetBlockInfo", libvirt.FromDomain)
 }
 
 // DomainCreateWithFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreateWithFlags(ctx context.Context, args *libvirt.DomainCreateWithFlagsArgs) (*libvirt.DomainCreateWithFlagsRet, error) {
-	return nil, unsupported("virDomainCreateWithFlags")
+	return nil, unsupported("virDomainCreateWithFlags", libvirt.FromDomain)
 }
 
 // DomainSetMemoryParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMemoryParameters(ctx context.Context, args *libvirt.DomainSetMemoryParametersArgs) error {
-	return unsupported("virDomainSetMemoryParameters")
+	return unsupported("virDomainSetMemoryParameters", libvirt.FromDomain)
 }
 
 // DomainGetMemoryParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMemoryParameters(ctx context.Context, args *libvirt.DomainGetMemoryParametersArgs) (*libvirt.DomainGetMemoryParametersRet, error) {
-	return nil, unsupported("virDomainGetMemoryParameters")
+	return nil, unsupported("virDomainGetMemoryParameters", libvirt.FromDomain)
 }
 
 // DomainSetVCPUsFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetVCPUsFlags(ctx context.Context, args *libvirt.DomainSetVCPUsFlagsArgs) error {
-	return unsupported("virDomainSetVcpusFlags")
+	return unsupported("virDomainSetVcpusFlags", libvirt.FromDomain)
 }
 
 // DomainGetVCPUsFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetVCPUsFlags(ctx context.Context, args *libvirt.DomainGetVCPUsFlagsArgs) (*libvirt.DomainGetVCPUsFlagsRet, error) {
-	return nil, unsupported("virDomainGetVcpusFlags")
+	return nil, unsupported("virDomainGetVcpusFlags", libvirt.FromDomain)
 }
 
 // DomainOpenConsole reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainOpenConsole(ctx context.Context, args *libvirt.DomainOpenConsoleArgs) error {
-	return unsupported("virDomainOpenConsole")
+	return unsupported("virDomainOpenConsole", libvirt.FromDomain)
 }
 
 // DomainIsUpdated reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainIsUpdated(ctx context.Context, args *libvirt.DomainIsUpdatedArgs) (*libvirt.DomainIsUpdatedRet, error) {
-	return nil, unsupported("virDomainIsUpdated")
+	return nil, unsupported("virDomainIsUpdated", libvirt.FromDomain)
 }
 
 // ConnectGetSysinfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetSysinfo(ctx context.Context, args *libvirt.ConnectGetSysinfoArgs) (*libvirt.ConnectGetSysinfoRet, error) {
-	return nil, unsupported("virConnectGetSysinfo")
+	return nil, unsupported("virConnectGetSysinfo", libvirt.FromDomain)
 }
 
 // DomainSetMemoryFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMemoryFlags(ctx context.Context, args *libvirt.DomainSetMemoryFlagsArgs) error {
-	return unsupported("virDomainSetMemoryFlags")
+	return unsupported("virDomainSetMemoryFlags", libvirt.FromDomain)
 }
 
 // DomainSetBlkioParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetBlkioParameters(ctx context.Context, args *libvirt.DomainSetBlkioParametersArgs) error {
-	return unsupported("virDomainSetBlkioParameters")
+	return unsupported("virDomainSetBlkioParameters", libvirt.FromDomain)
 }
 
 // DomainGetBlkioParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetBlkioParameters(ctx context.Context, args *libvirt.DomainGetBlkioParametersArgs) (*libvirt.DomainGetBlkioParametersRet, error) {
-	return nil, unsupported("virDomainGetBlkioParameters")
+	return nil, unsupported("virDomainGetBlkioParameters", libvirt.FromDomain)
 }
 
 // DomainMigrateSetMaxSpeed reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateSetMaxSpeed(ctx context.Context, args *libvirt.DomainMigrateSetMaxSpeedArgs) error {
-	return unsupported("virDomainMigrateSetMaxSpeed")
+	return unsupported("virDomainMigrateSetMaxSpeed", libvirt.FromDomain)
 }
 
 // StorageVolUpload reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolUpload(ctx context.Context, args *libvirt.StorageVolUploadArgs) error {
-	return unsupported("virStorageVolUpload")
+	return unsupported("virStorageVolUpload", libvirt.FromStorage)
 }
 
 // StorageVolDownload reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolDownload(ctx context.Context, args *libvirt.StorageVolDownloadArgs) error {
-	return unsupported("virStorageVolDownload")
+	return unsupported("virStorageVolDownload", libvirt.FromStorage)
 }
 
 // DomainInjectNMI reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainInjectNMI(ctx context.Context, args *libvirt.DomainInjectNMIArgs) error {
-	return unsupported("virDomainInjectNMI")
+	return unsupported("virDomainInjectNMI", libvirt.FromDomain)
 }
 
 // DomainScreenshot reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainScreenshot(ctx context.Context, args *libvirt.DomainScreenshotArgs) (*libvirt.DomainScreenshotRet, error) {
-	return nil, unsupported("virDomainScreenshot")
+	return nil, unsupported("virDomainScreenshot", libvirt.FromDomain)
 }
 
 // DomainGetState reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetState(ctx context.Context, args *libvirt.DomainGetStateArgs) (*libvirt.DomainGetStateRet, error) {
-	return nil, unsupported("virDomainGetState")
+	return nil, unsupported("virDomainGetState", libvirt.FromDomain)
 }
 
 // DomainMigrateBegin3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateBegin3(ctx context.Context, args *libvirt.DomainMigrateBegin3Args) (*libvirt.DomainMigrateBegin3Ret, error) {
-	return nil, unsupported("virDomainMigrateBegin3")
+	return nil, unsupported("virDomainMigrateBegin3", libvirt.FromDomain)
 }
 
 // DomainMigratePrepare3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepare3(ctx context.Context, args *libvirt.DomainMigratePrepare3Args) (*libvirt.DomainMigratePrepare3Ret, error) {
-	return nil, unsupported("virDomainMigratePrepare3")
+	return nil, unsupported("virDomainMigratePrepare3", libvirt.FromDomain)
 }
 
 // DomainMigratePrepareTunnel3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel3(ctx context.Context, args *libvirt.DomainMigratePrepareTunnel3Args) (*libvirt.DomainMigratePrepareTunnel3Ret, error) {
-	return nil, unsupported("virDomainMigratePrepareTunnel3")
+	return nil, unsupported("virDomainMigratePrepareTunnel3", libvirt.FromDomain)
 }
 
 // DomainMigratePerform3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePerform3(ctx context.Context, args *libvirt.DomainMigratePerform3Args) (*libvirt.DomainMigratePerform3Ret, error) {
-	return nil, unsupported("virDomainMigratePerform3")
+	return nil, unsupported("virDomainMigratePerform3", libvirt.FromDomain)
 }
 
 // DomainMigrateFinish3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateFinish3(ctx context.Context, args *libvirt.DomainMigrateFinish3Args) (*libvirt.DomainMigrateFinish3Ret, error) {
-	return nil, unsupported("virDomainMigrateFinish3")
+	return nil, unsupported("virDomainMigrateFinish3", libvirt.FromDomain)
 }
 
 // DomainMigrateConfirm3 reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateConfirm3(ctx context.Context, args *libvirt.DomainMigrateConfirm3Args) error {
-	return unsupported("virDomainMigrateConfirm3")
+	return unsupported("virDomainMigrateConfirm3", libvirt.FromDomain)
 }
 
 // DomainSetSchedulerParametersFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainSetSchedulerParametersFlagsArgs) error {
-	return unsupported("virDomainSetSchedulerParametersFlags")
+	return unsupported("virDomainSetSchedulerParametersFlags", libvirt.FromDomain)
 }
 
 // InterfaceChangeBegin reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceChangeBegin(ctx context.Context, args *libvirt.InterfaceChangeBeginArgs) error {
-	return unsupported("virInterfaceChangeBegin")
+	return unsupported("virInterfaceChangeBegin", libvirt.FromInterface)
 }
 
 // InterfaceChangeCommit reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceChangeCommit(ctx context.Context, args *libvirt.InterfaceChangeCommitArgs) error {
-	return unsupported("virInterfaceChangeCommit")
+	return unsupported("virInterfaceChangeCommit", libvirt.FromInterface)
 }
 
 // InterfaceChangeRollback reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) InterfaceChangeRollback(ctx context.Context, args *libvirt.InterfaceChangeRollbackArgs) error {
-	return unsupported("virInterfaceChangeRollback")
+	return unsupported("virInterfaceChangeRollback", libvirt.FromInterface)
 }
 
 // DomainGetSchedulerParametersFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainGetSchedulerParametersFlagsArgs) (*libvirt.DomainGetSchedulerParametersFlagsRet, error) {
-	return nil, unsupported("virDomainGetSchedulerParametersFlags")
+	return nil, unsupported("virDomainGetSchedulerParametersFlags", libvirt.FromDomain)
 }
 
 // DomainPinVCPUFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPinVCPUFlags(ctx context.Context, args *libvirt.DomainPinVCPUFlagsArgs) error {
-	return unsupported("virDomainPinVcpuFlags")
+	return unsupported("virDomainPinVcpuFlags", libvirt.FromDomain)
 }
 
 // DomainSendKey reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSendKey(ctx context.Context, args *libvirt.DomainSendKeyArgs) error {
-	return unsupported("virDomainSendKey")
+	return unsupported("virDomainSendKey", libvirt.FromDomain)
 }
 
 // NodeGetCPUStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetCPUStats(ctx context.Context, args *libvirt.NodeGetCPUStatsArgs) (*libvirt.NodeGetCPUStatsRet, error) {
-	return nil, unsupported("virNodeGetCPUStats")
+	return nil, unsupported("virNodeGetCPUStats", libvirt.FromDomain)
 }
 
 // NodeGetMemoryStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetMemoryStats(ctx context.Context, args *libvirt.NodeGetMemoryStatsArgs) (*libvirt.NodeGetMemoryStatsRet, error) {
-	return nil, unsupported("virNodeGetMemoryStats")
+	return nil, unsupported("virNodeGetMemoryStats", libvirt.FromDomain)
 }
 
 // DomainGetControlInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetControlInfo(ctx context.Context, args *libvirt.DomainGetControlInfoArgs) (*libvirt.DomainGetControlInfoRet, error) {
-	return nil, unsupported("virDomainGetControlInfo")
+	return nil, unsupported("virDomainGetControlInfo", libvirt.FromDomain)
 }
 
 // DomainGetVCPUPinInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetVCPUPinInfo(ctx context.Context, args *libvirt.DomainGetVCPUPinInfoArgs) (*libvirt.DomainGetVCPUPinInfoRet, error) {
-	return nil, unsupported("virDomainGetVcpuPinInfo")
+	return nil, unsupported("virDomainGetVcpuPinInfo", libvirt.FromDomain)
 }
 
 // DomainUndefineFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainUndefineFlags(ctx context.Context, args *libvirt.DomainUndefineFlagsArgs) error {
-	return unsupported("virDomainUndefineFlags")
+	return unsupported("virDomainUndefineFlags", libvirt.FromDomain)
 }
 
 // DomainSaveFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSaveFlags(ctx context.Context, args *libvirt.DomainSaveFlagsArgs) error {
-	return unsupported("virDomainSaveFlags")
+	return unsupported("virDomainSaveFlags", libvirt.FromDomain)
 }
 
 // DomainRestoreFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRestoreFlags(ctx context.Context, args *libvirt.DomainRestoreFlagsArgs) error {
-	return unsupported("virDomainRestoreFlags")
+	return unsupported("virDomainRestoreFlags", libvirt.FromDomain)
 }
 
 // DomainDestroyFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDestroyFlags(ctx context.Context, args *libvirt.DomainDestroyFlagsArgs) error {
-	return unsupported("virDomainDestroyFlags")
+	return unsupported("virDomainDestroyFlags", libvirt.FromDomain)
 }
 
 // DomainSaveImageGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSaveImageGetXMLDesc(ctx context.Context, args *libvirt.DomainSaveImageGetXMLDescArgs) (*libvirt.DomainSaveImageGetXMLDescRet, error) {
-	return nil, unsupported("virDomainSaveImageGetXMLDesc")
+	return nil, unsupported("virDomainSaveImageGetXMLDesc", libvirt.FromDomain)
 }
 
 // DomainSaveImageDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSaveImageDefineXML(ctx context.Context, args *libvirt.DomainSaveImageDefineXMLArgs) error {
-	return unsupported("virDomainSaveImageDefineXML")
+	return unsupported("virDomainSaveImageDefineXML", libvirt.FromDomain)
 }
 
 // DomainBlockJobAbort reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockJobAbort(ctx context.Context, args *libvirt.DomainBlockJobAbortArgs) error {
-	return unsupported("virDomainBlockJobAbort")
+	return unsupported("virDomainBlockJobAbort", libvirt.FromDomain)
 }
 
 // DomainGetBlockJobInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetBlockJobInfo(ctx context.Context, args *libvirt.DomainGetBlockJobInfoArgs) (*libvirt.DomainGetBlockJobInfoRet, error) {
-	return nil, unsupported("virDomainGetBlockJobInfo")
+	return nil, unsupported("virDomainGetBlockJobInfo", libvirt.FromDomain)
 }
 
 // DomainBlockJobSetSpeed reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockJobSetSpeed(ctx context.Context, args *libvirt.DomainBlockJobSetSpeedArgs) error {
-	return unsupported("virDomainBlockJobSetSpeed")
+	return unsupported("virDomainBlockJobSetSpeed", libvirt.FromDomain)
 }
 
 // DomainBlockPull reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockPull(ctx context.Context, args *libvirt.DomainBlockPullArgs) error {
-	return unsupported("virDomainBlockPull")
+	return unsupported("virDomainBlockPull", libvirt.FromDomain)
 }
 
 // DomainMigrateGetMaxSpeed reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateGetMaxSpeed(ctx context.Context, args *libvirt.DomainMigrateGetMaxSpeedArgs) (*libvirt.DomainMigrateGetMaxSpeedRet, error) {
-	return nil, unsupported("virDomainMigrateGetMaxSpeed")
+	return nil, unsupported("virDomainMigrateGetMaxSpeed", libvirt.FromDomain)
 }
 
 // DomainBlockStatsFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockStatsFlags(ctx context.Context, args *libvirt.DomainBlockStatsFlagsArgs) (*libvirt.DomainBlockStatsFlagsRet, error) {
-	return nil, unsupported("virDomainBlockStatsFlags")
+	return nil, unsupported("virDomainBlockStatsFlags", libvirt.FromDomain)
 }
 
 // DomainSnapshotGetParent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotGetParent(ctx context.Context, args *libvirt.DomainSnapshotGetParentArgs) (*libvirt.DomainSnapshotGetParentRet, error) {
-	return nil, unsupported("virDomainSnapshotGetParent")
+	return nil, unsupported("virDomainSnapshotGetParent", libvirt.FromDomainSnapshot)
 }
 
 // DomainReset reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainReset(ctx context.Context, args *libvirt.DomainResetArgs) error {
-	return unsupported("virDomainReset")
+	return unsupported("virDomainReset", libvirt.FromDomain)
 }
 
 // DomainSnapshotNumChildren reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotNumChildren(ctx context.Context, args *libvirt.DomainSnapshotNumChildrenArgs) (*libvirt.DomainSnapshotNumChildrenRet, error) {
-	return nil, unsupported("virDomainSnapshotNumChildren")
+	return nil, unsupported("virDomainSnapshotNumChildren", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotListChildrenNames reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotListChildrenNames(ctx context.Context, args *libvirt.DomainSnapshotListChildrenNamesArgs) (*libvirt.DomainSnapshotListChildrenNamesRet, error) {
-	return nil, unsupported("virDomainSnapshotListChildrenNames")
+	return nil, unsupported("virDomainSnapshotListChildrenNames", libvirt.FromDomainSnapshot)
 }
 
 // DomainOpenGraphics reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainOpenGraphics(ctx context.Context, args *libvirt.DomainOpenGraphicsArgs) error {
-	return unsupported("virDomainOpenGraphics")
+	return unsupported("virDomainOpenGraphics", libvirt.FromDomain)
 }
 
 // NodeSuspendForDuration reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeSuspendForDuration(ctx context.Context, args *libvirt.NodeSuspendForDurationArgs) error {
-	return unsupported("virNodeSuspendForDuration")
+	return unsupported("virNodeSuspendForDuration", libvirt.FromDomain)
 }
 
 // DomainBlockResize reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockResize(ctx context.Context, args *libvirt.DomainBlockResizeArgs) error {
-	return unsupported("virDomainBlockResize")
+	return unsupported("virDomainBlockResize", libvirt.FromDomain)
 }
 
 // DomainSetBlockIOTune reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetBlockIOTune(ctx context.Context, args *libvirt.DomainSetBlockIOTuneArgs) error {
-	return unsupported("virDomainSetBlockIoTune")
+	return unsupported("virDomainSetBlockIoTune", libvirt.FromDomain)
 }
 
 // DomainGetBlockIOTune reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetBlockIOTune(ctx context.Context, args *libvirt.DomainGetBlockIOTuneArgs) (*libvirt.DomainGetBlockIOTuneRet, error) {
-	return nil, unsupported("virDomainGetBlockIoTune")
+	return nil, unsupported("virDomainGetBlockIoTune", libvirt.FromDomain)
 }
 
 // DomainSetNUMAParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetNUMAParameters(ctx context.Context, args *libvirt.DomainSetNUMAParametersArgs) error {
-	return unsupported("virDomainSetNumaParameters")
+	return unsupported("virDomainSetNumaParameters", libvirt.FromDomain)
 }
 
 // DomainGetNUMAParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetNUMAParameters(ctx context.Context, args *libvirt.DomainGetNUMAParametersArgs) (*libvirt.DomainGetNUMAParametersRet, error) {
-	return nil, unsupported("virDomainGetNumaParameters")
+	return nil, unsupported("virDomainGetNumaParameters", libvirt.FromDomain)
 }
 
 // DomainSetInterfaceParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetInterfaceParameters(ctx context.Context, args *libvirt.DomainSetInterfaceParametersArgs) error {
-	return unsupported("virDomainSetInterfaceParameters")
+	return unsupported("virDomainSetInterfaceParameters", libvirt.FromDomain)
 }
 
 // DomainGetInterfaceParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetInterfaceParameters(ctx context.Context, args *libvirt.DomainGetInterfaceParametersArgs) (*libvirt.DomainGetInterfaceParametersRet, error) {
-	return nil, unsupported("virDomainGetInterfaceParameters")
+	return nil, unsupported("virDomainGetInterfaceParameters", libvirt.FromDomain)
 }
 
 // DomainShutdownFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainShutdownFlags(ctx context.Context, args *libvirt.DomainShutdownFlagsArgs) error {
-	return unsupported("virDomainShutdownFlags")
+	return unsupported("virDomainShutdownFlags", libvirt.FromDomain)
 }
 
 // StorageVolWipePattern reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolWipePattern(ctx context.Context, args *libvirt.StorageVolWipePatternArgs) error {
-	return unsupported("virStorageVolWipePattern")
+	return unsupported("virStorageVolWipePattern", libvirt.FromStorage)
 }
 
 // StorageVolResize reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolResize(ctx context.Context, args *libvirt.StorageVolResizeArgs) error {
-	return unsupported("virStorageVolResize")
+	return unsupported("virStorageVolResize", libvirt.FromStorage)
 }
 
 // DomainPMSuspendForDuration reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPMSuspendForDuration(ctx context.Context, args *libvirt.DomainPMSuspendForDurationArgs) error {
-	return unsupported("virDomainPMSuspendForDuration")
+	return unsupported("virDomainPMSuspendForDuration", libvirt.FromDomain)
 }
 
 // DomainGetCPUStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetCPUStats(ctx context.Context, args *libvirt.DomainGetCPUStatsArgs) (*libvirt.DomainGetCPUStatsRet, error) {
-	return nil, unsupported("virDomainGetCPUStats")
+	return nil, unsupported("virDomainGetCPUStats", libvirt.FromDomain)
 }
 
 // DomainGetDiskErrors reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetDiskErrors(ctx context.Context, args *libvirt.DomainGetDiskErrorsArgs) (*libvirt.DomainGetDiskErrorsRet, error) {
-	return nil, unsupported("virDomainGetDiskErrors")
+	return nil, unsupported("virDomainGetDiskErrors", libvirt.FromDomain)
 }
 
 // DomainSetMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMetadata(ctx context.Context, args *libvirt.DomainSetMetadataArgs) error {
-	return unsupported("virDomainSetMetadata")
+	return unsupported("virDomainSetMetadata", libvirt.FromDomain)
 }
 
 // DomainGetMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMetadata(ctx context.Context, args *libvirt.DomainGetMetadataArgs) (*libvirt.DomainGetMetadataRet, error) {
-	return nil, unsupported("virDomainGetMetadata")
+	return nil, unsupported("virDomainGetMetadata", libvirt.FromDomain)
 }
 
 // DomainBlockRebase reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockRebase(ctx context.Context, args *libvirt.DomainBlockRebaseArgs) error {
-	return unsupported("virDomainBlockRebase")
+	return unsupported("virDomainBlockRebase", libvirt.FromDomain)
 }
 
 // DomainPMWakeup reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPMWakeup(ctx context.Context, args *libvirt.DomainPMWakeupArgs) error {
-	return unsupported("virDomainPMWakeup")
+	return unsupported("virDomainPMWakeup", libvirt.FromDomain)
 }
 
 // DomainSnapshotIsCurrent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotIsCurrent(ctx context.Context, args *libvirt.DomainSnapshotIsCurrentArgs) (*libvirt.DomainSnapshotIsCurrentRet, error) {
-	return nil, unsupported("virDomainSnapshotIsCurrent")
+	return nil, unsupported("virDomainSnapshotIsCurrent", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotHasMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotHasMetadata(ctx context.Context, args *libvirt.DomainSnapshotHasMetadataArgs) (*libvirt.DomainSnapshotHasMetadataRet, error) {
-	return nil, unsupported("virDomainSnapshotHasMetadata")
+	return nil, unsupported("virDomainSnapshotHasMetadata", libvirt.FromDomainSnapshot)
 }
 
 // ConnectListAllDomains reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllDomains(ctx context.Context, args *libvirt.ConnectListAllDomainsArgs) (*libvirt.ConnectListAllDomainsRet, error) {
-	return nil, unsupported("virConnectListAllDomains")
+	return nil, unsupported("virConnectListAllDomains", libvirt.FromDomain)
 }
 
 // DomainListAllSnapshots reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainListAllSnapshots(ctx context.Context, args *libvirt.DomainListAllSnapshotsArgs) (*libvirt.DomainListAllSnapshotsRet, error) {
-	return nil, unsupported("virDomainListAllSnapshots")
+	return nil, unsupported("virDomainListAllSnapshots", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotListAllChildren reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSnapshotListAllChildren(ctx context.Context, args *libvirt.DomainSnapshotListAllChildrenArgs) (*libvirt.DomainSnapshotListAllChildrenRet, error) {
-	return nil, unsupported("virDomainSnapshotListAllChildren")
+	return nil, unsupported("virDomainSnapshotListAllChildren", libvirt.FromDomainSnapshot)
 }
 
 // DomainGetHostname reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetHostname(ctx context.Context, args *libvirt.DomainGetHostnameArgs) (*libvirt.DomainGetHostnameRet, error) {
-	return nil, unsupported("virDomainGetHostname")
+	return nil, unsupported("virDomainGetHostname", libvirt.FromDomain)
 }
 
 // DomainGetSecurityLabelList reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetSecurityLabelList(ctx context.Context, args *libvirt.DomainGetSecurityLabelListArgs) (*libvirt.DomainGetSecurityLabelListRet, error) {
-	return nil, unsupported("virDomainGetSecurityLabelList")
+	return nil, unsupported("virDomainGetSecurityLabelList", libvirt.FromDomain)
 }
 
 // DomainPinEmulator reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPinEmulator(ctx context.Context, args *libvirt.DomainPinEmulatorArgs) error {
-	return unsupported("virDomainPinEmulator")
+	return unsupported("virDomainPinEmulator", libvirt.FromDomain)
 }
 
 // DomainGetEmulatorPinInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetEmulatorPinInfo(ctx context.Context, args *libvirt.DomainGetEmulatorPinInfoArgs) (*libvirt.DomainGetEmulatorPinInfoRet, error) {
-	return nil, unsupported("virDomainGetEmulatorPinInfo")
+	return nil, unsupported("virDomainGetEmulatorPinInfo", libvirt.FromDomain)
 }
 
 // ConnectListAllStoragePools reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllStoragePools(ctx context.Context, args *libvirt.ConnectListAllStoragePoolsArgs) (*libvirt.ConnectListAllStoragePoolsRet, error) {
-	return nil, unsupported("virConnectListAllStoragePools")
+	return nil, unsupported("virConnectListAllStoragePools", libvirt.FromStorage)
 }
 
 // StoragePoolListAllVolumes reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolListAllVolumes(ctx context.Context, args *libvirt.StoragePoolListAllVolumesArgs) (*libvirt.StoragePoolListAllVolumesRet, error) {
-	return nil, unsupported("virStoragePoolListAllVolumes")
+	return nil, unsupported("virStoragePoolListAllVolumes", libvirt.FromStorage)
 }
 
 // ConnectListAllNetworks reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllNetworks(ctx context.Context, args *libvirt.ConnectListAllNetworksArgs) (*libvirt.ConnectListAllNetworksRet, error) {
-	return nil, unsupported("virConnectListAllNetworks")
+	return nil, unsupported("virConnectListAllNetworks", libvirt.FromNetwork)
 }
 
 // ConnectListAllInterfaces reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllInterfaces(ctx context.Context, args *libvirt.ConnectListAllInterfacesArgs) (*libvirt.ConnectListAllInterfacesRet, error) {
-	return nil, unsupported("virConnectListAllInterfaces")
+	return nil, unsupported("virConnectListAllInterfaces", libvirt.FromInterface)
 }
 
 // ConnectListAllNodeDevices reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllNodeDevices(ctx context.Context, args *libvirt.ConnectListAllNodeDevicesArgs) (*libvirt.ConnectListAllNodeDevicesRet, error) {
-	return nil, unsupported("virConnectListAllNodeDevices")
+	return nil, unsupported("virConnectListAllNodeDevices", libvirt.FromNodedev)
 }
 
 // ConnectListAllNWFilters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllNWFilters(ctx context.Context, args *libvirt.ConnectListAllNWFiltersArgs) (*libvirt.ConnectListAllNWFiltersRet, error) {
-	return nil, unsupported("virConnectListAllNWFilters")
+	return nil, unsupported("virConnectListAllNWFilters", libvirt.FromNWFilter)
 }
 
 // ConnectListAllSecrets reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllSecrets(ctx context.Context, args *libvirt.ConnectListAllSecretsArgs) (*libvirt.ConnectListAllSecretsRet, error) {
-	return nil, unsupported("virConnectListAllSecrets")
+	return nil, unsupported("virConnectListAllSecrets", libvirt.FromSecret)
 }
 
 // NodeSetMemoryParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeSetMemoryParameters(ctx context.Context, args *libvirt.NodeSetMemoryParametersArgs) error {
-	return unsupported("virNodeSetMemoryParameters")
+	return unsupported("virNodeSetMemoryParameters", libvirt.FromDomain)
 }
 
 // NodeGetMemoryParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetMemoryParameters(ctx context.Context, args *libvirt.NodeGetMemoryParametersArgs) (*libvirt.NodeGetMemoryParametersRet, error) {
-	return nil, unsupported("virNodeGetMemoryParameters")
+	return nil, unsupported("virNodeGetMemoryParameters", libvirt.FromDomain)
 }
 
 // DomainBlockCommit reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockCommit(ctx context.Context, args *libvirt.DomainBlockCommitArgs) error {
-	return unsupported("virDomainBlockCommit")
+	return unsupported("virDomainBlockCommit", libvirt.FromDomain)
 }
 
 // NetworkUpdate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkUpdate(ctx context.Context, args *libvirt.NetworkUpdateArgs) error {
-	return unsupported("virNetworkUpdate")
+	return unsupported("virNetworkUpdate", libvirt.FromNetwork)
 }
 
 // NodeGetCPUMap reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetCPUMap(ctx context.Context, args *libvirt.NodeGetCPUMapArgs) (*libvirt.NodeGetCPUMapRet, error) {
-	return nil, unsupported("virNodeGetCPUMap")
+	return nil, unsupported("virNodeGetCPUMap", libvirt.FromDomain)
 }
 
 // DomainFSTrim reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainFSTrim(ctx context.Context, args *libvirt.DomainFSTrimArgs) error {
-	return unsupported("virDomainFSTrim")
+	return unsupported("virDomainFSTrim", libvirt.FromDomain)
 }
 
 // DomainSendProcessSignal reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSendProcessSignal(ctx context.Context, args *libvirt.DomainSendProcessSignalArgs) error {
-	return unsupported("virDomainSendProcessSignal")
+	return unsupported("virDomainSendProcessSignal", libvirt.FromDomain)
 }
 
 // DomainOpenChannel reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainOpenChannel(ctx context.Context, args *libvirt.DomainOpenChannelArgs) error {
-	return unsupported("virDomainOpenChannel")
+	return unsupported("virDomainOpenChannel", libvirt.FromDomain)
 }
 
 // NodeDeviceLookupSCSIHostByWWN reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceLookupSCSIHostByWWN(ctx context.Context, args *libvirt.NodeDeviceLookupSCSIHostByWWNArgs) (*libvirt.NodeDeviceLookupSCSIHostByWWNRet, error) {
-	return nil, unsupported("virNodeDeviceLookupSCSIHostByWWN")
+	return nil, unsupported("virNodeDeviceLookupSCSIHostByWWN", libvirt.FromNodedev)
 }
 
 // DomainGetJobStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetJobStats(ctx context.Context, args *libvirt.DomainGetJobStatsArgs) (*libvirt.DomainGetJobStatsRet, error) {
-	return nil, unsupported("virDomainGetJobStats")
+	return nil, unsupported("virDomainGetJobStats", libvirt.FromDomain)
 }
 
 // DomainMigrateGetCompressionCache reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateGetCompressionCache(ctx context.Context, args *libvirt.DomainMigrateGetCompressionCacheArgs) (*libvirt.DomainMigrateGetCompressionCacheRet, error) {
-	return nil, unsupported("virDomainMigrateGetCompressionCache")
+	return nil, unsupported("virDomainMigrateGetCompressionCache", libvirt.FromDomain)
 }
 
 // DomainMigrateSetCompressionCache reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateSetCompressionCache(ctx context.Context, args *libvirt.DomainMigrateSetCompressionCacheArgs) error {
-	return unsupported("virDomainMigrateSetCompressionCache")
+	return unsupported("virDomainMigrateSetCompressionCache", libvirt.FromDomain)
 }
 
 // NodeDeviceDetachFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceDetachFlags(ctx context.Context, args *libvirt.NodeDeviceDetachFlagsArgs) error {
-	return unsupported("virNodeDeviceDetachFlags")
+	return unsupported("virNodeDeviceDetachFlags", libvirt.FromNodedev)
 }
 
 // DomainMigrateBegin3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateBegin3Params(ctx context.Context, args *libvirt.DomainMigrateBegin3ParamsArgs) (*libvirt.DomainMigrateBegin3ParamsRet, error) {
-	return nil, unsupported("virDomainMigrateBegin3Params")
+	return nil, unsupported("virDomainMigrateBegin3Params", libvirt.FromDomain)
 }
 
 // DomainMigratePrepare3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepare3Params(ctx context.Context, args *libvirt.DomainMigratePrepare3ParamsArgs) (*libvirt.DomainMigratePrepare3ParamsRet, error) {
-	return nil, unsupported("virDomainMigratePrepare3Params")
+	return nil, unsupported("virDomainMigratePrepare3Params", libvirt.FromDomain)
 }
 
 // DomainMigratePrepareTunnel3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel3Params(ctx context.Context, args *libvirt.DomainMigratePrepareTunnel3ParamsArgs) (*libvirt.DomainMigratePrepareTunnel3ParamsRet, error) {
-	return nil, unsupported("virDomainMigratePrepareTunnel3Params")
+	return nil, unsupported("virDomainMigratePrepareTunnel3Params", libvirt.FromDomain)
 }
 
 // DomainMigratePerform3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigratePerform3Params(ctx context.Context, args *libvirt.DomainMigratePerform3ParamsArgs) (*libvirt.DomainMigratePerform3ParamsRet, error) {
-	return nil, unsupported("virDomainMigratePerform3Params")
+	return nil, unsupported("virDomainMigratePerform3Params", libvirt.FromDomain)
 }
 
 // DomainMigrateFinish3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateFinish3Params(ctx context.Context, args *libvirt.DomainMigrateFinish3ParamsArgs) (*libvirt.DomainMigrateFinish3ParamsRet, error) {
-	return nil, unsupported("virDomainMigrateFinish3Params")
+	return nil, unsupported("virDomainMigrateFinish3Params", libvirt.FromDomain)
 }
 
 // DomainMigrateConfirm3Params reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateConfirm3Params(ctx context.Context, args *libvirt.DomainMigrateConfirm3ParamsArgs) error {
-	return unsupported("virDomainMigrateConfirm3Params")
+	return unsupported("virDomainMigrateConfirm3Params", libvirt.FromDomain)
 }
 
 // DomainSetMemoryStatsPeriod reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetMemoryStatsPeriod(ctx context.Context, args *libvirt.DomainSetMemoryStatsPeriodArgs) error {
-	return unsupported("virDomainSetMemoryStatsPeriod")
+	return unsupported("virDomainSetMemoryStatsPeriod", libvirt.FromDomain)
 }
 
 // DomainCreateXMLWithFiles reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreateXMLWithFiles(ctx context.Context, args *libvirt.DomainCreateXMLWithFilesArgs) (*libvirt.DomainCreateXMLWithFilesRet, error) {
-	return nil, unsupported("virDomainCreateXMLWithFiles")
+	return nil, unsupported("virDomainCreateXMLWithFiles", libvirt.FromDomain)
 }
 
 // DomainCreateWithFiles reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCreateWithFiles(ctx context.Context, args *libvirt.DomainCreateWithFilesArgs) (*libvirt.DomainCreateWithFilesRet, error) {
-	return nil, unsupported("virDomainCreateWithFiles")
+	return nil, unsupported("virDomainCreateWithFiles", libvirt.FromDomain)
 }
 
 // ConnectGetCPUModelNames reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetCPUModelNames(ctx context.Context, args *libvirt.ConnectGetCPUModelNamesArgs) (*libvirt.ConnectGetCPUModelNamesRet, error) {
-	return nil, unsupported("virConnectGetCPUModelNames")
+	return nil, unsupported("virConnectGetCPUModelNames", libvirt.FromDomain)
 }
 
 // ConnectNetworkEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNetworkEventRegisterAny(ctx context.Context, args *libvirt.ConnectNetworkEventRegisterAnyArgs) (*libvirt.ConnectNetworkEventRegisterAnyRet, error) {
-	return nil, unsupported("virConnectNetworkEventRegisterAny")
+	return nil, unsupported("virConnectNetworkEventRegisterAny", libvirt.FromNetwork)
 }
 
 // ConnectNetworkEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNetworkEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNetworkEventDeregisterAnyArgs) error {
-	return unsupported("virConnectNetworkEventDeregisterAny")
+	return unsupported("virConnectNetworkEventDeregisterAny", libvirt.FromNetwork)
 }
 
 // ConnectDomainEventCallbackRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventCallbackRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventCallbackRegisterAnyArgs) (*libvirt.ConnectDomainEventCallbackRegisterAnyRet, error) {
-	return nil, unsupported("virConnectDomainEventCallbackRegisterAny")
+	return nil, unsupported("virConnectDomainEventCallbackRegisterAny", libvirt.FromNone)
 }
 
 // ConnectDomainEventCallbackDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventCallbackDeregisterAnyArgs) error {
-	return unsupported("virConnectDomainEventCallbackDeregisterAny")
+	return unsupported("virConnectDomainEventCallbackDeregisterAny", libvirt.FromNone)
 }
 
 // DomainCoreDumpWithFormat reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCoreDumpWithFormat(ctx context.Context, args *libvirt.DomainCoreDumpWithFormatArgs) error {
-	return unsupported("virDomainCoreDumpWithFormat")
+	return unsupported("virDomainCoreDumpWithFormat", libvirt.FromDomain)
 }
 
 // DomainFSFreeze reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainFSFreeze(ctx context.Context, args *libvirt.DomainFSFreezeArgs) (*libvirt.DomainFSFreezeRet, error) {
-	return nil, unsupported("virDomainFSFreeze")
+	return nil, unsupported("virDomainFSFreeze", libvirt.FromDomain)
 }
 
 // DomainFSThaw reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainFSThaw(ctx context.Context, args *libvirt.DomainFSThawArgs) (*libvirt.DomainFSThawRet, error) {
-	return nil, unsupported("virDomainFSThaw")
+	return nil, unsupported("virDomainFSThaw", libvirt.FromDomain)
 }
 
 // DomainGetTime reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetTime(ctx context.Context, args *libvirt.DomainGetTimeArgs) (*libvirt.DomainGetTimeRet, error) {
-	return nil, unsupported("virDomainGetTime")
+	return nil, unsupported("virDomainGetTime", libvirt.FromDomain)
 }
 
 // DomainSetTime reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetTime(ctx context.Context, args *libvirt.DomainSetTimeArgs) error {
-	return unsupported("virDomainSetTime")
+	return unsupported("virDomainSetTime", libvirt.FromDomain)
 }
 
 // NodeGetFreePages reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetFreePages(ctx context.Context, args *libvirt.NodeGetFreePagesArgs) (*libvirt.NodeGetFreePagesRet, error) {
-	return nil, unsupported("virNodeGetFreePages")
+	return nil, unsupported("virNodeGetFreePages", libvirt.FromDomain)
 }
 
 // NetworkGetDHCPLeases reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetDHCPLeases(ctx context.Context, args *libvirt.NetworkGetDHCPLeasesArgs) (*libvirt.NetworkGetDHCPLeasesRet, error) {
-	return nil, unsupported("virNetworkGetDHCPLeases")
+	return nil, unsupported("virNetworkGetDHCPLeases", libvirt.FromNetwork)
 }
 
 // ConnectGetDomainCapabilities reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetDomainCapabilities(ctx context.Context, args *libvirt.ConnectGetDomainCapabilitiesArgs) (*libvirt.ConnectGetDomainCapabilitiesRet, error) {
-	return nil, unsupported("virConnectGetDomainCapabilities")
+	return nil, unsupported("virConnectGetDomainCapabilities", libvirt.FromDomain)
 }
 
 // DomainOpenGraphicsFD reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainOpenGraphicsFD(ctx context.Context, args *libvirt.DomainOpenGraphicsFDArgs) error {
-	return unsupported("virDomainOpenGraphicsFD")
+	return unsupported("virDomainOpenGraphicsFD", libvirt.FromDomain)
 }
 
 // ConnectGetAllDomainStats reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetAllDomainStats(ctx context.Context, args *libvirt.ConnectGetAllDomainStatsArgs) (*libvirt.ConnectGetAllDomainStatsRet, error) {
-	return nil, unsupported("virConnectGetAllDomainStats")
+	return nil, unsupported("virConnectGetAllDomainStats", libvirt.FromDomain)
 }
 
 // DomainBlockCopy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBlockCopy(ctx context.Context, args *libvirt.DomainBlockCopyArgs) error {
-	return unsupported("virDomainBlockCopy")
+	return unsupported("virDomainBlockCopy", libvirt.FromDomain)
 }
 
 // NodeAllocPages reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeAllocPages(ctx context.Context, args *libvirt.NodeAllocPagesArgs) (*libvirt.NodeAllocPagesRet, error) {
-	return nil, unsupported("virNodeAllocPages")
+	return nil, unsupported("virNodeAllocPages", libvirt.FromDomain)
 }
 
 // DomainGetFSInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetFSInfo(ctx context.Context, args *libvirt.DomainGetFSInfoArgs) (*libvirt.DomainGetFSInfoRet, error) {
-	return nil, unsupported("virDomainGetFSInfo")
+	return nil, unsupported("virDomainGetFSInfo", libvirt.FromDomain)
 }
 
 // DomainDefineXMLFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDefineXMLFlags(ctx context.Context, args *libvirt.DomainDefineXMLFlagsArgs) (*libvirt.DomainDefineXMLFlagsRet, error) {
-	return nil, unsupported("virDomainDefineXMLFlags")
+	return nil, unsupported("virDomainDefineXMLFlags", libvirt.FromDomain)
 }
 
 // DomainGetIOThreadInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetIOThreadInfo(ctx context.Context, args *libvirt.DomainGetIOThreadInfoArgs) (*libvirt.DomainGetIOThreadInfoRet, error) {
-	return nil, unsupported("virDomainGetIOThreadInfo")
+	return nil, unsupported("virDomainGetIOThreadInfo", libvirt.FromDomain)
 }
 
 // DomainPinIOThread reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainPinIOThread(ctx context.Context, args *libvirt.DomainPinIOThreadArgs) error {
-	return unsupported("virDomainPinIOThread")
+	return unsupported("virDomainPinIOThread", libvirt.FromDomain)
 }
 
 // DomainInterfaceAddresses reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainInterfaceAddresses(ctx context.Context, args *libvirt.DomainInterfaceAddressesArgs) (*libvirt.DomainInterfaceAddressesRet, error) {
-	return nil, unsupported("virDomainInterfaceAddresses")
+	return nil, unsupported("virDomainInterfaceAddresses", libvirt.FromDomain)
 }
 
 // DomainAddIOThread reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAddIOThread(ctx context.Context, args *libvirt.DomainAddIOThreadArgs) error {
-	return unsupported("virDomainAddIOThread")
+	return unsupported("virDomainAddIOThread", libvirt.FromDomain)
 }
 
 // DomainDelIOThread reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDelIOThread(ctx context.Context, args *libvirt.DomainDelIOThreadArgs) error {
-	return unsupported("virDomainDelIOThread")
+	return unsupported("virDomainDelIOThread", libvirt.FromDomain)
 }
 
 // DomainSetUserPassword reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetUserPassword(ctx context.Context, args *libvirt.DomainSetUserPasswordArgs) error {
-	return unsupported("virDomainSetUserPassword")
+	return unsupported("virDomainSetUserPassword", libvirt.FromDomain)
 }
 
 // DomainRename reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRename(ctx context.Context, args *libvirt.DomainRenameArgs) (*libvirt.DomainRenameRet, error) {
-	return nil, unsupported("virDomainRename")
+	return nil, unsupported("virDomainRename", libvirt.FromDomain)
 }
 
 // ConnectRegisterCloseCallback reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectRegisterCloseCallback(ctx context.Context) error {
-	return unsupported("virConnectRegisterCloseCallback")
+	return unsupported("virConnectRegisterCloseCallback", libvirt.FromDomain)
 }
 
 // ConnectUnregisterCloseCallback reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectUnregisterCloseCallback(ctx context.Context) error {
-	return unsupported("virConnectUnregisterCloseCallback")
+	return unsupported("virConnectUnregisterCloseCallback", libvirt.FromDomain)
 }
 
 // DomainMigrateStartPostCopy reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateStartPostCopy(ctx context.Context, args *libvirt.DomainMigrateStartPostCopyArgs) error {
-	return unsupported("virDomainMigrateStartPostCopy")
+	return unsupported("virDomainMigrateStartPostCopy", libvirt.FromDomain)
 }
 
 // DomainGetPerfEvents reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetPerfEvents(ctx context.Context, args *libvirt.DomainGetPerfEventsArgs) (*libvirt.DomainGetPerfEventsRet, error) {
-	return nil, unsupported("virDomainGetPerfEvents")
+	return nil, unsupported("virDomainGetPerfEvents", libvirt.FromDomain)
 }
 
 // DomainSetPerfEvents reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetPerfEvents(ctx context.Context, args *libvirt.DomainSetPerfEventsArgs) error {
-	return unsupported("virDomainSetPerfEvents")
+	return unsupported("virDomainSetPerfEvents", libvirt.FromDomain)
 }
 
 // ConnectStoragePoolEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectStoragePoolEventRegisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventRegisterAnyArgs) (*libvirt.ConnectStoragePoolEventRegisterAnyRet, error) {
-	return nil, unsupported("virConnectStoragePoolEventRegisterAny")
+	return nil, unsupported("virConnectStoragePoolEventRegisterAny", libvirt.FromStorage)
 }
 
 // ConnectStoragePoolEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectStoragePoolEventDeregisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventDeregisterAnyArgs) error {
-	return unsupported("virConnectStoragePoolEventDeregisterAny")
+	return unsupported("virConnectStoragePoolEventDeregisterAny", libvirt.FromStorage)
 }
 
 // DomainGetGuestVCPUs reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetGuestVCPUs(ctx context.Context, args *libvirt.DomainGetGuestVCPUsArgs) (*libvirt.DomainGetGuestVCPUsRet, error) {
-	return nil, unsupported("virDomainGetGuestVcpus")
+	return nil, unsupported("virDomainGetGuestVcpus", libvirt.FromDomain)
 }
 
 // DomainSetGuestVCPUs reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetGuestVCPUs(ctx context.Context, args *libvirt.DomainSetGuestVCPUsArgs) error {
-	return unsupported("virDomainSetGuestVcpus")
+	return unsupported("virDomainSetGuestVcpus", libvirt.FromDomain)
 }
 
 // ConnectNodeDeviceEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNodeDeviceEventRegisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventRegisterAnyArgs) (*libvirt.ConnectNodeDeviceEventRegisterAnyRet, error) {
-	return nil, unsupported("virConnectNodeDeviceEventRegisterAny")
+	return nil, unsupported("virConnectNodeDeviceEventRegisterAny", libvirt.FromNodedev)
 }
 
 // ConnectNodeDeviceEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventDeregisterAnyArgs) error {
-	return unsupported("virConnectNodeDeviceEventDeregisterAny")
+	return unsupported("virConnectNodeDeviceEventDeregisterAny", libvirt.FromNodedev)
 }
 
 // StorageVolGetInfoFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StorageVolGetInfoFlags(ctx context.Context, args *libvirt.StorageVolGetInfoFlagsArgs) (*libvirt.StorageVolGetInfoFlagsRet, error) {
-	return nil, unsupported("virStorageVolGetInfoFlags")
+	return nil, unsupported("virStorageVolGetInfoFlags", libvirt.FromStorage)
 }
 
 // ConnectSecretEventRegisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectSecretEventRegisterAny(ctx context.Context, args *libvirt.ConnectSecretEventRegisterAnyArgs) (*libvirt.ConnectSecretEventRegisterAnyRet, error) {
-	return nil, unsupported("virConnectSecretEventRegisterAny")
+	return nil, unsupported("virConnectSecretEventRegisterAny", libvirt.FromSecret)
 }
 
 // ConnectSecretEventDeregisterAny reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectSecretEventDeregisterAny(ctx context.Context, args *libvirt.ConnectSecretEventDeregisterAnyArgs) error {
-	return unsupported("virConnectSecretEventDeregisterAny")
+	return unsupported("virConnectSecretEventDeregisterAny", libvirt.FromSecret)
 }
 
 // DomainSetVCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetVCPU(ctx context.Context, args *libvirt.DomainSetVCPUArgs) error {
-	return unsupported("virDomainSetVcpu")
+	return unsupported("virDomainSetVcpu", libvirt.FromDomain)
 }
 
 // DomainSetBlockThreshold reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetBlockThreshold(ctx context.Context, args *libvirt.DomainSetBlockThresholdArgs) error {
-	return unsupported("virDomainSetBlockThreshold")
+	return unsupported("virDomainSetBlockThreshold", libvirt.FromDomain)
 }
 
 // DomainMigrateGetMaxDowntime reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainMigrateGetMaxDowntime(ctx context.Context, args *libvirt.DomainMigrateGetMaxDowntimeArgs) (*libvirt.DomainMigrateGetMaxDowntimeRet, error) {
-	return nil, unsupported("virDomainMigrateGetMaxDowntime")
+	return nil, unsupported("virDomainMigrateGetMaxDowntime", libvirt.FromDomain)
 }
 
 // DomainManagedSaveGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainManagedSaveGetXMLDesc(ctx context.Context, args *libvirt.DomainManagedSaveGetXMLDescArgs) (*libvirt.DomainManagedSaveGetXMLDescRet, error) {
-	return nil, unsupported("virDomainManagedSaveGetXMLDesc")
+	return nil, unsupported("virDomainManagedSaveGetXMLDesc", libvirt.FromDomain)
 }
 
 // DomainManagedSaveDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainManagedSaveDefineXML(ctx context.Context, args *libvirt.DomainManagedSaveDefineXMLArgs) error {
-	return unsupported("virDomainManagedSaveDefineXML")
+	return unsupported("virDomainManagedSaveDefineXML", libvirt.FromDomain)
 }
 
 // DomainSetLifecycleAction reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetLifecycleAction(ctx context.Context, args *libvirt.DomainSetLifecycleActionArgs) error {
-	return unsupported("virDomainSetLifecycleAction")
+	return unsupported("virDomainSetLifecycleAction", libvirt.FromDomain)
 }
 
 // StoragePoolLookupByTargetPath reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) StoragePoolLookupByTargetPath(ctx context.Context, args *libvirt.StoragePoolLookupByTargetPathArgs) (*libvirt.StoragePoolLookupByTargetPathRet, error) {
-	return nil, unsupported("virStoragePoolLookupByTargetPath")
+	return nil, unsupported("virStoragePoolLookupByTargetPath", libvirt.FromStorage)
 }
 
 // DomainDetachDeviceAlias reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDetachDeviceAlias(ctx context.Context, args *libvirt.DomainDetachDeviceAliasArgs) error {
-	return unsupported("virDomainDetachDeviceAlias")
+	return unsupported("virDomainDetachDeviceAlias", libvirt.FromDomain)
 }
 
 // ConnectCompareHypervisorCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectCompareHypervisorCPU(ctx context.Context, args *libvirt.ConnectCompareHypervisorCPUArgs) (*libvirt.ConnectCompareHypervisorCPURet, error) {
-	return nil, unsupported("virConnectCompareHypervisorCPU")
+	return nil, unsupported("virConnectCompareHypervisorCPU", libvirt.FromDomain)
 }
 
 // ConnectBaselineHypervisorCPU reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectBaselineHypervisorCPU(ctx context.Context, args *libvirt.ConnectBaselineHypervisorCPUArgs) (*libvirt.ConnectBaselineHypervisorCPURet, error) {
-	return nil, unsupported("virConnectBaselineHypervisorCPU")
+	return nil, unsupported("virConnectBaselineHypervisorCPU", libvirt.FromDomain)
 }
 
 // NodeGetSEVInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeGetSEVInfo(ctx context.Context, args *libvirt.NodeGetSEVInfoArgs) (*libvirt.NodeGetSEVInfoRet, error) {
-	return nil, unsupported("virNodeGetSEVInfo")
+	return nil, unsupported("virNodeGetSEVInfo", libvirt.FromDomain)
 }
 
 // DomainGetLaunchSecurityInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetLaunchSecurityInfo(ctx context.Context, args *libvirt.DomainGetLaunchSecurityInfoArgs) (*libvirt.DomainGetLaunchSecurityInfoRet, error) {
-	return nil, unsupported("virDomainGetLaunchSecurityInfo")
+	return nil, unsupported("virDomainGetLaunchSecurityInfo", libvirt.FromDomain)
 }
 
 // NWFilterBindingLookupByPortDev reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingLookupByPortDev(ctx context.Context, args *libvirt.NWFilterBindingLookupByPortDevArgs) (*libvirt.NWFilterBindingLookupByPortDevRet, error) {
-	return nil, unsupported("virNWFilterBindingLookupByPortDev")
+	return nil, unsupported("virNWFilterBindingLookupByPortDev", libvirt.FromNWFilter)
 }
 
 // NWFilterBindingGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingGetXMLDesc(ctx context.Context, args *libvirt.NWFilterBindingGetXMLDescArgs) (*libvirt.NWFilterBindingGetXMLDescRet, error) {
-	return nil, unsupported("virNWFilterBindingGetXMLDesc")
+	return nil, unsupported("virNWFilterBindingGetXMLDesc", libvirt.FromNWFilter)
 }
 
 // NWFilterBindingCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingCreateXML(ctx context.Context, args *libvirt.NWFilterBindingCreateXMLArgs) (*libvirt.NWFilterBindingCreateXMLRet, error) {
-	return nil, unsupported("virNWFilterBindingCreateXML")
+	return nil, unsupported("virNWFilterBindingCreateXML", libvirt.FromNWFilter)
 }
 
 // NWFilterBindingDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterBindingDelete(ctx context.Context, args *libvirt.NWFilterBindingDeleteArgs) error {
-	return unsupported("virNWFilterBindingDelete")
+	return unsupported("virNWFilterBindingDelete", libvirt.FromNWFilter)
 }
 
 // ConnectListAllNWFilterBindings reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectListAllNWFilterBindings(ctx context.Context, args *libvirt.ConnectListAllNWFilterBindingsArgs) (*libvirt.ConnectListAllNWFilterBindingsRet, error) {
-	return nil, unsupported("virConnectListAllNWFilterBindings")
+	return nil, unsupported("virConnectListAllNWFilterBindings", libvirt.FromNWFilter)
 }
 
 // DomainSetIOThreadParams reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetIOThreadParams(ctx context.Context, args *libvirt.DomainSetIOThreadParamsArgs) error {
-	return unsupported("virDomainSetIOThreadParams")
+	return unsupported("virDomainSetIOThreadParams", libvirt.FromDomain)
 }
 
 // ConnectGetStoragePoolCapabilities reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectGetStoragePoolCapabilities(ctx context.Context, args *libvirt.ConnectGetStoragePoolCapabilitiesArgs) (*libvirt.ConnectGetStoragePoolCapabilitiesRet, error) {
-	return nil, unsupported("virConnectGetStoragePoolCapabilities")
+	return nil, unsupported("virConnectGetStoragePoolCapabilities", libvirt.FromStorage)
 }
 
 // NetworkListAllPorts reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkListAllPorts(ctx context.Context, args *libvirt.NetworkListAllPortsArgs) (*libvirt.NetworkListAllPortsRet, error) {
-	return nil, unsupported("virNetworkListAllPorts")
+	return nil, unsupported("virNetworkListAllPorts", libvirt.FromNetwork)
 }
 
 // NetworkPortLookupByUUID reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortLookupByUUID(ctx context.Context, args *libvirt.NetworkPortLookupByUUIDArgs) (*libvirt.NetworkPortLookupByUUIDRet, error) {
-	return nil, unsupported("virNetworkPortLookupByUUID")
+	return nil, unsupported("virNetworkPortLookupByUUID", libvirt.FromNetwork)
 }
 
 // NetworkPortCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortCreateXML(ctx context.Context, args *libvirt.NetworkPortCreateXMLArgs) (*libvirt.NetworkPortCreateXMLRet, error) {
-	return nil, unsupported("virNetworkPortCreateXML")
+	return nil, unsupported("virNetworkPortCreateXML", libvirt.FromNetwork)
 }
 
 // NetworkPortGetParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortGetParameters(ctx context.Context, args *libvirt.NetworkPortGetParametersArgs) (*libvirt.NetworkPortGetParametersRet, error) {
-	return nil, unsupported("virNetworkPortGetParameters")
+	return nil, unsupported("virNetworkPortGetParameters", libvirt.FromNetwork)
 }
 
 // NetworkPortSetParameters reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortSetParameters(ctx context.Context, args *libvirt.NetworkPortSetParametersArgs) error {
-	return unsupported("virNetworkPortSetParameters")
+	return unsupported("virNetworkPortSetParameters", libvirt.FromNetwork)
 }
 
 // NetworkPortGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortGetXMLDesc(ctx context.Context, args *libvirt.NetworkPortGetXMLDescArgs) (*libvirt.NetworkPortGetXMLDescRet, error) {
-	return nil, unsupported("virNetworkPortGetXMLDesc")
+	return nil, unsupported("virNetworkPortGetXMLDesc", libvirt.FromNetwork)
 }
 
 // NetworkPortDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkPortDelete(ctx context.Context, args *libvirt.NetworkPortDeleteArgs) error {
-	return unsupported("virNetworkPortDelete")
+	return unsupported("virNetworkPortDelete", libvirt.FromNetwork)
 }
 
 // DomainCheckpointCreateXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointCreateXML(ctx context.Context, args *libvirt.DomainCheckpointCreateXMLArgs) (*libvirt.DomainCheckpointCreateXMLRet, error) {
-	return nil, unsupported("virDomainCheckpointCreateXML")
+	return nil, unsupported("virDomainCheckpointCreateXML", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointGetXMLDesc(ctx context.Context, args *libvirt.DomainCheckpointGetXMLDescArgs) (*libvirt.DomainCheckpointGetXMLDescRet, error) {
-	return nil, unsupported("virDomainCheckpointGetXMLDesc")
+	return nil, unsupported("virDomainCheckpointGetXMLDesc", libvirt.FromDomainCheckpoint)
 }
 
 // DomainListAllCheckpoints reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainListAllCheckpoints(ctx context.Context, args *libvirt.DomainListAllCheckpointsArgs) (*libvirt.DomainListAllCheckpointsRet, error) {
-	return nil, unsupported("virDomainListAllCheckpoints")
+	return nil, unsupported("virDomainListAllCheckpoints", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointListAllChildren reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointListAllChildren(ctx context.Context, args *libvirt.DomainCheckpointListAllChildrenArgs) (*libvirt.DomainCheckpointListAllChildrenRet, error) {
-	return nil, unsupported("virDomainCheckpointListAllChildren")
+	return nil, unsupported("virDomainCheckpointListAllChildren", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointLookupByName reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointLookupByName(ctx context.Context, args *libvirt.DomainCheckpointLookupByNameArgs) (*libvirt.DomainCheckpointLookupByNameRet, error) {
-	return nil, unsupported("virDomainCheckpointLookupByName")
+	return nil, unsupported("virDomainCheckpointLookupByName", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointGetParent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointGetParent(ctx context.Context, args *libvirt.DomainCheckpointGetParentArgs) (*libvirt.DomainCheckpointGetParentRet, error) {
-	return nil, unsupported("virDomainCheckpointGetParent")
+	return nil, unsupported("virDomainCheckpointGetParent", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointDelete reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainCheckpointDelete(ctx context.Context, args *libvirt.DomainCheckpointDeleteArgs) error {
-	return unsupported("virDomainCheckpointDelete")
+	return unsupported("virDomainCheckpointDelete", libvirt.FromDomainCheckpoint)
 }
 
 // DomainGetGuestInfo reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetGuestInfo(ctx context.Context, args *libvirt.DomainGetGuestInfoArgs) (*libvirt.DomainGetGuestInfoRet, error) {
-	return nil, unsupported("virDomainGetGuestInfo")
+	return nil, unsupported("virDomainGetGuestInfo", libvirt.FromDomain)
 }
 
 // ConnectSetIdentity reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) ConnectSetIdentity(ctx context.Context, args *libvirt.ConnectSetIdentityArgs) error {
-	return unsupported("virConnectSetIdentity")
+	return unsupported("virConnectSetIdentity", libvirt.FromDomain)
 }
 
 // DomainAgentSetResponseTimeout reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAgentSetResponseTimeout(ctx context.Context, args *libvirt.DomainAgentSetResponseTimeoutArgs) (*libvirt.DomainAgentSetResponseTimeoutRet, error) {
-	return nil, unsupported("virDomainAgentSetResponseTimeout")
+	return nil, unsupported("virDomainAgentSetResponseTimeout", libvirt.FromDomain)
 }
 
 // DomainBackupBegin reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBackupBegin(ctx context.Context, args *libvirt.DomainBackupBeginArgs) error {
-	return unsupported("virDomainBackupBegin")
+	return unsupported("virDomainBackupBegin", libvirt.FromDomain)
 }
 
 // DomainBackupGetXMLDesc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainBackupGetXMLDesc(ctx context.Context, args *libvirt.DomainBackupGetXMLDescArgs) (*libvirt.DomainBackupGetXMLDescRet, error) {
-	return nil, unsupported("virDomainBackupGetXMLDesc")
+	return nil, unsupported("virDomainBackupGetXMLDesc", libvirt.FromDomain)
 }
 
 // DomainAuthorizedSSHKeysGet reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAuthorizedSSHKeysGet(ctx context.Context, args *libvirt.DomainAuthorizedSSHKeysGetArgs) (*libvirt.DomainAuthorizedSSHKeysGetRet, error) {
-	return nil, unsupported("virDomainAuthorizedSSHKeysGet")
+	return nil, unsupported("virDomainAuthorizedSSHKeysGet", libvirt.FromDomain)
 }
 
 // DomainAuthorizedSSHKeysSet reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAuthorizedSSHKeysSet(ctx context.Context, args *libvirt.DomainAuthorizedSSHKeysSetArgs) error {
-	return unsupported("virDomainAuthorizedSSHKeysSet")
+	return unsupported("virDomainAuthorizedSSHKeysSet", libvirt.FromDomain)
 }
 
 // DomainGetMessages reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetMessages(ctx context.Context, args *libvirt.DomainGetMessagesArgs) (*libvirt.DomainGetMessagesRet, error) {
-	return nil, unsupported("virDomainGetMessages")
+	return nil, unsupported("virDomainGetMessages", libvirt.FromDomain)
 }
 
 // DomainStartDirtyRateCalc reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainStartDirtyRateCalc(ctx context.Context, args *libvirt.DomainStartDirtyRateCalcArgs) error {
-	return unsupported("virDomainStartDirtyRateCalc")
+	return unsupported("virDomainStartDirtyRateCalc", libvirt.FromDomain)
 }
 
 // NodeDeviceDefineXML reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceDefineXML(ctx context.Context, args *libvirt.NodeDeviceDefineXMLArgs) (*libvirt.NodeDeviceDefineXMLRet, error) {
-	return nil, unsupported("virNodeDeviceDefineXML")
+	return nil, unsupported("virNodeDeviceDefineXML", libvirt.FromNodedev)
 }
 
 // NodeDeviceUndefine reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceUndefine(ctx context.Context, args *libvirt.NodeDeviceUndefineArgs) error {
-	return unsupported("virNodeDeviceUndefine")
+	return unsupported("virNodeDeviceUndefine", libvirt.FromNodedev)
 }
 
 // NodeDeviceCreate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceCreate(ctx context.Context, args *libvirt.NodeDeviceCreateArgs) error {
-	return unsupported("virNodeDeviceCreate")
+	return unsupported("virNodeDeviceCreate", libvirt.FromNodedev)
 }
 
 // NWFilterDefineXMLFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NWFilterDefineXMLFlags(ctx context.Context, args *libvirt.NWFilterDefineXMLFlagsArgs) (*libvirt.NWFilterDefineXMLFlagsRet, error) {
-	return nil, unsupported("virNWFilterDefineXMLFlags")
+	return nil, unsupported("virNWFilterDefineXMLFlags", libvirt.FromNWFilter)
 }
 
 // NetworkDefineXMLFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkDefineXMLFlags(ctx context.Context, args *libvirt.NetworkDefineXMLFlagsArgs) (*libvirt.NetworkDefineXMLFlagsRet, error) {
-	return nil, unsupported("virNetworkDefineXMLFlags")
+	return nil, unsupported("virNetworkDefineXMLFlags", libvirt.FromNetwork)
 }
 
 // NodeDeviceGetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceGetAutostart(ctx context.Context, args *libvirt.NodeDeviceGetAutostartArgs) (*libvirt.NodeDeviceGetAutostartRet, error) {
-	return nil, unsupported("virNodeDeviceGetAutostart")
+	return nil, unsupported("virNodeDeviceGetAutostart", libvirt.FromNodedev)
 }
 
 // NodeDeviceSetAutostart reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceSetAutostart(ctx context.Context, args *libvirt.NodeDeviceSetAutostartArgs) error {
-	return unsupported("virNodeDeviceSetAutostart")
+	return unsupported("virNodeDeviceSetAutostart", libvirt.FromNodedev)
 }
 
 // NodeDeviceIsPersistent reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceIsPersistent(ctx context.Context, args *libvirt.NodeDeviceIsPersistentArgs) (*libvirt.NodeDeviceIsPersistentRet, error) {
-	return nil, unsupported("virNodeDeviceIsPersistent")
+	return nil, unsupported("virNodeDeviceIsPersistent", libvirt.FromNodedev)
 }
 
 // NodeDeviceIsActive reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceIsActive(ctx context.Context, args *libvirt.NodeDeviceIsActiveArgs) (*libvirt.NodeDeviceIsActiveRet, error) {
-	return nil, unsupported("virNodeDeviceIsActive")
+	return nil, unsupported("virNodeDeviceIsActive", libvirt.FromNodedev)
 }
 
 // NetworkCreateXMLFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkCreateXMLFlags(ctx context.Context, args *libvirt.NetworkCreateXMLFlagsArgs) (*libvirt.NetworkCreateXMLFlagsRet, error) {
-	return nil, unsupported("virNetworkCreateXMLFlags")
+	return nil, unsupported("virNetworkCreateXMLFlags", libvirt.FromNetwork)
 }
 
 // DomainSetLaunchSecurityState reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetLaunchSecurityState(ctx context.Context, args *libvirt.DomainSetLaunchSecurityStateArgs) error {
-	return unsupported("virDomainSetLaunchSecurityState")
+	return unsupported("virDomainSetLaunchSecurityState", libvirt.FromDomain)
 }
 
 // DomainSaveParams reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSaveParams(ctx context.Context, args *libvirt.DomainSaveParamsArgs) error {
-	return unsupported("virDomainSaveParams")
+	return unsupported("virDomainSaveParams", libvirt.FromDomain)
 }
 
 // DomainRestoreParams reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainRestoreParams(ctx context.Context, args *libvirt.DomainRestoreParamsArgs) error {
-	return unsupported("virDomainRestoreParams")
+	return unsupported("virDomainRestoreParams", libvirt.FromDomain)
 }
 
 // DomainAbortJobFlags reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainAbortJobFlags(ctx context.Context, args *libvirt.DomainAbortJobFlagsArgs) error {
-	return unsupported("virDomainAbortJobFlags")
+	return unsupported("virDomainAbortJobFlags", libvirt.FromDomain)
 }
 
 // DomainFDAssociate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainFDAssociate(ctx context.Context, args *libvirt.DomainFDAssociateArgs) error {
-	return unsupported("virDomainFDAssociate")
+	return unsupported("virDomainFDAssociate", libvirt.FromDomain)
 }
 
 // NetworkSetMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkSetMetadata(ctx context.Context, args *libvirt.NetworkSetMetadataArgs) error {
-	return unsupported("virNetworkSetMetadata")
+	return unsupported("virNetworkSetMetadata", libvirt.FromNetwork)
 }
 
 // NetworkGetMetadata reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NetworkGetMetadata(ctx context.Context, args *libvirt.NetworkGetMetadataArgs) (*libvirt.NetworkGetMetadataRet, error) {
-	return nil, unsupported("virNetworkGetMetadata")
+	return nil, unsupported("virNetworkGetMetadata", libvirt.FromNetwork)
 }
 
 // NodeDeviceUpdate reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) NodeDeviceUpdate(ctx context.Context, args *libvirt.NodeDeviceUpdateArgs) error {
-	return unsupported("virNodeDeviceUpdate")
+	return unsupported("virNodeDeviceUpdate", libvirt.FromNodedev)
 }
 
 // DomainGraphicsReload reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGraphicsReload(ctx context.Context, args *libvirt.DomainGraphicsReloadArgs) error {
-	return unsupported("virDomainGraphicsReload")
+	return unsupported("virDomainGraphicsReload", libvirt.FromDomain)
 }
 
 // DomainGetAutostartOnce reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainGetAutostartOnce(ctx context.Context, args *libvirt.DomainGetAutostartOnceArgs) (*libvirt.DomainGetAutostartOnceRet, error) {
-	return nil, unsupported("virDomainGetAutostartOnce")
+	return nil, unsupported("virDomainGetAutostartOnce", libvirt.FromDomain)
 }
 
 // DomainSetAutostartOnce reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetAutostartOnce(ctx context.Context, args *libvirt.DomainSetAutostartOnceArgs) error {
-	return unsupported("virDomainSetAutostartOnce")
+	return unsupported("virDomainSetAutostartOnce", libvirt.FromDomain)
 }
 
 // DomainSetThrottleGroup reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainSetThrottleGroup(ctx context.Context, args *libvirt.DomainSetThrottleGroupArgs) error {
-	return unsupported("virDomainSetThrottleGroup")
+	return unsupported("virDomainSetThrottleGroup", libvirt.FromDomain)
 }
 
 // DomainDelThrottleGroup reports that the procedure is not supported.
 func (UnimplementedRemoteHandler) DomainDelThrottleGroup(ctx context.Context, args *libvirt.DomainDelThrottleGroupArgs) error {
-	return unsupported("virDomainDelThrottleGroup")
+	return unsupported("virDomainDelThrottleGroup", libvirt.FromDomain)
 }
 
 // dispatchRemote decodes the arguments of procedure proc from d, calls h and
 // encodes the reply into e. known is false for a procedure number the
-// program does not have.
+// program does not have. Bytes after the arguments are ignored, as
+// libvirtd's message layer ignores them.
 func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Decoder, e *xdr.Encoder) (known bool, err error) {
 	switch proc {
 	case int32(libvirt.ProcConnectOpen):
 		var args libvirt.ConnectOpenArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectOpen, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.ConnectOpen(ctx, &args)
 	case int32(libvirt.ProcConnectClose):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		return true, h.ConnectClose(ctx)
 	case int32(libvirt.ProcConnectGetType):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectGetType(ctx)
 		if err != nil {
 			return true, err
@@ -2453,9 +2451,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectGetVersion):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectGetVersion(ctx)
 		if err != nil {
 			return true, err
@@ -2468,7 +2463,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectGetMaxVCPUs):
 		var args libvirt.ConnectGetMaxVCPUsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectGetMaxVCPUs(ctx, &args)
@@ -2481,9 +2476,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeGetInfo):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.NodeGetInfo(ctx)
 		if err != nil {
 			return true, err
@@ -2494,9 +2486,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectGetCapabilities):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectGetCapabilities(ctx)
 		if err != nil {
 			return true, err
@@ -2509,22 +2498,25 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainAttachDevice):
 		var args libvirt.DomainAttachDeviceArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainAttachDevice(ctx, &args)
 	case int32(libvirt.ProcDomainCreate):
 		var args libvirt.DomainCreateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainCreate(ctx, &args)
 	case int32(libvirt.ProcDomainCreateXML):
 		var args libvirt.DomainCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainCreateXML(ctx, &args)
 		if err != nil {
@@ -2538,7 +2530,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainDefineXML):
 		var args libvirt.DomainDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainDefineXML(ctx, &args)
@@ -2553,22 +2545,25 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainDestroy):
 		var args libvirt.DomainDestroyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainDestroy(ctx, &args)
 	case int32(libvirt.ProcDomainDetachDevice):
 		var args libvirt.DomainDetachDeviceArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainDetachDevice(ctx, &args)
 	case int32(libvirt.ProcDomainGetXMLDesc):
 		var args libvirt.DomainGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -2582,7 +2577,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetAutostart):
 		var args libvirt.DomainGetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetAutostart(ctx, &args)
@@ -2597,7 +2592,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetInfo):
 		var args libvirt.DomainGetInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetInfo(ctx, &args)
@@ -2612,7 +2607,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetMaxMemory):
 		var args libvirt.DomainGetMaxMemoryArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetMaxMemory(ctx, &args)
@@ -2627,7 +2622,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetMaxVCPUs):
 		var args libvirt.DomainGetMaxVCPUsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetMaxVCPUs(ctx, &args)
@@ -2642,7 +2637,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetOSType):
 		var args libvirt.DomainGetOSTypeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetOSType(ctx, &args)
@@ -2657,7 +2652,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetVCPUs):
 		var args libvirt.DomainGetVCPUsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetVCPUs(ctx, &args)
@@ -2672,7 +2667,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListDefinedDomains):
 		var args libvirt.ConnectListDefinedDomainsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListDefinedDomains(ctx, &args)
@@ -2687,7 +2682,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainLookupByID):
 		var args libvirt.DomainLookupByIDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainLookupByID(ctx, &args)
@@ -2702,7 +2697,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainLookupByName):
 		var args libvirt.DomainLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainLookupByName(ctx, &args)
@@ -2717,7 +2712,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainLookupByUUID):
 		var args libvirt.DomainLookupByUUIDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainLookupByUUID(ctx, &args)
@@ -2730,9 +2725,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfDefinedDomains):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfDefinedDomains(ctx)
 		if err != nil {
 			return true, err
@@ -2745,77 +2737,80 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainPinVCPU):
 		var args libvirt.DomainPinVCPUArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainPinVCPU(ctx, &args)
 	case int32(libvirt.ProcDomainReboot):
 		var args libvirt.DomainRebootArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainReboot, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainReboot(ctx, &args)
 	case int32(libvirt.ProcDomainResume):
 		var args libvirt.DomainResumeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainResume(ctx, &args)
 	case int32(libvirt.ProcDomainSetAutostart):
 		var args libvirt.DomainSetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetAutostart(ctx, &args)
 	case int32(libvirt.ProcDomainSetMaxMemory):
 		var args libvirt.DomainSetMaxMemoryArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetMaxMemory(ctx, &args)
 	case int32(libvirt.ProcDomainSetMemory):
 		var args libvirt.DomainSetMemoryArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetMemory(ctx, &args)
 	case int32(libvirt.ProcDomainSetVCPUs):
 		var args libvirt.DomainSetVCPUsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetVCPUs(ctx, &args)
 	case int32(libvirt.ProcDomainShutdown):
 		var args libvirt.DomainShutdownArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainShutdown(ctx, &args)
 	case int32(libvirt.ProcDomainSuspend):
 		var args libvirt.DomainSuspendArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSuspend(ctx, &args)
 	case int32(libvirt.ProcDomainUndefine):
 		var args libvirt.DomainUndefineArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainUndefine(ctx, &args)
 	case int32(libvirt.ProcConnectListDefinedNetworks):
 		var args libvirt.ConnectListDefinedNetworksArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListDefinedNetworks(ctx, &args)
@@ -2830,7 +2825,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListDomains):
 		var args libvirt.ConnectListDomainsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListDomains(ctx, &args)
@@ -2845,7 +2840,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListNetworks):
 		var args libvirt.ConnectListNetworksArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListNetworks(ctx, &args)
@@ -2860,14 +2855,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkCreate):
 		var args libvirt.NetworkCreateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkCreate(ctx, &args)
 	case int32(libvirt.ProcNetworkCreateXML):
 		var args libvirt.NetworkCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkCreateXML(ctx, &args)
@@ -2882,7 +2877,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkDefineXML):
 		var args libvirt.NetworkDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkDefineXML(ctx, &args)
@@ -2897,15 +2892,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkDestroy):
 		var args libvirt.NetworkDestroyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkDestroy(ctx, &args)
 	case int32(libvirt.ProcNetworkGetXMLDesc):
 		var args libvirt.NetworkGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NetworkGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -2919,7 +2917,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkGetAutostart):
 		var args libvirt.NetworkGetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkGetAutostart(ctx, &args)
@@ -2934,7 +2932,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkGetBridgeName):
 		var args libvirt.NetworkGetBridgeNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkGetBridgeName(ctx, &args)
@@ -2949,7 +2947,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkLookupByName):
 		var args libvirt.NetworkLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkLookupByName(ctx, &args)
@@ -2964,7 +2962,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkLookupByUUID):
 		var args libvirt.NetworkLookupByUUIDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkLookupByUUID(ctx, &args)
@@ -2979,21 +2977,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkSetAutostart):
 		var args libvirt.NetworkSetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkSetAutostart(ctx, &args)
 	case int32(libvirt.ProcNetworkUndefine):
 		var args libvirt.NetworkUndefineArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkUndefine(ctx, &args)
 	case int32(libvirt.ProcConnectNumOfDefinedNetworks):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfDefinedNetworks(ctx)
 		if err != nil {
 			return true, err
@@ -3004,9 +2999,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfDomains):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfDomains(ctx)
 		if err != nil {
 			return true, err
@@ -3017,9 +3009,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfNetworks):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfNetworks(ctx)
 		if err != nil {
 			return true, err
@@ -3032,28 +3021,31 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCoreDump):
 		var args libvirt.DomainCoreDumpArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCoreDump, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainCoreDump(ctx, &args)
 	case int32(libvirt.ProcDomainRestore):
 		var args libvirt.DomainRestoreArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainRestore(ctx, &args)
 	case int32(libvirt.ProcDomainSave):
 		var args libvirt.DomainSaveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSave(ctx, &args)
 	case int32(libvirt.ProcDomainGetSchedulerType):
 		var args libvirt.DomainGetSchedulerTypeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetSchedulerType(ctx, &args)
@@ -3068,7 +3060,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetSchedulerParameters):
 		var args libvirt.DomainGetSchedulerParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetSchedulerParameters(ctx, &args)
@@ -3083,14 +3075,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetSchedulerParameters):
 		var args libvirt.DomainSetSchedulerParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetSchedulerParameters(ctx, &args)
 	case int32(libvirt.ProcConnectGetHostname):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectGetHostname(ctx)
 		if err != nil {
 			return true, err
@@ -3103,7 +3092,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectSupportsFeature):
 		var args libvirt.ConnectSupportsFeatureArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectSupportsFeature(ctx, &args)
@@ -3118,8 +3107,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePrepare):
 		var args libvirt.DomainMigratePrepareArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigratePrepare, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigratePrepare(ctx, &args)
 		if err != nil {
@@ -3133,15 +3125,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePerform):
 		var args libvirt.DomainMigratePerformArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigratePerform, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainMigratePerform(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateFinish):
 		var args libvirt.DomainMigrateFinishArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateFinish, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateFinish(ctx, &args)
 		if err != nil {
@@ -3155,7 +3153,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBlockStats):
 		var args libvirt.DomainBlockStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainBlockStats(ctx, &args)
@@ -3170,7 +3168,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainInterfaceStats):
 		var args libvirt.DomainInterfaceStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainInterfaceStats(ctx, &args)
@@ -3183,9 +3181,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcAuthList):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.AuthList(ctx)
 		if err != nil {
 			return true, err
@@ -3196,9 +3191,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcAuthSASLInit):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.AuthSASLInit(ctx)
 		if err != nil {
 			return true, err
@@ -3211,7 +3203,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcAuthSASLStart):
 		var args libvirt.AuthSASLStartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.AuthSASLStart(ctx, &args)
@@ -3226,7 +3218,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcAuthSASLStep):
 		var args libvirt.AuthSASLStepArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.AuthSASLStep(ctx, &args)
@@ -3239,9 +3231,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcAuthPolkit):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.AuthPolkit(ctx)
 		if err != nil {
 			return true, err
@@ -3252,9 +3241,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfStoragePools):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfStoragePools(ctx)
 		if err != nil {
 			return true, err
@@ -3267,7 +3253,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListStoragePools):
 		var args libvirt.ConnectListStoragePoolsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListStoragePools(ctx, &args)
@@ -3280,9 +3266,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfDefinedStoragePools):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfDefinedStoragePools(ctx)
 		if err != nil {
 			return true, err
@@ -3295,7 +3278,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListDefinedStoragePools):
 		var args libvirt.ConnectListDefinedStoragePoolsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListDefinedStoragePools(ctx, &args)
@@ -3310,8 +3293,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectFindStoragePoolSources):
 		var args libvirt.ConnectFindStoragePoolSourcesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectFindStoragePoolSources, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectFindStoragePoolSources(ctx, &args)
 		if err != nil {
@@ -3325,8 +3311,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolCreateXML):
 		var args libvirt.StoragePoolCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStoragePoolCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.StoragePoolCreateXML(ctx, &args)
 		if err != nil {
@@ -3340,8 +3329,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolDefineXML):
 		var args libvirt.StoragePoolDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStoragePoolDefineXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.StoragePoolDefineXML(ctx, &args)
 		if err != nil {
@@ -3355,49 +3347,61 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolCreate):
 		var args libvirt.StoragePoolCreateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStoragePoolCreate, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StoragePoolCreate(ctx, &args)
 	case int32(libvirt.ProcStoragePoolBuild):
 		var args libvirt.StoragePoolBuildArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStoragePoolBuild, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StoragePoolBuild(ctx, &args)
 	case int32(libvirt.ProcStoragePoolDestroy):
 		var args libvirt.StoragePoolDestroyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StoragePoolDestroy(ctx, &args)
 	case int32(libvirt.ProcStoragePoolDelete):
 		var args libvirt.StoragePoolDeleteArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStoragePoolDelete, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StoragePoolDelete(ctx, &args)
 	case int32(libvirt.ProcStoragePoolUndefine):
 		var args libvirt.StoragePoolUndefineArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StoragePoolUndefine(ctx, &args)
 	case int32(libvirt.ProcStoragePoolRefresh):
 		var args libvirt.StoragePoolRefreshArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStoragePoolRefresh, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StoragePoolRefresh(ctx, &args)
 	case int32(libvirt.ProcStoragePoolLookupByName):
 		var args libvirt.StoragePoolLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolLookupByName(ctx, &args)
@@ -3412,7 +3416,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolLookupByUUID):
 		var args libvirt.StoragePoolLookupByUUIDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolLookupByUUID(ctx, &args)
@@ -3427,7 +3431,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolLookupByVolume):
 		var args libvirt.StoragePoolLookupByVolumeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolLookupByVolume(ctx, &args)
@@ -3442,7 +3446,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolGetInfo):
 		var args libvirt.StoragePoolGetInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolGetInfo(ctx, &args)
@@ -3457,8 +3461,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolGetXMLDesc):
 		var args libvirt.StoragePoolGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStoragePoolGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.StoragePoolGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -3472,7 +3479,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolGetAutostart):
 		var args libvirt.StoragePoolGetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolGetAutostart(ctx, &args)
@@ -3487,14 +3494,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolSetAutostart):
 		var args libvirt.StoragePoolSetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StoragePoolSetAutostart(ctx, &args)
 	case int32(libvirt.ProcStoragePoolNumOfVolumes):
 		var args libvirt.StoragePoolNumOfVolumesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolNumOfVolumes(ctx, &args)
@@ -3509,7 +3516,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolListVolumes):
 		var args libvirt.StoragePoolListVolumesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolListVolumes(ctx, &args)
@@ -3524,8 +3531,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStorageVolCreateXML):
 		var args libvirt.StorageVolCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.StorageVolCreateXML(ctx, &args)
 		if err != nil {
@@ -3539,14 +3549,17 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStorageVolDelete):
 		var args libvirt.StorageVolDeleteArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolDelete, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StorageVolDelete(ctx, &args)
 	case int32(libvirt.ProcStorageVolLookupByName):
 		var args libvirt.StorageVolLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StorageVolLookupByName(ctx, &args)
@@ -3561,7 +3574,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStorageVolLookupByKey):
 		var args libvirt.StorageVolLookupByKeyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StorageVolLookupByKey(ctx, &args)
@@ -3576,7 +3589,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStorageVolLookupByPath):
 		var args libvirt.StorageVolLookupByPathArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StorageVolLookupByPath(ctx, &args)
@@ -3591,7 +3604,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStorageVolGetInfo):
 		var args libvirt.StorageVolGetInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StorageVolGetInfo(ctx, &args)
@@ -3606,8 +3619,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStorageVolGetXMLDesc):
 		var args libvirt.StorageVolGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.StorageVolGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -3621,7 +3637,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStorageVolGetPath):
 		var args libvirt.StorageVolGetPathArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StorageVolGetPath(ctx, &args)
@@ -3636,7 +3652,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeGetCellsFreeMemory):
 		var args libvirt.NodeGetCellsFreeMemoryArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeGetCellsFreeMemory(ctx, &args)
@@ -3649,9 +3665,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeGetFreeMemory):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.NodeGetFreeMemory(ctx)
 		if err != nil {
 			return true, err
@@ -3664,8 +3677,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBlockPeek):
 		var args libvirt.DomainBlockPeekArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainBlockPeek, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainBlockPeek(ctx, &args)
 		if err != nil {
@@ -3679,8 +3695,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMemoryPeek):
 		var args libvirt.DomainMemoryPeekArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMemoryPeek, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMemoryPeek(ctx, &args)
 		if err != nil {
@@ -3692,9 +3711,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectDomainEventRegister):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectDomainEventRegister(ctx)
 		if err != nil {
 			return true, err
@@ -3705,9 +3721,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectDomainEventDeregister):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectDomainEventDeregister(ctx)
 		if err != nil {
 			return true, err
@@ -3720,8 +3733,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePrepare2):
 		var args libvirt.DomainMigratePrepare2Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigratePrepare2, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigratePrepare2(ctx, &args)
 		if err != nil {
@@ -3735,8 +3751,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateFinish2):
 		var args libvirt.DomainMigrateFinish2Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateFinish2, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateFinish2(ctx, &args)
 		if err != nil {
@@ -3748,9 +3767,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectGetURI):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectGetURI(ctx)
 		if err != nil {
 			return true, err
@@ -3763,8 +3779,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeNumOfDevices):
 		var args libvirt.NodeNumOfDevicesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeNumOfDevices, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeNumOfDevices(ctx, &args)
 		if err != nil {
@@ -3778,8 +3797,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeListDevices):
 		var args libvirt.NodeListDevicesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeListDevices, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeListDevices(ctx, &args)
 		if err != nil {
@@ -3793,7 +3815,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceLookupByName):
 		var args libvirt.NodeDeviceLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceLookupByName(ctx, &args)
@@ -3808,8 +3830,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceGetXMLDesc):
 		var args libvirt.NodeDeviceGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeDeviceGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeDeviceGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -3823,7 +3848,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceGetParent):
 		var args libvirt.NodeDeviceGetParentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceGetParent(ctx, &args)
@@ -3838,7 +3863,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceNumOfCaps):
 		var args libvirt.NodeDeviceNumOfCapsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceNumOfCaps(ctx, &args)
@@ -3853,7 +3878,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceListCaps):
 		var args libvirt.NodeDeviceListCapsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceListCaps(ctx, &args)
@@ -3868,28 +3893,28 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceDettach):
 		var args libvirt.NodeDeviceDettachArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceDettach(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceReAttach):
 		var args libvirt.NodeDeviceReAttachArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceReAttach(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceReset):
 		var args libvirt.NodeDeviceResetArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceReset(ctx, &args)
 	case int32(libvirt.ProcDomainGetSecurityLabel):
 		var args libvirt.DomainGetSecurityLabelArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetSecurityLabel(ctx, &args)
@@ -3902,9 +3927,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeGetSecurityModel):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.NodeGetSecurityModel(ctx)
 		if err != nil {
 			return true, err
@@ -3917,8 +3939,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceCreateXML):
 		var args libvirt.NodeDeviceCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeDeviceCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeDeviceCreateXML(ctx, &args)
 		if err != nil {
@@ -3932,15 +3957,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceDestroy):
 		var args libvirt.NodeDeviceDestroyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceDestroy(ctx, &args)
 	case int32(libvirt.ProcStorageVolCreateXMLFrom):
 		var args libvirt.StorageVolCreateXMLFromArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolCreateXMLFrom, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.StorageVolCreateXMLFrom(ctx, &args)
 		if err != nil {
@@ -3952,9 +3980,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfInterfaces):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfInterfaces(ctx)
 		if err != nil {
 			return true, err
@@ -3967,7 +3992,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListInterfaces):
 		var args libvirt.ConnectListInterfacesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListInterfaces(ctx, &args)
@@ -3982,7 +4007,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcInterfaceLookupByName):
 		var args libvirt.InterfaceLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.InterfaceLookupByName(ctx, &args)
@@ -3997,7 +4022,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcInterfaceLookupByMACString):
 		var args libvirt.InterfaceLookupByMACStringArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.InterfaceLookupByMACString(ctx, &args)
@@ -4012,8 +4037,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcInterfaceGetXMLDesc):
 		var args libvirt.InterfaceGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcInterfaceGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.InterfaceGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -4027,8 +4055,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcInterfaceDefineXML):
 		var args libvirt.InterfaceDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcInterfaceDefineXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.InterfaceDefineXML(ctx, &args)
 		if err != nil {
@@ -4042,29 +4073,38 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcInterfaceUndefine):
 		var args libvirt.InterfaceUndefineArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.InterfaceUndefine(ctx, &args)
 	case int32(libvirt.ProcInterfaceCreate):
 		var args libvirt.InterfaceCreateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcInterfaceCreate, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.InterfaceCreate(ctx, &args)
 	case int32(libvirt.ProcInterfaceDestroy):
 		var args libvirt.InterfaceDestroyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcInterfaceDestroy, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.InterfaceDestroy(ctx, &args)
 	case int32(libvirt.ProcConnectDomainXMLFromNative):
 		var args libvirt.ConnectDomainXMLFromNativeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectDomainXMLFromNative, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectDomainXMLFromNative(ctx, &args)
 		if err != nil {
@@ -4078,8 +4118,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectDomainXMLToNative):
 		var args libvirt.ConnectDomainXMLToNativeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectDomainXMLToNative, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectDomainXMLToNative(ctx, &args)
 		if err != nil {
@@ -4091,9 +4134,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfDefinedInterfaces):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfDefinedInterfaces(ctx)
 		if err != nil {
 			return true, err
@@ -4106,7 +4146,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListDefinedInterfaces):
 		var args libvirt.ConnectListDefinedInterfacesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListDefinedInterfaces(ctx, &args)
@@ -4119,9 +4159,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfSecrets):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfSecrets(ctx)
 		if err != nil {
 			return true, err
@@ -4134,7 +4171,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListSecrets):
 		var args libvirt.ConnectListSecretsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListSecrets(ctx, &args)
@@ -4149,7 +4186,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcSecretLookupByUUID):
 		var args libvirt.SecretLookupByUUIDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.SecretLookupByUUID(ctx, &args)
@@ -4164,8 +4201,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcSecretDefineXML):
 		var args libvirt.SecretDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcSecretDefineXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.SecretDefineXML(ctx, &args)
 		if err != nil {
@@ -4179,8 +4219,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcSecretGetXMLDesc):
 		var args libvirt.SecretGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcSecretGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.SecretGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -4194,15 +4237,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcSecretSetValue):
 		var args libvirt.SecretSetValueArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcSecretSetValue, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.SecretSetValue(ctx, &args)
 	case int32(libvirt.ProcSecretGetValue):
 		var args libvirt.SecretGetValueArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcSecretGetValue, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.SecretGetValue(ctx, &args)
 		if err != nil {
@@ -4216,14 +4265,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcSecretUndefine):
 		var args libvirt.SecretUndefineArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.SecretUndefine(ctx, &args)
 	case int32(libvirt.ProcSecretLookupByUsage):
 		var args libvirt.SecretLookupByUsageArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.SecretLookupByUsage(ctx, &args)
@@ -4238,14 +4287,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePrepareTunnel):
 		var args libvirt.DomainMigratePrepareTunnelArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigratePrepareTunnel, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainMigratePrepareTunnel(ctx, &args)
 	case int32(libvirt.ProcConnectIsSecure):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectIsSecure(ctx)
 		if err != nil {
 			return true, err
@@ -4258,7 +4307,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainIsActive):
 		var args libvirt.DomainIsActiveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainIsActive(ctx, &args)
@@ -4273,7 +4322,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainIsPersistent):
 		var args libvirt.DomainIsPersistentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainIsPersistent(ctx, &args)
@@ -4288,7 +4337,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkIsActive):
 		var args libvirt.NetworkIsActiveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkIsActive(ctx, &args)
@@ -4303,7 +4352,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkIsPersistent):
 		var args libvirt.NetworkIsPersistentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkIsPersistent(ctx, &args)
@@ -4318,7 +4367,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolIsActive):
 		var args libvirt.StoragePoolIsActiveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolIsActive(ctx, &args)
@@ -4333,7 +4382,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolIsPersistent):
 		var args libvirt.StoragePoolIsPersistentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolIsPersistent(ctx, &args)
@@ -4348,7 +4397,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcInterfaceIsActive):
 		var args libvirt.InterfaceIsActiveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.InterfaceIsActive(ctx, &args)
@@ -4361,9 +4410,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectGetLibVersion):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectGetLibVersion(ctx)
 		if err != nil {
 			return true, err
@@ -4376,8 +4422,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectCompareCPU):
 		var args libvirt.ConnectCompareCPUArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectCompareCPU, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectCompareCPU(ctx, &args)
 		if err != nil {
@@ -4391,8 +4440,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMemoryStats):
 		var args libvirt.DomainMemoryStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMemoryStats, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMemoryStats(ctx, &args)
 		if err != nil {
@@ -4406,22 +4458,31 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainAttachDeviceFlags):
 		var args libvirt.DomainAttachDeviceFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainAttachDeviceFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainAttachDeviceFlags(ctx, &args)
 	case int32(libvirt.ProcDomainDetachDeviceFlags):
 		var args libvirt.DomainDetachDeviceFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainDetachDeviceFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainDetachDeviceFlags(ctx, &args)
 	case int32(libvirt.ProcConnectBaselineCPU):
 		var args libvirt.ConnectBaselineCPUArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectBaselineCPU, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectBaselineCPU(ctx, &args)
 		if err != nil {
@@ -4435,7 +4496,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetJobInfo):
 		var args libvirt.DomainGetJobInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetJobInfo(ctx, &args)
@@ -4450,49 +4511,58 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainAbortJob):
 		var args libvirt.DomainAbortJobArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainAbortJob(ctx, &args)
 	case int32(libvirt.ProcStorageVolWipe):
 		var args libvirt.StorageVolWipeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolWipe, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StorageVolWipe(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateSetMaxDowntime):
 		var args libvirt.DomainMigrateSetMaxDowntimeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateSetMaxDowntime, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainMigrateSetMaxDowntime(ctx, &args)
 	case int32(libvirt.ProcConnectDomainEventRegisterAny):
 		var args libvirt.ConnectDomainEventRegisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectDomainEventRegisterAny(ctx, &args)
 	case int32(libvirt.ProcConnectDomainEventDeregisterAny):
 		var args libvirt.ConnectDomainEventDeregisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectDomainEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcDomainUpdateDeviceFlags):
 		var args libvirt.DomainUpdateDeviceFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainUpdateDeviceFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainUpdateDeviceFlags(ctx, &args)
 	case int32(libvirt.ProcNWFilterLookupByName):
 		var args libvirt.NWFilterLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NWFilterLookupByName(ctx, &args)
@@ -4507,7 +4577,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterLookupByUUID):
 		var args libvirt.NWFilterLookupByUUIDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NWFilterLookupByUUID(ctx, &args)
@@ -4522,8 +4592,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterGetXMLDesc):
 		var args libvirt.NWFilterGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNWFilterGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NWFilterGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -4535,9 +4608,6 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNumOfNWFilters):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		ret, err := h.ConnectNumOfNWFilters(ctx)
 		if err != nil {
 			return true, err
@@ -4550,7 +4620,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListNWFilters):
 		var args libvirt.ConnectListNWFiltersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectListNWFilters(ctx, &args)
@@ -4565,7 +4635,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterDefineXML):
 		var args libvirt.NWFilterDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NWFilterDefineXML(ctx, &args)
@@ -4580,22 +4650,28 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterUndefine):
 		var args libvirt.NWFilterUndefineArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NWFilterUndefine(ctx, &args)
 	case int32(libvirt.ProcDomainManagedSave):
 		var args libvirt.DomainManagedSaveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainManagedSave, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainManagedSave(ctx, &args)
 	case int32(libvirt.ProcDomainHasManagedSaveImage):
 		var args libvirt.DomainHasManagedSaveImageArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainHasManagedSaveImage, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainHasManagedSaveImage(ctx, &args)
 		if err != nil {
@@ -4609,15 +4685,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainManagedSaveRemove):
 		var args libvirt.DomainManagedSaveRemoveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainManagedSaveRemove, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainManagedSaveRemove(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotCreateXML):
 		var args libvirt.DomainSnapshotCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotCreateXML(ctx, &args)
 		if err != nil {
@@ -4631,8 +4713,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotGetXMLDesc):
 		var args libvirt.DomainSnapshotGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -4646,8 +4731,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotNum):
 		var args libvirt.DomainSnapshotNumArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotNum, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotNum(ctx, &args)
 		if err != nil {
@@ -4661,8 +4749,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotListNames):
 		var args libvirt.DomainSnapshotListNamesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotListNames, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotListNames(ctx, &args)
 		if err != nil {
@@ -4676,8 +4767,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotLookupByName):
 		var args libvirt.DomainSnapshotLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotLookupByName, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotLookupByName(ctx, &args)
 		if err != nil {
@@ -4691,8 +4785,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainHasCurrentSnapshot):
 		var args libvirt.DomainHasCurrentSnapshotArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainHasCurrentSnapshot, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainHasCurrentSnapshot(ctx, &args)
 		if err != nil {
@@ -4706,8 +4803,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotCurrent):
 		var args libvirt.DomainSnapshotCurrentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotCurrent, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotCurrent(ctx, &args)
 		if err != nil {
@@ -4721,22 +4821,31 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainRevertToSnapshot):
 		var args libvirt.DomainRevertToSnapshotArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainRevertToSnapshot, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainRevertToSnapshot(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotDelete):
 		var args libvirt.DomainSnapshotDeleteArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotDelete, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSnapshotDelete(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlockInfo):
 		var args libvirt.DomainGetBlockInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetBlockInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetBlockInfo(ctx, &args)
 		if err != nil {
@@ -4750,8 +4859,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCreateWithFlags):
 		var args libvirt.DomainCreateWithFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCreateWithFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainCreateWithFlags(ctx, &args)
 		if err != nil {
@@ -4765,15 +4877,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetMemoryParameters):
 		var args libvirt.DomainSetMemoryParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetMemoryParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetMemoryParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetMemoryParameters):
 		var args libvirt.DomainGetMemoryParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetMemoryParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetMemoryParameters(ctx, &args)
 		if err != nil {
@@ -4787,15 +4905,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetVCPUsFlags):
 		var args libvirt.DomainSetVCPUsFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetVCPUsFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetVCPUsFlags(ctx, &args)
 	case int32(libvirt.ProcDomainGetVCPUsFlags):
 		var args libvirt.DomainGetVCPUsFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetVCPUsFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetVCPUsFlags(ctx, &args)
 		if err != nil {
@@ -4809,14 +4933,17 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainOpenConsole):
 		var args libvirt.DomainOpenConsoleArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainOpenConsole, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainOpenConsole(ctx, &args)
 	case int32(libvirt.ProcDomainIsUpdated):
 		var args libvirt.DomainIsUpdatedArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainIsUpdated(ctx, &args)
@@ -4831,8 +4958,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectGetSysinfo):
 		var args libvirt.ConnectGetSysinfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectGetSysinfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectGetSysinfo(ctx, &args)
 		if err != nil {
@@ -4846,22 +4976,31 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetMemoryFlags):
 		var args libvirt.DomainSetMemoryFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetMemoryFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetMemoryFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSetBlkioParameters):
 		var args libvirt.DomainSetBlkioParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetBlkioParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetBlkioParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlkioParameters):
 		var args libvirt.DomainGetBlkioParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetBlkioParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetBlkioParameters(ctx, &args)
 		if err != nil {
@@ -4875,36 +5014,51 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateSetMaxSpeed):
 		var args libvirt.DomainMigrateSetMaxSpeedArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateSetMaxSpeed, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainMigrateSetMaxSpeed(ctx, &args)
 	case int32(libvirt.ProcStorageVolUpload):
 		var args libvirt.StorageVolUploadArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolUpload, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StorageVolUpload(ctx, &args)
 	case int32(libvirt.ProcStorageVolDownload):
 		var args libvirt.StorageVolDownloadArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolDownload, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StorageVolDownload(ctx, &args)
 	case int32(libvirt.ProcDomainInjectNMI):
 		var args libvirt.DomainInjectNMIArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainInjectNMI, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainInjectNMI(ctx, &args)
 	case int32(libvirt.ProcDomainScreenshot):
 		var args libvirt.DomainScreenshotArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainScreenshot, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainScreenshot(ctx, &args)
 		if err != nil {
@@ -4918,8 +5072,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetState):
 		var args libvirt.DomainGetStateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetState, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetState(ctx, &args)
 		if err != nil {
@@ -4933,8 +5090,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateBegin3):
 		var args libvirt.DomainMigrateBegin3Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateBegin3, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateBegin3(ctx, &args)
 		if err != nil {
@@ -4948,8 +5108,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePrepare3):
 		var args libvirt.DomainMigratePrepare3Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigratePrepare3, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigratePrepare3(ctx, &args)
 		if err != nil {
@@ -4963,8 +5126,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePrepareTunnel3):
 		var args libvirt.DomainMigratePrepareTunnel3Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigratePrepareTunnel3, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigratePrepareTunnel3(ctx, &args)
 		if err != nil {
@@ -4978,8 +5144,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePerform3):
 		var args libvirt.DomainMigratePerform3Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigratePerform3, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigratePerform3(ctx, &args)
 		if err != nil {
@@ -4993,8 +5162,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateFinish3):
 		var args libvirt.DomainMigrateFinish3Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateFinish3, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateFinish3(ctx, &args)
 		if err != nil {
@@ -5008,43 +5180,61 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateConfirm3):
 		var args libvirt.DomainMigrateConfirm3Args
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateConfirm3, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainMigrateConfirm3(ctx, &args)
 	case int32(libvirt.ProcDomainSetSchedulerParametersFlags):
 		var args libvirt.DomainSetSchedulerParametersFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetSchedulerParametersFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetSchedulerParametersFlags(ctx, &args)
 	case int32(libvirt.ProcInterfaceChangeBegin):
 		var args libvirt.InterfaceChangeBeginArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcInterfaceChangeBegin, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.InterfaceChangeBegin(ctx, &args)
 	case int32(libvirt.ProcInterfaceChangeCommit):
 		var args libvirt.InterfaceChangeCommitArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcInterfaceChangeCommit, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.InterfaceChangeCommit(ctx, &args)
 	case int32(libvirt.ProcInterfaceChangeRollback):
 		var args libvirt.InterfaceChangeRollbackArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcInterfaceChangeRollback, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.InterfaceChangeRollback(ctx, &args)
 	case int32(libvirt.ProcDomainGetSchedulerParametersFlags):
 		var args libvirt.DomainGetSchedulerParametersFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetSchedulerParametersFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetSchedulerParametersFlags(ctx, &args)
 		if err != nil {
@@ -5058,22 +5248,31 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainPinVCPUFlags):
 		var args libvirt.DomainPinVCPUFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainPinVCPUFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainPinVCPUFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSendKey):
 		var args libvirt.DomainSendKeyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSendKey, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSendKey(ctx, &args)
 	case int32(libvirt.ProcNodeGetCPUStats):
 		var args libvirt.NodeGetCPUStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeGetCPUStats, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeGetCPUStats(ctx, &args)
 		if err != nil {
@@ -5087,8 +5286,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeGetMemoryStats):
 		var args libvirt.NodeGetMemoryStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeGetMemoryStats, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeGetMemoryStats(ctx, &args)
 		if err != nil {
@@ -5102,8 +5304,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetControlInfo):
 		var args libvirt.DomainGetControlInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetControlInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetControlInfo(ctx, &args)
 		if err != nil {
@@ -5117,8 +5322,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetVCPUPinInfo):
 		var args libvirt.DomainGetVCPUPinInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetVCPUPinInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetVCPUPinInfo(ctx, &args)
 		if err != nil {
@@ -5132,36 +5340,51 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainUndefineFlags):
 		var args libvirt.DomainUndefineFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainUndefineFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainUndefineFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSaveFlags):
 		var args libvirt.DomainSaveFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSaveFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSaveFlags(ctx, &args)
 	case int32(libvirt.ProcDomainRestoreFlags):
 		var args libvirt.DomainRestoreFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainRestoreFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainRestoreFlags(ctx, &args)
 	case int32(libvirt.ProcDomainDestroyFlags):
 		var args libvirt.DomainDestroyFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainDestroyFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainDestroyFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSaveImageGetXMLDesc):
 		var args libvirt.DomainSaveImageGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSaveImageGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSaveImageGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -5175,22 +5398,31 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSaveImageDefineXML):
 		var args libvirt.DomainSaveImageDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSaveImageDefineXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSaveImageDefineXML(ctx, &args)
 	case int32(libvirt.ProcDomainBlockJobAbort):
 		var args libvirt.DomainBlockJobAbortArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainBlockJobAbort, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainBlockJobAbort(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlockJobInfo):
 		var args libvirt.DomainGetBlockJobInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetBlockJobInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetBlockJobInfo(ctx, &args)
 		if err != nil {
@@ -5204,22 +5436,31 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBlockJobSetSpeed):
 		var args libvirt.DomainBlockJobSetSpeedArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainBlockJobSetSpeed, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainBlockJobSetSpeed(ctx, &args)
 	case int32(libvirt.ProcDomainBlockPull):
 		var args libvirt.DomainBlockPullArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainBlockPull, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainBlockPull(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateGetMaxSpeed):
 		var args libvirt.DomainMigrateGetMaxSpeedArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateGetMaxSpeed, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateGetMaxSpeed(ctx, &args)
 		if err != nil {
@@ -5233,8 +5474,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBlockStatsFlags):
 		var args libvirt.DomainBlockStatsFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainBlockStatsFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainBlockStatsFlags(ctx, &args)
 		if err != nil {
@@ -5248,8 +5492,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotGetParent):
 		var args libvirt.DomainSnapshotGetParentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotGetParent, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotGetParent(ctx, &args)
 		if err != nil {
@@ -5263,15 +5510,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainReset):
 		var args libvirt.DomainResetArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainReset, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainReset(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotNumChildren):
 		var args libvirt.DomainSnapshotNumChildrenArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotNumChildren, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotNumChildren(ctx, &args)
 		if err != nil {
@@ -5285,8 +5538,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotListChildrenNames):
 		var args libvirt.DomainSnapshotListChildrenNamesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotListChildrenNames, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotListChildrenNames(ctx, &args)
 		if err != nil {
@@ -5300,36 +5556,51 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainOpenGraphics):
 		var args libvirt.DomainOpenGraphicsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainOpenGraphics, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainOpenGraphics(ctx, &args)
 	case int32(libvirt.ProcNodeSuspendForDuration):
 		var args libvirt.NodeSuspendForDurationArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeSuspendForDuration, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.NodeSuspendForDuration(ctx, &args)
 	case int32(libvirt.ProcDomainBlockResize):
 		var args libvirt.DomainBlockResizeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainBlockResize, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainBlockResize(ctx, &args)
 	case int32(libvirt.ProcDomainSetBlockIOTune):
 		var args libvirt.DomainSetBlockIOTuneArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetBlockIOTune, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetBlockIOTune(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlockIOTune):
 		var args libvirt.DomainGetBlockIOTuneArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetBlockIOTune, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetBlockIOTune(ctx, &args)
 		if err != nil {
@@ -5343,15 +5614,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetNUMAParameters):
 		var args libvirt.DomainSetNUMAParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetNUMAParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetNUMAParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetNUMAParameters):
 		var args libvirt.DomainGetNUMAParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetNUMAParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetNUMAParameters(ctx, &args)
 		if err != nil {
@@ -5365,15 +5642,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetInterfaceParameters):
 		var args libvirt.DomainSetInterfaceParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetInterfaceParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetInterfaceParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetInterfaceParameters):
 		var args libvirt.DomainGetInterfaceParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetInterfaceParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetInterfaceParameters(ctx, &args)
 		if err != nil {
@@ -5387,36 +5670,51 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainShutdownFlags):
 		var args libvirt.DomainShutdownFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainShutdownFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainShutdownFlags(ctx, &args)
 	case int32(libvirt.ProcStorageVolWipePattern):
 		var args libvirt.StorageVolWipePatternArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolWipePattern, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StorageVolWipePattern(ctx, &args)
 	case int32(libvirt.ProcStorageVolResize):
 		var args libvirt.StorageVolResizeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolResize, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.StorageVolResize(ctx, &args)
 	case int32(libvirt.ProcDomainPMSuspendForDuration):
 		var args libvirt.DomainPMSuspendForDurationArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainPMSuspendForDuration, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainPMSuspendForDuration(ctx, &args)
 	case int32(libvirt.ProcDomainGetCPUStats):
 		var args libvirt.DomainGetCPUStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetCPUStats, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetCPUStats(ctx, &args)
 		if err != nil {
@@ -5430,8 +5728,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetDiskErrors):
 		var args libvirt.DomainGetDiskErrorsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetDiskErrors, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetDiskErrors(ctx, &args)
 		if err != nil {
@@ -5445,15 +5746,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetMetadata):
 		var args libvirt.DomainSetMetadataArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetMetadata, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetMetadata(ctx, &args)
 	case int32(libvirt.ProcDomainGetMetadata):
 		var args libvirt.DomainGetMetadataArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetMetadata, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetMetadata(ctx, &args)
 		if err != nil {
@@ -5467,22 +5774,31 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBlockRebase):
 		var args libvirt.DomainBlockRebaseArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainBlockRebase, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainBlockRebase(ctx, &args)
 	case int32(libvirt.ProcDomainPMWakeup):
 		var args libvirt.DomainPMWakeupArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainPMWakeup, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainPMWakeup(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotIsCurrent):
 		var args libvirt.DomainSnapshotIsCurrentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotIsCurrent, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotIsCurrent(ctx, &args)
 		if err != nil {
@@ -5496,8 +5812,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotHasMetadata):
 		var args libvirt.DomainSnapshotHasMetadataArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotHasMetadata, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotHasMetadata(ctx, &args)
 		if err != nil {
@@ -5511,8 +5830,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListAllDomains):
 		var args libvirt.ConnectListAllDomainsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectListAllDomains, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectListAllDomains(ctx, &args)
 		if err != nil {
@@ -5526,8 +5848,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainListAllSnapshots):
 		var args libvirt.DomainListAllSnapshotsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainListAllSnapshots, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainListAllSnapshots(ctx, &args)
 		if err != nil {
@@ -5541,8 +5866,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSnapshotListAllChildren):
 		var args libvirt.DomainSnapshotListAllChildrenArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSnapshotListAllChildren, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainSnapshotListAllChildren(ctx, &args)
 		if err != nil {
@@ -5556,8 +5884,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetHostname):
 		var args libvirt.DomainGetHostnameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetHostname, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetHostname(ctx, &args)
 		if err != nil {
@@ -5571,7 +5902,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetSecurityLabelList):
 		var args libvirt.DomainGetSecurityLabelListArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetSecurityLabelList(ctx, &args)
@@ -5586,15 +5917,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainPinEmulator):
 		var args libvirt.DomainPinEmulatorArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainPinEmulator, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainPinEmulator(ctx, &args)
 	case int32(libvirt.ProcDomainGetEmulatorPinInfo):
 		var args libvirt.DomainGetEmulatorPinInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetEmulatorPinInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetEmulatorPinInfo(ctx, &args)
 		if err != nil {
@@ -5608,8 +5945,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListAllStoragePools):
 		var args libvirt.ConnectListAllStoragePoolsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectListAllStoragePools, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectListAllStoragePools(ctx, &args)
 		if err != nil {
@@ -5623,8 +5963,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcStoragePoolListAllVolumes):
 		var args libvirt.StoragePoolListAllVolumesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStoragePoolListAllVolumes, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.StoragePoolListAllVolumes(ctx, &args)
 		if err != nil {
@@ -5638,8 +5981,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListAllNetworks):
 		var args libvirt.ConnectListAllNetworksArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectListAllNetworks, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectListAllNetworks(ctx, &args)
 		if err != nil {
@@ -5653,8 +5999,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListAllInterfaces):
 		var args libvirt.ConnectListAllInterfacesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectListAllInterfaces, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectListAllInterfaces(ctx, &args)
 		if err != nil {
@@ -5668,8 +6017,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListAllNodeDevices):
 		var args libvirt.ConnectListAllNodeDevicesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectListAllNodeDevices, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectListAllNodeDevices(ctx, &args)
 		if err != nil {
@@ -5683,8 +6035,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListAllNWFilters):
 		var args libvirt.ConnectListAllNWFiltersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectListAllNWFilters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectListAllNWFilters(ctx, &args)
 		if err != nil {
@@ -5698,8 +6053,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectListAllSecrets):
 		var args libvirt.ConnectListAllSecretsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectListAllSecrets, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectListAllSecrets(ctx, &args)
 		if err != nil {
@@ -5713,15 +6071,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeSetMemoryParameters):
 		var args libvirt.NodeSetMemoryParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeSetMemoryParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.NodeSetMemoryParameters(ctx, &args)
 	case int32(libvirt.ProcNodeGetMemoryParameters):
 		var args libvirt.NodeGetMemoryParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeGetMemoryParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeGetMemoryParameters(ctx, &args)
 		if err != nil {
@@ -5735,22 +6099,31 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBlockCommit):
 		var args libvirt.DomainBlockCommitArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainBlockCommit, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainBlockCommit(ctx, &args)
 	case int32(libvirt.ProcNetworkUpdate):
 		var args libvirt.NetworkUpdateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkUpdate, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.NetworkUpdate(ctx, &args)
 	case int32(libvirt.ProcNodeGetCPUMap):
 		var args libvirt.NodeGetCPUMapArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeGetCPUMap, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeGetCPUMap(ctx, &args)
 		if err != nil {
@@ -5764,29 +6137,41 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainFSTrim):
 		var args libvirt.DomainFSTrimArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainFSTrim, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainFSTrim(ctx, &args)
 	case int32(libvirt.ProcDomainSendProcessSignal):
 		var args libvirt.DomainSendProcessSignalArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSendProcessSignal, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSendProcessSignal(ctx, &args)
 	case int32(libvirt.ProcDomainOpenChannel):
 		var args libvirt.DomainOpenChannelArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainOpenChannel, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainOpenChannel(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceLookupSCSIHostByWWN):
 		var args libvirt.NodeDeviceLookupSCSIHostByWWNArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeDeviceLookupSCSIHostByWWN, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeDeviceLookupSCSIHostByWWN(ctx, &args)
 		if err != nil {
@@ -5800,8 +6185,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetJobStats):
 		var args libvirt.DomainGetJobStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetJobStats, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetJobStats(ctx, &args)
 		if err != nil {
@@ -5815,8 +6203,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateGetCompressionCache):
 		var args libvirt.DomainMigrateGetCompressionCacheArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateGetCompressionCache, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateGetCompressionCache(ctx, &args)
 		if err != nil {
@@ -5830,22 +6221,31 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateSetCompressionCache):
 		var args libvirt.DomainMigrateSetCompressionCacheArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateSetCompressionCache, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainMigrateSetCompressionCache(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceDetachFlags):
 		var args libvirt.NodeDeviceDetachFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeDeviceDetachFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.NodeDeviceDetachFlags(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateBegin3Params):
 		var args libvirt.DomainMigrateBegin3ParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateBegin3Params, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateBegin3Params(ctx, &args)
 		if err != nil {
@@ -5859,8 +6259,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePrepare3Params):
 		var args libvirt.DomainMigratePrepare3ParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigratePrepare3Params, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigratePrepare3Params(ctx, &args)
 		if err != nil {
@@ -5874,8 +6277,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePrepareTunnel3Params):
 		var args libvirt.DomainMigratePrepareTunnel3ParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigratePrepareTunnel3Params, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigratePrepareTunnel3Params(ctx, &args)
 		if err != nil {
@@ -5889,8 +6295,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigratePerform3Params):
 		var args libvirt.DomainMigratePerform3ParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigratePerform3Params, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigratePerform3Params(ctx, &args)
 		if err != nil {
@@ -5904,8 +6313,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateFinish3Params):
 		var args libvirt.DomainMigrateFinish3ParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateFinish3Params, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateFinish3Params(ctx, &args)
 		if err != nil {
@@ -5919,22 +6331,31 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainMigrateConfirm3Params):
 		var args libvirt.DomainMigrateConfirm3ParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateConfirm3Params, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainMigrateConfirm3Params(ctx, &args)
 	case int32(libvirt.ProcDomainSetMemoryStatsPeriod):
 		var args libvirt.DomainSetMemoryStatsPeriodArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetMemoryStatsPeriod, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetMemoryStatsPeriod(ctx, &args)
 	case int32(libvirt.ProcDomainCreateXMLWithFiles):
 		var args libvirt.DomainCreateXMLWithFilesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCreateXMLWithFiles, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainCreateXMLWithFiles(ctx, &args)
 		if err != nil {
@@ -5948,8 +6369,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCreateWithFiles):
 		var args libvirt.DomainCreateWithFilesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCreateWithFiles, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainCreateWithFiles(ctx, &args)
 		if err != nil {
@@ -5963,8 +6387,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectGetCPUModelNames):
 		var args libvirt.ConnectGetCPUModelNamesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectGetCPUModelNames, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectGetCPUModelNames(ctx, &args)
 		if err != nil {
@@ -5978,7 +6405,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectNetworkEventRegisterAny):
 		var args libvirt.ConnectNetworkEventRegisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectNetworkEventRegisterAny(ctx, &args)
@@ -5993,14 +6420,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectNetworkEventDeregisterAny):
 		var args libvirt.ConnectNetworkEventDeregisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectNetworkEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcConnectDomainEventCallbackRegisterAny):
 		var args libvirt.ConnectDomainEventCallbackRegisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectDomainEventCallbackRegisterAny(ctx, &args)
@@ -6015,22 +6442,28 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectDomainEventCallbackDeregisterAny):
 		var args libvirt.ConnectDomainEventCallbackDeregisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectDomainEventCallbackDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcDomainCoreDumpWithFormat):
 		var args libvirt.DomainCoreDumpWithFormatArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCoreDumpWithFormat, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainCoreDumpWithFormat(ctx, &args)
 	case int32(libvirt.ProcDomainFSFreeze):
 		var args libvirt.DomainFSFreezeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainFSFreeze, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainFSFreeze(ctx, &args)
 		if err != nil {
@@ -6044,8 +6477,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainFSThaw):
 		var args libvirt.DomainFSThawArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainFSThaw, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainFSThaw(ctx, &args)
 		if err != nil {
@@ -6059,8 +6495,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetTime):
 		var args libvirt.DomainGetTimeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetTime, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetTime(ctx, &args)
 		if err != nil {
@@ -6074,15 +6513,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetTime):
 		var args libvirt.DomainSetTimeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetTime, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetTime(ctx, &args)
 	case int32(libvirt.ProcNodeGetFreePages):
 		var args libvirt.NodeGetFreePagesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeGetFreePages, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeGetFreePages(ctx, &args)
 		if err != nil {
@@ -6096,8 +6541,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkGetDHCPLeases):
 		var args libvirt.NetworkGetDHCPLeasesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkGetDHCPLeases, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NetworkGetDHCPLeases(ctx, &args)
 		if err != nil {
@@ -6111,8 +6559,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectGetDomainCapabilities):
 		var args libvirt.ConnectGetDomainCapabilitiesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectGetDomainCapabilities, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectGetDomainCapabilities(ctx, &args)
 		if err != nil {
@@ -6126,15 +6577,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainOpenGraphicsFD):
 		var args libvirt.DomainOpenGraphicsFDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainOpenGraphicsFD, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainOpenGraphicsFD(ctx, &args)
 	case int32(libvirt.ProcConnectGetAllDomainStats):
 		var args libvirt.ConnectGetAllDomainStatsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectGetAllDomainStats, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectGetAllDomainStats(ctx, &args)
 		if err != nil {
@@ -6148,15 +6605,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBlockCopy):
 		var args libvirt.DomainBlockCopyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainBlockCopy, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainBlockCopy(ctx, &args)
 	case int32(libvirt.ProcNodeAllocPages):
 		var args libvirt.NodeAllocPagesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeAllocPages, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeAllocPages(ctx, &args)
 		if err != nil {
@@ -6170,8 +6633,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetFSInfo):
 		var args libvirt.DomainGetFSInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetFSInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetFSInfo(ctx, &args)
 		if err != nil {
@@ -6185,8 +6651,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainDefineXMLFlags):
 		var args libvirt.DomainDefineXMLFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainDefineXMLFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainDefineXMLFlags(ctx, &args)
 		if err != nil {
@@ -6200,8 +6669,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetIOThreadInfo):
 		var args libvirt.DomainGetIOThreadInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetIOThreadInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetIOThreadInfo(ctx, &args)
 		if err != nil {
@@ -6215,15 +6687,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainPinIOThread):
 		var args libvirt.DomainPinIOThreadArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainPinIOThread, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainPinIOThread(ctx, &args)
 	case int32(libvirt.ProcDomainInterfaceAddresses):
 		var args libvirt.DomainInterfaceAddressesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainInterfaceAddresses, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainInterfaceAddresses(ctx, &args)
 		if err != nil {
@@ -6237,29 +6715,41 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainAddIOThread):
 		var args libvirt.DomainAddIOThreadArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainAddIOThread, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainAddIOThread(ctx, &args)
 	case int32(libvirt.ProcDomainDelIOThread):
 		var args libvirt.DomainDelIOThreadArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainDelIOThread, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainDelIOThread(ctx, &args)
 	case int32(libvirt.ProcDomainSetUserPassword):
 		var args libvirt.DomainSetUserPasswordArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetUserPassword, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetUserPassword(ctx, &args)
 	case int32(libvirt.ProcDomainRename):
 		var args libvirt.DomainRenameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainRename, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainRename(ctx, &args)
 		if err != nil {
@@ -6271,27 +6761,27 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectRegisterCloseCallback):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		return true, h.ConnectRegisterCloseCallback(ctx)
 	case int32(libvirt.ProcConnectUnregisterCloseCallback):
-		if err := d.Finish(); err != nil {
-			return true, argsError(err)
-		}
 		return true, h.ConnectUnregisterCloseCallback(ctx)
 	case int32(libvirt.ProcDomainMigrateStartPostCopy):
 		var args libvirt.DomainMigrateStartPostCopyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateStartPostCopy, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainMigrateStartPostCopy(ctx, &args)
 	case int32(libvirt.ProcDomainGetPerfEvents):
 		var args libvirt.DomainGetPerfEventsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetPerfEvents, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetPerfEvents(ctx, &args)
 		if err != nil {
@@ -6305,14 +6795,17 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetPerfEvents):
 		var args libvirt.DomainSetPerfEventsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetPerfEvents, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetPerfEvents(ctx, &args)
 	case int32(libvirt.ProcConnectStoragePoolEventRegisterAny):
 		var args libvirt.ConnectStoragePoolEventRegisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectStoragePoolEventRegisterAny(ctx, &args)
@@ -6327,15 +6820,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectStoragePoolEventDeregisterAny):
 		var args libvirt.ConnectStoragePoolEventDeregisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectStoragePoolEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcDomainGetGuestVCPUs):
 		var args libvirt.DomainGetGuestVCPUsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetGuestVCPUs, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetGuestVCPUs(ctx, &args)
 		if err != nil {
@@ -6349,14 +6845,17 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetGuestVCPUs):
 		var args libvirt.DomainSetGuestVCPUsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetGuestVCPUs, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetGuestVCPUs(ctx, &args)
 	case int32(libvirt.ProcConnectNodeDeviceEventRegisterAny):
 		var args libvirt.ConnectNodeDeviceEventRegisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectNodeDeviceEventRegisterAny(ctx, &args)
@@ -6371,15 +6870,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectNodeDeviceEventDeregisterAny):
 		var args libvirt.ConnectNodeDeviceEventDeregisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectNodeDeviceEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcStorageVolGetInfoFlags):
 		var args libvirt.StorageVolGetInfoFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcStorageVolGetInfoFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.StorageVolGetInfoFlags(ctx, &args)
 		if err != nil {
@@ -6393,7 +6895,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectSecretEventRegisterAny):
 		var args libvirt.ConnectSecretEventRegisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.ConnectSecretEventRegisterAny(ctx, &args)
@@ -6408,29 +6910,38 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectSecretEventDeregisterAny):
 		var args libvirt.ConnectSecretEventDeregisterAnyArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectSecretEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcDomainSetVCPU):
 		var args libvirt.DomainSetVCPUArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetVCPU, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetVCPU(ctx, &args)
 	case int32(libvirt.ProcDomainSetBlockThreshold):
 		var args libvirt.DomainSetBlockThresholdArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetBlockThreshold, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetBlockThreshold(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateGetMaxDowntime):
 		var args libvirt.DomainMigrateGetMaxDowntimeArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainMigrateGetMaxDowntime, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainMigrateGetMaxDowntime(ctx, &args)
 		if err != nil {
@@ -6444,8 +6955,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainManagedSaveGetXMLDesc):
 		var args libvirt.DomainManagedSaveGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainManagedSaveGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainManagedSaveGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -6459,21 +6973,27 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainManagedSaveDefineXML):
 		var args libvirt.DomainManagedSaveDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainManagedSaveDefineXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainManagedSaveDefineXML(ctx, &args)
 	case int32(libvirt.ProcDomainSetLifecycleAction):
 		var args libvirt.DomainSetLifecycleActionArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetLifecycleAction, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetLifecycleAction(ctx, &args)
 	case int32(libvirt.ProcStoragePoolLookupByTargetPath):
 		var args libvirt.StoragePoolLookupByTargetPathArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.StoragePoolLookupByTargetPath(ctx, &args)
@@ -6488,15 +7008,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainDetachDeviceAlias):
 		var args libvirt.DomainDetachDeviceAliasArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainDetachDeviceAlias, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainDetachDeviceAlias(ctx, &args)
 	case int32(libvirt.ProcConnectCompareHypervisorCPU):
 		var args libvirt.ConnectCompareHypervisorCPUArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectCompareHypervisorCPU, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectCompareHypervisorCPU(ctx, &args)
 		if err != nil {
@@ -6510,8 +7036,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectBaselineHypervisorCPU):
 		var args libvirt.ConnectBaselineHypervisorCPUArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectBaselineHypervisorCPU, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectBaselineHypervisorCPU(ctx, &args)
 		if err != nil {
@@ -6525,8 +7054,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeGetSEVInfo):
 		var args libvirt.NodeGetSEVInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeGetSEVInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeGetSEVInfo(ctx, &args)
 		if err != nil {
@@ -6540,8 +7072,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainGetLaunchSecurityInfo):
 		var args libvirt.DomainGetLaunchSecurityInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetLaunchSecurityInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetLaunchSecurityInfo(ctx, &args)
 		if err != nil {
@@ -6555,7 +7090,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterBindingLookupByPortDev):
 		var args libvirt.NWFilterBindingLookupByPortDevArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NWFilterBindingLookupByPortDev(ctx, &args)
@@ -6570,8 +7105,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterBindingGetXMLDesc):
 		var args libvirt.NWFilterBindingGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNWFilterBindingGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NWFilterBindingGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -6585,8 +7123,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterBindingCreateXML):
 		var args libvirt.NWFilterBindingCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNWFilterBindingCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NWFilterBindingCreateXML(ctx, &args)
 		if err != nil {
@@ -6600,15 +7141,18 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNWFilterBindingDelete):
 		var args libvirt.NWFilterBindingDeleteArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NWFilterBindingDelete(ctx, &args)
 	case int32(libvirt.ProcConnectListAllNWFilterBindings):
 		var args libvirt.ConnectListAllNWFilterBindingsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectListAllNWFilterBindings, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectListAllNWFilterBindings(ctx, &args)
 		if err != nil {
@@ -6622,15 +7166,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetIOThreadParams):
 		var args libvirt.DomainSetIOThreadParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetIOThreadParams, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetIOThreadParams(ctx, &args)
 	case int32(libvirt.ProcConnectGetStoragePoolCapabilities):
 		var args libvirt.ConnectGetStoragePoolCapabilitiesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectGetStoragePoolCapabilities, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.ConnectGetStoragePoolCapabilities(ctx, &args)
 		if err != nil {
@@ -6644,8 +7194,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkListAllPorts):
 		var args libvirt.NetworkListAllPortsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkListAllPorts, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NetworkListAllPorts(ctx, &args)
 		if err != nil {
@@ -6659,7 +7212,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkPortLookupByUUID):
 		var args libvirt.NetworkPortLookupByUUIDArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NetworkPortLookupByUUID(ctx, &args)
@@ -6674,8 +7227,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkPortCreateXML):
 		var args libvirt.NetworkPortCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkPortCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NetworkPortCreateXML(ctx, &args)
 		if err != nil {
@@ -6689,8 +7245,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkPortGetParameters):
 		var args libvirt.NetworkPortGetParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkPortGetParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NetworkPortGetParameters(ctx, &args)
 		if err != nil {
@@ -6704,15 +7263,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkPortSetParameters):
 		var args libvirt.NetworkPortSetParametersArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkPortSetParameters, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.NetworkPortSetParameters(ctx, &args)
 	case int32(libvirt.ProcNetworkPortGetXMLDesc):
 		var args libvirt.NetworkPortGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkPortGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NetworkPortGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -6726,15 +7291,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkPortDelete):
 		var args libvirt.NetworkPortDeleteArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkPortDelete, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.NetworkPortDelete(ctx, &args)
 	case int32(libvirt.ProcDomainCheckpointCreateXML):
 		var args libvirt.DomainCheckpointCreateXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCheckpointCreateXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainCheckpointCreateXML(ctx, &args)
 		if err != nil {
@@ -6748,8 +7319,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCheckpointGetXMLDesc):
 		var args libvirt.DomainCheckpointGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCheckpointGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainCheckpointGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -6763,8 +7337,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainListAllCheckpoints):
 		var args libvirt.DomainListAllCheckpointsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainListAllCheckpoints, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainListAllCheckpoints(ctx, &args)
 		if err != nil {
@@ -6778,8 +7355,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCheckpointListAllChildren):
 		var args libvirt.DomainCheckpointListAllChildrenArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCheckpointListAllChildren, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainCheckpointListAllChildren(ctx, &args)
 		if err != nil {
@@ -6793,8 +7373,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCheckpointLookupByName):
 		var args libvirt.DomainCheckpointLookupByNameArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCheckpointLookupByName, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainCheckpointLookupByName(ctx, &args)
 		if err != nil {
@@ -6808,8 +7391,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCheckpointGetParent):
 		var args libvirt.DomainCheckpointGetParentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCheckpointGetParent, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainCheckpointGetParent(ctx, &args)
 		if err != nil {
@@ -6823,15 +7409,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainCheckpointDelete):
 		var args libvirt.DomainCheckpointDeleteArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainCheckpointDelete, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainCheckpointDelete(ctx, &args)
 	case int32(libvirt.ProcDomainGetGuestInfo):
 		var args libvirt.DomainGetGuestInfoArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetGuestInfo, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetGuestInfo(ctx, &args)
 		if err != nil {
@@ -6845,15 +7437,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectSetIdentity):
 		var args libvirt.ConnectSetIdentityArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcConnectSetIdentity, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.ConnectSetIdentity(ctx, &args)
 	case int32(libvirt.ProcDomainAgentSetResponseTimeout):
 		var args libvirt.DomainAgentSetResponseTimeoutArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainAgentSetResponseTimeout, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainAgentSetResponseTimeout(ctx, &args)
 		if err != nil {
@@ -6867,15 +7465,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainBackupBegin):
 		var args libvirt.DomainBackupBeginArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainBackupBegin, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainBackupBegin(ctx, &args)
 	case int32(libvirt.ProcDomainBackupGetXMLDesc):
 		var args libvirt.DomainBackupGetXMLDescArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainBackupGetXMLDesc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainBackupGetXMLDesc(ctx, &args)
 		if err != nil {
@@ -6889,8 +7493,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainAuthorizedSSHKeysGet):
 		var args libvirt.DomainAuthorizedSSHKeysGetArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainAuthorizedSSHKeysGet, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainAuthorizedSSHKeysGet(ctx, &args)
 		if err != nil {
@@ -6904,15 +7511,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainAuthorizedSSHKeysSet):
 		var args libvirt.DomainAuthorizedSSHKeysSetArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainAuthorizedSSHKeysSet, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainAuthorizedSSHKeysSet(ctx, &args)
 	case int32(libvirt.ProcDomainGetMessages):
 		var args libvirt.DomainGetMessagesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGetMessages, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.DomainGetMessages(ctx, &args)
 		if err != nil {
@@ -6926,15 +7539,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainStartDirtyRateCalc):
 		var args libvirt.DomainStartDirtyRateCalcArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainStartDirtyRateCalc, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainStartDirtyRateCalc(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceDefineXML):
 		var args libvirt.NodeDeviceDefineXMLArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeDeviceDefineXML, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NodeDeviceDefineXML(ctx, &args)
 		if err != nil {
@@ -6948,22 +7567,31 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceUndefine):
 		var args libvirt.NodeDeviceUndefineArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeDeviceUndefine, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.NodeDeviceUndefine(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceCreate):
 		var args libvirt.NodeDeviceCreateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeDeviceCreate, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.NodeDeviceCreate(ctx, &args)
 	case int32(libvirt.ProcNWFilterDefineXMLFlags):
 		var args libvirt.NWFilterDefineXMLFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNWFilterDefineXMLFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NWFilterDefineXMLFlags(ctx, &args)
 		if err != nil {
@@ -6977,8 +7605,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkDefineXMLFlags):
 		var args libvirt.NetworkDefineXMLFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkDefineXMLFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NetworkDefineXMLFlags(ctx, &args)
 		if err != nil {
@@ -6992,7 +7623,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceGetAutostart):
 		var args libvirt.NodeDeviceGetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceGetAutostart(ctx, &args)
@@ -7007,14 +7638,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceSetAutostart):
 		var args libvirt.NodeDeviceSetAutostartArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceSetAutostart(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceIsPersistent):
 		var args libvirt.NodeDeviceIsPersistentArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceIsPersistent(ctx, &args)
@@ -7029,7 +7660,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceIsActive):
 		var args libvirt.NodeDeviceIsActiveArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.NodeDeviceIsActive(ctx, &args)
@@ -7044,8 +7675,11 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNetworkCreateXMLFlags):
 		var args libvirt.NetworkCreateXMLFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkCreateXMLFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NetworkCreateXMLFlags(ctx, &args)
 		if err != nil {
@@ -7059,50 +7693,71 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetLaunchSecurityState):
 		var args libvirt.DomainSetLaunchSecurityStateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetLaunchSecurityState, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetLaunchSecurityState(ctx, &args)
 	case int32(libvirt.ProcDomainSaveParams):
 		var args libvirt.DomainSaveParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSaveParams, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSaveParams(ctx, &args)
 	case int32(libvirt.ProcDomainRestoreParams):
 		var args libvirt.DomainRestoreParamsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainRestoreParams, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainRestoreParams(ctx, &args)
 	case int32(libvirt.ProcDomainAbortJobFlags):
 		var args libvirt.DomainAbortJobFlagsArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainAbortJobFlags, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainAbortJobFlags(ctx, &args)
 	case int32(libvirt.ProcDomainFDAssociate):
 		var args libvirt.DomainFDAssociateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainFDAssociate, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainFDAssociate(ctx, &args)
 	case int32(libvirt.ProcNetworkSetMetadata):
 		var args libvirt.NetworkSetMetadataArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkSetMetadata, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.NetworkSetMetadata(ctx, &args)
 	case int32(libvirt.ProcNetworkGetMetadata):
 		var args libvirt.NetworkGetMetadataArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNetworkGetMetadata, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		ret, err := h.NetworkGetMetadata(ctx, &args)
 		if err != nil {
@@ -7116,21 +7771,27 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcNodeDeviceUpdate):
 		var args libvirt.NodeDeviceUpdateArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcNodeDeviceUpdate, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.NodeDeviceUpdate(ctx, &args)
 	case int32(libvirt.ProcDomainGraphicsReload):
 		var args libvirt.DomainGraphicsReloadArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainGraphicsReload, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainGraphicsReload(ctx, &args)
 	case int32(libvirt.ProcDomainGetAutostartOnce):
 		var args libvirt.DomainGetAutostartOnceArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.DomainGetAutostartOnce(ctx, &args)
@@ -7145,22 +7806,28 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcDomainSetAutostartOnce):
 		var args libvirt.DomainSetAutostartOnceArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetAutostartOnce(ctx, &args)
 	case int32(libvirt.ProcDomainSetThrottleGroup):
 		var args libvirt.DomainSetThrottleGroupArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainSetThrottleGroup, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainSetThrottleGroup(ctx, &args)
 	case int32(libvirt.ProcDomainDelThrottleGroup):
 		var args libvirt.DomainDelThrottleGroupArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
+		}
+		if err := checkFlags(libvirt.ProcDomainDelThrottleGroup, uint32(args.Flags)); err != nil {
+			return true, err
 		}
 		return true, h.DomainDelThrottleGroup(ctx, &args)
 	}
@@ -7186,43 +7853,44 @@ type UnimplementedQEMUHandler struct{}
 
 // QEMUDomainMonitorCommand reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUDomainMonitorCommand(ctx context.Context, args *libvirt.QEMUDomainMonitorCommandArgs) (*libvirt.QEMUDomainMonitorCommandRet, error) {
-	return nil, unsupported("virDomainQemuMonitorCommand")
+	return nil, unsupported("virDomainQemuMonitorCommand", libvirt.FromDomain)
 }
 
 // QEMUDomainAttach reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUDomainAttach(ctx context.Context, args *libvirt.QEMUDomainAttachArgs) (*libvirt.QEMUDomainAttachRet, error) {
-	return nil, unsupported("virDomainQemuAttach")
+	return nil, unsupported("virDomainQemuAttach", libvirt.FromDomain)
 }
 
 // QEMUDomainAgentCommand reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUDomainAgentCommand(ctx context.Context, args *libvirt.QEMUDomainAgentCommandArgs) (*libvirt.QEMUDomainAgentCommandRet, error) {
-	return nil, unsupported("virDomainQemuAgentCommand")
+	return nil, unsupported("virDomainQemuAgentCommand", libvirt.FromDomain)
 }
 
 // QEMUConnectDomainMonitorEventRegister reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUConnectDomainMonitorEventRegister(ctx context.Context, args *libvirt.QEMUConnectDomainMonitorEventRegisterArgs) (*libvirt.QEMUConnectDomainMonitorEventRegisterRet, error) {
-	return nil, unsupported("virConnectDomainQemuMonitorEventRegister")
+	return nil, unsupported("virConnectDomainQemuMonitorEventRegister", libvirt.FromDomain)
 }
 
 // QEMUConnectDomainMonitorEventDeregister reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUConnectDomainMonitorEventDeregister(ctx context.Context, args *libvirt.QEMUConnectDomainMonitorEventDeregisterArgs) error {
-	return unsupported("virConnectDomainQemuMonitorEventDeregister")
+	return unsupported("virConnectDomainQemuMonitorEventDeregister", libvirt.FromDomain)
 }
 
 // QEMUDomainMonitorCommandWithFiles reports that the procedure is not supported.
 func (UnimplementedQEMUHandler) QEMUDomainMonitorCommandWithFiles(ctx context.Context, args *libvirt.QEMUDomainMonitorCommandWithFilesArgs) (*libvirt.QEMUDomainMonitorCommandWithFilesRet, error) {
-	return nil, unsupported("virDomainQemuMonitorCommandWithFiles")
+	return nil, unsupported("virDomainQemuMonitorCommandWithFiles", libvirt.FromDomain)
 }
 
 // dispatchQEMU decodes the arguments of procedure proc from d, calls h and
 // encodes the reply into e. known is false for a procedure number the
-// program does not have.
+// program does not have. Bytes after the arguments are ignored, as
+// libvirtd's message layer ignores them.
 func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder, e *xdr.Encoder) (known bool, err error) {
 	switch proc {
 	case int32(libvirt.ProcQEMUDomainMonitorCommand):
 		var args libvirt.QEMUDomainMonitorCommandArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.QEMUDomainMonitorCommand(ctx, &args)
@@ -7237,7 +7905,7 @@ func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder
 	case int32(libvirt.ProcQEMUDomainAttach):
 		var args libvirt.QEMUDomainAttachArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.QEMUDomainAttach(ctx, &args)
@@ -7252,7 +7920,7 @@ func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder
 	case int32(libvirt.ProcQEMUDomainAgentCommand):
 		var args libvirt.QEMUDomainAgentCommandArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.QEMUDomainAgentCommand(ctx, &args)
@@ -7267,7 +7935,7 @@ func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder
 	case int32(libvirt.ProcQEMUConnectDomainMonitorEventRegister):
 		var args libvirt.QEMUConnectDomainMonitorEventRegisterArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.QEMUConnectDomainMonitorEventRegister(ctx, &args)
@@ -7282,14 +7950,14 @@ func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder
 	case int32(libvirt.ProcQEMUConnectDomainMonitorEventDeregister):
 		var args libvirt.QEMUConnectDomainMonitorEventDeregisterArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.QEMUConnectDomainMonitorEventDeregister(ctx, &args)
 	case int32(libvirt.ProcQEMUDomainMonitorCommandWithFiles):
 		var args libvirt.QEMUDomainMonitorCommandWithFilesArgs
 		args.DecodeXDR(d)
-		if err := d.Finish(); err != nil {
+		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		ret, err := h.QEMUDomainMonitorCommandWithFiles(ctx, &args)

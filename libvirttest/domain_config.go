@@ -13,21 +13,7 @@ func (d *driver) ConnectListAllDomains(ctx context.Context, args *libvirt.Connec
 	defer d.mu.Unlock()
 	ret := &libvirt.ConnectListAllDomainsRet{}
 	for _, dom := range d.domains {
-		st := dom.state
-		other := st != libvirt.DomainRunning && st != libvirt.DomainPaused && st != libvirt.DomainShutoff
-		ok := listFilter(f, uint32(libvirt.ConnectListDomainsActive), uint32(libvirt.ConnectListDomainsInactive), dom.active()) &&
-			listFilter(f, uint32(libvirt.ConnectListDomainsPersistent), uint32(libvirt.ConnectListDomainsTransient), dom.persistent) &&
-			listFilter(f, uint32(libvirt.ConnectListDomainsAutostart), uint32(libvirt.ConnectListDomainsNoAutostart), dom.autostart) &&
-			listFilter(f, uint32(libvirt.ConnectListDomainsManagedsave), uint32(libvirt.ConnectListDomainsNoManagedsave), false) &&
-			listFilter(f, uint32(libvirt.ConnectListDomainsHasSnapshot), uint32(libvirt.ConnectListDomainsNoSnapshot), false) &&
-			listFilter(f, uint32(libvirt.ConnectListDomainsHasCheckpoint), uint32(libvirt.ConnectListDomainsNoCheckpoint), false)
-		states := f & uint32(libvirt.ConnectListDomainsRunning|libvirt.ConnectListDomainsPaused|libvirt.ConnectListDomainsShutoff|libvirt.ConnectListDomainsOther)
-		if states != 0 {
-			ok = ok && ((st == libvirt.DomainRunning && states&uint32(libvirt.ConnectListDomainsRunning) != 0) ||
-				(st == libvirt.DomainPaused && states&uint32(libvirt.ConnectListDomainsPaused) != 0) ||
-				(st == libvirt.DomainShutoff && states&uint32(libvirt.ConnectListDomainsShutoff) != 0) ||
-				(other && states&uint32(libvirt.ConnectListDomainsOther) != 0))
-		}
+		ok := d.listAllMatch(dom, f)
 		if !ok {
 			continue
 		}
@@ -37,6 +23,27 @@ func (d *driver) ConnectListAllDomains(ctx context.Context, args *libvirt.Connec
 		}
 	}
 	return ret, nil
+}
+
+// listAllMatch tells whether dom passes the filters of ListAllDomains
+// flags f; d.mu is held.
+func (d *driver) listAllMatch(dom *domain, f uint32) bool {
+	st := dom.state
+	other := st != libvirt.DomainRunning && st != libvirt.DomainPaused && st != libvirt.DomainShutoff
+	ok := listFilter(f, uint32(libvirt.ConnectListDomainsActive), uint32(libvirt.ConnectListDomainsInactive), dom.active()) &&
+		listFilter(f, uint32(libvirt.ConnectListDomainsPersistent), uint32(libvirt.ConnectListDomainsTransient), dom.persistent) &&
+		listFilter(f, uint32(libvirt.ConnectListDomainsAutostart), uint32(libvirt.ConnectListDomainsNoAutostart), dom.autostart) &&
+		listFilter(f, uint32(libvirt.ConnectListDomainsManagedsave), uint32(libvirt.ConnectListDomainsNoManagedsave), dom.managedSave) &&
+		listFilter(f, uint32(libvirt.ConnectListDomainsHasSnapshot), uint32(libvirt.ConnectListDomainsNoSnapshot), len(dom.snaps) > 0) &&
+		listFilter(f, uint32(libvirt.ConnectListDomainsHasCheckpoint), uint32(libvirt.ConnectListDomainsNoCheckpoint), false)
+	states := f & uint32(libvirt.ConnectListDomainsRunning|libvirt.ConnectListDomainsPaused|libvirt.ConnectListDomainsShutoff|libvirt.ConnectListDomainsOther)
+	if states != 0 {
+		ok = ok && ((st == libvirt.DomainRunning && states&uint32(libvirt.ConnectListDomainsRunning) != 0) ||
+			(st == libvirt.DomainPaused && states&uint32(libvirt.ConnectListDomainsPaused) != 0) ||
+			(st == libvirt.DomainShutoff && states&uint32(libvirt.ConnectListDomainsShutoff) != 0) ||
+			(other && states&uint32(libvirt.ConnectListDomainsOther) != 0))
+	}
+	return ok
 }
 
 // ConnectNumOfDomains counts running domains.

@@ -25,6 +25,43 @@ type domainDoc struct {
 			Value string `xml:",chardata"`
 		} `xml:"type"`
 	} `xml:"os"`
+	Devices struct {
+		Disks []struct {
+			Device string `xml:"device,attr"`
+			Source struct {
+				File string `xml:"file,attr"`
+				Dev  string `xml:"dev,attr"`
+			} `xml:"source"`
+			Target struct {
+				Dev string `xml:"dev,attr"`
+			} `xml:"target"`
+		} `xml:"disk"`
+		Interfaces []struct {
+			Type string `xml:"type,attr"`
+			MAC  struct {
+				Address string `xml:"address,attr"`
+			} `xml:"mac"`
+			Source struct {
+				Network string `xml:"network,attr"`
+			} `xml:"source"`
+			Target struct {
+				Dev string `xml:"dev,attr"`
+			} `xml:"target"`
+		} `xml:"interface"`
+		Memballoon *struct {
+			Model string `xml:"model,attr"`
+		} `xml:"memballoon"`
+	} `xml:"devices"`
+}
+
+// diskDef is a disk of a domain: its target name and source path.
+type diskDef struct {
+	device, target, source string
+}
+
+// netDef is a network interface of a domain.
+type netDef struct {
+	typ, mac, network, ifname string
 }
 
 // domainDef is a parsed domain definition.
@@ -38,6 +75,9 @@ type domainDef struct {
 	vcpus   int
 	maxCPUs int
 	osType  string
+	disks   []diskDef
+	nets    []netDef
+	balloon bool // a memory balloon other than model='none'
 }
 
 // parseDomain reads the fields the driver needs from a domain's XML and
@@ -79,6 +119,26 @@ func parseDomain(doc string) (*domainDef, error) {
 	} else if ok && curB/1024 < def.maxKiB {
 		def.memKiB = curB / 1024
 	}
+	for _, dk := range v.Devices.Disks {
+		dev := dk.Device
+		if dev == "" {
+			dev = "disk"
+		}
+		src := dk.Source.File
+		if src == "" {
+			src = dk.Source.Dev
+		}
+		def.disks = append(def.disks, diskDef{device: dev, target: dk.Target.Dev, source: src})
+	}
+	for i, n := range v.Devices.Interfaces {
+		// The test driver names interfaces without a target testnetN.
+		name := n.Target.Dev
+		if name == "" {
+			name = "testnet" + strconv.Itoa(i)
+		}
+		def.nets = append(def.nets, netDef{typ: n.Type, mac: strings.ToLower(n.MAC.Address), network: n.Source.Network, ifname: name})
+	}
+	def.balloon = v.Devices.Memballoon != nil && v.Devices.Memballoon.Model != "none"
 	def.maxCPUs, def.vcpus = 1, 1
 	if s := strings.TrimSpace(v.VCPU.Value); s != "" {
 		n, err := strconv.Atoi(s)

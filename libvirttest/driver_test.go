@@ -83,8 +83,10 @@ func TestListAllDomainsFilters(t *testing.T) {
 	ctx := context.Background()
 	_, err := c.DomainDefineXML(ctx, domXML("off"))
 	require.NoError(t, err)
-	tr, err := c.DomainCreateXML(ctx, domXML("tr"), libvirt.DomainStartPaused)
+	// The test driver refuses START_PAUSED: start, then suspend.
+	tr, err := c.DomainCreateXML(ctx, domXML("tr"), 0)
 	require.NoError(t, err)
+	require.NoError(t, c.DomainSuspend(ctx, tr))
 	names := func(f libvirt.ConnectListAllDomainsFlags) []string {
 		doms, err := c.ConnectListAllDomains(ctx, f)
 		require.NoError(t, err)

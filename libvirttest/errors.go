@@ -39,12 +39,26 @@ func lvErrorf(code libvirt.ErrorNumber, dom libvirt.ErrorDomain, prefix, format 
 }
 
 // unsupported is the error libvirt's daemon gives for a procedure its
-// driver does not implement.
-func unsupported(proc string) error {
-	return lvError(libvirt.ErrNoSupport, libvirt.FromRPC, prefixNoSupport, proc)
+// driver does not implement: raised by the public API function proc,
+// under the error domain of its API file (dom).
+func unsupported(proc string, dom libvirt.ErrorDomain) error {
+	return lvError(libvirt.ErrNoSupport, dom, prefixNoSupport, proc)
 }
 
 // argsError is the error for a call whose arguments do not decode.
 func argsError(err error) error {
 	return lvErrorf(libvirt.ErrRPC, libvirt.FromRPC, "", "Unable to decode message payload: %v", err)
+}
+
+// checkFlags refuses flags that the test driver's entry point for proc
+// does not accept, with the driver's error: VIR_ERR_INVALID_ARG from the
+// test driver, naming the unknown bits and the C function. Procedures the
+// driver does not serve have no rule and pass.
+func checkFlags(proc libvirt.Procedure, flags uint32) error {
+	rule, ok := driverFlags[proc]
+	if !ok || flags&^rule.mask == 0 {
+		return nil
+	}
+	return lvErrorf(libvirt.ErrInvalidArg, libvirt.FromTest, "",
+		"unsupported flags (0x%x) in function %s", flags&^rule.mask, rule.fn)
 }

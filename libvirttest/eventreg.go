@@ -16,6 +16,7 @@ const (
 	famNetwork
 	famPool
 	famSecret
+	famNodeDev
 )
 
 // String names the family as libvirt does in its messages.
@@ -29,6 +30,8 @@ func (f family) String() string {
 		return "storage pool"
 	case famSecret:
 		return "secret"
+	case famNodeDev:
+		return "node device"
 	}
 	return "unknown"
 }
@@ -39,6 +42,7 @@ var maxEventID = map[family]int32{
 	famNetwork: int32(libvirt.NetworkEventIDMetadataChange),
 	famPool:    int32(libvirt.StoragePoolEventIDRefresh),
 	famSecret:  int32(libvirt.SecretEventIDValueChanged),
+	famNodeDev: int32(libvirt.NodeDeviceEventIDUpdate),
 }
 
 // eventReg is one callback a client registered.
@@ -56,11 +60,15 @@ type eventRegistry struct {
 	next   int32
 	regs   map[int32]*eventReg
 	legacy map[*conn]bool // legacy domain lifecycle registrations
+	// legacyIDs are the other event IDs registered the legacy way (no
+	// callback ID); they are accepted and tracked but not delivered.
+	legacyIDs map[*conn]map[int32]bool
 }
 
 func (r *eventRegistry) init() {
 	r.regs = map[int32]*eventReg{}
 	r.legacy = map[*conn]bool{}
+	r.legacyIDs = map[*conn]map[int32]bool{}
 }
 
 func (r *eventRegistry) dropConn(c *conn) {
@@ -70,6 +78,7 @@ func (r *eventRegistry) dropConn(c *conn) {
 		}
 	}
 	delete(r.legacy, c)
+	delete(r.legacyIDs, c)
 }
 
 // add registers a callback, refusing a second registration of the same
@@ -175,41 +184,118 @@ func (d *driver) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, ar
 	return d.events.remove(connOf(ctx), famDomain, args.CallbackID)
 }
 
+// libvirtd keeps a connection's legacy and callback registrations in one
+// list: a legacy registration is refused when the connection already has
+// one for the same event on every domain, and a legacy deregistration
+// removes the first registration of that event, of either kind.
+
+// legacyAdd registers event id the legacy way on c; d.mu is held.
+func (d *driver) legacyAdd(c *conn, id int32) error {
+	if id < 0 || id > maxEventID[famDomain] {
+		return lvErrorf(libvirt.ErrInvalidArg, libvirt.FromRPC, prefixInvArg, "unsupported event ID %d", id)
+	}
+	tracked := d.events.legacyIDs[c][id] || (id == int32(libvirt.DomainEventIDLifecycle) && d.events.legacy[c])
+	for _, reg := range d.events.regs {
+		tracked = tracked || (reg.conn == c && reg.fam == famDomain && reg.id == id && reg.filter == nil)
+	}
+	if tracked {
+		return lvError(libvirt.ErrInvalidArg, libvirt.FromNone, prefixInvArg, "event callback already tracked")
+	}
+	if id == int32(libvirt.DomainEventIDLifecycle) {
+		d.events.legacy[c] = true
+		return nil
+	}
+	if d.events.legacyIDs[c] == nil {
+		d.events.legacyIDs[c] = map[int32]bool{}
+	}
+	d.events.legacyIDs[c][id] = true
+	return nil
+}
+
+// legacyRemove removes c's first registration of event id; d.mu is held.
+func (d *driver) legacyRemove(c *conn, id int32) error {
+	first := int32(-1)
+	for cb, reg := range d.events.regs {
+		if reg.conn == c && reg.fam == famDomain && reg.id == id && (first < 0 || cb < first) {
+			first = cb
+		}
+	}
+	switch {
+	case first >= 0:
+		delete(d.events.regs, first)
+	case id == int32(libvirt.DomainEventIDLifecycle) && d.events.legacy[c]:
+		delete(d.events.legacy, c)
+	case d.events.legacyIDs[c][id]:
+		delete(d.events.legacyIDs[c], id)
+	default:
+		return lvErrorf(libvirt.ErrInternalError, libvirt.FromRPC, prefixInternal, "domain event %d not registered", id)
+	}
+	return nil
+}
+
 // ConnectDomainEventRegister is the oldest registration: lifecycle events
 // without callback IDs.
 func (d *driver) ConnectDomainEventRegister(ctx context.Context) (*libvirt.ConnectDomainEventRegisterRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.events.legacy[connOf(ctx)] = true
-	return &libvirt.ConnectDomainEventRegisterRet{CbRegistered: 1}, nil
+	if err := d.legacyAdd(connOf(ctx), int32(libvirt.DomainEventIDLifecycle)); err != nil {
+		return nil, err
+	}
+	// libvirtd leaves cb_registered 0.
+	return &libvirt.ConnectDomainEventRegisterRet{}, nil
 }
 
 // ConnectDomainEventDeregister cancels ConnectDomainEventRegister.
 func (d *driver) ConnectDomainEventDeregister(ctx context.Context) (*libvirt.ConnectDomainEventDeregisterRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	delete(d.events.legacy, connOf(ctx))
+	if err := d.legacyRemove(connOf(ctx), int32(libvirt.DomainEventIDLifecycle)); err != nil {
+		return nil, err
+	}
 	return &libvirt.ConnectDomainEventDeregisterRet{CbRegistered: 0}, nil
 }
 
 // ConnectDomainEventRegisterAny is the legacy registration without
-// callback IDs; only lifecycle events are delivered that way.
+// callback IDs, one per event ID and connection. Only lifecycle events
+// are delivered that way; other IDs are accepted and tracked.
 func (d *driver) ConnectDomainEventRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventRegisterAnyArgs) error {
-	if args.EventID != int32(libvirt.DomainEventIDLifecycle) {
-		return lvErrorf(libvirt.ErrNoSupport, libvirt.FromRPC, prefixNoSupport, "legacy registration of domain event %d", args.EventID)
-	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.events.legacy[connOf(ctx)] = true
-	return nil
+	return d.legacyAdd(connOf(ctx), args.EventID)
 }
 
 // ConnectDomainEventDeregisterAny cancels ConnectDomainEventRegisterAny.
 func (d *driver) ConnectDomainEventDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventDeregisterAnyArgs) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	delete(d.events.legacy, connOf(ctx))
-	return nil
+	return d.legacyRemove(connOf(ctx), args.EventID)
+}
+
+// ConnectNodeDeviceEventRegisterAny registers a node device event
+// callback (the fake's node devices never change, so none fire).
+func (d *driver) ConnectNodeDeviceEventRegisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventRegisterAnyArgs) (*libvirt.ConnectNodeDeviceEventRegisterAnyRet, error) {
+	var filter *libvirt.UUID
+	if args.Dev != nil {
+		// Node devices have no UUID: filter by name, kept in a UUID's bytes.
+		var u libvirt.UUID
+		copy(u[:], args.Dev.Name)
+		filter = &u
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cb, err := d.events.add(connOf(ctx), famNodeDev, int32(args.EventID), filter)
+	if err != nil {
+		return nil, err
+	}
+	return &libvirt.ConnectNodeDeviceEventRegisterAnyRet{CallbackID: cb}, nil
+}
+
+// ConnectNodeDeviceEventDeregisterAny removes a node device event
+// callback.
+func (d *driver) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventDeregisterAnyArgs) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.events.remove(connOf(ctx), famNodeDev, args.CallbackID)
 }
 
 // ConnectNetworkEventRegisterAny registers a network event callback.

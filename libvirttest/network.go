@@ -3,6 +3,7 @@ package libvirttest
 import (
 	"context"
 	"encoding/xml"
+	"net"
 	"strings"
 
 	"github.com/virtwire/libvirt"
@@ -17,6 +18,9 @@ type network struct {
 	active     bool
 	persistent bool
 	autostart  bool
+	ip         net.IP // the first <ip> element's address, its prefix,
+	prefix     int    // and the start of its first DHCP range
+	dhcpStart  net.IP
 }
 
 func (n *network) ref() libvirt.Network { return libvirt.Network{Name: n.name, UUID: n.uuid} }
@@ -53,16 +57,34 @@ func parseNetwork(doc string) (*network, error) {
 		Bridge  struct {
 			Name string `xml:"name,attr"`
 		} `xml:"bridge"`
+		IPs []struct {
+			Address string `xml:"address,attr"`
+			Netmask string `xml:"netmask,attr"`
+			Prefix  int    `xml:"prefix,attr"`
+			Ranges  []struct {
+				Start string `xml:"start,attr"`
+			} `xml:"dhcp>range"`
+		} `xml:"ip"`
 	}
 	if err := parseXML(doc, "network_definition", &v); err != nil {
 		return nil, err
 	}
 	if v.XMLName.Local != "network" {
-		return nil, xmlError("expected root element 'network', not '" + v.XMLName.Local + "'")
+		return nil, xmlErrorIn(libvirt.FromNetwork, "expected root element 'network', not '"+v.XMLName.Local+"'")
 	}
 	n := &network{xml: doc, name: strings.TrimSpace(v.Name), bridge: v.Bridge.Name}
+	if len(v.IPs) > 0 {
+		ip := v.IPs[0]
+		n.ip, n.prefix = net.ParseIP(ip.Address), ip.Prefix
+		if m := net.ParseIP(ip.Netmask).To4(); m != nil {
+			n.prefix, _ = net.IPMask(m).Size()
+		}
+		if len(ip.Ranges) > 0 {
+			n.dhcpStart = net.ParseIP(ip.Ranges[0].Start)
+		}
+	}
 	if n.name == "" {
-		return nil, xmlError("Missing network name")
+		return nil, xmlErrorIn(libvirt.FromNetwork, "Missing network name")
 	}
 	u, err := uuidOrNew(v.UUID)
 	if err != nil {
@@ -71,6 +93,26 @@ func parseNetwork(doc string) (*network, error) {
 	n.uuid = u
 	n.xml = ensureUUID(doc, u)
 	return n, nil
+}
+
+// firstLease is where the test driver starts handing out guest
+// addresses: the first DHCP range's start, else the network's own
+// address; with the prefix length.
+func (n *network) firstLease() (net.IP, int) {
+	if n.dhcpStart != nil {
+		return n.dhcpStart, n.prefix
+	}
+	return n.ip, n.prefix
+}
+
+// networkByName finds a network by name; d.mu is held.
+func (d *driver) networkByName(name string) *network {
+	for _, n := range d.networks {
+		if n.name == name {
+			return n
+		}
+	}
+	return nil
 }
 
 func (d *driver) networkOf(ref libvirt.Network) (*network, error) {
@@ -225,9 +267,7 @@ func (d *driver) NetworkCreate(ctx context.Context, args *libvirt.NetworkCreateA
 // NetworkDestroy stops a network; a transient one disappears.
 func (d *driver) NetworkDestroy(ctx context.Context, args *libvirt.NetworkDestroyArgs) error {
 	return d.withNetwork(args.Net, func(n *network) error {
-		if !n.active {
-			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromNetwork, prefixInvalid, "network '%s' is not active", n.name)
-		}
+		// The test driver stops a network without checking that it runs.
 		n.active = false
 		d.emitNetwork(ctx, n, libvirt.NetworkEventStopped)
 		if !n.persistent {
@@ -240,14 +280,14 @@ func (d *driver) NetworkDestroy(ctx context.Context, args *libvirt.NetworkDestro
 // NetworkUndefine removes a network's persistent definition.
 func (d *driver) NetworkUndefine(ctx context.Context, args *libvirt.NetworkUndefineArgs) error {
 	return d.withNetwork(args.Net, func(n *network) error {
-		if !n.persistent {
-			return lvError(libvirt.ErrOperationInvalid, libvirt.FromNetwork, prefixInvalid, "cannot undefine transient network")
+		// The test driver refuses while the network runs (a transient
+		// network always does), whether or not it is persistent.
+		if n.active {
+			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "Network '%s' is still running", n.name)
 		}
 		n.persistent, n.autostart = false, false
 		d.emitNetwork(ctx, n, libvirt.NetworkEventUndefined)
-		if !n.active {
-			d.removeNetwork(n)
-		}
+		d.removeNetwork(n)
 		return nil
 	})
 }

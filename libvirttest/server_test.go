@@ -98,11 +98,14 @@ func TestUnknownProcedureAndProgramAreAnswered(t *testing.T) {
 	assert.Equal(t, uint32(8), h.Serial)
 	assert.Equal(t, int32(libvirt.ErrRPC), me.Code)
 
-	// A known procedure whose handler is not implemented names the API.
-	r.call(libvirt.Program, int32(libvirt.ProcConnectNumOfInterfaces), 9, nil)
+	// A known procedure whose handler is not implemented names the API,
+	// under the API file's error domain (network filters: the test
+	// driver has none).
+	r.call(libvirt.Program, int32(libvirt.ProcConnectNumOfNWFilters), 9, nil)
 	_, me = r.recvError()
 	assert.Equal(t, int32(libvirt.ErrNoSupport), me.Code)
-	assert.Equal(t, "this function is not supported by the connection driver: virConnectNumOfInterfaces", *me.Message)
+	assert.Equal(t, int32(libvirt.FromNWFilter), me.Domain)
+	assert.Equal(t, "this function is not supported by the connection driver: virConnectNumOfNWFilters", *me.Message)
 
 	// Arguments that do not decode.
 	r.call(libvirt.Program, int32(libvirt.ProcDomainLookupByName), 10, []byte{0, 0, 0})

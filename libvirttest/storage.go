@@ -119,22 +119,22 @@ func parsePool(doc string) (*pool, error) {
 			Path string `xml:"path"`
 		} `xml:"target"`
 	}
-	if err := parseXML(doc, "pool_definition", &v); err != nil {
+	if err := parseXML(doc, "storage_pool_definition", &v); err != nil {
 		return nil, err
 	}
 	if v.XMLName.Local != "pool" {
-		return nil, xmlError("unknown root element for storage pool")
+		return nil, xmlErrorIn(libvirt.FromStorage, "unknown root element for storage pool")
 	}
 	p := &pool{name: strings.TrimSpace(v.Name), typ: v.Type, source: v.Source.Inner,
 		target: strings.TrimRight(strings.TrimSpace(v.Target.Path), "/"), capacity: defaultPoolCapacity}
 	if p.typ == "" {
-		return nil, xmlError("storage pool missing type attribute")
+		return nil, xmlErrorIn(libvirt.FromStorage, "storage pool missing type attribute")
 	}
 	if p.name == "" {
-		return nil, xmlError("missing pool source name element")
+		return nil, xmlErrorIn(libvirt.FromStorage, "missing pool source name element")
 	}
 	if p.target == "" {
-		return nil, xmlError("missing storage pool target path")
+		return nil, xmlErrorIn(libvirt.FromStorage, "missing storage pool target path")
 	}
 	u, err := uuidOrNew(v.UUID)
 	if err != nil {
@@ -157,22 +157,22 @@ func parseVolume(doc string) (*volume, error) {
 			} `xml:"format"`
 		} `xml:"target"`
 	}
-	if err := parseXML(doc, "volume_definition", &v); err != nil {
+	if err := parseXML(doc, "storage_volume_definition", &v); err != nil {
 		return nil, err
 	}
 	if v.XMLName.Local != "volume" {
-		return nil, xmlError("unknown root element for storage vol")
+		return nil, xmlErrorIn(libvirt.FromStorage, "unknown root element for storage vol")
 	}
 	vol := &volume{name: strings.TrimSpace(v.Name), format: v.Target.Format.Type}
 	if vol.name == "" {
-		return nil, xmlError("missing volume name element")
+		return nil, xmlErrorIn(libvirt.FromStorage, "missing volume name element")
 	}
 	c, ok, err := v.Capacity.bytes("bytes")
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, xmlError("missing capacity element")
+		return nil, xmlErrorIn(libvirt.FromStorage, "missing capacity element")
 	}
 	vol.capacity = c
 	// Like libvirt, a volume without an allocation is fully allocated.
@@ -287,7 +287,7 @@ func (d *driver) StoragePoolCreateXML(ctx context.Context, args *libvirt.Storage
 func (d *driver) StoragePoolCreate(ctx context.Context, args *libvirt.StoragePoolCreateArgs) error {
 	return d.withPool(args.Pool, func(p *pool) error {
 		if p.active {
-			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "storage pool '%s' is already active", p.name)
+			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "storage pool '%s' is active", p.name)
 		}
 		p.active = true
 		d.emitPool(ctx, p, libvirt.StoragePoolEventStarted)
@@ -295,12 +295,14 @@ func (d *driver) StoragePoolCreate(ctx context.Context, args *libvirt.StoragePoo
 	})
 }
 
-// StoragePoolBuild does nothing: there is no storage to prepare.
+// StoragePoolBuild has no storage to prepare; like the test driver it
+// only announces the pool as created.
 func (d *driver) StoragePoolBuild(ctx context.Context, args *libvirt.StoragePoolBuildArgs) error {
 	return d.withPool(args.Pool, func(p *pool) error {
 		if p.active {
-			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "storage pool '%s' is already active", p.name)
+			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "storage pool '%s' is active", p.name)
 		}
+		d.emitPool(ctx, p, libvirt.StoragePoolEventCreated)
 		return nil
 	})
 }
@@ -310,7 +312,7 @@ func (d *driver) StoragePoolBuild(ctx context.Context, args *libvirt.StoragePool
 func (d *driver) StoragePoolDelete(ctx context.Context, args *libvirt.StoragePoolDeleteArgs) error {
 	return d.withPool(args.Pool, func(p *pool) error {
 		if p.active {
-			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "storage pool '%s' is already active", p.name)
+			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "storage pool '%s' is active", p.name)
 		}
 		d.emitPool(ctx, p, libvirt.StoragePoolEventDeleted)
 		return nil

@@ -60,6 +60,44 @@ func (d *driver) StorageVolCreateXML(ctx context.Context, args *libvirt.StorageV
 	return &libvirt.StorageVolCreateXMLRet{Vol: vol.ref()}, nil
 }
 
+// StorageVolCreateXMLFrom creates a volume as a clone of another of the
+// same pool; like the test driver, it takes the new volume's sizes from
+// its XML and copies no content.
+func (d *driver) StorageVolCreateXMLFrom(ctx context.Context, args *libvirt.StorageVolCreateXMLFromArgs) (*libvirt.StorageVolCreateXMLFromRet, error) {
+	vol, err := parseVolume(args.XML)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p, err := d.poolOf(args.Pool)
+	if err != nil {
+		return nil, err
+	}
+	if !p.active {
+		return nil, poolNotActive(p)
+	}
+	var orig *volume
+	for _, o := range p.vols {
+		if o.name == vol.name {
+			return nil, lvError(libvirt.ErrOperationFailed, libvirt.FromTest, prefixFailed, "storage vol already exists")
+		}
+		if o.name == args.Clonevol.Name {
+			orig = o
+		}
+	}
+	if orig == nil {
+		return nil, lvErrorf(libvirt.ErrNoStorageVol, libvirt.FromTest, "Storage volume not found: ", "no storage vol with matching name '%s'", args.Clonevol.Name)
+	}
+	if p.allocation+vol.allocation > p.capacity {
+		return nil, lvErrorf(libvirt.ErrInternalError, libvirt.FromTest, prefixInternal, "Not enough free space in pool for volume '%s'", vol.name)
+	}
+	vol.pool = p
+	p.vols = append(p.vols, vol)
+	p.allocation += vol.allocation
+	return &libvirt.StorageVolCreateXMLFromRet{Vol: vol.ref()}, nil
+}
+
 // StorageVolDelete removes a volume.
 func (d *driver) StorageVolDelete(ctx context.Context, args *libvirt.StorageVolDeleteArgs) error {
 	return d.withVolume(args.Vol, func(v *volume) error {

@@ -19,13 +19,30 @@ import (
 
 // xmlError is libvirt's error for a document it cannot use.
 func xmlError(detail string) error {
-	return lvError(libvirt.ErrXMLError, libvirt.FromDomain, prefixXML, detail)
+	return xmlErrorIn(libvirt.FromDomain, detail)
+}
+
+// xmlErrorIn is xmlError raised by the parser of another kind of object,
+// under that object's error domain.
+func xmlErrorIn(dom libvirt.ErrorDomain, detail string) error {
+	return lvError(libvirt.ErrXMLError, dom, prefixXML, detail)
+}
+
+// xmlDomains are the error domains of libvirt's XML parsers, by the name
+// the parser gives its document in errors.
+var xmlDomains = map[string]libvirt.ErrorDomain{
+	"domain_definition":         libvirt.FromDomain,
+	"network_definition":        libvirt.FromNetwork,
+	"storage_pool_definition":   libvirt.FromStorage,
+	"storage_volume_definition": libvirt.FromStorage,
+	"secret_definition":         libvirt.FromSecret,
+	"domainsnapshot":            libvirt.FromDomainSnapshot,
 }
 
 // xmlSyntaxError is libvirt's error for a document that is not
 // well-formed XML.
 func xmlSyntaxError(what string, err error) error {
-	return lvErrorf(libvirt.ErrXMLDetail, libvirt.FromDomain, "", "(%s): %v", what, err)
+	return lvErrorf(libvirt.ErrXMLDetail, xmlDomains[what], "", "(%s): %v", what, err)
 }
 
 // parseXML decodes doc into v, which names its root element.
@@ -35,7 +52,7 @@ func parseXML(doc, what string, v any) error {
 		if errors.As(err, &se) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return xmlSyntaxError(what, err)
 		}
-		return xmlError(err.Error())
+		return xmlErrorIn(xmlDomains[what], err.Error())
 	}
 	return nil
 }

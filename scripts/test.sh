@@ -187,6 +187,9 @@ mapfile -t itpkgs < <(go list -tags integration -f '{{.ImportPath}} {{.Dir}}' ./
 		if grep -qs '^//go:build integration' "$dir"/*_test.go; then echo "$pkg"; fi
 	done)
 go test -race -count=1 -tags integration -timeout 20m "${itpkgs[@]}"
+# go-libvirt against libvirtd's test:///default and against libvirttest's
+# fake: the same call sequence must give the same results.
+(cd benchmarks/golibvirt && go test -count=1 -tags integration -run 'TestGoLibvirtFakeMatchesLibvirtd' .)
 
 step "stream throughput against virsh (without the race detector)"
 # The race detector slows Go code several times over but not virsh, so the

@@ -34,4 +34,11 @@
 // client sub-benchmarks also report client-cpu-ns/op, an estimate that
 // subtracts the raw floor's cpu-ns/op from the same run. See README.md for
 // details.
+//
+// The module also uses go-libvirt as a third real client of libvirttest,
+// the in-process fake daemon: TestGoLibvirtAgainstFake runs a sequence of
+// go-libvirt calls against the fake (no build tag), and, with the
+// integration tag and VIRTWIRE_TEST_SOCKET set,
+// TestGoLibvirtFakeMatchesLibvirtd runs the same sequence against
+// libvirtd's test:///default too and requires identical results.
 package golibvirt

@@ -3,6 +3,8 @@ package lvgen
 import (
 	"path"
 	"strings"
+
+	"github.com/virtwire/libvirt/internal/lvgen/rpcl"
 )
 
 // serverUnits are the programs libvirttest serves, with the Go names of
@@ -53,9 +55,9 @@ func (g *generator) renderServer() error {
 			w.line("// %s reports that the procedure is not supported.", p.goName)
 			w.line("func (Unimplemented%s) %s(%s) %s {", iface, p.goName, g.serverParams(p), g.serverResults(p))
 			if p.ret != nil {
-				w.line("return nil, unsupported(%q)", cFuncName(p))
+				w.line("return nil, unsupported(%q, libvirt.%s)", cFuncName(p), apiErrorDomain(p))
 			} else {
-				w.line("return unsupported(%q)", cFuncName(p))
+				w.line("return unsupported(%q, libvirt.%s)", cFuncName(p), apiErrorDomain(p))
 			}
 			w.line("}")
 			w.line("")
@@ -63,7 +65,8 @@ func (g *generator) renderServer() error {
 		fn := "dispatch" + strings.TrimSuffix(iface, "Handler")
 		w.line("// %s decodes the arguments of procedure proc from d, calls h and", fn)
 		w.line("// encodes the reply into e. known is false for a procedure number the")
-		w.line("// program does not have.")
+		w.line("// program does not have. Bytes after the arguments are ignored, as")
+		w.line("// libvirtd's message layer ignores them.")
 		w.line("func %s(ctx context.Context, h %s, proc int32, d *xdr.Decoder, e *xdr.Encoder) (known bool, err error) {", fn, iface)
 		w.line("switch proc {")
 		for _, p := range served {
@@ -72,14 +75,17 @@ func (g *generator) renderServer() error {
 			if p.args != nil {
 				w.line("var args libvirt.%s", g.defs[p.args.Name].goName)
 				w.line("args.DecodeXDR(d)")
-				w.line("if err := d.Finish(); err != nil {")
+				w.line("if err := d.Err(); err != nil {")
 				w.line("return true, argsError(err)")
 				w.line("}")
+				if iface == "RemoteHandler" && hasFlagsField(p.args) {
+					// The test driver refuses unknown flags before
+					// anything else (checkFlags knows which it accepts).
+					w.line("if err := checkFlags(libvirt.Proc%s, uint32(args.Flags)); err != nil {", p.goName)
+					w.line("return true, err")
+					w.line("}")
+				}
 				args = ", &args"
-			} else {
-				w.line("if err := d.Finish(); err != nil {")
-				w.line("return true, argsError(err)")
-				w.line("}")
 			}
 			if p.ret != nil {
 				w.line("ret, err := h.%s(ctx%s)", p.goName, args)
@@ -102,6 +108,49 @@ func (g *generator) renderServer() error {
 	}
 	return g.put("libvirttest", "dispatch.gen.go", "libvirttest", g.fileHeader("protocol files"), &w,
 		[]string{"context", "github.com/virtwire/libvirt", "github.com/virtwire/libvirt/internal/xdr"})
+}
+
+// apiErrorDomains are the error domains of libvirt's public API files, by
+// the header declaring their functions: a driver without a function is
+// reported by the API file, under that file's domain.
+var apiErrorDomains = map[string]string{
+	"libvirt-domain.h":            "FromDomain",
+	"libvirt-domain-snapshot.h":   "FromDomainSnapshot",
+	"libvirt-domain-checkpoint.h": "FromDomainCheckpoint",
+	"libvirt-network.h":           "FromNetwork",
+	"libvirt-storage.h":           "FromStorage",
+	"libvirt-nodedev.h":           "FromNodedev",
+	"libvirt-interface.h":         "FromInterface",
+	"libvirt-secret.h":            "FromSecret",
+	"libvirt-nwfilter.h":          "FromNWFilter",
+	"libvirt-stream.h":            "FromStreams",
+	"libvirt-qemu.h":              "FromDomain",
+	"libvirt-host.h":              "FromDomain", // libvirt-host.c reports under VIR_FROM_DOMAIN
+	"libvirt-lxc.h":               "FromDomain",
+}
+
+// apiErrorDomain is the error domain of p's "not supported" error: that
+// of its public function's API file, or for procedures without one
+// (internal migration steps) that of the object they act on.
+func apiErrorDomain(p *proc) string {
+	if d, ok := apiErrorDomains[p.cfunc.File]; ok {
+		return d
+	}
+	if strings.HasPrefix(p.goName, "Domain") {
+		return "FromDomain"
+	}
+	return "FromNone"
+}
+
+// hasFlagsField reports whether an argument struct has a "flags" field,
+// which libvirt's drivers check against the flags they accept.
+func hasFlagsField(args *rpcl.Struct) bool {
+	for _, f := range args.Fields {
+		if goField(f.Name) == "Flags" {
+			return true
+		}
+	}
+	return false
 }
 
 func (g *generator) serverParams(p *proc) string {

@@ -129,28 +129,14 @@ func (d *Decoder) Uint64() uint64 {
 // Int64 reads a hyper.
 func (d *Decoder) Int64() int64 { return int64(d.Uint64()) }
 
-// Bool reads a bool, which must be 0 or 1. The common case is checked
-// first; anything else (a short input, an earlier error, another value)
-// goes to boolSlow, which keeps the error formatting out of this path.
-func (d *Decoder) Bool() bool {
-	if b := d.buf[d.off:]; len(b) >= 4 && binary.BigEndian.Uint32(b) <= 1 {
-		d.off += 4
-		return b[3] == 1
-	}
-	return d.boolSlow()
-}
+// Bool reads a bool. Like libtirpc, which both libvirtd and libvirt's
+// client use, any non-zero word is true: some encoders (go-libvirt's)
+// send true as 0x01000000, and libvirt accepts it.
+func (d *Decoder) Bool() bool { return d.Uint32() != 0 }
 
-func (d *Decoder) boolSlow() bool {
-	v := d.Uint32()
-	if v > 1 {
-		d.SetErr(fmt.Errorf("%w: %d", ErrInvalidBool, v))
-		return false
-	}
-	return v == 1
-}
-
-// Optional reads the presence flag of optional data.
-func (d *Decoder) Optional() bool { return d.Bool() }
+// Optional reads the presence flag of optional data; like Bool, any
+// non-zero word means present.
+func (d *Decoder) Optional() bool { return d.Uint32() != 0 }
 
 // Float32 reads a float.
 func (d *Decoder) Float32() float32 { return math.Float32frombits(d.Uint32()) }
@@ -176,35 +162,18 @@ func (d *Decoder) bytes(what string, max uint32) []byte {
 		d.short(total)
 		return nil
 	}
-	if !d.zeroPadding(int(n), int(total)) {
-		return nil
-	}
 	b := d.buf[d.off : d.off+int(n)]
 	d.off += int(total)
 	return b
 }
 
-// zeroPadding checks that the bytes from offset d.off+n up to d.off+total
-// (the padding after n bytes of data, already known to be in the input)
-// are zero, recording ErrNonZeroPadding if not. Rejecting other padding
-// keeps every value to a single encoding, as RFC 4506 requires.
-func (d *Decoder) zeroPadding(n, total int) bool {
-	for i := d.off + n; i < d.off+total; i++ {
-		if d.buf[i] != 0 {
-			d.SetErr(fmt.Errorf("%w: byte 0x%02x at offset %d", ErrNonZeroPadding, d.buf[i], i))
-			return false
-		}
-	}
-	return true
-}
-
 // String reads a string of at most max bytes.
 //
-// The common case (a string within its bound, in the input, with zero
-// padding) is handled here with one load of the length, one compare
-// against the remaining input and one load of the last word to check the
-// padding; anything else goes to stringSlow, which reads the same bytes
-// again with the general checks and records the error.
+// The common case (a string within its bound and in the input) is
+// handled here with one load of the length and one compare against the
+// remaining input; anything else goes to stringSlow, which reads the same
+// bytes again with the general checks and records the error. The padding
+// is skipped unread, as libtirpc does.
 func (d *Decoder) String(max uint32) string {
 	b := d.buf[d.off:]
 	if len(b) < 4 {
@@ -218,10 +187,6 @@ func (d *Decoder) String(max uint32) string {
 	// total is n rounded up to a word; in 64 bits so it cannot wrap.
 	total := (uint64(n) + 3) &^ 3
 	if n > max || total > uint64(len(b)-4) {
-		return d.stringSlow(max)
-	}
-	// The padding is the low (total-n)*8 bits of the last word.
-	if binary.BigEndian.Uint32(b[total:])&(1<<(8*(total-uint64(n)))-1) != 0 {
 		return d.stringSlow(max)
 	}
 	start := d.off + 4
@@ -269,8 +234,8 @@ func (d *Decoder) OpaqueView(max uint32) []byte { return d.bytes("opaque", max) 
 
 // FixedOpaque fills dst with fixed-length opaque data.
 func (d *Decoder) FixedOpaque(dst []byte) {
-	// A length that is a multiple of four (a UUID) has no padding to
-	// check. After an error d.off is at the end, so this cannot succeed.
+	// A length that is a multiple of four (a UUID) has no padding.
+	// After an error d.off is at the end, so this cannot succeed.
 	if b := d.buf[d.off:]; len(dst)&3 == 0 && len(b) >= len(dst) {
 		d.off += copy(dst, b)
 		return
@@ -285,9 +250,6 @@ func (d *Decoder) fixedOpaqueSlow(dst []byte) {
 	total := len(dst) + pad(len(dst))
 	if total > len(d.buf)-d.off {
 		d.short(uint64(total))
-		return
-	}
-	if !d.zeroPadding(len(dst), total) {
 		return
 	}
 	copy(dst, d.buf[d.off:])

@@ -13,16 +13,10 @@ var (
 	// ErrTooLong means a string, opaque or array length exceeds its bound
 	// from the protocol, or the count cannot fit in the remaining input.
 	ErrTooLong = errors.New("xdr: length exceeds limit")
-	// ErrInvalidBool means a boolean or optional-data flag was neither 0 nor 1.
-	ErrInvalidBool = errors.New("xdr: invalid boolean")
 	// ErrBadDiscriminant means a union discriminant matches no arm.
 	ErrBadDiscriminant = errors.New("xdr: invalid union discriminant")
 	// ErrTrailingData means bytes were left over after a complete message.
 	ErrTrailingData = errors.New("xdr: trailing data after message")
-	// ErrNonZeroPadding means the padding after a string or opaque data
-	// held a byte other than zero. XDR padding is always zero; accepting
-	// anything else would give one value several encodings.
-	ErrNonZeroPadding = errors.New("xdr: non-zero padding")
 	// ErrFixedLength means a fixed-length array was given a slice of the
 	// wrong length.
 	ErrFixedLength = errors.New("xdr: fixed-length array has wrong length")

@@ -91,9 +91,6 @@ func TestDecodeErrors(t *testing.T) {
 		{"opaque view over max", "00000003 01020300", func(d *xdr.Decoder) { d.OpaqueView(2) }, xdr.ErrTooLong},
 		{"array over max", "00000005", func(d *xdr.Decoder) { d.ArrayLen(4, 0) }, xdr.ErrTooLong},
 		{"array count beyond input", "00000003 00000000 00000000", func(d *xdr.Decoder) { d.ArrayLen(10, 4) }, xdr.ErrTooLong},
-		{"bool 2", "00000002", func(d *xdr.Decoder) { d.Bool() }, xdr.ErrInvalidBool},
-		{"bool -1", "ffffffff", func(d *xdr.Decoder) { d.Bool() }, xdr.ErrInvalidBool},
-		{"optional flag 2", "00000002", func(d *xdr.Decoder) { d.Optional() }, xdr.ErrInvalidBool},
 		{"uint32 from 3 bytes", "010203", func(d *xdr.Decoder) { d.Uint32() }, xdr.ErrShortBuffer},
 		{"uint32 from nothing", "", func(d *xdr.Decoder) { d.Uint32() }, xdr.ErrShortBuffer},
 		{"uint64 from 7 bytes", "01020304 050607", func(d *xdr.Decoder) { d.Uint64() }, xdr.ErrShortBuffer},
@@ -108,11 +105,6 @@ func TestDecodeErrors(t *testing.T) {
 				t.Error("FixedArrayLen allowed 3 four-byte elements in 8 bytes")
 			}
 		}, xdr.ErrShortBuffer},
-		{"string padding not zero", "00000003 61626301", func(d *xdr.Decoder) { d.String(10) }, xdr.ErrNonZeroPadding},
-		{"string padding first byte", "00000001 61800000", func(d *xdr.Decoder) { d.String(10) }, xdr.ErrNonZeroPadding},
-		{"opaque padding not zero", "00000002 0102ff00", func(d *xdr.Decoder) { d.Opaque(10) }, xdr.ErrNonZeroPadding},
-		{"opaque view padding not zero", "00000001 01000030", func(d *xdr.Decoder) { d.OpaqueView(10) }, xdr.ErrNonZeroPadding},
-		{"fixed opaque padding not zero", "01020304 05000100", func(d *xdr.Decoder) { d.FixedOpaque(make([]byte, 5)) }, xdr.ErrNonZeroPadding},
 		{"trailing bytes", "00000001 00000002", func(d *xdr.Decoder) { d.Uint32() }, xdr.ErrTrailingData},
 		{"trailing partial word", "00000001 02", func(d *xdr.Decoder) { d.Uint32() }, xdr.ErrTrailingData},
 	}
@@ -128,9 +120,9 @@ func TestDecodeErrors(t *testing.T) {
 }
 
 func TestDecoderErrorIsSticky(t *testing.T) {
-	d := xdr.NewDecoder(unhex(t, "00000002 00000007 00000001 61000000"))
-	if d.Bool() {
-		t.Fatal("invalid bool decoded as true")
+	d := xdr.NewDecoder(unhex(t, "00000005 00000007 00000001 61000000"))
+	if s := d.String(4); s != "" || !errors.Is(d.Err(), xdr.ErrTooLong) {
+		t.Fatalf("string over its bound: got %q, %v", s, d.Err())
 	}
 	first := d.Err()
 	off := d.Offset()
@@ -310,7 +302,8 @@ func TestLargeInputCopiesEachString(t *testing.T) {
 
 // String checks its common case inline and hands everything else to the
 // general code; this runs every length up to two words with every padding
-// byte zero and then each one set, so both paths agree on what is valid.
+// byte zero and then each one set (libtirpc ignores padding, so must we),
+// so both paths agree on what is valid.
 func TestStringPaddingEveryLengthAndByte(t *testing.T) {
 	for n := 0; n <= 8; n++ {
 		s := strings.Repeat("z", n)
@@ -325,8 +318,8 @@ func TestStringPaddingEveryLengthAndByte(t *testing.T) {
 			bad := append([]byte(nil), good...)
 			bad[i] = 0x01
 			d := xdr.NewDecoder(bad)
-			if got := d.String(8); got != "" || !errors.Is(d.Finish(), xdr.ErrNonZeroPadding) {
-				t.Fatalf("len %d, padding byte %d set: got %q, %v; want a padding error", n, i-4-n, got, d.Finish())
+			if got := d.String(8); got != s || d.Finish() != nil {
+				t.Fatalf("len %d, padding byte %d set: got %q, %v; want %q as libtirpc reads it", n, i-4-n, got, d.Finish(), s)
 			}
 		}
 		// At and over the bound.

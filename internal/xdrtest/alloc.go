@@ -82,15 +82,16 @@ func decodeMeasured(data []byte, newv func() Codec) (v Codec, used uint64, err e
 
 // DecodeErrors are the sentinel errors a failed decode may wrap.
 var DecodeErrors = []error{
-	xdr.ErrShortBuffer, xdr.ErrTooLong, xdr.ErrInvalidBool,
-	xdr.ErrBadDiscriminant, xdr.ErrTrailingData, xdr.ErrNonZeroPadding,
+	xdr.ErrShortBuffer, xdr.ErrTooLong,
+	xdr.ErrBadDiscriminant, xdr.ErrTrailingData,
 }
 
 // CheckDecodeInput is the body of the decode fuzz targets. Decoding data
 // into a new value must not panic (a panic fails the fuzz target by
 // itself), must allocate no more than AllocBound(len(data)), and must
 // either fail with one of DecodeErrors or succeed such that re-encoding
-// the value reproduces data exactly.
+// the value gives its canonical encoding: as long as data, and unchanged
+// by another decode and encode.
 func CheckDecodeInput(data []byte, newv func() Codec) error {
 	v, used, err := decodeMeasured(data, newv)
 	if used > AllocBound(len(data)) {
@@ -108,8 +109,23 @@ func CheckDecodeInput(data []byte, newv func() Codec) error {
 	if err != nil {
 		return fmt.Errorf("re-encoding a decoded value failed: %w", err)
 	}
-	if !bytes.Equal(again, data) {
-		return fmt.Errorf("re-encoding differs from the input:\n input % x\n again % x", data, again)
+	// The decoder is as lenient as libtirpc (any non-zero bool is true,
+	// padding is not read), so the input may be a non-canonical encoding;
+	// the re-encoding must be the canonical one: as long as the input, and
+	// a fixed point of decode and encode.
+	if len(again) != len(data) {
+		return fmt.Errorf("re-encoding is %d bytes, input %d:\n input % x\n again % x", len(again), len(data), data, again)
+	}
+	v2 := newv()
+	if err := Decode(again, v2); err != nil {
+		return fmt.Errorf("decoding the re-encoding failed: %w", err)
+	}
+	third, err := Encode(v2)
+	if err != nil {
+		return fmt.Errorf("re-encoding twice failed: %w", err)
+	}
+	if !bytes.Equal(third, again) {
+		return fmt.Errorf("re-encoding is not stable:\n once  % x\n twice % x", again, third)
 	}
 	return nil
 }
