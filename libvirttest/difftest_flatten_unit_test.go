@@ -20,7 +20,7 @@ func TestFlattenerNormalises(t *testing.T) {
 	want := []string{
 		"ret0.Name = a", "ret0.UUID = uuid#1", "ret0.ID = 1",
 		"ret1 = uuid uuid#1 and uuid#2 on <host>, not lvm2",
-		"ret2.Number = 1", "ret2.State = VCPUOffline", "ret2.CPUTime = <time>", "ret2.CPU = 0",
+		"ret2.Number = 1", "ret2.State = offline", "ret2.CPUTime = <time>", "ret2.CPU = 0",
 		"ret3.len = 1", "ret3[0].Field = cpu.time", "ret3[0].Value = <time>",
 		"err.code = 42 (libvirt: ErrNoDomain)", "err.domain = 12 (FromTest)", "err.message = no uuid#1", "err.level = 2",
 	}
