@@ -103,7 +103,9 @@ func (r *router) handle(h *wire.MessageHeader, body []byte) {
 	}
 	r.dec.Reset(body)
 	ev, cb := info.decode(&r.dec)
-	if r.dec.Finish() != nil {
+	bad := r.dec.Finish() != nil
+	r.dec.Reset(nil) // body is the reader's buffer: do not keep it alive
+	if bad {
 		r.unrouted.Add(1)
 		return
 	}

@@ -67,6 +67,11 @@ func (c *Conn) lockWrite(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-c.done:
+		// A caller whose context ended as the connection failed (often
+		// because of the same stalled peer) hears about its context.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		return c.Err()
 	}
 }
