@@ -104,7 +104,13 @@ func (c *Conn) Do(ctx context.Context, cl *Call) (*xdr.Decoder, error) {
 	c.mu.Unlock()
 	binary.BigEndian.PutUint32(frame[serialOffset:], serial)
 
-	if sent, err := c.writeOwned(ctx, frame, nil); err != nil {
+	// One watcher for the whole call: it interrupts the call's write, or
+	// the read of its reply (readers.go), when ctx ends.
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, c.interruptCall)
+		defer stop()
+	}
+	if sent, err := c.writeOwned(ctx, frame, nil, true); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && err == ctxErr {
 			// ctx ended before the request was written, or while it
 			// was; in the latter case the connection has failed.

@@ -27,7 +27,7 @@ func (c *Conn) trySend(frame []byte) bool {
 	go func() {
 		defer c.kaWriters.Done()
 		defer c.unlockWrite()
-		_, _ = c.writeLocked(context.Background(), frame, nil)
+		_, _ = c.writeLocked(context.Background(), frame, nil, false)
 	}()
 	return true
 }

@@ -90,7 +90,7 @@ func (st *Stream) send(typ wire.MessageType, status wire.MessageStatus, body []b
 	if len(body) == 0 {
 		body = nil
 	}
-	if _, err := st.c.writeOwned(ctx, hdr, body); err != nil {
+	if _, err := st.c.writeOwned(ctx, hdr, body, false); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && err == ctxErr {
 			return ctxError("stream write abandoned", ctx)
 		}

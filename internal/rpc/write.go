@@ -80,19 +80,21 @@ func (c *Conn) lockWrite(ctx context.Context) error {
 func (c *Conn) unlockWrite() { <-c.wsem }
 
 // writeOwned writes one frame (hdr followed by body, which may be nil) for
-// the owner of ctx; see the top of this file. sent reports whether any of
-// it was written. A context error is returned as such (wrapped); when the
+// the owner of ctx; see the top of this file. watched says that the caller
+// has already arranged for interruptWrite to run when ctx ends (Do does,
+// with one context.AfterFunc for the whole call). sent reports whether any
+// of the frame was written. A context error is returned as such; when the
 // connection failed, its error is returned.
-func (c *Conn) writeOwned(ctx context.Context, hdr, body []byte) (sent bool, err error) {
+func (c *Conn) writeOwned(ctx context.Context, hdr, body []byte, watched bool) (sent bool, err error) {
 	if err := c.lockWrite(ctx); err != nil {
 		return false, err
 	}
 	defer c.unlockWrite()
-	return c.writeLocked(ctx, hdr, body)
+	return c.writeLocked(ctx, hdr, body, watched)
 }
 
 // writeLocked writes a frame while holding the write token.
-func (c *Conn) writeLocked(ctx context.Context, hdr, body []byte) (sent bool, err error) {
+func (c *Conn) writeLocked(ctx context.Context, hdr, body []byte, watched bool) (sent bool, err error) {
 	select {
 	case <-c.done:
 		return false, c.Err()
@@ -105,7 +107,7 @@ func (c *Conn) writeLocked(ctx context.Context, hdr, body []byte) (sent bool, er
 	w.mu.Unlock()
 	w.timer.Reset(c.writeTimeout)
 	var stop func() bool
-	if ctx.Done() != nil {
+	if !watched && ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, c.interruptWrite)
 	}
 	var n int64
@@ -161,6 +163,17 @@ func (c *Conn) interruptWrite() {
 		// Without deadlines the only way to stop the write is to close
 		// the transport.
 		c.fail(errWriteAbandoned)
+	}
+}
+
+// interruptCall runs when a call's context ends (Do): it interrupts the
+// call's write if it is still in progress, and the read of whoever leads,
+// in case that is the call (a spurious read interruption is harmless: see
+// lead).
+func (c *Conn) interruptCall() {
+	c.interruptWrite()
+	if c.deadlines {
+		c.interrupt()
 	}
 }
 
