@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"runtime"
 	"strings"
 	"sync"
@@ -28,6 +29,8 @@ import (
 type hostile struct {
 	name string
 	opts Options
+	// wrap, when set, wraps the client's end of the socket.
+	wrap func(net.Conn) net.Conn
 	// keepalive, when set, is started before the client runs.
 	kaInterval time.Duration
 	kaCount    int
@@ -193,6 +196,23 @@ var hostileScenarios = []hostile{
 			return errs[0]
 		},
 		want: "DeadlineExceeded", within: time.Second, heapMax: 64 << 20,
+	},
+	{
+		name: "no deadlines (pipe): peer stops reading, 100ms deadline", peer: stopReading,
+		wrap: func(nc net.Conn) net.Conn { return noDeadlineConn{nc} },
+		client: func(c *Conn) error {
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			return callBody(ctx, c, bigArg)
+		},
+		want: "DeadlineExceeded", within: time.Second, heapMax: 64 << 20,
+	},
+	{
+		name: "no deadlines (pipe): peer stops reading, write timeout 300ms", peer: stopReading,
+		wrap:   func(nc net.Conn) net.Conn { return noDeadlineConn{nc} },
+		opts:   Options{WriteTimeout: 300 * time.Millisecond},
+		client: func(c *Conn) error { return callBody(context.Background(), c, bigArg) },
+		want:   "ErrWriteTimeout", within: 2 * time.Second, heapMax: 64 << 20,
 	},
 	{
 		name: "peer stops reading: no deadline, write timeout 300ms", peer: stopReading,
@@ -430,6 +450,9 @@ func runHostile(t *testing.T, sc hostile) hostileResult {
 		defer close(peerDone)
 		sc.peer(p, stop)
 	}()
+	if sc.wrap != nil {
+		nc = sc.wrap(nc)
+	}
 	c := New(nc, sc.opts)
 	if sc.kaInterval > 0 {
 		c.StartKeepalive(sc.kaInterval, sc.kaCount)
