@@ -38,6 +38,9 @@ type hostile struct {
 	peer func(p *rpctest.Peer, stop <-chan struct{})
 	// client does what a user would and returns the error they get.
 	client func(c *Conn) error
+	// prep, when set instead of client, prepares before the clock starts
+	// and returns the client.
+	prep func(c *Conn) func() error
 	// want classifies the error ("ok" when none is expected).
 	want string
 	// within bounds the time until client returns.
@@ -71,17 +74,22 @@ func classify(err error) string {
 	return fmt.Sprintf("other(%v)", err)
 }
 
-// callBody sends a call of procedure 7 carrying body and returns its
-// error; the reply's content is not looked at.
-func callBody(ctx context.Context, c *Conn, body []byte) error {
+// bigCall is a call carrying bigArg, encoded before any deadline starts:
+// encoding megabytes is slow under the race detector, and is not what
+// the scenarios time.
+func bigCall(c *Conn) *Call {
 	cl := c.NewCall(1, 1, 7)
-	cl.Encoder().Opaque(body, 1<<30)
+	cl.Encoder().Opaque(bigArg, 1<<30)
+	return cl
+}
+
+// doCall sends a prepared call and returns its error.
+func doCall(ctx context.Context, c *Conn, cl *Call) error {
 	_, err := c.Do(ctx, cl)
-	if err != nil {
-		return err
+	if err == nil {
+		cl.Release()
 	}
-	cl.Release()
-	return nil
+	return err
 }
 
 // callWithin makes a small call bounded by d.
@@ -157,74 +165,61 @@ var (
 var hostileScenarios = []hostile{
 	{
 		name: "peer stops reading: call with 100ms deadline", peer: stopReading,
-		client: func(c *Conn) error {
-			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-			defer cancel()
-			return callBody(ctx, c, bigArg)
+		prep: func(c *Conn) func() error {
+			cl := bigCall(c)
+			return func() error {
+				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+				defer cancel()
+				return doCall(ctx, c, cl)
+			}
 		},
 		want: "DeadlineExceeded", within: time.Second, heapMax: 64 << 20,
 	},
 	{
 		name: "peer stops reading: 64 callers, 100ms deadlines", peer: stopReading,
-		client: func(c *Conn) error {
-			// One large request blocks the socket; 63 small ones wait
-			// for the write token. Every one must end with its deadline.
-			var wg sync.WaitGroup
-			errs := make([]error, 64)
-			for i := range errs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-					defer cancel()
-					if i == 0 {
-						errs[i] = callBody(ctx, c, bigArg)
-					} else {
-						_, errs[i] = callU64(ctx, c, 1)
-					}
-				}()
-			}
-			wg.Wait()
-			// The large request is abandoned part-way, which fails the
-			// connection: a small caller whose deadline comes a moment
-			// later may hear of that first.
-			for _, err := range errs[1:] {
-				if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrProtocol) {
-					return err
-				}
-			}
-			return errs[0]
-		},
+		prep: func(c *Conn) func() error { return sixtyFourCallers(c, bigCall(c)) },
 		want: "DeadlineExceeded", within: time.Second, heapMax: 64 << 20,
 	},
 	{
 		name: "no deadlines (pipe): peer stops reading, 100ms deadline", peer: stopReading,
 		wrap: func(nc net.Conn) net.Conn { return noDeadlineConn{nc} },
-		client: func(c *Conn) error {
-			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-			defer cancel()
-			return callBody(ctx, c, bigArg)
+		prep: func(c *Conn) func() error {
+			cl := bigCall(c)
+			return func() error {
+				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+				defer cancel()
+				return doCall(ctx, c, cl)
+			}
 		},
 		want: "DeadlineExceeded", within: time.Second, heapMax: 64 << 20,
 	},
 	{
 		name: "no deadlines (pipe): peer stops reading, write timeout 300ms", peer: stopReading,
-		wrap:   func(nc net.Conn) net.Conn { return noDeadlineConn{nc} },
-		opts:   Options{WriteTimeout: 300 * time.Millisecond},
-		client: func(c *Conn) error { return callBody(context.Background(), c, bigArg) },
-		want:   "ErrWriteTimeout", within: 2 * time.Second, heapMax: 64 << 20,
+		wrap: func(nc net.Conn) net.Conn { return noDeadlineConn{nc} },
+		opts: Options{WriteTimeout: 300 * time.Millisecond},
+		prep: func(c *Conn) func() error {
+			cl := bigCall(c)
+			return func() error { return doCall(context.Background(), c, cl) }
+		},
+		want: "ErrWriteTimeout", within: 2 * time.Second, heapMax: 64 << 20,
 	},
 	{
 		name: "peer stops reading: no deadline, write timeout 300ms", peer: stopReading,
-		opts:   Options{WriteTimeout: 300 * time.Millisecond},
-		client: func(c *Conn) error { return callBody(context.Background(), c, bigArg) },
-		want:   "ErrWriteTimeout", within: 2 * time.Second, heapMax: 64 << 20,
+		opts: Options{WriteTimeout: 300 * time.Millisecond},
+		prep: func(c *Conn) func() error {
+			cl := bigCall(c)
+			return func() error { return doCall(context.Background(), c, cl) }
+		},
+		want: "ErrWriteTimeout", within: 2 * time.Second, heapMax: 64 << 20,
 	},
 	{
 		name: "peer stops reading: keepalive 50ms x2 while a write blocks", peer: stopReading,
 		opts: Options{WriteTimeout: time.Minute}, kaInterval: 50 * time.Millisecond, kaCount: 2,
-		client: func(c *Conn) error { return callBody(context.Background(), c, bigArg) },
-		want:   "ErrKeepaliveTimeout", within: 2 * time.Second, heapMax: 64 << 20,
+		prep: func(c *Conn) func() error {
+			cl := bigCall(c)
+			return func() error { return doCall(context.Background(), c, cl) }
+		},
+		want: "ErrKeepaliveTimeout", within: 2 * time.Second, heapMax: 64 << 20,
 	},
 	{
 		name: "slowloris reply body (1 byte/10ms), 200ms deadline",
@@ -409,6 +404,39 @@ var hostileScenarios = []hostile{
 	},
 }
 
+// sixtyFourCallers: one large request (big, prepared) blocks the socket
+// and 63 small calls wait for the write token; every one must end with
+// its 100 ms deadline.
+func sixtyFourCallers(c *Conn, big *Call) func() error {
+	return func() error {
+		var wg sync.WaitGroup
+		errs := make([]error, 64)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+				defer cancel()
+				if i == 0 {
+					errs[i] = doCall(ctx, c, big)
+				} else {
+					_, errs[i] = callU64(ctx, c, 1)
+				}
+			}()
+		}
+		wg.Wait()
+		// The large request is abandoned part-way, which fails the
+		// connection: a small caller whose deadline comes a moment
+		// later may hear of that first.
+		for _, err := range errs[1:] {
+			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrProtocol) {
+				return err
+			}
+		}
+		return errs[0]
+	}
+}
+
 // hostileResult is one row of the printed table.
 type hostileResult struct {
 	name, class     string
@@ -458,9 +486,13 @@ func runHostile(t *testing.T, sc hostile) hostileResult {
 		c.StartKeepalive(sc.kaInterval, sc.kaCount)
 	}
 
+	client := func() error { return sc.client(c) }
+	if sc.prep != nil {
+		client = sc.prep(c)
+	}
 	start := time.Now()
 	got := make(chan error, 1)
-	go func() { got <- sc.client(c) }()
+	go func() { got <- client() }()
 	var cerr error
 	select {
 	case cerr = <-got:
