@@ -103,7 +103,7 @@ func newClient(ctx context.Context, nc net.Conn, name string, u *socket.URI, cfg
 		auth.layer = sasl.NewConn(nc)
 		nc = auth.layer
 	}
-	c := newClientOn(nc)
+	c := newClientOn(nc, &cfg)
 	if err := c.open(ctx, name, auth); err != nil {
 		c.conn.Close()
 		return nil, err

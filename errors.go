@@ -20,6 +20,10 @@ var (
 	// ErrProtocol is wrapped by every violation of the wire protocol by the
 	// daemon.
 	ErrProtocol = rpc.ErrProtocol
+	// ErrWriteTimeout is the cause when writing a message made no progress
+	// for the write timeout (see WithWriteTimeout): the daemon stopped
+	// reading and the connection was closed.
+	ErrWriteTimeout = rpc.ErrWriteTimeout
 )
 
 // ErrUnknownProcedure matches, with errors.Is, the error a daemon returns

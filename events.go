@@ -48,10 +48,20 @@ type eventInfo struct {
 	decode func(d *xdr.Decoder) (ev Event, callbackID int32)
 }
 
-// orphanLimit bounds the events kept for callback IDs not (yet) known:
-// the daemon may send an event for a new registration before the caller
-// that registered it has recorded the callback ID.
-const orphanLimit = 64
+// Orphans are events for callback IDs not (yet) known: the daemon may
+// send an event for a new registration before the caller that registered
+// it has recorded the callback ID. At most orphanLimit of them, and at
+// most orphanBytes bytes of them, are kept; the oldest make way, and an
+// event larger than orphanBytes is not kept at all. Discarded orphans are
+// counted (Client.DroppedEvents).
+const (
+	orphanLimit = 64
+	orphanBytes = 4 << 20
+)
+
+// eventOverhead is added to an event's wire size to account for the
+// decoded value's own memory.
+const eventOverhead = 64
 
 type routeKey struct {
 	family     eventFamily
@@ -59,8 +69,9 @@ type routeKey struct {
 }
 
 type orphan struct {
-	key routeKey
-	ev  Event
+	key  routeKey
+	ev   Event
+	size int64
 }
 
 // router delivers decoded events to subscriptions. handle runs on
@@ -73,8 +84,10 @@ type router struct {
 	legacy   map[*Subscription]bool // domain subscriptions, for events without callback ID
 	closers  map[*Subscription]bool // connection-closed subscriptions
 	orphans  []orphan
+	orphanN  int64 // bytes of orphans
 	closed   bool
 	unrouted atomic.Uint64 // unknown or undecodable event messages
+	lost     atomic.Uint64 // orphans discarded (see orphanLimit)
 }
 
 func newRouter() *router {
@@ -90,38 +103,64 @@ func (r *router) handle(h *wire.MessageHeader, body []byte) {
 	}
 	r.dec.Reset(body)
 	ev, cb := info.decode(&r.dec)
-	if r.dec.Finish() != nil {
+	bad := r.dec.Finish() != nil
+	r.dec.Reset(nil) // body is the reader's buffer: do not keep it alive
+	if bad {
 		r.unrouted.Add(1)
 		return
 	}
+	size := int64(len(body)) + eventOverhead
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
 	case info.family == familyConnectionClosed:
 		for s := range r.closers {
-			s.q.Push(ev)
+			s.q.Push(ev, size)
 		}
 	case cb < 0:
 		// Legacy domain events (registered without callback IDs) go to
 		// every domain subscription for that event ID.
 		for s := range r.legacy {
 			if s.id == info.id {
-				s.q.Push(ev)
+				s.q.Push(ev, size)
 			}
 		}
 	default:
 		k := routeKey{info.family, cb}
 		if subs, ok := r.subs[k]; ok {
 			for _, s := range subs {
-				s.q.Push(ev)
+				s.q.Push(ev, size)
 			}
 			return
 		}
-		if len(r.orphans) == orphanLimit {
-			r.orphans = r.orphans[1:]
-		}
-		r.orphans = append(r.orphans, orphan{k, ev})
+		r.keepOrphan(orphan{k, ev, size})
 	}
+}
+
+// keepOrphan keeps o until its subscription shows up, within the orphan
+// limits; r.mu is held.
+func (r *router) keepOrphan(o orphan) {
+	if o.size > orphanBytes {
+		r.lost.Add(1)
+		return
+	}
+	drop := 0
+	for n := r.orphanN; len(r.orphans)-drop >= orphanLimit || n+o.size > orphanBytes; drop++ {
+		n -= r.orphans[drop].size
+	}
+	if drop > 0 {
+		for _, d := range r.orphans[:drop] {
+			r.orphanN -= d.size
+		}
+		r.lost.Add(uint64(drop))
+		// Copy down rather than reslice, so that the dropped events are
+		// not kept alive by the backing array.
+		n := copy(r.orphans, r.orphans[drop:])
+		clear(r.orphans[n:])
+		r.orphans = r.orphans[:n]
+	}
+	r.orphans = append(r.orphans, o)
+	r.orphanN += o.size
 }
 
 // add registers s and hands it any orphaned events for its callback ID.
@@ -143,11 +182,13 @@ func (r *router) add(s *Subscription) bool {
 	kept := r.orphans[:0]
 	for _, o := range r.orphans {
 		if o.key == k {
-			s.q.Push(o.ev)
+			s.q.Push(o.ev, o.size)
+			r.orphanN -= o.size
 		} else {
 			kept = append(kept, o)
 		}
 	}
+	clear(r.orphans[len(kept):])
 	r.orphans = kept
 	return true
 }
@@ -200,10 +241,12 @@ type Subscription struct {
 }
 
 // Events returns the channel events arrive on. It holds at most the
-// buffer size given with WithEventBuffer (256 by default); when the
-// subscriber falls behind, the oldest queued event is dropped (see
-// Dropped), so a slow subscriber never delays replies, other
-// subscriptions or Close.
+// number of events given with WithEventBuffer (256 by default) and at
+// most the bytes given with WithEventBufferBytes (32 MiB by default, or
+// one event if a single one is larger); when the subscriber falls behind,
+// the oldest queued events are dropped (see Dropped), so a slow subscriber
+// never delays replies, other subscriptions or Close, and never makes the
+// client hold more memory than that.
 func (s *Subscription) Events() <-chan Event { return s.q.C() }
 
 // Dropped returns how many events were discarded because the subscriber
@@ -235,11 +278,31 @@ func (s *Subscription) Close() error {
 // SubscribeOption configures a subscription.
 type SubscribeOption func(*subConfig)
 
-type subConfig struct{ buffer int }
+type subConfig struct {
+	buffer int
+	bytes  int64
+}
 
 // WithEventBuffer sets how many events a subscription queues for a slow
-// reader before dropping the oldest.
+// reader before dropping the oldest (256 by default).
 func WithEventBuffer(n int) SubscribeOption { return func(c *subConfig) { c.buffer = n } }
+
+// WithEventBufferBytes sets how many bytes of events (counted as their
+// size on the wire) a subscription queues for a slow reader before
+// dropping the oldest (DefaultEventBufferBytes by default). An event
+// larger than n is still delivered when the queue is otherwise empty.
+func WithEventBufferBytes(n int64) SubscribeOption { return func(c *subConfig) { c.bytes = n } }
+
+// DefaultEventBufferBytes is the default byte bound of a subscription's
+// queue (see WithEventBufferBytes).
+const DefaultEventBufferBytes = event.DefaultMaxBytes
+
+// DroppedEvents returns how many events the client discarded before any
+// subscription saw them: events for a callback ID that no subscription
+// claimed while they were kept (at most 64 events and 4 MiB are kept for
+// a registration still being recorded). Events dropped by a slow
+// subscriber are counted by its Dropped instead.
+func (c *Client) DroppedEvents() uint64 { return c.events.lost.Load() }
 
 // registration is one callback registered on the daemon, shared by the
 // subscriptions with the same family, event ID and filter: libvirtd
@@ -261,7 +324,7 @@ type regKey struct {
 // when share is true) and starts routing.
 func (c *Client) subscribe(ctx context.Context, key regKey, share bool, opts []SubscribeOption,
 	register func(ctx context.Context) (int32, error), deregister func(ctx context.Context, cb int32) error) (*Subscription, error) {
-	cfg := subConfig{buffer: event.DefaultCapacity}
+	cfg := subConfig{buffer: event.DefaultCapacity, bytes: event.DefaultMaxBytes}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -279,7 +342,7 @@ func (c *Client) subscribe(ctx context.Context, key regKey, share bool, opts []S
 		}
 	}
 	reg.refs++
-	s := &Subscription{c: c, family: key.family, id: key.id, callbackID: reg.callbackID, q: event.NewQueue[Event](cfg.buffer)}
+	s := &Subscription{c: c, family: key.family, id: key.id, callbackID: reg.callbackID, q: event.NewQueue[Event](cfg.buffer, cfg.bytes)}
 	s.deregister = func(ctx context.Context) error {
 		c.regMu.Lock()
 		defer c.regMu.Unlock()

@@ -2,4 +2,4 @@ package libvirt
 
 import "github.com/virtwire/libvirt/internal/event"
 
-func newTestQueue() *event.Queue[Event] { return event.NewQueue[Event](8) }
+func newTestQueue() *event.Queue[Event] { return event.NewQueue[Event](8, 0) }

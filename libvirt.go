@@ -30,10 +30,10 @@ type Client struct {
 
 // newClientOn starts the engine on nc with the event router installed.
 // Every Client is made here, so that no constructor forgets a part.
-func newClientOn(nc net.Conn) *Client {
+func newClientOn(nc net.Conn, cfg *config) *Client {
 	r := newRouter()
 	return &Client{
-		conn:   rpc.New(nc, rpc.Options{OnMessage: r.handle, OnClose: r.closeAll}),
+		conn:   rpc.New(nc, rpc.Options{OnMessage: r.handle, OnClose: r.closeAll, WriteTimeout: cfg.writeTimeout}),
 		events: r,
 		regs:   map[regKey]*registration{},
 	}

@@ -23,6 +23,7 @@ type config struct {
 	keepaliveInterval time.Duration
 	keepaliveCount    int
 	handshakeTimeout  time.Duration
+	writeTimeout      time.Duration
 	dial              func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	// Authentication and remote transports (auth.go, transport.go).
@@ -61,6 +62,15 @@ func WithReadOnly() Option { return func(c *config) { c.readOnly = true } }
 func WithKeepalive(interval time.Duration, count int) Option {
 	return func(c *config) { c.keepaliveInterval, c.keepaliveCount = interval, count }
 }
+
+// WithWriteTimeout bounds how long writing one message may take (30 s by
+// default, as long as the default keepalive takes to declare the daemon
+// dead). A write that makes no progress for that long means the daemon
+// stopped reading: the connection is closed and calls fail with an error
+// wrapping ErrWriteTimeout. Each write is also bounded by its caller's
+// context; this timeout is what bounds writes no caller owns (keepalive
+// messages, stream data) and calls whose context has no deadline.
+func WithWriteTimeout(d time.Duration) Option { return func(c *config) { c.writeTimeout = d } }
 
 // WithDialer replaces the function used to open unix and tcp connections
 // (a net.Dialer's DialContext by default).

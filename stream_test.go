@@ -42,7 +42,7 @@ func newVolClient(t *testing.T) (*Client, *volDaemon) {
 	a, b := net.Pipe()
 	d := &volDaemon{t: t, nc: b}
 	go d.serve()
-	c := newClientOn(a)
+	c := newClientOn(a, &config{})
 	t.Cleanup(func() {
 		c.conn.Close()
 		b.Close()

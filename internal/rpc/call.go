@@ -25,6 +25,7 @@ type Call struct {
 	// stream is set by OpenStream for a call that opens a stream: Do
 	// registers it under the call's serial before sending (stream.go).
 	stream *Stream
+	id     callID // what the reply must repeat (match.go)
 }
 
 var callPool = sync.Pool{New: func() any { return &Call{done: make(chan struct{}, 1)} }}
@@ -35,6 +36,7 @@ func (c *Conn) NewCall(prog, vers uint32, proc int32) *Call {
 	cl.enc.Reset(append(cl.buf[:0], 0, 0, 0, 0)) // room for the length
 	h := wire.MessageHeader{Prog: prog, Vers: vers, Proc: proc, Type: wire.MessageTypeCall, Status: wire.MessageStatusOK}
 	h.EncodeXDR(&cl.enc)
+	cl.id = callID{prog, vers, proc}
 	return cl
 }
 
@@ -102,8 +104,23 @@ func (c *Conn) Do(ctx context.Context, cl *Call) (*xdr.Decoder, error) {
 	c.mu.Unlock()
 	binary.BigEndian.PutUint32(frame[serialOffset:], serial)
 
-	if err := c.write(frame); err != nil {
-		c.fail(err) // wakes this call, among others, with the error
+	// One watcher for the whole call: it interrupts the call's write, or
+	// the read of its reply (readers.go), when ctx ends.
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, c.interruptCall)
+		defer stop()
+	}
+	if sent, err := c.writeOwned(ctx, frame, nil, true); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && err == ctxErr {
+			// ctx ended before the request was written, or while it
+			// was; in the latter case the connection has failed.
+			if !sent && c.forgetCall(serial, cl) {
+				cl.Release()
+				return nil, fmt.Errorf("libvirt: call not sent: %w", err)
+			}
+			return nil, fmt.Errorf("libvirt: call abandoned: %w", err)
+		}
+		// The connection failed, which woke this call with the error.
 	}
 	if c.reading.CompareAndSwap(false, true) {
 		c.lead(ctx, cl) // read the reply ourselves (readers.go)
@@ -111,13 +128,8 @@ func (c *Conn) Do(ctx context.Context, cl *Call) (*xdr.Decoder, error) {
 	select {
 	case <-cl.done:
 	case <-ctx.Done():
-		c.mu.Lock()
-		mine := c.pending[serial] == cl
-		if mine {
-			delete(c.pending, serial)
-		}
-		c.mu.Unlock()
-		if mine {
+		if c.forgetCall(serial, cl) {
+			c.abandon(serial, cl)
 			cl.Release()
 		}
 		// Otherwise the reader (or fail) owns the call and will signal its
@@ -147,8 +159,22 @@ func (c *Conn) Do(ctx context.Context, cl *Call) (*xdr.Decoder, error) {
 func (c *Conn) nextSerial() uint32 {
 	for {
 		c.serial++
-		if _, busy := c.pending[c.serial]; !busy && c.streams[c.serial] == nil {
+		_, busy := c.pending[c.serial]
+		if _, late := c.abandoned[c.serial]; !busy && !late && c.streams[c.serial] == nil {
 			return c.serial
 		}
 	}
+}
+
+// forgetCall takes cl out of the pending table if it is still there, and
+// reports whether it was: if not, a reader or fail owns the call and will
+// signal it.
+func (c *Conn) forgetCall(serial uint32, cl *Call) bool {
+	c.mu.Lock()
+	mine := c.pending[serial] == cl
+	if mine {
+		delete(c.pending, serial)
+	}
+	c.mu.Unlock()
+	return mine
 }

@@ -36,6 +36,9 @@ type Options struct {
 	// OnClose is called once when the connection has ended, after pending
 	// calls were failed. It must not block.
 	OnClose func()
+	// WriteTimeout bounds how long one frame may take to write (write.go);
+	// zero means DefaultWriteTimeout.
+	WriteTimeout time.Duration
 }
 
 // Conn is one libvirt RPC connection over a byte stream.
@@ -44,13 +47,23 @@ type Conn struct {
 	br   *bufio.Reader
 	opts Options
 
-	wmu sync.Mutex // serialises writes to nc
+	// The write side (write.go).
+	wsem         chan struct{} // the write token
+	ws           writeState
+	writeTimeout time.Duration
+	wdeadlines   bool           // nc supports write deadlines
+	resumable    bool           // an interrupted write that sent nothing leaves nc usable
+	kaWriters    sync.WaitGroup // keepalive frames being written (keepalive.go)
 
 	mu      sync.Mutex // guards serial, pending, streams, err
 	serial  uint32
 	pending map[uint32]*Call
 	streams map[uint32]*Stream // open streams by serial (stream.go); nil until the first
 	err     error
+	// abandoned holds calls whose callers gave up, until their replies
+	// arrive (match.go); lostTrack is set once it overflowed.
+	abandoned map[uint32]callID
+	lostTrack bool
 
 	done       chan struct{} // closed when the connection has ended
 	readerDone chan struct{}
@@ -89,8 +102,17 @@ func New(nc net.Conn, opts Options) *Conn {
 		kaStart:    make(chan keepaliveConfig),
 		readNow:    make(chan struct{}, 1),
 		readIdle:   make(chan struct{}, 1),
+		wsem:       make(chan struct{}, 1),
 	}
+	c.writeTimeout = opts.WriteTimeout
+	if c.writeTimeout <= 0 {
+		c.writeTimeout = DefaultWriteTimeout
+	}
+	c.ws.timer = time.AfterFunc(time.Hour, c.writeTimedOut)
+	c.ws.timer.Stop()
 	c.deadlines = nc.SetReadDeadline(time.Time{}) == nil
+	c.wdeadlines = nc.SetWriteDeadline(time.Time{}) == nil
+	c.resumable = c.wdeadlines && resumableTransport(nc)
 	c.lastRecv.Store(time.Now().UnixNano())
 	// Nobody reads until the first call, or until the background reader's
 	// idle delay has passed.
@@ -112,11 +134,13 @@ func (c *Conn) Err() error {
 }
 
 // Close ends the connection: pending calls fail with ErrClosed, and Close
-// returns after the engine's goroutines have exited.
+// returns after the engine's goroutines have exited. It does not wait for
+// the peer: closing the transport ends any read or write in progress.
 func (c *Conn) Close() error {
 	c.fail(ErrClosed)
 	<-c.readerDone
 	<-c.kaDone
+	c.kaWriters.Wait()
 	return nil
 }
 
@@ -145,6 +169,7 @@ func (c *Conn) fail(cause error) {
 		c.streams = nil
 		c.mu.Unlock()
 		close(c.done)
+		c.ws.timer.Stop()
 		_ = c.nc.Close()
 		for _, cl := range pending {
 			cl.err = err
@@ -161,12 +186,4 @@ func (c *Conn) fail(cause error) {
 			c.opts.OnClose()
 		}
 	})
-}
-
-// write sends one complete frame.
-func (c *Conn) write(frame []byte) error {
-	c.wmu.Lock()
-	_, err := c.nc.Write(frame)
-	c.wmu.Unlock()
-	return err
 }

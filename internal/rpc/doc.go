@@ -15,8 +15,16 @@
 // own one-slot channel, so whoever reads never blocks handing over a
 // reply, however slow a caller is. A background reader takes over when
 // callers wait and nobody reads, and reads events and keepalive pings on a
-// quiet connection. Writes are serialised by a mutex held only for the
-// duration of one Write.
+// quiet connection. Writes are serialised by a write token held for the
+// duration of one frame, and every write is bounded (write.go): by its
+// caller's context, and by a write timeout for writes no caller owns
+// (keepalive, stream frames). Keepalive writes run on their own goroutine,
+// so that the dead-peer check never waits behind a stuck write, and Close
+// closes the transport, which ends whatever read or write is in progress.
+//
+// Replies are matched as strictly as libvirt's own client matches them
+// (match.go): serial, program, version, procedure, type and status; any
+// mismatch fails the connection with ErrProtocol.
 //
 // Streams (stream.go) ride on the same connection: the reader queues
 // their data per stream and stops reading only when a stream's queue is

@@ -29,6 +29,11 @@ func FuzzReadFrames(f *testing.F) {
 	f.Add(frameBytes(reply, u64[:])[:20])
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1})
 	f.Add([]byte{0, 0, 0, 27})
+	wrongProg, oddStatus := reply, reply
+	wrongProg.Prog, oddStatus.Status = 2, 77
+	f.Add(frameBytes(wrongProg, u64[:]))
+	f.Add(frameBytes(oddStatus, u64[:]))
+	f.Add(append(frameBytes(reply, u64[:]), frameBytes(reply, u64[:])...)) // duplicate
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a, b := net.Pipe()
 		c := New(a, Options{OnMessage: func(*wire.MessageHeader, []byte) {}})

@@ -65,6 +65,18 @@ func (in *inbound) midFrame() bool { return in.phase != phaseHead || in.headN > 
 func (c *Conn) readFrame(mayWait bool) (*Call, error) {
 	in := &c.in
 	if in.phase == phaseHead {
+		if in.headN < wire.MessageLenMax {
+			// The length word alone already tells an impossible frame:
+			// reject it without waiting for a header that may never come.
+			k, err := io.ReadFull(c.br, in.head[in.headN:wire.MessageLenMax])
+			in.headN += k
+			if err != nil {
+				return nil, err
+			}
+			if err := checkLength(binary.BigEndian.Uint32(in.head[:4])); err != nil {
+				return nil, err
+			}
+		}
 		k, err := io.ReadFull(c.br, in.head[in.headN:])
 		in.headN += k
 		if err != nil {
@@ -94,15 +106,20 @@ func (c *Conn) readFrame(mayWait bool) (*Call, error) {
 func (c *Conn) parseHeader() error {
 	in := &c.in
 	length := binary.BigEndian.Uint32(in.head[:4])
-	if length < headerLen || length > maxFrame {
-		return protocolErrorf("message length %d outside %d..%d", length, headerLen, maxFrame)
-	}
 	in.dec.Reset(in.head[wire.MessageLenMax:])
 	in.hdr.DecodeXDR(&in.dec)
 	if err := in.dec.Err(); err != nil {
 		return protocolErrorf("bad message header: %v", err)
 	}
 	in.n = int(length) - headerLen
+	return nil
+}
+
+// checkLength rejects a length word no frame can have.
+func checkLength(length uint32) error {
+	if length < headerLen || length > maxFrame {
+		return protocolErrorf("message length %d outside %d..%d", length, headerLen, maxFrame)
+	}
 	return nil
 }
 
@@ -114,21 +131,21 @@ func (c *Conn) route(mayWait bool) error {
 	in.kind = bodySkip
 	switch {
 	case h.Type == wire.MessageTypeReply || h.Type == wire.MessageTypeReplyWithFDs:
-		c.mu.Lock()
-		cl := c.pending[h.Serial]
-		delete(c.pending, h.Serial)
-		c.mu.Unlock()
-		if cl != nil {
-			in.kind, in.cl = bodyReply, cl
-			cl.rbuf = sized(cl.rbuf, in.n)
-		}
+		return c.routeReply() // match.go
 	case h.Type == wire.MessageTypeStream || h.Type == wire.MessageTypeStreamHole:
 		return c.routeStream(mayWait) // stream_recv.go
 	case h.Prog == wire.KeepaliveProgram:
 		in.kind = bodyKeepalive
-	case h.Type == wire.MessageTypeMessage && c.opts.OnMessage != nil:
-		in.kind = bodyEvent
-		in.scratch = sized(in.scratch, in.n)
+	case h.Type == wire.MessageTypeMessage:
+		if c.opts.OnMessage != nil {
+			in.kind = bodyEvent
+			in.scratch = sized(in.scratch, in.n)
+		}
+	default:
+		// A call (with or without descriptors) from the server: libvirt's
+		// client treats it as a broken conversation, and so does this one.
+		return protocolErrorf("unexpected message of type %v from the server (program %#x procedure %d serial %d)",
+			h.Type, h.Prog, h.Proc, h.Serial)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"context"
 	"time"
 
 	"github.com/virtwire/libvirt/internal/wire"
@@ -11,18 +12,23 @@ var (
 	pongFrame = wire.KeepaliveFrame(wire.ProcKeepalivePong)
 )
 
-// trySend writes frame unless another write is in progress. Keepalive
-// never waits for the write lock: a writer stuck on a dead peer must not
-// stop the timeout that will unstick it.
+// trySend starts writing frame unless another write is in progress.
+// Keepalive never waits for the write token, and the frame is written by
+// a goroutine of its own: the keepalive loop must go on timing the peer's
+// silence while a write is stuck on a dead peer, since that timeout is
+// what unsticks it. The write itself is bounded by the write timeout.
 func (c *Conn) trySend(frame []byte) bool {
-	if !c.wmu.TryLock() {
+	select {
+	case c.wsem <- struct{}{}:
+	default:
 		return false
 	}
-	_, err := c.nc.Write(frame)
-	c.wmu.Unlock()
-	if err != nil {
-		c.fail(err)
-	}
+	c.kaWriters.Add(1)
+	go func() {
+		defer c.kaWriters.Done()
+		defer c.unlockWrite()
+		_, _ = c.writeLocked(context.Background(), frame, nil, false)
+	}()
 	return true
 }
 

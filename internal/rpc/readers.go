@@ -25,7 +25,8 @@ import (
 //     are read when nobody calls. It gives the token back after delivering
 //     a reply when no call is pending.
 //
-// A leader whose context ends is interrupted with a past read deadline;
+// A leader whose context ends is interrupted with a past read deadline
+// (Do's watcher, interruptCall);
 // because the frame being read lives in Conn.in, it can stop between any
 // two reads and the next reader carries on. Transports without read
 // deadlines (pipes to ssh or a command) only let callers with
@@ -54,12 +55,10 @@ func (c *Conn) lead(ctx context.Context, cl *Call) {
 	if len(cl.done) > 0 {
 		return // a previous reader delivered the reply already
 	}
-	if ctx.Done() != nil {
-		if !c.deadlines {
-			return
-		}
-		stop := context.AfterFunc(ctx, c.interrupt)
-		defer stop()
+	// A cancellable ctx interrupts the read through Do's watcher
+	// (interruptCall), which needs read deadlines.
+	if ctx.Done() != nil && !c.deadlines {
+		return
 	}
 	for {
 		got, err := c.readFrame(false)

@@ -85,8 +85,9 @@ func TestLeaderDeliversOthersReplies(t *testing.T) {
 // an ssh or ext command.
 type noDeadlineConn struct{ net.Conn }
 
-func (noDeadlineConn) SetReadDeadline(time.Time) error { return errors.New("no deadlines") }
-func (noDeadlineConn) SetDeadline(time.Time) error     { return errors.New("no deadlines") }
+func (noDeadlineConn) SetReadDeadline(time.Time) error  { return errors.New("no deadlines") }
+func (noDeadlineConn) SetDeadline(time.Time) error      { return errors.New("no deadlines") }
+func (noDeadlineConn) SetWriteDeadline(time.Time) error { return errors.New("no deadlines") }
 
 // Without read deadlines a cancellable caller cannot be interrupted while
 // it reads, so it waits for the background reader instead, and

@@ -3,7 +3,6 @@ package rpc
 import (
 	"context"
 	"encoding/binary"
-	"net"
 
 	"github.com/virtwire/libvirt/internal/wire"
 )
@@ -81,24 +80,21 @@ func (st *Stream) send(typ wire.MessageType, status wire.MessageStatus, body []b
 	binary.BigEndian.PutUint32(hdr, uint32(headerLen+len(body)))
 	binary.BigEndian.PutUint32(hdr[wire.MessageLenMax+12:], uint32(typ))
 	binary.BigEndian.PutUint32(hdr[wire.MessageLenMax+20:], uint32(status))
-	c := st.c
-	select {
-	case <-c.done:
-		return c.Err()
-	default:
+	// Data and holes are bounded by the stream's context as well as the
+	// write timeout; a finish or abort is not, since it is what tells the
+	// server the stream is over (an abort is sent once ctx has ended).
+	ctx := context.Background()
+	if status == wire.MessageStatusContinue {
+		ctx = st.ctx
 	}
-	c.wmu.Lock()
-	var err error
 	if len(body) == 0 {
-		_, err = c.nc.Write(hdr)
-	} else {
-		bufs := net.Buffers{hdr, body}
-		_, err = bufs.WriteTo(c.nc)
+		body = nil
 	}
-	c.wmu.Unlock()
-	if err != nil {
-		c.fail(err)
-		return c.Err()
+	if _, err := st.c.writeOwned(ctx, hdr, body, false); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && err == ctxErr {
+			return ctxError("stream write abandoned", ctx)
+		}
+		return err
 	}
 	return nil
 }
