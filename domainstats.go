@@ -223,79 +223,11 @@ func (p *statsParser) state(key string, v TypedParamValue) bool {
 }
 
 func (p *statsParser) cpu(key string, v TypedParamValue) bool {
-	n, ok := v.Uint64()
-	if !ok {
-		return false
-	}
-	if p.s.CPU == nil {
-		p.s.CPU = &DomainCPUStats{}
-	}
-	c := p.s.CPU
-	var dst *uint64
-	switch key {
-	case "time":
-		dst = &c.Time
-	case "user":
-		dst = &c.User
-	case "system":
-		dst = &c.System
-	case "haltpoll.success.time":
-		dst = &c.HaltPollSuccessTime
-	case "haltpoll.fail.time":
-		dst = &c.HaltPollFailTime
-	case "cache.monitor.count":
-		dst = &c.CacheMonitorCount
-	default:
-		return false
-	}
-	*dst = n
-	return true
+	return setField(&p.s.CPU, cpuFields, key, v)
 }
 
 func (p *statsParser) balloon(key string, v TypedParamValue) bool {
-	n, ok := v.Uint64()
-	if !ok {
-		return false
-	}
-	if p.s.Balloon == nil {
-		p.s.Balloon = &DomainBalloonStats{}
-	}
-	b := p.s.Balloon
-	var dst *uint64
-	switch key {
-	case "current":
-		dst = &b.Current
-	case "maximum":
-		dst = &b.Maximum
-	case "swap_in":
-		dst = &b.SwapIn
-	case "swap_out":
-		dst = &b.SwapOut
-	case "major_fault":
-		dst = &b.MajorFault
-	case "minor_fault":
-		dst = &b.MinorFault
-	case "unused":
-		dst = &b.Unused
-	case "available":
-		dst = &b.Available
-	case "rss":
-		dst = &b.RSS
-	case "usable":
-		dst = &b.Usable
-	case "last-update":
-		dst = &b.LastUpdate
-	case "disk_caches":
-		dst = &b.DiskCaches
-	case "hugetlb_pgalloc":
-		dst = &b.HugetlbPgalloc
-	case "hugetlb_pgfail":
-		dst = &b.HugetlbPgfail
-	default:
-		return false
-	}
-	*dst = n
-	return true
+	return setField(&p.s.Balloon, balloonFields, key, v)
 }
 
 // indexed splits "N.suffix" into N and suffix.
@@ -376,49 +308,22 @@ func (p *statsParser) vcpu(key string, v TypedParamValue) bool {
 }
 
 func (p *statsParser) net(key string, v TypedParamValue) bool {
-	if key == "count" {
-		_, ok := v.Uint64()
+	i, suffix, ok := countOrIndexed(key, v)
+	if !ok || suffix == "" {
 		return ok
-	}
-	i, suffix, ok := indexed(key)
-	if !ok {
-		return false
 	}
 	e := entry(&p.nets, i, func() *DomainNetStats { return &DomainNetStats{Index: i} })
 	if suffix == "name" {
 		e.Name, ok = v.AsString()
 		return ok
 	}
-	var dst *uint64
-	switch suffix {
-	case "rx.bytes":
-		dst = &e.RxBytes
-	case "rx.pkts":
-		dst = &e.RxPkts
-	case "rx.errs":
-		dst = &e.RxErrs
-	case "rx.drop":
-		dst = &e.RxDrop
-	case "tx.bytes":
-		dst = &e.TxBytes
-	case "tx.pkts":
-		dst = &e.TxPkts
-	case "tx.errs":
-		dst = &e.TxErrs
-	case "tx.drop":
-		dst = &e.TxDrop
-	}
-	return setUint(dst, v)
+	return setField(&e, netFields, suffix, v)
 }
 
 func (p *statsParser) block(key string, v TypedParamValue) bool {
-	if key == "count" {
-		_, ok := v.Uint64()
+	i, suffix, ok := countOrIndexed(key, v)
+	if !ok || suffix == "" {
 		return ok
-	}
-	i, suffix, ok := indexed(key)
-	if !ok {
-		return false
 	}
 	e := entry(&p.blocks, i, func() *DomainBlockDeviceStats { return &DomainBlockDeviceStats{Index: i} })
 	switch suffix {
@@ -429,60 +334,16 @@ func (p *statsParser) block(key string, v TypedParamValue) bool {
 		e.Path, ok = v.AsString()
 		return ok
 	}
-	var dst *uint64
-	switch suffix {
-	case "backingIndex":
-		dst = &e.BackingIndex
-	case "rd.reqs":
-		dst = &e.RdReqs
-	case "rd.bytes":
-		dst = &e.RdBytes
-	case "rd.times":
-		dst = &e.RdTimes
-	case "wr.reqs":
-		dst = &e.WrReqs
-	case "wr.bytes":
-		dst = &e.WrBytes
-	case "wr.times":
-		dst = &e.WrTimes
-	case "fl.reqs":
-		dst = &e.FlReqs
-	case "fl.times":
-		dst = &e.FlTimes
-	case "errors":
-		dst = &e.Errors
-	case "allocation":
-		dst = &e.Allocation
-	case "capacity":
-		dst = &e.Capacity
-	case "physical":
-		dst = &e.Physical
-	case "threshold":
-		dst = &e.Threshold
-	}
-	return setUint(dst, v)
+	return setField(&e, blockFields, suffix, v)
 }
 
 func (p *statsParser) iothread(key string, v TypedParamValue) bool {
-	if key == "count" {
-		_, ok := v.Uint64()
+	id, suffix, ok := countOrIndexed(key, v)
+	if !ok || suffix == "" {
 		return ok
 	}
-	id, suffix, ok := indexed(key)
-	if !ok {
-		return false
-	}
 	e := entry(&p.iothr, id, func() *DomainIOThreadStats { return &DomainIOThreadStats{ID: id} })
-	var dst *uint64
-	switch suffix {
-	case "poll-max-ns":
-		dst = &e.PollMaxNs
-	case "poll-grow":
-		dst = &e.PollGrow
-	case "poll-shrink":
-		dst = &e.PollShrink
-	}
-	return setUint(dst, v)
+	return setField(&e, iothreadFields, suffix, v)
 }
 
 // memory decodes "memory.bandwidth.monitor.*".
@@ -529,16 +390,7 @@ func (p *statsParser) memory(key string, v TypedParamValue) bool {
 		n = &DomainMemoryBandwidthNode{Index: j}
 		p.nodes[[2]int{i, j}] = n
 	}
-	var dst *uint64
-	switch field {
-	case "id":
-		dst = &n.ID
-	case "bytes.local":
-		dst = &n.BytesLocal
-	case "bytes.total":
-		dst = &n.BytesTotal
-	}
-	return setUint(dst, v)
+	return setField(&n, nodeFields, field, v)
 }
 
 func (p *statsParser) dirtyRate(key string, v TypedParamValue) bool {
@@ -583,18 +435,6 @@ func (p *statsParser) dirtyRate(key string, v TypedParamValue) bool {
 	return ok
 }
 
-// setUint stores v in dst when dst is known and v is an unsigned integer.
-func setUint(dst *uint64, v TypedParamValue) bool {
-	if dst == nil {
-		return false
-	}
-	n, ok := v.Uint64()
-	if ok {
-		*dst = n
-	}
-	return ok
-}
-
 // finish moves the indexed entries into the record's slices, in index order.
 func (p *statsParser) finish() {
 	s := p.s
@@ -632,4 +472,100 @@ func sortedKeys[T any](m map[int]*T) []int {
 	}
 	sort.Ints(keys)
 	return keys
+}
+
+// setField stores v, an unsigned integer, in the field of *sec that
+// fields names for key, creating the section on first use. It is false for
+// a key the table lacks or a value that is not an unsigned integer, which
+// leaves the section as it was.
+func setField[T any](sec **T, fields map[string]func(*T) *uint64, key string, v TypedParamValue) bool {
+	field, ok := fields[key]
+	if !ok {
+		return false
+	}
+	n, ok := v.Uint64()
+	if !ok {
+		return false
+	}
+	if *sec == nil {
+		*sec = new(T)
+	}
+	*field(*sec) = n
+	return true
+}
+
+// countOrIndexed splits a key of a counted section: "count" (suffix "",
+// ok when v is a number) or "N.suffix".
+func countOrIndexed(key string, v TypedParamValue) (int, string, bool) {
+	if key == "count" {
+		_, ok := v.Uint64()
+		return 0, "", ok
+	}
+	return indexed(key)
+}
+
+var cpuFields = map[string]func(*DomainCPUStats) *uint64{
+	"time":                  func(c *DomainCPUStats) *uint64 { return &c.Time },
+	"user":                  func(c *DomainCPUStats) *uint64 { return &c.User },
+	"system":                func(c *DomainCPUStats) *uint64 { return &c.System },
+	"haltpoll.success.time": func(c *DomainCPUStats) *uint64 { return &c.HaltPollSuccessTime },
+	"haltpoll.fail.time":    func(c *DomainCPUStats) *uint64 { return &c.HaltPollFailTime },
+	"cache.monitor.count":   func(c *DomainCPUStats) *uint64 { return &c.CacheMonitorCount },
+}
+
+var balloonFields = map[string]func(*DomainBalloonStats) *uint64{
+	"current":         func(b *DomainBalloonStats) *uint64 { return &b.Current },
+	"maximum":         func(b *DomainBalloonStats) *uint64 { return &b.Maximum },
+	"swap_in":         func(b *DomainBalloonStats) *uint64 { return &b.SwapIn },
+	"swap_out":        func(b *DomainBalloonStats) *uint64 { return &b.SwapOut },
+	"major_fault":     func(b *DomainBalloonStats) *uint64 { return &b.MajorFault },
+	"minor_fault":     func(b *DomainBalloonStats) *uint64 { return &b.MinorFault },
+	"unused":          func(b *DomainBalloonStats) *uint64 { return &b.Unused },
+	"available":       func(b *DomainBalloonStats) *uint64 { return &b.Available },
+	"rss":             func(b *DomainBalloonStats) *uint64 { return &b.RSS },
+	"usable":          func(b *DomainBalloonStats) *uint64 { return &b.Usable },
+	"last-update":     func(b *DomainBalloonStats) *uint64 { return &b.LastUpdate },
+	"disk_caches":     func(b *DomainBalloonStats) *uint64 { return &b.DiskCaches },
+	"hugetlb_pgalloc": func(b *DomainBalloonStats) *uint64 { return &b.HugetlbPgalloc },
+	"hugetlb_pgfail":  func(b *DomainBalloonStats) *uint64 { return &b.HugetlbPgfail },
+}
+
+var netFields = map[string]func(*DomainNetStats) *uint64{
+	"rx.bytes": func(n *DomainNetStats) *uint64 { return &n.RxBytes },
+	"rx.pkts":  func(n *DomainNetStats) *uint64 { return &n.RxPkts },
+	"rx.errs":  func(n *DomainNetStats) *uint64 { return &n.RxErrs },
+	"rx.drop":  func(n *DomainNetStats) *uint64 { return &n.RxDrop },
+	"tx.bytes": func(n *DomainNetStats) *uint64 { return &n.TxBytes },
+	"tx.pkts":  func(n *DomainNetStats) *uint64 { return &n.TxPkts },
+	"tx.errs":  func(n *DomainNetStats) *uint64 { return &n.TxErrs },
+	"tx.drop":  func(n *DomainNetStats) *uint64 { return &n.TxDrop },
+}
+
+var blockFields = map[string]func(*DomainBlockDeviceStats) *uint64{
+	"backingIndex": func(b *DomainBlockDeviceStats) *uint64 { return &b.BackingIndex },
+	"rd.reqs":      func(b *DomainBlockDeviceStats) *uint64 { return &b.RdReqs },
+	"rd.bytes":     func(b *DomainBlockDeviceStats) *uint64 { return &b.RdBytes },
+	"rd.times":     func(b *DomainBlockDeviceStats) *uint64 { return &b.RdTimes },
+	"wr.reqs":      func(b *DomainBlockDeviceStats) *uint64 { return &b.WrReqs },
+	"wr.bytes":     func(b *DomainBlockDeviceStats) *uint64 { return &b.WrBytes },
+	"wr.times":     func(b *DomainBlockDeviceStats) *uint64 { return &b.WrTimes },
+	"fl.reqs":      func(b *DomainBlockDeviceStats) *uint64 { return &b.FlReqs },
+	"fl.times":     func(b *DomainBlockDeviceStats) *uint64 { return &b.FlTimes },
+	"errors":       func(b *DomainBlockDeviceStats) *uint64 { return &b.Errors },
+	"allocation":   func(b *DomainBlockDeviceStats) *uint64 { return &b.Allocation },
+	"capacity":     func(b *DomainBlockDeviceStats) *uint64 { return &b.Capacity },
+	"physical":     func(b *DomainBlockDeviceStats) *uint64 { return &b.Physical },
+	"threshold":    func(b *DomainBlockDeviceStats) *uint64 { return &b.Threshold },
+}
+
+var iothreadFields = map[string]func(*DomainIOThreadStats) *uint64{
+	"poll-max-ns": func(t *DomainIOThreadStats) *uint64 { return &t.PollMaxNs },
+	"poll-grow":   func(t *DomainIOThreadStats) *uint64 { return &t.PollGrow },
+	"poll-shrink": func(t *DomainIOThreadStats) *uint64 { return &t.PollShrink },
+}
+
+var nodeFields = map[string]func(*DomainMemoryBandwidthNode) *uint64{
+	"id":          func(n *DomainMemoryBandwidthNode) *uint64 { return &n.ID },
+	"bytes.local": func(n *DomainMemoryBandwidthNode) *uint64 { return &n.BytesLocal },
+	"bytes.total": func(n *DomainMemoryBandwidthNode) *uint64 { return &n.BytesTotal },
 }
