@@ -7,7 +7,7 @@
 # after subtracting the reviewed equivalent mutants listed in
 # scripts/mutation-equivalents.txt.
 #
-#   scripts/mutation.sh [-w WORKERS] [-c COEFF] [-o DIR] [-v] [PACKAGE ...]
+#   scripts/mutation.sh [-w WORKERS] [-c COEFF] [-o DIR] [-e REGEXP] [-n] [-v] [PACKAGE ...]
 #
 #   PACKAGE  directories relative to the repository, default: the whole core
 #            (internal/xdr internal/rpc internal/event internal/authfile
@@ -19,6 +19,11 @@
 #            unmutated run before it counts as timed out (default 10; raise it
 #            on a loaded machine, where slow runs are otherwise miscounted)
 #   -o DIR   keep gremlins' JSON reports and logs in DIR (default: a temp dir)
+#   -e RE    also leave out files whose path (relative to the package)
+#            matches RE; repeatable. For a quick run on the files a change
+#            touched, e.g. -e '^(dial|stream.*)\.go$' .
+#   -n       dry run: only measure which mutants the tests cover (mutator
+#            coverage), without running them; one test run per package
 #   -v       list every lived or uncovered mutant that is not a known
 #            equivalent
 #
@@ -32,11 +37,15 @@ workers=1
 coeff=10
 outdir=""
 verbose=()
-while getopts "w:c:o:vh" opt; do
+extra=()
+dry=()
+while getopts "w:c:o:e:nvh" opt; do
 	case $opt in
 	w) workers=$OPTARG ;;
 	c) coeff=$OPTARG ;;
 	o) outdir=$OPTARG ;;
+	e) extra+=(-E "$OPTARG") ;;
+	n) dry=(--dry-run) ;;
 	v) verbose=(-v) ;;
 	*)
 		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -78,7 +87,7 @@ for pkg in "${pkgs[@]}"; do
 	# Generated code is checked by scripts/check-generated.sh and the codec
 	# tests, not here. For the root package, gremlins would also descend
 	# into every subdirectory: keep only the files directly in it.
-	exclude=(-E '\.gen\.go$' -E '_test\.go$')
+	exclude=(-E '\.gen\.go$' -E '_test\.go$' "${extra[@]}")
 	if [ "$pkg" = . ]; then
 		exclude+=(-E '/')
 	fi
@@ -86,7 +95,7 @@ for pkg in "${pkgs[@]}"; do
 	[ "$pkg" = . ] && name=root
 	echo "mutation: $pkg ..." >&2
 	start=$(date +%s)
-	if ! "$outdir/gremlins" unleash --workers "$workers" --timeout-coefficient "$coeff" \
+	if ! "$outdir/gremlins" unleash "${dry[@]}" --workers "$workers" --timeout-coefficient "$coeff" \
 		"${exclude[@]}" -o "$outdir/$name.json" "./$pkg" >"$outdir/$name.log" 2>&1; then
 		echo "mutation: gremlins failed on $pkg; its log:" >&2
 		tail -20 "$outdir/$name.log" >&2

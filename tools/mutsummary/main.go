@@ -45,6 +45,7 @@ type report struct {
 // counts holds one package's mutants by outcome.
 type counts struct {
 	killed, lived, notCovered, timedOut, notViable int
+	runnable                                       int // covered, not run (dry run)
 	eqLived, eqNotCovered                          int
 	elapsed                                        time.Duration
 	survivors                                      []string
@@ -82,9 +83,11 @@ func main() {
 		lived := c.lived - c.eqLived
 		notCov := c.notCovered - c.eqNotCovered
 		// Efficacy and coverage as gremlins defines them (timed-out and
-		// non-viable mutants count in neither), minus the equivalents.
+		// non-viable mutants count in neither), minus the equivalents. A
+		// dry run has only runnable (covered) and uncovered mutants.
 		eff := pct(c.killed, c.killed+lived)
-		cov := pct(c.killed+lived, c.killed+lived+notCov)
+		covered := c.killed + lived + c.runnable
+		cov := pct(covered, covered+notCov)
 		fmt.Printf("%-18s %6d %5d %5d %6d %7d %5d %8s %8s %8s\n",
 			pkg, c.killed, lived, c.eqLived+c.eqNotCovered, notCov, c.timedOut, c.notViable,
 			eff, cov, c.elapsed.Round(time.Second))
@@ -139,6 +142,8 @@ func tally(pkg, file string, eq map[string]string, used map[string]bool) (counts
 				} else {
 					c.survivors = append(c.survivors, "NOT COVERED "+key)
 				}
+			case "RUNNABLE":
+				c.runnable++
 			case "TIMED OUT":
 				c.timedOut++
 			case "NOT VIABLE":
