@@ -1,6 +1,8 @@
 package authfile
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -54,5 +56,25 @@ func TestLookupWithoutFile(t *testing.T) {
 	var f *File
 	if v, ok, err := f.Lookup("libvirt", "h", "password"); v != "" || ok || err != nil {
 		t.Fatalf("nil File: %q, %v, %v", v, ok, err)
+	}
+}
+
+// Locate finds the per-user file in $XDG_CONFIG_HOME only when it exists.
+func TestLocateUserFile(t *testing.T) {
+	cfg := t.TempDir()
+	t.Setenv("LIBVIRT_AUTH_FILE", "")
+	t.Setenv("XDG_CONFIG_HOME", cfg)
+	want := filepath.Join(cfg, "libvirt", "auth.conf")
+	if got := Locate(""); got == want {
+		t.Fatalf("Locate = %s before the file exists", got)
+	}
+	if err := os.MkdirAll(filepath.Dir(want), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(want, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := Locate(""); got != want {
+		t.Fatalf("Locate = %q, want %s", got, want)
 	}
 }
