@@ -56,6 +56,7 @@ func within(t *testing.T, what string, f func()) {
 }
 
 func TestExtEchoesThroughTheCommand(t *testing.T) {
+	t.Parallel()
 	cat, err := exec.LookPath("cat")
 	if err != nil {
 		t.Skip("no cat on PATH")
@@ -86,6 +87,7 @@ func TestExtEchoesThroughTheCommand(t *testing.T) {
 }
 
 func TestExtEndExplainsItself(t *testing.T) {
+	t.Parallel()
 	c := dialExt(t, script(t, "echo 'cannot connect to socket' >&2\nexit 3"))
 	var err error
 	within(t, "reading from a command that exits", func() { _, err = c.Read(make([]byte, 16)) })
@@ -111,6 +113,7 @@ func TestExtEndExplainsItself(t *testing.T) {
 }
 
 func TestExtCleanExitSaysSo(t *testing.T) {
+	t.Parallel()
 	c := dialExt(t, script(t, "exit 0"))
 	var err error
 	within(t, "reading from a command that exits", func() { _, err = c.Read(make([]byte, 16)) })
@@ -120,6 +123,7 @@ func TestExtCleanExitSaysSo(t *testing.T) {
 }
 
 func TestExtCloseKillsACommandThatIgnoresSIGTERM(t *testing.T) {
+	t.Parallel()
 	ready := filepath.Join(t.TempDir(), "ready")
 	c := dialExt(t, script(t, "trap '' TERM\n: > "+ready+"\nwhile :; do sleep 0.05; done"))
 	// Wait until the trap is set (a condition, not a sleep of a guessed length).
@@ -139,6 +143,7 @@ func TestExtCloseKillsACommandThatIgnoresSIGTERM(t *testing.T) {
 }
 
 func TestDialExtErrors(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ uri, want string }{
 		{"qemu+ext:///system", "needs a command= parameter"},
 		{"qemu+ext:///system?command=", "needs a command= parameter"},
