@@ -236,3 +236,28 @@ func TestRouterAfterCloseAll(t *testing.T) {
 		t.Error("router accepted a subscription after closeAll")
 	}
 }
+
+func TestRouterRemoveKeepsTheOthers(t *testing.T) {
+	r := newRouter()
+	a := newSub(familyDomain, DomainEventIDReboot, 7, 8)
+	b := newSub(familyDomain, DomainEventIDReboot, 7, 8) // shares callback 7
+	mustAdd(t, r, a)
+	mustAdd(t, r, b)
+	r.remove(a)
+	rebootFor(r, 7, "x")
+	if got := received(b); !slices.Equal(got, []string{"x"}) {
+		t.Errorf("remaining subscriber to callback 7 got %q after the other was removed", got)
+	}
+	if got := received(a); !slices.Equal(got, []string{"closed"}) {
+		t.Errorf("removed subscriber got %q", got)
+	}
+	// Once the last subscriber of a callback ID is gone, its events are
+	// kept again for whoever registers it next.
+	r.remove(b)
+	rebootFor(r, 7, "y")
+	c := newSub(familyDomain, DomainEventIDReboot, 7, 8)
+	mustAdd(t, r, c)
+	if got := received(c); !slices.Equal(got, []string{"y"}) {
+		t.Errorf("new subscriber to callback 7 got %q, want the event sent while it had none", got)
+	}
+}
