@@ -15,7 +15,7 @@ import (
 
 // nextEvent waits for the next event of sub, naming what it waited for on
 // timeout.
-func nextEvent(t *testing.T, sub *libvirt.Subscription, what string) libvirt.Event {
+func nextSubEvent(t *testing.T, sub *libvirt.Subscription, what string) libvirt.Event {
 	t.Helper()
 	select {
 	case ev, ok := <-sub.Events():
@@ -59,7 +59,7 @@ func TestFakeSubscriptionsShareOneRegistration(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []*libvirt.Subscription{first, second} {
-		if m, ok := nextEvent(t, s, "defined event").(*libvirt.DomainEventCallbackLifecycleMsg); !ok || m.Msg.Dom.Name != "shared" {
+		if m, ok := nextSubEvent(t, s, "defined event").(*libvirt.DomainEventCallbackLifecycleMsg); !ok || m.Msg.Dom.Name != "shared" {
 			t.Fatalf("got %#v", m)
 		}
 	}
@@ -111,10 +111,10 @@ func TestFakeNetworkSubscriptionsKeepTheirFilter(t *testing.T) {
 	if err := c.NetworkCreate(ctx, n1); err != nil {
 		t.Fatal(err)
 	}
-	if m := nextEvent(t, s1, "n1 started").(*libvirt.NetworkEventLifecycleMsg); m.Net.Name != "n1" {
+	if m := nextSubEvent(t, s1, "n1 started").(*libvirt.NetworkEventLifecycleMsg); m.Net.Name != "n1" {
 		t.Errorf("n1's subscription got an event of %s", m.Net.Name)
 	}
-	if m := nextEvent(t, s2, "n2 started").(*libvirt.NetworkEventLifecycleMsg); m.Net.Name != "n2" {
+	if m := nextSubEvent(t, s2, "n2 started").(*libvirt.NetworkEventLifecycleMsg); m.Net.Name != "n2" {
 		t.Errorf("n2's subscription got an event of %s", m.Net.Name)
 	}
 	noEvent(t, s1, "n1's subscription")
@@ -144,7 +144,7 @@ func TestFakeStoragePoolSubscriptionsKeepTheirFilter(t *testing.T) {
 		}
 	}
 	for i, want := range []string{"p1", "p2"} {
-		if m := nextEvent(t, subs[i], want+" started").(*libvirt.StoragePoolEventLifecycleMsg); m.Pool.Name != want {
+		if m := nextSubEvent(t, subs[i], want+" started").(*libvirt.StoragePoolEventLifecycleMsg); m.Pool.Name != want {
 			t.Errorf("%s's subscription got an event of %s", want, m.Pool.Name)
 		}
 		noEvent(t, subs[i], want+"'s subscription")
@@ -174,7 +174,7 @@ func TestFakeSecretSubscriptionsKeepTheirFilter(t *testing.T) {
 		}
 	}
 	for i, want := range []string{"c1", "c2"} {
-		if m := nextEvent(t, subs[i], want+" value changed").(*libvirt.SecretEventValueChangedMsg); m.Secret.UsageID != want {
+		if m := nextSubEvent(t, subs[i], want+" value changed").(*libvirt.SecretEventValueChangedMsg); m.Secret.UsageID != want {
 			t.Errorf("%s's subscription got an event of %s", want, m.Secret.UsageID)
 		}
 		noEvent(t, subs[i], want+"'s subscription")

@@ -12,7 +12,7 @@ func TestURIStringRoundTrips(t *testing.T) {
 		{"qemu+tcp://example.com:5000/system", "qemu+tcp://example.com:5000/system"},
 		{"qemu+tls://[::1]:16514/system", "qemu+tls://[::1]:16514/system"},
 		{"qemu+tls://[fe80::1]/system", "qemu+tls://[fe80::1]/system"},
-		{"test+tcp://h/default?socket=/tmp/a%20b&mode=legacy", "test+tcp://h/default?socket=%2Ftmp%2Fa+b&mode=legacy"},
+		{"test+tcp://h/default?socket=/tmp/a%20b&mode=legacy", "test+tcp://h/default?socket=%2Ftmp%2Fa%20b&mode=legacy"},
 		{"qemu+ssh://user@host/system?keyfile=/k&keyfile=/k2", "qemu+ssh://user@host/system?keyfile=%2Fk&keyfile=%2Fk2"},
 	} {
 		u, err := Parse(c.in)
