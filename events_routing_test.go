@@ -29,7 +29,7 @@ func rebootFor(r *router, cb int32, name string) {
 
 // newSub returns an unregistered subscription with room for n events.
 func newSub(family eventFamily, id DomainEventID, cb int32, n int) *Subscription {
-	return &Subscription{family: family, id: int32(id), callbackID: cb, q: event.NewQueue[Event](n)}
+	return &Subscription{family: family, id: int32(id), callbackID: cb, q: event.NewQueue[Event](n, 0)}
 }
 
 // received drains what s has queued so far (the router pushes
