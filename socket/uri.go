@@ -223,8 +223,9 @@ func (u *URI) String() string {
 	}
 	v.RawQuery = strings.Join(q, "&")
 	s := v.String()
-	if v.Host == "" && v.User == nil {
-		// url.URL drops the empty authority: "qemu:/system".
+	if v.Host == "" && v.User == nil && !strings.HasPrefix(s, scheme+"://") {
+		// Older url.URL versions drop the empty authority ("qemu:/system");
+		// newer ones keep it ("qemu:///system").
 		s = scheme + "://" + strings.TrimPrefix(s, scheme+":")
 	}
 	return s

@@ -3,11 +3,12 @@ package socket
 import "testing"
 
 // String gives back a URI that parses to the same thing, in libvirt's
-// spelling, so that errors and logs show what the user wrote. (URIs
-// without a host are left out: with Go 1.26.8, String turns qemu:///system
-// into qemu://///system; reported for uri.go's owner.)
+// spelling, so that errors and logs show what the user wrote.
 func TestURIStringRoundTrips(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
+		{"qemu:///system", "qemu:///system"},
+		{"test:///default", "test:///default"},
+		{"qemu+unix:///session?socket=/run/s", "qemu+unix:///session?socket=%2Frun%2Fs"},
 		{"qemu+ssh://root@example.com/system", "qemu+ssh://root@example.com/system"},
 		{"qemu+tcp://example.com:5000/system", "qemu+tcp://example.com:5000/system"},
 		{"qemu+tls://[::1]:16514/system", "qemu+tls://[::1]:16514/system"},
