@@ -178,8 +178,9 @@ func (c *Client) DomainMigrateToURI3(ctx context.Context, dom Domain, dconnuri s
 // returns the domain as dest knows it, as libvirt's virDomainMigrate3 does.
 //
 // With MigratePeer2peer in flags the source daemon drives the migration to
-// dest's URI (ConnectGetURI on dest, so it must be reachable from the
-// source host) and the domain is then looked up on dest by name.
+// the URI dest was dialled with (so that URI must work from the source
+// host, and dest must come from Dial) and the domain is then looked up on
+// dest by name.
 //
 // Otherwise this client drives libvirt's version 3 protocol itself,
 // talking to both daemons: Begin on the source (the domain XML and a
@@ -215,9 +216,13 @@ func (c *Client) DomainMigrate3(ctx context.Context, dom Domain, dest *Client, p
 		}
 	}
 	if flags&MigratePeer2peer != 0 {
-		dconnuri, err := dest.ConnectGetURI(ctx)
-		if err != nil {
-			return Domain{}, &MigrationError{Phase: MigrationPhaseCheck, Err: err}
+		// Like the C library, the source gets the URI this client used
+		// for dest, not the daemon's own name for its driver
+		// (ConnectGetURI, "qemu:///system"), which would lead the source
+		// back to itself.
+		dconnuri := dest.dialURI
+		if dconnuri == "" {
+			return Domain{}, migrateArgError(ErrInvalidArg, "the destination connection was not made by Dial, so its URI is unknown; use DomainMigrateToURI3")
 		}
 		if err := c.DomainMigrateToURI3(ctx, dom, dconnuri, params, flags); err != nil {
 			return Domain{}, err
