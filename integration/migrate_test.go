@@ -230,6 +230,18 @@ func TestMigrateQEMUGuest(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, libvirt.DomainRunning, st, "state on the destination")
 			assert.Equal(t, int32(libvirt.DomainRunningMigrated), reason, "reason on the destination")
+			// The destination keeps the completed migration job's
+			// statistics: QEMU's own view of the time it took.
+			typ, stats, err := dc.DomainGetJobStats(ctx, ddom, libvirt.DomainJobStatsCompleted)
+			require.NoError(t, err)
+			assert.Equal(t, libvirt.DomainJobCompleted, typ)
+			elapsed, _ := stats.Uint64(libvirt.DomainJobTimeElapsed)
+			downtime, _ := stats.Uint64(libvirt.DomainJobDowntime)
+			memTotal, _ := stats.Uint64(libvirt.DomainJobMemoryTotal)
+			memSent, _ := stats.Uint64(libvirt.DomainJobMemoryProcessed)
+			t.Logf("%s: job stats on the destination: time_elapsed %d ms, downtime %d ms, memory_total %d B, memory_processed %d B",
+				mode.name, elapsed, downtime, memTotal, memSent)
+
 			status, running := qmpStatus(t, dc, ddom)
 			assert.Equal(t, "running", status)
 			assert.True(t, running)
