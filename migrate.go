@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Driver features (libvirt's internal virDrvFeature numbers) that decide how
@@ -195,9 +196,12 @@ func (c *Client) DomainMigrateToURI3(ctx context.Context, dom Domain, dconnuri s
 // valid even alongside an error.
 //
 // Each phase is a separate call bounded by ctx. A context ending during
-// Perform leaves the daemons to finish or fail the migration on their own
-// (libvirt cannot cancel a call once sent); DomainAbortJob on the source
-// cancels a migration still in progress.
+// Perform abandons the call, not the migration: the source daemon goes on
+// (libvirt cannot cancel a call once sent; DomainAbortJob on the source
+// cancels a migration in progress). The Finish and Confirm calls that undo
+// a failed migration are still made when ctx has ended, each bounded by a
+// minute of its own, so that neither daemon is left holding a half-done
+// migration.
 //
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate3
 func (c *Client) DomainMigrate3(ctx context.Context, dom Domain, dest *Client, params TypedParams, flags DomainMigrateFlags) (Domain, error) {
@@ -350,7 +354,9 @@ func (c *Client) migrateManaged(ctx context.Context, dom Domain, dest *Client, p
 		if srcFlags&MigrateChangeProtection != 0 {
 			// Begin started a migration job on the source; Confirm with
 			// cancelled set ends it.
-			merr.Cleanup = c.DomainMigrateConfirm3Params(ctx, dom, params, nil, flags|srcFlags, 1)
+			cctx, cancel := cleanupContext(ctx)
+			defer cancel()
+			merr.Cleanup = c.DomainMigrateConfirm3Params(cctx, dom, params, nil, flags|srcFlags, 1)
 		}
 		return Domain{}, merr
 	}
@@ -374,8 +380,12 @@ func (c *Client) migrateManaged(ctx context.Context, dom Domain, dest *Client, p
 			cookie, err = c.DomainMigratePerform3Params(ctx, dom, nil, params, cookie, flags|srcFlags)
 			if err != nil {
 				failure = &MigrationError{Phase: MigrationPhasePerform, Err: err}
-				// The source already knows: it cancelled its side itself.
-				notifySource = false
+				// A failure reported by the source needs no Confirm: the
+				// source cancelled its side itself. A Perform this client
+				// abandoned (ctx ended) may still be running or may have
+				// finished and left the guest paused there, so the source
+				// is told to resume it.
+				notifySource = ctx.Err() != nil
 			} else {
 				cancelled = 0
 			}
@@ -388,6 +398,11 @@ func (c *Client) migrateManaged(ctx context.Context, dom Domain, dest *Client, p
 	// Finish runs even after a failure: with cancelled set, the destination
 	// kills the half-received guest. The daemon answers with the domain
 	// only when it runs there.
+	if failure != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = cleanupContext(ctx)
+		defer cancel()
+	}
 	ddom, cookie, err := dest.DomainMigrateFinish3Params(ctx, params, cookie, destFlags, cancelled)
 	started := err == nil
 	if err != nil {
@@ -406,6 +421,11 @@ func (c *Client) migrateManaged(ctx context.Context, dom Domain, dest *Client, p
 		if !started {
 			undo = 1
 		}
+		if failure != nil {
+			var cancel context.CancelFunc
+			ctx, cancel = cleanupContext(ctx)
+			defer cancel()
+		}
 		if cerr := c.DomainMigrateConfirm3Params(ctx, dom, params, cookie, flags|srcFlags, undo); cerr != nil {
 			if failure == nil {
 				failure = &MigrationError{Phase: MigrationPhaseConfirm, Err: cerr}
@@ -421,6 +441,22 @@ func (c *Client) migrateManaged(ctx context.Context, dom Domain, dest *Client, p
 		return ddom, failure
 	}
 	return ddom, nil
+}
+
+// migrateCleanupTimeout bounds the calls that undo a failed migration
+// when the caller's context has already ended.
+const migrateCleanupTimeout = time.Minute
+
+// cleanupContext returns ctx, or, when ctx has ended (often the very
+// reason the migration failed), a context bounded by migrateCleanupTimeout
+// that keeps ctx's values: the calls that cancel the migration on both
+// daemons must still be made, or a half-received guest stays on the
+// destination and the guest stays paused on the source.
+func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() == nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), migrateCleanupTimeout)
 }
 
 // finishErrorExplains reports whether the destination's Finish error says

@@ -155,16 +155,20 @@ func (p *migrationPeer) DomainMigrateConfirm3Params(ctx context.Context, a *libv
 
 // migrationPair starts a source and a destination fake daemon and dials
 // both; failing names the phase (on its side) that fails.
-func migrationPair(t *testing.T, j *journal, srcFail, dstFail libvirt.MigrationPhase, uriOut *string) (src, dst *libvirt.Client, dom libvirt.Domain) {
+func migrationPair(t *testing.T, j *journal, srcFail, dstFail libvirt.MigrationPhase, uriOut *string, srcOpts ...libvirttest.Option) (src, dst *libvirt.Client, dom libvirt.Domain) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	clients := make([]*libvirt.Client, 2)
 	for i, peer := range []*migrationPeer{{side: "src", j: j, fail: srcFail}, {side: "dst", j: j, fail: dstFail, uriOut: uriOut}} {
-		srv := libvirttest.New(t, libvirttest.WithUnixSocket(""), libvirttest.WithRemoteHandler(func(h libvirttest.RemoteHandler) libvirttest.RemoteHandler {
+		opts := []libvirttest.Option{libvirttest.WithUnixSocket(""), libvirttest.WithRemoteHandler(func(h libvirttest.RemoteHandler) libvirttest.RemoteHandler {
 			peer.RemoteHandler = h
 			return peer
-		}))
+		})}
+		if i == 0 {
+			opts = append(opts, srcOpts...)
+		}
+		srv := libvirttest.New(t, opts...)
 		c, err := libvirt.Dial(ctx, srv.URI())
 		require.NoError(t, err)
 		t.Cleanup(func() { c.Close() })
@@ -378,4 +382,31 @@ func TestDomainMigrate3Checks(t *testing.T) {
 	_, err = src.DomainMigrate3(ctx, dom, piped, nil, libvirt.MigratePeer2peer)
 	assert.True(t, errors.Is(err, libvirt.ErrInvalidArg), "%v", err)
 	assert.Empty(t, j.phases())
+}
+
+// A Perform abandoned because the context ended is still undone on both
+// daemons, with calls of their own.
+func TestDomainMigrate3ManagedContextEndsInPerform(t *testing.T) {
+	var j journal
+	src, dst, dom := migrationPair(t, &j, "", "", nil,
+		libvirttest.WithDelay(libvirt.ProcDomainMigratePerform3Params, 2*time.Second))
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	params := libvirt.DomainMigrateParameters{URI: "tcp://127.0.0.1:49152"}.TypedParams()
+	_, err := src.DomainMigrate3(ctx, dom, dst, params, libvirt.MigrateLive)
+	var merr *libvirt.MigrationError
+	require.True(t, errors.As(err, &merr), "%v", err)
+	assert.Equal(t, libvirt.MigrationPhasePerform, merr.Phase)
+	assert.True(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
+	assert.NoError(t, merr.Cleanup)
+
+	// The delayed Perform reaches the fake's handler only later, so look
+	// at the undoing calls only.
+	var undo []string
+	for _, c := range j.get() {
+		if c.phase == libvirt.MigrationPhaseFinish || c.phase == libvirt.MigrationPhaseConfirm {
+			undo = append(undo, fmt.Sprintf("%s:%s cancelled=%d", c.side, c.phase, c.cancelled))
+		}
+	}
+	assert.Equal(t, []string{"dst:finish cancelled=1", "src:confirm cancelled=1"}, undo)
 }
