@@ -115,7 +115,7 @@ func watchLifecycle(sub *libvirt.Subscription, name string) *lifecycleLog {
 				continue
 			}
 			l.mu.Lock()
-			l.seen = append(l.seen, lifecycle{m.Msg.Event.String(), m.Msg.DetailValue().String()})
+			l.seen = append(l.seen, lifecycle{m.Msg.Event.GoString(), m.Msg.DetailValue().String()})
 			l.mu.Unlock()
 		}
 	}()
