@@ -67,6 +67,7 @@ func Dial(ctx context.Context, uri string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("libvirt: connecting to %s: %w", socket.Redact(uri), dialError(ctx, hctx, timeout, err))
 	}
+	c.dialURI = uri
 	return c, nil
 }
 

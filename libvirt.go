@@ -26,6 +26,10 @@ type Client struct {
 	// stringParams caches whether the daemon sends string typed
 	// parameters: 0 unknown, 1 yes, 2 no (see typedParamStringOkay).
 	stringParams atomic.Int32
+	// dialURI is the URI given to Dial ("" for other constructors): what
+	// libvirt's virConnectGetURI answers on the client side, and what
+	// DomainMigrate3 hands a peer-to-peer source as the destination.
+	dialURI string
 }
 
 // newClientOn starts the engine on nc with the event router installed.

@@ -29,6 +29,11 @@
 #                                at the same path inside the tree, so every
 #                                path (sockets, pid file, guest images) means
 #                                the same inside and outside.
+#   VIRTWIRE_LIBVIRTD_HOST_UUID  host_uuid for libvirtd.conf (default: the
+#                                machine's SMBIOS UUID). Two daemons on one
+#                                machine need different ones for libvirt to
+#                                migrate guests between them. Read at start
+#                                and remembered in DIR/host_uuid.
 set -euo pipefail
 
 prog=${0##*/}
@@ -169,6 +174,7 @@ keepalive_count = 5
 
 log_outputs = "${VIRTWIRE_LIBVIRTD_LOG_LEVEL:-3}:file:$dir/libvirtd.log"
 EOF
+	[ -z "$host_uuid" ] || echo "host_uuid = \"$host_uuid\"" >>"$dir/libvirtd.conf"
 }
 
 # launch starts libvirtd detached in a private mount namespace. Inside it,
@@ -398,10 +404,22 @@ elif [ -r "$dir/root" ]; then
 	root=$(cat "$dir/root")
 fi
 
+# host_uuid: libvirtd's host UUID (empty: the machine's), taken and recorded
+# like root.
+host_uuid=""
+if [ "$cmd" = start ]; then
+	host_uuid=${VIRTWIRE_LIBVIRTD_HOST_UUID:-}
+	[ -z "$host_uuid" ] || [[ "$host_uuid" =~ ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$ ]] ||
+		die "VIRTWIRE_LIBVIRTD_HOST_UUID must be a UUID like 8f3c2a1e-0b4d-4e6f-9a7b-1c2d3e4f5a6b: '$host_uuid'"
+elif [ -r "$dir/host_uuid" ]; then
+	host_uuid=$(cat "$dir/host_uuid")
+fi
+
 case "$cmd" in
 start)
 	mkdir -p "$dir"
 	if [ -n "$root" ]; then echo "$root" >"$dir/root"; else rm -f "$dir/root"; fi
+	if [ -n "$host_uuid" ]; then echo "$host_uuid" >"$dir/host_uuid"; else rm -f "$dir/host_uuid"; fi
 	do_start
 	;;
 stop) do_stop ;;
