@@ -43,12 +43,11 @@ func scrape(ctx context.Context, c *libvirt.Client) ([]string, error) {
 		return nil, err
 	}
 	var out []string
-	for _, r := range recs {
-		for _, p := range r.Params {
-			if v, ok := p.Value.AsInt(); ok {
-				name := "libvirt_domain_" + strings.ReplaceAll(p.Field, ".", "_")
-				out = append(out, fmt.Sprintf("%s{domain=%q} %d", name, r.Dom.Name, v))
-			}
+	for _, s := range libvirt.DomainStatsRecords(recs) {
+		if s.State != nil {
+			out = append(out,
+				fmt.Sprintf("libvirt_domain_state_state{domain=%q} %d", s.Domain.Name, s.State.State),
+				fmt.Sprintf("libvirt_domain_state_reason{domain=%q} %d", s.Domain.Name, s.State.Reason))
 		}
 	}
 	info, err := c.NodeGetInfo(ctx)
@@ -107,7 +106,7 @@ func topSample(ctx context.Context, c *libvirt.Client) ([]topRow, error) {
 			return nil, err
 		}
 		row := topRow{name: d.Name, state: state, vcpus: info.NrVirtCPU, memKiB: info.Memory, cpuTimeNs: info.CPUTime}
-		stats, err := c.DomainMemoryStats(ctx, d, uint32(libvirt.DomainMemoryStatNr), 0)
+		stats, err := c.DomainMemoryStats(ctx, d, libvirt.DomainMemoryStatsMax, 0)
 		if err != nil {
 			return nil, err
 		}
