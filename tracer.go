@@ -66,7 +66,7 @@ type TraceCallEndData struct {
 	// trace); 0 when the call failed before it was sent.
 	Serial        uint32
 	BytesSent     int
-	BytesReceived int // the reply's length on the wire; 0 without a reply
+	BytesReceived int // the reply's length on the wire; 0 when the call failed
 	Duration      time.Duration
 	// Err is what the method returns: a *Error from the daemon, a
 	// *DisconnectedError, ErrClosed, a context error, ...
