@@ -206,9 +206,11 @@ func writeRedacted(b *strings.Builder, v reflect.Value) {
 		}
 		v = v.Elem()
 	}
-	switch v.Kind() {
-	case reflect.String, reflect.Slice:
+	switch {
+	case v.Kind() == reflect.String || v.Kind() == reflect.Slice && v.Type().Elem().Size() == 1:
 		fmt.Fprintf(b, "<redacted %d bytes>", v.Len())
+	case v.Kind() == reflect.Slice:
+		fmt.Fprintf(b, "<redacted %d items>", v.Len())
 	default:
 		b.WriteString("<redacted>")
 	}
