@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -433,4 +434,41 @@ func TestLoggerReportsDisconnect(t *testing.T) {
 	require.NoError(t, c2.Close())
 	assert.Contains(t, logs2.String(), "level=DEBUG msg=\"libvirt: connection closed\"")
 	assert.NotContains(t, logs2.String(), "WARN")
+}
+
+// TestLoggerReportsSupervisorReconnect restarts the fake daemon under a
+// Supervisor with a logger: the disconnect is logged at Warn, failed
+// redials at Debug, the reconnection at Info with the count.
+func TestLoggerReportsSupervisorReconnect(t *testing.T) {
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	sock := filepath.Join(t.TempDir(), "libvirt-sock")
+	srv, err := libvirttest.NewServer(libvirttest.WithUnixSocket(sock))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sup, err := libvirt.Supervise(ctx, srv.URI(), libvirt.SupervisorConfig{MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond},
+		libvirt.WithLogger(logger))
+	require.NoError(t, err)
+	defer sup.Close()
+	old := sup.Client()
+	require.NoError(t, srv.Close())
+	select {
+	case <-old.Disconnected():
+	case <-ctx.Done():
+		t.Fatal("the client did not notice the daemon closing")
+	}
+	srv2, err := libvirttest.NewServer(libvirttest.WithUnixSocket(sock))
+	require.NoError(t, err)
+	defer srv2.Close()
+	_, err = sup.Wait(ctx)
+	require.NoError(t, err, "waiting for the reconnection")
+	// Wait returns once the new client is installed; the Info line is
+	// written just after, by the supervisor's goroutine: Close waits for it.
+	require.NoError(t, sup.Close())
+	out := logs.String()
+	assert.Contains(t, out, `level=WARN msg="libvirt: connection lost"`)
+	assert.Contains(t, out, `level=WARN msg="libvirt: supervised connection down, redialling"`)
+	assert.Contains(t, out, `level=INFO msg="libvirt: supervised connection reconnected"`)
+	assert.Contains(t, out, "reconnects=1")
 }
