@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/virtwire/libvirt/internal/rpc"
@@ -22,13 +23,13 @@ type callSpan struct {
 	ctx    context.Context
 	info   ProcedureInfo
 	start  time.Time
-	serial uint32
+	serial atomic.Uint32 // set by the engine, possibly from another goroutine (stream opening)
 	sent   int
 	recv   int
 }
 
 // SetSerial records the serial the engine gave the call.
-func (s *callSpan) SetSerial(serial uint32) { s.serial = serial }
+func (s *callSpan) SetSerial(serial uint32) { s.serial.Store(serial) }
 
 var spanPool = sync.Pool{New: func() any { return new(callSpan) }}
 
@@ -48,7 +49,8 @@ func (c *Client) procedureInfo(prog uint32, proc int32) ProcedureInfo {
 func (c *Client) startCall(ctx context.Context, call *rpc.Call) (context.Context, *callSpan) {
 	frame := call.Encoder().Bytes()
 	s := spanPool.Get().(*callSpan)
-	s.serial, s.recv, s.sent = 0, 0, len(frame)
+	s.serial.Store(0)
+	s.recv, s.sent = 0, len(frame)
 	if len(frame) >= frameHeaderLen {
 		s.info = c.procedureInfo(binary.BigEndian.Uint32(frame[4:]), int32(binary.BigEndian.Uint32(frame[12:])))
 	} else {
@@ -65,12 +67,19 @@ func (c *Client) startCall(ctx context.Context, call *rpc.Call) (context.Context
 
 // endCall tells the tracer the call is over and recycles its span.
 func (c *Client) endCall(s *callSpan, err error) {
+	c.endCallKeep(s, err)
+	s.ctx, s.info = nil, ProcedureInfo{}
+	spanPool.Put(s)
+}
+
+// endCallKeep tells the tracer the call is over but leaves the span to
+// the garbage collector: for a call the engine may still touch (a stream
+// opening abandoned on cancellation finishes in the background).
+func (c *Client) endCallKeep(s *callSpan, err error) {
 	c.tracer.TraceCallEnd(s.ctx, c, TraceCallEndData{
-		ProcedureInfo: s.info, Serial: s.serial, BytesSent: s.sent, BytesReceived: s.recv,
+		ProcedureInfo: s.info, Serial: s.serial.Load(), BytesSent: s.sent, BytesReceived: s.recv,
 		Duration: time.Since(s.start), Err: err,
 	})
-	*s = callSpan{}
-	spanPool.Put(s)
 }
 
 // doTraced is do with a tracer.

@@ -31,15 +31,16 @@ func (c *Client) openStreamTraced(ctx context.Context, call *rpc.Call, mode rpc.
 	ctx, s := c.startCall(ctx, call)
 	rs, d, err := c.conn.OpenStream(ctx, call, mode, sparse)
 	if err != nil {
-		c.endCall(s, err)
+		c.endCallKeep(s, err)
 		return nil, nil, err
 	}
 	s.recv = frameHeaderLen + d.Remaining()
 	st := &Stream{s: rs}
 	if c.streamTracer != nil {
-		sp := &streamSpan{c: c, info: s.info, sn: s.serial, start: time.Now()}
+		sn := s.serial.Load()
+		sp := &streamSpan{c: c, info: s.info, sn: sn, start: time.Now()}
 		sp.ctx = c.streamTracer.TraceStreamStart(parent, c, TraceStreamStartData{
-			ProcedureInfo: s.info, Serial: s.serial,
+			ProcedureInfo: s.info, Serial: sn,
 			Sends: mode&rpc.StreamSend != 0, Recvs: mode&rpc.StreamRecv != 0, Sparse: sparse,
 		})
 		if sp.ctx == nil {

@@ -472,3 +472,46 @@ func TestLoggerReportsSupervisorReconnect(t *testing.T) {
 	assert.Contains(t, out, `level=INFO msg="libvirt: supervised connection reconnected"`)
 	assert.Contains(t, out, "reconnects=1")
 }
+
+// TestTracerSeesAbandonedStreamOpen cancels a stream opening while the
+// daemon delays it: the tracer is told the call failed with the context's
+// error, and the opening that completes in the background (then aborted)
+// does not disturb later traced calls (run with -race).
+func TestTracerSeesAbandonedStreamOpen(t *testing.T) {
+	rec := &recorder{}
+	srv := libvirttest.New(t, libvirttest.WithDelay(libvirt.ProcStorageVolUpload, 200*time.Millisecond))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := srv.Client(ctx, libvirt.WithTracer(rec))
+	require.NoError(t, err)
+	defer c.Close()
+	pool, err := c.StoragePoolLookupByName(ctx, "default-pool")
+	require.NoError(t, err)
+	vol, err := c.StorageVolCreateXML(ctx, pool, `<volume><name>slow.raw</name><capacity>1048576</capacity></volume>`, 0)
+	require.NoError(t, err)
+	octx, ocancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer ocancel()
+	_, err = c.StorageVolUpload(octx, vol, 0, 0, 0)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	for i := 0; i < 20; i++ { // calls while the opening completes behind them
+		_, err := c.ConnectGetLibVersion(ctx)
+		require.NoError(t, err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var up *callEnd
+	for i := range rec.ends {
+		if rec.ends[i].Method == "StorageVolUpload" {
+			up = &rec.ends[i]
+		}
+	}
+	require.NotNil(t, up, "no end hook for the abandoned upload")
+	assert.ErrorIs(t, up.Err, context.DeadlineExceeded)
+	assert.Empty(t, rec.sStarts, "no stream was opened")
+	for _, e := range rec.ends {
+		if e.Method == "ConnectGetLibVersion" {
+			assert.NoError(t, e.Err)
+			assert.Equal(t, int32(libvirt.ProcConnectGetLibVersion), e.Procedure)
+		}
+	}
+}
