@@ -85,10 +85,11 @@ func (c *wireTraceConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Write traces p before sending it: a reply can arrive (and be traced)
+// before Write returns, and the trace must show the call first.
 func (c *wireTraceConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	c.out.feed(p[:n])
-	return n, err
+	c.out.feed(p)
+	return c.Conn.Write(p)
 }
 
 // traceWriter serialises trace lines from both directions.
@@ -205,6 +206,8 @@ func formatFrame(dir string, h *wire.MessageHeader, length int, body []byte, dec
 	fmt.Fprintf(&b, "%s %s %s %s proc=%d serial=%d status=%s len=%d ",
 		traceTime(), dir, typ, procLabel(h.Prog, h.Proc), h.Proc, h.Serial, status, length)
 	switch {
+	case isStreamData(h) && length == frameHeaderLen:
+		b.WriteString("end of data")
 	case isStreamData(h):
 		fmt.Fprintf(&b, "data %d bytes", length-frameHeaderLen)
 	case !decoded:

@@ -229,3 +229,48 @@ func TestWireTraceSurvivesGarbage(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestWireTraceStreamFrames renders the stream frames of a sparse upload:
+// data by length, a hole decoded, the end of data, and a stream error.
+func TestWireTraceStreamFrames(t *testing.T) {
+	frame := func(typ wire.MessageType, status wire.MessageStatus, body interface{ EncodeXDR(*xdr.Encoder) }, raw []byte) []byte {
+		var e xdr.Encoder
+		e.Reset(make([]byte, 4, 64))
+		h := wire.MessageHeader{Prog: Program, Vers: 1, Proc: int32(ProcStorageVolUpload), Type: typ, Serial: 7, Status: status}
+		h.EncodeXDR(&e)
+		if body != nil {
+			body.EncodeXDR(&e)
+		}
+		out := append(e.Bytes(), raw...)
+		binary.BigEndian.PutUint32(out, uint32(len(out)))
+		return out
+	}
+	msg := "no space left"
+	var out lockedBuffer
+	f := &frameTracer{dir: "->", tw: &traceWriter{w: &out}}
+	f.feed(frame(wire.MessageTypeStream, wire.MessageStatusContinue, nil, bytes.Repeat([]byte("password"), 1000)))
+	f.feed(frame(wire.MessageTypeStreamHole, wire.MessageStatusContinue, &wire.StreamHole{Length: 1 << 20}, nil))
+	f.feed(frame(wire.MessageTypeStream, wire.MessageStatusOK, nil, nil))
+	f.feed(frame(wire.MessageTypeStream, wire.MessageStatusError, &wire.MessageError{Code: 38, Message: &msg}, nil))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := []string{
+		"-> stream remote.StorageVolUpload proc=208 serial=7 status=continue len=8028 data 8000 bytes",
+		"-> hole remote.StorageVolUpload proc=208 serial=7 status=continue len=40 {Length: 1048576, Flags: 0}",
+		"-> stream remote.StorageVolUpload proc=208 serial=7 status=ok len=28 {}",
+		`-> stream remote.StorageVolUpload proc=208 serial=7 status=error len=`,
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("got %d lines:\n%s", len(lines), out.String())
+	}
+	for i, w := range want {
+		if !strings.Contains(lines[i], w) {
+			t.Errorf("line %d: %s\nwant %s", i, lines[i], w)
+		}
+	}
+	if !strings.Contains(lines[3], `Code: 38, Domain: 0, Message: "no space left"`) {
+		t.Errorf("stream error: %s", lines[3])
+	}
+	if strings.Contains(out.String(), "password") {
+		t.Error("stream data printed")
+	}
+}
