@@ -86,7 +86,9 @@ func (c *wireTraceConn) Read(p []byte) (int, error) {
 }
 
 // Write traces p before sending it: a reply can arrive (and be traced)
-// before Write returns, and the trace must show the call first.
+// before Write returns, and the trace must show the call first. A write
+// that fails part-way fails the connection (the engine never resumes one),
+// so the trace cannot fall out of step with the bytes sent.
 func (c *wireTraceConn) Write(p []byte) (int, error) {
 	c.out.feed(p)
 	return c.Conn.Write(p)
