@@ -61,6 +61,7 @@ func Dial(ctx context.Context, uri string, opts ...Option) (*Client, error) {
 		}
 	}
 	cfg := newConfig(opts)
+	cfg.uri = socket.Redact(uri)
 	hctx, cancel, timeout := handshakeContext(ctx, cfg.handshakeTimeout)
 	defer cancel()
 	c, err := dial(hctx, u, cfg)
@@ -103,6 +104,9 @@ func newClient(ctx context.Context, nc net.Conn, name string, u *socket.URI, cfg
 		// go to the engine unwrapped.
 		auth.layer = sasl.NewConn(nc)
 		nc = auth.layer
+	}
+	if cfg.uri == "" {
+		cfg.uri = name
 	}
 	c := newClientOn(nc, &cfg)
 	if err := c.open(ctx, name, auth); err != nil {

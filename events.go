@@ -2,6 +2,7 @@ package libvirt
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -88,6 +89,12 @@ type router struct {
 	closed   bool
 	unrouted atomic.Uint64 // unknown or undecodable event messages
 	lost     atomic.Uint64 // orphans discarded (see orphanLimit)
+
+	// Observability (trace_event.go, logging.go), set before the first
+	// message; tracer and log nil when off.
+	client *Client
+	tracer EventTracer
+	log    *slog.Logger
 }
 
 func newRouter() *router {
@@ -96,45 +103,67 @@ func newRouter() *router {
 
 // handle decodes one event message and queues it for its subscriber(s).
 func (r *router) handle(h *wire.MessageHeader, body []byte) {
+	if r.tracer != nil {
+		r.handleTraced(h, body)
+		return
+	}
+	r.route(h, body)
+}
+
+// route decodes and queues one event message. It returns the event, its
+// callback ID, how many subscriptions it was queued for, how many older
+// events they dropped for it, and whether it was unrouted.
+func (r *router) route(h *wire.MessageHeader, body []byte) (ev Event, cb int32, delivered, dropped int, ok bool) {
 	info, ok := eventTable[eventKey{h.Prog, h.Proc}]
 	if !ok {
 		r.unrouted.Add(1)
-		return
+		return nil, -1, 0, 0, false
 	}
 	r.dec.Reset(body)
-	ev, cb := info.decode(&r.dec)
+	ev, cb = info.decode(&r.dec)
 	bad := r.dec.Finish() != nil
 	r.dec.Reset(nil) // body is the reader's buffer: do not keep it alive
 	if bad {
 		r.unrouted.Add(1)
-		return
+		return nil, -1, 0, 0, false
 	}
 	size := int64(len(body)) + eventOverhead
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	push := func(s *Subscription) {
+		before := s.q.Dropped()
+		if s.q.Push(ev, size) {
+			delivered++
+		}
+		if after := s.q.Dropped(); after != before {
+			dropped += int(after - before)
+			r.logDropped(s, before, after)
+		}
+	}
 	switch {
 	case info.family == familyConnectionClosed:
 		for s := range r.closers {
-			s.q.Push(ev, size)
+			push(s)
 		}
 	case cb < 0:
 		// Legacy domain events (registered without callback IDs) go to
 		// every domain subscription for that event ID.
 		for s := range r.legacy {
 			if s.id == info.id {
-				s.q.Push(ev, size)
+				push(s)
 			}
 		}
 	default:
 		k := routeKey{info.family, cb}
 		if subs, ok := r.subs[k]; ok {
 			for _, s := range subs {
-				s.q.Push(ev, size)
+				push(s)
 			}
-			return
+			return ev, cb, delivered, dropped, true
 		}
 		r.keepOrphan(orphan{k, ev, size})
 	}
+	return ev, cb, delivered, dropped, true
 }
 
 // keepOrphan keeps o until its subscription shows up, within the orphan

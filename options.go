@@ -3,6 +3,8 @@ package libvirt
 import (
 	"context"
 	"crypto/tls"
+	"io"
+	"log/slog"
 	"net"
 	"time"
 
@@ -34,6 +36,12 @@ type config struct {
 	tlsConfig     *tls.Config
 	ssh           socket.SSHOptions
 	insecureLayer bool // the byte stream is plain TCP: SASL must add a security layer
+
+	// Observability (tracer.go, logging.go, wiretrace.go).
+	uri       string // the redacted URI Dial was given
+	tracer    Tracer
+	logger    *slog.Logger
+	wireTrace io.Writer
 }
 
 func newConfig(opts []Option) config {
@@ -43,6 +51,7 @@ func newConfig(opts []Option) config {
 		keepaliveCount:    DefaultKeepaliveCount,
 		handshakeTimeout:  DefaultHandshakeTimeout,
 		dial:              d.DialContext,
+		wireTrace:         wireTraceFromEnv(),
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -52,12 +52,16 @@ const StreamQueueLimit = rpc.StreamQueueLimit
 // StorageVolDownloadSparseStream) also carry holes: see SendHole,
 // ReadSparse, ReadFrom and WriteTo.
 type Stream struct {
-	s *rpc.Stream
+	s  *rpc.Stream
+	tr *streamSpan // nil unless a StreamTracer is set (trace_stream.go)
 }
 
 // openStream sends a call that opens a stream and waits for its reply;
 // generated methods call it, decode the reply and then finish the call.
 func (c *Client) openStream(ctx context.Context, call *rpc.Call, mode rpc.StreamMode, sparse bool) (*Stream, *xdr.Decoder, error) {
+	if c.tracer != nil {
+		return c.openStreamTraced(ctx, call, mode, sparse)
+	}
 	s, d, err := c.conn.OpenStream(ctx, call, mode, sparse)
 	if err != nil {
 		return nil, nil, err
@@ -69,7 +73,7 @@ func (c *Client) openStream(ctx context.Context, call *rpc.Call, mode rpc.Stream
 // decode, the stream is aborted.
 func (c *Client) openedStream(st *Stream, call *rpc.Call) error {
 	if err := c.finish(call); err != nil {
-		_ = st.s.Abort()
+		st.tr.end(st.s.Abort(), true)
 		return err
 	}
 	return nil
@@ -85,25 +89,41 @@ const (
 // Read reads data the daemon sent. Holes of a sparse stream read as
 // zeros. At the end of the data Read returns io.EOF; the stream must then
 // still be finished (Finish or Close).
-func (st *Stream) Read(p []byte) (int, error) { return st.s.Read(p) }
+func (st *Stream) Read(p []byte) (int, error) {
+	n, err := st.s.Read(p)
+	st.tr.recvd(n)
+	return n, err
+}
 
 // Write sends p to the daemon, in frames of at most 256 KiB. The daemon
 // does not acknowledge data: a failure on its side shows in a later Write
 // or in Finish. Write blocks while the daemon is not reading the
 // connection, which it does when it cannot store data as fast as it
 // arrives.
-func (st *Stream) Write(p []byte) (int, error) { return st.s.Write(p) }
+func (st *Stream) Write(p []byte) (int, error) {
+	n, err := st.s.Write(p)
+	st.tr.sent(n)
+	return n, err
+}
 
 // Finish ends the stream cleanly and waits for the daemon's verdict: for
 // an upload, that all data was stored; for a download, call it after Read
 // returned io.EOF. It returns the error the daemon reported for the
 // stream, if any.
-func (st *Stream) Finish() error { return st.s.Finish() }
+func (st *Stream) Finish() error {
+	err := st.s.Finish()
+	st.tr.end(err, false)
+	return err
+}
 
 // Abort ends the stream early and waits until the daemon confirms. Data
 // still in flight is dropped; reads and writes fail with
 // ErrStreamAborted. Aborting a stream that has already ended does nothing.
-func (st *Stream) Abort() error { return st.s.Abort() }
+func (st *Stream) Abort() error {
+	err := st.s.Abort()
+	st.tr.end(err, true)
+	return err
+}
 
 // Close ends the stream: with Finish if it only sends data, or if all of
 // its data was read; with Abort otherwise (a download stopped half-way, a
@@ -115,9 +135,12 @@ func (st *Stream) Close() error {
 		if err == ErrStreamClosed {
 			return nil
 		}
+		st.tr.end(err, false)
 		return err
 	}
-	return s.Abort()
+	err := s.Abort()
+	st.tr.end(err, true)
+	return err
 }
 
 // Done is closed once the stream is over on the daemon's side too: its
@@ -134,11 +157,20 @@ func (st *Stream) Sparse() bool { return st.s.Sparse() }
 // unallocated there. On a stream that is not sparse it returns
 // ErrNotSparse without sending anything (the daemon would drop the
 // connection).
-func (st *Stream) SendHole(length int64) error { return st.s.SendHole(length) }
+func (st *Stream) SendHole(length int64) error {
+	err := st.s.SendHole(length)
+	if err == nil {
+		st.tr.hole(length)
+	}
+	return err
+}
 
 // ReadSparse reads the next part of a sparse download: either data into p
 // (n > 0) or a whole hole (hole > 0, p untouched). At the end of the data
 // it returns io.EOF. On a stream that is not sparse it behaves like Read.
 func (st *Stream) ReadSparse(p []byte) (n int, hole int64, err error) {
-	return st.s.ReadSparse(p)
+	n, hole, err = st.s.ReadSparse(p)
+	st.tr.recvd(n)
+	st.tr.hole(hole)
+	return n, hole, err
 }

@@ -54,6 +54,7 @@ func (st *Stream) sendSparse(f sparseSource, size int64) (int64, error) {
 			if err := st.s.SendHole(data - off); err != nil {
 				return off - start, err
 			}
+			st.tr.hole(data - off)
 			off = data
 		}
 		if off >= size {
@@ -73,7 +74,9 @@ func (st *Stream) sendSparse(f sparseSource, size int64) (int64, error) {
 			}
 			n, err := f.ReadAt(buf[:k], off)
 			if n > 0 {
-				if _, werr := st.s.Write(buf[:n]); werr != nil {
+				w, werr := st.s.Write(buf[:n])
+				st.tr.sent(w)
+				if werr != nil {
 					return off - start, werr
 				}
 				off += int64(n)
@@ -124,6 +127,7 @@ func (st *Stream) WriteTo(w io.Writer) (int64, error) {
 	var total int64
 	for {
 		ch, err := st.s.Next()
+		st.tr.chunk(ch)
 		if errors.Is(err, io.EOF) {
 			return total, nil
 		}
@@ -156,6 +160,7 @@ func (st *Stream) recvSparse(f sparseSink, size int64) (int64, error) {
 	off := start
 	for {
 		ch, err := st.s.Next()
+		st.tr.chunk(ch)
 		if errors.Is(err, io.EOF) {
 			break
 		}

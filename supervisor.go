@@ -3,10 +3,13 @@ package libvirt
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/virtwire/libvirt/socket"
 )
 
 // ErrSupervisorClosed is returned by a Supervisor's methods after Close.
@@ -55,6 +58,7 @@ type Supervisor struct {
 	changed   chan struct{} // closed and replaced whenever cur's state changes
 	closed    bool
 	reconnect atomic.Uint64 // successful redials
+	log       *slog.Logger  // WithLogger's, or nil
 
 	ctx  context.Context // ends with Close; bounds redials
 	stop context.CancelFunc
@@ -71,7 +75,7 @@ func Supervise(ctx context.Context, uri string, cfg SupervisorConfig, opts ...Op
 	if err != nil {
 		return nil, err
 	}
-	s := &Supervisor{uri: uri, opts: opts, cfg: cfg, cur: c, changed: make(chan struct{})}
+	s := &Supervisor{uri: uri, opts: opts, cfg: cfg, cur: c, changed: make(chan struct{}), log: newConfig(opts).logger}
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	s.done = s.ctx.Done()
 	s.wg.Add(1)
@@ -154,6 +158,11 @@ func (s *Supervisor) run(c *Client) {
 			return
 		}
 		s.setState(nil) // waiters now see the ended connection
+		down := time.Now()
+		if s.log != nil {
+			s.log.LogAttrs(s.ctx, slog.LevelWarn, "libvirt: supervised connection down, redialling",
+				slog.String("uri", socket.Redact(s.uri)), slog.Any("error", c.Err()))
+		}
 		next := s.redial()
 		if next == nil {
 			return // closed
@@ -166,7 +175,12 @@ func (s *Supervisor) run(c *Client) {
 			return
 		}
 		s.setState(next)
-		s.reconnect.Add(1)
+		n := s.reconnect.Add(1)
+		if s.log != nil {
+			s.log.LogAttrs(s.ctx, slog.LevelInfo, "libvirt: supervised connection reconnected",
+				slog.String("uri", socket.Redact(s.uri)), slog.Duration("down", time.Since(down)),
+				slog.Uint64("reconnects", n))
+		}
 		c = next
 	}
 }
@@ -189,6 +203,10 @@ func (s *Supervisor) redial() *Client {
 			return c
 		}
 		wait = min(wait*2, s.cfg.MaxBackoff)
+		if s.log != nil {
+			s.log.LogAttrs(s.ctx, slog.LevelDebug, "libvirt: redial failed",
+				slog.String("uri", socket.Redact(s.uri)), slog.Any("error", err), slog.Duration("next_in", wait))
+		}
 	}
 }
 

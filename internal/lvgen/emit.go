@@ -30,6 +30,9 @@ func (g *generator) render() error {
 	if err := g.renderServer(); err != nil {
 		return err
 	}
+	if err := g.renderProcInfo(); err != nil {
+		return err
+	}
 	for _, k := range append(sortedKeys(fieldEnums), sortedKeys(fieldNamedScalars)...) {
 		if !g.usedFieldEnums[k] {
 			return fmt.Errorf("typed field entry %s matches no integer field", k)

@@ -26,7 +26,14 @@ type Call struct {
 	// registers it under the call's serial before sending (stream.go).
 	stream *Stream
 	id     callID // what the reply must repeat (match.go)
+	// Trace is the owner's tracing state, opaque to the engine: Do only
+	// tells it the serial, so the owner learns it even when Do fails and
+	// releases the call.
+	Trace TraceSink
 }
+
+// TraceSink receives the serial Do assigns to a traced call.
+type TraceSink interface{ SetSerial(serial uint32) }
 
 var callPool = sync.Pool{New: func() any { return &Call{done: make(chan struct{}, 1)} }}
 
@@ -53,6 +60,7 @@ func (cl *Call) Release() {
 	}
 	cl.err = nil
 	cl.stream = nil
+	cl.Trace = nil
 	cl.dec.Reset(nil)
 	callPool.Put(cl)
 }
@@ -103,6 +111,9 @@ func (c *Conn) Do(ctx context.Context, cl *Call) (*xdr.Decoder, error) {
 	}
 	c.mu.Unlock()
 	binary.BigEndian.PutUint32(frame[serialOffset:], serial)
+	if cl.Trace != nil {
+		cl.Trace.SetSerial(serial)
+	}
 
 	// One watcher for the whole call: it interrupts the call's write, or
 	// the read of its reply (readers.go), when ctx ends.
