@@ -156,7 +156,10 @@ func TestKeepalivePingIsAnswered(t *testing.T) {
 }
 
 func TestServerPingsIdleClientAndDropsSilentOne(t *testing.T) {
-	s := New(t, WithKeepalive(50*time.Millisecond, 2))
+	// The pipe is synchronous: the ping waits for this reader, and the
+	// server gives up after interval*(count+1). 250 ms keeps that window
+	// wide enough for a loaded CI machine to get here first.
+	s := New(t, WithKeepalive(250*time.Millisecond, 2))
 	r := newRaw(t, s)
 	h, _, err := r.recv()
 	require.NoError(t, err)

@@ -128,6 +128,9 @@ go vet -tags integration ./...
 # The go-libvirt comparison is a module of its own (so the library's go.mod
 # never names go-libvirt); vet it too so that it keeps building.
 (cd benchmarks/golibvirt && go vet -tags integration ./...)
+# The tracing example is a module of its own too (OpenTelemetry and
+# Prometheus stay out of the library's go.mod).
+(cd examples/tracing && go vet ./...)
 
 step "staticcheck"
 if ! command -v staticcheck >/dev/null || ! staticcheck -version | grep -qF "(${STATICCHECK_VERSION#v})"; then
