@@ -50,8 +50,8 @@ func TestFleetFootprint(t *testing.T) {
 	keep := dialVirtwire(t, path)
 	_ = keep
 
-	libs := []fleetLib{virtwireLib(path), golibvirtLib(path)}
-	for _, l := range libs {
+	libs := []fleetLib{virtwireLib(path), golibvirtLib(path), rawLib(path, false), rawLib(path, true)}
+	for _, l := range libs[:2] {
 		frames := l.handshake(t)
 		t.Logf("FLEET %s handshake %s", l.name, frames)
 	}
@@ -109,6 +109,43 @@ func virtwireLib(path string) fleetLib {
 			return nil, err
 		}
 		return c.Close, nil
+	}}
+}
+
+// rawLib is the floor: the handshake's frames, pre-encoded, written on a
+// bare socket and each reply read whole (raw_test.go): AUTH_LIST,
+// CONNECT_OPEN and CONNECT_CLOSE as go-libvirt sends them, and with
+// probe the keepalive probe (CONNECT_SUPPORTS_FEATURE) too, as virtwire
+// and libvirt's C client send them.
+func rawLib(path string, probe bool) fleetLib {
+	open := appendString(xdrUint32s(1), testURI)
+	open = binary.BigEndian.AppendUint32(open, 0)
+	frames := [][]byte{newFrame(vw.ProcAuthList, nil)}
+	name := "raw3"
+	if probe {
+		// VIR_DRV_FEATURE_PROGRAM_KEEPALIVE is feature 10.
+		frames = append(frames, newFrame(vw.ProcConnectSupportsFeature, xdrUint32s(10)))
+		name = "raw4"
+	}
+	frames = append(frames, newFrame(vw.ProcConnectOpen, open))
+	closeFrame := newFrame(vw.ProcConnectClose, nil)
+	return fleetLib{name: name, path: path, open: func(dial func() (net.Conn, error)) (func() error, error) {
+		nc, err := dial()
+		if err != nil {
+			return nil, err
+		}
+		r := &rawConn{nc: nc.(*net.UnixConn)}
+		for _, f := range frames {
+			if _, err := r.call(f); err != nil {
+				nc.Close()
+				return nil, err
+			}
+		}
+		return func() error {
+			_, err := r.call(closeFrame)
+			nc.Close()
+			return err
+		}, nil
 	}}
 }
 
