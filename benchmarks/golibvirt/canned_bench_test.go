@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	gl "github.com/digitalocean/go-libvirt"
+	"github.com/digitalocean/go-libvirt/socket/dialers"
 	vw "github.com/virtwire/libvirt"
 )
 
@@ -261,4 +262,30 @@ func checkStatsShape(records int, params func(i int) int) error {
 		}
 	}
 	return nil
+}
+
+// BenchmarkCannedConnect opens and closes a connection to the canned
+// server (AUTH_LIST, the client's own probes, CONNECT_OPEN,
+// CONNECT_CLOSE): what a tool that connects per operation pays on the
+// client side, without libvirtd's CPU in the numbers.
+func BenchmarkCannedConnect(b *testing.B) {
+	srv := startCannedServer(b)
+	b.Run("virtwire", func(b *testing.B) {
+		runSeq(b, func() error {
+			c, err := vw.Dial(context.Background(), "test+unix:///default?socket="+srv.path)
+			if err != nil {
+				return err
+			}
+			return c.Close()
+		})
+	})
+	b.Run("golibvirt", func(b *testing.B) {
+		runSeq(b, func() error {
+			l := gl.NewWithDialer(dialers.NewLocal(dialers.WithSocket(srv.path)))
+			if err := l.ConnectToURI(gl.TestDefault); err != nil {
+				return err
+			}
+			return l.Disconnect()
+		})
+	})
 }

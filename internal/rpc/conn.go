@@ -1,7 +1,6 @@
 package rpc
 
 import (
-	"bufio"
 	"errors"
 	"net"
 	"sync"
@@ -19,6 +18,10 @@ const (
 	// keepBuf is the largest buffer kept for reuse; bigger ones, grown for
 	// an unusually large message, are left to the garbage collector.
 	keepBuf = 1 << 20
+	// keepScratch is the largest event or stream-control buffer a
+	// connection keeps between messages (inbound.go): enough for the
+	// usual small event, so that an idle connection holds little.
+	keepScratch = 512
 	// serialOffset is where the serial sits in a frame.
 	serialOffset = wire.MessageLenMax + 16
 )
@@ -44,7 +47,7 @@ type Options struct {
 // Conn is one libvirt RPC connection over a byte stream.
 type Conn struct {
 	nc   net.Conn
-	br   *bufio.Reader
+	rb   readBuf // rbuf.go
 	opts Options
 
 	// The write side (write.go).
@@ -54,6 +57,7 @@ type Conn struct {
 	wdeadlines   bool           // nc supports write deadlines
 	resumable    bool           // an interrupted write that sent nothing leaves nc usable
 	kaWriters    sync.WaitGroup // keepalive frames being written (keepalive.go)
+	ka           keepalive      // keepalive.go
 
 	mu      sync.Mutex // guards serial, pending, streams, err
 	serial  uint32
@@ -67,9 +71,6 @@ type Conn struct {
 
 	done       chan struct{} // closed when the connection has ended
 	readerDone chan struct{}
-	kaDone     chan struct{}
-	pongReq    chan struct{}
-	kaStart    chan keepaliveConfig
 	lastRecv   atomic.Int64 // unix nanoseconds of the last byte received
 	closing    sync.Once
 
@@ -87,19 +88,17 @@ type Conn struct {
 	closeAsked atomic.Bool
 }
 
-// New starts the engine on nc: the background reader and keepalive
-// goroutines run until Close or until the connection fails.
+// New starts the engine on nc: the background reader goroutine runs until
+// Close or until the connection fails. Keepalive runs on timers
+// (keepalive.go) and needs no goroutine of its own.
 func New(nc net.Conn, opts Options) *Conn {
 	c := &Conn{
 		nc:         nc,
-		br:         bufio.NewReaderSize(nc, 64<<10),
+		rb:         readBuf{nc: nc},
 		opts:       opts,
 		pending:    map[uint32]*Call{},
 		done:       make(chan struct{}),
 		readerDone: make(chan struct{}),
-		kaDone:     make(chan struct{}),
-		pongReq:    make(chan struct{}, 1),
-		kaStart:    make(chan keepaliveConfig),
 		readNow:    make(chan struct{}, 1),
 		readIdle:   make(chan struct{}, 1),
 		wsem:       make(chan struct{}, 1),
@@ -119,7 +118,6 @@ func New(nc net.Conn, opts Options) *Conn {
 	c.idleArmed.Store(true)
 	signal(c.readIdle)
 	go c.readLoop()
-	go c.keepaliveLoop()
 	return c
 }
 
@@ -139,8 +137,8 @@ func (c *Conn) Err() error {
 func (c *Conn) Close() error {
 	c.fail(ErrClosed)
 	<-c.readerDone
-	<-c.kaDone
-	c.kaWriters.Wait()
+	c.kaWriters.Wait() // after fail stopped keepalive: no new writer starts
+
 	return nil
 }
 
@@ -170,6 +168,7 @@ func (c *Conn) fail(cause error) {
 		c.mu.Unlock()
 		close(c.done)
 		c.ws.timer.Stop()
+		c.stopKeepalive()
 		_ = c.nc.Close()
 		for _, cl := range pending {
 			cl.err = err

@@ -18,9 +18,16 @@
 // quiet connection. Writes are serialised by a write token held for the
 // duration of one frame, and every write is bounded (write.go): by its
 // caller's context, and by a write timeout for writes no caller owns
-// (keepalive, stream frames). Keepalive writes run on their own goroutine,
-// so that the dead-peer check never waits behind a stuck write, and Close
+// (keepalive, stream frames). Keepalive runs on timers, not on a goroutine
+// of its own, and its writes run on short-lived goroutines, so that the
+// dead-peer check never waits behind a stuck write (keepalive.go); Close
 // closes the transport, which ends whatever read or write is in progress.
+//
+// Idle footprint: an idle connection is one goroutine (the background
+// reader) and a few KiB. The read buffer is pooled, taken while frames are
+// read and given back once empty; the background reader waiting on a
+// quiet connection reads the next header straight into the frame state
+// (rbuf.go), and no buffer sized to a past large message is kept.
 //
 // Replies are matched as strictly as libvirt's own client matches them
 // (match.go): serial, program, version, procedure, type and status; any

@@ -65,21 +65,7 @@ func (in *inbound) midFrame() bool { return in.phase != phaseHead || in.headN > 
 func (c *Conn) readFrame(mayWait bool) (*Call, error) {
 	in := &c.in
 	if in.phase == phaseHead {
-		if in.headN < wire.MessageLenMax {
-			// The length word alone already tells an impossible frame:
-			// reject it without waiting for a header that may never come.
-			k, err := io.ReadFull(c.br, in.head[in.headN:wire.MessageLenMax])
-			in.headN += k
-			if err != nil {
-				return nil, err
-			}
-			if err := checkLength(binary.BigEndian.Uint32(in.head[:4])); err != nil {
-				return nil, err
-			}
-		}
-		k, err := io.ReadFull(c.br, in.head[in.headN:])
-		in.headN += k
-		if err != nil {
+		if err := c.readHead(mayWait); err != nil {
 			return nil, err
 		}
 		c.lastRecv.Store(time.Now().UnixNano())
@@ -100,6 +86,46 @@ func (c *Conn) readFrame(mayWait bool) (*Call, error) {
 	cl := c.dispatch()
 	c.resetInbound()
 	return cl, nil
+}
+
+// readHead reads the length word and the header. A reader that may wait
+// (the background reader) on a connection with no call pending reads them
+// straight into the frame state, so that an idle connection holds no read
+// buffer (rbuf.go); otherwise they come through the buffer, with as much
+// of the body as one read brings.
+func (c *Conn) readHead(mayWait bool) error {
+	in := &c.in
+	direct := false
+	if mayWait && c.rb.buffered() == 0 {
+		c.mu.Lock()
+		direct = len(c.pending) == 0
+		c.mu.Unlock()
+	}
+	for in.headN < headerLen {
+		var k int
+		var err error
+		if direct {
+			k, err = c.rb.readDirect(in.head[in.headN:])
+		} else {
+			k, err = c.rb.Read(in.head[in.headN:])
+		}
+		before := in.headN
+		in.headN += k
+		// The length word alone already tells an impossible frame:
+		// reject it without waiting for a header that may never come.
+		if before < wire.MessageLenMax && in.headN >= wire.MessageLenMax {
+			if err := checkLength(binary.BigEndian.Uint32(in.head[:4])); err != nil {
+				return err
+			}
+		}
+		if err != nil {
+			if in.headN == headerLen {
+				break
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // parseHeader checks the length word and decodes the header.
@@ -174,9 +200,9 @@ func (c *Conn) readBody() error {
 		var k int
 		var err error
 		if dst == nil {
-			k, err = c.br.Discard(in.n - in.got)
+			k, err = c.rb.discard(in.n - in.got)
 		} else {
-			k, err = io.ReadFull(c.br, dst[in.got:in.n])
+			k, err = io.ReadFull(&c.rb, dst[in.got:in.n])
 		}
 		in.got += k
 		if err != nil {
@@ -204,7 +230,7 @@ func (c *Conn) dispatch() *Call {
 		c.streamControl(in.st, &in.hdr, in.scratch[:in.n]) // stream_recv.go
 	case bodyKeepalive:
 		if in.hdr.Type == wire.MessageTypeMessage && in.hdr.Proc == int32(wire.ProcKeepalivePing) {
-			signal(c.pongReq) // answered by the keepalive goroutine: readers never write
+			c.sendPong() // written by a goroutine of its own: readers never write
 		}
 	case bodyEvent:
 		c.opts.OnMessage(&in.hdr, in.scratch[:in.n])
@@ -221,7 +247,9 @@ func (c *Conn) resetInbound() {
 	in := &c.in
 	in.phase, in.headN, in.got, in.kind = phaseHead, 0, 0, bodySkip
 	in.cl, in.st, in.badHole = nil, nil, false
-	if cap(in.scratch) > keepBuf {
+	// A connection keeps no buffer sized to the largest event or stream
+	// message it has seen, only one for small ones.
+	if cap(in.scratch) > keepScratch {
 		in.scratch = nil
 	}
 }
@@ -248,4 +276,6 @@ func (c *Conn) abandonInbound() {
 		in.data = nil
 	}
 	c.resetInbound() // the rest of the frame will never come
+	c.rb.r, c.rb.w = 0, 0
+	c.rb.release()
 }

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/virtwire/libvirt/internal/wire"
@@ -12,11 +13,34 @@ var (
 	pongFrame = wire.KeepaliveFrame(wire.ProcKeepalivePong)
 )
 
-// trySend starts writing frame unless another write is in progress.
-// Keepalive never waits for the write token, and the frame is written by
-// a goroutine of its own: the keepalive loop must go on timing the peer's
-// silence while a write is stuck on a dead peer, since that timeout is
-// what unsticks it. The write itself is bounded by the write timeout.
+// Keepalive runs on timers, not on a goroutine of its own: an idle
+// connection then costs one goroutine (the background reader), and the
+// timers cost nothing while they wait. A timer's function never blocks:
+// it looks at the silence, and starts a frame's write on a short-lived
+// goroutine (trySend), so that the dead-peer check never waits behind a
+// write stuck on a dead peer, since that check is what unsticks it.
+
+// pongRetry is how soon a pong that found another write in progress is
+// tried again.
+const pongRetry = 50 * time.Millisecond
+
+// keepalive is the keepalive state, guarded by its mutex. Once stopped
+// (by fail) no timer function starts a write any more, which is what lets
+// Close wait for the writes already started (Conn.kaWriters).
+type keepalive struct {
+	mu           sync.Mutex
+	stopped      bool
+	interval     time.Duration
+	count        int
+	sent         int   // pings sent during the current silence
+	silenceStart int64 // lastRecv when that silence began
+	tick         *time.Timer
+	retry        *time.Timer // retries a pong that could not be sent
+}
+
+// trySend starts writing frame unless another write is in progress. The
+// frame is written by a goroutine of its own, bounded by the write
+// timeout. c.ka.mu is held and keepalive is not stopped.
 func (c *Conn) trySend(frame []byte) bool {
 	select {
 	case c.wsem <- struct{}{}:
@@ -32,81 +56,87 @@ func (c *Conn) trySend(frame []byte) bool {
 	return true
 }
 
-type keepaliveConfig struct {
-	interval time.Duration
-	count    int
-}
-
 // StartKeepalive starts pinging a silent peer: after interval of silence a
 // ping, one more each further interval, and once the silence reaches
 // interval*(count+1) the connection is closed with ErrKeepaliveTimeout.
 // libvirt clients call it once the daemon has confirmed it supports the
 // keepalive program.
 func (c *Conn) StartKeepalive(interval time.Duration, count int) {
-	select {
-	case c.kaStart <- keepaliveConfig{interval, count}:
-	case <-c.done:
+	ka := &c.ka
+	ka.mu.Lock()
+	defer ka.mu.Unlock()
+	if ka.stopped {
+		return
+	}
+	ka.interval, ka.count, ka.sent = interval, count, 0
+	if ka.tick != nil {
+		ka.tick.Stop()
+	}
+	if interval <= 0 {
+		return
+	}
+	if ka.tick == nil {
+		ka.tick = time.AfterFunc(interval, c.keepaliveTick)
+	} else {
+		ka.tick.Reset(interval)
 	}
 }
 
-// keepaliveLoop answers the server's pings and, when enabled, pings a
-// silent server: after KeepaliveInterval of silence it sends a ping, one
-// more each further interval, and once the silence reaches
-// KeepaliveInterval*(KeepaliveCount+1) the connection is closed with
-// ErrKeepaliveTimeout.
-func (c *Conn) keepaliveLoop() {
-	defer close(c.kaDone)
-	var (
-		interval time.Duration
-		count    int
-		timer    = time.NewTimer(time.Hour)
-		tick     <-chan time.Time
-	)
-	timer.Stop()
-	defer timer.Stop()
-	pongDue := false
-	retry := time.NewTicker(50 * time.Millisecond)
-	retry.Stop()
-	defer retry.Stop()
-	sent := 0              // pings sent during the current silence
-	var silenceStart int64 // lastRecv when that silence began
-	for {
-		select {
-		case <-c.done:
-			return
-		case <-c.pongReq:
-			pongDue = true
-		case cfg := <-c.kaStart:
-			interval, count, sent = cfg.interval, cfg.count, 0
-			if interval > 0 {
-				timer.Reset(interval)
-				tick = timer.C
-			}
-		case <-retry.C:
-		case <-tick:
-			lastNano := c.lastRecv.Load()
-			if lastNano != silenceStart {
-				silenceStart, sent = lastNano, 0 // the peer spoke: a new silence
-			}
-			last := time.Unix(0, lastNano)
-			idle := time.Since(last)
-			k := int(idle / interval)
-			if k >= count+1 {
-				c.fail(ErrKeepaliveTimeout)
-				return
-			}
-			if k > sent && c.trySend(pingFrame) {
-				sent = k
-			}
-			timer.Reset(time.Until(last.Add(interval * time.Duration(k+1))))
-		}
-		if pongDue {
-			if c.trySend(pongFrame) {
-				pongDue = false
-				retry.Stop()
-			} else {
-				retry.Reset(50 * time.Millisecond)
-			}
-		}
+// keepaliveTick runs when the peer may have been silent for an interval:
+// it pings, or declares the peer dead, and sets the next tick.
+func (c *Conn) keepaliveTick() {
+	ka := &c.ka
+	ka.mu.Lock()
+	if ka.stopped || ka.interval <= 0 {
+		ka.mu.Unlock()
+		return
 	}
+	lastNano := c.lastRecv.Load()
+	if lastNano != ka.silenceStart {
+		ka.silenceStart, ka.sent = lastNano, 0 // the peer spoke: a new silence
+	}
+	last := time.Unix(0, lastNano)
+	k := int(time.Since(last) / ka.interval)
+	dead := k >= ka.count+1
+	if !dead {
+		if k > ka.sent && c.trySend(pingFrame) {
+			ka.sent = k
+		}
+		ka.tick.Reset(time.Until(last.Add(ka.interval * time.Duration(k+1))))
+	}
+	ka.mu.Unlock()
+	if dead {
+		c.fail(ErrKeepaliveTimeout) // takes ka.mu (stopKeepalive)
+	}
+}
+
+// sendPong answers a ping (or tells a peer that this side is alive). It
+// never blocks, so readers call it: if another write is in progress, the
+// pong is retried shortly.
+func (c *Conn) sendPong() {
+	ka := &c.ka
+	ka.mu.Lock()
+	defer ka.mu.Unlock()
+	if ka.stopped || c.trySend(pongFrame) {
+		return
+	}
+	if ka.retry == nil {
+		ka.retry = time.AfterFunc(pongRetry, c.sendPong)
+	} else {
+		ka.retry.Reset(pongRetry)
+	}
+}
+
+// stopKeepalive stops the timers for good; called by fail.
+func (c *Conn) stopKeepalive() {
+	ka := &c.ka
+	ka.mu.Lock()
+	ka.stopped = true
+	if ka.tick != nil {
+		ka.tick.Stop()
+	}
+	if ka.retry != nil {
+		ka.retry.Stop()
+	}
+	ka.mu.Unlock()
 }

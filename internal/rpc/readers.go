@@ -93,6 +93,7 @@ func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 // otherwise it is asked to read after idleReadDelay.
 func (c *Conn) stopReading() {
 	busy := c.in.midFrame()
+	c.rb.release() // if empty: an idle connection holds no read buffer
 	c.reading.Store(false)
 	// The token is released before the pending table is looked at: a
 	// caller that registered and failed to take the token did so before
@@ -176,6 +177,7 @@ func (c *Conn) readInBackground() bool {
 			}
 			// Release first, then look (as in stopReading): a caller
 			// that failed to take the token is then sure to be seen.
+			c.rb.release()
 			c.reading.Store(false)
 			c.mu.Lock()
 			quiet := len(c.pending) == 0

@@ -170,7 +170,7 @@ func (c *Conn) waitSpace(st *Stream, n int, mayWait bool) (discard, yield bool) 
 			c.lastRecv.Store(time.Now().UnixNano())
 			// An unsolicited PONG is accepted by libvirt's keepalive
 			// code and counts as a sign of life from this client.
-			signal(c.pongReq)
+			c.sendPong()
 			timer.Reset(stallPing)
 		}
 	}
