@@ -69,6 +69,30 @@ func restartDaemon(t *testing.T, d daemonEnv) {
 	}
 }
 
+// namedClient is a client and the name of the transport it was dialled
+// over.
+type namedClient struct {
+	name string
+	c    *libvirt.Client
+}
+
+// dialEveryTransport opens one test-driver client per transport of d.
+// closeAll closes them all; the fault tests also close them early, to time
+// Close itself, which is why the caller defers it rather than t.Cleanup.
+func dialEveryTransport(t *testing.T, d daemonEnv) (clients []namedClient, closeAll func()) {
+	t.Helper()
+	for _, tr := range d.transports() {
+		c, err := libvirt.Dial(ctxFor(t, callTimeout), tr.uri("test", "default"))
+		require.NoError(t, err)
+		clients = append(clients, namedClient{tr.name, c})
+	}
+	return clients, func() {
+		for _, cl := range clients {
+			_ = cl.c.Close()
+		}
+	}
+}
+
 // ping dials uri, asks for the library version and closes.
 func ping(uri string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -99,21 +123,7 @@ func TestDaemonKilledUnderLoad(t *testing.T) {
 		}
 	})
 
-	type client struct {
-		name string
-		c    *libvirt.Client
-	}
-	var clients []client
-	for _, tr := range d.transports() {
-		c, err := libvirt.Dial(ctxFor(t, callTimeout), tr.uri("test", "default"))
-		require.NoError(t, err)
-		clients = append(clients, client{tr.name, c})
-	}
-	closeAll := func() {
-		for _, cl := range clients {
-			_ = cl.c.Close()
-		}
-	}
+	clients, closeAll := dialEveryTransport(t, d)
 	defer closeAll()
 
 	type result struct {
@@ -132,7 +142,7 @@ func TestDaemonKilledUnderLoad(t *testing.T) {
 		for g := 0; g < callers; g++ {
 			wg.Add(1)
 			warm.Add(1)
-			go func(cl client, g int) {
+			go func(cl namedClient, g int) {
 				defer wg.Done()
 				r := result{conn: cl.name}
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -53,21 +53,7 @@ func TestDaemonStoppedUnderLoad(t *testing.T) {
 	}
 	t.Cleanup(resume) // whatever happens, the daemon runs on
 
-	type client struct {
-		name string
-		c    *libvirt.Client
-	}
-	var clients []client
-	for _, tr := range d.transports() {
-		c, err := libvirt.Dial(ctxFor(t, callTimeout), tr.uri("test", "default"))
-		require.NoError(t, err)
-		clients = append(clients, client{tr.name, c})
-	}
-	closeAll := func() {
-		for _, cl := range clients {
-			_ = cl.c.Close()
-		}
-	}
+	clients, closeAll := dialEveryTransport(t, d)
 	defer closeAll()
 
 	big := "<cpu>" + strings.Repeat("x", 1<<20) + "</cpu>"
