@@ -2,6 +2,7 @@ package libvirttest
 
 import (
 	"context"
+	"slices"
 
 	"github.com/virtwire/libvirt"
 )
@@ -46,18 +47,34 @@ func (d *driver) StorageVolCreateXML(ctx context.Context, args *libvirt.StorageV
 	if !p.active {
 		return nil, poolNotActive(p)
 	}
+	if err := p.checkNewName(vol.name); err != nil {
+		return nil, err
+	}
+	if err := p.add(vol); err != nil {
+		return nil, err
+	}
+	return &libvirt.StorageVolCreateXMLRet{Vol: vol.ref()}, nil
+}
+
+// checkNewName fails when the pool already has a volume called name.
+func (p *pool) checkNewName(name string) error {
 	for _, o := range p.vols {
-		if o.name == vol.name {
-			return nil, lvError(libvirt.ErrOperationFailed, libvirt.FromTest, prefixFailed, "storage vol already exists")
+		if o.name == name {
+			return lvError(libvirt.ErrOperationFailed, libvirt.FromTest, prefixFailed, "storage vol already exists")
 		}
 	}
+	return nil
+}
+
+// add puts vol in the pool when the pool has room for its allocation.
+func (p *pool) add(vol *volume) error {
 	if p.allocation+vol.allocation > p.capacity {
-		return nil, lvErrorf(libvirt.ErrInternalError, libvirt.FromTest, prefixInternal, "Not enough free space in pool for volume '%s'", vol.name)
+		return lvErrorf(libvirt.ErrInternalError, libvirt.FromTest, prefixInternal, "Not enough free space in pool for volume '%s'", vol.name)
 	}
 	vol.pool = p
 	p.vols = append(p.vols, vol)
 	p.allocation += vol.allocation
-	return &libvirt.StorageVolCreateXMLRet{Vol: vol.ref()}, nil
+	return nil
 }
 
 // StorageVolCreateXMLFrom creates a volume as a clone of another of the
@@ -77,24 +94,15 @@ func (d *driver) StorageVolCreateXMLFrom(ctx context.Context, args *libvirt.Stor
 	if !p.active {
 		return nil, poolNotActive(p)
 	}
-	var orig *volume
-	for _, o := range p.vols {
-		if o.name == vol.name {
-			return nil, lvError(libvirt.ErrOperationFailed, libvirt.FromTest, prefixFailed, "storage vol already exists")
-		}
-		if o.name == args.Clonevol.Name {
-			orig = o
-		}
+	if err := p.checkNewName(vol.name); err != nil {
+		return nil, err
 	}
-	if orig == nil {
+	if !slices.ContainsFunc(p.vols, func(o *volume) bool { return o.name == args.Clonevol.Name }) {
 		return nil, lvErrorf(libvirt.ErrNoStorageVol, libvirt.FromTest, "Storage volume not found: ", "no storage vol with matching name '%s'", args.Clonevol.Name)
 	}
-	if p.allocation+vol.allocation > p.capacity {
-		return nil, lvErrorf(libvirt.ErrInternalError, libvirt.FromTest, prefixInternal, "Not enough free space in pool for volume '%s'", vol.name)
+	if err := p.add(vol); err != nil {
+		return nil, err
 	}
-	vol.pool = p
-	p.vols = append(p.vols, vol)
-	p.allocation += vol.allocation
 	return &libvirt.StorageVolCreateXMLFromRet{Vol: vol.ref()}, nil
 }
 
