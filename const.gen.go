@@ -6206,8 +6206,244 @@ const (
 	ErrAgentCommandFailed      ErrorNumber = 113 // VIR_ERR_AGENT_COMMAND_FAILED
 )
 
-// String returns the Go name of the constant equal to v.
+// String describes the error code in a few words ("no such domain");
+// GoString (%#v) gives the Go constant name.
 func (v ErrorNumber) String() string {
+	switch v {
+	case ErrOK:
+		return "no error"
+	case ErrInternalError:
+		return "internal error"
+	case ErrNoMemory:
+		return "out of memory"
+	case ErrNoSupport:
+		return "operation not supported by the driver"
+	case ErrUnknownHost:
+		return "host name could not be resolved"
+	case ErrNoConnect:
+		return "no connection to the hypervisor"
+	case ErrInvalidConn:
+		return "invalid connection"
+	case ErrInvalidDomain:
+		return "invalid domain"
+	case ErrInvalidArg:
+		return "invalid argument"
+	case ErrOperationFailed:
+		return "operation failed"
+	case ErrGetFailed:
+		return "HTTP GET failed"
+	case ErrPostFailed:
+		return "HTTP POST failed"
+	case ErrHTTPError:
+		return "unexpected HTTP status"
+	case ErrSexprSerial:
+		return "S-expression serialisation failed"
+	case ErrNoXen:
+		return "Xen hypervisor unavailable"
+	case ErrXenCall:
+		return "Xen hypervisor call failed"
+	case ErrOSType:
+		return "unknown OS type"
+	case ErrNoKernel:
+		return "kernel missing from the definition"
+	case ErrNoRoot:
+		return "root device missing from the definition"
+	case ErrNoSource:
+		return "device source missing"
+	case ErrNoTarget:
+		return "device target missing"
+	case ErrNoName:
+		return "name missing from the definition"
+	case ErrNoOS:
+		return "OS section missing from the definition"
+	case ErrNoDevice:
+		return "devices missing from the definition"
+	case ErrNoXenstore:
+		return "Xen store unavailable"
+	case ErrDriverFull:
+		return "driver table full"
+	case ErrCallFailed:
+		return "no driver supports the call"
+	case ErrXMLError:
+		return "malformed XML"
+	case ErrDomExist:
+		return "domain already exists"
+	case ErrOperationDenied:
+		return "operation denied on a read-only connection"
+	case ErrOpenFailed:
+		return "configuration file could not be opened"
+	case ErrReadFailed:
+		return "configuration file could not be read"
+	case ErrParseFailed:
+		return "configuration file could not be parsed"
+	case ErrConfSyntax:
+		return "configuration syntax error"
+	case ErrWriteFailed:
+		return "configuration file could not be written"
+	case ErrXMLDetail:
+		return "XML error detail"
+	case ErrInvalidNetwork:
+		return "invalid network"
+	case ErrNetworkExist:
+		return "network already exists"
+	case ErrSystemError:
+		return "system call failed"
+	case ErrRPC:
+		return "RPC error"
+	case ErrGnutlsError:
+		return "TLS error"
+	case WarNoNetwork:
+		return "network driver unavailable"
+	case ErrNoDomain:
+		return "no such domain"
+	case ErrNoNetwork:
+		return "no such network"
+	case ErrInvalidMAC:
+		return "invalid MAC address"
+	case ErrAuthFailed:
+		return "authentication failed"
+	case ErrInvalidStoragePool:
+		return "invalid storage pool"
+	case ErrInvalidStorageVol:
+		return "invalid storage volume"
+	case WarNoStorage:
+		return "storage driver unavailable"
+	case ErrNoStoragePool:
+		return "no such storage pool"
+	case ErrNoStorageVol:
+		return "no such storage volume"
+	case WarNoNode:
+		return "node device driver unavailable"
+	case ErrInvalidNodeDevice:
+		return "invalid node device"
+	case ErrNoNodeDevice:
+		return "no such node device"
+	case ErrNoSecurityModel:
+		return "no such security model"
+	case ErrOperationInvalid:
+		return "operation invalid in the current state"
+	case WarNoInterface:
+		return "interface driver unavailable"
+	case ErrNoInterface:
+		return "no such interface"
+	case ErrInvalidInterface:
+		return "invalid interface"
+	case ErrMultipleInterfaces:
+		return "several interfaces match"
+	case WarNoNWFilter:
+		return "network filter driver unavailable"
+	case ErrInvalidNWFilter:
+		return "invalid network filter"
+	case ErrNoNWFilter:
+		return "no such network filter"
+	case ErrBuildFirewall:
+		return "firewall rules could not be built"
+	case WarNoSecret:
+		return "secret driver unavailable"
+	case ErrInvalidSecret:
+		return "invalid secret"
+	case ErrNoSecret:
+		return "no such secret"
+	case ErrConfigUnsupported:
+		return "configuration not supported"
+	case ErrOperationTimeout:
+		return "operation timed out"
+	case ErrMigratePersistFailed:
+		return "migrated, but the definition could not be saved"
+	case ErrHookScriptFailed:
+		return "hook script failed"
+	case ErrInvalidDomainSnapshot:
+		return "invalid snapshot"
+	case ErrNoDomainSnapshot:
+		return "no such snapshot"
+	case ErrInvalidStream:
+		return "invalid stream"
+	case ErrArgumentUnsupported:
+		return "argument not supported by the driver"
+	case ErrStorageProbeFailed:
+		return "storage probe failed"
+	case ErrStoragePoolBuilt:
+		return "storage pool already built"
+	case ErrSnapshotRevertRisky:
+		return "snapshot revert needs force"
+	case ErrOperationAborted:
+		return "operation aborted"
+	case ErrAuthCancelled:
+		return "authentication cancelled"
+	case ErrNoDomainMetadata:
+		return "no such metadata"
+	case ErrMigrateUnsafe:
+		return "migration unsafe"
+	case ErrOverflow:
+		return "integer overflow"
+	case ErrBlockCopyActive:
+		return "blocked by a block copy job"
+	case ErrOperationUnsupported:
+		return "operation not supported"
+	case ErrSSH:
+		return "SSH transport error"
+	case ErrAgentUnresponsive:
+		return "guest agent not responding"
+	case ErrResourceBusy:
+		return "resource busy"
+	case ErrAccessDenied:
+		return "access denied"
+	case ErrDbusService:
+		return "D-Bus service error"
+	case ErrStorageVolExist:
+		return "storage volume already exists"
+	case ErrCPUIncompatible:
+		return "CPU incompatible with the host"
+	case ErrXMLInvalidSchema:
+		return "XML does not match the schema"
+	case ErrMigrateFinishOK:
+		return "migration finished without a domain"
+	case ErrAuthUnavailable:
+		return "authentication unavailable"
+	case ErrNoServer:
+		return "no such server"
+	case ErrNoClient:
+		return "no such client"
+	case ErrAgentUnsynced:
+		return "guest agent out of sync"
+	case ErrLibssh:
+		return "libssh transport error"
+	case ErrDeviceMissing:
+		return "no such device"
+	case ErrInvalidNWFilterBinding:
+		return "invalid network filter binding"
+	case ErrNoNWFilterBinding:
+		return "no such network filter binding"
+	case ErrInvalidDomainCheckpoint:
+		return "invalid checkpoint"
+	case ErrNoDomainCheckpoint:
+		return "no such checkpoint"
+	case ErrNoDomainBackup:
+		return "no such backup job"
+	case ErrInvalidNetworkPort:
+		return "invalid network port"
+	case ErrNetworkPortExist:
+		return "network port already exists"
+	case ErrNoNetworkPort:
+		return "no such network port"
+	case ErrNoHostname:
+		return "no host name for the domain"
+	case ErrCheckpointInconsistent:
+		return "checkpoint inconsistent"
+	case ErrMultipleDomains:
+		return "several domains match"
+	case ErrNoNetworkMetadata:
+		return "no such network metadata"
+	case ErrAgentCommandTimeout:
+		return "guest agent command timed out"
+	case ErrAgentCommandFailed:
+		return "guest agent command failed"
+	}
+	return v.GoString()
+}
+
+// GoString returns the Go name of the constant equal to v.
+func (v ErrorNumber) GoString() string {
 	switch v {
 	case ErrOK:
 		return "ErrOK"

@@ -72,7 +72,7 @@ func (e *Error) Error() string {
 	if e.Message != "" {
 		return e.Message
 	}
-	return fmt.Sprintf("libvirt error %v (domain %v)", e.Code, e.Domain)
+	return fmt.Sprintf("libvirt: %s (%#v, domain %v)", e.Code.String(), e.Code, e.Domain)
 }
 
 // Is reports whether target is the ErrorNumber of e, so that
@@ -103,7 +103,8 @@ func (e *Error) isUnknownProcedure() bool {
 }
 
 // Error makes every ErrorNumber constant usable as a sentinel error for
-// errors.Is; the text is the constant's name.
+// errors.Is; the text describes the code ("libvirt: no such domain"), and
+// %#v prints the constant's Go name.
 func (n ErrorNumber) Error() string { return "libvirt: " + n.String() }
 
 func init() { rpc.ConvertRemoteError = convertError }

@@ -98,12 +98,13 @@ func ExampleError() {
 	fmt.Println("no network:", errors.Is(err, libvirt.ErrNoNetwork))
 	var lerr *libvirt.Error
 	if errors.As(err, &lerr) {
-		fmt.Println(lerr.Code.String(), lerr.Domain)
+		// %v prints the code in words, %#v its Go name.
+		fmt.Printf("%v (%#v), %v\n", lerr.Code, lerr.Code, lerr.Domain)
 	}
 	// Output:
 	// no domain: true
 	// no network: false
-	// ErrNoDomain FromTest
+	// libvirt: no such domain (ErrNoDomain), FromTest
 }
 
 // Wait for a guest to start: subscribe to lifecycle events before acting,

@@ -71,7 +71,7 @@ func (f *flattener) result(vals []any, err error) []string {
 		var le *libvirt.Error
 		if errors.As(err, &le) {
 			out = append(out,
-				fmt.Sprintf("err.code = %d (%v)", le.Code, le.Code),
+				fmt.Sprintf("err.code = %d (%#v)", le.Code, le.Code),
 				fmt.Sprintf("err.domain = %d (%v)", le.Domain, le.Domain),
 				"err.message = "+f.str(le.Message),
 				fmt.Sprintf("err.level = %d", le.Level))

@@ -268,7 +268,7 @@ func Example_errorHandling() {
 	describe := func(what string, err error) {
 		var le *libvirt.Error
 		if errors.As(err, &le) {
-			fmt.Printf("%s: code %v, domain %v: %s\n", what, le.Code, le.Domain, le.Message)
+			fmt.Printf("%s: code %#v (%s), domain %v: %s\n", what, le.Code, le.Code.String(), le.Domain, le.Message)
 			return
 		}
 		fmt.Printf("%s: %v\n", what, err)
@@ -291,10 +291,10 @@ func Example_errorHandling() {
 	describe("unsupported call", err)
 	// Output:
 	// missing domain is ErrNoDomain: true
-	// unknown flag: code libvirt: ErrInvalidArg, domain FromTest: unsupported flags (0x100000) in function testDomainGetXMLDesc
-	// resume a running domain: code libvirt: ErrInternalError, domain FromTest: internal error: domain 'test' not paused
-	// missing pool: code libvirt: ErrNoStoragePool, domain FromTest: Storage pool not found: no storage pool with matching name 'nope'
-	// unsupported call: code libvirt: ErrNoSupport, domain FromDomain: this function is not supported by the connection driver: virDomainBlockResize
+	// unknown flag: code ErrInvalidArg (invalid argument), domain FromTest: unsupported flags (0x100000) in function testDomainGetXMLDesc
+	// resume a running domain: code ErrInternalError (internal error), domain FromTest: internal error: domain 'test' not paused
+	// missing pool: code ErrNoStoragePool (no such storage pool), domain FromTest: Storage pool not found: no storage pool with matching name 'nope'
+	// unsupported call: code ErrNoSupport (operation not supported by the driver), domain FromDomain: this function is not supported by the connection driver: virDomainBlockResize
 }
 
 // userPrograms runs the four programs on c and returns what they report,
@@ -305,7 +305,7 @@ func userPrograms(ctx context.Context, c *libvirt.Client) []string {
 		if err != nil {
 			var le *libvirt.Error
 			if errors.As(err, &le) {
-				out = append(out, fmt.Sprintf("%s: error %v %v %s", what, le.Code, le.Domain, le.Message))
+				out = append(out, fmt.Sprintf("%s: error %#v %v %s", what, le.Code, le.Domain, le.Message))
 				return
 			}
 			out = append(out, fmt.Sprintf("%s: error %v", what, err))
@@ -352,10 +352,10 @@ func TestUserProgramsAgainstFake(t *testing.T) {
 		"top: [{name:test state:1 vcpus:2 memKiB:2097152 balloonKiB:2097152 rdReq:0 rxBytes:0 cpuTimeNs:0}]",
 		"provision: true",
 		"decommission: <nil>",
-		"unknown flag: error libvirt: ErrInvalidArg FromTest unsupported flags (0x100000) in function testDomainGetXMLDesc",
-		"resume running: error libvirt: ErrInternalError FromTest internal error: domain 'test' not paused",
-		"missing pool: error libvirt: ErrNoStoragePool FromTest Storage pool not found: no storage pool with matching name 'nope'",
-		"unsupported: error libvirt: ErrNoSupport FromDomain this function is not supported by the connection driver: virDomainBlockResize",
+		"unknown flag: error ErrInvalidArg FromTest unsupported flags (0x100000) in function testDomainGetXMLDesc",
+		"resume running: error ErrInternalError FromTest internal error: domain 'test' not paused",
+		"missing pool: error ErrNoStoragePool FromTest Storage pool not found: no storage pool with matching name 'nope'",
+		"unsupported: error ErrNoSupport FromDomain this function is not supported by the connection driver: virDomainBlockResize",
 	}
 	if d := diffLines(want, got); d != "" {
 		t.Errorf("reports differ from libvirtd's (recorded from libvirtd 9.0):%s", d)

@@ -77,7 +77,7 @@ func (h *hook) TraceCallEnd(ctx context.Context, _ *libvirt.Client, d libvirt.Tr
 		code = "error"
 		var le *libvirt.Error
 		if errors.As(d.Err, &le) {
-			code = le.Code.String()
+			code = le.Code.GoString() // a stable label: the Go constant name
 		}
 		span.RecordError(d.Err)
 		span.SetStatus(codes.Error, code)

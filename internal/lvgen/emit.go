@@ -199,8 +199,13 @@ func emitString(w *codeWriter, typ string, members []headerConst, flags bool) {
 // emitWords writes, for an enum of enumWords, a String method printing
 // libvirt's words and a GoString method printing the Go names.
 func emitWords(w *codeWriter, typ string, members []headerConst, words map[string]string) {
-	w.line("// String returns the word libvirt's tools print for v (as virsh does).")
-	w.line("// GoString (%%#v) gives the Go constant name.")
+	if typ == "ErrorNumber" {
+		w.line("// String describes the error code in a few words (\"no such domain\");")
+		w.line("// GoString (%%#v) gives the Go constant name.")
+	} else {
+		w.line("// String returns the word libvirt's tools print for v (as virsh does).")
+		w.line("// GoString (%%#v) gives the Go constant name.")
+	}
 	w.line("func (v %s) String() string {", typ)
 	w.line("switch v {")
 	seen := map[int64]bool{}
