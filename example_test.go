@@ -231,3 +231,49 @@ func ExampleVersion() {
 	// Output:
 	// 11.3.0 11003000 11 3 true
 }
+
+// Migrate a running guest to another host and find out which phase failed
+// when it does not work. libvirt's test driver, which libvirttest models,
+// cannot migrate: it does not claim the migration protocol's features, so
+// the call stops at the checks made before any change; against
+// two libvirtd hosts with the QEMU driver the same call returns the guest
+// running on the destination (integration/migrate_test.go does that).
+func ExampleClient_DomainMigrate3() {
+	src, dst := fakeDaemon(), fakeDaemon()
+	defer src.Close()
+	defer dst.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	source, err := libvirt.Dial(ctx, src.URI())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer source.Close()
+	dest, err := libvirt.Dial(ctx, dst.URI())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer dest.Close()
+
+	dom, err := source.DomainLookupByName(ctx, "test")
+	if err != nil {
+		log.Fatal(err)
+	}
+	params := libvirt.DomainMigrateParameters{Bandwidth: 100}.TypedParams()
+	moved, err := source.DomainMigrate3(ctx, dom, dest, params, libvirt.MigrateLive)
+	var merr *libvirt.MigrationError
+	switch {
+	case err == nil:
+		fmt.Println("running on the destination as", moved.Name)
+	case errors.As(err, &merr):
+		fmt.Println("failed in phase:", merr.Phase)
+		fmt.Println("unsupported:", errors.Is(err, libvirt.ErrArgumentUnsupported))
+		fmt.Println(err)
+	default:
+		log.Fatal(err)
+	}
+	// Output:
+	// failed in phase: check
+	// unsupported: true
+	// libvirt: migration failed in the check phase: the source host does not support migration protocol 3 with parameters
+}
