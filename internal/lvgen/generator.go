@@ -119,6 +119,7 @@ type generator struct {
 	funcIndex      map[*unit]map[string]cheader.Func
 	flagTypes      map[string]string // args struct name -> Go flag type
 	usedFieldEnums map[string]bool
+	wireByRoot     map[string]*wireOnly // root Go name of a wire-only type -> its names
 	prov           provenance
 	report         Report
 	minMemo        map[string]int
@@ -237,6 +238,9 @@ func (g *generator) declare(u *unit) error {
 		case *rpcl.Struct:
 			if n, ok := procTypes[d.Name]; ok {
 				x.goName = n
+				if w := g.wireOnlyStruct(u, d, n); w != nil {
+					x.wire, x.goName = w, w.rootName
+				}
 			} else {
 				x.goName = g.typeName(u, d.Name)
 			}
