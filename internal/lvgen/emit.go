@@ -247,8 +247,10 @@ func emitWords(w *codeWriter, typ string, members []headerConst, words map[strin
 func (g *generator) emitStruct(w *codeWriter, u *unit, x *xdef, d *rpcl.Struct, uses map[string]bool) error {
 	doc := []string{fmt.Sprintf("%s is the wire form of %s.", x.goName, d.Name)}
 	if x.wire != nil {
-		doc = []string{fmt.Sprintf("%s is the wire form of %s: %s.", x.goName, d.Name, x.wire.what),
-			fmt.Sprintf("Package protocol exports it as %s.", x.wire.pubName)}
+		doc = []string{fmt.Sprintf("%s is the wire form of %s: %s.", x.goName, d.Name, x.wire.what)}
+		if x.wire.pubName != "" {
+			doc = append(doc, fmt.Sprintf("Package protocol exports it as %s.", x.wire.pubName))
+		}
 	}
 	return g.emitStructAs(w, u, x.goName, doc, d, false, uses)
 }

@@ -120,6 +120,7 @@ type generator struct {
 	flagTypes      map[string]string // args struct name -> Go flag type
 	usedFieldEnums map[string]bool
 	wireByRoot     map[string]*wireOnly // root Go name of a wire-only type -> its names
+	contained      map[*unit]map[string]bool
 	prov           provenance
 	report         Report
 	minMemo        map[string]int

@@ -95,7 +95,7 @@ func (g *generator) renderProtocolRegistry() error {
 	w.line("}{")
 	for _, u := range g.units {
 		for _, d := range u.file.Defs {
-			if x := g.defs[d.DefName()]; x.wire != nil {
+			if x := g.defs[d.DefName()]; x.wire != nil && x.wire.pubName != "" {
 				w.line("{%q, func() xdrType { return new(%s) }},", x.wire.pubName, x.wire.pubName)
 			}
 		}

@@ -39,9 +39,20 @@ type wireOnly struct {
 // procedure types outside the remote, qemu and lxc programs, every event
 // message, every reply a client method returns as a whole, and every
 // procedure struct another type contains (virDomainGetSecurityLabelList's
-// reply is a list of DomainGetSecurityLabelRet).
+// reply is a list of DomainGetSecurityLabelRet). Package admin's wire-only
+// types are unexported too; nothing outside it needs them (there is no
+// fake admin server), so they have no exported copy (pubName is empty).
 func (g *generator) wireOnlyStruct(u *unit, d *rpcl.Struct, name string) *wireOnly {
-	if u.pkg != "libvirt" || u.procEnum == "" || containedTypes(u.file)[d.Name] {
+	if (u.pkg != "libvirt" && u.pkg != "admin") || u.procEnum == "" {
+		return nil
+	}
+	if g.contained == nil {
+		g.contained = map[*unit]map[string]bool{}
+	}
+	if g.contained[u] == nil {
+		g.contained[u] = containedTypes(u.file)
+	}
+	if g.contained[u][d.Name] {
 		return nil
 	}
 	stem := strings.TrimPrefix(d.Name, u.prefix)
@@ -55,6 +66,10 @@ func (g *generator) wireOnlyStruct(u *unit, d *rpcl.Struct, name string) *wireOn
 		return nil
 	}
 	w := &wireOnly{rootName: lowerFirst(name), pubName: name, what: what}
+	if u.pkg != "libvirt" {
+		w.pubName = ""
+		return w
+	}
 	if g.wireByRoot == nil {
 		g.wireByRoot = map[string]*wireOnly{}
 	}
@@ -102,6 +117,9 @@ func qualifyExpr(e string) string {
 // renderProtocol writes package protocol's copy of the wire-only types of
 // unit u, if it has any.
 func (g *generator) renderProtocol(u *unit) error {
+	if u.pkg != "libvirt" {
+		return nil
+	}
 	var w codeWriter
 	uses := map[string]bool{}
 	n := 0
