@@ -13,7 +13,9 @@ import (
 )
 
 // RemoteHandler serves the procedures of remote_protocol.x. Each method gets the decoded
-// arguments and returns the reply; an error is sent to the client as
+// arguments and returns the reply: the structs of package protocol, or
+// of package libvirt for the replies the client returns whole
+// (libvirt.DomainGetInfoRet). An error is sent to the client as
 // a libvirt error (use *libvirt.Error to choose its code). Embed
 // UnimplementedRemoteHandler to answer procedures you do not implement with
 // libvirt's "not supported" error.
@@ -7836,7 +7838,9 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 }
 
 // QEMUHandler serves the procedures of qemu_protocol.x. Each method gets the decoded
-// arguments and returns the reply; an error is sent to the client as
+// arguments and returns the reply: the structs of package protocol, or
+// of package libvirt for the replies the client returns whole
+// (libvirt.DomainGetInfoRet). An error is sent to the client as
 // a libvirt error (use *libvirt.Error to choose its code). Embed
 // UnimplementedQEMUHandler to answer procedures you do not implement with
 // libvirt's "not supported" error.

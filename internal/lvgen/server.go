@@ -38,7 +38,9 @@ func (g *generator) renderServer() error {
 			}
 		}
 		w.line("// %s serves the procedures of %s. Each method gets the decoded", iface, path.Base(u.xfile))
-		w.line("// arguments and returns the reply; an error is sent to the client as")
+		w.line("// arguments and returns the reply: the structs of package protocol, or")
+		w.line("// of package libvirt for the replies the client returns whole")
+		w.line("// (libvirt.DomainGetInfoRet). An error is sent to the client as")
 		w.line("// a libvirt error (use *libvirt.Error to choose its code). Embed")
 		w.line("// Unimplemented%s to answer procedures you do not implement with", iface)
 		w.line("// libvirt's \"not supported\" error.")
