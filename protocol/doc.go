@@ -17,9 +17,9 @@
 //     reply types (replies that the client returns whole, such as
 //     libvirt.DomainGetInfoRet, and the event messages stay in package
 //     libvirt);
-//   - decoding captured traffic: Unmarshal reads a message body, as a
-//     packet capture or the client's wire trace shows it, into the type of
-//     its procedure, and Marshal produces one.
+//   - decoding captured traffic: Unmarshal reads a message body (the
+//     bytes after the 28-byte header that names the program and
+//     procedure) into the type of its procedure, and Marshal produces one.
 //
 // The generated types are copies of the root package's unexported ones and
 // are regenerated with them by internal/lvgen, so both always agree on the
