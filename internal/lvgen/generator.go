@@ -3,7 +3,9 @@
 //
 // Input is a libvirt source tree (LIBVIRT_SOURCE): src/**/*.x for the wire
 // protocols and include/libvirt/*.h for constants. Output is one
-// *.gen.go file per protocol plus one per package for the header constants.
+// *.gen.go file per protocol plus one per package for the header constants,
+// and package protocol's exported copies of the wire-only types
+// (wireonly.go).
 package lvgen
 
 import (
