@@ -22,14 +22,14 @@ func TestCodecAllocationsPerMessage(t *testing.T) {
 		decodeAlloc float64
 	}{
 		// The shared copy holding the 1000 names, plus the Domains slice.
-		{"ConnectListAllDomainsRet", list, func(d *xdr.Decoder) {
-			var out ConnectListAllDomainsRet
+		{"connectListAllDomainsRet", list, func(d *xdr.Decoder) {
+			var out connectListAllDomainsRet
 			out.DecodeXDR(d)
 		}, 1 + 1},
 		// The shared copy for all names and string values, the RetStats
 		// slice, then one Params slice per record.
-		{"ConnectGetAllDomainStatsRet", stats, func(d *xdr.Decoder) {
-			var out ConnectGetAllDomainStatsRet
+		{"connectGetAllDomainStatsRet", stats, func(d *xdr.Decoder) {
+			var out connectGetAllDomainStatsRet
 			out.DecodeXDR(d)
 		}, 1 + 1 + 100},
 	}
@@ -81,14 +81,14 @@ func TestCodecForgedCountsDoNotAllocate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// Once first, so that one-time initialisation on the error
 			// path (fmt's caches) is not counted.
-			var warm ConnectListAllDomainsRet
+			var warm connectListAllDomainsRet
 			warm.DecodeXDR(xdr.NewDecoder(tc.in))
 			// A domain slice sized by the forged count would be ~640 KiB
 			// at the bound and 80 GiB for 2^31; an error value is a few
 			// hundred bytes.
 			var err error
 			used := xdrtest.MinHeapAllocated(5, 4096, func() {
-				var out ConnectListAllDomainsRet
+				var out connectListAllDomainsRet
 				d := xdr.NewDecoder(tc.in)
 				out.DecodeXDR(d)
 				err = d.Finish()
@@ -128,7 +128,7 @@ func TestCodecNoAllocationAfterDecodeError(t *testing.T) {
 	// that keeps working after the error costs two or more per element.
 	const slices, errorAllocs = 2, 8
 	allocs := testing.AllocsPerRun(20, func() {
-		var out ConnectGetAllDomainStatsRet
+		var out connectGetAllDomainStatsRet
 		d := xdr.NewDecoder(in)
 		out.DecodeXDR(d)
 		if !errors.Is(d.Err(), xdr.ErrTooLong) {

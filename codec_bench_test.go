@@ -14,7 +14,7 @@ import (
 
 // benchDomainList is a ConnectListAllDomains reply with n domains named
 // domain-0001 and up, random UUIDs and sequential IDs.
-func benchDomainList(n int) *ConnectListAllDomainsRet {
+func benchDomainList(n int) *connectListAllDomainsRet {
 	rng := rand.New(rand.NewPCG(1, 1))
 	doms := make([]Domain, n)
 	for i := range doms {
@@ -24,15 +24,15 @@ func benchDomainList(n int) *ConnectListAllDomainsRet {
 		}
 		doms[i].ID = int32(i + 1)
 	}
-	return &ConnectListAllDomainsRet{Domains: doms, Ret: uint32(n)}
+	return &connectListAllDomainsRet{Domains: doms, Ret: uint32(n)}
 }
 
 // benchStats is a ConnectGetAllDomainStats reply with records domains of
 // params typed parameters each, cycling through int, unsigned long long
 // and string values as a real stats reply mixes them.
-func benchStats(records, params int) *ConnectGetAllDomainStatsRet {
+func benchStats(records, params int) *connectGetAllDomainStatsRet {
 	list := benchDomainList(records)
-	ret := &ConnectGetAllDomainStatsRet{RetStats: make([]DomainStatsRecord, records)}
+	ret := &connectGetAllDomainStatsRet{RetStats: make([]DomainStatsRecord, records)}
 	states := []string{"running", "paused", "vda", "virtio", "52:54:00:12:34:56"}
 	for i := range ret.RetStats {
 		rec := &ret.RetStats[i]
@@ -75,7 +75,7 @@ type goxdrStats struct {
 	RetStats []goxdrRecord
 }
 
-func mirrorStats(v *ConnectGetAllDomainStatsRet) *goxdrStats {
+func mirrorStats(v *connectGetAllDomainStatsRet) *goxdrStats {
 	m := &goxdrStats{RetStats: make([]goxdrRecord, len(v.RetStats))}
 	for i, rec := range v.RetStats {
 		m.RetStats[i].Dom = rec.Dom
@@ -90,13 +90,13 @@ func mirrorStats(v *ConnectGetAllDomainStatsRet) *goxdrStats {
 // goxdrDecodeStats decodes a stats reply with go-xdr's primitive decoder.
 // go-xdr's reflection cannot choose a union arm from the discriminant, so
 // this is how a go-xdr user has to read this reply.
-func goxdrDecodeStats(r io.Reader) (*ConnectGetAllDomainStatsRet, error) {
+func goxdrDecodeStats(r io.Reader) (*connectGetAllDomainStatsRet, error) {
 	d := xdr2.NewDecoder(r)
 	n, _, err := d.DecodeUint()
 	if err != nil {
 		return nil, err
 	}
-	ret := &ConnectGetAllDomainStatsRet{}
+	ret := &connectGetAllDomainStatsRet{}
 	if n > 0 {
 		ret.RetStats = make([]DomainStatsRecord, n)
 	}
@@ -208,10 +208,10 @@ func BenchmarkCodecListAllDomains(b *testing.B) {
 		b.SetBytes(int64(len(enc)))
 		b.ReportAllocs()
 		d := xdr.NewDecoder(nil)
-		var out ConnectListAllDomainsRet
+		var out connectListAllDomainsRet
 		for b.Loop() {
 			d.Reset(enc)
-			out = ConnectListAllDomainsRet{}
+			out = connectListAllDomainsRet{}
 			out.DecodeXDR(d)
 			if err := d.Finish(); err != nil {
 				b.Fatal(err)
@@ -225,10 +225,10 @@ func BenchmarkCodecListAllDomains(b *testing.B) {
 		b.SetBytes(int64(len(enc)))
 		b.ReportAllocs()
 		r := bytes.NewReader(enc)
-		var out ConnectListAllDomainsRet
+		var out connectListAllDomainsRet
 		for b.Loop() {
 			r.Reset(enc)
-			out = ConnectListAllDomainsRet{}
+			out = connectListAllDomainsRet{}
 			if _, err := xdr2.Unmarshal(r, &out); err != nil {
 				b.Fatal(err)
 			}
@@ -254,10 +254,10 @@ func BenchmarkCodecAllDomainStats(b *testing.B) {
 		b.SetBytes(int64(len(enc)))
 		b.ReportAllocs()
 		d := xdr.NewDecoder(nil)
-		var out ConnectGetAllDomainStatsRet
+		var out connectGetAllDomainStatsRet
 		for b.Loop() {
 			d.Reset(enc)
-			out = ConnectGetAllDomainStatsRet{}
+			out = connectGetAllDomainStatsRet{}
 			out.DecodeXDR(d)
 			if err := d.Finish(); err != nil {
 				b.Fatal(err)
@@ -271,7 +271,7 @@ func BenchmarkCodecAllDomainStats(b *testing.B) {
 		b.SetBytes(int64(len(enc)))
 		b.ReportAllocs()
 		r := bytes.NewReader(enc)
-		var out *ConnectGetAllDomainStatsRet
+		var out *connectGetAllDomainStatsRet
 		for b.Loop() {
 			r.Reset(enc)
 			var err error

@@ -24,26 +24,26 @@ func mustEncode(f *testing.F, v interface{ EncodeXDR(*xdr.Encoder) }) []byte {
 }
 
 func FuzzDecodeConnectGetAllDomainStatsRet(f *testing.F) {
-	xdrtest.FuzzDecode(f, "ConnectGetAllDomainStatsRet",
-		func() xdrtest.Codec { return new(ConnectGetAllDomainStatsRet) }, unionMakers,
+	xdrtest.FuzzDecode(f, "connectGetAllDomainStatsRet",
+		func() xdrtest.Codec { return new(connectGetAllDomainStatsRet) }, unionMakers,
 		mustEncode(f, benchStats(2, 8)))
 }
 
 func FuzzDecodeConnectListAllDomainsRet(f *testing.F) {
-	xdrtest.FuzzDecode(f, "ConnectListAllDomainsRet",
-		func() xdrtest.Codec { return new(ConnectListAllDomainsRet) }, unionMakers,
+	xdrtest.FuzzDecode(f, "connectListAllDomainsRet",
+		func() xdrtest.Codec { return new(connectListAllDomainsRet) }, unionMakers,
 		mustEncode(f, benchDomainList(5)))
 }
 
 func FuzzDecodeDomainGetXMLDescRet(f *testing.F) {
 	xml := "<domain type='kvm'><name>dom</name><memory unit='KiB'>1048576</memory></domain>"
-	xdrtest.FuzzDecode(f, "DomainGetXMLDescRet",
-		func() xdrtest.Codec { return new(DomainGetXMLDescRet) }, unionMakers,
-		mustEncode(f, &DomainGetXMLDescRet{XML: xml}))
+	xdrtest.FuzzDecode(f, "domainGetXMLDescRet",
+		func() xdrtest.Codec { return new(domainGetXMLDescRet) }, unionMakers,
+		mustEncode(f, &domainGetXMLDescRet{XML: xml}))
 }
 
 func FuzzDecodeDomainSetSchedulerParametersFlagsArgs(f *testing.F) {
-	v := &DomainSetSchedulerParametersFlagsArgs{
+	v := &domainSetSchedulerParametersFlagsArgs{
 		Dom: Domain{Name: "dom", ID: 3},
 		Params: []TypedParam{
 			{Field: "cpu_shares", Value: NewTypedParamValueUllong(1024)},
@@ -56,7 +56,7 @@ func FuzzDecodeDomainSetSchedulerParametersFlagsArgs(f *testing.F) {
 		},
 		Flags: 3,
 	}
-	xdrtest.FuzzDecode(f, "DomainSetSchedulerParametersFlagsArgs",
-		func() xdrtest.Codec { return new(DomainSetSchedulerParametersFlagsArgs) }, unionMakers,
+	xdrtest.FuzzDecode(f, "domainSetSchedulerParametersFlagsArgs",
+		func() xdrtest.Codec { return new(domainSetSchedulerParametersFlagsArgs) }, unionMakers,
 		mustEncode(f, v))
 }

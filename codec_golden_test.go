@@ -65,15 +65,15 @@ func TestCodecGoldenDomain(t *testing.T) {
 
 func TestCodecGoldenOptionalString(t *testing.T) {
 	t.Run("absent", func(t *testing.T) {
-		checkGolden(t, &ConnectOpenArgs{Name: nil, Flags: 1}, new(ConnectOpenArgs), `
+		checkGolden(t, &connectOpenArgs{Name: nil, Flags: 1}, new(connectOpenArgs), `
 			00000000  # name: absent
 			00000001  # flags 1
 		`)
 	})
 	t.Run("present", func(t *testing.T) {
 		name := "test:///default"
-		v := &ConnectOpenArgs{Name: &name, Flags: 1}
-		fresh := new(ConnectOpenArgs)
+		v := &connectOpenArgs{Name: &name, Flags: 1}
+		fresh := new(connectOpenArgs)
 		checkGolden(t, v, fresh, `
 			00000001                             # name: present
 			0000000f                             # length 15
@@ -172,7 +172,7 @@ func TestCodecGoldenTypedParamArms(t *testing.T) {
 }
 
 func TestCodecGoldenAllDomainStats(t *testing.T) {
-	v := &ConnectGetAllDomainStatsRet{RetStats: []DomainStatsRecord{
+	v := &connectGetAllDomainStatsRet{RetStats: []DomainStatsRecord{
 		{
 			Dom: Domain{Name: "dom", UUID: goldenUUID, ID: 7},
 			Params: []TypedParam{
@@ -185,7 +185,7 @@ func TestCodecGoldenAllDomainStats(t *testing.T) {
 			Params: nil,
 		},
 	}}
-	checkGolden(t, v, new(ConnectGetAllDomainStatsRet), `
+	checkGolden(t, v, new(connectGetAllDomainStatsRet), `
 		00000002                             # ret_stats: 2 records
 		# record 0
 	`+goldenDomainHex+`

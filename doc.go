@@ -87,4 +87,6 @@
 // Package libvirttest is an in-process fake libvirtd speaking the real
 // protocol, modelled on libvirt's test:///default driver: code written
 // against Client can be unit-tested without a daemon (see its examples).
+// Its handlers take the procedures' argument structs from package
+// protocol, which holds the wire forms this package's API does not name.
 package libvirt

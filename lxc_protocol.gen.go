@@ -11,20 +11,21 @@ import (
 	"github.com/virtwire/libvirt/internal/xdr"
 )
 
-// LXCDomainOpenNamespaceArgs is the wire form of lxc_domain_open_namespace_args.
-type LXCDomainOpenNamespaceArgs struct {
+// lxcDomainOpenNamespaceArgs is the wire form of lxc_domain_open_namespace_args: the arguments of LXC_PROC_DOMAIN_OPEN_NAMESPACE.
+// Package protocol exports it as LXCDomainOpenNamespaceArgs.
+type lxcDomainOpenNamespaceArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *LXCDomainOpenNamespaceArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *lxcDomainOpenNamespaceArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *LXCDomainOpenNamespaceArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *lxcDomainOpenNamespaceArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
@@ -81,7 +82,7 @@ func (p LXCProcedure) WritesStream() bool {
 // See https://libvirt.org/html/libvirt-libvirt-lxc.html#virDomainLxcOpenNamespace
 func (c *Client) LXCDomainOpenNamespace(ctx context.Context, dom Domain, flags uint32) (err error) {
 	call := c.newCall(LXCProgram, LXCProtocolVersion, uint32(ProcLXCDomainOpenNamespace))
-	args := LXCDomainOpenNamespaceArgs{
+	args := lxcDomainOpenNamespaceArgs{
 		Dom:   dom,
 		Flags: flags,
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/virtwire/libvirt"
 	"github.com/virtwire/libvirt/libvirttest"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 func TestDomainMigrateParametersTypedParams(t *testing.T) {
@@ -96,9 +97,9 @@ type migrationPeer struct {
 // offline, parameters.
 var migrationFeatures = map[int32]bool{4: true, 6: true, 7: true, 12: true, 13: true}
 
-func (p *migrationPeer) ConnectSupportsFeature(ctx context.Context, args *libvirt.ConnectSupportsFeatureArgs) (*libvirt.ConnectSupportsFeatureRet, error) {
+func (p *migrationPeer) ConnectSupportsFeature(ctx context.Context, args *protocol.ConnectSupportsFeatureArgs) (*protocol.ConnectSupportsFeatureRet, error) {
 	if migrationFeatures[args.Feature] {
-		return &libvirt.ConnectSupportsFeatureRet{Supported: 1}, nil
+		return &protocol.ConnectSupportsFeatureRet{Supported: 1}, nil
 	}
 	return p.RemoteHandler.ConnectSupportsFeature(ctx, args)
 }
@@ -111,31 +112,31 @@ func (p *migrationPeer) failure(phase libvirt.MigrationPhase) error {
 		Message: fmt.Sprintf("operation failed: %s phase failed on %s", phase, p.side)}
 }
 
-func (p *migrationPeer) DomainMigrateBegin3Params(ctx context.Context, a *libvirt.DomainMigrateBegin3ParamsArgs) (*libvirt.DomainMigrateBegin3ParamsRet, error) {
+func (p *migrationPeer) DomainMigrateBegin3Params(ctx context.Context, a *protocol.DomainMigrateBegin3ParamsArgs) (*protocol.DomainMigrateBegin3ParamsRet, error) {
 	p.j.add(phaseCall{side: p.side, phase: libvirt.MigrationPhaseBegin, flags: a.Flags, params: a.Params})
 	if err := p.failure(libvirt.MigrationPhaseBegin); err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainMigrateBegin3ParamsRet{CookieOut: []byte("cookie-begin"), XML: "<domain>" + a.Dom.Name + "</domain>"}, nil
+	return &protocol.DomainMigrateBegin3ParamsRet{CookieOut: []byte("cookie-begin"), XML: "<domain>" + a.Dom.Name + "</domain>"}, nil
 }
 
-func (p *migrationPeer) DomainMigratePrepare3Params(ctx context.Context, a *libvirt.DomainMigratePrepare3ParamsArgs) (*libvirt.DomainMigratePrepare3ParamsRet, error) {
+func (p *migrationPeer) DomainMigratePrepare3Params(ctx context.Context, a *protocol.DomainMigratePrepare3ParamsArgs) (*protocol.DomainMigratePrepare3ParamsRet, error) {
 	p.j.add(phaseCall{side: p.side, phase: libvirt.MigrationPhasePrepare, cookieIn: string(a.CookieIn), flags: a.Flags, params: a.Params})
 	if err := p.failure(libvirt.MigrationPhasePrepare); err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainMigratePrepare3ParamsRet{CookieOut: []byte("cookie-prepare"), URIOut: p.uriOut}, nil
+	return &protocol.DomainMigratePrepare3ParamsRet{CookieOut: []byte("cookie-prepare"), URIOut: p.uriOut}, nil
 }
 
-func (p *migrationPeer) DomainMigratePerform3Params(ctx context.Context, a *libvirt.DomainMigratePerform3ParamsArgs) (*libvirt.DomainMigratePerform3ParamsRet, error) {
+func (p *migrationPeer) DomainMigratePerform3Params(ctx context.Context, a *protocol.DomainMigratePerform3ParamsArgs) (*protocol.DomainMigratePerform3ParamsRet, error) {
 	p.j.add(phaseCall{side: p.side, phase: libvirt.MigrationPhasePerform, cookieIn: string(a.CookieIn), flags: a.Flags, params: a.Params, dconnuri: a.Dconnuri})
 	if err := p.failure(libvirt.MigrationPhasePerform); err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainMigratePerform3ParamsRet{CookieOut: []byte("cookie-perform")}, nil
+	return &protocol.DomainMigratePerform3ParamsRet{CookieOut: []byte("cookie-perform")}, nil
 }
 
-func (p *migrationPeer) DomainMigrateFinish3Params(ctx context.Context, a *libvirt.DomainMigrateFinish3ParamsArgs) (*libvirt.DomainMigrateFinish3ParamsRet, error) {
+func (p *migrationPeer) DomainMigrateFinish3Params(ctx context.Context, a *protocol.DomainMigrateFinish3ParamsArgs) (*protocol.DomainMigrateFinish3ParamsRet, error) {
 	p.j.add(phaseCall{side: p.side, phase: libvirt.MigrationPhaseFinish, cookieIn: string(a.CookieIn), flags: a.Flags, params: a.Params, cancelled: a.Cancelled})
 	if err := p.failure(libvirt.MigrationPhaseFinish); err != nil {
 		return nil, err
@@ -145,10 +146,10 @@ func (p *migrationPeer) DomainMigrateFinish3Params(ctx context.Context, a *libvi
 		return nil, &libvirt.Error{Code: libvirt.ErrMigrateFinishOK, Domain: libvirt.FromQEMU, Level: libvirt.ErrError, Message: "migration successfully aborted"}
 	}
 	name, _ := a.Params.String(libvirt.MigrateParamDestName)
-	return &libvirt.DomainMigrateFinish3ParamsRet{Dom: libvirt.Domain{Name: name, ID: 42}, CookieOut: []byte("cookie-finish")}, nil
+	return &protocol.DomainMigrateFinish3ParamsRet{Dom: libvirt.Domain{Name: name, ID: 42}, CookieOut: []byte("cookie-finish")}, nil
 }
 
-func (p *migrationPeer) DomainMigrateConfirm3Params(ctx context.Context, a *libvirt.DomainMigrateConfirm3ParamsArgs) error {
+func (p *migrationPeer) DomainMigrateConfirm3Params(ctx context.Context, a *protocol.DomainMigrateConfirm3ParamsArgs) error {
 	p.j.add(phaseCall{side: p.side, phase: libvirt.MigrationPhaseConfirm, cookieIn: string(a.CookieIn), flags: a.Flags, params: a.Params, cancelled: a.Cancelled})
 	return p.failure(libvirt.MigrationPhaseConfirm)
 }

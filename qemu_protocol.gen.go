@@ -12,56 +12,59 @@ import (
 	"github.com/virtwire/libvirt/internal/xdr"
 )
 
-// QEMUDomainMonitorCommandArgs is the wire form of qemu_domain_monitor_command_args.
-type QEMUDomainMonitorCommandArgs struct {
+// qemuDomainMonitorCommandArgs is the wire form of qemu_domain_monitor_command_args: the arguments of QEMU_PROC_DOMAIN_MONITOR_COMMAND.
+// Package protocol exports it as QEMUDomainMonitorCommandArgs.
+type qemuDomainMonitorCommandArgs struct {
 	Dom   Domain
 	Cmd   string
 	Flags DomainQEMUMonitorCommandFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *QEMUDomainMonitorCommandArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *qemuDomainMonitorCommandArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Cmd, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *QEMUDomainMonitorCommandArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *qemuDomainMonitorCommandArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Cmd = d.String(StringMax)
 	v.Flags = DomainQEMUMonitorCommandFlags(d.Uint32())
 }
 
-// QEMUDomainMonitorCommandRet is the wire form of qemu_domain_monitor_command_ret.
-type QEMUDomainMonitorCommandRet struct {
+// qemuDomainMonitorCommandRet is the wire form of qemu_domain_monitor_command_ret: the reply to QEMU_PROC_DOMAIN_MONITOR_COMMAND.
+// Package protocol exports it as QEMUDomainMonitorCommandRet.
+type qemuDomainMonitorCommandRet struct {
 	Result string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *QEMUDomainMonitorCommandRet) EncodeXDR(e *xdr.Encoder) {
+func (v *qemuDomainMonitorCommandRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Result, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *QEMUDomainMonitorCommandRet) DecodeXDR(d *xdr.Decoder) {
+func (v *qemuDomainMonitorCommandRet) DecodeXDR(d *xdr.Decoder) {
 	v.Result = d.String(StringMax)
 }
 
-// QEMUDomainAttachArgs is the wire form of qemu_domain_attach_args.
-type QEMUDomainAttachArgs struct {
+// qemuDomainAttachArgs is the wire form of qemu_domain_attach_args: the arguments of QEMU_PROC_DOMAIN_ATTACH.
+// Package protocol exports it as QEMUDomainAttachArgs.
+type qemuDomainAttachArgs struct {
 	PidValue uint32
 	Flags    uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *QEMUDomainAttachArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *qemuDomainAttachArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(v.PidValue)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *QEMUDomainAttachArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *qemuDomainAttachArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.PidValue = binary.BigEndian.Uint32(b[0:])
 		v.Flags = binary.BigEndian.Uint32(b[4:])
@@ -70,23 +73,25 @@ func (v *QEMUDomainAttachArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// QEMUDomainAttachRet is the wire form of qemu_domain_attach_ret.
-type QEMUDomainAttachRet struct {
+// qemuDomainAttachRet is the wire form of qemu_domain_attach_ret: the reply to QEMU_PROC_DOMAIN_ATTACH.
+// Package protocol exports it as QEMUDomainAttachRet.
+type qemuDomainAttachRet struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *QEMUDomainAttachRet) EncodeXDR(e *xdr.Encoder) {
+func (v *qemuDomainAttachRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *QEMUDomainAttachRet) DecodeXDR(d *xdr.Decoder) {
+func (v *qemuDomainAttachRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// QEMUDomainAgentCommandArgs is the wire form of qemu_domain_agent_command_args.
-type QEMUDomainAgentCommandArgs struct {
+// qemuDomainAgentCommandArgs is the wire form of qemu_domain_agent_command_args: the arguments of QEMU_PROC_DOMAIN_AGENT_COMMAND.
+// Package protocol exports it as QEMUDomainAgentCommandArgs.
+type qemuDomainAgentCommandArgs struct {
 	Dom     Domain
 	Cmd     string
 	Timeout int32
@@ -94,7 +99,7 @@ type QEMUDomainAgentCommandArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *QEMUDomainAgentCommandArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *qemuDomainAgentCommandArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Cmd, StringMax)
 	e.Int32(v.Timeout)
@@ -102,7 +107,7 @@ func (v *QEMUDomainAgentCommandArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *QEMUDomainAgentCommandArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *qemuDomainAgentCommandArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Cmd = d.String(StringMax)
 	if b := d.FixedView(8); len(b) == 8 {
@@ -113,20 +118,21 @@ func (v *QEMUDomainAgentCommandArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// QEMUDomainAgentCommandRet is the wire form of qemu_domain_agent_command_ret.
-type QEMUDomainAgentCommandRet struct {
+// qemuDomainAgentCommandRet is the wire form of qemu_domain_agent_command_ret: the reply to QEMU_PROC_DOMAIN_AGENT_COMMAND.
+// Package protocol exports it as QEMUDomainAgentCommandRet.
+type qemuDomainAgentCommandRet struct {
 	Result *string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *QEMUDomainAgentCommandRet) EncodeXDR(e *xdr.Encoder) {
+func (v *qemuDomainAgentCommandRet) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.Result != nil) {
 		e.String((*v.Result), StringMax)
 	}
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *QEMUDomainAgentCommandRet) DecodeXDR(d *xdr.Decoder) {
+func (v *qemuDomainAgentCommandRet) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.Result = new(string)
 		(*v.Result) = d.String(StringMax)
@@ -135,15 +141,16 @@ func (v *QEMUDomainAgentCommandRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// QEMUConnectDomainMonitorEventRegisterArgs is the wire form of qemu_connect_domain_monitor_event_register_args.
-type QEMUConnectDomainMonitorEventRegisterArgs struct {
+// qemuConnectDomainMonitorEventRegisterArgs is the wire form of qemu_connect_domain_monitor_event_register_args: the arguments of QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER.
+// Package protocol exports it as QEMUConnectDomainMonitorEventRegisterArgs.
+type qemuConnectDomainMonitorEventRegisterArgs struct {
 	Dom   *Domain
 	Event *string
 	Flags ConnectDomainQEMUMonitorEventRegisterFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *QEMUConnectDomainMonitorEventRegisterArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *qemuConnectDomainMonitorEventRegisterArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.Dom != nil) {
 		(*v.Dom).EncodeXDR(e)
 	}
@@ -154,7 +161,7 @@ func (v *QEMUConnectDomainMonitorEventRegisterArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *QEMUConnectDomainMonitorEventRegisterArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *qemuConnectDomainMonitorEventRegisterArgs) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.Dom = new(Domain)
 		(*v.Dom).DecodeXDR(d)
@@ -170,33 +177,35 @@ func (v *QEMUConnectDomainMonitorEventRegisterArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = ConnectDomainQEMUMonitorEventRegisterFlags(d.Uint32())
 }
 
-// QEMUConnectDomainMonitorEventRegisterRet is the wire form of qemu_connect_domain_monitor_event_register_ret.
-type QEMUConnectDomainMonitorEventRegisterRet struct {
+// qemuConnectDomainMonitorEventRegisterRet is the wire form of qemu_connect_domain_monitor_event_register_ret: the reply to QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER.
+// Package protocol exports it as QEMUConnectDomainMonitorEventRegisterRet.
+type qemuConnectDomainMonitorEventRegisterRet struct {
 	CallbackID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *QEMUConnectDomainMonitorEventRegisterRet) EncodeXDR(e *xdr.Encoder) {
+func (v *qemuConnectDomainMonitorEventRegisterRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *QEMUConnectDomainMonitorEventRegisterRet) DecodeXDR(d *xdr.Decoder) {
+func (v *qemuConnectDomainMonitorEventRegisterRet) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 }
 
-// QEMUConnectDomainMonitorEventDeregisterArgs is the wire form of qemu_connect_domain_monitor_event_deregister_args.
-type QEMUConnectDomainMonitorEventDeregisterArgs struct {
+// qemuConnectDomainMonitorEventDeregisterArgs is the wire form of qemu_connect_domain_monitor_event_deregister_args: the arguments of QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER.
+// Package protocol exports it as QEMUConnectDomainMonitorEventDeregisterArgs.
+type qemuConnectDomainMonitorEventDeregisterArgs struct {
 	CallbackID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *QEMUConnectDomainMonitorEventDeregisterArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *qemuConnectDomainMonitorEventDeregisterArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *QEMUConnectDomainMonitorEventDeregisterArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *qemuConnectDomainMonitorEventDeregisterArgs) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 }
 
@@ -211,6 +220,7 @@ type QEMUDomainMonitorEventMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *QEMUDomainMonitorEventMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
@@ -223,6 +233,7 @@ func (v *QEMUDomainMonitorEventMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *QEMUDomainMonitorEventMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
@@ -241,39 +252,41 @@ func (v *QEMUDomainMonitorEventMsg) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// QEMUDomainMonitorCommandWithFilesArgs is the wire form of qemu_domain_monitor_command_with_files_args.
-type QEMUDomainMonitorCommandWithFilesArgs struct {
+// qemuDomainMonitorCommandWithFilesArgs is the wire form of qemu_domain_monitor_command_with_files_args: the arguments of QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES.
+// Package protocol exports it as QEMUDomainMonitorCommandWithFilesArgs.
+type qemuDomainMonitorCommandWithFilesArgs struct {
 	Dom   Domain
 	Cmd   string
 	Flags DomainQEMUMonitorCommandFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *QEMUDomainMonitorCommandWithFilesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *qemuDomainMonitorCommandWithFilesArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Cmd, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *QEMUDomainMonitorCommandWithFilesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *qemuDomainMonitorCommandWithFilesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Cmd = d.String(StringMax)
 	v.Flags = DomainQEMUMonitorCommandFlags(d.Uint32())
 }
 
-// QEMUDomainMonitorCommandWithFilesRet is the wire form of qemu_domain_monitor_command_with_files_ret.
-type QEMUDomainMonitorCommandWithFilesRet struct {
+// qemuDomainMonitorCommandWithFilesRet is the wire form of qemu_domain_monitor_command_with_files_ret: the reply to QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES.
+// Package protocol exports it as QEMUDomainMonitorCommandWithFilesRet.
+type qemuDomainMonitorCommandWithFilesRet struct {
 	Result string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *QEMUDomainMonitorCommandWithFilesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *qemuDomainMonitorCommandWithFilesRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Result, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *QEMUDomainMonitorCommandWithFilesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *qemuDomainMonitorCommandWithFilesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Result = d.String(StringMax)
 }
 
@@ -349,7 +362,7 @@ func (p QEMUProcedure) WritesStream() bool {
 // See https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuMonitorCommand
 func (c *Client) QEMUDomainMonitorCommand(ctx context.Context, dom Domain, cmd string, flags DomainQEMUMonitorCommandFlags) (result string, err error) {
 	call := c.newCall(QEMUProgram, QEMUProtocolVersion, uint32(ProcQEMUDomainMonitorCommand))
-	args := QEMUDomainMonitorCommandArgs{
+	args := qemuDomainMonitorCommandArgs{
 		Dom:   dom,
 		Cmd:   cmd,
 		Flags: flags,
@@ -359,7 +372,7 @@ func (c *Client) QEMUDomainMonitorCommand(ctx context.Context, dom Domain, cmd s
 	if err != nil {
 		return
 	}
-	var ret QEMUDomainMonitorCommandRet
+	var ret qemuDomainMonitorCommandRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -372,7 +385,7 @@ func (c *Client) QEMUDomainMonitorCommand(ctx context.Context, dom Domain, cmd s
 // See https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAttach
 func (c *Client) QEMUDomainAttach(ctx context.Context, pidValue uint32, flags uint32) (dom Domain, err error) {
 	call := c.newCall(QEMUProgram, QEMUProtocolVersion, uint32(ProcQEMUDomainAttach))
-	args := QEMUDomainAttachArgs{
+	args := qemuDomainAttachArgs{
 		PidValue: pidValue,
 		Flags:    flags,
 	}
@@ -381,7 +394,7 @@ func (c *Client) QEMUDomainAttach(ctx context.Context, pidValue uint32, flags ui
 	if err != nil {
 		return
 	}
-	var ret QEMUDomainAttachRet
+	var ret qemuDomainAttachRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -394,7 +407,7 @@ func (c *Client) QEMUDomainAttach(ctx context.Context, pidValue uint32, flags ui
 // See https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAgentCommand
 func (c *Client) QEMUDomainAgentCommand(ctx context.Context, dom Domain, cmd string, timeout int32, flags uint32) (result *string, err error) {
 	call := c.newCall(QEMUProgram, QEMUProtocolVersion, uint32(ProcQEMUDomainAgentCommand))
-	args := QEMUDomainAgentCommandArgs{
+	args := qemuDomainAgentCommandArgs{
 		Dom:     dom,
 		Cmd:     cmd,
 		Timeout: timeout,
@@ -405,7 +418,7 @@ func (c *Client) QEMUDomainAgentCommand(ctx context.Context, dom Domain, cmd str
 	if err != nil {
 		return
 	}
-	var ret QEMUDomainAgentCommandRet
+	var ret qemuDomainAgentCommandRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -418,7 +431,7 @@ func (c *Client) QEMUDomainAgentCommand(ctx context.Context, dom Domain, cmd str
 // See https://libvirt.org/html/libvirt-libvirt-qemu.html#virConnectDomainQemuMonitorEventRegister
 func (c *Client) QEMUConnectDomainMonitorEventRegister(ctx context.Context, dom *Domain, event *string, flags ConnectDomainQEMUMonitorEventRegisterFlags) (callbackID int32, err error) {
 	call := c.newCall(QEMUProgram, QEMUProtocolVersion, uint32(ProcQEMUConnectDomainMonitorEventRegister))
-	args := QEMUConnectDomainMonitorEventRegisterArgs{
+	args := qemuConnectDomainMonitorEventRegisterArgs{
 		Dom:   dom,
 		Event: event,
 		Flags: flags,
@@ -428,7 +441,7 @@ func (c *Client) QEMUConnectDomainMonitorEventRegister(ctx context.Context, dom 
 	if err != nil {
 		return
 	}
-	var ret QEMUConnectDomainMonitorEventRegisterRet
+	var ret qemuConnectDomainMonitorEventRegisterRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -441,7 +454,7 @@ func (c *Client) QEMUConnectDomainMonitorEventRegister(ctx context.Context, dom 
 // See https://libvirt.org/html/libvirt-libvirt-qemu.html#virConnectDomainQemuMonitorEventDeregister
 func (c *Client) QEMUConnectDomainMonitorEventDeregister(ctx context.Context, callbackID int32) (err error) {
 	call := c.newCall(QEMUProgram, QEMUProtocolVersion, uint32(ProcQEMUConnectDomainMonitorEventDeregister))
-	args := QEMUConnectDomainMonitorEventDeregisterArgs{
+	args := qemuConnectDomainMonitorEventDeregisterArgs{
 		CallbackID: callbackID,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -456,7 +469,7 @@ func (c *Client) QEMUConnectDomainMonitorEventDeregister(ctx context.Context, ca
 // See https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuMonitorCommandWithFiles
 func (c *Client) QEMUDomainMonitorCommandWithFiles(ctx context.Context, dom Domain, cmd string, flags DomainQEMUMonitorCommandFlags) (result string, err error) {
 	call := c.newCall(QEMUProgram, QEMUProtocolVersion, uint32(ProcQEMUDomainMonitorCommandWithFiles))
-	args := QEMUDomainMonitorCommandWithFilesArgs{
+	args := qemuDomainMonitorCommandWithFilesArgs{
 		Dom:   dom,
 		Cmd:   cmd,
 		Flags: flags,
@@ -466,7 +479,7 @@ func (c *Client) QEMUDomainMonitorCommandWithFiles(ctx context.Context, dom Doma
 	if err != nil {
 		return
 	}
-	var ret QEMUDomainMonitorCommandWithFilesRet
+	var ret qemuDomainMonitorCommandWithFilesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return

@@ -231,6 +231,7 @@ type Domain struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *Domain) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	e.FixedOpaque(v.UUID[:])
@@ -238,6 +239,7 @@ func (v *Domain) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *Domain) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	if b := d.FixedView(20); len(b) == 20 {
@@ -255,12 +257,14 @@ type Network struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *Network) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	e.FixedOpaque(v.UUID[:])
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *Network) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	d.FixedOpaque(v.UUID[:])
@@ -273,12 +277,14 @@ type NetworkPort struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NetworkPort) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 	e.FixedOpaque(v.UUID[:])
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NetworkPort) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 	d.FixedOpaque(v.UUID[:])
@@ -291,12 +297,14 @@ type NWFilter struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NWFilter) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	e.FixedOpaque(v.UUID[:])
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NWFilter) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	d.FixedOpaque(v.UUID[:])
@@ -309,12 +317,14 @@ type NWFilterBinding struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NWFilterBinding) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Portdev, StringMax)
 	e.String(v.Filtername, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NWFilterBinding) DecodeXDR(d *xdr.Decoder) {
 	v.Portdev = d.String(StringMax)
 	v.Filtername = d.String(StringMax)
@@ -327,12 +337,14 @@ type Interface struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *Interface) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	e.String(v.MAC, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *Interface) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	v.MAC = d.String(StringMax)
@@ -345,12 +357,14 @@ type StoragePool struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *StoragePool) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	e.FixedOpaque(v.UUID[:])
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *StoragePool) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	d.FixedOpaque(v.UUID[:])
@@ -364,6 +378,7 @@ type StorageVol struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *StorageVol) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Pool, StringMax)
 	e.String(v.Name, StringMax)
@@ -371,6 +386,7 @@ func (v *StorageVol) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *StorageVol) DecodeXDR(d *xdr.Decoder) {
 	v.Pool = d.String(StringMax)
 	v.Name = d.String(StringMax)
@@ -383,11 +399,13 @@ type NodeDevice struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NodeDevice) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NodeDevice) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
@@ -400,6 +418,7 @@ type Secret struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *Secret) EncodeXDR(e *xdr.Encoder) {
 	e.FixedOpaque(v.UUID[:])
 	e.Int32(int32(v.UsageType))
@@ -407,6 +426,7 @@ func (v *Secret) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *Secret) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(20); len(b) == 20 {
 		v.UUID = UUID(b[0:16])
@@ -424,12 +444,14 @@ type DomainCheckpoint struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainCheckpoint) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainCheckpoint) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	v.Dom.DecodeXDR(d)
@@ -442,12 +464,14 @@ type DomainSnapshot struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainSnapshot) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainSnapshot) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	v.Dom.DecodeXDR(d)
@@ -469,6 +493,7 @@ type RemoteError struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *RemoteError) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Code)
 	e.Int32(v.Domain)
@@ -496,6 +521,7 @@ func (v *RemoteError) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *RemoteError) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Code = int32(binary.BigEndian.Uint32(b[0:]))
@@ -580,6 +606,7 @@ type VCPUInfo struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *VCPUInfo) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(v.Number)
 	e.Int32(int32(v.State))
@@ -588,6 +615,7 @@ func (v *VCPUInfo) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *VCPUInfo) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(20); len(b) == 20 {
 		v.Number = binary.BigEndian.Uint32(b[0:])
@@ -731,6 +759,7 @@ func (u TypedParamValue) Value() any {
 
 // EncodeXDR appends the XDR encoding of u to e; a discriminant with no
 // arm records xdr.ErrBadDiscriminant.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (u *TypedParamValue) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(u.disc))
 	switch u.disc {
@@ -749,6 +778,7 @@ func (u *TypedParamValue) EncodeXDR(e *xdr.Encoder) {
 
 // DecodeXDR reads u from d; d.Err reports any error. On an invalid
 // discriminant u is left as the zero value, which holds no arm.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (u *TypedParamValue) DecodeXDR(d *xdr.Decoder) {
 	disc := TypedParameterType(d.Int32())
 	switch disc {
@@ -775,12 +805,14 @@ type TypedParam struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *TypedParam) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Field, StringMax)
 	v.Value.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *TypedParam) DecodeXDR(d *xdr.Decoder) {
 	v.Field = d.String(StringMax)
 	v.Value.DecodeXDR(d)
@@ -793,12 +825,14 @@ type NodeGetCPUStats struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NodeGetCPUStats) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Field, StringMax)
 	e.Uint64(v.Value)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NodeGetCPUStats) DecodeXDR(d *xdr.Decoder) {
 	v.Field = d.String(StringMax)
 	v.Value = d.Uint64()
@@ -811,12 +845,14 @@ type NodeGetMemoryStats struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NodeGetMemoryStats) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Field, StringMax)
 	e.Uint64(v.Value)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NodeGetMemoryStats) DecodeXDR(d *xdr.Decoder) {
 	v.Field = d.String(StringMax)
 	v.Value = d.Uint64()
@@ -829,25 +865,28 @@ type DomainDiskError struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainDiskError) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Disk, StringMax)
 	e.Int32(int32(v.Error))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainDiskError) DecodeXDR(d *xdr.Decoder) {
 	v.Disk = d.String(StringMax)
 	v.Error = DomainDiskErrorCode(d.Int32())
 }
 
-// ConnectOpenArgs is the wire form of remote_connect_open_args.
-type ConnectOpenArgs struct {
+// connectOpenArgs is the wire form of remote_connect_open_args: the arguments of REMOTE_PROC_CONNECT_OPEN.
+// Package protocol exports it as ConnectOpenArgs.
+type connectOpenArgs struct {
 	Name  *string
 	Flags ConnectFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectOpenArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectOpenArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.Name != nil) {
 		e.String((*v.Name), StringMax)
 	}
@@ -855,7 +894,7 @@ func (v *ConnectOpenArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectOpenArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectOpenArgs) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.Name = new(string)
 		(*v.Name) = d.String(StringMax)
@@ -865,155 +904,165 @@ func (v *ConnectOpenArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = ConnectFlags(d.Uint32())
 }
 
-// ConnectSupportsFeatureArgs is the wire form of remote_connect_supports_feature_args.
-type ConnectSupportsFeatureArgs struct {
+// connectSupportsFeatureArgs is the wire form of remote_connect_supports_feature_args: the arguments of REMOTE_PROC_CONNECT_SUPPORTS_FEATURE.
+// Package protocol exports it as ConnectSupportsFeatureArgs.
+type connectSupportsFeatureArgs struct {
 	Feature int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectSupportsFeatureArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectSupportsFeatureArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Feature)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectSupportsFeatureArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectSupportsFeatureArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Feature = d.Int32()
 }
 
-// ConnectSupportsFeatureRet is the wire form of remote_connect_supports_feature_ret.
-type ConnectSupportsFeatureRet struct {
+// connectSupportsFeatureRet is the wire form of remote_connect_supports_feature_ret: the reply to REMOTE_PROC_CONNECT_SUPPORTS_FEATURE.
+// Package protocol exports it as ConnectSupportsFeatureRet.
+type connectSupportsFeatureRet struct {
 	Supported int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectSupportsFeatureRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectSupportsFeatureRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Supported)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectSupportsFeatureRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectSupportsFeatureRet) DecodeXDR(d *xdr.Decoder) {
 	v.Supported = d.Int32()
 }
 
-// ConnectGetTypeRet is the wire form of remote_connect_get_type_ret.
-type ConnectGetTypeRet struct {
+// connectGetTypeRet is the wire form of remote_connect_get_type_ret: the reply to REMOTE_PROC_CONNECT_GET_TYPE.
+// Package protocol exports it as ConnectGetTypeRet.
+type connectGetTypeRet struct {
 	Type string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetTypeRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetTypeRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Type, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetTypeRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetTypeRet) DecodeXDR(d *xdr.Decoder) {
 	v.Type = d.String(StringMax)
 }
 
-// ConnectGetVersionRet is the wire form of remote_connect_get_version_ret.
-type ConnectGetVersionRet struct {
+// connectGetVersionRet is the wire form of remote_connect_get_version_ret: the reply to REMOTE_PROC_CONNECT_GET_VERSION.
+// Package protocol exports it as ConnectGetVersionRet.
+type connectGetVersionRet struct {
 	HvVer Version
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetVersionRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetVersionRet) EncodeXDR(e *xdr.Encoder) {
 	e.Uint64(uint64(v.HvVer))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetVersionRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetVersionRet) DecodeXDR(d *xdr.Decoder) {
 	v.HvVer = Version(d.Uint64())
 }
 
-// ConnectGetLibVersionRet is the wire form of remote_connect_get_lib_version_ret.
-type ConnectGetLibVersionRet struct {
+// connectGetLibVersionRet is the wire form of remote_connect_get_lib_version_ret: the reply to REMOTE_PROC_CONNECT_GET_LIB_VERSION.
+// Package protocol exports it as ConnectGetLibVersionRet.
+type connectGetLibVersionRet struct {
 	LibVer Version
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetLibVersionRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetLibVersionRet) EncodeXDR(e *xdr.Encoder) {
 	e.Uint64(uint64(v.LibVer))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetLibVersionRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetLibVersionRet) DecodeXDR(d *xdr.Decoder) {
 	v.LibVer = Version(d.Uint64())
 }
 
-// ConnectGetHostnameRet is the wire form of remote_connect_get_hostname_ret.
-type ConnectGetHostnameRet struct {
+// connectGetHostnameRet is the wire form of remote_connect_get_hostname_ret: the reply to REMOTE_PROC_CONNECT_GET_HOSTNAME.
+// Package protocol exports it as ConnectGetHostnameRet.
+type connectGetHostnameRet struct {
 	Hostname string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetHostnameRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetHostnameRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Hostname, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetHostnameRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetHostnameRet) DecodeXDR(d *xdr.Decoder) {
 	v.Hostname = d.String(StringMax)
 }
 
-// ConnectGetSysinfoArgs is the wire form of remote_connect_get_sysinfo_args.
-type ConnectGetSysinfoArgs struct {
+// connectGetSysinfoArgs is the wire form of remote_connect_get_sysinfo_args: the arguments of REMOTE_PROC_CONNECT_GET_SYSINFO.
+// Package protocol exports it as ConnectGetSysinfoArgs.
+type connectGetSysinfoArgs struct {
 	Flags ConnectFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetSysinfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetSysinfoArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetSysinfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetSysinfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = ConnectFlags(d.Uint32())
 }
 
-// ConnectGetSysinfoRet is the wire form of remote_connect_get_sysinfo_ret.
-type ConnectGetSysinfoRet struct {
+// connectGetSysinfoRet is the wire form of remote_connect_get_sysinfo_ret: the reply to REMOTE_PROC_CONNECT_GET_SYSINFO.
+// Package protocol exports it as ConnectGetSysinfoRet.
+type connectGetSysinfoRet struct {
 	Sysinfo string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetSysinfoRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetSysinfoRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Sysinfo, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetSysinfoRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetSysinfoRet) DecodeXDR(d *xdr.Decoder) {
 	v.Sysinfo = d.String(StringMax)
 }
 
-// ConnectGetURIRet is the wire form of remote_connect_get_uri_ret.
-type ConnectGetURIRet struct {
+// connectGetURIRet is the wire form of remote_connect_get_uri_ret: the reply to REMOTE_PROC_CONNECT_GET_URI.
+// Package protocol exports it as ConnectGetURIRet.
+type connectGetURIRet struct {
 	URI string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetURIRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetURIRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.URI, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetURIRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetURIRet) DecodeXDR(d *xdr.Decoder) {
 	v.URI = d.String(StringMax)
 }
 
-// ConnectGetMaxVCPUsArgs is the wire form of remote_connect_get_max_vcpus_args.
-type ConnectGetMaxVCPUsArgs struct {
+// connectGetMaxVCPUsArgs is the wire form of remote_connect_get_max_vcpus_args: the arguments of REMOTE_PROC_CONNECT_GET_MAX_VCPUS.
+// Package protocol exports it as ConnectGetMaxVCPUsArgs.
+type connectGetMaxVCPUsArgs struct {
 	Type *string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetMaxVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetMaxVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.Type != nil) {
 		e.String((*v.Type), StringMax)
 	}
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetMaxVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetMaxVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.Type = new(string)
 		(*v.Type) = d.String(StringMax)
@@ -1022,18 +1071,19 @@ func (v *ConnectGetMaxVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectGetMaxVCPUsRet is the wire form of remote_connect_get_max_vcpus_ret.
-type ConnectGetMaxVCPUsRet struct {
+// connectGetMaxVCPUsRet is the wire form of remote_connect_get_max_vcpus_ret: the reply to REMOTE_PROC_CONNECT_GET_MAX_VCPUS.
+// Package protocol exports it as ConnectGetMaxVCPUsRet.
+type connectGetMaxVCPUsRet struct {
 	MaxVCPUs int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetMaxVCPUsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetMaxVCPUsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.MaxVCPUs)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetMaxVCPUsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetMaxVCPUsRet) DecodeXDR(d *xdr.Decoder) {
 	v.MaxVCPUs = d.Int32()
 }
 
@@ -1050,6 +1100,7 @@ type NodeGetInfoRet struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NodeGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 	for i0 := range v.Model {
 		e.Int32(int32(v.Model[i0]))
@@ -1064,6 +1115,7 @@ func (v *NodeGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NodeGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	for i0 := range v.Model {
 		v.Model[i0] = int8(d.Int32())
@@ -1081,23 +1133,25 @@ func (v *NodeGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectGetCapabilitiesRet is the wire form of remote_connect_get_capabilities_ret.
-type ConnectGetCapabilitiesRet struct {
+// connectGetCapabilitiesRet is the wire form of remote_connect_get_capabilities_ret: the reply to REMOTE_PROC_CONNECT_GET_CAPABILITIES.
+// Package protocol exports it as ConnectGetCapabilitiesRet.
+type connectGetCapabilitiesRet struct {
 	Capabilities string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetCapabilitiesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetCapabilitiesRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Capabilities, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetCapabilitiesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetCapabilitiesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Capabilities = d.String(StringMax)
 }
 
-// ConnectGetDomainCapabilitiesArgs is the wire form of remote_connect_get_domain_capabilities_args.
-type ConnectGetDomainCapabilitiesArgs struct {
+// connectGetDomainCapabilitiesArgs is the wire form of remote_connect_get_domain_capabilities_args: the arguments of REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES.
+// Package protocol exports it as ConnectGetDomainCapabilitiesArgs.
+type connectGetDomainCapabilitiesArgs struct {
 	Emulatorbin *string
 	Arch        *string
 	Machine     *string
@@ -1106,7 +1160,7 @@ type ConnectGetDomainCapabilitiesArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetDomainCapabilitiesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetDomainCapabilitiesArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.Emulatorbin != nil) {
 		e.String((*v.Emulatorbin), StringMax)
 	}
@@ -1123,7 +1177,7 @@ func (v *ConnectGetDomainCapabilitiesArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetDomainCapabilitiesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetDomainCapabilitiesArgs) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.Emulatorbin = new(string)
 		(*v.Emulatorbin) = d.String(StringMax)
@@ -1151,37 +1205,39 @@ func (v *ConnectGetDomainCapabilitiesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = ConnectGetDomainCapabilitiesFlags(d.Uint32())
 }
 
-// ConnectGetDomainCapabilitiesRet is the wire form of remote_connect_get_domain_capabilities_ret.
-type ConnectGetDomainCapabilitiesRet struct {
+// connectGetDomainCapabilitiesRet is the wire form of remote_connect_get_domain_capabilities_ret: the reply to REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES.
+// Package protocol exports it as ConnectGetDomainCapabilitiesRet.
+type connectGetDomainCapabilitiesRet struct {
 	Capabilities string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetDomainCapabilitiesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetDomainCapabilitiesRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Capabilities, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetDomainCapabilitiesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetDomainCapabilitiesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Capabilities = d.String(StringMax)
 }
 
-// NodeGetCPUStatsArgs is the wire form of remote_node_get_cpu_stats_args.
-type NodeGetCPUStatsArgs struct {
+// nodeGetCPUStatsArgs is the wire form of remote_node_get_cpu_stats_args: the arguments of REMOTE_PROC_NODE_GET_CPU_STATS.
+// Package protocol exports it as NodeGetCPUStatsArgs.
+type nodeGetCPUStatsArgs struct {
 	CPUNum  int32
 	Nparams int32
 	Flags   uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetCPUStatsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetCPUStatsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CPUNum)
 	e.Int32(v.Nparams)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetCPUStatsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetCPUStatsArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(12); len(b) == 12 {
 		v.CPUNum = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Nparams = int32(binary.BigEndian.Uint32(b[4:]))
@@ -1191,14 +1247,15 @@ func (v *NodeGetCPUStatsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeGetCPUStatsRet is the wire form of remote_node_get_cpu_stats_ret.
-type NodeGetCPUStatsRet struct {
+// nodeGetCPUStatsRet is the wire form of remote_node_get_cpu_stats_ret: the reply to REMOTE_PROC_NODE_GET_CPU_STATS.
+// Package protocol exports it as NodeGetCPUStatsRet.
+type nodeGetCPUStatsRet struct {
 	Params  []NodeGetCPUStats
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetCPUStatsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetCPUStatsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), NodeCPUStatsMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -1208,7 +1265,7 @@ func (v *NodeGetCPUStatsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetCPUStatsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetCPUStatsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeCPUStatsMax, 12); n0 > 0 {
 		v.Params = make([]NodeGetCPUStats, n0)
 		for i0 := range v.Params {
@@ -1220,22 +1277,23 @@ func (v *NodeGetCPUStatsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Nparams = d.Int32()
 }
 
-// NodeGetMemoryStatsArgs is the wire form of remote_node_get_memory_stats_args.
-type NodeGetMemoryStatsArgs struct {
+// nodeGetMemoryStatsArgs is the wire form of remote_node_get_memory_stats_args: the arguments of REMOTE_PROC_NODE_GET_MEMORY_STATS.
+// Package protocol exports it as NodeGetMemoryStatsArgs.
+type nodeGetMemoryStatsArgs struct {
 	Nparams int32
 	CellNum int32
 	Flags   uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetMemoryStatsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetMemoryStatsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Nparams)
 	e.Int32(v.CellNum)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetMemoryStatsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetMemoryStatsArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(12); len(b) == 12 {
 		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
 		v.CellNum = int32(binary.BigEndian.Uint32(b[4:]))
@@ -1245,14 +1303,15 @@ func (v *NodeGetMemoryStatsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeGetMemoryStatsRet is the wire form of remote_node_get_memory_stats_ret.
-type NodeGetMemoryStatsRet struct {
+// nodeGetMemoryStatsRet is the wire form of remote_node_get_memory_stats_ret: the reply to REMOTE_PROC_NODE_GET_MEMORY_STATS.
+// Package protocol exports it as NodeGetMemoryStatsRet.
+type nodeGetMemoryStatsRet struct {
 	Params  []NodeGetMemoryStats
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetMemoryStatsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetMemoryStatsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), NodeMemoryStatsMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -1262,7 +1321,7 @@ func (v *NodeGetMemoryStatsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetMemoryStatsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetMemoryStatsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeMemoryStatsMax, 12); n0 > 0 {
 		v.Params = make([]NodeGetMemoryStats, n0)
 		for i0 := range v.Params {
@@ -1274,20 +1333,21 @@ func (v *NodeGetMemoryStatsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Nparams = d.Int32()
 }
 
-// NodeGetCellsFreeMemoryArgs is the wire form of remote_node_get_cells_free_memory_args.
-type NodeGetCellsFreeMemoryArgs struct {
+// nodeGetCellsFreeMemoryArgs is the wire form of remote_node_get_cells_free_memory_args: the arguments of REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY.
+// Package protocol exports it as NodeGetCellsFreeMemoryArgs.
+type nodeGetCellsFreeMemoryArgs struct {
 	StartCell int32
 	Maxcells  int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetCellsFreeMemoryArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetCellsFreeMemoryArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.StartCell)
 	e.Int32(v.Maxcells)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetCellsFreeMemoryArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetCellsFreeMemoryArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.StartCell = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Maxcells = int32(binary.BigEndian.Uint32(b[4:]))
@@ -1296,13 +1356,14 @@ func (v *NodeGetCellsFreeMemoryArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeGetCellsFreeMemoryRet is the wire form of remote_node_get_cells_free_memory_ret.
-type NodeGetCellsFreeMemoryRet struct {
+// nodeGetCellsFreeMemoryRet is the wire form of remote_node_get_cells_free_memory_ret: the reply to REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY.
+// Package protocol exports it as NodeGetCellsFreeMemoryRet.
+type nodeGetCellsFreeMemoryRet struct {
 	Cells []uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetCellsFreeMemoryRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetCellsFreeMemoryRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Cells), NodeMaxCells) {
 		for i0 := range v.Cells {
 			e.Uint64(v.Cells[i0])
@@ -1311,7 +1372,7 @@ func (v *NodeGetCellsFreeMemoryRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetCellsFreeMemoryRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetCellsFreeMemoryRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeMaxCells, 8); n0 > 0 {
 		v.Cells = make([]uint64, n0)
 		for i0 := range v.Cells {
@@ -1322,79 +1383,84 @@ func (v *NodeGetCellsFreeMemoryRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeGetFreeMemoryRet is the wire form of remote_node_get_free_memory_ret.
-type NodeGetFreeMemoryRet struct {
+// nodeGetFreeMemoryRet is the wire form of remote_node_get_free_memory_ret: the reply to REMOTE_PROC_NODE_GET_FREE_MEMORY.
+// Package protocol exports it as NodeGetFreeMemoryRet.
+type nodeGetFreeMemoryRet struct {
 	FreeMem uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetFreeMemoryRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetFreeMemoryRet) EncodeXDR(e *xdr.Encoder) {
 	e.Uint64(v.FreeMem)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetFreeMemoryRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetFreeMemoryRet) DecodeXDR(d *xdr.Decoder) {
 	v.FreeMem = d.Uint64()
 }
 
-// DomainGetSchedulerTypeArgs is the wire form of remote_domain_get_scheduler_type_args.
-type DomainGetSchedulerTypeArgs struct {
+// domainGetSchedulerTypeArgs is the wire form of remote_domain_get_scheduler_type_args: the arguments of REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE.
+// Package protocol exports it as DomainGetSchedulerTypeArgs.
+type domainGetSchedulerTypeArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetSchedulerTypeArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetSchedulerTypeArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetSchedulerTypeArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetSchedulerTypeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainGetSchedulerTypeRet is the wire form of remote_domain_get_scheduler_type_ret.
-type DomainGetSchedulerTypeRet struct {
+// domainGetSchedulerTypeRet is the wire form of remote_domain_get_scheduler_type_ret: the reply to REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE.
+// Package protocol exports it as DomainGetSchedulerTypeRet.
+type domainGetSchedulerTypeRet struct {
 	Type    string
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetSchedulerTypeRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetSchedulerTypeRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Type, StringMax)
 	e.Int32(v.Nparams)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetSchedulerTypeRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetSchedulerTypeRet) DecodeXDR(d *xdr.Decoder) {
 	v.Type = d.String(StringMax)
 	v.Nparams = d.Int32()
 }
 
-// DomainGetSchedulerParametersArgs is the wire form of remote_domain_get_scheduler_parameters_args.
-type DomainGetSchedulerParametersArgs struct {
+// domainGetSchedulerParametersArgs is the wire form of remote_domain_get_scheduler_parameters_args: the arguments of REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS.
+// Package protocol exports it as DomainGetSchedulerParametersArgs.
+type domainGetSchedulerParametersArgs struct {
 	Dom     Domain
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetSchedulerParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetSchedulerParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Nparams)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetSchedulerParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetSchedulerParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Nparams = d.Int32()
 }
 
-// DomainGetSchedulerParametersRet is the wire form of remote_domain_get_scheduler_parameters_ret.
-type DomainGetSchedulerParametersRet struct {
+// domainGetSchedulerParametersRet is the wire form of remote_domain_get_scheduler_parameters_ret: the reply to REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS.
+// Package protocol exports it as DomainGetSchedulerParametersRet.
+type domainGetSchedulerParametersRet struct {
 	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetSchedulerParametersRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetSchedulerParametersRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainSchedulerParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -1403,7 +1469,7 @@ func (v *DomainGetSchedulerParametersRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetSchedulerParametersRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetSchedulerParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainSchedulerParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -1414,22 +1480,23 @@ func (v *DomainGetSchedulerParametersRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetSchedulerParametersFlagsArgs is the wire form of remote_domain_get_scheduler_parameters_flags_args.
-type DomainGetSchedulerParametersFlagsArgs struct {
+// domainGetSchedulerParametersFlagsArgs is the wire form of remote_domain_get_scheduler_parameters_flags_args: the arguments of REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS.
+// Package protocol exports it as DomainGetSchedulerParametersFlagsArgs.
+type domainGetSchedulerParametersFlagsArgs struct {
 	Dom     Domain
 	Nparams int32
 	Flags   DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetSchedulerParametersFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetSchedulerParametersFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Nparams)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetSchedulerParametersFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetSchedulerParametersFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
@@ -1439,13 +1506,14 @@ func (v *DomainGetSchedulerParametersFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetSchedulerParametersFlagsRet is the wire form of remote_domain_get_scheduler_parameters_flags_ret.
-type DomainGetSchedulerParametersFlagsRet struct {
+// domainGetSchedulerParametersFlagsRet is the wire form of remote_domain_get_scheduler_parameters_flags_ret: the reply to REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS.
+// Package protocol exports it as DomainGetSchedulerParametersFlagsRet.
+type domainGetSchedulerParametersFlagsRet struct {
 	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetSchedulerParametersFlagsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetSchedulerParametersFlagsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainSchedulerParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -1454,7 +1522,7 @@ func (v *DomainGetSchedulerParametersFlagsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetSchedulerParametersFlagsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetSchedulerParametersFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainSchedulerParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -1465,14 +1533,15 @@ func (v *DomainGetSchedulerParametersFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetSchedulerParametersArgs is the wire form of remote_domain_set_scheduler_parameters_args.
-type DomainSetSchedulerParametersArgs struct {
+// domainSetSchedulerParametersArgs is the wire form of remote_domain_set_scheduler_parameters_args: the arguments of REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS.
+// Package protocol exports it as DomainSetSchedulerParametersArgs.
+type domainSetSchedulerParametersArgs struct {
 	Dom    Domain
 	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetSchedulerParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetSchedulerParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), DomainSchedulerParametersMax) {
 		for i0 := range v.Params {
@@ -1482,7 +1551,7 @@ func (v *DomainSetSchedulerParametersArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetSchedulerParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetSchedulerParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainSchedulerParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
@@ -1494,15 +1563,16 @@ func (v *DomainSetSchedulerParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetSchedulerParametersFlagsArgs is the wire form of remote_domain_set_scheduler_parameters_flags_args.
-type DomainSetSchedulerParametersFlagsArgs struct {
+// domainSetSchedulerParametersFlagsArgs is the wire form of remote_domain_set_scheduler_parameters_flags_args: the arguments of REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS.
+// Package protocol exports it as DomainSetSchedulerParametersFlagsArgs.
+type domainSetSchedulerParametersFlagsArgs struct {
 	Dom    Domain
 	Params TypedParams
 	Flags  DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetSchedulerParametersFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetSchedulerParametersFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), DomainSchedulerParametersMax) {
 		for i0 := range v.Params {
@@ -1513,7 +1583,7 @@ func (v *DomainSetSchedulerParametersFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetSchedulerParametersFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetSchedulerParametersFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainSchedulerParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
@@ -1526,15 +1596,16 @@ func (v *DomainSetSchedulerParametersFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainSetBlkioParametersArgs is the wire form of remote_domain_set_blkio_parameters_args.
-type DomainSetBlkioParametersArgs struct {
+// domainSetBlkioParametersArgs is the wire form of remote_domain_set_blkio_parameters_args: the arguments of REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS.
+// Package protocol exports it as DomainSetBlkioParametersArgs.
+type domainSetBlkioParametersArgs struct {
 	Dom    Domain
 	Params TypedParams
 	Flags  DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetBlkioParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetBlkioParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), DomainBlkioParametersMax) {
 		for i0 := range v.Params {
@@ -1545,7 +1616,7 @@ func (v *DomainSetBlkioParametersArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetBlkioParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetBlkioParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainBlkioParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
@@ -1558,22 +1629,23 @@ func (v *DomainSetBlkioParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetBlkioParametersArgs is the wire form of remote_domain_get_blkio_parameters_args.
-type DomainGetBlkioParametersArgs struct {
+// domainGetBlkioParametersArgs is the wire form of remote_domain_get_blkio_parameters_args: the arguments of REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS.
+// Package protocol exports it as DomainGetBlkioParametersArgs.
+type domainGetBlkioParametersArgs struct {
 	Dom     Domain
 	Nparams int32
 	Flags   DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetBlkioParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetBlkioParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Nparams)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetBlkioParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetBlkioParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
@@ -1583,14 +1655,15 @@ func (v *DomainGetBlkioParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetBlkioParametersRet is the wire form of remote_domain_get_blkio_parameters_ret.
-type DomainGetBlkioParametersRet struct {
+// domainGetBlkioParametersRet is the wire form of remote_domain_get_blkio_parameters_ret: the reply to REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS.
+// Package protocol exports it as DomainGetBlkioParametersRet.
+type domainGetBlkioParametersRet struct {
 	Params  TypedParams
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetBlkioParametersRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetBlkioParametersRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainBlkioParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -1600,7 +1673,7 @@ func (v *DomainGetBlkioParametersRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetBlkioParametersRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetBlkioParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainBlkioParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -1612,15 +1685,16 @@ func (v *DomainGetBlkioParametersRet) DecodeXDR(d *xdr.Decoder) {
 	v.Nparams = d.Int32()
 }
 
-// DomainSetMemoryParametersArgs is the wire form of remote_domain_set_memory_parameters_args.
-type DomainSetMemoryParametersArgs struct {
+// domainSetMemoryParametersArgs is the wire form of remote_domain_set_memory_parameters_args: the arguments of REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS.
+// Package protocol exports it as DomainSetMemoryParametersArgs.
+type domainSetMemoryParametersArgs struct {
 	Dom    Domain
 	Params TypedParams
 	Flags  DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), DomainMemoryParametersMax) {
 		for i0 := range v.Params {
@@ -1631,7 +1705,7 @@ func (v *DomainSetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainMemoryParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
@@ -1644,22 +1718,23 @@ func (v *DomainSetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetMemoryParametersArgs is the wire form of remote_domain_get_memory_parameters_args.
-type DomainGetMemoryParametersArgs struct {
+// domainGetMemoryParametersArgs is the wire form of remote_domain_get_memory_parameters_args: the arguments of REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS.
+// Package protocol exports it as DomainGetMemoryParametersArgs.
+type domainGetMemoryParametersArgs struct {
 	Dom     Domain
 	Nparams int32
 	Flags   DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Nparams)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
@@ -1669,14 +1744,15 @@ func (v *DomainGetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetMemoryParametersRet is the wire form of remote_domain_get_memory_parameters_ret.
-type DomainGetMemoryParametersRet struct {
+// domainGetMemoryParametersRet is the wire form of remote_domain_get_memory_parameters_ret: the reply to REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS.
+// Package protocol exports it as DomainGetMemoryParametersRet.
+type domainGetMemoryParametersRet struct {
 	Params  TypedParams
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetMemoryParametersRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetMemoryParametersRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainMemoryParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -1686,7 +1762,7 @@ func (v *DomainGetMemoryParametersRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetMemoryParametersRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetMemoryParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainMemoryParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -1698,8 +1774,9 @@ func (v *DomainGetMemoryParametersRet) DecodeXDR(d *xdr.Decoder) {
 	v.Nparams = d.Int32()
 }
 
-// DomainBlockResizeArgs is the wire form of remote_domain_block_resize_args.
-type DomainBlockResizeArgs struct {
+// domainBlockResizeArgs is the wire form of remote_domain_block_resize_args: the arguments of REMOTE_PROC_DOMAIN_BLOCK_RESIZE.
+// Package protocol exports it as DomainBlockResizeArgs.
+type domainBlockResizeArgs struct {
 	Dom   Domain
 	Disk  string
 	Size  uint64
@@ -1707,7 +1784,7 @@ type DomainBlockResizeArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBlockResizeArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBlockResizeArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Disk, StringMax)
 	e.Uint64(v.Size)
@@ -1715,7 +1792,7 @@ func (v *DomainBlockResizeArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBlockResizeArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBlockResizeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Disk = d.String(StringMax)
 	if b := d.FixedView(12); len(b) == 12 {
@@ -1726,15 +1803,16 @@ func (v *DomainBlockResizeArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetNUMAParametersArgs is the wire form of remote_domain_set_numa_parameters_args.
-type DomainSetNUMAParametersArgs struct {
+// domainSetNUMAParametersArgs is the wire form of remote_domain_set_numa_parameters_args: the arguments of REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS.
+// Package protocol exports it as DomainSetNUMAParametersArgs.
+type domainSetNUMAParametersArgs struct {
 	Dom    Domain
 	Params TypedParams
 	Flags  DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetNUMAParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetNUMAParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), DomainNUMAParametersMax) {
 		for i0 := range v.Params {
@@ -1745,7 +1823,7 @@ func (v *DomainSetNUMAParametersArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetNUMAParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetNUMAParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainNUMAParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
@@ -1758,22 +1836,23 @@ func (v *DomainSetNUMAParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetNUMAParametersArgs is the wire form of remote_domain_get_numa_parameters_args.
-type DomainGetNUMAParametersArgs struct {
+// domainGetNUMAParametersArgs is the wire form of remote_domain_get_numa_parameters_args: the arguments of REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS.
+// Package protocol exports it as DomainGetNUMAParametersArgs.
+type domainGetNUMAParametersArgs struct {
 	Dom     Domain
 	Nparams int32
 	Flags   DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetNUMAParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetNUMAParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Nparams)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetNUMAParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetNUMAParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
@@ -1783,14 +1862,15 @@ func (v *DomainGetNUMAParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetNUMAParametersRet is the wire form of remote_domain_get_numa_parameters_ret.
-type DomainGetNUMAParametersRet struct {
+// domainGetNUMAParametersRet is the wire form of remote_domain_get_numa_parameters_ret: the reply to REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS.
+// Package protocol exports it as DomainGetNUMAParametersRet.
+type domainGetNUMAParametersRet struct {
 	Params  TypedParams
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetNUMAParametersRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetNUMAParametersRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainNUMAParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -1800,7 +1880,7 @@ func (v *DomainGetNUMAParametersRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetNUMAParametersRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetNUMAParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainNUMAParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -1812,15 +1892,16 @@ func (v *DomainGetNUMAParametersRet) DecodeXDR(d *xdr.Decoder) {
 	v.Nparams = d.Int32()
 }
 
-// DomainSetPerfEventsArgs is the wire form of remote_domain_set_perf_events_args.
-type DomainSetPerfEventsArgs struct {
+// domainSetPerfEventsArgs is the wire form of remote_domain_set_perf_events_args: the arguments of REMOTE_PROC_DOMAIN_SET_PERF_EVENTS.
+// Package protocol exports it as DomainSetPerfEventsArgs.
+type domainSetPerfEventsArgs struct {
 	Dom    Domain
 	Params TypedParams
 	Flags  DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetPerfEventsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetPerfEventsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), DomainPerfEventsMax) {
 		for i0 := range v.Params {
@@ -1831,7 +1912,7 @@ func (v *DomainSetPerfEventsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetPerfEventsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetPerfEventsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainPerfEventsMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
@@ -1844,31 +1925,33 @@ func (v *DomainSetPerfEventsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetPerfEventsArgs is the wire form of remote_domain_get_perf_events_args.
-type DomainGetPerfEventsArgs struct {
+// domainGetPerfEventsArgs is the wire form of remote_domain_get_perf_events_args: the arguments of REMOTE_PROC_DOMAIN_GET_PERF_EVENTS.
+// Package protocol exports it as DomainGetPerfEventsArgs.
+type domainGetPerfEventsArgs struct {
 	Dom   Domain
 	Flags DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetPerfEventsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetPerfEventsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetPerfEventsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetPerfEventsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetPerfEventsRet is the wire form of remote_domain_get_perf_events_ret.
-type DomainGetPerfEventsRet struct {
+// domainGetPerfEventsRet is the wire form of remote_domain_get_perf_events_ret: the reply to REMOTE_PROC_DOMAIN_GET_PERF_EVENTS.
+// Package protocol exports it as DomainGetPerfEventsRet.
+type domainGetPerfEventsRet struct {
 	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetPerfEventsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetPerfEventsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainPerfEventsMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -1877,7 +1960,7 @@ func (v *DomainGetPerfEventsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetPerfEventsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetPerfEventsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainPerfEventsMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -1888,20 +1971,21 @@ func (v *DomainGetPerfEventsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainBlockStatsArgs is the wire form of remote_domain_block_stats_args.
-type DomainBlockStatsArgs struct {
+// domainBlockStatsArgs is the wire form of remote_domain_block_stats_args: the arguments of REMOTE_PROC_DOMAIN_BLOCK_STATS.
+// Package protocol exports it as DomainBlockStatsArgs.
+type domainBlockStatsArgs struct {
 	Dom  Domain
 	Path string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBlockStatsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBlockStatsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Path, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBlockStatsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBlockStatsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
 }
@@ -1916,6 +2000,7 @@ type DomainBlockStatsRet struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainBlockStatsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int64(v.RdReq)
 	e.Int64(v.RdBytes)
@@ -1925,6 +2010,7 @@ func (v *DomainBlockStatsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainBlockStatsRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(40); len(b) == 40 {
 		v.RdReq = int64(binary.BigEndian.Uint64(b[0:]))
@@ -1937,8 +2023,9 @@ func (v *DomainBlockStatsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainBlockStatsFlagsArgs is the wire form of remote_domain_block_stats_flags_args.
-type DomainBlockStatsFlagsArgs struct {
+// domainBlockStatsFlagsArgs is the wire form of remote_domain_block_stats_flags_args: the arguments of REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS.
+// Package protocol exports it as DomainBlockStatsFlagsArgs.
+type domainBlockStatsFlagsArgs struct {
 	Dom     Domain
 	Path    string
 	Nparams int32
@@ -1946,7 +2033,7 @@ type DomainBlockStatsFlagsArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBlockStatsFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBlockStatsFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Path, StringMax)
 	e.Int32(v.Nparams)
@@ -1954,7 +2041,7 @@ func (v *DomainBlockStatsFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBlockStatsFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBlockStatsFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
 	if b := d.FixedView(8); len(b) == 8 {
@@ -1965,14 +2052,15 @@ func (v *DomainBlockStatsFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainBlockStatsFlagsRet is the wire form of remote_domain_block_stats_flags_ret.
-type DomainBlockStatsFlagsRet struct {
+// domainBlockStatsFlagsRet is the wire form of remote_domain_block_stats_flags_ret: the reply to REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS.
+// Package protocol exports it as DomainBlockStatsFlagsRet.
+type domainBlockStatsFlagsRet struct {
 	Params  TypedParams
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBlockStatsFlagsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBlockStatsFlagsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainBlockStatsParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -1982,7 +2070,7 @@ func (v *DomainBlockStatsFlagsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBlockStatsFlagsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBlockStatsFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainBlockStatsParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -1994,20 +2082,21 @@ func (v *DomainBlockStatsFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Nparams = d.Int32()
 }
 
-// DomainInterfaceStatsArgs is the wire form of remote_domain_interface_stats_args.
-type DomainInterfaceStatsArgs struct {
+// domainInterfaceStatsArgs is the wire form of remote_domain_interface_stats_args: the arguments of REMOTE_PROC_DOMAIN_INTERFACE_STATS.
+// Package protocol exports it as DomainInterfaceStatsArgs.
+type domainInterfaceStatsArgs struct {
 	Dom    Domain
 	Device string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainInterfaceStatsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainInterfaceStatsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Device, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainInterfaceStatsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainInterfaceStatsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Device = d.String(StringMax)
 }
@@ -2025,6 +2114,7 @@ type DomainInterfaceStatsRet struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainInterfaceStatsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int64(v.RxBytes)
 	e.Int64(v.RxPackets)
@@ -2037,6 +2127,7 @@ func (v *DomainInterfaceStatsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainInterfaceStatsRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(64); len(b) == 64 {
 		v.RxBytes = int64(binary.BigEndian.Uint64(b[0:]))
@@ -2052,8 +2143,9 @@ func (v *DomainInterfaceStatsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetInterfaceParametersArgs is the wire form of remote_domain_set_interface_parameters_args.
-type DomainSetInterfaceParametersArgs struct {
+// domainSetInterfaceParametersArgs is the wire form of remote_domain_set_interface_parameters_args: the arguments of REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS.
+// Package protocol exports it as DomainSetInterfaceParametersArgs.
+type domainSetInterfaceParametersArgs struct {
 	Dom    Domain
 	Device string
 	Params TypedParams
@@ -2061,7 +2153,7 @@ type DomainSetInterfaceParametersArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetInterfaceParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetInterfaceParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Device, StringMax)
 	if e.ArrayLen(len(v.Params), DomainInterfaceParametersMax) {
@@ -2073,7 +2165,7 @@ func (v *DomainSetInterfaceParametersArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetInterfaceParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetInterfaceParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Device = d.String(StringMax)
 	if n0 := d.ArrayLen(DomainInterfaceParametersMax, 12); n0 > 0 {
@@ -2087,8 +2179,9 @@ func (v *DomainSetInterfaceParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetInterfaceParametersArgs is the wire form of remote_domain_get_interface_parameters_args.
-type DomainGetInterfaceParametersArgs struct {
+// domainGetInterfaceParametersArgs is the wire form of remote_domain_get_interface_parameters_args: the arguments of REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS.
+// Package protocol exports it as DomainGetInterfaceParametersArgs.
+type domainGetInterfaceParametersArgs struct {
 	Dom     Domain
 	Device  string
 	Nparams int32
@@ -2096,7 +2189,7 @@ type DomainGetInterfaceParametersArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetInterfaceParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetInterfaceParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Device, StringMax)
 	e.Int32(v.Nparams)
@@ -2104,7 +2197,7 @@ func (v *DomainGetInterfaceParametersArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetInterfaceParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetInterfaceParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Device = d.String(StringMax)
 	if b := d.FixedView(8); len(b) == 8 {
@@ -2115,14 +2208,15 @@ func (v *DomainGetInterfaceParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetInterfaceParametersRet is the wire form of remote_domain_get_interface_parameters_ret.
-type DomainGetInterfaceParametersRet struct {
+// domainGetInterfaceParametersRet is the wire form of remote_domain_get_interface_parameters_ret: the reply to REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS.
+// Package protocol exports it as DomainGetInterfaceParametersRet.
+type domainGetInterfaceParametersRet struct {
 	Params  TypedParams
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetInterfaceParametersRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetInterfaceParametersRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainInterfaceParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -2132,7 +2226,7 @@ func (v *DomainGetInterfaceParametersRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetInterfaceParametersRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetInterfaceParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainInterfaceParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -2144,22 +2238,23 @@ func (v *DomainGetInterfaceParametersRet) DecodeXDR(d *xdr.Decoder) {
 	v.Nparams = d.Int32()
 }
 
-// DomainMemoryStatsArgs is the wire form of remote_domain_memory_stats_args.
-type DomainMemoryStatsArgs struct {
+// domainMemoryStatsArgs is the wire form of remote_domain_memory_stats_args: the arguments of REMOTE_PROC_DOMAIN_MEMORY_STATS.
+// Package protocol exports it as DomainMemoryStatsArgs.
+type domainMemoryStatsArgs struct {
 	Dom      Domain
 	MaxStats uint32
 	Flags    DomainMemoryFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMemoryStatsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMemoryStatsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.MaxStats)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMemoryStatsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMemoryStatsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.MaxStats = binary.BigEndian.Uint32(b[0:])
@@ -2176,12 +2271,14 @@ type DomainMemoryStat struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainMemoryStat) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.Tag))
 	e.Uint64(v.Val)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainMemoryStat) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(12); len(b) == 12 {
 		v.Tag = DomainMemoryStatTags(int32(binary.BigEndian.Uint32(b[0:])))
@@ -2191,13 +2288,14 @@ func (v *DomainMemoryStat) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMemoryStatsRet is the wire form of remote_domain_memory_stats_ret.
-type DomainMemoryStatsRet struct {
+// domainMemoryStatsRet is the wire form of remote_domain_memory_stats_ret: the reply to REMOTE_PROC_DOMAIN_MEMORY_STATS.
+// Package protocol exports it as DomainMemoryStatsRet.
+type domainMemoryStatsRet struct {
 	Stats []DomainMemoryStat
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMemoryStatsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMemoryStatsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Stats), DomainMemoryStatsMax) {
 		for i0 := range v.Stats {
 			v.Stats[i0].EncodeXDR(e)
@@ -2206,7 +2304,7 @@ func (v *DomainMemoryStatsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMemoryStatsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMemoryStatsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainMemoryStatsMax, 12); n0 > 0 {
 		v.Stats = make([]DomainMemoryStat, n0)
 		for i0 := range v.Stats {
@@ -2217,8 +2315,9 @@ func (v *DomainMemoryStatsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainBlockPeekArgs is the wire form of remote_domain_block_peek_args.
-type DomainBlockPeekArgs struct {
+// domainBlockPeekArgs is the wire form of remote_domain_block_peek_args: the arguments of REMOTE_PROC_DOMAIN_BLOCK_PEEK.
+// Package protocol exports it as DomainBlockPeekArgs.
+type domainBlockPeekArgs struct {
 	Dom    Domain
 	Path   string
 	Offset uint64
@@ -2227,7 +2326,7 @@ type DomainBlockPeekArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBlockPeekArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBlockPeekArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Path, StringMax)
 	e.Uint64(v.Offset)
@@ -2236,7 +2335,7 @@ func (v *DomainBlockPeekArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBlockPeekArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBlockPeekArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
 	if b := d.FixedView(16); len(b) == 16 {
@@ -2248,23 +2347,25 @@ func (v *DomainBlockPeekArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainBlockPeekRet is the wire form of remote_domain_block_peek_ret.
-type DomainBlockPeekRet struct {
+// domainBlockPeekRet is the wire form of remote_domain_block_peek_ret: the reply to REMOTE_PROC_DOMAIN_BLOCK_PEEK.
+// Package protocol exports it as DomainBlockPeekRet.
+type domainBlockPeekRet struct {
 	Buffer []byte
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBlockPeekRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBlockPeekRet) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.Buffer, DomainBlockPeekBufferMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBlockPeekRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBlockPeekRet) DecodeXDR(d *xdr.Decoder) {
 	v.Buffer = d.Opaque(DomainBlockPeekBufferMax)
 }
 
-// DomainMemoryPeekArgs is the wire form of remote_domain_memory_peek_args.
-type DomainMemoryPeekArgs struct {
+// domainMemoryPeekArgs is the wire form of remote_domain_memory_peek_args: the arguments of REMOTE_PROC_DOMAIN_MEMORY_PEEK.
+// Package protocol exports it as DomainMemoryPeekArgs.
+type domainMemoryPeekArgs struct {
 	Dom    Domain
 	Offset uint64
 	Size   uint32
@@ -2272,7 +2373,7 @@ type DomainMemoryPeekArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMemoryPeekArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMemoryPeekArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint64(v.Offset)
 	e.Uint32(v.Size)
@@ -2280,7 +2381,7 @@ func (v *DomainMemoryPeekArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMemoryPeekArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMemoryPeekArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(16); len(b) == 16 {
 		v.Offset = binary.BigEndian.Uint64(b[0:])
@@ -2291,58 +2392,61 @@ func (v *DomainMemoryPeekArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMemoryPeekRet is the wire form of remote_domain_memory_peek_ret.
-type DomainMemoryPeekRet struct {
+// domainMemoryPeekRet is the wire form of remote_domain_memory_peek_ret: the reply to REMOTE_PROC_DOMAIN_MEMORY_PEEK.
+// Package protocol exports it as DomainMemoryPeekRet.
+type domainMemoryPeekRet struct {
 	Buffer []byte
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMemoryPeekRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMemoryPeekRet) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.Buffer, DomainMemoryPeekBufferMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMemoryPeekRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMemoryPeekRet) DecodeXDR(d *xdr.Decoder) {
 	v.Buffer = d.Opaque(DomainMemoryPeekBufferMax)
 }
 
-// DomainGetBlockInfoArgs is the wire form of remote_domain_get_block_info_args.
-type DomainGetBlockInfoArgs struct {
+// domainGetBlockInfoArgs is the wire form of remote_domain_get_block_info_args: the arguments of REMOTE_PROC_DOMAIN_GET_BLOCK_INFO.
+// Package protocol exports it as DomainGetBlockInfoArgs.
+type domainGetBlockInfoArgs struct {
 	Dom   Domain
 	Path  string
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetBlockInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetBlockInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Path, StringMax)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetBlockInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetBlockInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
 	v.Flags = d.Uint32()
 }
 
-// DomainGetBlockInfoRet is the wire form of remote_domain_get_block_info_ret.
-type DomainGetBlockInfoRet struct {
+// domainGetBlockInfoRet is the wire form of remote_domain_get_block_info_ret: the reply to REMOTE_PROC_DOMAIN_GET_BLOCK_INFO.
+// Package protocol exports it as DomainGetBlockInfoRet.
+type domainGetBlockInfoRet struct {
 	Allocation uint64
 	Capacity   uint64
 	Physical   uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetBlockInfoRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetBlockInfoRet) EncodeXDR(e *xdr.Encoder) {
 	e.Uint64(v.Allocation)
 	e.Uint64(v.Capacity)
 	e.Uint64(v.Physical)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetBlockInfoRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetBlockInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(24); len(b) == 24 {
 		v.Allocation = binary.BigEndian.Uint64(b[0:])
 		v.Capacity = binary.BigEndian.Uint64(b[8:])
@@ -2352,28 +2456,30 @@ func (v *DomainGetBlockInfoRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectListDomainsArgs is the wire form of remote_connect_list_domains_args.
-type ConnectListDomainsArgs struct {
+// connectListDomainsArgs is the wire form of remote_connect_list_domains_args: the arguments of REMOTE_PROC_CONNECT_LIST_DOMAINS.
+// Package protocol exports it as ConnectListDomainsArgs.
+type connectListDomainsArgs struct {
 	Maxids int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListDomainsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListDomainsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Maxids)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListDomainsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListDomainsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Maxids = d.Int32()
 }
 
-// ConnectListDomainsRet is the wire form of remote_connect_list_domains_ret.
-type ConnectListDomainsRet struct {
+// connectListDomainsRet is the wire form of remote_connect_list_domains_ret: the reply to REMOTE_PROC_CONNECT_LIST_DOMAINS.
+// Package protocol exports it as ConnectListDomainsRet.
+type connectListDomainsRet struct {
 	IDs []int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListDomainsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListDomainsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.IDs), DomainListMax) {
 		for i0 := range v.IDs {
 			e.Int32(v.IDs[i0])
@@ -2382,7 +2488,7 @@ func (v *ConnectListDomainsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListDomainsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListDomainsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainListMax, 4); n0 > 0 {
 		v.IDs = make([]int32, n0)
 		for i0 := range v.IDs {
@@ -2393,209 +2499,223 @@ func (v *ConnectListDomainsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectNumOfDomainsRet is the wire form of remote_connect_num_of_domains_ret.
-type ConnectNumOfDomainsRet struct {
+// connectNumOfDomainsRet is the wire form of remote_connect_num_of_domains_ret: the reply to REMOTE_PROC_CONNECT_NUM_OF_DOMAINS.
+// Package protocol exports it as ConnectNumOfDomainsRet.
+type connectNumOfDomainsRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNumOfDomainsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNumOfDomainsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNumOfDomainsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNumOfDomainsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// DomainCreateXMLArgs is the wire form of remote_domain_create_xml_args.
-type DomainCreateXMLArgs struct {
+// domainCreateXMLArgs is the wire form of remote_domain_create_xml_args: the arguments of REMOTE_PROC_DOMAIN_CREATE_XML.
+// Package protocol exports it as DomainCreateXMLArgs.
+type domainCreateXMLArgs struct {
 	XMLDesc string
 	Flags   DomainCreateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XMLDesc, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XMLDesc = d.String(StringMax)
 	v.Flags = DomainCreateFlags(d.Uint32())
 }
 
-// DomainCreateXMLRet is the wire form of remote_domain_create_xml_ret.
-type DomainCreateXMLRet struct {
+// domainCreateXMLRet is the wire form of remote_domain_create_xml_ret: the reply to REMOTE_PROC_DOMAIN_CREATE_XML.
+// Package protocol exports it as DomainCreateXMLRet.
+type domainCreateXMLRet struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainCreateXMLWithFilesArgs is the wire form of remote_domain_create_xml_with_files_args.
-type DomainCreateXMLWithFilesArgs struct {
+// domainCreateXMLWithFilesArgs is the wire form of remote_domain_create_xml_with_files_args: the arguments of REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES.
+// Package protocol exports it as DomainCreateXMLWithFilesArgs.
+type domainCreateXMLWithFilesArgs struct {
 	XMLDesc string
 	Flags   DomainCreateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCreateXMLWithFilesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCreateXMLWithFilesArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XMLDesc, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCreateXMLWithFilesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCreateXMLWithFilesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XMLDesc = d.String(StringMax)
 	v.Flags = DomainCreateFlags(d.Uint32())
 }
 
-// DomainCreateXMLWithFilesRet is the wire form of remote_domain_create_xml_with_files_ret.
-type DomainCreateXMLWithFilesRet struct {
+// domainCreateXMLWithFilesRet is the wire form of remote_domain_create_xml_with_files_ret: the reply to REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES.
+// Package protocol exports it as DomainCreateXMLWithFilesRet.
+type domainCreateXMLWithFilesRet struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCreateXMLWithFilesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCreateXMLWithFilesRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCreateXMLWithFilesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCreateXMLWithFilesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainLookupByIDArgs is the wire form of remote_domain_lookup_by_id_args.
-type DomainLookupByIDArgs struct {
+// domainLookupByIDArgs is the wire form of remote_domain_lookup_by_id_args: the arguments of REMOTE_PROC_DOMAIN_LOOKUP_BY_ID.
+// Package protocol exports it as DomainLookupByIDArgs.
+type domainLookupByIDArgs struct {
 	ID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainLookupByIDArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainLookupByIDArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.ID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainLookupByIDArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainLookupByIDArgs) DecodeXDR(d *xdr.Decoder) {
 	v.ID = d.Int32()
 }
 
-// DomainLookupByIDRet is the wire form of remote_domain_lookup_by_id_ret.
-type DomainLookupByIDRet struct {
+// domainLookupByIDRet is the wire form of remote_domain_lookup_by_id_ret: the reply to REMOTE_PROC_DOMAIN_LOOKUP_BY_ID.
+// Package protocol exports it as DomainLookupByIDRet.
+type domainLookupByIDRet struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainLookupByIDRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainLookupByIDRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainLookupByIDRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainLookupByIDRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainLookupByUUIDArgs is the wire form of remote_domain_lookup_by_uuid_args.
-type DomainLookupByUUIDArgs struct {
+// domainLookupByUUIDArgs is the wire form of remote_domain_lookup_by_uuid_args: the arguments of REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID.
+// Package protocol exports it as DomainLookupByUUIDArgs.
+type domainLookupByUUIDArgs struct {
 	UUID UUID
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainLookupByUUIDArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainLookupByUUIDArgs) EncodeXDR(e *xdr.Encoder) {
 	e.FixedOpaque(v.UUID[:])
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainLookupByUUIDArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainLookupByUUIDArgs) DecodeXDR(d *xdr.Decoder) {
 	d.FixedOpaque(v.UUID[:])
 }
 
-// DomainLookupByUUIDRet is the wire form of remote_domain_lookup_by_uuid_ret.
-type DomainLookupByUUIDRet struct {
+// domainLookupByUUIDRet is the wire form of remote_domain_lookup_by_uuid_ret: the reply to REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID.
+// Package protocol exports it as DomainLookupByUUIDRet.
+type domainLookupByUUIDRet struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainLookupByUUIDRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainLookupByUUIDRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainLookupByUUIDRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainLookupByUUIDRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainLookupByNameArgs is the wire form of remote_domain_lookup_by_name_args.
-type DomainLookupByNameArgs struct {
+// domainLookupByNameArgs is the wire form of remote_domain_lookup_by_name_args: the arguments of REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME.
+// Package protocol exports it as DomainLookupByNameArgs.
+type domainLookupByNameArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// DomainLookupByNameRet is the wire form of remote_domain_lookup_by_name_ret.
-type DomainLookupByNameRet struct {
+// domainLookupByNameRet is the wire form of remote_domain_lookup_by_name_ret: the reply to REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME.
+// Package protocol exports it as DomainLookupByNameRet.
+type domainLookupByNameRet struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainSuspendArgs is the wire form of remote_domain_suspend_args.
-type DomainSuspendArgs struct {
+// domainSuspendArgs is the wire form of remote_domain_suspend_args: the arguments of REMOTE_PROC_DOMAIN_SUSPEND.
+// Package protocol exports it as DomainSuspendArgs.
+type domainSuspendArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSuspendArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSuspendArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSuspendArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSuspendArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainResumeArgs is the wire form of remote_domain_resume_args.
-type DomainResumeArgs struct {
+// domainResumeArgs is the wire form of remote_domain_resume_args: the arguments of REMOTE_PROC_DOMAIN_RESUME.
+// Package protocol exports it as DomainResumeArgs.
+type domainResumeArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainResumeArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainResumeArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainResumeArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainResumeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainPMSuspendForDurationArgs is the wire form of remote_domain_pm_suspend_for_duration_args.
-type DomainPMSuspendForDurationArgs struct {
+// domainPMSuspendForDurationArgs is the wire form of remote_domain_pm_suspend_for_duration_args: the arguments of REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION.
+// Package protocol exports it as DomainPMSuspendForDurationArgs.
+type domainPMSuspendForDurationArgs struct {
 	Dom      Domain
 	Target   NodeSuspendTarget
 	Duration uint64
@@ -2603,7 +2723,7 @@ type DomainPMSuspendForDurationArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainPMSuspendForDurationArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainPMSuspendForDurationArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Target))
 	e.Uint64(v.Duration)
@@ -2611,7 +2731,7 @@ func (v *DomainPMSuspendForDurationArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainPMSuspendForDurationArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainPMSuspendForDurationArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(16); len(b) == 16 {
 		v.Target = NodeSuspendTarget(binary.BigEndian.Uint32(b[0:]))
@@ -2622,220 +2742,233 @@ func (v *DomainPMSuspendForDurationArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainPMWakeupArgs is the wire form of remote_domain_pm_wakeup_args.
-type DomainPMWakeupArgs struct {
+// domainPMWakeupArgs is the wire form of remote_domain_pm_wakeup_args: the arguments of REMOTE_PROC_DOMAIN_PM_WAKEUP.
+// Package protocol exports it as DomainPMWakeupArgs.
+type domainPMWakeupArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainPMWakeupArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainPMWakeupArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainPMWakeupArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainPMWakeupArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainShutdownArgs is the wire form of remote_domain_shutdown_args.
-type DomainShutdownArgs struct {
+// domainShutdownArgs is the wire form of remote_domain_shutdown_args: the arguments of REMOTE_PROC_DOMAIN_SHUTDOWN.
+// Package protocol exports it as DomainShutdownArgs.
+type domainShutdownArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainShutdownArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainShutdownArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainShutdownArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainShutdownArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainRebootArgs is the wire form of remote_domain_reboot_args.
-type DomainRebootArgs struct {
+// domainRebootArgs is the wire form of remote_domain_reboot_args: the arguments of REMOTE_PROC_DOMAIN_REBOOT.
+// Package protocol exports it as DomainRebootArgs.
+type domainRebootArgs struct {
 	Dom   Domain
 	Flags DomainRebootFlagValues
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainRebootArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainRebootArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainRebootArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainRebootArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainRebootFlagValues(d.Uint32())
 }
 
-// DomainResetArgs is the wire form of remote_domain_reset_args.
-type DomainResetArgs struct {
+// domainResetArgs is the wire form of remote_domain_reset_args: the arguments of REMOTE_PROC_DOMAIN_RESET.
+// Package protocol exports it as DomainResetArgs.
+type domainResetArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainResetArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainResetArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainResetArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainResetArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainDestroyArgs is the wire form of remote_domain_destroy_args.
-type DomainDestroyArgs struct {
+// domainDestroyArgs is the wire form of remote_domain_destroy_args: the arguments of REMOTE_PROC_DOMAIN_DESTROY.
+// Package protocol exports it as DomainDestroyArgs.
+type domainDestroyArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainDestroyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainDestroyArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainDestroyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainDestroyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainDestroyFlagsArgs is the wire form of remote_domain_destroy_flags_args.
-type DomainDestroyFlagsArgs struct {
+// domainDestroyFlagsArgs is the wire form of remote_domain_destroy_flags_args: the arguments of REMOTE_PROC_DOMAIN_DESTROY_FLAGS.
+// Package protocol exports it as DomainDestroyFlagsArgs.
+type domainDestroyFlagsArgs struct {
 	Dom   Domain
 	Flags DomainDestroyFlagsValues
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainDestroyFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainDestroyFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainDestroyFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainDestroyFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainDestroyFlagsValues(d.Uint32())
 }
 
-// DomainGetOSTypeArgs is the wire form of remote_domain_get_os_type_args.
-type DomainGetOSTypeArgs struct {
+// domainGetOSTypeArgs is the wire form of remote_domain_get_os_type_args: the arguments of REMOTE_PROC_DOMAIN_GET_OS_TYPE.
+// Package protocol exports it as DomainGetOSTypeArgs.
+type domainGetOSTypeArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetOSTypeArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetOSTypeArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetOSTypeArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetOSTypeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainGetOSTypeRet is the wire form of remote_domain_get_os_type_ret.
-type DomainGetOSTypeRet struct {
+// domainGetOSTypeRet is the wire form of remote_domain_get_os_type_ret: the reply to REMOTE_PROC_DOMAIN_GET_OS_TYPE.
+// Package protocol exports it as DomainGetOSTypeRet.
+type domainGetOSTypeRet struct {
 	Type string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetOSTypeRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetOSTypeRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Type, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetOSTypeRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetOSTypeRet) DecodeXDR(d *xdr.Decoder) {
 	v.Type = d.String(StringMax)
 }
 
-// DomainGetMaxMemoryArgs is the wire form of remote_domain_get_max_memory_args.
-type DomainGetMaxMemoryArgs struct {
+// domainGetMaxMemoryArgs is the wire form of remote_domain_get_max_memory_args: the arguments of REMOTE_PROC_DOMAIN_GET_MAX_MEMORY.
+// Package protocol exports it as DomainGetMaxMemoryArgs.
+type domainGetMaxMemoryArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetMaxMemoryArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetMaxMemoryArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetMaxMemoryArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetMaxMemoryArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainGetMaxMemoryRet is the wire form of remote_domain_get_max_memory_ret.
-type DomainGetMaxMemoryRet struct {
+// domainGetMaxMemoryRet is the wire form of remote_domain_get_max_memory_ret: the reply to REMOTE_PROC_DOMAIN_GET_MAX_MEMORY.
+// Package protocol exports it as DomainGetMaxMemoryRet.
+type domainGetMaxMemoryRet struct {
 	Memory uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetMaxMemoryRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetMaxMemoryRet) EncodeXDR(e *xdr.Encoder) {
 	e.Uint64(v.Memory)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetMaxMemoryRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetMaxMemoryRet) DecodeXDR(d *xdr.Decoder) {
 	v.Memory = d.Uint64()
 }
 
-// DomainSetMaxMemoryArgs is the wire form of remote_domain_set_max_memory_args.
-type DomainSetMaxMemoryArgs struct {
+// domainSetMaxMemoryArgs is the wire form of remote_domain_set_max_memory_args: the arguments of REMOTE_PROC_DOMAIN_SET_MAX_MEMORY.
+// Package protocol exports it as DomainSetMaxMemoryArgs.
+type domainSetMaxMemoryArgs struct {
 	Dom    Domain
 	Memory uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetMaxMemoryArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetMaxMemoryArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint64(v.Memory)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetMaxMemoryArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetMaxMemoryArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Memory = d.Uint64()
 }
 
-// DomainSetMemoryArgs is the wire form of remote_domain_set_memory_args.
-type DomainSetMemoryArgs struct {
+// domainSetMemoryArgs is the wire form of remote_domain_set_memory_args: the arguments of REMOTE_PROC_DOMAIN_SET_MEMORY.
+// Package protocol exports it as DomainSetMemoryArgs.
+type domainSetMemoryArgs struct {
 	Dom    Domain
 	Memory uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetMemoryArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetMemoryArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint64(v.Memory)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetMemoryArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetMemoryArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Memory = d.Uint64()
 }
 
-// DomainSetMemoryFlagsArgs is the wire form of remote_domain_set_memory_flags_args.
-type DomainSetMemoryFlagsArgs struct {
+// domainSetMemoryFlagsArgs is the wire form of remote_domain_set_memory_flags_args: the arguments of REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS.
+// Package protocol exports it as DomainSetMemoryFlagsArgs.
+type domainSetMemoryFlagsArgs struct {
 	Dom    Domain
 	Memory uint64
 	Flags  DomainMemoryModFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetMemoryFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetMemoryFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint64(v.Memory)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetMemoryFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetMemoryFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(12); len(b) == 12 {
 		v.Memory = binary.BigEndian.Uint64(b[0:])
@@ -2845,22 +2978,23 @@ func (v *DomainSetMemoryFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetMemoryStatsPeriodArgs is the wire form of remote_domain_set_memory_stats_period_args.
-type DomainSetMemoryStatsPeriodArgs struct {
+// domainSetMemoryStatsPeriodArgs is the wire form of remote_domain_set_memory_stats_period_args: the arguments of REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD.
+// Package protocol exports it as DomainSetMemoryStatsPeriodArgs.
+type domainSetMemoryStatsPeriodArgs struct {
 	Dom    Domain
 	Period int32
 	Flags  DomainMemoryModFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetMemoryStatsPeriodArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetMemoryStatsPeriodArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Period)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetMemoryStatsPeriodArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetMemoryStatsPeriodArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Period = int32(binary.BigEndian.Uint32(b[0:]))
@@ -2870,18 +3004,19 @@ func (v *DomainSetMemoryStatsPeriodArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetInfoArgs is the wire form of remote_domain_get_info_args.
-type DomainGetInfoArgs struct {
+// domainGetInfoArgs is the wire form of remote_domain_get_info_args: the arguments of REMOTE_PROC_DOMAIN_GET_INFO.
+// Package protocol exports it as DomainGetInfoArgs.
+type domainGetInfoArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
@@ -2895,6 +3030,7 @@ type DomainGetInfoRet struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(uint32(v.State))
 	e.Uint64(v.MaxMem)
@@ -2904,6 +3040,7 @@ func (v *DomainGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(32); len(b) == 32 {
 		v.State = DomainState(binary.BigEndian.Uint32(b[0:]))
@@ -2916,26 +3053,28 @@ func (v *DomainGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSaveArgs is the wire form of remote_domain_save_args.
-type DomainSaveArgs struct {
+// domainSaveArgs is the wire form of remote_domain_save_args: the arguments of REMOTE_PROC_DOMAIN_SAVE.
+// Package protocol exports it as DomainSaveArgs.
+type domainSaveArgs struct {
 	Dom Domain
 	To  string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSaveArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSaveArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.To, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSaveArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSaveArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.To = d.String(StringMax)
 }
 
-// DomainSaveFlagsArgs is the wire form of remote_domain_save_flags_args.
-type DomainSaveFlagsArgs struct {
+// domainSaveFlagsArgs is the wire form of remote_domain_save_flags_args: the arguments of REMOTE_PROC_DOMAIN_SAVE_FLAGS.
+// Package protocol exports it as DomainSaveFlagsArgs.
+type domainSaveFlagsArgs struct {
 	Dom   Domain
 	To    string
 	Dxml  *string
@@ -2943,7 +3082,7 @@ type DomainSaveFlagsArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSaveFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSaveFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.To, StringMax)
 	if e.Optional(v.Dxml != nil) {
@@ -2953,7 +3092,7 @@ func (v *DomainSaveFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSaveFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSaveFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.To = d.String(StringMax)
 	if d.Optional() {
@@ -2965,15 +3104,16 @@ func (v *DomainSaveFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainSaveRestoreFlags(d.Uint32())
 }
 
-// DomainSaveParamsArgs is the wire form of remote_domain_save_params_args.
-type DomainSaveParamsArgs struct {
+// domainSaveParamsArgs is the wire form of remote_domain_save_params_args: the arguments of REMOTE_PROC_DOMAIN_SAVE_PARAMS.
+// Package protocol exports it as DomainSaveParamsArgs.
+type domainSaveParamsArgs struct {
 	Dom    Domain
 	Params TypedParams
 	Flags  DomainSaveRestoreFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSaveParamsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSaveParamsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), DomainSaveParamsMax) {
 		for i0 := range v.Params {
@@ -2984,7 +3124,7 @@ func (v *DomainSaveParamsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSaveParamsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSaveParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainSaveParamsMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
@@ -2997,30 +3137,32 @@ func (v *DomainSaveParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainSaveRestoreFlags(d.Uint32())
 }
 
-// DomainRestoreArgs is the wire form of remote_domain_restore_args.
-type DomainRestoreArgs struct {
+// domainRestoreArgs is the wire form of remote_domain_restore_args: the arguments of REMOTE_PROC_DOMAIN_RESTORE.
+// Package protocol exports it as DomainRestoreArgs.
+type domainRestoreArgs struct {
 	From string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainRestoreArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainRestoreArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.From, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainRestoreArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainRestoreArgs) DecodeXDR(d *xdr.Decoder) {
 	v.From = d.String(StringMax)
 }
 
-// DomainRestoreFlagsArgs is the wire form of remote_domain_restore_flags_args.
-type DomainRestoreFlagsArgs struct {
+// domainRestoreFlagsArgs is the wire form of remote_domain_restore_flags_args: the arguments of REMOTE_PROC_DOMAIN_RESTORE_FLAGS.
+// Package protocol exports it as DomainRestoreFlagsArgs.
+type domainRestoreFlagsArgs struct {
 	From  string
 	Dxml  *string
 	Flags DomainSaveRestoreFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainRestoreFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainRestoreFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.From, StringMax)
 	if e.Optional(v.Dxml != nil) {
 		e.String((*v.Dxml), StringMax)
@@ -3029,7 +3171,7 @@ func (v *DomainRestoreFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainRestoreFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainRestoreFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.From = d.String(StringMax)
 	if d.Optional() {
 		v.Dxml = new(string)
@@ -3040,14 +3182,15 @@ func (v *DomainRestoreFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainSaveRestoreFlags(d.Uint32())
 }
 
-// DomainRestoreParamsArgs is the wire form of remote_domain_restore_params_args.
-type DomainRestoreParamsArgs struct {
+// domainRestoreParamsArgs is the wire form of remote_domain_restore_params_args: the arguments of REMOTE_PROC_DOMAIN_RESTORE_PARAMS.
+// Package protocol exports it as DomainRestoreParamsArgs.
+type domainRestoreParamsArgs struct {
 	Params TypedParams
 	Flags  DomainSaveRestoreFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainRestoreParamsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainRestoreParamsArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainSaveParamsMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -3057,7 +3200,7 @@ func (v *DomainRestoreParamsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainRestoreParamsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainRestoreParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainSaveParamsMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -3069,83 +3212,88 @@ func (v *DomainRestoreParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainSaveRestoreFlags(d.Uint32())
 }
 
-// DomainSaveImageGetXMLDescArgs is the wire form of remote_domain_save_image_get_xml_desc_args.
-type DomainSaveImageGetXMLDescArgs struct {
+// domainSaveImageGetXMLDescArgs is the wire form of remote_domain_save_image_get_xml_desc_args: the arguments of REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC.
+// Package protocol exports it as DomainSaveImageGetXMLDescArgs.
+type domainSaveImageGetXMLDescArgs struct {
 	File  string
 	Flags DomainSaveImageXMLFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSaveImageGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSaveImageGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.File, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSaveImageGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSaveImageGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.File = d.String(StringMax)
 	v.Flags = DomainSaveImageXMLFlags(d.Uint32())
 }
 
-// DomainSaveImageGetXMLDescRet is the wire form of remote_domain_save_image_get_xml_desc_ret.
-type DomainSaveImageGetXMLDescRet struct {
+// domainSaveImageGetXMLDescRet is the wire form of remote_domain_save_image_get_xml_desc_ret: the reply to REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC.
+// Package protocol exports it as DomainSaveImageGetXMLDescRet.
+type domainSaveImageGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSaveImageGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSaveImageGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSaveImageGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSaveImageGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// DomainSaveImageDefineXMLArgs is the wire form of remote_domain_save_image_define_xml_args.
-type DomainSaveImageDefineXMLArgs struct {
+// domainSaveImageDefineXMLArgs is the wire form of remote_domain_save_image_define_xml_args: the arguments of REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML.
+// Package protocol exports it as DomainSaveImageDefineXMLArgs.
+type domainSaveImageDefineXMLArgs struct {
 	File  string
 	Dxml  string
 	Flags DomainSaveRestoreFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSaveImageDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSaveImageDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.File, StringMax)
 	e.String(v.Dxml, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSaveImageDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSaveImageDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.File = d.String(StringMax)
 	v.Dxml = d.String(StringMax)
 	v.Flags = DomainSaveRestoreFlags(d.Uint32())
 }
 
-// DomainCoreDumpArgs is the wire form of remote_domain_core_dump_args.
-type DomainCoreDumpArgs struct {
+// domainCoreDumpArgs is the wire form of remote_domain_core_dump_args: the arguments of REMOTE_PROC_DOMAIN_CORE_DUMP.
+// Package protocol exports it as DomainCoreDumpArgs.
+type domainCoreDumpArgs struct {
 	Dom   Domain
 	To    string
 	Flags DomainCoreDumpFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCoreDumpArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCoreDumpArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.To, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCoreDumpArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCoreDumpArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.To = d.String(StringMax)
 	v.Flags = DomainCoreDumpFlags(d.Uint32())
 }
 
-// DomainCoreDumpWithFormatArgs is the wire form of remote_domain_core_dump_with_format_args.
-type DomainCoreDumpWithFormatArgs struct {
+// domainCoreDumpWithFormatArgs is the wire form of remote_domain_core_dump_with_format_args: the arguments of REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT.
+// Package protocol exports it as DomainCoreDumpWithFormatArgs.
+type domainCoreDumpWithFormatArgs struct {
 	Dom        Domain
 	To         string
 	Dumpformat DomainCoreDumpFormat
@@ -3153,7 +3301,7 @@ type DomainCoreDumpWithFormatArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCoreDumpWithFormatArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCoreDumpWithFormatArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.To, StringMax)
 	e.Uint32(uint32(v.Dumpformat))
@@ -3161,7 +3309,7 @@ func (v *DomainCoreDumpWithFormatArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCoreDumpWithFormatArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCoreDumpWithFormatArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.To = d.String(StringMax)
 	if b := d.FixedView(8); len(b) == 8 {
@@ -3172,22 +3320,23 @@ func (v *DomainCoreDumpWithFormatArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainScreenshotArgs is the wire form of remote_domain_screenshot_args.
-type DomainScreenshotArgs struct {
+// domainScreenshotArgs is the wire form of remote_domain_screenshot_args: the arguments of REMOTE_PROC_DOMAIN_SCREENSHOT.
+// Package protocol exports it as DomainScreenshotArgs.
+type domainScreenshotArgs struct {
 	Dom    Domain
 	Screen uint32
 	Flags  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainScreenshotArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainScreenshotArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Screen)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainScreenshotArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainScreenshotArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Screen = binary.BigEndian.Uint32(b[0:])
@@ -3197,20 +3346,21 @@ func (v *DomainScreenshotArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainScreenshotRet is the wire form of remote_domain_screenshot_ret.
-type DomainScreenshotRet struct {
+// domainScreenshotRet is the wire form of remote_domain_screenshot_ret: the reply to REMOTE_PROC_DOMAIN_SCREENSHOT.
+// Package protocol exports it as DomainScreenshotRet.
+type domainScreenshotRet struct {
 	Mime *string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainScreenshotRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainScreenshotRet) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.Mime != nil) {
 		e.String((*v.Mime), StringMax)
 	}
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainScreenshotRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainScreenshotRet) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.Mime = new(string)
 		(*v.Mime) = d.String(StringMax)
@@ -3219,41 +3369,44 @@ func (v *DomainScreenshotRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetXMLDescArgs is the wire form of remote_domain_get_xml_desc_args.
-type DomainGetXMLDescArgs struct {
+// domainGetXMLDescArgs is the wire form of remote_domain_get_xml_desc_args: the arguments of REMOTE_PROC_DOMAIN_GET_XML_DESC.
+// Package protocol exports it as DomainGetXMLDescArgs.
+type domainGetXMLDescArgs struct {
 	Dom   Domain
 	Flags DomainXMLFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainXMLFlags(d.Uint32())
 }
 
-// DomainGetXMLDescRet is the wire form of remote_domain_get_xml_desc_ret.
-type DomainGetXMLDescRet struct {
+// domainGetXMLDescRet is the wire form of remote_domain_get_xml_desc_ret: the reply to REMOTE_PROC_DOMAIN_GET_XML_DESC.
+// Package protocol exports it as DomainGetXMLDescRet.
+type domainGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// DomainMigratePrepareArgs is the wire form of remote_domain_migrate_prepare_args.
-type DomainMigratePrepareArgs struct {
+// domainMigratePrepareArgs is the wire form of remote_domain_migrate_prepare_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_PREPARE.
+// Package protocol exports it as DomainMigratePrepareArgs.
+type domainMigratePrepareArgs struct {
 	URIIn    *string
 	Flags    uint64
 	Dname    *string
@@ -3261,7 +3414,7 @@ type DomainMigratePrepareArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePrepareArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePrepareArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.URIIn != nil) {
 		e.String((*v.URIIn), StringMax)
 	}
@@ -3273,7 +3426,7 @@ func (v *DomainMigratePrepareArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePrepareArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePrepareArgs) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.URIIn = new(string)
 		(*v.URIIn) = d.String(StringMax)
@@ -3290,14 +3443,15 @@ func (v *DomainMigratePrepareArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Resource = d.Uint64()
 }
 
-// DomainMigratePrepareRet is the wire form of remote_domain_migrate_prepare_ret.
-type DomainMigratePrepareRet struct {
+// domainMigratePrepareRet is the wire form of remote_domain_migrate_prepare_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_PREPARE.
+// Package protocol exports it as DomainMigratePrepareRet.
+type domainMigratePrepareRet struct {
 	Cookie []byte
 	URIOut *string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePrepareRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePrepareRet) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.Cookie, MigrateCookieMax)
 	if e.Optional(v.URIOut != nil) {
 		e.String((*v.URIOut), StringMax)
@@ -3305,7 +3459,7 @@ func (v *DomainMigratePrepareRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePrepareRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePrepareRet) DecodeXDR(d *xdr.Decoder) {
 	v.Cookie = d.Opaque(MigrateCookieMax)
 	if d.Optional() {
 		v.URIOut = new(string)
@@ -3315,8 +3469,9 @@ func (v *DomainMigratePrepareRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMigratePerformArgs is the wire form of remote_domain_migrate_perform_args.
-type DomainMigratePerformArgs struct {
+// domainMigratePerformArgs is the wire form of remote_domain_migrate_perform_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_PERFORM.
+// Package protocol exports it as DomainMigratePerformArgs.
+type domainMigratePerformArgs struct {
 	Dom      Domain
 	Cookie   []byte
 	URI      string
@@ -3326,7 +3481,7 @@ type DomainMigratePerformArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePerformArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePerformArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Opaque(v.Cookie, MigrateCookieMax)
 	e.String(v.URI, StringMax)
@@ -3338,7 +3493,7 @@ func (v *DomainMigratePerformArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePerformArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePerformArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Cookie = d.Opaque(MigrateCookieMax)
 	v.URI = d.String(StringMax)
@@ -3352,8 +3507,9 @@ func (v *DomainMigratePerformArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Resource = d.Uint64()
 }
 
-// DomainMigrateFinishArgs is the wire form of remote_domain_migrate_finish_args.
-type DomainMigrateFinishArgs struct {
+// domainMigrateFinishArgs is the wire form of remote_domain_migrate_finish_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_FINISH.
+// Package protocol exports it as DomainMigrateFinishArgs.
+type domainMigrateFinishArgs struct {
 	Dname  string
 	Cookie []byte
 	URI    string
@@ -3361,7 +3517,7 @@ type DomainMigrateFinishArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateFinishArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateFinishArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Dname, StringMax)
 	e.Opaque(v.Cookie, MigrateCookieMax)
 	e.String(v.URI, StringMax)
@@ -3369,30 +3525,32 @@ func (v *DomainMigrateFinishArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateFinishArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateFinishArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dname = d.String(StringMax)
 	v.Cookie = d.Opaque(MigrateCookieMax)
 	v.URI = d.String(StringMax)
 	v.Flags = d.Uint64()
 }
 
-// DomainMigrateFinishRet is the wire form of remote_domain_migrate_finish_ret.
-type DomainMigrateFinishRet struct {
+// domainMigrateFinishRet is the wire form of remote_domain_migrate_finish_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_FINISH.
+// Package protocol exports it as DomainMigrateFinishRet.
+type domainMigrateFinishRet struct {
 	Ddom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateFinishRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateFinishRet) EncodeXDR(e *xdr.Encoder) {
 	v.Ddom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateFinishRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateFinishRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ddom.DecodeXDR(d)
 }
 
-// DomainMigratePrepare2Args is the wire form of remote_domain_migrate_prepare2_args.
-type DomainMigratePrepare2Args struct {
+// domainMigratePrepare2Args is the wire form of remote_domain_migrate_prepare2_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2.
+// Package protocol exports it as DomainMigratePrepare2Args.
+type domainMigratePrepare2Args struct {
 	URIIn    *string
 	Flags    uint64
 	Dname    *string
@@ -3401,7 +3559,7 @@ type DomainMigratePrepare2Args struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePrepare2Args) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePrepare2Args) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.URIIn != nil) {
 		e.String((*v.URIIn), StringMax)
 	}
@@ -3414,7 +3572,7 @@ func (v *DomainMigratePrepare2Args) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePrepare2Args) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePrepare2Args) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.URIIn = new(string)
 		(*v.URIIn) = d.String(StringMax)
@@ -3432,14 +3590,15 @@ func (v *DomainMigratePrepare2Args) DecodeXDR(d *xdr.Decoder) {
 	v.DomXML = d.String(StringMax)
 }
 
-// DomainMigratePrepare2Ret is the wire form of remote_domain_migrate_prepare2_ret.
-type DomainMigratePrepare2Ret struct {
+// domainMigratePrepare2Ret is the wire form of remote_domain_migrate_prepare2_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2.
+// Package protocol exports it as DomainMigratePrepare2Ret.
+type domainMigratePrepare2Ret struct {
 	Cookie []byte
 	URIOut *string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePrepare2Ret) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePrepare2Ret) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.Cookie, MigrateCookieMax)
 	if e.Optional(v.URIOut != nil) {
 		e.String((*v.URIOut), StringMax)
@@ -3447,7 +3606,7 @@ func (v *DomainMigratePrepare2Ret) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePrepare2Ret) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePrepare2Ret) DecodeXDR(d *xdr.Decoder) {
 	v.Cookie = d.Opaque(MigrateCookieMax)
 	if d.Optional() {
 		v.URIOut = new(string)
@@ -3457,8 +3616,9 @@ func (v *DomainMigratePrepare2Ret) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMigrateFinish2Args is the wire form of remote_domain_migrate_finish2_args.
-type DomainMigrateFinish2Args struct {
+// domainMigrateFinish2Args is the wire form of remote_domain_migrate_finish2_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_FINISH2.
+// Package protocol exports it as DomainMigrateFinish2Args.
+type domainMigrateFinish2Args struct {
 	Dname   string
 	Cookie  []byte
 	URI     string
@@ -3467,7 +3627,7 @@ type DomainMigrateFinish2Args struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateFinish2Args) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateFinish2Args) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Dname, StringMax)
 	e.Opaque(v.Cookie, MigrateCookieMax)
 	e.String(v.URI, StringMax)
@@ -3476,7 +3636,7 @@ func (v *DomainMigrateFinish2Args) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateFinish2Args) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateFinish2Args) DecodeXDR(d *xdr.Decoder) {
 	v.Dname = d.String(StringMax)
 	v.Cookie = d.Opaque(MigrateCookieMax)
 	v.URI = d.String(StringMax)
@@ -3488,43 +3648,46 @@ func (v *DomainMigrateFinish2Args) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMigrateFinish2Ret is the wire form of remote_domain_migrate_finish2_ret.
-type DomainMigrateFinish2Ret struct {
+// domainMigrateFinish2Ret is the wire form of remote_domain_migrate_finish2_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_FINISH2.
+// Package protocol exports it as DomainMigrateFinish2Ret.
+type domainMigrateFinish2Ret struct {
 	Ddom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateFinish2Ret) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateFinish2Ret) EncodeXDR(e *xdr.Encoder) {
 	v.Ddom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateFinish2Ret) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateFinish2Ret) DecodeXDR(d *xdr.Decoder) {
 	v.Ddom.DecodeXDR(d)
 }
 
-// ConnectListDefinedDomainsArgs is the wire form of remote_connect_list_defined_domains_args.
-type ConnectListDefinedDomainsArgs struct {
+// connectListDefinedDomainsArgs is the wire form of remote_connect_list_defined_domains_args: the arguments of REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS.
+// Package protocol exports it as ConnectListDefinedDomainsArgs.
+type connectListDefinedDomainsArgs struct {
 	Maxnames int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListDefinedDomainsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListDefinedDomainsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Maxnames)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListDefinedDomainsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListDefinedDomainsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Maxnames = d.Int32()
 }
 
-// ConnectListDefinedDomainsRet is the wire form of remote_connect_list_defined_domains_ret.
-type ConnectListDefinedDomainsRet struct {
+// connectListDefinedDomainsRet is the wire form of remote_connect_list_defined_domains_ret: the reply to REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS.
+// Package protocol exports it as ConnectListDefinedDomainsRet.
+type connectListDefinedDomainsRet struct {
 	Names []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListDefinedDomainsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListDefinedDomainsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Names), DomainListMax) {
 		for i0 := range v.Names {
 			e.String(v.Names[i0], StringMax)
@@ -3533,7 +3696,7 @@ func (v *ConnectListDefinedDomainsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListDefinedDomainsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListDefinedDomainsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainListMax, 4); n0 > 0 {
 		v.Names = make([]string, n0)
 		for i0 := range v.Names {
@@ -3544,218 +3707,232 @@ func (v *ConnectListDefinedDomainsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectNumOfDefinedDomainsRet is the wire form of remote_connect_num_of_defined_domains_ret.
-type ConnectNumOfDefinedDomainsRet struct {
+// connectNumOfDefinedDomainsRet is the wire form of remote_connect_num_of_defined_domains_ret: the reply to REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS.
+// Package protocol exports it as ConnectNumOfDefinedDomainsRet.
+type connectNumOfDefinedDomainsRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNumOfDefinedDomainsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNumOfDefinedDomainsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNumOfDefinedDomainsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNumOfDefinedDomainsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// DomainCreateArgs is the wire form of remote_domain_create_args.
-type DomainCreateArgs struct {
+// domainCreateArgs is the wire form of remote_domain_create_args: the arguments of REMOTE_PROC_DOMAIN_CREATE.
+// Package protocol exports it as DomainCreateArgs.
+type domainCreateArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCreateArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCreateArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCreateArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCreateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainCreateWithFlagsArgs is the wire form of remote_domain_create_with_flags_args.
-type DomainCreateWithFlagsArgs struct {
+// domainCreateWithFlagsArgs is the wire form of remote_domain_create_with_flags_args: the arguments of REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS.
+// Package protocol exports it as DomainCreateWithFlagsArgs.
+type domainCreateWithFlagsArgs struct {
 	Dom   Domain
 	Flags DomainCreateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCreateWithFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCreateWithFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCreateWithFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCreateWithFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainCreateFlags(d.Uint32())
 }
 
-// DomainCreateWithFlagsRet is the wire form of remote_domain_create_with_flags_ret.
-type DomainCreateWithFlagsRet struct {
+// domainCreateWithFlagsRet is the wire form of remote_domain_create_with_flags_ret: the reply to REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS.
+// Package protocol exports it as DomainCreateWithFlagsRet.
+type domainCreateWithFlagsRet struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCreateWithFlagsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCreateWithFlagsRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCreateWithFlagsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCreateWithFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainCreateWithFilesArgs is the wire form of remote_domain_create_with_files_args.
-type DomainCreateWithFilesArgs struct {
+// domainCreateWithFilesArgs is the wire form of remote_domain_create_with_files_args: the arguments of REMOTE_PROC_DOMAIN_CREATE_WITH_FILES.
+// Package protocol exports it as DomainCreateWithFilesArgs.
+type domainCreateWithFilesArgs struct {
 	Dom   Domain
 	Flags DomainCreateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCreateWithFilesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCreateWithFilesArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCreateWithFilesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCreateWithFilesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainCreateFlags(d.Uint32())
 }
 
-// DomainCreateWithFilesRet is the wire form of remote_domain_create_with_files_ret.
-type DomainCreateWithFilesRet struct {
+// domainCreateWithFilesRet is the wire form of remote_domain_create_with_files_ret: the reply to REMOTE_PROC_DOMAIN_CREATE_WITH_FILES.
+// Package protocol exports it as DomainCreateWithFilesRet.
+type domainCreateWithFilesRet struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCreateWithFilesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCreateWithFilesRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCreateWithFilesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCreateWithFilesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainDefineXMLArgs is the wire form of remote_domain_define_xml_args.
-type DomainDefineXMLArgs struct {
+// domainDefineXMLArgs is the wire form of remote_domain_define_xml_args: the arguments of REMOTE_PROC_DOMAIN_DEFINE_XML.
+// Package protocol exports it as DomainDefineXMLArgs.
+type domainDefineXMLArgs struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// DomainDefineXMLRet is the wire form of remote_domain_define_xml_ret.
-type DomainDefineXMLRet struct {
+// domainDefineXMLRet is the wire form of remote_domain_define_xml_ret: the reply to REMOTE_PROC_DOMAIN_DEFINE_XML.
+// Package protocol exports it as DomainDefineXMLRet.
+type domainDefineXMLRet struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainDefineXMLFlagsArgs is the wire form of remote_domain_define_xml_flags_args.
-type DomainDefineXMLFlagsArgs struct {
+// domainDefineXMLFlagsArgs is the wire form of remote_domain_define_xml_flags_args: the arguments of REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS.
+// Package protocol exports it as DomainDefineXMLFlagsArgs.
+type domainDefineXMLFlagsArgs struct {
 	XML   string
 	Flags DomainDefineFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainDefineXMLFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainDefineXMLFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainDefineXMLFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainDefineXMLFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 	v.Flags = DomainDefineFlags(d.Uint32())
 }
 
-// DomainDefineXMLFlagsRet is the wire form of remote_domain_define_xml_flags_ret.
-type DomainDefineXMLFlagsRet struct {
+// domainDefineXMLFlagsRet is the wire form of remote_domain_define_xml_flags_ret: the reply to REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS.
+// Package protocol exports it as DomainDefineXMLFlagsRet.
+type domainDefineXMLFlagsRet struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainDefineXMLFlagsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainDefineXMLFlagsRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainDefineXMLFlagsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainDefineXMLFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainUndefineArgs is the wire form of remote_domain_undefine_args.
-type DomainUndefineArgs struct {
+// domainUndefineArgs is the wire form of remote_domain_undefine_args: the arguments of REMOTE_PROC_DOMAIN_UNDEFINE.
+// Package protocol exports it as DomainUndefineArgs.
+type domainUndefineArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainUndefineArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainUndefineArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainUndefineArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainUndefineArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainUndefineFlagsArgs is the wire form of remote_domain_undefine_flags_args.
-type DomainUndefineFlagsArgs struct {
+// domainUndefineFlagsArgs is the wire form of remote_domain_undefine_flags_args: the arguments of REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS.
+// Package protocol exports it as DomainUndefineFlagsArgs.
+type domainUndefineFlagsArgs struct {
 	Dom   Domain
 	Flags DomainUndefineFlagsValues
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainUndefineFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainUndefineFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainUndefineFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainUndefineFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainUndefineFlagsValues(d.Uint32())
 }
 
-// DomainInjectNMIArgs is the wire form of remote_domain_inject_nmi_args.
-type DomainInjectNMIArgs struct {
+// domainInjectNMIArgs is the wire form of remote_domain_inject_nmi_args: the arguments of REMOTE_PROC_DOMAIN_INJECT_NMI.
+// Package protocol exports it as DomainInjectNMIArgs.
+type domainInjectNMIArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainInjectNMIArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainInjectNMIArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainInjectNMIArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainInjectNMIArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainSendKeyArgs is the wire form of remote_domain_send_key_args.
-type DomainSendKeyArgs struct {
+// domainSendKeyArgs is the wire form of remote_domain_send_key_args: the arguments of REMOTE_PROC_DOMAIN_SEND_KEY.
+// Package protocol exports it as DomainSendKeyArgs.
+type domainSendKeyArgs struct {
 	Dom      Domain
 	Codeset  KeycodeSet
 	Holdtime uint32
@@ -3764,7 +3941,7 @@ type DomainSendKeyArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSendKeyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSendKeyArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Codeset))
 	e.Uint32(v.Holdtime)
@@ -3777,7 +3954,7 @@ func (v *DomainSendKeyArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSendKeyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSendKeyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Codeset = KeycodeSet(binary.BigEndian.Uint32(b[0:]))
@@ -3796,8 +3973,9 @@ func (v *DomainSendKeyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// DomainSendProcessSignalArgs is the wire form of remote_domain_send_process_signal_args.
-type DomainSendProcessSignalArgs struct {
+// domainSendProcessSignalArgs is the wire form of remote_domain_send_process_signal_args: the arguments of REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL.
+// Package protocol exports it as DomainSendProcessSignalArgs.
+type domainSendProcessSignalArgs struct {
 	Dom      Domain
 	PidValue int64
 	Signum   DomainProcessSignal
@@ -3805,7 +3983,7 @@ type DomainSendProcessSignalArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSendProcessSignalArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSendProcessSignalArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int64(v.PidValue)
 	e.Uint32(uint32(v.Signum))
@@ -3813,7 +3991,7 @@ func (v *DomainSendProcessSignalArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSendProcessSignalArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSendProcessSignalArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(16); len(b) == 16 {
 		v.PidValue = int64(binary.BigEndian.Uint64(b[0:]))
@@ -3824,40 +4002,42 @@ func (v *DomainSendProcessSignalArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetVCPUsArgs is the wire form of remote_domain_set_vcpus_args.
-type DomainSetVCPUsArgs struct {
+// domainSetVCPUsArgs is the wire form of remote_domain_set_vcpus_args: the arguments of REMOTE_PROC_DOMAIN_SET_VCPUS.
+// Package protocol exports it as DomainSetVCPUsArgs.
+type domainSetVCPUsArgs struct {
 	Dom    Domain
 	Nvcpus uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Nvcpus)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Nvcpus = d.Uint32()
 }
 
-// DomainSetVCPUsFlagsArgs is the wire form of remote_domain_set_vcpus_flags_args.
-type DomainSetVCPUsFlagsArgs struct {
+// domainSetVCPUsFlagsArgs is the wire form of remote_domain_set_vcpus_flags_args: the arguments of REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS.
+// Package protocol exports it as DomainSetVCPUsFlagsArgs.
+type domainSetVCPUsFlagsArgs struct {
 	Dom    Domain
 	Nvcpus uint32
 	Flags  DomainVCPUFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetVCPUsFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetVCPUsFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Nvcpus)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetVCPUsFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetVCPUsFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Nvcpus = binary.BigEndian.Uint32(b[0:])
@@ -3867,62 +4047,66 @@ func (v *DomainSetVCPUsFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetVCPUsFlagsArgs is the wire form of remote_domain_get_vcpus_flags_args.
-type DomainGetVCPUsFlagsArgs struct {
+// domainGetVCPUsFlagsArgs is the wire form of remote_domain_get_vcpus_flags_args: the arguments of REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS.
+// Package protocol exports it as DomainGetVCPUsFlagsArgs.
+type domainGetVCPUsFlagsArgs struct {
 	Dom   Domain
 	Flags DomainVCPUFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetVCPUsFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetVCPUsFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetVCPUsFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetVCPUsFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainVCPUFlags(d.Uint32())
 }
 
-// DomainGetVCPUsFlagsRet is the wire form of remote_domain_get_vcpus_flags_ret.
-type DomainGetVCPUsFlagsRet struct {
+// domainGetVCPUsFlagsRet is the wire form of remote_domain_get_vcpus_flags_ret: the reply to REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS.
+// Package protocol exports it as DomainGetVCPUsFlagsRet.
+type domainGetVCPUsFlagsRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetVCPUsFlagsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetVCPUsFlagsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetVCPUsFlagsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetVCPUsFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// DomainPinVCPUArgs is the wire form of remote_domain_pin_vcpu_args.
-type DomainPinVCPUArgs struct {
+// domainPinVCPUArgs is the wire form of remote_domain_pin_vcpu_args: the arguments of REMOTE_PROC_DOMAIN_PIN_VCPU.
+// Package protocol exports it as DomainPinVCPUArgs.
+type domainPinVCPUArgs struct {
 	Dom    Domain
 	VCPU   uint32
 	CPUMap []byte
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainPinVCPUArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainPinVCPUArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.VCPU)
 	e.Opaque(v.CPUMap, CPUMapMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainPinVCPUArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainPinVCPUArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.VCPU = d.Uint32()
 	v.CPUMap = d.Opaque(CPUMapMax)
 }
 
-// DomainPinVCPUFlagsArgs is the wire form of remote_domain_pin_vcpu_flags_args.
-type DomainPinVCPUFlagsArgs struct {
+// domainPinVCPUFlagsArgs is the wire form of remote_domain_pin_vcpu_flags_args: the arguments of REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS.
+// Package protocol exports it as DomainPinVCPUFlagsArgs.
+type domainPinVCPUFlagsArgs struct {
 	Dom    Domain
 	VCPU   uint32
 	CPUMap []byte
@@ -3930,7 +4114,7 @@ type DomainPinVCPUFlagsArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainPinVCPUFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainPinVCPUFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.VCPU)
 	e.Opaque(v.CPUMap, CPUMapMax)
@@ -3938,15 +4122,16 @@ func (v *DomainPinVCPUFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainPinVCPUFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainPinVCPUFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.VCPU = d.Uint32()
 	v.CPUMap = d.Opaque(CPUMapMax)
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetVCPUPinInfoArgs is the wire form of remote_domain_get_vcpu_pin_info_args.
-type DomainGetVCPUPinInfoArgs struct {
+// domainGetVCPUPinInfoArgs is the wire form of remote_domain_get_vcpu_pin_info_args: the arguments of REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO.
+// Package protocol exports it as DomainGetVCPUPinInfoArgs.
+type domainGetVCPUPinInfoArgs struct {
 	Dom      Domain
 	Ncpumaps int32
 	Maplen   int32
@@ -3954,7 +4139,7 @@ type DomainGetVCPUPinInfoArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetVCPUPinInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetVCPUPinInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Ncpumaps)
 	e.Int32(v.Maplen)
@@ -3962,7 +4147,7 @@ func (v *DomainGetVCPUPinInfoArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetVCPUPinInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetVCPUPinInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(12); len(b) == 12 {
 		v.Ncpumaps = int32(binary.BigEndian.Uint32(b[0:]))
@@ -3973,61 +4158,64 @@ func (v *DomainGetVCPUPinInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetVCPUPinInfoRet is the wire form of remote_domain_get_vcpu_pin_info_ret.
-type DomainGetVCPUPinInfoRet struct {
+// domainGetVCPUPinInfoRet is the wire form of remote_domain_get_vcpu_pin_info_ret: the reply to REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO.
+// Package protocol exports it as DomainGetVCPUPinInfoRet.
+type domainGetVCPUPinInfoRet struct {
 	CPUMaps []byte
 	Num     int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetVCPUPinInfoRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetVCPUPinInfoRet) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.CPUMaps, CPUMapsMax)
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetVCPUPinInfoRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetVCPUPinInfoRet) DecodeXDR(d *xdr.Decoder) {
 	v.CPUMaps = d.Opaque(CPUMapsMax)
 	v.Num = d.Int32()
 }
 
-// DomainPinEmulatorArgs is the wire form of remote_domain_pin_emulator_args.
-type DomainPinEmulatorArgs struct {
+// domainPinEmulatorArgs is the wire form of remote_domain_pin_emulator_args: the arguments of REMOTE_PROC_DOMAIN_PIN_EMULATOR.
+// Package protocol exports it as DomainPinEmulatorArgs.
+type domainPinEmulatorArgs struct {
 	Dom    Domain
 	CPUMap []byte
 	Flags  DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainPinEmulatorArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainPinEmulatorArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Opaque(v.CPUMap, CPUMapMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainPinEmulatorArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainPinEmulatorArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.CPUMap = d.Opaque(CPUMapMax)
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetEmulatorPinInfoArgs is the wire form of remote_domain_get_emulator_pin_info_args.
-type DomainGetEmulatorPinInfoArgs struct {
+// domainGetEmulatorPinInfoArgs is the wire form of remote_domain_get_emulator_pin_info_args: the arguments of REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO.
+// Package protocol exports it as DomainGetEmulatorPinInfoArgs.
+type domainGetEmulatorPinInfoArgs struct {
 	Dom    Domain
 	Maplen int32
 	Flags  DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetEmulatorPinInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetEmulatorPinInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Maplen)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetEmulatorPinInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetEmulatorPinInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Maplen = int32(binary.BigEndian.Uint32(b[0:]))
@@ -4037,40 +4225,42 @@ func (v *DomainGetEmulatorPinInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetEmulatorPinInfoRet is the wire form of remote_domain_get_emulator_pin_info_ret.
-type DomainGetEmulatorPinInfoRet struct {
+// domainGetEmulatorPinInfoRet is the wire form of remote_domain_get_emulator_pin_info_ret: the reply to REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO.
+// Package protocol exports it as DomainGetEmulatorPinInfoRet.
+type domainGetEmulatorPinInfoRet struct {
 	CPUMaps []byte
 	Ret     int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetEmulatorPinInfoRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetEmulatorPinInfoRet) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.CPUMaps, CPUMapsMax)
 	e.Int32(v.Ret)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetEmulatorPinInfoRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetEmulatorPinInfoRet) DecodeXDR(d *xdr.Decoder) {
 	v.CPUMaps = d.Opaque(CPUMapsMax)
 	v.Ret = d.Int32()
 }
 
-// DomainGetVCPUsArgs is the wire form of remote_domain_get_vcpus_args.
-type DomainGetVCPUsArgs struct {
+// domainGetVCPUsArgs is the wire form of remote_domain_get_vcpus_args: the arguments of REMOTE_PROC_DOMAIN_GET_VCPUS.
+// Package protocol exports it as DomainGetVCPUsArgs.
+type domainGetVCPUsArgs struct {
 	Dom     Domain
 	Maxinfo int32
 	Maplen  int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Maxinfo)
 	e.Int32(v.Maplen)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Maxinfo = int32(binary.BigEndian.Uint32(b[0:]))
@@ -4080,14 +4270,15 @@ func (v *DomainGetVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetVCPUsRet is the wire form of remote_domain_get_vcpus_ret.
-type DomainGetVCPUsRet struct {
+// domainGetVCPUsRet is the wire form of remote_domain_get_vcpus_ret: the reply to REMOTE_PROC_DOMAIN_GET_VCPUS.
+// Package protocol exports it as DomainGetVCPUsRet.
+type domainGetVCPUsRet struct {
 	Info    []VCPUInfo
 	CPUMaps []byte
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetVCPUsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetVCPUsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Info), VcpuinfoMax) {
 		for i0 := range v.Info {
 			v.Info[i0].EncodeXDR(e)
@@ -4097,7 +4288,7 @@ func (v *DomainGetVCPUsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetVCPUsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetVCPUsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(VcpuinfoMax, 20); n0 > 0 {
 		v.Info = make([]VCPUInfo, n0)
 		for i0 := range v.Info {
@@ -4109,33 +4300,35 @@ func (v *DomainGetVCPUsRet) DecodeXDR(d *xdr.Decoder) {
 	v.CPUMaps = d.Opaque(CPUMapsMax)
 }
 
-// DomainGetMaxVCPUsArgs is the wire form of remote_domain_get_max_vcpus_args.
-type DomainGetMaxVCPUsArgs struct {
+// domainGetMaxVCPUsArgs is the wire form of remote_domain_get_max_vcpus_args: the arguments of REMOTE_PROC_DOMAIN_GET_MAX_VCPUS.
+// Package protocol exports it as DomainGetMaxVCPUsArgs.
+type domainGetMaxVCPUsArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetMaxVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetMaxVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetMaxVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetMaxVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainGetMaxVCPUsRet is the wire form of remote_domain_get_max_vcpus_ret.
-type DomainGetMaxVCPUsRet struct {
+// domainGetMaxVCPUsRet is the wire form of remote_domain_get_max_vcpus_ret: the reply to REMOTE_PROC_DOMAIN_GET_MAX_VCPUS.
+// Package protocol exports it as DomainGetMaxVCPUsRet.
+type domainGetMaxVCPUsRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetMaxVCPUsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetMaxVCPUsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetMaxVCPUsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetMaxVCPUsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
@@ -4146,43 +4339,47 @@ type DomainIOThreadInfo struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainIOThreadInfo) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(v.IOThreadID)
 	e.Opaque(v.CPUMap, CPUMapMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainIOThreadInfo) DecodeXDR(d *xdr.Decoder) {
 	v.IOThreadID = d.Uint32()
 	v.CPUMap = d.Opaque(CPUMapMax)
 }
 
-// DomainGetIOThreadInfoArgs is the wire form of remote_domain_get_iothread_info_args.
-type DomainGetIOThreadInfoArgs struct {
+// domainGetIOThreadInfoArgs is the wire form of remote_domain_get_iothread_info_args: the arguments of REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO.
+// Package protocol exports it as DomainGetIOThreadInfoArgs.
+type domainGetIOThreadInfoArgs struct {
 	Dom   Domain
 	Flags DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetIOThreadInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetIOThreadInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetIOThreadInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetIOThreadInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetIOThreadInfoRet is the wire form of remote_domain_get_iothread_info_ret.
-type DomainGetIOThreadInfoRet struct {
+// domainGetIOThreadInfoRet is the wire form of remote_domain_get_iothread_info_ret: the reply to REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO.
+// Package protocol exports it as DomainGetIOThreadInfoRet.
+type domainGetIOThreadInfoRet struct {
 	Info []DomainIOThreadInfo
 	Ret  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetIOThreadInfoRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetIOThreadInfoRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Info), IOThreadInfoMax) {
 		for i0 := range v.Info {
 			v.Info[i0].EncodeXDR(e)
@@ -4192,7 +4389,7 @@ func (v *DomainGetIOThreadInfoRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetIOThreadInfoRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetIOThreadInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(IOThreadInfoMax, 8); n0 > 0 {
 		v.Info = make([]DomainIOThreadInfo, n0)
 		for i0 := range v.Info {
@@ -4204,8 +4401,9 @@ func (v *DomainGetIOThreadInfoRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Uint32()
 }
 
-// DomainPinIOThreadArgs is the wire form of remote_domain_pin_iothread_args.
-type DomainPinIOThreadArgs struct {
+// domainPinIOThreadArgs is the wire form of remote_domain_pin_iothread_args: the arguments of REMOTE_PROC_DOMAIN_PIN_IOTHREAD.
+// Package protocol exports it as DomainPinIOThreadArgs.
+type domainPinIOThreadArgs struct {
 	Dom         Domain
 	IOThreadsID uint32
 	CPUMap      []byte
@@ -4213,7 +4411,7 @@ type DomainPinIOThreadArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainPinIOThreadArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainPinIOThreadArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.IOThreadsID)
 	e.Opaque(v.CPUMap, CPUMapMax)
@@ -4221,29 +4419,30 @@ func (v *DomainPinIOThreadArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainPinIOThreadArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainPinIOThreadArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.IOThreadsID = d.Uint32()
 	v.CPUMap = d.Opaque(CPUMapMax)
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainAddIOThreadArgs is the wire form of remote_domain_add_iothread_args.
-type DomainAddIOThreadArgs struct {
+// domainAddIOThreadArgs is the wire form of remote_domain_add_iothread_args: the arguments of REMOTE_PROC_DOMAIN_ADD_IOTHREAD.
+// Package protocol exports it as DomainAddIOThreadArgs.
+type domainAddIOThreadArgs struct {
 	Dom        Domain
 	IOThreadID uint32
 	Flags      DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainAddIOThreadArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainAddIOThreadArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.IOThreadID)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainAddIOThreadArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainAddIOThreadArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.IOThreadID = binary.BigEndian.Uint32(b[0:])
@@ -4253,22 +4452,23 @@ func (v *DomainAddIOThreadArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainDelIOThreadArgs is the wire form of remote_domain_del_iothread_args.
-type DomainDelIOThreadArgs struct {
+// domainDelIOThreadArgs is the wire form of remote_domain_del_iothread_args: the arguments of REMOTE_PROC_DOMAIN_DEL_IOTHREAD.
+// Package protocol exports it as DomainDelIOThreadArgs.
+type domainDelIOThreadArgs struct {
 	Dom        Domain
 	IOThreadID uint32
 	Flags      DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainDelIOThreadArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainDelIOThreadArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.IOThreadID)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainDelIOThreadArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainDelIOThreadArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.IOThreadID = binary.BigEndian.Uint32(b[0:])
@@ -4278,8 +4478,9 @@ func (v *DomainDelIOThreadArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetIOThreadParamsArgs is the wire form of remote_domain_set_iothread_params_args.
-type DomainSetIOThreadParamsArgs struct {
+// domainSetIOThreadParamsArgs is the wire form of remote_domain_set_iothread_params_args: the arguments of REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS.
+// Package protocol exports it as DomainSetIOThreadParamsArgs.
+type domainSetIOThreadParamsArgs struct {
 	Dom        Domain
 	IOThreadID uint32
 	Params     TypedParams
@@ -4287,7 +4488,7 @@ type DomainSetIOThreadParamsArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetIOThreadParamsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetIOThreadParamsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.IOThreadID)
 	if e.ArrayLen(len(v.Params), DomainIOThreadParamsMax) {
@@ -4299,7 +4500,7 @@ func (v *DomainSetIOThreadParamsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetIOThreadParamsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetIOThreadParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.IOThreadID = d.Uint32()
 	if n0 := d.ArrayLen(DomainIOThreadParamsMax, 12); n0 > 0 {
@@ -4313,18 +4514,19 @@ func (v *DomainSetIOThreadParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetSecurityLabelArgs is the wire form of remote_domain_get_security_label_args.
-type DomainGetSecurityLabelArgs struct {
+// domainGetSecurityLabelArgs is the wire form of remote_domain_get_security_label_args: the arguments of REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL.
+// Package protocol exports it as DomainGetSecurityLabelArgs.
+type domainGetSecurityLabelArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetSecurityLabelArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetSecurityLabelArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetSecurityLabelArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetSecurityLabelArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
@@ -4335,6 +4537,7 @@ type DomainGetSecurityLabelRet struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainGetSecurityLabelRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Label), SecurityLabelMax) {
 		for i0 := range v.Label {
@@ -4345,6 +4548,7 @@ func (v *DomainGetSecurityLabelRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainGetSecurityLabelRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(SecurityLabelMax, 4); n0 > 0 {
 		v.Label = make([]int8, n0)
@@ -4357,29 +4561,31 @@ func (v *DomainGetSecurityLabelRet) DecodeXDR(d *xdr.Decoder) {
 	v.Enforcing = d.Int32()
 }
 
-// DomainGetSecurityLabelListArgs is the wire form of remote_domain_get_security_label_list_args.
-type DomainGetSecurityLabelListArgs struct {
+// domainGetSecurityLabelListArgs is the wire form of remote_domain_get_security_label_list_args: the arguments of REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST.
+// Package protocol exports it as DomainGetSecurityLabelListArgs.
+type domainGetSecurityLabelListArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetSecurityLabelListArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetSecurityLabelListArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetSecurityLabelListArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetSecurityLabelListArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainGetSecurityLabelListRet is the wire form of remote_domain_get_security_label_list_ret.
-type DomainGetSecurityLabelListRet struct {
+// domainGetSecurityLabelListRet is the wire form of remote_domain_get_security_label_list_ret: the reply to REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST.
+// Package protocol exports it as DomainGetSecurityLabelListRet.
+type domainGetSecurityLabelListRet struct {
 	Labels []DomainGetSecurityLabelRet
 	Ret    int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetSecurityLabelListRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetSecurityLabelListRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Labels), SecurityLabelListMax) {
 		for i0 := range v.Labels {
 			v.Labels[i0].EncodeXDR(e)
@@ -4389,7 +4595,7 @@ func (v *DomainGetSecurityLabelListRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetSecurityLabelListRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetSecurityLabelListRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(SecurityLabelListMax, 8); n0 > 0 {
 		v.Labels = make([]DomainGetSecurityLabelRet, n0)
 		for i0 := range v.Labels {
@@ -4401,14 +4607,15 @@ func (v *DomainGetSecurityLabelListRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Int32()
 }
 
-// NodeGetSecurityModelRet is the wire form of remote_node_get_security_model_ret.
-type NodeGetSecurityModelRet struct {
+// nodeGetSecurityModelRet is the wire form of remote_node_get_security_model_ret: the reply to REMOTE_PROC_NODE_GET_SECURITY_MODEL.
+// Package protocol exports it as NodeGetSecurityModelRet.
+type nodeGetSecurityModelRet struct {
 	Model []int8
 	Doi   []int8
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetSecurityModelRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetSecurityModelRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Model), SecurityModelMax) {
 		for i0 := range v.Model {
 			e.Int32(int32(v.Model[i0]))
@@ -4422,7 +4629,7 @@ func (v *NodeGetSecurityModelRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetSecurityModelRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetSecurityModelRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(SecurityModelMax, 4); n0 > 0 {
 		v.Model = make([]int8, n0)
 		for i0 := range v.Model {
@@ -4441,176 +4648,186 @@ func (v *NodeGetSecurityModelRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainAttachDeviceArgs is the wire form of remote_domain_attach_device_args.
-type DomainAttachDeviceArgs struct {
+// domainAttachDeviceArgs is the wire form of remote_domain_attach_device_args: the arguments of REMOTE_PROC_DOMAIN_ATTACH_DEVICE.
+// Package protocol exports it as DomainAttachDeviceArgs.
+type domainAttachDeviceArgs struct {
 	Dom Domain
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainAttachDeviceArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainAttachDeviceArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainAttachDeviceArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainAttachDeviceArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.XML = d.String(StringMax)
 }
 
-// DomainAttachDeviceFlagsArgs is the wire form of remote_domain_attach_device_flags_args.
-type DomainAttachDeviceFlagsArgs struct {
+// domainAttachDeviceFlagsArgs is the wire form of remote_domain_attach_device_flags_args: the arguments of REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS.
+// Package protocol exports it as DomainAttachDeviceFlagsArgs.
+type domainAttachDeviceFlagsArgs struct {
 	Dom   Domain
 	XML   string
 	Flags DomainDeviceModifyFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainAttachDeviceFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainAttachDeviceFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainAttachDeviceFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainAttachDeviceFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.XML = d.String(StringMax)
 	v.Flags = DomainDeviceModifyFlags(d.Uint32())
 }
 
-// DomainDetachDeviceArgs is the wire form of remote_domain_detach_device_args.
-type DomainDetachDeviceArgs struct {
+// domainDetachDeviceArgs is the wire form of remote_domain_detach_device_args: the arguments of REMOTE_PROC_DOMAIN_DETACH_DEVICE.
+// Package protocol exports it as DomainDetachDeviceArgs.
+type domainDetachDeviceArgs struct {
 	Dom Domain
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainDetachDeviceArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainDetachDeviceArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainDetachDeviceArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainDetachDeviceArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.XML = d.String(StringMax)
 }
 
-// DomainDetachDeviceFlagsArgs is the wire form of remote_domain_detach_device_flags_args.
-type DomainDetachDeviceFlagsArgs struct {
+// domainDetachDeviceFlagsArgs is the wire form of remote_domain_detach_device_flags_args: the arguments of REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS.
+// Package protocol exports it as DomainDetachDeviceFlagsArgs.
+type domainDetachDeviceFlagsArgs struct {
 	Dom   Domain
 	XML   string
 	Flags DomainDeviceModifyFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainDetachDeviceFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainDetachDeviceFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainDetachDeviceFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainDetachDeviceFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.XML = d.String(StringMax)
 	v.Flags = DomainDeviceModifyFlags(d.Uint32())
 }
 
-// DomainUpdateDeviceFlagsArgs is the wire form of remote_domain_update_device_flags_args.
-type DomainUpdateDeviceFlagsArgs struct {
+// domainUpdateDeviceFlagsArgs is the wire form of remote_domain_update_device_flags_args: the arguments of REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS.
+// Package protocol exports it as DomainUpdateDeviceFlagsArgs.
+type domainUpdateDeviceFlagsArgs struct {
 	Dom   Domain
 	XML   string
 	Flags DomainDeviceModifyFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainUpdateDeviceFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainUpdateDeviceFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainUpdateDeviceFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainUpdateDeviceFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.XML = d.String(StringMax)
 	v.Flags = DomainDeviceModifyFlags(d.Uint32())
 }
 
-// DomainDetachDeviceAliasArgs is the wire form of remote_domain_detach_device_alias_args.
-type DomainDetachDeviceAliasArgs struct {
+// domainDetachDeviceAliasArgs is the wire form of remote_domain_detach_device_alias_args: the arguments of REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS.
+// Package protocol exports it as DomainDetachDeviceAliasArgs.
+type domainDetachDeviceAliasArgs struct {
 	Dom   Domain
 	Alias string
 	Flags DomainDeviceModifyFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainDetachDeviceAliasArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainDetachDeviceAliasArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Alias, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainDetachDeviceAliasArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainDetachDeviceAliasArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Alias = d.String(StringMax)
 	v.Flags = DomainDeviceModifyFlags(d.Uint32())
 }
 
-// DomainGetAutostartArgs is the wire form of remote_domain_get_autostart_args.
-type DomainGetAutostartArgs struct {
+// domainGetAutostartArgs is the wire form of remote_domain_get_autostart_args: the arguments of REMOTE_PROC_DOMAIN_GET_AUTOSTART.
+// Package protocol exports it as DomainGetAutostartArgs.
+type domainGetAutostartArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainGetAutostartRet is the wire form of remote_domain_get_autostart_ret.
-type DomainGetAutostartRet struct {
+// domainGetAutostartRet is the wire form of remote_domain_get_autostart_ret: the reply to REMOTE_PROC_DOMAIN_GET_AUTOSTART.
+// Package protocol exports it as DomainGetAutostartRet.
+type domainGetAutostartRet struct {
 	Autostart int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetAutostartRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetAutostartRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Autostart)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetAutostartRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetAutostartRet) DecodeXDR(d *xdr.Decoder) {
 	v.Autostart = d.Int32()
 }
 
-// DomainSetAutostartArgs is the wire form of remote_domain_set_autostart_args.
-type DomainSetAutostartArgs struct {
+// domainSetAutostartArgs is the wire form of remote_domain_set_autostart_args: the arguments of REMOTE_PROC_DOMAIN_SET_AUTOSTART.
+// Package protocol exports it as DomainSetAutostartArgs.
+type domainSetAutostartArgs struct {
 	Dom       Domain
 	Autostart int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Autostart)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Autostart = d.Int32()
 }
 
-// DomainSetMetadataArgs is the wire form of remote_domain_set_metadata_args.
-type DomainSetMetadataArgs struct {
+// domainSetMetadataArgs is the wire form of remote_domain_set_metadata_args: the arguments of REMOTE_PROC_DOMAIN_SET_METADATA.
+// Package protocol exports it as DomainSetMetadataArgs.
+type domainSetMetadataArgs struct {
 	Dom      Domain
 	Type     DomainMetadataType
 	Metadata *string
@@ -4620,7 +4837,7 @@ type DomainSetMetadataArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(int32(v.Type))
 	if e.Optional(v.Metadata != nil) {
@@ -4636,7 +4853,7 @@ func (v *DomainSetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Type = DomainMetadataType(d.Int32())
 	if d.Optional() {
@@ -4660,8 +4877,9 @@ func (v *DomainSetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetMetadataArgs is the wire form of remote_domain_get_metadata_args.
-type DomainGetMetadataArgs struct {
+// domainGetMetadataArgs is the wire form of remote_domain_get_metadata_args: the arguments of REMOTE_PROC_DOMAIN_GET_METADATA.
+// Package protocol exports it as DomainGetMetadataArgs.
+type domainGetMetadataArgs struct {
 	Dom   Domain
 	Type  DomainMetadataType
 	URI   *string
@@ -4669,7 +4887,7 @@ type DomainGetMetadataArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(int32(v.Type))
 	if e.Optional(v.URI != nil) {
@@ -4679,7 +4897,7 @@ func (v *DomainGetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Type = DomainMetadataType(d.Int32())
 	if d.Optional() {
@@ -4691,58 +4909,61 @@ func (v *DomainGetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetMetadataRet is the wire form of remote_domain_get_metadata_ret.
-type DomainGetMetadataRet struct {
+// domainGetMetadataRet is the wire form of remote_domain_get_metadata_ret: the reply to REMOTE_PROC_DOMAIN_GET_METADATA.
+// Package protocol exports it as DomainGetMetadataRet.
+type domainGetMetadataRet struct {
 	Metadata string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetMetadataRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetMetadataRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Metadata, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetMetadataRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetMetadataRet) DecodeXDR(d *xdr.Decoder) {
 	v.Metadata = d.String(StringMax)
 }
 
-// DomainBlockJobAbortArgs is the wire form of remote_domain_block_job_abort_args.
-type DomainBlockJobAbortArgs struct {
+// domainBlockJobAbortArgs is the wire form of remote_domain_block_job_abort_args: the arguments of REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT.
+// Package protocol exports it as DomainBlockJobAbortArgs.
+type domainBlockJobAbortArgs struct {
 	Dom   Domain
 	Path  string
 	Flags DomainBlockJobAbortFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBlockJobAbortArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBlockJobAbortArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Path, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBlockJobAbortArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBlockJobAbortArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
 	v.Flags = DomainBlockJobAbortFlags(d.Uint32())
 }
 
-// DomainGetBlockJobInfoArgs is the wire form of remote_domain_get_block_job_info_args.
-type DomainGetBlockJobInfoArgs struct {
+// domainGetBlockJobInfoArgs is the wire form of remote_domain_get_block_job_info_args: the arguments of REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO.
+// Package protocol exports it as DomainGetBlockJobInfoArgs.
+type domainGetBlockJobInfoArgs struct {
 	Dom   Domain
 	Path  string
 	Flags DomainBlockJobInfoFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetBlockJobInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetBlockJobInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Path, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetBlockJobInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetBlockJobInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
 	v.Flags = DomainBlockJobInfoFlags(d.Uint32())
@@ -4758,6 +4979,7 @@ type DomainGetBlockJobInfoRet struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainGetBlockJobInfoRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Found)
 	e.Int32(int32(v.Type))
@@ -4767,6 +4989,7 @@ func (v *DomainGetBlockJobInfoRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainGetBlockJobInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(32); len(b) == 32 {
 		v.Found = int32(binary.BigEndian.Uint32(b[0:]))
@@ -4779,8 +5002,9 @@ func (v *DomainGetBlockJobInfoRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainBlockJobSetSpeedArgs is the wire form of remote_domain_block_job_set_speed_args.
-type DomainBlockJobSetSpeedArgs struct {
+// domainBlockJobSetSpeedArgs is the wire form of remote_domain_block_job_set_speed_args: the arguments of REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED.
+// Package protocol exports it as DomainBlockJobSetSpeedArgs.
+type domainBlockJobSetSpeedArgs struct {
 	Dom       Domain
 	Path      string
 	Bandwidth uint64
@@ -4788,7 +5012,7 @@ type DomainBlockJobSetSpeedArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBlockJobSetSpeedArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBlockJobSetSpeedArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Path, StringMax)
 	e.Uint64(v.Bandwidth)
@@ -4796,7 +5020,7 @@ func (v *DomainBlockJobSetSpeedArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBlockJobSetSpeedArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBlockJobSetSpeedArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
 	if b := d.FixedView(12); len(b) == 12 {
@@ -4807,8 +5031,9 @@ func (v *DomainBlockJobSetSpeedArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainBlockPullArgs is the wire form of remote_domain_block_pull_args.
-type DomainBlockPullArgs struct {
+// domainBlockPullArgs is the wire form of remote_domain_block_pull_args: the arguments of REMOTE_PROC_DOMAIN_BLOCK_PULL.
+// Package protocol exports it as DomainBlockPullArgs.
+type domainBlockPullArgs struct {
 	Dom       Domain
 	Path      string
 	Bandwidth uint64
@@ -4816,7 +5041,7 @@ type DomainBlockPullArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBlockPullArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBlockPullArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Path, StringMax)
 	e.Uint64(v.Bandwidth)
@@ -4824,7 +5049,7 @@ func (v *DomainBlockPullArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBlockPullArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBlockPullArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
 	if b := d.FixedView(12); len(b) == 12 {
@@ -4835,8 +5060,9 @@ func (v *DomainBlockPullArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainBlockRebaseArgs is the wire form of remote_domain_block_rebase_args.
-type DomainBlockRebaseArgs struct {
+// domainBlockRebaseArgs is the wire form of remote_domain_block_rebase_args: the arguments of REMOTE_PROC_DOMAIN_BLOCK_REBASE.
+// Package protocol exports it as DomainBlockRebaseArgs.
+type domainBlockRebaseArgs struct {
 	Dom       Domain
 	Path      string
 	Base      *string
@@ -4845,7 +5071,7 @@ type DomainBlockRebaseArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBlockRebaseArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBlockRebaseArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Path, StringMax)
 	if e.Optional(v.Base != nil) {
@@ -4856,7 +5082,7 @@ func (v *DomainBlockRebaseArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBlockRebaseArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBlockRebaseArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
 	if d.Optional() {
@@ -4873,8 +5099,9 @@ func (v *DomainBlockRebaseArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainBlockCopyArgs is the wire form of remote_domain_block_copy_args.
-type DomainBlockCopyArgs struct {
+// domainBlockCopyArgs is the wire form of remote_domain_block_copy_args: the arguments of REMOTE_PROC_DOMAIN_BLOCK_COPY.
+// Package protocol exports it as DomainBlockCopyArgs.
+type domainBlockCopyArgs struct {
 	Dom     Domain
 	Path    string
 	Destxml string
@@ -4883,7 +5110,7 @@ type DomainBlockCopyArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBlockCopyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBlockCopyArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Path, StringMax)
 	e.String(v.Destxml, StringMax)
@@ -4896,7 +5123,7 @@ func (v *DomainBlockCopyArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBlockCopyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBlockCopyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
 	v.Destxml = d.String(StringMax)
@@ -4911,8 +5138,9 @@ func (v *DomainBlockCopyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainBlockCopyFlags(d.Uint32())
 }
 
-// DomainBlockCommitArgs is the wire form of remote_domain_block_commit_args.
-type DomainBlockCommitArgs struct {
+// domainBlockCommitArgs is the wire form of remote_domain_block_commit_args: the arguments of REMOTE_PROC_DOMAIN_BLOCK_COMMIT.
+// Package protocol exports it as DomainBlockCommitArgs.
+type domainBlockCommitArgs struct {
 	Dom       Domain
 	Disk      string
 	Base      *string
@@ -4922,7 +5150,7 @@ type DomainBlockCommitArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBlockCommitArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBlockCommitArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Disk, StringMax)
 	if e.Optional(v.Base != nil) {
@@ -4936,7 +5164,7 @@ func (v *DomainBlockCommitArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBlockCommitArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBlockCommitArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Disk = d.String(StringMax)
 	if d.Optional() {
@@ -4959,8 +5187,9 @@ func (v *DomainBlockCommitArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetBlockIOTuneArgs is the wire form of remote_domain_set_block_io_tune_args.
-type DomainSetBlockIOTuneArgs struct {
+// domainSetBlockIOTuneArgs is the wire form of remote_domain_set_block_io_tune_args: the arguments of REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE.
+// Package protocol exports it as DomainSetBlockIOTuneArgs.
+type domainSetBlockIOTuneArgs struct {
 	Dom    Domain
 	Disk   string
 	Params TypedParams
@@ -4968,7 +5197,7 @@ type DomainSetBlockIOTuneArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetBlockIOTuneArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetBlockIOTuneArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Disk, StringMax)
 	if e.ArrayLen(len(v.Params), DomainBlockIOTuneParametersMax) {
@@ -4980,7 +5209,7 @@ func (v *DomainSetBlockIOTuneArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetBlockIOTuneArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetBlockIOTuneArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Disk = d.String(StringMax)
 	if n0 := d.ArrayLen(DomainBlockIOTuneParametersMax, 12); n0 > 0 {
@@ -4994,8 +5223,9 @@ func (v *DomainSetBlockIOTuneArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetBlockIOTuneArgs is the wire form of remote_domain_get_block_io_tune_args.
-type DomainGetBlockIOTuneArgs struct {
+// domainGetBlockIOTuneArgs is the wire form of remote_domain_get_block_io_tune_args: the arguments of REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE.
+// Package protocol exports it as DomainGetBlockIOTuneArgs.
+type domainGetBlockIOTuneArgs struct {
 	Dom     Domain
 	Disk    *string
 	Nparams int32
@@ -5003,7 +5233,7 @@ type DomainGetBlockIOTuneArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetBlockIOTuneArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetBlockIOTuneArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.Optional(v.Disk != nil) {
 		e.String((*v.Disk), StringMax)
@@ -5013,7 +5243,7 @@ func (v *DomainGetBlockIOTuneArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetBlockIOTuneArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetBlockIOTuneArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if d.Optional() {
 		v.Disk = new(string)
@@ -5029,14 +5259,15 @@ func (v *DomainGetBlockIOTuneArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetBlockIOTuneRet is the wire form of remote_domain_get_block_io_tune_ret.
-type DomainGetBlockIOTuneRet struct {
+// domainGetBlockIOTuneRet is the wire form of remote_domain_get_block_io_tune_ret: the reply to REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE.
+// Package protocol exports it as DomainGetBlockIOTuneRet.
+type domainGetBlockIOTuneRet struct {
 	Params  TypedParams
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetBlockIOTuneRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetBlockIOTuneRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainBlockIOTuneParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -5046,7 +5277,7 @@ func (v *DomainGetBlockIOTuneRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetBlockIOTuneRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetBlockIOTuneRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainBlockIOTuneParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -5058,8 +5289,9 @@ func (v *DomainGetBlockIOTuneRet) DecodeXDR(d *xdr.Decoder) {
 	v.Nparams = d.Int32()
 }
 
-// DomainSetThrottleGroupArgs is the wire form of remote_domain_set_throttle_group_args.
-type DomainSetThrottleGroupArgs struct {
+// domainSetThrottleGroupArgs is the wire form of remote_domain_set_throttle_group_args: the arguments of REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP.
+// Package protocol exports it as DomainSetThrottleGroupArgs.
+type domainSetThrottleGroupArgs struct {
 	Dom    Domain
 	Group  string
 	Params TypedParams
@@ -5067,7 +5299,7 @@ type DomainSetThrottleGroupArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetThrottleGroupArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetThrottleGroupArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Group, StringMax)
 	if e.ArrayLen(len(v.Params), DomainBlockIOTuneParametersMax) {
@@ -5079,7 +5311,7 @@ func (v *DomainSetThrottleGroupArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetThrottleGroupArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetThrottleGroupArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Group = d.String(StringMax)
 	if n0 := d.ArrayLen(DomainBlockIOTuneParametersMax, 12); n0 > 0 {
@@ -5093,15 +5325,16 @@ func (v *DomainSetThrottleGroupArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainDelThrottleGroupArgs is the wire form of remote_domain_del_throttle_group_args.
-type DomainDelThrottleGroupArgs struct {
+// domainDelThrottleGroupArgs is the wire form of remote_domain_del_throttle_group_args: the arguments of REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP.
+// Package protocol exports it as DomainDelThrottleGroupArgs.
+type domainDelThrottleGroupArgs struct {
 	Dom   Domain
 	Group *string
 	Flags DomainModificationImpact
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainDelThrottleGroupArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainDelThrottleGroupArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.Optional(v.Group != nil) {
 		e.String((*v.Group), StringMax)
@@ -5110,7 +5343,7 @@ func (v *DomainDelThrottleGroupArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainDelThrottleGroupArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainDelThrottleGroupArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if d.Optional() {
 		v.Group = new(string)
@@ -5121,8 +5354,9 @@ func (v *DomainDelThrottleGroupArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainModificationImpact(d.Uint32())
 }
 
-// DomainGetCPUStatsArgs is the wire form of remote_domain_get_cpu_stats_args.
-type DomainGetCPUStatsArgs struct {
+// domainGetCPUStatsArgs is the wire form of remote_domain_get_cpu_stats_args: the arguments of REMOTE_PROC_DOMAIN_GET_CPU_STATS.
+// Package protocol exports it as DomainGetCPUStatsArgs.
+type domainGetCPUStatsArgs struct {
 	Dom      Domain
 	Nparams  uint32
 	StartCPU int32
@@ -5131,7 +5365,7 @@ type DomainGetCPUStatsArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetCPUStatsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetCPUStatsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Nparams)
 	e.Int32(v.StartCPU)
@@ -5140,7 +5374,7 @@ func (v *DomainGetCPUStatsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetCPUStatsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetCPUStatsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(16); len(b) == 16 {
 		v.Nparams = binary.BigEndian.Uint32(b[0:])
@@ -5152,14 +5386,15 @@ func (v *DomainGetCPUStatsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetCPUStatsRet is the wire form of remote_domain_get_cpu_stats_ret.
-type DomainGetCPUStatsRet struct {
+// domainGetCPUStatsRet is the wire form of remote_domain_get_cpu_stats_ret: the reply to REMOTE_PROC_DOMAIN_GET_CPU_STATS.
+// Package protocol exports it as DomainGetCPUStatsRet.
+type domainGetCPUStatsRet struct {
 	Params  TypedParams
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetCPUStatsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetCPUStatsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainGetCPUStatsMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -5169,7 +5404,7 @@ func (v *DomainGetCPUStatsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetCPUStatsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetCPUStatsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainGetCPUStatsMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -5181,76 +5416,81 @@ func (v *DomainGetCPUStatsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Nparams = d.Int32()
 }
 
-// DomainGetHostnameArgs is the wire form of remote_domain_get_hostname_args.
-type DomainGetHostnameArgs struct {
+// domainGetHostnameArgs is the wire form of remote_domain_get_hostname_args: the arguments of REMOTE_PROC_DOMAIN_GET_HOSTNAME.
+// Package protocol exports it as DomainGetHostnameArgs.
+type domainGetHostnameArgs struct {
 	Dom   Domain
 	Flags DomainGetHostnameFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetHostnameArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetHostnameArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetHostnameArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetHostnameArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainGetHostnameFlags(d.Uint32())
 }
 
-// DomainGetHostnameRet is the wire form of remote_domain_get_hostname_ret.
-type DomainGetHostnameRet struct {
+// domainGetHostnameRet is the wire form of remote_domain_get_hostname_ret: the reply to REMOTE_PROC_DOMAIN_GET_HOSTNAME.
+// Package protocol exports it as DomainGetHostnameRet.
+type domainGetHostnameRet struct {
 	Hostname string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetHostnameRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetHostnameRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Hostname, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetHostnameRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetHostnameRet) DecodeXDR(d *xdr.Decoder) {
 	v.Hostname = d.String(StringMax)
 }
 
-// ConnectNumOfNetworksRet is the wire form of remote_connect_num_of_networks_ret.
-type ConnectNumOfNetworksRet struct {
+// connectNumOfNetworksRet is the wire form of remote_connect_num_of_networks_ret: the reply to REMOTE_PROC_CONNECT_NUM_OF_NETWORKS.
+// Package protocol exports it as ConnectNumOfNetworksRet.
+type connectNumOfNetworksRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNumOfNetworksRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNumOfNetworksRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNumOfNetworksRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNumOfNetworksRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// ConnectListNetworksArgs is the wire form of remote_connect_list_networks_args.
-type ConnectListNetworksArgs struct {
+// connectListNetworksArgs is the wire form of remote_connect_list_networks_args: the arguments of REMOTE_PROC_CONNECT_LIST_NETWORKS.
+// Package protocol exports it as ConnectListNetworksArgs.
+type connectListNetworksArgs struct {
 	Maxnames int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListNetworksArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListNetworksArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Maxnames)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListNetworksArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListNetworksArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Maxnames = d.Int32()
 }
 
-// ConnectListNetworksRet is the wire form of remote_connect_list_networks_ret.
-type ConnectListNetworksRet struct {
+// connectListNetworksRet is the wire form of remote_connect_list_networks_ret: the reply to REMOTE_PROC_CONNECT_LIST_NETWORKS.
+// Package protocol exports it as ConnectListNetworksRet.
+type connectListNetworksRet struct {
 	Names []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListNetworksRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListNetworksRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Names), NetworkListMax) {
 		for i0 := range v.Names {
 			e.String(v.Names[i0], StringMax)
@@ -5259,7 +5499,7 @@ func (v *ConnectListNetworksRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListNetworksRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListNetworksRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NetworkListMax, 4); n0 > 0 {
 		v.Names = make([]string, n0)
 		for i0 := range v.Names {
@@ -5270,43 +5510,46 @@ func (v *ConnectListNetworksRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectNumOfDefinedNetworksRet is the wire form of remote_connect_num_of_defined_networks_ret.
-type ConnectNumOfDefinedNetworksRet struct {
+// connectNumOfDefinedNetworksRet is the wire form of remote_connect_num_of_defined_networks_ret: the reply to REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS.
+// Package protocol exports it as ConnectNumOfDefinedNetworksRet.
+type connectNumOfDefinedNetworksRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNumOfDefinedNetworksRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNumOfDefinedNetworksRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNumOfDefinedNetworksRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNumOfDefinedNetworksRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// ConnectListDefinedNetworksArgs is the wire form of remote_connect_list_defined_networks_args.
-type ConnectListDefinedNetworksArgs struct {
+// connectListDefinedNetworksArgs is the wire form of remote_connect_list_defined_networks_args: the arguments of REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS.
+// Package protocol exports it as ConnectListDefinedNetworksArgs.
+type connectListDefinedNetworksArgs struct {
 	Maxnames int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListDefinedNetworksArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListDefinedNetworksArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Maxnames)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListDefinedNetworksArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListDefinedNetworksArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Maxnames = d.Int32()
 }
 
-// ConnectListDefinedNetworksRet is the wire form of remote_connect_list_defined_networks_ret.
-type ConnectListDefinedNetworksRet struct {
+// connectListDefinedNetworksRet is the wire form of remote_connect_list_defined_networks_ret: the reply to REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS.
+// Package protocol exports it as ConnectListDefinedNetworksRet.
+type connectListDefinedNetworksRet struct {
 	Names []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListDefinedNetworksRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListDefinedNetworksRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Names), NetworkListMax) {
 		for i0 := range v.Names {
 			e.String(v.Names[i0], StringMax)
@@ -5315,7 +5558,7 @@ func (v *ConnectListDefinedNetworksRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListDefinedNetworksRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListDefinedNetworksRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NetworkListMax, 4); n0 > 0 {
 		v.Names = make([]string, n0)
 		for i0 := range v.Names {
@@ -5326,209 +5569,223 @@ func (v *ConnectListDefinedNetworksRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NetworkLookupByUUIDArgs is the wire form of remote_network_lookup_by_uuid_args.
-type NetworkLookupByUUIDArgs struct {
+// networkLookupByUUIDArgs is the wire form of remote_network_lookup_by_uuid_args: the arguments of REMOTE_PROC_NETWORK_LOOKUP_BY_UUID.
+// Package protocol exports it as NetworkLookupByUUIDArgs.
+type networkLookupByUUIDArgs struct {
 	UUID UUID
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkLookupByUUIDArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkLookupByUUIDArgs) EncodeXDR(e *xdr.Encoder) {
 	e.FixedOpaque(v.UUID[:])
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkLookupByUUIDArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkLookupByUUIDArgs) DecodeXDR(d *xdr.Decoder) {
 	d.FixedOpaque(v.UUID[:])
 }
 
-// NetworkLookupByUUIDRet is the wire form of remote_network_lookup_by_uuid_ret.
-type NetworkLookupByUUIDRet struct {
+// networkLookupByUUIDRet is the wire form of remote_network_lookup_by_uuid_ret: the reply to REMOTE_PROC_NETWORK_LOOKUP_BY_UUID.
+// Package protocol exports it as NetworkLookupByUUIDRet.
+type networkLookupByUUIDRet struct {
 	Net Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkLookupByUUIDRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkLookupByUUIDRet) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkLookupByUUIDRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkLookupByUUIDRet) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 }
 
-// NetworkLookupByNameArgs is the wire form of remote_network_lookup_by_name_args.
-type NetworkLookupByNameArgs struct {
+// networkLookupByNameArgs is the wire form of remote_network_lookup_by_name_args: the arguments of REMOTE_PROC_NETWORK_LOOKUP_BY_NAME.
+// Package protocol exports it as NetworkLookupByNameArgs.
+type networkLookupByNameArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// NetworkLookupByNameRet is the wire form of remote_network_lookup_by_name_ret.
-type NetworkLookupByNameRet struct {
+// networkLookupByNameRet is the wire form of remote_network_lookup_by_name_ret: the reply to REMOTE_PROC_NETWORK_LOOKUP_BY_NAME.
+// Package protocol exports it as NetworkLookupByNameRet.
+type networkLookupByNameRet struct {
 	Net Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 }
 
-// NetworkCreateXMLArgs is the wire form of remote_network_create_xml_args.
-type NetworkCreateXMLArgs struct {
+// networkCreateXMLArgs is the wire form of remote_network_create_xml_args: the arguments of REMOTE_PROC_NETWORK_CREATE_XML.
+// Package protocol exports it as NetworkCreateXMLArgs.
+type networkCreateXMLArgs struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// NetworkCreateXMLRet is the wire form of remote_network_create_xml_ret.
-type NetworkCreateXMLRet struct {
+// networkCreateXMLRet is the wire form of remote_network_create_xml_ret: the reply to REMOTE_PROC_NETWORK_CREATE_XML.
+// Package protocol exports it as NetworkCreateXMLRet.
+type networkCreateXMLRet struct {
 	Net Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 }
 
-// NetworkCreateXMLFlagsArgs is the wire form of remote_network_create_xml_flags_args.
-type NetworkCreateXMLFlagsArgs struct {
+// networkCreateXMLFlagsArgs is the wire form of remote_network_create_xml_flags_args: the arguments of REMOTE_PROC_NETWORK_CREATE_XML_FLAGS.
+// Package protocol exports it as NetworkCreateXMLFlagsArgs.
+type networkCreateXMLFlagsArgs struct {
 	XML   string
 	Flags NetworkCreateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkCreateXMLFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkCreateXMLFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkCreateXMLFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkCreateXMLFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 	v.Flags = NetworkCreateFlags(d.Uint32())
 }
 
-// NetworkCreateXMLFlagsRet is the wire form of remote_network_create_xml_flags_ret.
-type NetworkCreateXMLFlagsRet struct {
+// networkCreateXMLFlagsRet is the wire form of remote_network_create_xml_flags_ret: the reply to REMOTE_PROC_NETWORK_CREATE_XML_FLAGS.
+// Package protocol exports it as NetworkCreateXMLFlagsRet.
+type networkCreateXMLFlagsRet struct {
 	Net Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkCreateXMLFlagsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkCreateXMLFlagsRet) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkCreateXMLFlagsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkCreateXMLFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 }
 
-// NetworkDefineXMLArgs is the wire form of remote_network_define_xml_args.
-type NetworkDefineXMLArgs struct {
+// networkDefineXMLArgs is the wire form of remote_network_define_xml_args: the arguments of REMOTE_PROC_NETWORK_DEFINE_XML.
+// Package protocol exports it as NetworkDefineXMLArgs.
+type networkDefineXMLArgs struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// NetworkDefineXMLRet is the wire form of remote_network_define_xml_ret.
-type NetworkDefineXMLRet struct {
+// networkDefineXMLRet is the wire form of remote_network_define_xml_ret: the reply to REMOTE_PROC_NETWORK_DEFINE_XML.
+// Package protocol exports it as NetworkDefineXMLRet.
+type networkDefineXMLRet struct {
 	Net Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 }
 
-// NetworkDefineXMLFlagsArgs is the wire form of remote_network_define_xml_flags_args.
-type NetworkDefineXMLFlagsArgs struct {
+// networkDefineXMLFlagsArgs is the wire form of remote_network_define_xml_flags_args: the arguments of REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS.
+// Package protocol exports it as NetworkDefineXMLFlagsArgs.
+type networkDefineXMLFlagsArgs struct {
 	XML   string
 	Flags NetworkDefineFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkDefineXMLFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkDefineXMLFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkDefineXMLFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkDefineXMLFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 	v.Flags = NetworkDefineFlags(d.Uint32())
 }
 
-// NetworkDefineXMLFlagsRet is the wire form of remote_network_define_xml_flags_ret.
-type NetworkDefineXMLFlagsRet struct {
+// networkDefineXMLFlagsRet is the wire form of remote_network_define_xml_flags_ret: the reply to REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS.
+// Package protocol exports it as NetworkDefineXMLFlagsRet.
+type networkDefineXMLFlagsRet struct {
 	Net Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkDefineXMLFlagsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkDefineXMLFlagsRet) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkDefineXMLFlagsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkDefineXMLFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 }
 
-// NetworkUndefineArgs is the wire form of remote_network_undefine_args.
-type NetworkUndefineArgs struct {
+// networkUndefineArgs is the wire form of remote_network_undefine_args: the arguments of REMOTE_PROC_NETWORK_UNDEFINE.
+// Package protocol exports it as NetworkUndefineArgs.
+type networkUndefineArgs struct {
 	Net Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkUndefineArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkUndefineArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkUndefineArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkUndefineArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 }
 
-// NetworkUpdateArgs is the wire form of remote_network_update_args.
-type NetworkUpdateArgs struct {
+// networkUpdateArgs is the wire form of remote_network_update_args: the arguments of REMOTE_PROC_NETWORK_UPDATE.
+// Package protocol exports it as NetworkUpdateArgs.
+type networkUpdateArgs struct {
 	Net         Network
 	Command     NetworkUpdateCommand
 	Section     NetworkUpdateSection
@@ -5538,7 +5795,7 @@ type NetworkUpdateArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkUpdateArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkUpdateArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 	e.Uint32(uint32(v.Command))
 	e.Uint32(uint32(v.Section))
@@ -5548,7 +5805,7 @@ func (v *NetworkUpdateArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkUpdateArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkUpdateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 	if b := d.FixedView(12); len(b) == 12 {
 		v.Command = NetworkUpdateCommand(binary.BigEndian.Uint32(b[0:]))
@@ -5561,184 +5818,196 @@ func (v *NetworkUpdateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = NetworkUpdateFlags(d.Uint32())
 }
 
-// NetworkCreateArgs is the wire form of remote_network_create_args.
-type NetworkCreateArgs struct {
+// networkCreateArgs is the wire form of remote_network_create_args: the arguments of REMOTE_PROC_NETWORK_CREATE.
+// Package protocol exports it as NetworkCreateArgs.
+type networkCreateArgs struct {
 	Net Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkCreateArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkCreateArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkCreateArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkCreateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 }
 
-// NetworkDestroyArgs is the wire form of remote_network_destroy_args.
-type NetworkDestroyArgs struct {
+// networkDestroyArgs is the wire form of remote_network_destroy_args: the arguments of REMOTE_PROC_NETWORK_DESTROY.
+// Package protocol exports it as NetworkDestroyArgs.
+type networkDestroyArgs struct {
 	Net Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkDestroyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkDestroyArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkDestroyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkDestroyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 }
 
-// NetworkGetXMLDescArgs is the wire form of remote_network_get_xml_desc_args.
-type NetworkGetXMLDescArgs struct {
+// networkGetXMLDescArgs is the wire form of remote_network_get_xml_desc_args: the arguments of REMOTE_PROC_NETWORK_GET_XML_DESC.
+// Package protocol exports it as NetworkGetXMLDescArgs.
+type networkGetXMLDescArgs struct {
 	Net   Network
 	Flags NetworkXMLFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 	v.Flags = NetworkXMLFlags(d.Uint32())
 }
 
-// NetworkGetXMLDescRet is the wire form of remote_network_get_xml_desc_ret.
-type NetworkGetXMLDescRet struct {
+// networkGetXMLDescRet is the wire form of remote_network_get_xml_desc_ret: the reply to REMOTE_PROC_NETWORK_GET_XML_DESC.
+// Package protocol exports it as NetworkGetXMLDescRet.
+type networkGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// NetworkGetBridgeNameArgs is the wire form of remote_network_get_bridge_name_args.
-type NetworkGetBridgeNameArgs struct {
+// networkGetBridgeNameArgs is the wire form of remote_network_get_bridge_name_args: the arguments of REMOTE_PROC_NETWORK_GET_BRIDGE_NAME.
+// Package protocol exports it as NetworkGetBridgeNameArgs.
+type networkGetBridgeNameArgs struct {
 	Net Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkGetBridgeNameArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkGetBridgeNameArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkGetBridgeNameArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkGetBridgeNameArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 }
 
-// NetworkGetBridgeNameRet is the wire form of remote_network_get_bridge_name_ret.
-type NetworkGetBridgeNameRet struct {
+// networkGetBridgeNameRet is the wire form of remote_network_get_bridge_name_ret: the reply to REMOTE_PROC_NETWORK_GET_BRIDGE_NAME.
+// Package protocol exports it as NetworkGetBridgeNameRet.
+type networkGetBridgeNameRet struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkGetBridgeNameRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkGetBridgeNameRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkGetBridgeNameRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkGetBridgeNameRet) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// NetworkGetAutostartArgs is the wire form of remote_network_get_autostart_args.
-type NetworkGetAutostartArgs struct {
+// networkGetAutostartArgs is the wire form of remote_network_get_autostart_args: the arguments of REMOTE_PROC_NETWORK_GET_AUTOSTART.
+// Package protocol exports it as NetworkGetAutostartArgs.
+type networkGetAutostartArgs struct {
 	Net Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkGetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkGetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkGetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkGetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 }
 
-// NetworkGetAutostartRet is the wire form of remote_network_get_autostart_ret.
-type NetworkGetAutostartRet struct {
+// networkGetAutostartRet is the wire form of remote_network_get_autostart_ret: the reply to REMOTE_PROC_NETWORK_GET_AUTOSTART.
+// Package protocol exports it as NetworkGetAutostartRet.
+type networkGetAutostartRet struct {
 	Autostart int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkGetAutostartRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkGetAutostartRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Autostart)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkGetAutostartRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkGetAutostartRet) DecodeXDR(d *xdr.Decoder) {
 	v.Autostart = d.Int32()
 }
 
-// NetworkSetAutostartArgs is the wire form of remote_network_set_autostart_args.
-type NetworkSetAutostartArgs struct {
+// networkSetAutostartArgs is the wire form of remote_network_set_autostart_args: the arguments of REMOTE_PROC_NETWORK_SET_AUTOSTART.
+// Package protocol exports it as NetworkSetAutostartArgs.
+type networkSetAutostartArgs struct {
 	Net       Network
 	Autostart int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkSetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkSetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 	e.Int32(v.Autostart)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkSetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkSetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 	v.Autostart = d.Int32()
 }
 
-// ConnectNumOfNWFiltersRet is the wire form of remote_connect_num_of_nwfilters_ret.
-type ConnectNumOfNWFiltersRet struct {
+// connectNumOfNWFiltersRet is the wire form of remote_connect_num_of_nwfilters_ret: the reply to REMOTE_PROC_CONNECT_NUM_OF_NWFILTERS.
+// Package protocol exports it as ConnectNumOfNWFiltersRet.
+type connectNumOfNWFiltersRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNumOfNWFiltersRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNumOfNWFiltersRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNumOfNWFiltersRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNumOfNWFiltersRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// ConnectListNWFiltersArgs is the wire form of remote_connect_list_nwfilters_args.
-type ConnectListNWFiltersArgs struct {
+// connectListNWFiltersArgs is the wire form of remote_connect_list_nwfilters_args: the arguments of REMOTE_PROC_CONNECT_LIST_NWFILTERS.
+// Package protocol exports it as ConnectListNWFiltersArgs.
+type connectListNWFiltersArgs struct {
 	Maxnames int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListNWFiltersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListNWFiltersArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Maxnames)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListNWFiltersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListNWFiltersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Maxnames = d.Int32()
 }
 
-// ConnectListNWFiltersRet is the wire form of remote_connect_list_nwfilters_ret.
-type ConnectListNWFiltersRet struct {
+// connectListNWFiltersRet is the wire form of remote_connect_list_nwfilters_ret: the reply to REMOTE_PROC_CONNECT_LIST_NWFILTERS.
+// Package protocol exports it as ConnectListNWFiltersRet.
+type connectListNWFiltersRet struct {
 	Names []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListNWFiltersRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListNWFiltersRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Names), NWFilterListMax) {
 		for i0 := range v.Names {
 			e.String(v.Names[i0], StringMax)
@@ -5747,7 +6016,7 @@ func (v *ConnectListNWFiltersRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListNWFiltersRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListNWFiltersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NWFilterListMax, 4); n0 > 0 {
 		v.Names = make([]string, n0)
 		for i0 := range v.Names {
@@ -5758,214 +6027,228 @@ func (v *ConnectListNWFiltersRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NWFilterLookupByUUIDArgs is the wire form of remote_nwfilter_lookup_by_uuid_args.
-type NWFilterLookupByUUIDArgs struct {
+// nwFilterLookupByUUIDArgs is the wire form of remote_nwfilter_lookup_by_uuid_args: the arguments of REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID.
+// Package protocol exports it as NWFilterLookupByUUIDArgs.
+type nwFilterLookupByUUIDArgs struct {
 	UUID UUID
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterLookupByUUIDArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterLookupByUUIDArgs) EncodeXDR(e *xdr.Encoder) {
 	e.FixedOpaque(v.UUID[:])
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterLookupByUUIDArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterLookupByUUIDArgs) DecodeXDR(d *xdr.Decoder) {
 	d.FixedOpaque(v.UUID[:])
 }
 
-// NWFilterLookupByUUIDRet is the wire form of remote_nwfilter_lookup_by_uuid_ret.
-type NWFilterLookupByUUIDRet struct {
+// nwFilterLookupByUUIDRet is the wire form of remote_nwfilter_lookup_by_uuid_ret: the reply to REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID.
+// Package protocol exports it as NWFilterLookupByUUIDRet.
+type nwFilterLookupByUUIDRet struct {
 	NWFilter NWFilter
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterLookupByUUIDRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterLookupByUUIDRet) EncodeXDR(e *xdr.Encoder) {
 	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterLookupByUUIDRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterLookupByUUIDRet) DecodeXDR(d *xdr.Decoder) {
 	v.NWFilter.DecodeXDR(d)
 }
 
-// NWFilterLookupByNameArgs is the wire form of remote_nwfilter_lookup_by_name_args.
-type NWFilterLookupByNameArgs struct {
+// nwFilterLookupByNameArgs is the wire form of remote_nwfilter_lookup_by_name_args: the arguments of REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME.
+// Package protocol exports it as NWFilterLookupByNameArgs.
+type nwFilterLookupByNameArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// NWFilterLookupByNameRet is the wire form of remote_nwfilter_lookup_by_name_ret.
-type NWFilterLookupByNameRet struct {
+// nwFilterLookupByNameRet is the wire form of remote_nwfilter_lookup_by_name_ret: the reply to REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME.
+// Package protocol exports it as NWFilterLookupByNameRet.
+type nwFilterLookupByNameRet struct {
 	NWFilter NWFilter
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
 	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
 	v.NWFilter.DecodeXDR(d)
 }
 
-// NWFilterDefineXMLArgs is the wire form of remote_nwfilter_define_xml_args.
-type NWFilterDefineXMLArgs struct {
+// nwFilterDefineXMLArgs is the wire form of remote_nwfilter_define_xml_args: the arguments of REMOTE_PROC_NWFILTER_DEFINE_XML.
+// Package protocol exports it as NWFilterDefineXMLArgs.
+type nwFilterDefineXMLArgs struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// NWFilterDefineXMLRet is the wire form of remote_nwfilter_define_xml_ret.
-type NWFilterDefineXMLRet struct {
+// nwFilterDefineXMLRet is the wire form of remote_nwfilter_define_xml_ret: the reply to REMOTE_PROC_NWFILTER_DEFINE_XML.
+// Package protocol exports it as NWFilterDefineXMLRet.
+type nwFilterDefineXMLRet struct {
 	NWFilter NWFilter
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.NWFilter.DecodeXDR(d)
 }
 
-// NWFilterDefineXMLFlagsArgs is the wire form of remote_nwfilter_define_xml_flags_args.
-type NWFilterDefineXMLFlagsArgs struct {
+// nwFilterDefineXMLFlagsArgs is the wire form of remote_nwfilter_define_xml_flags_args: the arguments of REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS.
+// Package protocol exports it as NWFilterDefineXMLFlagsArgs.
+type nwFilterDefineXMLFlagsArgs struct {
 	XML   string
 	Flags NWFilterDefineFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterDefineXMLFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterDefineXMLFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterDefineXMLFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterDefineXMLFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 	v.Flags = NWFilterDefineFlags(d.Uint32())
 }
 
-// NWFilterDefineXMLFlagsRet is the wire form of remote_nwfilter_define_xml_flags_ret.
-type NWFilterDefineXMLFlagsRet struct {
+// nwFilterDefineXMLFlagsRet is the wire form of remote_nwfilter_define_xml_flags_ret: the reply to REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS.
+// Package protocol exports it as NWFilterDefineXMLFlagsRet.
+type nwFilterDefineXMLFlagsRet struct {
 	NWFilter NWFilter
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterDefineXMLFlagsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterDefineXMLFlagsRet) EncodeXDR(e *xdr.Encoder) {
 	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterDefineXMLFlagsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterDefineXMLFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	v.NWFilter.DecodeXDR(d)
 }
 
-// NWFilterUndefineArgs is the wire form of remote_nwfilter_undefine_args.
-type NWFilterUndefineArgs struct {
+// nwFilterUndefineArgs is the wire form of remote_nwfilter_undefine_args: the arguments of REMOTE_PROC_NWFILTER_UNDEFINE.
+// Package protocol exports it as NWFilterUndefineArgs.
+type nwFilterUndefineArgs struct {
 	NWFilter NWFilter
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterUndefineArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterUndefineArgs) EncodeXDR(e *xdr.Encoder) {
 	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterUndefineArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterUndefineArgs) DecodeXDR(d *xdr.Decoder) {
 	v.NWFilter.DecodeXDR(d)
 }
 
-// NWFilterGetXMLDescArgs is the wire form of remote_nwfilter_get_xml_desc_args.
-type NWFilterGetXMLDescArgs struct {
+// nwFilterGetXMLDescArgs is the wire form of remote_nwfilter_get_xml_desc_args: the arguments of REMOTE_PROC_NWFILTER_GET_XML_DESC.
+// Package protocol exports it as NWFilterGetXMLDescArgs.
+type nwFilterGetXMLDescArgs struct {
 	NWFilter NWFilter
 	Flags    uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	v.NWFilter.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.NWFilter.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// NWFilterGetXMLDescRet is the wire form of remote_nwfilter_get_xml_desc_ret.
-type NWFilterGetXMLDescRet struct {
+// nwFilterGetXMLDescRet is the wire form of remote_nwfilter_get_xml_desc_ret: the reply to REMOTE_PROC_NWFILTER_GET_XML_DESC.
+// Package protocol exports it as NWFilterGetXMLDescRet.
+type nwFilterGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// ConnectNumOfInterfacesRet is the wire form of remote_connect_num_of_interfaces_ret.
-type ConnectNumOfInterfacesRet struct {
+// connectNumOfInterfacesRet is the wire form of remote_connect_num_of_interfaces_ret: the reply to REMOTE_PROC_CONNECT_NUM_OF_INTERFACES.
+// Package protocol exports it as ConnectNumOfInterfacesRet.
+type connectNumOfInterfacesRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNumOfInterfacesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNumOfInterfacesRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNumOfInterfacesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNumOfInterfacesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// ConnectListInterfacesArgs is the wire form of remote_connect_list_interfaces_args.
-type ConnectListInterfacesArgs struct {
+// connectListInterfacesArgs is the wire form of remote_connect_list_interfaces_args: the arguments of REMOTE_PROC_CONNECT_LIST_INTERFACES.
+// Package protocol exports it as ConnectListInterfacesArgs.
+type connectListInterfacesArgs struct {
 	Maxnames int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListInterfacesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListInterfacesArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Maxnames)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListInterfacesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListInterfacesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Maxnames = d.Int32()
 }
 
-// ConnectListInterfacesRet is the wire form of remote_connect_list_interfaces_ret.
-type ConnectListInterfacesRet struct {
+// connectListInterfacesRet is the wire form of remote_connect_list_interfaces_ret: the reply to REMOTE_PROC_CONNECT_LIST_INTERFACES.
+// Package protocol exports it as ConnectListInterfacesRet.
+type connectListInterfacesRet struct {
 	Names []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListInterfacesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListInterfacesRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Names), InterfaceListMax) {
 		for i0 := range v.Names {
 			e.String(v.Names[i0], StringMax)
@@ -5974,7 +6257,7 @@ func (v *ConnectListInterfacesRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListInterfacesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListInterfacesRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(InterfaceListMax, 4); n0 > 0 {
 		v.Names = make([]string, n0)
 		for i0 := range v.Names {
@@ -5985,43 +6268,46 @@ func (v *ConnectListInterfacesRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectNumOfDefinedInterfacesRet is the wire form of remote_connect_num_of_defined_interfaces_ret.
-type ConnectNumOfDefinedInterfacesRet struct {
+// connectNumOfDefinedInterfacesRet is the wire form of remote_connect_num_of_defined_interfaces_ret: the reply to REMOTE_PROC_CONNECT_NUM_OF_DEFINED_INTERFACES.
+// Package protocol exports it as ConnectNumOfDefinedInterfacesRet.
+type connectNumOfDefinedInterfacesRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNumOfDefinedInterfacesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNumOfDefinedInterfacesRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNumOfDefinedInterfacesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNumOfDefinedInterfacesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// ConnectListDefinedInterfacesArgs is the wire form of remote_connect_list_defined_interfaces_args.
-type ConnectListDefinedInterfacesArgs struct {
+// connectListDefinedInterfacesArgs is the wire form of remote_connect_list_defined_interfaces_args: the arguments of REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES.
+// Package protocol exports it as ConnectListDefinedInterfacesArgs.
+type connectListDefinedInterfacesArgs struct {
 	Maxnames int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListDefinedInterfacesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListDefinedInterfacesArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Maxnames)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListDefinedInterfacesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListDefinedInterfacesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Maxnames = d.Int32()
 }
 
-// ConnectListDefinedInterfacesRet is the wire form of remote_connect_list_defined_interfaces_ret.
-type ConnectListDefinedInterfacesRet struct {
+// connectListDefinedInterfacesRet is the wire form of remote_connect_list_defined_interfaces_ret: the reply to REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES.
+// Package protocol exports it as ConnectListDefinedInterfacesRet.
+type connectListDefinedInterfacesRet struct {
 	Names []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListDefinedInterfacesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListDefinedInterfacesRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Names), InterfaceListMax) {
 		for i0 := range v.Names {
 			e.String(v.Names[i0], StringMax)
@@ -6030,7 +6316,7 @@ func (v *ConnectListDefinedInterfacesRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListDefinedInterfacesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListDefinedInterfacesRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(InterfaceListMax, 4); n0 > 0 {
 		v.Names = make([]string, n0)
 		for i0 := range v.Names {
@@ -6041,235 +6327,250 @@ func (v *ConnectListDefinedInterfacesRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// InterfaceLookupByNameArgs is the wire form of remote_interface_lookup_by_name_args.
-type InterfaceLookupByNameArgs struct {
+// interfaceLookupByNameArgs is the wire form of remote_interface_lookup_by_name_args: the arguments of REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME.
+// Package protocol exports it as InterfaceLookupByNameArgs.
+type interfaceLookupByNameArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// InterfaceLookupByNameRet is the wire form of remote_interface_lookup_by_name_ret.
-type InterfaceLookupByNameRet struct {
+// interfaceLookupByNameRet is the wire form of remote_interface_lookup_by_name_ret: the reply to REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME.
+// Package protocol exports it as InterfaceLookupByNameRet.
+type interfaceLookupByNameRet struct {
 	Iface Interface
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
 	v.Iface.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
 	v.Iface.DecodeXDR(d)
 }
 
-// InterfaceLookupByMACStringArgs is the wire form of remote_interface_lookup_by_mac_string_args.
-type InterfaceLookupByMACStringArgs struct {
+// interfaceLookupByMACStringArgs is the wire form of remote_interface_lookup_by_mac_string_args: the arguments of REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING.
+// Package protocol exports it as InterfaceLookupByMACStringArgs.
+type interfaceLookupByMACStringArgs struct {
 	MAC string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceLookupByMACStringArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceLookupByMACStringArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.MAC, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceLookupByMACStringArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceLookupByMACStringArgs) DecodeXDR(d *xdr.Decoder) {
 	v.MAC = d.String(StringMax)
 }
 
-// InterfaceLookupByMACStringRet is the wire form of remote_interface_lookup_by_mac_string_ret.
-type InterfaceLookupByMACStringRet struct {
+// interfaceLookupByMACStringRet is the wire form of remote_interface_lookup_by_mac_string_ret: the reply to REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING.
+// Package protocol exports it as InterfaceLookupByMACStringRet.
+type interfaceLookupByMACStringRet struct {
 	Iface Interface
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceLookupByMACStringRet) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceLookupByMACStringRet) EncodeXDR(e *xdr.Encoder) {
 	v.Iface.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceLookupByMACStringRet) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceLookupByMACStringRet) DecodeXDR(d *xdr.Decoder) {
 	v.Iface.DecodeXDR(d)
 }
 
-// InterfaceGetXMLDescArgs is the wire form of remote_interface_get_xml_desc_args.
-type InterfaceGetXMLDescArgs struct {
+// interfaceGetXMLDescArgs is the wire form of remote_interface_get_xml_desc_args: the arguments of REMOTE_PROC_INTERFACE_GET_XML_DESC.
+// Package protocol exports it as InterfaceGetXMLDescArgs.
+type interfaceGetXMLDescArgs struct {
 	Iface Interface
 	Flags InterfaceXMLFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Iface.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Iface.DecodeXDR(d)
 	v.Flags = InterfaceXMLFlags(d.Uint32())
 }
 
-// InterfaceGetXMLDescRet is the wire form of remote_interface_get_xml_desc_ret.
-type InterfaceGetXMLDescRet struct {
+// interfaceGetXMLDescRet is the wire form of remote_interface_get_xml_desc_ret: the reply to REMOTE_PROC_INTERFACE_GET_XML_DESC.
+// Package protocol exports it as InterfaceGetXMLDescRet.
+type interfaceGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// InterfaceDefineXMLArgs is the wire form of remote_interface_define_xml_args.
-type InterfaceDefineXMLArgs struct {
+// interfaceDefineXMLArgs is the wire form of remote_interface_define_xml_args: the arguments of REMOTE_PROC_INTERFACE_DEFINE_XML.
+// Package protocol exports it as InterfaceDefineXMLArgs.
+type interfaceDefineXMLArgs struct {
 	XML   string
 	Flags InterfaceDefineFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 	v.Flags = InterfaceDefineFlags(d.Uint32())
 }
 
-// InterfaceDefineXMLRet is the wire form of remote_interface_define_xml_ret.
-type InterfaceDefineXMLRet struct {
+// interfaceDefineXMLRet is the wire form of remote_interface_define_xml_ret: the reply to REMOTE_PROC_INTERFACE_DEFINE_XML.
+// Package protocol exports it as InterfaceDefineXMLRet.
+type interfaceDefineXMLRet struct {
 	Iface Interface
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.Iface.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.Iface.DecodeXDR(d)
 }
 
-// InterfaceUndefineArgs is the wire form of remote_interface_undefine_args.
-type InterfaceUndefineArgs struct {
+// interfaceUndefineArgs is the wire form of remote_interface_undefine_args: the arguments of REMOTE_PROC_INTERFACE_UNDEFINE.
+// Package protocol exports it as InterfaceUndefineArgs.
+type interfaceUndefineArgs struct {
 	Iface Interface
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceUndefineArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceUndefineArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Iface.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceUndefineArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceUndefineArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Iface.DecodeXDR(d)
 }
 
-// InterfaceCreateArgs is the wire form of remote_interface_create_args.
-type InterfaceCreateArgs struct {
-	Iface Interface
-	Flags uint32
-}
-
-// EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceCreateArgs) EncodeXDR(e *xdr.Encoder) {
-	v.Iface.EncodeXDR(e)
-	e.Uint32(v.Flags)
-}
-
-// DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceCreateArgs) DecodeXDR(d *xdr.Decoder) {
-	v.Iface.DecodeXDR(d)
-	v.Flags = d.Uint32()
-}
-
-// InterfaceDestroyArgs is the wire form of remote_interface_destroy_args.
-type InterfaceDestroyArgs struct {
+// interfaceCreateArgs is the wire form of remote_interface_create_args: the arguments of REMOTE_PROC_INTERFACE_CREATE.
+// Package protocol exports it as InterfaceCreateArgs.
+type interfaceCreateArgs struct {
 	Iface Interface
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceDestroyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceCreateArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Iface.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceDestroyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceCreateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Iface.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// InterfaceChangeBeginArgs is the wire form of remote_interface_change_begin_args.
-type InterfaceChangeBeginArgs struct {
+// interfaceDestroyArgs is the wire form of remote_interface_destroy_args: the arguments of REMOTE_PROC_INTERFACE_DESTROY.
+// Package protocol exports it as InterfaceDestroyArgs.
+type interfaceDestroyArgs struct {
+	Iface Interface
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceChangeBeginArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceDestroyArgs) EncodeXDR(e *xdr.Encoder) {
+	v.Iface.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceChangeBeginArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceDestroyArgs) DecodeXDR(d *xdr.Decoder) {
+	v.Iface.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// InterfaceChangeCommitArgs is the wire form of remote_interface_change_commit_args.
-type InterfaceChangeCommitArgs struct {
+// interfaceChangeBeginArgs is the wire form of remote_interface_change_begin_args: the arguments of REMOTE_PROC_INTERFACE_CHANGE_BEGIN.
+// Package protocol exports it as InterfaceChangeBeginArgs.
+type interfaceChangeBeginArgs struct {
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceChangeCommitArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceChangeBeginArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceChangeCommitArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceChangeBeginArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// InterfaceChangeRollbackArgs is the wire form of remote_interface_change_rollback_args.
-type InterfaceChangeRollbackArgs struct {
+// interfaceChangeCommitArgs is the wire form of remote_interface_change_commit_args: the arguments of REMOTE_PROC_INTERFACE_CHANGE_COMMIT.
+// Package protocol exports it as InterfaceChangeCommitArgs.
+type interfaceChangeCommitArgs struct {
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceChangeRollbackArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceChangeCommitArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceChangeRollbackArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceChangeCommitArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// AuthListRet is the wire form of remote_auth_list_ret.
-type AuthListRet struct {
+// interfaceChangeRollbackArgs is the wire form of remote_interface_change_rollback_args: the arguments of REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK.
+// Package protocol exports it as InterfaceChangeRollbackArgs.
+type interfaceChangeRollbackArgs struct {
+	Flags uint32
+}
+
+// EncodeXDR appends the XDR encoding of v to e.
+func (v *interfaceChangeRollbackArgs) EncodeXDR(e *xdr.Encoder) {
+	e.Uint32(v.Flags)
+}
+
+// DecodeXDR reads v from d; d.Err reports any error.
+func (v *interfaceChangeRollbackArgs) DecodeXDR(d *xdr.Decoder) {
+	v.Flags = d.Uint32()
+}
+
+// authListRet is the wire form of remote_auth_list_ret: the reply to REMOTE_PROC_AUTH_LIST.
+// Package protocol exports it as AuthListRet.
+type authListRet struct {
 	Types []AuthType
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *AuthListRet) EncodeXDR(e *xdr.Encoder) {
+func (v *authListRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Types), AuthTypeListMax) {
 		for i0 := range v.Types {
 			e.Int32(int32(v.Types[i0]))
@@ -6278,7 +6579,7 @@ func (v *AuthListRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *AuthListRet) DecodeXDR(d *xdr.Decoder) {
+func (v *authListRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(AuthTypeListMax, 4); n0 > 0 {
 		v.Types = make([]AuthType, n0)
 		for i0 := range v.Types {
@@ -6289,30 +6590,32 @@ func (v *AuthListRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// AuthSASLInitRet is the wire form of remote_auth_sasl_init_ret.
-type AuthSASLInitRet struct {
+// authSASLInitRet is the wire form of remote_auth_sasl_init_ret: the reply to REMOTE_PROC_AUTH_SASL_INIT.
+// Package protocol exports it as AuthSASLInitRet.
+type authSASLInitRet struct {
 	Mechlist string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *AuthSASLInitRet) EncodeXDR(e *xdr.Encoder) {
+func (v *authSASLInitRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Mechlist, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *AuthSASLInitRet) DecodeXDR(d *xdr.Decoder) {
+func (v *authSASLInitRet) DecodeXDR(d *xdr.Decoder) {
 	v.Mechlist = d.String(StringMax)
 }
 
-// AuthSASLStartArgs is the wire form of remote_auth_sasl_start_args.
-type AuthSASLStartArgs struct {
+// authSASLStartArgs is the wire form of remote_auth_sasl_start_args: the arguments of REMOTE_PROC_AUTH_SASL_START.
+// Package protocol exports it as AuthSASLStartArgs.
+type authSASLStartArgs struct {
 	Mech string
 	Nil  int32
 	Data []int8
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *AuthSASLStartArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *authSASLStartArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Mech, StringMax)
 	e.Int32(v.Nil)
 	if e.ArrayLen(len(v.Data), AuthSASLDataMax) {
@@ -6323,7 +6626,7 @@ func (v *AuthSASLStartArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *AuthSASLStartArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *authSASLStartArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Mech = d.String(StringMax)
 	v.Nil = d.Int32()
 	if n0 := d.ArrayLen(AuthSASLDataMax, 4); n0 > 0 {
@@ -6336,15 +6639,16 @@ func (v *AuthSASLStartArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// AuthSASLStartRet is the wire form of remote_auth_sasl_start_ret.
-type AuthSASLStartRet struct {
+// authSASLStartRet is the wire form of remote_auth_sasl_start_ret: the reply to REMOTE_PROC_AUTH_SASL_START.
+// Package protocol exports it as AuthSASLStartRet.
+type authSASLStartRet struct {
 	Complete int32
 	Nil      int32
 	Data     []int8
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *AuthSASLStartRet) EncodeXDR(e *xdr.Encoder) {
+func (v *authSASLStartRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Complete)
 	e.Int32(v.Nil)
 	if e.ArrayLen(len(v.Data), AuthSASLDataMax) {
@@ -6355,7 +6659,7 @@ func (v *AuthSASLStartRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *AuthSASLStartRet) DecodeXDR(d *xdr.Decoder) {
+func (v *authSASLStartRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Complete = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Nil = int32(binary.BigEndian.Uint32(b[4:]))
@@ -6372,14 +6676,15 @@ func (v *AuthSASLStartRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// AuthSASLStepArgs is the wire form of remote_auth_sasl_step_args.
-type AuthSASLStepArgs struct {
+// authSASLStepArgs is the wire form of remote_auth_sasl_step_args: the arguments of REMOTE_PROC_AUTH_SASL_STEP.
+// Package protocol exports it as AuthSASLStepArgs.
+type authSASLStepArgs struct {
 	Nil  int32
 	Data []int8
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *AuthSASLStepArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *authSASLStepArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Nil)
 	if e.ArrayLen(len(v.Data), AuthSASLDataMax) {
 		for i0 := range v.Data {
@@ -6389,7 +6694,7 @@ func (v *AuthSASLStepArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *AuthSASLStepArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *authSASLStepArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Nil = d.Int32()
 	if n0 := d.ArrayLen(AuthSASLDataMax, 4); n0 > 0 {
 		v.Data = make([]int8, n0)
@@ -6401,15 +6706,16 @@ func (v *AuthSASLStepArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// AuthSASLStepRet is the wire form of remote_auth_sasl_step_ret.
-type AuthSASLStepRet struct {
+// authSASLStepRet is the wire form of remote_auth_sasl_step_ret: the reply to REMOTE_PROC_AUTH_SASL_STEP.
+// Package protocol exports it as AuthSASLStepRet.
+type authSASLStepRet struct {
 	Complete int32
 	Nil      int32
 	Data     []int8
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *AuthSASLStepRet) EncodeXDR(e *xdr.Encoder) {
+func (v *authSASLStepRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Complete)
 	e.Int32(v.Nil)
 	if e.ArrayLen(len(v.Data), AuthSASLDataMax) {
@@ -6420,7 +6726,7 @@ func (v *AuthSASLStepRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *AuthSASLStepRet) DecodeXDR(d *xdr.Decoder) {
+func (v *authSASLStepRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Complete = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Nil = int32(binary.BigEndian.Uint32(b[4:]))
@@ -6437,58 +6743,62 @@ func (v *AuthSASLStepRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// AuthPolkitRet is the wire form of remote_auth_polkit_ret.
-type AuthPolkitRet struct {
+// authPolkitRet is the wire form of remote_auth_polkit_ret: the reply to REMOTE_PROC_AUTH_POLKIT.
+// Package protocol exports it as AuthPolkitRet.
+type authPolkitRet struct {
 	Complete int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *AuthPolkitRet) EncodeXDR(e *xdr.Encoder) {
+func (v *authPolkitRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Complete)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *AuthPolkitRet) DecodeXDR(d *xdr.Decoder) {
+func (v *authPolkitRet) DecodeXDR(d *xdr.Decoder) {
 	v.Complete = d.Int32()
 }
 
-// ConnectNumOfStoragePoolsRet is the wire form of remote_connect_num_of_storage_pools_ret.
-type ConnectNumOfStoragePoolsRet struct {
+// connectNumOfStoragePoolsRet is the wire form of remote_connect_num_of_storage_pools_ret: the reply to REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS.
+// Package protocol exports it as ConnectNumOfStoragePoolsRet.
+type connectNumOfStoragePoolsRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNumOfStoragePoolsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNumOfStoragePoolsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNumOfStoragePoolsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNumOfStoragePoolsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// ConnectListStoragePoolsArgs is the wire form of remote_connect_list_storage_pools_args.
-type ConnectListStoragePoolsArgs struct {
+// connectListStoragePoolsArgs is the wire form of remote_connect_list_storage_pools_args: the arguments of REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS.
+// Package protocol exports it as ConnectListStoragePoolsArgs.
+type connectListStoragePoolsArgs struct {
 	Maxnames int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListStoragePoolsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListStoragePoolsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Maxnames)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListStoragePoolsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListStoragePoolsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Maxnames = d.Int32()
 }
 
-// ConnectListStoragePoolsRet is the wire form of remote_connect_list_storage_pools_ret.
-type ConnectListStoragePoolsRet struct {
+// connectListStoragePoolsRet is the wire form of remote_connect_list_storage_pools_ret: the reply to REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS.
+// Package protocol exports it as ConnectListStoragePoolsRet.
+type connectListStoragePoolsRet struct {
 	Names []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListStoragePoolsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListStoragePoolsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Names), StoragePoolListMax) {
 		for i0 := range v.Names {
 			e.String(v.Names[i0], StringMax)
@@ -6497,7 +6807,7 @@ func (v *ConnectListStoragePoolsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListStoragePoolsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListStoragePoolsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(StoragePoolListMax, 4); n0 > 0 {
 		v.Names = make([]string, n0)
 		for i0 := range v.Names {
@@ -6508,43 +6818,46 @@ func (v *ConnectListStoragePoolsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectNumOfDefinedStoragePoolsRet is the wire form of remote_connect_num_of_defined_storage_pools_ret.
-type ConnectNumOfDefinedStoragePoolsRet struct {
+// connectNumOfDefinedStoragePoolsRet is the wire form of remote_connect_num_of_defined_storage_pools_ret: the reply to REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS.
+// Package protocol exports it as ConnectNumOfDefinedStoragePoolsRet.
+type connectNumOfDefinedStoragePoolsRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNumOfDefinedStoragePoolsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNumOfDefinedStoragePoolsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNumOfDefinedStoragePoolsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNumOfDefinedStoragePoolsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// ConnectListDefinedStoragePoolsArgs is the wire form of remote_connect_list_defined_storage_pools_args.
-type ConnectListDefinedStoragePoolsArgs struct {
+// connectListDefinedStoragePoolsArgs is the wire form of remote_connect_list_defined_storage_pools_args: the arguments of REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS.
+// Package protocol exports it as ConnectListDefinedStoragePoolsArgs.
+type connectListDefinedStoragePoolsArgs struct {
 	Maxnames int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListDefinedStoragePoolsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListDefinedStoragePoolsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Maxnames)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListDefinedStoragePoolsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListDefinedStoragePoolsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Maxnames = d.Int32()
 }
 
-// ConnectListDefinedStoragePoolsRet is the wire form of remote_connect_list_defined_storage_pools_ret.
-type ConnectListDefinedStoragePoolsRet struct {
+// connectListDefinedStoragePoolsRet is the wire form of remote_connect_list_defined_storage_pools_ret: the reply to REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS.
+// Package protocol exports it as ConnectListDefinedStoragePoolsRet.
+type connectListDefinedStoragePoolsRet struct {
 	Names []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListDefinedStoragePoolsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListDefinedStoragePoolsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Names), StoragePoolListMax) {
 		for i0 := range v.Names {
 			e.String(v.Names[i0], StringMax)
@@ -6553,7 +6866,7 @@ func (v *ConnectListDefinedStoragePoolsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListDefinedStoragePoolsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListDefinedStoragePoolsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(StoragePoolListMax, 4); n0 > 0 {
 		v.Names = make([]string, n0)
 		for i0 := range v.Names {
@@ -6564,15 +6877,16 @@ func (v *ConnectListDefinedStoragePoolsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectFindStoragePoolSourcesArgs is the wire form of remote_connect_find_storage_pool_sources_args.
-type ConnectFindStoragePoolSourcesArgs struct {
+// connectFindStoragePoolSourcesArgs is the wire form of remote_connect_find_storage_pool_sources_args: the arguments of REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES.
+// Package protocol exports it as ConnectFindStoragePoolSourcesArgs.
+type connectFindStoragePoolSourcesArgs struct {
 	Type    string
 	SrcSpec *string
 	Flags   ConnectFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectFindStoragePoolSourcesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectFindStoragePoolSourcesArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Type, StringMax)
 	if e.Optional(v.SrcSpec != nil) {
 		e.String((*v.SrcSpec), StringMax)
@@ -6581,7 +6895,7 @@ func (v *ConnectFindStoragePoolSourcesArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectFindStoragePoolSourcesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectFindStoragePoolSourcesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Type = d.String(StringMax)
 	if d.Optional() {
 		v.SrcSpec = new(string)
@@ -6592,359 +6906,382 @@ func (v *ConnectFindStoragePoolSourcesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = ConnectFlags(d.Uint32())
 }
 
-// ConnectFindStoragePoolSourcesRet is the wire form of remote_connect_find_storage_pool_sources_ret.
-type ConnectFindStoragePoolSourcesRet struct {
+// connectFindStoragePoolSourcesRet is the wire form of remote_connect_find_storage_pool_sources_ret: the reply to REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES.
+// Package protocol exports it as ConnectFindStoragePoolSourcesRet.
+type connectFindStoragePoolSourcesRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectFindStoragePoolSourcesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectFindStoragePoolSourcesRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectFindStoragePoolSourcesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectFindStoragePoolSourcesRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// StoragePoolLookupByUUIDArgs is the wire form of remote_storage_pool_lookup_by_uuid_args.
-type StoragePoolLookupByUUIDArgs struct {
+// storagePoolLookupByUUIDArgs is the wire form of remote_storage_pool_lookup_by_uuid_args: the arguments of REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID.
+// Package protocol exports it as StoragePoolLookupByUUIDArgs.
+type storagePoolLookupByUUIDArgs struct {
 	UUID UUID
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolLookupByUUIDArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolLookupByUUIDArgs) EncodeXDR(e *xdr.Encoder) {
 	e.FixedOpaque(v.UUID[:])
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolLookupByUUIDArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolLookupByUUIDArgs) DecodeXDR(d *xdr.Decoder) {
 	d.FixedOpaque(v.UUID[:])
 }
 
-// StoragePoolLookupByUUIDRet is the wire form of remote_storage_pool_lookup_by_uuid_ret.
-type StoragePoolLookupByUUIDRet struct {
+// storagePoolLookupByUUIDRet is the wire form of remote_storage_pool_lookup_by_uuid_ret: the reply to REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID.
+// Package protocol exports it as StoragePoolLookupByUUIDRet.
+type storagePoolLookupByUUIDRet struct {
 	Pool StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolLookupByUUIDRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolLookupByUUIDRet) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolLookupByUUIDRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolLookupByUUIDRet) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 }
 
-// StoragePoolLookupByNameArgs is the wire form of remote_storage_pool_lookup_by_name_args.
-type StoragePoolLookupByNameArgs struct {
+// storagePoolLookupByNameArgs is the wire form of remote_storage_pool_lookup_by_name_args: the arguments of REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME.
+// Package protocol exports it as StoragePoolLookupByNameArgs.
+type storagePoolLookupByNameArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// StoragePoolLookupByNameRet is the wire form of remote_storage_pool_lookup_by_name_ret.
-type StoragePoolLookupByNameRet struct {
+// storagePoolLookupByNameRet is the wire form of remote_storage_pool_lookup_by_name_ret: the reply to REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME.
+// Package protocol exports it as StoragePoolLookupByNameRet.
+type storagePoolLookupByNameRet struct {
 	Pool StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 }
 
-// StoragePoolLookupByVolumeArgs is the wire form of remote_storage_pool_lookup_by_volume_args.
-type StoragePoolLookupByVolumeArgs struct {
+// storagePoolLookupByVolumeArgs is the wire form of remote_storage_pool_lookup_by_volume_args: the arguments of REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME.
+// Package protocol exports it as StoragePoolLookupByVolumeArgs.
+type storagePoolLookupByVolumeArgs struct {
 	Vol StorageVol
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolLookupByVolumeArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolLookupByVolumeArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolLookupByVolumeArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolLookupByVolumeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 }
 
-// StoragePoolLookupByVolumeRet is the wire form of remote_storage_pool_lookup_by_volume_ret.
-type StoragePoolLookupByVolumeRet struct {
+// storagePoolLookupByVolumeRet is the wire form of remote_storage_pool_lookup_by_volume_ret: the reply to REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME.
+// Package protocol exports it as StoragePoolLookupByVolumeRet.
+type storagePoolLookupByVolumeRet struct {
 	Pool StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolLookupByVolumeRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolLookupByVolumeRet) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolLookupByVolumeRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolLookupByVolumeRet) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 }
 
-// StoragePoolLookupByTargetPathArgs is the wire form of remote_storage_pool_lookup_by_target_path_args.
-type StoragePoolLookupByTargetPathArgs struct {
+// storagePoolLookupByTargetPathArgs is the wire form of remote_storage_pool_lookup_by_target_path_args: the arguments of REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH.
+// Package protocol exports it as StoragePoolLookupByTargetPathArgs.
+type storagePoolLookupByTargetPathArgs struct {
 	Path string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolLookupByTargetPathArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolLookupByTargetPathArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Path, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolLookupByTargetPathArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolLookupByTargetPathArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Path = d.String(StringMax)
 }
 
-// StoragePoolLookupByTargetPathRet is the wire form of remote_storage_pool_lookup_by_target_path_ret.
-type StoragePoolLookupByTargetPathRet struct {
+// storagePoolLookupByTargetPathRet is the wire form of remote_storage_pool_lookup_by_target_path_ret: the reply to REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH.
+// Package protocol exports it as StoragePoolLookupByTargetPathRet.
+type storagePoolLookupByTargetPathRet struct {
 	Pool StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolLookupByTargetPathRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolLookupByTargetPathRet) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolLookupByTargetPathRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolLookupByTargetPathRet) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 }
 
-// StoragePoolCreateXMLArgs is the wire form of remote_storage_pool_create_xml_args.
-type StoragePoolCreateXMLArgs struct {
+// storagePoolCreateXMLArgs is the wire form of remote_storage_pool_create_xml_args: the arguments of REMOTE_PROC_STORAGE_POOL_CREATE_XML.
+// Package protocol exports it as StoragePoolCreateXMLArgs.
+type storagePoolCreateXMLArgs struct {
 	XML   string
 	Flags StoragePoolCreateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 	v.Flags = StoragePoolCreateFlags(d.Uint32())
 }
 
-// StoragePoolCreateXMLRet is the wire form of remote_storage_pool_create_xml_ret.
-type StoragePoolCreateXMLRet struct {
+// storagePoolCreateXMLRet is the wire form of remote_storage_pool_create_xml_ret: the reply to REMOTE_PROC_STORAGE_POOL_CREATE_XML.
+// Package protocol exports it as StoragePoolCreateXMLRet.
+type storagePoolCreateXMLRet struct {
 	Pool StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 }
 
-// StoragePoolDefineXMLArgs is the wire form of remote_storage_pool_define_xml_args.
-type StoragePoolDefineXMLArgs struct {
+// storagePoolDefineXMLArgs is the wire form of remote_storage_pool_define_xml_args: the arguments of REMOTE_PROC_STORAGE_POOL_DEFINE_XML.
+// Package protocol exports it as StoragePoolDefineXMLArgs.
+type storagePoolDefineXMLArgs struct {
 	XML   string
 	Flags StoragePoolDefineFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 	v.Flags = StoragePoolDefineFlags(d.Uint32())
 }
 
-// StoragePoolDefineXMLRet is the wire form of remote_storage_pool_define_xml_ret.
-type StoragePoolDefineXMLRet struct {
+// storagePoolDefineXMLRet is the wire form of remote_storage_pool_define_xml_ret: the reply to REMOTE_PROC_STORAGE_POOL_DEFINE_XML.
+// Package protocol exports it as StoragePoolDefineXMLRet.
+type storagePoolDefineXMLRet struct {
 	Pool StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 }
 
-// StoragePoolBuildArgs is the wire form of remote_storage_pool_build_args.
-type StoragePoolBuildArgs struct {
+// storagePoolBuildArgs is the wire form of remote_storage_pool_build_args: the arguments of REMOTE_PROC_STORAGE_POOL_BUILD.
+// Package protocol exports it as StoragePoolBuildArgs.
+type storagePoolBuildArgs struct {
 	Pool  StoragePool
 	Flags StoragePoolBuildFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolBuildArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolBuildArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolBuildArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolBuildArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 	v.Flags = StoragePoolBuildFlags(d.Uint32())
 }
 
-// StoragePoolUndefineArgs is the wire form of remote_storage_pool_undefine_args.
-type StoragePoolUndefineArgs struct {
+// storagePoolUndefineArgs is the wire form of remote_storage_pool_undefine_args: the arguments of REMOTE_PROC_STORAGE_POOL_UNDEFINE.
+// Package protocol exports it as StoragePoolUndefineArgs.
+type storagePoolUndefineArgs struct {
 	Pool StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolUndefineArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolUndefineArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolUndefineArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolUndefineArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 }
 
-// StoragePoolCreateArgs is the wire form of remote_storage_pool_create_args.
-type StoragePoolCreateArgs struct {
+// storagePoolCreateArgs is the wire form of remote_storage_pool_create_args: the arguments of REMOTE_PROC_STORAGE_POOL_CREATE.
+// Package protocol exports it as StoragePoolCreateArgs.
+type storagePoolCreateArgs struct {
 	Pool  StoragePool
 	Flags StoragePoolCreateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolCreateArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolCreateArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolCreateArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolCreateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 	v.Flags = StoragePoolCreateFlags(d.Uint32())
 }
 
-// StoragePoolDestroyArgs is the wire form of remote_storage_pool_destroy_args.
-type StoragePoolDestroyArgs struct {
+// storagePoolDestroyArgs is the wire form of remote_storage_pool_destroy_args: the arguments of REMOTE_PROC_STORAGE_POOL_DESTROY.
+// Package protocol exports it as StoragePoolDestroyArgs.
+type storagePoolDestroyArgs struct {
 	Pool StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolDestroyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolDestroyArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolDestroyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolDestroyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 }
 
-// StoragePoolDeleteArgs is the wire form of remote_storage_pool_delete_args.
-type StoragePoolDeleteArgs struct {
+// storagePoolDeleteArgs is the wire form of remote_storage_pool_delete_args: the arguments of REMOTE_PROC_STORAGE_POOL_DELETE.
+// Package protocol exports it as StoragePoolDeleteArgs.
+type storagePoolDeleteArgs struct {
 	Pool  StoragePool
 	Flags StoragePoolDeleteFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolDeleteArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolDeleteArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolDeleteArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolDeleteArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 	v.Flags = StoragePoolDeleteFlags(d.Uint32())
 }
 
-// StoragePoolRefreshArgs is the wire form of remote_storage_pool_refresh_args.
-type StoragePoolRefreshArgs struct {
+// storagePoolRefreshArgs is the wire form of remote_storage_pool_refresh_args: the arguments of REMOTE_PROC_STORAGE_POOL_REFRESH.
+// Package protocol exports it as StoragePoolRefreshArgs.
+type storagePoolRefreshArgs struct {
 	Pool  StoragePool
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolRefreshArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolRefreshArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolRefreshArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolRefreshArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// StoragePoolGetXMLDescArgs is the wire form of remote_storage_pool_get_xml_desc_args.
-type StoragePoolGetXMLDescArgs struct {
+// storagePoolGetXMLDescArgs is the wire form of remote_storage_pool_get_xml_desc_args: the arguments of REMOTE_PROC_STORAGE_POOL_GET_XML_DESC.
+// Package protocol exports it as StoragePoolGetXMLDescArgs.
+type storagePoolGetXMLDescArgs struct {
 	Pool  StoragePool
 	Flags StorageXMLFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 	v.Flags = StorageXMLFlags(d.Uint32())
 }
 
-// StoragePoolGetXMLDescRet is the wire form of remote_storage_pool_get_xml_desc_ret.
-type StoragePoolGetXMLDescRet struct {
+// storagePoolGetXMLDescRet is the wire form of remote_storage_pool_get_xml_desc_ret: the reply to REMOTE_PROC_STORAGE_POOL_GET_XML_DESC.
+// Package protocol exports it as StoragePoolGetXMLDescRet.
+type storagePoolGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// StoragePoolGetInfoArgs is the wire form of remote_storage_pool_get_info_args.
-type StoragePoolGetInfoArgs struct {
+// storagePoolGetInfoArgs is the wire form of remote_storage_pool_get_info_args: the arguments of REMOTE_PROC_STORAGE_POOL_GET_INFO.
+// Package protocol exports it as StoragePoolGetInfoArgs.
+type storagePoolGetInfoArgs struct {
 	Pool StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolGetInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolGetInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolGetInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolGetInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 }
 
-// StoragePoolGetInfoRet is the wire form of remote_storage_pool_get_info_ret.
-type StoragePoolGetInfoRet struct {
+// storagePoolGetInfoRet is the wire form of remote_storage_pool_get_info_ret: the reply to REMOTE_PROC_STORAGE_POOL_GET_INFO.
+// Package protocol exports it as StoragePoolGetInfoRet.
+type storagePoolGetInfoRet struct {
 	State      StoragePoolState
 	Capacity   uint64
 	Allocation uint64
@@ -6952,7 +7289,7 @@ type StoragePoolGetInfoRet struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolGetInfoRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(uint32(v.State))
 	e.Uint64(v.Capacity)
 	e.Uint64(v.Allocation)
@@ -6960,7 +7297,7 @@ func (v *StoragePoolGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolGetInfoRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(28); len(b) == 28 {
 		v.State = StoragePoolState(binary.BigEndian.Uint32(b[0:]))
 		v.Capacity = binary.BigEndian.Uint64(b[4:])
@@ -6971,109 +7308,116 @@ func (v *StoragePoolGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// StoragePoolGetAutostartArgs is the wire form of remote_storage_pool_get_autostart_args.
-type StoragePoolGetAutostartArgs struct {
+// storagePoolGetAutostartArgs is the wire form of remote_storage_pool_get_autostart_args: the arguments of REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART.
+// Package protocol exports it as StoragePoolGetAutostartArgs.
+type storagePoolGetAutostartArgs struct {
 	Pool StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolGetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolGetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolGetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolGetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 }
 
-// StoragePoolGetAutostartRet is the wire form of remote_storage_pool_get_autostart_ret.
-type StoragePoolGetAutostartRet struct {
+// storagePoolGetAutostartRet is the wire form of remote_storage_pool_get_autostart_ret: the reply to REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART.
+// Package protocol exports it as StoragePoolGetAutostartRet.
+type storagePoolGetAutostartRet struct {
 	Autostart int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolGetAutostartRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolGetAutostartRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Autostart)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolGetAutostartRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolGetAutostartRet) DecodeXDR(d *xdr.Decoder) {
 	v.Autostart = d.Int32()
 }
 
-// StoragePoolSetAutostartArgs is the wire form of remote_storage_pool_set_autostart_args.
-type StoragePoolSetAutostartArgs struct {
+// storagePoolSetAutostartArgs is the wire form of remote_storage_pool_set_autostart_args: the arguments of REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART.
+// Package protocol exports it as StoragePoolSetAutostartArgs.
+type storagePoolSetAutostartArgs struct {
 	Pool      StoragePool
 	Autostart int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolSetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolSetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 	e.Int32(v.Autostart)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolSetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolSetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 	v.Autostart = d.Int32()
 }
 
-// StoragePoolNumOfVolumesArgs is the wire form of remote_storage_pool_num_of_volumes_args.
-type StoragePoolNumOfVolumesArgs struct {
+// storagePoolNumOfVolumesArgs is the wire form of remote_storage_pool_num_of_volumes_args: the arguments of REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES.
+// Package protocol exports it as StoragePoolNumOfVolumesArgs.
+type storagePoolNumOfVolumesArgs struct {
 	Pool StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolNumOfVolumesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolNumOfVolumesArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolNumOfVolumesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolNumOfVolumesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 }
 
-// StoragePoolNumOfVolumesRet is the wire form of remote_storage_pool_num_of_volumes_ret.
-type StoragePoolNumOfVolumesRet struct {
+// storagePoolNumOfVolumesRet is the wire form of remote_storage_pool_num_of_volumes_ret: the reply to REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES.
+// Package protocol exports it as StoragePoolNumOfVolumesRet.
+type storagePoolNumOfVolumesRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolNumOfVolumesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolNumOfVolumesRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolNumOfVolumesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolNumOfVolumesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// StoragePoolListVolumesArgs is the wire form of remote_storage_pool_list_volumes_args.
-type StoragePoolListVolumesArgs struct {
+// storagePoolListVolumesArgs is the wire form of remote_storage_pool_list_volumes_args: the arguments of REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES.
+// Package protocol exports it as StoragePoolListVolumesArgs.
+type storagePoolListVolumesArgs struct {
 	Pool     StoragePool
 	Maxnames int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolListVolumesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolListVolumesArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 	e.Int32(v.Maxnames)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolListVolumesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolListVolumesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 	v.Maxnames = d.Int32()
 }
 
-// StoragePoolListVolumesRet is the wire form of remote_storage_pool_list_volumes_ret.
-type StoragePoolListVolumesRet struct {
+// storagePoolListVolumesRet is the wire form of remote_storage_pool_list_volumes_ret: the reply to REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES.
+// Package protocol exports it as StoragePoolListVolumesRet.
+type storagePoolListVolumesRet struct {
 	Names []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolListVolumesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolListVolumesRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Names), StorageVolListMax) {
 		for i0 := range v.Names {
 			e.String(v.Names[i0], StringMax)
@@ -7082,7 +7426,7 @@ func (v *StoragePoolListVolumesRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolListVolumesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolListVolumesRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(StorageVolListMax, 4); n0 > 0 {
 		v.Names = make([]string, n0)
 		for i0 := range v.Names {
@@ -7093,137 +7437,146 @@ func (v *StoragePoolListVolumesRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// StorageVolLookupByNameArgs is the wire form of remote_storage_vol_lookup_by_name_args.
-type StorageVolLookupByNameArgs struct {
+// storageVolLookupByNameArgs is the wire form of remote_storage_vol_lookup_by_name_args: the arguments of REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME.
+// Package protocol exports it as StorageVolLookupByNameArgs.
+type storageVolLookupByNameArgs struct {
 	Pool StoragePool
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 	v.Name = d.String(StringMax)
 }
 
-// StorageVolLookupByNameRet is the wire form of remote_storage_vol_lookup_by_name_ret.
-type StorageVolLookupByNameRet struct {
+// storageVolLookupByNameRet is the wire form of remote_storage_vol_lookup_by_name_ret: the reply to REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME.
+// Package protocol exports it as StorageVolLookupByNameRet.
+type storageVolLookupByNameRet struct {
 	Vol StorageVol
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 }
 
-// StorageVolLookupByKeyArgs is the wire form of remote_storage_vol_lookup_by_key_args.
-type StorageVolLookupByKeyArgs struct {
+// storageVolLookupByKeyArgs is the wire form of remote_storage_vol_lookup_by_key_args: the arguments of REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY.
+// Package protocol exports it as StorageVolLookupByKeyArgs.
+type storageVolLookupByKeyArgs struct {
 	Key string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolLookupByKeyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolLookupByKeyArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Key, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolLookupByKeyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolLookupByKeyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Key = d.String(StringMax)
 }
 
-// StorageVolLookupByKeyRet is the wire form of remote_storage_vol_lookup_by_key_ret.
-type StorageVolLookupByKeyRet struct {
+// storageVolLookupByKeyRet is the wire form of remote_storage_vol_lookup_by_key_ret: the reply to REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY.
+// Package protocol exports it as StorageVolLookupByKeyRet.
+type storageVolLookupByKeyRet struct {
 	Vol StorageVol
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolLookupByKeyRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolLookupByKeyRet) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolLookupByKeyRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolLookupByKeyRet) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 }
 
-// StorageVolLookupByPathArgs is the wire form of remote_storage_vol_lookup_by_path_args.
-type StorageVolLookupByPathArgs struct {
+// storageVolLookupByPathArgs is the wire form of remote_storage_vol_lookup_by_path_args: the arguments of REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH.
+// Package protocol exports it as StorageVolLookupByPathArgs.
+type storageVolLookupByPathArgs struct {
 	Path string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolLookupByPathArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolLookupByPathArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Path, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolLookupByPathArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolLookupByPathArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Path = d.String(StringMax)
 }
 
-// StorageVolLookupByPathRet is the wire form of remote_storage_vol_lookup_by_path_ret.
-type StorageVolLookupByPathRet struct {
+// storageVolLookupByPathRet is the wire form of remote_storage_vol_lookup_by_path_ret: the reply to REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH.
+// Package protocol exports it as StorageVolLookupByPathRet.
+type storageVolLookupByPathRet struct {
 	Vol StorageVol
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolLookupByPathRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolLookupByPathRet) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolLookupByPathRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolLookupByPathRet) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 }
 
-// StorageVolCreateXMLArgs is the wire form of remote_storage_vol_create_xml_args.
-type StorageVolCreateXMLArgs struct {
+// storageVolCreateXMLArgs is the wire form of remote_storage_vol_create_xml_args: the arguments of REMOTE_PROC_STORAGE_VOL_CREATE_XML.
+// Package protocol exports it as StorageVolCreateXMLArgs.
+type storageVolCreateXMLArgs struct {
 	Pool  StoragePool
 	XML   string
 	Flags StorageVolCreateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 	v.XML = d.String(StringMax)
 	v.Flags = StorageVolCreateFlags(d.Uint32())
 }
 
-// StorageVolCreateXMLRet is the wire form of remote_storage_vol_create_xml_ret.
-type StorageVolCreateXMLRet struct {
+// storageVolCreateXMLRet is the wire form of remote_storage_vol_create_xml_ret: the reply to REMOTE_PROC_STORAGE_VOL_CREATE_XML.
+// Package protocol exports it as StorageVolCreateXMLRet.
+type storageVolCreateXMLRet struct {
 	Vol StorageVol
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 }
 
-// StorageVolCreateXMLFromArgs is the wire form of remote_storage_vol_create_xml_from_args.
-type StorageVolCreateXMLFromArgs struct {
+// storageVolCreateXMLFromArgs is the wire form of remote_storage_vol_create_xml_from_args: the arguments of REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM.
+// Package protocol exports it as StorageVolCreateXMLFromArgs.
+type storageVolCreateXMLFromArgs struct {
 	Pool     StoragePool
 	XML      string
 	Clonevol StorageVol
@@ -7231,7 +7584,7 @@ type StorageVolCreateXMLFromArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolCreateXMLFromArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolCreateXMLFromArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 	e.String(v.XML, StringMax)
 	v.Clonevol.EncodeXDR(e)
@@ -7239,80 +7592,84 @@ func (v *StorageVolCreateXMLFromArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolCreateXMLFromArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolCreateXMLFromArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 	v.XML = d.String(StringMax)
 	v.Clonevol.DecodeXDR(d)
 	v.Flags = StorageVolCreateFlags(d.Uint32())
 }
 
-// StorageVolCreateXMLFromRet is the wire form of remote_storage_vol_create_xml_from_ret.
-type StorageVolCreateXMLFromRet struct {
+// storageVolCreateXMLFromRet is the wire form of remote_storage_vol_create_xml_from_ret: the reply to REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM.
+// Package protocol exports it as StorageVolCreateXMLFromRet.
+type storageVolCreateXMLFromRet struct {
 	Vol StorageVol
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolCreateXMLFromRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolCreateXMLFromRet) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolCreateXMLFromRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolCreateXMLFromRet) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 }
 
-// StorageVolDeleteArgs is the wire form of remote_storage_vol_delete_args.
-type StorageVolDeleteArgs struct {
+// storageVolDeleteArgs is the wire form of remote_storage_vol_delete_args: the arguments of REMOTE_PROC_STORAGE_VOL_DELETE.
+// Package protocol exports it as StorageVolDeleteArgs.
+type storageVolDeleteArgs struct {
 	Vol   StorageVol
 	Flags StorageVolDeleteFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolDeleteArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolDeleteArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolDeleteArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolDeleteArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 	v.Flags = StorageVolDeleteFlags(d.Uint32())
 }
 
-// StorageVolWipeArgs is the wire form of remote_storage_vol_wipe_args.
-type StorageVolWipeArgs struct {
+// storageVolWipeArgs is the wire form of remote_storage_vol_wipe_args: the arguments of REMOTE_PROC_STORAGE_VOL_WIPE.
+// Package protocol exports it as StorageVolWipeArgs.
+type storageVolWipeArgs struct {
 	Vol   StorageVol
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolWipeArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolWipeArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolWipeArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolWipeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// StorageVolWipePatternArgs is the wire form of remote_storage_vol_wipe_pattern_args.
-type StorageVolWipePatternArgs struct {
+// storageVolWipePatternArgs is the wire form of remote_storage_vol_wipe_pattern_args: the arguments of REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN.
+// Package protocol exports it as StorageVolWipePatternArgs.
+type storageVolWipePatternArgs struct {
 	Vol       StorageVol
 	Algorithm uint32
 	Flags     uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolWipePatternArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolWipePatternArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 	e.Uint32(v.Algorithm)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolWipePatternArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolWipePatternArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Algorithm = binary.BigEndian.Uint32(b[0:])
@@ -7322,70 +7679,74 @@ func (v *StorageVolWipePatternArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// StorageVolGetXMLDescArgs is the wire form of remote_storage_vol_get_xml_desc_args.
-type StorageVolGetXMLDescArgs struct {
+// storageVolGetXMLDescArgs is the wire form of remote_storage_vol_get_xml_desc_args: the arguments of REMOTE_PROC_STORAGE_VOL_GET_XML_DESC.
+// Package protocol exports it as StorageVolGetXMLDescArgs.
+type storageVolGetXMLDescArgs struct {
 	Vol   StorageVol
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// StorageVolGetXMLDescRet is the wire form of remote_storage_vol_get_xml_desc_ret.
-type StorageVolGetXMLDescRet struct {
+// storageVolGetXMLDescRet is the wire form of remote_storage_vol_get_xml_desc_ret: the reply to REMOTE_PROC_STORAGE_VOL_GET_XML_DESC.
+// Package protocol exports it as StorageVolGetXMLDescRet.
+type storageVolGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// StorageVolGetInfoArgs is the wire form of remote_storage_vol_get_info_args.
-type StorageVolGetInfoArgs struct {
+// storageVolGetInfoArgs is the wire form of remote_storage_vol_get_info_args: the arguments of REMOTE_PROC_STORAGE_VOL_GET_INFO.
+// Package protocol exports it as StorageVolGetInfoArgs.
+type storageVolGetInfoArgs struct {
 	Vol StorageVol
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolGetInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolGetInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolGetInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolGetInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 }
 
-// StorageVolGetInfoRet is the wire form of remote_storage_vol_get_info_ret.
-type StorageVolGetInfoRet struct {
+// storageVolGetInfoRet is the wire form of remote_storage_vol_get_info_ret: the reply to REMOTE_PROC_STORAGE_VOL_GET_INFO.
+// Package protocol exports it as StorageVolGetInfoRet.
+type storageVolGetInfoRet struct {
 	Type       StorageVolType
 	Capacity   uint64
 	Allocation uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolGetInfoRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.Type))
 	e.Uint64(v.Capacity)
 	e.Uint64(v.Allocation)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolGetInfoRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(20); len(b) == 20 {
 		v.Type = StorageVolType(int32(binary.BigEndian.Uint32(b[0:])))
 		v.Capacity = binary.BigEndian.Uint64(b[4:])
@@ -7395,40 +7756,42 @@ func (v *StorageVolGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// StorageVolGetInfoFlagsArgs is the wire form of remote_storage_vol_get_info_flags_args.
-type StorageVolGetInfoFlagsArgs struct {
+// storageVolGetInfoFlagsArgs is the wire form of remote_storage_vol_get_info_flags_args: the arguments of REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS.
+// Package protocol exports it as StorageVolGetInfoFlagsArgs.
+type storageVolGetInfoFlagsArgs struct {
 	Vol   StorageVol
 	Flags StorageVolInfoFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolGetInfoFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolGetInfoFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolGetInfoFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolGetInfoFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 	v.Flags = StorageVolInfoFlags(d.Uint32())
 }
 
-// StorageVolGetInfoFlagsRet is the wire form of remote_storage_vol_get_info_flags_ret.
-type StorageVolGetInfoFlagsRet struct {
+// storageVolGetInfoFlagsRet is the wire form of remote_storage_vol_get_info_flags_ret: the reply to REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS.
+// Package protocol exports it as StorageVolGetInfoFlagsRet.
+type storageVolGetInfoFlagsRet struct {
 	Type       StorageVolType
 	Capacity   uint64
 	Allocation uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolGetInfoFlagsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolGetInfoFlagsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.Type))
 	e.Uint64(v.Capacity)
 	e.Uint64(v.Allocation)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolGetInfoFlagsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolGetInfoFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(20); len(b) == 20 {
 		v.Type = StorageVolType(int32(binary.BigEndian.Uint32(b[0:])))
 		v.Capacity = binary.BigEndian.Uint64(b[4:])
@@ -7438,52 +7801,55 @@ func (v *StorageVolGetInfoFlagsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// StorageVolGetPathArgs is the wire form of remote_storage_vol_get_path_args.
-type StorageVolGetPathArgs struct {
+// storageVolGetPathArgs is the wire form of remote_storage_vol_get_path_args: the arguments of REMOTE_PROC_STORAGE_VOL_GET_PATH.
+// Package protocol exports it as StorageVolGetPathArgs.
+type storageVolGetPathArgs struct {
 	Vol StorageVol
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolGetPathArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolGetPathArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolGetPathArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolGetPathArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 }
 
-// StorageVolGetPathRet is the wire form of remote_storage_vol_get_path_ret.
-type StorageVolGetPathRet struct {
+// storageVolGetPathRet is the wire form of remote_storage_vol_get_path_ret: the reply to REMOTE_PROC_STORAGE_VOL_GET_PATH.
+// Package protocol exports it as StorageVolGetPathRet.
+type storageVolGetPathRet struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolGetPathRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolGetPathRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolGetPathRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolGetPathRet) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// StorageVolResizeArgs is the wire form of remote_storage_vol_resize_args.
-type StorageVolResizeArgs struct {
+// storageVolResizeArgs is the wire form of remote_storage_vol_resize_args: the arguments of REMOTE_PROC_STORAGE_VOL_RESIZE.
+// Package protocol exports it as StorageVolResizeArgs.
+type storageVolResizeArgs struct {
 	Vol      StorageVol
 	Capacity uint64
 	Flags    StorageVolResizeFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolResizeArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolResizeArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 	e.Uint64(v.Capacity)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolResizeArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolResizeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 	if b := d.FixedView(12); len(b) == 12 {
 		v.Capacity = binary.BigEndian.Uint64(b[0:])
@@ -7493,14 +7859,15 @@ func (v *StorageVolResizeArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeNumOfDevicesArgs is the wire form of remote_node_num_of_devices_args.
-type NodeNumOfDevicesArgs struct {
+// nodeNumOfDevicesArgs is the wire form of remote_node_num_of_devices_args: the arguments of REMOTE_PROC_NODE_NUM_OF_DEVICES.
+// Package protocol exports it as NodeNumOfDevicesArgs.
+type nodeNumOfDevicesArgs struct {
 	Cap   *string
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeNumOfDevicesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeNumOfDevicesArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.Cap != nil) {
 		e.String((*v.Cap), StringMax)
 	}
@@ -7508,7 +7875,7 @@ func (v *NodeNumOfDevicesArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeNumOfDevicesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeNumOfDevicesArgs) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.Cap = new(string)
 		(*v.Cap) = d.String(StringMax)
@@ -7518,30 +7885,32 @@ func (v *NodeNumOfDevicesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// NodeNumOfDevicesRet is the wire form of remote_node_num_of_devices_ret.
-type NodeNumOfDevicesRet struct {
+// nodeNumOfDevicesRet is the wire form of remote_node_num_of_devices_ret: the reply to REMOTE_PROC_NODE_NUM_OF_DEVICES.
+// Package protocol exports it as NodeNumOfDevicesRet.
+type nodeNumOfDevicesRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeNumOfDevicesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeNumOfDevicesRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeNumOfDevicesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeNumOfDevicesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// NodeListDevicesArgs is the wire form of remote_node_list_devices_args.
-type NodeListDevicesArgs struct {
+// nodeListDevicesArgs is the wire form of remote_node_list_devices_args: the arguments of REMOTE_PROC_NODE_LIST_DEVICES.
+// Package protocol exports it as NodeListDevicesArgs.
+type nodeListDevicesArgs struct {
 	Cap      *string
 	Maxnames int32
 	Flags    uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeListDevicesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeListDevicesArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.Cap != nil) {
 		e.String((*v.Cap), StringMax)
 	}
@@ -7550,7 +7919,7 @@ func (v *NodeListDevicesArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeListDevicesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeListDevicesArgs) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.Cap = new(string)
 		(*v.Cap) = d.String(StringMax)
@@ -7565,13 +7934,14 @@ func (v *NodeListDevicesArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeListDevicesRet is the wire form of remote_node_list_devices_ret.
-type NodeListDevicesRet struct {
+// nodeListDevicesRet is the wire form of remote_node_list_devices_ret: the reply to REMOTE_PROC_NODE_LIST_DEVICES.
+// Package protocol exports it as NodeListDevicesRet.
+type nodeListDevicesRet struct {
 	Names []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeListDevicesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeListDevicesRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Names), NodeDeviceListMax) {
 		for i0 := range v.Names {
 			e.String(v.Names[i0], StringMax)
@@ -7580,7 +7950,7 @@ func (v *NodeListDevicesRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeListDevicesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeListDevicesRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeDeviceListMax, 4); n0 > 0 {
 		v.Names = make([]string, n0)
 		for i0 := range v.Names {
@@ -7591,134 +7961,142 @@ func (v *NodeListDevicesRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeDeviceLookupByNameArgs is the wire form of remote_node_device_lookup_by_name_args.
-type NodeDeviceLookupByNameArgs struct {
+// nodeDeviceLookupByNameArgs is the wire form of remote_node_device_lookup_by_name_args: the arguments of REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME.
+// Package protocol exports it as NodeDeviceLookupByNameArgs.
+type nodeDeviceLookupByNameArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// NodeDeviceLookupByNameRet is the wire form of remote_node_device_lookup_by_name_ret.
-type NodeDeviceLookupByNameRet struct {
+// nodeDeviceLookupByNameRet is the wire form of remote_node_device_lookup_by_name_ret: the reply to REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME.
+// Package protocol exports it as NodeDeviceLookupByNameRet.
+type nodeDeviceLookupByNameRet struct {
 	Dev NodeDevice
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dev.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dev.DecodeXDR(d)
 }
 
-// NodeDeviceLookupSCSIHostByWWNArgs is the wire form of remote_node_device_lookup_scsi_host_by_wwn_args.
-type NodeDeviceLookupSCSIHostByWWNArgs struct {
+// nodeDeviceLookupSCSIHostByWWNArgs is the wire form of remote_node_device_lookup_scsi_host_by_wwn_args: the arguments of REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN.
+// Package protocol exports it as NodeDeviceLookupSCSIHostByWWNArgs.
+type nodeDeviceLookupSCSIHostByWWNArgs struct {
 	Wwnn  string
 	Wwpn  string
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceLookupSCSIHostByWWNArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceLookupSCSIHostByWWNArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Wwnn, StringMax)
 	e.String(v.Wwpn, StringMax)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceLookupSCSIHostByWWNArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceLookupSCSIHostByWWNArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Wwnn = d.String(StringMax)
 	v.Wwpn = d.String(StringMax)
 	v.Flags = d.Uint32()
 }
 
-// NodeDeviceLookupSCSIHostByWWNRet is the wire form of remote_node_device_lookup_scsi_host_by_wwn_ret.
-type NodeDeviceLookupSCSIHostByWWNRet struct {
+// nodeDeviceLookupSCSIHostByWWNRet is the wire form of remote_node_device_lookup_scsi_host_by_wwn_ret: the reply to REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN.
+// Package protocol exports it as NodeDeviceLookupSCSIHostByWWNRet.
+type nodeDeviceLookupSCSIHostByWWNRet struct {
 	Dev NodeDevice
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceLookupSCSIHostByWWNRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceLookupSCSIHostByWWNRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dev.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceLookupSCSIHostByWWNRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceLookupSCSIHostByWWNRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dev.DecodeXDR(d)
 }
 
-// NodeDeviceGetXMLDescArgs is the wire form of remote_node_device_get_xml_desc_args.
-type NodeDeviceGetXMLDescArgs struct {
+// nodeDeviceGetXMLDescArgs is the wire form of remote_node_device_get_xml_desc_args: the arguments of REMOTE_PROC_NODE_DEVICE_GET_XML_DESC.
+// Package protocol exports it as NodeDeviceGetXMLDescArgs.
+type nodeDeviceGetXMLDescArgs struct {
 	Name  string
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	v.Flags = d.Uint32()
 }
 
-// NodeDeviceGetXMLDescRet is the wire form of remote_node_device_get_xml_desc_ret.
-type NodeDeviceGetXMLDescRet struct {
+// nodeDeviceGetXMLDescRet is the wire form of remote_node_device_get_xml_desc_ret: the reply to REMOTE_PROC_NODE_DEVICE_GET_XML_DESC.
+// Package protocol exports it as NodeDeviceGetXMLDescRet.
+type nodeDeviceGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// NodeDeviceGetParentArgs is the wire form of remote_node_device_get_parent_args.
-type NodeDeviceGetParentArgs struct {
+// nodeDeviceGetParentArgs is the wire form of remote_node_device_get_parent_args: the arguments of REMOTE_PROC_NODE_DEVICE_GET_PARENT.
+// Package protocol exports it as NodeDeviceGetParentArgs.
+type nodeDeviceGetParentArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceGetParentArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceGetParentArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceGetParentArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceGetParentArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// NodeDeviceGetParentRet is the wire form of remote_node_device_get_parent_ret.
-type NodeDeviceGetParentRet struct {
+// nodeDeviceGetParentRet is the wire form of remote_node_device_get_parent_ret: the reply to REMOTE_PROC_NODE_DEVICE_GET_PARENT.
+// Package protocol exports it as NodeDeviceGetParentRet.
+type nodeDeviceGetParentRet struct {
 	ParentName *string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceGetParentRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceGetParentRet) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.ParentName != nil) {
 		e.String((*v.ParentName), StringMax)
 	}
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceGetParentRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceGetParentRet) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.ParentName = new(string)
 		(*v.ParentName) = d.String(StringMax)
@@ -7727,61 +8105,65 @@ func (v *NodeDeviceGetParentRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeDeviceNumOfCapsArgs is the wire form of remote_node_device_num_of_caps_args.
-type NodeDeviceNumOfCapsArgs struct {
+// nodeDeviceNumOfCapsArgs is the wire form of remote_node_device_num_of_caps_args: the arguments of REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS.
+// Package protocol exports it as NodeDeviceNumOfCapsArgs.
+type nodeDeviceNumOfCapsArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceNumOfCapsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceNumOfCapsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceNumOfCapsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceNumOfCapsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// NodeDeviceNumOfCapsRet is the wire form of remote_node_device_num_of_caps_ret.
-type NodeDeviceNumOfCapsRet struct {
+// nodeDeviceNumOfCapsRet is the wire form of remote_node_device_num_of_caps_ret: the reply to REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS.
+// Package protocol exports it as NodeDeviceNumOfCapsRet.
+type nodeDeviceNumOfCapsRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceNumOfCapsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceNumOfCapsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceNumOfCapsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceNumOfCapsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// NodeDeviceListCapsArgs is the wire form of remote_node_device_list_caps_args.
-type NodeDeviceListCapsArgs struct {
+// nodeDeviceListCapsArgs is the wire form of remote_node_device_list_caps_args: the arguments of REMOTE_PROC_NODE_DEVICE_LIST_CAPS.
+// Package protocol exports it as NodeDeviceListCapsArgs.
+type nodeDeviceListCapsArgs struct {
 	Name     string
 	Maxnames int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceListCapsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceListCapsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	e.Int32(v.Maxnames)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceListCapsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceListCapsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	v.Maxnames = d.Int32()
 }
 
-// NodeDeviceListCapsRet is the wire form of remote_node_device_list_caps_ret.
-type NodeDeviceListCapsRet struct {
+// nodeDeviceListCapsRet is the wire form of remote_node_device_list_caps_ret: the reply to REMOTE_PROC_NODE_DEVICE_LIST_CAPS.
+// Package protocol exports it as NodeDeviceListCapsRet.
+type nodeDeviceListCapsRet struct {
 	Names []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceListCapsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceListCapsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Names), NodeDeviceCapsListMax) {
 		for i0 := range v.Names {
 			e.String(v.Names[i0], StringMax)
@@ -7790,7 +8172,7 @@ func (v *NodeDeviceListCapsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceListCapsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceListCapsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeDeviceCapsListMax, 4); n0 > 0 {
 		v.Names = make([]string, n0)
 		for i0 := range v.Names {
@@ -7801,30 +8183,32 @@ func (v *NodeDeviceListCapsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeDeviceDettachArgs is the wire form of remote_node_device_dettach_args.
-type NodeDeviceDettachArgs struct {
+// nodeDeviceDettachArgs is the wire form of remote_node_device_dettach_args: the arguments of REMOTE_PROC_NODE_DEVICE_DETTACH.
+// Package protocol exports it as NodeDeviceDettachArgs.
+type nodeDeviceDettachArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceDettachArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceDettachArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceDettachArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceDettachArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// NodeDeviceDetachFlagsArgs is the wire form of remote_node_device_detach_flags_args.
-type NodeDeviceDetachFlagsArgs struct {
+// nodeDeviceDetachFlagsArgs is the wire form of remote_node_device_detach_flags_args: the arguments of REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS.
+// Package protocol exports it as NodeDeviceDetachFlagsArgs.
+type nodeDeviceDetachFlagsArgs struct {
 	Name       string
 	DriverName *string
 	Flags      uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceDetachFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceDetachFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	if e.Optional(v.DriverName != nil) {
 		e.String((*v.DriverName), StringMax)
@@ -7833,7 +8217,7 @@ func (v *NodeDeviceDetachFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceDetachFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceDetachFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	if d.Optional() {
 		v.DriverName = new(string)
@@ -7844,309 +8228,328 @@ func (v *NodeDeviceDetachFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// NodeDeviceReAttachArgs is the wire form of remote_node_device_re_attach_args.
-type NodeDeviceReAttachArgs struct {
+// nodeDeviceReAttachArgs is the wire form of remote_node_device_re_attach_args: the arguments of REMOTE_PROC_NODE_DEVICE_RE_ATTACH.
+// Package protocol exports it as NodeDeviceReAttachArgs.
+type nodeDeviceReAttachArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceReAttachArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceReAttachArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceReAttachArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceReAttachArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// NodeDeviceResetArgs is the wire form of remote_node_device_reset_args.
-type NodeDeviceResetArgs struct {
+// nodeDeviceResetArgs is the wire form of remote_node_device_reset_args: the arguments of REMOTE_PROC_NODE_DEVICE_RESET.
+// Package protocol exports it as NodeDeviceResetArgs.
+type nodeDeviceResetArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceResetArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceResetArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceResetArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceResetArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// NodeDeviceCreateXMLArgs is the wire form of remote_node_device_create_xml_args.
-type NodeDeviceCreateXMLArgs struct {
+// nodeDeviceCreateXMLArgs is the wire form of remote_node_device_create_xml_args: the arguments of REMOTE_PROC_NODE_DEVICE_CREATE_XML.
+// Package protocol exports it as NodeDeviceCreateXMLArgs.
+type nodeDeviceCreateXMLArgs struct {
 	XMLDesc string
 	Flags   NodeDeviceCreateXMLFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XMLDesc, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XMLDesc = d.String(StringMax)
 	v.Flags = NodeDeviceCreateXMLFlags(d.Uint32())
 }
 
-// NodeDeviceCreateXMLRet is the wire form of remote_node_device_create_xml_ret.
-type NodeDeviceCreateXMLRet struct {
+// nodeDeviceCreateXMLRet is the wire form of remote_node_device_create_xml_ret: the reply to REMOTE_PROC_NODE_DEVICE_CREATE_XML.
+// Package protocol exports it as NodeDeviceCreateXMLRet.
+type nodeDeviceCreateXMLRet struct {
 	Dev NodeDevice
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dev.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dev.DecodeXDR(d)
 }
 
-// NodeDeviceDestroyArgs is the wire form of remote_node_device_destroy_args.
-type NodeDeviceDestroyArgs struct {
+// nodeDeviceDestroyArgs is the wire form of remote_node_device_destroy_args: the arguments of REMOTE_PROC_NODE_DEVICE_DESTROY.
+// Package protocol exports it as NodeDeviceDestroyArgs.
+type nodeDeviceDestroyArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceDestroyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceDestroyArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceDestroyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceDestroyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// NodeDeviceDefineXMLArgs is the wire form of remote_node_device_define_xml_args.
-type NodeDeviceDefineXMLArgs struct {
+// nodeDeviceDefineXMLArgs is the wire form of remote_node_device_define_xml_args: the arguments of REMOTE_PROC_NODE_DEVICE_DEFINE_XML.
+// Package protocol exports it as NodeDeviceDefineXMLArgs.
+type nodeDeviceDefineXMLArgs struct {
 	XMLDesc string
 	Flags   NodeDeviceDefineXMLFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XMLDesc, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XMLDesc = d.String(StringMax)
 	v.Flags = NodeDeviceDefineXMLFlags(d.Uint32())
 }
 
-// NodeDeviceDefineXMLRet is the wire form of remote_node_device_define_xml_ret.
-type NodeDeviceDefineXMLRet struct {
+// nodeDeviceDefineXMLRet is the wire form of remote_node_device_define_xml_ret: the reply to REMOTE_PROC_NODE_DEVICE_DEFINE_XML.
+// Package protocol exports it as NodeDeviceDefineXMLRet.
+type nodeDeviceDefineXMLRet struct {
 	Dev NodeDevice
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dev.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dev.DecodeXDR(d)
 }
 
-// NodeDeviceUndefineArgs is the wire form of remote_node_device_undefine_args.
-type NodeDeviceUndefineArgs struct {
+// nodeDeviceUndefineArgs is the wire form of remote_node_device_undefine_args: the arguments of REMOTE_PROC_NODE_DEVICE_UNDEFINE.
+// Package protocol exports it as NodeDeviceUndefineArgs.
+type nodeDeviceUndefineArgs struct {
 	Name  string
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceUndefineArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceUndefineArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceUndefineArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceUndefineArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	v.Flags = d.Uint32()
 }
 
-// NodeDeviceCreateArgs is the wire form of remote_node_device_create_args.
-type NodeDeviceCreateArgs struct {
+// nodeDeviceCreateArgs is the wire form of remote_node_device_create_args: the arguments of REMOTE_PROC_NODE_DEVICE_CREATE.
+// Package protocol exports it as NodeDeviceCreateArgs.
+type nodeDeviceCreateArgs struct {
 	Name  string
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceCreateArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceCreateArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceCreateArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceCreateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	v.Flags = d.Uint32()
 }
 
-// NodeDeviceGetAutostartArgs is the wire form of remote_node_device_get_autostart_args.
-type NodeDeviceGetAutostartArgs struct {
+// nodeDeviceGetAutostartArgs is the wire form of remote_node_device_get_autostart_args: the arguments of REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART.
+// Package protocol exports it as NodeDeviceGetAutostartArgs.
+type nodeDeviceGetAutostartArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceGetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceGetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceGetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceGetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// NodeDeviceGetAutostartRet is the wire form of remote_node_device_get_autostart_ret.
-type NodeDeviceGetAutostartRet struct {
+// nodeDeviceGetAutostartRet is the wire form of remote_node_device_get_autostart_ret: the reply to REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART.
+// Package protocol exports it as NodeDeviceGetAutostartRet.
+type nodeDeviceGetAutostartRet struct {
 	Autostart int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceGetAutostartRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceGetAutostartRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Autostart)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceGetAutostartRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceGetAutostartRet) DecodeXDR(d *xdr.Decoder) {
 	v.Autostart = d.Int32()
 }
 
-// NodeDeviceSetAutostartArgs is the wire form of remote_node_device_set_autostart_args.
-type NodeDeviceSetAutostartArgs struct {
+// nodeDeviceSetAutostartArgs is the wire form of remote_node_device_set_autostart_args: the arguments of REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART.
+// Package protocol exports it as NodeDeviceSetAutostartArgs.
+type nodeDeviceSetAutostartArgs struct {
 	Name      string
 	Autostart int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceSetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceSetAutostartArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	e.Int32(v.Autostart)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceSetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceSetAutostartArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	v.Autostart = d.Int32()
 }
 
-// NodeDeviceIsPersistentArgs is the wire form of remote_node_device_is_persistent_args.
-type NodeDeviceIsPersistentArgs struct {
+// nodeDeviceIsPersistentArgs is the wire form of remote_node_device_is_persistent_args: the arguments of REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT.
+// Package protocol exports it as NodeDeviceIsPersistentArgs.
+type nodeDeviceIsPersistentArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceIsPersistentArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceIsPersistentArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceIsPersistentArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceIsPersistentArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// NodeDeviceIsPersistentRet is the wire form of remote_node_device_is_persistent_ret.
-type NodeDeviceIsPersistentRet struct {
+// nodeDeviceIsPersistentRet is the wire form of remote_node_device_is_persistent_ret: the reply to REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT.
+// Package protocol exports it as NodeDeviceIsPersistentRet.
+type nodeDeviceIsPersistentRet struct {
 	Persistent int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceIsPersistentRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceIsPersistentRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Persistent)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceIsPersistentRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceIsPersistentRet) DecodeXDR(d *xdr.Decoder) {
 	v.Persistent = d.Int32()
 }
 
-// NodeDeviceIsActiveArgs is the wire form of remote_node_device_is_active_args.
-type NodeDeviceIsActiveArgs struct {
+// nodeDeviceIsActiveArgs is the wire form of remote_node_device_is_active_args: the arguments of REMOTE_PROC_NODE_DEVICE_IS_ACTIVE.
+// Package protocol exports it as NodeDeviceIsActiveArgs.
+type nodeDeviceIsActiveArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceIsActiveArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceIsActiveArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceIsActiveArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceIsActiveArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// NodeDeviceIsActiveRet is the wire form of remote_node_device_is_active_ret.
-type NodeDeviceIsActiveRet struct {
+// nodeDeviceIsActiveRet is the wire form of remote_node_device_is_active_ret: the reply to REMOTE_PROC_NODE_DEVICE_IS_ACTIVE.
+// Package protocol exports it as NodeDeviceIsActiveRet.
+type nodeDeviceIsActiveRet struct {
 	Active int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceIsActiveRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceIsActiveRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Active)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceIsActiveRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceIsActiveRet) DecodeXDR(d *xdr.Decoder) {
 	v.Active = d.Int32()
 }
 
-// NodeDeviceUpdateArgs is the wire form of remote_node_device_update_args.
-type NodeDeviceUpdateArgs struct {
+// nodeDeviceUpdateArgs is the wire form of remote_node_device_update_args: the arguments of REMOTE_PROC_NODE_DEVICE_UPDATE.
+// Package protocol exports it as NodeDeviceUpdateArgs.
+type nodeDeviceUpdateArgs struct {
 	Name    string
 	XMLDesc string
 	Flags   NodeDeviceUpdateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeDeviceUpdateArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeDeviceUpdateArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	e.String(v.XMLDesc, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeDeviceUpdateArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeDeviceUpdateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	v.XMLDesc = d.String(StringMax)
 	v.Flags = NodeDeviceUpdateFlags(d.Uint32())
 }
 
-// ConnectDomainEventRegisterRet is the wire form of remote_connect_domain_event_register_ret.
-type ConnectDomainEventRegisterRet struct {
+// connectDomainEventRegisterRet is the wire form of remote_connect_domain_event_register_ret: the reply to REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER.
+// Package protocol exports it as ConnectDomainEventRegisterRet.
+type connectDomainEventRegisterRet struct {
 	CbRegistered int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectDomainEventRegisterRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectDomainEventRegisterRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CbRegistered)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectDomainEventRegisterRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectDomainEventRegisterRet) DecodeXDR(d *xdr.Decoder) {
 	v.CbRegistered = d.Int32()
 }
 
-// ConnectDomainEventDeregisterRet is the wire form of remote_connect_domain_event_deregister_ret.
-type ConnectDomainEventDeregisterRet struct {
+// connectDomainEventDeregisterRet is the wire form of remote_connect_domain_event_deregister_ret: the reply to REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER.
+// Package protocol exports it as ConnectDomainEventDeregisterRet.
+type connectDomainEventDeregisterRet struct {
 	CbRegistered int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectDomainEventDeregisterRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectDomainEventDeregisterRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CbRegistered)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectDomainEventDeregisterRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectDomainEventDeregisterRet) DecodeXDR(d *xdr.Decoder) {
 	v.CbRegistered = d.Int32()
 }
 
@@ -8158,6 +8561,7 @@ type DomainEventLifecycleMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(int32(v.Event))
@@ -8165,6 +8569,7 @@ func (v *DomainEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
@@ -8182,126 +8587,135 @@ type DomainEventCallbackLifecycleMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Msg.DecodeXDR(d)
 }
 
-// ConnectDomainXMLFromNativeArgs is the wire form of remote_connect_domain_xml_from_native_args.
-type ConnectDomainXMLFromNativeArgs struct {
+// connectDomainXMLFromNativeArgs is the wire form of remote_connect_domain_xml_from_native_args: the arguments of REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE.
+// Package protocol exports it as ConnectDomainXMLFromNativeArgs.
+type connectDomainXMLFromNativeArgs struct {
 	NativeFormat string
 	NativeConfig string
 	Flags        ConnectFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectDomainXMLFromNativeArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectDomainXMLFromNativeArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.NativeFormat, StringMax)
 	e.String(v.NativeConfig, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectDomainXMLFromNativeArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectDomainXMLFromNativeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.NativeFormat = d.String(StringMax)
 	v.NativeConfig = d.String(StringMax)
 	v.Flags = ConnectFlags(d.Uint32())
 }
 
-// ConnectDomainXMLFromNativeRet is the wire form of remote_connect_domain_xml_from_native_ret.
-type ConnectDomainXMLFromNativeRet struct {
+// connectDomainXMLFromNativeRet is the wire form of remote_connect_domain_xml_from_native_ret: the reply to REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE.
+// Package protocol exports it as ConnectDomainXMLFromNativeRet.
+type connectDomainXMLFromNativeRet struct {
 	DomainXML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectDomainXMLFromNativeRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectDomainXMLFromNativeRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.DomainXML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectDomainXMLFromNativeRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectDomainXMLFromNativeRet) DecodeXDR(d *xdr.Decoder) {
 	v.DomainXML = d.String(StringMax)
 }
 
-// ConnectDomainXMLToNativeArgs is the wire form of remote_connect_domain_xml_to_native_args.
-type ConnectDomainXMLToNativeArgs struct {
+// connectDomainXMLToNativeArgs is the wire form of remote_connect_domain_xml_to_native_args: the arguments of REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE.
+// Package protocol exports it as ConnectDomainXMLToNativeArgs.
+type connectDomainXMLToNativeArgs struct {
 	NativeFormat string
 	DomainXML    string
 	Flags        ConnectFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectDomainXMLToNativeArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectDomainXMLToNativeArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.NativeFormat, StringMax)
 	e.String(v.DomainXML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectDomainXMLToNativeArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectDomainXMLToNativeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.NativeFormat = d.String(StringMax)
 	v.DomainXML = d.String(StringMax)
 	v.Flags = ConnectFlags(d.Uint32())
 }
 
-// ConnectDomainXMLToNativeRet is the wire form of remote_connect_domain_xml_to_native_ret.
-type ConnectDomainXMLToNativeRet struct {
+// connectDomainXMLToNativeRet is the wire form of remote_connect_domain_xml_to_native_ret: the reply to REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE.
+// Package protocol exports it as ConnectDomainXMLToNativeRet.
+type connectDomainXMLToNativeRet struct {
 	NativeConfig string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectDomainXMLToNativeRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectDomainXMLToNativeRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.NativeConfig, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectDomainXMLToNativeRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectDomainXMLToNativeRet) DecodeXDR(d *xdr.Decoder) {
 	v.NativeConfig = d.String(StringMax)
 }
 
-// ConnectNumOfSecretsRet is the wire form of remote_connect_num_of_secrets_ret.
-type ConnectNumOfSecretsRet struct {
+// connectNumOfSecretsRet is the wire form of remote_connect_num_of_secrets_ret: the reply to REMOTE_PROC_CONNECT_NUM_OF_SECRETS.
+// Package protocol exports it as ConnectNumOfSecretsRet.
+type connectNumOfSecretsRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNumOfSecretsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNumOfSecretsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNumOfSecretsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNumOfSecretsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// ConnectListSecretsArgs is the wire form of remote_connect_list_secrets_args.
-type ConnectListSecretsArgs struct {
+// connectListSecretsArgs is the wire form of remote_connect_list_secrets_args: the arguments of REMOTE_PROC_CONNECT_LIST_SECRETS.
+// Package protocol exports it as ConnectListSecretsArgs.
+type connectListSecretsArgs struct {
 	Maxuuids int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListSecretsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListSecretsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Maxuuids)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListSecretsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListSecretsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Maxuuids = d.Int32()
 }
 
-// ConnectListSecretsRet is the wire form of remote_connect_list_secrets_ret.
-type ConnectListSecretsRet struct {
+// connectListSecretsRet is the wire form of remote_connect_list_secrets_ret: the reply to REMOTE_PROC_CONNECT_LIST_SECRETS.
+// Package protocol exports it as ConnectListSecretsRet.
+type connectListSecretsRet struct {
 	Uuids []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListSecretsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListSecretsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Uuids), SecretListMax) {
 		for i0 := range v.Uuids {
 			e.String(v.Uuids[i0], StringMax)
@@ -8310,7 +8724,7 @@ func (v *ConnectListSecretsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListSecretsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListSecretsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(SecretListMax, 4); n0 > 0 {
 		v.Uuids = make([]string, n0)
 		for i0 := range v.Uuids {
@@ -8321,206 +8735,219 @@ func (v *ConnectListSecretsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// SecretLookupByUUIDArgs is the wire form of remote_secret_lookup_by_uuid_args.
-type SecretLookupByUUIDArgs struct {
+// secretLookupByUUIDArgs is the wire form of remote_secret_lookup_by_uuid_args: the arguments of REMOTE_PROC_SECRET_LOOKUP_BY_UUID.
+// Package protocol exports it as SecretLookupByUUIDArgs.
+type secretLookupByUUIDArgs struct {
 	UUID UUID
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *SecretLookupByUUIDArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *secretLookupByUUIDArgs) EncodeXDR(e *xdr.Encoder) {
 	e.FixedOpaque(v.UUID[:])
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *SecretLookupByUUIDArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *secretLookupByUUIDArgs) DecodeXDR(d *xdr.Decoder) {
 	d.FixedOpaque(v.UUID[:])
 }
 
-// SecretLookupByUUIDRet is the wire form of remote_secret_lookup_by_uuid_ret.
-type SecretLookupByUUIDRet struct {
+// secretLookupByUUIDRet is the wire form of remote_secret_lookup_by_uuid_ret: the reply to REMOTE_PROC_SECRET_LOOKUP_BY_UUID.
+// Package protocol exports it as SecretLookupByUUIDRet.
+type secretLookupByUUIDRet struct {
 	Secret Secret
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *SecretLookupByUUIDRet) EncodeXDR(e *xdr.Encoder) {
+func (v *secretLookupByUUIDRet) EncodeXDR(e *xdr.Encoder) {
 	v.Secret.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *SecretLookupByUUIDRet) DecodeXDR(d *xdr.Decoder) {
+func (v *secretLookupByUUIDRet) DecodeXDR(d *xdr.Decoder) {
 	v.Secret.DecodeXDR(d)
 }
 
-// SecretDefineXMLArgs is the wire form of remote_secret_define_xml_args.
-type SecretDefineXMLArgs struct {
+// secretDefineXMLArgs is the wire form of remote_secret_define_xml_args: the arguments of REMOTE_PROC_SECRET_DEFINE_XML.
+// Package protocol exports it as SecretDefineXMLArgs.
+type secretDefineXMLArgs struct {
 	XML   string
 	Flags SecretDefineFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *SecretDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *secretDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *SecretDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *secretDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 	v.Flags = SecretDefineFlags(d.Uint32())
 }
 
-// SecretDefineXMLRet is the wire form of remote_secret_define_xml_ret.
-type SecretDefineXMLRet struct {
+// secretDefineXMLRet is the wire form of remote_secret_define_xml_ret: the reply to REMOTE_PROC_SECRET_DEFINE_XML.
+// Package protocol exports it as SecretDefineXMLRet.
+type secretDefineXMLRet struct {
 	Secret Secret
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *SecretDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *secretDefineXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.Secret.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *SecretDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *secretDefineXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.Secret.DecodeXDR(d)
 }
 
-// SecretGetXMLDescArgs is the wire form of remote_secret_get_xml_desc_args.
-type SecretGetXMLDescArgs struct {
+// secretGetXMLDescArgs is the wire form of remote_secret_get_xml_desc_args: the arguments of REMOTE_PROC_SECRET_GET_XML_DESC.
+// Package protocol exports it as SecretGetXMLDescArgs.
+type secretGetXMLDescArgs struct {
 	Secret Secret
 	Flags  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *SecretGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *secretGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Secret.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *SecretGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *secretGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Secret.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// SecretGetXMLDescRet is the wire form of remote_secret_get_xml_desc_ret.
-type SecretGetXMLDescRet struct {
+// secretGetXMLDescRet is the wire form of remote_secret_get_xml_desc_ret: the reply to REMOTE_PROC_SECRET_GET_XML_DESC.
+// Package protocol exports it as SecretGetXMLDescRet.
+type secretGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *SecretGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *secretGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *SecretGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *secretGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// SecretSetValueArgs is the wire form of remote_secret_set_value_args.
-type SecretSetValueArgs struct {
+// secretSetValueArgs is the wire form of remote_secret_set_value_args: the arguments of REMOTE_PROC_SECRET_SET_VALUE.
+// Package protocol exports it as SecretSetValueArgs.
+type secretSetValueArgs struct {
 	Secret Secret
 	Value  []byte
 	Flags  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *SecretSetValueArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *secretSetValueArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Secret.EncodeXDR(e)
 	e.Opaque(v.Value, SecretValueMax)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *SecretSetValueArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *secretSetValueArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Secret.DecodeXDR(d)
 	v.Value = d.Opaque(SecretValueMax)
 	v.Flags = d.Uint32()
 }
 
-// SecretGetValueArgs is the wire form of remote_secret_get_value_args.
-type SecretGetValueArgs struct {
+// secretGetValueArgs is the wire form of remote_secret_get_value_args: the arguments of REMOTE_PROC_SECRET_GET_VALUE.
+// Package protocol exports it as SecretGetValueArgs.
+type secretGetValueArgs struct {
 	Secret Secret
 	Flags  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *SecretGetValueArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *secretGetValueArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Secret.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *SecretGetValueArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *secretGetValueArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Secret.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// SecretGetValueRet is the wire form of remote_secret_get_value_ret.
-type SecretGetValueRet struct {
+// secretGetValueRet is the wire form of remote_secret_get_value_ret: the reply to REMOTE_PROC_SECRET_GET_VALUE.
+// Package protocol exports it as SecretGetValueRet.
+type secretGetValueRet struct {
 	Value []byte
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *SecretGetValueRet) EncodeXDR(e *xdr.Encoder) {
+func (v *secretGetValueRet) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.Value, SecretValueMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *SecretGetValueRet) DecodeXDR(d *xdr.Decoder) {
+func (v *secretGetValueRet) DecodeXDR(d *xdr.Decoder) {
 	v.Value = d.Opaque(SecretValueMax)
 }
 
-// SecretUndefineArgs is the wire form of remote_secret_undefine_args.
-type SecretUndefineArgs struct {
+// secretUndefineArgs is the wire form of remote_secret_undefine_args: the arguments of REMOTE_PROC_SECRET_UNDEFINE.
+// Package protocol exports it as SecretUndefineArgs.
+type secretUndefineArgs struct {
 	Secret Secret
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *SecretUndefineArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *secretUndefineArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Secret.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *SecretUndefineArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *secretUndefineArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Secret.DecodeXDR(d)
 }
 
-// SecretLookupByUsageArgs is the wire form of remote_secret_lookup_by_usage_args.
-type SecretLookupByUsageArgs struct {
+// secretLookupByUsageArgs is the wire form of remote_secret_lookup_by_usage_args: the arguments of REMOTE_PROC_SECRET_LOOKUP_BY_USAGE.
+// Package protocol exports it as SecretLookupByUsageArgs.
+type secretLookupByUsageArgs struct {
 	UsageType SecretUsageType
 	UsageID   string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *SecretLookupByUsageArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *secretLookupByUsageArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.UsageType))
 	e.String(v.UsageID, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *SecretLookupByUsageArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *secretLookupByUsageArgs) DecodeXDR(d *xdr.Decoder) {
 	v.UsageType = SecretUsageType(d.Int32())
 	v.UsageID = d.String(StringMax)
 }
 
-// SecretLookupByUsageRet is the wire form of remote_secret_lookup_by_usage_ret.
-type SecretLookupByUsageRet struct {
+// secretLookupByUsageRet is the wire form of remote_secret_lookup_by_usage_ret: the reply to REMOTE_PROC_SECRET_LOOKUP_BY_USAGE.
+// Package protocol exports it as SecretLookupByUsageRet.
+type secretLookupByUsageRet struct {
 	Secret Secret
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *SecretLookupByUsageRet) EncodeXDR(e *xdr.Encoder) {
+func (v *secretLookupByUsageRet) EncodeXDR(e *xdr.Encoder) {
 	v.Secret.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *SecretLookupByUsageRet) DecodeXDR(d *xdr.Decoder) {
+func (v *secretLookupByUsageRet) DecodeXDR(d *xdr.Decoder) {
 	v.Secret.DecodeXDR(d)
 }
 
-// DomainMigratePrepareTunnelArgs is the wire form of remote_domain_migrate_prepare_tunnel_args.
-type DomainMigratePrepareTunnelArgs struct {
+// domainMigratePrepareTunnelArgs is the wire form of remote_domain_migrate_prepare_tunnel_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL.
+// Package protocol exports it as DomainMigratePrepareTunnelArgs.
+type domainMigratePrepareTunnelArgs struct {
 	Flags    uint64
 	Dname    *string
 	Resource uint64
@@ -8528,7 +8955,7 @@ type DomainMigratePrepareTunnelArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePrepareTunnelArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePrepareTunnelArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Uint64(v.Flags)
 	if e.Optional(v.Dname != nil) {
 		e.String((*v.Dname), StringMax)
@@ -8538,7 +8965,7 @@ func (v *DomainMigratePrepareTunnelArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePrepareTunnelArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePrepareTunnelArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint64()
 	if d.Optional() {
 		v.Dname = new(string)
@@ -8550,302 +8977,322 @@ func (v *DomainMigratePrepareTunnelArgs) DecodeXDR(d *xdr.Decoder) {
 	v.DomXML = d.String(StringMax)
 }
 
-// ConnectIsSecureRet is the wire form of remote_connect_is_secure_ret.
-type ConnectIsSecureRet struct {
+// connectIsSecureRet is the wire form of remote_connect_is_secure_ret: the reply to REMOTE_PROC_CONNECT_IS_SECURE.
+// Package protocol exports it as ConnectIsSecureRet.
+type connectIsSecureRet struct {
 	Secure int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectIsSecureRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectIsSecureRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Secure)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectIsSecureRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectIsSecureRet) DecodeXDR(d *xdr.Decoder) {
 	v.Secure = d.Int32()
 }
 
-// DomainIsActiveArgs is the wire form of remote_domain_is_active_args.
-type DomainIsActiveArgs struct {
+// domainIsActiveArgs is the wire form of remote_domain_is_active_args: the arguments of REMOTE_PROC_DOMAIN_IS_ACTIVE.
+// Package protocol exports it as DomainIsActiveArgs.
+type domainIsActiveArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainIsActiveArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainIsActiveArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainIsActiveArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainIsActiveArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainIsActiveRet is the wire form of remote_domain_is_active_ret.
-type DomainIsActiveRet struct {
+// domainIsActiveRet is the wire form of remote_domain_is_active_ret: the reply to REMOTE_PROC_DOMAIN_IS_ACTIVE.
+// Package protocol exports it as DomainIsActiveRet.
+type domainIsActiveRet struct {
 	Active int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainIsActiveRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainIsActiveRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Active)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainIsActiveRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainIsActiveRet) DecodeXDR(d *xdr.Decoder) {
 	v.Active = d.Int32()
 }
 
-// DomainIsPersistentArgs is the wire form of remote_domain_is_persistent_args.
-type DomainIsPersistentArgs struct {
+// domainIsPersistentArgs is the wire form of remote_domain_is_persistent_args: the arguments of REMOTE_PROC_DOMAIN_IS_PERSISTENT.
+// Package protocol exports it as DomainIsPersistentArgs.
+type domainIsPersistentArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainIsPersistentArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainIsPersistentArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainIsPersistentArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainIsPersistentArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainIsPersistentRet is the wire form of remote_domain_is_persistent_ret.
-type DomainIsPersistentRet struct {
+// domainIsPersistentRet is the wire form of remote_domain_is_persistent_ret: the reply to REMOTE_PROC_DOMAIN_IS_PERSISTENT.
+// Package protocol exports it as DomainIsPersistentRet.
+type domainIsPersistentRet struct {
 	Persistent int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainIsPersistentRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainIsPersistentRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Persistent)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainIsPersistentRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainIsPersistentRet) DecodeXDR(d *xdr.Decoder) {
 	v.Persistent = d.Int32()
 }
 
-// DomainIsUpdatedArgs is the wire form of remote_domain_is_updated_args.
-type DomainIsUpdatedArgs struct {
+// domainIsUpdatedArgs is the wire form of remote_domain_is_updated_args: the arguments of REMOTE_PROC_DOMAIN_IS_UPDATED.
+// Package protocol exports it as DomainIsUpdatedArgs.
+type domainIsUpdatedArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainIsUpdatedArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainIsUpdatedArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainIsUpdatedArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainIsUpdatedArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainIsUpdatedRet is the wire form of remote_domain_is_updated_ret.
-type DomainIsUpdatedRet struct {
+// domainIsUpdatedRet is the wire form of remote_domain_is_updated_ret: the reply to REMOTE_PROC_DOMAIN_IS_UPDATED.
+// Package protocol exports it as DomainIsUpdatedRet.
+type domainIsUpdatedRet struct {
 	Updated int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainIsUpdatedRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainIsUpdatedRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Updated)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainIsUpdatedRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainIsUpdatedRet) DecodeXDR(d *xdr.Decoder) {
 	v.Updated = d.Int32()
 }
 
-// NetworkIsActiveArgs is the wire form of remote_network_is_active_args.
-type NetworkIsActiveArgs struct {
+// networkIsActiveArgs is the wire form of remote_network_is_active_args: the arguments of REMOTE_PROC_NETWORK_IS_ACTIVE.
+// Package protocol exports it as NetworkIsActiveArgs.
+type networkIsActiveArgs struct {
 	Net Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkIsActiveArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkIsActiveArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkIsActiveArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkIsActiveArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 }
 
-// NetworkIsActiveRet is the wire form of remote_network_is_active_ret.
-type NetworkIsActiveRet struct {
+// networkIsActiveRet is the wire form of remote_network_is_active_ret: the reply to REMOTE_PROC_NETWORK_IS_ACTIVE.
+// Package protocol exports it as NetworkIsActiveRet.
+type networkIsActiveRet struct {
 	Active int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkIsActiveRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkIsActiveRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Active)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkIsActiveRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkIsActiveRet) DecodeXDR(d *xdr.Decoder) {
 	v.Active = d.Int32()
 }
 
-// NetworkIsPersistentArgs is the wire form of remote_network_is_persistent_args.
-type NetworkIsPersistentArgs struct {
+// networkIsPersistentArgs is the wire form of remote_network_is_persistent_args: the arguments of REMOTE_PROC_NETWORK_IS_PERSISTENT.
+// Package protocol exports it as NetworkIsPersistentArgs.
+type networkIsPersistentArgs struct {
 	Net Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkIsPersistentArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkIsPersistentArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkIsPersistentArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkIsPersistentArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 }
 
-// NetworkIsPersistentRet is the wire form of remote_network_is_persistent_ret.
-type NetworkIsPersistentRet struct {
+// networkIsPersistentRet is the wire form of remote_network_is_persistent_ret: the reply to REMOTE_PROC_NETWORK_IS_PERSISTENT.
+// Package protocol exports it as NetworkIsPersistentRet.
+type networkIsPersistentRet struct {
 	Persistent int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkIsPersistentRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkIsPersistentRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Persistent)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkIsPersistentRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkIsPersistentRet) DecodeXDR(d *xdr.Decoder) {
 	v.Persistent = d.Int32()
 }
 
-// StoragePoolIsActiveArgs is the wire form of remote_storage_pool_is_active_args.
-type StoragePoolIsActiveArgs struct {
+// storagePoolIsActiveArgs is the wire form of remote_storage_pool_is_active_args: the arguments of REMOTE_PROC_STORAGE_POOL_IS_ACTIVE.
+// Package protocol exports it as StoragePoolIsActiveArgs.
+type storagePoolIsActiveArgs struct {
 	Pool StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolIsActiveArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolIsActiveArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolIsActiveArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolIsActiveArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 }
 
-// StoragePoolIsActiveRet is the wire form of remote_storage_pool_is_active_ret.
-type StoragePoolIsActiveRet struct {
+// storagePoolIsActiveRet is the wire form of remote_storage_pool_is_active_ret: the reply to REMOTE_PROC_STORAGE_POOL_IS_ACTIVE.
+// Package protocol exports it as StoragePoolIsActiveRet.
+type storagePoolIsActiveRet struct {
 	Active int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolIsActiveRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolIsActiveRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Active)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolIsActiveRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolIsActiveRet) DecodeXDR(d *xdr.Decoder) {
 	v.Active = d.Int32()
 }
 
-// StoragePoolIsPersistentArgs is the wire form of remote_storage_pool_is_persistent_args.
-type StoragePoolIsPersistentArgs struct {
+// storagePoolIsPersistentArgs is the wire form of remote_storage_pool_is_persistent_args: the arguments of REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT.
+// Package protocol exports it as StoragePoolIsPersistentArgs.
+type storagePoolIsPersistentArgs struct {
 	Pool StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolIsPersistentArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolIsPersistentArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolIsPersistentArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolIsPersistentArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 }
 
-// StoragePoolIsPersistentRet is the wire form of remote_storage_pool_is_persistent_ret.
-type StoragePoolIsPersistentRet struct {
+// storagePoolIsPersistentRet is the wire form of remote_storage_pool_is_persistent_ret: the reply to REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT.
+// Package protocol exports it as StoragePoolIsPersistentRet.
+type storagePoolIsPersistentRet struct {
 	Persistent int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolIsPersistentRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolIsPersistentRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Persistent)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolIsPersistentRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolIsPersistentRet) DecodeXDR(d *xdr.Decoder) {
 	v.Persistent = d.Int32()
 }
 
-// InterfaceIsActiveArgs is the wire form of remote_interface_is_active_args.
-type InterfaceIsActiveArgs struct {
+// interfaceIsActiveArgs is the wire form of remote_interface_is_active_args: the arguments of REMOTE_PROC_INTERFACE_IS_ACTIVE.
+// Package protocol exports it as InterfaceIsActiveArgs.
+type interfaceIsActiveArgs struct {
 	Iface Interface
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceIsActiveArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceIsActiveArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Iface.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceIsActiveArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceIsActiveArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Iface.DecodeXDR(d)
 }
 
-// InterfaceIsActiveRet is the wire form of remote_interface_is_active_ret.
-type InterfaceIsActiveRet struct {
+// interfaceIsActiveRet is the wire form of remote_interface_is_active_ret: the reply to REMOTE_PROC_INTERFACE_IS_ACTIVE.
+// Package protocol exports it as InterfaceIsActiveRet.
+type interfaceIsActiveRet struct {
 	Active int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *InterfaceIsActiveRet) EncodeXDR(e *xdr.Encoder) {
+func (v *interfaceIsActiveRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Active)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *InterfaceIsActiveRet) DecodeXDR(d *xdr.Decoder) {
+func (v *interfaceIsActiveRet) DecodeXDR(d *xdr.Decoder) {
 	v.Active = d.Int32()
 }
 
-// ConnectCompareCPUArgs is the wire form of remote_connect_compare_cpu_args.
-type ConnectCompareCPUArgs struct {
+// connectCompareCPUArgs is the wire form of remote_connect_compare_cpu_args: the arguments of REMOTE_PROC_CONNECT_COMPARE_CPU.
+// Package protocol exports it as ConnectCompareCPUArgs.
+type connectCompareCPUArgs struct {
 	XML   string
 	Flags ConnectCompareCPUFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectCompareCPUArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectCompareCPUArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectCompareCPUArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectCompareCPUArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 	v.Flags = ConnectCompareCPUFlags(d.Uint32())
 }
 
-// ConnectCompareCPURet is the wire form of remote_connect_compare_cpu_ret.
-type ConnectCompareCPURet struct {
+// connectCompareCPURet is the wire form of remote_connect_compare_cpu_ret: the reply to REMOTE_PROC_CONNECT_COMPARE_CPU.
+// Package protocol exports it as ConnectCompareCPURet.
+type connectCompareCPURet struct {
 	Result CPUCompareResult
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectCompareCPURet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectCompareCPURet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.Result))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectCompareCPURet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectCompareCPURet) DecodeXDR(d *xdr.Decoder) {
 	v.Result = CPUCompareResult(d.Int32())
 }
 
-// ConnectBaselineCPUArgs is the wire form of remote_connect_baseline_cpu_args.
-type ConnectBaselineCPUArgs struct {
+// connectBaselineCPUArgs is the wire form of remote_connect_baseline_cpu_args: the arguments of REMOTE_PROC_CONNECT_BASELINE_CPU.
+// Package protocol exports it as ConnectBaselineCPUArgs.
+type connectBaselineCPUArgs struct {
 	XMLCPUs []string
 	Flags   ConnectBaselineCPUFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectBaselineCPUArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectBaselineCPUArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.XMLCPUs), CPUBaselineMax) {
 		for i0 := range v.XMLCPUs {
 			e.String(v.XMLCPUs[i0], StringMax)
@@ -8855,7 +9302,7 @@ func (v *ConnectBaselineCPUArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectBaselineCPUArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectBaselineCPUArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(CPUBaselineMax, 4); n0 > 0 {
 		v.XMLCPUs = make([]string, n0)
 		for i0 := range v.XMLCPUs {
@@ -8867,33 +9314,35 @@ func (v *ConnectBaselineCPUArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = ConnectBaselineCPUFlags(d.Uint32())
 }
 
-// ConnectBaselineCPURet is the wire form of remote_connect_baseline_cpu_ret.
-type ConnectBaselineCPURet struct {
+// connectBaselineCPURet is the wire form of remote_connect_baseline_cpu_ret: the reply to REMOTE_PROC_CONNECT_BASELINE_CPU.
+// Package protocol exports it as ConnectBaselineCPURet.
+type connectBaselineCPURet struct {
 	CPU string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectBaselineCPURet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectBaselineCPURet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.CPU, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectBaselineCPURet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectBaselineCPURet) DecodeXDR(d *xdr.Decoder) {
 	v.CPU = d.String(StringMax)
 }
 
-// DomainGetJobInfoArgs is the wire form of remote_domain_get_job_info_args.
-type DomainGetJobInfoArgs struct {
+// domainGetJobInfoArgs is the wire form of remote_domain_get_job_info_args: the arguments of REMOTE_PROC_DOMAIN_GET_JOB_INFO.
+// Package protocol exports it as DomainGetJobInfoArgs.
+type domainGetJobInfoArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetJobInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetJobInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetJobInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetJobInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
@@ -8914,6 +9363,7 @@ type DomainGetJobInfoRet struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainGetJobInfoRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.Type))
 	e.Uint64(v.TimeElapsed)
@@ -8930,6 +9380,7 @@ func (v *DomainGetJobInfoRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainGetJobInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(92); len(b) == 92 {
 		v.Type = DomainJobType(int32(binary.BigEndian.Uint32(b[0:])))
@@ -8949,32 +9400,34 @@ func (v *DomainGetJobInfoRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetJobStatsArgs is the wire form of remote_domain_get_job_stats_args.
-type DomainGetJobStatsArgs struct {
+// domainGetJobStatsArgs is the wire form of remote_domain_get_job_stats_args: the arguments of REMOTE_PROC_DOMAIN_GET_JOB_STATS.
+// Package protocol exports it as DomainGetJobStatsArgs.
+type domainGetJobStatsArgs struct {
 	Dom   Domain
 	Flags DomainGetJobStatsFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetJobStatsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetJobStatsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetJobStatsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetJobStatsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainGetJobStatsFlags(d.Uint32())
 }
 
-// DomainGetJobStatsRet is the wire form of remote_domain_get_job_stats_ret.
-type DomainGetJobStatsRet struct {
+// domainGetJobStatsRet is the wire form of remote_domain_get_job_stats_ret: the reply to REMOTE_PROC_DOMAIN_GET_JOB_STATS.
+// Package protocol exports it as DomainGetJobStatsRet.
+type domainGetJobStatsRet struct {
 	Type   DomainJobType
 	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetJobStatsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetJobStatsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.Type))
 	if e.ArrayLen(len(v.Params), DomainJobStatsMax) {
 		for i0 := range v.Params {
@@ -8984,7 +9437,7 @@ func (v *DomainGetJobStatsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetJobStatsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetJobStatsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Type = DomainJobType(d.Int32())
 	if n0 := d.ArrayLen(DomainJobStatsMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
@@ -8996,88 +9449,93 @@ func (v *DomainGetJobStatsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainAbortJobArgs is the wire form of remote_domain_abort_job_args.
-type DomainAbortJobArgs struct {
+// domainAbortJobArgs is the wire form of remote_domain_abort_job_args: the arguments of REMOTE_PROC_DOMAIN_ABORT_JOB.
+// Package protocol exports it as DomainAbortJobArgs.
+type domainAbortJobArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainAbortJobArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainAbortJobArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainAbortJobArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainAbortJobArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainAbortJobFlagsArgs is the wire form of remote_domain_abort_job_flags_args.
-type DomainAbortJobFlagsArgs struct {
+// domainAbortJobFlagsArgs is the wire form of remote_domain_abort_job_flags_args: the arguments of REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS.
+// Package protocol exports it as DomainAbortJobFlagsArgs.
+type domainAbortJobFlagsArgs struct {
 	Dom   Domain
 	Flags DomainAbortJobFlagsValues
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainAbortJobFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainAbortJobFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainAbortJobFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainAbortJobFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainAbortJobFlagsValues(d.Uint32())
 }
 
-// DomainMigrateGetMaxDowntimeArgs is the wire form of remote_domain_migrate_get_max_downtime_args.
-type DomainMigrateGetMaxDowntimeArgs struct {
+// domainMigrateGetMaxDowntimeArgs is the wire form of remote_domain_migrate_get_max_downtime_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME.
+// Package protocol exports it as DomainMigrateGetMaxDowntimeArgs.
+type domainMigrateGetMaxDowntimeArgs struct {
 	Dom   Domain
 	Flags DomainMigrateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateGetMaxDowntimeArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateGetMaxDowntimeArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateGetMaxDowntimeArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateGetMaxDowntimeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainMigrateFlags(d.Uint32())
 }
 
-// DomainMigrateGetMaxDowntimeRet is the wire form of remote_domain_migrate_get_max_downtime_ret.
-type DomainMigrateGetMaxDowntimeRet struct {
+// domainMigrateGetMaxDowntimeRet is the wire form of remote_domain_migrate_get_max_downtime_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME.
+// Package protocol exports it as DomainMigrateGetMaxDowntimeRet.
+type domainMigrateGetMaxDowntimeRet struct {
 	Downtime uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateGetMaxDowntimeRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateGetMaxDowntimeRet) EncodeXDR(e *xdr.Encoder) {
 	e.Uint64(v.Downtime)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateGetMaxDowntimeRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateGetMaxDowntimeRet) DecodeXDR(d *xdr.Decoder) {
 	v.Downtime = d.Uint64()
 }
 
-// DomainMigrateSetMaxDowntimeArgs is the wire form of remote_domain_migrate_set_max_downtime_args.
-type DomainMigrateSetMaxDowntimeArgs struct {
+// domainMigrateSetMaxDowntimeArgs is the wire form of remote_domain_migrate_set_max_downtime_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME.
+// Package protocol exports it as DomainMigrateSetMaxDowntimeArgs.
+type domainMigrateSetMaxDowntimeArgs struct {
 	Dom      Domain
 	Downtime uint64
 	Flags    DomainMigrateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateSetMaxDowntimeArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateSetMaxDowntimeArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint64(v.Downtime)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateSetMaxDowntimeArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateSetMaxDowntimeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(12); len(b) == 12 {
 		v.Downtime = binary.BigEndian.Uint64(b[0:])
@@ -9087,55 +9545,58 @@ func (v *DomainMigrateSetMaxDowntimeArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMigrateGetCompressionCacheArgs is the wire form of remote_domain_migrate_get_compression_cache_args.
-type DomainMigrateGetCompressionCacheArgs struct {
+// domainMigrateGetCompressionCacheArgs is the wire form of remote_domain_migrate_get_compression_cache_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE.
+// Package protocol exports it as DomainMigrateGetCompressionCacheArgs.
+type domainMigrateGetCompressionCacheArgs struct {
 	Dom   Domain
 	Flags DomainMigrateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateGetCompressionCacheArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateGetCompressionCacheArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateGetCompressionCacheArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateGetCompressionCacheArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainMigrateFlags(d.Uint32())
 }
 
-// DomainMigrateGetCompressionCacheRet is the wire form of remote_domain_migrate_get_compression_cache_ret.
-type DomainMigrateGetCompressionCacheRet struct {
+// domainMigrateGetCompressionCacheRet is the wire form of remote_domain_migrate_get_compression_cache_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE.
+// Package protocol exports it as DomainMigrateGetCompressionCacheRet.
+type domainMigrateGetCompressionCacheRet struct {
 	CacheSize uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateGetCompressionCacheRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateGetCompressionCacheRet) EncodeXDR(e *xdr.Encoder) {
 	e.Uint64(v.CacheSize)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateGetCompressionCacheRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateGetCompressionCacheRet) DecodeXDR(d *xdr.Decoder) {
 	v.CacheSize = d.Uint64()
 }
 
-// DomainMigrateSetCompressionCacheArgs is the wire form of remote_domain_migrate_set_compression_cache_args.
-type DomainMigrateSetCompressionCacheArgs struct {
+// domainMigrateSetCompressionCacheArgs is the wire form of remote_domain_migrate_set_compression_cache_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE.
+// Package protocol exports it as DomainMigrateSetCompressionCacheArgs.
+type domainMigrateSetCompressionCacheArgs struct {
 	Dom       Domain
 	CacheSize uint64
 	Flags     DomainMigrateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateSetCompressionCacheArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateSetCompressionCacheArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint64(v.CacheSize)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateSetCompressionCacheArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateSetCompressionCacheArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(12); len(b) == 12 {
 		v.CacheSize = binary.BigEndian.Uint64(b[0:])
@@ -9145,22 +9606,23 @@ func (v *DomainMigrateSetCompressionCacheArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMigrateSetMaxSpeedArgs is the wire form of remote_domain_migrate_set_max_speed_args.
-type DomainMigrateSetMaxSpeedArgs struct {
+// domainMigrateSetMaxSpeedArgs is the wire form of remote_domain_migrate_set_max_speed_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED.
+// Package protocol exports it as DomainMigrateSetMaxSpeedArgs.
+type domainMigrateSetMaxSpeedArgs struct {
 	Dom       Domain
 	Bandwidth uint64
 	Flags     DomainMigrateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateSetMaxSpeedArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateSetMaxSpeedArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint64(v.Bandwidth)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateSetMaxSpeedArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateSetMaxSpeedArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(12); len(b) == 12 {
 		v.Bandwidth = binary.BigEndian.Uint64(b[0:])
@@ -9170,77 +9632,82 @@ func (v *DomainMigrateSetMaxSpeedArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMigrateGetMaxSpeedArgs is the wire form of remote_domain_migrate_get_max_speed_args.
-type DomainMigrateGetMaxSpeedArgs struct {
+// domainMigrateGetMaxSpeedArgs is the wire form of remote_domain_migrate_get_max_speed_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED.
+// Package protocol exports it as DomainMigrateGetMaxSpeedArgs.
+type domainMigrateGetMaxSpeedArgs struct {
 	Dom   Domain
 	Flags DomainMigrateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateGetMaxSpeedArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateGetMaxSpeedArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateGetMaxSpeedArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateGetMaxSpeedArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainMigrateFlags(d.Uint32())
 }
 
-// DomainMigrateGetMaxSpeedRet is the wire form of remote_domain_migrate_get_max_speed_ret.
-type DomainMigrateGetMaxSpeedRet struct {
+// domainMigrateGetMaxSpeedRet is the wire form of remote_domain_migrate_get_max_speed_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED.
+// Package protocol exports it as DomainMigrateGetMaxSpeedRet.
+type domainMigrateGetMaxSpeedRet struct {
 	Bandwidth uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateGetMaxSpeedRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateGetMaxSpeedRet) EncodeXDR(e *xdr.Encoder) {
 	e.Uint64(v.Bandwidth)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateGetMaxSpeedRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateGetMaxSpeedRet) DecodeXDR(d *xdr.Decoder) {
 	v.Bandwidth = d.Uint64()
 }
 
-// ConnectDomainEventRegisterAnyArgs is the wire form of remote_connect_domain_event_register_any_args.
-type ConnectDomainEventRegisterAnyArgs struct {
+// connectDomainEventRegisterAnyArgs is the wire form of remote_connect_domain_event_register_any_args: the arguments of REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY.
+// Package protocol exports it as ConnectDomainEventRegisterAnyArgs.
+type connectDomainEventRegisterAnyArgs struct {
 	EventID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectDomainEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectDomainEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.EventID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectDomainEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectDomainEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.EventID = d.Int32()
 }
 
-// ConnectDomainEventDeregisterAnyArgs is the wire form of remote_connect_domain_event_deregister_any_args.
-type ConnectDomainEventDeregisterAnyArgs struct {
+// connectDomainEventDeregisterAnyArgs is the wire form of remote_connect_domain_event_deregister_any_args: the arguments of REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY.
+// Package protocol exports it as ConnectDomainEventDeregisterAnyArgs.
+type connectDomainEventDeregisterAnyArgs struct {
 	EventID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectDomainEventDeregisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectDomainEventDeregisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.EventID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectDomainEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectDomainEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.EventID = d.Int32()
 }
 
-// ConnectDomainEventCallbackRegisterAnyArgs is the wire form of remote_connect_domain_event_callback_register_any_args.
-type ConnectDomainEventCallbackRegisterAnyArgs struct {
+// connectDomainEventCallbackRegisterAnyArgs is the wire form of remote_connect_domain_event_callback_register_any_args: the arguments of REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY.
+// Package protocol exports it as ConnectDomainEventCallbackRegisterAnyArgs.
+type connectDomainEventCallbackRegisterAnyArgs struct {
 	EventID DomainEventID
 	Dom     *Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectDomainEventCallbackRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectDomainEventCallbackRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.EventID))
 	if e.Optional(v.Dom != nil) {
 		(*v.Dom).EncodeXDR(e)
@@ -9248,7 +9715,7 @@ func (v *ConnectDomainEventCallbackRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectDomainEventCallbackRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectDomainEventCallbackRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.EventID = DomainEventID(d.Int32())
 	if d.Optional() {
 		v.Dom = new(Domain)
@@ -9258,33 +9725,35 @@ func (v *ConnectDomainEventCallbackRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectDomainEventCallbackRegisterAnyRet is the wire form of remote_connect_domain_event_callback_register_any_ret.
-type ConnectDomainEventCallbackRegisterAnyRet struct {
+// connectDomainEventCallbackRegisterAnyRet is the wire form of remote_connect_domain_event_callback_register_any_ret: the reply to REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY.
+// Package protocol exports it as ConnectDomainEventCallbackRegisterAnyRet.
+type connectDomainEventCallbackRegisterAnyRet struct {
 	CallbackID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectDomainEventCallbackRegisterAnyRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectDomainEventCallbackRegisterAnyRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectDomainEventCallbackRegisterAnyRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectDomainEventCallbackRegisterAnyRet) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 }
 
-// ConnectDomainEventCallbackDeregisterAnyArgs is the wire form of remote_connect_domain_event_callback_deregister_any_args.
-type ConnectDomainEventCallbackDeregisterAnyArgs struct {
+// connectDomainEventCallbackDeregisterAnyArgs is the wire form of remote_connect_domain_event_callback_deregister_any_args: the arguments of REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY.
+// Package protocol exports it as ConnectDomainEventCallbackDeregisterAnyArgs.
+type connectDomainEventCallbackDeregisterAnyArgs struct {
 	CallbackID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectDomainEventCallbackDeregisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectDomainEventCallbackDeregisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectDomainEventCallbackDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectDomainEventCallbackDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 }
 
@@ -9294,11 +9763,13 @@ type DomainEventRebootMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventRebootMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventRebootMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
@@ -9310,12 +9781,14 @@ type DomainEventCallbackRebootMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackRebootMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackRebootMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Msg.DecodeXDR(d)
@@ -9328,12 +9801,14 @@ type DomainEventRTCChangeMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventRTCChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int64(v.Offset)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventRTCChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Offset = d.Int64()
@@ -9346,12 +9821,14 @@ type DomainEventCallbackRTCChangeMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackRTCChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackRTCChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Msg.DecodeXDR(d)
@@ -9364,12 +9841,14 @@ type DomainEventWatchdogMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventWatchdogMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(int32(v.Action))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventWatchdogMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Action = DomainEventWatchdogAction(d.Int32())
@@ -9382,12 +9861,14 @@ type DomainEventCallbackWatchdogMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackWatchdogMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackWatchdogMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Msg.DecodeXDR(d)
@@ -9402,6 +9883,7 @@ type DomainEventIOErrorMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventIOErrorMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.SrcPath, StringMax)
@@ -9410,6 +9892,7 @@ func (v *DomainEventIOErrorMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventIOErrorMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.SrcPath = d.String(StringMax)
@@ -9424,12 +9907,14 @@ type DomainEventCallbackIOErrorMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackIOErrorMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackIOErrorMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Msg.DecodeXDR(d)
@@ -9445,6 +9930,7 @@ type DomainEventIOErrorReasonMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventIOErrorReasonMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.SrcPath, StringMax)
@@ -9454,6 +9940,7 @@ func (v *DomainEventIOErrorReasonMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventIOErrorReasonMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.SrcPath = d.String(StringMax)
@@ -9469,12 +9956,14 @@ type DomainEventCallbackIOErrorReasonMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackIOErrorReasonMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackIOErrorReasonMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Msg.DecodeXDR(d)
@@ -9488,6 +9977,7 @@ type DomainEventGraphicsAddress struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventGraphicsAddress) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Family)
 	e.String(v.Node, StringMax)
@@ -9495,6 +9985,7 @@ func (v *DomainEventGraphicsAddress) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventGraphicsAddress) DecodeXDR(d *xdr.Decoder) {
 	v.Family = d.Int32()
 	v.Node = d.String(StringMax)
@@ -9511,12 +10002,14 @@ type DomainEventGraphicsIdentity struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventGraphicsIdentity) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Type, StringMax)
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventGraphicsIdentity) DecodeXDR(d *xdr.Decoder) {
 	v.Type = d.String(StringMax)
 	v.Name = d.String(StringMax)
@@ -9533,6 +10026,7 @@ type DomainEventGraphicsMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventGraphicsMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(int32(v.Phase))
@@ -9547,6 +10041,7 @@ func (v *DomainEventGraphicsMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventGraphicsMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Phase = DomainEventGraphicsPhase(d.Int32())
@@ -9570,12 +10065,14 @@ type DomainEventCallbackGraphicsMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackGraphicsMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackGraphicsMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Msg.DecodeXDR(d)
@@ -9590,6 +10087,7 @@ type DomainEventBlockJobMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventBlockJobMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Path, StringMax)
@@ -9598,6 +10096,7 @@ func (v *DomainEventBlockJobMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventBlockJobMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(StringMax)
@@ -9616,12 +10115,14 @@ type DomainEventCallbackBlockJobMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackBlockJobMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackBlockJobMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Msg.DecodeXDR(d)
@@ -9637,6 +10138,7 @@ type DomainEventDiskChangeMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventDiskChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.Optional(v.OldSrcPath != nil) {
@@ -9650,6 +10152,7 @@ func (v *DomainEventDiskChangeMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventDiskChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if d.Optional() {
@@ -9675,12 +10178,14 @@ type DomainEventCallbackDiskChangeMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackDiskChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackDiskChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Msg.DecodeXDR(d)
@@ -9694,6 +10199,7 @@ type DomainEventTrayChangeMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventTrayChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.DevAlias, StringMax)
@@ -9701,6 +10207,7 @@ func (v *DomainEventTrayChangeMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventTrayChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.DevAlias = d.String(StringMax)
@@ -9714,12 +10221,14 @@ type DomainEventCallbackTrayChangeMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackTrayChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackTrayChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Msg.DecodeXDR(d)
@@ -9731,11 +10240,13 @@ type DomainEventPMWakeupMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventPMWakeupMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventPMWakeupMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
@@ -9748,6 +10259,7 @@ type DomainEventCallbackPMWakeupMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackPMWakeupMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	e.Int32(v.Reason)
@@ -9755,6 +10267,7 @@ func (v *DomainEventCallbackPMWakeupMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackPMWakeupMsg) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.CallbackID = int32(binary.BigEndian.Uint32(b[0:]))
@@ -9771,11 +10284,13 @@ type DomainEventPMSuspendMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventPMSuspendMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventPMSuspendMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
@@ -9788,6 +10303,7 @@ type DomainEventCallbackPMSuspendMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackPMSuspendMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	e.Int32(v.Reason)
@@ -9795,6 +10311,7 @@ func (v *DomainEventCallbackPMSuspendMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackPMSuspendMsg) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.CallbackID = int32(binary.BigEndian.Uint32(b[0:]))
@@ -9812,12 +10329,14 @@ type DomainEventBalloonChangeMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventBalloonChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint64(v.Actual)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventBalloonChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Actual = d.Uint64()
@@ -9830,12 +10349,14 @@ type DomainEventCallbackBalloonChangeMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackBalloonChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackBalloonChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Msg.DecodeXDR(d)
@@ -9847,11 +10368,13 @@ type DomainEventPMSuspendDiskMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventPMSuspendDiskMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventPMSuspendDiskMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
@@ -9864,6 +10387,7 @@ type DomainEventCallbackPMSuspendDiskMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackPMSuspendDiskMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	e.Int32(v.Reason)
@@ -9871,6 +10395,7 @@ func (v *DomainEventCallbackPMSuspendDiskMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackPMSuspendDiskMsg) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.CallbackID = int32(binary.BigEndian.Uint32(b[0:]))
@@ -9881,117 +10406,124 @@ func (v *DomainEventCallbackPMSuspendDiskMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Msg.DecodeXDR(d)
 }
 
-// DomainManagedSaveArgs is the wire form of remote_domain_managed_save_args.
-type DomainManagedSaveArgs struct {
+// domainManagedSaveArgs is the wire form of remote_domain_managed_save_args: the arguments of REMOTE_PROC_DOMAIN_MANAGED_SAVE.
+// Package protocol exports it as DomainManagedSaveArgs.
+type domainManagedSaveArgs struct {
 	Dom   Domain
 	Flags DomainSaveRestoreFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainManagedSaveArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainManagedSaveArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainManagedSaveArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainManagedSaveArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainSaveRestoreFlags(d.Uint32())
 }
 
-// DomainHasManagedSaveImageArgs is the wire form of remote_domain_has_managed_save_image_args.
-type DomainHasManagedSaveImageArgs struct {
+// domainHasManagedSaveImageArgs is the wire form of remote_domain_has_managed_save_image_args: the arguments of REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE.
+// Package protocol exports it as DomainHasManagedSaveImageArgs.
+type domainHasManagedSaveImageArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainHasManagedSaveImageArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainHasManagedSaveImageArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainHasManagedSaveImageArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainHasManagedSaveImageArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainHasManagedSaveImageRet is the wire form of remote_domain_has_managed_save_image_ret.
-type DomainHasManagedSaveImageRet struct {
+// domainHasManagedSaveImageRet is the wire form of remote_domain_has_managed_save_image_ret: the reply to REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE.
+// Package protocol exports it as DomainHasManagedSaveImageRet.
+type domainHasManagedSaveImageRet struct {
 	Result int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainHasManagedSaveImageRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainHasManagedSaveImageRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Result)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainHasManagedSaveImageRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainHasManagedSaveImageRet) DecodeXDR(d *xdr.Decoder) {
 	v.Result = d.Int32()
 }
 
-// DomainManagedSaveRemoveArgs is the wire form of remote_domain_managed_save_remove_args.
-type DomainManagedSaveRemoveArgs struct {
+// domainManagedSaveRemoveArgs is the wire form of remote_domain_managed_save_remove_args: the arguments of REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE.
+// Package protocol exports it as DomainManagedSaveRemoveArgs.
+type domainManagedSaveRemoveArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainManagedSaveRemoveArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainManagedSaveRemoveArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainManagedSaveRemoveArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainManagedSaveRemoveArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainManagedSaveGetXMLDescArgs is the wire form of remote_domain_managed_save_get_xml_desc_args.
-type DomainManagedSaveGetXMLDescArgs struct {
+// domainManagedSaveGetXMLDescArgs is the wire form of remote_domain_managed_save_get_xml_desc_args: the arguments of REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC.
+// Package protocol exports it as DomainManagedSaveGetXMLDescArgs.
+type domainManagedSaveGetXMLDescArgs struct {
 	Dom   Domain
 	Flags DomainSaveImageXMLFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainManagedSaveGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainManagedSaveGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainManagedSaveGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainManagedSaveGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainSaveImageXMLFlags(d.Uint32())
 }
 
-// DomainManagedSaveGetXMLDescRet is the wire form of remote_domain_managed_save_get_xml_desc_ret.
-type DomainManagedSaveGetXMLDescRet struct {
+// domainManagedSaveGetXMLDescRet is the wire form of remote_domain_managed_save_get_xml_desc_ret: the reply to REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC.
+// Package protocol exports it as DomainManagedSaveGetXMLDescRet.
+type domainManagedSaveGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainManagedSaveGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainManagedSaveGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainManagedSaveGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainManagedSaveGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// DomainManagedSaveDefineXMLArgs is the wire form of remote_domain_managed_save_define_xml_args.
-type DomainManagedSaveDefineXMLArgs struct {
+// domainManagedSaveDefineXMLArgs is the wire form of remote_domain_managed_save_define_xml_args: the arguments of REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML.
+// Package protocol exports it as DomainManagedSaveDefineXMLArgs.
+type domainManagedSaveDefineXMLArgs struct {
 	Dom   Domain
 	Dxml  *string
 	Flags DomainSaveRestoreFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainManagedSaveDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainManagedSaveDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.Optional(v.Dxml != nil) {
 		e.String((*v.Dxml), StringMax)
@@ -10000,7 +10532,7 @@ func (v *DomainManagedSaveDefineXMLArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainManagedSaveDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainManagedSaveDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if d.Optional() {
 		v.Dxml = new(string)
@@ -10011,124 +10543,131 @@ func (v *DomainManagedSaveDefineXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainSaveRestoreFlags(d.Uint32())
 }
 
-// DomainSnapshotCreateXMLArgs is the wire form of remote_domain_snapshot_create_xml_args.
-type DomainSnapshotCreateXMLArgs struct {
+// domainSnapshotCreateXMLArgs is the wire form of remote_domain_snapshot_create_xml_args: the arguments of REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML.
+// Package protocol exports it as DomainSnapshotCreateXMLArgs.
+type domainSnapshotCreateXMLArgs struct {
 	Dom     Domain
 	XMLDesc string
 	Flags   DomainSnapshotCreateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.XMLDesc, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.XMLDesc = d.String(StringMax)
 	v.Flags = DomainSnapshotCreateFlags(d.Uint32())
 }
 
-// DomainSnapshotCreateXMLRet is the wire form of remote_domain_snapshot_create_xml_ret.
-type DomainSnapshotCreateXMLRet struct {
+// domainSnapshotCreateXMLRet is the wire form of remote_domain_snapshot_create_xml_ret: the reply to REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML.
+// Package protocol exports it as DomainSnapshotCreateXMLRet.
+type domainSnapshotCreateXMLRet struct {
 	Snap DomainSnapshot
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.Snap.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.Snap.DecodeXDR(d)
 }
 
-// DomainSnapshotGetXMLDescArgs is the wire form of remote_domain_snapshot_get_xml_desc_args.
-type DomainSnapshotGetXMLDescArgs struct {
+// domainSnapshotGetXMLDescArgs is the wire form of remote_domain_snapshot_get_xml_desc_args: the arguments of REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC.
+// Package protocol exports it as DomainSnapshotGetXMLDescArgs.
+type domainSnapshotGetXMLDescArgs struct {
 	Snap  DomainSnapshot
 	Flags DomainSnapshotXMLFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Snap.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Snap.DecodeXDR(d)
 	v.Flags = DomainSnapshotXMLFlags(d.Uint32())
 }
 
-// DomainSnapshotGetXMLDescRet is the wire form of remote_domain_snapshot_get_xml_desc_ret.
-type DomainSnapshotGetXMLDescRet struct {
+// domainSnapshotGetXMLDescRet is the wire form of remote_domain_snapshot_get_xml_desc_ret: the reply to REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC.
+// Package protocol exports it as DomainSnapshotGetXMLDescRet.
+type domainSnapshotGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// DomainSnapshotNumArgs is the wire form of remote_domain_snapshot_num_args.
-type DomainSnapshotNumArgs struct {
+// domainSnapshotNumArgs is the wire form of remote_domain_snapshot_num_args: the arguments of REMOTE_PROC_DOMAIN_SNAPSHOT_NUM.
+// Package protocol exports it as DomainSnapshotNumArgs.
+type domainSnapshotNumArgs struct {
 	Dom   Domain
 	Flags DomainSnapshotListFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotNumArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotNumArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotNumArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotNumArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainSnapshotListFlags(d.Uint32())
 }
 
-// DomainSnapshotNumRet is the wire form of remote_domain_snapshot_num_ret.
-type DomainSnapshotNumRet struct {
+// domainSnapshotNumRet is the wire form of remote_domain_snapshot_num_ret: the reply to REMOTE_PROC_DOMAIN_SNAPSHOT_NUM.
+// Package protocol exports it as DomainSnapshotNumRet.
+type domainSnapshotNumRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotNumRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotNumRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotNumRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotNumRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// DomainSnapshotListNamesArgs is the wire form of remote_domain_snapshot_list_names_args.
-type DomainSnapshotListNamesArgs struct {
+// domainSnapshotListNamesArgs is the wire form of remote_domain_snapshot_list_names_args: the arguments of REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES.
+// Package protocol exports it as DomainSnapshotListNamesArgs.
+type domainSnapshotListNamesArgs struct {
 	Dom      Domain
 	Maxnames int32
 	Flags    DomainSnapshotListFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotListNamesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotListNamesArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Maxnames)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotListNamesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotListNamesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Maxnames = int32(binary.BigEndian.Uint32(b[0:]))
@@ -10138,13 +10677,14 @@ func (v *DomainSnapshotListNamesArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSnapshotListNamesRet is the wire form of remote_domain_snapshot_list_names_ret.
-type DomainSnapshotListNamesRet struct {
+// domainSnapshotListNamesRet is the wire form of remote_domain_snapshot_list_names_ret: the reply to REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES.
+// Package protocol exports it as DomainSnapshotListNamesRet.
+type domainSnapshotListNamesRet struct {
 	Names []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotListNamesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotListNamesRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Names), DomainSnapshotListMax) {
 		for i0 := range v.Names {
 			e.String(v.Names[i0], StringMax)
@@ -10153,7 +10693,7 @@ func (v *DomainSnapshotListNamesRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotListNamesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotListNamesRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainSnapshotListMax, 4); n0 > 0 {
 		v.Names = make([]string, n0)
 		for i0 := range v.Names {
@@ -10164,22 +10704,23 @@ func (v *DomainSnapshotListNamesRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainListAllSnapshotsArgs is the wire form of remote_domain_list_all_snapshots_args.
-type DomainListAllSnapshotsArgs struct {
+// domainListAllSnapshotsArgs is the wire form of remote_domain_list_all_snapshots_args: the arguments of REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS.
+// Package protocol exports it as DomainListAllSnapshotsArgs.
+type domainListAllSnapshotsArgs struct {
 	Dom         Domain
 	NeedResults int32
 	Flags       DomainSnapshotListFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainListAllSnapshotsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainListAllSnapshotsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.NeedResults)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainListAllSnapshotsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainListAllSnapshotsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
@@ -10189,14 +10730,15 @@ func (v *DomainListAllSnapshotsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainListAllSnapshotsRet is the wire form of remote_domain_list_all_snapshots_ret.
-type DomainListAllSnapshotsRet struct {
+// domainListAllSnapshotsRet is the wire form of remote_domain_list_all_snapshots_ret: the reply to REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS.
+// Package protocol exports it as DomainListAllSnapshotsRet.
+type domainListAllSnapshotsRet struct {
 	Snapshots []DomainSnapshot
 	Ret       int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainListAllSnapshotsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainListAllSnapshotsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Snapshots), DomainSnapshotListMax) {
 		for i0 := range v.Snapshots {
 			v.Snapshots[i0].EncodeXDR(e)
@@ -10206,7 +10748,7 @@ func (v *DomainListAllSnapshotsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainListAllSnapshotsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainListAllSnapshotsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainSnapshotListMax, 28); n0 > 0 {
 		v.Snapshots = make([]DomainSnapshot, n0)
 		for i0 := range v.Snapshots {
@@ -10218,55 +10760,58 @@ func (v *DomainListAllSnapshotsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Int32()
 }
 
-// DomainSnapshotNumChildrenArgs is the wire form of remote_domain_snapshot_num_children_args.
-type DomainSnapshotNumChildrenArgs struct {
+// domainSnapshotNumChildrenArgs is the wire form of remote_domain_snapshot_num_children_args: the arguments of REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN.
+// Package protocol exports it as DomainSnapshotNumChildrenArgs.
+type domainSnapshotNumChildrenArgs struct {
 	Snap  DomainSnapshot
 	Flags DomainSnapshotListFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotNumChildrenArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotNumChildrenArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Snap.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotNumChildrenArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotNumChildrenArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Snap.DecodeXDR(d)
 	v.Flags = DomainSnapshotListFlags(d.Uint32())
 }
 
-// DomainSnapshotNumChildrenRet is the wire form of remote_domain_snapshot_num_children_ret.
-type DomainSnapshotNumChildrenRet struct {
+// domainSnapshotNumChildrenRet is the wire form of remote_domain_snapshot_num_children_ret: the reply to REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN.
+// Package protocol exports it as DomainSnapshotNumChildrenRet.
+type domainSnapshotNumChildrenRet struct {
 	Num int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotNumChildrenRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotNumChildrenRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Num)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotNumChildrenRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotNumChildrenRet) DecodeXDR(d *xdr.Decoder) {
 	v.Num = d.Int32()
 }
 
-// DomainSnapshotListChildrenNamesArgs is the wire form of remote_domain_snapshot_list_children_names_args.
-type DomainSnapshotListChildrenNamesArgs struct {
+// domainSnapshotListChildrenNamesArgs is the wire form of remote_domain_snapshot_list_children_names_args: the arguments of REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES.
+// Package protocol exports it as DomainSnapshotListChildrenNamesArgs.
+type domainSnapshotListChildrenNamesArgs struct {
 	Snap     DomainSnapshot
 	Maxnames int32
 	Flags    DomainSnapshotListFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotListChildrenNamesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotListChildrenNamesArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Snap.EncodeXDR(e)
 	e.Int32(v.Maxnames)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotListChildrenNamesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotListChildrenNamesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Snap.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Maxnames = int32(binary.BigEndian.Uint32(b[0:]))
@@ -10276,13 +10821,14 @@ func (v *DomainSnapshotListChildrenNamesArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSnapshotListChildrenNamesRet is the wire form of remote_domain_snapshot_list_children_names_ret.
-type DomainSnapshotListChildrenNamesRet struct {
+// domainSnapshotListChildrenNamesRet is the wire form of remote_domain_snapshot_list_children_names_ret: the reply to REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES.
+// Package protocol exports it as DomainSnapshotListChildrenNamesRet.
+type domainSnapshotListChildrenNamesRet struct {
 	Names []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotListChildrenNamesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotListChildrenNamesRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Names), DomainSnapshotListMax) {
 		for i0 := range v.Names {
 			e.String(v.Names[i0], StringMax)
@@ -10291,7 +10837,7 @@ func (v *DomainSnapshotListChildrenNamesRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotListChildrenNamesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotListChildrenNamesRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainSnapshotListMax, 4); n0 > 0 {
 		v.Names = make([]string, n0)
 		for i0 := range v.Names {
@@ -10302,22 +10848,23 @@ func (v *DomainSnapshotListChildrenNamesRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSnapshotListAllChildrenArgs is the wire form of remote_domain_snapshot_list_all_children_args.
-type DomainSnapshotListAllChildrenArgs struct {
+// domainSnapshotListAllChildrenArgs is the wire form of remote_domain_snapshot_list_all_children_args: the arguments of REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN.
+// Package protocol exports it as DomainSnapshotListAllChildrenArgs.
+type domainSnapshotListAllChildrenArgs struct {
 	Snapshot    DomainSnapshot
 	NeedResults int32
 	Flags       DomainSnapshotListFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotListAllChildrenArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotListAllChildrenArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Snapshot.EncodeXDR(e)
 	e.Int32(v.NeedResults)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotListAllChildrenArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotListAllChildrenArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Snapshot.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
@@ -10327,14 +10874,15 @@ func (v *DomainSnapshotListAllChildrenArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSnapshotListAllChildrenRet is the wire form of remote_domain_snapshot_list_all_children_ret.
-type DomainSnapshotListAllChildrenRet struct {
+// domainSnapshotListAllChildrenRet is the wire form of remote_domain_snapshot_list_all_children_ret: the reply to REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN.
+// Package protocol exports it as DomainSnapshotListAllChildrenRet.
+type domainSnapshotListAllChildrenRet struct {
 	Snapshots []DomainSnapshot
 	Ret       int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotListAllChildrenRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotListAllChildrenRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Snapshots), DomainSnapshotListMax) {
 		for i0 := range v.Snapshots {
 			v.Snapshots[i0].EncodeXDR(e)
@@ -10344,7 +10892,7 @@ func (v *DomainSnapshotListAllChildrenRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotListAllChildrenRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotListAllChildrenRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainSnapshotListMax, 28); n0 > 0 {
 		v.Snapshots = make([]DomainSnapshot, n0)
 		for i0 := range v.Snapshots {
@@ -10356,252 +10904,267 @@ func (v *DomainSnapshotListAllChildrenRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Int32()
 }
 
-// DomainSnapshotLookupByNameArgs is the wire form of remote_domain_snapshot_lookup_by_name_args.
-type DomainSnapshotLookupByNameArgs struct {
+// domainSnapshotLookupByNameArgs is the wire form of remote_domain_snapshot_lookup_by_name_args: the arguments of REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME.
+// Package protocol exports it as DomainSnapshotLookupByNameArgs.
+type domainSnapshotLookupByNameArgs struct {
 	Dom   Domain
 	Name  string
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Name, StringMax)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Name = d.String(StringMax)
 	v.Flags = d.Uint32()
 }
 
-// DomainSnapshotLookupByNameRet is the wire form of remote_domain_snapshot_lookup_by_name_ret.
-type DomainSnapshotLookupByNameRet struct {
+// domainSnapshotLookupByNameRet is the wire form of remote_domain_snapshot_lookup_by_name_ret: the reply to REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME.
+// Package protocol exports it as DomainSnapshotLookupByNameRet.
+type domainSnapshotLookupByNameRet struct {
 	Snap DomainSnapshot
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
 	v.Snap.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
 	v.Snap.DecodeXDR(d)
 }
 
-// DomainHasCurrentSnapshotArgs is the wire form of remote_domain_has_current_snapshot_args.
-type DomainHasCurrentSnapshotArgs struct {
+// domainHasCurrentSnapshotArgs is the wire form of remote_domain_has_current_snapshot_args: the arguments of REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT.
+// Package protocol exports it as DomainHasCurrentSnapshotArgs.
+type domainHasCurrentSnapshotArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainHasCurrentSnapshotArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainHasCurrentSnapshotArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainHasCurrentSnapshotArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainHasCurrentSnapshotArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainHasCurrentSnapshotRet is the wire form of remote_domain_has_current_snapshot_ret.
-type DomainHasCurrentSnapshotRet struct {
+// domainHasCurrentSnapshotRet is the wire form of remote_domain_has_current_snapshot_ret: the reply to REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT.
+// Package protocol exports it as DomainHasCurrentSnapshotRet.
+type domainHasCurrentSnapshotRet struct {
 	Result int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainHasCurrentSnapshotRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainHasCurrentSnapshotRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Result)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainHasCurrentSnapshotRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainHasCurrentSnapshotRet) DecodeXDR(d *xdr.Decoder) {
 	v.Result = d.Int32()
 }
 
-// DomainSnapshotGetParentArgs is the wire form of remote_domain_snapshot_get_parent_args.
-type DomainSnapshotGetParentArgs struct {
+// domainSnapshotGetParentArgs is the wire form of remote_domain_snapshot_get_parent_args: the arguments of REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT.
+// Package protocol exports it as DomainSnapshotGetParentArgs.
+type domainSnapshotGetParentArgs struct {
 	Snap  DomainSnapshot
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotGetParentArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotGetParentArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Snap.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotGetParentArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotGetParentArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Snap.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainSnapshotGetParentRet is the wire form of remote_domain_snapshot_get_parent_ret.
-type DomainSnapshotGetParentRet struct {
+// domainSnapshotGetParentRet is the wire form of remote_domain_snapshot_get_parent_ret: the reply to REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT.
+// Package protocol exports it as DomainSnapshotGetParentRet.
+type domainSnapshotGetParentRet struct {
 	Snap DomainSnapshot
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotGetParentRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotGetParentRet) EncodeXDR(e *xdr.Encoder) {
 	v.Snap.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotGetParentRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotGetParentRet) DecodeXDR(d *xdr.Decoder) {
 	v.Snap.DecodeXDR(d)
 }
 
-// DomainSnapshotCurrentArgs is the wire form of remote_domain_snapshot_current_args.
-type DomainSnapshotCurrentArgs struct {
+// domainSnapshotCurrentArgs is the wire form of remote_domain_snapshot_current_args: the arguments of REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT.
+// Package protocol exports it as DomainSnapshotCurrentArgs.
+type domainSnapshotCurrentArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotCurrentArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotCurrentArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotCurrentArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotCurrentArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainSnapshotCurrentRet is the wire form of remote_domain_snapshot_current_ret.
-type DomainSnapshotCurrentRet struct {
+// domainSnapshotCurrentRet is the wire form of remote_domain_snapshot_current_ret: the reply to REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT.
+// Package protocol exports it as DomainSnapshotCurrentRet.
+type domainSnapshotCurrentRet struct {
 	Snap DomainSnapshot
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotCurrentRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotCurrentRet) EncodeXDR(e *xdr.Encoder) {
 	v.Snap.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotCurrentRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotCurrentRet) DecodeXDR(d *xdr.Decoder) {
 	v.Snap.DecodeXDR(d)
 }
 
-// DomainSnapshotIsCurrentArgs is the wire form of remote_domain_snapshot_is_current_args.
-type DomainSnapshotIsCurrentArgs struct {
+// domainSnapshotIsCurrentArgs is the wire form of remote_domain_snapshot_is_current_args: the arguments of REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT.
+// Package protocol exports it as DomainSnapshotIsCurrentArgs.
+type domainSnapshotIsCurrentArgs struct {
 	Snap  DomainSnapshot
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotIsCurrentArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotIsCurrentArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Snap.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotIsCurrentArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotIsCurrentArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Snap.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainSnapshotIsCurrentRet is the wire form of remote_domain_snapshot_is_current_ret.
-type DomainSnapshotIsCurrentRet struct {
+// domainSnapshotIsCurrentRet is the wire form of remote_domain_snapshot_is_current_ret: the reply to REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT.
+// Package protocol exports it as DomainSnapshotIsCurrentRet.
+type domainSnapshotIsCurrentRet struct {
 	Current int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotIsCurrentRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotIsCurrentRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Current)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotIsCurrentRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotIsCurrentRet) DecodeXDR(d *xdr.Decoder) {
 	v.Current = d.Int32()
 }
 
-// DomainSnapshotHasMetadataArgs is the wire form of remote_domain_snapshot_has_metadata_args.
-type DomainSnapshotHasMetadataArgs struct {
+// domainSnapshotHasMetadataArgs is the wire form of remote_domain_snapshot_has_metadata_args: the arguments of REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA.
+// Package protocol exports it as DomainSnapshotHasMetadataArgs.
+type domainSnapshotHasMetadataArgs struct {
 	Snap  DomainSnapshot
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotHasMetadataArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotHasMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Snap.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotHasMetadataArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotHasMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Snap.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainSnapshotHasMetadataRet is the wire form of remote_domain_snapshot_has_metadata_ret.
-type DomainSnapshotHasMetadataRet struct {
+// domainSnapshotHasMetadataRet is the wire form of remote_domain_snapshot_has_metadata_ret: the reply to REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA.
+// Package protocol exports it as DomainSnapshotHasMetadataRet.
+type domainSnapshotHasMetadataRet struct {
 	Metadata int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotHasMetadataRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotHasMetadataRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Metadata)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotHasMetadataRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotHasMetadataRet) DecodeXDR(d *xdr.Decoder) {
 	v.Metadata = d.Int32()
 }
 
-// DomainRevertToSnapshotArgs is the wire form of remote_domain_revert_to_snapshot_args.
-type DomainRevertToSnapshotArgs struct {
+// domainRevertToSnapshotArgs is the wire form of remote_domain_revert_to_snapshot_args: the arguments of REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT.
+// Package protocol exports it as DomainRevertToSnapshotArgs.
+type domainRevertToSnapshotArgs struct {
 	Snap  DomainSnapshot
 	Flags DomainSnapshotRevertFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainRevertToSnapshotArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainRevertToSnapshotArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Snap.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainRevertToSnapshotArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainRevertToSnapshotArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Snap.DecodeXDR(d)
 	v.Flags = DomainSnapshotRevertFlags(d.Uint32())
 }
 
-// DomainSnapshotDeleteArgs is the wire form of remote_domain_snapshot_delete_args.
-type DomainSnapshotDeleteArgs struct {
+// domainSnapshotDeleteArgs is the wire form of remote_domain_snapshot_delete_args: the arguments of REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE.
+// Package protocol exports it as DomainSnapshotDeleteArgs.
+type domainSnapshotDeleteArgs struct {
 	Snap  DomainSnapshot
 	Flags DomainSnapshotDeleteFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSnapshotDeleteArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSnapshotDeleteArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Snap.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSnapshotDeleteArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSnapshotDeleteArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Snap.DecodeXDR(d)
 	v.Flags = DomainSnapshotDeleteFlags(d.Uint32())
 }
 
-// DomainOpenConsoleArgs is the wire form of remote_domain_open_console_args.
-type DomainOpenConsoleArgs struct {
+// domainOpenConsoleArgs is the wire form of remote_domain_open_console_args: the arguments of REMOTE_PROC_DOMAIN_OPEN_CONSOLE.
+// Package protocol exports it as DomainOpenConsoleArgs.
+type domainOpenConsoleArgs struct {
 	Dom     Domain
 	DevName *string
 	Flags   DomainConsoleFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainOpenConsoleArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainOpenConsoleArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.Optional(v.DevName != nil) {
 		e.String((*v.DevName), StringMax)
@@ -10610,7 +11173,7 @@ func (v *DomainOpenConsoleArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainOpenConsoleArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainOpenConsoleArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if d.Optional() {
 		v.DevName = new(string)
@@ -10621,15 +11184,16 @@ func (v *DomainOpenConsoleArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainConsoleFlags(d.Uint32())
 }
 
-// DomainOpenChannelArgs is the wire form of remote_domain_open_channel_args.
-type DomainOpenChannelArgs struct {
+// domainOpenChannelArgs is the wire form of remote_domain_open_channel_args: the arguments of REMOTE_PROC_DOMAIN_OPEN_CHANNEL.
+// Package protocol exports it as DomainOpenChannelArgs.
+type domainOpenChannelArgs struct {
 	Dom   Domain
 	Name  *string
 	Flags DomainChannelFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainOpenChannelArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainOpenChannelArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.Optional(v.Name != nil) {
 		e.String((*v.Name), StringMax)
@@ -10638,7 +11202,7 @@ func (v *DomainOpenChannelArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainOpenChannelArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainOpenChannelArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if d.Optional() {
 		v.Name = new(string)
@@ -10649,8 +11213,9 @@ func (v *DomainOpenChannelArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainChannelFlags(d.Uint32())
 }
 
-// StorageVolUploadArgs is the wire form of remote_storage_vol_upload_args.
-type StorageVolUploadArgs struct {
+// storageVolUploadArgs is the wire form of remote_storage_vol_upload_args: the arguments of REMOTE_PROC_STORAGE_VOL_UPLOAD.
+// Package protocol exports it as StorageVolUploadArgs.
+type storageVolUploadArgs struct {
 	Vol    StorageVol
 	Offset uint64
 	Length uint64
@@ -10658,7 +11223,7 @@ type StorageVolUploadArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolUploadArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolUploadArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 	e.Uint64(v.Offset)
 	e.Uint64(v.Length)
@@ -10666,7 +11231,7 @@ func (v *StorageVolUploadArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolUploadArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolUploadArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 	if b := d.FixedView(20); len(b) == 20 {
 		v.Offset = binary.BigEndian.Uint64(b[0:])
@@ -10677,8 +11242,9 @@ func (v *StorageVolUploadArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// StorageVolDownloadArgs is the wire form of remote_storage_vol_download_args.
-type StorageVolDownloadArgs struct {
+// storageVolDownloadArgs is the wire form of remote_storage_vol_download_args: the arguments of REMOTE_PROC_STORAGE_VOL_DOWNLOAD.
+// Package protocol exports it as StorageVolDownloadArgs.
+type storageVolDownloadArgs struct {
 	Vol    StorageVol
 	Offset uint64
 	Length uint64
@@ -10686,7 +11252,7 @@ type StorageVolDownloadArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StorageVolDownloadArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storageVolDownloadArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Vol.EncodeXDR(e)
 	e.Uint64(v.Offset)
 	e.Uint64(v.Length)
@@ -10694,7 +11260,7 @@ func (v *StorageVolDownloadArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StorageVolDownloadArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storageVolDownloadArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Vol.DecodeXDR(d)
 	if b := d.FixedView(20); len(b) == 20 {
 		v.Offset = binary.BigEndian.Uint64(b[0:])
@@ -10705,38 +11271,40 @@ func (v *StorageVolDownloadArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetStateArgs is the wire form of remote_domain_get_state_args.
-type DomainGetStateArgs struct {
+// domainGetStateArgs is the wire form of remote_domain_get_state_args: the arguments of REMOTE_PROC_DOMAIN_GET_STATE.
+// Package protocol exports it as DomainGetStateArgs.
+type domainGetStateArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetStateArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetStateArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetStateArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetStateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainGetStateRet is the wire form of remote_domain_get_state_ret.
-type DomainGetStateRet struct {
+// domainGetStateRet is the wire form of remote_domain_get_state_ret: the reply to REMOTE_PROC_DOMAIN_GET_STATE.
+// Package protocol exports it as DomainGetStateRet.
+type domainGetStateRet struct {
 	State  DomainState
 	Reason int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetStateRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetStateRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.State))
 	e.Int32(v.Reason)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetStateRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetStateRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.State = DomainState(int32(binary.BigEndian.Uint32(b[0:])))
 		v.Reason = int32(binary.BigEndian.Uint32(b[4:]))
@@ -10745,8 +11313,9 @@ func (v *DomainGetStateRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMigrateBegin3Args is the wire form of remote_domain_migrate_begin3_args.
-type DomainMigrateBegin3Args struct {
+// domainMigrateBegin3Args is the wire form of remote_domain_migrate_begin3_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3.
+// Package protocol exports it as DomainMigrateBegin3Args.
+type domainMigrateBegin3Args struct {
 	Dom      Domain
 	Xmlin    *string
 	Flags    uint64
@@ -10755,7 +11324,7 @@ type DomainMigrateBegin3Args struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateBegin3Args) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateBegin3Args) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.Optional(v.Xmlin != nil) {
 		e.String((*v.Xmlin), StringMax)
@@ -10768,7 +11337,7 @@ func (v *DomainMigrateBegin3Args) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateBegin3Args) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateBegin3Args) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if d.Optional() {
 		v.Xmlin = new(string)
@@ -10786,26 +11355,28 @@ func (v *DomainMigrateBegin3Args) DecodeXDR(d *xdr.Decoder) {
 	v.Resource = d.Uint64()
 }
 
-// DomainMigrateBegin3Ret is the wire form of remote_domain_migrate_begin3_ret.
-type DomainMigrateBegin3Ret struct {
+// domainMigrateBegin3Ret is the wire form of remote_domain_migrate_begin3_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3.
+// Package protocol exports it as DomainMigrateBegin3Ret.
+type domainMigrateBegin3Ret struct {
 	CookieOut []byte
 	XML       string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateBegin3Ret) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateBegin3Ret) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.CookieOut, MigrateCookieMax)
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateBegin3Ret) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateBegin3Ret) DecodeXDR(d *xdr.Decoder) {
 	v.CookieOut = d.Opaque(MigrateCookieMax)
 	v.XML = d.String(StringMax)
 }
 
-// DomainMigratePrepare3Args is the wire form of remote_domain_migrate_prepare3_args.
-type DomainMigratePrepare3Args struct {
+// domainMigratePrepare3Args is the wire form of remote_domain_migrate_prepare3_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3.
+// Package protocol exports it as DomainMigratePrepare3Args.
+type domainMigratePrepare3Args struct {
 	CookieIn []byte
 	URIIn    *string
 	Flags    uint64
@@ -10815,7 +11386,7 @@ type DomainMigratePrepare3Args struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePrepare3Args) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePrepare3Args) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.CookieIn, MigrateCookieMax)
 	if e.Optional(v.URIIn != nil) {
 		e.String((*v.URIIn), StringMax)
@@ -10829,7 +11400,7 @@ func (v *DomainMigratePrepare3Args) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePrepare3Args) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePrepare3Args) DecodeXDR(d *xdr.Decoder) {
 	v.CookieIn = d.Opaque(MigrateCookieMax)
 	if d.Optional() {
 		v.URIIn = new(string)
@@ -10848,14 +11419,15 @@ func (v *DomainMigratePrepare3Args) DecodeXDR(d *xdr.Decoder) {
 	v.DomXML = d.String(StringMax)
 }
 
-// DomainMigratePrepare3Ret is the wire form of remote_domain_migrate_prepare3_ret.
-type DomainMigratePrepare3Ret struct {
+// domainMigratePrepare3Ret is the wire form of remote_domain_migrate_prepare3_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3.
+// Package protocol exports it as DomainMigratePrepare3Ret.
+type domainMigratePrepare3Ret struct {
 	CookieOut []byte
 	URIOut    *string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePrepare3Ret) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePrepare3Ret) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.CookieOut, MigrateCookieMax)
 	if e.Optional(v.URIOut != nil) {
 		e.String((*v.URIOut), StringMax)
@@ -10863,7 +11435,7 @@ func (v *DomainMigratePrepare3Ret) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePrepare3Ret) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePrepare3Ret) DecodeXDR(d *xdr.Decoder) {
 	v.CookieOut = d.Opaque(MigrateCookieMax)
 	if d.Optional() {
 		v.URIOut = new(string)
@@ -10873,8 +11445,9 @@ func (v *DomainMigratePrepare3Ret) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMigratePrepareTunnel3Args is the wire form of remote_domain_migrate_prepare_tunnel3_args.
-type DomainMigratePrepareTunnel3Args struct {
+// domainMigratePrepareTunnel3Args is the wire form of remote_domain_migrate_prepare_tunnel3_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3.
+// Package protocol exports it as DomainMigratePrepareTunnel3Args.
+type domainMigratePrepareTunnel3Args struct {
 	CookieIn []byte
 	Flags    uint64
 	Dname    *string
@@ -10883,7 +11456,7 @@ type DomainMigratePrepareTunnel3Args struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePrepareTunnel3Args) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePrepareTunnel3Args) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.CookieIn, MigrateCookieMax)
 	e.Uint64(v.Flags)
 	if e.Optional(v.Dname != nil) {
@@ -10894,7 +11467,7 @@ func (v *DomainMigratePrepareTunnel3Args) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePrepareTunnel3Args) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePrepareTunnel3Args) DecodeXDR(d *xdr.Decoder) {
 	v.CookieIn = d.Opaque(MigrateCookieMax)
 	v.Flags = d.Uint64()
 	if d.Optional() {
@@ -10907,23 +11480,25 @@ func (v *DomainMigratePrepareTunnel3Args) DecodeXDR(d *xdr.Decoder) {
 	v.DomXML = d.String(StringMax)
 }
 
-// DomainMigratePrepareTunnel3Ret is the wire form of remote_domain_migrate_prepare_tunnel3_ret.
-type DomainMigratePrepareTunnel3Ret struct {
+// domainMigratePrepareTunnel3Ret is the wire form of remote_domain_migrate_prepare_tunnel3_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3.
+// Package protocol exports it as DomainMigratePrepareTunnel3Ret.
+type domainMigratePrepareTunnel3Ret struct {
 	CookieOut []byte
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePrepareTunnel3Ret) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePrepareTunnel3Ret) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.CookieOut, MigrateCookieMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePrepareTunnel3Ret) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePrepareTunnel3Ret) DecodeXDR(d *xdr.Decoder) {
 	v.CookieOut = d.Opaque(MigrateCookieMax)
 }
 
-// DomainMigratePerform3Args is the wire form of remote_domain_migrate_perform3_args.
-type DomainMigratePerform3Args struct {
+// domainMigratePerform3Args is the wire form of remote_domain_migrate_perform3_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3.
+// Package protocol exports it as DomainMigratePerform3Args.
+type domainMigratePerform3Args struct {
 	Dom      Domain
 	Xmlin    *string
 	CookieIn []byte
@@ -10935,7 +11510,7 @@ type DomainMigratePerform3Args struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePerform3Args) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePerform3Args) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.Optional(v.Xmlin != nil) {
 		e.String((*v.Xmlin), StringMax)
@@ -10955,7 +11530,7 @@ func (v *DomainMigratePerform3Args) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePerform3Args) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePerform3Args) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if d.Optional() {
 		v.Xmlin = new(string)
@@ -10986,23 +11561,25 @@ func (v *DomainMigratePerform3Args) DecodeXDR(d *xdr.Decoder) {
 	v.Resource = d.Uint64()
 }
 
-// DomainMigratePerform3Ret is the wire form of remote_domain_migrate_perform3_ret.
-type DomainMigratePerform3Ret struct {
+// domainMigratePerform3Ret is the wire form of remote_domain_migrate_perform3_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3.
+// Package protocol exports it as DomainMigratePerform3Ret.
+type domainMigratePerform3Ret struct {
 	CookieOut []byte
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePerform3Ret) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePerform3Ret) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.CookieOut, MigrateCookieMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePerform3Ret) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePerform3Ret) DecodeXDR(d *xdr.Decoder) {
 	v.CookieOut = d.Opaque(MigrateCookieMax)
 }
 
-// DomainMigrateFinish3Args is the wire form of remote_domain_migrate_finish3_args.
-type DomainMigrateFinish3Args struct {
+// domainMigrateFinish3Args is the wire form of remote_domain_migrate_finish3_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_FINISH3.
+// Package protocol exports it as DomainMigrateFinish3Args.
+type domainMigrateFinish3Args struct {
 	Dname     string
 	CookieIn  []byte
 	Dconnuri  *string
@@ -11012,7 +11589,7 @@ type DomainMigrateFinish3Args struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateFinish3Args) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateFinish3Args) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Dname, StringMax)
 	e.Opaque(v.CookieIn, MigrateCookieMax)
 	if e.Optional(v.Dconnuri != nil) {
@@ -11026,7 +11603,7 @@ func (v *DomainMigrateFinish3Args) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateFinish3Args) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateFinish3Args) DecodeXDR(d *xdr.Decoder) {
 	v.Dname = d.String(StringMax)
 	v.CookieIn = d.Opaque(MigrateCookieMax)
 	if d.Optional() {
@@ -11049,26 +11626,28 @@ func (v *DomainMigrateFinish3Args) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMigrateFinish3Ret is the wire form of remote_domain_migrate_finish3_ret.
-type DomainMigrateFinish3Ret struct {
+// domainMigrateFinish3Ret is the wire form of remote_domain_migrate_finish3_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_FINISH3.
+// Package protocol exports it as DomainMigrateFinish3Ret.
+type domainMigrateFinish3Ret struct {
 	Dom       Domain
 	CookieOut []byte
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateFinish3Ret) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateFinish3Ret) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Opaque(v.CookieOut, MigrateCookieMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateFinish3Ret) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateFinish3Ret) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.CookieOut = d.Opaque(MigrateCookieMax)
 }
 
-// DomainMigrateConfirm3Args is the wire form of remote_domain_migrate_confirm3_args.
-type DomainMigrateConfirm3Args struct {
+// domainMigrateConfirm3Args is the wire form of remote_domain_migrate_confirm3_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3.
+// Package protocol exports it as DomainMigrateConfirm3Args.
+type domainMigrateConfirm3Args struct {
 	Dom       Domain
 	CookieIn  []byte
 	Flags     uint64
@@ -11076,7 +11655,7 @@ type DomainMigrateConfirm3Args struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateConfirm3Args) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateConfirm3Args) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Opaque(v.CookieIn, MigrateCookieMax)
 	e.Uint64(v.Flags)
@@ -11084,7 +11663,7 @@ func (v *DomainMigrateConfirm3Args) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateConfirm3Args) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateConfirm3Args) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.CookieIn = d.Opaque(MigrateCookieMax)
 	if b := d.FixedView(12); len(b) == 12 {
@@ -11101,11 +11680,13 @@ type DomainEventControlErrorMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventControlErrorMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventControlErrorMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
@@ -11117,51 +11698,55 @@ type DomainEventCallbackControlErrorMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackControlErrorMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackControlErrorMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Msg.DecodeXDR(d)
 }
 
-// DomainGetControlInfoArgs is the wire form of remote_domain_get_control_info_args.
-type DomainGetControlInfoArgs struct {
+// domainGetControlInfoArgs is the wire form of remote_domain_get_control_info_args: the arguments of REMOTE_PROC_DOMAIN_GET_CONTROL_INFO.
+// Package protocol exports it as DomainGetControlInfoArgs.
+type domainGetControlInfoArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetControlInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetControlInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetControlInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetControlInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainGetControlInfoRet is the wire form of remote_domain_get_control_info_ret.
-type DomainGetControlInfoRet struct {
+// domainGetControlInfoRet is the wire form of remote_domain_get_control_info_ret: the reply to REMOTE_PROC_DOMAIN_GET_CONTROL_INFO.
+// Package protocol exports it as DomainGetControlInfoRet.
+type domainGetControlInfoRet struct {
 	State     DomainControlState
 	Details   uint32
 	StateTime uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetControlInfoRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetControlInfoRet) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(uint32(v.State))
 	e.Uint32(v.Details)
 	e.Uint64(v.StateTime)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetControlInfoRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetControlInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(16); len(b) == 16 {
 		v.State = DomainControlState(binary.BigEndian.Uint32(b[0:]))
 		v.Details = binary.BigEndian.Uint32(b[4:])
@@ -11171,22 +11756,23 @@ func (v *DomainGetControlInfoRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainOpenGraphicsArgs is the wire form of remote_domain_open_graphics_args.
-type DomainOpenGraphicsArgs struct {
+// domainOpenGraphicsArgs is the wire form of remote_domain_open_graphics_args: the arguments of REMOTE_PROC_DOMAIN_OPEN_GRAPHICS.
+// Package protocol exports it as DomainOpenGraphicsArgs.
+type domainOpenGraphicsArgs struct {
 	Dom   Domain
 	Idx   uint32
 	Flags DomainOpenGraphicsFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainOpenGraphicsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainOpenGraphicsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Idx)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainOpenGraphicsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainOpenGraphicsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Idx = binary.BigEndian.Uint32(b[0:])
@@ -11196,22 +11782,23 @@ func (v *DomainOpenGraphicsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainOpenGraphicsFDArgs is the wire form of remote_domain_open_graphics_fd_args.
-type DomainOpenGraphicsFDArgs struct {
+// domainOpenGraphicsFDArgs is the wire form of remote_domain_open_graphics_fd_args: the arguments of REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD.
+// Package protocol exports it as DomainOpenGraphicsFDArgs.
+type domainOpenGraphicsFDArgs struct {
 	Dom   Domain
 	Idx   uint32
 	Flags DomainOpenGraphicsFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainOpenGraphicsFDArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainOpenGraphicsFDArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Idx)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainOpenGraphicsFDArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainOpenGraphicsFDArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Idx = binary.BigEndian.Uint32(b[0:])
@@ -11221,22 +11808,23 @@ func (v *DomainOpenGraphicsFDArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeSuspendForDurationArgs is the wire form of remote_node_suspend_for_duration_args.
-type NodeSuspendForDurationArgs struct {
+// nodeSuspendForDurationArgs is the wire form of remote_node_suspend_for_duration_args: the arguments of REMOTE_PROC_NODE_SUSPEND_FOR_DURATION.
+// Package protocol exports it as NodeSuspendForDurationArgs.
+type nodeSuspendForDurationArgs struct {
 	Target   NodeSuspendTarget
 	Duration uint64
 	Flags    uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeSuspendForDurationArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeSuspendForDurationArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(uint32(v.Target))
 	e.Uint64(v.Duration)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeSuspendForDurationArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeSuspendForDurationArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(16); len(b) == 16 {
 		v.Target = NodeSuspendTarget(binary.BigEndian.Uint32(b[0:]))
 		v.Duration = binary.BigEndian.Uint64(b[4:])
@@ -11246,40 +11834,42 @@ func (v *NodeSuspendForDurationArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainShutdownFlagsArgs is the wire form of remote_domain_shutdown_flags_args.
-type DomainShutdownFlagsArgs struct {
+// domainShutdownFlagsArgs is the wire form of remote_domain_shutdown_flags_args: the arguments of REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS.
+// Package protocol exports it as DomainShutdownFlagsArgs.
+type domainShutdownFlagsArgs struct {
 	Dom   Domain
 	Flags DomainShutdownFlagValues
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainShutdownFlagsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainShutdownFlagsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainShutdownFlagsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainShutdownFlagsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainShutdownFlagValues(d.Uint32())
 }
 
-// DomainGetDiskErrorsArgs is the wire form of remote_domain_get_disk_errors_args.
-type DomainGetDiskErrorsArgs struct {
+// domainGetDiskErrorsArgs is the wire form of remote_domain_get_disk_errors_args: the arguments of REMOTE_PROC_DOMAIN_GET_DISK_ERRORS.
+// Package protocol exports it as DomainGetDiskErrorsArgs.
+type domainGetDiskErrorsArgs struct {
 	Dom       Domain
 	Maxerrors uint32
 	Flags     uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetDiskErrorsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetDiskErrorsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Maxerrors)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetDiskErrorsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetDiskErrorsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Maxerrors = binary.BigEndian.Uint32(b[0:])
@@ -11289,14 +11879,15 @@ func (v *DomainGetDiskErrorsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetDiskErrorsRet is the wire form of remote_domain_get_disk_errors_ret.
-type DomainGetDiskErrorsRet struct {
+// domainGetDiskErrorsRet is the wire form of remote_domain_get_disk_errors_ret: the reply to REMOTE_PROC_DOMAIN_GET_DISK_ERRORS.
+// Package protocol exports it as DomainGetDiskErrorsRet.
+type domainGetDiskErrorsRet struct {
 	Errors  []DomainDiskError
 	Nerrors int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetDiskErrorsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetDiskErrorsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Errors), DomainDiskErrorsMax) {
 		for i0 := range v.Errors {
 			v.Errors[i0].EncodeXDR(e)
@@ -11306,7 +11897,7 @@ func (v *DomainGetDiskErrorsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetDiskErrorsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetDiskErrorsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainDiskErrorsMax, 8); n0 > 0 {
 		v.Errors = make([]DomainDiskError, n0)
 		for i0 := range v.Errors {
@@ -11318,20 +11909,21 @@ func (v *DomainGetDiskErrorsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Nerrors = d.Int32()
 }
 
-// ConnectListAllDomainsArgs is the wire form of remote_connect_list_all_domains_args.
-type ConnectListAllDomainsArgs struct {
+// connectListAllDomainsArgs is the wire form of remote_connect_list_all_domains_args: the arguments of REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS.
+// Package protocol exports it as ConnectListAllDomainsArgs.
+type connectListAllDomainsArgs struct {
 	NeedResults int32
 	Flags       ConnectListAllDomainsFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllDomainsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllDomainsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.NeedResults)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllDomainsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllDomainsArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = ConnectListAllDomainsFlags(binary.BigEndian.Uint32(b[4:]))
@@ -11340,14 +11932,15 @@ func (v *ConnectListAllDomainsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectListAllDomainsRet is the wire form of remote_connect_list_all_domains_ret.
-type ConnectListAllDomainsRet struct {
+// connectListAllDomainsRet is the wire form of remote_connect_list_all_domains_ret: the reply to REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS.
+// Package protocol exports it as ConnectListAllDomainsRet.
+type connectListAllDomainsRet struct {
 	Domains []Domain
 	Ret     uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllDomainsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllDomainsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Domains), DomainListMax) {
 		for i0 := range v.Domains {
 			v.Domains[i0].EncodeXDR(e)
@@ -11357,7 +11950,7 @@ func (v *ConnectListAllDomainsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllDomainsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllDomainsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainListMax, 24); n0 > 0 {
 		v.Domains = make([]Domain, n0)
 		for i0 := range v.Domains {
@@ -11369,20 +11962,21 @@ func (v *ConnectListAllDomainsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Uint32()
 }
 
-// ConnectListAllStoragePoolsArgs is the wire form of remote_connect_list_all_storage_pools_args.
-type ConnectListAllStoragePoolsArgs struct {
+// connectListAllStoragePoolsArgs is the wire form of remote_connect_list_all_storage_pools_args: the arguments of REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS.
+// Package protocol exports it as ConnectListAllStoragePoolsArgs.
+type connectListAllStoragePoolsArgs struct {
 	NeedResults int32
 	Flags       ConnectListAllStoragePoolsFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllStoragePoolsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllStoragePoolsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.NeedResults)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllStoragePoolsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllStoragePoolsArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = ConnectListAllStoragePoolsFlags(binary.BigEndian.Uint32(b[4:]))
@@ -11391,14 +11985,15 @@ func (v *ConnectListAllStoragePoolsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectListAllStoragePoolsRet is the wire form of remote_connect_list_all_storage_pools_ret.
-type ConnectListAllStoragePoolsRet struct {
+// connectListAllStoragePoolsRet is the wire form of remote_connect_list_all_storage_pools_ret: the reply to REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS.
+// Package protocol exports it as ConnectListAllStoragePoolsRet.
+type connectListAllStoragePoolsRet struct {
 	Pools []StoragePool
 	Ret   uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllStoragePoolsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllStoragePoolsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Pools), StoragePoolListMax) {
 		for i0 := range v.Pools {
 			v.Pools[i0].EncodeXDR(e)
@@ -11408,7 +12003,7 @@ func (v *ConnectListAllStoragePoolsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllStoragePoolsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllStoragePoolsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(StoragePoolListMax, 20); n0 > 0 {
 		v.Pools = make([]StoragePool, n0)
 		for i0 := range v.Pools {
@@ -11420,22 +12015,23 @@ func (v *ConnectListAllStoragePoolsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Uint32()
 }
 
-// StoragePoolListAllVolumesArgs is the wire form of remote_storage_pool_list_all_volumes_args.
-type StoragePoolListAllVolumesArgs struct {
+// storagePoolListAllVolumesArgs is the wire form of remote_storage_pool_list_all_volumes_args: the arguments of REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES.
+// Package protocol exports it as StoragePoolListAllVolumesArgs.
+type storagePoolListAllVolumesArgs struct {
 	Pool        StoragePool
 	NeedResults int32
 	Flags       uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolListAllVolumesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolListAllVolumesArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Pool.EncodeXDR(e)
 	e.Int32(v.NeedResults)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolListAllVolumesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolListAllVolumesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Pool.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
@@ -11445,14 +12041,15 @@ func (v *StoragePoolListAllVolumesArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// StoragePoolListAllVolumesRet is the wire form of remote_storage_pool_list_all_volumes_ret.
-type StoragePoolListAllVolumesRet struct {
+// storagePoolListAllVolumesRet is the wire form of remote_storage_pool_list_all_volumes_ret: the reply to REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES.
+// Package protocol exports it as StoragePoolListAllVolumesRet.
+type storagePoolListAllVolumesRet struct {
 	Vols []StorageVol
 	Ret  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *StoragePoolListAllVolumesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *storagePoolListAllVolumesRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Vols), StorageVolListMax) {
 		for i0 := range v.Vols {
 			v.Vols[i0].EncodeXDR(e)
@@ -11462,7 +12059,7 @@ func (v *StoragePoolListAllVolumesRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *StoragePoolListAllVolumesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *storagePoolListAllVolumesRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(StorageVolListMax, 12); n0 > 0 {
 		v.Vols = make([]StorageVol, n0)
 		for i0 := range v.Vols {
@@ -11474,20 +12071,21 @@ func (v *StoragePoolListAllVolumesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Uint32()
 }
 
-// ConnectListAllNetworksArgs is the wire form of remote_connect_list_all_networks_args.
-type ConnectListAllNetworksArgs struct {
+// connectListAllNetworksArgs is the wire form of remote_connect_list_all_networks_args: the arguments of REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS.
+// Package protocol exports it as ConnectListAllNetworksArgs.
+type connectListAllNetworksArgs struct {
 	NeedResults int32
 	Flags       ConnectListAllNetworksFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllNetworksArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllNetworksArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.NeedResults)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllNetworksArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllNetworksArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = ConnectListAllNetworksFlags(binary.BigEndian.Uint32(b[4:]))
@@ -11496,14 +12094,15 @@ func (v *ConnectListAllNetworksArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectListAllNetworksRet is the wire form of remote_connect_list_all_networks_ret.
-type ConnectListAllNetworksRet struct {
+// connectListAllNetworksRet is the wire form of remote_connect_list_all_networks_ret: the reply to REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS.
+// Package protocol exports it as ConnectListAllNetworksRet.
+type connectListAllNetworksRet struct {
 	Nets []Network
 	Ret  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllNetworksRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllNetworksRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Nets), NetworkListMax) {
 		for i0 := range v.Nets {
 			v.Nets[i0].EncodeXDR(e)
@@ -11513,7 +12112,7 @@ func (v *ConnectListAllNetworksRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllNetworksRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllNetworksRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NetworkListMax, 20); n0 > 0 {
 		v.Nets = make([]Network, n0)
 		for i0 := range v.Nets {
@@ -11525,20 +12124,21 @@ func (v *ConnectListAllNetworksRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Uint32()
 }
 
-// ConnectListAllInterfacesArgs is the wire form of remote_connect_list_all_interfaces_args.
-type ConnectListAllInterfacesArgs struct {
+// connectListAllInterfacesArgs is the wire form of remote_connect_list_all_interfaces_args: the arguments of REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES.
+// Package protocol exports it as ConnectListAllInterfacesArgs.
+type connectListAllInterfacesArgs struct {
 	NeedResults int32
 	Flags       ConnectListAllInterfacesFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllInterfacesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllInterfacesArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.NeedResults)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllInterfacesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllInterfacesArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = ConnectListAllInterfacesFlags(binary.BigEndian.Uint32(b[4:]))
@@ -11547,14 +12147,15 @@ func (v *ConnectListAllInterfacesArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectListAllInterfacesRet is the wire form of remote_connect_list_all_interfaces_ret.
-type ConnectListAllInterfacesRet struct {
+// connectListAllInterfacesRet is the wire form of remote_connect_list_all_interfaces_ret: the reply to REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES.
+// Package protocol exports it as ConnectListAllInterfacesRet.
+type connectListAllInterfacesRet struct {
 	Ifaces []Interface
 	Ret    uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllInterfacesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllInterfacesRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Ifaces), InterfaceListMax) {
 		for i0 := range v.Ifaces {
 			v.Ifaces[i0].EncodeXDR(e)
@@ -11564,7 +12165,7 @@ func (v *ConnectListAllInterfacesRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllInterfacesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllInterfacesRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(InterfaceListMax, 8); n0 > 0 {
 		v.Ifaces = make([]Interface, n0)
 		for i0 := range v.Ifaces {
@@ -11576,20 +12177,21 @@ func (v *ConnectListAllInterfacesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Uint32()
 }
 
-// ConnectListAllNodeDevicesArgs is the wire form of remote_connect_list_all_node_devices_args.
-type ConnectListAllNodeDevicesArgs struct {
+// connectListAllNodeDevicesArgs is the wire form of remote_connect_list_all_node_devices_args: the arguments of REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES.
+// Package protocol exports it as ConnectListAllNodeDevicesArgs.
+type connectListAllNodeDevicesArgs struct {
 	NeedResults int32
 	Flags       ConnectListAllNodeDeviceFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllNodeDevicesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllNodeDevicesArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.NeedResults)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllNodeDevicesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllNodeDevicesArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = ConnectListAllNodeDeviceFlags(binary.BigEndian.Uint32(b[4:]))
@@ -11598,14 +12200,15 @@ func (v *ConnectListAllNodeDevicesArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectListAllNodeDevicesRet is the wire form of remote_connect_list_all_node_devices_ret.
-type ConnectListAllNodeDevicesRet struct {
+// connectListAllNodeDevicesRet is the wire form of remote_connect_list_all_node_devices_ret: the reply to REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES.
+// Package protocol exports it as ConnectListAllNodeDevicesRet.
+type connectListAllNodeDevicesRet struct {
 	Devices []NodeDevice
 	Ret     uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllNodeDevicesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllNodeDevicesRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Devices), NodeDeviceListMax) {
 		for i0 := range v.Devices {
 			v.Devices[i0].EncodeXDR(e)
@@ -11615,7 +12218,7 @@ func (v *ConnectListAllNodeDevicesRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllNodeDevicesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllNodeDevicesRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeDeviceListMax, 4); n0 > 0 {
 		v.Devices = make([]NodeDevice, n0)
 		for i0 := range v.Devices {
@@ -11627,20 +12230,21 @@ func (v *ConnectListAllNodeDevicesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Uint32()
 }
 
-// ConnectListAllNWFiltersArgs is the wire form of remote_connect_list_all_nwfilters_args.
-type ConnectListAllNWFiltersArgs struct {
+// connectListAllNWFiltersArgs is the wire form of remote_connect_list_all_nwfilters_args: the arguments of REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS.
+// Package protocol exports it as ConnectListAllNWFiltersArgs.
+type connectListAllNWFiltersArgs struct {
 	NeedResults int32
 	Flags       ConnectFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllNWFiltersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllNWFiltersArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.NeedResults)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllNWFiltersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllNWFiltersArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = ConnectFlags(binary.BigEndian.Uint32(b[4:]))
@@ -11649,14 +12253,15 @@ func (v *ConnectListAllNWFiltersArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectListAllNWFiltersRet is the wire form of remote_connect_list_all_nwfilters_ret.
-type ConnectListAllNWFiltersRet struct {
+// connectListAllNWFiltersRet is the wire form of remote_connect_list_all_nwfilters_ret: the reply to REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS.
+// Package protocol exports it as ConnectListAllNWFiltersRet.
+type connectListAllNWFiltersRet struct {
 	Filters []NWFilter
 	Ret     uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllNWFiltersRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllNWFiltersRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Filters), NWFilterListMax) {
 		for i0 := range v.Filters {
 			v.Filters[i0].EncodeXDR(e)
@@ -11666,7 +12271,7 @@ func (v *ConnectListAllNWFiltersRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllNWFiltersRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllNWFiltersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NWFilterListMax, 20); n0 > 0 {
 		v.Filters = make([]NWFilter, n0)
 		for i0 := range v.Filters {
@@ -11678,20 +12283,21 @@ func (v *ConnectListAllNWFiltersRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Uint32()
 }
 
-// ConnectListAllSecretsArgs is the wire form of remote_connect_list_all_secrets_args.
-type ConnectListAllSecretsArgs struct {
+// connectListAllSecretsArgs is the wire form of remote_connect_list_all_secrets_args: the arguments of REMOTE_PROC_CONNECT_LIST_ALL_SECRETS.
+// Package protocol exports it as ConnectListAllSecretsArgs.
+type connectListAllSecretsArgs struct {
 	NeedResults int32
 	Flags       ConnectListAllSecretsFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllSecretsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllSecretsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.NeedResults)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllSecretsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllSecretsArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = ConnectListAllSecretsFlags(binary.BigEndian.Uint32(b[4:]))
@@ -11700,14 +12306,15 @@ func (v *ConnectListAllSecretsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectListAllSecretsRet is the wire form of remote_connect_list_all_secrets_ret.
-type ConnectListAllSecretsRet struct {
+// connectListAllSecretsRet is the wire form of remote_connect_list_all_secrets_ret: the reply to REMOTE_PROC_CONNECT_LIST_ALL_SECRETS.
+// Package protocol exports it as ConnectListAllSecretsRet.
+type connectListAllSecretsRet struct {
 	Secrets []Secret
 	Ret     uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllSecretsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllSecretsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Secrets), SecretListMax) {
 		for i0 := range v.Secrets {
 			v.Secrets[i0].EncodeXDR(e)
@@ -11717,7 +12324,7 @@ func (v *ConnectListAllSecretsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllSecretsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllSecretsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(SecretListMax, 24); n0 > 0 {
 		v.Secrets = make([]Secret, n0)
 		for i0 := range v.Secrets {
@@ -11729,14 +12336,15 @@ func (v *ConnectListAllSecretsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Uint32()
 }
 
-// NodeSetMemoryParametersArgs is the wire form of remote_node_set_memory_parameters_args.
-type NodeSetMemoryParametersArgs struct {
+// nodeSetMemoryParametersArgs is the wire form of remote_node_set_memory_parameters_args: the arguments of REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS.
+// Package protocol exports it as NodeSetMemoryParametersArgs.
+type nodeSetMemoryParametersArgs struct {
 	Params TypedParams
 	Flags  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeSetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeSetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), NodeMemoryParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -11746,7 +12354,7 @@ func (v *NodeSetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeSetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeSetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeMemoryParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -11758,20 +12366,21 @@ func (v *NodeSetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// NodeGetMemoryParametersArgs is the wire form of remote_node_get_memory_parameters_args.
-type NodeGetMemoryParametersArgs struct {
+// nodeGetMemoryParametersArgs is the wire form of remote_node_get_memory_parameters_args: the arguments of REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS.
+// Package protocol exports it as NodeGetMemoryParametersArgs.
+type nodeGetMemoryParametersArgs struct {
 	Nparams int32
 	Flags   TypedParameterFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetMemoryParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Nparams)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = TypedParameterFlags(binary.BigEndian.Uint32(b[4:]))
@@ -11780,14 +12389,15 @@ func (v *NodeGetMemoryParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeGetMemoryParametersRet is the wire form of remote_node_get_memory_parameters_ret.
-type NodeGetMemoryParametersRet struct {
+// nodeGetMemoryParametersRet is the wire form of remote_node_get_memory_parameters_ret: the reply to REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS.
+// Package protocol exports it as NodeGetMemoryParametersRet.
+type nodeGetMemoryParametersRet struct {
 	Params  TypedParams
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetMemoryParametersRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetMemoryParametersRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), NodeMemoryParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -11797,7 +12407,7 @@ func (v *NodeGetMemoryParametersRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetMemoryParametersRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetMemoryParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeMemoryParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -11809,22 +12419,23 @@ func (v *NodeGetMemoryParametersRet) DecodeXDR(d *xdr.Decoder) {
 	v.Nparams = d.Int32()
 }
 
-// NodeGetCPUMapArgs is the wire form of remote_node_get_cpu_map_args.
-type NodeGetCPUMapArgs struct {
+// nodeGetCPUMapArgs is the wire form of remote_node_get_cpu_map_args: the arguments of REMOTE_PROC_NODE_GET_CPU_MAP.
+// Package protocol exports it as NodeGetCPUMapArgs.
+type nodeGetCPUMapArgs struct {
 	NeedMap    int32
 	NeedOnline int32
 	Flags      uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetCPUMapArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetCPUMapArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.NeedMap)
 	e.Int32(v.NeedOnline)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetCPUMapArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetCPUMapArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(12); len(b) == 12 {
 		v.NeedMap = int32(binary.BigEndian.Uint32(b[0:]))
 		v.NeedOnline = int32(binary.BigEndian.Uint32(b[4:]))
@@ -11834,22 +12445,23 @@ func (v *NodeGetCPUMapArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeGetCPUMapRet is the wire form of remote_node_get_cpu_map_ret.
-type NodeGetCPUMapRet struct {
+// nodeGetCPUMapRet is the wire form of remote_node_get_cpu_map_ret: the reply to REMOTE_PROC_NODE_GET_CPU_MAP.
+// Package protocol exports it as NodeGetCPUMapRet.
+type nodeGetCPUMapRet struct {
 	CPUMap []byte
 	Online uint32
 	Ret    int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetCPUMapRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetCPUMapRet) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.CPUMap, CPUMapMax)
 	e.Uint32(v.Online)
 	e.Int32(v.Ret)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetCPUMapRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetCPUMapRet) DecodeXDR(d *xdr.Decoder) {
 	v.CPUMap = d.Opaque(CPUMapMax)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Online = binary.BigEndian.Uint32(b[0:])
@@ -11859,8 +12471,9 @@ func (v *NodeGetCPUMapRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainFSTrimArgs is the wire form of remote_domain_fstrim_args.
-type DomainFSTrimArgs struct {
+// domainFSTrimArgs is the wire form of remote_domain_fstrim_args: the arguments of REMOTE_PROC_DOMAIN_FSTRIM.
+// Package protocol exports it as DomainFSTrimArgs.
+type domainFSTrimArgs struct {
 	Dom        Domain
 	MountPoint *string
 	Minimum    uint64
@@ -11868,7 +12481,7 @@ type DomainFSTrimArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainFSTrimArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainFSTrimArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.Optional(v.MountPoint != nil) {
 		e.String((*v.MountPoint), StringMax)
@@ -11878,7 +12491,7 @@ func (v *DomainFSTrimArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainFSTrimArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainFSTrimArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if d.Optional() {
 		v.MountPoint = new(string)
@@ -11894,38 +12507,40 @@ func (v *DomainFSTrimArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetTimeArgs is the wire form of remote_domain_get_time_args.
-type DomainGetTimeArgs struct {
+// domainGetTimeArgs is the wire form of remote_domain_get_time_args: the arguments of REMOTE_PROC_DOMAIN_GET_TIME.
+// Package protocol exports it as DomainGetTimeArgs.
+type domainGetTimeArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetTimeArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetTimeArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetTimeArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetTimeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainGetTimeRet is the wire form of remote_domain_get_time_ret.
-type DomainGetTimeRet struct {
+// domainGetTimeRet is the wire form of remote_domain_get_time_ret: the reply to REMOTE_PROC_DOMAIN_GET_TIME.
+// Package protocol exports it as DomainGetTimeRet.
+type domainGetTimeRet struct {
 	Seconds  int64
 	Nseconds uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetTimeRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetTimeRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int64(v.Seconds)
 	e.Uint32(v.Nseconds)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetTimeRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetTimeRet) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(12); len(b) == 12 {
 		v.Seconds = int64(binary.BigEndian.Uint64(b[0:]))
 		v.Nseconds = binary.BigEndian.Uint32(b[8:])
@@ -11934,8 +12549,9 @@ func (v *DomainGetTimeRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetTimeArgs is the wire form of remote_domain_set_time_args.
-type DomainSetTimeArgs struct {
+// domainSetTimeArgs is the wire form of remote_domain_set_time_args: the arguments of REMOTE_PROC_DOMAIN_SET_TIME.
+// Package protocol exports it as DomainSetTimeArgs.
+type domainSetTimeArgs struct {
 	Dom      Domain
 	Seconds  int64
 	Nseconds uint32
@@ -11943,7 +12559,7 @@ type DomainSetTimeArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetTimeArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetTimeArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int64(v.Seconds)
 	e.Uint32(v.Nseconds)
@@ -11951,7 +12567,7 @@ func (v *DomainSetTimeArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetTimeArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetTimeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(16); len(b) == 16 {
 		v.Seconds = int64(binary.BigEndian.Uint64(b[0:]))
@@ -11962,15 +12578,16 @@ func (v *DomainSetTimeArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMigrateBegin3ParamsArgs is the wire form of remote_domain_migrate_begin3_params_args.
-type DomainMigrateBegin3ParamsArgs struct {
+// domainMigrateBegin3ParamsArgs is the wire form of remote_domain_migrate_begin3_params_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS.
+// Package protocol exports it as DomainMigrateBegin3ParamsArgs.
+type domainMigrateBegin3ParamsArgs struct {
 	Dom    Domain
 	Params TypedParams
 	Flags  DomainMigrateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateBegin3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateBegin3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), DomainMigrateParamListMax) {
 		for i0 := range v.Params {
@@ -11981,7 +12598,7 @@ func (v *DomainMigrateBegin3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateBegin3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateBegin3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainMigrateParamListMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
@@ -11994,33 +12611,35 @@ func (v *DomainMigrateBegin3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainMigrateFlags(d.Uint32())
 }
 
-// DomainMigrateBegin3ParamsRet is the wire form of remote_domain_migrate_begin3_params_ret.
-type DomainMigrateBegin3ParamsRet struct {
+// domainMigrateBegin3ParamsRet is the wire form of remote_domain_migrate_begin3_params_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS.
+// Package protocol exports it as DomainMigrateBegin3ParamsRet.
+type domainMigrateBegin3ParamsRet struct {
 	CookieOut []byte
 	XML       string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateBegin3ParamsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateBegin3ParamsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.CookieOut, MigrateCookieMax)
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateBegin3ParamsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateBegin3ParamsRet) DecodeXDR(d *xdr.Decoder) {
 	v.CookieOut = d.Opaque(MigrateCookieMax)
 	v.XML = d.String(StringMax)
 }
 
-// DomainMigratePrepare3ParamsArgs is the wire form of remote_domain_migrate_prepare3_params_args.
-type DomainMigratePrepare3ParamsArgs struct {
+// domainMigratePrepare3ParamsArgs is the wire form of remote_domain_migrate_prepare3_params_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS.
+// Package protocol exports it as DomainMigratePrepare3ParamsArgs.
+type domainMigratePrepare3ParamsArgs struct {
 	Params   TypedParams
 	CookieIn []byte
 	Flags    DomainMigrateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePrepare3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePrepare3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainMigrateParamListMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -12031,7 +12650,7 @@ func (v *DomainMigratePrepare3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePrepare3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePrepare3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainMigrateParamListMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -12044,14 +12663,15 @@ func (v *DomainMigratePrepare3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainMigrateFlags(d.Uint32())
 }
 
-// DomainMigratePrepare3ParamsRet is the wire form of remote_domain_migrate_prepare3_params_ret.
-type DomainMigratePrepare3ParamsRet struct {
+// domainMigratePrepare3ParamsRet is the wire form of remote_domain_migrate_prepare3_params_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS.
+// Package protocol exports it as DomainMigratePrepare3ParamsRet.
+type domainMigratePrepare3ParamsRet struct {
 	CookieOut []byte
 	URIOut    *string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePrepare3ParamsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePrepare3ParamsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.CookieOut, MigrateCookieMax)
 	if e.Optional(v.URIOut != nil) {
 		e.String((*v.URIOut), StringMax)
@@ -12059,7 +12679,7 @@ func (v *DomainMigratePrepare3ParamsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePrepare3ParamsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePrepare3ParamsRet) DecodeXDR(d *xdr.Decoder) {
 	v.CookieOut = d.Opaque(MigrateCookieMax)
 	if d.Optional() {
 		v.URIOut = new(string)
@@ -12069,15 +12689,16 @@ func (v *DomainMigratePrepare3ParamsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMigratePrepareTunnel3ParamsArgs is the wire form of remote_domain_migrate_prepare_tunnel3_params_args.
-type DomainMigratePrepareTunnel3ParamsArgs struct {
+// domainMigratePrepareTunnel3ParamsArgs is the wire form of remote_domain_migrate_prepare_tunnel3_params_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS.
+// Package protocol exports it as DomainMigratePrepareTunnel3ParamsArgs.
+type domainMigratePrepareTunnel3ParamsArgs struct {
 	Params   TypedParams
 	CookieIn []byte
 	Flags    DomainMigrateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePrepareTunnel3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePrepareTunnel3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainMigrateParamListMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -12088,7 +12709,7 @@ func (v *DomainMigratePrepareTunnel3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePrepareTunnel3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePrepareTunnel3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainMigrateParamListMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -12101,23 +12722,25 @@ func (v *DomainMigratePrepareTunnel3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainMigrateFlags(d.Uint32())
 }
 
-// DomainMigratePrepareTunnel3ParamsRet is the wire form of remote_domain_migrate_prepare_tunnel3_params_ret.
-type DomainMigratePrepareTunnel3ParamsRet struct {
+// domainMigratePrepareTunnel3ParamsRet is the wire form of remote_domain_migrate_prepare_tunnel3_params_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS.
+// Package protocol exports it as DomainMigratePrepareTunnel3ParamsRet.
+type domainMigratePrepareTunnel3ParamsRet struct {
 	CookieOut []byte
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePrepareTunnel3ParamsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePrepareTunnel3ParamsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.CookieOut, MigrateCookieMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePrepareTunnel3ParamsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePrepareTunnel3ParamsRet) DecodeXDR(d *xdr.Decoder) {
 	v.CookieOut = d.Opaque(MigrateCookieMax)
 }
 
-// DomainMigratePerform3ParamsArgs is the wire form of remote_domain_migrate_perform3_params_args.
-type DomainMigratePerform3ParamsArgs struct {
+// domainMigratePerform3ParamsArgs is the wire form of remote_domain_migrate_perform3_params_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS.
+// Package protocol exports it as DomainMigratePerform3ParamsArgs.
+type domainMigratePerform3ParamsArgs struct {
 	Dom      Domain
 	Dconnuri *string
 	Params   TypedParams
@@ -12126,7 +12749,7 @@ type DomainMigratePerform3ParamsArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePerform3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePerform3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.Optional(v.Dconnuri != nil) {
 		e.String((*v.Dconnuri), StringMax)
@@ -12141,7 +12764,7 @@ func (v *DomainMigratePerform3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePerform3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePerform3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if d.Optional() {
 		v.Dconnuri = new(string)
@@ -12161,23 +12784,25 @@ func (v *DomainMigratePerform3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainMigrateFlags(d.Uint32())
 }
 
-// DomainMigratePerform3ParamsRet is the wire form of remote_domain_migrate_perform3_params_ret.
-type DomainMigratePerform3ParamsRet struct {
+// domainMigratePerform3ParamsRet is the wire form of remote_domain_migrate_perform3_params_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS.
+// Package protocol exports it as DomainMigratePerform3ParamsRet.
+type domainMigratePerform3ParamsRet struct {
 	CookieOut []byte
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigratePerform3ParamsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigratePerform3ParamsRet) EncodeXDR(e *xdr.Encoder) {
 	e.Opaque(v.CookieOut, MigrateCookieMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigratePerform3ParamsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigratePerform3ParamsRet) DecodeXDR(d *xdr.Decoder) {
 	v.CookieOut = d.Opaque(MigrateCookieMax)
 }
 
-// DomainMigrateFinish3ParamsArgs is the wire form of remote_domain_migrate_finish3_params_args.
-type DomainMigrateFinish3ParamsArgs struct {
+// domainMigrateFinish3ParamsArgs is the wire form of remote_domain_migrate_finish3_params_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS.
+// Package protocol exports it as DomainMigrateFinish3ParamsArgs.
+type domainMigrateFinish3ParamsArgs struct {
 	Params    TypedParams
 	CookieIn  []byte
 	Flags     DomainMigrateFlags
@@ -12185,7 +12810,7 @@ type DomainMigrateFinish3ParamsArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateFinish3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateFinish3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainMigrateParamListMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -12197,7 +12822,7 @@ func (v *DomainMigrateFinish3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateFinish3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateFinish3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainMigrateParamListMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -12215,26 +12840,28 @@ func (v *DomainMigrateFinish3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMigrateFinish3ParamsRet is the wire form of remote_domain_migrate_finish3_params_ret.
-type DomainMigrateFinish3ParamsRet struct {
+// domainMigrateFinish3ParamsRet is the wire form of remote_domain_migrate_finish3_params_ret: the reply to REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS.
+// Package protocol exports it as DomainMigrateFinish3ParamsRet.
+type domainMigrateFinish3ParamsRet struct {
 	Dom       Domain
 	CookieOut []byte
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateFinish3ParamsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateFinish3ParamsRet) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Opaque(v.CookieOut, MigrateCookieMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateFinish3ParamsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateFinish3ParamsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.CookieOut = d.Opaque(MigrateCookieMax)
 }
 
-// DomainMigrateConfirm3ParamsArgs is the wire form of remote_domain_migrate_confirm3_params_args.
-type DomainMigrateConfirm3ParamsArgs struct {
+// domainMigrateConfirm3ParamsArgs is the wire form of remote_domain_migrate_confirm3_params_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS.
+// Package protocol exports it as DomainMigrateConfirm3ParamsArgs.
+type domainMigrateConfirm3ParamsArgs struct {
 	Dom       Domain
 	Params    TypedParams
 	CookieIn  []byte
@@ -12243,7 +12870,7 @@ type DomainMigrateConfirm3ParamsArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateConfirm3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateConfirm3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), DomainMigrateParamListMax) {
 		for i0 := range v.Params {
@@ -12256,7 +12883,7 @@ func (v *DomainMigrateConfirm3ParamsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateConfirm3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateConfirm3ParamsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainMigrateParamListMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
@@ -12282,12 +12909,14 @@ type DomainEventDeviceRemovedMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventDeviceRemovedMsg) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.DevAlias, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventDeviceRemovedMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.DevAlias = d.String(StringMax)
@@ -12300,12 +12929,14 @@ type DomainEventCallbackDeviceRemovedMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackDeviceRemovedMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Msg.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackDeviceRemovedMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Msg.DecodeXDR(d)
@@ -12321,6 +12952,7 @@ type DomainEventBlockJob2Msg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventBlockJob2Msg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
@@ -12330,6 +12962,7 @@ func (v *DomainEventBlockJob2Msg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventBlockJob2Msg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
@@ -12353,6 +12986,7 @@ type DomainEventBlockThresholdMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventBlockThresholdMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
@@ -12365,6 +12999,7 @@ func (v *DomainEventBlockThresholdMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventBlockThresholdMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
@@ -12391,6 +13026,7 @@ type DomainEventCallbackTunableMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackTunableMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
@@ -12402,6 +13038,7 @@ func (v *DomainEventCallbackTunableMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackTunableMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
@@ -12423,6 +13060,7 @@ type DomainEventCallbackDeviceAddedMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackDeviceAddedMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
@@ -12430,6 +13068,7 @@ func (v *DomainEventCallbackDeviceAddedMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackDeviceAddedMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
@@ -12442,31 +13081,34 @@ type ConnectEventConnectionClosedMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *ConnectEventConnectionClosedMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.Reason))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *ConnectEventConnectionClosedMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Reason = ConnectCloseReason(d.Int32())
 }
 
-// ConnectGetCPUModelNamesArgs is the wire form of remote_connect_get_cpu_model_names_args.
-type ConnectGetCPUModelNamesArgs struct {
+// connectGetCPUModelNamesArgs is the wire form of remote_connect_get_cpu_model_names_args: the arguments of REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES.
+// Package protocol exports it as ConnectGetCPUModelNamesArgs.
+type connectGetCPUModelNamesArgs struct {
 	Arch        string
 	NeedResults int32
 	Flags       ConnectFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetCPUModelNamesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetCPUModelNamesArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Arch, StringMax)
 	e.Int32(v.NeedResults)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetCPUModelNamesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetCPUModelNamesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Arch = d.String(StringMax)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
@@ -12476,14 +13118,15 @@ func (v *ConnectGetCPUModelNamesArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectGetCPUModelNamesRet is the wire form of remote_connect_get_cpu_model_names_ret.
-type ConnectGetCPUModelNamesRet struct {
+// connectGetCPUModelNamesRet is the wire form of remote_connect_get_cpu_model_names_ret: the reply to REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES.
+// Package protocol exports it as ConnectGetCPUModelNamesRet.
+type connectGetCPUModelNamesRet struct {
 	Models []string
 	Ret    int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetCPUModelNamesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetCPUModelNamesRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Models), ConnectCPUModelsMax) {
 		for i0 := range v.Models {
 			e.String(v.Models[i0], StringMax)
@@ -12493,7 +13136,7 @@ func (v *ConnectGetCPUModelNamesRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetCPUModelNamesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetCPUModelNamesRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(ConnectCPUModelsMax, 4); n0 > 0 {
 		v.Models = make([]string, n0)
 		for i0 := range v.Models {
@@ -12505,14 +13148,15 @@ func (v *ConnectGetCPUModelNamesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Int32()
 }
 
-// ConnectNetworkEventRegisterAnyArgs is the wire form of remote_connect_network_event_register_any_args.
-type ConnectNetworkEventRegisterAnyArgs struct {
+// connectNetworkEventRegisterAnyArgs is the wire form of remote_connect_network_event_register_any_args: the arguments of REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY.
+// Package protocol exports it as ConnectNetworkEventRegisterAnyArgs.
+type connectNetworkEventRegisterAnyArgs struct {
 	EventID NetworkEventID
 	Net     *Network
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNetworkEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNetworkEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.EventID))
 	if e.Optional(v.Net != nil) {
 		(*v.Net).EncodeXDR(e)
@@ -12520,7 +13164,7 @@ func (v *ConnectNetworkEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNetworkEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNetworkEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.EventID = NetworkEventID(d.Int32())
 	if d.Optional() {
 		v.Net = new(Network)
@@ -12530,33 +13174,35 @@ func (v *ConnectNetworkEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectNetworkEventRegisterAnyRet is the wire form of remote_connect_network_event_register_any_ret.
-type ConnectNetworkEventRegisterAnyRet struct {
+// connectNetworkEventRegisterAnyRet is the wire form of remote_connect_network_event_register_any_ret: the reply to REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY.
+// Package protocol exports it as ConnectNetworkEventRegisterAnyRet.
+type connectNetworkEventRegisterAnyRet struct {
 	CallbackID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNetworkEventRegisterAnyRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNetworkEventRegisterAnyRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNetworkEventRegisterAnyRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNetworkEventRegisterAnyRet) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 }
 
-// ConnectNetworkEventDeregisterAnyArgs is the wire form of remote_connect_network_event_deregister_any_args.
-type ConnectNetworkEventDeregisterAnyArgs struct {
+// connectNetworkEventDeregisterAnyArgs is the wire form of remote_connect_network_event_deregister_any_args: the arguments of REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY.
+// Package protocol exports it as ConnectNetworkEventDeregisterAnyArgs.
+type connectNetworkEventDeregisterAnyArgs struct {
 	CallbackID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNetworkEventDeregisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNetworkEventDeregisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNetworkEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNetworkEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 }
 
@@ -12569,6 +13215,7 @@ type NetworkEventLifecycleMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NetworkEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Net.EncodeXDR(e)
@@ -12577,6 +13224,7 @@ func (v *NetworkEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NetworkEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Net.DecodeXDR(d)
@@ -12597,6 +13245,7 @@ type NetworkEventCallbackMetadataChangeMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NetworkEventCallbackMetadataChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Net.EncodeXDR(e)
@@ -12607,6 +13256,7 @@ func (v *NetworkEventCallbackMetadataChangeMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NetworkEventCallbackMetadataChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Net.DecodeXDR(d)
@@ -12619,8 +13269,9 @@ func (v *NetworkEventCallbackMetadataChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NetworkSetMetadataArgs is the wire form of remote_network_set_metadata_args.
-type NetworkSetMetadataArgs struct {
+// networkSetMetadataArgs is the wire form of remote_network_set_metadata_args: the arguments of REMOTE_PROC_NETWORK_SET_METADATA.
+// Package protocol exports it as NetworkSetMetadataArgs.
+type networkSetMetadataArgs struct {
 	Network  Network
 	Type     NetworkMetadataType
 	Metadata *string
@@ -12630,7 +13281,7 @@ type NetworkSetMetadataArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkSetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkSetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Network.EncodeXDR(e)
 	e.Int32(int32(v.Type))
 	if e.Optional(v.Metadata != nil) {
@@ -12646,7 +13297,7 @@ func (v *NetworkSetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkSetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkSetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Network.DecodeXDR(d)
 	v.Type = NetworkMetadataType(d.Int32())
 	if d.Optional() {
@@ -12670,8 +13321,9 @@ func (v *NetworkSetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = NetworkUpdateFlags(d.Uint32())
 }
 
-// NetworkGetMetadataArgs is the wire form of remote_network_get_metadata_args.
-type NetworkGetMetadataArgs struct {
+// networkGetMetadataArgs is the wire form of remote_network_get_metadata_args: the arguments of REMOTE_PROC_NETWORK_GET_METADATA.
+// Package protocol exports it as NetworkGetMetadataArgs.
+type networkGetMetadataArgs struct {
 	Network Network
 	Type    NetworkMetadataType
 	URI     *string
@@ -12679,7 +13331,7 @@ type NetworkGetMetadataArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkGetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkGetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Network.EncodeXDR(e)
 	e.Int32(int32(v.Type))
 	if e.Optional(v.URI != nil) {
@@ -12689,7 +13341,7 @@ func (v *NetworkGetMetadataArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkGetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkGetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Network.DecodeXDR(d)
 	v.Type = NetworkMetadataType(d.Int32())
 	if d.Optional() {
@@ -12701,29 +13353,31 @@ func (v *NetworkGetMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = NetworkUpdateFlags(d.Uint32())
 }
 
-// NetworkGetMetadataRet is the wire form of remote_network_get_metadata_ret.
-type NetworkGetMetadataRet struct {
+// networkGetMetadataRet is the wire form of remote_network_get_metadata_ret: the reply to REMOTE_PROC_NETWORK_GET_METADATA.
+// Package protocol exports it as NetworkGetMetadataRet.
+type networkGetMetadataRet struct {
 	Metadata string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkGetMetadataRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkGetMetadataRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Metadata, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkGetMetadataRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkGetMetadataRet) DecodeXDR(d *xdr.Decoder) {
 	v.Metadata = d.String(StringMax)
 }
 
-// ConnectStoragePoolEventRegisterAnyArgs is the wire form of remote_connect_storage_pool_event_register_any_args.
-type ConnectStoragePoolEventRegisterAnyArgs struct {
+// connectStoragePoolEventRegisterAnyArgs is the wire form of remote_connect_storage_pool_event_register_any_args: the arguments of REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY.
+// Package protocol exports it as ConnectStoragePoolEventRegisterAnyArgs.
+type connectStoragePoolEventRegisterAnyArgs struct {
 	EventID StoragePoolEventID
 	Pool    *StoragePool
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectStoragePoolEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectStoragePoolEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.EventID))
 	if e.Optional(v.Pool != nil) {
 		(*v.Pool).EncodeXDR(e)
@@ -12731,7 +13385,7 @@ func (v *ConnectStoragePoolEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectStoragePoolEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectStoragePoolEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.EventID = StoragePoolEventID(d.Int32())
 	if d.Optional() {
 		v.Pool = new(StoragePool)
@@ -12741,33 +13395,35 @@ func (v *ConnectStoragePoolEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectStoragePoolEventRegisterAnyRet is the wire form of remote_connect_storage_pool_event_register_any_ret.
-type ConnectStoragePoolEventRegisterAnyRet struct {
+// connectStoragePoolEventRegisterAnyRet is the wire form of remote_connect_storage_pool_event_register_any_ret: the reply to REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY.
+// Package protocol exports it as ConnectStoragePoolEventRegisterAnyRet.
+type connectStoragePoolEventRegisterAnyRet struct {
 	CallbackID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectStoragePoolEventRegisterAnyRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectStoragePoolEventRegisterAnyRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectStoragePoolEventRegisterAnyRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectStoragePoolEventRegisterAnyRet) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 }
 
-// ConnectStoragePoolEventDeregisterAnyArgs is the wire form of remote_connect_storage_pool_event_deregister_any_args.
-type ConnectStoragePoolEventDeregisterAnyArgs struct {
+// connectStoragePoolEventDeregisterAnyArgs is the wire form of remote_connect_storage_pool_event_deregister_any_args: the arguments of REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY.
+// Package protocol exports it as ConnectStoragePoolEventDeregisterAnyArgs.
+type connectStoragePoolEventDeregisterAnyArgs struct {
 	CallbackID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectStoragePoolEventDeregisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectStoragePoolEventDeregisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectStoragePoolEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectStoragePoolEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 }
 
@@ -12780,6 +13436,7 @@ type StoragePoolEventLifecycleMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *StoragePoolEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Pool.EncodeXDR(e)
@@ -12788,6 +13445,7 @@ func (v *StoragePoolEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *StoragePoolEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Pool.DecodeXDR(d)
@@ -12806,25 +13464,28 @@ type StoragePoolEventRefreshMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *StoragePoolEventRefreshMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Pool.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *StoragePoolEventRefreshMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Pool.DecodeXDR(d)
 }
 
-// ConnectNodeDeviceEventRegisterAnyArgs is the wire form of remote_connect_node_device_event_register_any_args.
-type ConnectNodeDeviceEventRegisterAnyArgs struct {
+// connectNodeDeviceEventRegisterAnyArgs is the wire form of remote_connect_node_device_event_register_any_args: the arguments of REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY.
+// Package protocol exports it as ConnectNodeDeviceEventRegisterAnyArgs.
+type connectNodeDeviceEventRegisterAnyArgs struct {
 	EventID NodeDeviceEventID
 	Dev     *NodeDevice
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNodeDeviceEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNodeDeviceEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.EventID))
 	if e.Optional(v.Dev != nil) {
 		(*v.Dev).EncodeXDR(e)
@@ -12832,7 +13493,7 @@ func (v *ConnectNodeDeviceEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNodeDeviceEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNodeDeviceEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.EventID = NodeDeviceEventID(d.Int32())
 	if d.Optional() {
 		v.Dev = new(NodeDevice)
@@ -12842,33 +13503,35 @@ func (v *ConnectNodeDeviceEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectNodeDeviceEventRegisterAnyRet is the wire form of remote_connect_node_device_event_register_any_ret.
-type ConnectNodeDeviceEventRegisterAnyRet struct {
+// connectNodeDeviceEventRegisterAnyRet is the wire form of remote_connect_node_device_event_register_any_ret: the reply to REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY.
+// Package protocol exports it as ConnectNodeDeviceEventRegisterAnyRet.
+type connectNodeDeviceEventRegisterAnyRet struct {
 	CallbackID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNodeDeviceEventRegisterAnyRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNodeDeviceEventRegisterAnyRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNodeDeviceEventRegisterAnyRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNodeDeviceEventRegisterAnyRet) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 }
 
-// ConnectNodeDeviceEventDeregisterAnyArgs is the wire form of remote_connect_node_device_event_deregister_any_args.
-type ConnectNodeDeviceEventDeregisterAnyArgs struct {
+// connectNodeDeviceEventDeregisterAnyArgs is the wire form of remote_connect_node_device_event_deregister_any_args: the arguments of REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY.
+// Package protocol exports it as ConnectNodeDeviceEventDeregisterAnyArgs.
+type connectNodeDeviceEventDeregisterAnyArgs struct {
 	CallbackID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectNodeDeviceEventDeregisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectNodeDeviceEventDeregisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectNodeDeviceEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectNodeDeviceEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 }
 
@@ -12881,6 +13544,7 @@ type NodeDeviceEventLifecycleMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NodeDeviceEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dev.EncodeXDR(e)
@@ -12889,6 +13553,7 @@ func (v *NodeDeviceEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NodeDeviceEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dev.DecodeXDR(d)
@@ -12907,26 +13572,29 @@ type NodeDeviceEventUpdateMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NodeDeviceEventUpdateMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dev.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NodeDeviceEventUpdateMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dev.DecodeXDR(d)
 }
 
-// DomainFSFreezeArgs is the wire form of remote_domain_fsfreeze_args.
-type DomainFSFreezeArgs struct {
+// domainFSFreezeArgs is the wire form of remote_domain_fsfreeze_args: the arguments of REMOTE_PROC_DOMAIN_FSFREEZE.
+// Package protocol exports it as DomainFSFreezeArgs.
+type domainFSFreezeArgs struct {
 	Dom         Domain
 	Mountpoints []string
 	Flags       uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainFSFreezeArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainFSFreezeArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.ArrayLen(len(v.Mountpoints), DomainFsfreezeMountpointsMax) {
 		for i0 := range v.Mountpoints {
@@ -12937,7 +13605,7 @@ func (v *DomainFSFreezeArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainFSFreezeArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainFSFreezeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainFsfreezeMountpointsMax, 4); n0 > 0 {
 		v.Mountpoints = make([]string, n0)
@@ -12950,30 +13618,32 @@ func (v *DomainFSFreezeArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// DomainFSFreezeRet is the wire form of remote_domain_fsfreeze_ret.
-type DomainFSFreezeRet struct {
+// domainFSFreezeRet is the wire form of remote_domain_fsfreeze_ret: the reply to REMOTE_PROC_DOMAIN_FSFREEZE.
+// Package protocol exports it as DomainFSFreezeRet.
+type domainFSFreezeRet struct {
 	Filesystems int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainFSFreezeRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainFSFreezeRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Filesystems)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainFSFreezeRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainFSFreezeRet) DecodeXDR(d *xdr.Decoder) {
 	v.Filesystems = d.Int32()
 }
 
-// DomainFSThawArgs is the wire form of remote_domain_fsthaw_args.
-type DomainFSThawArgs struct {
+// domainFSThawArgs is the wire form of remote_domain_fsthaw_args: the arguments of REMOTE_PROC_DOMAIN_FSTHAW.
+// Package protocol exports it as DomainFSThawArgs.
+type domainFSThawArgs struct {
 	Dom         Domain
 	Mountpoints []string
 	Flags       uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainFSThawArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainFSThawArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.ArrayLen(len(v.Mountpoints), DomainFsfreezeMountpointsMax) {
 		for i0 := range v.Mountpoints {
@@ -12984,7 +13654,7 @@ func (v *DomainFSThawArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainFSThawArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainFSThawArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainFsfreezeMountpointsMax, 4); n0 > 0 {
 		v.Mountpoints = make([]string, n0)
@@ -12997,23 +13667,25 @@ func (v *DomainFSThawArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// DomainFSThawRet is the wire form of remote_domain_fsthaw_ret.
-type DomainFSThawRet struct {
+// domainFSThawRet is the wire form of remote_domain_fsthaw_ret: the reply to REMOTE_PROC_DOMAIN_FSTHAW.
+// Package protocol exports it as DomainFSThawRet.
+type domainFSThawRet struct {
 	Filesystems int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainFSThawRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainFSThawRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Filesystems)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainFSThawRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainFSThawRet) DecodeXDR(d *xdr.Decoder) {
 	v.Filesystems = d.Int32()
 }
 
-// NodeGetFreePagesArgs is the wire form of remote_node_get_free_pages_args.
-type NodeGetFreePagesArgs struct {
+// nodeGetFreePagesArgs is the wire form of remote_node_get_free_pages_args: the arguments of REMOTE_PROC_NODE_GET_FREE_PAGES.
+// Package protocol exports it as NodeGetFreePagesArgs.
+type nodeGetFreePagesArgs struct {
 	Pages     []uint32
 	StartCell int32
 	CellCount uint32
@@ -13021,7 +13693,7 @@ type NodeGetFreePagesArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetFreePagesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetFreePagesArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Pages), NodeMaxCells) {
 		for i0 := range v.Pages {
 			e.Uint32(v.Pages[i0])
@@ -13033,7 +13705,7 @@ func (v *NodeGetFreePagesArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetFreePagesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetFreePagesArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeMaxCells, 4); n0 > 0 {
 		v.Pages = make([]uint32, n0)
 		for i0 := range v.Pages {
@@ -13051,13 +13723,14 @@ func (v *NodeGetFreePagesArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeGetFreePagesRet is the wire form of remote_node_get_free_pages_ret.
-type NodeGetFreePagesRet struct {
+// nodeGetFreePagesRet is the wire form of remote_node_get_free_pages_ret: the reply to REMOTE_PROC_NODE_GET_FREE_PAGES.
+// Package protocol exports it as NodeGetFreePagesRet.
+type nodeGetFreePagesRet struct {
 	Counts []uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetFreePagesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetFreePagesRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Counts), NodeMaxCells) {
 		for i0 := range v.Counts {
 			e.Uint64(v.Counts[i0])
@@ -13066,7 +13739,7 @@ func (v *NodeGetFreePagesRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetFreePagesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetFreePagesRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeMaxCells, 8); n0 > 0 {
 		v.Counts = make([]uint64, n0)
 		for i0 := range v.Counts {
@@ -13077,8 +13750,9 @@ func (v *NodeGetFreePagesRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeAllocPagesArgs is the wire form of remote_node_alloc_pages_args.
-type NodeAllocPagesArgs struct {
+// nodeAllocPagesArgs is the wire form of remote_node_alloc_pages_args: the arguments of REMOTE_PROC_NODE_ALLOC_PAGES.
+// Package protocol exports it as NodeAllocPagesArgs.
+type nodeAllocPagesArgs struct {
 	PageSizes  []uint32
 	PageCounts []uint64
 	StartCell  int32
@@ -13087,7 +13761,7 @@ type NodeAllocPagesArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeAllocPagesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeAllocPagesArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.PageSizes), NodeMaxCells) {
 		for i0 := range v.PageSizes {
 			e.Uint32(v.PageSizes[i0])
@@ -13104,7 +13778,7 @@ func (v *NodeAllocPagesArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeAllocPagesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeAllocPagesArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeMaxCells, 4); n0 > 0 {
 		v.PageSizes = make([]uint32, n0)
 		for i0 := range v.PageSizes {
@@ -13130,18 +13804,19 @@ func (v *NodeAllocPagesArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeAllocPagesRet is the wire form of remote_node_alloc_pages_ret.
-type NodeAllocPagesRet struct {
+// nodeAllocPagesRet is the wire form of remote_node_alloc_pages_ret: the reply to REMOTE_PROC_NODE_ALLOC_PAGES.
+// Package protocol exports it as NodeAllocPagesRet.
+type nodeAllocPagesRet struct {
 	Ret int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeAllocPagesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeAllocPagesRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Ret)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeAllocPagesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeAllocPagesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Int32()
 }
 
@@ -13159,6 +13834,7 @@ type NetworkDHCPLease struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NetworkDHCPLease) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Iface, StringMax)
 	e.Int64(v.Expirytime)
@@ -13180,6 +13856,7 @@ func (v *NetworkDHCPLease) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *NetworkDHCPLease) DecodeXDR(d *xdr.Decoder) {
 	v.Iface = d.String(StringMax)
 	if b := d.FixedView(12); len(b) == 12 {
@@ -13216,8 +13893,9 @@ func (v *NetworkDHCPLease) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NetworkGetDHCPLeasesArgs is the wire form of remote_network_get_dhcp_leases_args.
-type NetworkGetDHCPLeasesArgs struct {
+// networkGetDHCPLeasesArgs is the wire form of remote_network_get_dhcp_leases_args: the arguments of REMOTE_PROC_NETWORK_GET_DHCP_LEASES.
+// Package protocol exports it as NetworkGetDHCPLeasesArgs.
+type networkGetDHCPLeasesArgs struct {
 	Net         Network
 	MAC         *string
 	NeedResults int32
@@ -13225,7 +13903,7 @@ type NetworkGetDHCPLeasesArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkGetDHCPLeasesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkGetDHCPLeasesArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Net.EncodeXDR(e)
 	if e.Optional(v.MAC != nil) {
 		e.String((*v.MAC), StringMax)
@@ -13235,7 +13913,7 @@ func (v *NetworkGetDHCPLeasesArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkGetDHCPLeasesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkGetDHCPLeasesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Net.DecodeXDR(d)
 	if d.Optional() {
 		v.MAC = new(string)
@@ -13251,14 +13929,15 @@ func (v *NetworkGetDHCPLeasesArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NetworkGetDHCPLeasesRet is the wire form of remote_network_get_dhcp_leases_ret.
-type NetworkGetDHCPLeasesRet struct {
+// networkGetDHCPLeasesRet is the wire form of remote_network_get_dhcp_leases_ret: the reply to REMOTE_PROC_NETWORK_GET_DHCP_LEASES.
+// Package protocol exports it as NetworkGetDHCPLeasesRet.
+type networkGetDHCPLeasesRet struct {
 	Leases []NetworkDHCPLease
 	Ret    uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkGetDHCPLeasesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkGetDHCPLeasesRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Leases), NetworkDHCPLeasesMax) {
 		for i0 := range v.Leases {
 			v.Leases[i0].EncodeXDR(e)
@@ -13268,7 +13947,7 @@ func (v *NetworkGetDHCPLeasesRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkGetDHCPLeasesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkGetDHCPLeasesRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NetworkDHCPLeasesMax, 40); n0 > 0 {
 		v.Leases = make([]NetworkDHCPLease, n0)
 		for i0 := range v.Leases {
@@ -13287,6 +13966,7 @@ type DomainStatsRecord struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainStatsRecord) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), ConnectGetAllDomainStatsMax) {
@@ -13297,6 +13977,7 @@ func (v *DomainStatsRecord) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainStatsRecord) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(ConnectGetAllDomainStatsMax, 12); n0 > 0 {
@@ -13309,15 +13990,16 @@ func (v *DomainStatsRecord) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectGetAllDomainStatsArgs is the wire form of remote_connect_get_all_domain_stats_args.
-type ConnectGetAllDomainStatsArgs struct {
+// connectGetAllDomainStatsArgs is the wire form of remote_connect_get_all_domain_stats_args: the arguments of REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS.
+// Package protocol exports it as ConnectGetAllDomainStatsArgs.
+type connectGetAllDomainStatsArgs struct {
 	Doms  []Domain
 	Stats DomainStatsTypes
 	Flags ConnectGetAllDomainStatsFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetAllDomainStatsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetAllDomainStatsArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Doms), DomainListMax) {
 		for i0 := range v.Doms {
 			v.Doms[i0].EncodeXDR(e)
@@ -13328,7 +14010,7 @@ func (v *ConnectGetAllDomainStatsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetAllDomainStatsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetAllDomainStatsArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainListMax, 24); n0 > 0 {
 		v.Doms = make([]Domain, n0)
 		for i0 := range v.Doms {
@@ -13354,6 +14036,7 @@ type DomainEventCallbackAgentLifecycleMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackAgentLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
@@ -13362,6 +14045,7 @@ func (v *DomainEventCallbackAgentLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackAgentLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
@@ -13373,13 +14057,14 @@ func (v *DomainEventCallbackAgentLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectGetAllDomainStatsRet is the wire form of remote_connect_get_all_domain_stats_ret.
-type ConnectGetAllDomainStatsRet struct {
+// connectGetAllDomainStatsRet is the wire form of remote_connect_get_all_domain_stats_ret: the reply to REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS.
+// Package protocol exports it as ConnectGetAllDomainStatsRet.
+type connectGetAllDomainStatsRet struct {
 	RetStats []DomainStatsRecord
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetAllDomainStatsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetAllDomainStatsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.RetStats), DomainListMax) {
 		for i0 := range v.RetStats {
 			v.RetStats[i0].EncodeXDR(e)
@@ -13388,7 +14073,7 @@ func (v *ConnectGetAllDomainStatsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetAllDomainStatsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetAllDomainStatsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainListMax, 28); n0 > 0 {
 		v.RetStats = make([]DomainStatsRecord, n0)
 		for i0 := range v.RetStats {
@@ -13408,6 +14093,7 @@ type DomainFSInfo struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainFSInfo) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Mountpoint, StringMax)
 	e.String(v.Name, StringMax)
@@ -13420,6 +14106,7 @@ func (v *DomainFSInfo) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainFSInfo) DecodeXDR(d *xdr.Decoder) {
 	v.Mountpoint = d.String(StringMax)
 	v.Name = d.String(StringMax)
@@ -13434,32 +14121,34 @@ func (v *DomainFSInfo) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetFSInfoArgs is the wire form of remote_domain_get_fsinfo_args.
-type DomainGetFSInfoArgs struct {
+// domainGetFSInfoArgs is the wire form of remote_domain_get_fsinfo_args: the arguments of REMOTE_PROC_DOMAIN_GET_FSINFO.
+// Package protocol exports it as DomainGetFSInfoArgs.
+type domainGetFSInfoArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetFSInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetFSInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetFSInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetFSInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainGetFSInfoRet is the wire form of remote_domain_get_fsinfo_ret.
-type DomainGetFSInfoRet struct {
+// domainGetFSInfoRet is the wire form of remote_domain_get_fsinfo_ret: the reply to REMOTE_PROC_DOMAIN_GET_FSINFO.
+// Package protocol exports it as DomainGetFSInfoRet.
+type domainGetFSInfoRet struct {
 	Info []DomainFSInfo
 	Ret  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetFSInfoRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetFSInfoRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Info), DomainFSInfoMax) {
 		for i0 := range v.Info {
 			v.Info[i0].EncodeXDR(e)
@@ -13469,7 +14158,7 @@ func (v *DomainGetFSInfoRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetFSInfoRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetFSInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainFSInfoMax, 16); n0 > 0 {
 		v.Info = make([]DomainFSInfo, n0)
 		for i0 := range v.Info {
@@ -13489,6 +14178,7 @@ type DomainIPAddr struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainIPAddr) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.Type))
 	e.String(v.Addr, StringMax)
@@ -13496,6 +14186,7 @@ func (v *DomainIPAddr) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainIPAddr) DecodeXDR(d *xdr.Decoder) {
 	v.Type = IPAddrType(d.Int32())
 	v.Addr = d.String(StringMax)
@@ -13510,6 +14201,7 @@ type DomainInterface struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainInterface) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	if e.Optional(v.Hwaddr != nil) {
@@ -13523,6 +14215,7 @@ func (v *DomainInterface) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainInterface) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	if d.Optional() {
@@ -13541,22 +14234,23 @@ func (v *DomainInterface) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainInterfaceAddressesArgs is the wire form of remote_domain_interface_addresses_args.
-type DomainInterfaceAddressesArgs struct {
+// domainInterfaceAddressesArgs is the wire form of remote_domain_interface_addresses_args: the arguments of REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES.
+// Package protocol exports it as DomainInterfaceAddressesArgs.
+type domainInterfaceAddressesArgs struct {
 	Dom    Domain
 	Source uint32
 	Flags  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainInterfaceAddressesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainInterfaceAddressesArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Source)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainInterfaceAddressesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainInterfaceAddressesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Source = binary.BigEndian.Uint32(b[0:])
@@ -13566,13 +14260,14 @@ func (v *DomainInterfaceAddressesArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainInterfaceAddressesRet is the wire form of remote_domain_interface_addresses_ret.
-type DomainInterfaceAddressesRet struct {
+// domainInterfaceAddressesRet is the wire form of remote_domain_interface_addresses_ret: the reply to REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES.
+// Package protocol exports it as DomainInterfaceAddressesRet.
+type domainInterfaceAddressesRet struct {
 	Ifaces []DomainInterface
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainInterfaceAddressesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainInterfaceAddressesRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Ifaces), DomainInterfaceMax) {
 		for i0 := range v.Ifaces {
 			v.Ifaces[i0].EncodeXDR(e)
@@ -13581,7 +14276,7 @@ func (v *DomainInterfaceAddressesRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainInterfaceAddressesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainInterfaceAddressesRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainInterfaceMax, 12); n0 > 0 {
 		v.Ifaces = make([]DomainInterface, n0)
 		for i0 := range v.Ifaces {
@@ -13592,8 +14287,9 @@ func (v *DomainInterfaceAddressesRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetUserPasswordArgs is the wire form of remote_domain_set_user_password_args.
-type DomainSetUserPasswordArgs struct {
+// domainSetUserPasswordArgs is the wire form of remote_domain_set_user_password_args: the arguments of REMOTE_PROC_DOMAIN_SET_USER_PASSWORD.
+// Package protocol exports it as DomainSetUserPasswordArgs.
+type domainSetUserPasswordArgs struct {
 	Dom      Domain
 	User     *string
 	Password *string
@@ -13601,7 +14297,7 @@ type DomainSetUserPasswordArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetUserPasswordArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetUserPasswordArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.Optional(v.User != nil) {
 		e.String((*v.User), StringMax)
@@ -13613,7 +14309,7 @@ func (v *DomainSetUserPasswordArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetUserPasswordArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetUserPasswordArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if d.Optional() {
 		v.User = new(string)
@@ -13630,15 +14326,16 @@ func (v *DomainSetUserPasswordArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainSetUserPasswordFlags(d.Uint32())
 }
 
-// DomainRenameArgs is the wire form of remote_domain_rename_args.
-type DomainRenameArgs struct {
+// domainRenameArgs is the wire form of remote_domain_rename_args: the arguments of REMOTE_PROC_DOMAIN_RENAME.
+// Package protocol exports it as DomainRenameArgs.
+type domainRenameArgs struct {
 	Dom     Domain
 	NewName *string
 	Flags   uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainRenameArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainRenameArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.Optional(v.NewName != nil) {
 		e.String((*v.NewName), StringMax)
@@ -13647,7 +14344,7 @@ func (v *DomainRenameArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainRenameArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainRenameArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if d.Optional() {
 		v.NewName = new(string)
@@ -13658,18 +14355,19 @@ func (v *DomainRenameArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// DomainRenameRet is the wire form of remote_domain_rename_ret.
-type DomainRenameRet struct {
+// domainRenameRet is the wire form of remote_domain_rename_ret: the reply to REMOTE_PROC_DOMAIN_RENAME.
+// Package protocol exports it as DomainRenameRet.
+type domainRenameRet struct {
 	Retcode int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainRenameRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainRenameRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Retcode)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainRenameRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainRenameRet) DecodeXDR(d *xdr.Decoder) {
 	v.Retcode = d.Int32()
 }
 
@@ -13681,6 +14379,7 @@ type DomainEventCallbackMigrationIterationMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackMigrationIterationMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
@@ -13688,6 +14387,7 @@ func (v *DomainEventCallbackMigrationIterationMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackMigrationIterationMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
@@ -13702,6 +14402,7 @@ type DomainEventCallbackJobCompletedMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackJobCompletedMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
@@ -13713,6 +14414,7 @@ func (v *DomainEventCallbackJobCompletedMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackJobCompletedMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
@@ -13726,20 +14428,21 @@ func (v *DomainEventCallbackJobCompletedMsg) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainMigrateStartPostCopyArgs is the wire form of remote_domain_migrate_start_post_copy_args.
-type DomainMigrateStartPostCopyArgs struct {
+// domainMigrateStartPostCopyArgs is the wire form of remote_domain_migrate_start_post_copy_args: the arguments of REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY.
+// Package protocol exports it as DomainMigrateStartPostCopyArgs.
+type domainMigrateStartPostCopyArgs struct {
 	Dom   Domain
 	Flags DomainMigrateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainMigrateStartPostCopyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainMigrateStartPostCopyArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainMigrateStartPostCopyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainMigrateStartPostCopyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainMigrateFlags(d.Uint32())
 }
@@ -13752,6 +14455,7 @@ type DomainEventCallbackDeviceRemovalFailedMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackDeviceRemovalFailedMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
@@ -13759,37 +14463,40 @@ func (v *DomainEventCallbackDeviceRemovalFailedMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackDeviceRemovalFailedMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
 	v.DevAlias = d.String(StringMax)
 }
 
-// DomainGetGuestVCPUsArgs is the wire form of remote_domain_get_guest_vcpus_args.
-type DomainGetGuestVCPUsArgs struct {
+// domainGetGuestVCPUsArgs is the wire form of remote_domain_get_guest_vcpus_args: the arguments of REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS.
+// Package protocol exports it as DomainGetGuestVCPUsArgs.
+type domainGetGuestVCPUsArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetGuestVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetGuestVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetGuestVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetGuestVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainGetGuestVCPUsRet is the wire form of remote_domain_get_guest_vcpus_ret.
-type DomainGetGuestVCPUsRet struct {
+// domainGetGuestVCPUsRet is the wire form of remote_domain_get_guest_vcpus_ret: the reply to REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS.
+// Package protocol exports it as DomainGetGuestVCPUsRet.
+type domainGetGuestVCPUsRet struct {
 	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetGuestVCPUsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetGuestVCPUsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainGuestVCPUParamsMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -13798,7 +14505,7 @@ func (v *DomainGetGuestVCPUsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetGuestVCPUsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetGuestVCPUsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainGuestVCPUParamsMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -13809,8 +14516,9 @@ func (v *DomainGetGuestVCPUsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetGuestVCPUsArgs is the wire form of remote_domain_set_guest_vcpus_args.
-type DomainSetGuestVCPUsArgs struct {
+// domainSetGuestVCPUsArgs is the wire form of remote_domain_set_guest_vcpus_args: the arguments of REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS.
+// Package protocol exports it as DomainSetGuestVCPUsArgs.
+type domainSetGuestVCPUsArgs struct {
 	Dom    Domain
 	CPUMap string
 	State  int32
@@ -13818,7 +14526,7 @@ type DomainSetGuestVCPUsArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetGuestVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetGuestVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.CPUMap, StringMax)
 	e.Int32(v.State)
@@ -13826,7 +14534,7 @@ func (v *DomainSetGuestVCPUsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetGuestVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetGuestVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.CPUMap = d.String(StringMax)
 	if b := d.FixedView(8); len(b) == 8 {
@@ -13837,8 +14545,9 @@ func (v *DomainSetGuestVCPUsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetVCPUArgs is the wire form of remote_domain_set_vcpu_args.
-type DomainSetVCPUArgs struct {
+// domainSetVCPUArgs is the wire form of remote_domain_set_vcpu_args: the arguments of REMOTE_PROC_DOMAIN_SET_VCPU.
+// Package protocol exports it as DomainSetVCPUArgs.
+type domainSetVCPUArgs struct {
 	Dom    Domain
 	CPUMap string
 	State  int32
@@ -13846,7 +14555,7 @@ type DomainSetVCPUArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetVCPUArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetVCPUArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.CPUMap, StringMax)
 	e.Int32(v.State)
@@ -13854,7 +14563,7 @@ func (v *DomainSetVCPUArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetVCPUArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetVCPUArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.CPUMap = d.String(StringMax)
 	if b := d.FixedView(8); len(b) == 8 {
@@ -13874,6 +14583,7 @@ type DomainEventCallbackMetadataChangeMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackMetadataChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
@@ -13884,6 +14594,7 @@ func (v *DomainEventCallbackMetadataChangeMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventCallbackMetadataChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
@@ -13906,6 +14617,7 @@ type DomainEventMemoryFailureMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventMemoryFailureMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
@@ -13915,6 +14627,7 @@ func (v *DomainEventMemoryFailureMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventMemoryFailureMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
@@ -13927,14 +14640,15 @@ func (v *DomainEventMemoryFailureMsg) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectSecretEventRegisterAnyArgs is the wire form of remote_connect_secret_event_register_any_args.
-type ConnectSecretEventRegisterAnyArgs struct {
+// connectSecretEventRegisterAnyArgs is the wire form of remote_connect_secret_event_register_any_args: the arguments of REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY.
+// Package protocol exports it as ConnectSecretEventRegisterAnyArgs.
+type connectSecretEventRegisterAnyArgs struct {
 	EventID SecretEventID
 	Secret  *Secret
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectSecretEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectSecretEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.EventID))
 	if e.Optional(v.Secret != nil) {
 		(*v.Secret).EncodeXDR(e)
@@ -13942,7 +14656,7 @@ func (v *ConnectSecretEventRegisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectSecretEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectSecretEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.EventID = SecretEventID(d.Int32())
 	if d.Optional() {
 		v.Secret = new(Secret)
@@ -13952,33 +14666,35 @@ func (v *ConnectSecretEventRegisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectSecretEventRegisterAnyRet is the wire form of remote_connect_secret_event_register_any_ret.
-type ConnectSecretEventRegisterAnyRet struct {
+// connectSecretEventRegisterAnyRet is the wire form of remote_connect_secret_event_register_any_ret: the reply to REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY.
+// Package protocol exports it as ConnectSecretEventRegisterAnyRet.
+type connectSecretEventRegisterAnyRet struct {
 	CallbackID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectSecretEventRegisterAnyRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectSecretEventRegisterAnyRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectSecretEventRegisterAnyRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectSecretEventRegisterAnyRet) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 }
 
-// ConnectSecretEventDeregisterAnyArgs is the wire form of remote_connect_secret_event_deregister_any_args.
-type ConnectSecretEventDeregisterAnyArgs struct {
+// connectSecretEventDeregisterAnyArgs is the wire form of remote_connect_secret_event_deregister_any_args: the arguments of REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY.
+// Package protocol exports it as ConnectSecretEventDeregisterAnyArgs.
+type connectSecretEventDeregisterAnyArgs struct {
 	CallbackID int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectSecretEventDeregisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectSecretEventDeregisterAnyArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectSecretEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectSecretEventDeregisterAnyArgs) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 }
 
@@ -13991,6 +14707,7 @@ type SecretEventLifecycleMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *SecretEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Secret.EncodeXDR(e)
@@ -13999,6 +14716,7 @@ func (v *SecretEventLifecycleMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *SecretEventLifecycleMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Secret.DecodeXDR(d)
@@ -14017,19 +14735,22 @@ type SecretEventValueChangedMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *SecretEventValueChangedMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Secret.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *SecretEventValueChangedMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Secret.DecodeXDR(d)
 }
 
-// DomainSetBlockThresholdArgs is the wire form of remote_domain_set_block_threshold_args.
-type DomainSetBlockThresholdArgs struct {
+// domainSetBlockThresholdArgs is the wire form of remote_domain_set_block_threshold_args: the arguments of REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD.
+// Package protocol exports it as DomainSetBlockThresholdArgs.
+type domainSetBlockThresholdArgs struct {
 	Dom       Domain
 	Dev       string
 	Threshold uint64
@@ -14037,7 +14758,7 @@ type DomainSetBlockThresholdArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetBlockThresholdArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetBlockThresholdArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Dev, StringMax)
 	e.Uint64(v.Threshold)
@@ -14045,7 +14766,7 @@ func (v *DomainSetBlockThresholdArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetBlockThresholdArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetBlockThresholdArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Dev = d.String(StringMax)
 	if b := d.FixedView(12); len(b) == 12 {
@@ -14056,8 +14777,9 @@ func (v *DomainSetBlockThresholdArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetLifecycleActionArgs is the wire form of remote_domain_set_lifecycle_action_args.
-type DomainSetLifecycleActionArgs struct {
+// domainSetLifecycleActionArgs is the wire form of remote_domain_set_lifecycle_action_args: the arguments of REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION.
+// Package protocol exports it as DomainSetLifecycleActionArgs.
+type domainSetLifecycleActionArgs struct {
 	Dom    Domain
 	Type   DomainLifecycle
 	Action DomainLifecycleAction
@@ -14065,7 +14787,7 @@ type DomainSetLifecycleActionArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetLifecycleActionArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetLifecycleActionArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Type))
 	e.Uint32(uint32(v.Action))
@@ -14073,7 +14795,7 @@ func (v *DomainSetLifecycleActionArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetLifecycleActionArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetLifecycleActionArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(12); len(b) == 12 {
 		v.Type = DomainLifecycle(binary.BigEndian.Uint32(b[0:]))
@@ -14084,8 +14806,9 @@ func (v *DomainSetLifecycleActionArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectCompareHypervisorCPUArgs is the wire form of remote_connect_compare_hypervisor_cpu_args.
-type ConnectCompareHypervisorCPUArgs struct {
+// connectCompareHypervisorCPUArgs is the wire form of remote_connect_compare_hypervisor_cpu_args: the arguments of REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU.
+// Package protocol exports it as ConnectCompareHypervisorCPUArgs.
+type connectCompareHypervisorCPUArgs struct {
 	Emulator *string
 	Arch     *string
 	Machine  *string
@@ -14095,7 +14818,7 @@ type ConnectCompareHypervisorCPUArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectCompareHypervisorCPUArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectCompareHypervisorCPUArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.Emulator != nil) {
 		e.String((*v.Emulator), StringMax)
 	}
@@ -14113,7 +14836,7 @@ func (v *ConnectCompareHypervisorCPUArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectCompareHypervisorCPUArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectCompareHypervisorCPUArgs) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.Emulator = new(string)
 		(*v.Emulator) = d.String(StringMax)
@@ -14142,23 +14865,25 @@ func (v *ConnectCompareHypervisorCPUArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = ConnectFlags(d.Uint32())
 }
 
-// ConnectCompareHypervisorCPURet is the wire form of remote_connect_compare_hypervisor_cpu_ret.
-type ConnectCompareHypervisorCPURet struct {
+// connectCompareHypervisorCPURet is the wire form of remote_connect_compare_hypervisor_cpu_ret: the reply to REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU.
+// Package protocol exports it as ConnectCompareHypervisorCPURet.
+type connectCompareHypervisorCPURet struct {
 	Result CPUCompareResult
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectCompareHypervisorCPURet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectCompareHypervisorCPURet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(int32(v.Result))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectCompareHypervisorCPURet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectCompareHypervisorCPURet) DecodeXDR(d *xdr.Decoder) {
 	v.Result = CPUCompareResult(d.Int32())
 }
 
-// ConnectBaselineHypervisorCPUArgs is the wire form of remote_connect_baseline_hypervisor_cpu_args.
-type ConnectBaselineHypervisorCPUArgs struct {
+// connectBaselineHypervisorCPUArgs is the wire form of remote_connect_baseline_hypervisor_cpu_args: the arguments of REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU.
+// Package protocol exports it as ConnectBaselineHypervisorCPUArgs.
+type connectBaselineHypervisorCPUArgs struct {
 	Emulator *string
 	Arch     *string
 	Machine  *string
@@ -14168,7 +14893,7 @@ type ConnectBaselineHypervisorCPUArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectBaselineHypervisorCPUArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectBaselineHypervisorCPUArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.Emulator != nil) {
 		e.String((*v.Emulator), StringMax)
 	}
@@ -14190,7 +14915,7 @@ func (v *ConnectBaselineHypervisorCPUArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectBaselineHypervisorCPUArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectBaselineHypervisorCPUArgs) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.Emulator = new(string)
 		(*v.Emulator) = d.String(StringMax)
@@ -14226,35 +14951,37 @@ func (v *ConnectBaselineHypervisorCPUArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = ConnectFlags(d.Uint32())
 }
 
-// ConnectBaselineHypervisorCPURet is the wire form of remote_connect_baseline_hypervisor_cpu_ret.
-type ConnectBaselineHypervisorCPURet struct {
+// connectBaselineHypervisorCPURet is the wire form of remote_connect_baseline_hypervisor_cpu_ret: the reply to REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU.
+// Package protocol exports it as ConnectBaselineHypervisorCPURet.
+type connectBaselineHypervisorCPURet struct {
 	CPU string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectBaselineHypervisorCPURet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectBaselineHypervisorCPURet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.CPU, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectBaselineHypervisorCPURet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectBaselineHypervisorCPURet) DecodeXDR(d *xdr.Decoder) {
 	v.CPU = d.String(StringMax)
 }
 
-// NodeGetSEVInfoArgs is the wire form of remote_node_get_sev_info_args.
-type NodeGetSEVInfoArgs struct {
+// nodeGetSEVInfoArgs is the wire form of remote_node_get_sev_info_args: the arguments of REMOTE_PROC_NODE_GET_SEV_INFO.
+// Package protocol exports it as NodeGetSEVInfoArgs.
+type nodeGetSEVInfoArgs struct {
 	Nparams int32
 	Flags   uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetSEVInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetSEVInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Nparams)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetSEVInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetSEVInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = binary.BigEndian.Uint32(b[4:])
@@ -14263,14 +14990,15 @@ func (v *NodeGetSEVInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NodeGetSEVInfoRet is the wire form of remote_node_get_sev_info_ret.
-type NodeGetSEVInfoRet struct {
+// nodeGetSEVInfoRet is the wire form of remote_node_get_sev_info_ret: the reply to REMOTE_PROC_NODE_GET_SEV_INFO.
+// Package protocol exports it as NodeGetSEVInfoRet.
+type nodeGetSEVInfoRet struct {
 	Params  TypedParams
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NodeGetSEVInfoRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nodeGetSEVInfoRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), NodeSEVInfoMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -14280,7 +15008,7 @@ func (v *NodeGetSEVInfoRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NodeGetSEVInfoRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nodeGetSEVInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NodeSEVInfoMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -14292,31 +15020,33 @@ func (v *NodeGetSEVInfoRet) DecodeXDR(d *xdr.Decoder) {
 	v.Nparams = d.Int32()
 }
 
-// DomainGetLaunchSecurityInfoArgs is the wire form of remote_domain_get_launch_security_info_args.
-type DomainGetLaunchSecurityInfoArgs struct {
+// domainGetLaunchSecurityInfoArgs is the wire form of remote_domain_get_launch_security_info_args: the arguments of REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO.
+// Package protocol exports it as DomainGetLaunchSecurityInfoArgs.
+type domainGetLaunchSecurityInfoArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetLaunchSecurityInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetLaunchSecurityInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetLaunchSecurityInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetLaunchSecurityInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainGetLaunchSecurityInfoRet is the wire form of remote_domain_get_launch_security_info_ret.
-type DomainGetLaunchSecurityInfoRet struct {
+// domainGetLaunchSecurityInfoRet is the wire form of remote_domain_get_launch_security_info_ret: the reply to REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO.
+// Package protocol exports it as DomainGetLaunchSecurityInfoRet.
+type domainGetLaunchSecurityInfoRet struct {
 	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetLaunchSecurityInfoRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetLaunchSecurityInfoRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainLaunchSecurityInfoParamsMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -14325,7 +15055,7 @@ func (v *DomainGetLaunchSecurityInfoRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetLaunchSecurityInfoRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetLaunchSecurityInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainLaunchSecurityInfoParamsMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -14336,15 +15066,16 @@ func (v *DomainGetLaunchSecurityInfoRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainSetLaunchSecurityStateArgs is the wire form of remote_domain_set_launch_security_state_args.
-type DomainSetLaunchSecurityStateArgs struct {
+// domainSetLaunchSecurityStateArgs is the wire form of remote_domain_set_launch_security_state_args: the arguments of REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE.
+// Package protocol exports it as DomainSetLaunchSecurityStateArgs.
+type domainSetLaunchSecurityStateArgs struct {
 	Dom    Domain
 	Params TypedParams
 	Flags  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetLaunchSecurityStateArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetLaunchSecurityStateArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), DomainLaunchSecurityStateParamsMax) {
 		for i0 := range v.Params {
@@ -14355,7 +15086,7 @@ func (v *DomainSetLaunchSecurityStateArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetLaunchSecurityStateArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetLaunchSecurityStateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if n0 := d.ArrayLen(DomainLaunchSecurityStateParamsMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
@@ -14368,131 +15099,139 @@ func (v *DomainSetLaunchSecurityStateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// NWFilterBindingLookupByPortDevArgs is the wire form of remote_nwfilter_binding_lookup_by_port_dev_args.
-type NWFilterBindingLookupByPortDevArgs struct {
+// nwFilterBindingLookupByPortDevArgs is the wire form of remote_nwfilter_binding_lookup_by_port_dev_args: the arguments of REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV.
+// Package protocol exports it as NWFilterBindingLookupByPortDevArgs.
+type nwFilterBindingLookupByPortDevArgs struct {
 	Name string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterBindingLookupByPortDevArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterBindingLookupByPortDevArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterBindingLookupByPortDevArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterBindingLookupByPortDevArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 }
 
-// NWFilterBindingLookupByPortDevRet is the wire form of remote_nwfilter_binding_lookup_by_port_dev_ret.
-type NWFilterBindingLookupByPortDevRet struct {
+// nwFilterBindingLookupByPortDevRet is the wire form of remote_nwfilter_binding_lookup_by_port_dev_ret: the reply to REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV.
+// Package protocol exports it as NWFilterBindingLookupByPortDevRet.
+type nwFilterBindingLookupByPortDevRet struct {
 	NWFilter NWFilterBinding
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterBindingLookupByPortDevRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterBindingLookupByPortDevRet) EncodeXDR(e *xdr.Encoder) {
 	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterBindingLookupByPortDevRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterBindingLookupByPortDevRet) DecodeXDR(d *xdr.Decoder) {
 	v.NWFilter.DecodeXDR(d)
 }
 
-// NWFilterBindingCreateXMLArgs is the wire form of remote_nwfilter_binding_create_xml_args.
-type NWFilterBindingCreateXMLArgs struct {
+// nwFilterBindingCreateXMLArgs is the wire form of remote_nwfilter_binding_create_xml_args: the arguments of REMOTE_PROC_NWFILTER_BINDING_CREATE_XML.
+// Package protocol exports it as NWFilterBindingCreateXMLArgs.
+type nwFilterBindingCreateXMLArgs struct {
 	XML   string
 	Flags NWFilterBindingCreateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterBindingCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterBindingCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterBindingCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterBindingCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 	v.Flags = NWFilterBindingCreateFlags(d.Uint32())
 }
 
-// NWFilterBindingCreateXMLRet is the wire form of remote_nwfilter_binding_create_xml_ret.
-type NWFilterBindingCreateXMLRet struct {
+// nwFilterBindingCreateXMLRet is the wire form of remote_nwfilter_binding_create_xml_ret: the reply to REMOTE_PROC_NWFILTER_BINDING_CREATE_XML.
+// Package protocol exports it as NWFilterBindingCreateXMLRet.
+type nwFilterBindingCreateXMLRet struct {
 	NWFilter NWFilterBinding
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterBindingCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterBindingCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterBindingCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterBindingCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.NWFilter.DecodeXDR(d)
 }
 
-// NWFilterBindingDeleteArgs is the wire form of remote_nwfilter_binding_delete_args.
-type NWFilterBindingDeleteArgs struct {
+// nwFilterBindingDeleteArgs is the wire form of remote_nwfilter_binding_delete_args: the arguments of REMOTE_PROC_NWFILTER_BINDING_DELETE.
+// Package protocol exports it as NWFilterBindingDeleteArgs.
+type nwFilterBindingDeleteArgs struct {
 	NWFilter NWFilterBinding
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterBindingDeleteArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterBindingDeleteArgs) EncodeXDR(e *xdr.Encoder) {
 	v.NWFilter.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterBindingDeleteArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterBindingDeleteArgs) DecodeXDR(d *xdr.Decoder) {
 	v.NWFilter.DecodeXDR(d)
 }
 
-// NWFilterBindingGetXMLDescArgs is the wire form of remote_nwfilter_binding_get_xml_desc_args.
-type NWFilterBindingGetXMLDescArgs struct {
+// nwFilterBindingGetXMLDescArgs is the wire form of remote_nwfilter_binding_get_xml_desc_args: the arguments of REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC.
+// Package protocol exports it as NWFilterBindingGetXMLDescArgs.
+type nwFilterBindingGetXMLDescArgs struct {
 	NWFilter NWFilterBinding
 	Flags    uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterBindingGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterBindingGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	v.NWFilter.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterBindingGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterBindingGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.NWFilter.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// NWFilterBindingGetXMLDescRet is the wire form of remote_nwfilter_binding_get_xml_desc_ret.
-type NWFilterBindingGetXMLDescRet struct {
+// nwFilterBindingGetXMLDescRet is the wire form of remote_nwfilter_binding_get_xml_desc_ret: the reply to REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC.
+// Package protocol exports it as NWFilterBindingGetXMLDescRet.
+type nwFilterBindingGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NWFilterBindingGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *nwFilterBindingGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NWFilterBindingGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *nwFilterBindingGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// ConnectListAllNWFilterBindingsArgs is the wire form of remote_connect_list_all_nwfilter_bindings_args.
-type ConnectListAllNWFilterBindingsArgs struct {
+// connectListAllNWFilterBindingsArgs is the wire form of remote_connect_list_all_nwfilter_bindings_args: the arguments of REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS.
+// Package protocol exports it as ConnectListAllNWFilterBindingsArgs.
+type connectListAllNWFilterBindingsArgs struct {
 	NeedResults int32
 	Flags       ConnectFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllNWFilterBindingsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllNWFilterBindingsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.NeedResults)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllNWFilterBindingsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllNWFilterBindingsArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
 		v.Flags = ConnectFlags(binary.BigEndian.Uint32(b[4:]))
@@ -14501,14 +15240,15 @@ func (v *ConnectListAllNWFilterBindingsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectListAllNWFilterBindingsRet is the wire form of remote_connect_list_all_nwfilter_bindings_ret.
-type ConnectListAllNWFilterBindingsRet struct {
+// connectListAllNWFilterBindingsRet is the wire form of remote_connect_list_all_nwfilter_bindings_ret: the reply to REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS.
+// Package protocol exports it as ConnectListAllNWFilterBindingsRet.
+type connectListAllNWFilterBindingsRet struct {
 	Bindings []NWFilterBinding
 	Ret      uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListAllNWFilterBindingsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListAllNWFilterBindingsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Bindings), NWFilterBindingListMax) {
 		for i0 := range v.Bindings {
 			v.Bindings[i0].EncodeXDR(e)
@@ -14518,7 +15258,7 @@ func (v *ConnectListAllNWFilterBindingsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListAllNWFilterBindingsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListAllNWFilterBindingsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NWFilterBindingListMax, 8); n0 > 0 {
 		v.Bindings = make([]NWFilterBinding, n0)
 		for i0 := range v.Bindings {
@@ -14530,52 +15270,55 @@ func (v *ConnectListAllNWFilterBindingsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Uint32()
 }
 
-// ConnectGetStoragePoolCapabilitiesArgs is the wire form of remote_connect_get_storage_pool_capabilities_args.
-type ConnectGetStoragePoolCapabilitiesArgs struct {
+// connectGetStoragePoolCapabilitiesArgs is the wire form of remote_connect_get_storage_pool_capabilities_args: the arguments of REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES.
+// Package protocol exports it as ConnectGetStoragePoolCapabilitiesArgs.
+type connectGetStoragePoolCapabilitiesArgs struct {
 	Flags ConnectFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetStoragePoolCapabilitiesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetStoragePoolCapabilitiesArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetStoragePoolCapabilitiesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetStoragePoolCapabilitiesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = ConnectFlags(d.Uint32())
 }
 
-// ConnectGetStoragePoolCapabilitiesRet is the wire form of remote_connect_get_storage_pool_capabilities_ret.
-type ConnectGetStoragePoolCapabilitiesRet struct {
+// connectGetStoragePoolCapabilitiesRet is the wire form of remote_connect_get_storage_pool_capabilities_ret: the reply to REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES.
+// Package protocol exports it as ConnectGetStoragePoolCapabilitiesRet.
+type connectGetStoragePoolCapabilitiesRet struct {
 	Capabilities string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetStoragePoolCapabilitiesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetStoragePoolCapabilitiesRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Capabilities, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetStoragePoolCapabilitiesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetStoragePoolCapabilitiesRet) DecodeXDR(d *xdr.Decoder) {
 	v.Capabilities = d.String(StringMax)
 }
 
-// NetworkListAllPortsArgs is the wire form of remote_network_list_all_ports_args.
-type NetworkListAllPortsArgs struct {
+// networkListAllPortsArgs is the wire form of remote_network_list_all_ports_args: the arguments of REMOTE_PROC_NETWORK_LIST_ALL_PORTS.
+// Package protocol exports it as NetworkListAllPortsArgs.
+type networkListAllPortsArgs struct {
 	Network     Network
 	NeedResults int32
 	Flags       uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkListAllPortsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkListAllPortsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Network.EncodeXDR(e)
 	e.Int32(v.NeedResults)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkListAllPortsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkListAllPortsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Network.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
@@ -14585,14 +15328,15 @@ func (v *NetworkListAllPortsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NetworkListAllPortsRet is the wire form of remote_network_list_all_ports_ret.
-type NetworkListAllPortsRet struct {
+// networkListAllPortsRet is the wire form of remote_network_list_all_ports_ret: the reply to REMOTE_PROC_NETWORK_LIST_ALL_PORTS.
+// Package protocol exports it as NetworkListAllPortsRet.
+type networkListAllPortsRet struct {
 	Ports []NetworkPort
 	Ret   uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkListAllPortsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkListAllPortsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Ports), NetworkPortListMax) {
 		for i0 := range v.Ports {
 			v.Ports[i0].EncodeXDR(e)
@@ -14602,7 +15346,7 @@ func (v *NetworkListAllPortsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkListAllPortsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkListAllPortsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NetworkPortListMax, 36); n0 > 0 {
 		v.Ports = make([]NetworkPort, n0)
 		for i0 := range v.Ports {
@@ -14614,84 +15358,89 @@ func (v *NetworkListAllPortsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Uint32()
 }
 
-// NetworkPortLookupByUUIDArgs is the wire form of remote_network_port_lookup_by_uuid_args.
-type NetworkPortLookupByUUIDArgs struct {
+// networkPortLookupByUUIDArgs is the wire form of remote_network_port_lookup_by_uuid_args: the arguments of REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID.
+// Package protocol exports it as NetworkPortLookupByUUIDArgs.
+type networkPortLookupByUUIDArgs struct {
 	Network Network
 	UUID    UUID
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkPortLookupByUUIDArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkPortLookupByUUIDArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Network.EncodeXDR(e)
 	e.FixedOpaque(v.UUID[:])
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkPortLookupByUUIDArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkPortLookupByUUIDArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Network.DecodeXDR(d)
 	d.FixedOpaque(v.UUID[:])
 }
 
-// NetworkPortLookupByUUIDRet is the wire form of remote_network_port_lookup_by_uuid_ret.
-type NetworkPortLookupByUUIDRet struct {
+// networkPortLookupByUUIDRet is the wire form of remote_network_port_lookup_by_uuid_ret: the reply to REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID.
+// Package protocol exports it as NetworkPortLookupByUUIDRet.
+type networkPortLookupByUUIDRet struct {
 	Port NetworkPort
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkPortLookupByUUIDRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkPortLookupByUUIDRet) EncodeXDR(e *xdr.Encoder) {
 	v.Port.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkPortLookupByUUIDRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkPortLookupByUUIDRet) DecodeXDR(d *xdr.Decoder) {
 	v.Port.DecodeXDR(d)
 }
 
-// NetworkPortCreateXMLArgs is the wire form of remote_network_port_create_xml_args.
-type NetworkPortCreateXMLArgs struct {
+// networkPortCreateXMLArgs is the wire form of remote_network_port_create_xml_args: the arguments of REMOTE_PROC_NETWORK_PORT_CREATE_XML.
+// Package protocol exports it as NetworkPortCreateXMLArgs.
+type networkPortCreateXMLArgs struct {
 	Network Network
 	XML     string
 	Flags   NetworkPortCreateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkPortCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkPortCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Network.EncodeXDR(e)
 	e.String(v.XML, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkPortCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkPortCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Network.DecodeXDR(d)
 	v.XML = d.String(StringMax)
 	v.Flags = NetworkPortCreateFlags(d.Uint32())
 }
 
-// NetworkPortCreateXMLRet is the wire form of remote_network_port_create_xml_ret.
-type NetworkPortCreateXMLRet struct {
+// networkPortCreateXMLRet is the wire form of remote_network_port_create_xml_ret: the reply to REMOTE_PROC_NETWORK_PORT_CREATE_XML.
+// Package protocol exports it as NetworkPortCreateXMLRet.
+type networkPortCreateXMLRet struct {
 	Port NetworkPort
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkPortCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkPortCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.Port.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkPortCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkPortCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.Port.DecodeXDR(d)
 }
 
-// NetworkPortSetParametersArgs is the wire form of remote_network_port_set_parameters_args.
-type NetworkPortSetParametersArgs struct {
+// networkPortSetParametersArgs is the wire form of remote_network_port_set_parameters_args: the arguments of REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS.
+// Package protocol exports it as NetworkPortSetParametersArgs.
+type networkPortSetParametersArgs struct {
 	Port   NetworkPort
 	Params TypedParams
 	Flags  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkPortSetParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkPortSetParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Port.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), NetworkPortParametersMax) {
 		for i0 := range v.Params {
@@ -14702,7 +15451,7 @@ func (v *NetworkPortSetParametersArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkPortSetParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkPortSetParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Port.DecodeXDR(d)
 	if n0 := d.ArrayLen(NetworkPortParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
@@ -14715,22 +15464,23 @@ func (v *NetworkPortSetParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// NetworkPortGetParametersArgs is the wire form of remote_network_port_get_parameters_args.
-type NetworkPortGetParametersArgs struct {
+// networkPortGetParametersArgs is the wire form of remote_network_port_get_parameters_args: the arguments of REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS.
+// Package protocol exports it as NetworkPortGetParametersArgs.
+type networkPortGetParametersArgs struct {
 	Port    NetworkPort
 	Nparams int32
 	Flags   uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkPortGetParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkPortGetParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Port.EncodeXDR(e)
 	e.Int32(v.Nparams)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkPortGetParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkPortGetParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Port.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Nparams = int32(binary.BigEndian.Uint32(b[0:]))
@@ -14740,14 +15490,15 @@ func (v *NetworkPortGetParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// NetworkPortGetParametersRet is the wire form of remote_network_port_get_parameters_ret.
-type NetworkPortGetParametersRet struct {
+// networkPortGetParametersRet is the wire form of remote_network_port_get_parameters_ret: the reply to REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS.
+// Package protocol exports it as NetworkPortGetParametersRet.
+type networkPortGetParametersRet struct {
 	Params  TypedParams
 	Nparams int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkPortGetParametersRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkPortGetParametersRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), NetworkPortParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -14757,7 +15508,7 @@ func (v *NetworkPortGetParametersRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkPortGetParametersRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkPortGetParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(NetworkPortParametersMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -14769,142 +15520,150 @@ func (v *NetworkPortGetParametersRet) DecodeXDR(d *xdr.Decoder) {
 	v.Nparams = d.Int32()
 }
 
-// NetworkPortGetXMLDescArgs is the wire form of remote_network_port_get_xml_desc_args.
-type NetworkPortGetXMLDescArgs struct {
+// networkPortGetXMLDescArgs is the wire form of remote_network_port_get_xml_desc_args: the arguments of REMOTE_PROC_NETWORK_PORT_GET_XML_DESC.
+// Package protocol exports it as NetworkPortGetXMLDescArgs.
+type networkPortGetXMLDescArgs struct {
 	Port  NetworkPort
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkPortGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkPortGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Port.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkPortGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkPortGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Port.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// NetworkPortGetXMLDescRet is the wire form of remote_network_port_get_xml_desc_ret.
-type NetworkPortGetXMLDescRet struct {
+// networkPortGetXMLDescRet is the wire form of remote_network_port_get_xml_desc_ret: the reply to REMOTE_PROC_NETWORK_PORT_GET_XML_DESC.
+// Package protocol exports it as NetworkPortGetXMLDescRet.
+type networkPortGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkPortGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *networkPortGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkPortGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *networkPortGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// NetworkPortDeleteArgs is the wire form of remote_network_port_delete_args.
-type NetworkPortDeleteArgs struct {
+// networkPortDeleteArgs is the wire form of remote_network_port_delete_args: the arguments of REMOTE_PROC_NETWORK_PORT_DELETE.
+// Package protocol exports it as NetworkPortDeleteArgs.
+type networkPortDeleteArgs struct {
 	Port  NetworkPort
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *NetworkPortDeleteArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *networkPortDeleteArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Port.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *NetworkPortDeleteArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *networkPortDeleteArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Port.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainCheckpointCreateXMLArgs is the wire form of remote_domain_checkpoint_create_xml_args.
-type DomainCheckpointCreateXMLArgs struct {
+// domainCheckpointCreateXMLArgs is the wire form of remote_domain_checkpoint_create_xml_args: the arguments of REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML.
+// Package protocol exports it as DomainCheckpointCreateXMLArgs.
+type domainCheckpointCreateXMLArgs struct {
 	Dom     Domain
 	XMLDesc string
 	Flags   DomainCheckpointCreateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCheckpointCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCheckpointCreateXMLArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.XMLDesc, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCheckpointCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCheckpointCreateXMLArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.XMLDesc = d.String(StringMax)
 	v.Flags = DomainCheckpointCreateFlags(d.Uint32())
 }
 
-// DomainCheckpointCreateXMLRet is the wire form of remote_domain_checkpoint_create_xml_ret.
-type DomainCheckpointCreateXMLRet struct {
+// domainCheckpointCreateXMLRet is the wire form of remote_domain_checkpoint_create_xml_ret: the reply to REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML.
+// Package protocol exports it as DomainCheckpointCreateXMLRet.
+type domainCheckpointCreateXMLRet struct {
 	Checkpoint DomainCheckpoint
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCheckpointCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCheckpointCreateXMLRet) EncodeXDR(e *xdr.Encoder) {
 	v.Checkpoint.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCheckpointCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCheckpointCreateXMLRet) DecodeXDR(d *xdr.Decoder) {
 	v.Checkpoint.DecodeXDR(d)
 }
 
-// DomainCheckpointGetXMLDescArgs is the wire form of remote_domain_checkpoint_get_xml_desc_args.
-type DomainCheckpointGetXMLDescArgs struct {
+// domainCheckpointGetXMLDescArgs is the wire form of remote_domain_checkpoint_get_xml_desc_args: the arguments of REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC.
+// Package protocol exports it as DomainCheckpointGetXMLDescArgs.
+type domainCheckpointGetXMLDescArgs struct {
 	Checkpoint DomainCheckpoint
 	Flags      DomainCheckpointXMLFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCheckpointGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCheckpointGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Checkpoint.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCheckpointGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCheckpointGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Checkpoint.DecodeXDR(d)
 	v.Flags = DomainCheckpointXMLFlags(d.Uint32())
 }
 
-// DomainCheckpointGetXMLDescRet is the wire form of remote_domain_checkpoint_get_xml_desc_ret.
-type DomainCheckpointGetXMLDescRet struct {
+// domainCheckpointGetXMLDescRet is the wire form of remote_domain_checkpoint_get_xml_desc_ret: the reply to REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC.
+// Package protocol exports it as DomainCheckpointGetXMLDescRet.
+type domainCheckpointGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCheckpointGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCheckpointGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCheckpointGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCheckpointGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// DomainListAllCheckpointsArgs is the wire form of remote_domain_list_all_checkpoints_args.
-type DomainListAllCheckpointsArgs struct {
+// domainListAllCheckpointsArgs is the wire form of remote_domain_list_all_checkpoints_args: the arguments of REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS.
+// Package protocol exports it as DomainListAllCheckpointsArgs.
+type domainListAllCheckpointsArgs struct {
 	Dom         Domain
 	NeedResults int32
 	Flags       DomainCheckpointListFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainListAllCheckpointsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainListAllCheckpointsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.NeedResults)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainListAllCheckpointsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainListAllCheckpointsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
@@ -14914,14 +15673,15 @@ func (v *DomainListAllCheckpointsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainListAllCheckpointsRet is the wire form of remote_domain_list_all_checkpoints_ret.
-type DomainListAllCheckpointsRet struct {
+// domainListAllCheckpointsRet is the wire form of remote_domain_list_all_checkpoints_ret: the reply to REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS.
+// Package protocol exports it as DomainListAllCheckpointsRet.
+type domainListAllCheckpointsRet struct {
 	Checkpoints []DomainCheckpoint
 	Ret         int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainListAllCheckpointsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainListAllCheckpointsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Checkpoints), DomainCheckpointListMax) {
 		for i0 := range v.Checkpoints {
 			v.Checkpoints[i0].EncodeXDR(e)
@@ -14931,7 +15691,7 @@ func (v *DomainListAllCheckpointsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainListAllCheckpointsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainListAllCheckpointsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainCheckpointListMax, 28); n0 > 0 {
 		v.Checkpoints = make([]DomainCheckpoint, n0)
 		for i0 := range v.Checkpoints {
@@ -14943,22 +15703,23 @@ func (v *DomainListAllCheckpointsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Int32()
 }
 
-// DomainCheckpointListAllChildrenArgs is the wire form of remote_domain_checkpoint_list_all_children_args.
-type DomainCheckpointListAllChildrenArgs struct {
+// domainCheckpointListAllChildrenArgs is the wire form of remote_domain_checkpoint_list_all_children_args: the arguments of REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN.
+// Package protocol exports it as DomainCheckpointListAllChildrenArgs.
+type domainCheckpointListAllChildrenArgs struct {
 	Checkpoint  DomainCheckpoint
 	NeedResults int32
 	Flags       DomainCheckpointListFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCheckpointListAllChildrenArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCheckpointListAllChildrenArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Checkpoint.EncodeXDR(e)
 	e.Int32(v.NeedResults)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCheckpointListAllChildrenArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCheckpointListAllChildrenArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Checkpoint.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = int32(binary.BigEndian.Uint32(b[0:]))
@@ -14968,14 +15729,15 @@ func (v *DomainCheckpointListAllChildrenArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainCheckpointListAllChildrenRet is the wire form of remote_domain_checkpoint_list_all_children_ret.
-type DomainCheckpointListAllChildrenRet struct {
+// domainCheckpointListAllChildrenRet is the wire form of remote_domain_checkpoint_list_all_children_ret: the reply to REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN.
+// Package protocol exports it as DomainCheckpointListAllChildrenRet.
+type domainCheckpointListAllChildrenRet struct {
 	Checkpoints []DomainCheckpoint
 	Ret         int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCheckpointListAllChildrenRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCheckpointListAllChildrenRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Checkpoints), DomainCheckpointListMax) {
 		for i0 := range v.Checkpoints {
 			v.Checkpoints[i0].EncodeXDR(e)
@@ -14985,7 +15747,7 @@ func (v *DomainCheckpointListAllChildrenRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCheckpointListAllChildrenRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCheckpointListAllChildrenRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainCheckpointListMax, 28); n0 > 0 {
 		v.Checkpoints = make([]DomainCheckpoint, n0)
 		for i0 := range v.Checkpoints {
@@ -14997,109 +15759,115 @@ func (v *DomainCheckpointListAllChildrenRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Int32()
 }
 
-// DomainCheckpointLookupByNameArgs is the wire form of remote_domain_checkpoint_lookup_by_name_args.
-type DomainCheckpointLookupByNameArgs struct {
+// domainCheckpointLookupByNameArgs is the wire form of remote_domain_checkpoint_lookup_by_name_args: the arguments of REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME.
+// Package protocol exports it as DomainCheckpointLookupByNameArgs.
+type domainCheckpointLookupByNameArgs struct {
 	Dom   Domain
 	Name  string
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCheckpointLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCheckpointLookupByNameArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Name, StringMax)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCheckpointLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCheckpointLookupByNameArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Name = d.String(StringMax)
 	v.Flags = d.Uint32()
 }
 
-// DomainCheckpointLookupByNameRet is the wire form of remote_domain_checkpoint_lookup_by_name_ret.
-type DomainCheckpointLookupByNameRet struct {
+// domainCheckpointLookupByNameRet is the wire form of remote_domain_checkpoint_lookup_by_name_ret: the reply to REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME.
+// Package protocol exports it as DomainCheckpointLookupByNameRet.
+type domainCheckpointLookupByNameRet struct {
 	Checkpoint DomainCheckpoint
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCheckpointLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCheckpointLookupByNameRet) EncodeXDR(e *xdr.Encoder) {
 	v.Checkpoint.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCheckpointLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCheckpointLookupByNameRet) DecodeXDR(d *xdr.Decoder) {
 	v.Checkpoint.DecodeXDR(d)
 }
 
-// DomainCheckpointGetParentArgs is the wire form of remote_domain_checkpoint_get_parent_args.
-type DomainCheckpointGetParentArgs struct {
+// domainCheckpointGetParentArgs is the wire form of remote_domain_checkpoint_get_parent_args: the arguments of REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT.
+// Package protocol exports it as DomainCheckpointGetParentArgs.
+type domainCheckpointGetParentArgs struct {
 	Checkpoint DomainCheckpoint
 	Flags      uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCheckpointGetParentArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCheckpointGetParentArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Checkpoint.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCheckpointGetParentArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCheckpointGetParentArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Checkpoint.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainCheckpointGetParentRet is the wire form of remote_domain_checkpoint_get_parent_ret.
-type DomainCheckpointGetParentRet struct {
+// domainCheckpointGetParentRet is the wire form of remote_domain_checkpoint_get_parent_ret: the reply to REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT.
+// Package protocol exports it as DomainCheckpointGetParentRet.
+type domainCheckpointGetParentRet struct {
 	Parent DomainCheckpoint
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCheckpointGetParentRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCheckpointGetParentRet) EncodeXDR(e *xdr.Encoder) {
 	v.Parent.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCheckpointGetParentRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCheckpointGetParentRet) DecodeXDR(d *xdr.Decoder) {
 	v.Parent.DecodeXDR(d)
 }
 
-// DomainCheckpointDeleteArgs is the wire form of remote_domain_checkpoint_delete_args.
-type DomainCheckpointDeleteArgs struct {
+// domainCheckpointDeleteArgs is the wire form of remote_domain_checkpoint_delete_args: the arguments of REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE.
+// Package protocol exports it as DomainCheckpointDeleteArgs.
+type domainCheckpointDeleteArgs struct {
 	Checkpoint DomainCheckpoint
 	Flags      DomainCheckpointDeleteFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainCheckpointDeleteArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainCheckpointDeleteArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Checkpoint.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainCheckpointDeleteArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainCheckpointDeleteArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Checkpoint.DecodeXDR(d)
 	v.Flags = DomainCheckpointDeleteFlags(d.Uint32())
 }
 
-// DomainGetGuestInfoArgs is the wire form of remote_domain_get_guest_info_args.
-type DomainGetGuestInfoArgs struct {
+// domainGetGuestInfoArgs is the wire form of remote_domain_get_guest_info_args: the arguments of REMOTE_PROC_DOMAIN_GET_GUEST_INFO.
+// Package protocol exports it as DomainGetGuestInfoArgs.
+type domainGetGuestInfoArgs struct {
 	Dom   Domain
 	Types DomainGuestInfoTypes
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetGuestInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetGuestInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Types))
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetGuestInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetGuestInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Types = DomainGuestInfoTypes(binary.BigEndian.Uint32(b[0:]))
@@ -15109,13 +15877,14 @@ func (v *DomainGetGuestInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGetGuestInfoRet is the wire form of remote_domain_get_guest_info_ret.
-type DomainGetGuestInfoRet struct {
+// domainGetGuestInfoRet is the wire form of remote_domain_get_guest_info_ret: the reply to REMOTE_PROC_DOMAIN_GET_GUEST_INFO.
+// Package protocol exports it as DomainGetGuestInfoRet.
+type domainGetGuestInfoRet struct {
 	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetGuestInfoRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetGuestInfoRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), DomainGuestInfoParamsMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -15124,7 +15893,7 @@ func (v *DomainGetGuestInfoRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetGuestInfoRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetGuestInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainGuestInfoParamsMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -15135,14 +15904,15 @@ func (v *DomainGetGuestInfoRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectSetIdentityArgs is the wire form of remote_connect_set_identity_args.
-type ConnectSetIdentityArgs struct {
+// connectSetIdentityArgs is the wire form of remote_connect_set_identity_args: the arguments of REMOTE_PROC_CONNECT_SET_IDENTITY.
+// Package protocol exports it as ConnectSetIdentityArgs.
+type connectSetIdentityArgs struct {
 	Params TypedParams
 	Flags  ConnectFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectSetIdentityArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectSetIdentityArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), ConnectIdentityParamsMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -15152,7 +15922,7 @@ func (v *ConnectSetIdentityArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectSetIdentityArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectSetIdentityArgs) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(ConnectIdentityParamsMax, 12); n0 > 0 {
 		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
@@ -15164,22 +15934,23 @@ func (v *ConnectSetIdentityArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = ConnectFlags(d.Uint32())
 }
 
-// DomainAgentSetResponseTimeoutArgs is the wire form of remote_domain_agent_set_response_timeout_args.
-type DomainAgentSetResponseTimeoutArgs struct {
+// domainAgentSetResponseTimeoutArgs is the wire form of remote_domain_agent_set_response_timeout_args: the arguments of REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT.
+// Package protocol exports it as DomainAgentSetResponseTimeoutArgs.
+type domainAgentSetResponseTimeoutArgs struct {
 	Dom     Domain
 	Timeout int32
 	Flags   DomainAgentResponseTimeoutValues
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainAgentSetResponseTimeoutArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainAgentSetResponseTimeoutArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Timeout)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainAgentSetResponseTimeoutArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainAgentSetResponseTimeoutArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Timeout = int32(binary.BigEndian.Uint32(b[0:]))
@@ -15189,23 +15960,25 @@ func (v *DomainAgentSetResponseTimeoutArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainAgentSetResponseTimeoutRet is the wire form of remote_domain_agent_set_response_timeout_ret.
-type DomainAgentSetResponseTimeoutRet struct {
+// domainAgentSetResponseTimeoutRet is the wire form of remote_domain_agent_set_response_timeout_ret: the reply to REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT.
+// Package protocol exports it as DomainAgentSetResponseTimeoutRet.
+type domainAgentSetResponseTimeoutRet struct {
 	Result int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainAgentSetResponseTimeoutRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainAgentSetResponseTimeoutRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Result)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainAgentSetResponseTimeoutRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainAgentSetResponseTimeoutRet) DecodeXDR(d *xdr.Decoder) {
 	v.Result = d.Int32()
 }
 
-// DomainBackupBeginArgs is the wire form of remote_domain_backup_begin_args.
-type DomainBackupBeginArgs struct {
+// domainBackupBeginArgs is the wire form of remote_domain_backup_begin_args: the arguments of REMOTE_PROC_DOMAIN_BACKUP_BEGIN.
+// Package protocol exports it as DomainBackupBeginArgs.
+type domainBackupBeginArgs struct {
 	Dom           Domain
 	BackupXML     string
 	CheckpointXML *string
@@ -15213,7 +15986,7 @@ type DomainBackupBeginArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBackupBeginArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBackupBeginArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.BackupXML, StringMax)
 	if e.Optional(v.CheckpointXML != nil) {
@@ -15223,7 +15996,7 @@ func (v *DomainBackupBeginArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBackupBeginArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBackupBeginArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.BackupXML = d.String(StringMax)
 	if d.Optional() {
@@ -15235,67 +16008,71 @@ func (v *DomainBackupBeginArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainBackupBeginFlags(d.Uint32())
 }
 
-// DomainBackupGetXMLDescArgs is the wire form of remote_domain_backup_get_xml_desc_args.
-type DomainBackupGetXMLDescArgs struct {
+// domainBackupGetXMLDescArgs is the wire form of remote_domain_backup_get_xml_desc_args: the arguments of REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC.
+// Package protocol exports it as DomainBackupGetXMLDescArgs.
+type domainBackupGetXMLDescArgs struct {
 	Dom   Domain
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBackupGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBackupGetXMLDescArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBackupGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBackupGetXMLDescArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// DomainBackupGetXMLDescRet is the wire form of remote_domain_backup_get_xml_desc_ret.
-type DomainBackupGetXMLDescRet struct {
+// domainBackupGetXMLDescRet is the wire form of remote_domain_backup_get_xml_desc_ret: the reply to REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC.
+// Package protocol exports it as DomainBackupGetXMLDescRet.
+type domainBackupGetXMLDescRet struct {
 	XML string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainBackupGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainBackupGetXMLDescRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.XML, StringMax)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainBackupGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainBackupGetXMLDescRet) DecodeXDR(d *xdr.Decoder) {
 	v.XML = d.String(StringMax)
 }
 
-// DomainAuthorizedSSHKeysGetArgs is the wire form of remote_domain_authorized_ssh_keys_get_args.
-type DomainAuthorizedSSHKeysGetArgs struct {
+// domainAuthorizedSSHKeysGetArgs is the wire form of remote_domain_authorized_ssh_keys_get_args: the arguments of REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET.
+// Package protocol exports it as DomainAuthorizedSSHKeysGetArgs.
+type domainAuthorizedSSHKeysGetArgs struct {
 	Dom   Domain
 	User  string
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainAuthorizedSSHKeysGetArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainAuthorizedSSHKeysGetArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.User, StringMax)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainAuthorizedSSHKeysGetArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainAuthorizedSSHKeysGetArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.User = d.String(StringMax)
 	v.Flags = d.Uint32()
 }
 
-// DomainAuthorizedSSHKeysGetRet is the wire form of remote_domain_authorized_ssh_keys_get_ret.
-type DomainAuthorizedSSHKeysGetRet struct {
+// domainAuthorizedSSHKeysGetRet is the wire form of remote_domain_authorized_ssh_keys_get_ret: the reply to REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET.
+// Package protocol exports it as DomainAuthorizedSSHKeysGetRet.
+type domainAuthorizedSSHKeysGetRet struct {
 	Keys []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainAuthorizedSSHKeysGetRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainAuthorizedSSHKeysGetRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Keys), DomainAuthorizedSSHKeysMax) {
 		for i0 := range v.Keys {
 			e.String(v.Keys[i0], StringMax)
@@ -15304,7 +16081,7 @@ func (v *DomainAuthorizedSSHKeysGetRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainAuthorizedSSHKeysGetRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainAuthorizedSSHKeysGetRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainAuthorizedSSHKeysMax, 4); n0 > 0 {
 		v.Keys = make([]string, n0)
 		for i0 := range v.Keys {
@@ -15315,8 +16092,9 @@ func (v *DomainAuthorizedSSHKeysGetRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainAuthorizedSSHKeysSetArgs is the wire form of remote_domain_authorized_ssh_keys_set_args.
-type DomainAuthorizedSSHKeysSetArgs struct {
+// domainAuthorizedSSHKeysSetArgs is the wire form of remote_domain_authorized_ssh_keys_set_args: the arguments of REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET.
+// Package protocol exports it as DomainAuthorizedSSHKeysSetArgs.
+type domainAuthorizedSSHKeysSetArgs struct {
 	Dom   Domain
 	User  string
 	Keys  []string
@@ -15324,7 +16102,7 @@ type DomainAuthorizedSSHKeysSetArgs struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainAuthorizedSSHKeysSetArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainAuthorizedSSHKeysSetArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.User, StringMax)
 	if e.ArrayLen(len(v.Keys), DomainAuthorizedSSHKeysMax) {
@@ -15336,7 +16114,7 @@ func (v *DomainAuthorizedSSHKeysSetArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainAuthorizedSSHKeysSetArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainAuthorizedSSHKeysSetArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.User = d.String(StringMax)
 	if n0 := d.ArrayLen(DomainAuthorizedSSHKeysMax, 4); n0 > 0 {
@@ -15350,31 +16128,33 @@ func (v *DomainAuthorizedSSHKeysSetArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = DomainAuthorizedSSHKeysSetFlags(d.Uint32())
 }
 
-// DomainGetMessagesArgs is the wire form of remote_domain_get_messages_args.
-type DomainGetMessagesArgs struct {
+// domainGetMessagesArgs is the wire form of remote_domain_get_messages_args: the arguments of REMOTE_PROC_DOMAIN_GET_MESSAGES.
+// Package protocol exports it as DomainGetMessagesArgs.
+type domainGetMessagesArgs struct {
 	Dom   Domain
 	Flags DomainMessageType
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetMessagesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetMessagesArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetMessagesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetMessagesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Flags = DomainMessageType(d.Uint32())
 }
 
-// DomainGetMessagesRet is the wire form of remote_domain_get_messages_ret.
-type DomainGetMessagesRet struct {
+// domainGetMessagesRet is the wire form of remote_domain_get_messages_ret: the reply to REMOTE_PROC_DOMAIN_GET_MESSAGES.
+// Package protocol exports it as DomainGetMessagesRet.
+type domainGetMessagesRet struct {
 	Msgs []string
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetMessagesRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetMessagesRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Msgs), DomainMessagesMax) {
 		for i0 := range v.Msgs {
 			e.String(v.Msgs[i0], StringMax)
@@ -15383,7 +16163,7 @@ func (v *DomainGetMessagesRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetMessagesRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetMessagesRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(DomainMessagesMax, 4); n0 > 0 {
 		v.Msgs = make([]string, n0)
 		for i0 := range v.Msgs {
@@ -15394,22 +16174,23 @@ func (v *DomainGetMessagesRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainStartDirtyRateCalcArgs is the wire form of remote_domain_start_dirty_rate_calc_args.
-type DomainStartDirtyRateCalcArgs struct {
+// domainStartDirtyRateCalcArgs is the wire form of remote_domain_start_dirty_rate_calc_args: the arguments of REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC.
+// Package protocol exports it as DomainStartDirtyRateCalcArgs.
+type domainStartDirtyRateCalcArgs struct {
 	Dom     Domain
 	Seconds int32
 	Flags   DomainDirtyRateCalcFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainStartDirtyRateCalcArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainStartDirtyRateCalcArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Seconds)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainStartDirtyRateCalcArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainStartDirtyRateCalcArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Seconds = int32(binary.BigEndian.Uint32(b[0:]))
@@ -15419,22 +16200,23 @@ func (v *DomainStartDirtyRateCalcArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// DomainGraphicsReloadArgs is the wire form of remote_domain_graphics_reload_args.
-type DomainGraphicsReloadArgs struct {
+// domainGraphicsReloadArgs is the wire form of remote_domain_graphics_reload_args: the arguments of REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD.
+// Package protocol exports it as DomainGraphicsReloadArgs.
+type domainGraphicsReloadArgs struct {
 	Dom   Domain
 	Type  DomainGraphicsReloadType
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGraphicsReloadArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGraphicsReloadArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Uint32(uint32(v.Type))
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGraphicsReloadArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGraphicsReloadArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Type = DomainGraphicsReloadType(binary.BigEndian.Uint32(b[0:]))
@@ -15453,6 +16235,7 @@ type DomainEventMemoryDeviceSizeChangeMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventMemoryDeviceSizeChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
@@ -15461,6 +16244,7 @@ func (v *DomainEventMemoryDeviceSizeChangeMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventMemoryDeviceSizeChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
@@ -15468,71 +16252,75 @@ func (v *DomainEventMemoryDeviceSizeChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.Size = d.Uint64()
 }
 
-// DomainFDAssociateArgs is the wire form of remote_domain_fd_associate_args.
-type DomainFDAssociateArgs struct {
+// domainFDAssociateArgs is the wire form of remote_domain_fd_associate_args: the arguments of REMOTE_PROC_DOMAIN_FD_ASSOCIATE.
+// Package protocol exports it as DomainFDAssociateArgs.
+type domainFDAssociateArgs struct {
 	Dom   Domain
 	Name  string
 	Flags DomainFDAssociateFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainFDAssociateArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainFDAssociateArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.String(v.Name, StringMax)
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainFDAssociateArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainFDAssociateArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Name = d.String(StringMax)
 	v.Flags = DomainFDAssociateFlags(d.Uint32())
 }
 
-// DomainGetAutostartOnceArgs is the wire form of remote_domain_get_autostart_once_args.
-type DomainGetAutostartOnceArgs struct {
+// domainGetAutostartOnceArgs is the wire form of remote_domain_get_autostart_once_args: the arguments of REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE.
+// Package protocol exports it as DomainGetAutostartOnceArgs.
+type domainGetAutostartOnceArgs struct {
 	Dom Domain
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetAutostartOnceArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetAutostartOnceArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetAutostartOnceArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetAutostartOnceArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 }
 
-// DomainGetAutostartOnceRet is the wire form of remote_domain_get_autostart_once_ret.
-type DomainGetAutostartOnceRet struct {
+// domainGetAutostartOnceRet is the wire form of remote_domain_get_autostart_once_ret: the reply to REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE.
+// Package protocol exports it as DomainGetAutostartOnceRet.
+type domainGetAutostartOnceRet struct {
 	Autostart int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainGetAutostartOnceRet) EncodeXDR(e *xdr.Encoder) {
+func (v *domainGetAutostartOnceRet) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.Autostart)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainGetAutostartOnceRet) DecodeXDR(d *xdr.Decoder) {
+func (v *domainGetAutostartOnceRet) DecodeXDR(d *xdr.Decoder) {
 	v.Autostart = d.Int32()
 }
 
-// DomainSetAutostartOnceArgs is the wire form of remote_domain_set_autostart_once_args.
-type DomainSetAutostartOnceArgs struct {
+// domainSetAutostartOnceArgs is the wire form of remote_domain_set_autostart_once_args: the arguments of REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE.
+// Package protocol exports it as DomainSetAutostartOnceArgs.
+type domainSetAutostartOnceArgs struct {
 	Dom       Domain
 	Autostart int32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *DomainSetAutostartOnceArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *domainSetAutostartOnceArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Dom.EncodeXDR(e)
 	e.Int32(v.Autostart)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *DomainSetAutostartOnceArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *domainSetAutostartOnceArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Dom.DecodeXDR(d)
 	v.Autostart = d.Int32()
 }
@@ -15547,6 +16335,7 @@ type DomainEventNICMACChangeMsg struct {
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventNICMACChangeMsg) EncodeXDR(e *xdr.Encoder) {
 	e.Int32(v.CallbackID)
 	v.Dom.EncodeXDR(e)
@@ -15556,6 +16345,7 @@ func (v *DomainEventNICMACChangeMsg) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
+// It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module.
 func (v *DomainEventNICMACChangeMsg) DecodeXDR(d *xdr.Decoder) {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
@@ -16978,7 +17768,7 @@ func (p Procedure) WritesStream() bool {
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpen
 func (c *Client) ConnectOpen(ctx context.Context, name *string, flags ConnectFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectOpen))
-	args := ConnectOpenArgs{
+	args := connectOpenArgs{
 		Name:  name,
 		Flags: flags,
 	}
@@ -17009,7 +17799,7 @@ func (c *Client) ConnectGetType(ctx context.Context) (typ string, err error) {
 	if err != nil {
 		return
 	}
-	var ret ConnectGetTypeRet
+	var ret connectGetTypeRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17026,7 +17816,7 @@ func (c *Client) ConnectGetVersion(ctx context.Context) (hvVer Version, err erro
 	if err != nil {
 		return
 	}
-	var ret ConnectGetVersionRet
+	var ret connectGetVersionRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17039,7 +17829,7 @@ func (c *Client) ConnectGetVersion(ctx context.Context) (hvVer Version, err erro
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetMaxVcpus
 func (c *Client) ConnectGetMaxVCPUs(ctx context.Context, typ *string) (maxVCPUs int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetMaxVCPUs))
-	args := ConnectGetMaxVCPUsArgs{
+	args := connectGetMaxVCPUsArgs{
 		Type: typ,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17047,7 +17837,7 @@ func (c *Client) ConnectGetMaxVCPUs(ctx context.Context, typ *string) (maxVCPUs 
 	if err != nil {
 		return
 	}
-	var ret ConnectGetMaxVCPUsRet
+	var ret connectGetMaxVCPUsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17080,7 +17870,7 @@ func (c *Client) ConnectGetCapabilities(ctx context.Context) (capabilities strin
 	if err != nil {
 		return
 	}
-	var ret ConnectGetCapabilitiesRet
+	var ret connectGetCapabilitiesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17093,7 +17883,7 @@ func (c *Client) ConnectGetCapabilities(ctx context.Context) (capabilities strin
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDevice
 func (c *Client) DomainAttachDevice(ctx context.Context, dom Domain, xml string) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainAttachDevice))
-	args := DomainAttachDeviceArgs{
+	args := domainAttachDeviceArgs{
 		Dom: dom,
 		XML: xml,
 	}
@@ -17107,7 +17897,7 @@ func (c *Client) DomainAttachDevice(ctx context.Context, dom Domain, xml string)
 // domainCreate sends REMOTE_PROC_DOMAIN_CREATE = 9 once; DomainCreate wraps it.
 func (c *Client) domainCreate(ctx context.Context, dom Domain) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCreate))
-	args := DomainCreateArgs{
+	args := domainCreateArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17140,7 +17930,7 @@ func (c *Client) DomainCreate(ctx context.Context, dom Domain) (Domain, error) {
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXML
 func (c *Client) DomainCreateXML(ctx context.Context, xmlDesc string, flags DomainCreateFlags) (dom Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCreateXML))
-	args := DomainCreateXMLArgs{
+	args := domainCreateXMLArgs{
 		XMLDesc: xmlDesc,
 		Flags:   flags,
 	}
@@ -17149,7 +17939,7 @@ func (c *Client) DomainCreateXML(ctx context.Context, xmlDesc string, flags Doma
 	if err != nil {
 		return
 	}
-	var ret DomainCreateXMLRet
+	var ret domainCreateXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17162,7 +17952,7 @@ func (c *Client) DomainCreateXML(ctx context.Context, xmlDesc string, flags Doma
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXML
 func (c *Client) DomainDefineXML(ctx context.Context, xml string) (dom Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainDefineXML))
-	args := DomainDefineXMLArgs{
+	args := domainDefineXMLArgs{
 		XML: xml,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17170,7 +17960,7 @@ func (c *Client) DomainDefineXML(ctx context.Context, xml string) (dom Domain, e
 	if err != nil {
 		return
 	}
-	var ret DomainDefineXMLRet
+	var ret domainDefineXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17183,7 +17973,7 @@ func (c *Client) DomainDefineXML(ctx context.Context, xml string) (dom Domain, e
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroy
 func (c *Client) DomainDestroy(ctx context.Context, dom Domain) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainDestroy))
-	args := DomainDestroyArgs{
+	args := domainDestroyArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17198,7 +17988,7 @@ func (c *Client) DomainDestroy(ctx context.Context, dom Domain) (err error) {
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDevice
 func (c *Client) DomainDetachDevice(ctx context.Context, dom Domain, xml string) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainDetachDevice))
-	args := DomainDetachDeviceArgs{
+	args := domainDetachDeviceArgs{
 		Dom: dom,
 		XML: xml,
 	}
@@ -17214,7 +18004,7 @@ func (c *Client) DomainDetachDevice(ctx context.Context, dom Domain, xml string)
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetXMLDesc
 func (c *Client) DomainGetXMLDesc(ctx context.Context, dom Domain, flags DomainXMLFlags) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetXMLDesc))
-	args := DomainGetXMLDescArgs{
+	args := domainGetXMLDescArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -17223,7 +18013,7 @@ func (c *Client) DomainGetXMLDesc(ctx context.Context, dom Domain, flags DomainX
 	if err != nil {
 		return
 	}
-	var ret DomainGetXMLDescRet
+	var ret domainGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17236,7 +18026,7 @@ func (c *Client) DomainGetXMLDesc(ctx context.Context, dom Domain, flags DomainX
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostart
 func (c *Client) DomainGetAutostart(ctx context.Context, dom Domain) (autostart int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetAutostart))
-	args := DomainGetAutostartArgs{
+	args := domainGetAutostartArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17244,7 +18034,7 @@ func (c *Client) DomainGetAutostart(ctx context.Context, dom Domain) (autostart 
 	if err != nil {
 		return
 	}
-	var ret DomainGetAutostartRet
+	var ret domainGetAutostartRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17257,7 +18047,7 @@ func (c *Client) DomainGetAutostart(ctx context.Context, dom Domain) (autostart 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInfo
 func (c *Client) DomainGetInfo(ctx context.Context, dom Domain) (ret DomainGetInfoRet, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetInfo))
-	args := DomainGetInfoArgs{
+	args := domainGetInfoArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17277,7 +18067,7 @@ func (c *Client) DomainGetInfo(ctx context.Context, dom Domain) (ret DomainGetIn
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxMemory
 func (c *Client) DomainGetMaxMemory(ctx context.Context, dom Domain) (memory uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetMaxMemory))
-	args := DomainGetMaxMemoryArgs{
+	args := domainGetMaxMemoryArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17285,7 +18075,7 @@ func (c *Client) DomainGetMaxMemory(ctx context.Context, dom Domain) (memory uin
 	if err != nil {
 		return
 	}
-	var ret DomainGetMaxMemoryRet
+	var ret domainGetMaxMemoryRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17298,7 +18088,7 @@ func (c *Client) DomainGetMaxMemory(ctx context.Context, dom Domain) (memory uin
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxVcpus
 func (c *Client) DomainGetMaxVCPUs(ctx context.Context, dom Domain) (num int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetMaxVCPUs))
-	args := DomainGetMaxVCPUsArgs{
+	args := domainGetMaxVCPUsArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17306,7 +18096,7 @@ func (c *Client) DomainGetMaxVCPUs(ctx context.Context, dom Domain) (num int32, 
 	if err != nil {
 		return
 	}
-	var ret DomainGetMaxVCPUsRet
+	var ret domainGetMaxVCPUsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17319,7 +18109,7 @@ func (c *Client) DomainGetMaxVCPUs(ctx context.Context, dom Domain) (num int32, 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetOSType
 func (c *Client) DomainGetOSType(ctx context.Context, dom Domain) (typ string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetOSType))
-	args := DomainGetOSTypeArgs{
+	args := domainGetOSTypeArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17327,7 +18117,7 @@ func (c *Client) DomainGetOSType(ctx context.Context, dom Domain) (typ string, e
 	if err != nil {
 		return
 	}
-	var ret DomainGetOSTypeRet
+	var ret domainGetOSTypeRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17340,7 +18130,7 @@ func (c *Client) DomainGetOSType(ctx context.Context, dom Domain) (typ string, e
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpus
 func (c *Client) DomainGetVCPUs(ctx context.Context, dom Domain, maxinfo int32, maplen int32) (info []VCPUInfo, cpuMaps []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetVCPUs))
-	args := DomainGetVCPUsArgs{
+	args := domainGetVCPUsArgs{
 		Dom:     dom,
 		Maxinfo: maxinfo,
 		Maplen:  maplen,
@@ -17350,7 +18140,7 @@ func (c *Client) DomainGetVCPUs(ctx context.Context, dom Domain, maxinfo int32, 
 	if err != nil {
 		return
 	}
-	var ret DomainGetVCPUsRet
+	var ret domainGetVCPUsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17363,7 +18153,7 @@ func (c *Client) DomainGetVCPUs(ctx context.Context, dom Domain, maxinfo int32, 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDefinedDomains
 func (c *Client) ConnectListDefinedDomains(ctx context.Context, maxnames int32) (names []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListDefinedDomains))
-	args := ConnectListDefinedDomainsArgs{
+	args := connectListDefinedDomainsArgs{
 		Maxnames: maxnames,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17371,7 +18161,7 @@ func (c *Client) ConnectListDefinedDomains(ctx context.Context, maxnames int32) 
 	if err != nil {
 		return
 	}
-	var ret ConnectListDefinedDomainsRet
+	var ret connectListDefinedDomainsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17384,7 +18174,7 @@ func (c *Client) ConnectListDefinedDomains(ctx context.Context, maxnames int32) 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByID
 func (c *Client) DomainLookupByID(ctx context.Context, id int32) (dom Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainLookupByID))
-	args := DomainLookupByIDArgs{
+	args := domainLookupByIDArgs{
 		ID: id,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17392,7 +18182,7 @@ func (c *Client) DomainLookupByID(ctx context.Context, id int32) (dom Domain, er
 	if err != nil {
 		return
 	}
-	var ret DomainLookupByIDRet
+	var ret domainLookupByIDRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17405,7 +18195,7 @@ func (c *Client) DomainLookupByID(ctx context.Context, id int32) (dom Domain, er
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByName
 func (c *Client) DomainLookupByName(ctx context.Context, name string) (dom Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainLookupByName))
-	args := DomainLookupByNameArgs{
+	args := domainLookupByNameArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17413,7 +18203,7 @@ func (c *Client) DomainLookupByName(ctx context.Context, name string) (dom Domai
 	if err != nil {
 		return
 	}
-	var ret DomainLookupByNameRet
+	var ret domainLookupByNameRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17426,7 +18216,7 @@ func (c *Client) DomainLookupByName(ctx context.Context, name string) (dom Domai
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByUUID
 func (c *Client) DomainLookupByUUID(ctx context.Context, uuid UUID) (dom Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainLookupByUUID))
-	args := DomainLookupByUUIDArgs{
+	args := domainLookupByUUIDArgs{
 		UUID: uuid,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17434,7 +18224,7 @@ func (c *Client) DomainLookupByUUID(ctx context.Context, uuid UUID) (dom Domain,
 	if err != nil {
 		return
 	}
-	var ret DomainLookupByUUIDRet
+	var ret domainLookupByUUIDRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17451,7 +18241,7 @@ func (c *Client) ConnectNumOfDefinedDomains(ctx context.Context) (num int32, err
 	if err != nil {
 		return
 	}
-	var ret ConnectNumOfDefinedDomainsRet
+	var ret connectNumOfDefinedDomainsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17464,7 +18254,7 @@ func (c *Client) ConnectNumOfDefinedDomains(ctx context.Context) (num int32, err
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpu
 func (c *Client) DomainPinVCPU(ctx context.Context, dom Domain, vcpu uint32, cpuMap []byte) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainPinVCPU))
-	args := DomainPinVCPUArgs{
+	args := domainPinVCPUArgs{
 		Dom:    dom,
 		VCPU:   vcpu,
 		CPUMap: cpuMap,
@@ -17481,7 +18271,7 @@ func (c *Client) DomainPinVCPU(ctx context.Context, dom Domain, vcpu uint32, cpu
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReboot
 func (c *Client) DomainReboot(ctx context.Context, dom Domain, flags DomainRebootFlagValues) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainReboot))
-	args := DomainRebootArgs{
+	args := domainRebootArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -17497,7 +18287,7 @@ func (c *Client) DomainReboot(ctx context.Context, dom Domain, flags DomainReboo
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainResume
 func (c *Client) DomainResume(ctx context.Context, dom Domain) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainResume))
-	args := DomainResumeArgs{
+	args := domainResumeArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17512,7 +18302,7 @@ func (c *Client) DomainResume(ctx context.Context, dom Domain) (err error) {
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostart
 func (c *Client) DomainSetAutostart(ctx context.Context, dom Domain, autostart int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetAutostart))
-	args := DomainSetAutostartArgs{
+	args := domainSetAutostartArgs{
 		Dom:       dom,
 		Autostart: autostart,
 	}
@@ -17528,7 +18318,7 @@ func (c *Client) DomainSetAutostart(ctx context.Context, dom Domain, autostart i
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMaxMemory
 func (c *Client) DomainSetMaxMemory(ctx context.Context, dom Domain, memory uint64) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetMaxMemory))
-	args := DomainSetMaxMemoryArgs{
+	args := domainSetMaxMemoryArgs{
 		Dom:    dom,
 		Memory: memory,
 	}
@@ -17544,7 +18334,7 @@ func (c *Client) DomainSetMaxMemory(ctx context.Context, dom Domain, memory uint
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemory
 func (c *Client) DomainSetMemory(ctx context.Context, dom Domain, memory uint64) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetMemory))
-	args := DomainSetMemoryArgs{
+	args := domainSetMemoryArgs{
 		Dom:    dom,
 		Memory: memory,
 	}
@@ -17560,7 +18350,7 @@ func (c *Client) DomainSetMemory(ctx context.Context, dom Domain, memory uint64)
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpus
 func (c *Client) DomainSetVCPUs(ctx context.Context, dom Domain, nvcpus uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetVCPUs))
-	args := DomainSetVCPUsArgs{
+	args := domainSetVCPUsArgs{
 		Dom:    dom,
 		Nvcpus: nvcpus,
 	}
@@ -17576,7 +18366,7 @@ func (c *Client) DomainSetVCPUs(ctx context.Context, dom Domain, nvcpus uint32) 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdown
 func (c *Client) DomainShutdown(ctx context.Context, dom Domain) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainShutdown))
-	args := DomainShutdownArgs{
+	args := domainShutdownArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17591,7 +18381,7 @@ func (c *Client) DomainShutdown(ctx context.Context, dom Domain) (err error) {
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSuspend
 func (c *Client) DomainSuspend(ctx context.Context, dom Domain) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSuspend))
-	args := DomainSuspendArgs{
+	args := domainSuspendArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17606,7 +18396,7 @@ func (c *Client) DomainSuspend(ctx context.Context, dom Domain) (err error) {
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefine
 func (c *Client) DomainUndefine(ctx context.Context, dom Domain) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainUndefine))
-	args := DomainUndefineArgs{
+	args := domainUndefineArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17621,7 +18411,7 @@ func (c *Client) DomainUndefine(ctx context.Context, dom Domain) (err error) {
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListDefinedNetworks
 func (c *Client) ConnectListDefinedNetworks(ctx context.Context, maxnames int32) (names []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListDefinedNetworks))
-	args := ConnectListDefinedNetworksArgs{
+	args := connectListDefinedNetworksArgs{
 		Maxnames: maxnames,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17629,7 +18419,7 @@ func (c *Client) ConnectListDefinedNetworks(ctx context.Context, maxnames int32)
 	if err != nil {
 		return
 	}
-	var ret ConnectListDefinedNetworksRet
+	var ret connectListDefinedNetworksRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17642,7 +18432,7 @@ func (c *Client) ConnectListDefinedNetworks(ctx context.Context, maxnames int32)
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDomains
 func (c *Client) ConnectListDomains(ctx context.Context, maxids int32) (iDs []int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListDomains))
-	args := ConnectListDomainsArgs{
+	args := connectListDomainsArgs{
 		Maxids: maxids,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17650,7 +18440,7 @@ func (c *Client) ConnectListDomains(ctx context.Context, maxids int32) (iDs []in
 	if err != nil {
 		return
 	}
-	var ret ConnectListDomainsRet
+	var ret connectListDomainsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17663,7 +18453,7 @@ func (c *Client) ConnectListDomains(ctx context.Context, maxids int32) (iDs []in
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListNetworks
 func (c *Client) ConnectListNetworks(ctx context.Context, maxnames int32) (names []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListNetworks))
-	args := ConnectListNetworksArgs{
+	args := connectListNetworksArgs{
 		Maxnames: maxnames,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17671,7 +18461,7 @@ func (c *Client) ConnectListNetworks(ctx context.Context, maxnames int32) (names
 	if err != nil {
 		return
 	}
-	var ret ConnectListNetworksRet
+	var ret connectListNetworksRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17684,7 +18474,7 @@ func (c *Client) ConnectListNetworks(ctx context.Context, maxnames int32) (names
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreate
 func (c *Client) NetworkCreate(ctx context.Context, net Network) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkCreate))
-	args := NetworkCreateArgs{
+	args := networkCreateArgs{
 		Net: net,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17699,7 +18489,7 @@ func (c *Client) NetworkCreate(ctx context.Context, net Network) (err error) {
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXML
 func (c *Client) NetworkCreateXML(ctx context.Context, xml string) (net Network, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkCreateXML))
-	args := NetworkCreateXMLArgs{
+	args := networkCreateXMLArgs{
 		XML: xml,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17707,7 +18497,7 @@ func (c *Client) NetworkCreateXML(ctx context.Context, xml string) (net Network,
 	if err != nil {
 		return
 	}
-	var ret NetworkCreateXMLRet
+	var ret networkCreateXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17720,7 +18510,7 @@ func (c *Client) NetworkCreateXML(ctx context.Context, xml string) (net Network,
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXML
 func (c *Client) NetworkDefineXML(ctx context.Context, xml string) (net Network, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkDefineXML))
-	args := NetworkDefineXMLArgs{
+	args := networkDefineXMLArgs{
 		XML: xml,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17728,7 +18518,7 @@ func (c *Client) NetworkDefineXML(ctx context.Context, xml string) (net Network,
 	if err != nil {
 		return
 	}
-	var ret NetworkDefineXMLRet
+	var ret networkDefineXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17741,7 +18531,7 @@ func (c *Client) NetworkDefineXML(ctx context.Context, xml string) (net Network,
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDestroy
 func (c *Client) NetworkDestroy(ctx context.Context, net Network) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkDestroy))
-	args := NetworkDestroyArgs{
+	args := networkDestroyArgs{
 		Net: net,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17756,7 +18546,7 @@ func (c *Client) NetworkDestroy(ctx context.Context, net Network) (err error) {
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetXMLDesc
 func (c *Client) NetworkGetXMLDesc(ctx context.Context, net Network, flags NetworkXMLFlags) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkGetXMLDesc))
-	args := NetworkGetXMLDescArgs{
+	args := networkGetXMLDescArgs{
 		Net:   net,
 		Flags: flags,
 	}
@@ -17765,7 +18555,7 @@ func (c *Client) NetworkGetXMLDesc(ctx context.Context, net Network, flags Netwo
 	if err != nil {
 		return
 	}
-	var ret NetworkGetXMLDescRet
+	var ret networkGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17778,7 +18568,7 @@ func (c *Client) NetworkGetXMLDesc(ctx context.Context, net Network, flags Netwo
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetAutostart
 func (c *Client) NetworkGetAutostart(ctx context.Context, net Network) (autostart int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkGetAutostart))
-	args := NetworkGetAutostartArgs{
+	args := networkGetAutostartArgs{
 		Net: net,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17786,7 +18576,7 @@ func (c *Client) NetworkGetAutostart(ctx context.Context, net Network) (autostar
 	if err != nil {
 		return
 	}
-	var ret NetworkGetAutostartRet
+	var ret networkGetAutostartRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17799,7 +18589,7 @@ func (c *Client) NetworkGetAutostart(ctx context.Context, net Network) (autostar
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetBridgeName
 func (c *Client) NetworkGetBridgeName(ctx context.Context, net Network) (name string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkGetBridgeName))
-	args := NetworkGetBridgeNameArgs{
+	args := networkGetBridgeNameArgs{
 		Net: net,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17807,7 +18597,7 @@ func (c *Client) NetworkGetBridgeName(ctx context.Context, net Network) (name st
 	if err != nil {
 		return
 	}
-	var ret NetworkGetBridgeNameRet
+	var ret networkGetBridgeNameRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17820,7 +18610,7 @@ func (c *Client) NetworkGetBridgeName(ctx context.Context, net Network) (name st
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByName
 func (c *Client) NetworkLookupByName(ctx context.Context, name string) (net Network, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkLookupByName))
-	args := NetworkLookupByNameArgs{
+	args := networkLookupByNameArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17828,7 +18618,7 @@ func (c *Client) NetworkLookupByName(ctx context.Context, name string) (net Netw
 	if err != nil {
 		return
 	}
-	var ret NetworkLookupByNameRet
+	var ret networkLookupByNameRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17841,7 +18631,7 @@ func (c *Client) NetworkLookupByName(ctx context.Context, name string) (net Netw
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByUUID
 func (c *Client) NetworkLookupByUUID(ctx context.Context, uuid UUID) (net Network, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkLookupByUUID))
-	args := NetworkLookupByUUIDArgs{
+	args := networkLookupByUUIDArgs{
 		UUID: uuid,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17849,7 +18639,7 @@ func (c *Client) NetworkLookupByUUID(ctx context.Context, uuid UUID) (net Networ
 	if err != nil {
 		return
 	}
-	var ret NetworkLookupByUUIDRet
+	var ret networkLookupByUUIDRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17862,7 +18652,7 @@ func (c *Client) NetworkLookupByUUID(ctx context.Context, uuid UUID) (net Networ
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetAutostart
 func (c *Client) NetworkSetAutostart(ctx context.Context, net Network, autostart int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkSetAutostart))
-	args := NetworkSetAutostartArgs{
+	args := networkSetAutostartArgs{
 		Net:       net,
 		Autostart: autostart,
 	}
@@ -17878,7 +18668,7 @@ func (c *Client) NetworkSetAutostart(ctx context.Context, net Network, autostart
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUndefine
 func (c *Client) NetworkUndefine(ctx context.Context, net Network) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkUndefine))
-	args := NetworkUndefineArgs{
+	args := networkUndefineArgs{
 		Net: net,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17897,7 +18687,7 @@ func (c *Client) ConnectNumOfDefinedNetworks(ctx context.Context) (num int32, er
 	if err != nil {
 		return
 	}
-	var ret ConnectNumOfDefinedNetworksRet
+	var ret connectNumOfDefinedNetworksRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17914,7 +18704,7 @@ func (c *Client) ConnectNumOfDomains(ctx context.Context) (num int32, err error)
 	if err != nil {
 		return
 	}
-	var ret ConnectNumOfDomainsRet
+	var ret connectNumOfDomainsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17931,7 +18721,7 @@ func (c *Client) ConnectNumOfNetworks(ctx context.Context) (num int32, err error
 	if err != nil {
 		return
 	}
-	var ret ConnectNumOfNetworksRet
+	var ret connectNumOfNetworksRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -17944,7 +18734,7 @@ func (c *Client) ConnectNumOfNetworks(ctx context.Context) (num int32, err error
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDump
 func (c *Client) DomainCoreDump(ctx context.Context, dom Domain, to string, flags DomainCoreDumpFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCoreDump))
-	args := DomainCoreDumpArgs{
+	args := domainCoreDumpArgs{
 		Dom:   dom,
 		To:    to,
 		Flags: flags,
@@ -17961,7 +18751,7 @@ func (c *Client) DomainCoreDump(ctx context.Context, dom Domain, to string, flag
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestore
 func (c *Client) DomainRestore(ctx context.Context, from string) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainRestore))
-	args := DomainRestoreArgs{
+	args := domainRestoreArgs{
 		From: from,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -17976,7 +18766,7 @@ func (c *Client) DomainRestore(ctx context.Context, from string) (err error) {
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSave
 func (c *Client) DomainSave(ctx context.Context, dom Domain, to string) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSave))
-	args := DomainSaveArgs{
+	args := domainSaveArgs{
 		Dom: dom,
 		To:  to,
 	}
@@ -17992,7 +18782,7 @@ func (c *Client) DomainSave(ctx context.Context, dom Domain, to string) (err err
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerType
 func (c *Client) DomainGetSchedulerType(ctx context.Context, dom Domain) (typ string, nparams int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetSchedulerType))
-	args := DomainGetSchedulerTypeArgs{
+	args := domainGetSchedulerTypeArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18000,7 +18790,7 @@ func (c *Client) DomainGetSchedulerType(ctx context.Context, dom Domain) (typ st
 	if err != nil {
 		return
 	}
-	var ret DomainGetSchedulerTypeRet
+	var ret domainGetSchedulerTypeRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18013,7 +18803,7 @@ func (c *Client) DomainGetSchedulerType(ctx context.Context, dom Domain) (typ st
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParameters
 func (c *Client) DomainGetSchedulerParameters(ctx context.Context, dom Domain, nparams int32) (params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetSchedulerParameters))
-	args := DomainGetSchedulerParametersArgs{
+	args := domainGetSchedulerParametersArgs{
 		Dom:     dom,
 		Nparams: nparams,
 	}
@@ -18022,7 +18812,7 @@ func (c *Client) DomainGetSchedulerParameters(ctx context.Context, dom Domain, n
 	if err != nil {
 		return
 	}
-	var ret DomainGetSchedulerParametersRet
+	var ret domainGetSchedulerParametersRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18035,7 +18825,7 @@ func (c *Client) DomainGetSchedulerParameters(ctx context.Context, dom Domain, n
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParameters
 func (c *Client) DomainSetSchedulerParameters(ctx context.Context, dom Domain, params TypedParams) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetSchedulerParameters))
-	args := DomainSetSchedulerParametersArgs{
+	args := domainSetSchedulerParametersArgs{
 		Dom:    dom,
 		Params: params,
 	}
@@ -18055,7 +18845,7 @@ func (c *Client) ConnectGetHostname(ctx context.Context) (hostname string, err e
 	if err != nil {
 		return
 	}
-	var ret ConnectGetHostnameRet
+	var ret connectGetHostnameRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18069,7 +18859,7 @@ func (c *Client) ConnectGetHostname(ctx context.Context) (hostname string, err e
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpenAuth
 func (c *Client) ConnectSupportsFeature(ctx context.Context, feature int32) (supported int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectSupportsFeature))
-	args := ConnectSupportsFeatureArgs{
+	args := connectSupportsFeatureArgs{
 		Feature: feature,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18077,7 +18867,7 @@ func (c *Client) ConnectSupportsFeature(ctx context.Context, feature int32) (sup
 	if err != nil {
 		return
 	}
-	var ret ConnectSupportsFeatureRet
+	var ret connectSupportsFeatureRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18091,7 +18881,7 @@ func (c *Client) ConnectSupportsFeature(ctx context.Context, feature int32) (sup
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate
 func (c *Client) DomainMigratePrepare(ctx context.Context, uriIn *string, flags uint64, dname *string, resource uint64) (cookie []byte, uriOut *string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepare))
-	args := DomainMigratePrepareArgs{
+	args := domainMigratePrepareArgs{
 		URIIn:    uriIn,
 		Flags:    flags,
 		Dname:    dname,
@@ -18102,7 +18892,7 @@ func (c *Client) DomainMigratePrepare(ctx context.Context, uriIn *string, flags 
 	if err != nil {
 		return
 	}
-	var ret DomainMigratePrepareRet
+	var ret domainMigratePrepareRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18116,7 +18906,7 @@ func (c *Client) DomainMigratePrepare(ctx context.Context, uriIn *string, flags 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate
 func (c *Client) DomainMigratePerform(ctx context.Context, dom Domain, cookie []byte, uri string, flags uint64, dname *string, resource uint64) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePerform))
-	args := DomainMigratePerformArgs{
+	args := domainMigratePerformArgs{
 		Dom:      dom,
 		Cookie:   cookie,
 		URI:      uri,
@@ -18137,7 +18927,7 @@ func (c *Client) DomainMigratePerform(ctx context.Context, dom Domain, cookie []
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate
 func (c *Client) DomainMigrateFinish(ctx context.Context, dname string, cookie []byte, uri string, flags uint64) (ddom Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateFinish))
-	args := DomainMigrateFinishArgs{
+	args := domainMigrateFinishArgs{
 		Dname:  dname,
 		Cookie: cookie,
 		URI:    uri,
@@ -18148,7 +18938,7 @@ func (c *Client) DomainMigrateFinish(ctx context.Context, dname string, cookie [
 	if err != nil {
 		return
 	}
-	var ret DomainMigrateFinishRet
+	var ret domainMigrateFinishRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18161,7 +18951,7 @@ func (c *Client) DomainMigrateFinish(ctx context.Context, dname string, cookie [
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStats
 func (c *Client) DomainBlockStats(ctx context.Context, dom Domain, path string) (ret DomainBlockStatsRet, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockStats))
-	args := DomainBlockStatsArgs{
+	args := domainBlockStatsArgs{
 		Dom:  dom,
 		Path: path,
 	}
@@ -18182,7 +18972,7 @@ func (c *Client) DomainBlockStats(ctx context.Context, dom Domain, path string) 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceStats
 func (c *Client) DomainInterfaceStats(ctx context.Context, dom Domain, device string) (ret DomainInterfaceStatsRet, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainInterfaceStats))
-	args := DomainInterfaceStatsArgs{
+	args := domainInterfaceStatsArgs{
 		Dom:    dom,
 		Device: device,
 	}
@@ -18208,7 +18998,7 @@ func (c *Client) AuthList(ctx context.Context) (types []AuthType, err error) {
 	if err != nil {
 		return
 	}
-	var ret AuthListRet
+	var ret authListRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18226,7 +19016,7 @@ func (c *Client) AuthSASLInit(ctx context.Context) (mechlist string, err error) 
 	if err != nil {
 		return
 	}
-	var ret AuthSASLInitRet
+	var ret authSASLInitRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18240,7 +19030,7 @@ func (c *Client) AuthSASLInit(ctx context.Context) (mechlist string, err error) 
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpenAuth
 func (c *Client) AuthSASLStart(ctx context.Context, mech string, isNil int32, data []int8) (complete int32, isNilOut int32, dataOut []int8, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcAuthSASLStart))
-	args := AuthSASLStartArgs{
+	args := authSASLStartArgs{
 		Mech: mech,
 		Nil:  isNil,
 		Data: data,
@@ -18250,7 +19040,7 @@ func (c *Client) AuthSASLStart(ctx context.Context, mech string, isNil int32, da
 	if err != nil {
 		return
 	}
-	var ret AuthSASLStartRet
+	var ret authSASLStartRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18264,7 +19054,7 @@ func (c *Client) AuthSASLStart(ctx context.Context, mech string, isNil int32, da
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpenAuth
 func (c *Client) AuthSASLStep(ctx context.Context, isNil int32, data []int8) (complete int32, isNilOut int32, dataOut []int8, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcAuthSASLStep))
-	args := AuthSASLStepArgs{
+	args := authSASLStepArgs{
 		Nil:  isNil,
 		Data: data,
 	}
@@ -18273,7 +19063,7 @@ func (c *Client) AuthSASLStep(ctx context.Context, isNil int32, data []int8) (co
 	if err != nil {
 		return
 	}
-	var ret AuthSASLStepRet
+	var ret authSASLStepRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18291,7 +19081,7 @@ func (c *Client) AuthPolkit(ctx context.Context) (complete int32, err error) {
 	if err != nil {
 		return
 	}
-	var ret AuthPolkitRet
+	var ret authPolkitRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18308,7 +19098,7 @@ func (c *Client) ConnectNumOfStoragePools(ctx context.Context) (num int32, err e
 	if err != nil {
 		return
 	}
-	var ret ConnectNumOfStoragePoolsRet
+	var ret connectNumOfStoragePoolsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18321,7 +19111,7 @@ func (c *Client) ConnectNumOfStoragePools(ctx context.Context) (num int32, err e
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListStoragePools
 func (c *Client) ConnectListStoragePools(ctx context.Context, maxnames int32) (names []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListStoragePools))
-	args := ConnectListStoragePoolsArgs{
+	args := connectListStoragePoolsArgs{
 		Maxnames: maxnames,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18329,7 +19119,7 @@ func (c *Client) ConnectListStoragePools(ctx context.Context, maxnames int32) (n
 	if err != nil {
 		return
 	}
-	var ret ConnectListStoragePoolsRet
+	var ret connectListStoragePoolsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18346,7 +19136,7 @@ func (c *Client) ConnectNumOfDefinedStoragePools(ctx context.Context) (num int32
 	if err != nil {
 		return
 	}
-	var ret ConnectNumOfDefinedStoragePoolsRet
+	var ret connectNumOfDefinedStoragePoolsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18359,7 +19149,7 @@ func (c *Client) ConnectNumOfDefinedStoragePools(ctx context.Context) (num int32
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListDefinedStoragePools
 func (c *Client) ConnectListDefinedStoragePools(ctx context.Context, maxnames int32) (names []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListDefinedStoragePools))
-	args := ConnectListDefinedStoragePoolsArgs{
+	args := connectListDefinedStoragePoolsArgs{
 		Maxnames: maxnames,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18367,7 +19157,7 @@ func (c *Client) ConnectListDefinedStoragePools(ctx context.Context, maxnames in
 	if err != nil {
 		return
 	}
-	var ret ConnectListDefinedStoragePoolsRet
+	var ret connectListDefinedStoragePoolsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18380,7 +19170,7 @@ func (c *Client) ConnectListDefinedStoragePools(ctx context.Context, maxnames in
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectFindStoragePoolSources
 func (c *Client) ConnectFindStoragePoolSources(ctx context.Context, typ string, srcSpec *string, flags ConnectFlags) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectFindStoragePoolSources))
-	args := ConnectFindStoragePoolSourcesArgs{
+	args := connectFindStoragePoolSourcesArgs{
 		Type:    typ,
 		SrcSpec: srcSpec,
 		Flags:   flags,
@@ -18390,7 +19180,7 @@ func (c *Client) ConnectFindStoragePoolSources(ctx context.Context, typ string, 
 	if err != nil {
 		return
 	}
-	var ret ConnectFindStoragePoolSourcesRet
+	var ret connectFindStoragePoolSourcesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18403,7 +19193,7 @@ func (c *Client) ConnectFindStoragePoolSources(ctx context.Context, typ string, 
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreateXML
 func (c *Client) StoragePoolCreateXML(ctx context.Context, xml string, flags StoragePoolCreateFlags) (pool StoragePool, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolCreateXML))
-	args := StoragePoolCreateXMLArgs{
+	args := storagePoolCreateXMLArgs{
 		XML:   xml,
 		Flags: flags,
 	}
@@ -18412,7 +19202,7 @@ func (c *Client) StoragePoolCreateXML(ctx context.Context, xml string, flags Sto
 	if err != nil {
 		return
 	}
-	var ret StoragePoolCreateXMLRet
+	var ret storagePoolCreateXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18425,7 +19215,7 @@ func (c *Client) StoragePoolCreateXML(ctx context.Context, xml string, flags Sto
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDefineXML
 func (c *Client) StoragePoolDefineXML(ctx context.Context, xml string, flags StoragePoolDefineFlags) (pool StoragePool, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolDefineXML))
-	args := StoragePoolDefineXMLArgs{
+	args := storagePoolDefineXMLArgs{
 		XML:   xml,
 		Flags: flags,
 	}
@@ -18434,7 +19224,7 @@ func (c *Client) StoragePoolDefineXML(ctx context.Context, xml string, flags Sto
 	if err != nil {
 		return
 	}
-	var ret StoragePoolDefineXMLRet
+	var ret storagePoolDefineXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18447,7 +19237,7 @@ func (c *Client) StoragePoolDefineXML(ctx context.Context, xml string, flags Sto
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreate
 func (c *Client) StoragePoolCreate(ctx context.Context, pool StoragePool, flags StoragePoolCreateFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolCreate))
-	args := StoragePoolCreateArgs{
+	args := storagePoolCreateArgs{
 		Pool:  pool,
 		Flags: flags,
 	}
@@ -18463,7 +19253,7 @@ func (c *Client) StoragePoolCreate(ctx context.Context, pool StoragePool, flags 
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolBuild
 func (c *Client) StoragePoolBuild(ctx context.Context, pool StoragePool, flags StoragePoolBuildFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolBuild))
-	args := StoragePoolBuildArgs{
+	args := storagePoolBuildArgs{
 		Pool:  pool,
 		Flags: flags,
 	}
@@ -18479,7 +19269,7 @@ func (c *Client) StoragePoolBuild(ctx context.Context, pool StoragePool, flags S
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDestroy
 func (c *Client) StoragePoolDestroy(ctx context.Context, pool StoragePool) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolDestroy))
-	args := StoragePoolDestroyArgs{
+	args := storagePoolDestroyArgs{
 		Pool: pool,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18494,7 +19284,7 @@ func (c *Client) StoragePoolDestroy(ctx context.Context, pool StoragePool) (err 
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDelete
 func (c *Client) StoragePoolDelete(ctx context.Context, pool StoragePool, flags StoragePoolDeleteFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolDelete))
-	args := StoragePoolDeleteArgs{
+	args := storagePoolDeleteArgs{
 		Pool:  pool,
 		Flags: flags,
 	}
@@ -18510,7 +19300,7 @@ func (c *Client) StoragePoolDelete(ctx context.Context, pool StoragePool, flags 
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolUndefine
 func (c *Client) StoragePoolUndefine(ctx context.Context, pool StoragePool) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolUndefine))
-	args := StoragePoolUndefineArgs{
+	args := storagePoolUndefineArgs{
 		Pool: pool,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18525,7 +19315,7 @@ func (c *Client) StoragePoolUndefine(ctx context.Context, pool StoragePool) (err
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolRefresh
 func (c *Client) StoragePoolRefresh(ctx context.Context, pool StoragePool, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolRefresh))
-	args := StoragePoolRefreshArgs{
+	args := storagePoolRefreshArgs{
 		Pool:  pool,
 		Flags: flags,
 	}
@@ -18541,7 +19331,7 @@ func (c *Client) StoragePoolRefresh(ctx context.Context, pool StoragePool, flags
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByName
 func (c *Client) StoragePoolLookupByName(ctx context.Context, name string) (pool StoragePool, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolLookupByName))
-	args := StoragePoolLookupByNameArgs{
+	args := storagePoolLookupByNameArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18549,7 +19339,7 @@ func (c *Client) StoragePoolLookupByName(ctx context.Context, name string) (pool
 	if err != nil {
 		return
 	}
-	var ret StoragePoolLookupByNameRet
+	var ret storagePoolLookupByNameRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18562,7 +19352,7 @@ func (c *Client) StoragePoolLookupByName(ctx context.Context, name string) (pool
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByUUID
 func (c *Client) StoragePoolLookupByUUID(ctx context.Context, uuid UUID) (pool StoragePool, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolLookupByUUID))
-	args := StoragePoolLookupByUUIDArgs{
+	args := storagePoolLookupByUUIDArgs{
 		UUID: uuid,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18570,7 +19360,7 @@ func (c *Client) StoragePoolLookupByUUID(ctx context.Context, uuid UUID) (pool S
 	if err != nil {
 		return
 	}
-	var ret StoragePoolLookupByUUIDRet
+	var ret storagePoolLookupByUUIDRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18583,7 +19373,7 @@ func (c *Client) StoragePoolLookupByUUID(ctx context.Context, uuid UUID) (pool S
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByVolume
 func (c *Client) StoragePoolLookupByVolume(ctx context.Context, vol StorageVol) (pool StoragePool, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolLookupByVolume))
-	args := StoragePoolLookupByVolumeArgs{
+	args := storagePoolLookupByVolumeArgs{
 		Vol: vol,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18591,7 +19381,7 @@ func (c *Client) StoragePoolLookupByVolume(ctx context.Context, vol StorageVol) 
 	if err != nil {
 		return
 	}
-	var ret StoragePoolLookupByVolumeRet
+	var ret storagePoolLookupByVolumeRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18604,7 +19394,7 @@ func (c *Client) StoragePoolLookupByVolume(ctx context.Context, vol StorageVol) 
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetInfo
 func (c *Client) StoragePoolGetInfo(ctx context.Context, pool StoragePool) (state StoragePoolState, capacity uint64, allocation uint64, available uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolGetInfo))
-	args := StoragePoolGetInfoArgs{
+	args := storagePoolGetInfoArgs{
 		Pool: pool,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18612,7 +19402,7 @@ func (c *Client) StoragePoolGetInfo(ctx context.Context, pool StoragePool) (stat
 	if err != nil {
 		return
 	}
-	var ret StoragePoolGetInfoRet
+	var ret storagePoolGetInfoRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18625,7 +19415,7 @@ func (c *Client) StoragePoolGetInfo(ctx context.Context, pool StoragePool) (stat
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetXMLDesc
 func (c *Client) StoragePoolGetXMLDesc(ctx context.Context, pool StoragePool, flags StorageXMLFlags) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolGetXMLDesc))
-	args := StoragePoolGetXMLDescArgs{
+	args := storagePoolGetXMLDescArgs{
 		Pool:  pool,
 		Flags: flags,
 	}
@@ -18634,7 +19424,7 @@ func (c *Client) StoragePoolGetXMLDesc(ctx context.Context, pool StoragePool, fl
 	if err != nil {
 		return
 	}
-	var ret StoragePoolGetXMLDescRet
+	var ret storagePoolGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18647,7 +19437,7 @@ func (c *Client) StoragePoolGetXMLDesc(ctx context.Context, pool StoragePool, fl
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetAutostart
 func (c *Client) StoragePoolGetAutostart(ctx context.Context, pool StoragePool) (autostart int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolGetAutostart))
-	args := StoragePoolGetAutostartArgs{
+	args := storagePoolGetAutostartArgs{
 		Pool: pool,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18655,7 +19445,7 @@ func (c *Client) StoragePoolGetAutostart(ctx context.Context, pool StoragePool) 
 	if err != nil {
 		return
 	}
-	var ret StoragePoolGetAutostartRet
+	var ret storagePoolGetAutostartRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18668,7 +19458,7 @@ func (c *Client) StoragePoolGetAutostart(ctx context.Context, pool StoragePool) 
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolSetAutostart
 func (c *Client) StoragePoolSetAutostart(ctx context.Context, pool StoragePool, autostart int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolSetAutostart))
-	args := StoragePoolSetAutostartArgs{
+	args := storagePoolSetAutostartArgs{
 		Pool:      pool,
 		Autostart: autostart,
 	}
@@ -18684,7 +19474,7 @@ func (c *Client) StoragePoolSetAutostart(ctx context.Context, pool StoragePool, 
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolNumOfVolumes
 func (c *Client) StoragePoolNumOfVolumes(ctx context.Context, pool StoragePool) (num int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolNumOfVolumes))
-	args := StoragePoolNumOfVolumesArgs{
+	args := storagePoolNumOfVolumesArgs{
 		Pool: pool,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18692,7 +19482,7 @@ func (c *Client) StoragePoolNumOfVolumes(ctx context.Context, pool StoragePool) 
 	if err != nil {
 		return
 	}
-	var ret StoragePoolNumOfVolumesRet
+	var ret storagePoolNumOfVolumesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18705,7 +19495,7 @@ func (c *Client) StoragePoolNumOfVolumes(ctx context.Context, pool StoragePool) 
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListVolumes
 func (c *Client) StoragePoolListVolumes(ctx context.Context, pool StoragePool, maxnames int32) (names []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolListVolumes))
-	args := StoragePoolListVolumesArgs{
+	args := storagePoolListVolumesArgs{
 		Pool:     pool,
 		Maxnames: maxnames,
 	}
@@ -18714,7 +19504,7 @@ func (c *Client) StoragePoolListVolumes(ctx context.Context, pool StoragePool, m
 	if err != nil {
 		return
 	}
-	var ret StoragePoolListVolumesRet
+	var ret storagePoolListVolumesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18727,7 +19517,7 @@ func (c *Client) StoragePoolListVolumes(ctx context.Context, pool StoragePool, m
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXML
 func (c *Client) StorageVolCreateXML(ctx context.Context, pool StoragePool, xml string, flags StorageVolCreateFlags) (vol StorageVol, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolCreateXML))
-	args := StorageVolCreateXMLArgs{
+	args := storageVolCreateXMLArgs{
 		Pool:  pool,
 		XML:   xml,
 		Flags: flags,
@@ -18737,7 +19527,7 @@ func (c *Client) StorageVolCreateXML(ctx context.Context, pool StoragePool, xml 
 	if err != nil {
 		return
 	}
-	var ret StorageVolCreateXMLRet
+	var ret storageVolCreateXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18750,7 +19540,7 @@ func (c *Client) StorageVolCreateXML(ctx context.Context, pool StoragePool, xml 
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDelete
 func (c *Client) StorageVolDelete(ctx context.Context, vol StorageVol, flags StorageVolDeleteFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolDelete))
-	args := StorageVolDeleteArgs{
+	args := storageVolDeleteArgs{
 		Vol:   vol,
 		Flags: flags,
 	}
@@ -18766,7 +19556,7 @@ func (c *Client) StorageVolDelete(ctx context.Context, vol StorageVol, flags Sto
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByName
 func (c *Client) StorageVolLookupByName(ctx context.Context, pool StoragePool, name string) (vol StorageVol, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolLookupByName))
-	args := StorageVolLookupByNameArgs{
+	args := storageVolLookupByNameArgs{
 		Pool: pool,
 		Name: name,
 	}
@@ -18775,7 +19565,7 @@ func (c *Client) StorageVolLookupByName(ctx context.Context, pool StoragePool, n
 	if err != nil {
 		return
 	}
-	var ret StorageVolLookupByNameRet
+	var ret storageVolLookupByNameRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18788,7 +19578,7 @@ func (c *Client) StorageVolLookupByName(ctx context.Context, pool StoragePool, n
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByKey
 func (c *Client) StorageVolLookupByKey(ctx context.Context, key string) (vol StorageVol, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolLookupByKey))
-	args := StorageVolLookupByKeyArgs{
+	args := storageVolLookupByKeyArgs{
 		Key: key,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18796,7 +19586,7 @@ func (c *Client) StorageVolLookupByKey(ctx context.Context, key string) (vol Sto
 	if err != nil {
 		return
 	}
-	var ret StorageVolLookupByKeyRet
+	var ret storageVolLookupByKeyRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18809,7 +19599,7 @@ func (c *Client) StorageVolLookupByKey(ctx context.Context, key string) (vol Sto
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByPath
 func (c *Client) StorageVolLookupByPath(ctx context.Context, path string) (vol StorageVol, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolLookupByPath))
-	args := StorageVolLookupByPathArgs{
+	args := storageVolLookupByPathArgs{
 		Path: path,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18817,7 +19607,7 @@ func (c *Client) StorageVolLookupByPath(ctx context.Context, path string) (vol S
 	if err != nil {
 		return
 	}
-	var ret StorageVolLookupByPathRet
+	var ret storageVolLookupByPathRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18830,7 +19620,7 @@ func (c *Client) StorageVolLookupByPath(ctx context.Context, path string) (vol S
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfo
 func (c *Client) StorageVolGetInfo(ctx context.Context, vol StorageVol) (typ StorageVolType, capacity uint64, allocation uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolGetInfo))
-	args := StorageVolGetInfoArgs{
+	args := storageVolGetInfoArgs{
 		Vol: vol,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18838,7 +19628,7 @@ func (c *Client) StorageVolGetInfo(ctx context.Context, vol StorageVol) (typ Sto
 	if err != nil {
 		return
 	}
-	var ret StorageVolGetInfoRet
+	var ret storageVolGetInfoRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18851,7 +19641,7 @@ func (c *Client) StorageVolGetInfo(ctx context.Context, vol StorageVol) (typ Sto
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetXMLDesc
 func (c *Client) StorageVolGetXMLDesc(ctx context.Context, vol StorageVol, flags uint32) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolGetXMLDesc))
-	args := StorageVolGetXMLDescArgs{
+	args := storageVolGetXMLDescArgs{
 		Vol:   vol,
 		Flags: flags,
 	}
@@ -18860,7 +19650,7 @@ func (c *Client) StorageVolGetXMLDesc(ctx context.Context, vol StorageVol, flags
 	if err != nil {
 		return
 	}
-	var ret StorageVolGetXMLDescRet
+	var ret storageVolGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18873,7 +19663,7 @@ func (c *Client) StorageVolGetXMLDesc(ctx context.Context, vol StorageVol, flags
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetPath
 func (c *Client) StorageVolGetPath(ctx context.Context, vol StorageVol) (name string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolGetPath))
-	args := StorageVolGetPathArgs{
+	args := storageVolGetPathArgs{
 		Vol: vol,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -18881,7 +19671,7 @@ func (c *Client) StorageVolGetPath(ctx context.Context, vol StorageVol) (name st
 	if err != nil {
 		return
 	}
-	var ret StorageVolGetPathRet
+	var ret storageVolGetPathRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18894,7 +19684,7 @@ func (c *Client) StorageVolGetPath(ctx context.Context, vol StorageVol) (name st
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCellsFreeMemory
 func (c *Client) NodeGetCellsFreeMemory(ctx context.Context, startCell int32, maxcells int32) (cells []uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetCellsFreeMemory))
-	args := NodeGetCellsFreeMemoryArgs{
+	args := nodeGetCellsFreeMemoryArgs{
 		StartCell: startCell,
 		Maxcells:  maxcells,
 	}
@@ -18903,7 +19693,7 @@ func (c *Client) NodeGetCellsFreeMemory(ctx context.Context, startCell int32, ma
 	if err != nil {
 		return
 	}
-	var ret NodeGetCellsFreeMemoryRet
+	var ret nodeGetCellsFreeMemoryRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18920,7 +19710,7 @@ func (c *Client) NodeGetFreeMemory(ctx context.Context) (freeMem uint64, err err
 	if err != nil {
 		return
 	}
-	var ret NodeGetFreeMemoryRet
+	var ret nodeGetFreeMemoryRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18933,7 +19723,7 @@ func (c *Client) NodeGetFreeMemory(ctx context.Context) (freeMem uint64, err err
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPeek
 func (c *Client) DomainBlockPeek(ctx context.Context, dom Domain, path string, offset uint64, size uint32, flags uint32) (buffer []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockPeek))
-	args := DomainBlockPeekArgs{
+	args := domainBlockPeekArgs{
 		Dom:    dom,
 		Path:   path,
 		Offset: offset,
@@ -18945,7 +19735,7 @@ func (c *Client) DomainBlockPeek(ctx context.Context, dom Domain, path string, o
 	if err != nil {
 		return
 	}
-	var ret DomainBlockPeekRet
+	var ret domainBlockPeekRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18958,7 +19748,7 @@ func (c *Client) DomainBlockPeek(ctx context.Context, dom Domain, path string, o
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryPeek
 func (c *Client) DomainMemoryPeek(ctx context.Context, dom Domain, offset uint64, size uint32, flags DomainMemoryFlags) (buffer []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMemoryPeek))
-	args := DomainMemoryPeekArgs{
+	args := domainMemoryPeekArgs{
 		Dom:    dom,
 		Offset: offset,
 		Size:   size,
@@ -18969,7 +19759,7 @@ func (c *Client) DomainMemoryPeek(ctx context.Context, dom Domain, offset uint64
 	if err != nil {
 		return
 	}
-	var ret DomainMemoryPeekRet
+	var ret domainMemoryPeekRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -18986,7 +19776,7 @@ func (c *Client) ConnectDomainEventRegister(ctx context.Context) (cbRegistered i
 	if err != nil {
 		return
 	}
-	var ret ConnectDomainEventRegisterRet
+	var ret connectDomainEventRegisterRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19003,7 +19793,7 @@ func (c *Client) ConnectDomainEventDeregister(ctx context.Context) (cbRegistered
 	if err != nil {
 		return
 	}
-	var ret ConnectDomainEventDeregisterRet
+	var ret connectDomainEventDeregisterRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19017,7 +19807,7 @@ func (c *Client) ConnectDomainEventDeregister(ctx context.Context) (cbRegistered
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate
 func (c *Client) DomainMigratePrepare2(ctx context.Context, uriIn *string, flags uint64, dname *string, resource uint64, domXML string) (cookie []byte, uriOut *string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepare2))
-	args := DomainMigratePrepare2Args{
+	args := domainMigratePrepare2Args{
 		URIIn:    uriIn,
 		Flags:    flags,
 		Dname:    dname,
@@ -19029,7 +19819,7 @@ func (c *Client) DomainMigratePrepare2(ctx context.Context, uriIn *string, flags
 	if err != nil {
 		return
 	}
-	var ret DomainMigratePrepare2Ret
+	var ret domainMigratePrepare2Ret
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19043,7 +19833,7 @@ func (c *Client) DomainMigratePrepare2(ctx context.Context, uriIn *string, flags
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate
 func (c *Client) DomainMigrateFinish2(ctx context.Context, dname string, cookie []byte, uri string, flags uint64, retcode int32) (ddom Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateFinish2))
-	args := DomainMigrateFinish2Args{
+	args := domainMigrateFinish2Args{
 		Dname:   dname,
 		Cookie:  cookie,
 		URI:     uri,
@@ -19055,7 +19845,7 @@ func (c *Client) DomainMigrateFinish2(ctx context.Context, dname string, cookie 
 	if err != nil {
 		return
 	}
-	var ret DomainMigrateFinish2Ret
+	var ret domainMigrateFinish2Ret
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19072,7 +19862,7 @@ func (c *Client) ConnectGetURI(ctx context.Context) (uri string, err error) {
 	if err != nil {
 		return
 	}
-	var ret ConnectGetURIRet
+	var ret connectGetURIRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19085,7 +19875,7 @@ func (c *Client) ConnectGetURI(ctx context.Context) (uri string, err error) {
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeNumOfDevices
 func (c *Client) NodeNumOfDevices(ctx context.Context, capability *string, flags uint32) (num int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeNumOfDevices))
-	args := NodeNumOfDevicesArgs{
+	args := nodeNumOfDevicesArgs{
 		Cap:   capability,
 		Flags: flags,
 	}
@@ -19094,7 +19884,7 @@ func (c *Client) NodeNumOfDevices(ctx context.Context, capability *string, flags
 	if err != nil {
 		return
 	}
-	var ret NodeNumOfDevicesRet
+	var ret nodeNumOfDevicesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19107,7 +19897,7 @@ func (c *Client) NodeNumOfDevices(ctx context.Context, capability *string, flags
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeListDevices
 func (c *Client) NodeListDevices(ctx context.Context, capability *string, maxnames int32, flags uint32) (names []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeListDevices))
-	args := NodeListDevicesArgs{
+	args := nodeListDevicesArgs{
 		Cap:      capability,
 		Maxnames: maxnames,
 		Flags:    flags,
@@ -19117,7 +19907,7 @@ func (c *Client) NodeListDevices(ctx context.Context, capability *string, maxnam
 	if err != nil {
 		return
 	}
-	var ret NodeListDevicesRet
+	var ret nodeListDevicesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19130,7 +19920,7 @@ func (c *Client) NodeListDevices(ctx context.Context, capability *string, maxnam
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupByName
 func (c *Client) NodeDeviceLookupByName(ctx context.Context, name string) (dev NodeDevice, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceLookupByName))
-	args := NodeDeviceLookupByNameArgs{
+	args := nodeDeviceLookupByNameArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19138,7 +19928,7 @@ func (c *Client) NodeDeviceLookupByName(ctx context.Context, name string) (dev N
 	if err != nil {
 		return
 	}
-	var ret NodeDeviceLookupByNameRet
+	var ret nodeDeviceLookupByNameRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19151,7 +19941,7 @@ func (c *Client) NodeDeviceLookupByName(ctx context.Context, name string) (dev N
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetXMLDesc
 func (c *Client) NodeDeviceGetXMLDesc(ctx context.Context, name string, flags uint32) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceGetXMLDesc))
-	args := NodeDeviceGetXMLDescArgs{
+	args := nodeDeviceGetXMLDescArgs{
 		Name:  name,
 		Flags: flags,
 	}
@@ -19160,7 +19950,7 @@ func (c *Client) NodeDeviceGetXMLDesc(ctx context.Context, name string, flags ui
 	if err != nil {
 		return
 	}
-	var ret NodeDeviceGetXMLDescRet
+	var ret nodeDeviceGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19173,7 +19963,7 @@ func (c *Client) NodeDeviceGetXMLDesc(ctx context.Context, name string, flags ui
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetParent
 func (c *Client) NodeDeviceGetParent(ctx context.Context, name string) (parentName *string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceGetParent))
-	args := NodeDeviceGetParentArgs{
+	args := nodeDeviceGetParentArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19181,7 +19971,7 @@ func (c *Client) NodeDeviceGetParent(ctx context.Context, name string) (parentNa
 	if err != nil {
 		return
 	}
-	var ret NodeDeviceGetParentRet
+	var ret nodeDeviceGetParentRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19194,7 +19984,7 @@ func (c *Client) NodeDeviceGetParent(ctx context.Context, name string) (parentNa
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceNumOfCaps
 func (c *Client) NodeDeviceNumOfCaps(ctx context.Context, name string) (num int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceNumOfCaps))
-	args := NodeDeviceNumOfCapsArgs{
+	args := nodeDeviceNumOfCapsArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19202,7 +19992,7 @@ func (c *Client) NodeDeviceNumOfCaps(ctx context.Context, name string) (num int3
 	if err != nil {
 		return
 	}
-	var ret NodeDeviceNumOfCapsRet
+	var ret nodeDeviceNumOfCapsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19215,7 +20005,7 @@ func (c *Client) NodeDeviceNumOfCaps(ctx context.Context, name string) (num int3
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceListCaps
 func (c *Client) NodeDeviceListCaps(ctx context.Context, name string, maxnames int32) (names []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceListCaps))
-	args := NodeDeviceListCapsArgs{
+	args := nodeDeviceListCapsArgs{
 		Name:     name,
 		Maxnames: maxnames,
 	}
@@ -19224,7 +20014,7 @@ func (c *Client) NodeDeviceListCaps(ctx context.Context, name string, maxnames i
 	if err != nil {
 		return
 	}
-	var ret NodeDeviceListCapsRet
+	var ret nodeDeviceListCapsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19237,7 +20027,7 @@ func (c *Client) NodeDeviceListCaps(ctx context.Context, name string, maxnames i
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDettach
 func (c *Client) NodeDeviceDettach(ctx context.Context, name string) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceDettach))
-	args := NodeDeviceDettachArgs{
+	args := nodeDeviceDettachArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19252,7 +20042,7 @@ func (c *Client) NodeDeviceDettach(ctx context.Context, name string) (err error)
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReAttach
 func (c *Client) NodeDeviceReAttach(ctx context.Context, name string) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceReAttach))
-	args := NodeDeviceReAttachArgs{
+	args := nodeDeviceReAttachArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19267,7 +20057,7 @@ func (c *Client) NodeDeviceReAttach(ctx context.Context, name string) (err error
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReset
 func (c *Client) NodeDeviceReset(ctx context.Context, name string) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceReset))
-	args := NodeDeviceResetArgs{
+	args := nodeDeviceResetArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19282,7 +20072,7 @@ func (c *Client) NodeDeviceReset(ctx context.Context, name string) (err error) {
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabel
 func (c *Client) DomainGetSecurityLabel(ctx context.Context, dom Domain) (label []int8, enforcing int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetSecurityLabel))
-	args := DomainGetSecurityLabelArgs{
+	args := domainGetSecurityLabelArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19307,7 +20097,7 @@ func (c *Client) NodeGetSecurityModel(ctx context.Context) (model []int8, doi []
 	if err != nil {
 		return
 	}
-	var ret NodeGetSecurityModelRet
+	var ret nodeGetSecurityModelRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19320,7 +20110,7 @@ func (c *Client) NodeGetSecurityModel(ctx context.Context) (model []int8, doi []
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreateXML
 func (c *Client) NodeDeviceCreateXML(ctx context.Context, xmlDesc string, flags NodeDeviceCreateXMLFlags) (dev NodeDevice, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceCreateXML))
-	args := NodeDeviceCreateXMLArgs{
+	args := nodeDeviceCreateXMLArgs{
 		XMLDesc: xmlDesc,
 		Flags:   flags,
 	}
@@ -19329,7 +20119,7 @@ func (c *Client) NodeDeviceCreateXML(ctx context.Context, xmlDesc string, flags 
 	if err != nil {
 		return
 	}
-	var ret NodeDeviceCreateXMLRet
+	var ret nodeDeviceCreateXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19342,7 +20132,7 @@ func (c *Client) NodeDeviceCreateXML(ctx context.Context, xmlDesc string, flags 
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDestroy
 func (c *Client) NodeDeviceDestroy(ctx context.Context, name string) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceDestroy))
-	args := NodeDeviceDestroyArgs{
+	args := nodeDeviceDestroyArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19357,7 +20147,7 @@ func (c *Client) NodeDeviceDestroy(ctx context.Context, name string) (err error)
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXMLFrom
 func (c *Client) StorageVolCreateXMLFrom(ctx context.Context, pool StoragePool, xml string, clonevol StorageVol, flags StorageVolCreateFlags) (vol StorageVol, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolCreateXMLFrom))
-	args := StorageVolCreateXMLFromArgs{
+	args := storageVolCreateXMLFromArgs{
 		Pool:     pool,
 		XML:      xml,
 		Clonevol: clonevol,
@@ -19368,7 +20158,7 @@ func (c *Client) StorageVolCreateXMLFrom(ctx context.Context, pool StoragePool, 
 	if err != nil {
 		return
 	}
-	var ret StorageVolCreateXMLFromRet
+	var ret storageVolCreateXMLFromRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19385,7 +20175,7 @@ func (c *Client) ConnectNumOfInterfaces(ctx context.Context) (num int32, err err
 	if err != nil {
 		return
 	}
-	var ret ConnectNumOfInterfacesRet
+	var ret connectNumOfInterfacesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19398,7 +20188,7 @@ func (c *Client) ConnectNumOfInterfaces(ctx context.Context) (num int32, err err
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListInterfaces
 func (c *Client) ConnectListInterfaces(ctx context.Context, maxnames int32) (names []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListInterfaces))
-	args := ConnectListInterfacesArgs{
+	args := connectListInterfacesArgs{
 		Maxnames: maxnames,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19406,7 +20196,7 @@ func (c *Client) ConnectListInterfaces(ctx context.Context, maxnames int32) (nam
 	if err != nil {
 		return
 	}
-	var ret ConnectListInterfacesRet
+	var ret connectListInterfacesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19419,7 +20209,7 @@ func (c *Client) ConnectListInterfaces(ctx context.Context, maxnames int32) (nam
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByName
 func (c *Client) InterfaceLookupByName(ctx context.Context, name string) (iface Interface, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcInterfaceLookupByName))
-	args := InterfaceLookupByNameArgs{
+	args := interfaceLookupByNameArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19427,7 +20217,7 @@ func (c *Client) InterfaceLookupByName(ctx context.Context, name string) (iface 
 	if err != nil {
 		return
 	}
-	var ret InterfaceLookupByNameRet
+	var ret interfaceLookupByNameRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19440,7 +20230,7 @@ func (c *Client) InterfaceLookupByName(ctx context.Context, name string) (iface 
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByMACString
 func (c *Client) InterfaceLookupByMACString(ctx context.Context, mac string) (iface Interface, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcInterfaceLookupByMACString))
-	args := InterfaceLookupByMACStringArgs{
+	args := interfaceLookupByMACStringArgs{
 		MAC: mac,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19448,7 +20238,7 @@ func (c *Client) InterfaceLookupByMACString(ctx context.Context, mac string) (if
 	if err != nil {
 		return
 	}
-	var ret InterfaceLookupByMACStringRet
+	var ret interfaceLookupByMACStringRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19461,7 +20251,7 @@ func (c *Client) InterfaceLookupByMACString(ctx context.Context, mac string) (if
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceGetXMLDesc
 func (c *Client) InterfaceGetXMLDesc(ctx context.Context, iface Interface, flags InterfaceXMLFlags) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcInterfaceGetXMLDesc))
-	args := InterfaceGetXMLDescArgs{
+	args := interfaceGetXMLDescArgs{
 		Iface: iface,
 		Flags: flags,
 	}
@@ -19470,7 +20260,7 @@ func (c *Client) InterfaceGetXMLDesc(ctx context.Context, iface Interface, flags
 	if err != nil {
 		return
 	}
-	var ret InterfaceGetXMLDescRet
+	var ret interfaceGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19483,7 +20273,7 @@ func (c *Client) InterfaceGetXMLDesc(ctx context.Context, iface Interface, flags
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDefineXML
 func (c *Client) InterfaceDefineXML(ctx context.Context, xml string, flags InterfaceDefineFlags) (iface Interface, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcInterfaceDefineXML))
-	args := InterfaceDefineXMLArgs{
+	args := interfaceDefineXMLArgs{
 		XML:   xml,
 		Flags: flags,
 	}
@@ -19492,7 +20282,7 @@ func (c *Client) InterfaceDefineXML(ctx context.Context, xml string, flags Inter
 	if err != nil {
 		return
 	}
-	var ret InterfaceDefineXMLRet
+	var ret interfaceDefineXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19505,7 +20295,7 @@ func (c *Client) InterfaceDefineXML(ctx context.Context, xml string, flags Inter
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceUndefine
 func (c *Client) InterfaceUndefine(ctx context.Context, iface Interface) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcInterfaceUndefine))
-	args := InterfaceUndefineArgs{
+	args := interfaceUndefineArgs{
 		Iface: iface,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19520,7 +20310,7 @@ func (c *Client) InterfaceUndefine(ctx context.Context, iface Interface) (err er
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceCreate
 func (c *Client) InterfaceCreate(ctx context.Context, iface Interface, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcInterfaceCreate))
-	args := InterfaceCreateArgs{
+	args := interfaceCreateArgs{
 		Iface: iface,
 		Flags: flags,
 	}
@@ -19536,7 +20326,7 @@ func (c *Client) InterfaceCreate(ctx context.Context, iface Interface, flags uin
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDestroy
 func (c *Client) InterfaceDestroy(ctx context.Context, iface Interface, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcInterfaceDestroy))
-	args := InterfaceDestroyArgs{
+	args := interfaceDestroyArgs{
 		Iface: iface,
 		Flags: flags,
 	}
@@ -19552,7 +20342,7 @@ func (c *Client) InterfaceDestroy(ctx context.Context, iface Interface, flags ui
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLFromNative
 func (c *Client) ConnectDomainXMLFromNative(ctx context.Context, nativeFormat string, nativeConfig string, flags ConnectFlags) (domainXML string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectDomainXMLFromNative))
-	args := ConnectDomainXMLFromNativeArgs{
+	args := connectDomainXMLFromNativeArgs{
 		NativeFormat: nativeFormat,
 		NativeConfig: nativeConfig,
 		Flags:        flags,
@@ -19562,7 +20352,7 @@ func (c *Client) ConnectDomainXMLFromNative(ctx context.Context, nativeFormat st
 	if err != nil {
 		return
 	}
-	var ret ConnectDomainXMLFromNativeRet
+	var ret connectDomainXMLFromNativeRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19575,7 +20365,7 @@ func (c *Client) ConnectDomainXMLFromNative(ctx context.Context, nativeFormat st
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLToNative
 func (c *Client) ConnectDomainXMLToNative(ctx context.Context, nativeFormat string, domainXML string, flags ConnectFlags) (nativeConfig string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectDomainXMLToNative))
-	args := ConnectDomainXMLToNativeArgs{
+	args := connectDomainXMLToNativeArgs{
 		NativeFormat: nativeFormat,
 		DomainXML:    domainXML,
 		Flags:        flags,
@@ -19585,7 +20375,7 @@ func (c *Client) ConnectDomainXMLToNative(ctx context.Context, nativeFormat stri
 	if err != nil {
 		return
 	}
-	var ret ConnectDomainXMLToNativeRet
+	var ret connectDomainXMLToNativeRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19602,7 +20392,7 @@ func (c *Client) ConnectNumOfDefinedInterfaces(ctx context.Context) (num int32, 
 	if err != nil {
 		return
 	}
-	var ret ConnectNumOfDefinedInterfacesRet
+	var ret connectNumOfDefinedInterfacesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19615,7 +20405,7 @@ func (c *Client) ConnectNumOfDefinedInterfaces(ctx context.Context) (num int32, 
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListDefinedInterfaces
 func (c *Client) ConnectListDefinedInterfaces(ctx context.Context, maxnames int32) (names []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListDefinedInterfaces))
-	args := ConnectListDefinedInterfacesArgs{
+	args := connectListDefinedInterfacesArgs{
 		Maxnames: maxnames,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19623,7 +20413,7 @@ func (c *Client) ConnectListDefinedInterfaces(ctx context.Context, maxnames int3
 	if err != nil {
 		return
 	}
-	var ret ConnectListDefinedInterfacesRet
+	var ret connectListDefinedInterfacesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19640,7 +20430,7 @@ func (c *Client) ConnectNumOfSecrets(ctx context.Context) (num int32, err error)
 	if err != nil {
 		return
 	}
-	var ret ConnectNumOfSecretsRet
+	var ret connectNumOfSecretsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19653,7 +20443,7 @@ func (c *Client) ConnectNumOfSecrets(ctx context.Context) (num int32, err error)
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListSecrets
 func (c *Client) ConnectListSecrets(ctx context.Context, maxuuids int32) (uuids []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListSecrets))
-	args := ConnectListSecretsArgs{
+	args := connectListSecretsArgs{
 		Maxuuids: maxuuids,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19661,7 +20451,7 @@ func (c *Client) ConnectListSecrets(ctx context.Context, maxuuids int32) (uuids 
 	if err != nil {
 		return
 	}
-	var ret ConnectListSecretsRet
+	var ret connectListSecretsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19674,7 +20464,7 @@ func (c *Client) ConnectListSecrets(ctx context.Context, maxuuids int32) (uuids 
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUUID
 func (c *Client) SecretLookupByUUID(ctx context.Context, uuid UUID) (secret Secret, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcSecretLookupByUUID))
-	args := SecretLookupByUUIDArgs{
+	args := secretLookupByUUIDArgs{
 		UUID: uuid,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19682,7 +20472,7 @@ func (c *Client) SecretLookupByUUID(ctx context.Context, uuid UUID) (secret Secr
 	if err != nil {
 		return
 	}
-	var ret SecretLookupByUUIDRet
+	var ret secretLookupByUUIDRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19695,7 +20485,7 @@ func (c *Client) SecretLookupByUUID(ctx context.Context, uuid UUID) (secret Secr
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretDefineXML
 func (c *Client) SecretDefineXML(ctx context.Context, xml string, flags SecretDefineFlags) (secret Secret, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcSecretDefineXML))
-	args := SecretDefineXMLArgs{
+	args := secretDefineXMLArgs{
 		XML:   xml,
 		Flags: flags,
 	}
@@ -19704,7 +20494,7 @@ func (c *Client) SecretDefineXML(ctx context.Context, xml string, flags SecretDe
 	if err != nil {
 		return
 	}
-	var ret SecretDefineXMLRet
+	var ret secretDefineXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19717,7 +20507,7 @@ func (c *Client) SecretDefineXML(ctx context.Context, xml string, flags SecretDe
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetXMLDesc
 func (c *Client) SecretGetXMLDesc(ctx context.Context, secret Secret, flags uint32) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcSecretGetXMLDesc))
-	args := SecretGetXMLDescArgs{
+	args := secretGetXMLDescArgs{
 		Secret: secret,
 		Flags:  flags,
 	}
@@ -19726,7 +20516,7 @@ func (c *Client) SecretGetXMLDesc(ctx context.Context, secret Secret, flags uint
 	if err != nil {
 		return
 	}
-	var ret SecretGetXMLDescRet
+	var ret secretGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19739,7 +20529,7 @@ func (c *Client) SecretGetXMLDesc(ctx context.Context, secret Secret, flags uint
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretSetValue
 func (c *Client) SecretSetValue(ctx context.Context, secret Secret, value []byte, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcSecretSetValue))
-	args := SecretSetValueArgs{
+	args := secretSetValueArgs{
 		Secret: secret,
 		Value:  value,
 		Flags:  flags,
@@ -19756,7 +20546,7 @@ func (c *Client) SecretSetValue(ctx context.Context, secret Secret, value []byte
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetValue
 func (c *Client) SecretGetValue(ctx context.Context, secret Secret, flags uint32) (value []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcSecretGetValue))
-	args := SecretGetValueArgs{
+	args := secretGetValueArgs{
 		Secret: secret,
 		Flags:  flags,
 	}
@@ -19765,7 +20555,7 @@ func (c *Client) SecretGetValue(ctx context.Context, secret Secret, flags uint32
 	if err != nil {
 		return
 	}
-	var ret SecretGetValueRet
+	var ret secretGetValueRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19778,7 +20568,7 @@ func (c *Client) SecretGetValue(ctx context.Context, secret Secret, flags uint32
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretUndefine
 func (c *Client) SecretUndefine(ctx context.Context, secret Secret) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcSecretUndefine))
-	args := SecretUndefineArgs{
+	args := secretUndefineArgs{
 		Secret: secret,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19793,7 +20583,7 @@ func (c *Client) SecretUndefine(ctx context.Context, secret Secret) (err error) 
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUsage
 func (c *Client) SecretLookupByUsage(ctx context.Context, usageType SecretUsageType, usageID string) (secret Secret, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcSecretLookupByUsage))
-	args := SecretLookupByUsageArgs{
+	args := secretLookupByUsageArgs{
 		UsageType: usageType,
 		UsageID:   usageID,
 	}
@@ -19802,7 +20592,7 @@ func (c *Client) SecretLookupByUsage(ctx context.Context, usageType SecretUsageT
 	if err != nil {
 		return
 	}
-	var ret SecretLookupByUsageRet
+	var ret secretLookupByUsageRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19821,7 +20611,7 @@ func (c *Client) SecretLookupByUsage(ctx context.Context, usageType SecretUsageT
 // Finish, Abort or Close.
 func (c *Client) DomainMigratePrepareTunnel(ctx context.Context, flags uint64, dname *string, resource uint64, domXML string) (st *Stream, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepareTunnel))
-	args := DomainMigratePrepareTunnelArgs{
+	args := domainMigratePrepareTunnelArgs{
 		Flags:    flags,
 		Dname:    dname,
 		Resource: resource,
@@ -19846,7 +20636,7 @@ func (c *Client) ConnectIsSecure(ctx context.Context) (secure int32, err error) 
 	if err != nil {
 		return
 	}
-	var ret ConnectIsSecureRet
+	var ret connectIsSecureRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19859,7 +20649,7 @@ func (c *Client) ConnectIsSecure(ctx context.Context) (secure int32, err error) 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsActive
 func (c *Client) DomainIsActive(ctx context.Context, dom Domain) (active int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainIsActive))
-	args := DomainIsActiveArgs{
+	args := domainIsActiveArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19867,7 +20657,7 @@ func (c *Client) DomainIsActive(ctx context.Context, dom Domain) (active int32, 
 	if err != nil {
 		return
 	}
-	var ret DomainIsActiveRet
+	var ret domainIsActiveRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19880,7 +20670,7 @@ func (c *Client) DomainIsActive(ctx context.Context, dom Domain) (active int32, 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsPersistent
 func (c *Client) DomainIsPersistent(ctx context.Context, dom Domain) (persistent int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainIsPersistent))
-	args := DomainIsPersistentArgs{
+	args := domainIsPersistentArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19888,7 +20678,7 @@ func (c *Client) DomainIsPersistent(ctx context.Context, dom Domain) (persistent
 	if err != nil {
 		return
 	}
-	var ret DomainIsPersistentRet
+	var ret domainIsPersistentRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19901,7 +20691,7 @@ func (c *Client) DomainIsPersistent(ctx context.Context, dom Domain) (persistent
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsActive
 func (c *Client) NetworkIsActive(ctx context.Context, net Network) (active int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkIsActive))
-	args := NetworkIsActiveArgs{
+	args := networkIsActiveArgs{
 		Net: net,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19909,7 +20699,7 @@ func (c *Client) NetworkIsActive(ctx context.Context, net Network) (active int32
 	if err != nil {
 		return
 	}
-	var ret NetworkIsActiveRet
+	var ret networkIsActiveRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19922,7 +20712,7 @@ func (c *Client) NetworkIsActive(ctx context.Context, net Network) (active int32
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsPersistent
 func (c *Client) NetworkIsPersistent(ctx context.Context, net Network) (persistent int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkIsPersistent))
-	args := NetworkIsPersistentArgs{
+	args := networkIsPersistentArgs{
 		Net: net,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19930,7 +20720,7 @@ func (c *Client) NetworkIsPersistent(ctx context.Context, net Network) (persiste
 	if err != nil {
 		return
 	}
-	var ret NetworkIsPersistentRet
+	var ret networkIsPersistentRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19943,7 +20733,7 @@ func (c *Client) NetworkIsPersistent(ctx context.Context, net Network) (persiste
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsActive
 func (c *Client) StoragePoolIsActive(ctx context.Context, pool StoragePool) (active int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolIsActive))
-	args := StoragePoolIsActiveArgs{
+	args := storagePoolIsActiveArgs{
 		Pool: pool,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19951,7 +20741,7 @@ func (c *Client) StoragePoolIsActive(ctx context.Context, pool StoragePool) (act
 	if err != nil {
 		return
 	}
-	var ret StoragePoolIsActiveRet
+	var ret storagePoolIsActiveRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19964,7 +20754,7 @@ func (c *Client) StoragePoolIsActive(ctx context.Context, pool StoragePool) (act
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsPersistent
 func (c *Client) StoragePoolIsPersistent(ctx context.Context, pool StoragePool) (persistent int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolIsPersistent))
-	args := StoragePoolIsPersistentArgs{
+	args := storagePoolIsPersistentArgs{
 		Pool: pool,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19972,7 +20762,7 @@ func (c *Client) StoragePoolIsPersistent(ctx context.Context, pool StoragePool) 
 	if err != nil {
 		return
 	}
-	var ret StoragePoolIsPersistentRet
+	var ret storagePoolIsPersistentRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -19985,7 +20775,7 @@ func (c *Client) StoragePoolIsPersistent(ctx context.Context, pool StoragePool) 
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceIsActive
 func (c *Client) InterfaceIsActive(ctx context.Context, iface Interface) (active int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcInterfaceIsActive))
-	args := InterfaceIsActiveArgs{
+	args := interfaceIsActiveArgs{
 		Iface: iface,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -19993,7 +20783,7 @@ func (c *Client) InterfaceIsActive(ctx context.Context, iface Interface) (active
 	if err != nil {
 		return
 	}
-	var ret InterfaceIsActiveRet
+	var ret interfaceIsActiveRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20010,7 +20800,7 @@ func (c *Client) ConnectGetLibVersion(ctx context.Context) (libVer Version, err 
 	if err != nil {
 		return
 	}
-	var ret ConnectGetLibVersionRet
+	var ret connectGetLibVersionRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20023,7 +20813,7 @@ func (c *Client) ConnectGetLibVersion(ctx context.Context) (libVer Version, err 
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareCPU
 func (c *Client) ConnectCompareCPU(ctx context.Context, xml string, flags ConnectCompareCPUFlags) (result CPUCompareResult, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectCompareCPU))
-	args := ConnectCompareCPUArgs{
+	args := connectCompareCPUArgs{
 		XML:   xml,
 		Flags: flags,
 	}
@@ -20032,7 +20822,7 @@ func (c *Client) ConnectCompareCPU(ctx context.Context, xml string, flags Connec
 	if err != nil {
 		return
 	}
-	var ret ConnectCompareCPURet
+	var ret connectCompareCPURet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20045,7 +20835,7 @@ func (c *Client) ConnectCompareCPU(ctx context.Context, xml string, flags Connec
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryStats
 func (c *Client) DomainMemoryStats(ctx context.Context, dom Domain, maxStats uint32, flags DomainMemoryFlags) (stats []DomainMemoryStat, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMemoryStats))
-	args := DomainMemoryStatsArgs{
+	args := domainMemoryStatsArgs{
 		Dom:      dom,
 		MaxStats: maxStats,
 		Flags:    flags,
@@ -20055,7 +20845,7 @@ func (c *Client) DomainMemoryStats(ctx context.Context, dom Domain, maxStats uin
 	if err != nil {
 		return
 	}
-	var ret DomainMemoryStatsRet
+	var ret domainMemoryStatsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20068,7 +20858,7 @@ func (c *Client) DomainMemoryStats(ctx context.Context, dom Domain, maxStats uin
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDeviceFlags
 func (c *Client) DomainAttachDeviceFlags(ctx context.Context, dom Domain, xml string, flags DomainDeviceModifyFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainAttachDeviceFlags))
-	args := DomainAttachDeviceFlagsArgs{
+	args := domainAttachDeviceFlagsArgs{
 		Dom:   dom,
 		XML:   xml,
 		Flags: flags,
@@ -20085,7 +20875,7 @@ func (c *Client) DomainAttachDeviceFlags(ctx context.Context, dom Domain, xml st
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceFlags
 func (c *Client) DomainDetachDeviceFlags(ctx context.Context, dom Domain, xml string, flags DomainDeviceModifyFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainDetachDeviceFlags))
-	args := DomainDetachDeviceFlagsArgs{
+	args := domainDetachDeviceFlagsArgs{
 		Dom:   dom,
 		XML:   xml,
 		Flags: flags,
@@ -20102,7 +20892,7 @@ func (c *Client) DomainDetachDeviceFlags(ctx context.Context, dom Domain, xml st
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineCPU
 func (c *Client) ConnectBaselineCPU(ctx context.Context, xmlcpUs []string, flags ConnectBaselineCPUFlags) (cpu string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectBaselineCPU))
-	args := ConnectBaselineCPUArgs{
+	args := connectBaselineCPUArgs{
 		XMLCPUs: xmlcpUs,
 		Flags:   flags,
 	}
@@ -20111,7 +20901,7 @@ func (c *Client) ConnectBaselineCPU(ctx context.Context, xmlcpUs []string, flags
 	if err != nil {
 		return
 	}
-	var ret ConnectBaselineCPURet
+	var ret connectBaselineCPURet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20124,7 +20914,7 @@ func (c *Client) ConnectBaselineCPU(ctx context.Context, xmlcpUs []string, flags
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobInfo
 func (c *Client) DomainGetJobInfo(ctx context.Context, dom Domain) (ret DomainGetJobInfoRet, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetJobInfo))
-	args := DomainGetJobInfoArgs{
+	args := domainGetJobInfoArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -20144,7 +20934,7 @@ func (c *Client) DomainGetJobInfo(ctx context.Context, dom Domain) (ret DomainGe
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJob
 func (c *Client) DomainAbortJob(ctx context.Context, dom Domain) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainAbortJob))
-	args := DomainAbortJobArgs{
+	args := domainAbortJobArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -20159,7 +20949,7 @@ func (c *Client) DomainAbortJob(ctx context.Context, dom Domain) (err error) {
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipe
 func (c *Client) StorageVolWipe(ctx context.Context, vol StorageVol, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolWipe))
-	args := StorageVolWipeArgs{
+	args := storageVolWipeArgs{
 		Vol:   vol,
 		Flags: flags,
 	}
@@ -20175,7 +20965,7 @@ func (c *Client) StorageVolWipe(ctx context.Context, vol StorageVol, flags uint3
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxDowntime
 func (c *Client) DomainMigrateSetMaxDowntime(ctx context.Context, dom Domain, downtime uint64, flags DomainMigrateFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateSetMaxDowntime))
-	args := DomainMigrateSetMaxDowntimeArgs{
+	args := domainMigrateSetMaxDowntimeArgs{
 		Dom:      dom,
 		Downtime: downtime,
 		Flags:    flags,
@@ -20192,7 +20982,7 @@ func (c *Client) DomainMigrateSetMaxDowntime(ctx context.Context, dom Domain, do
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventRegisterAny
 func (c *Client) ConnectDomainEventRegisterAny(ctx context.Context, eventID int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectDomainEventRegisterAny))
-	args := ConnectDomainEventRegisterAnyArgs{
+	args := connectDomainEventRegisterAnyArgs{
 		EventID: eventID,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -20207,7 +20997,7 @@ func (c *Client) ConnectDomainEventRegisterAny(ctx context.Context, eventID int3
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventDeregisterAny
 func (c *Client) ConnectDomainEventDeregisterAny(ctx context.Context, eventID int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectDomainEventDeregisterAny))
-	args := ConnectDomainEventDeregisterAnyArgs{
+	args := connectDomainEventDeregisterAnyArgs{
 		EventID: eventID,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -20222,7 +21012,7 @@ func (c *Client) ConnectDomainEventDeregisterAny(ctx context.Context, eventID in
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUpdateDeviceFlags
 func (c *Client) DomainUpdateDeviceFlags(ctx context.Context, dom Domain, xml string, flags DomainDeviceModifyFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainUpdateDeviceFlags))
-	args := DomainUpdateDeviceFlagsArgs{
+	args := domainUpdateDeviceFlagsArgs{
 		Dom:   dom,
 		XML:   xml,
 		Flags: flags,
@@ -20239,7 +21029,7 @@ func (c *Client) DomainUpdateDeviceFlags(ctx context.Context, dom Domain, xml st
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByName
 func (c *Client) NWFilterLookupByName(ctx context.Context, name string) (nwFilter NWFilter, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterLookupByName))
-	args := NWFilterLookupByNameArgs{
+	args := nwFilterLookupByNameArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -20247,7 +21037,7 @@ func (c *Client) NWFilterLookupByName(ctx context.Context, name string) (nwFilte
 	if err != nil {
 		return
 	}
-	var ret NWFilterLookupByNameRet
+	var ret nwFilterLookupByNameRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20260,7 +21050,7 @@ func (c *Client) NWFilterLookupByName(ctx context.Context, name string) (nwFilte
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByUUID
 func (c *Client) NWFilterLookupByUUID(ctx context.Context, uuid UUID) (nwFilter NWFilter, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterLookupByUUID))
-	args := NWFilterLookupByUUIDArgs{
+	args := nwFilterLookupByUUIDArgs{
 		UUID: uuid,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -20268,7 +21058,7 @@ func (c *Client) NWFilterLookupByUUID(ctx context.Context, uuid UUID) (nwFilter 
 	if err != nil {
 		return
 	}
-	var ret NWFilterLookupByUUIDRet
+	var ret nwFilterLookupByUUIDRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20281,7 +21071,7 @@ func (c *Client) NWFilterLookupByUUID(ctx context.Context, uuid UUID) (nwFilter 
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterGetXMLDesc
 func (c *Client) NWFilterGetXMLDesc(ctx context.Context, nwFilter NWFilter, flags uint32) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterGetXMLDesc))
-	args := NWFilterGetXMLDescArgs{
+	args := nwFilterGetXMLDescArgs{
 		NWFilter: nwFilter,
 		Flags:    flags,
 	}
@@ -20290,7 +21080,7 @@ func (c *Client) NWFilterGetXMLDesc(ctx context.Context, nwFilter NWFilter, flag
 	if err != nil {
 		return
 	}
-	var ret NWFilterGetXMLDescRet
+	var ret nwFilterGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20307,7 +21097,7 @@ func (c *Client) ConnectNumOfNWFilters(ctx context.Context) (num int32, err erro
 	if err != nil {
 		return
 	}
-	var ret ConnectNumOfNWFiltersRet
+	var ret connectNumOfNWFiltersRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20320,7 +21110,7 @@ func (c *Client) ConnectNumOfNWFilters(ctx context.Context) (num int32, err erro
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListNWFilters
 func (c *Client) ConnectListNWFilters(ctx context.Context, maxnames int32) (names []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListNWFilters))
-	args := ConnectListNWFiltersArgs{
+	args := connectListNWFiltersArgs{
 		Maxnames: maxnames,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -20328,7 +21118,7 @@ func (c *Client) ConnectListNWFilters(ctx context.Context, maxnames int32) (name
 	if err != nil {
 		return
 	}
-	var ret ConnectListNWFiltersRet
+	var ret connectListNWFiltersRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20341,7 +21131,7 @@ func (c *Client) ConnectListNWFilters(ctx context.Context, maxnames int32) (name
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXML
 func (c *Client) NWFilterDefineXML(ctx context.Context, xml string) (nwFilter NWFilter, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterDefineXML))
-	args := NWFilterDefineXMLArgs{
+	args := nwFilterDefineXMLArgs{
 		XML: xml,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -20349,7 +21139,7 @@ func (c *Client) NWFilterDefineXML(ctx context.Context, xml string) (nwFilter NW
 	if err != nil {
 		return
 	}
-	var ret NWFilterDefineXMLRet
+	var ret nwFilterDefineXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20362,7 +21152,7 @@ func (c *Client) NWFilterDefineXML(ctx context.Context, xml string) (nwFilter NW
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterUndefine
 func (c *Client) NWFilterUndefine(ctx context.Context, nwFilter NWFilter) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterUndefine))
-	args := NWFilterUndefineArgs{
+	args := nwFilterUndefineArgs{
 		NWFilter: nwFilter,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -20377,7 +21167,7 @@ func (c *Client) NWFilterUndefine(ctx context.Context, nwFilter NWFilter) (err e
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSave
 func (c *Client) DomainManagedSave(ctx context.Context, dom Domain, flags DomainSaveRestoreFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainManagedSave))
-	args := DomainManagedSaveArgs{
+	args := domainManagedSaveArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -20393,7 +21183,7 @@ func (c *Client) DomainManagedSave(ctx context.Context, dom Domain, flags Domain
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainHasManagedSaveImage
 func (c *Client) DomainHasManagedSaveImage(ctx context.Context, dom Domain, flags uint32) (result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainHasManagedSaveImage))
-	args := DomainHasManagedSaveImageArgs{
+	args := domainHasManagedSaveImageArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -20402,7 +21192,7 @@ func (c *Client) DomainHasManagedSaveImage(ctx context.Context, dom Domain, flag
 	if err != nil {
 		return
 	}
-	var ret DomainHasManagedSaveImageRet
+	var ret domainHasManagedSaveImageRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20415,7 +21205,7 @@ func (c *Client) DomainHasManagedSaveImage(ctx context.Context, dom Domain, flag
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveRemove
 func (c *Client) DomainManagedSaveRemove(ctx context.Context, dom Domain, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainManagedSaveRemove))
-	args := DomainManagedSaveRemoveArgs{
+	args := domainManagedSaveRemoveArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -20431,7 +21221,7 @@ func (c *Client) DomainManagedSaveRemove(ctx context.Context, dom Domain, flags 
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCreateXML
 func (c *Client) DomainSnapshotCreateXML(ctx context.Context, dom Domain, xmlDesc string, flags DomainSnapshotCreateFlags) (snap DomainSnapshot, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotCreateXML))
-	args := DomainSnapshotCreateXMLArgs{
+	args := domainSnapshotCreateXMLArgs{
 		Dom:     dom,
 		XMLDesc: xmlDesc,
 		Flags:   flags,
@@ -20441,7 +21231,7 @@ func (c *Client) DomainSnapshotCreateXML(ctx context.Context, dom Domain, xmlDes
 	if err != nil {
 		return
 	}
-	var ret DomainSnapshotCreateXMLRet
+	var ret domainSnapshotCreateXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20454,7 +21244,7 @@ func (c *Client) DomainSnapshotCreateXML(ctx context.Context, dom Domain, xmlDes
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetXMLDesc
 func (c *Client) DomainSnapshotGetXMLDesc(ctx context.Context, snap DomainSnapshot, flags DomainSnapshotXMLFlags) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotGetXMLDesc))
-	args := DomainSnapshotGetXMLDescArgs{
+	args := domainSnapshotGetXMLDescArgs{
 		Snap:  snap,
 		Flags: flags,
 	}
@@ -20463,7 +21253,7 @@ func (c *Client) DomainSnapshotGetXMLDesc(ctx context.Context, snap DomainSnapsh
 	if err != nil {
 		return
 	}
-	var ret DomainSnapshotGetXMLDescRet
+	var ret domainSnapshotGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20476,7 +21266,7 @@ func (c *Client) DomainSnapshotGetXMLDesc(ctx context.Context, snap DomainSnapsh
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNum
 func (c *Client) DomainSnapshotNum(ctx context.Context, dom Domain, flags DomainSnapshotListFlags) (num int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotNum))
-	args := DomainSnapshotNumArgs{
+	args := domainSnapshotNumArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -20485,7 +21275,7 @@ func (c *Client) DomainSnapshotNum(ctx context.Context, dom Domain, flags Domain
 	if err != nil {
 		return
 	}
-	var ret DomainSnapshotNumRet
+	var ret domainSnapshotNumRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20498,7 +21288,7 @@ func (c *Client) DomainSnapshotNum(ctx context.Context, dom Domain, flags Domain
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListNames
 func (c *Client) DomainSnapshotListNames(ctx context.Context, dom Domain, maxnames int32, flags DomainSnapshotListFlags) (names []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotListNames))
-	args := DomainSnapshotListNamesArgs{
+	args := domainSnapshotListNamesArgs{
 		Dom:      dom,
 		Maxnames: maxnames,
 		Flags:    flags,
@@ -20508,7 +21298,7 @@ func (c *Client) DomainSnapshotListNames(ctx context.Context, dom Domain, maxnam
 	if err != nil {
 		return
 	}
-	var ret DomainSnapshotListNamesRet
+	var ret domainSnapshotListNamesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20521,7 +21311,7 @@ func (c *Client) DomainSnapshotListNames(ctx context.Context, dom Domain, maxnam
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotLookupByName
 func (c *Client) DomainSnapshotLookupByName(ctx context.Context, dom Domain, name string, flags uint32) (snap DomainSnapshot, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotLookupByName))
-	args := DomainSnapshotLookupByNameArgs{
+	args := domainSnapshotLookupByNameArgs{
 		Dom:   dom,
 		Name:  name,
 		Flags: flags,
@@ -20531,7 +21321,7 @@ func (c *Client) DomainSnapshotLookupByName(ctx context.Context, dom Domain, nam
 	if err != nil {
 		return
 	}
-	var ret DomainSnapshotLookupByNameRet
+	var ret domainSnapshotLookupByNameRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20544,7 +21334,7 @@ func (c *Client) DomainSnapshotLookupByName(ctx context.Context, dom Domain, nam
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainHasCurrentSnapshot
 func (c *Client) DomainHasCurrentSnapshot(ctx context.Context, dom Domain, flags uint32) (result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainHasCurrentSnapshot))
-	args := DomainHasCurrentSnapshotArgs{
+	args := domainHasCurrentSnapshotArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -20553,7 +21343,7 @@ func (c *Client) DomainHasCurrentSnapshot(ctx context.Context, dom Domain, flags
 	if err != nil {
 		return
 	}
-	var ret DomainHasCurrentSnapshotRet
+	var ret domainHasCurrentSnapshotRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20566,7 +21356,7 @@ func (c *Client) DomainHasCurrentSnapshot(ctx context.Context, dom Domain, flags
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCurrent
 func (c *Client) DomainSnapshotCurrent(ctx context.Context, dom Domain, flags uint32) (snap DomainSnapshot, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotCurrent))
-	args := DomainSnapshotCurrentArgs{
+	args := domainSnapshotCurrentArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -20575,7 +21365,7 @@ func (c *Client) DomainSnapshotCurrent(ctx context.Context, dom Domain, flags ui
 	if err != nil {
 		return
 	}
-	var ret DomainSnapshotCurrentRet
+	var ret domainSnapshotCurrentRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20588,7 +21378,7 @@ func (c *Client) DomainSnapshotCurrent(ctx context.Context, dom Domain, flags ui
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainRevertToSnapshot
 func (c *Client) DomainRevertToSnapshot(ctx context.Context, snap DomainSnapshot, flags DomainSnapshotRevertFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainRevertToSnapshot))
-	args := DomainRevertToSnapshotArgs{
+	args := domainRevertToSnapshotArgs{
 		Snap:  snap,
 		Flags: flags,
 	}
@@ -20604,7 +21394,7 @@ func (c *Client) DomainRevertToSnapshot(ctx context.Context, snap DomainSnapshot
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotDelete
 func (c *Client) DomainSnapshotDelete(ctx context.Context, snap DomainSnapshot, flags DomainSnapshotDeleteFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotDelete))
-	args := DomainSnapshotDeleteArgs{
+	args := domainSnapshotDeleteArgs{
 		Snap:  snap,
 		Flags: flags,
 	}
@@ -20620,7 +21410,7 @@ func (c *Client) DomainSnapshotDelete(ctx context.Context, snap DomainSnapshot, 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockInfo
 func (c *Client) DomainGetBlockInfo(ctx context.Context, dom Domain, path string, flags uint32) (allocation uint64, capacity uint64, physical uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetBlockInfo))
-	args := DomainGetBlockInfoArgs{
+	args := domainGetBlockInfoArgs{
 		Dom:   dom,
 		Path:  path,
 		Flags: flags,
@@ -20630,7 +21420,7 @@ func (c *Client) DomainGetBlockInfo(ctx context.Context, dom Domain, path string
 	if err != nil {
 		return
 	}
-	var ret DomainGetBlockInfoRet
+	var ret domainGetBlockInfoRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20643,7 +21433,7 @@ func (c *Client) DomainGetBlockInfo(ctx context.Context, dom Domain, path string
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFlags
 func (c *Client) DomainCreateWithFlags(ctx context.Context, dom Domain, flags DomainCreateFlags) (domOut Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCreateWithFlags))
-	args := DomainCreateWithFlagsArgs{
+	args := domainCreateWithFlagsArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -20652,7 +21442,7 @@ func (c *Client) DomainCreateWithFlags(ctx context.Context, dom Domain, flags Do
 	if err != nil {
 		return
 	}
-	var ret DomainCreateWithFlagsRet
+	var ret domainCreateWithFlagsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20665,7 +21455,7 @@ func (c *Client) DomainCreateWithFlags(ctx context.Context, dom Domain, flags Do
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryParameters
 func (c *Client) DomainSetMemoryParameters(ctx context.Context, dom Domain, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetMemoryParameters))
-	args := DomainSetMemoryParametersArgs{
+	args := domainSetMemoryParametersArgs{
 		Dom:    dom,
 		Params: params,
 		Flags:  flags,
@@ -20681,7 +21471,7 @@ func (c *Client) DomainSetMemoryParameters(ctx context.Context, dom Domain, para
 func (c *Client) domainGetMemoryParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetMemoryParameters))
-	args := DomainGetMemoryParametersArgs{
+	args := domainGetMemoryParametersArgs{
 		Dom:     dom,
 		Nparams: nparams,
 		Flags:   flags,
@@ -20691,7 +21481,7 @@ func (c *Client) domainGetMemoryParameters(ctx context.Context, dom Domain, npar
 	if err != nil {
 		return
 	}
-	var ret DomainGetMemoryParametersRet
+	var ret domainGetMemoryParametersRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20717,7 +21507,7 @@ func (c *Client) DomainGetMemoryParameters(ctx context.Context, dom Domain, flag
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpusFlags
 func (c *Client) DomainSetVCPUsFlags(ctx context.Context, dom Domain, nvcpus uint32, flags DomainVCPUFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetVCPUsFlags))
-	args := DomainSetVCPUsFlagsArgs{
+	args := domainSetVCPUsFlagsArgs{
 		Dom:    dom,
 		Nvcpus: nvcpus,
 		Flags:  flags,
@@ -20734,7 +21524,7 @@ func (c *Client) DomainSetVCPUsFlags(ctx context.Context, dom Domain, nvcpus uin
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpusFlags
 func (c *Client) DomainGetVCPUsFlags(ctx context.Context, dom Domain, flags DomainVCPUFlags) (num int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetVCPUsFlags))
-	args := DomainGetVCPUsFlagsArgs{
+	args := domainGetVCPUsFlagsArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -20743,7 +21533,7 @@ func (c *Client) DomainGetVCPUsFlags(ctx context.Context, dom Domain, flags Doma
 	if err != nil {
 		return
 	}
-	var ret DomainGetVCPUsFlagsRet
+	var ret domainGetVCPUsFlagsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20760,7 +21550,7 @@ func (c *Client) DomainGetVCPUsFlags(ctx context.Context, dom Domain, flags Doma
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenConsole
 func (c *Client) DomainOpenConsole(ctx context.Context, dom Domain, devName *string, flags DomainConsoleFlags) (st *Stream, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainOpenConsole))
-	args := DomainOpenConsoleArgs{
+	args := domainOpenConsoleArgs{
 		Dom:     dom,
 		DevName: devName,
 		Flags:   flags,
@@ -20780,7 +21570,7 @@ func (c *Client) DomainOpenConsole(ctx context.Context, dom Domain, devName *str
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsUpdated
 func (c *Client) DomainIsUpdated(ctx context.Context, dom Domain) (updated int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainIsUpdated))
-	args := DomainIsUpdatedArgs{
+	args := domainIsUpdatedArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -20788,7 +21578,7 @@ func (c *Client) DomainIsUpdated(ctx context.Context, dom Domain) (updated int32
 	if err != nil {
 		return
 	}
-	var ret DomainIsUpdatedRet
+	var ret domainIsUpdatedRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20801,7 +21591,7 @@ func (c *Client) DomainIsUpdated(ctx context.Context, dom Domain) (updated int32
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetSysinfo
 func (c *Client) ConnectGetSysinfo(ctx context.Context, flags ConnectFlags) (sysinfo string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetSysinfo))
-	args := ConnectGetSysinfoArgs{
+	args := connectGetSysinfoArgs{
 		Flags: flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -20809,7 +21599,7 @@ func (c *Client) ConnectGetSysinfo(ctx context.Context, flags ConnectFlags) (sys
 	if err != nil {
 		return
 	}
-	var ret ConnectGetSysinfoRet
+	var ret connectGetSysinfoRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20822,7 +21612,7 @@ func (c *Client) ConnectGetSysinfo(ctx context.Context, flags ConnectFlags) (sys
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryFlags
 func (c *Client) DomainSetMemoryFlags(ctx context.Context, dom Domain, memory uint64, flags DomainMemoryModFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetMemoryFlags))
-	args := DomainSetMemoryFlagsArgs{
+	args := domainSetMemoryFlagsArgs{
 		Dom:    dom,
 		Memory: memory,
 		Flags:  flags,
@@ -20839,7 +21629,7 @@ func (c *Client) DomainSetMemoryFlags(ctx context.Context, dom Domain, memory ui
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlkioParameters
 func (c *Client) DomainSetBlkioParameters(ctx context.Context, dom Domain, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetBlkioParameters))
-	args := DomainSetBlkioParametersArgs{
+	args := domainSetBlkioParametersArgs{
 		Dom:    dom,
 		Params: params,
 		Flags:  flags,
@@ -20855,7 +21645,7 @@ func (c *Client) DomainSetBlkioParameters(ctx context.Context, dom Domain, param
 func (c *Client) domainGetBlkioParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetBlkioParameters))
-	args := DomainGetBlkioParametersArgs{
+	args := domainGetBlkioParametersArgs{
 		Dom:     dom,
 		Nparams: nparams,
 		Flags:   flags,
@@ -20865,7 +21655,7 @@ func (c *Client) domainGetBlkioParameters(ctx context.Context, dom Domain, npara
 	if err != nil {
 		return
 	}
-	var ret DomainGetBlkioParametersRet
+	var ret domainGetBlkioParametersRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -20891,7 +21681,7 @@ func (c *Client) DomainGetBlkioParameters(ctx context.Context, dom Domain, flags
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxSpeed
 func (c *Client) DomainMigrateSetMaxSpeed(ctx context.Context, dom Domain, bandwidth uint64, flags DomainMigrateFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateSetMaxSpeed))
-	args := DomainMigrateSetMaxSpeedArgs{
+	args := domainMigrateSetMaxSpeedArgs{
 		Dom:       dom,
 		Bandwidth: bandwidth,
 		Flags:     flags,
@@ -20913,7 +21703,7 @@ func (c *Client) DomainMigrateSetMaxSpeed(ctx context.Context, dom Domain, bandw
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolUpload
 func (c *Client) StorageVolUpload(ctx context.Context, vol StorageVol, offset uint64, length uint64, flags StorageVolUploadFlags) (st *Stream, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolUpload))
-	args := StorageVolUploadArgs{
+	args := storageVolUploadArgs{
 		Vol:    vol,
 		Offset: offset,
 		Length: length,
@@ -20939,7 +21729,7 @@ func (c *Client) StorageVolUpload(ctx context.Context, vol StorageVol, offset ui
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDownload
 func (c *Client) StorageVolDownload(ctx context.Context, vol StorageVol, offset uint64, length uint64, flags StorageVolDownloadFlags) (st *Stream, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolDownload))
-	args := StorageVolDownloadArgs{
+	args := storageVolDownloadArgs{
 		Vol:    vol,
 		Offset: offset,
 		Length: length,
@@ -20960,7 +21750,7 @@ func (c *Client) StorageVolDownload(ctx context.Context, vol StorageVol, offset 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInjectNMI
 func (c *Client) DomainInjectNMI(ctx context.Context, dom Domain, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainInjectNMI))
-	args := DomainInjectNMIArgs{
+	args := domainInjectNMIArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -20980,7 +21770,7 @@ func (c *Client) DomainInjectNMI(ctx context.Context, dom Domain, flags uint32) 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainScreenshot
 func (c *Client) DomainScreenshot(ctx context.Context, dom Domain, screen uint32, flags uint32) (st *Stream, mime *string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainScreenshot))
-	args := DomainScreenshotArgs{
+	args := domainScreenshotArgs{
 		Dom:    dom,
 		Screen: screen,
 		Flags:  flags,
@@ -20990,7 +21780,7 @@ func (c *Client) DomainScreenshot(ctx context.Context, dom Domain, screen uint32
 	if st, d, err = c.openStream(ctx, call, streamRecv, false); err != nil {
 		return
 	}
-	var ret DomainScreenshotRet
+	var ret domainScreenshotRet
 	ret.DecodeXDR(d)
 	if err = c.openedStream(st, call); err != nil {
 		return nil, mime, err
@@ -21003,7 +21793,7 @@ func (c *Client) DomainScreenshot(ctx context.Context, dom Domain, screen uint32
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetState
 func (c *Client) DomainGetState(ctx context.Context, dom Domain, flags uint32) (state DomainState, reason int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetState))
-	args := DomainGetStateArgs{
+	args := domainGetStateArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -21012,7 +21802,7 @@ func (c *Client) DomainGetState(ctx context.Context, dom Domain, flags uint32) (
 	if err != nil {
 		return
 	}
-	var ret DomainGetStateRet
+	var ret domainGetStateRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21026,7 +21816,7 @@ func (c *Client) DomainGetState(ctx context.Context, dom Domain, flags uint32) (
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate2
 func (c *Client) DomainMigrateBegin3(ctx context.Context, dom Domain, xmlin *string, flags uint64, dname *string, resource uint64) (cookieOut []byte, xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateBegin3))
-	args := DomainMigrateBegin3Args{
+	args := domainMigrateBegin3Args{
 		Dom:      dom,
 		Xmlin:    xmlin,
 		Flags:    flags,
@@ -21038,7 +21828,7 @@ func (c *Client) DomainMigrateBegin3(ctx context.Context, dom Domain, xmlin *str
 	if err != nil {
 		return
 	}
-	var ret DomainMigrateBegin3Ret
+	var ret domainMigrateBegin3Ret
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21052,7 +21842,7 @@ func (c *Client) DomainMigrateBegin3(ctx context.Context, dom Domain, xmlin *str
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate2
 func (c *Client) DomainMigratePrepare3(ctx context.Context, cookieIn []byte, uriIn *string, flags uint64, dname *string, resource uint64, domXML string) (cookieOut []byte, uriOut *string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepare3))
-	args := DomainMigratePrepare3Args{
+	args := domainMigratePrepare3Args{
 		CookieIn: cookieIn,
 		URIIn:    uriIn,
 		Flags:    flags,
@@ -21065,7 +21855,7 @@ func (c *Client) DomainMigratePrepare3(ctx context.Context, cookieIn []byte, uri
 	if err != nil {
 		return
 	}
-	var ret DomainMigratePrepare3Ret
+	var ret domainMigratePrepare3Ret
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21084,7 +21874,7 @@ func (c *Client) DomainMigratePrepare3(ctx context.Context, cookieIn []byte, uri
 // Finish, Abort or Close.
 func (c *Client) DomainMigratePrepareTunnel3(ctx context.Context, cookieIn []byte, flags uint64, dname *string, resource uint64, domXML string) (st *Stream, cookieOut []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepareTunnel3))
-	args := DomainMigratePrepareTunnel3Args{
+	args := domainMigratePrepareTunnel3Args{
 		CookieIn: cookieIn,
 		Flags:    flags,
 		Dname:    dname,
@@ -21096,7 +21886,7 @@ func (c *Client) DomainMigratePrepareTunnel3(ctx context.Context, cookieIn []byt
 	if st, d, err = c.openStream(ctx, call, streamSend, false); err != nil {
 		return
 	}
-	var ret DomainMigratePrepareTunnel3Ret
+	var ret domainMigratePrepareTunnel3Ret
 	ret.DecodeXDR(d)
 	if err = c.openedStream(st, call); err != nil {
 		return nil, cookieOut, err
@@ -21110,7 +21900,7 @@ func (c *Client) DomainMigratePrepareTunnel3(ctx context.Context, cookieIn []byt
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate2
 func (c *Client) DomainMigratePerform3(ctx context.Context, dom Domain, xmlin *string, cookieIn []byte, dconnuri *string, uri *string, flags uint64, dname *string, resource uint64) (cookieOut []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePerform3))
-	args := DomainMigratePerform3Args{
+	args := domainMigratePerform3Args{
 		Dom:      dom,
 		Xmlin:    xmlin,
 		CookieIn: cookieIn,
@@ -21125,7 +21915,7 @@ func (c *Client) DomainMigratePerform3(ctx context.Context, dom Domain, xmlin *s
 	if err != nil {
 		return
 	}
-	var ret DomainMigratePerform3Ret
+	var ret domainMigratePerform3Ret
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21139,7 +21929,7 @@ func (c *Client) DomainMigratePerform3(ctx context.Context, dom Domain, xmlin *s
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate2
 func (c *Client) DomainMigrateFinish3(ctx context.Context, dname string, cookieIn []byte, dconnuri *string, uri *string, flags uint64, cancelled int32) (dom Domain, cookieOut []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateFinish3))
-	args := DomainMigrateFinish3Args{
+	args := domainMigrateFinish3Args{
 		Dname:     dname,
 		CookieIn:  cookieIn,
 		Dconnuri:  dconnuri,
@@ -21152,7 +21942,7 @@ func (c *Client) DomainMigrateFinish3(ctx context.Context, dname string, cookieI
 	if err != nil {
 		return
 	}
-	var ret DomainMigrateFinish3Ret
+	var ret domainMigrateFinish3Ret
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21166,7 +21956,7 @@ func (c *Client) DomainMigrateFinish3(ctx context.Context, dname string, cookieI
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate2
 func (c *Client) DomainMigrateConfirm3(ctx context.Context, dom Domain, cookieIn []byte, flags uint64, cancelled int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateConfirm3))
-	args := DomainMigrateConfirm3Args{
+	args := domainMigrateConfirm3Args{
 		Dom:       dom,
 		CookieIn:  cookieIn,
 		Flags:     flags,
@@ -21184,7 +21974,7 @@ func (c *Client) DomainMigrateConfirm3(ctx context.Context, dom Domain, cookieIn
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParametersFlags
 func (c *Client) DomainSetSchedulerParametersFlags(ctx context.Context, dom Domain, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetSchedulerParametersFlags))
-	args := DomainSetSchedulerParametersFlagsArgs{
+	args := domainSetSchedulerParametersFlagsArgs{
 		Dom:    dom,
 		Params: params,
 		Flags:  flags,
@@ -21201,7 +21991,7 @@ func (c *Client) DomainSetSchedulerParametersFlags(ctx context.Context, dom Doma
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeBegin
 func (c *Client) InterfaceChangeBegin(ctx context.Context, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcInterfaceChangeBegin))
-	args := InterfaceChangeBeginArgs{
+	args := interfaceChangeBeginArgs{
 		Flags: flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -21216,7 +22006,7 @@ func (c *Client) InterfaceChangeBegin(ctx context.Context, flags uint32) (err er
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeCommit
 func (c *Client) InterfaceChangeCommit(ctx context.Context, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcInterfaceChangeCommit))
-	args := InterfaceChangeCommitArgs{
+	args := interfaceChangeCommitArgs{
 		Flags: flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -21231,7 +22021,7 @@ func (c *Client) InterfaceChangeCommit(ctx context.Context, flags uint32) (err e
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeRollback
 func (c *Client) InterfaceChangeRollback(ctx context.Context, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcInterfaceChangeRollback))
-	args := InterfaceChangeRollbackArgs{
+	args := interfaceChangeRollbackArgs{
 		Flags: flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -21247,7 +22037,7 @@ func (c *Client) InterfaceChangeRollback(ctx context.Context, flags uint32) (err
 func (c *Client) DomainGetSchedulerParametersFlags(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetSchedulerParametersFlags))
-	args := DomainGetSchedulerParametersFlagsArgs{
+	args := domainGetSchedulerParametersFlagsArgs{
 		Dom:     dom,
 		Nparams: nparams,
 		Flags:   flags,
@@ -21257,7 +22047,7 @@ func (c *Client) DomainGetSchedulerParametersFlags(ctx context.Context, dom Doma
 	if err != nil {
 		return
 	}
-	var ret DomainGetSchedulerParametersFlagsRet
+	var ret domainGetSchedulerParametersFlagsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21270,7 +22060,7 @@ func (c *Client) DomainGetSchedulerParametersFlags(ctx context.Context, dom Doma
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpuFlags
 func (c *Client) DomainPinVCPUFlags(ctx context.Context, dom Domain, vcpu uint32, cpuMap []byte, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainPinVCPUFlags))
-	args := DomainPinVCPUFlagsArgs{
+	args := domainPinVCPUFlagsArgs{
 		Dom:    dom,
 		VCPU:   vcpu,
 		CPUMap: cpuMap,
@@ -21288,7 +22078,7 @@ func (c *Client) DomainPinVCPUFlags(ctx context.Context, dom Domain, vcpu uint32
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendKey
 func (c *Client) DomainSendKey(ctx context.Context, dom Domain, codeset KeycodeSet, holdtime uint32, keycodes []uint32, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSendKey))
-	args := DomainSendKeyArgs{
+	args := domainSendKeyArgs{
 		Dom:      dom,
 		Codeset:  codeset,
 		Holdtime: holdtime,
@@ -21305,7 +22095,7 @@ func (c *Client) DomainSendKey(ctx context.Context, dom Domain, codeset KeycodeS
 // nodeGetCPUStats sends REMOTE_PROC_NODE_GET_CPU_STATS = 227 once; NodeGetCPUStats wraps it.
 func (c *Client) nodeGetCPUStats(ctx context.Context, cpuNum int32, nparams int32, flags uint32) (params []NodeGetCPUStats, nparamsOut int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetCPUStats))
-	args := NodeGetCPUStatsArgs{
+	args := nodeGetCPUStatsArgs{
 		CPUNum:  cpuNum,
 		Nparams: nparams,
 		Flags:   flags,
@@ -21315,7 +22105,7 @@ func (c *Client) nodeGetCPUStats(ctx context.Context, cpuNum int32, nparams int3
 	if err != nil {
 		return
 	}
-	var ret NodeGetCPUStatsRet
+	var ret nodeGetCPUStatsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21339,7 +22129,7 @@ func (c *Client) NodeGetCPUStats(ctx context.Context, cpuNum int32, flags uint32
 // nodeGetMemoryStats sends REMOTE_PROC_NODE_GET_MEMORY_STATS = 228 once; NodeGetMemoryStats wraps it.
 func (c *Client) nodeGetMemoryStats(ctx context.Context, nparams int32, cellNum int32, flags uint32) (params []NodeGetMemoryStats, nparamsOut int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetMemoryStats))
-	args := NodeGetMemoryStatsArgs{
+	args := nodeGetMemoryStatsArgs{
 		Nparams: nparams,
 		CellNum: cellNum,
 		Flags:   flags,
@@ -21349,7 +22139,7 @@ func (c *Client) nodeGetMemoryStats(ctx context.Context, nparams int32, cellNum 
 	if err != nil {
 		return
 	}
-	var ret NodeGetMemoryStatsRet
+	var ret nodeGetMemoryStatsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21375,7 +22165,7 @@ func (c *Client) NodeGetMemoryStats(ctx context.Context, cellNum int32, flags ui
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetControlInfo
 func (c *Client) DomainGetControlInfo(ctx context.Context, dom Domain, flags uint32) (state DomainControlState, details uint32, stateTime uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetControlInfo))
-	args := DomainGetControlInfoArgs{
+	args := domainGetControlInfoArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -21384,7 +22174,7 @@ func (c *Client) DomainGetControlInfo(ctx context.Context, dom Domain, flags uin
 	if err != nil {
 		return
 	}
-	var ret DomainGetControlInfoRet
+	var ret domainGetControlInfoRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21397,7 +22187,7 @@ func (c *Client) DomainGetControlInfo(ctx context.Context, dom Domain, flags uin
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpuPinInfo
 func (c *Client) DomainGetVCPUPinInfo(ctx context.Context, dom Domain, ncpumaps int32, maplen int32, flags DomainModificationImpact) (cpuMaps []byte, num int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetVCPUPinInfo))
-	args := DomainGetVCPUPinInfoArgs{
+	args := domainGetVCPUPinInfoArgs{
 		Dom:      dom,
 		Ncpumaps: ncpumaps,
 		Maplen:   maplen,
@@ -21408,7 +22198,7 @@ func (c *Client) DomainGetVCPUPinInfo(ctx context.Context, dom Domain, ncpumaps 
 	if err != nil {
 		return
 	}
-	var ret DomainGetVCPUPinInfoRet
+	var ret domainGetVCPUPinInfoRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21421,7 +22211,7 @@ func (c *Client) DomainGetVCPUPinInfo(ctx context.Context, dom Domain, ncpumaps 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefineFlags
 func (c *Client) DomainUndefineFlags(ctx context.Context, dom Domain, flags DomainUndefineFlagsValues) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainUndefineFlags))
-	args := DomainUndefineFlagsArgs{
+	args := domainUndefineFlagsArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -21437,7 +22227,7 @@ func (c *Client) DomainUndefineFlags(ctx context.Context, dom Domain, flags Doma
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveFlags
 func (c *Client) DomainSaveFlags(ctx context.Context, dom Domain, to string, dxml *string, flags DomainSaveRestoreFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSaveFlags))
-	args := DomainSaveFlagsArgs{
+	args := domainSaveFlagsArgs{
 		Dom:   dom,
 		To:    to,
 		Dxml:  dxml,
@@ -21455,7 +22245,7 @@ func (c *Client) DomainSaveFlags(ctx context.Context, dom Domain, to string, dxm
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreFlags
 func (c *Client) DomainRestoreFlags(ctx context.Context, from string, dxml *string, flags DomainSaveRestoreFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainRestoreFlags))
-	args := DomainRestoreFlagsArgs{
+	args := domainRestoreFlagsArgs{
 		From:  from,
 		Dxml:  dxml,
 		Flags: flags,
@@ -21472,7 +22262,7 @@ func (c *Client) DomainRestoreFlags(ctx context.Context, from string, dxml *stri
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroyFlags
 func (c *Client) DomainDestroyFlags(ctx context.Context, dom Domain, flags DomainDestroyFlagsValues) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainDestroyFlags))
-	args := DomainDestroyFlagsArgs{
+	args := domainDestroyFlagsArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -21488,7 +22278,7 @@ func (c *Client) DomainDestroyFlags(ctx context.Context, dom Domain, flags Domai
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageGetXMLDesc
 func (c *Client) DomainSaveImageGetXMLDesc(ctx context.Context, file string, flags DomainSaveImageXMLFlags) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSaveImageGetXMLDesc))
-	args := DomainSaveImageGetXMLDescArgs{
+	args := domainSaveImageGetXMLDescArgs{
 		File:  file,
 		Flags: flags,
 	}
@@ -21497,7 +22287,7 @@ func (c *Client) DomainSaveImageGetXMLDesc(ctx context.Context, file string, fla
 	if err != nil {
 		return
 	}
-	var ret DomainSaveImageGetXMLDescRet
+	var ret domainSaveImageGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21510,7 +22300,7 @@ func (c *Client) DomainSaveImageGetXMLDesc(ctx context.Context, file string, fla
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageDefineXML
 func (c *Client) DomainSaveImageDefineXML(ctx context.Context, file string, dxml string, flags DomainSaveRestoreFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSaveImageDefineXML))
-	args := DomainSaveImageDefineXMLArgs{
+	args := domainSaveImageDefineXMLArgs{
 		File:  file,
 		Dxml:  dxml,
 		Flags: flags,
@@ -21527,7 +22317,7 @@ func (c *Client) DomainSaveImageDefineXML(ctx context.Context, file string, dxml
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobAbort
 func (c *Client) DomainBlockJobAbort(ctx context.Context, dom Domain, path string, flags DomainBlockJobAbortFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockJobAbort))
-	args := DomainBlockJobAbortArgs{
+	args := domainBlockJobAbortArgs{
 		Dom:   dom,
 		Path:  path,
 		Flags: flags,
@@ -21544,7 +22334,7 @@ func (c *Client) DomainBlockJobAbort(ctx context.Context, dom Domain, path strin
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockJobInfo
 func (c *Client) DomainGetBlockJobInfo(ctx context.Context, dom Domain, path string, flags DomainBlockJobInfoFlags) (ret DomainGetBlockJobInfoRet, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetBlockJobInfo))
-	args := DomainGetBlockJobInfoArgs{
+	args := domainGetBlockJobInfoArgs{
 		Dom:   dom,
 		Path:  path,
 		Flags: flags,
@@ -21566,7 +22356,7 @@ func (c *Client) DomainGetBlockJobInfo(ctx context.Context, dom Domain, path str
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobSetSpeed
 func (c *Client) DomainBlockJobSetSpeed(ctx context.Context, dom Domain, path string, bandwidth uint64, flags DomainBlockJobSetSpeedFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockJobSetSpeed))
-	args := DomainBlockJobSetSpeedArgs{
+	args := domainBlockJobSetSpeedArgs{
 		Dom:       dom,
 		Path:      path,
 		Bandwidth: bandwidth,
@@ -21584,7 +22374,7 @@ func (c *Client) DomainBlockJobSetSpeed(ctx context.Context, dom Domain, path st
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPull
 func (c *Client) DomainBlockPull(ctx context.Context, dom Domain, path string, bandwidth uint64, flags DomainBlockPullFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockPull))
-	args := DomainBlockPullArgs{
+	args := domainBlockPullArgs{
 		Dom:       dom,
 		Path:      path,
 		Bandwidth: bandwidth,
@@ -21602,7 +22392,7 @@ func (c *Client) DomainBlockPull(ctx context.Context, dom Domain, path string, b
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxSpeed
 func (c *Client) DomainMigrateGetMaxSpeed(ctx context.Context, dom Domain, flags DomainMigrateFlags) (bandwidth uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateGetMaxSpeed))
-	args := DomainMigrateGetMaxSpeedArgs{
+	args := domainMigrateGetMaxSpeedArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -21611,7 +22401,7 @@ func (c *Client) DomainMigrateGetMaxSpeed(ctx context.Context, dom Domain, flags
 	if err != nil {
 		return
 	}
-	var ret DomainMigrateGetMaxSpeedRet
+	var ret domainMigrateGetMaxSpeedRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21623,7 +22413,7 @@ func (c *Client) DomainMigrateGetMaxSpeed(ctx context.Context, dom Domain, flags
 func (c *Client) domainBlockStatsFlags(ctx context.Context, dom Domain, path string, nparams int32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
 	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockStatsFlags))
-	args := DomainBlockStatsFlagsArgs{
+	args := domainBlockStatsFlagsArgs{
 		Dom:     dom,
 		Path:    path,
 		Nparams: nparams,
@@ -21634,7 +22424,7 @@ func (c *Client) domainBlockStatsFlags(ctx context.Context, dom Domain, path str
 	if err != nil {
 		return
 	}
-	var ret DomainBlockStatsFlagsRet
+	var ret domainBlockStatsFlagsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21660,7 +22450,7 @@ func (c *Client) DomainBlockStatsFlags(ctx context.Context, dom Domain, path str
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetParent
 func (c *Client) DomainSnapshotGetParent(ctx context.Context, snap DomainSnapshot, flags uint32) (snapOut DomainSnapshot, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotGetParent))
-	args := DomainSnapshotGetParentArgs{
+	args := domainSnapshotGetParentArgs{
 		Snap:  snap,
 		Flags: flags,
 	}
@@ -21669,7 +22459,7 @@ func (c *Client) DomainSnapshotGetParent(ctx context.Context, snap DomainSnapsho
 	if err != nil {
 		return
 	}
-	var ret DomainSnapshotGetParentRet
+	var ret domainSnapshotGetParentRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21682,7 +22472,7 @@ func (c *Client) DomainSnapshotGetParent(ctx context.Context, snap DomainSnapsho
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReset
 func (c *Client) DomainReset(ctx context.Context, dom Domain, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainReset))
-	args := DomainResetArgs{
+	args := domainResetArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -21698,7 +22488,7 @@ func (c *Client) DomainReset(ctx context.Context, dom Domain, flags uint32) (err
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNumChildren
 func (c *Client) DomainSnapshotNumChildren(ctx context.Context, snap DomainSnapshot, flags DomainSnapshotListFlags) (num int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotNumChildren))
-	args := DomainSnapshotNumChildrenArgs{
+	args := domainSnapshotNumChildrenArgs{
 		Snap:  snap,
 		Flags: flags,
 	}
@@ -21707,7 +22497,7 @@ func (c *Client) DomainSnapshotNumChildren(ctx context.Context, snap DomainSnaps
 	if err != nil {
 		return
 	}
-	var ret DomainSnapshotNumChildrenRet
+	var ret domainSnapshotNumChildrenRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21720,7 +22510,7 @@ func (c *Client) DomainSnapshotNumChildren(ctx context.Context, snap DomainSnaps
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListChildrenNames
 func (c *Client) DomainSnapshotListChildrenNames(ctx context.Context, snap DomainSnapshot, maxnames int32, flags DomainSnapshotListFlags) (names []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotListChildrenNames))
-	args := DomainSnapshotListChildrenNamesArgs{
+	args := domainSnapshotListChildrenNamesArgs{
 		Snap:     snap,
 		Maxnames: maxnames,
 		Flags:    flags,
@@ -21730,7 +22520,7 @@ func (c *Client) DomainSnapshotListChildrenNames(ctx context.Context, snap Domai
 	if err != nil {
 		return
 	}
-	var ret DomainSnapshotListChildrenNamesRet
+	var ret domainSnapshotListChildrenNamesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21743,7 +22533,7 @@ func (c *Client) DomainSnapshotListChildrenNames(ctx context.Context, snap Domai
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenGraphics
 func (c *Client) DomainOpenGraphics(ctx context.Context, dom Domain, idx uint32, flags DomainOpenGraphicsFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainOpenGraphics))
-	args := DomainOpenGraphicsArgs{
+	args := domainOpenGraphicsArgs{
 		Dom:   dom,
 		Idx:   idx,
 		Flags: flags,
@@ -21760,7 +22550,7 @@ func (c *Client) DomainOpenGraphics(ctx context.Context, dom Domain, idx uint32,
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSuspendForDuration
 func (c *Client) NodeSuspendForDuration(ctx context.Context, target NodeSuspendTarget, duration uint64, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeSuspendForDuration))
-	args := NodeSuspendForDurationArgs{
+	args := nodeSuspendForDurationArgs{
 		Target:   target,
 		Duration: duration,
 		Flags:    flags,
@@ -21777,7 +22567,7 @@ func (c *Client) NodeSuspendForDuration(ctx context.Context, target NodeSuspendT
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockResize
 func (c *Client) DomainBlockResize(ctx context.Context, dom Domain, disk string, size uint64, flags DomainBlockResizeFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockResize))
-	args := DomainBlockResizeArgs{
+	args := domainBlockResizeArgs{
 		Dom:   dom,
 		Disk:  disk,
 		Size:  size,
@@ -21795,7 +22585,7 @@ func (c *Client) DomainBlockResize(ctx context.Context, dom Domain, disk string,
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockIoTune
 func (c *Client) DomainSetBlockIOTune(ctx context.Context, dom Domain, disk string, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetBlockIOTune))
-	args := DomainSetBlockIOTuneArgs{
+	args := domainSetBlockIOTuneArgs{
 		Dom:    dom,
 		Disk:   disk,
 		Params: params,
@@ -21812,7 +22602,7 @@ func (c *Client) DomainSetBlockIOTune(ctx context.Context, dom Domain, disk stri
 func (c *Client) domainGetBlockIOTune(ctx context.Context, dom Domain, disk *string, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetBlockIOTune))
-	args := DomainGetBlockIOTuneArgs{
+	args := domainGetBlockIOTuneArgs{
 		Dom:     dom,
 		Disk:    disk,
 		Nparams: nparams,
@@ -21823,7 +22613,7 @@ func (c *Client) domainGetBlockIOTune(ctx context.Context, dom Domain, disk *str
 	if err != nil {
 		return
 	}
-	var ret DomainGetBlockIOTuneRet
+	var ret domainGetBlockIOTuneRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21849,7 +22639,7 @@ func (c *Client) DomainGetBlockIOTune(ctx context.Context, dom Domain, disk *str
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetNumaParameters
 func (c *Client) DomainSetNUMAParameters(ctx context.Context, dom Domain, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetNUMAParameters))
-	args := DomainSetNUMAParametersArgs{
+	args := domainSetNUMAParametersArgs{
 		Dom:    dom,
 		Params: params,
 		Flags:  flags,
@@ -21865,7 +22655,7 @@ func (c *Client) DomainSetNUMAParameters(ctx context.Context, dom Domain, params
 func (c *Client) domainGetNUMAParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetNUMAParameters))
-	args := DomainGetNUMAParametersArgs{
+	args := domainGetNUMAParametersArgs{
 		Dom:     dom,
 		Nparams: nparams,
 		Flags:   flags,
@@ -21875,7 +22665,7 @@ func (c *Client) domainGetNUMAParameters(ctx context.Context, dom Domain, nparam
 	if err != nil {
 		return
 	}
-	var ret DomainGetNUMAParametersRet
+	var ret domainGetNUMAParametersRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21901,7 +22691,7 @@ func (c *Client) DomainGetNUMAParameters(ctx context.Context, dom Domain, flags 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetInterfaceParameters
 func (c *Client) DomainSetInterfaceParameters(ctx context.Context, dom Domain, device string, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetInterfaceParameters))
-	args := DomainSetInterfaceParametersArgs{
+	args := domainSetInterfaceParametersArgs{
 		Dom:    dom,
 		Device: device,
 		Params: params,
@@ -21918,7 +22708,7 @@ func (c *Client) DomainSetInterfaceParameters(ctx context.Context, dom Domain, d
 func (c *Client) domainGetInterfaceParameters(ctx context.Context, dom Domain, device string, nparams int32, flags DomainModificationImpact) (params TypedParams, nparamsOut int32, err error) {
 	flags |= DomainModificationImpact(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetInterfaceParameters))
-	args := DomainGetInterfaceParametersArgs{
+	args := domainGetInterfaceParametersArgs{
 		Dom:     dom,
 		Device:  device,
 		Nparams: nparams,
@@ -21929,7 +22719,7 @@ func (c *Client) domainGetInterfaceParameters(ctx context.Context, dom Domain, d
 	if err != nil {
 		return
 	}
-	var ret DomainGetInterfaceParametersRet
+	var ret domainGetInterfaceParametersRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -21955,7 +22745,7 @@ func (c *Client) DomainGetInterfaceParameters(ctx context.Context, dom Domain, d
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdownFlags
 func (c *Client) DomainShutdownFlags(ctx context.Context, dom Domain, flags DomainShutdownFlagValues) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainShutdownFlags))
-	args := DomainShutdownFlagsArgs{
+	args := domainShutdownFlagsArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -21971,7 +22761,7 @@ func (c *Client) DomainShutdownFlags(ctx context.Context, dom Domain, flags Doma
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipePattern
 func (c *Client) StorageVolWipePattern(ctx context.Context, vol StorageVol, algorithm uint32, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolWipePattern))
-	args := StorageVolWipePatternArgs{
+	args := storageVolWipePatternArgs{
 		Vol:       vol,
 		Algorithm: algorithm,
 		Flags:     flags,
@@ -21988,7 +22778,7 @@ func (c *Client) StorageVolWipePattern(ctx context.Context, vol StorageVol, algo
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolResize
 func (c *Client) StorageVolResize(ctx context.Context, vol StorageVol, capacity uint64, flags StorageVolResizeFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolResize))
-	args := StorageVolResizeArgs{
+	args := storageVolResizeArgs{
 		Vol:      vol,
 		Capacity: capacity,
 		Flags:    flags,
@@ -22005,7 +22795,7 @@ func (c *Client) StorageVolResize(ctx context.Context, vol StorageVol, capacity 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMSuspendForDuration
 func (c *Client) DomainPMSuspendForDuration(ctx context.Context, dom Domain, target NodeSuspendTarget, duration uint64, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainPMSuspendForDuration))
-	args := DomainPMSuspendForDurationArgs{
+	args := domainPMSuspendForDurationArgs{
 		Dom:      dom,
 		Target:   target,
 		Duration: duration,
@@ -22022,7 +22812,7 @@ func (c *Client) DomainPMSuspendForDuration(ctx context.Context, dom Domain, tar
 func (c *Client) domainGetCPUStats(ctx context.Context, dom Domain, nparams uint32, startCPU int32, ncpus uint32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
 	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetCPUStats))
-	args := DomainGetCPUStatsArgs{
+	args := domainGetCPUStatsArgs{
 		Dom:      dom,
 		Nparams:  nparams,
 		StartCPU: startCPU,
@@ -22034,7 +22824,7 @@ func (c *Client) domainGetCPUStats(ctx context.Context, dom Domain, nparams uint
 	if err != nil {
 		return
 	}
-	var ret DomainGetCPUStatsRet
+	var ret domainGetCPUStatsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22060,7 +22850,7 @@ func (c *Client) DomainGetCPUStats(ctx context.Context, dom Domain, startCPU int
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetDiskErrors
 func (c *Client) DomainGetDiskErrors(ctx context.Context, dom Domain, maxerrors uint32, flags uint32) (errors []DomainDiskError, nerrors int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetDiskErrors))
-	args := DomainGetDiskErrorsArgs{
+	args := domainGetDiskErrorsArgs{
 		Dom:       dom,
 		Maxerrors: maxerrors,
 		Flags:     flags,
@@ -22070,7 +22860,7 @@ func (c *Client) DomainGetDiskErrors(ctx context.Context, dom Domain, maxerrors 
 	if err != nil {
 		return
 	}
-	var ret DomainGetDiskErrorsRet
+	var ret domainGetDiskErrorsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22083,7 +22873,7 @@ func (c *Client) DomainGetDiskErrors(ctx context.Context, dom Domain, maxerrors 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMetadata
 func (c *Client) DomainSetMetadata(ctx context.Context, dom Domain, typ DomainMetadataType, metadata *string, key *string, uri *string, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetMetadata))
-	args := DomainSetMetadataArgs{
+	args := domainSetMetadataArgs{
 		Dom:      dom,
 		Type:     typ,
 		Metadata: metadata,
@@ -22103,7 +22893,7 @@ func (c *Client) DomainSetMetadata(ctx context.Context, dom Domain, typ DomainMe
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMetadata
 func (c *Client) DomainGetMetadata(ctx context.Context, dom Domain, typ DomainMetadataType, uri *string, flags DomainModificationImpact) (metadata string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetMetadata))
-	args := DomainGetMetadataArgs{
+	args := domainGetMetadataArgs{
 		Dom:   dom,
 		Type:  typ,
 		URI:   uri,
@@ -22114,7 +22904,7 @@ func (c *Client) DomainGetMetadata(ctx context.Context, dom Domain, typ DomainMe
 	if err != nil {
 		return
 	}
-	var ret DomainGetMetadataRet
+	var ret domainGetMetadataRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22127,7 +22917,7 @@ func (c *Client) DomainGetMetadata(ctx context.Context, dom Domain, typ DomainMe
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockRebase
 func (c *Client) DomainBlockRebase(ctx context.Context, dom Domain, path string, base *string, bandwidth uint64, flags DomainBlockRebaseFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockRebase))
-	args := DomainBlockRebaseArgs{
+	args := domainBlockRebaseArgs{
 		Dom:       dom,
 		Path:      path,
 		Base:      base,
@@ -22146,7 +22936,7 @@ func (c *Client) DomainBlockRebase(ctx context.Context, dom Domain, path string,
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMWakeup
 func (c *Client) DomainPMWakeup(ctx context.Context, dom Domain, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainPMWakeup))
-	args := DomainPMWakeupArgs{
+	args := domainPMWakeupArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -22162,7 +22952,7 @@ func (c *Client) DomainPMWakeup(ctx context.Context, dom Domain, flags uint32) (
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotIsCurrent
 func (c *Client) DomainSnapshotIsCurrent(ctx context.Context, snap DomainSnapshot, flags uint32) (current int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotIsCurrent))
-	args := DomainSnapshotIsCurrentArgs{
+	args := domainSnapshotIsCurrentArgs{
 		Snap:  snap,
 		Flags: flags,
 	}
@@ -22171,7 +22961,7 @@ func (c *Client) DomainSnapshotIsCurrent(ctx context.Context, snap DomainSnapsho
 	if err != nil {
 		return
 	}
-	var ret DomainSnapshotIsCurrentRet
+	var ret domainSnapshotIsCurrentRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22184,7 +22974,7 @@ func (c *Client) DomainSnapshotIsCurrent(ctx context.Context, snap DomainSnapsho
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotHasMetadata
 func (c *Client) DomainSnapshotHasMetadata(ctx context.Context, snap DomainSnapshot, flags uint32) (metadata int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotHasMetadata))
-	args := DomainSnapshotHasMetadataArgs{
+	args := domainSnapshotHasMetadataArgs{
 		Snap:  snap,
 		Flags: flags,
 	}
@@ -22193,7 +22983,7 @@ func (c *Client) DomainSnapshotHasMetadata(ctx context.Context, snap DomainSnaps
 	if err != nil {
 		return
 	}
-	var ret DomainSnapshotHasMetadataRet
+	var ret domainSnapshotHasMetadataRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22207,7 +22997,7 @@ func (c *Client) DomainSnapshotHasMetadata(ctx context.Context, snap DomainSnaps
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListAllDomains
 func (c *Client) ConnectListAllDomains(ctx context.Context, flags ConnectListAllDomainsFlags) (domains []Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllDomains))
-	args := ConnectListAllDomainsArgs{
+	args := connectListAllDomainsArgs{
 		Flags:       flags,
 		NeedResults: 1,
 	}
@@ -22216,7 +23006,7 @@ func (c *Client) ConnectListAllDomains(ctx context.Context, flags ConnectListAll
 	if err != nil {
 		return
 	}
-	var ret ConnectListAllDomainsRet
+	var ret connectListAllDomainsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22230,7 +23020,7 @@ func (c *Client) ConnectListAllDomains(ctx context.Context, flags ConnectListAll
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainListAllSnapshots
 func (c *Client) DomainListAllSnapshots(ctx context.Context, dom Domain, flags DomainSnapshotListFlags) (snapshots []DomainSnapshot, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainListAllSnapshots))
-	args := DomainListAllSnapshotsArgs{
+	args := domainListAllSnapshotsArgs{
 		Dom:         dom,
 		Flags:       flags,
 		NeedResults: 1,
@@ -22240,7 +23030,7 @@ func (c *Client) DomainListAllSnapshots(ctx context.Context, dom Domain, flags D
 	if err != nil {
 		return
 	}
-	var ret DomainListAllSnapshotsRet
+	var ret domainListAllSnapshotsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22254,7 +23044,7 @@ func (c *Client) DomainListAllSnapshots(ctx context.Context, dom Domain, flags D
 // See https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListAllChildren
 func (c *Client) DomainSnapshotListAllChildren(ctx context.Context, snapshot DomainSnapshot, flags DomainSnapshotListFlags) (snapshots []DomainSnapshot, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSnapshotListAllChildren))
-	args := DomainSnapshotListAllChildrenArgs{
+	args := domainSnapshotListAllChildrenArgs{
 		Snapshot:    snapshot,
 		Flags:       flags,
 		NeedResults: 1,
@@ -22264,7 +23054,7 @@ func (c *Client) DomainSnapshotListAllChildren(ctx context.Context, snapshot Dom
 	if err != nil {
 		return
 	}
-	var ret DomainSnapshotListAllChildrenRet
+	var ret domainSnapshotListAllChildrenRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22277,7 +23067,7 @@ func (c *Client) DomainSnapshotListAllChildren(ctx context.Context, snapshot Dom
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetHostname
 func (c *Client) DomainGetHostname(ctx context.Context, dom Domain, flags DomainGetHostnameFlags) (hostname string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetHostname))
-	args := DomainGetHostnameArgs{
+	args := domainGetHostnameArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -22286,7 +23076,7 @@ func (c *Client) DomainGetHostname(ctx context.Context, dom Domain, flags Domain
 	if err != nil {
 		return
 	}
-	var ret DomainGetHostnameRet
+	var ret domainGetHostnameRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22299,7 +23089,7 @@ func (c *Client) DomainGetHostname(ctx context.Context, dom Domain, flags Domain
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabelList
 func (c *Client) DomainGetSecurityLabelList(ctx context.Context, dom Domain) (labels []DomainGetSecurityLabelRet, result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetSecurityLabelList))
-	args := DomainGetSecurityLabelListArgs{
+	args := domainGetSecurityLabelListArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -22307,7 +23097,7 @@ func (c *Client) DomainGetSecurityLabelList(ctx context.Context, dom Domain) (la
 	if err != nil {
 		return
 	}
-	var ret DomainGetSecurityLabelListRet
+	var ret domainGetSecurityLabelListRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22320,7 +23110,7 @@ func (c *Client) DomainGetSecurityLabelList(ctx context.Context, dom Domain) (la
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinEmulator
 func (c *Client) DomainPinEmulator(ctx context.Context, dom Domain, cpuMap []byte, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainPinEmulator))
-	args := DomainPinEmulatorArgs{
+	args := domainPinEmulatorArgs{
 		Dom:    dom,
 		CPUMap: cpuMap,
 		Flags:  flags,
@@ -22337,7 +23127,7 @@ func (c *Client) DomainPinEmulator(ctx context.Context, dom Domain, cpuMap []byt
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetEmulatorPinInfo
 func (c *Client) DomainGetEmulatorPinInfo(ctx context.Context, dom Domain, maplen int32, flags DomainModificationImpact) (cpuMaps []byte, result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetEmulatorPinInfo))
-	args := DomainGetEmulatorPinInfoArgs{
+	args := domainGetEmulatorPinInfoArgs{
 		Dom:    dom,
 		Maplen: maplen,
 		Flags:  flags,
@@ -22347,7 +23137,7 @@ func (c *Client) DomainGetEmulatorPinInfo(ctx context.Context, dom Domain, maple
 	if err != nil {
 		return
 	}
-	var ret DomainGetEmulatorPinInfoRet
+	var ret domainGetEmulatorPinInfoRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22361,7 +23151,7 @@ func (c *Client) DomainGetEmulatorPinInfo(ctx context.Context, dom Domain, maple
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListAllStoragePools
 func (c *Client) ConnectListAllStoragePools(ctx context.Context, flags ConnectListAllStoragePoolsFlags) (pools []StoragePool, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllStoragePools))
-	args := ConnectListAllStoragePoolsArgs{
+	args := connectListAllStoragePoolsArgs{
 		Flags:       flags,
 		NeedResults: 1,
 	}
@@ -22370,7 +23160,7 @@ func (c *Client) ConnectListAllStoragePools(ctx context.Context, flags ConnectLi
 	if err != nil {
 		return
 	}
-	var ret ConnectListAllStoragePoolsRet
+	var ret connectListAllStoragePoolsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22384,7 +23174,7 @@ func (c *Client) ConnectListAllStoragePools(ctx context.Context, flags ConnectLi
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListAllVolumes
 func (c *Client) StoragePoolListAllVolumes(ctx context.Context, pool StoragePool, flags uint32) (vols []StorageVol, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolListAllVolumes))
-	args := StoragePoolListAllVolumesArgs{
+	args := storagePoolListAllVolumesArgs{
 		Pool:        pool,
 		Flags:       flags,
 		NeedResults: 1,
@@ -22394,7 +23184,7 @@ func (c *Client) StoragePoolListAllVolumes(ctx context.Context, pool StoragePool
 	if err != nil {
 		return
 	}
-	var ret StoragePoolListAllVolumesRet
+	var ret storagePoolListAllVolumesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22408,7 +23198,7 @@ func (c *Client) StoragePoolListAllVolumes(ctx context.Context, pool StoragePool
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListAllNetworks
 func (c *Client) ConnectListAllNetworks(ctx context.Context, flags ConnectListAllNetworksFlags) (nets []Network, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllNetworks))
-	args := ConnectListAllNetworksArgs{
+	args := connectListAllNetworksArgs{
 		Flags:       flags,
 		NeedResults: 1,
 	}
@@ -22417,7 +23207,7 @@ func (c *Client) ConnectListAllNetworks(ctx context.Context, flags ConnectListAl
 	if err != nil {
 		return
 	}
-	var ret ConnectListAllNetworksRet
+	var ret connectListAllNetworksRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22431,7 +23221,7 @@ func (c *Client) ConnectListAllNetworks(ctx context.Context, flags ConnectListAl
 // See https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListAllInterfaces
 func (c *Client) ConnectListAllInterfaces(ctx context.Context, flags ConnectListAllInterfacesFlags) (ifaces []Interface, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllInterfaces))
-	args := ConnectListAllInterfacesArgs{
+	args := connectListAllInterfacesArgs{
 		Flags:       flags,
 		NeedResults: 1,
 	}
@@ -22440,7 +23230,7 @@ func (c *Client) ConnectListAllInterfaces(ctx context.Context, flags ConnectList
 	if err != nil {
 		return
 	}
-	var ret ConnectListAllInterfacesRet
+	var ret connectListAllInterfacesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22454,7 +23244,7 @@ func (c *Client) ConnectListAllInterfaces(ctx context.Context, flags ConnectList
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectListAllNodeDevices
 func (c *Client) ConnectListAllNodeDevices(ctx context.Context, flags ConnectListAllNodeDeviceFlags) (devices []NodeDevice, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllNodeDevices))
-	args := ConnectListAllNodeDevicesArgs{
+	args := connectListAllNodeDevicesArgs{
 		Flags:       flags,
 		NeedResults: 1,
 	}
@@ -22463,7 +23253,7 @@ func (c *Client) ConnectListAllNodeDevices(ctx context.Context, flags ConnectLis
 	if err != nil {
 		return
 	}
-	var ret ConnectListAllNodeDevicesRet
+	var ret connectListAllNodeDevicesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22477,7 +23267,7 @@ func (c *Client) ConnectListAllNodeDevices(ctx context.Context, flags ConnectLis
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilters
 func (c *Client) ConnectListAllNWFilters(ctx context.Context, flags ConnectFlags) (filters []NWFilter, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllNWFilters))
-	args := ConnectListAllNWFiltersArgs{
+	args := connectListAllNWFiltersArgs{
 		Flags:       flags,
 		NeedResults: 1,
 	}
@@ -22486,7 +23276,7 @@ func (c *Client) ConnectListAllNWFilters(ctx context.Context, flags ConnectFlags
 	if err != nil {
 		return
 	}
-	var ret ConnectListAllNWFiltersRet
+	var ret connectListAllNWFiltersRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22500,7 +23290,7 @@ func (c *Client) ConnectListAllNWFilters(ctx context.Context, flags ConnectFlags
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListAllSecrets
 func (c *Client) ConnectListAllSecrets(ctx context.Context, flags ConnectListAllSecretsFlags) (secrets []Secret, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllSecrets))
-	args := ConnectListAllSecretsArgs{
+	args := connectListAllSecretsArgs{
 		Flags:       flags,
 		NeedResults: 1,
 	}
@@ -22509,7 +23299,7 @@ func (c *Client) ConnectListAllSecrets(ctx context.Context, flags ConnectListAll
 	if err != nil {
 		return
 	}
-	var ret ConnectListAllSecretsRet
+	var ret connectListAllSecretsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22522,7 +23312,7 @@ func (c *Client) ConnectListAllSecrets(ctx context.Context, flags ConnectListAll
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSetMemoryParameters
 func (c *Client) NodeSetMemoryParameters(ctx context.Context, params TypedParams, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeSetMemoryParameters))
-	args := NodeSetMemoryParametersArgs{
+	args := nodeSetMemoryParametersArgs{
 		Params: params,
 		Flags:  flags,
 	}
@@ -22537,7 +23327,7 @@ func (c *Client) NodeSetMemoryParameters(ctx context.Context, params TypedParams
 func (c *Client) nodeGetMemoryParameters(ctx context.Context, nparams int32, flags TypedParameterFlags) (params TypedParams, nparamsOut int32, err error) {
 	flags |= TypedParameterFlags(c.typedParamStringOkay(ctx))
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetMemoryParameters))
-	args := NodeGetMemoryParametersArgs{
+	args := nodeGetMemoryParametersArgs{
 		Nparams: nparams,
 		Flags:   flags,
 	}
@@ -22546,7 +23336,7 @@ func (c *Client) nodeGetMemoryParameters(ctx context.Context, nparams int32, fla
 	if err != nil {
 		return
 	}
-	var ret NodeGetMemoryParametersRet
+	var ret nodeGetMemoryParametersRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22572,7 +23362,7 @@ func (c *Client) NodeGetMemoryParameters(ctx context.Context, flags TypedParamet
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCommit
 func (c *Client) DomainBlockCommit(ctx context.Context, dom Domain, disk string, base *string, top *string, bandwidth uint64, flags DomainBlockCommitFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockCommit))
-	args := DomainBlockCommitArgs{
+	args := domainBlockCommitArgs{
 		Dom:       dom,
 		Disk:      disk,
 		Base:      base,
@@ -22592,7 +23382,7 @@ func (c *Client) DomainBlockCommit(ctx context.Context, dom Domain, disk string,
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUpdate
 func (c *Client) NetworkUpdate(ctx context.Context, net Network, command NetworkUpdateCommand, section NetworkUpdateSection, parentIndex int32, xml string, flags NetworkUpdateFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkUpdate))
-	args := NetworkUpdateArgs{
+	args := networkUpdateArgs{
 		Net:         net,
 		Command:     command,
 		Section:     section,
@@ -22612,7 +23402,7 @@ func (c *Client) NetworkUpdate(ctx context.Context, net Network, command Network
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUMap
 func (c *Client) NodeGetCPUMap(ctx context.Context, needMap int32, needOnline int32, flags uint32) (cpuMap []byte, online uint32, result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetCPUMap))
-	args := NodeGetCPUMapArgs{
+	args := nodeGetCPUMapArgs{
 		NeedMap:    needMap,
 		NeedOnline: needOnline,
 		Flags:      flags,
@@ -22622,7 +23412,7 @@ func (c *Client) NodeGetCPUMap(ctx context.Context, needMap int32, needOnline in
 	if err != nil {
 		return
 	}
-	var ret NodeGetCPUMapRet
+	var ret nodeGetCPUMapRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22635,7 +23425,7 @@ func (c *Client) NodeGetCPUMap(ctx context.Context, needMap int32, needOnline in
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSTrim
 func (c *Client) DomainFSTrim(ctx context.Context, dom Domain, mountPoint *string, minimum uint64, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainFSTrim))
-	args := DomainFSTrimArgs{
+	args := domainFSTrimArgs{
 		Dom:        dom,
 		MountPoint: mountPoint,
 		Minimum:    minimum,
@@ -22653,7 +23443,7 @@ func (c *Client) DomainFSTrim(ctx context.Context, dom Domain, mountPoint *strin
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendProcessSignal
 func (c *Client) DomainSendProcessSignal(ctx context.Context, dom Domain, pidValue int64, signum DomainProcessSignal, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSendProcessSignal))
-	args := DomainSendProcessSignalArgs{
+	args := domainSendProcessSignalArgs{
 		Dom:      dom,
 		PidValue: pidValue,
 		Signum:   signum,
@@ -22675,7 +23465,7 @@ func (c *Client) DomainSendProcessSignal(ctx context.Context, dom Domain, pidVal
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenChannel
 func (c *Client) DomainOpenChannel(ctx context.Context, dom Domain, name *string, flags DomainChannelFlags) (st *Stream, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainOpenChannel))
-	args := DomainOpenChannelArgs{
+	args := domainOpenChannelArgs{
 		Dom:   dom,
 		Name:  name,
 		Flags: flags,
@@ -22695,7 +23485,7 @@ func (c *Client) DomainOpenChannel(ctx context.Context, dom Domain, name *string
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupSCSIHostByWWN
 func (c *Client) NodeDeviceLookupSCSIHostByWWN(ctx context.Context, wwnn string, wwpn string, flags uint32) (dev NodeDevice, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceLookupSCSIHostByWWN))
-	args := NodeDeviceLookupSCSIHostByWWNArgs{
+	args := nodeDeviceLookupSCSIHostByWWNArgs{
 		Wwnn:  wwnn,
 		Wwpn:  wwpn,
 		Flags: flags,
@@ -22705,7 +23495,7 @@ func (c *Client) NodeDeviceLookupSCSIHostByWWN(ctx context.Context, wwnn string,
 	if err != nil {
 		return
 	}
-	var ret NodeDeviceLookupSCSIHostByWWNRet
+	var ret nodeDeviceLookupSCSIHostByWWNRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22718,7 +23508,7 @@ func (c *Client) NodeDeviceLookupSCSIHostByWWN(ctx context.Context, wwnn string,
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobStats
 func (c *Client) DomainGetJobStats(ctx context.Context, dom Domain, flags DomainGetJobStatsFlags) (typ DomainJobType, params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetJobStats))
-	args := DomainGetJobStatsArgs{
+	args := domainGetJobStatsArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -22727,7 +23517,7 @@ func (c *Client) DomainGetJobStats(ctx context.Context, dom Domain, flags Domain
 	if err != nil {
 		return
 	}
-	var ret DomainGetJobStatsRet
+	var ret domainGetJobStatsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22740,7 +23530,7 @@ func (c *Client) DomainGetJobStats(ctx context.Context, dom Domain, flags Domain
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetCompressionCache
 func (c *Client) DomainMigrateGetCompressionCache(ctx context.Context, dom Domain, flags DomainMigrateFlags) (cacheSize uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateGetCompressionCache))
-	args := DomainMigrateGetCompressionCacheArgs{
+	args := domainMigrateGetCompressionCacheArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -22749,7 +23539,7 @@ func (c *Client) DomainMigrateGetCompressionCache(ctx context.Context, dom Domai
 	if err != nil {
 		return
 	}
-	var ret DomainMigrateGetCompressionCacheRet
+	var ret domainMigrateGetCompressionCacheRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22762,7 +23552,7 @@ func (c *Client) DomainMigrateGetCompressionCache(ctx context.Context, dom Domai
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetCompressionCache
 func (c *Client) DomainMigrateSetCompressionCache(ctx context.Context, dom Domain, cacheSize uint64, flags DomainMigrateFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateSetCompressionCache))
-	args := DomainMigrateSetCompressionCacheArgs{
+	args := domainMigrateSetCompressionCacheArgs{
 		Dom:       dom,
 		CacheSize: cacheSize,
 		Flags:     flags,
@@ -22779,7 +23569,7 @@ func (c *Client) DomainMigrateSetCompressionCache(ctx context.Context, dom Domai
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDetachFlags
 func (c *Client) NodeDeviceDetachFlags(ctx context.Context, name string, driverName *string, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceDetachFlags))
-	args := NodeDeviceDetachFlagsArgs{
+	args := nodeDeviceDetachFlagsArgs{
 		Name:       name,
 		DriverName: driverName,
 		Flags:      flags,
@@ -22797,7 +23587,7 @@ func (c *Client) NodeDeviceDetachFlags(ctx context.Context, name string, driverN
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate3
 func (c *Client) DomainMigrateBegin3Params(ctx context.Context, dom Domain, params TypedParams, flags DomainMigrateFlags) (cookieOut []byte, xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateBegin3Params))
-	args := DomainMigrateBegin3ParamsArgs{
+	args := domainMigrateBegin3ParamsArgs{
 		Dom:    dom,
 		Params: params,
 		Flags:  flags,
@@ -22807,7 +23597,7 @@ func (c *Client) DomainMigrateBegin3Params(ctx context.Context, dom Domain, para
 	if err != nil {
 		return
 	}
-	var ret DomainMigrateBegin3ParamsRet
+	var ret domainMigrateBegin3ParamsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22821,7 +23611,7 @@ func (c *Client) DomainMigrateBegin3Params(ctx context.Context, dom Domain, para
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate3
 func (c *Client) DomainMigratePrepare3Params(ctx context.Context, params TypedParams, cookieIn []byte, flags DomainMigrateFlags) (cookieOut []byte, uriOut *string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepare3Params))
-	args := DomainMigratePrepare3ParamsArgs{
+	args := domainMigratePrepare3ParamsArgs{
 		Params:   params,
 		CookieIn: cookieIn,
 		Flags:    flags,
@@ -22831,7 +23621,7 @@ func (c *Client) DomainMigratePrepare3Params(ctx context.Context, params TypedPa
 	if err != nil {
 		return
 	}
-	var ret DomainMigratePrepare3ParamsRet
+	var ret domainMigratePrepare3ParamsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22845,7 +23635,7 @@ func (c *Client) DomainMigratePrepare3Params(ctx context.Context, params TypedPa
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate3
 func (c *Client) DomainMigratePrepareTunnel3Params(ctx context.Context, params TypedParams, cookieIn []byte, flags DomainMigrateFlags) (cookieOut []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePrepareTunnel3Params))
-	args := DomainMigratePrepareTunnel3ParamsArgs{
+	args := domainMigratePrepareTunnel3ParamsArgs{
 		Params:   params,
 		CookieIn: cookieIn,
 		Flags:    flags,
@@ -22855,7 +23645,7 @@ func (c *Client) DomainMigratePrepareTunnel3Params(ctx context.Context, params T
 	if err != nil {
 		return
 	}
-	var ret DomainMigratePrepareTunnel3ParamsRet
+	var ret domainMigratePrepareTunnel3ParamsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22869,7 +23659,7 @@ func (c *Client) DomainMigratePrepareTunnel3Params(ctx context.Context, params T
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate3
 func (c *Client) DomainMigratePerform3Params(ctx context.Context, dom Domain, dconnuri *string, params TypedParams, cookieIn []byte, flags DomainMigrateFlags) (cookieOut []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigratePerform3Params))
-	args := DomainMigratePerform3ParamsArgs{
+	args := domainMigratePerform3ParamsArgs{
 		Dom:      dom,
 		Dconnuri: dconnuri,
 		Params:   params,
@@ -22881,7 +23671,7 @@ func (c *Client) DomainMigratePerform3Params(ctx context.Context, dom Domain, dc
 	if err != nil {
 		return
 	}
-	var ret DomainMigratePerform3ParamsRet
+	var ret domainMigratePerform3ParamsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22895,7 +23685,7 @@ func (c *Client) DomainMigratePerform3Params(ctx context.Context, dom Domain, dc
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate3
 func (c *Client) DomainMigrateFinish3Params(ctx context.Context, params TypedParams, cookieIn []byte, flags DomainMigrateFlags, cancelled int32) (dom Domain, cookieOut []byte, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateFinish3Params))
-	args := DomainMigrateFinish3ParamsArgs{
+	args := domainMigrateFinish3ParamsArgs{
 		Params:    params,
 		CookieIn:  cookieIn,
 		Flags:     flags,
@@ -22906,7 +23696,7 @@ func (c *Client) DomainMigrateFinish3Params(ctx context.Context, params TypedPar
 	if err != nil {
 		return
 	}
-	var ret DomainMigrateFinish3ParamsRet
+	var ret domainMigrateFinish3ParamsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22920,7 +23710,7 @@ func (c *Client) DomainMigrateFinish3Params(ctx context.Context, params TypedPar
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrate3
 func (c *Client) DomainMigrateConfirm3Params(ctx context.Context, dom Domain, params TypedParams, cookieIn []byte, flags DomainMigrateFlags, cancelled int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateConfirm3Params))
-	args := DomainMigrateConfirm3ParamsArgs{
+	args := domainMigrateConfirm3ParamsArgs{
 		Dom:       dom,
 		Params:    params,
 		CookieIn:  cookieIn,
@@ -22939,7 +23729,7 @@ func (c *Client) DomainMigrateConfirm3Params(ctx context.Context, dom Domain, pa
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryStatsPeriod
 func (c *Client) DomainSetMemoryStatsPeriod(ctx context.Context, dom Domain, period int32, flags DomainMemoryModFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetMemoryStatsPeriod))
-	args := DomainSetMemoryStatsPeriodArgs{
+	args := domainSetMemoryStatsPeriodArgs{
 		Dom:    dom,
 		Period: period,
 		Flags:  flags,
@@ -22956,7 +23746,7 @@ func (c *Client) DomainSetMemoryStatsPeriod(ctx context.Context, dom Domain, per
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXMLWithFiles
 func (c *Client) DomainCreateXMLWithFiles(ctx context.Context, xmlDesc string, flags DomainCreateFlags) (dom Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCreateXMLWithFiles))
-	args := DomainCreateXMLWithFilesArgs{
+	args := domainCreateXMLWithFilesArgs{
 		XMLDesc: xmlDesc,
 		Flags:   flags,
 	}
@@ -22965,7 +23755,7 @@ func (c *Client) DomainCreateXMLWithFiles(ctx context.Context, xmlDesc string, f
 	if err != nil {
 		return
 	}
-	var ret DomainCreateXMLWithFilesRet
+	var ret domainCreateXMLWithFilesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -22978,7 +23768,7 @@ func (c *Client) DomainCreateXMLWithFiles(ctx context.Context, xmlDesc string, f
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFiles
 func (c *Client) DomainCreateWithFiles(ctx context.Context, dom Domain, flags DomainCreateFlags) (domOut Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCreateWithFiles))
-	args := DomainCreateWithFilesArgs{
+	args := domainCreateWithFilesArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -22987,7 +23777,7 @@ func (c *Client) DomainCreateWithFiles(ctx context.Context, dom Domain, flags Do
 	if err != nil {
 		return
 	}
-	var ret DomainCreateWithFilesRet
+	var ret domainCreateWithFilesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23001,7 +23791,7 @@ func (c *Client) DomainCreateWithFiles(ctx context.Context, dom Domain, flags Do
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCPUModelNames
 func (c *Client) ConnectGetCPUModelNames(ctx context.Context, arch string, flags ConnectFlags) (models []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetCPUModelNames))
-	args := ConnectGetCPUModelNamesArgs{
+	args := connectGetCPUModelNamesArgs{
 		Arch:        arch,
 		Flags:       flags,
 		NeedResults: 1,
@@ -23011,7 +23801,7 @@ func (c *Client) ConnectGetCPUModelNames(ctx context.Context, arch string, flags
 	if err != nil {
 		return
 	}
-	var ret ConnectGetCPUModelNamesRet
+	var ret connectGetCPUModelNamesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23024,7 +23814,7 @@ func (c *Client) ConnectGetCPUModelNames(ctx context.Context, arch string, flags
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNetworkEventRegisterAny
 func (c *Client) ConnectNetworkEventRegisterAny(ctx context.Context, eventID NetworkEventID, net *Network) (callbackID int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectNetworkEventRegisterAny))
-	args := ConnectNetworkEventRegisterAnyArgs{
+	args := connectNetworkEventRegisterAnyArgs{
 		EventID: eventID,
 		Net:     net,
 	}
@@ -23033,7 +23823,7 @@ func (c *Client) ConnectNetworkEventRegisterAny(ctx context.Context, eventID Net
 	if err != nil {
 		return
 	}
-	var ret ConnectNetworkEventRegisterAnyRet
+	var ret connectNetworkEventRegisterAnyRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23046,7 +23836,7 @@ func (c *Client) ConnectNetworkEventRegisterAny(ctx context.Context, eventID Net
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNetworkEventDeregisterAny
 func (c *Client) ConnectNetworkEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectNetworkEventDeregisterAny))
-	args := ConnectNetworkEventDeregisterAnyArgs{
+	args := connectNetworkEventDeregisterAnyArgs{
 		CallbackID: callbackID,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -23062,7 +23852,7 @@ func (c *Client) ConnectNetworkEventDeregisterAny(ctx context.Context, callbackI
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventRegisterAny
 func (c *Client) ConnectDomainEventCallbackRegisterAny(ctx context.Context, eventID DomainEventID, dom *Domain) (callbackID int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectDomainEventCallbackRegisterAny))
-	args := ConnectDomainEventCallbackRegisterAnyArgs{
+	args := connectDomainEventCallbackRegisterAnyArgs{
 		EventID: eventID,
 		Dom:     dom,
 	}
@@ -23071,7 +23861,7 @@ func (c *Client) ConnectDomainEventCallbackRegisterAny(ctx context.Context, even
 	if err != nil {
 		return
 	}
-	var ret ConnectDomainEventCallbackRegisterAnyRet
+	var ret connectDomainEventCallbackRegisterAnyRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23085,7 +23875,7 @@ func (c *Client) ConnectDomainEventCallbackRegisterAny(ctx context.Context, even
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventDeregisterAny
 func (c *Client) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectDomainEventCallbackDeregisterAny))
-	args := ConnectDomainEventCallbackDeregisterAnyArgs{
+	args := connectDomainEventCallbackDeregisterAnyArgs{
 		CallbackID: callbackID,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -23100,7 +23890,7 @@ func (c *Client) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, ca
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDumpWithFormat
 func (c *Client) DomainCoreDumpWithFormat(ctx context.Context, dom Domain, to string, dumpformat DomainCoreDumpFormat, flags DomainCoreDumpFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCoreDumpWithFormat))
-	args := DomainCoreDumpWithFormatArgs{
+	args := domainCoreDumpWithFormatArgs{
 		Dom:        dom,
 		To:         to,
 		Dumpformat: dumpformat,
@@ -23118,7 +23908,7 @@ func (c *Client) DomainCoreDumpWithFormat(ctx context.Context, dom Domain, to st
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSFreeze
 func (c *Client) DomainFSFreeze(ctx context.Context, dom Domain, mountpoints []string, flags uint32) (filesystems int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainFSFreeze))
-	args := DomainFSFreezeArgs{
+	args := domainFSFreezeArgs{
 		Dom:         dom,
 		Mountpoints: mountpoints,
 		Flags:       flags,
@@ -23128,7 +23918,7 @@ func (c *Client) DomainFSFreeze(ctx context.Context, dom Domain, mountpoints []s
 	if err != nil {
 		return
 	}
-	var ret DomainFSFreezeRet
+	var ret domainFSFreezeRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23141,7 +23931,7 @@ func (c *Client) DomainFSFreeze(ctx context.Context, dom Domain, mountpoints []s
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSThaw
 func (c *Client) DomainFSThaw(ctx context.Context, dom Domain, mountpoints []string, flags uint32) (filesystems int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainFSThaw))
-	args := DomainFSThawArgs{
+	args := domainFSThawArgs{
 		Dom:         dom,
 		Mountpoints: mountpoints,
 		Flags:       flags,
@@ -23151,7 +23941,7 @@ func (c *Client) DomainFSThaw(ctx context.Context, dom Domain, mountpoints []str
 	if err != nil {
 		return
 	}
-	var ret DomainFSThawRet
+	var ret domainFSThawRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23164,7 +23954,7 @@ func (c *Client) DomainFSThaw(ctx context.Context, dom Domain, mountpoints []str
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetTime
 func (c *Client) DomainGetTime(ctx context.Context, dom Domain, flags uint32) (seconds int64, nseconds uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetTime))
-	args := DomainGetTimeArgs{
+	args := domainGetTimeArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -23173,7 +23963,7 @@ func (c *Client) DomainGetTime(ctx context.Context, dom Domain, flags uint32) (s
 	if err != nil {
 		return
 	}
-	var ret DomainGetTimeRet
+	var ret domainGetTimeRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23186,7 +23976,7 @@ func (c *Client) DomainGetTime(ctx context.Context, dom Domain, flags uint32) (s
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetTime
 func (c *Client) DomainSetTime(ctx context.Context, dom Domain, seconds int64, nseconds uint32, flags DomainSetTimeFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetTime))
-	args := DomainSetTimeArgs{
+	args := domainSetTimeArgs{
 		Dom:      dom,
 		Seconds:  seconds,
 		Nseconds: nseconds,
@@ -23204,7 +23994,7 @@ func (c *Client) DomainSetTime(ctx context.Context, dom Domain, seconds int64, n
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreePages
 func (c *Client) NodeGetFreePages(ctx context.Context, pages []uint32, startCell int32, cellCount uint32, flags uint32) (counts []uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetFreePages))
-	args := NodeGetFreePagesArgs{
+	args := nodeGetFreePagesArgs{
 		Pages:     pages,
 		StartCell: startCell,
 		CellCount: cellCount,
@@ -23215,7 +24005,7 @@ func (c *Client) NodeGetFreePages(ctx context.Context, pages []uint32, startCell
 	if err != nil {
 		return
 	}
-	var ret NodeGetFreePagesRet
+	var ret nodeGetFreePagesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23229,7 +24019,7 @@ func (c *Client) NodeGetFreePages(ctx context.Context, pages []uint32, startCell
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetDHCPLeases
 func (c *Client) NetworkGetDHCPLeases(ctx context.Context, net Network, mac *string, flags uint32) (leases []NetworkDHCPLease, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkGetDHCPLeases))
-	args := NetworkGetDHCPLeasesArgs{
+	args := networkGetDHCPLeasesArgs{
 		Net:         net,
 		MAC:         mac,
 		Flags:       flags,
@@ -23240,7 +24030,7 @@ func (c *Client) NetworkGetDHCPLeases(ctx context.Context, net Network, mac *str
 	if err != nil {
 		return
 	}
-	var ret NetworkGetDHCPLeasesRet
+	var ret networkGetDHCPLeasesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23253,7 +24043,7 @@ func (c *Client) NetworkGetDHCPLeases(ctx context.Context, net Network, mac *str
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetDomainCapabilities
 func (c *Client) ConnectGetDomainCapabilities(ctx context.Context, emulatorbin *string, arch *string, machine *string, virttype *string, flags ConnectGetDomainCapabilitiesFlags) (capabilities string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetDomainCapabilities))
-	args := ConnectGetDomainCapabilitiesArgs{
+	args := connectGetDomainCapabilitiesArgs{
 		Emulatorbin: emulatorbin,
 		Arch:        arch,
 		Machine:     machine,
@@ -23265,7 +24055,7 @@ func (c *Client) ConnectGetDomainCapabilities(ctx context.Context, emulatorbin *
 	if err != nil {
 		return
 	}
-	var ret ConnectGetDomainCapabilitiesRet
+	var ret connectGetDomainCapabilitiesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23278,7 +24068,7 @@ func (c *Client) ConnectGetDomainCapabilities(ctx context.Context, emulatorbin *
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenGraphicsFD
 func (c *Client) DomainOpenGraphicsFD(ctx context.Context, dom Domain, idx uint32, flags DomainOpenGraphicsFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainOpenGraphicsFD))
-	args := DomainOpenGraphicsFDArgs{
+	args := domainOpenGraphicsFDArgs{
 		Dom:   dom,
 		Idx:   idx,
 		Flags: flags,
@@ -23295,7 +24085,7 @@ func (c *Client) DomainOpenGraphicsFD(ctx context.Context, dom Domain, idx uint3
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetAllDomainStats
 func (c *Client) ConnectGetAllDomainStats(ctx context.Context, doms []Domain, stats DomainStatsTypes, flags ConnectGetAllDomainStatsFlags) (retStats []DomainStatsRecord, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetAllDomainStats))
-	args := ConnectGetAllDomainStatsArgs{
+	args := connectGetAllDomainStatsArgs{
 		Doms:  doms,
 		Stats: stats,
 		Flags: flags,
@@ -23305,7 +24095,7 @@ func (c *Client) ConnectGetAllDomainStats(ctx context.Context, doms []Domain, st
 	if err != nil {
 		return
 	}
-	var ret ConnectGetAllDomainStatsRet
+	var ret connectGetAllDomainStatsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23318,7 +24108,7 @@ func (c *Client) ConnectGetAllDomainStats(ctx context.Context, doms []Domain, st
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCopy
 func (c *Client) DomainBlockCopy(ctx context.Context, dom Domain, path string, destxml string, params TypedParams, flags DomainBlockCopyFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBlockCopy))
-	args := DomainBlockCopyArgs{
+	args := domainBlockCopyArgs{
 		Dom:     dom,
 		Path:    path,
 		Destxml: destxml,
@@ -23337,7 +24127,7 @@ func (c *Client) DomainBlockCopy(ctx context.Context, dom Domain, path string, d
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeAllocPages
 func (c *Client) NodeAllocPages(ctx context.Context, pageSizes []uint32, pageCounts []uint64, startCell int32, cellCount uint32, flags NodeAllocPagesFlags) (result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeAllocPages))
-	args := NodeAllocPagesArgs{
+	args := nodeAllocPagesArgs{
 		PageSizes:  pageSizes,
 		PageCounts: pageCounts,
 		StartCell:  startCell,
@@ -23349,7 +24139,7 @@ func (c *Client) NodeAllocPages(ctx context.Context, pageSizes []uint32, pageCou
 	if err != nil {
 		return
 	}
-	var ret NodeAllocPagesRet
+	var ret nodeAllocPagesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23362,7 +24152,7 @@ func (c *Client) NodeAllocPages(ctx context.Context, pageSizes []uint32, pageCou
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetFSInfo
 func (c *Client) DomainGetFSInfo(ctx context.Context, dom Domain, flags uint32) (info []DomainFSInfo, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetFSInfo))
-	args := DomainGetFSInfoArgs{
+	args := domainGetFSInfoArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -23371,7 +24161,7 @@ func (c *Client) DomainGetFSInfo(ctx context.Context, dom Domain, flags uint32) 
 	if err != nil {
 		return
 	}
-	var ret DomainGetFSInfoRet
+	var ret domainGetFSInfoRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23384,7 +24174,7 @@ func (c *Client) DomainGetFSInfo(ctx context.Context, dom Domain, flags uint32) 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXMLFlags
 func (c *Client) DomainDefineXMLFlags(ctx context.Context, xml string, flags DomainDefineFlags) (dom Domain, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainDefineXMLFlags))
-	args := DomainDefineXMLFlagsArgs{
+	args := domainDefineXMLFlagsArgs{
 		XML:   xml,
 		Flags: flags,
 	}
@@ -23393,7 +24183,7 @@ func (c *Client) DomainDefineXMLFlags(ctx context.Context, xml string, flags Dom
 	if err != nil {
 		return
 	}
-	var ret DomainDefineXMLFlagsRet
+	var ret domainDefineXMLFlagsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23406,7 +24196,7 @@ func (c *Client) DomainDefineXMLFlags(ctx context.Context, xml string, flags Dom
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetIOThreadInfo
 func (c *Client) DomainGetIOThreadInfo(ctx context.Context, dom Domain, flags DomainModificationImpact) (info []DomainIOThreadInfo, result uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetIOThreadInfo))
-	args := DomainGetIOThreadInfoArgs{
+	args := domainGetIOThreadInfoArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -23415,7 +24205,7 @@ func (c *Client) DomainGetIOThreadInfo(ctx context.Context, dom Domain, flags Do
 	if err != nil {
 		return
 	}
-	var ret DomainGetIOThreadInfoRet
+	var ret domainGetIOThreadInfoRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23428,7 +24218,7 @@ func (c *Client) DomainGetIOThreadInfo(ctx context.Context, dom Domain, flags Do
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinIOThread
 func (c *Client) DomainPinIOThread(ctx context.Context, dom Domain, ioThreadsID uint32, cpuMap []byte, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainPinIOThread))
-	args := DomainPinIOThreadArgs{
+	args := domainPinIOThreadArgs{
 		Dom:         dom,
 		IOThreadsID: ioThreadsID,
 		CPUMap:      cpuMap,
@@ -23446,7 +24236,7 @@ func (c *Client) DomainPinIOThread(ctx context.Context, dom Domain, ioThreadsID 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceAddresses
 func (c *Client) DomainInterfaceAddresses(ctx context.Context, dom Domain, source uint32, flags uint32) (ifaces []DomainInterface, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainInterfaceAddresses))
-	args := DomainInterfaceAddressesArgs{
+	args := domainInterfaceAddressesArgs{
 		Dom:    dom,
 		Source: source,
 		Flags:  flags,
@@ -23456,7 +24246,7 @@ func (c *Client) DomainInterfaceAddresses(ctx context.Context, dom Domain, sourc
 	if err != nil {
 		return
 	}
-	var ret DomainInterfaceAddressesRet
+	var ret domainInterfaceAddressesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23469,7 +24259,7 @@ func (c *Client) DomainInterfaceAddresses(ctx context.Context, dom Domain, sourc
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAddIOThread
 func (c *Client) DomainAddIOThread(ctx context.Context, dom Domain, ioThreadID uint32, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainAddIOThread))
-	args := DomainAddIOThreadArgs{
+	args := domainAddIOThreadArgs{
 		Dom:        dom,
 		IOThreadID: ioThreadID,
 		Flags:      flags,
@@ -23486,7 +24276,7 @@ func (c *Client) DomainAddIOThread(ctx context.Context, dom Domain, ioThreadID u
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelIOThread
 func (c *Client) DomainDelIOThread(ctx context.Context, dom Domain, ioThreadID uint32, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainDelIOThread))
-	args := DomainDelIOThreadArgs{
+	args := domainDelIOThreadArgs{
 		Dom:        dom,
 		IOThreadID: ioThreadID,
 		Flags:      flags,
@@ -23503,7 +24293,7 @@ func (c *Client) DomainDelIOThread(ctx context.Context, dom Domain, ioThreadID u
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetUserPassword
 func (c *Client) DomainSetUserPassword(ctx context.Context, dom Domain, user *string, password *string, flags DomainSetUserPasswordFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetUserPassword))
-	args := DomainSetUserPasswordArgs{
+	args := domainSetUserPasswordArgs{
 		Dom:      dom,
 		User:     user,
 		Password: password,
@@ -23521,7 +24311,7 @@ func (c *Client) DomainSetUserPassword(ctx context.Context, dom Domain, user *st
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRename
 func (c *Client) DomainRename(ctx context.Context, dom Domain, newName *string, flags uint32) (retcode int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainRename))
-	args := DomainRenameArgs{
+	args := domainRenameArgs{
 		Dom:     dom,
 		NewName: newName,
 		Flags:   flags,
@@ -23531,7 +24321,7 @@ func (c *Client) DomainRename(ctx context.Context, dom Domain, newName *string, 
 	if err != nil {
 		return
 	}
-	var ret DomainRenameRet
+	var ret domainRenameRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23566,7 +24356,7 @@ func (c *Client) ConnectUnregisterCloseCallback(ctx context.Context) (err error)
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateStartPostCopy
 func (c *Client) DomainMigrateStartPostCopy(ctx context.Context, dom Domain, flags DomainMigrateFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateStartPostCopy))
-	args := DomainMigrateStartPostCopyArgs{
+	args := domainMigrateStartPostCopyArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -23582,7 +24372,7 @@ func (c *Client) DomainMigrateStartPostCopy(ctx context.Context, dom Domain, fla
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetPerfEvents
 func (c *Client) DomainGetPerfEvents(ctx context.Context, dom Domain, flags DomainModificationImpact) (params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetPerfEvents))
-	args := DomainGetPerfEventsArgs{
+	args := domainGetPerfEventsArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -23591,7 +24381,7 @@ func (c *Client) DomainGetPerfEvents(ctx context.Context, dom Domain, flags Doma
 	if err != nil {
 		return
 	}
-	var ret DomainGetPerfEventsRet
+	var ret domainGetPerfEventsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23604,7 +24394,7 @@ func (c *Client) DomainGetPerfEvents(ctx context.Context, dom Domain, flags Doma
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetPerfEvents
 func (c *Client) DomainSetPerfEvents(ctx context.Context, dom Domain, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetPerfEvents))
-	args := DomainSetPerfEventsArgs{
+	args := domainSetPerfEventsArgs{
 		Dom:    dom,
 		Params: params,
 		Flags:  flags,
@@ -23621,7 +24411,7 @@ func (c *Client) DomainSetPerfEvents(ctx context.Context, dom Domain, params Typ
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectStoragePoolEventRegisterAny
 func (c *Client) ConnectStoragePoolEventRegisterAny(ctx context.Context, eventID StoragePoolEventID, pool *StoragePool) (callbackID int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectStoragePoolEventRegisterAny))
-	args := ConnectStoragePoolEventRegisterAnyArgs{
+	args := connectStoragePoolEventRegisterAnyArgs{
 		EventID: eventID,
 		Pool:    pool,
 	}
@@ -23630,7 +24420,7 @@ func (c *Client) ConnectStoragePoolEventRegisterAny(ctx context.Context, eventID
 	if err != nil {
 		return
 	}
-	var ret ConnectStoragePoolEventRegisterAnyRet
+	var ret connectStoragePoolEventRegisterAnyRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23643,7 +24433,7 @@ func (c *Client) ConnectStoragePoolEventRegisterAny(ctx context.Context, eventID
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectStoragePoolEventDeregisterAny
 func (c *Client) ConnectStoragePoolEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectStoragePoolEventDeregisterAny))
-	args := ConnectStoragePoolEventDeregisterAnyArgs{
+	args := connectStoragePoolEventDeregisterAnyArgs{
 		CallbackID: callbackID,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -23658,7 +24448,7 @@ func (c *Client) ConnectStoragePoolEventDeregisterAny(ctx context.Context, callb
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestVcpus
 func (c *Client) DomainGetGuestVCPUs(ctx context.Context, dom Domain, flags uint32) (params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetGuestVCPUs))
-	args := DomainGetGuestVCPUsArgs{
+	args := domainGetGuestVCPUsArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -23667,7 +24457,7 @@ func (c *Client) DomainGetGuestVCPUs(ctx context.Context, dom Domain, flags uint
 	if err != nil {
 		return
 	}
-	var ret DomainGetGuestVCPUsRet
+	var ret domainGetGuestVCPUsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23680,7 +24470,7 @@ func (c *Client) DomainGetGuestVCPUs(ctx context.Context, dom Domain, flags uint
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetGuestVcpus
 func (c *Client) DomainSetGuestVCPUs(ctx context.Context, dom Domain, cpuMap string, state int32, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetGuestVCPUs))
-	args := DomainSetGuestVCPUsArgs{
+	args := domainSetGuestVCPUsArgs{
 		Dom:    dom,
 		CPUMap: cpuMap,
 		State:  state,
@@ -23698,7 +24488,7 @@ func (c *Client) DomainSetGuestVCPUs(ctx context.Context, dom Domain, cpuMap str
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectNodeDeviceEventRegisterAny
 func (c *Client) ConnectNodeDeviceEventRegisterAny(ctx context.Context, eventID NodeDeviceEventID, dev *NodeDevice) (callbackID int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectNodeDeviceEventRegisterAny))
-	args := ConnectNodeDeviceEventRegisterAnyArgs{
+	args := connectNodeDeviceEventRegisterAnyArgs{
 		EventID: eventID,
 		Dev:     dev,
 	}
@@ -23707,7 +24497,7 @@ func (c *Client) ConnectNodeDeviceEventRegisterAny(ctx context.Context, eventID 
 	if err != nil {
 		return
 	}
-	var ret ConnectNodeDeviceEventRegisterAnyRet
+	var ret connectNodeDeviceEventRegisterAnyRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23720,7 +24510,7 @@ func (c *Client) ConnectNodeDeviceEventRegisterAny(ctx context.Context, eventID 
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectNodeDeviceEventDeregisterAny
 func (c *Client) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectNodeDeviceEventDeregisterAny))
-	args := ConnectNodeDeviceEventDeregisterAnyArgs{
+	args := connectNodeDeviceEventDeregisterAnyArgs{
 		CallbackID: callbackID,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -23735,7 +24525,7 @@ func (c *Client) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, callba
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfoFlags
 func (c *Client) StorageVolGetInfoFlags(ctx context.Context, vol StorageVol, flags StorageVolInfoFlags) (typ StorageVolType, capacity uint64, allocation uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStorageVolGetInfoFlags))
-	args := StorageVolGetInfoFlagsArgs{
+	args := storageVolGetInfoFlagsArgs{
 		Vol:   vol,
 		Flags: flags,
 	}
@@ -23744,7 +24534,7 @@ func (c *Client) StorageVolGetInfoFlags(ctx context.Context, vol StorageVol, fla
 	if err != nil {
 		return
 	}
-	var ret StorageVolGetInfoFlagsRet
+	var ret storageVolGetInfoFlagsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23757,7 +24547,7 @@ func (c *Client) StorageVolGetInfoFlags(ctx context.Context, vol StorageVol, fla
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectSecretEventRegisterAny
 func (c *Client) ConnectSecretEventRegisterAny(ctx context.Context, eventID SecretEventID, secret *Secret) (callbackID int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectSecretEventRegisterAny))
-	args := ConnectSecretEventRegisterAnyArgs{
+	args := connectSecretEventRegisterAnyArgs{
 		EventID: eventID,
 		Secret:  secret,
 	}
@@ -23766,7 +24556,7 @@ func (c *Client) ConnectSecretEventRegisterAny(ctx context.Context, eventID Secr
 	if err != nil {
 		return
 	}
-	var ret ConnectSecretEventRegisterAnyRet
+	var ret connectSecretEventRegisterAnyRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23779,7 +24569,7 @@ func (c *Client) ConnectSecretEventRegisterAny(ctx context.Context, eventID Secr
 // See https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectSecretEventDeregisterAny
 func (c *Client) ConnectSecretEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectSecretEventDeregisterAny))
-	args := ConnectSecretEventDeregisterAnyArgs{
+	args := connectSecretEventDeregisterAnyArgs{
 		CallbackID: callbackID,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -23794,7 +24584,7 @@ func (c *Client) ConnectSecretEventDeregisterAny(ctx context.Context, callbackID
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpu
 func (c *Client) DomainSetVCPU(ctx context.Context, dom Domain, cpuMap string, state int32, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetVCPU))
-	args := DomainSetVCPUArgs{
+	args := domainSetVCPUArgs{
 		Dom:    dom,
 		CPUMap: cpuMap,
 		State:  state,
@@ -23812,7 +24602,7 @@ func (c *Client) DomainSetVCPU(ctx context.Context, dom Domain, cpuMap string, s
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockThreshold
 func (c *Client) DomainSetBlockThreshold(ctx context.Context, dom Domain, dev string, threshold uint64, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetBlockThreshold))
-	args := DomainSetBlockThresholdArgs{
+	args := domainSetBlockThresholdArgs{
 		Dom:       dom,
 		Dev:       dev,
 		Threshold: threshold,
@@ -23830,7 +24620,7 @@ func (c *Client) DomainSetBlockThreshold(ctx context.Context, dom Domain, dev st
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxDowntime
 func (c *Client) DomainMigrateGetMaxDowntime(ctx context.Context, dom Domain, flags DomainMigrateFlags) (downtime uint64, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainMigrateGetMaxDowntime))
-	args := DomainMigrateGetMaxDowntimeArgs{
+	args := domainMigrateGetMaxDowntimeArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -23839,7 +24629,7 @@ func (c *Client) DomainMigrateGetMaxDowntime(ctx context.Context, dom Domain, fl
 	if err != nil {
 		return
 	}
-	var ret DomainMigrateGetMaxDowntimeRet
+	var ret domainMigrateGetMaxDowntimeRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23852,7 +24642,7 @@ func (c *Client) DomainMigrateGetMaxDowntime(ctx context.Context, dom Domain, fl
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveGetXMLDesc
 func (c *Client) DomainManagedSaveGetXMLDesc(ctx context.Context, dom Domain, flags DomainSaveImageXMLFlags) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainManagedSaveGetXMLDesc))
-	args := DomainManagedSaveGetXMLDescArgs{
+	args := domainManagedSaveGetXMLDescArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -23861,7 +24651,7 @@ func (c *Client) DomainManagedSaveGetXMLDesc(ctx context.Context, dom Domain, fl
 	if err != nil {
 		return
 	}
-	var ret DomainManagedSaveGetXMLDescRet
+	var ret domainManagedSaveGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23874,7 +24664,7 @@ func (c *Client) DomainManagedSaveGetXMLDesc(ctx context.Context, dom Domain, fl
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveDefineXML
 func (c *Client) DomainManagedSaveDefineXML(ctx context.Context, dom Domain, dxml *string, flags DomainSaveRestoreFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainManagedSaveDefineXML))
-	args := DomainManagedSaveDefineXMLArgs{
+	args := domainManagedSaveDefineXMLArgs{
 		Dom:   dom,
 		Dxml:  dxml,
 		Flags: flags,
@@ -23891,7 +24681,7 @@ func (c *Client) DomainManagedSaveDefineXML(ctx context.Context, dom Domain, dxm
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLifecycleAction
 func (c *Client) DomainSetLifecycleAction(ctx context.Context, dom Domain, typ DomainLifecycle, action DomainLifecycleAction, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetLifecycleAction))
-	args := DomainSetLifecycleActionArgs{
+	args := domainSetLifecycleActionArgs{
 		Dom:    dom,
 		Type:   typ,
 		Action: action,
@@ -23909,7 +24699,7 @@ func (c *Client) DomainSetLifecycleAction(ctx context.Context, dom Domain, typ D
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByTargetPath
 func (c *Client) StoragePoolLookupByTargetPath(ctx context.Context, path string) (pool StoragePool, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcStoragePoolLookupByTargetPath))
-	args := StoragePoolLookupByTargetPathArgs{
+	args := storagePoolLookupByTargetPathArgs{
 		Path: path,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -23917,7 +24707,7 @@ func (c *Client) StoragePoolLookupByTargetPath(ctx context.Context, path string)
 	if err != nil {
 		return
 	}
-	var ret StoragePoolLookupByTargetPathRet
+	var ret storagePoolLookupByTargetPathRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23930,7 +24720,7 @@ func (c *Client) StoragePoolLookupByTargetPath(ctx context.Context, path string)
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceAlias
 func (c *Client) DomainDetachDeviceAlias(ctx context.Context, dom Domain, alias string, flags DomainDeviceModifyFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainDetachDeviceAlias))
-	args := DomainDetachDeviceAliasArgs{
+	args := domainDetachDeviceAliasArgs{
 		Dom:   dom,
 		Alias: alias,
 		Flags: flags,
@@ -23947,7 +24737,7 @@ func (c *Client) DomainDetachDeviceAlias(ctx context.Context, dom Domain, alias 
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareHypervisorCPU
 func (c *Client) ConnectCompareHypervisorCPU(ctx context.Context, emulator *string, arch *string, machine *string, virttype *string, xmlcpu string, flags ConnectFlags) (result CPUCompareResult, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectCompareHypervisorCPU))
-	args := ConnectCompareHypervisorCPUArgs{
+	args := connectCompareHypervisorCPUArgs{
 		Emulator: emulator,
 		Arch:     arch,
 		Machine:  machine,
@@ -23960,7 +24750,7 @@ func (c *Client) ConnectCompareHypervisorCPU(ctx context.Context, emulator *stri
 	if err != nil {
 		return
 	}
-	var ret ConnectCompareHypervisorCPURet
+	var ret connectCompareHypervisorCPURet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23973,7 +24763,7 @@ func (c *Client) ConnectCompareHypervisorCPU(ctx context.Context, emulator *stri
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineHypervisorCPU
 func (c *Client) ConnectBaselineHypervisorCPU(ctx context.Context, emulator *string, arch *string, machine *string, virttype *string, xmlcpUs []string, flags ConnectFlags) (cpu string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectBaselineHypervisorCPU))
-	args := ConnectBaselineHypervisorCPUArgs{
+	args := connectBaselineHypervisorCPUArgs{
 		Emulator: emulator,
 		Arch:     arch,
 		Machine:  machine,
@@ -23986,7 +24776,7 @@ func (c *Client) ConnectBaselineHypervisorCPU(ctx context.Context, emulator *str
 	if err != nil {
 		return
 	}
-	var ret ConnectBaselineHypervisorCPURet
+	var ret connectBaselineHypervisorCPURet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -23999,7 +24789,7 @@ func (c *Client) ConnectBaselineHypervisorCPU(ctx context.Context, emulator *str
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSEVInfo
 func (c *Client) NodeGetSEVInfo(ctx context.Context, nparams int32, flags uint32) (params TypedParams, nparamsOut int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeGetSEVInfo))
-	args := NodeGetSEVInfoArgs{
+	args := nodeGetSEVInfoArgs{
 		Nparams: nparams,
 		Flags:   flags,
 	}
@@ -24008,7 +24798,7 @@ func (c *Client) NodeGetSEVInfo(ctx context.Context, nparams int32, flags uint32
 	if err != nil {
 		return
 	}
-	var ret NodeGetSEVInfoRet
+	var ret nodeGetSEVInfoRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24021,7 +24811,7 @@ func (c *Client) NodeGetSEVInfo(ctx context.Context, nparams int32, flags uint32
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetLaunchSecurityInfo
 func (c *Client) DomainGetLaunchSecurityInfo(ctx context.Context, dom Domain, flags uint32) (params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetLaunchSecurityInfo))
-	args := DomainGetLaunchSecurityInfoArgs{
+	args := domainGetLaunchSecurityInfoArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -24030,7 +24820,7 @@ func (c *Client) DomainGetLaunchSecurityInfo(ctx context.Context, dom Domain, fl
 	if err != nil {
 		return
 	}
-	var ret DomainGetLaunchSecurityInfoRet
+	var ret domainGetLaunchSecurityInfoRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24043,7 +24833,7 @@ func (c *Client) DomainGetLaunchSecurityInfo(ctx context.Context, dom Domain, fl
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingLookupByPortDev
 func (c *Client) NWFilterBindingLookupByPortDev(ctx context.Context, name string) (nwFilter NWFilterBinding, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterBindingLookupByPortDev))
-	args := NWFilterBindingLookupByPortDevArgs{
+	args := nwFilterBindingLookupByPortDevArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -24051,7 +24841,7 @@ func (c *Client) NWFilterBindingLookupByPortDev(ctx context.Context, name string
 	if err != nil {
 		return
 	}
-	var ret NWFilterBindingLookupByPortDevRet
+	var ret nwFilterBindingLookupByPortDevRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24064,7 +24854,7 @@ func (c *Client) NWFilterBindingLookupByPortDev(ctx context.Context, name string
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingGetXMLDesc
 func (c *Client) NWFilterBindingGetXMLDesc(ctx context.Context, nwFilter NWFilterBinding, flags uint32) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterBindingGetXMLDesc))
-	args := NWFilterBindingGetXMLDescArgs{
+	args := nwFilterBindingGetXMLDescArgs{
 		NWFilter: nwFilter,
 		Flags:    flags,
 	}
@@ -24073,7 +24863,7 @@ func (c *Client) NWFilterBindingGetXMLDesc(ctx context.Context, nwFilter NWFilte
 	if err != nil {
 		return
 	}
-	var ret NWFilterBindingGetXMLDescRet
+	var ret nwFilterBindingGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24086,7 +24876,7 @@ func (c *Client) NWFilterBindingGetXMLDesc(ctx context.Context, nwFilter NWFilte
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingCreateXML
 func (c *Client) NWFilterBindingCreateXML(ctx context.Context, xml string, flags NWFilterBindingCreateFlags) (nwFilter NWFilterBinding, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterBindingCreateXML))
-	args := NWFilterBindingCreateXMLArgs{
+	args := nwFilterBindingCreateXMLArgs{
 		XML:   xml,
 		Flags: flags,
 	}
@@ -24095,7 +24885,7 @@ func (c *Client) NWFilterBindingCreateXML(ctx context.Context, xml string, flags
 	if err != nil {
 		return
 	}
-	var ret NWFilterBindingCreateXMLRet
+	var ret nwFilterBindingCreateXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24108,7 +24898,7 @@ func (c *Client) NWFilterBindingCreateXML(ctx context.Context, xml string, flags
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingDelete
 func (c *Client) NWFilterBindingDelete(ctx context.Context, nwFilter NWFilterBinding) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterBindingDelete))
-	args := NWFilterBindingDeleteArgs{
+	args := nwFilterBindingDeleteArgs{
 		NWFilter: nwFilter,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -24124,7 +24914,7 @@ func (c *Client) NWFilterBindingDelete(ctx context.Context, nwFilter NWFilterBin
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilterBindings
 func (c *Client) ConnectListAllNWFilterBindings(ctx context.Context, flags ConnectFlags) (bindings []NWFilterBinding, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListAllNWFilterBindings))
-	args := ConnectListAllNWFilterBindingsArgs{
+	args := connectListAllNWFilterBindingsArgs{
 		Flags:       flags,
 		NeedResults: 1,
 	}
@@ -24133,7 +24923,7 @@ func (c *Client) ConnectListAllNWFilterBindings(ctx context.Context, flags Conne
 	if err != nil {
 		return
 	}
-	var ret ConnectListAllNWFilterBindingsRet
+	var ret connectListAllNWFilterBindingsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24146,7 +24936,7 @@ func (c *Client) ConnectListAllNWFilterBindings(ctx context.Context, flags Conne
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetIOThreadParams
 func (c *Client) DomainSetIOThreadParams(ctx context.Context, dom Domain, ioThreadID uint32, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetIOThreadParams))
-	args := DomainSetIOThreadParamsArgs{
+	args := domainSetIOThreadParamsArgs{
 		Dom:        dom,
 		IOThreadID: ioThreadID,
 		Params:     params,
@@ -24164,7 +24954,7 @@ func (c *Client) DomainSetIOThreadParams(ctx context.Context, dom Domain, ioThre
 // See https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectGetStoragePoolCapabilities
 func (c *Client) ConnectGetStoragePoolCapabilities(ctx context.Context, flags ConnectFlags) (capabilities string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetStoragePoolCapabilities))
-	args := ConnectGetStoragePoolCapabilitiesArgs{
+	args := connectGetStoragePoolCapabilitiesArgs{
 		Flags: flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -24172,7 +24962,7 @@ func (c *Client) ConnectGetStoragePoolCapabilities(ctx context.Context, flags Co
 	if err != nil {
 		return
 	}
-	var ret ConnectGetStoragePoolCapabilitiesRet
+	var ret connectGetStoragePoolCapabilitiesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24186,7 +24976,7 @@ func (c *Client) ConnectGetStoragePoolCapabilities(ctx context.Context, flags Co
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkListAllPorts
 func (c *Client) NetworkListAllPorts(ctx context.Context, network Network, flags uint32) (ports []NetworkPort, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkListAllPorts))
-	args := NetworkListAllPortsArgs{
+	args := networkListAllPortsArgs{
 		Network:     network,
 		Flags:       flags,
 		NeedResults: 1,
@@ -24196,7 +24986,7 @@ func (c *Client) NetworkListAllPorts(ctx context.Context, network Network, flags
 	if err != nil {
 		return
 	}
-	var ret NetworkListAllPortsRet
+	var ret networkListAllPortsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24209,7 +24999,7 @@ func (c *Client) NetworkListAllPorts(ctx context.Context, network Network, flags
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortLookupByUUID
 func (c *Client) NetworkPortLookupByUUID(ctx context.Context, network Network, uuid UUID) (port NetworkPort, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkPortLookupByUUID))
-	args := NetworkPortLookupByUUIDArgs{
+	args := networkPortLookupByUUIDArgs{
 		Network: network,
 		UUID:    uuid,
 	}
@@ -24218,7 +25008,7 @@ func (c *Client) NetworkPortLookupByUUID(ctx context.Context, network Network, u
 	if err != nil {
 		return
 	}
-	var ret NetworkPortLookupByUUIDRet
+	var ret networkPortLookupByUUIDRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24231,7 +25021,7 @@ func (c *Client) NetworkPortLookupByUUID(ctx context.Context, network Network, u
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortCreateXML
 func (c *Client) NetworkPortCreateXML(ctx context.Context, network Network, xml string, flags NetworkPortCreateFlags) (port NetworkPort, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkPortCreateXML))
-	args := NetworkPortCreateXMLArgs{
+	args := networkPortCreateXMLArgs{
 		Network: network,
 		XML:     xml,
 		Flags:   flags,
@@ -24241,7 +25031,7 @@ func (c *Client) NetworkPortCreateXML(ctx context.Context, network Network, xml 
 	if err != nil {
 		return
 	}
-	var ret NetworkPortCreateXMLRet
+	var ret networkPortCreateXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24254,7 +25044,7 @@ func (c *Client) NetworkPortCreateXML(ctx context.Context, network Network, xml 
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetParameters
 func (c *Client) NetworkPortGetParameters(ctx context.Context, port NetworkPort, nparams int32, flags uint32) (params TypedParams, nparamsOut int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkPortGetParameters))
-	args := NetworkPortGetParametersArgs{
+	args := networkPortGetParametersArgs{
 		Port:    port,
 		Nparams: nparams,
 		Flags:   flags,
@@ -24264,7 +25054,7 @@ func (c *Client) NetworkPortGetParameters(ctx context.Context, port NetworkPort,
 	if err != nil {
 		return
 	}
-	var ret NetworkPortGetParametersRet
+	var ret networkPortGetParametersRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24277,7 +25067,7 @@ func (c *Client) NetworkPortGetParameters(ctx context.Context, port NetworkPort,
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortSetParameters
 func (c *Client) NetworkPortSetParameters(ctx context.Context, port NetworkPort, params TypedParams, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkPortSetParameters))
-	args := NetworkPortSetParametersArgs{
+	args := networkPortSetParametersArgs{
 		Port:   port,
 		Params: params,
 		Flags:  flags,
@@ -24294,7 +25084,7 @@ func (c *Client) NetworkPortSetParameters(ctx context.Context, port NetworkPort,
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetXMLDesc
 func (c *Client) NetworkPortGetXMLDesc(ctx context.Context, port NetworkPort, flags uint32) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkPortGetXMLDesc))
-	args := NetworkPortGetXMLDescArgs{
+	args := networkPortGetXMLDescArgs{
 		Port:  port,
 		Flags: flags,
 	}
@@ -24303,7 +25093,7 @@ func (c *Client) NetworkPortGetXMLDesc(ctx context.Context, port NetworkPort, fl
 	if err != nil {
 		return
 	}
-	var ret NetworkPortGetXMLDescRet
+	var ret networkPortGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24316,7 +25106,7 @@ func (c *Client) NetworkPortGetXMLDesc(ctx context.Context, port NetworkPort, fl
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortDelete
 func (c *Client) NetworkPortDelete(ctx context.Context, port NetworkPort, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkPortDelete))
-	args := NetworkPortDeleteArgs{
+	args := networkPortDeleteArgs{
 		Port:  port,
 		Flags: flags,
 	}
@@ -24332,7 +25122,7 @@ func (c *Client) NetworkPortDelete(ctx context.Context, port NetworkPort, flags 
 // See https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointCreateXML
 func (c *Client) DomainCheckpointCreateXML(ctx context.Context, dom Domain, xmlDesc string, flags DomainCheckpointCreateFlags) (checkpoint DomainCheckpoint, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCheckpointCreateXML))
-	args := DomainCheckpointCreateXMLArgs{
+	args := domainCheckpointCreateXMLArgs{
 		Dom:     dom,
 		XMLDesc: xmlDesc,
 		Flags:   flags,
@@ -24342,7 +25132,7 @@ func (c *Client) DomainCheckpointCreateXML(ctx context.Context, dom Domain, xmlD
 	if err != nil {
 		return
 	}
-	var ret DomainCheckpointCreateXMLRet
+	var ret domainCheckpointCreateXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24355,7 +25145,7 @@ func (c *Client) DomainCheckpointCreateXML(ctx context.Context, dom Domain, xmlD
 // See https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetXMLDesc
 func (c *Client) DomainCheckpointGetXMLDesc(ctx context.Context, checkpoint DomainCheckpoint, flags DomainCheckpointXMLFlags) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCheckpointGetXMLDesc))
-	args := DomainCheckpointGetXMLDescArgs{
+	args := domainCheckpointGetXMLDescArgs{
 		Checkpoint: checkpoint,
 		Flags:      flags,
 	}
@@ -24364,7 +25154,7 @@ func (c *Client) DomainCheckpointGetXMLDesc(ctx context.Context, checkpoint Doma
 	if err != nil {
 		return
 	}
-	var ret DomainCheckpointGetXMLDescRet
+	var ret domainCheckpointGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24378,7 +25168,7 @@ func (c *Client) DomainCheckpointGetXMLDesc(ctx context.Context, checkpoint Doma
 // See https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainListAllCheckpoints
 func (c *Client) DomainListAllCheckpoints(ctx context.Context, dom Domain, flags DomainCheckpointListFlags) (checkpoints []DomainCheckpoint, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainListAllCheckpoints))
-	args := DomainListAllCheckpointsArgs{
+	args := domainListAllCheckpointsArgs{
 		Dom:         dom,
 		Flags:       flags,
 		NeedResults: 1,
@@ -24388,7 +25178,7 @@ func (c *Client) DomainListAllCheckpoints(ctx context.Context, dom Domain, flags
 	if err != nil {
 		return
 	}
-	var ret DomainListAllCheckpointsRet
+	var ret domainListAllCheckpointsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24402,7 +25192,7 @@ func (c *Client) DomainListAllCheckpoints(ctx context.Context, dom Domain, flags
 // See https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointListAllChildren
 func (c *Client) DomainCheckpointListAllChildren(ctx context.Context, checkpoint DomainCheckpoint, flags DomainCheckpointListFlags) (checkpoints []DomainCheckpoint, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCheckpointListAllChildren))
-	args := DomainCheckpointListAllChildrenArgs{
+	args := domainCheckpointListAllChildrenArgs{
 		Checkpoint:  checkpoint,
 		Flags:       flags,
 		NeedResults: 1,
@@ -24412,7 +25202,7 @@ func (c *Client) DomainCheckpointListAllChildren(ctx context.Context, checkpoint
 	if err != nil {
 		return
 	}
-	var ret DomainCheckpointListAllChildrenRet
+	var ret domainCheckpointListAllChildrenRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24425,7 +25215,7 @@ func (c *Client) DomainCheckpointListAllChildren(ctx context.Context, checkpoint
 // See https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointLookupByName
 func (c *Client) DomainCheckpointLookupByName(ctx context.Context, dom Domain, name string, flags uint32) (checkpoint DomainCheckpoint, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCheckpointLookupByName))
-	args := DomainCheckpointLookupByNameArgs{
+	args := domainCheckpointLookupByNameArgs{
 		Dom:   dom,
 		Name:  name,
 		Flags: flags,
@@ -24435,7 +25225,7 @@ func (c *Client) DomainCheckpointLookupByName(ctx context.Context, dom Domain, n
 	if err != nil {
 		return
 	}
-	var ret DomainCheckpointLookupByNameRet
+	var ret domainCheckpointLookupByNameRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24448,7 +25238,7 @@ func (c *Client) DomainCheckpointLookupByName(ctx context.Context, dom Domain, n
 // See https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetParent
 func (c *Client) DomainCheckpointGetParent(ctx context.Context, checkpoint DomainCheckpoint, flags uint32) (parent DomainCheckpoint, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCheckpointGetParent))
-	args := DomainCheckpointGetParentArgs{
+	args := domainCheckpointGetParentArgs{
 		Checkpoint: checkpoint,
 		Flags:      flags,
 	}
@@ -24457,7 +25247,7 @@ func (c *Client) DomainCheckpointGetParent(ctx context.Context, checkpoint Domai
 	if err != nil {
 		return
 	}
-	var ret DomainCheckpointGetParentRet
+	var ret domainCheckpointGetParentRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24470,7 +25260,7 @@ func (c *Client) DomainCheckpointGetParent(ctx context.Context, checkpoint Domai
 // See https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointDelete
 func (c *Client) DomainCheckpointDelete(ctx context.Context, checkpoint DomainCheckpoint, flags DomainCheckpointDeleteFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainCheckpointDelete))
-	args := DomainCheckpointDeleteArgs{
+	args := domainCheckpointDeleteArgs{
 		Checkpoint: checkpoint,
 		Flags:      flags,
 	}
@@ -24486,7 +25276,7 @@ func (c *Client) DomainCheckpointDelete(ctx context.Context, checkpoint DomainCh
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestInfo
 func (c *Client) DomainGetGuestInfo(ctx context.Context, dom Domain, types DomainGuestInfoTypes, flags uint32) (params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetGuestInfo))
-	args := DomainGetGuestInfoArgs{
+	args := domainGetGuestInfoArgs{
 		Dom:   dom,
 		Types: types,
 		Flags: flags,
@@ -24496,7 +25286,7 @@ func (c *Client) DomainGetGuestInfo(ctx context.Context, dom Domain, types Domai
 	if err != nil {
 		return
 	}
-	var ret DomainGetGuestInfoRet
+	var ret domainGetGuestInfoRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24509,7 +25299,7 @@ func (c *Client) DomainGetGuestInfo(ctx context.Context, dom Domain, types Domai
 // See https://libvirt.org/html/libvirt-libvirt-host.html#virConnectSetIdentity
 func (c *Client) ConnectSetIdentity(ctx context.Context, params TypedParams, flags ConnectFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectSetIdentity))
-	args := ConnectSetIdentityArgs{
+	args := connectSetIdentityArgs{
 		Params: params,
 		Flags:  flags,
 	}
@@ -24525,7 +25315,7 @@ func (c *Client) ConnectSetIdentity(ctx context.Context, params TypedParams, fla
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAgentSetResponseTimeout
 func (c *Client) DomainAgentSetResponseTimeout(ctx context.Context, dom Domain, timeout int32, flags DomainAgentResponseTimeoutValues) (result int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainAgentSetResponseTimeout))
-	args := DomainAgentSetResponseTimeoutArgs{
+	args := domainAgentSetResponseTimeoutArgs{
 		Dom:     dom,
 		Timeout: timeout,
 		Flags:   flags,
@@ -24535,7 +25325,7 @@ func (c *Client) DomainAgentSetResponseTimeout(ctx context.Context, dom Domain, 
 	if err != nil {
 		return
 	}
-	var ret DomainAgentSetResponseTimeoutRet
+	var ret domainAgentSetResponseTimeoutRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24548,7 +25338,7 @@ func (c *Client) DomainAgentSetResponseTimeout(ctx context.Context, dom Domain, 
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupBegin
 func (c *Client) DomainBackupBegin(ctx context.Context, dom Domain, backupXML string, checkpointXML *string, flags DomainBackupBeginFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBackupBegin))
-	args := DomainBackupBeginArgs{
+	args := domainBackupBeginArgs{
 		Dom:           dom,
 		BackupXML:     backupXML,
 		CheckpointXML: checkpointXML,
@@ -24566,7 +25356,7 @@ func (c *Client) DomainBackupBegin(ctx context.Context, dom Domain, backupXML st
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupGetXMLDesc
 func (c *Client) DomainBackupGetXMLDesc(ctx context.Context, dom Domain, flags uint32) (xml string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainBackupGetXMLDesc))
-	args := DomainBackupGetXMLDescArgs{
+	args := domainBackupGetXMLDescArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -24575,7 +25365,7 @@ func (c *Client) DomainBackupGetXMLDesc(ctx context.Context, dom Domain, flags u
 	if err != nil {
 		return
 	}
-	var ret DomainBackupGetXMLDescRet
+	var ret domainBackupGetXMLDescRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24588,7 +25378,7 @@ func (c *Client) DomainBackupGetXMLDesc(ctx context.Context, dom Domain, flags u
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysGet
 func (c *Client) DomainAuthorizedSSHKeysGet(ctx context.Context, dom Domain, user string, flags uint32) (keys []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainAuthorizedSSHKeysGet))
-	args := DomainAuthorizedSSHKeysGetArgs{
+	args := domainAuthorizedSSHKeysGetArgs{
 		Dom:   dom,
 		User:  user,
 		Flags: flags,
@@ -24598,7 +25388,7 @@ func (c *Client) DomainAuthorizedSSHKeysGet(ctx context.Context, dom Domain, use
 	if err != nil {
 		return
 	}
-	var ret DomainAuthorizedSSHKeysGetRet
+	var ret domainAuthorizedSSHKeysGetRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24611,7 +25401,7 @@ func (c *Client) DomainAuthorizedSSHKeysGet(ctx context.Context, dom Domain, use
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysSet
 func (c *Client) DomainAuthorizedSSHKeysSet(ctx context.Context, dom Domain, user string, keys []string, flags DomainAuthorizedSSHKeysSetFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainAuthorizedSSHKeysSet))
-	args := DomainAuthorizedSSHKeysSetArgs{
+	args := domainAuthorizedSSHKeysSetArgs{
 		Dom:   dom,
 		User:  user,
 		Keys:  keys,
@@ -24629,7 +25419,7 @@ func (c *Client) DomainAuthorizedSSHKeysSet(ctx context.Context, dom Domain, use
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMessages
 func (c *Client) DomainGetMessages(ctx context.Context, dom Domain, flags DomainMessageType) (msgs []string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetMessages))
-	args := DomainGetMessagesArgs{
+	args := domainGetMessagesArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -24638,7 +25428,7 @@ func (c *Client) DomainGetMessages(ctx context.Context, dom Domain, flags Domain
 	if err != nil {
 		return
 	}
-	var ret DomainGetMessagesRet
+	var ret domainGetMessagesRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24651,7 +25441,7 @@ func (c *Client) DomainGetMessages(ctx context.Context, dom Domain, flags Domain
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainStartDirtyRateCalc
 func (c *Client) DomainStartDirtyRateCalc(ctx context.Context, dom Domain, seconds int32, flags DomainDirtyRateCalcFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainStartDirtyRateCalc))
-	args := DomainStartDirtyRateCalcArgs{
+	args := domainStartDirtyRateCalcArgs{
 		Dom:     dom,
 		Seconds: seconds,
 		Flags:   flags,
@@ -24668,7 +25458,7 @@ func (c *Client) DomainStartDirtyRateCalc(ctx context.Context, dom Domain, secon
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDefineXML
 func (c *Client) NodeDeviceDefineXML(ctx context.Context, xmlDesc string, flags NodeDeviceDefineXMLFlags) (dev NodeDevice, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceDefineXML))
-	args := NodeDeviceDefineXMLArgs{
+	args := nodeDeviceDefineXMLArgs{
 		XMLDesc: xmlDesc,
 		Flags:   flags,
 	}
@@ -24677,7 +25467,7 @@ func (c *Client) NodeDeviceDefineXML(ctx context.Context, xmlDesc string, flags 
 	if err != nil {
 		return
 	}
-	var ret NodeDeviceDefineXMLRet
+	var ret nodeDeviceDefineXMLRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24690,7 +25480,7 @@ func (c *Client) NodeDeviceDefineXML(ctx context.Context, xmlDesc string, flags 
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUndefine
 func (c *Client) NodeDeviceUndefine(ctx context.Context, name string, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceUndefine))
-	args := NodeDeviceUndefineArgs{
+	args := nodeDeviceUndefineArgs{
 		Name:  name,
 		Flags: flags,
 	}
@@ -24706,7 +25496,7 @@ func (c *Client) NodeDeviceUndefine(ctx context.Context, name string, flags uint
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreate
 func (c *Client) NodeDeviceCreate(ctx context.Context, name string, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceCreate))
-	args := NodeDeviceCreateArgs{
+	args := nodeDeviceCreateArgs{
 		Name:  name,
 		Flags: flags,
 	}
@@ -24722,7 +25512,7 @@ func (c *Client) NodeDeviceCreate(ctx context.Context, name string, flags uint32
 // See https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXMLFlags
 func (c *Client) NWFilterDefineXMLFlags(ctx context.Context, xml string, flags NWFilterDefineFlags) (nwFilter NWFilter, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNWFilterDefineXMLFlags))
-	args := NWFilterDefineXMLFlagsArgs{
+	args := nwFilterDefineXMLFlagsArgs{
 		XML:   xml,
 		Flags: flags,
 	}
@@ -24731,7 +25521,7 @@ func (c *Client) NWFilterDefineXMLFlags(ctx context.Context, xml string, flags N
 	if err != nil {
 		return
 	}
-	var ret NWFilterDefineXMLFlagsRet
+	var ret nwFilterDefineXMLFlagsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24744,7 +25534,7 @@ func (c *Client) NWFilterDefineXMLFlags(ctx context.Context, xml string, flags N
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXMLFlags
 func (c *Client) NetworkDefineXMLFlags(ctx context.Context, xml string, flags NetworkDefineFlags) (net Network, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkDefineXMLFlags))
-	args := NetworkDefineXMLFlagsArgs{
+	args := networkDefineXMLFlagsArgs{
 		XML:   xml,
 		Flags: flags,
 	}
@@ -24753,7 +25543,7 @@ func (c *Client) NetworkDefineXMLFlags(ctx context.Context, xml string, flags Ne
 	if err != nil {
 		return
 	}
-	var ret NetworkDefineXMLFlagsRet
+	var ret networkDefineXMLFlagsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24766,7 +25556,7 @@ func (c *Client) NetworkDefineXMLFlags(ctx context.Context, xml string, flags Ne
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetAutostart
 func (c *Client) NodeDeviceGetAutostart(ctx context.Context, name string) (autostart int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceGetAutostart))
-	args := NodeDeviceGetAutostartArgs{
+	args := nodeDeviceGetAutostartArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -24774,7 +25564,7 @@ func (c *Client) NodeDeviceGetAutostart(ctx context.Context, name string) (autos
 	if err != nil {
 		return
 	}
-	var ret NodeDeviceGetAutostartRet
+	var ret nodeDeviceGetAutostartRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24787,7 +25577,7 @@ func (c *Client) NodeDeviceGetAutostart(ctx context.Context, name string) (autos
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceSetAutostart
 func (c *Client) NodeDeviceSetAutostart(ctx context.Context, name string, autostart int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceSetAutostart))
-	args := NodeDeviceSetAutostartArgs{
+	args := nodeDeviceSetAutostartArgs{
 		Name:      name,
 		Autostart: autostart,
 	}
@@ -24803,7 +25593,7 @@ func (c *Client) NodeDeviceSetAutostart(ctx context.Context, name string, autost
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsPersistent
 func (c *Client) NodeDeviceIsPersistent(ctx context.Context, name string) (persistent int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceIsPersistent))
-	args := NodeDeviceIsPersistentArgs{
+	args := nodeDeviceIsPersistentArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -24811,7 +25601,7 @@ func (c *Client) NodeDeviceIsPersistent(ctx context.Context, name string) (persi
 	if err != nil {
 		return
 	}
-	var ret NodeDeviceIsPersistentRet
+	var ret nodeDeviceIsPersistentRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24824,7 +25614,7 @@ func (c *Client) NodeDeviceIsPersistent(ctx context.Context, name string) (persi
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsActive
 func (c *Client) NodeDeviceIsActive(ctx context.Context, name string) (active int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceIsActive))
-	args := NodeDeviceIsActiveArgs{
+	args := nodeDeviceIsActiveArgs{
 		Name: name,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -24832,7 +25622,7 @@ func (c *Client) NodeDeviceIsActive(ctx context.Context, name string) (active in
 	if err != nil {
 		return
 	}
-	var ret NodeDeviceIsActiveRet
+	var ret nodeDeviceIsActiveRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24845,7 +25635,7 @@ func (c *Client) NodeDeviceIsActive(ctx context.Context, name string) (active in
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXMLFlags
 func (c *Client) NetworkCreateXMLFlags(ctx context.Context, xml string, flags NetworkCreateFlags) (net Network, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkCreateXMLFlags))
-	args := NetworkCreateXMLFlagsArgs{
+	args := networkCreateXMLFlagsArgs{
 		XML:   xml,
 		Flags: flags,
 	}
@@ -24854,7 +25644,7 @@ func (c *Client) NetworkCreateXMLFlags(ctx context.Context, xml string, flags Ne
 	if err != nil {
 		return
 	}
-	var ret NetworkCreateXMLFlagsRet
+	var ret networkCreateXMLFlagsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24867,7 +25657,7 @@ func (c *Client) NetworkCreateXMLFlags(ctx context.Context, xml string, flags Ne
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLaunchSecurityState
 func (c *Client) DomainSetLaunchSecurityState(ctx context.Context, dom Domain, params TypedParams, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetLaunchSecurityState))
-	args := DomainSetLaunchSecurityStateArgs{
+	args := domainSetLaunchSecurityStateArgs{
 		Dom:    dom,
 		Params: params,
 		Flags:  flags,
@@ -24884,7 +25674,7 @@ func (c *Client) DomainSetLaunchSecurityState(ctx context.Context, dom Domain, p
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveParams
 func (c *Client) DomainSaveParams(ctx context.Context, dom Domain, params TypedParams, flags DomainSaveRestoreFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSaveParams))
-	args := DomainSaveParamsArgs{
+	args := domainSaveParamsArgs{
 		Dom:    dom,
 		Params: params,
 		Flags:  flags,
@@ -24901,7 +25691,7 @@ func (c *Client) DomainSaveParams(ctx context.Context, dom Domain, params TypedP
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreParams
 func (c *Client) DomainRestoreParams(ctx context.Context, params TypedParams, flags DomainSaveRestoreFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainRestoreParams))
-	args := DomainRestoreParamsArgs{
+	args := domainRestoreParamsArgs{
 		Params: params,
 		Flags:  flags,
 	}
@@ -24917,7 +25707,7 @@ func (c *Client) DomainRestoreParams(ctx context.Context, params TypedParams, fl
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJobFlags
 func (c *Client) DomainAbortJobFlags(ctx context.Context, dom Domain, flags DomainAbortJobFlagsValues) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainAbortJobFlags))
-	args := DomainAbortJobFlagsArgs{
+	args := domainAbortJobFlagsArgs{
 		Dom:   dom,
 		Flags: flags,
 	}
@@ -24933,7 +25723,7 @@ func (c *Client) DomainAbortJobFlags(ctx context.Context, dom Domain, flags Doma
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFDAssociate
 func (c *Client) DomainFDAssociate(ctx context.Context, dom Domain, name string, flags DomainFDAssociateFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainFDAssociate))
-	args := DomainFDAssociateArgs{
+	args := domainFDAssociateArgs{
 		Dom:   dom,
 		Name:  name,
 		Flags: flags,
@@ -24950,7 +25740,7 @@ func (c *Client) DomainFDAssociate(ctx context.Context, dom Domain, name string,
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetMetadata
 func (c *Client) NetworkSetMetadata(ctx context.Context, network Network, typ NetworkMetadataType, metadata *string, key *string, uri *string, flags NetworkUpdateFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkSetMetadata))
-	args := NetworkSetMetadataArgs{
+	args := networkSetMetadataArgs{
 		Network:  network,
 		Type:     typ,
 		Metadata: metadata,
@@ -24970,7 +25760,7 @@ func (c *Client) NetworkSetMetadata(ctx context.Context, network Network, typ Ne
 // See https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetMetadata
 func (c *Client) NetworkGetMetadata(ctx context.Context, network Network, typ NetworkMetadataType, uri *string, flags NetworkUpdateFlags) (metadata string, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNetworkGetMetadata))
-	args := NetworkGetMetadataArgs{
+	args := networkGetMetadataArgs{
 		Network: network,
 		Type:    typ,
 		URI:     uri,
@@ -24981,7 +25771,7 @@ func (c *Client) NetworkGetMetadata(ctx context.Context, network Network, typ Ne
 	if err != nil {
 		return
 	}
-	var ret NetworkGetMetadataRet
+	var ret networkGetMetadataRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -24994,7 +25784,7 @@ func (c *Client) NetworkGetMetadata(ctx context.Context, network Network, typ Ne
 // See https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUpdate
 func (c *Client) NodeDeviceUpdate(ctx context.Context, name string, xmlDesc string, flags NodeDeviceUpdateFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcNodeDeviceUpdate))
-	args := NodeDeviceUpdateArgs{
+	args := nodeDeviceUpdateArgs{
 		Name:    name,
 		XMLDesc: xmlDesc,
 		Flags:   flags,
@@ -25011,7 +25801,7 @@ func (c *Client) NodeDeviceUpdate(ctx context.Context, name string, xmlDesc stri
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGraphicsReload
 func (c *Client) DomainGraphicsReload(ctx context.Context, dom Domain, typ DomainGraphicsReloadType, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGraphicsReload))
-	args := DomainGraphicsReloadArgs{
+	args := domainGraphicsReloadArgs{
 		Dom:   dom,
 		Type:  typ,
 		Flags: flags,
@@ -25028,7 +25818,7 @@ func (c *Client) DomainGraphicsReload(ctx context.Context, dom Domain, typ Domai
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostartOnce
 func (c *Client) DomainGetAutostartOnce(ctx context.Context, dom Domain) (autostart int32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainGetAutostartOnce))
-	args := DomainGetAutostartOnceArgs{
+	args := domainGetAutostartOnceArgs{
 		Dom: dom,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -25036,7 +25826,7 @@ func (c *Client) DomainGetAutostartOnce(ctx context.Context, dom Domain) (autost
 	if err != nil {
 		return
 	}
-	var ret DomainGetAutostartOnceRet
+	var ret domainGetAutostartOnceRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -25049,7 +25839,7 @@ func (c *Client) DomainGetAutostartOnce(ctx context.Context, dom Domain) (autost
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostartOnce
 func (c *Client) DomainSetAutostartOnce(ctx context.Context, dom Domain, autostart int32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetAutostartOnce))
-	args := DomainSetAutostartOnceArgs{
+	args := domainSetAutostartOnceArgs{
 		Dom:       dom,
 		Autostart: autostart,
 	}
@@ -25065,7 +25855,7 @@ func (c *Client) DomainSetAutostartOnce(ctx context.Context, dom Domain, autosta
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetThrottleGroup
 func (c *Client) DomainSetThrottleGroup(ctx context.Context, dom Domain, group string, params TypedParams, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainSetThrottleGroup))
-	args := DomainSetThrottleGroupArgs{
+	args := domainSetThrottleGroupArgs{
 		Dom:    dom,
 		Group:  group,
 		Params: params,
@@ -25083,7 +25873,7 @@ func (c *Client) DomainSetThrottleGroup(ctx context.Context, dom Domain, group s
 // See https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelThrottleGroup
 func (c *Client) DomainDelThrottleGroup(ctx context.Context, dom Domain, group *string, flags DomainModificationImpact) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcDomainDelThrottleGroup))
-	args := DomainDelThrottleGroupArgs{
+	args := domainDelThrottleGroupArgs{
 		Dom:   dom,
 		Group: group,
 		Flags: flags,

@@ -83,7 +83,7 @@ func (d *volDaemon) serve() {
 			d.mu.Unlock()
 			d.reply(h)
 		case h.Type == wire.MessageTypeCall && h.Proc == int32(ProcStorageVolDownload):
-			var args StorageVolDownloadArgs
+			var args storageVolDownloadArgs
 			args.DecodeXDR(xdr.NewDecoder(body))
 			d.reply(h)
 			go d.download(stream, args.Flags&StorageVolDownloadSparseStream != 0)

@@ -20,23 +20,23 @@ const (
 // authentication, secret values, and typed parameters that carry launch
 // secrets. Fields named like passwords are redacted by redactedName too.
 var redactedFields = map[string]bool{
-	"AuthSASLStartArgs.Data":                  true,
-	"AuthSASLStartRet.Data":                   true,
-	"AuthSASLStepArgs.Data":                   true,
-	"AuthSASLStepRet.Data":                    true,
-	"SecretSetValueArgs.Value":                true,
-	"SecretGetValueRet.Value":                 true,
-	"DomainSetUserPasswordArgs.Password":      true,
-	"DomainSetLaunchSecurityStateArgs.Params": true,
+	"authSASLStartArgs.Data":                  true,
+	"authSASLStartRet.Data":                   true,
+	"authSASLStepArgs.Data":                   true,
+	"authSASLStepRet.Data":                    true,
+	"secretSetValueArgs.Value":                true,
+	"secretGetValueRet.Value":                 true,
+	"domainSetUserPasswordArgs.Password":      true,
+	"domainSetLaunchSecurityStateArgs.Params": true,
 }
 
 // redactedCommands are string fields that carry free-form commands for
 // QEMU or its guest agent: they are redacted when they mention passwords
 // or secrets (QMP set_password, guest-set-user-password, secret objects).
 var redactedCommands = map[string]bool{
-	"QEMUDomainMonitorCommandArgs.Cmd":          true,
-	"QEMUDomainMonitorCommandWithFilesArgs.Cmd": true,
-	"QEMUDomainAgentCommandArgs.Cmd":            true,
+	"qemuDomainMonitorCommandArgs.Cmd":          true,
+	"qemuDomainMonitorCommandWithFilesArgs.Cmd": true,
+	"qemuDomainAgentCommandArgs.Cmd":            true,
 }
 
 // sensitiveWord reports whether a name or text mentions a credential.

@@ -56,16 +56,16 @@ func saslPeer(t *testing.T, nc net.Conn, got chan<- []byte) {
 		var reply interface{ EncodeXDR(*xdr.Encoder) }
 		switch Procedure(h.Proc) {
 		case ProcAuthList:
-			reply = &AuthListRet{Types: []AuthType{AuthSASL}}
+			reply = &authListRet{Types: []AuthType{AuthSASL}}
 		case ProcAuthSASLInit:
-			reply = &AuthSASLInitRet{Mechlist: "PLAIN"}
+			reply = &authSASLInitRet{Mechlist: "PLAIN"}
 		case ProcAuthSASLStart:
-			var args AuthSASLStartArgs
+			var args authSASLStartArgs
 			args.DecodeXDR(xdr.NewDecoder(body))
 			got <- fromInt8(args.Data)
-			reply = &AuthSASLStartRet{Complete: 1}
+			reply = &authSASLStartRet{Complete: 1}
 		case ProcConnectSupportsFeature:
-			reply = &ConnectSupportsFeatureRet{}
+			reply = &connectSupportsFeatureRet{}
 		}
 		var e xdr.Encoder
 		e.Reset(make([]byte, 4, 64))
@@ -145,20 +145,20 @@ func TestWireTraceRedactionRules(t *testing.T) {
 		v    any
 		want string
 	}{
-		{"user password", &DomainSetUserPasswordArgs{Dom: Domain{Name: "vm"}, User: ptr("root"), Password: &pw},
+		{"user password", &domainSetUserPasswordArgs{Dom: Domain{Name: "vm"}, User: ptr("root"), Password: &pw},
 			`{Dom: {Name: "vm", UUID: 00000000-0000-0000-0000-000000000000, ID: 0}, User: "root", Password: <redacted 9 bytes>, Flags: DomainSetUserPasswordFlags(0x0)}`},
-		{"sasl step", &AuthSASLStepArgs{Nil: 0, Data: toInt8([]byte(pw))}, `{Nil: 0, Data: <redacted 9 bytes>}`},
-		{"secret set", &SecretSetValueArgs{Secret: Secret{UsageType: 1, UsageID: "vol"}, Value: []byte(pw)}, `Value: <redacted 9 bytes>`},
-		{"secret get", &SecretGetValueRet{Value: []byte(pw)}, `{Value: <redacted 9 bytes>}`},
-		{"launch secret params", &DomainSetLaunchSecurityStateArgs{Params: TypedParams{{Field: "sev-secret", Value: NewTypedParamValueString(pw)}}},
+		{"sasl step", &authSASLStepArgs{Nil: 0, Data: toInt8([]byte(pw))}, `{Nil: 0, Data: <redacted 9 bytes>}`},
+		{"secret set", &secretSetValueArgs{Secret: Secret{UsageType: 1, UsageID: "vol"}, Value: []byte(pw)}, `Value: <redacted 9 bytes>`},
+		{"secret get", &secretGetValueRet{Value: []byte(pw)}, `{Value: <redacted 9 bytes>}`},
+		{"launch secret params", &domainSetLaunchSecurityStateArgs{Params: TypedParams{{Field: "sev-secret", Value: NewTypedParamValueString(pw)}}},
 			`Params: <redacted 1 items>`},
-		{"secret typed param", &DomainSetSchedulerParametersArgs{Params: TypedParams{
+		{"secret typed param", &domainSetSchedulerParametersArgs{Params: TypedParams{
 			{Field: "vnc-password", Value: NewTypedParamValueString(pw)},
 			{Field: "cpu_shares", Value: NewTypedParamValueUllong(1024)}}},
 			`Params: ["vnc-password": <redacted 9 bytes>, "cpu_shares": 1024]`},
-		{"qmp set_password", &QEMUDomainMonitorCommandArgs{Cmd: `{"execute":"set_password","arguments":{"password":"` + pw + `"}}`},
+		{"qmp set_password", &qemuDomainMonitorCommandArgs{Cmd: `{"execute":"set_password","arguments":{"password":"` + pw + `"}}`},
 			`Cmd: <redacted 63 bytes>`},
-		{"qmp other", &QEMUDomainMonitorCommandArgs{Cmd: `{"execute":"query-status"}`}, `Cmd: "{\"execute\":\"query-status\"}"`},
+		{"qmp other", &qemuDomainMonitorCommandArgs{Cmd: `{"execute":"query-status"}`}, `Cmd: "{\"execute\":\"query-status\"}"`},
 	} {
 		var b strings.Builder
 		formatValue(&b, tc.v)
@@ -215,7 +215,7 @@ func TestWireTraceSurvivesGarbage(t *testing.T) {
 	e.Reset(make([]byte, 4, 64))
 	h := wire.MessageHeader{Prog: Program, Vers: 1, Proc: int32(ProcConnectGetHostname), Type: wire.MessageTypeReply, Serial: 9}
 	h.EncodeXDR(&e)
-	(&ConnectGetHostnameRet{Hostname: "host"}).EncodeXDR(&e)
+	(&connectGetHostnameRet{Hostname: "host"}).EncodeXDR(&e)
 	frame := e.Bytes()
 	binary.BigEndian.PutUint32(frame, uint32(len(frame)))
 	var out2 lockedBuffer

@@ -255,50 +255,50 @@ func (v *DaemonClient) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectOpenArgs is the wire form of admin_connect_open_args.
-type ConnectOpenArgs struct {
+// connectOpenArgs is the wire form of admin_connect_open_args: the arguments of ADMIN_PROC_CONNECT_OPEN.
+type connectOpenArgs struct {
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectOpenArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectOpenArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectOpenArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectOpenArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// ConnectGetLibVersionRet is the wire form of admin_connect_get_lib_version_ret.
-type ConnectGetLibVersionRet struct {
+// connectGetLibVersionRet is the wire form of admin_connect_get_lib_version_ret: the reply to ADMIN_PROC_CONNECT_GET_LIB_VERSION.
+type connectGetLibVersionRet struct {
 	LibVer uint64
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetLibVersionRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetLibVersionRet) EncodeXDR(e *xdr.Encoder) {
 	e.Uint64(v.LibVer)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetLibVersionRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetLibVersionRet) DecodeXDR(d *xdr.Decoder) {
 	v.LibVer = d.Uint64()
 }
 
-// ConnectListServersArgs is the wire form of admin_connect_list_servers_args.
-type ConnectListServersArgs struct {
+// connectListServersArgs is the wire form of admin_connect_list_servers_args: the arguments of ADMIN_PROC_CONNECT_LIST_SERVERS.
+type connectListServersArgs struct {
 	NeedResults uint32
 	Flags       uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListServersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListServersArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(v.NeedResults)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListServersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListServersArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = binary.BigEndian.Uint32(b[0:])
 		v.Flags = binary.BigEndian.Uint32(b[4:])
@@ -307,14 +307,14 @@ func (v *ConnectListServersArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectListServersRet is the wire form of admin_connect_list_servers_ret.
-type ConnectListServersRet struct {
+// connectListServersRet is the wire form of admin_connect_list_servers_ret: the reply to ADMIN_PROC_CONNECT_LIST_SERVERS.
+type connectListServersRet struct {
 	Servers []Server
 	Ret     uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectListServersRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectListServersRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Servers), ServerListMax) {
 		for i0 := range v.Servers {
 			v.Servers[i0].EncodeXDR(e)
@@ -324,7 +324,7 @@ func (v *ConnectListServersRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectListServersRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectListServersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(ServerListMax, 4); n0 > 0 {
 		v.Servers = make([]Server, n0)
 		for i0 := range v.Servers {
@@ -336,64 +336,64 @@ func (v *ConnectListServersRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Uint32()
 }
 
-// ConnectLookupServerArgs is the wire form of admin_connect_lookup_server_args.
-type ConnectLookupServerArgs struct {
+// connectLookupServerArgs is the wire form of admin_connect_lookup_server_args: the arguments of ADMIN_PROC_CONNECT_LOOKUP_SERVER.
+type connectLookupServerArgs struct {
 	Name  string
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectLookupServerArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectLookupServerArgs) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Name, StringMax)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectLookupServerArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectLookupServerArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Name = d.String(StringMax)
 	v.Flags = d.Uint32()
 }
 
-// ConnectLookupServerRet is the wire form of admin_connect_lookup_server_ret.
-type ConnectLookupServerRet struct {
+// connectLookupServerRet is the wire form of admin_connect_lookup_server_ret: the reply to ADMIN_PROC_CONNECT_LOOKUP_SERVER.
+type connectLookupServerRet struct {
 	Srv Server
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectLookupServerRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectLookupServerRet) EncodeXDR(e *xdr.Encoder) {
 	v.Srv.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectLookupServerRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectLookupServerRet) DecodeXDR(d *xdr.Decoder) {
 	v.Srv.DecodeXDR(d)
 }
 
-// ServerGetThreadPoolParametersArgs is the wire form of admin_server_get_threadpool_parameters_args.
-type ServerGetThreadPoolParametersArgs struct {
+// serverGetThreadPoolParametersArgs is the wire form of admin_server_get_threadpool_parameters_args: the arguments of ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS.
+type serverGetThreadPoolParametersArgs struct {
 	Srv   Server
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ServerGetThreadPoolParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *serverGetThreadPoolParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Srv.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ServerGetThreadPoolParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *serverGetThreadPoolParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Srv.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// ServerGetThreadPoolParametersRet is the wire form of admin_server_get_threadpool_parameters_ret.
-type ServerGetThreadPoolParametersRet struct {
+// serverGetThreadPoolParametersRet is the wire form of admin_server_get_threadpool_parameters_ret: the reply to ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS.
+type serverGetThreadPoolParametersRet struct {
 	Params []TypedParam
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ServerGetThreadPoolParametersRet) EncodeXDR(e *xdr.Encoder) {
+func (v *serverGetThreadPoolParametersRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), ServerThreadpoolParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -402,7 +402,7 @@ func (v *ServerGetThreadPoolParametersRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ServerGetThreadPoolParametersRet) DecodeXDR(d *xdr.Decoder) {
+func (v *serverGetThreadPoolParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(ServerThreadpoolParametersMax, 12); n0 > 0 {
 		v.Params = make([]TypedParam, n0)
 		for i0 := range v.Params {
@@ -413,15 +413,15 @@ func (v *ServerGetThreadPoolParametersRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ServerSetThreadPoolParametersArgs is the wire form of admin_server_set_threadpool_parameters_args.
-type ServerSetThreadPoolParametersArgs struct {
+// serverSetThreadPoolParametersArgs is the wire form of admin_server_set_threadpool_parameters_args: the arguments of ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS.
+type serverSetThreadPoolParametersArgs struct {
 	Srv    Server
 	Params []TypedParam
 	Flags  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ServerSetThreadPoolParametersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *serverSetThreadPoolParametersArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Srv.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), ServerThreadpoolParametersMax) {
 		for i0 := range v.Params {
@@ -432,7 +432,7 @@ func (v *ServerSetThreadPoolParametersArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ServerSetThreadPoolParametersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *serverSetThreadPoolParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Srv.DecodeXDR(d)
 	if n0 := d.ArrayLen(ServerThreadpoolParametersMax, 12); n0 > 0 {
 		v.Params = make([]TypedParam, n0)
@@ -445,22 +445,22 @@ func (v *ServerSetThreadPoolParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// ServerListClientsArgs is the wire form of admin_server_list_clients_args.
-type ServerListClientsArgs struct {
+// serverListClientsArgs is the wire form of admin_server_list_clients_args: the arguments of ADMIN_PROC_SERVER_LIST_CLIENTS.
+type serverListClientsArgs struct {
 	Srv         Server
 	NeedResults uint32
 	Flags       uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ServerListClientsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *serverListClientsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Srv.EncodeXDR(e)
 	e.Uint32(v.NeedResults)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ServerListClientsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *serverListClientsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Srv.DecodeXDR(d)
 	if b := d.FixedView(8); len(b) == 8 {
 		v.NeedResults = binary.BigEndian.Uint32(b[0:])
@@ -470,14 +470,14 @@ func (v *ServerListClientsArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ServerListClientsRet is the wire form of admin_server_list_clients_ret.
-type ServerListClientsRet struct {
+// serverListClientsRet is the wire form of admin_server_list_clients_ret: the reply to ADMIN_PROC_SERVER_LIST_CLIENTS.
+type serverListClientsRet struct {
 	Clients []DaemonClient
 	Ret     uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ServerListClientsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *serverListClientsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Clients), ClientListMax) {
 		for i0 := range v.Clients {
 			v.Clients[i0].EncodeXDR(e)
@@ -487,7 +487,7 @@ func (v *ServerListClientsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ServerListClientsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *serverListClientsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(ClientListMax, 24); n0 > 0 {
 		v.Clients = make([]DaemonClient, n0)
 		for i0 := range v.Clients {
@@ -499,22 +499,22 @@ func (v *ServerListClientsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Ret = d.Uint32()
 }
 
-// ServerLookupClientArgs is the wire form of admin_server_lookup_client_args.
-type ServerLookupClientArgs struct {
+// serverLookupClientArgs is the wire form of admin_server_lookup_client_args: the arguments of ADMIN_PROC_SERVER_LOOKUP_CLIENT.
+type serverLookupClientArgs struct {
 	Srv   Server
 	ID    uint64
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ServerLookupClientArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *serverLookupClientArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Srv.EncodeXDR(e)
 	e.Uint64(v.ID)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ServerLookupClientArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *serverLookupClientArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Srv.DecodeXDR(d)
 	if b := d.FixedView(12); len(b) == 12 {
 		v.ID = binary.BigEndian.Uint64(b[0:])
@@ -524,46 +524,46 @@ func (v *ServerLookupClientArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ServerLookupClientRet is the wire form of admin_server_lookup_client_ret.
-type ServerLookupClientRet struct {
+// serverLookupClientRet is the wire form of admin_server_lookup_client_ret: the reply to ADMIN_PROC_SERVER_LOOKUP_CLIENT.
+type serverLookupClientRet struct {
 	Clnt DaemonClient
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ServerLookupClientRet) EncodeXDR(e *xdr.Encoder) {
+func (v *serverLookupClientRet) EncodeXDR(e *xdr.Encoder) {
 	v.Clnt.EncodeXDR(e)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ServerLookupClientRet) DecodeXDR(d *xdr.Decoder) {
+func (v *serverLookupClientRet) DecodeXDR(d *xdr.Decoder) {
 	v.Clnt.DecodeXDR(d)
 }
 
-// ClientGetInfoArgs is the wire form of admin_client_get_info_args.
-type ClientGetInfoArgs struct {
+// clientGetInfoArgs is the wire form of admin_client_get_info_args: the arguments of ADMIN_PROC_CLIENT_GET_INFO.
+type clientGetInfoArgs struct {
 	Clnt  DaemonClient
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ClientGetInfoArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *clientGetInfoArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Clnt.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ClientGetInfoArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *clientGetInfoArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Clnt.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// ClientGetInfoRet is the wire form of admin_client_get_info_ret.
-type ClientGetInfoRet struct {
+// clientGetInfoRet is the wire form of admin_client_get_info_ret: the reply to ADMIN_PROC_CLIENT_GET_INFO.
+type clientGetInfoRet struct {
 	Params []TypedParam
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ClientGetInfoRet) EncodeXDR(e *xdr.Encoder) {
+func (v *clientGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), ClientInfoParametersMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -572,7 +572,7 @@ func (v *ClientGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ClientGetInfoRet) DecodeXDR(d *xdr.Decoder) {
+func (v *clientGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(ClientInfoParametersMax, 12); n0 > 0 {
 		v.Params = make([]TypedParam, n0)
 		for i0 := range v.Params {
@@ -583,49 +583,49 @@ func (v *ClientGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ClientCloseArgs is the wire form of admin_client_close_args.
-type ClientCloseArgs struct {
+// clientCloseArgs is the wire form of admin_client_close_args: the arguments of ADMIN_PROC_CLIENT_CLOSE.
+type clientCloseArgs struct {
 	Clnt  DaemonClient
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ClientCloseArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *clientCloseArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Clnt.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ClientCloseArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *clientCloseArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Clnt.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// ServerGetClientLimitsArgs is the wire form of admin_server_get_client_limits_args.
-type ServerGetClientLimitsArgs struct {
+// serverGetClientLimitsArgs is the wire form of admin_server_get_client_limits_args: the arguments of ADMIN_PROC_SERVER_GET_CLIENT_LIMITS.
+type serverGetClientLimitsArgs struct {
 	Srv   Server
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ServerGetClientLimitsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *serverGetClientLimitsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Srv.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ServerGetClientLimitsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *serverGetClientLimitsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Srv.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// ServerGetClientLimitsRet is the wire form of admin_server_get_client_limits_ret.
-type ServerGetClientLimitsRet struct {
+// serverGetClientLimitsRet is the wire form of admin_server_get_client_limits_ret: the reply to ADMIN_PROC_SERVER_GET_CLIENT_LIMITS.
+type serverGetClientLimitsRet struct {
 	Params []TypedParam
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ServerGetClientLimitsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *serverGetClientLimitsRet) EncodeXDR(e *xdr.Encoder) {
 	if e.ArrayLen(len(v.Params), ServerClientLimitsMax) {
 		for i0 := range v.Params {
 			v.Params[i0].EncodeXDR(e)
@@ -634,7 +634,7 @@ func (v *ServerGetClientLimitsRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ServerGetClientLimitsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *serverGetClientLimitsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(ServerClientLimitsMax, 12); n0 > 0 {
 		v.Params = make([]TypedParam, n0)
 		for i0 := range v.Params {
@@ -645,15 +645,15 @@ func (v *ServerGetClientLimitsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ServerSetClientLimitsArgs is the wire form of admin_server_set_client_limits_args.
-type ServerSetClientLimitsArgs struct {
+// serverSetClientLimitsArgs is the wire form of admin_server_set_client_limits_args: the arguments of ADMIN_PROC_SERVER_SET_CLIENT_LIMITS.
+type serverSetClientLimitsArgs struct {
 	Srv    Server
 	Params []TypedParam
 	Flags  uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ServerSetClientLimitsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *serverSetClientLimitsArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Srv.EncodeXDR(e)
 	if e.ArrayLen(len(v.Params), ServerClientLimitsMax) {
 		for i0 := range v.Params {
@@ -664,7 +664,7 @@ func (v *ServerSetClientLimitsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ServerSetClientLimitsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *serverSetClientLimitsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Srv.DecodeXDR(d)
 	if n0 := d.ArrayLen(ServerClientLimitsMax, 12); n0 > 0 {
 		v.Params = make([]TypedParam, n0)
@@ -677,80 +677,80 @@ func (v *ServerSetClientLimitsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// ServerUpdateTLSFilesArgs is the wire form of admin_server_update_tls_files_args.
-type ServerUpdateTLSFilesArgs struct {
+// serverUpdateTLSFilesArgs is the wire form of admin_server_update_tls_files_args: the arguments of ADMIN_PROC_SERVER_UPDATE_TLS_FILES.
+type serverUpdateTLSFilesArgs struct {
 	Srv   Server
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ServerUpdateTLSFilesArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *serverUpdateTLSFilesArgs) EncodeXDR(e *xdr.Encoder) {
 	v.Srv.EncodeXDR(e)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ServerUpdateTLSFilesArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *serverUpdateTLSFilesArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Srv.DecodeXDR(d)
 	v.Flags = d.Uint32()
 }
 
-// ConnectGetLoggingOutputsArgs is the wire form of admin_connect_get_logging_outputs_args.
-type ConnectGetLoggingOutputsArgs struct {
+// connectGetLoggingOutputsArgs is the wire form of admin_connect_get_logging_outputs_args: the arguments of ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS.
+type connectGetLoggingOutputsArgs struct {
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetLoggingOutputsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetLoggingOutputsArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetLoggingOutputsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetLoggingOutputsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// ConnectGetLoggingOutputsRet is the wire form of admin_connect_get_logging_outputs_ret.
-type ConnectGetLoggingOutputsRet struct {
+// connectGetLoggingOutputsRet is the wire form of admin_connect_get_logging_outputs_ret: the reply to ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS.
+type connectGetLoggingOutputsRet struct {
 	Outputs  string
 	Noutputs uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetLoggingOutputsRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetLoggingOutputsRet) EncodeXDR(e *xdr.Encoder) {
 	e.String(v.Outputs, StringMax)
 	e.Uint32(v.Noutputs)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetLoggingOutputsRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetLoggingOutputsRet) DecodeXDR(d *xdr.Decoder) {
 	v.Outputs = d.String(StringMax)
 	v.Noutputs = d.Uint32()
 }
 
-// ConnectGetLoggingFiltersArgs is the wire form of admin_connect_get_logging_filters_args.
-type ConnectGetLoggingFiltersArgs struct {
+// connectGetLoggingFiltersArgs is the wire form of admin_connect_get_logging_filters_args: the arguments of ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS.
+type connectGetLoggingFiltersArgs struct {
 	Flags uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetLoggingFiltersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetLoggingFiltersArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetLoggingFiltersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetLoggingFiltersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// ConnectGetLoggingFiltersRet is the wire form of admin_connect_get_logging_filters_ret.
-type ConnectGetLoggingFiltersRet struct {
+// connectGetLoggingFiltersRet is the wire form of admin_connect_get_logging_filters_ret: the reply to ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS.
+type connectGetLoggingFiltersRet struct {
 	Filters  *string
 	Nfilters uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectGetLoggingFiltersRet) EncodeXDR(e *xdr.Encoder) {
+func (v *connectGetLoggingFiltersRet) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.Filters != nil) {
 		e.String((*v.Filters), StringMax)
 	}
@@ -758,7 +758,7 @@ func (v *ConnectGetLoggingFiltersRet) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectGetLoggingFiltersRet) DecodeXDR(d *xdr.Decoder) {
+func (v *connectGetLoggingFiltersRet) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.Filters = new(string)
 		(*v.Filters) = d.String(StringMax)
@@ -768,14 +768,14 @@ func (v *ConnectGetLoggingFiltersRet) DecodeXDR(d *xdr.Decoder) {
 	v.Nfilters = d.Uint32()
 }
 
-// ConnectSetLoggingOutputsArgs is the wire form of admin_connect_set_logging_outputs_args.
-type ConnectSetLoggingOutputsArgs struct {
+// connectSetLoggingOutputsArgs is the wire form of admin_connect_set_logging_outputs_args: the arguments of ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS.
+type connectSetLoggingOutputsArgs struct {
 	Outputs *string
 	Flags   uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectSetLoggingOutputsArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectSetLoggingOutputsArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.Outputs != nil) {
 		e.String((*v.Outputs), StringMax)
 	}
@@ -783,7 +783,7 @@ func (v *ConnectSetLoggingOutputsArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectSetLoggingOutputsArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectSetLoggingOutputsArgs) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.Outputs = new(string)
 		(*v.Outputs) = d.String(StringMax)
@@ -793,14 +793,14 @@ func (v *ConnectSetLoggingOutputsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// ConnectSetLoggingFiltersArgs is the wire form of admin_connect_set_logging_filters_args.
-type ConnectSetLoggingFiltersArgs struct {
+// connectSetLoggingFiltersArgs is the wire form of admin_connect_set_logging_filters_args: the arguments of ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS.
+type connectSetLoggingFiltersArgs struct {
 	Filters *string
 	Flags   uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectSetLoggingFiltersArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectSetLoggingFiltersArgs) EncodeXDR(e *xdr.Encoder) {
 	if e.Optional(v.Filters != nil) {
 		e.String((*v.Filters), StringMax)
 	}
@@ -808,7 +808,7 @@ func (v *ConnectSetLoggingFiltersArgs) EncodeXDR(e *xdr.Encoder) {
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectSetLoggingFiltersArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectSetLoggingFiltersArgs) DecodeXDR(d *xdr.Decoder) {
 	if d.Optional() {
 		v.Filters = new(string)
 		(*v.Filters) = d.String(StringMax)
@@ -818,20 +818,20 @@ func (v *ConnectSetLoggingFiltersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = d.Uint32()
 }
 
-// ConnectSetDaemonTimeoutArgs is the wire form of admin_connect_set_daemon_timeout_args.
-type ConnectSetDaemonTimeoutArgs struct {
+// connectSetDaemonTimeoutArgs is the wire form of admin_connect_set_daemon_timeout_args: the arguments of ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT.
+type connectSetDaemonTimeoutArgs struct {
 	Timeout uint32
 	Flags   uint32
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectSetDaemonTimeoutArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectSetDaemonTimeoutArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(v.Timeout)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectSetDaemonTimeoutArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectSetDaemonTimeoutArgs) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(8); len(b) == 8 {
 		v.Timeout = binary.BigEndian.Uint32(b[0:])
 		v.Flags = binary.BigEndian.Uint32(b[4:])
@@ -840,18 +840,18 @@ func (v *ConnectSetDaemonTimeoutArgs) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// ConnectDaemonShutdownArgs is the wire form of admin_connect_daemon_shutdown_args.
-type ConnectDaemonShutdownArgs struct {
+// connectDaemonShutdownArgs is the wire form of admin_connect_daemon_shutdown_args: the arguments of ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN.
+type connectDaemonShutdownArgs struct {
 	Flags ConnectDaemonShutdownFlags
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
-func (v *ConnectDaemonShutdownArgs) EncodeXDR(e *xdr.Encoder) {
+func (v *connectDaemonShutdownArgs) EncodeXDR(e *xdr.Encoder) {
 	e.Uint32(uint32(v.Flags))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
-func (v *ConnectDaemonShutdownArgs) DecodeXDR(d *xdr.Decoder) {
+func (v *connectDaemonShutdownArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Flags = ConnectDaemonShutdownFlags(d.Uint32())
 }
 
@@ -964,7 +964,7 @@ func (p Procedure) WritesStream() bool {
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectOpen
 func (c *Client) ConnectOpen(ctx context.Context, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectOpen))
-	args := ConnectOpenArgs{
+	args := connectOpenArgs{
 		Flags: flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -994,7 +994,7 @@ func (c *Client) ConnectGetLibVersion(ctx context.Context) (libVer uint64, err e
 	if err != nil {
 		return
 	}
-	var ret ConnectGetLibVersionRet
+	var ret connectGetLibVersionRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -1008,7 +1008,7 @@ func (c *Client) ConnectGetLibVersion(ctx context.Context) (libVer uint64, err e
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectListServers
 func (c *Client) ConnectListServers(ctx context.Context, flags uint32) (servers []Server, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectListServers))
-	args := ConnectListServersArgs{
+	args := connectListServersArgs{
 		Flags:       flags,
 		NeedResults: 1,
 	}
@@ -1017,7 +1017,7 @@ func (c *Client) ConnectListServers(ctx context.Context, flags uint32) (servers 
 	if err != nil {
 		return
 	}
-	var ret ConnectListServersRet
+	var ret connectListServersRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -1030,7 +1030,7 @@ func (c *Client) ConnectListServers(ctx context.Context, flags uint32) (servers 
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectLookupServer
 func (c *Client) ConnectLookupServer(ctx context.Context, name string, flags uint32) (srv Server, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectLookupServer))
-	args := ConnectLookupServerArgs{
+	args := connectLookupServerArgs{
 		Name:  name,
 		Flags: flags,
 	}
@@ -1039,7 +1039,7 @@ func (c *Client) ConnectLookupServer(ctx context.Context, name string, flags uin
 	if err != nil {
 		return
 	}
-	var ret ConnectLookupServerRet
+	var ret connectLookupServerRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -1052,7 +1052,7 @@ func (c *Client) ConnectLookupServer(ctx context.Context, name string, flags uin
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetThreadPoolParameters
 func (c *Client) ServerGetThreadPoolParameters(ctx context.Context, srv Server, flags uint32) (params []TypedParam, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerGetThreadPoolParameters))
-	args := ServerGetThreadPoolParametersArgs{
+	args := serverGetThreadPoolParametersArgs{
 		Srv:   srv,
 		Flags: flags,
 	}
@@ -1061,7 +1061,7 @@ func (c *Client) ServerGetThreadPoolParameters(ctx context.Context, srv Server, 
 	if err != nil {
 		return
 	}
-	var ret ServerGetThreadPoolParametersRet
+	var ret serverGetThreadPoolParametersRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -1074,7 +1074,7 @@ func (c *Client) ServerGetThreadPoolParameters(ctx context.Context, srv Server, 
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetThreadPoolParameters
 func (c *Client) ServerSetThreadPoolParameters(ctx context.Context, srv Server, params []TypedParam, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerSetThreadPoolParameters))
-	args := ServerSetThreadPoolParametersArgs{
+	args := serverSetThreadPoolParametersArgs{
 		Srv:    srv,
 		Params: params,
 		Flags:  flags,
@@ -1092,7 +1092,7 @@ func (c *Client) ServerSetThreadPoolParameters(ctx context.Context, srv Server, 
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerListClients
 func (c *Client) ServerListClients(ctx context.Context, srv Server, flags uint32) (clients []DaemonClient, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerListClients))
-	args := ServerListClientsArgs{
+	args := serverListClientsArgs{
 		Srv:         srv,
 		Flags:       flags,
 		NeedResults: 1,
@@ -1102,7 +1102,7 @@ func (c *Client) ServerListClients(ctx context.Context, srv Server, flags uint32
 	if err != nil {
 		return
 	}
-	var ret ServerListClientsRet
+	var ret serverListClientsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -1115,7 +1115,7 @@ func (c *Client) ServerListClients(ctx context.Context, srv Server, flags uint32
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerLookupClient
 func (c *Client) ServerLookupClient(ctx context.Context, srv Server, id uint64, flags uint32) (clnt DaemonClient, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerLookupClient))
-	args := ServerLookupClientArgs{
+	args := serverLookupClientArgs{
 		Srv:   srv,
 		ID:    id,
 		Flags: flags,
@@ -1125,7 +1125,7 @@ func (c *Client) ServerLookupClient(ctx context.Context, srv Server, id uint64, 
 	if err != nil {
 		return
 	}
-	var ret ServerLookupClientRet
+	var ret serverLookupClientRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -1138,7 +1138,7 @@ func (c *Client) ServerLookupClient(ctx context.Context, srv Server, id uint64, 
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientGetInfo
 func (c *Client) ClientGetInfo(ctx context.Context, clnt DaemonClient, flags uint32) (params []TypedParam, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcClientGetInfo))
-	args := ClientGetInfoArgs{
+	args := clientGetInfoArgs{
 		Clnt:  clnt,
 		Flags: flags,
 	}
@@ -1147,7 +1147,7 @@ func (c *Client) ClientGetInfo(ctx context.Context, clnt DaemonClient, flags uin
 	if err != nil {
 		return
 	}
-	var ret ClientGetInfoRet
+	var ret clientGetInfoRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -1160,7 +1160,7 @@ func (c *Client) ClientGetInfo(ctx context.Context, clnt DaemonClient, flags uin
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientClose
 func (c *Client) ClientClose(ctx context.Context, clnt DaemonClient, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcClientClose))
-	args := ClientCloseArgs{
+	args := clientCloseArgs{
 		Clnt:  clnt,
 		Flags: flags,
 	}
@@ -1176,7 +1176,7 @@ func (c *Client) ClientClose(ctx context.Context, clnt DaemonClient, flags uint3
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetClientLimits
 func (c *Client) ServerGetClientLimits(ctx context.Context, srv Server, flags uint32) (params []TypedParam, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerGetClientLimits))
-	args := ServerGetClientLimitsArgs{
+	args := serverGetClientLimitsArgs{
 		Srv:   srv,
 		Flags: flags,
 	}
@@ -1185,7 +1185,7 @@ func (c *Client) ServerGetClientLimits(ctx context.Context, srv Server, flags ui
 	if err != nil {
 		return
 	}
-	var ret ServerGetClientLimitsRet
+	var ret serverGetClientLimitsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -1198,7 +1198,7 @@ func (c *Client) ServerGetClientLimits(ctx context.Context, srv Server, flags ui
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetClientLimits
 func (c *Client) ServerSetClientLimits(ctx context.Context, srv Server, params []TypedParam, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerSetClientLimits))
-	args := ServerSetClientLimitsArgs{
+	args := serverSetClientLimitsArgs{
 		Srv:    srv,
 		Params: params,
 		Flags:  flags,
@@ -1215,7 +1215,7 @@ func (c *Client) ServerSetClientLimits(ctx context.Context, srv Server, params [
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLoggingOutputs
 func (c *Client) ConnectGetLoggingOutputs(ctx context.Context, flags uint32) (outputs string, noutputs uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetLoggingOutputs))
-	args := ConnectGetLoggingOutputsArgs{
+	args := connectGetLoggingOutputsArgs{
 		Flags: flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -1223,7 +1223,7 @@ func (c *Client) ConnectGetLoggingOutputs(ctx context.Context, flags uint32) (ou
 	if err != nil {
 		return
 	}
-	var ret ConnectGetLoggingOutputsRet
+	var ret connectGetLoggingOutputsRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -1236,7 +1236,7 @@ func (c *Client) ConnectGetLoggingOutputs(ctx context.Context, flags uint32) (ou
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLoggingFilters
 func (c *Client) ConnectGetLoggingFilters(ctx context.Context, flags uint32) (filters *string, nfilters uint32, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectGetLoggingFilters))
-	args := ConnectGetLoggingFiltersArgs{
+	args := connectGetLoggingFiltersArgs{
 		Flags: flags,
 	}
 	args.EncodeXDR(call.Encoder())
@@ -1244,7 +1244,7 @@ func (c *Client) ConnectGetLoggingFilters(ctx context.Context, flags uint32) (fi
 	if err != nil {
 		return
 	}
-	var ret ConnectGetLoggingFiltersRet
+	var ret connectGetLoggingFiltersRet
 	ret.DecodeXDR(d)
 	if err = c.finish(call); err != nil {
 		return
@@ -1257,7 +1257,7 @@ func (c *Client) ConnectGetLoggingFilters(ctx context.Context, flags uint32) (fi
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetLoggingOutputs
 func (c *Client) ConnectSetLoggingOutputs(ctx context.Context, outputs *string, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectSetLoggingOutputs))
-	args := ConnectSetLoggingOutputsArgs{
+	args := connectSetLoggingOutputsArgs{
 		Outputs: outputs,
 		Flags:   flags,
 	}
@@ -1273,7 +1273,7 @@ func (c *Client) ConnectSetLoggingOutputs(ctx context.Context, outputs *string, 
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetLoggingFilters
 func (c *Client) ConnectSetLoggingFilters(ctx context.Context, filters *string, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectSetLoggingFilters))
-	args := ConnectSetLoggingFiltersArgs{
+	args := connectSetLoggingFiltersArgs{
 		Filters: filters,
 		Flags:   flags,
 	}
@@ -1289,7 +1289,7 @@ func (c *Client) ConnectSetLoggingFilters(ctx context.Context, filters *string, 
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerUpdateTlsFiles
 func (c *Client) ServerUpdateTLSFiles(ctx context.Context, srv Server, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerUpdateTLSFiles))
-	args := ServerUpdateTLSFilesArgs{
+	args := serverUpdateTLSFilesArgs{
 		Srv:   srv,
 		Flags: flags,
 	}
@@ -1305,7 +1305,7 @@ func (c *Client) ServerUpdateTLSFiles(ctx context.Context, srv Server, flags uin
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetDaemonTimeout
 func (c *Client) ConnectSetDaemonTimeout(ctx context.Context, timeout uint32, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectSetDaemonTimeout))
-	args := ConnectSetDaemonTimeoutArgs{
+	args := connectSetDaemonTimeoutArgs{
 		Timeout: timeout,
 		Flags:   flags,
 	}
@@ -1321,7 +1321,7 @@ func (c *Client) ConnectSetDaemonTimeout(ctx context.Context, timeout uint32, fl
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectDaemonShutdown
 func (c *Client) ConnectDaemonShutdown(ctx context.Context, flags ConnectDaemonShutdownFlags) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcConnectDaemonShutdown))
-	args := ConnectDaemonShutdownArgs{
+	args := connectDaemonShutdownArgs{
 		Flags: flags,
 	}
 	args.EncodeXDR(call.Encoder())

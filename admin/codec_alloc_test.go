@@ -23,7 +23,7 @@ func TestCodecNoAllocationAfterDecodeError(t *testing.T) {
 	// that keeps working after the error costs two or more per element.
 	const slices, errorAllocs = 1, 8
 	allocs := testing.AllocsPerRun(20, func() {
-		var out ClientGetInfoRet
+		var out clientGetInfoRet
 		d := xdr.NewDecoder(in)
 		out.DecodeXDR(d)
 		if !errors.Is(d.Err(), xdr.ErrTooLong) {

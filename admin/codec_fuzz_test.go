@@ -12,7 +12,7 @@ import (
 // reply never panics, allocates no more than the input justifies, and
 // accepts only canonical encodings.
 func FuzzDecodeClientGetInfoRet(f *testing.F) {
-	v := &ClientGetInfoRet{Params: []TypedParam{
+	v := &clientGetInfoRet{Params: []TypedParam{
 		{Field: "readonly", Value: NewTypedParamValueBoolean(0)},
 		{Field: "sock_addr", Value: NewTypedParamValueString("127.0.0.1;42")},
 		{Field: "unix_user_id", Value: NewTypedParamValueUllong(1000)},
@@ -22,7 +22,7 @@ func FuzzDecodeClientGetInfoRet(f *testing.F) {
 	if e.Err() != nil {
 		f.Fatal(e.Err())
 	}
-	xdrtest.FuzzDecode(f, "ClientGetInfoRet",
-		func() xdrtest.Codec { return new(ClientGetInfoRet) }, unionMakers,
+	xdrtest.FuzzDecode(f, "clientGetInfoRet",
+		func() xdrtest.Codec { return new(clientGetInfoRet) }, unionMakers,
 		e.Bytes())
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func TestCodecGoldenClientGetInfoRet(t *testing.T) {
-	v := &ClientGetInfoRet{Params: []TypedParam{
+	v := &clientGetInfoRet{Params: []TypedParam{
 		{Field: "uid", Value: NewTypedParamValueUllong(1000)},
 		{Field: "addr", Value: NewTypedParamValueString("1.2.3.4;5")},
 	}}
@@ -26,7 +26,7 @@ func TestCodecGoldenClientGetInfoRet(t *testing.T) {
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("encode = % x, %v; want % x", got, err, want)
 	}
-	var back ClientGetInfoRet
+	var back clientGetInfoRet
 	if err := xdrtest.Decode(want, &back); err != nil || !reflect.DeepEqual(&back, v) {
 		t.Fatalf("decode = %#v, %v; want %#v", back, err, v)
 	}

@@ -9,421 +9,424 @@ import (
 	"context"
 	"github.com/virtwire/libvirt"
 	"github.com/virtwire/libvirt/internal/xdr"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // RemoteHandler serves the procedures of remote_protocol.x. Each method gets the decoded
-// arguments and returns the reply; an error is sent to the client as
+// arguments and returns the reply: the structs of package protocol, or
+// of package libvirt for the replies the client returns whole
+// (libvirt.DomainGetInfoRet). An error is sent to the client as
 // a libvirt error (use *libvirt.Error to choose its code). Embed
 // UnimplementedRemoteHandler to answer procedures you do not implement with
 // libvirt's "not supported" error.
 type RemoteHandler interface {
-	ConnectOpen(ctx context.Context, args *libvirt.ConnectOpenArgs) error
+	ConnectOpen(ctx context.Context, args *protocol.ConnectOpenArgs) error
 	ConnectClose(ctx context.Context) error
-	ConnectGetType(ctx context.Context) (*libvirt.ConnectGetTypeRet, error)
-	ConnectGetVersion(ctx context.Context) (*libvirt.ConnectGetVersionRet, error)
-	ConnectGetMaxVCPUs(ctx context.Context, args *libvirt.ConnectGetMaxVCPUsArgs) (*libvirt.ConnectGetMaxVCPUsRet, error)
+	ConnectGetType(ctx context.Context) (*protocol.ConnectGetTypeRet, error)
+	ConnectGetVersion(ctx context.Context) (*protocol.ConnectGetVersionRet, error)
+	ConnectGetMaxVCPUs(ctx context.Context, args *protocol.ConnectGetMaxVCPUsArgs) (*protocol.ConnectGetMaxVCPUsRet, error)
 	NodeGetInfo(ctx context.Context) (*libvirt.NodeGetInfoRet, error)
-	ConnectGetCapabilities(ctx context.Context) (*libvirt.ConnectGetCapabilitiesRet, error)
-	DomainAttachDevice(ctx context.Context, args *libvirt.DomainAttachDeviceArgs) error
-	DomainCreate(ctx context.Context, args *libvirt.DomainCreateArgs) error
-	DomainCreateXML(ctx context.Context, args *libvirt.DomainCreateXMLArgs) (*libvirt.DomainCreateXMLRet, error)
-	DomainDefineXML(ctx context.Context, args *libvirt.DomainDefineXMLArgs) (*libvirt.DomainDefineXMLRet, error)
-	DomainDestroy(ctx context.Context, args *libvirt.DomainDestroyArgs) error
-	DomainDetachDevice(ctx context.Context, args *libvirt.DomainDetachDeviceArgs) error
-	DomainGetXMLDesc(ctx context.Context, args *libvirt.DomainGetXMLDescArgs) (*libvirt.DomainGetXMLDescRet, error)
-	DomainGetAutostart(ctx context.Context, args *libvirt.DomainGetAutostartArgs) (*libvirt.DomainGetAutostartRet, error)
-	DomainGetInfo(ctx context.Context, args *libvirt.DomainGetInfoArgs) (*libvirt.DomainGetInfoRet, error)
-	DomainGetMaxMemory(ctx context.Context, args *libvirt.DomainGetMaxMemoryArgs) (*libvirt.DomainGetMaxMemoryRet, error)
-	DomainGetMaxVCPUs(ctx context.Context, args *libvirt.DomainGetMaxVCPUsArgs) (*libvirt.DomainGetMaxVCPUsRet, error)
-	DomainGetOSType(ctx context.Context, args *libvirt.DomainGetOSTypeArgs) (*libvirt.DomainGetOSTypeRet, error)
-	DomainGetVCPUs(ctx context.Context, args *libvirt.DomainGetVCPUsArgs) (*libvirt.DomainGetVCPUsRet, error)
-	ConnectListDefinedDomains(ctx context.Context, args *libvirt.ConnectListDefinedDomainsArgs) (*libvirt.ConnectListDefinedDomainsRet, error)
-	DomainLookupByID(ctx context.Context, args *libvirt.DomainLookupByIDArgs) (*libvirt.DomainLookupByIDRet, error)
-	DomainLookupByName(ctx context.Context, args *libvirt.DomainLookupByNameArgs) (*libvirt.DomainLookupByNameRet, error)
-	DomainLookupByUUID(ctx context.Context, args *libvirt.DomainLookupByUUIDArgs) (*libvirt.DomainLookupByUUIDRet, error)
-	ConnectNumOfDefinedDomains(ctx context.Context) (*libvirt.ConnectNumOfDefinedDomainsRet, error)
-	DomainPinVCPU(ctx context.Context, args *libvirt.DomainPinVCPUArgs) error
-	DomainReboot(ctx context.Context, args *libvirt.DomainRebootArgs) error
-	DomainResume(ctx context.Context, args *libvirt.DomainResumeArgs) error
-	DomainSetAutostart(ctx context.Context, args *libvirt.DomainSetAutostartArgs) error
-	DomainSetMaxMemory(ctx context.Context, args *libvirt.DomainSetMaxMemoryArgs) error
-	DomainSetMemory(ctx context.Context, args *libvirt.DomainSetMemoryArgs) error
-	DomainSetVCPUs(ctx context.Context, args *libvirt.DomainSetVCPUsArgs) error
-	DomainShutdown(ctx context.Context, args *libvirt.DomainShutdownArgs) error
-	DomainSuspend(ctx context.Context, args *libvirt.DomainSuspendArgs) error
-	DomainUndefine(ctx context.Context, args *libvirt.DomainUndefineArgs) error
-	ConnectListDefinedNetworks(ctx context.Context, args *libvirt.ConnectListDefinedNetworksArgs) (*libvirt.ConnectListDefinedNetworksRet, error)
-	ConnectListDomains(ctx context.Context, args *libvirt.ConnectListDomainsArgs) (*libvirt.ConnectListDomainsRet, error)
-	ConnectListNetworks(ctx context.Context, args *libvirt.ConnectListNetworksArgs) (*libvirt.ConnectListNetworksRet, error)
-	NetworkCreate(ctx context.Context, args *libvirt.NetworkCreateArgs) error
-	NetworkCreateXML(ctx context.Context, args *libvirt.NetworkCreateXMLArgs) (*libvirt.NetworkCreateXMLRet, error)
-	NetworkDefineXML(ctx context.Context, args *libvirt.NetworkDefineXMLArgs) (*libvirt.NetworkDefineXMLRet, error)
-	NetworkDestroy(ctx context.Context, args *libvirt.NetworkDestroyArgs) error
-	NetworkGetXMLDesc(ctx context.Context, args *libvirt.NetworkGetXMLDescArgs) (*libvirt.NetworkGetXMLDescRet, error)
-	NetworkGetAutostart(ctx context.Context, args *libvirt.NetworkGetAutostartArgs) (*libvirt.NetworkGetAutostartRet, error)
-	NetworkGetBridgeName(ctx context.Context, args *libvirt.NetworkGetBridgeNameArgs) (*libvirt.NetworkGetBridgeNameRet, error)
-	NetworkLookupByName(ctx context.Context, args *libvirt.NetworkLookupByNameArgs) (*libvirt.NetworkLookupByNameRet, error)
-	NetworkLookupByUUID(ctx context.Context, args *libvirt.NetworkLookupByUUIDArgs) (*libvirt.NetworkLookupByUUIDRet, error)
-	NetworkSetAutostart(ctx context.Context, args *libvirt.NetworkSetAutostartArgs) error
-	NetworkUndefine(ctx context.Context, args *libvirt.NetworkUndefineArgs) error
-	ConnectNumOfDefinedNetworks(ctx context.Context) (*libvirt.ConnectNumOfDefinedNetworksRet, error)
-	ConnectNumOfDomains(ctx context.Context) (*libvirt.ConnectNumOfDomainsRet, error)
-	ConnectNumOfNetworks(ctx context.Context) (*libvirt.ConnectNumOfNetworksRet, error)
-	DomainCoreDump(ctx context.Context, args *libvirt.DomainCoreDumpArgs) error
-	DomainRestore(ctx context.Context, args *libvirt.DomainRestoreArgs) error
-	DomainSave(ctx context.Context, args *libvirt.DomainSaveArgs) error
-	DomainGetSchedulerType(ctx context.Context, args *libvirt.DomainGetSchedulerTypeArgs) (*libvirt.DomainGetSchedulerTypeRet, error)
-	DomainGetSchedulerParameters(ctx context.Context, args *libvirt.DomainGetSchedulerParametersArgs) (*libvirt.DomainGetSchedulerParametersRet, error)
-	DomainSetSchedulerParameters(ctx context.Context, args *libvirt.DomainSetSchedulerParametersArgs) error
-	ConnectGetHostname(ctx context.Context) (*libvirt.ConnectGetHostnameRet, error)
-	ConnectSupportsFeature(ctx context.Context, args *libvirt.ConnectSupportsFeatureArgs) (*libvirt.ConnectSupportsFeatureRet, error)
-	DomainMigratePrepare(ctx context.Context, args *libvirt.DomainMigratePrepareArgs) (*libvirt.DomainMigratePrepareRet, error)
-	DomainMigratePerform(ctx context.Context, args *libvirt.DomainMigratePerformArgs) error
-	DomainMigrateFinish(ctx context.Context, args *libvirt.DomainMigrateFinishArgs) (*libvirt.DomainMigrateFinishRet, error)
-	DomainBlockStats(ctx context.Context, args *libvirt.DomainBlockStatsArgs) (*libvirt.DomainBlockStatsRet, error)
-	DomainInterfaceStats(ctx context.Context, args *libvirt.DomainInterfaceStatsArgs) (*libvirt.DomainInterfaceStatsRet, error)
-	AuthList(ctx context.Context) (*libvirt.AuthListRet, error)
-	AuthSASLInit(ctx context.Context) (*libvirt.AuthSASLInitRet, error)
-	AuthSASLStart(ctx context.Context, args *libvirt.AuthSASLStartArgs) (*libvirt.AuthSASLStartRet, error)
-	AuthSASLStep(ctx context.Context, args *libvirt.AuthSASLStepArgs) (*libvirt.AuthSASLStepRet, error)
-	AuthPolkit(ctx context.Context) (*libvirt.AuthPolkitRet, error)
-	ConnectNumOfStoragePools(ctx context.Context) (*libvirt.ConnectNumOfStoragePoolsRet, error)
-	ConnectListStoragePools(ctx context.Context, args *libvirt.ConnectListStoragePoolsArgs) (*libvirt.ConnectListStoragePoolsRet, error)
-	ConnectNumOfDefinedStoragePools(ctx context.Context) (*libvirt.ConnectNumOfDefinedStoragePoolsRet, error)
-	ConnectListDefinedStoragePools(ctx context.Context, args *libvirt.ConnectListDefinedStoragePoolsArgs) (*libvirt.ConnectListDefinedStoragePoolsRet, error)
-	ConnectFindStoragePoolSources(ctx context.Context, args *libvirt.ConnectFindStoragePoolSourcesArgs) (*libvirt.ConnectFindStoragePoolSourcesRet, error)
-	StoragePoolCreateXML(ctx context.Context, args *libvirt.StoragePoolCreateXMLArgs) (*libvirt.StoragePoolCreateXMLRet, error)
-	StoragePoolDefineXML(ctx context.Context, args *libvirt.StoragePoolDefineXMLArgs) (*libvirt.StoragePoolDefineXMLRet, error)
-	StoragePoolCreate(ctx context.Context, args *libvirt.StoragePoolCreateArgs) error
-	StoragePoolBuild(ctx context.Context, args *libvirt.StoragePoolBuildArgs) error
-	StoragePoolDestroy(ctx context.Context, args *libvirt.StoragePoolDestroyArgs) error
-	StoragePoolDelete(ctx context.Context, args *libvirt.StoragePoolDeleteArgs) error
-	StoragePoolUndefine(ctx context.Context, args *libvirt.StoragePoolUndefineArgs) error
-	StoragePoolRefresh(ctx context.Context, args *libvirt.StoragePoolRefreshArgs) error
-	StoragePoolLookupByName(ctx context.Context, args *libvirt.StoragePoolLookupByNameArgs) (*libvirt.StoragePoolLookupByNameRet, error)
-	StoragePoolLookupByUUID(ctx context.Context, args *libvirt.StoragePoolLookupByUUIDArgs) (*libvirt.StoragePoolLookupByUUIDRet, error)
-	StoragePoolLookupByVolume(ctx context.Context, args *libvirt.StoragePoolLookupByVolumeArgs) (*libvirt.StoragePoolLookupByVolumeRet, error)
-	StoragePoolGetInfo(ctx context.Context, args *libvirt.StoragePoolGetInfoArgs) (*libvirt.StoragePoolGetInfoRet, error)
-	StoragePoolGetXMLDesc(ctx context.Context, args *libvirt.StoragePoolGetXMLDescArgs) (*libvirt.StoragePoolGetXMLDescRet, error)
-	StoragePoolGetAutostart(ctx context.Context, args *libvirt.StoragePoolGetAutostartArgs) (*libvirt.StoragePoolGetAutostartRet, error)
-	StoragePoolSetAutostart(ctx context.Context, args *libvirt.StoragePoolSetAutostartArgs) error
-	StoragePoolNumOfVolumes(ctx context.Context, args *libvirt.StoragePoolNumOfVolumesArgs) (*libvirt.StoragePoolNumOfVolumesRet, error)
-	StoragePoolListVolumes(ctx context.Context, args *libvirt.StoragePoolListVolumesArgs) (*libvirt.StoragePoolListVolumesRet, error)
-	StorageVolCreateXML(ctx context.Context, args *libvirt.StorageVolCreateXMLArgs) (*libvirt.StorageVolCreateXMLRet, error)
-	StorageVolDelete(ctx context.Context, args *libvirt.StorageVolDeleteArgs) error
-	StorageVolLookupByName(ctx context.Context, args *libvirt.StorageVolLookupByNameArgs) (*libvirt.StorageVolLookupByNameRet, error)
-	StorageVolLookupByKey(ctx context.Context, args *libvirt.StorageVolLookupByKeyArgs) (*libvirt.StorageVolLookupByKeyRet, error)
-	StorageVolLookupByPath(ctx context.Context, args *libvirt.StorageVolLookupByPathArgs) (*libvirt.StorageVolLookupByPathRet, error)
-	StorageVolGetInfo(ctx context.Context, args *libvirt.StorageVolGetInfoArgs) (*libvirt.StorageVolGetInfoRet, error)
-	StorageVolGetXMLDesc(ctx context.Context, args *libvirt.StorageVolGetXMLDescArgs) (*libvirt.StorageVolGetXMLDescRet, error)
-	StorageVolGetPath(ctx context.Context, args *libvirt.StorageVolGetPathArgs) (*libvirt.StorageVolGetPathRet, error)
-	NodeGetCellsFreeMemory(ctx context.Context, args *libvirt.NodeGetCellsFreeMemoryArgs) (*libvirt.NodeGetCellsFreeMemoryRet, error)
-	NodeGetFreeMemory(ctx context.Context) (*libvirt.NodeGetFreeMemoryRet, error)
-	DomainBlockPeek(ctx context.Context, args *libvirt.DomainBlockPeekArgs) (*libvirt.DomainBlockPeekRet, error)
-	DomainMemoryPeek(ctx context.Context, args *libvirt.DomainMemoryPeekArgs) (*libvirt.DomainMemoryPeekRet, error)
-	ConnectDomainEventRegister(ctx context.Context) (*libvirt.ConnectDomainEventRegisterRet, error)
-	ConnectDomainEventDeregister(ctx context.Context) (*libvirt.ConnectDomainEventDeregisterRet, error)
-	DomainMigratePrepare2(ctx context.Context, args *libvirt.DomainMigratePrepare2Args) (*libvirt.DomainMigratePrepare2Ret, error)
-	DomainMigrateFinish2(ctx context.Context, args *libvirt.DomainMigrateFinish2Args) (*libvirt.DomainMigrateFinish2Ret, error)
-	ConnectGetURI(ctx context.Context) (*libvirt.ConnectGetURIRet, error)
-	NodeNumOfDevices(ctx context.Context, args *libvirt.NodeNumOfDevicesArgs) (*libvirt.NodeNumOfDevicesRet, error)
-	NodeListDevices(ctx context.Context, args *libvirt.NodeListDevicesArgs) (*libvirt.NodeListDevicesRet, error)
-	NodeDeviceLookupByName(ctx context.Context, args *libvirt.NodeDeviceLookupByNameArgs) (*libvirt.NodeDeviceLookupByNameRet, error)
-	NodeDeviceGetXMLDesc(ctx context.Context, args *libvirt.NodeDeviceGetXMLDescArgs) (*libvirt.NodeDeviceGetXMLDescRet, error)
-	NodeDeviceGetParent(ctx context.Context, args *libvirt.NodeDeviceGetParentArgs) (*libvirt.NodeDeviceGetParentRet, error)
-	NodeDeviceNumOfCaps(ctx context.Context, args *libvirt.NodeDeviceNumOfCapsArgs) (*libvirt.NodeDeviceNumOfCapsRet, error)
-	NodeDeviceListCaps(ctx context.Context, args *libvirt.NodeDeviceListCapsArgs) (*libvirt.NodeDeviceListCapsRet, error)
-	NodeDeviceDettach(ctx context.Context, args *libvirt.NodeDeviceDettachArgs) error
-	NodeDeviceReAttach(ctx context.Context, args *libvirt.NodeDeviceReAttachArgs) error
-	NodeDeviceReset(ctx context.Context, args *libvirt.NodeDeviceResetArgs) error
-	DomainGetSecurityLabel(ctx context.Context, args *libvirt.DomainGetSecurityLabelArgs) (*libvirt.DomainGetSecurityLabelRet, error)
-	NodeGetSecurityModel(ctx context.Context) (*libvirt.NodeGetSecurityModelRet, error)
-	NodeDeviceCreateXML(ctx context.Context, args *libvirt.NodeDeviceCreateXMLArgs) (*libvirt.NodeDeviceCreateXMLRet, error)
-	NodeDeviceDestroy(ctx context.Context, args *libvirt.NodeDeviceDestroyArgs) error
-	StorageVolCreateXMLFrom(ctx context.Context, args *libvirt.StorageVolCreateXMLFromArgs) (*libvirt.StorageVolCreateXMLFromRet, error)
-	ConnectNumOfInterfaces(ctx context.Context) (*libvirt.ConnectNumOfInterfacesRet, error)
-	ConnectListInterfaces(ctx context.Context, args *libvirt.ConnectListInterfacesArgs) (*libvirt.ConnectListInterfacesRet, error)
-	InterfaceLookupByName(ctx context.Context, args *libvirt.InterfaceLookupByNameArgs) (*libvirt.InterfaceLookupByNameRet, error)
-	InterfaceLookupByMACString(ctx context.Context, args *libvirt.InterfaceLookupByMACStringArgs) (*libvirt.InterfaceLookupByMACStringRet, error)
-	InterfaceGetXMLDesc(ctx context.Context, args *libvirt.InterfaceGetXMLDescArgs) (*libvirt.InterfaceGetXMLDescRet, error)
-	InterfaceDefineXML(ctx context.Context, args *libvirt.InterfaceDefineXMLArgs) (*libvirt.InterfaceDefineXMLRet, error)
-	InterfaceUndefine(ctx context.Context, args *libvirt.InterfaceUndefineArgs) error
-	InterfaceCreate(ctx context.Context, args *libvirt.InterfaceCreateArgs) error
-	InterfaceDestroy(ctx context.Context, args *libvirt.InterfaceDestroyArgs) error
-	ConnectDomainXMLFromNative(ctx context.Context, args *libvirt.ConnectDomainXMLFromNativeArgs) (*libvirt.ConnectDomainXMLFromNativeRet, error)
-	ConnectDomainXMLToNative(ctx context.Context, args *libvirt.ConnectDomainXMLToNativeArgs) (*libvirt.ConnectDomainXMLToNativeRet, error)
-	ConnectNumOfDefinedInterfaces(ctx context.Context) (*libvirt.ConnectNumOfDefinedInterfacesRet, error)
-	ConnectListDefinedInterfaces(ctx context.Context, args *libvirt.ConnectListDefinedInterfacesArgs) (*libvirt.ConnectListDefinedInterfacesRet, error)
-	ConnectNumOfSecrets(ctx context.Context) (*libvirt.ConnectNumOfSecretsRet, error)
-	ConnectListSecrets(ctx context.Context, args *libvirt.ConnectListSecretsArgs) (*libvirt.ConnectListSecretsRet, error)
-	SecretLookupByUUID(ctx context.Context, args *libvirt.SecretLookupByUUIDArgs) (*libvirt.SecretLookupByUUIDRet, error)
-	SecretDefineXML(ctx context.Context, args *libvirt.SecretDefineXMLArgs) (*libvirt.SecretDefineXMLRet, error)
-	SecretGetXMLDesc(ctx context.Context, args *libvirt.SecretGetXMLDescArgs) (*libvirt.SecretGetXMLDescRet, error)
-	SecretSetValue(ctx context.Context, args *libvirt.SecretSetValueArgs) error
-	SecretGetValue(ctx context.Context, args *libvirt.SecretGetValueArgs) (*libvirt.SecretGetValueRet, error)
-	SecretUndefine(ctx context.Context, args *libvirt.SecretUndefineArgs) error
-	SecretLookupByUsage(ctx context.Context, args *libvirt.SecretLookupByUsageArgs) (*libvirt.SecretLookupByUsageRet, error)
-	DomainMigratePrepareTunnel(ctx context.Context, args *libvirt.DomainMigratePrepareTunnelArgs) error
-	ConnectIsSecure(ctx context.Context) (*libvirt.ConnectIsSecureRet, error)
-	DomainIsActive(ctx context.Context, args *libvirt.DomainIsActiveArgs) (*libvirt.DomainIsActiveRet, error)
-	DomainIsPersistent(ctx context.Context, args *libvirt.DomainIsPersistentArgs) (*libvirt.DomainIsPersistentRet, error)
-	NetworkIsActive(ctx context.Context, args *libvirt.NetworkIsActiveArgs) (*libvirt.NetworkIsActiveRet, error)
-	NetworkIsPersistent(ctx context.Context, args *libvirt.NetworkIsPersistentArgs) (*libvirt.NetworkIsPersistentRet, error)
-	StoragePoolIsActive(ctx context.Context, args *libvirt.StoragePoolIsActiveArgs) (*libvirt.StoragePoolIsActiveRet, error)
-	StoragePoolIsPersistent(ctx context.Context, args *libvirt.StoragePoolIsPersistentArgs) (*libvirt.StoragePoolIsPersistentRet, error)
-	InterfaceIsActive(ctx context.Context, args *libvirt.InterfaceIsActiveArgs) (*libvirt.InterfaceIsActiveRet, error)
-	ConnectGetLibVersion(ctx context.Context) (*libvirt.ConnectGetLibVersionRet, error)
-	ConnectCompareCPU(ctx context.Context, args *libvirt.ConnectCompareCPUArgs) (*libvirt.ConnectCompareCPURet, error)
-	DomainMemoryStats(ctx context.Context, args *libvirt.DomainMemoryStatsArgs) (*libvirt.DomainMemoryStatsRet, error)
-	DomainAttachDeviceFlags(ctx context.Context, args *libvirt.DomainAttachDeviceFlagsArgs) error
-	DomainDetachDeviceFlags(ctx context.Context, args *libvirt.DomainDetachDeviceFlagsArgs) error
-	ConnectBaselineCPU(ctx context.Context, args *libvirt.ConnectBaselineCPUArgs) (*libvirt.ConnectBaselineCPURet, error)
-	DomainGetJobInfo(ctx context.Context, args *libvirt.DomainGetJobInfoArgs) (*libvirt.DomainGetJobInfoRet, error)
-	DomainAbortJob(ctx context.Context, args *libvirt.DomainAbortJobArgs) error
-	StorageVolWipe(ctx context.Context, args *libvirt.StorageVolWipeArgs) error
-	DomainMigrateSetMaxDowntime(ctx context.Context, args *libvirt.DomainMigrateSetMaxDowntimeArgs) error
-	ConnectDomainEventRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventRegisterAnyArgs) error
-	ConnectDomainEventDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventDeregisterAnyArgs) error
-	DomainUpdateDeviceFlags(ctx context.Context, args *libvirt.DomainUpdateDeviceFlagsArgs) error
-	NWFilterLookupByName(ctx context.Context, args *libvirt.NWFilterLookupByNameArgs) (*libvirt.NWFilterLookupByNameRet, error)
-	NWFilterLookupByUUID(ctx context.Context, args *libvirt.NWFilterLookupByUUIDArgs) (*libvirt.NWFilterLookupByUUIDRet, error)
-	NWFilterGetXMLDesc(ctx context.Context, args *libvirt.NWFilterGetXMLDescArgs) (*libvirt.NWFilterGetXMLDescRet, error)
-	ConnectNumOfNWFilters(ctx context.Context) (*libvirt.ConnectNumOfNWFiltersRet, error)
-	ConnectListNWFilters(ctx context.Context, args *libvirt.ConnectListNWFiltersArgs) (*libvirt.ConnectListNWFiltersRet, error)
-	NWFilterDefineXML(ctx context.Context, args *libvirt.NWFilterDefineXMLArgs) (*libvirt.NWFilterDefineXMLRet, error)
-	NWFilterUndefine(ctx context.Context, args *libvirt.NWFilterUndefineArgs) error
-	DomainManagedSave(ctx context.Context, args *libvirt.DomainManagedSaveArgs) error
-	DomainHasManagedSaveImage(ctx context.Context, args *libvirt.DomainHasManagedSaveImageArgs) (*libvirt.DomainHasManagedSaveImageRet, error)
-	DomainManagedSaveRemove(ctx context.Context, args *libvirt.DomainManagedSaveRemoveArgs) error
-	DomainSnapshotCreateXML(ctx context.Context, args *libvirt.DomainSnapshotCreateXMLArgs) (*libvirt.DomainSnapshotCreateXMLRet, error)
-	DomainSnapshotGetXMLDesc(ctx context.Context, args *libvirt.DomainSnapshotGetXMLDescArgs) (*libvirt.DomainSnapshotGetXMLDescRet, error)
-	DomainSnapshotNum(ctx context.Context, args *libvirt.DomainSnapshotNumArgs) (*libvirt.DomainSnapshotNumRet, error)
-	DomainSnapshotListNames(ctx context.Context, args *libvirt.DomainSnapshotListNamesArgs) (*libvirt.DomainSnapshotListNamesRet, error)
-	DomainSnapshotLookupByName(ctx context.Context, args *libvirt.DomainSnapshotLookupByNameArgs) (*libvirt.DomainSnapshotLookupByNameRet, error)
-	DomainHasCurrentSnapshot(ctx context.Context, args *libvirt.DomainHasCurrentSnapshotArgs) (*libvirt.DomainHasCurrentSnapshotRet, error)
-	DomainSnapshotCurrent(ctx context.Context, args *libvirt.DomainSnapshotCurrentArgs) (*libvirt.DomainSnapshotCurrentRet, error)
-	DomainRevertToSnapshot(ctx context.Context, args *libvirt.DomainRevertToSnapshotArgs) error
-	DomainSnapshotDelete(ctx context.Context, args *libvirt.DomainSnapshotDeleteArgs) error
-	DomainGetBlockInfo(ctx context.Context, args *libvirt.DomainGetBlockInfoArgs) (*libvirt.DomainGetBlockInfoRet, error)
-	DomainCreateWithFlags(ctx context.Context, args *libvirt.DomainCreateWithFlagsArgs) (*libvirt.DomainCreateWithFlagsRet, error)
-	DomainSetMemoryParameters(ctx context.Context, args *libvirt.DomainSetMemoryParametersArgs) error
-	DomainGetMemoryParameters(ctx context.Context, args *libvirt.DomainGetMemoryParametersArgs) (*libvirt.DomainGetMemoryParametersRet, error)
-	DomainSetVCPUsFlags(ctx context.Context, args *libvirt.DomainSetVCPUsFlagsArgs) error
-	DomainGetVCPUsFlags(ctx context.Context, args *libvirt.DomainGetVCPUsFlagsArgs) (*libvirt.DomainGetVCPUsFlagsRet, error)
-	DomainOpenConsole(ctx context.Context, args *libvirt.DomainOpenConsoleArgs) error
-	DomainIsUpdated(ctx context.Context, args *libvirt.DomainIsUpdatedArgs) (*libvirt.DomainIsUpdatedRet, error)
-	ConnectGetSysinfo(ctx context.Context, args *libvirt.ConnectGetSysinfoArgs) (*libvirt.ConnectGetSysinfoRet, error)
-	DomainSetMemoryFlags(ctx context.Context, args *libvirt.DomainSetMemoryFlagsArgs) error
-	DomainSetBlkioParameters(ctx context.Context, args *libvirt.DomainSetBlkioParametersArgs) error
-	DomainGetBlkioParameters(ctx context.Context, args *libvirt.DomainGetBlkioParametersArgs) (*libvirt.DomainGetBlkioParametersRet, error)
-	DomainMigrateSetMaxSpeed(ctx context.Context, args *libvirt.DomainMigrateSetMaxSpeedArgs) error
-	StorageVolUpload(ctx context.Context, args *libvirt.StorageVolUploadArgs) error
-	StorageVolDownload(ctx context.Context, args *libvirt.StorageVolDownloadArgs) error
-	DomainInjectNMI(ctx context.Context, args *libvirt.DomainInjectNMIArgs) error
-	DomainScreenshot(ctx context.Context, args *libvirt.DomainScreenshotArgs) (*libvirt.DomainScreenshotRet, error)
-	DomainGetState(ctx context.Context, args *libvirt.DomainGetStateArgs) (*libvirt.DomainGetStateRet, error)
-	DomainMigrateBegin3(ctx context.Context, args *libvirt.DomainMigrateBegin3Args) (*libvirt.DomainMigrateBegin3Ret, error)
-	DomainMigratePrepare3(ctx context.Context, args *libvirt.DomainMigratePrepare3Args) (*libvirt.DomainMigratePrepare3Ret, error)
-	DomainMigratePrepareTunnel3(ctx context.Context, args *libvirt.DomainMigratePrepareTunnel3Args) (*libvirt.DomainMigratePrepareTunnel3Ret, error)
-	DomainMigratePerform3(ctx context.Context, args *libvirt.DomainMigratePerform3Args) (*libvirt.DomainMigratePerform3Ret, error)
-	DomainMigrateFinish3(ctx context.Context, args *libvirt.DomainMigrateFinish3Args) (*libvirt.DomainMigrateFinish3Ret, error)
-	DomainMigrateConfirm3(ctx context.Context, args *libvirt.DomainMigrateConfirm3Args) error
-	DomainSetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainSetSchedulerParametersFlagsArgs) error
-	InterfaceChangeBegin(ctx context.Context, args *libvirt.InterfaceChangeBeginArgs) error
-	InterfaceChangeCommit(ctx context.Context, args *libvirt.InterfaceChangeCommitArgs) error
-	InterfaceChangeRollback(ctx context.Context, args *libvirt.InterfaceChangeRollbackArgs) error
-	DomainGetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainGetSchedulerParametersFlagsArgs) (*libvirt.DomainGetSchedulerParametersFlagsRet, error)
-	DomainPinVCPUFlags(ctx context.Context, args *libvirt.DomainPinVCPUFlagsArgs) error
-	DomainSendKey(ctx context.Context, args *libvirt.DomainSendKeyArgs) error
-	NodeGetCPUStats(ctx context.Context, args *libvirt.NodeGetCPUStatsArgs) (*libvirt.NodeGetCPUStatsRet, error)
-	NodeGetMemoryStats(ctx context.Context, args *libvirt.NodeGetMemoryStatsArgs) (*libvirt.NodeGetMemoryStatsRet, error)
-	DomainGetControlInfo(ctx context.Context, args *libvirt.DomainGetControlInfoArgs) (*libvirt.DomainGetControlInfoRet, error)
-	DomainGetVCPUPinInfo(ctx context.Context, args *libvirt.DomainGetVCPUPinInfoArgs) (*libvirt.DomainGetVCPUPinInfoRet, error)
-	DomainUndefineFlags(ctx context.Context, args *libvirt.DomainUndefineFlagsArgs) error
-	DomainSaveFlags(ctx context.Context, args *libvirt.DomainSaveFlagsArgs) error
-	DomainRestoreFlags(ctx context.Context, args *libvirt.DomainRestoreFlagsArgs) error
-	DomainDestroyFlags(ctx context.Context, args *libvirt.DomainDestroyFlagsArgs) error
-	DomainSaveImageGetXMLDesc(ctx context.Context, args *libvirt.DomainSaveImageGetXMLDescArgs) (*libvirt.DomainSaveImageGetXMLDescRet, error)
-	DomainSaveImageDefineXML(ctx context.Context, args *libvirt.DomainSaveImageDefineXMLArgs) error
-	DomainBlockJobAbort(ctx context.Context, args *libvirt.DomainBlockJobAbortArgs) error
-	DomainGetBlockJobInfo(ctx context.Context, args *libvirt.DomainGetBlockJobInfoArgs) (*libvirt.DomainGetBlockJobInfoRet, error)
-	DomainBlockJobSetSpeed(ctx context.Context, args *libvirt.DomainBlockJobSetSpeedArgs) error
-	DomainBlockPull(ctx context.Context, args *libvirt.DomainBlockPullArgs) error
-	DomainMigrateGetMaxSpeed(ctx context.Context, args *libvirt.DomainMigrateGetMaxSpeedArgs) (*libvirt.DomainMigrateGetMaxSpeedRet, error)
-	DomainBlockStatsFlags(ctx context.Context, args *libvirt.DomainBlockStatsFlagsArgs) (*libvirt.DomainBlockStatsFlagsRet, error)
-	DomainSnapshotGetParent(ctx context.Context, args *libvirt.DomainSnapshotGetParentArgs) (*libvirt.DomainSnapshotGetParentRet, error)
-	DomainReset(ctx context.Context, args *libvirt.DomainResetArgs) error
-	DomainSnapshotNumChildren(ctx context.Context, args *libvirt.DomainSnapshotNumChildrenArgs) (*libvirt.DomainSnapshotNumChildrenRet, error)
-	DomainSnapshotListChildrenNames(ctx context.Context, args *libvirt.DomainSnapshotListChildrenNamesArgs) (*libvirt.DomainSnapshotListChildrenNamesRet, error)
-	DomainOpenGraphics(ctx context.Context, args *libvirt.DomainOpenGraphicsArgs) error
-	NodeSuspendForDuration(ctx context.Context, args *libvirt.NodeSuspendForDurationArgs) error
-	DomainBlockResize(ctx context.Context, args *libvirt.DomainBlockResizeArgs) error
-	DomainSetBlockIOTune(ctx context.Context, args *libvirt.DomainSetBlockIOTuneArgs) error
-	DomainGetBlockIOTune(ctx context.Context, args *libvirt.DomainGetBlockIOTuneArgs) (*libvirt.DomainGetBlockIOTuneRet, error)
-	DomainSetNUMAParameters(ctx context.Context, args *libvirt.DomainSetNUMAParametersArgs) error
-	DomainGetNUMAParameters(ctx context.Context, args *libvirt.DomainGetNUMAParametersArgs) (*libvirt.DomainGetNUMAParametersRet, error)
-	DomainSetInterfaceParameters(ctx context.Context, args *libvirt.DomainSetInterfaceParametersArgs) error
-	DomainGetInterfaceParameters(ctx context.Context, args *libvirt.DomainGetInterfaceParametersArgs) (*libvirt.DomainGetInterfaceParametersRet, error)
-	DomainShutdownFlags(ctx context.Context, args *libvirt.DomainShutdownFlagsArgs) error
-	StorageVolWipePattern(ctx context.Context, args *libvirt.StorageVolWipePatternArgs) error
-	StorageVolResize(ctx context.Context, args *libvirt.StorageVolResizeArgs) error
-	DomainPMSuspendForDuration(ctx context.Context, args *libvirt.DomainPMSuspendForDurationArgs) error
-	DomainGetCPUStats(ctx context.Context, args *libvirt.DomainGetCPUStatsArgs) (*libvirt.DomainGetCPUStatsRet, error)
-	DomainGetDiskErrors(ctx context.Context, args *libvirt.DomainGetDiskErrorsArgs) (*libvirt.DomainGetDiskErrorsRet, error)
-	DomainSetMetadata(ctx context.Context, args *libvirt.DomainSetMetadataArgs) error
-	DomainGetMetadata(ctx context.Context, args *libvirt.DomainGetMetadataArgs) (*libvirt.DomainGetMetadataRet, error)
-	DomainBlockRebase(ctx context.Context, args *libvirt.DomainBlockRebaseArgs) error
-	DomainPMWakeup(ctx context.Context, args *libvirt.DomainPMWakeupArgs) error
-	DomainSnapshotIsCurrent(ctx context.Context, args *libvirt.DomainSnapshotIsCurrentArgs) (*libvirt.DomainSnapshotIsCurrentRet, error)
-	DomainSnapshotHasMetadata(ctx context.Context, args *libvirt.DomainSnapshotHasMetadataArgs) (*libvirt.DomainSnapshotHasMetadataRet, error)
-	ConnectListAllDomains(ctx context.Context, args *libvirt.ConnectListAllDomainsArgs) (*libvirt.ConnectListAllDomainsRet, error)
-	DomainListAllSnapshots(ctx context.Context, args *libvirt.DomainListAllSnapshotsArgs) (*libvirt.DomainListAllSnapshotsRet, error)
-	DomainSnapshotListAllChildren(ctx context.Context, args *libvirt.DomainSnapshotListAllChildrenArgs) (*libvirt.DomainSnapshotListAllChildrenRet, error)
-	DomainGetHostname(ctx context.Context, args *libvirt.DomainGetHostnameArgs) (*libvirt.DomainGetHostnameRet, error)
-	DomainGetSecurityLabelList(ctx context.Context, args *libvirt.DomainGetSecurityLabelListArgs) (*libvirt.DomainGetSecurityLabelListRet, error)
-	DomainPinEmulator(ctx context.Context, args *libvirt.DomainPinEmulatorArgs) error
-	DomainGetEmulatorPinInfo(ctx context.Context, args *libvirt.DomainGetEmulatorPinInfoArgs) (*libvirt.DomainGetEmulatorPinInfoRet, error)
-	ConnectListAllStoragePools(ctx context.Context, args *libvirt.ConnectListAllStoragePoolsArgs) (*libvirt.ConnectListAllStoragePoolsRet, error)
-	StoragePoolListAllVolumes(ctx context.Context, args *libvirt.StoragePoolListAllVolumesArgs) (*libvirt.StoragePoolListAllVolumesRet, error)
-	ConnectListAllNetworks(ctx context.Context, args *libvirt.ConnectListAllNetworksArgs) (*libvirt.ConnectListAllNetworksRet, error)
-	ConnectListAllInterfaces(ctx context.Context, args *libvirt.ConnectListAllInterfacesArgs) (*libvirt.ConnectListAllInterfacesRet, error)
-	ConnectListAllNodeDevices(ctx context.Context, args *libvirt.ConnectListAllNodeDevicesArgs) (*libvirt.ConnectListAllNodeDevicesRet, error)
-	ConnectListAllNWFilters(ctx context.Context, args *libvirt.ConnectListAllNWFiltersArgs) (*libvirt.ConnectListAllNWFiltersRet, error)
-	ConnectListAllSecrets(ctx context.Context, args *libvirt.ConnectListAllSecretsArgs) (*libvirt.ConnectListAllSecretsRet, error)
-	NodeSetMemoryParameters(ctx context.Context, args *libvirt.NodeSetMemoryParametersArgs) error
-	NodeGetMemoryParameters(ctx context.Context, args *libvirt.NodeGetMemoryParametersArgs) (*libvirt.NodeGetMemoryParametersRet, error)
-	DomainBlockCommit(ctx context.Context, args *libvirt.DomainBlockCommitArgs) error
-	NetworkUpdate(ctx context.Context, args *libvirt.NetworkUpdateArgs) error
-	NodeGetCPUMap(ctx context.Context, args *libvirt.NodeGetCPUMapArgs) (*libvirt.NodeGetCPUMapRet, error)
-	DomainFSTrim(ctx context.Context, args *libvirt.DomainFSTrimArgs) error
-	DomainSendProcessSignal(ctx context.Context, args *libvirt.DomainSendProcessSignalArgs) error
-	DomainOpenChannel(ctx context.Context, args *libvirt.DomainOpenChannelArgs) error
-	NodeDeviceLookupSCSIHostByWWN(ctx context.Context, args *libvirt.NodeDeviceLookupSCSIHostByWWNArgs) (*libvirt.NodeDeviceLookupSCSIHostByWWNRet, error)
-	DomainGetJobStats(ctx context.Context, args *libvirt.DomainGetJobStatsArgs) (*libvirt.DomainGetJobStatsRet, error)
-	DomainMigrateGetCompressionCache(ctx context.Context, args *libvirt.DomainMigrateGetCompressionCacheArgs) (*libvirt.DomainMigrateGetCompressionCacheRet, error)
-	DomainMigrateSetCompressionCache(ctx context.Context, args *libvirt.DomainMigrateSetCompressionCacheArgs) error
-	NodeDeviceDetachFlags(ctx context.Context, args *libvirt.NodeDeviceDetachFlagsArgs) error
-	DomainMigrateBegin3Params(ctx context.Context, args *libvirt.DomainMigrateBegin3ParamsArgs) (*libvirt.DomainMigrateBegin3ParamsRet, error)
-	DomainMigratePrepare3Params(ctx context.Context, args *libvirt.DomainMigratePrepare3ParamsArgs) (*libvirt.DomainMigratePrepare3ParamsRet, error)
-	DomainMigratePrepareTunnel3Params(ctx context.Context, args *libvirt.DomainMigratePrepareTunnel3ParamsArgs) (*libvirt.DomainMigratePrepareTunnel3ParamsRet, error)
-	DomainMigratePerform3Params(ctx context.Context, args *libvirt.DomainMigratePerform3ParamsArgs) (*libvirt.DomainMigratePerform3ParamsRet, error)
-	DomainMigrateFinish3Params(ctx context.Context, args *libvirt.DomainMigrateFinish3ParamsArgs) (*libvirt.DomainMigrateFinish3ParamsRet, error)
-	DomainMigrateConfirm3Params(ctx context.Context, args *libvirt.DomainMigrateConfirm3ParamsArgs) error
-	DomainSetMemoryStatsPeriod(ctx context.Context, args *libvirt.DomainSetMemoryStatsPeriodArgs) error
-	DomainCreateXMLWithFiles(ctx context.Context, args *libvirt.DomainCreateXMLWithFilesArgs) (*libvirt.DomainCreateXMLWithFilesRet, error)
-	DomainCreateWithFiles(ctx context.Context, args *libvirt.DomainCreateWithFilesArgs) (*libvirt.DomainCreateWithFilesRet, error)
-	ConnectGetCPUModelNames(ctx context.Context, args *libvirt.ConnectGetCPUModelNamesArgs) (*libvirt.ConnectGetCPUModelNamesRet, error)
-	ConnectNetworkEventRegisterAny(ctx context.Context, args *libvirt.ConnectNetworkEventRegisterAnyArgs) (*libvirt.ConnectNetworkEventRegisterAnyRet, error)
-	ConnectNetworkEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNetworkEventDeregisterAnyArgs) error
-	ConnectDomainEventCallbackRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventCallbackRegisterAnyArgs) (*libvirt.ConnectDomainEventCallbackRegisterAnyRet, error)
-	ConnectDomainEventCallbackDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventCallbackDeregisterAnyArgs) error
-	DomainCoreDumpWithFormat(ctx context.Context, args *libvirt.DomainCoreDumpWithFormatArgs) error
-	DomainFSFreeze(ctx context.Context, args *libvirt.DomainFSFreezeArgs) (*libvirt.DomainFSFreezeRet, error)
-	DomainFSThaw(ctx context.Context, args *libvirt.DomainFSThawArgs) (*libvirt.DomainFSThawRet, error)
-	DomainGetTime(ctx context.Context, args *libvirt.DomainGetTimeArgs) (*libvirt.DomainGetTimeRet, error)
-	DomainSetTime(ctx context.Context, args *libvirt.DomainSetTimeArgs) error
-	NodeGetFreePages(ctx context.Context, args *libvirt.NodeGetFreePagesArgs) (*libvirt.NodeGetFreePagesRet, error)
-	NetworkGetDHCPLeases(ctx context.Context, args *libvirt.NetworkGetDHCPLeasesArgs) (*libvirt.NetworkGetDHCPLeasesRet, error)
-	ConnectGetDomainCapabilities(ctx context.Context, args *libvirt.ConnectGetDomainCapabilitiesArgs) (*libvirt.ConnectGetDomainCapabilitiesRet, error)
-	DomainOpenGraphicsFD(ctx context.Context, args *libvirt.DomainOpenGraphicsFDArgs) error
-	ConnectGetAllDomainStats(ctx context.Context, args *libvirt.ConnectGetAllDomainStatsArgs) (*libvirt.ConnectGetAllDomainStatsRet, error)
-	DomainBlockCopy(ctx context.Context, args *libvirt.DomainBlockCopyArgs) error
-	NodeAllocPages(ctx context.Context, args *libvirt.NodeAllocPagesArgs) (*libvirt.NodeAllocPagesRet, error)
-	DomainGetFSInfo(ctx context.Context, args *libvirt.DomainGetFSInfoArgs) (*libvirt.DomainGetFSInfoRet, error)
-	DomainDefineXMLFlags(ctx context.Context, args *libvirt.DomainDefineXMLFlagsArgs) (*libvirt.DomainDefineXMLFlagsRet, error)
-	DomainGetIOThreadInfo(ctx context.Context, args *libvirt.DomainGetIOThreadInfoArgs) (*libvirt.DomainGetIOThreadInfoRet, error)
-	DomainPinIOThread(ctx context.Context, args *libvirt.DomainPinIOThreadArgs) error
-	DomainInterfaceAddresses(ctx context.Context, args *libvirt.DomainInterfaceAddressesArgs) (*libvirt.DomainInterfaceAddressesRet, error)
-	DomainAddIOThread(ctx context.Context, args *libvirt.DomainAddIOThreadArgs) error
-	DomainDelIOThread(ctx context.Context, args *libvirt.DomainDelIOThreadArgs) error
-	DomainSetUserPassword(ctx context.Context, args *libvirt.DomainSetUserPasswordArgs) error
-	DomainRename(ctx context.Context, args *libvirt.DomainRenameArgs) (*libvirt.DomainRenameRet, error)
+	ConnectGetCapabilities(ctx context.Context) (*protocol.ConnectGetCapabilitiesRet, error)
+	DomainAttachDevice(ctx context.Context, args *protocol.DomainAttachDeviceArgs) error
+	DomainCreate(ctx context.Context, args *protocol.DomainCreateArgs) error
+	DomainCreateXML(ctx context.Context, args *protocol.DomainCreateXMLArgs) (*protocol.DomainCreateXMLRet, error)
+	DomainDefineXML(ctx context.Context, args *protocol.DomainDefineXMLArgs) (*protocol.DomainDefineXMLRet, error)
+	DomainDestroy(ctx context.Context, args *protocol.DomainDestroyArgs) error
+	DomainDetachDevice(ctx context.Context, args *protocol.DomainDetachDeviceArgs) error
+	DomainGetXMLDesc(ctx context.Context, args *protocol.DomainGetXMLDescArgs) (*protocol.DomainGetXMLDescRet, error)
+	DomainGetAutostart(ctx context.Context, args *protocol.DomainGetAutostartArgs) (*protocol.DomainGetAutostartRet, error)
+	DomainGetInfo(ctx context.Context, args *protocol.DomainGetInfoArgs) (*libvirt.DomainGetInfoRet, error)
+	DomainGetMaxMemory(ctx context.Context, args *protocol.DomainGetMaxMemoryArgs) (*protocol.DomainGetMaxMemoryRet, error)
+	DomainGetMaxVCPUs(ctx context.Context, args *protocol.DomainGetMaxVCPUsArgs) (*protocol.DomainGetMaxVCPUsRet, error)
+	DomainGetOSType(ctx context.Context, args *protocol.DomainGetOSTypeArgs) (*protocol.DomainGetOSTypeRet, error)
+	DomainGetVCPUs(ctx context.Context, args *protocol.DomainGetVCPUsArgs) (*protocol.DomainGetVCPUsRet, error)
+	ConnectListDefinedDomains(ctx context.Context, args *protocol.ConnectListDefinedDomainsArgs) (*protocol.ConnectListDefinedDomainsRet, error)
+	DomainLookupByID(ctx context.Context, args *protocol.DomainLookupByIDArgs) (*protocol.DomainLookupByIDRet, error)
+	DomainLookupByName(ctx context.Context, args *protocol.DomainLookupByNameArgs) (*protocol.DomainLookupByNameRet, error)
+	DomainLookupByUUID(ctx context.Context, args *protocol.DomainLookupByUUIDArgs) (*protocol.DomainLookupByUUIDRet, error)
+	ConnectNumOfDefinedDomains(ctx context.Context) (*protocol.ConnectNumOfDefinedDomainsRet, error)
+	DomainPinVCPU(ctx context.Context, args *protocol.DomainPinVCPUArgs) error
+	DomainReboot(ctx context.Context, args *protocol.DomainRebootArgs) error
+	DomainResume(ctx context.Context, args *protocol.DomainResumeArgs) error
+	DomainSetAutostart(ctx context.Context, args *protocol.DomainSetAutostartArgs) error
+	DomainSetMaxMemory(ctx context.Context, args *protocol.DomainSetMaxMemoryArgs) error
+	DomainSetMemory(ctx context.Context, args *protocol.DomainSetMemoryArgs) error
+	DomainSetVCPUs(ctx context.Context, args *protocol.DomainSetVCPUsArgs) error
+	DomainShutdown(ctx context.Context, args *protocol.DomainShutdownArgs) error
+	DomainSuspend(ctx context.Context, args *protocol.DomainSuspendArgs) error
+	DomainUndefine(ctx context.Context, args *protocol.DomainUndefineArgs) error
+	ConnectListDefinedNetworks(ctx context.Context, args *protocol.ConnectListDefinedNetworksArgs) (*protocol.ConnectListDefinedNetworksRet, error)
+	ConnectListDomains(ctx context.Context, args *protocol.ConnectListDomainsArgs) (*protocol.ConnectListDomainsRet, error)
+	ConnectListNetworks(ctx context.Context, args *protocol.ConnectListNetworksArgs) (*protocol.ConnectListNetworksRet, error)
+	NetworkCreate(ctx context.Context, args *protocol.NetworkCreateArgs) error
+	NetworkCreateXML(ctx context.Context, args *protocol.NetworkCreateXMLArgs) (*protocol.NetworkCreateXMLRet, error)
+	NetworkDefineXML(ctx context.Context, args *protocol.NetworkDefineXMLArgs) (*protocol.NetworkDefineXMLRet, error)
+	NetworkDestroy(ctx context.Context, args *protocol.NetworkDestroyArgs) error
+	NetworkGetXMLDesc(ctx context.Context, args *protocol.NetworkGetXMLDescArgs) (*protocol.NetworkGetXMLDescRet, error)
+	NetworkGetAutostart(ctx context.Context, args *protocol.NetworkGetAutostartArgs) (*protocol.NetworkGetAutostartRet, error)
+	NetworkGetBridgeName(ctx context.Context, args *protocol.NetworkGetBridgeNameArgs) (*protocol.NetworkGetBridgeNameRet, error)
+	NetworkLookupByName(ctx context.Context, args *protocol.NetworkLookupByNameArgs) (*protocol.NetworkLookupByNameRet, error)
+	NetworkLookupByUUID(ctx context.Context, args *protocol.NetworkLookupByUUIDArgs) (*protocol.NetworkLookupByUUIDRet, error)
+	NetworkSetAutostart(ctx context.Context, args *protocol.NetworkSetAutostartArgs) error
+	NetworkUndefine(ctx context.Context, args *protocol.NetworkUndefineArgs) error
+	ConnectNumOfDefinedNetworks(ctx context.Context) (*protocol.ConnectNumOfDefinedNetworksRet, error)
+	ConnectNumOfDomains(ctx context.Context) (*protocol.ConnectNumOfDomainsRet, error)
+	ConnectNumOfNetworks(ctx context.Context) (*protocol.ConnectNumOfNetworksRet, error)
+	DomainCoreDump(ctx context.Context, args *protocol.DomainCoreDumpArgs) error
+	DomainRestore(ctx context.Context, args *protocol.DomainRestoreArgs) error
+	DomainSave(ctx context.Context, args *protocol.DomainSaveArgs) error
+	DomainGetSchedulerType(ctx context.Context, args *protocol.DomainGetSchedulerTypeArgs) (*protocol.DomainGetSchedulerTypeRet, error)
+	DomainGetSchedulerParameters(ctx context.Context, args *protocol.DomainGetSchedulerParametersArgs) (*protocol.DomainGetSchedulerParametersRet, error)
+	DomainSetSchedulerParameters(ctx context.Context, args *protocol.DomainSetSchedulerParametersArgs) error
+	ConnectGetHostname(ctx context.Context) (*protocol.ConnectGetHostnameRet, error)
+	ConnectSupportsFeature(ctx context.Context, args *protocol.ConnectSupportsFeatureArgs) (*protocol.ConnectSupportsFeatureRet, error)
+	DomainMigratePrepare(ctx context.Context, args *protocol.DomainMigratePrepareArgs) (*protocol.DomainMigratePrepareRet, error)
+	DomainMigratePerform(ctx context.Context, args *protocol.DomainMigratePerformArgs) error
+	DomainMigrateFinish(ctx context.Context, args *protocol.DomainMigrateFinishArgs) (*protocol.DomainMigrateFinishRet, error)
+	DomainBlockStats(ctx context.Context, args *protocol.DomainBlockStatsArgs) (*libvirt.DomainBlockStatsRet, error)
+	DomainInterfaceStats(ctx context.Context, args *protocol.DomainInterfaceStatsArgs) (*libvirt.DomainInterfaceStatsRet, error)
+	AuthList(ctx context.Context) (*protocol.AuthListRet, error)
+	AuthSASLInit(ctx context.Context) (*protocol.AuthSASLInitRet, error)
+	AuthSASLStart(ctx context.Context, args *protocol.AuthSASLStartArgs) (*protocol.AuthSASLStartRet, error)
+	AuthSASLStep(ctx context.Context, args *protocol.AuthSASLStepArgs) (*protocol.AuthSASLStepRet, error)
+	AuthPolkit(ctx context.Context) (*protocol.AuthPolkitRet, error)
+	ConnectNumOfStoragePools(ctx context.Context) (*protocol.ConnectNumOfStoragePoolsRet, error)
+	ConnectListStoragePools(ctx context.Context, args *protocol.ConnectListStoragePoolsArgs) (*protocol.ConnectListStoragePoolsRet, error)
+	ConnectNumOfDefinedStoragePools(ctx context.Context) (*protocol.ConnectNumOfDefinedStoragePoolsRet, error)
+	ConnectListDefinedStoragePools(ctx context.Context, args *protocol.ConnectListDefinedStoragePoolsArgs) (*protocol.ConnectListDefinedStoragePoolsRet, error)
+	ConnectFindStoragePoolSources(ctx context.Context, args *protocol.ConnectFindStoragePoolSourcesArgs) (*protocol.ConnectFindStoragePoolSourcesRet, error)
+	StoragePoolCreateXML(ctx context.Context, args *protocol.StoragePoolCreateXMLArgs) (*protocol.StoragePoolCreateXMLRet, error)
+	StoragePoolDefineXML(ctx context.Context, args *protocol.StoragePoolDefineXMLArgs) (*protocol.StoragePoolDefineXMLRet, error)
+	StoragePoolCreate(ctx context.Context, args *protocol.StoragePoolCreateArgs) error
+	StoragePoolBuild(ctx context.Context, args *protocol.StoragePoolBuildArgs) error
+	StoragePoolDestroy(ctx context.Context, args *protocol.StoragePoolDestroyArgs) error
+	StoragePoolDelete(ctx context.Context, args *protocol.StoragePoolDeleteArgs) error
+	StoragePoolUndefine(ctx context.Context, args *protocol.StoragePoolUndefineArgs) error
+	StoragePoolRefresh(ctx context.Context, args *protocol.StoragePoolRefreshArgs) error
+	StoragePoolLookupByName(ctx context.Context, args *protocol.StoragePoolLookupByNameArgs) (*protocol.StoragePoolLookupByNameRet, error)
+	StoragePoolLookupByUUID(ctx context.Context, args *protocol.StoragePoolLookupByUUIDArgs) (*protocol.StoragePoolLookupByUUIDRet, error)
+	StoragePoolLookupByVolume(ctx context.Context, args *protocol.StoragePoolLookupByVolumeArgs) (*protocol.StoragePoolLookupByVolumeRet, error)
+	StoragePoolGetInfo(ctx context.Context, args *protocol.StoragePoolGetInfoArgs) (*protocol.StoragePoolGetInfoRet, error)
+	StoragePoolGetXMLDesc(ctx context.Context, args *protocol.StoragePoolGetXMLDescArgs) (*protocol.StoragePoolGetXMLDescRet, error)
+	StoragePoolGetAutostart(ctx context.Context, args *protocol.StoragePoolGetAutostartArgs) (*protocol.StoragePoolGetAutostartRet, error)
+	StoragePoolSetAutostart(ctx context.Context, args *protocol.StoragePoolSetAutostartArgs) error
+	StoragePoolNumOfVolumes(ctx context.Context, args *protocol.StoragePoolNumOfVolumesArgs) (*protocol.StoragePoolNumOfVolumesRet, error)
+	StoragePoolListVolumes(ctx context.Context, args *protocol.StoragePoolListVolumesArgs) (*protocol.StoragePoolListVolumesRet, error)
+	StorageVolCreateXML(ctx context.Context, args *protocol.StorageVolCreateXMLArgs) (*protocol.StorageVolCreateXMLRet, error)
+	StorageVolDelete(ctx context.Context, args *protocol.StorageVolDeleteArgs) error
+	StorageVolLookupByName(ctx context.Context, args *protocol.StorageVolLookupByNameArgs) (*protocol.StorageVolLookupByNameRet, error)
+	StorageVolLookupByKey(ctx context.Context, args *protocol.StorageVolLookupByKeyArgs) (*protocol.StorageVolLookupByKeyRet, error)
+	StorageVolLookupByPath(ctx context.Context, args *protocol.StorageVolLookupByPathArgs) (*protocol.StorageVolLookupByPathRet, error)
+	StorageVolGetInfo(ctx context.Context, args *protocol.StorageVolGetInfoArgs) (*protocol.StorageVolGetInfoRet, error)
+	StorageVolGetXMLDesc(ctx context.Context, args *protocol.StorageVolGetXMLDescArgs) (*protocol.StorageVolGetXMLDescRet, error)
+	StorageVolGetPath(ctx context.Context, args *protocol.StorageVolGetPathArgs) (*protocol.StorageVolGetPathRet, error)
+	NodeGetCellsFreeMemory(ctx context.Context, args *protocol.NodeGetCellsFreeMemoryArgs) (*protocol.NodeGetCellsFreeMemoryRet, error)
+	NodeGetFreeMemory(ctx context.Context) (*protocol.NodeGetFreeMemoryRet, error)
+	DomainBlockPeek(ctx context.Context, args *protocol.DomainBlockPeekArgs) (*protocol.DomainBlockPeekRet, error)
+	DomainMemoryPeek(ctx context.Context, args *protocol.DomainMemoryPeekArgs) (*protocol.DomainMemoryPeekRet, error)
+	ConnectDomainEventRegister(ctx context.Context) (*protocol.ConnectDomainEventRegisterRet, error)
+	ConnectDomainEventDeregister(ctx context.Context) (*protocol.ConnectDomainEventDeregisterRet, error)
+	DomainMigratePrepare2(ctx context.Context, args *protocol.DomainMigratePrepare2Args) (*protocol.DomainMigratePrepare2Ret, error)
+	DomainMigrateFinish2(ctx context.Context, args *protocol.DomainMigrateFinish2Args) (*protocol.DomainMigrateFinish2Ret, error)
+	ConnectGetURI(ctx context.Context) (*protocol.ConnectGetURIRet, error)
+	NodeNumOfDevices(ctx context.Context, args *protocol.NodeNumOfDevicesArgs) (*protocol.NodeNumOfDevicesRet, error)
+	NodeListDevices(ctx context.Context, args *protocol.NodeListDevicesArgs) (*protocol.NodeListDevicesRet, error)
+	NodeDeviceLookupByName(ctx context.Context, args *protocol.NodeDeviceLookupByNameArgs) (*protocol.NodeDeviceLookupByNameRet, error)
+	NodeDeviceGetXMLDesc(ctx context.Context, args *protocol.NodeDeviceGetXMLDescArgs) (*protocol.NodeDeviceGetXMLDescRet, error)
+	NodeDeviceGetParent(ctx context.Context, args *protocol.NodeDeviceGetParentArgs) (*protocol.NodeDeviceGetParentRet, error)
+	NodeDeviceNumOfCaps(ctx context.Context, args *protocol.NodeDeviceNumOfCapsArgs) (*protocol.NodeDeviceNumOfCapsRet, error)
+	NodeDeviceListCaps(ctx context.Context, args *protocol.NodeDeviceListCapsArgs) (*protocol.NodeDeviceListCapsRet, error)
+	NodeDeviceDettach(ctx context.Context, args *protocol.NodeDeviceDettachArgs) error
+	NodeDeviceReAttach(ctx context.Context, args *protocol.NodeDeviceReAttachArgs) error
+	NodeDeviceReset(ctx context.Context, args *protocol.NodeDeviceResetArgs) error
+	DomainGetSecurityLabel(ctx context.Context, args *protocol.DomainGetSecurityLabelArgs) (*libvirt.DomainGetSecurityLabelRet, error)
+	NodeGetSecurityModel(ctx context.Context) (*protocol.NodeGetSecurityModelRet, error)
+	NodeDeviceCreateXML(ctx context.Context, args *protocol.NodeDeviceCreateXMLArgs) (*protocol.NodeDeviceCreateXMLRet, error)
+	NodeDeviceDestroy(ctx context.Context, args *protocol.NodeDeviceDestroyArgs) error
+	StorageVolCreateXMLFrom(ctx context.Context, args *protocol.StorageVolCreateXMLFromArgs) (*protocol.StorageVolCreateXMLFromRet, error)
+	ConnectNumOfInterfaces(ctx context.Context) (*protocol.ConnectNumOfInterfacesRet, error)
+	ConnectListInterfaces(ctx context.Context, args *protocol.ConnectListInterfacesArgs) (*protocol.ConnectListInterfacesRet, error)
+	InterfaceLookupByName(ctx context.Context, args *protocol.InterfaceLookupByNameArgs) (*protocol.InterfaceLookupByNameRet, error)
+	InterfaceLookupByMACString(ctx context.Context, args *protocol.InterfaceLookupByMACStringArgs) (*protocol.InterfaceLookupByMACStringRet, error)
+	InterfaceGetXMLDesc(ctx context.Context, args *protocol.InterfaceGetXMLDescArgs) (*protocol.InterfaceGetXMLDescRet, error)
+	InterfaceDefineXML(ctx context.Context, args *protocol.InterfaceDefineXMLArgs) (*protocol.InterfaceDefineXMLRet, error)
+	InterfaceUndefine(ctx context.Context, args *protocol.InterfaceUndefineArgs) error
+	InterfaceCreate(ctx context.Context, args *protocol.InterfaceCreateArgs) error
+	InterfaceDestroy(ctx context.Context, args *protocol.InterfaceDestroyArgs) error
+	ConnectDomainXMLFromNative(ctx context.Context, args *protocol.ConnectDomainXMLFromNativeArgs) (*protocol.ConnectDomainXMLFromNativeRet, error)
+	ConnectDomainXMLToNative(ctx context.Context, args *protocol.ConnectDomainXMLToNativeArgs) (*protocol.ConnectDomainXMLToNativeRet, error)
+	ConnectNumOfDefinedInterfaces(ctx context.Context) (*protocol.ConnectNumOfDefinedInterfacesRet, error)
+	ConnectListDefinedInterfaces(ctx context.Context, args *protocol.ConnectListDefinedInterfacesArgs) (*protocol.ConnectListDefinedInterfacesRet, error)
+	ConnectNumOfSecrets(ctx context.Context) (*protocol.ConnectNumOfSecretsRet, error)
+	ConnectListSecrets(ctx context.Context, args *protocol.ConnectListSecretsArgs) (*protocol.ConnectListSecretsRet, error)
+	SecretLookupByUUID(ctx context.Context, args *protocol.SecretLookupByUUIDArgs) (*protocol.SecretLookupByUUIDRet, error)
+	SecretDefineXML(ctx context.Context, args *protocol.SecretDefineXMLArgs) (*protocol.SecretDefineXMLRet, error)
+	SecretGetXMLDesc(ctx context.Context, args *protocol.SecretGetXMLDescArgs) (*protocol.SecretGetXMLDescRet, error)
+	SecretSetValue(ctx context.Context, args *protocol.SecretSetValueArgs) error
+	SecretGetValue(ctx context.Context, args *protocol.SecretGetValueArgs) (*protocol.SecretGetValueRet, error)
+	SecretUndefine(ctx context.Context, args *protocol.SecretUndefineArgs) error
+	SecretLookupByUsage(ctx context.Context, args *protocol.SecretLookupByUsageArgs) (*protocol.SecretLookupByUsageRet, error)
+	DomainMigratePrepareTunnel(ctx context.Context, args *protocol.DomainMigratePrepareTunnelArgs) error
+	ConnectIsSecure(ctx context.Context) (*protocol.ConnectIsSecureRet, error)
+	DomainIsActive(ctx context.Context, args *protocol.DomainIsActiveArgs) (*protocol.DomainIsActiveRet, error)
+	DomainIsPersistent(ctx context.Context, args *protocol.DomainIsPersistentArgs) (*protocol.DomainIsPersistentRet, error)
+	NetworkIsActive(ctx context.Context, args *protocol.NetworkIsActiveArgs) (*protocol.NetworkIsActiveRet, error)
+	NetworkIsPersistent(ctx context.Context, args *protocol.NetworkIsPersistentArgs) (*protocol.NetworkIsPersistentRet, error)
+	StoragePoolIsActive(ctx context.Context, args *protocol.StoragePoolIsActiveArgs) (*protocol.StoragePoolIsActiveRet, error)
+	StoragePoolIsPersistent(ctx context.Context, args *protocol.StoragePoolIsPersistentArgs) (*protocol.StoragePoolIsPersistentRet, error)
+	InterfaceIsActive(ctx context.Context, args *protocol.InterfaceIsActiveArgs) (*protocol.InterfaceIsActiveRet, error)
+	ConnectGetLibVersion(ctx context.Context) (*protocol.ConnectGetLibVersionRet, error)
+	ConnectCompareCPU(ctx context.Context, args *protocol.ConnectCompareCPUArgs) (*protocol.ConnectCompareCPURet, error)
+	DomainMemoryStats(ctx context.Context, args *protocol.DomainMemoryStatsArgs) (*protocol.DomainMemoryStatsRet, error)
+	DomainAttachDeviceFlags(ctx context.Context, args *protocol.DomainAttachDeviceFlagsArgs) error
+	DomainDetachDeviceFlags(ctx context.Context, args *protocol.DomainDetachDeviceFlagsArgs) error
+	ConnectBaselineCPU(ctx context.Context, args *protocol.ConnectBaselineCPUArgs) (*protocol.ConnectBaselineCPURet, error)
+	DomainGetJobInfo(ctx context.Context, args *protocol.DomainGetJobInfoArgs) (*libvirt.DomainGetJobInfoRet, error)
+	DomainAbortJob(ctx context.Context, args *protocol.DomainAbortJobArgs) error
+	StorageVolWipe(ctx context.Context, args *protocol.StorageVolWipeArgs) error
+	DomainMigrateSetMaxDowntime(ctx context.Context, args *protocol.DomainMigrateSetMaxDowntimeArgs) error
+	ConnectDomainEventRegisterAny(ctx context.Context, args *protocol.ConnectDomainEventRegisterAnyArgs) error
+	ConnectDomainEventDeregisterAny(ctx context.Context, args *protocol.ConnectDomainEventDeregisterAnyArgs) error
+	DomainUpdateDeviceFlags(ctx context.Context, args *protocol.DomainUpdateDeviceFlagsArgs) error
+	NWFilterLookupByName(ctx context.Context, args *protocol.NWFilterLookupByNameArgs) (*protocol.NWFilterLookupByNameRet, error)
+	NWFilterLookupByUUID(ctx context.Context, args *protocol.NWFilterLookupByUUIDArgs) (*protocol.NWFilterLookupByUUIDRet, error)
+	NWFilterGetXMLDesc(ctx context.Context, args *protocol.NWFilterGetXMLDescArgs) (*protocol.NWFilterGetXMLDescRet, error)
+	ConnectNumOfNWFilters(ctx context.Context) (*protocol.ConnectNumOfNWFiltersRet, error)
+	ConnectListNWFilters(ctx context.Context, args *protocol.ConnectListNWFiltersArgs) (*protocol.ConnectListNWFiltersRet, error)
+	NWFilterDefineXML(ctx context.Context, args *protocol.NWFilterDefineXMLArgs) (*protocol.NWFilterDefineXMLRet, error)
+	NWFilterUndefine(ctx context.Context, args *protocol.NWFilterUndefineArgs) error
+	DomainManagedSave(ctx context.Context, args *protocol.DomainManagedSaveArgs) error
+	DomainHasManagedSaveImage(ctx context.Context, args *protocol.DomainHasManagedSaveImageArgs) (*protocol.DomainHasManagedSaveImageRet, error)
+	DomainManagedSaveRemove(ctx context.Context, args *protocol.DomainManagedSaveRemoveArgs) error
+	DomainSnapshotCreateXML(ctx context.Context, args *protocol.DomainSnapshotCreateXMLArgs) (*protocol.DomainSnapshotCreateXMLRet, error)
+	DomainSnapshotGetXMLDesc(ctx context.Context, args *protocol.DomainSnapshotGetXMLDescArgs) (*protocol.DomainSnapshotGetXMLDescRet, error)
+	DomainSnapshotNum(ctx context.Context, args *protocol.DomainSnapshotNumArgs) (*protocol.DomainSnapshotNumRet, error)
+	DomainSnapshotListNames(ctx context.Context, args *protocol.DomainSnapshotListNamesArgs) (*protocol.DomainSnapshotListNamesRet, error)
+	DomainSnapshotLookupByName(ctx context.Context, args *protocol.DomainSnapshotLookupByNameArgs) (*protocol.DomainSnapshotLookupByNameRet, error)
+	DomainHasCurrentSnapshot(ctx context.Context, args *protocol.DomainHasCurrentSnapshotArgs) (*protocol.DomainHasCurrentSnapshotRet, error)
+	DomainSnapshotCurrent(ctx context.Context, args *protocol.DomainSnapshotCurrentArgs) (*protocol.DomainSnapshotCurrentRet, error)
+	DomainRevertToSnapshot(ctx context.Context, args *protocol.DomainRevertToSnapshotArgs) error
+	DomainSnapshotDelete(ctx context.Context, args *protocol.DomainSnapshotDeleteArgs) error
+	DomainGetBlockInfo(ctx context.Context, args *protocol.DomainGetBlockInfoArgs) (*protocol.DomainGetBlockInfoRet, error)
+	DomainCreateWithFlags(ctx context.Context, args *protocol.DomainCreateWithFlagsArgs) (*protocol.DomainCreateWithFlagsRet, error)
+	DomainSetMemoryParameters(ctx context.Context, args *protocol.DomainSetMemoryParametersArgs) error
+	DomainGetMemoryParameters(ctx context.Context, args *protocol.DomainGetMemoryParametersArgs) (*protocol.DomainGetMemoryParametersRet, error)
+	DomainSetVCPUsFlags(ctx context.Context, args *protocol.DomainSetVCPUsFlagsArgs) error
+	DomainGetVCPUsFlags(ctx context.Context, args *protocol.DomainGetVCPUsFlagsArgs) (*protocol.DomainGetVCPUsFlagsRet, error)
+	DomainOpenConsole(ctx context.Context, args *protocol.DomainOpenConsoleArgs) error
+	DomainIsUpdated(ctx context.Context, args *protocol.DomainIsUpdatedArgs) (*protocol.DomainIsUpdatedRet, error)
+	ConnectGetSysinfo(ctx context.Context, args *protocol.ConnectGetSysinfoArgs) (*protocol.ConnectGetSysinfoRet, error)
+	DomainSetMemoryFlags(ctx context.Context, args *protocol.DomainSetMemoryFlagsArgs) error
+	DomainSetBlkioParameters(ctx context.Context, args *protocol.DomainSetBlkioParametersArgs) error
+	DomainGetBlkioParameters(ctx context.Context, args *protocol.DomainGetBlkioParametersArgs) (*protocol.DomainGetBlkioParametersRet, error)
+	DomainMigrateSetMaxSpeed(ctx context.Context, args *protocol.DomainMigrateSetMaxSpeedArgs) error
+	StorageVolUpload(ctx context.Context, args *protocol.StorageVolUploadArgs) error
+	StorageVolDownload(ctx context.Context, args *protocol.StorageVolDownloadArgs) error
+	DomainInjectNMI(ctx context.Context, args *protocol.DomainInjectNMIArgs) error
+	DomainScreenshot(ctx context.Context, args *protocol.DomainScreenshotArgs) (*protocol.DomainScreenshotRet, error)
+	DomainGetState(ctx context.Context, args *protocol.DomainGetStateArgs) (*protocol.DomainGetStateRet, error)
+	DomainMigrateBegin3(ctx context.Context, args *protocol.DomainMigrateBegin3Args) (*protocol.DomainMigrateBegin3Ret, error)
+	DomainMigratePrepare3(ctx context.Context, args *protocol.DomainMigratePrepare3Args) (*protocol.DomainMigratePrepare3Ret, error)
+	DomainMigratePrepareTunnel3(ctx context.Context, args *protocol.DomainMigratePrepareTunnel3Args) (*protocol.DomainMigratePrepareTunnel3Ret, error)
+	DomainMigratePerform3(ctx context.Context, args *protocol.DomainMigratePerform3Args) (*protocol.DomainMigratePerform3Ret, error)
+	DomainMigrateFinish3(ctx context.Context, args *protocol.DomainMigrateFinish3Args) (*protocol.DomainMigrateFinish3Ret, error)
+	DomainMigrateConfirm3(ctx context.Context, args *protocol.DomainMigrateConfirm3Args) error
+	DomainSetSchedulerParametersFlags(ctx context.Context, args *protocol.DomainSetSchedulerParametersFlagsArgs) error
+	InterfaceChangeBegin(ctx context.Context, args *protocol.InterfaceChangeBeginArgs) error
+	InterfaceChangeCommit(ctx context.Context, args *protocol.InterfaceChangeCommitArgs) error
+	InterfaceChangeRollback(ctx context.Context, args *protocol.InterfaceChangeRollbackArgs) error
+	DomainGetSchedulerParametersFlags(ctx context.Context, args *protocol.DomainGetSchedulerParametersFlagsArgs) (*protocol.DomainGetSchedulerParametersFlagsRet, error)
+	DomainPinVCPUFlags(ctx context.Context, args *protocol.DomainPinVCPUFlagsArgs) error
+	DomainSendKey(ctx context.Context, args *protocol.DomainSendKeyArgs) error
+	NodeGetCPUStats(ctx context.Context, args *protocol.NodeGetCPUStatsArgs) (*protocol.NodeGetCPUStatsRet, error)
+	NodeGetMemoryStats(ctx context.Context, args *protocol.NodeGetMemoryStatsArgs) (*protocol.NodeGetMemoryStatsRet, error)
+	DomainGetControlInfo(ctx context.Context, args *protocol.DomainGetControlInfoArgs) (*protocol.DomainGetControlInfoRet, error)
+	DomainGetVCPUPinInfo(ctx context.Context, args *protocol.DomainGetVCPUPinInfoArgs) (*protocol.DomainGetVCPUPinInfoRet, error)
+	DomainUndefineFlags(ctx context.Context, args *protocol.DomainUndefineFlagsArgs) error
+	DomainSaveFlags(ctx context.Context, args *protocol.DomainSaveFlagsArgs) error
+	DomainRestoreFlags(ctx context.Context, args *protocol.DomainRestoreFlagsArgs) error
+	DomainDestroyFlags(ctx context.Context, args *protocol.DomainDestroyFlagsArgs) error
+	DomainSaveImageGetXMLDesc(ctx context.Context, args *protocol.DomainSaveImageGetXMLDescArgs) (*protocol.DomainSaveImageGetXMLDescRet, error)
+	DomainSaveImageDefineXML(ctx context.Context, args *protocol.DomainSaveImageDefineXMLArgs) error
+	DomainBlockJobAbort(ctx context.Context, args *protocol.DomainBlockJobAbortArgs) error
+	DomainGetBlockJobInfo(ctx context.Context, args *protocol.DomainGetBlockJobInfoArgs) (*libvirt.DomainGetBlockJobInfoRet, error)
+	DomainBlockJobSetSpeed(ctx context.Context, args *protocol.DomainBlockJobSetSpeedArgs) error
+	DomainBlockPull(ctx context.Context, args *protocol.DomainBlockPullArgs) error
+	DomainMigrateGetMaxSpeed(ctx context.Context, args *protocol.DomainMigrateGetMaxSpeedArgs) (*protocol.DomainMigrateGetMaxSpeedRet, error)
+	DomainBlockStatsFlags(ctx context.Context, args *protocol.DomainBlockStatsFlagsArgs) (*protocol.DomainBlockStatsFlagsRet, error)
+	DomainSnapshotGetParent(ctx context.Context, args *protocol.DomainSnapshotGetParentArgs) (*protocol.DomainSnapshotGetParentRet, error)
+	DomainReset(ctx context.Context, args *protocol.DomainResetArgs) error
+	DomainSnapshotNumChildren(ctx context.Context, args *protocol.DomainSnapshotNumChildrenArgs) (*protocol.DomainSnapshotNumChildrenRet, error)
+	DomainSnapshotListChildrenNames(ctx context.Context, args *protocol.DomainSnapshotListChildrenNamesArgs) (*protocol.DomainSnapshotListChildrenNamesRet, error)
+	DomainOpenGraphics(ctx context.Context, args *protocol.DomainOpenGraphicsArgs) error
+	NodeSuspendForDuration(ctx context.Context, args *protocol.NodeSuspendForDurationArgs) error
+	DomainBlockResize(ctx context.Context, args *protocol.DomainBlockResizeArgs) error
+	DomainSetBlockIOTune(ctx context.Context, args *protocol.DomainSetBlockIOTuneArgs) error
+	DomainGetBlockIOTune(ctx context.Context, args *protocol.DomainGetBlockIOTuneArgs) (*protocol.DomainGetBlockIOTuneRet, error)
+	DomainSetNUMAParameters(ctx context.Context, args *protocol.DomainSetNUMAParametersArgs) error
+	DomainGetNUMAParameters(ctx context.Context, args *protocol.DomainGetNUMAParametersArgs) (*protocol.DomainGetNUMAParametersRet, error)
+	DomainSetInterfaceParameters(ctx context.Context, args *protocol.DomainSetInterfaceParametersArgs) error
+	DomainGetInterfaceParameters(ctx context.Context, args *protocol.DomainGetInterfaceParametersArgs) (*protocol.DomainGetInterfaceParametersRet, error)
+	DomainShutdownFlags(ctx context.Context, args *protocol.DomainShutdownFlagsArgs) error
+	StorageVolWipePattern(ctx context.Context, args *protocol.StorageVolWipePatternArgs) error
+	StorageVolResize(ctx context.Context, args *protocol.StorageVolResizeArgs) error
+	DomainPMSuspendForDuration(ctx context.Context, args *protocol.DomainPMSuspendForDurationArgs) error
+	DomainGetCPUStats(ctx context.Context, args *protocol.DomainGetCPUStatsArgs) (*protocol.DomainGetCPUStatsRet, error)
+	DomainGetDiskErrors(ctx context.Context, args *protocol.DomainGetDiskErrorsArgs) (*protocol.DomainGetDiskErrorsRet, error)
+	DomainSetMetadata(ctx context.Context, args *protocol.DomainSetMetadataArgs) error
+	DomainGetMetadata(ctx context.Context, args *protocol.DomainGetMetadataArgs) (*protocol.DomainGetMetadataRet, error)
+	DomainBlockRebase(ctx context.Context, args *protocol.DomainBlockRebaseArgs) error
+	DomainPMWakeup(ctx context.Context, args *protocol.DomainPMWakeupArgs) error
+	DomainSnapshotIsCurrent(ctx context.Context, args *protocol.DomainSnapshotIsCurrentArgs) (*protocol.DomainSnapshotIsCurrentRet, error)
+	DomainSnapshotHasMetadata(ctx context.Context, args *protocol.DomainSnapshotHasMetadataArgs) (*protocol.DomainSnapshotHasMetadataRet, error)
+	ConnectListAllDomains(ctx context.Context, args *protocol.ConnectListAllDomainsArgs) (*protocol.ConnectListAllDomainsRet, error)
+	DomainListAllSnapshots(ctx context.Context, args *protocol.DomainListAllSnapshotsArgs) (*protocol.DomainListAllSnapshotsRet, error)
+	DomainSnapshotListAllChildren(ctx context.Context, args *protocol.DomainSnapshotListAllChildrenArgs) (*protocol.DomainSnapshotListAllChildrenRet, error)
+	DomainGetHostname(ctx context.Context, args *protocol.DomainGetHostnameArgs) (*protocol.DomainGetHostnameRet, error)
+	DomainGetSecurityLabelList(ctx context.Context, args *protocol.DomainGetSecurityLabelListArgs) (*protocol.DomainGetSecurityLabelListRet, error)
+	DomainPinEmulator(ctx context.Context, args *protocol.DomainPinEmulatorArgs) error
+	DomainGetEmulatorPinInfo(ctx context.Context, args *protocol.DomainGetEmulatorPinInfoArgs) (*protocol.DomainGetEmulatorPinInfoRet, error)
+	ConnectListAllStoragePools(ctx context.Context, args *protocol.ConnectListAllStoragePoolsArgs) (*protocol.ConnectListAllStoragePoolsRet, error)
+	StoragePoolListAllVolumes(ctx context.Context, args *protocol.StoragePoolListAllVolumesArgs) (*protocol.StoragePoolListAllVolumesRet, error)
+	ConnectListAllNetworks(ctx context.Context, args *protocol.ConnectListAllNetworksArgs) (*protocol.ConnectListAllNetworksRet, error)
+	ConnectListAllInterfaces(ctx context.Context, args *protocol.ConnectListAllInterfacesArgs) (*protocol.ConnectListAllInterfacesRet, error)
+	ConnectListAllNodeDevices(ctx context.Context, args *protocol.ConnectListAllNodeDevicesArgs) (*protocol.ConnectListAllNodeDevicesRet, error)
+	ConnectListAllNWFilters(ctx context.Context, args *protocol.ConnectListAllNWFiltersArgs) (*protocol.ConnectListAllNWFiltersRet, error)
+	ConnectListAllSecrets(ctx context.Context, args *protocol.ConnectListAllSecretsArgs) (*protocol.ConnectListAllSecretsRet, error)
+	NodeSetMemoryParameters(ctx context.Context, args *protocol.NodeSetMemoryParametersArgs) error
+	NodeGetMemoryParameters(ctx context.Context, args *protocol.NodeGetMemoryParametersArgs) (*protocol.NodeGetMemoryParametersRet, error)
+	DomainBlockCommit(ctx context.Context, args *protocol.DomainBlockCommitArgs) error
+	NetworkUpdate(ctx context.Context, args *protocol.NetworkUpdateArgs) error
+	NodeGetCPUMap(ctx context.Context, args *protocol.NodeGetCPUMapArgs) (*protocol.NodeGetCPUMapRet, error)
+	DomainFSTrim(ctx context.Context, args *protocol.DomainFSTrimArgs) error
+	DomainSendProcessSignal(ctx context.Context, args *protocol.DomainSendProcessSignalArgs) error
+	DomainOpenChannel(ctx context.Context, args *protocol.DomainOpenChannelArgs) error
+	NodeDeviceLookupSCSIHostByWWN(ctx context.Context, args *protocol.NodeDeviceLookupSCSIHostByWWNArgs) (*protocol.NodeDeviceLookupSCSIHostByWWNRet, error)
+	DomainGetJobStats(ctx context.Context, args *protocol.DomainGetJobStatsArgs) (*protocol.DomainGetJobStatsRet, error)
+	DomainMigrateGetCompressionCache(ctx context.Context, args *protocol.DomainMigrateGetCompressionCacheArgs) (*protocol.DomainMigrateGetCompressionCacheRet, error)
+	DomainMigrateSetCompressionCache(ctx context.Context, args *protocol.DomainMigrateSetCompressionCacheArgs) error
+	NodeDeviceDetachFlags(ctx context.Context, args *protocol.NodeDeviceDetachFlagsArgs) error
+	DomainMigrateBegin3Params(ctx context.Context, args *protocol.DomainMigrateBegin3ParamsArgs) (*protocol.DomainMigrateBegin3ParamsRet, error)
+	DomainMigratePrepare3Params(ctx context.Context, args *protocol.DomainMigratePrepare3ParamsArgs) (*protocol.DomainMigratePrepare3ParamsRet, error)
+	DomainMigratePrepareTunnel3Params(ctx context.Context, args *protocol.DomainMigratePrepareTunnel3ParamsArgs) (*protocol.DomainMigratePrepareTunnel3ParamsRet, error)
+	DomainMigratePerform3Params(ctx context.Context, args *protocol.DomainMigratePerform3ParamsArgs) (*protocol.DomainMigratePerform3ParamsRet, error)
+	DomainMigrateFinish3Params(ctx context.Context, args *protocol.DomainMigrateFinish3ParamsArgs) (*protocol.DomainMigrateFinish3ParamsRet, error)
+	DomainMigrateConfirm3Params(ctx context.Context, args *protocol.DomainMigrateConfirm3ParamsArgs) error
+	DomainSetMemoryStatsPeriod(ctx context.Context, args *protocol.DomainSetMemoryStatsPeriodArgs) error
+	DomainCreateXMLWithFiles(ctx context.Context, args *protocol.DomainCreateXMLWithFilesArgs) (*protocol.DomainCreateXMLWithFilesRet, error)
+	DomainCreateWithFiles(ctx context.Context, args *protocol.DomainCreateWithFilesArgs) (*protocol.DomainCreateWithFilesRet, error)
+	ConnectGetCPUModelNames(ctx context.Context, args *protocol.ConnectGetCPUModelNamesArgs) (*protocol.ConnectGetCPUModelNamesRet, error)
+	ConnectNetworkEventRegisterAny(ctx context.Context, args *protocol.ConnectNetworkEventRegisterAnyArgs) (*protocol.ConnectNetworkEventRegisterAnyRet, error)
+	ConnectNetworkEventDeregisterAny(ctx context.Context, args *protocol.ConnectNetworkEventDeregisterAnyArgs) error
+	ConnectDomainEventCallbackRegisterAny(ctx context.Context, args *protocol.ConnectDomainEventCallbackRegisterAnyArgs) (*protocol.ConnectDomainEventCallbackRegisterAnyRet, error)
+	ConnectDomainEventCallbackDeregisterAny(ctx context.Context, args *protocol.ConnectDomainEventCallbackDeregisterAnyArgs) error
+	DomainCoreDumpWithFormat(ctx context.Context, args *protocol.DomainCoreDumpWithFormatArgs) error
+	DomainFSFreeze(ctx context.Context, args *protocol.DomainFSFreezeArgs) (*protocol.DomainFSFreezeRet, error)
+	DomainFSThaw(ctx context.Context, args *protocol.DomainFSThawArgs) (*protocol.DomainFSThawRet, error)
+	DomainGetTime(ctx context.Context, args *protocol.DomainGetTimeArgs) (*protocol.DomainGetTimeRet, error)
+	DomainSetTime(ctx context.Context, args *protocol.DomainSetTimeArgs) error
+	NodeGetFreePages(ctx context.Context, args *protocol.NodeGetFreePagesArgs) (*protocol.NodeGetFreePagesRet, error)
+	NetworkGetDHCPLeases(ctx context.Context, args *protocol.NetworkGetDHCPLeasesArgs) (*protocol.NetworkGetDHCPLeasesRet, error)
+	ConnectGetDomainCapabilities(ctx context.Context, args *protocol.ConnectGetDomainCapabilitiesArgs) (*protocol.ConnectGetDomainCapabilitiesRet, error)
+	DomainOpenGraphicsFD(ctx context.Context, args *protocol.DomainOpenGraphicsFDArgs) error
+	ConnectGetAllDomainStats(ctx context.Context, args *protocol.ConnectGetAllDomainStatsArgs) (*protocol.ConnectGetAllDomainStatsRet, error)
+	DomainBlockCopy(ctx context.Context, args *protocol.DomainBlockCopyArgs) error
+	NodeAllocPages(ctx context.Context, args *protocol.NodeAllocPagesArgs) (*protocol.NodeAllocPagesRet, error)
+	DomainGetFSInfo(ctx context.Context, args *protocol.DomainGetFSInfoArgs) (*protocol.DomainGetFSInfoRet, error)
+	DomainDefineXMLFlags(ctx context.Context, args *protocol.DomainDefineXMLFlagsArgs) (*protocol.DomainDefineXMLFlagsRet, error)
+	DomainGetIOThreadInfo(ctx context.Context, args *protocol.DomainGetIOThreadInfoArgs) (*protocol.DomainGetIOThreadInfoRet, error)
+	DomainPinIOThread(ctx context.Context, args *protocol.DomainPinIOThreadArgs) error
+	DomainInterfaceAddresses(ctx context.Context, args *protocol.DomainInterfaceAddressesArgs) (*protocol.DomainInterfaceAddressesRet, error)
+	DomainAddIOThread(ctx context.Context, args *protocol.DomainAddIOThreadArgs) error
+	DomainDelIOThread(ctx context.Context, args *protocol.DomainDelIOThreadArgs) error
+	DomainSetUserPassword(ctx context.Context, args *protocol.DomainSetUserPasswordArgs) error
+	DomainRename(ctx context.Context, args *protocol.DomainRenameArgs) (*protocol.DomainRenameRet, error)
 	ConnectRegisterCloseCallback(ctx context.Context) error
 	ConnectUnregisterCloseCallback(ctx context.Context) error
-	DomainMigrateStartPostCopy(ctx context.Context, args *libvirt.DomainMigrateStartPostCopyArgs) error
-	DomainGetPerfEvents(ctx context.Context, args *libvirt.DomainGetPerfEventsArgs) (*libvirt.DomainGetPerfEventsRet, error)
-	DomainSetPerfEvents(ctx context.Context, args *libvirt.DomainSetPerfEventsArgs) error
-	ConnectStoragePoolEventRegisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventRegisterAnyArgs) (*libvirt.ConnectStoragePoolEventRegisterAnyRet, error)
-	ConnectStoragePoolEventDeregisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventDeregisterAnyArgs) error
-	DomainGetGuestVCPUs(ctx context.Context, args *libvirt.DomainGetGuestVCPUsArgs) (*libvirt.DomainGetGuestVCPUsRet, error)
-	DomainSetGuestVCPUs(ctx context.Context, args *libvirt.DomainSetGuestVCPUsArgs) error
-	ConnectNodeDeviceEventRegisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventRegisterAnyArgs) (*libvirt.ConnectNodeDeviceEventRegisterAnyRet, error)
-	ConnectNodeDeviceEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventDeregisterAnyArgs) error
-	StorageVolGetInfoFlags(ctx context.Context, args *libvirt.StorageVolGetInfoFlagsArgs) (*libvirt.StorageVolGetInfoFlagsRet, error)
-	ConnectSecretEventRegisterAny(ctx context.Context, args *libvirt.ConnectSecretEventRegisterAnyArgs) (*libvirt.ConnectSecretEventRegisterAnyRet, error)
-	ConnectSecretEventDeregisterAny(ctx context.Context, args *libvirt.ConnectSecretEventDeregisterAnyArgs) error
-	DomainSetVCPU(ctx context.Context, args *libvirt.DomainSetVCPUArgs) error
-	DomainSetBlockThreshold(ctx context.Context, args *libvirt.DomainSetBlockThresholdArgs) error
-	DomainMigrateGetMaxDowntime(ctx context.Context, args *libvirt.DomainMigrateGetMaxDowntimeArgs) (*libvirt.DomainMigrateGetMaxDowntimeRet, error)
-	DomainManagedSaveGetXMLDesc(ctx context.Context, args *libvirt.DomainManagedSaveGetXMLDescArgs) (*libvirt.DomainManagedSaveGetXMLDescRet, error)
-	DomainManagedSaveDefineXML(ctx context.Context, args *libvirt.DomainManagedSaveDefineXMLArgs) error
-	DomainSetLifecycleAction(ctx context.Context, args *libvirt.DomainSetLifecycleActionArgs) error
-	StoragePoolLookupByTargetPath(ctx context.Context, args *libvirt.StoragePoolLookupByTargetPathArgs) (*libvirt.StoragePoolLookupByTargetPathRet, error)
-	DomainDetachDeviceAlias(ctx context.Context, args *libvirt.DomainDetachDeviceAliasArgs) error
-	ConnectCompareHypervisorCPU(ctx context.Context, args *libvirt.ConnectCompareHypervisorCPUArgs) (*libvirt.ConnectCompareHypervisorCPURet, error)
-	ConnectBaselineHypervisorCPU(ctx context.Context, args *libvirt.ConnectBaselineHypervisorCPUArgs) (*libvirt.ConnectBaselineHypervisorCPURet, error)
-	NodeGetSEVInfo(ctx context.Context, args *libvirt.NodeGetSEVInfoArgs) (*libvirt.NodeGetSEVInfoRet, error)
-	DomainGetLaunchSecurityInfo(ctx context.Context, args *libvirt.DomainGetLaunchSecurityInfoArgs) (*libvirt.DomainGetLaunchSecurityInfoRet, error)
-	NWFilterBindingLookupByPortDev(ctx context.Context, args *libvirt.NWFilterBindingLookupByPortDevArgs) (*libvirt.NWFilterBindingLookupByPortDevRet, error)
-	NWFilterBindingGetXMLDesc(ctx context.Context, args *libvirt.NWFilterBindingGetXMLDescArgs) (*libvirt.NWFilterBindingGetXMLDescRet, error)
-	NWFilterBindingCreateXML(ctx context.Context, args *libvirt.NWFilterBindingCreateXMLArgs) (*libvirt.NWFilterBindingCreateXMLRet, error)
-	NWFilterBindingDelete(ctx context.Context, args *libvirt.NWFilterBindingDeleteArgs) error
-	ConnectListAllNWFilterBindings(ctx context.Context, args *libvirt.ConnectListAllNWFilterBindingsArgs) (*libvirt.ConnectListAllNWFilterBindingsRet, error)
-	DomainSetIOThreadParams(ctx context.Context, args *libvirt.DomainSetIOThreadParamsArgs) error
-	ConnectGetStoragePoolCapabilities(ctx context.Context, args *libvirt.ConnectGetStoragePoolCapabilitiesArgs) (*libvirt.ConnectGetStoragePoolCapabilitiesRet, error)
-	NetworkListAllPorts(ctx context.Context, args *libvirt.NetworkListAllPortsArgs) (*libvirt.NetworkListAllPortsRet, error)
-	NetworkPortLookupByUUID(ctx context.Context, args *libvirt.NetworkPortLookupByUUIDArgs) (*libvirt.NetworkPortLookupByUUIDRet, error)
-	NetworkPortCreateXML(ctx context.Context, args *libvirt.NetworkPortCreateXMLArgs) (*libvirt.NetworkPortCreateXMLRet, error)
-	NetworkPortGetParameters(ctx context.Context, args *libvirt.NetworkPortGetParametersArgs) (*libvirt.NetworkPortGetParametersRet, error)
-	NetworkPortSetParameters(ctx context.Context, args *libvirt.NetworkPortSetParametersArgs) error
-	NetworkPortGetXMLDesc(ctx context.Context, args *libvirt.NetworkPortGetXMLDescArgs) (*libvirt.NetworkPortGetXMLDescRet, error)
-	NetworkPortDelete(ctx context.Context, args *libvirt.NetworkPortDeleteArgs) error
-	DomainCheckpointCreateXML(ctx context.Context, args *libvirt.DomainCheckpointCreateXMLArgs) (*libvirt.DomainCheckpointCreateXMLRet, error)
-	DomainCheckpointGetXMLDesc(ctx context.Context, args *libvirt.DomainCheckpointGetXMLDescArgs) (*libvirt.DomainCheckpointGetXMLDescRet, error)
-	DomainListAllCheckpoints(ctx context.Context, args *libvirt.DomainListAllCheckpointsArgs) (*libvirt.DomainListAllCheckpointsRet, error)
-	DomainCheckpointListAllChildren(ctx context.Context, args *libvirt.DomainCheckpointListAllChildrenArgs) (*libvirt.DomainCheckpointListAllChildrenRet, error)
-	DomainCheckpointLookupByName(ctx context.Context, args *libvirt.DomainCheckpointLookupByNameArgs) (*libvirt.DomainCheckpointLookupByNameRet, error)
-	DomainCheckpointGetParent(ctx context.Context, args *libvirt.DomainCheckpointGetParentArgs) (*libvirt.DomainCheckpointGetParentRet, error)
-	DomainCheckpointDelete(ctx context.Context, args *libvirt.DomainCheckpointDeleteArgs) error
-	DomainGetGuestInfo(ctx context.Context, args *libvirt.DomainGetGuestInfoArgs) (*libvirt.DomainGetGuestInfoRet, error)
-	ConnectSetIdentity(ctx context.Context, args *libvirt.ConnectSetIdentityArgs) error
-	DomainAgentSetResponseTimeout(ctx context.Context, args *libvirt.DomainAgentSetResponseTimeoutArgs) (*libvirt.DomainAgentSetResponseTimeoutRet, error)
-	DomainBackupBegin(ctx context.Context, args *libvirt.DomainBackupBeginArgs) error
-	DomainBackupGetXMLDesc(ctx context.Context, args *libvirt.DomainBackupGetXMLDescArgs) (*libvirt.DomainBackupGetXMLDescRet, error)
-	DomainAuthorizedSSHKeysGet(ctx context.Context, args *libvirt.DomainAuthorizedSSHKeysGetArgs) (*libvirt.DomainAuthorizedSSHKeysGetRet, error)
-	DomainAuthorizedSSHKeysSet(ctx context.Context, args *libvirt.DomainAuthorizedSSHKeysSetArgs) error
-	DomainGetMessages(ctx context.Context, args *libvirt.DomainGetMessagesArgs) (*libvirt.DomainGetMessagesRet, error)
-	DomainStartDirtyRateCalc(ctx context.Context, args *libvirt.DomainStartDirtyRateCalcArgs) error
-	NodeDeviceDefineXML(ctx context.Context, args *libvirt.NodeDeviceDefineXMLArgs) (*libvirt.NodeDeviceDefineXMLRet, error)
-	NodeDeviceUndefine(ctx context.Context, args *libvirt.NodeDeviceUndefineArgs) error
-	NodeDeviceCreate(ctx context.Context, args *libvirt.NodeDeviceCreateArgs) error
-	NWFilterDefineXMLFlags(ctx context.Context, args *libvirt.NWFilterDefineXMLFlagsArgs) (*libvirt.NWFilterDefineXMLFlagsRet, error)
-	NetworkDefineXMLFlags(ctx context.Context, args *libvirt.NetworkDefineXMLFlagsArgs) (*libvirt.NetworkDefineXMLFlagsRet, error)
-	NodeDeviceGetAutostart(ctx context.Context, args *libvirt.NodeDeviceGetAutostartArgs) (*libvirt.NodeDeviceGetAutostartRet, error)
-	NodeDeviceSetAutostart(ctx context.Context, args *libvirt.NodeDeviceSetAutostartArgs) error
-	NodeDeviceIsPersistent(ctx context.Context, args *libvirt.NodeDeviceIsPersistentArgs) (*libvirt.NodeDeviceIsPersistentRet, error)
-	NodeDeviceIsActive(ctx context.Context, args *libvirt.NodeDeviceIsActiveArgs) (*libvirt.NodeDeviceIsActiveRet, error)
-	NetworkCreateXMLFlags(ctx context.Context, args *libvirt.NetworkCreateXMLFlagsArgs) (*libvirt.NetworkCreateXMLFlagsRet, error)
-	DomainSetLaunchSecurityState(ctx context.Context, args *libvirt.DomainSetLaunchSecurityStateArgs) error
-	DomainSaveParams(ctx context.Context, args *libvirt.DomainSaveParamsArgs) error
-	DomainRestoreParams(ctx context.Context, args *libvirt.DomainRestoreParamsArgs) error
-	DomainAbortJobFlags(ctx context.Context, args *libvirt.DomainAbortJobFlagsArgs) error
-	DomainFDAssociate(ctx context.Context, args *libvirt.DomainFDAssociateArgs) error
-	NetworkSetMetadata(ctx context.Context, args *libvirt.NetworkSetMetadataArgs) error
-	NetworkGetMetadata(ctx context.Context, args *libvirt.NetworkGetMetadataArgs) (*libvirt.NetworkGetMetadataRet, error)
-	NodeDeviceUpdate(ctx context.Context, args *libvirt.NodeDeviceUpdateArgs) error
-	DomainGraphicsReload(ctx context.Context, args *libvirt.DomainGraphicsReloadArgs) error
-	DomainGetAutostartOnce(ctx context.Context, args *libvirt.DomainGetAutostartOnceArgs) (*libvirt.DomainGetAutostartOnceRet, error)
-	DomainSetAutostartOnce(ctx context.Context, args *libvirt.DomainSetAutostartOnceArgs) error
-	DomainSetThrottleGroup(ctx context.Context, args *libvirt.DomainSetThrottleGroupArgs) error
-	DomainDelThrottleGroup(ctx context.Context, args *libvirt.DomainDelThrottleGroupArgs) error
+	DomainMigrateStartPostCopy(ctx context.Context, args *protocol.DomainMigrateStartPostCopyArgs) error
+	DomainGetPerfEvents(ctx context.Context, args *protocol.DomainGetPerfEventsArgs) (*protocol.DomainGetPerfEventsRet, error)
+	DomainSetPerfEvents(ctx context.Context, args *protocol.DomainSetPerfEventsArgs) error
+	ConnectStoragePoolEventRegisterAny(ctx context.Context, args *protocol.ConnectStoragePoolEventRegisterAnyArgs) (*protocol.ConnectStoragePoolEventRegisterAnyRet, error)
+	ConnectStoragePoolEventDeregisterAny(ctx context.Context, args *protocol.ConnectStoragePoolEventDeregisterAnyArgs) error
+	DomainGetGuestVCPUs(ctx context.Context, args *protocol.DomainGetGuestVCPUsArgs) (*protocol.DomainGetGuestVCPUsRet, error)
+	DomainSetGuestVCPUs(ctx context.Context, args *protocol.DomainSetGuestVCPUsArgs) error
+	ConnectNodeDeviceEventRegisterAny(ctx context.Context, args *protocol.ConnectNodeDeviceEventRegisterAnyArgs) (*protocol.ConnectNodeDeviceEventRegisterAnyRet, error)
+	ConnectNodeDeviceEventDeregisterAny(ctx context.Context, args *protocol.ConnectNodeDeviceEventDeregisterAnyArgs) error
+	StorageVolGetInfoFlags(ctx context.Context, args *protocol.StorageVolGetInfoFlagsArgs) (*protocol.StorageVolGetInfoFlagsRet, error)
+	ConnectSecretEventRegisterAny(ctx context.Context, args *protocol.ConnectSecretEventRegisterAnyArgs) (*protocol.ConnectSecretEventRegisterAnyRet, error)
+	ConnectSecretEventDeregisterAny(ctx context.Context, args *protocol.ConnectSecretEventDeregisterAnyArgs) error
+	DomainSetVCPU(ctx context.Context, args *protocol.DomainSetVCPUArgs) error
+	DomainSetBlockThreshold(ctx context.Context, args *protocol.DomainSetBlockThresholdArgs) error
+	DomainMigrateGetMaxDowntime(ctx context.Context, args *protocol.DomainMigrateGetMaxDowntimeArgs) (*protocol.DomainMigrateGetMaxDowntimeRet, error)
+	DomainManagedSaveGetXMLDesc(ctx context.Context, args *protocol.DomainManagedSaveGetXMLDescArgs) (*protocol.DomainManagedSaveGetXMLDescRet, error)
+	DomainManagedSaveDefineXML(ctx context.Context, args *protocol.DomainManagedSaveDefineXMLArgs) error
+	DomainSetLifecycleAction(ctx context.Context, args *protocol.DomainSetLifecycleActionArgs) error
+	StoragePoolLookupByTargetPath(ctx context.Context, args *protocol.StoragePoolLookupByTargetPathArgs) (*protocol.StoragePoolLookupByTargetPathRet, error)
+	DomainDetachDeviceAlias(ctx context.Context, args *protocol.DomainDetachDeviceAliasArgs) error
+	ConnectCompareHypervisorCPU(ctx context.Context, args *protocol.ConnectCompareHypervisorCPUArgs) (*protocol.ConnectCompareHypervisorCPURet, error)
+	ConnectBaselineHypervisorCPU(ctx context.Context, args *protocol.ConnectBaselineHypervisorCPUArgs) (*protocol.ConnectBaselineHypervisorCPURet, error)
+	NodeGetSEVInfo(ctx context.Context, args *protocol.NodeGetSEVInfoArgs) (*protocol.NodeGetSEVInfoRet, error)
+	DomainGetLaunchSecurityInfo(ctx context.Context, args *protocol.DomainGetLaunchSecurityInfoArgs) (*protocol.DomainGetLaunchSecurityInfoRet, error)
+	NWFilterBindingLookupByPortDev(ctx context.Context, args *protocol.NWFilterBindingLookupByPortDevArgs) (*protocol.NWFilterBindingLookupByPortDevRet, error)
+	NWFilterBindingGetXMLDesc(ctx context.Context, args *protocol.NWFilterBindingGetXMLDescArgs) (*protocol.NWFilterBindingGetXMLDescRet, error)
+	NWFilterBindingCreateXML(ctx context.Context, args *protocol.NWFilterBindingCreateXMLArgs) (*protocol.NWFilterBindingCreateXMLRet, error)
+	NWFilterBindingDelete(ctx context.Context, args *protocol.NWFilterBindingDeleteArgs) error
+	ConnectListAllNWFilterBindings(ctx context.Context, args *protocol.ConnectListAllNWFilterBindingsArgs) (*protocol.ConnectListAllNWFilterBindingsRet, error)
+	DomainSetIOThreadParams(ctx context.Context, args *protocol.DomainSetIOThreadParamsArgs) error
+	ConnectGetStoragePoolCapabilities(ctx context.Context, args *protocol.ConnectGetStoragePoolCapabilitiesArgs) (*protocol.ConnectGetStoragePoolCapabilitiesRet, error)
+	NetworkListAllPorts(ctx context.Context, args *protocol.NetworkListAllPortsArgs) (*protocol.NetworkListAllPortsRet, error)
+	NetworkPortLookupByUUID(ctx context.Context, args *protocol.NetworkPortLookupByUUIDArgs) (*protocol.NetworkPortLookupByUUIDRet, error)
+	NetworkPortCreateXML(ctx context.Context, args *protocol.NetworkPortCreateXMLArgs) (*protocol.NetworkPortCreateXMLRet, error)
+	NetworkPortGetParameters(ctx context.Context, args *protocol.NetworkPortGetParametersArgs) (*protocol.NetworkPortGetParametersRet, error)
+	NetworkPortSetParameters(ctx context.Context, args *protocol.NetworkPortSetParametersArgs) error
+	NetworkPortGetXMLDesc(ctx context.Context, args *protocol.NetworkPortGetXMLDescArgs) (*protocol.NetworkPortGetXMLDescRet, error)
+	NetworkPortDelete(ctx context.Context, args *protocol.NetworkPortDeleteArgs) error
+	DomainCheckpointCreateXML(ctx context.Context, args *protocol.DomainCheckpointCreateXMLArgs) (*protocol.DomainCheckpointCreateXMLRet, error)
+	DomainCheckpointGetXMLDesc(ctx context.Context, args *protocol.DomainCheckpointGetXMLDescArgs) (*protocol.DomainCheckpointGetXMLDescRet, error)
+	DomainListAllCheckpoints(ctx context.Context, args *protocol.DomainListAllCheckpointsArgs) (*protocol.DomainListAllCheckpointsRet, error)
+	DomainCheckpointListAllChildren(ctx context.Context, args *protocol.DomainCheckpointListAllChildrenArgs) (*protocol.DomainCheckpointListAllChildrenRet, error)
+	DomainCheckpointLookupByName(ctx context.Context, args *protocol.DomainCheckpointLookupByNameArgs) (*protocol.DomainCheckpointLookupByNameRet, error)
+	DomainCheckpointGetParent(ctx context.Context, args *protocol.DomainCheckpointGetParentArgs) (*protocol.DomainCheckpointGetParentRet, error)
+	DomainCheckpointDelete(ctx context.Context, args *protocol.DomainCheckpointDeleteArgs) error
+	DomainGetGuestInfo(ctx context.Context, args *protocol.DomainGetGuestInfoArgs) (*protocol.DomainGetGuestInfoRet, error)
+	ConnectSetIdentity(ctx context.Context, args *protocol.ConnectSetIdentityArgs) error
+	DomainAgentSetResponseTimeout(ctx context.Context, args *protocol.DomainAgentSetResponseTimeoutArgs) (*protocol.DomainAgentSetResponseTimeoutRet, error)
+	DomainBackupBegin(ctx context.Context, args *protocol.DomainBackupBeginArgs) error
+	DomainBackupGetXMLDesc(ctx context.Context, args *protocol.DomainBackupGetXMLDescArgs) (*protocol.DomainBackupGetXMLDescRet, error)
+	DomainAuthorizedSSHKeysGet(ctx context.Context, args *protocol.DomainAuthorizedSSHKeysGetArgs) (*protocol.DomainAuthorizedSSHKeysGetRet, error)
+	DomainAuthorizedSSHKeysSet(ctx context.Context, args *protocol.DomainAuthorizedSSHKeysSetArgs) error
+	DomainGetMessages(ctx context.Context, args *protocol.DomainGetMessagesArgs) (*protocol.DomainGetMessagesRet, error)
+	DomainStartDirtyRateCalc(ctx context.Context, args *protocol.DomainStartDirtyRateCalcArgs) error
+	NodeDeviceDefineXML(ctx context.Context, args *protocol.NodeDeviceDefineXMLArgs) (*protocol.NodeDeviceDefineXMLRet, error)
+	NodeDeviceUndefine(ctx context.Context, args *protocol.NodeDeviceUndefineArgs) error
+	NodeDeviceCreate(ctx context.Context, args *protocol.NodeDeviceCreateArgs) error
+	NWFilterDefineXMLFlags(ctx context.Context, args *protocol.NWFilterDefineXMLFlagsArgs) (*protocol.NWFilterDefineXMLFlagsRet, error)
+	NetworkDefineXMLFlags(ctx context.Context, args *protocol.NetworkDefineXMLFlagsArgs) (*protocol.NetworkDefineXMLFlagsRet, error)
+	NodeDeviceGetAutostart(ctx context.Context, args *protocol.NodeDeviceGetAutostartArgs) (*protocol.NodeDeviceGetAutostartRet, error)
+	NodeDeviceSetAutostart(ctx context.Context, args *protocol.NodeDeviceSetAutostartArgs) error
+	NodeDeviceIsPersistent(ctx context.Context, args *protocol.NodeDeviceIsPersistentArgs) (*protocol.NodeDeviceIsPersistentRet, error)
+	NodeDeviceIsActive(ctx context.Context, args *protocol.NodeDeviceIsActiveArgs) (*protocol.NodeDeviceIsActiveRet, error)
+	NetworkCreateXMLFlags(ctx context.Context, args *protocol.NetworkCreateXMLFlagsArgs) (*protocol.NetworkCreateXMLFlagsRet, error)
+	DomainSetLaunchSecurityState(ctx context.Context, args *protocol.DomainSetLaunchSecurityStateArgs) error
+	DomainSaveParams(ctx context.Context, args *protocol.DomainSaveParamsArgs) error
+	DomainRestoreParams(ctx context.Context, args *protocol.DomainRestoreParamsArgs) error
+	DomainAbortJobFlags(ctx context.Context, args *protocol.DomainAbortJobFlagsArgs) error
+	DomainFDAssociate(ctx context.Context, args *protocol.DomainFDAssociateArgs) error
+	NetworkSetMetadata(ctx context.Context, args *protocol.NetworkSetMetadataArgs) error
+	NetworkGetMetadata(ctx context.Context, args *protocol.NetworkGetMetadataArgs) (*protocol.NetworkGetMetadataRet, error)
+	NodeDeviceUpdate(ctx context.Context, args *protocol.NodeDeviceUpdateArgs) error
+	DomainGraphicsReload(ctx context.Context, args *protocol.DomainGraphicsReloadArgs) error
+	DomainGetAutostartOnce(ctx context.Context, args *protocol.DomainGetAutostartOnceArgs) (*protocol.DomainGetAutostartOnceRet, error)
+	DomainSetAutostartOnce(ctx context.Context, args *protocol.DomainSetAutostartOnceArgs) error
+	DomainSetThrottleGroup(ctx context.Context, args *protocol.DomainSetThrottleGroupArgs) error
+	DomainDelThrottleGroup(ctx context.Context, args *protocol.DomainDelThrottleGroupArgs) error
 }
 
 // UnimplementedRemoteHandler answers every procedure with VIR_ERR_NO_SUPPORT.
 type UnimplementedRemoteHandler struct{}
 
 // ConnectOpen reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectOpen(ctx context.Context, args *libvirt.ConnectOpenArgs) error {
+func (UnimplementedRemoteHandler) ConnectOpen(ctx context.Context, args *protocol.ConnectOpenArgs) error {
 	return unsupported("virConnectOpen", libvirt.FromDomain)
 }
 
@@ -433,17 +436,17 @@ func (UnimplementedRemoteHandler) ConnectClose(ctx context.Context) error {
 }
 
 // ConnectGetType reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectGetType(ctx context.Context) (*libvirt.ConnectGetTypeRet, error) {
+func (UnimplementedRemoteHandler) ConnectGetType(ctx context.Context) (*protocol.ConnectGetTypeRet, error) {
 	return nil, unsupported("virConnectGetType", libvirt.FromDomain)
 }
 
 // ConnectGetVersion reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectGetVersion(ctx context.Context) (*libvirt.ConnectGetVersionRet, error) {
+func (UnimplementedRemoteHandler) ConnectGetVersion(ctx context.Context) (*protocol.ConnectGetVersionRet, error) {
 	return nil, unsupported("virConnectGetVersion", libvirt.FromDomain)
 }
 
 // ConnectGetMaxVCPUs reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectGetMaxVCPUs(ctx context.Context, args *libvirt.ConnectGetMaxVCPUsArgs) (*libvirt.ConnectGetMaxVCPUsRet, error) {
+func (UnimplementedRemoteHandler) ConnectGetMaxVCPUs(ctx context.Context, args *protocol.ConnectGetMaxVCPUsArgs) (*protocol.ConnectGetMaxVCPUsRet, error) {
 	return nil, unsupported("virConnectGetMaxVcpus", libvirt.FromDomain)
 }
 
@@ -453,1577 +456,1577 @@ func (UnimplementedRemoteHandler) NodeGetInfo(ctx context.Context) (*libvirt.Nod
 }
 
 // ConnectGetCapabilities reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectGetCapabilities(ctx context.Context) (*libvirt.ConnectGetCapabilitiesRet, error) {
+func (UnimplementedRemoteHandler) ConnectGetCapabilities(ctx context.Context) (*protocol.ConnectGetCapabilitiesRet, error) {
 	return nil, unsupported("virConnectGetCapabilities", libvirt.FromDomain)
 }
 
 // DomainAttachDevice reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainAttachDevice(ctx context.Context, args *libvirt.DomainAttachDeviceArgs) error {
+func (UnimplementedRemoteHandler) DomainAttachDevice(ctx context.Context, args *protocol.DomainAttachDeviceArgs) error {
 	return unsupported("virDomainAttachDevice", libvirt.FromDomain)
 }
 
 // DomainCreate reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainCreate(ctx context.Context, args *libvirt.DomainCreateArgs) error {
+func (UnimplementedRemoteHandler) DomainCreate(ctx context.Context, args *protocol.DomainCreateArgs) error {
 	return unsupported("virDomainCreate", libvirt.FromDomain)
 }
 
 // DomainCreateXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainCreateXML(ctx context.Context, args *libvirt.DomainCreateXMLArgs) (*libvirt.DomainCreateXMLRet, error) {
+func (UnimplementedRemoteHandler) DomainCreateXML(ctx context.Context, args *protocol.DomainCreateXMLArgs) (*protocol.DomainCreateXMLRet, error) {
 	return nil, unsupported("virDomainCreateXML", libvirt.FromDomain)
 }
 
 // DomainDefineXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainDefineXML(ctx context.Context, args *libvirt.DomainDefineXMLArgs) (*libvirt.DomainDefineXMLRet, error) {
+func (UnimplementedRemoteHandler) DomainDefineXML(ctx context.Context, args *protocol.DomainDefineXMLArgs) (*protocol.DomainDefineXMLRet, error) {
 	return nil, unsupported("virDomainDefineXML", libvirt.FromDomain)
 }
 
 // DomainDestroy reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainDestroy(ctx context.Context, args *libvirt.DomainDestroyArgs) error {
+func (UnimplementedRemoteHandler) DomainDestroy(ctx context.Context, args *protocol.DomainDestroyArgs) error {
 	return unsupported("virDomainDestroy", libvirt.FromDomain)
 }
 
 // DomainDetachDevice reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainDetachDevice(ctx context.Context, args *libvirt.DomainDetachDeviceArgs) error {
+func (UnimplementedRemoteHandler) DomainDetachDevice(ctx context.Context, args *protocol.DomainDetachDeviceArgs) error {
 	return unsupported("virDomainDetachDevice", libvirt.FromDomain)
 }
 
 // DomainGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetXMLDesc(ctx context.Context, args *libvirt.DomainGetXMLDescArgs) (*libvirt.DomainGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) DomainGetXMLDesc(ctx context.Context, args *protocol.DomainGetXMLDescArgs) (*protocol.DomainGetXMLDescRet, error) {
 	return nil, unsupported("virDomainGetXMLDesc", libvirt.FromDomain)
 }
 
 // DomainGetAutostart reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetAutostart(ctx context.Context, args *libvirt.DomainGetAutostartArgs) (*libvirt.DomainGetAutostartRet, error) {
+func (UnimplementedRemoteHandler) DomainGetAutostart(ctx context.Context, args *protocol.DomainGetAutostartArgs) (*protocol.DomainGetAutostartRet, error) {
 	return nil, unsupported("virDomainGetAutostart", libvirt.FromDomain)
 }
 
 // DomainGetInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetInfo(ctx context.Context, args *libvirt.DomainGetInfoArgs) (*libvirt.DomainGetInfoRet, error) {
+func (UnimplementedRemoteHandler) DomainGetInfo(ctx context.Context, args *protocol.DomainGetInfoArgs) (*libvirt.DomainGetInfoRet, error) {
 	return nil, unsupported("virDomainGetInfo", libvirt.FromDomain)
 }
 
 // DomainGetMaxMemory reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetMaxMemory(ctx context.Context, args *libvirt.DomainGetMaxMemoryArgs) (*libvirt.DomainGetMaxMemoryRet, error) {
+func (UnimplementedRemoteHandler) DomainGetMaxMemory(ctx context.Context, args *protocol.DomainGetMaxMemoryArgs) (*protocol.DomainGetMaxMemoryRet, error) {
 	return nil, unsupported("virDomainGetMaxMemory", libvirt.FromDomain)
 }
 
 // DomainGetMaxVCPUs reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetMaxVCPUs(ctx context.Context, args *libvirt.DomainGetMaxVCPUsArgs) (*libvirt.DomainGetMaxVCPUsRet, error) {
+func (UnimplementedRemoteHandler) DomainGetMaxVCPUs(ctx context.Context, args *protocol.DomainGetMaxVCPUsArgs) (*protocol.DomainGetMaxVCPUsRet, error) {
 	return nil, unsupported("virDomainGetMaxVcpus", libvirt.FromDomain)
 }
 
 // DomainGetOSType reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetOSType(ctx context.Context, args *libvirt.DomainGetOSTypeArgs) (*libvirt.DomainGetOSTypeRet, error) {
+func (UnimplementedRemoteHandler) DomainGetOSType(ctx context.Context, args *protocol.DomainGetOSTypeArgs) (*protocol.DomainGetOSTypeRet, error) {
 	return nil, unsupported("virDomainGetOSType", libvirt.FromDomain)
 }
 
 // DomainGetVCPUs reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetVCPUs(ctx context.Context, args *libvirt.DomainGetVCPUsArgs) (*libvirt.DomainGetVCPUsRet, error) {
+func (UnimplementedRemoteHandler) DomainGetVCPUs(ctx context.Context, args *protocol.DomainGetVCPUsArgs) (*protocol.DomainGetVCPUsRet, error) {
 	return nil, unsupported("virDomainGetVcpus", libvirt.FromDomain)
 }
 
 // ConnectListDefinedDomains reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListDefinedDomains(ctx context.Context, args *libvirt.ConnectListDefinedDomainsArgs) (*libvirt.ConnectListDefinedDomainsRet, error) {
+func (UnimplementedRemoteHandler) ConnectListDefinedDomains(ctx context.Context, args *protocol.ConnectListDefinedDomainsArgs) (*protocol.ConnectListDefinedDomainsRet, error) {
 	return nil, unsupported("virConnectListDefinedDomains", libvirt.FromDomain)
 }
 
 // DomainLookupByID reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainLookupByID(ctx context.Context, args *libvirt.DomainLookupByIDArgs) (*libvirt.DomainLookupByIDRet, error) {
+func (UnimplementedRemoteHandler) DomainLookupByID(ctx context.Context, args *protocol.DomainLookupByIDArgs) (*protocol.DomainLookupByIDRet, error) {
 	return nil, unsupported("virDomainLookupByID", libvirt.FromDomain)
 }
 
 // DomainLookupByName reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainLookupByName(ctx context.Context, args *libvirt.DomainLookupByNameArgs) (*libvirt.DomainLookupByNameRet, error) {
+func (UnimplementedRemoteHandler) DomainLookupByName(ctx context.Context, args *protocol.DomainLookupByNameArgs) (*protocol.DomainLookupByNameRet, error) {
 	return nil, unsupported("virDomainLookupByName", libvirt.FromDomain)
 }
 
 // DomainLookupByUUID reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainLookupByUUID(ctx context.Context, args *libvirt.DomainLookupByUUIDArgs) (*libvirt.DomainLookupByUUIDRet, error) {
+func (UnimplementedRemoteHandler) DomainLookupByUUID(ctx context.Context, args *protocol.DomainLookupByUUIDArgs) (*protocol.DomainLookupByUUIDRet, error) {
 	return nil, unsupported("virDomainLookupByUUID", libvirt.FromDomain)
 }
 
 // ConnectNumOfDefinedDomains reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectNumOfDefinedDomains(ctx context.Context) (*libvirt.ConnectNumOfDefinedDomainsRet, error) {
+func (UnimplementedRemoteHandler) ConnectNumOfDefinedDomains(ctx context.Context) (*protocol.ConnectNumOfDefinedDomainsRet, error) {
 	return nil, unsupported("virConnectNumOfDefinedDomains", libvirt.FromDomain)
 }
 
 // DomainPinVCPU reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainPinVCPU(ctx context.Context, args *libvirt.DomainPinVCPUArgs) error {
+func (UnimplementedRemoteHandler) DomainPinVCPU(ctx context.Context, args *protocol.DomainPinVCPUArgs) error {
 	return unsupported("virDomainPinVcpu", libvirt.FromDomain)
 }
 
 // DomainReboot reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainReboot(ctx context.Context, args *libvirt.DomainRebootArgs) error {
+func (UnimplementedRemoteHandler) DomainReboot(ctx context.Context, args *protocol.DomainRebootArgs) error {
 	return unsupported("virDomainReboot", libvirt.FromDomain)
 }
 
 // DomainResume reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainResume(ctx context.Context, args *libvirt.DomainResumeArgs) error {
+func (UnimplementedRemoteHandler) DomainResume(ctx context.Context, args *protocol.DomainResumeArgs) error {
 	return unsupported("virDomainResume", libvirt.FromDomain)
 }
 
 // DomainSetAutostart reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetAutostart(ctx context.Context, args *libvirt.DomainSetAutostartArgs) error {
+func (UnimplementedRemoteHandler) DomainSetAutostart(ctx context.Context, args *protocol.DomainSetAutostartArgs) error {
 	return unsupported("virDomainSetAutostart", libvirt.FromDomain)
 }
 
 // DomainSetMaxMemory reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetMaxMemory(ctx context.Context, args *libvirt.DomainSetMaxMemoryArgs) error {
+func (UnimplementedRemoteHandler) DomainSetMaxMemory(ctx context.Context, args *protocol.DomainSetMaxMemoryArgs) error {
 	return unsupported("virDomainSetMaxMemory", libvirt.FromDomain)
 }
 
 // DomainSetMemory reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetMemory(ctx context.Context, args *libvirt.DomainSetMemoryArgs) error {
+func (UnimplementedRemoteHandler) DomainSetMemory(ctx context.Context, args *protocol.DomainSetMemoryArgs) error {
 	return unsupported("virDomainSetMemory", libvirt.FromDomain)
 }
 
 // DomainSetVCPUs reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetVCPUs(ctx context.Context, args *libvirt.DomainSetVCPUsArgs) error {
+func (UnimplementedRemoteHandler) DomainSetVCPUs(ctx context.Context, args *protocol.DomainSetVCPUsArgs) error {
 	return unsupported("virDomainSetVcpus", libvirt.FromDomain)
 }
 
 // DomainShutdown reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainShutdown(ctx context.Context, args *libvirt.DomainShutdownArgs) error {
+func (UnimplementedRemoteHandler) DomainShutdown(ctx context.Context, args *protocol.DomainShutdownArgs) error {
 	return unsupported("virDomainShutdown", libvirt.FromDomain)
 }
 
 // DomainSuspend reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSuspend(ctx context.Context, args *libvirt.DomainSuspendArgs) error {
+func (UnimplementedRemoteHandler) DomainSuspend(ctx context.Context, args *protocol.DomainSuspendArgs) error {
 	return unsupported("virDomainSuspend", libvirt.FromDomain)
 }
 
 // DomainUndefine reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainUndefine(ctx context.Context, args *libvirt.DomainUndefineArgs) error {
+func (UnimplementedRemoteHandler) DomainUndefine(ctx context.Context, args *protocol.DomainUndefineArgs) error {
 	return unsupported("virDomainUndefine", libvirt.FromDomain)
 }
 
 // ConnectListDefinedNetworks reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListDefinedNetworks(ctx context.Context, args *libvirt.ConnectListDefinedNetworksArgs) (*libvirt.ConnectListDefinedNetworksRet, error) {
+func (UnimplementedRemoteHandler) ConnectListDefinedNetworks(ctx context.Context, args *protocol.ConnectListDefinedNetworksArgs) (*protocol.ConnectListDefinedNetworksRet, error) {
 	return nil, unsupported("virConnectListDefinedNetworks", libvirt.FromNetwork)
 }
 
 // ConnectListDomains reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListDomains(ctx context.Context, args *libvirt.ConnectListDomainsArgs) (*libvirt.ConnectListDomainsRet, error) {
+func (UnimplementedRemoteHandler) ConnectListDomains(ctx context.Context, args *protocol.ConnectListDomainsArgs) (*protocol.ConnectListDomainsRet, error) {
 	return nil, unsupported("virConnectListDomains", libvirt.FromDomain)
 }
 
 // ConnectListNetworks reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListNetworks(ctx context.Context, args *libvirt.ConnectListNetworksArgs) (*libvirt.ConnectListNetworksRet, error) {
+func (UnimplementedRemoteHandler) ConnectListNetworks(ctx context.Context, args *protocol.ConnectListNetworksArgs) (*protocol.ConnectListNetworksRet, error) {
 	return nil, unsupported("virConnectListNetworks", libvirt.FromNetwork)
 }
 
 // NetworkCreate reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkCreate(ctx context.Context, args *libvirt.NetworkCreateArgs) error {
+func (UnimplementedRemoteHandler) NetworkCreate(ctx context.Context, args *protocol.NetworkCreateArgs) error {
 	return unsupported("virNetworkCreate", libvirt.FromNetwork)
 }
 
 // NetworkCreateXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkCreateXML(ctx context.Context, args *libvirt.NetworkCreateXMLArgs) (*libvirt.NetworkCreateXMLRet, error) {
+func (UnimplementedRemoteHandler) NetworkCreateXML(ctx context.Context, args *protocol.NetworkCreateXMLArgs) (*protocol.NetworkCreateXMLRet, error) {
 	return nil, unsupported("virNetworkCreateXML", libvirt.FromNetwork)
 }
 
 // NetworkDefineXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkDefineXML(ctx context.Context, args *libvirt.NetworkDefineXMLArgs) (*libvirt.NetworkDefineXMLRet, error) {
+func (UnimplementedRemoteHandler) NetworkDefineXML(ctx context.Context, args *protocol.NetworkDefineXMLArgs) (*protocol.NetworkDefineXMLRet, error) {
 	return nil, unsupported("virNetworkDefineXML", libvirt.FromNetwork)
 }
 
 // NetworkDestroy reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkDestroy(ctx context.Context, args *libvirt.NetworkDestroyArgs) error {
+func (UnimplementedRemoteHandler) NetworkDestroy(ctx context.Context, args *protocol.NetworkDestroyArgs) error {
 	return unsupported("virNetworkDestroy", libvirt.FromNetwork)
 }
 
 // NetworkGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkGetXMLDesc(ctx context.Context, args *libvirt.NetworkGetXMLDescArgs) (*libvirt.NetworkGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) NetworkGetXMLDesc(ctx context.Context, args *protocol.NetworkGetXMLDescArgs) (*protocol.NetworkGetXMLDescRet, error) {
 	return nil, unsupported("virNetworkGetXMLDesc", libvirt.FromNetwork)
 }
 
 // NetworkGetAutostart reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkGetAutostart(ctx context.Context, args *libvirt.NetworkGetAutostartArgs) (*libvirt.NetworkGetAutostartRet, error) {
+func (UnimplementedRemoteHandler) NetworkGetAutostart(ctx context.Context, args *protocol.NetworkGetAutostartArgs) (*protocol.NetworkGetAutostartRet, error) {
 	return nil, unsupported("virNetworkGetAutostart", libvirt.FromNetwork)
 }
 
 // NetworkGetBridgeName reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkGetBridgeName(ctx context.Context, args *libvirt.NetworkGetBridgeNameArgs) (*libvirt.NetworkGetBridgeNameRet, error) {
+func (UnimplementedRemoteHandler) NetworkGetBridgeName(ctx context.Context, args *protocol.NetworkGetBridgeNameArgs) (*protocol.NetworkGetBridgeNameRet, error) {
 	return nil, unsupported("virNetworkGetBridgeName", libvirt.FromNetwork)
 }
 
 // NetworkLookupByName reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkLookupByName(ctx context.Context, args *libvirt.NetworkLookupByNameArgs) (*libvirt.NetworkLookupByNameRet, error) {
+func (UnimplementedRemoteHandler) NetworkLookupByName(ctx context.Context, args *protocol.NetworkLookupByNameArgs) (*protocol.NetworkLookupByNameRet, error) {
 	return nil, unsupported("virNetworkLookupByName", libvirt.FromNetwork)
 }
 
 // NetworkLookupByUUID reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkLookupByUUID(ctx context.Context, args *libvirt.NetworkLookupByUUIDArgs) (*libvirt.NetworkLookupByUUIDRet, error) {
+func (UnimplementedRemoteHandler) NetworkLookupByUUID(ctx context.Context, args *protocol.NetworkLookupByUUIDArgs) (*protocol.NetworkLookupByUUIDRet, error) {
 	return nil, unsupported("virNetworkLookupByUUID", libvirt.FromNetwork)
 }
 
 // NetworkSetAutostart reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkSetAutostart(ctx context.Context, args *libvirt.NetworkSetAutostartArgs) error {
+func (UnimplementedRemoteHandler) NetworkSetAutostart(ctx context.Context, args *protocol.NetworkSetAutostartArgs) error {
 	return unsupported("virNetworkSetAutostart", libvirt.FromNetwork)
 }
 
 // NetworkUndefine reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkUndefine(ctx context.Context, args *libvirt.NetworkUndefineArgs) error {
+func (UnimplementedRemoteHandler) NetworkUndefine(ctx context.Context, args *protocol.NetworkUndefineArgs) error {
 	return unsupported("virNetworkUndefine", libvirt.FromNetwork)
 }
 
 // ConnectNumOfDefinedNetworks reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectNumOfDefinedNetworks(ctx context.Context) (*libvirt.ConnectNumOfDefinedNetworksRet, error) {
+func (UnimplementedRemoteHandler) ConnectNumOfDefinedNetworks(ctx context.Context) (*protocol.ConnectNumOfDefinedNetworksRet, error) {
 	return nil, unsupported("virConnectNumOfDefinedNetworks", libvirt.FromNetwork)
 }
 
 // ConnectNumOfDomains reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectNumOfDomains(ctx context.Context) (*libvirt.ConnectNumOfDomainsRet, error) {
+func (UnimplementedRemoteHandler) ConnectNumOfDomains(ctx context.Context) (*protocol.ConnectNumOfDomainsRet, error) {
 	return nil, unsupported("virConnectNumOfDomains", libvirt.FromDomain)
 }
 
 // ConnectNumOfNetworks reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectNumOfNetworks(ctx context.Context) (*libvirt.ConnectNumOfNetworksRet, error) {
+func (UnimplementedRemoteHandler) ConnectNumOfNetworks(ctx context.Context) (*protocol.ConnectNumOfNetworksRet, error) {
 	return nil, unsupported("virConnectNumOfNetworks", libvirt.FromNetwork)
 }
 
 // DomainCoreDump reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainCoreDump(ctx context.Context, args *libvirt.DomainCoreDumpArgs) error {
+func (UnimplementedRemoteHandler) DomainCoreDump(ctx context.Context, args *protocol.DomainCoreDumpArgs) error {
 	return unsupported("virDomainCoreDump", libvirt.FromDomain)
 }
 
 // DomainRestore reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainRestore(ctx context.Context, args *libvirt.DomainRestoreArgs) error {
+func (UnimplementedRemoteHandler) DomainRestore(ctx context.Context, args *protocol.DomainRestoreArgs) error {
 	return unsupported("virDomainRestore", libvirt.FromDomain)
 }
 
 // DomainSave reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSave(ctx context.Context, args *libvirt.DomainSaveArgs) error {
+func (UnimplementedRemoteHandler) DomainSave(ctx context.Context, args *protocol.DomainSaveArgs) error {
 	return unsupported("virDomainSave", libvirt.FromDomain)
 }
 
 // DomainGetSchedulerType reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetSchedulerType(ctx context.Context, args *libvirt.DomainGetSchedulerTypeArgs) (*libvirt.DomainGetSchedulerTypeRet, error) {
+func (UnimplementedRemoteHandler) DomainGetSchedulerType(ctx context.Context, args *protocol.DomainGetSchedulerTypeArgs) (*protocol.DomainGetSchedulerTypeRet, error) {
 	return nil, unsupported("virDomainGetSchedulerType", libvirt.FromDomain)
 }
 
 // DomainGetSchedulerParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetSchedulerParameters(ctx context.Context, args *libvirt.DomainGetSchedulerParametersArgs) (*libvirt.DomainGetSchedulerParametersRet, error) {
+func (UnimplementedRemoteHandler) DomainGetSchedulerParameters(ctx context.Context, args *protocol.DomainGetSchedulerParametersArgs) (*protocol.DomainGetSchedulerParametersRet, error) {
 	return nil, unsupported("virDomainGetSchedulerParameters", libvirt.FromDomain)
 }
 
 // DomainSetSchedulerParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetSchedulerParameters(ctx context.Context, args *libvirt.DomainSetSchedulerParametersArgs) error {
+func (UnimplementedRemoteHandler) DomainSetSchedulerParameters(ctx context.Context, args *protocol.DomainSetSchedulerParametersArgs) error {
 	return unsupported("virDomainSetSchedulerParameters", libvirt.FromDomain)
 }
 
 // ConnectGetHostname reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectGetHostname(ctx context.Context) (*libvirt.ConnectGetHostnameRet, error) {
+func (UnimplementedRemoteHandler) ConnectGetHostname(ctx context.Context) (*protocol.ConnectGetHostnameRet, error) {
 	return nil, unsupported("virConnectGetHostname", libvirt.FromDomain)
 }
 
 // ConnectSupportsFeature reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectSupportsFeature(ctx context.Context, args *libvirt.ConnectSupportsFeatureArgs) (*libvirt.ConnectSupportsFeatureRet, error) {
+func (UnimplementedRemoteHandler) ConnectSupportsFeature(ctx context.Context, args *protocol.ConnectSupportsFeatureArgs) (*protocol.ConnectSupportsFeatureRet, error) {
 	return nil, unsupported("virConnectSupportsFeature", libvirt.FromNone)
 }
 
 // DomainMigratePrepare reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigratePrepare(ctx context.Context, args *libvirt.DomainMigratePrepareArgs) (*libvirt.DomainMigratePrepareRet, error) {
+func (UnimplementedRemoteHandler) DomainMigratePrepare(ctx context.Context, args *protocol.DomainMigratePrepareArgs) (*protocol.DomainMigratePrepareRet, error) {
 	return nil, unsupported("virDomainMigratePrepare", libvirt.FromDomain)
 }
 
 // DomainMigratePerform reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigratePerform(ctx context.Context, args *libvirt.DomainMigratePerformArgs) error {
+func (UnimplementedRemoteHandler) DomainMigratePerform(ctx context.Context, args *protocol.DomainMigratePerformArgs) error {
 	return unsupported("virDomainMigratePerform", libvirt.FromDomain)
 }
 
 // DomainMigrateFinish reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateFinish(ctx context.Context, args *libvirt.DomainMigrateFinishArgs) (*libvirt.DomainMigrateFinishRet, error) {
+func (UnimplementedRemoteHandler) DomainMigrateFinish(ctx context.Context, args *protocol.DomainMigrateFinishArgs) (*protocol.DomainMigrateFinishRet, error) {
 	return nil, unsupported("virDomainMigrateFinish", libvirt.FromDomain)
 }
 
 // DomainBlockStats reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainBlockStats(ctx context.Context, args *libvirt.DomainBlockStatsArgs) (*libvirt.DomainBlockStatsRet, error) {
+func (UnimplementedRemoteHandler) DomainBlockStats(ctx context.Context, args *protocol.DomainBlockStatsArgs) (*libvirt.DomainBlockStatsRet, error) {
 	return nil, unsupported("virDomainBlockStats", libvirt.FromDomain)
 }
 
 // DomainInterfaceStats reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainInterfaceStats(ctx context.Context, args *libvirt.DomainInterfaceStatsArgs) (*libvirt.DomainInterfaceStatsRet, error) {
+func (UnimplementedRemoteHandler) DomainInterfaceStats(ctx context.Context, args *protocol.DomainInterfaceStatsArgs) (*libvirt.DomainInterfaceStatsRet, error) {
 	return nil, unsupported("virDomainInterfaceStats", libvirt.FromDomain)
 }
 
 // AuthList reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) AuthList(ctx context.Context) (*libvirt.AuthListRet, error) {
+func (UnimplementedRemoteHandler) AuthList(ctx context.Context) (*protocol.AuthListRet, error) {
 	return nil, unsupported("virAuthList", libvirt.FromNone)
 }
 
 // AuthSASLInit reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) AuthSASLInit(ctx context.Context) (*libvirt.AuthSASLInitRet, error) {
+func (UnimplementedRemoteHandler) AuthSASLInit(ctx context.Context) (*protocol.AuthSASLInitRet, error) {
 	return nil, unsupported("virAuthSASLInit", libvirt.FromNone)
 }
 
 // AuthSASLStart reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) AuthSASLStart(ctx context.Context, args *libvirt.AuthSASLStartArgs) (*libvirt.AuthSASLStartRet, error) {
+func (UnimplementedRemoteHandler) AuthSASLStart(ctx context.Context, args *protocol.AuthSASLStartArgs) (*protocol.AuthSASLStartRet, error) {
 	return nil, unsupported("virAuthSASLStart", libvirt.FromNone)
 }
 
 // AuthSASLStep reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) AuthSASLStep(ctx context.Context, args *libvirt.AuthSASLStepArgs) (*libvirt.AuthSASLStepRet, error) {
+func (UnimplementedRemoteHandler) AuthSASLStep(ctx context.Context, args *protocol.AuthSASLStepArgs) (*protocol.AuthSASLStepRet, error) {
 	return nil, unsupported("virAuthSASLStep", libvirt.FromNone)
 }
 
 // AuthPolkit reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) AuthPolkit(ctx context.Context) (*libvirt.AuthPolkitRet, error) {
+func (UnimplementedRemoteHandler) AuthPolkit(ctx context.Context) (*protocol.AuthPolkitRet, error) {
 	return nil, unsupported("virAuthPolkit", libvirt.FromNone)
 }
 
 // ConnectNumOfStoragePools reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectNumOfStoragePools(ctx context.Context) (*libvirt.ConnectNumOfStoragePoolsRet, error) {
+func (UnimplementedRemoteHandler) ConnectNumOfStoragePools(ctx context.Context) (*protocol.ConnectNumOfStoragePoolsRet, error) {
 	return nil, unsupported("virConnectNumOfStoragePools", libvirt.FromStorage)
 }
 
 // ConnectListStoragePools reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListStoragePools(ctx context.Context, args *libvirt.ConnectListStoragePoolsArgs) (*libvirt.ConnectListStoragePoolsRet, error) {
+func (UnimplementedRemoteHandler) ConnectListStoragePools(ctx context.Context, args *protocol.ConnectListStoragePoolsArgs) (*protocol.ConnectListStoragePoolsRet, error) {
 	return nil, unsupported("virConnectListStoragePools", libvirt.FromStorage)
 }
 
 // ConnectNumOfDefinedStoragePools reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectNumOfDefinedStoragePools(ctx context.Context) (*libvirt.ConnectNumOfDefinedStoragePoolsRet, error) {
+func (UnimplementedRemoteHandler) ConnectNumOfDefinedStoragePools(ctx context.Context) (*protocol.ConnectNumOfDefinedStoragePoolsRet, error) {
 	return nil, unsupported("virConnectNumOfDefinedStoragePools", libvirt.FromStorage)
 }
 
 // ConnectListDefinedStoragePools reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListDefinedStoragePools(ctx context.Context, args *libvirt.ConnectListDefinedStoragePoolsArgs) (*libvirt.ConnectListDefinedStoragePoolsRet, error) {
+func (UnimplementedRemoteHandler) ConnectListDefinedStoragePools(ctx context.Context, args *protocol.ConnectListDefinedStoragePoolsArgs) (*protocol.ConnectListDefinedStoragePoolsRet, error) {
 	return nil, unsupported("virConnectListDefinedStoragePools", libvirt.FromStorage)
 }
 
 // ConnectFindStoragePoolSources reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectFindStoragePoolSources(ctx context.Context, args *libvirt.ConnectFindStoragePoolSourcesArgs) (*libvirt.ConnectFindStoragePoolSourcesRet, error) {
+func (UnimplementedRemoteHandler) ConnectFindStoragePoolSources(ctx context.Context, args *protocol.ConnectFindStoragePoolSourcesArgs) (*protocol.ConnectFindStoragePoolSourcesRet, error) {
 	return nil, unsupported("virConnectFindStoragePoolSources", libvirt.FromStorage)
 }
 
 // StoragePoolCreateXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolCreateXML(ctx context.Context, args *libvirt.StoragePoolCreateXMLArgs) (*libvirt.StoragePoolCreateXMLRet, error) {
+func (UnimplementedRemoteHandler) StoragePoolCreateXML(ctx context.Context, args *protocol.StoragePoolCreateXMLArgs) (*protocol.StoragePoolCreateXMLRet, error) {
 	return nil, unsupported("virStoragePoolCreateXML", libvirt.FromStorage)
 }
 
 // StoragePoolDefineXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolDefineXML(ctx context.Context, args *libvirt.StoragePoolDefineXMLArgs) (*libvirt.StoragePoolDefineXMLRet, error) {
+func (UnimplementedRemoteHandler) StoragePoolDefineXML(ctx context.Context, args *protocol.StoragePoolDefineXMLArgs) (*protocol.StoragePoolDefineXMLRet, error) {
 	return nil, unsupported("virStoragePoolDefineXML", libvirt.FromStorage)
 }
 
 // StoragePoolCreate reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolCreate(ctx context.Context, args *libvirt.StoragePoolCreateArgs) error {
+func (UnimplementedRemoteHandler) StoragePoolCreate(ctx context.Context, args *protocol.StoragePoolCreateArgs) error {
 	return unsupported("virStoragePoolCreate", libvirt.FromStorage)
 }
 
 // StoragePoolBuild reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolBuild(ctx context.Context, args *libvirt.StoragePoolBuildArgs) error {
+func (UnimplementedRemoteHandler) StoragePoolBuild(ctx context.Context, args *protocol.StoragePoolBuildArgs) error {
 	return unsupported("virStoragePoolBuild", libvirt.FromStorage)
 }
 
 // StoragePoolDestroy reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolDestroy(ctx context.Context, args *libvirt.StoragePoolDestroyArgs) error {
+func (UnimplementedRemoteHandler) StoragePoolDestroy(ctx context.Context, args *protocol.StoragePoolDestroyArgs) error {
 	return unsupported("virStoragePoolDestroy", libvirt.FromStorage)
 }
 
 // StoragePoolDelete reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolDelete(ctx context.Context, args *libvirt.StoragePoolDeleteArgs) error {
+func (UnimplementedRemoteHandler) StoragePoolDelete(ctx context.Context, args *protocol.StoragePoolDeleteArgs) error {
 	return unsupported("virStoragePoolDelete", libvirt.FromStorage)
 }
 
 // StoragePoolUndefine reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolUndefine(ctx context.Context, args *libvirt.StoragePoolUndefineArgs) error {
+func (UnimplementedRemoteHandler) StoragePoolUndefine(ctx context.Context, args *protocol.StoragePoolUndefineArgs) error {
 	return unsupported("virStoragePoolUndefine", libvirt.FromStorage)
 }
 
 // StoragePoolRefresh reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolRefresh(ctx context.Context, args *libvirt.StoragePoolRefreshArgs) error {
+func (UnimplementedRemoteHandler) StoragePoolRefresh(ctx context.Context, args *protocol.StoragePoolRefreshArgs) error {
 	return unsupported("virStoragePoolRefresh", libvirt.FromStorage)
 }
 
 // StoragePoolLookupByName reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolLookupByName(ctx context.Context, args *libvirt.StoragePoolLookupByNameArgs) (*libvirt.StoragePoolLookupByNameRet, error) {
+func (UnimplementedRemoteHandler) StoragePoolLookupByName(ctx context.Context, args *protocol.StoragePoolLookupByNameArgs) (*protocol.StoragePoolLookupByNameRet, error) {
 	return nil, unsupported("virStoragePoolLookupByName", libvirt.FromStorage)
 }
 
 // StoragePoolLookupByUUID reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolLookupByUUID(ctx context.Context, args *libvirt.StoragePoolLookupByUUIDArgs) (*libvirt.StoragePoolLookupByUUIDRet, error) {
+func (UnimplementedRemoteHandler) StoragePoolLookupByUUID(ctx context.Context, args *protocol.StoragePoolLookupByUUIDArgs) (*protocol.StoragePoolLookupByUUIDRet, error) {
 	return nil, unsupported("virStoragePoolLookupByUUID", libvirt.FromStorage)
 }
 
 // StoragePoolLookupByVolume reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolLookupByVolume(ctx context.Context, args *libvirt.StoragePoolLookupByVolumeArgs) (*libvirt.StoragePoolLookupByVolumeRet, error) {
+func (UnimplementedRemoteHandler) StoragePoolLookupByVolume(ctx context.Context, args *protocol.StoragePoolLookupByVolumeArgs) (*protocol.StoragePoolLookupByVolumeRet, error) {
 	return nil, unsupported("virStoragePoolLookupByVolume", libvirt.FromStorage)
 }
 
 // StoragePoolGetInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolGetInfo(ctx context.Context, args *libvirt.StoragePoolGetInfoArgs) (*libvirt.StoragePoolGetInfoRet, error) {
+func (UnimplementedRemoteHandler) StoragePoolGetInfo(ctx context.Context, args *protocol.StoragePoolGetInfoArgs) (*protocol.StoragePoolGetInfoRet, error) {
 	return nil, unsupported("virStoragePoolGetInfo", libvirt.FromStorage)
 }
 
 // StoragePoolGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolGetXMLDesc(ctx context.Context, args *libvirt.StoragePoolGetXMLDescArgs) (*libvirt.StoragePoolGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) StoragePoolGetXMLDesc(ctx context.Context, args *protocol.StoragePoolGetXMLDescArgs) (*protocol.StoragePoolGetXMLDescRet, error) {
 	return nil, unsupported("virStoragePoolGetXMLDesc", libvirt.FromStorage)
 }
 
 // StoragePoolGetAutostart reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolGetAutostart(ctx context.Context, args *libvirt.StoragePoolGetAutostartArgs) (*libvirt.StoragePoolGetAutostartRet, error) {
+func (UnimplementedRemoteHandler) StoragePoolGetAutostart(ctx context.Context, args *protocol.StoragePoolGetAutostartArgs) (*protocol.StoragePoolGetAutostartRet, error) {
 	return nil, unsupported("virStoragePoolGetAutostart", libvirt.FromStorage)
 }
 
 // StoragePoolSetAutostart reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolSetAutostart(ctx context.Context, args *libvirt.StoragePoolSetAutostartArgs) error {
+func (UnimplementedRemoteHandler) StoragePoolSetAutostart(ctx context.Context, args *protocol.StoragePoolSetAutostartArgs) error {
 	return unsupported("virStoragePoolSetAutostart", libvirt.FromStorage)
 }
 
 // StoragePoolNumOfVolumes reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolNumOfVolumes(ctx context.Context, args *libvirt.StoragePoolNumOfVolumesArgs) (*libvirt.StoragePoolNumOfVolumesRet, error) {
+func (UnimplementedRemoteHandler) StoragePoolNumOfVolumes(ctx context.Context, args *protocol.StoragePoolNumOfVolumesArgs) (*protocol.StoragePoolNumOfVolumesRet, error) {
 	return nil, unsupported("virStoragePoolNumOfVolumes", libvirt.FromStorage)
 }
 
 // StoragePoolListVolumes reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolListVolumes(ctx context.Context, args *libvirt.StoragePoolListVolumesArgs) (*libvirt.StoragePoolListVolumesRet, error) {
+func (UnimplementedRemoteHandler) StoragePoolListVolumes(ctx context.Context, args *protocol.StoragePoolListVolumesArgs) (*protocol.StoragePoolListVolumesRet, error) {
 	return nil, unsupported("virStoragePoolListVolumes", libvirt.FromStorage)
 }
 
 // StorageVolCreateXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolCreateXML(ctx context.Context, args *libvirt.StorageVolCreateXMLArgs) (*libvirt.StorageVolCreateXMLRet, error) {
+func (UnimplementedRemoteHandler) StorageVolCreateXML(ctx context.Context, args *protocol.StorageVolCreateXMLArgs) (*protocol.StorageVolCreateXMLRet, error) {
 	return nil, unsupported("virStorageVolCreateXML", libvirt.FromStorage)
 }
 
 // StorageVolDelete reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolDelete(ctx context.Context, args *libvirt.StorageVolDeleteArgs) error {
+func (UnimplementedRemoteHandler) StorageVolDelete(ctx context.Context, args *protocol.StorageVolDeleteArgs) error {
 	return unsupported("virStorageVolDelete", libvirt.FromStorage)
 }
 
 // StorageVolLookupByName reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolLookupByName(ctx context.Context, args *libvirt.StorageVolLookupByNameArgs) (*libvirt.StorageVolLookupByNameRet, error) {
+func (UnimplementedRemoteHandler) StorageVolLookupByName(ctx context.Context, args *protocol.StorageVolLookupByNameArgs) (*protocol.StorageVolLookupByNameRet, error) {
 	return nil, unsupported("virStorageVolLookupByName", libvirt.FromStorage)
 }
 
 // StorageVolLookupByKey reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolLookupByKey(ctx context.Context, args *libvirt.StorageVolLookupByKeyArgs) (*libvirt.StorageVolLookupByKeyRet, error) {
+func (UnimplementedRemoteHandler) StorageVolLookupByKey(ctx context.Context, args *protocol.StorageVolLookupByKeyArgs) (*protocol.StorageVolLookupByKeyRet, error) {
 	return nil, unsupported("virStorageVolLookupByKey", libvirt.FromStorage)
 }
 
 // StorageVolLookupByPath reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolLookupByPath(ctx context.Context, args *libvirt.StorageVolLookupByPathArgs) (*libvirt.StorageVolLookupByPathRet, error) {
+func (UnimplementedRemoteHandler) StorageVolLookupByPath(ctx context.Context, args *protocol.StorageVolLookupByPathArgs) (*protocol.StorageVolLookupByPathRet, error) {
 	return nil, unsupported("virStorageVolLookupByPath", libvirt.FromStorage)
 }
 
 // StorageVolGetInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolGetInfo(ctx context.Context, args *libvirt.StorageVolGetInfoArgs) (*libvirt.StorageVolGetInfoRet, error) {
+func (UnimplementedRemoteHandler) StorageVolGetInfo(ctx context.Context, args *protocol.StorageVolGetInfoArgs) (*protocol.StorageVolGetInfoRet, error) {
 	return nil, unsupported("virStorageVolGetInfo", libvirt.FromStorage)
 }
 
 // StorageVolGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolGetXMLDesc(ctx context.Context, args *libvirt.StorageVolGetXMLDescArgs) (*libvirt.StorageVolGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) StorageVolGetXMLDesc(ctx context.Context, args *protocol.StorageVolGetXMLDescArgs) (*protocol.StorageVolGetXMLDescRet, error) {
 	return nil, unsupported("virStorageVolGetXMLDesc", libvirt.FromStorage)
 }
 
 // StorageVolGetPath reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolGetPath(ctx context.Context, args *libvirt.StorageVolGetPathArgs) (*libvirt.StorageVolGetPathRet, error) {
+func (UnimplementedRemoteHandler) StorageVolGetPath(ctx context.Context, args *protocol.StorageVolGetPathArgs) (*protocol.StorageVolGetPathRet, error) {
 	return nil, unsupported("virStorageVolGetPath", libvirt.FromStorage)
 }
 
 // NodeGetCellsFreeMemory reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeGetCellsFreeMemory(ctx context.Context, args *libvirt.NodeGetCellsFreeMemoryArgs) (*libvirt.NodeGetCellsFreeMemoryRet, error) {
+func (UnimplementedRemoteHandler) NodeGetCellsFreeMemory(ctx context.Context, args *protocol.NodeGetCellsFreeMemoryArgs) (*protocol.NodeGetCellsFreeMemoryRet, error) {
 	return nil, unsupported("virNodeGetCellsFreeMemory", libvirt.FromDomain)
 }
 
 // NodeGetFreeMemory reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeGetFreeMemory(ctx context.Context) (*libvirt.NodeGetFreeMemoryRet, error) {
+func (UnimplementedRemoteHandler) NodeGetFreeMemory(ctx context.Context) (*protocol.NodeGetFreeMemoryRet, error) {
 	return nil, unsupported("virNodeGetFreeMemory", libvirt.FromDomain)
 }
 
 // DomainBlockPeek reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainBlockPeek(ctx context.Context, args *libvirt.DomainBlockPeekArgs) (*libvirt.DomainBlockPeekRet, error) {
+func (UnimplementedRemoteHandler) DomainBlockPeek(ctx context.Context, args *protocol.DomainBlockPeekArgs) (*protocol.DomainBlockPeekRet, error) {
 	return nil, unsupported("virDomainBlockPeek", libvirt.FromDomain)
 }
 
 // DomainMemoryPeek reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMemoryPeek(ctx context.Context, args *libvirt.DomainMemoryPeekArgs) (*libvirt.DomainMemoryPeekRet, error) {
+func (UnimplementedRemoteHandler) DomainMemoryPeek(ctx context.Context, args *protocol.DomainMemoryPeekArgs) (*protocol.DomainMemoryPeekRet, error) {
 	return nil, unsupported("virDomainMemoryPeek", libvirt.FromDomain)
 }
 
 // ConnectDomainEventRegister reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectDomainEventRegister(ctx context.Context) (*libvirt.ConnectDomainEventRegisterRet, error) {
+func (UnimplementedRemoteHandler) ConnectDomainEventRegister(ctx context.Context) (*protocol.ConnectDomainEventRegisterRet, error) {
 	return nil, unsupported("virConnectDomainEventRegister", libvirt.FromDomain)
 }
 
 // ConnectDomainEventDeregister reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectDomainEventDeregister(ctx context.Context) (*libvirt.ConnectDomainEventDeregisterRet, error) {
+func (UnimplementedRemoteHandler) ConnectDomainEventDeregister(ctx context.Context) (*protocol.ConnectDomainEventDeregisterRet, error) {
 	return nil, unsupported("virConnectDomainEventDeregister", libvirt.FromDomain)
 }
 
 // DomainMigratePrepare2 reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigratePrepare2(ctx context.Context, args *libvirt.DomainMigratePrepare2Args) (*libvirt.DomainMigratePrepare2Ret, error) {
+func (UnimplementedRemoteHandler) DomainMigratePrepare2(ctx context.Context, args *protocol.DomainMigratePrepare2Args) (*protocol.DomainMigratePrepare2Ret, error) {
 	return nil, unsupported("virDomainMigratePrepare2", libvirt.FromDomain)
 }
 
 // DomainMigrateFinish2 reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateFinish2(ctx context.Context, args *libvirt.DomainMigrateFinish2Args) (*libvirt.DomainMigrateFinish2Ret, error) {
+func (UnimplementedRemoteHandler) DomainMigrateFinish2(ctx context.Context, args *protocol.DomainMigrateFinish2Args) (*protocol.DomainMigrateFinish2Ret, error) {
 	return nil, unsupported("virDomainMigrateFinish2", libvirt.FromDomain)
 }
 
 // ConnectGetURI reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectGetURI(ctx context.Context) (*libvirt.ConnectGetURIRet, error) {
+func (UnimplementedRemoteHandler) ConnectGetURI(ctx context.Context) (*protocol.ConnectGetURIRet, error) {
 	return nil, unsupported("virConnectGetURI", libvirt.FromDomain)
 }
 
 // NodeNumOfDevices reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeNumOfDevices(ctx context.Context, args *libvirt.NodeNumOfDevicesArgs) (*libvirt.NodeNumOfDevicesRet, error) {
+func (UnimplementedRemoteHandler) NodeNumOfDevices(ctx context.Context, args *protocol.NodeNumOfDevicesArgs) (*protocol.NodeNumOfDevicesRet, error) {
 	return nil, unsupported("virNodeNumOfDevices", libvirt.FromNodedev)
 }
 
 // NodeListDevices reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeListDevices(ctx context.Context, args *libvirt.NodeListDevicesArgs) (*libvirt.NodeListDevicesRet, error) {
+func (UnimplementedRemoteHandler) NodeListDevices(ctx context.Context, args *protocol.NodeListDevicesArgs) (*protocol.NodeListDevicesRet, error) {
 	return nil, unsupported("virNodeListDevices", libvirt.FromNodedev)
 }
 
 // NodeDeviceLookupByName reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceLookupByName(ctx context.Context, args *libvirt.NodeDeviceLookupByNameArgs) (*libvirt.NodeDeviceLookupByNameRet, error) {
+func (UnimplementedRemoteHandler) NodeDeviceLookupByName(ctx context.Context, args *protocol.NodeDeviceLookupByNameArgs) (*protocol.NodeDeviceLookupByNameRet, error) {
 	return nil, unsupported("virNodeDeviceLookupByName", libvirt.FromNodedev)
 }
 
 // NodeDeviceGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceGetXMLDesc(ctx context.Context, args *libvirt.NodeDeviceGetXMLDescArgs) (*libvirt.NodeDeviceGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) NodeDeviceGetXMLDesc(ctx context.Context, args *protocol.NodeDeviceGetXMLDescArgs) (*protocol.NodeDeviceGetXMLDescRet, error) {
 	return nil, unsupported("virNodeDeviceGetXMLDesc", libvirt.FromNodedev)
 }
 
 // NodeDeviceGetParent reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceGetParent(ctx context.Context, args *libvirt.NodeDeviceGetParentArgs) (*libvirt.NodeDeviceGetParentRet, error) {
+func (UnimplementedRemoteHandler) NodeDeviceGetParent(ctx context.Context, args *protocol.NodeDeviceGetParentArgs) (*protocol.NodeDeviceGetParentRet, error) {
 	return nil, unsupported("virNodeDeviceGetParent", libvirt.FromNodedev)
 }
 
 // NodeDeviceNumOfCaps reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceNumOfCaps(ctx context.Context, args *libvirt.NodeDeviceNumOfCapsArgs) (*libvirt.NodeDeviceNumOfCapsRet, error) {
+func (UnimplementedRemoteHandler) NodeDeviceNumOfCaps(ctx context.Context, args *protocol.NodeDeviceNumOfCapsArgs) (*protocol.NodeDeviceNumOfCapsRet, error) {
 	return nil, unsupported("virNodeDeviceNumOfCaps", libvirt.FromNodedev)
 }
 
 // NodeDeviceListCaps reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceListCaps(ctx context.Context, args *libvirt.NodeDeviceListCapsArgs) (*libvirt.NodeDeviceListCapsRet, error) {
+func (UnimplementedRemoteHandler) NodeDeviceListCaps(ctx context.Context, args *protocol.NodeDeviceListCapsArgs) (*protocol.NodeDeviceListCapsRet, error) {
 	return nil, unsupported("virNodeDeviceListCaps", libvirt.FromNodedev)
 }
 
 // NodeDeviceDettach reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceDettach(ctx context.Context, args *libvirt.NodeDeviceDettachArgs) error {
+func (UnimplementedRemoteHandler) NodeDeviceDettach(ctx context.Context, args *protocol.NodeDeviceDettachArgs) error {
 	return unsupported("virNodeDeviceDettach", libvirt.FromNodedev)
 }
 
 // NodeDeviceReAttach reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceReAttach(ctx context.Context, args *libvirt.NodeDeviceReAttachArgs) error {
+func (UnimplementedRemoteHandler) NodeDeviceReAttach(ctx context.Context, args *protocol.NodeDeviceReAttachArgs) error {
 	return unsupported("virNodeDeviceReAttach", libvirt.FromNodedev)
 }
 
 // NodeDeviceReset reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceReset(ctx context.Context, args *libvirt.NodeDeviceResetArgs) error {
+func (UnimplementedRemoteHandler) NodeDeviceReset(ctx context.Context, args *protocol.NodeDeviceResetArgs) error {
 	return unsupported("virNodeDeviceReset", libvirt.FromNodedev)
 }
 
 // DomainGetSecurityLabel reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetSecurityLabel(ctx context.Context, args *libvirt.DomainGetSecurityLabelArgs) (*libvirt.DomainGetSecurityLabelRet, error) {
+func (UnimplementedRemoteHandler) DomainGetSecurityLabel(ctx context.Context, args *protocol.DomainGetSecurityLabelArgs) (*libvirt.DomainGetSecurityLabelRet, error) {
 	return nil, unsupported("virDomainGetSecurityLabel", libvirt.FromDomain)
 }
 
 // NodeGetSecurityModel reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeGetSecurityModel(ctx context.Context) (*libvirt.NodeGetSecurityModelRet, error) {
+func (UnimplementedRemoteHandler) NodeGetSecurityModel(ctx context.Context) (*protocol.NodeGetSecurityModelRet, error) {
 	return nil, unsupported("virNodeGetSecurityModel", libvirt.FromDomain)
 }
 
 // NodeDeviceCreateXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceCreateXML(ctx context.Context, args *libvirt.NodeDeviceCreateXMLArgs) (*libvirt.NodeDeviceCreateXMLRet, error) {
+func (UnimplementedRemoteHandler) NodeDeviceCreateXML(ctx context.Context, args *protocol.NodeDeviceCreateXMLArgs) (*protocol.NodeDeviceCreateXMLRet, error) {
 	return nil, unsupported("virNodeDeviceCreateXML", libvirt.FromNodedev)
 }
 
 // NodeDeviceDestroy reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceDestroy(ctx context.Context, args *libvirt.NodeDeviceDestroyArgs) error {
+func (UnimplementedRemoteHandler) NodeDeviceDestroy(ctx context.Context, args *protocol.NodeDeviceDestroyArgs) error {
 	return unsupported("virNodeDeviceDestroy", libvirt.FromNodedev)
 }
 
 // StorageVolCreateXMLFrom reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolCreateXMLFrom(ctx context.Context, args *libvirt.StorageVolCreateXMLFromArgs) (*libvirt.StorageVolCreateXMLFromRet, error) {
+func (UnimplementedRemoteHandler) StorageVolCreateXMLFrom(ctx context.Context, args *protocol.StorageVolCreateXMLFromArgs) (*protocol.StorageVolCreateXMLFromRet, error) {
 	return nil, unsupported("virStorageVolCreateXMLFrom", libvirt.FromStorage)
 }
 
 // ConnectNumOfInterfaces reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectNumOfInterfaces(ctx context.Context) (*libvirt.ConnectNumOfInterfacesRet, error) {
+func (UnimplementedRemoteHandler) ConnectNumOfInterfaces(ctx context.Context) (*protocol.ConnectNumOfInterfacesRet, error) {
 	return nil, unsupported("virConnectNumOfInterfaces", libvirt.FromInterface)
 }
 
 // ConnectListInterfaces reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListInterfaces(ctx context.Context, args *libvirt.ConnectListInterfacesArgs) (*libvirt.ConnectListInterfacesRet, error) {
+func (UnimplementedRemoteHandler) ConnectListInterfaces(ctx context.Context, args *protocol.ConnectListInterfacesArgs) (*protocol.ConnectListInterfacesRet, error) {
 	return nil, unsupported("virConnectListInterfaces", libvirt.FromInterface)
 }
 
 // InterfaceLookupByName reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) InterfaceLookupByName(ctx context.Context, args *libvirt.InterfaceLookupByNameArgs) (*libvirt.InterfaceLookupByNameRet, error) {
+func (UnimplementedRemoteHandler) InterfaceLookupByName(ctx context.Context, args *protocol.InterfaceLookupByNameArgs) (*protocol.InterfaceLookupByNameRet, error) {
 	return nil, unsupported("virInterfaceLookupByName", libvirt.FromInterface)
 }
 
 // InterfaceLookupByMACString reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) InterfaceLookupByMACString(ctx context.Context, args *libvirt.InterfaceLookupByMACStringArgs) (*libvirt.InterfaceLookupByMACStringRet, error) {
+func (UnimplementedRemoteHandler) InterfaceLookupByMACString(ctx context.Context, args *protocol.InterfaceLookupByMACStringArgs) (*protocol.InterfaceLookupByMACStringRet, error) {
 	return nil, unsupported("virInterfaceLookupByMACString", libvirt.FromInterface)
 }
 
 // InterfaceGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) InterfaceGetXMLDesc(ctx context.Context, args *libvirt.InterfaceGetXMLDescArgs) (*libvirt.InterfaceGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) InterfaceGetXMLDesc(ctx context.Context, args *protocol.InterfaceGetXMLDescArgs) (*protocol.InterfaceGetXMLDescRet, error) {
 	return nil, unsupported("virInterfaceGetXMLDesc", libvirt.FromInterface)
 }
 
 // InterfaceDefineXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) InterfaceDefineXML(ctx context.Context, args *libvirt.InterfaceDefineXMLArgs) (*libvirt.InterfaceDefineXMLRet, error) {
+func (UnimplementedRemoteHandler) InterfaceDefineXML(ctx context.Context, args *protocol.InterfaceDefineXMLArgs) (*protocol.InterfaceDefineXMLRet, error) {
 	return nil, unsupported("virInterfaceDefineXML", libvirt.FromInterface)
 }
 
 // InterfaceUndefine reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) InterfaceUndefine(ctx context.Context, args *libvirt.InterfaceUndefineArgs) error {
+func (UnimplementedRemoteHandler) InterfaceUndefine(ctx context.Context, args *protocol.InterfaceUndefineArgs) error {
 	return unsupported("virInterfaceUndefine", libvirt.FromInterface)
 }
 
 // InterfaceCreate reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) InterfaceCreate(ctx context.Context, args *libvirt.InterfaceCreateArgs) error {
+func (UnimplementedRemoteHandler) InterfaceCreate(ctx context.Context, args *protocol.InterfaceCreateArgs) error {
 	return unsupported("virInterfaceCreate", libvirt.FromInterface)
 }
 
 // InterfaceDestroy reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) InterfaceDestroy(ctx context.Context, args *libvirt.InterfaceDestroyArgs) error {
+func (UnimplementedRemoteHandler) InterfaceDestroy(ctx context.Context, args *protocol.InterfaceDestroyArgs) error {
 	return unsupported("virInterfaceDestroy", libvirt.FromInterface)
 }
 
 // ConnectDomainXMLFromNative reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectDomainXMLFromNative(ctx context.Context, args *libvirt.ConnectDomainXMLFromNativeArgs) (*libvirt.ConnectDomainXMLFromNativeRet, error) {
+func (UnimplementedRemoteHandler) ConnectDomainXMLFromNative(ctx context.Context, args *protocol.ConnectDomainXMLFromNativeArgs) (*protocol.ConnectDomainXMLFromNativeRet, error) {
 	return nil, unsupported("virConnectDomainXMLFromNative", libvirt.FromDomain)
 }
 
 // ConnectDomainXMLToNative reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectDomainXMLToNative(ctx context.Context, args *libvirt.ConnectDomainXMLToNativeArgs) (*libvirt.ConnectDomainXMLToNativeRet, error) {
+func (UnimplementedRemoteHandler) ConnectDomainXMLToNative(ctx context.Context, args *protocol.ConnectDomainXMLToNativeArgs) (*protocol.ConnectDomainXMLToNativeRet, error) {
 	return nil, unsupported("virConnectDomainXMLToNative", libvirt.FromDomain)
 }
 
 // ConnectNumOfDefinedInterfaces reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectNumOfDefinedInterfaces(ctx context.Context) (*libvirt.ConnectNumOfDefinedInterfacesRet, error) {
+func (UnimplementedRemoteHandler) ConnectNumOfDefinedInterfaces(ctx context.Context) (*protocol.ConnectNumOfDefinedInterfacesRet, error) {
 	return nil, unsupported("virConnectNumOfDefinedInterfaces", libvirt.FromInterface)
 }
 
 // ConnectListDefinedInterfaces reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListDefinedInterfaces(ctx context.Context, args *libvirt.ConnectListDefinedInterfacesArgs) (*libvirt.ConnectListDefinedInterfacesRet, error) {
+func (UnimplementedRemoteHandler) ConnectListDefinedInterfaces(ctx context.Context, args *protocol.ConnectListDefinedInterfacesArgs) (*protocol.ConnectListDefinedInterfacesRet, error) {
 	return nil, unsupported("virConnectListDefinedInterfaces", libvirt.FromInterface)
 }
 
 // ConnectNumOfSecrets reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectNumOfSecrets(ctx context.Context) (*libvirt.ConnectNumOfSecretsRet, error) {
+func (UnimplementedRemoteHandler) ConnectNumOfSecrets(ctx context.Context) (*protocol.ConnectNumOfSecretsRet, error) {
 	return nil, unsupported("virConnectNumOfSecrets", libvirt.FromSecret)
 }
 
 // ConnectListSecrets reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListSecrets(ctx context.Context, args *libvirt.ConnectListSecretsArgs) (*libvirt.ConnectListSecretsRet, error) {
+func (UnimplementedRemoteHandler) ConnectListSecrets(ctx context.Context, args *protocol.ConnectListSecretsArgs) (*protocol.ConnectListSecretsRet, error) {
 	return nil, unsupported("virConnectListSecrets", libvirt.FromSecret)
 }
 
 // SecretLookupByUUID reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) SecretLookupByUUID(ctx context.Context, args *libvirt.SecretLookupByUUIDArgs) (*libvirt.SecretLookupByUUIDRet, error) {
+func (UnimplementedRemoteHandler) SecretLookupByUUID(ctx context.Context, args *protocol.SecretLookupByUUIDArgs) (*protocol.SecretLookupByUUIDRet, error) {
 	return nil, unsupported("virSecretLookupByUUID", libvirt.FromSecret)
 }
 
 // SecretDefineXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) SecretDefineXML(ctx context.Context, args *libvirt.SecretDefineXMLArgs) (*libvirt.SecretDefineXMLRet, error) {
+func (UnimplementedRemoteHandler) SecretDefineXML(ctx context.Context, args *protocol.SecretDefineXMLArgs) (*protocol.SecretDefineXMLRet, error) {
 	return nil, unsupported("virSecretDefineXML", libvirt.FromSecret)
 }
 
 // SecretGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) SecretGetXMLDesc(ctx context.Context, args *libvirt.SecretGetXMLDescArgs) (*libvirt.SecretGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) SecretGetXMLDesc(ctx context.Context, args *protocol.SecretGetXMLDescArgs) (*protocol.SecretGetXMLDescRet, error) {
 	return nil, unsupported("virSecretGetXMLDesc", libvirt.FromSecret)
 }
 
 // SecretSetValue reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) SecretSetValue(ctx context.Context, args *libvirt.SecretSetValueArgs) error {
+func (UnimplementedRemoteHandler) SecretSetValue(ctx context.Context, args *protocol.SecretSetValueArgs) error {
 	return unsupported("virSecretSetValue", libvirt.FromSecret)
 }
 
 // SecretGetValue reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) SecretGetValue(ctx context.Context, args *libvirt.SecretGetValueArgs) (*libvirt.SecretGetValueRet, error) {
+func (UnimplementedRemoteHandler) SecretGetValue(ctx context.Context, args *protocol.SecretGetValueArgs) (*protocol.SecretGetValueRet, error) {
 	return nil, unsupported("virSecretGetValue", libvirt.FromSecret)
 }
 
 // SecretUndefine reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) SecretUndefine(ctx context.Context, args *libvirt.SecretUndefineArgs) error {
+func (UnimplementedRemoteHandler) SecretUndefine(ctx context.Context, args *protocol.SecretUndefineArgs) error {
 	return unsupported("virSecretUndefine", libvirt.FromSecret)
 }
 
 // SecretLookupByUsage reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) SecretLookupByUsage(ctx context.Context, args *libvirt.SecretLookupByUsageArgs) (*libvirt.SecretLookupByUsageRet, error) {
+func (UnimplementedRemoteHandler) SecretLookupByUsage(ctx context.Context, args *protocol.SecretLookupByUsageArgs) (*protocol.SecretLookupByUsageRet, error) {
 	return nil, unsupported("virSecretLookupByUsage", libvirt.FromSecret)
 }
 
 // DomainMigratePrepareTunnel reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel(ctx context.Context, args *libvirt.DomainMigratePrepareTunnelArgs) error {
+func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel(ctx context.Context, args *protocol.DomainMigratePrepareTunnelArgs) error {
 	return unsupported("virDomainMigratePrepareTunnel", libvirt.FromDomain)
 }
 
 // ConnectIsSecure reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectIsSecure(ctx context.Context) (*libvirt.ConnectIsSecureRet, error) {
+func (UnimplementedRemoteHandler) ConnectIsSecure(ctx context.Context) (*protocol.ConnectIsSecureRet, error) {
 	return nil, unsupported("virConnectIsSecure", libvirt.FromDomain)
 }
 
 // DomainIsActive reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainIsActive(ctx context.Context, args *libvirt.DomainIsActiveArgs) (*libvirt.DomainIsActiveRet, error) {
+func (UnimplementedRemoteHandler) DomainIsActive(ctx context.Context, args *protocol.DomainIsActiveArgs) (*protocol.DomainIsActiveRet, error) {
 	return nil, unsupported("virDomainIsActive", libvirt.FromDomain)
 }
 
 // DomainIsPersistent reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainIsPersistent(ctx context.Context, args *libvirt.DomainIsPersistentArgs) (*libvirt.DomainIsPersistentRet, error) {
+func (UnimplementedRemoteHandler) DomainIsPersistent(ctx context.Context, args *protocol.DomainIsPersistentArgs) (*protocol.DomainIsPersistentRet, error) {
 	return nil, unsupported("virDomainIsPersistent", libvirt.FromDomain)
 }
 
 // NetworkIsActive reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkIsActive(ctx context.Context, args *libvirt.NetworkIsActiveArgs) (*libvirt.NetworkIsActiveRet, error) {
+func (UnimplementedRemoteHandler) NetworkIsActive(ctx context.Context, args *protocol.NetworkIsActiveArgs) (*protocol.NetworkIsActiveRet, error) {
 	return nil, unsupported("virNetworkIsActive", libvirt.FromNetwork)
 }
 
 // NetworkIsPersistent reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkIsPersistent(ctx context.Context, args *libvirt.NetworkIsPersistentArgs) (*libvirt.NetworkIsPersistentRet, error) {
+func (UnimplementedRemoteHandler) NetworkIsPersistent(ctx context.Context, args *protocol.NetworkIsPersistentArgs) (*protocol.NetworkIsPersistentRet, error) {
 	return nil, unsupported("virNetworkIsPersistent", libvirt.FromNetwork)
 }
 
 // StoragePoolIsActive reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolIsActive(ctx context.Context, args *libvirt.StoragePoolIsActiveArgs) (*libvirt.StoragePoolIsActiveRet, error) {
+func (UnimplementedRemoteHandler) StoragePoolIsActive(ctx context.Context, args *protocol.StoragePoolIsActiveArgs) (*protocol.StoragePoolIsActiveRet, error) {
 	return nil, unsupported("virStoragePoolIsActive", libvirt.FromStorage)
 }
 
 // StoragePoolIsPersistent reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolIsPersistent(ctx context.Context, args *libvirt.StoragePoolIsPersistentArgs) (*libvirt.StoragePoolIsPersistentRet, error) {
+func (UnimplementedRemoteHandler) StoragePoolIsPersistent(ctx context.Context, args *protocol.StoragePoolIsPersistentArgs) (*protocol.StoragePoolIsPersistentRet, error) {
 	return nil, unsupported("virStoragePoolIsPersistent", libvirt.FromStorage)
 }
 
 // InterfaceIsActive reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) InterfaceIsActive(ctx context.Context, args *libvirt.InterfaceIsActiveArgs) (*libvirt.InterfaceIsActiveRet, error) {
+func (UnimplementedRemoteHandler) InterfaceIsActive(ctx context.Context, args *protocol.InterfaceIsActiveArgs) (*protocol.InterfaceIsActiveRet, error) {
 	return nil, unsupported("virInterfaceIsActive", libvirt.FromInterface)
 }
 
 // ConnectGetLibVersion reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectGetLibVersion(ctx context.Context) (*libvirt.ConnectGetLibVersionRet, error) {
+func (UnimplementedRemoteHandler) ConnectGetLibVersion(ctx context.Context) (*protocol.ConnectGetLibVersionRet, error) {
 	return nil, unsupported("virConnectGetLibVersion", libvirt.FromDomain)
 }
 
 // ConnectCompareCPU reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectCompareCPU(ctx context.Context, args *libvirt.ConnectCompareCPUArgs) (*libvirt.ConnectCompareCPURet, error) {
+func (UnimplementedRemoteHandler) ConnectCompareCPU(ctx context.Context, args *protocol.ConnectCompareCPUArgs) (*protocol.ConnectCompareCPURet, error) {
 	return nil, unsupported("virConnectCompareCPU", libvirt.FromDomain)
 }
 
 // DomainMemoryStats reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMemoryStats(ctx context.Context, args *libvirt.DomainMemoryStatsArgs) (*libvirt.DomainMemoryStatsRet, error) {
+func (UnimplementedRemoteHandler) DomainMemoryStats(ctx context.Context, args *protocol.DomainMemoryStatsArgs) (*protocol.DomainMemoryStatsRet, error) {
 	return nil, unsupported("virDomainMemoryStats", libvirt.FromDomain)
 }
 
 // DomainAttachDeviceFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainAttachDeviceFlags(ctx context.Context, args *libvirt.DomainAttachDeviceFlagsArgs) error {
+func (UnimplementedRemoteHandler) DomainAttachDeviceFlags(ctx context.Context, args *protocol.DomainAttachDeviceFlagsArgs) error {
 	return unsupported("virDomainAttachDeviceFlags", libvirt.FromDomain)
 }
 
 // DomainDetachDeviceFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainDetachDeviceFlags(ctx context.Context, args *libvirt.DomainDetachDeviceFlagsArgs) error {
+func (UnimplementedRemoteHandler) DomainDetachDeviceFlags(ctx context.Context, args *protocol.DomainDetachDeviceFlagsArgs) error {
 	return unsupported("virDomainDetachDeviceFlags", libvirt.FromDomain)
 }
 
 // ConnectBaselineCPU reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectBaselineCPU(ctx context.Context, args *libvirt.ConnectBaselineCPUArgs) (*libvirt.ConnectBaselineCPURet, error) {
+func (UnimplementedRemoteHandler) ConnectBaselineCPU(ctx context.Context, args *protocol.ConnectBaselineCPUArgs) (*protocol.ConnectBaselineCPURet, error) {
 	return nil, unsupported("virConnectBaselineCPU", libvirt.FromDomain)
 }
 
 // DomainGetJobInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetJobInfo(ctx context.Context, args *libvirt.DomainGetJobInfoArgs) (*libvirt.DomainGetJobInfoRet, error) {
+func (UnimplementedRemoteHandler) DomainGetJobInfo(ctx context.Context, args *protocol.DomainGetJobInfoArgs) (*libvirt.DomainGetJobInfoRet, error) {
 	return nil, unsupported("virDomainGetJobInfo", libvirt.FromDomain)
 }
 
 // DomainAbortJob reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainAbortJob(ctx context.Context, args *libvirt.DomainAbortJobArgs) error {
+func (UnimplementedRemoteHandler) DomainAbortJob(ctx context.Context, args *protocol.DomainAbortJobArgs) error {
 	return unsupported("virDomainAbortJob", libvirt.FromDomain)
 }
 
 // StorageVolWipe reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolWipe(ctx context.Context, args *libvirt.StorageVolWipeArgs) error {
+func (UnimplementedRemoteHandler) StorageVolWipe(ctx context.Context, args *protocol.StorageVolWipeArgs) error {
 	return unsupported("virStorageVolWipe", libvirt.FromStorage)
 }
 
 // DomainMigrateSetMaxDowntime reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateSetMaxDowntime(ctx context.Context, args *libvirt.DomainMigrateSetMaxDowntimeArgs) error {
+func (UnimplementedRemoteHandler) DomainMigrateSetMaxDowntime(ctx context.Context, args *protocol.DomainMigrateSetMaxDowntimeArgs) error {
 	return unsupported("virDomainMigrateSetMaxDowntime", libvirt.FromDomain)
 }
 
 // ConnectDomainEventRegisterAny reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectDomainEventRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventRegisterAnyArgs) error {
+func (UnimplementedRemoteHandler) ConnectDomainEventRegisterAny(ctx context.Context, args *protocol.ConnectDomainEventRegisterAnyArgs) error {
 	return unsupported("virConnectDomainEventRegisterAny", libvirt.FromDomain)
 }
 
 // ConnectDomainEventDeregisterAny reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectDomainEventDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventDeregisterAnyArgs) error {
+func (UnimplementedRemoteHandler) ConnectDomainEventDeregisterAny(ctx context.Context, args *protocol.ConnectDomainEventDeregisterAnyArgs) error {
 	return unsupported("virConnectDomainEventDeregisterAny", libvirt.FromDomain)
 }
 
 // DomainUpdateDeviceFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainUpdateDeviceFlags(ctx context.Context, args *libvirt.DomainUpdateDeviceFlagsArgs) error {
+func (UnimplementedRemoteHandler) DomainUpdateDeviceFlags(ctx context.Context, args *protocol.DomainUpdateDeviceFlagsArgs) error {
 	return unsupported("virDomainUpdateDeviceFlags", libvirt.FromDomain)
 }
 
 // NWFilterLookupByName reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NWFilterLookupByName(ctx context.Context, args *libvirt.NWFilterLookupByNameArgs) (*libvirt.NWFilterLookupByNameRet, error) {
+func (UnimplementedRemoteHandler) NWFilterLookupByName(ctx context.Context, args *protocol.NWFilterLookupByNameArgs) (*protocol.NWFilterLookupByNameRet, error) {
 	return nil, unsupported("virNWFilterLookupByName", libvirt.FromNWFilter)
 }
 
 // NWFilterLookupByUUID reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NWFilterLookupByUUID(ctx context.Context, args *libvirt.NWFilterLookupByUUIDArgs) (*libvirt.NWFilterLookupByUUIDRet, error) {
+func (UnimplementedRemoteHandler) NWFilterLookupByUUID(ctx context.Context, args *protocol.NWFilterLookupByUUIDArgs) (*protocol.NWFilterLookupByUUIDRet, error) {
 	return nil, unsupported("virNWFilterLookupByUUID", libvirt.FromNWFilter)
 }
 
 // NWFilterGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NWFilterGetXMLDesc(ctx context.Context, args *libvirt.NWFilterGetXMLDescArgs) (*libvirt.NWFilterGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) NWFilterGetXMLDesc(ctx context.Context, args *protocol.NWFilterGetXMLDescArgs) (*protocol.NWFilterGetXMLDescRet, error) {
 	return nil, unsupported("virNWFilterGetXMLDesc", libvirt.FromNWFilter)
 }
 
 // ConnectNumOfNWFilters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectNumOfNWFilters(ctx context.Context) (*libvirt.ConnectNumOfNWFiltersRet, error) {
+func (UnimplementedRemoteHandler) ConnectNumOfNWFilters(ctx context.Context) (*protocol.ConnectNumOfNWFiltersRet, error) {
 	return nil, unsupported("virConnectNumOfNWFilters", libvirt.FromNWFilter)
 }
 
 // ConnectListNWFilters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListNWFilters(ctx context.Context, args *libvirt.ConnectListNWFiltersArgs) (*libvirt.ConnectListNWFiltersRet, error) {
+func (UnimplementedRemoteHandler) ConnectListNWFilters(ctx context.Context, args *protocol.ConnectListNWFiltersArgs) (*protocol.ConnectListNWFiltersRet, error) {
 	return nil, unsupported("virConnectListNWFilters", libvirt.FromNWFilter)
 }
 
 // NWFilterDefineXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NWFilterDefineXML(ctx context.Context, args *libvirt.NWFilterDefineXMLArgs) (*libvirt.NWFilterDefineXMLRet, error) {
+func (UnimplementedRemoteHandler) NWFilterDefineXML(ctx context.Context, args *protocol.NWFilterDefineXMLArgs) (*protocol.NWFilterDefineXMLRet, error) {
 	return nil, unsupported("virNWFilterDefineXML", libvirt.FromNWFilter)
 }
 
 // NWFilterUndefine reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NWFilterUndefine(ctx context.Context, args *libvirt.NWFilterUndefineArgs) error {
+func (UnimplementedRemoteHandler) NWFilterUndefine(ctx context.Context, args *protocol.NWFilterUndefineArgs) error {
 	return unsupported("virNWFilterUndefine", libvirt.FromNWFilter)
 }
 
 // DomainManagedSave reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainManagedSave(ctx context.Context, args *libvirt.DomainManagedSaveArgs) error {
+func (UnimplementedRemoteHandler) DomainManagedSave(ctx context.Context, args *protocol.DomainManagedSaveArgs) error {
 	return unsupported("virDomainManagedSave", libvirt.FromDomain)
 }
 
 // DomainHasManagedSaveImage reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainHasManagedSaveImage(ctx context.Context, args *libvirt.DomainHasManagedSaveImageArgs) (*libvirt.DomainHasManagedSaveImageRet, error) {
+func (UnimplementedRemoteHandler) DomainHasManagedSaveImage(ctx context.Context, args *protocol.DomainHasManagedSaveImageArgs) (*protocol.DomainHasManagedSaveImageRet, error) {
 	return nil, unsupported("virDomainHasManagedSaveImage", libvirt.FromDomain)
 }
 
 // DomainManagedSaveRemove reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainManagedSaveRemove(ctx context.Context, args *libvirt.DomainManagedSaveRemoveArgs) error {
+func (UnimplementedRemoteHandler) DomainManagedSaveRemove(ctx context.Context, args *protocol.DomainManagedSaveRemoveArgs) error {
 	return unsupported("virDomainManagedSaveRemove", libvirt.FromDomain)
 }
 
 // DomainSnapshotCreateXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSnapshotCreateXML(ctx context.Context, args *libvirt.DomainSnapshotCreateXMLArgs) (*libvirt.DomainSnapshotCreateXMLRet, error) {
+func (UnimplementedRemoteHandler) DomainSnapshotCreateXML(ctx context.Context, args *protocol.DomainSnapshotCreateXMLArgs) (*protocol.DomainSnapshotCreateXMLRet, error) {
 	return nil, unsupported("virDomainSnapshotCreateXML", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSnapshotGetXMLDesc(ctx context.Context, args *libvirt.DomainSnapshotGetXMLDescArgs) (*libvirt.DomainSnapshotGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) DomainSnapshotGetXMLDesc(ctx context.Context, args *protocol.DomainSnapshotGetXMLDescArgs) (*protocol.DomainSnapshotGetXMLDescRet, error) {
 	return nil, unsupported("virDomainSnapshotGetXMLDesc", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotNum reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSnapshotNum(ctx context.Context, args *libvirt.DomainSnapshotNumArgs) (*libvirt.DomainSnapshotNumRet, error) {
+func (UnimplementedRemoteHandler) DomainSnapshotNum(ctx context.Context, args *protocol.DomainSnapshotNumArgs) (*protocol.DomainSnapshotNumRet, error) {
 	return nil, unsupported("virDomainSnapshotNum", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotListNames reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSnapshotListNames(ctx context.Context, args *libvirt.DomainSnapshotListNamesArgs) (*libvirt.DomainSnapshotListNamesRet, error) {
+func (UnimplementedRemoteHandler) DomainSnapshotListNames(ctx context.Context, args *protocol.DomainSnapshotListNamesArgs) (*protocol.DomainSnapshotListNamesRet, error) {
 	return nil, unsupported("virDomainSnapshotListNames", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotLookupByName reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSnapshotLookupByName(ctx context.Context, args *libvirt.DomainSnapshotLookupByNameArgs) (*libvirt.DomainSnapshotLookupByNameRet, error) {
+func (UnimplementedRemoteHandler) DomainSnapshotLookupByName(ctx context.Context, args *protocol.DomainSnapshotLookupByNameArgs) (*protocol.DomainSnapshotLookupByNameRet, error) {
 	return nil, unsupported("virDomainSnapshotLookupByName", libvirt.FromDomainSnapshot)
 }
 
 // DomainHasCurrentSnapshot reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainHasCurrentSnapshot(ctx context.Context, args *libvirt.DomainHasCurrentSnapshotArgs) (*libvirt.DomainHasCurrentSnapshotRet, error) {
+func (UnimplementedRemoteHandler) DomainHasCurrentSnapshot(ctx context.Context, args *protocol.DomainHasCurrentSnapshotArgs) (*protocol.DomainHasCurrentSnapshotRet, error) {
 	return nil, unsupported("virDomainHasCurrentSnapshot", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotCurrent reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSnapshotCurrent(ctx context.Context, args *libvirt.DomainSnapshotCurrentArgs) (*libvirt.DomainSnapshotCurrentRet, error) {
+func (UnimplementedRemoteHandler) DomainSnapshotCurrent(ctx context.Context, args *protocol.DomainSnapshotCurrentArgs) (*protocol.DomainSnapshotCurrentRet, error) {
 	return nil, unsupported("virDomainSnapshotCurrent", libvirt.FromDomainSnapshot)
 }
 
 // DomainRevertToSnapshot reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainRevertToSnapshot(ctx context.Context, args *libvirt.DomainRevertToSnapshotArgs) error {
+func (UnimplementedRemoteHandler) DomainRevertToSnapshot(ctx context.Context, args *protocol.DomainRevertToSnapshotArgs) error {
 	return unsupported("virDomainRevertToSnapshot", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotDelete reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSnapshotDelete(ctx context.Context, args *libvirt.DomainSnapshotDeleteArgs) error {
+func (UnimplementedRemoteHandler) DomainSnapshotDelete(ctx context.Context, args *protocol.DomainSnapshotDeleteArgs) error {
 	return unsupported("virDomainSnapshotDelete", libvirt.FromDomainSnapshot)
 }
 
 // DomainGetBlockInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetBlockInfo(ctx context.Context, args *libvirt.DomainGetBlockInfoArgs) (*libvirt.DomainGetBlockInfoRet, error) {
+func (UnimplementedRemoteHandler) DomainGetBlockInfo(ctx context.Context, args *protocol.DomainGetBlockInfoArgs) (*protocol.DomainGetBlockInfoRet, error) {
 	return nil, unsupported("virDomainGetBlockInfo", libvirt.FromDomain)
 }
 
 // DomainCreateWithFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainCreateWithFlags(ctx context.Context, args *libvirt.DomainCreateWithFlagsArgs) (*libvirt.DomainCreateWithFlagsRet, error) {
+func (UnimplementedRemoteHandler) DomainCreateWithFlags(ctx context.Context, args *protocol.DomainCreateWithFlagsArgs) (*protocol.DomainCreateWithFlagsRet, error) {
 	return nil, unsupported("virDomainCreateWithFlags", libvirt.FromDomain)
 }
 
 // DomainSetMemoryParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetMemoryParameters(ctx context.Context, args *libvirt.DomainSetMemoryParametersArgs) error {
+func (UnimplementedRemoteHandler) DomainSetMemoryParameters(ctx context.Context, args *protocol.DomainSetMemoryParametersArgs) error {
 	return unsupported("virDomainSetMemoryParameters", libvirt.FromDomain)
 }
 
 // DomainGetMemoryParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetMemoryParameters(ctx context.Context, args *libvirt.DomainGetMemoryParametersArgs) (*libvirt.DomainGetMemoryParametersRet, error) {
+func (UnimplementedRemoteHandler) DomainGetMemoryParameters(ctx context.Context, args *protocol.DomainGetMemoryParametersArgs) (*protocol.DomainGetMemoryParametersRet, error) {
 	return nil, unsupported("virDomainGetMemoryParameters", libvirt.FromDomain)
 }
 
 // DomainSetVCPUsFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetVCPUsFlags(ctx context.Context, args *libvirt.DomainSetVCPUsFlagsArgs) error {
+func (UnimplementedRemoteHandler) DomainSetVCPUsFlags(ctx context.Context, args *protocol.DomainSetVCPUsFlagsArgs) error {
 	return unsupported("virDomainSetVcpusFlags", libvirt.FromDomain)
 }
 
 // DomainGetVCPUsFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetVCPUsFlags(ctx context.Context, args *libvirt.DomainGetVCPUsFlagsArgs) (*libvirt.DomainGetVCPUsFlagsRet, error) {
+func (UnimplementedRemoteHandler) DomainGetVCPUsFlags(ctx context.Context, args *protocol.DomainGetVCPUsFlagsArgs) (*protocol.DomainGetVCPUsFlagsRet, error) {
 	return nil, unsupported("virDomainGetVcpusFlags", libvirt.FromDomain)
 }
 
 // DomainOpenConsole reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainOpenConsole(ctx context.Context, args *libvirt.DomainOpenConsoleArgs) error {
+func (UnimplementedRemoteHandler) DomainOpenConsole(ctx context.Context, args *protocol.DomainOpenConsoleArgs) error {
 	return unsupported("virDomainOpenConsole", libvirt.FromDomain)
 }
 
 // DomainIsUpdated reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainIsUpdated(ctx context.Context, args *libvirt.DomainIsUpdatedArgs) (*libvirt.DomainIsUpdatedRet, error) {
+func (UnimplementedRemoteHandler) DomainIsUpdated(ctx context.Context, args *protocol.DomainIsUpdatedArgs) (*protocol.DomainIsUpdatedRet, error) {
 	return nil, unsupported("virDomainIsUpdated", libvirt.FromDomain)
 }
 
 // ConnectGetSysinfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectGetSysinfo(ctx context.Context, args *libvirt.ConnectGetSysinfoArgs) (*libvirt.ConnectGetSysinfoRet, error) {
+func (UnimplementedRemoteHandler) ConnectGetSysinfo(ctx context.Context, args *protocol.ConnectGetSysinfoArgs) (*protocol.ConnectGetSysinfoRet, error) {
 	return nil, unsupported("virConnectGetSysinfo", libvirt.FromDomain)
 }
 
 // DomainSetMemoryFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetMemoryFlags(ctx context.Context, args *libvirt.DomainSetMemoryFlagsArgs) error {
+func (UnimplementedRemoteHandler) DomainSetMemoryFlags(ctx context.Context, args *protocol.DomainSetMemoryFlagsArgs) error {
 	return unsupported("virDomainSetMemoryFlags", libvirt.FromDomain)
 }
 
 // DomainSetBlkioParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetBlkioParameters(ctx context.Context, args *libvirt.DomainSetBlkioParametersArgs) error {
+func (UnimplementedRemoteHandler) DomainSetBlkioParameters(ctx context.Context, args *protocol.DomainSetBlkioParametersArgs) error {
 	return unsupported("virDomainSetBlkioParameters", libvirt.FromDomain)
 }
 
 // DomainGetBlkioParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetBlkioParameters(ctx context.Context, args *libvirt.DomainGetBlkioParametersArgs) (*libvirt.DomainGetBlkioParametersRet, error) {
+func (UnimplementedRemoteHandler) DomainGetBlkioParameters(ctx context.Context, args *protocol.DomainGetBlkioParametersArgs) (*protocol.DomainGetBlkioParametersRet, error) {
 	return nil, unsupported("virDomainGetBlkioParameters", libvirt.FromDomain)
 }
 
 // DomainMigrateSetMaxSpeed reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateSetMaxSpeed(ctx context.Context, args *libvirt.DomainMigrateSetMaxSpeedArgs) error {
+func (UnimplementedRemoteHandler) DomainMigrateSetMaxSpeed(ctx context.Context, args *protocol.DomainMigrateSetMaxSpeedArgs) error {
 	return unsupported("virDomainMigrateSetMaxSpeed", libvirt.FromDomain)
 }
 
 // StorageVolUpload reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolUpload(ctx context.Context, args *libvirt.StorageVolUploadArgs) error {
+func (UnimplementedRemoteHandler) StorageVolUpload(ctx context.Context, args *protocol.StorageVolUploadArgs) error {
 	return unsupported("virStorageVolUpload", libvirt.FromStorage)
 }
 
 // StorageVolDownload reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolDownload(ctx context.Context, args *libvirt.StorageVolDownloadArgs) error {
+func (UnimplementedRemoteHandler) StorageVolDownload(ctx context.Context, args *protocol.StorageVolDownloadArgs) error {
 	return unsupported("virStorageVolDownload", libvirt.FromStorage)
 }
 
 // DomainInjectNMI reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainInjectNMI(ctx context.Context, args *libvirt.DomainInjectNMIArgs) error {
+func (UnimplementedRemoteHandler) DomainInjectNMI(ctx context.Context, args *protocol.DomainInjectNMIArgs) error {
 	return unsupported("virDomainInjectNMI", libvirt.FromDomain)
 }
 
 // DomainScreenshot reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainScreenshot(ctx context.Context, args *libvirt.DomainScreenshotArgs) (*libvirt.DomainScreenshotRet, error) {
+func (UnimplementedRemoteHandler) DomainScreenshot(ctx context.Context, args *protocol.DomainScreenshotArgs) (*protocol.DomainScreenshotRet, error) {
 	return nil, unsupported("virDomainScreenshot", libvirt.FromDomain)
 }
 
 // DomainGetState reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetState(ctx context.Context, args *libvirt.DomainGetStateArgs) (*libvirt.DomainGetStateRet, error) {
+func (UnimplementedRemoteHandler) DomainGetState(ctx context.Context, args *protocol.DomainGetStateArgs) (*protocol.DomainGetStateRet, error) {
 	return nil, unsupported("virDomainGetState", libvirt.FromDomain)
 }
 
 // DomainMigrateBegin3 reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateBegin3(ctx context.Context, args *libvirt.DomainMigrateBegin3Args) (*libvirt.DomainMigrateBegin3Ret, error) {
+func (UnimplementedRemoteHandler) DomainMigrateBegin3(ctx context.Context, args *protocol.DomainMigrateBegin3Args) (*protocol.DomainMigrateBegin3Ret, error) {
 	return nil, unsupported("virDomainMigrateBegin3", libvirt.FromDomain)
 }
 
 // DomainMigratePrepare3 reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigratePrepare3(ctx context.Context, args *libvirt.DomainMigratePrepare3Args) (*libvirt.DomainMigratePrepare3Ret, error) {
+func (UnimplementedRemoteHandler) DomainMigratePrepare3(ctx context.Context, args *protocol.DomainMigratePrepare3Args) (*protocol.DomainMigratePrepare3Ret, error) {
 	return nil, unsupported("virDomainMigratePrepare3", libvirt.FromDomain)
 }
 
 // DomainMigratePrepareTunnel3 reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel3(ctx context.Context, args *libvirt.DomainMigratePrepareTunnel3Args) (*libvirt.DomainMigratePrepareTunnel3Ret, error) {
+func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel3(ctx context.Context, args *protocol.DomainMigratePrepareTunnel3Args) (*protocol.DomainMigratePrepareTunnel3Ret, error) {
 	return nil, unsupported("virDomainMigratePrepareTunnel3", libvirt.FromDomain)
 }
 
 // DomainMigratePerform3 reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigratePerform3(ctx context.Context, args *libvirt.DomainMigratePerform3Args) (*libvirt.DomainMigratePerform3Ret, error) {
+func (UnimplementedRemoteHandler) DomainMigratePerform3(ctx context.Context, args *protocol.DomainMigratePerform3Args) (*protocol.DomainMigratePerform3Ret, error) {
 	return nil, unsupported("virDomainMigratePerform3", libvirt.FromDomain)
 }
 
 // DomainMigrateFinish3 reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateFinish3(ctx context.Context, args *libvirt.DomainMigrateFinish3Args) (*libvirt.DomainMigrateFinish3Ret, error) {
+func (UnimplementedRemoteHandler) DomainMigrateFinish3(ctx context.Context, args *protocol.DomainMigrateFinish3Args) (*protocol.DomainMigrateFinish3Ret, error) {
 	return nil, unsupported("virDomainMigrateFinish3", libvirt.FromDomain)
 }
 
 // DomainMigrateConfirm3 reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateConfirm3(ctx context.Context, args *libvirt.DomainMigrateConfirm3Args) error {
+func (UnimplementedRemoteHandler) DomainMigrateConfirm3(ctx context.Context, args *protocol.DomainMigrateConfirm3Args) error {
 	return unsupported("virDomainMigrateConfirm3", libvirt.FromDomain)
 }
 
 // DomainSetSchedulerParametersFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainSetSchedulerParametersFlagsArgs) error {
+func (UnimplementedRemoteHandler) DomainSetSchedulerParametersFlags(ctx context.Context, args *protocol.DomainSetSchedulerParametersFlagsArgs) error {
 	return unsupported("virDomainSetSchedulerParametersFlags", libvirt.FromDomain)
 }
 
 // InterfaceChangeBegin reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) InterfaceChangeBegin(ctx context.Context, args *libvirt.InterfaceChangeBeginArgs) error {
+func (UnimplementedRemoteHandler) InterfaceChangeBegin(ctx context.Context, args *protocol.InterfaceChangeBeginArgs) error {
 	return unsupported("virInterfaceChangeBegin", libvirt.FromInterface)
 }
 
 // InterfaceChangeCommit reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) InterfaceChangeCommit(ctx context.Context, args *libvirt.InterfaceChangeCommitArgs) error {
+func (UnimplementedRemoteHandler) InterfaceChangeCommit(ctx context.Context, args *protocol.InterfaceChangeCommitArgs) error {
 	return unsupported("virInterfaceChangeCommit", libvirt.FromInterface)
 }
 
 // InterfaceChangeRollback reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) InterfaceChangeRollback(ctx context.Context, args *libvirt.InterfaceChangeRollbackArgs) error {
+func (UnimplementedRemoteHandler) InterfaceChangeRollback(ctx context.Context, args *protocol.InterfaceChangeRollbackArgs) error {
 	return unsupported("virInterfaceChangeRollback", libvirt.FromInterface)
 }
 
 // DomainGetSchedulerParametersFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainGetSchedulerParametersFlagsArgs) (*libvirt.DomainGetSchedulerParametersFlagsRet, error) {
+func (UnimplementedRemoteHandler) DomainGetSchedulerParametersFlags(ctx context.Context, args *protocol.DomainGetSchedulerParametersFlagsArgs) (*protocol.DomainGetSchedulerParametersFlagsRet, error) {
 	return nil, unsupported("virDomainGetSchedulerParametersFlags", libvirt.FromDomain)
 }
 
 // DomainPinVCPUFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainPinVCPUFlags(ctx context.Context, args *libvirt.DomainPinVCPUFlagsArgs) error {
+func (UnimplementedRemoteHandler) DomainPinVCPUFlags(ctx context.Context, args *protocol.DomainPinVCPUFlagsArgs) error {
 	return unsupported("virDomainPinVcpuFlags", libvirt.FromDomain)
 }
 
 // DomainSendKey reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSendKey(ctx context.Context, args *libvirt.DomainSendKeyArgs) error {
+func (UnimplementedRemoteHandler) DomainSendKey(ctx context.Context, args *protocol.DomainSendKeyArgs) error {
 	return unsupported("virDomainSendKey", libvirt.FromDomain)
 }
 
 // NodeGetCPUStats reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeGetCPUStats(ctx context.Context, args *libvirt.NodeGetCPUStatsArgs) (*libvirt.NodeGetCPUStatsRet, error) {
+func (UnimplementedRemoteHandler) NodeGetCPUStats(ctx context.Context, args *protocol.NodeGetCPUStatsArgs) (*protocol.NodeGetCPUStatsRet, error) {
 	return nil, unsupported("virNodeGetCPUStats", libvirt.FromDomain)
 }
 
 // NodeGetMemoryStats reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeGetMemoryStats(ctx context.Context, args *libvirt.NodeGetMemoryStatsArgs) (*libvirt.NodeGetMemoryStatsRet, error) {
+func (UnimplementedRemoteHandler) NodeGetMemoryStats(ctx context.Context, args *protocol.NodeGetMemoryStatsArgs) (*protocol.NodeGetMemoryStatsRet, error) {
 	return nil, unsupported("virNodeGetMemoryStats", libvirt.FromDomain)
 }
 
 // DomainGetControlInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetControlInfo(ctx context.Context, args *libvirt.DomainGetControlInfoArgs) (*libvirt.DomainGetControlInfoRet, error) {
+func (UnimplementedRemoteHandler) DomainGetControlInfo(ctx context.Context, args *protocol.DomainGetControlInfoArgs) (*protocol.DomainGetControlInfoRet, error) {
 	return nil, unsupported("virDomainGetControlInfo", libvirt.FromDomain)
 }
 
 // DomainGetVCPUPinInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetVCPUPinInfo(ctx context.Context, args *libvirt.DomainGetVCPUPinInfoArgs) (*libvirt.DomainGetVCPUPinInfoRet, error) {
+func (UnimplementedRemoteHandler) DomainGetVCPUPinInfo(ctx context.Context, args *protocol.DomainGetVCPUPinInfoArgs) (*protocol.DomainGetVCPUPinInfoRet, error) {
 	return nil, unsupported("virDomainGetVcpuPinInfo", libvirt.FromDomain)
 }
 
 // DomainUndefineFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainUndefineFlags(ctx context.Context, args *libvirt.DomainUndefineFlagsArgs) error {
+func (UnimplementedRemoteHandler) DomainUndefineFlags(ctx context.Context, args *protocol.DomainUndefineFlagsArgs) error {
 	return unsupported("virDomainUndefineFlags", libvirt.FromDomain)
 }
 
 // DomainSaveFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSaveFlags(ctx context.Context, args *libvirt.DomainSaveFlagsArgs) error {
+func (UnimplementedRemoteHandler) DomainSaveFlags(ctx context.Context, args *protocol.DomainSaveFlagsArgs) error {
 	return unsupported("virDomainSaveFlags", libvirt.FromDomain)
 }
 
 // DomainRestoreFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainRestoreFlags(ctx context.Context, args *libvirt.DomainRestoreFlagsArgs) error {
+func (UnimplementedRemoteHandler) DomainRestoreFlags(ctx context.Context, args *protocol.DomainRestoreFlagsArgs) error {
 	return unsupported("virDomainRestoreFlags", libvirt.FromDomain)
 }
 
 // DomainDestroyFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainDestroyFlags(ctx context.Context, args *libvirt.DomainDestroyFlagsArgs) error {
+func (UnimplementedRemoteHandler) DomainDestroyFlags(ctx context.Context, args *protocol.DomainDestroyFlagsArgs) error {
 	return unsupported("virDomainDestroyFlags", libvirt.FromDomain)
 }
 
 // DomainSaveImageGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSaveImageGetXMLDesc(ctx context.Context, args *libvirt.DomainSaveImageGetXMLDescArgs) (*libvirt.DomainSaveImageGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) DomainSaveImageGetXMLDesc(ctx context.Context, args *protocol.DomainSaveImageGetXMLDescArgs) (*protocol.DomainSaveImageGetXMLDescRet, error) {
 	return nil, unsupported("virDomainSaveImageGetXMLDesc", libvirt.FromDomain)
 }
 
 // DomainSaveImageDefineXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSaveImageDefineXML(ctx context.Context, args *libvirt.DomainSaveImageDefineXMLArgs) error {
+func (UnimplementedRemoteHandler) DomainSaveImageDefineXML(ctx context.Context, args *protocol.DomainSaveImageDefineXMLArgs) error {
 	return unsupported("virDomainSaveImageDefineXML", libvirt.FromDomain)
 }
 
 // DomainBlockJobAbort reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainBlockJobAbort(ctx context.Context, args *libvirt.DomainBlockJobAbortArgs) error {
+func (UnimplementedRemoteHandler) DomainBlockJobAbort(ctx context.Context, args *protocol.DomainBlockJobAbortArgs) error {
 	return unsupported("virDomainBlockJobAbort", libvirt.FromDomain)
 }
 
 // DomainGetBlockJobInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetBlockJobInfo(ctx context.Context, args *libvirt.DomainGetBlockJobInfoArgs) (*libvirt.DomainGetBlockJobInfoRet, error) {
+func (UnimplementedRemoteHandler) DomainGetBlockJobInfo(ctx context.Context, args *protocol.DomainGetBlockJobInfoArgs) (*libvirt.DomainGetBlockJobInfoRet, error) {
 	return nil, unsupported("virDomainGetBlockJobInfo", libvirt.FromDomain)
 }
 
 // DomainBlockJobSetSpeed reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainBlockJobSetSpeed(ctx context.Context, args *libvirt.DomainBlockJobSetSpeedArgs) error {
+func (UnimplementedRemoteHandler) DomainBlockJobSetSpeed(ctx context.Context, args *protocol.DomainBlockJobSetSpeedArgs) error {
 	return unsupported("virDomainBlockJobSetSpeed", libvirt.FromDomain)
 }
 
 // DomainBlockPull reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainBlockPull(ctx context.Context, args *libvirt.DomainBlockPullArgs) error {
+func (UnimplementedRemoteHandler) DomainBlockPull(ctx context.Context, args *protocol.DomainBlockPullArgs) error {
 	return unsupported("virDomainBlockPull", libvirt.FromDomain)
 }
 
 // DomainMigrateGetMaxSpeed reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateGetMaxSpeed(ctx context.Context, args *libvirt.DomainMigrateGetMaxSpeedArgs) (*libvirt.DomainMigrateGetMaxSpeedRet, error) {
+func (UnimplementedRemoteHandler) DomainMigrateGetMaxSpeed(ctx context.Context, args *protocol.DomainMigrateGetMaxSpeedArgs) (*protocol.DomainMigrateGetMaxSpeedRet, error) {
 	return nil, unsupported("virDomainMigrateGetMaxSpeed", libvirt.FromDomain)
 }
 
 // DomainBlockStatsFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainBlockStatsFlags(ctx context.Context, args *libvirt.DomainBlockStatsFlagsArgs) (*libvirt.DomainBlockStatsFlagsRet, error) {
+func (UnimplementedRemoteHandler) DomainBlockStatsFlags(ctx context.Context, args *protocol.DomainBlockStatsFlagsArgs) (*protocol.DomainBlockStatsFlagsRet, error) {
 	return nil, unsupported("virDomainBlockStatsFlags", libvirt.FromDomain)
 }
 
 // DomainSnapshotGetParent reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSnapshotGetParent(ctx context.Context, args *libvirt.DomainSnapshotGetParentArgs) (*libvirt.DomainSnapshotGetParentRet, error) {
+func (UnimplementedRemoteHandler) DomainSnapshotGetParent(ctx context.Context, args *protocol.DomainSnapshotGetParentArgs) (*protocol.DomainSnapshotGetParentRet, error) {
 	return nil, unsupported("virDomainSnapshotGetParent", libvirt.FromDomainSnapshot)
 }
 
 // DomainReset reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainReset(ctx context.Context, args *libvirt.DomainResetArgs) error {
+func (UnimplementedRemoteHandler) DomainReset(ctx context.Context, args *protocol.DomainResetArgs) error {
 	return unsupported("virDomainReset", libvirt.FromDomain)
 }
 
 // DomainSnapshotNumChildren reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSnapshotNumChildren(ctx context.Context, args *libvirt.DomainSnapshotNumChildrenArgs) (*libvirt.DomainSnapshotNumChildrenRet, error) {
+func (UnimplementedRemoteHandler) DomainSnapshotNumChildren(ctx context.Context, args *protocol.DomainSnapshotNumChildrenArgs) (*protocol.DomainSnapshotNumChildrenRet, error) {
 	return nil, unsupported("virDomainSnapshotNumChildren", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotListChildrenNames reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSnapshotListChildrenNames(ctx context.Context, args *libvirt.DomainSnapshotListChildrenNamesArgs) (*libvirt.DomainSnapshotListChildrenNamesRet, error) {
+func (UnimplementedRemoteHandler) DomainSnapshotListChildrenNames(ctx context.Context, args *protocol.DomainSnapshotListChildrenNamesArgs) (*protocol.DomainSnapshotListChildrenNamesRet, error) {
 	return nil, unsupported("virDomainSnapshotListChildrenNames", libvirt.FromDomainSnapshot)
 }
 
 // DomainOpenGraphics reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainOpenGraphics(ctx context.Context, args *libvirt.DomainOpenGraphicsArgs) error {
+func (UnimplementedRemoteHandler) DomainOpenGraphics(ctx context.Context, args *protocol.DomainOpenGraphicsArgs) error {
 	return unsupported("virDomainOpenGraphics", libvirt.FromDomain)
 }
 
 // NodeSuspendForDuration reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeSuspendForDuration(ctx context.Context, args *libvirt.NodeSuspendForDurationArgs) error {
+func (UnimplementedRemoteHandler) NodeSuspendForDuration(ctx context.Context, args *protocol.NodeSuspendForDurationArgs) error {
 	return unsupported("virNodeSuspendForDuration", libvirt.FromDomain)
 }
 
 // DomainBlockResize reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainBlockResize(ctx context.Context, args *libvirt.DomainBlockResizeArgs) error {
+func (UnimplementedRemoteHandler) DomainBlockResize(ctx context.Context, args *protocol.DomainBlockResizeArgs) error {
 	return unsupported("virDomainBlockResize", libvirt.FromDomain)
 }
 
 // DomainSetBlockIOTune reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetBlockIOTune(ctx context.Context, args *libvirt.DomainSetBlockIOTuneArgs) error {
+func (UnimplementedRemoteHandler) DomainSetBlockIOTune(ctx context.Context, args *protocol.DomainSetBlockIOTuneArgs) error {
 	return unsupported("virDomainSetBlockIoTune", libvirt.FromDomain)
 }
 
 // DomainGetBlockIOTune reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetBlockIOTune(ctx context.Context, args *libvirt.DomainGetBlockIOTuneArgs) (*libvirt.DomainGetBlockIOTuneRet, error) {
+func (UnimplementedRemoteHandler) DomainGetBlockIOTune(ctx context.Context, args *protocol.DomainGetBlockIOTuneArgs) (*protocol.DomainGetBlockIOTuneRet, error) {
 	return nil, unsupported("virDomainGetBlockIoTune", libvirt.FromDomain)
 }
 
 // DomainSetNUMAParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetNUMAParameters(ctx context.Context, args *libvirt.DomainSetNUMAParametersArgs) error {
+func (UnimplementedRemoteHandler) DomainSetNUMAParameters(ctx context.Context, args *protocol.DomainSetNUMAParametersArgs) error {
 	return unsupported("virDomainSetNumaParameters", libvirt.FromDomain)
 }
 
 // DomainGetNUMAParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetNUMAParameters(ctx context.Context, args *libvirt.DomainGetNUMAParametersArgs) (*libvirt.DomainGetNUMAParametersRet, error) {
+func (UnimplementedRemoteHandler) DomainGetNUMAParameters(ctx context.Context, args *protocol.DomainGetNUMAParametersArgs) (*protocol.DomainGetNUMAParametersRet, error) {
 	return nil, unsupported("virDomainGetNumaParameters", libvirt.FromDomain)
 }
 
 // DomainSetInterfaceParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetInterfaceParameters(ctx context.Context, args *libvirt.DomainSetInterfaceParametersArgs) error {
+func (UnimplementedRemoteHandler) DomainSetInterfaceParameters(ctx context.Context, args *protocol.DomainSetInterfaceParametersArgs) error {
 	return unsupported("virDomainSetInterfaceParameters", libvirt.FromDomain)
 }
 
 // DomainGetInterfaceParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetInterfaceParameters(ctx context.Context, args *libvirt.DomainGetInterfaceParametersArgs) (*libvirt.DomainGetInterfaceParametersRet, error) {
+func (UnimplementedRemoteHandler) DomainGetInterfaceParameters(ctx context.Context, args *protocol.DomainGetInterfaceParametersArgs) (*protocol.DomainGetInterfaceParametersRet, error) {
 	return nil, unsupported("virDomainGetInterfaceParameters", libvirt.FromDomain)
 }
 
 // DomainShutdownFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainShutdownFlags(ctx context.Context, args *libvirt.DomainShutdownFlagsArgs) error {
+func (UnimplementedRemoteHandler) DomainShutdownFlags(ctx context.Context, args *protocol.DomainShutdownFlagsArgs) error {
 	return unsupported("virDomainShutdownFlags", libvirt.FromDomain)
 }
 
 // StorageVolWipePattern reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolWipePattern(ctx context.Context, args *libvirt.StorageVolWipePatternArgs) error {
+func (UnimplementedRemoteHandler) StorageVolWipePattern(ctx context.Context, args *protocol.StorageVolWipePatternArgs) error {
 	return unsupported("virStorageVolWipePattern", libvirt.FromStorage)
 }
 
 // StorageVolResize reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolResize(ctx context.Context, args *libvirt.StorageVolResizeArgs) error {
+func (UnimplementedRemoteHandler) StorageVolResize(ctx context.Context, args *protocol.StorageVolResizeArgs) error {
 	return unsupported("virStorageVolResize", libvirt.FromStorage)
 }
 
 // DomainPMSuspendForDuration reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainPMSuspendForDuration(ctx context.Context, args *libvirt.DomainPMSuspendForDurationArgs) error {
+func (UnimplementedRemoteHandler) DomainPMSuspendForDuration(ctx context.Context, args *protocol.DomainPMSuspendForDurationArgs) error {
 	return unsupported("virDomainPMSuspendForDuration", libvirt.FromDomain)
 }
 
 // DomainGetCPUStats reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetCPUStats(ctx context.Context, args *libvirt.DomainGetCPUStatsArgs) (*libvirt.DomainGetCPUStatsRet, error) {
+func (UnimplementedRemoteHandler) DomainGetCPUStats(ctx context.Context, args *protocol.DomainGetCPUStatsArgs) (*protocol.DomainGetCPUStatsRet, error) {
 	return nil, unsupported("virDomainGetCPUStats", libvirt.FromDomain)
 }
 
 // DomainGetDiskErrors reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetDiskErrors(ctx context.Context, args *libvirt.DomainGetDiskErrorsArgs) (*libvirt.DomainGetDiskErrorsRet, error) {
+func (UnimplementedRemoteHandler) DomainGetDiskErrors(ctx context.Context, args *protocol.DomainGetDiskErrorsArgs) (*protocol.DomainGetDiskErrorsRet, error) {
 	return nil, unsupported("virDomainGetDiskErrors", libvirt.FromDomain)
 }
 
 // DomainSetMetadata reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetMetadata(ctx context.Context, args *libvirt.DomainSetMetadataArgs) error {
+func (UnimplementedRemoteHandler) DomainSetMetadata(ctx context.Context, args *protocol.DomainSetMetadataArgs) error {
 	return unsupported("virDomainSetMetadata", libvirt.FromDomain)
 }
 
 // DomainGetMetadata reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetMetadata(ctx context.Context, args *libvirt.DomainGetMetadataArgs) (*libvirt.DomainGetMetadataRet, error) {
+func (UnimplementedRemoteHandler) DomainGetMetadata(ctx context.Context, args *protocol.DomainGetMetadataArgs) (*protocol.DomainGetMetadataRet, error) {
 	return nil, unsupported("virDomainGetMetadata", libvirt.FromDomain)
 }
 
 // DomainBlockRebase reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainBlockRebase(ctx context.Context, args *libvirt.DomainBlockRebaseArgs) error {
+func (UnimplementedRemoteHandler) DomainBlockRebase(ctx context.Context, args *protocol.DomainBlockRebaseArgs) error {
 	return unsupported("virDomainBlockRebase", libvirt.FromDomain)
 }
 
 // DomainPMWakeup reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainPMWakeup(ctx context.Context, args *libvirt.DomainPMWakeupArgs) error {
+func (UnimplementedRemoteHandler) DomainPMWakeup(ctx context.Context, args *protocol.DomainPMWakeupArgs) error {
 	return unsupported("virDomainPMWakeup", libvirt.FromDomain)
 }
 
 // DomainSnapshotIsCurrent reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSnapshotIsCurrent(ctx context.Context, args *libvirt.DomainSnapshotIsCurrentArgs) (*libvirt.DomainSnapshotIsCurrentRet, error) {
+func (UnimplementedRemoteHandler) DomainSnapshotIsCurrent(ctx context.Context, args *protocol.DomainSnapshotIsCurrentArgs) (*protocol.DomainSnapshotIsCurrentRet, error) {
 	return nil, unsupported("virDomainSnapshotIsCurrent", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotHasMetadata reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSnapshotHasMetadata(ctx context.Context, args *libvirt.DomainSnapshotHasMetadataArgs) (*libvirt.DomainSnapshotHasMetadataRet, error) {
+func (UnimplementedRemoteHandler) DomainSnapshotHasMetadata(ctx context.Context, args *protocol.DomainSnapshotHasMetadataArgs) (*protocol.DomainSnapshotHasMetadataRet, error) {
 	return nil, unsupported("virDomainSnapshotHasMetadata", libvirt.FromDomainSnapshot)
 }
 
 // ConnectListAllDomains reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListAllDomains(ctx context.Context, args *libvirt.ConnectListAllDomainsArgs) (*libvirt.ConnectListAllDomainsRet, error) {
+func (UnimplementedRemoteHandler) ConnectListAllDomains(ctx context.Context, args *protocol.ConnectListAllDomainsArgs) (*protocol.ConnectListAllDomainsRet, error) {
 	return nil, unsupported("virConnectListAllDomains", libvirt.FromDomain)
 }
 
 // DomainListAllSnapshots reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainListAllSnapshots(ctx context.Context, args *libvirt.DomainListAllSnapshotsArgs) (*libvirt.DomainListAllSnapshotsRet, error) {
+func (UnimplementedRemoteHandler) DomainListAllSnapshots(ctx context.Context, args *protocol.DomainListAllSnapshotsArgs) (*protocol.DomainListAllSnapshotsRet, error) {
 	return nil, unsupported("virDomainListAllSnapshots", libvirt.FromDomainSnapshot)
 }
 
 // DomainSnapshotListAllChildren reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSnapshotListAllChildren(ctx context.Context, args *libvirt.DomainSnapshotListAllChildrenArgs) (*libvirt.DomainSnapshotListAllChildrenRet, error) {
+func (UnimplementedRemoteHandler) DomainSnapshotListAllChildren(ctx context.Context, args *protocol.DomainSnapshotListAllChildrenArgs) (*protocol.DomainSnapshotListAllChildrenRet, error) {
 	return nil, unsupported("virDomainSnapshotListAllChildren", libvirt.FromDomainSnapshot)
 }
 
 // DomainGetHostname reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetHostname(ctx context.Context, args *libvirt.DomainGetHostnameArgs) (*libvirt.DomainGetHostnameRet, error) {
+func (UnimplementedRemoteHandler) DomainGetHostname(ctx context.Context, args *protocol.DomainGetHostnameArgs) (*protocol.DomainGetHostnameRet, error) {
 	return nil, unsupported("virDomainGetHostname", libvirt.FromDomain)
 }
 
 // DomainGetSecurityLabelList reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetSecurityLabelList(ctx context.Context, args *libvirt.DomainGetSecurityLabelListArgs) (*libvirt.DomainGetSecurityLabelListRet, error) {
+func (UnimplementedRemoteHandler) DomainGetSecurityLabelList(ctx context.Context, args *protocol.DomainGetSecurityLabelListArgs) (*protocol.DomainGetSecurityLabelListRet, error) {
 	return nil, unsupported("virDomainGetSecurityLabelList", libvirt.FromDomain)
 }
 
 // DomainPinEmulator reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainPinEmulator(ctx context.Context, args *libvirt.DomainPinEmulatorArgs) error {
+func (UnimplementedRemoteHandler) DomainPinEmulator(ctx context.Context, args *protocol.DomainPinEmulatorArgs) error {
 	return unsupported("virDomainPinEmulator", libvirt.FromDomain)
 }
 
 // DomainGetEmulatorPinInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetEmulatorPinInfo(ctx context.Context, args *libvirt.DomainGetEmulatorPinInfoArgs) (*libvirt.DomainGetEmulatorPinInfoRet, error) {
+func (UnimplementedRemoteHandler) DomainGetEmulatorPinInfo(ctx context.Context, args *protocol.DomainGetEmulatorPinInfoArgs) (*protocol.DomainGetEmulatorPinInfoRet, error) {
 	return nil, unsupported("virDomainGetEmulatorPinInfo", libvirt.FromDomain)
 }
 
 // ConnectListAllStoragePools reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListAllStoragePools(ctx context.Context, args *libvirt.ConnectListAllStoragePoolsArgs) (*libvirt.ConnectListAllStoragePoolsRet, error) {
+func (UnimplementedRemoteHandler) ConnectListAllStoragePools(ctx context.Context, args *protocol.ConnectListAllStoragePoolsArgs) (*protocol.ConnectListAllStoragePoolsRet, error) {
 	return nil, unsupported("virConnectListAllStoragePools", libvirt.FromStorage)
 }
 
 // StoragePoolListAllVolumes reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolListAllVolumes(ctx context.Context, args *libvirt.StoragePoolListAllVolumesArgs) (*libvirt.StoragePoolListAllVolumesRet, error) {
+func (UnimplementedRemoteHandler) StoragePoolListAllVolumes(ctx context.Context, args *protocol.StoragePoolListAllVolumesArgs) (*protocol.StoragePoolListAllVolumesRet, error) {
 	return nil, unsupported("virStoragePoolListAllVolumes", libvirt.FromStorage)
 }
 
 // ConnectListAllNetworks reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListAllNetworks(ctx context.Context, args *libvirt.ConnectListAllNetworksArgs) (*libvirt.ConnectListAllNetworksRet, error) {
+func (UnimplementedRemoteHandler) ConnectListAllNetworks(ctx context.Context, args *protocol.ConnectListAllNetworksArgs) (*protocol.ConnectListAllNetworksRet, error) {
 	return nil, unsupported("virConnectListAllNetworks", libvirt.FromNetwork)
 }
 
 // ConnectListAllInterfaces reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListAllInterfaces(ctx context.Context, args *libvirt.ConnectListAllInterfacesArgs) (*libvirt.ConnectListAllInterfacesRet, error) {
+func (UnimplementedRemoteHandler) ConnectListAllInterfaces(ctx context.Context, args *protocol.ConnectListAllInterfacesArgs) (*protocol.ConnectListAllInterfacesRet, error) {
 	return nil, unsupported("virConnectListAllInterfaces", libvirt.FromInterface)
 }
 
 // ConnectListAllNodeDevices reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListAllNodeDevices(ctx context.Context, args *libvirt.ConnectListAllNodeDevicesArgs) (*libvirt.ConnectListAllNodeDevicesRet, error) {
+func (UnimplementedRemoteHandler) ConnectListAllNodeDevices(ctx context.Context, args *protocol.ConnectListAllNodeDevicesArgs) (*protocol.ConnectListAllNodeDevicesRet, error) {
 	return nil, unsupported("virConnectListAllNodeDevices", libvirt.FromNodedev)
 }
 
 // ConnectListAllNWFilters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListAllNWFilters(ctx context.Context, args *libvirt.ConnectListAllNWFiltersArgs) (*libvirt.ConnectListAllNWFiltersRet, error) {
+func (UnimplementedRemoteHandler) ConnectListAllNWFilters(ctx context.Context, args *protocol.ConnectListAllNWFiltersArgs) (*protocol.ConnectListAllNWFiltersRet, error) {
 	return nil, unsupported("virConnectListAllNWFilters", libvirt.FromNWFilter)
 }
 
 // ConnectListAllSecrets reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListAllSecrets(ctx context.Context, args *libvirt.ConnectListAllSecretsArgs) (*libvirt.ConnectListAllSecretsRet, error) {
+func (UnimplementedRemoteHandler) ConnectListAllSecrets(ctx context.Context, args *protocol.ConnectListAllSecretsArgs) (*protocol.ConnectListAllSecretsRet, error) {
 	return nil, unsupported("virConnectListAllSecrets", libvirt.FromSecret)
 }
 
 // NodeSetMemoryParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeSetMemoryParameters(ctx context.Context, args *libvirt.NodeSetMemoryParametersArgs) error {
+func (UnimplementedRemoteHandler) NodeSetMemoryParameters(ctx context.Context, args *protocol.NodeSetMemoryParametersArgs) error {
 	return unsupported("virNodeSetMemoryParameters", libvirt.FromDomain)
 }
 
 // NodeGetMemoryParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeGetMemoryParameters(ctx context.Context, args *libvirt.NodeGetMemoryParametersArgs) (*libvirt.NodeGetMemoryParametersRet, error) {
+func (UnimplementedRemoteHandler) NodeGetMemoryParameters(ctx context.Context, args *protocol.NodeGetMemoryParametersArgs) (*protocol.NodeGetMemoryParametersRet, error) {
 	return nil, unsupported("virNodeGetMemoryParameters", libvirt.FromDomain)
 }
 
 // DomainBlockCommit reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainBlockCommit(ctx context.Context, args *libvirt.DomainBlockCommitArgs) error {
+func (UnimplementedRemoteHandler) DomainBlockCommit(ctx context.Context, args *protocol.DomainBlockCommitArgs) error {
 	return unsupported("virDomainBlockCommit", libvirt.FromDomain)
 }
 
 // NetworkUpdate reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkUpdate(ctx context.Context, args *libvirt.NetworkUpdateArgs) error {
+func (UnimplementedRemoteHandler) NetworkUpdate(ctx context.Context, args *protocol.NetworkUpdateArgs) error {
 	return unsupported("virNetworkUpdate", libvirt.FromNetwork)
 }
 
 // NodeGetCPUMap reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeGetCPUMap(ctx context.Context, args *libvirt.NodeGetCPUMapArgs) (*libvirt.NodeGetCPUMapRet, error) {
+func (UnimplementedRemoteHandler) NodeGetCPUMap(ctx context.Context, args *protocol.NodeGetCPUMapArgs) (*protocol.NodeGetCPUMapRet, error) {
 	return nil, unsupported("virNodeGetCPUMap", libvirt.FromDomain)
 }
 
 // DomainFSTrim reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainFSTrim(ctx context.Context, args *libvirt.DomainFSTrimArgs) error {
+func (UnimplementedRemoteHandler) DomainFSTrim(ctx context.Context, args *protocol.DomainFSTrimArgs) error {
 	return unsupported("virDomainFSTrim", libvirt.FromDomain)
 }
 
 // DomainSendProcessSignal reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSendProcessSignal(ctx context.Context, args *libvirt.DomainSendProcessSignalArgs) error {
+func (UnimplementedRemoteHandler) DomainSendProcessSignal(ctx context.Context, args *protocol.DomainSendProcessSignalArgs) error {
 	return unsupported("virDomainSendProcessSignal", libvirt.FromDomain)
 }
 
 // DomainOpenChannel reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainOpenChannel(ctx context.Context, args *libvirt.DomainOpenChannelArgs) error {
+func (UnimplementedRemoteHandler) DomainOpenChannel(ctx context.Context, args *protocol.DomainOpenChannelArgs) error {
 	return unsupported("virDomainOpenChannel", libvirt.FromDomain)
 }
 
 // NodeDeviceLookupSCSIHostByWWN reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceLookupSCSIHostByWWN(ctx context.Context, args *libvirt.NodeDeviceLookupSCSIHostByWWNArgs) (*libvirt.NodeDeviceLookupSCSIHostByWWNRet, error) {
+func (UnimplementedRemoteHandler) NodeDeviceLookupSCSIHostByWWN(ctx context.Context, args *protocol.NodeDeviceLookupSCSIHostByWWNArgs) (*protocol.NodeDeviceLookupSCSIHostByWWNRet, error) {
 	return nil, unsupported("virNodeDeviceLookupSCSIHostByWWN", libvirt.FromNodedev)
 }
 
 // DomainGetJobStats reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetJobStats(ctx context.Context, args *libvirt.DomainGetJobStatsArgs) (*libvirt.DomainGetJobStatsRet, error) {
+func (UnimplementedRemoteHandler) DomainGetJobStats(ctx context.Context, args *protocol.DomainGetJobStatsArgs) (*protocol.DomainGetJobStatsRet, error) {
 	return nil, unsupported("virDomainGetJobStats", libvirt.FromDomain)
 }
 
 // DomainMigrateGetCompressionCache reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateGetCompressionCache(ctx context.Context, args *libvirt.DomainMigrateGetCompressionCacheArgs) (*libvirt.DomainMigrateGetCompressionCacheRet, error) {
+func (UnimplementedRemoteHandler) DomainMigrateGetCompressionCache(ctx context.Context, args *protocol.DomainMigrateGetCompressionCacheArgs) (*protocol.DomainMigrateGetCompressionCacheRet, error) {
 	return nil, unsupported("virDomainMigrateGetCompressionCache", libvirt.FromDomain)
 }
 
 // DomainMigrateSetCompressionCache reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateSetCompressionCache(ctx context.Context, args *libvirt.DomainMigrateSetCompressionCacheArgs) error {
+func (UnimplementedRemoteHandler) DomainMigrateSetCompressionCache(ctx context.Context, args *protocol.DomainMigrateSetCompressionCacheArgs) error {
 	return unsupported("virDomainMigrateSetCompressionCache", libvirt.FromDomain)
 }
 
 // NodeDeviceDetachFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceDetachFlags(ctx context.Context, args *libvirt.NodeDeviceDetachFlagsArgs) error {
+func (UnimplementedRemoteHandler) NodeDeviceDetachFlags(ctx context.Context, args *protocol.NodeDeviceDetachFlagsArgs) error {
 	return unsupported("virNodeDeviceDetachFlags", libvirt.FromNodedev)
 }
 
 // DomainMigrateBegin3Params reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateBegin3Params(ctx context.Context, args *libvirt.DomainMigrateBegin3ParamsArgs) (*libvirt.DomainMigrateBegin3ParamsRet, error) {
+func (UnimplementedRemoteHandler) DomainMigrateBegin3Params(ctx context.Context, args *protocol.DomainMigrateBegin3ParamsArgs) (*protocol.DomainMigrateBegin3ParamsRet, error) {
 	return nil, unsupported("virDomainMigrateBegin3Params", libvirt.FromDomain)
 }
 
 // DomainMigratePrepare3Params reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigratePrepare3Params(ctx context.Context, args *libvirt.DomainMigratePrepare3ParamsArgs) (*libvirt.DomainMigratePrepare3ParamsRet, error) {
+func (UnimplementedRemoteHandler) DomainMigratePrepare3Params(ctx context.Context, args *protocol.DomainMigratePrepare3ParamsArgs) (*protocol.DomainMigratePrepare3ParamsRet, error) {
 	return nil, unsupported("virDomainMigratePrepare3Params", libvirt.FromDomain)
 }
 
 // DomainMigratePrepareTunnel3Params reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel3Params(ctx context.Context, args *libvirt.DomainMigratePrepareTunnel3ParamsArgs) (*libvirt.DomainMigratePrepareTunnel3ParamsRet, error) {
+func (UnimplementedRemoteHandler) DomainMigratePrepareTunnel3Params(ctx context.Context, args *protocol.DomainMigratePrepareTunnel3ParamsArgs) (*protocol.DomainMigratePrepareTunnel3ParamsRet, error) {
 	return nil, unsupported("virDomainMigratePrepareTunnel3Params", libvirt.FromDomain)
 }
 
 // DomainMigratePerform3Params reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigratePerform3Params(ctx context.Context, args *libvirt.DomainMigratePerform3ParamsArgs) (*libvirt.DomainMigratePerform3ParamsRet, error) {
+func (UnimplementedRemoteHandler) DomainMigratePerform3Params(ctx context.Context, args *protocol.DomainMigratePerform3ParamsArgs) (*protocol.DomainMigratePerform3ParamsRet, error) {
 	return nil, unsupported("virDomainMigratePerform3Params", libvirt.FromDomain)
 }
 
 // DomainMigrateFinish3Params reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateFinish3Params(ctx context.Context, args *libvirt.DomainMigrateFinish3ParamsArgs) (*libvirt.DomainMigrateFinish3ParamsRet, error) {
+func (UnimplementedRemoteHandler) DomainMigrateFinish3Params(ctx context.Context, args *protocol.DomainMigrateFinish3ParamsArgs) (*protocol.DomainMigrateFinish3ParamsRet, error) {
 	return nil, unsupported("virDomainMigrateFinish3Params", libvirt.FromDomain)
 }
 
 // DomainMigrateConfirm3Params reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateConfirm3Params(ctx context.Context, args *libvirt.DomainMigrateConfirm3ParamsArgs) error {
+func (UnimplementedRemoteHandler) DomainMigrateConfirm3Params(ctx context.Context, args *protocol.DomainMigrateConfirm3ParamsArgs) error {
 	return unsupported("virDomainMigrateConfirm3Params", libvirt.FromDomain)
 }
 
 // DomainSetMemoryStatsPeriod reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetMemoryStatsPeriod(ctx context.Context, args *libvirt.DomainSetMemoryStatsPeriodArgs) error {
+func (UnimplementedRemoteHandler) DomainSetMemoryStatsPeriod(ctx context.Context, args *protocol.DomainSetMemoryStatsPeriodArgs) error {
 	return unsupported("virDomainSetMemoryStatsPeriod", libvirt.FromDomain)
 }
 
 // DomainCreateXMLWithFiles reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainCreateXMLWithFiles(ctx context.Context, args *libvirt.DomainCreateXMLWithFilesArgs) (*libvirt.DomainCreateXMLWithFilesRet, error) {
+func (UnimplementedRemoteHandler) DomainCreateXMLWithFiles(ctx context.Context, args *protocol.DomainCreateXMLWithFilesArgs) (*protocol.DomainCreateXMLWithFilesRet, error) {
 	return nil, unsupported("virDomainCreateXMLWithFiles", libvirt.FromDomain)
 }
 
 // DomainCreateWithFiles reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainCreateWithFiles(ctx context.Context, args *libvirt.DomainCreateWithFilesArgs) (*libvirt.DomainCreateWithFilesRet, error) {
+func (UnimplementedRemoteHandler) DomainCreateWithFiles(ctx context.Context, args *protocol.DomainCreateWithFilesArgs) (*protocol.DomainCreateWithFilesRet, error) {
 	return nil, unsupported("virDomainCreateWithFiles", libvirt.FromDomain)
 }
 
 // ConnectGetCPUModelNames reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectGetCPUModelNames(ctx context.Context, args *libvirt.ConnectGetCPUModelNamesArgs) (*libvirt.ConnectGetCPUModelNamesRet, error) {
+func (UnimplementedRemoteHandler) ConnectGetCPUModelNames(ctx context.Context, args *protocol.ConnectGetCPUModelNamesArgs) (*protocol.ConnectGetCPUModelNamesRet, error) {
 	return nil, unsupported("virConnectGetCPUModelNames", libvirt.FromDomain)
 }
 
 // ConnectNetworkEventRegisterAny reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectNetworkEventRegisterAny(ctx context.Context, args *libvirt.ConnectNetworkEventRegisterAnyArgs) (*libvirt.ConnectNetworkEventRegisterAnyRet, error) {
+func (UnimplementedRemoteHandler) ConnectNetworkEventRegisterAny(ctx context.Context, args *protocol.ConnectNetworkEventRegisterAnyArgs) (*protocol.ConnectNetworkEventRegisterAnyRet, error) {
 	return nil, unsupported("virConnectNetworkEventRegisterAny", libvirt.FromNetwork)
 }
 
 // ConnectNetworkEventDeregisterAny reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectNetworkEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNetworkEventDeregisterAnyArgs) error {
+func (UnimplementedRemoteHandler) ConnectNetworkEventDeregisterAny(ctx context.Context, args *protocol.ConnectNetworkEventDeregisterAnyArgs) error {
 	return unsupported("virConnectNetworkEventDeregisterAny", libvirt.FromNetwork)
 }
 
 // ConnectDomainEventCallbackRegisterAny reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectDomainEventCallbackRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventCallbackRegisterAnyArgs) (*libvirt.ConnectDomainEventCallbackRegisterAnyRet, error) {
+func (UnimplementedRemoteHandler) ConnectDomainEventCallbackRegisterAny(ctx context.Context, args *protocol.ConnectDomainEventCallbackRegisterAnyArgs) (*protocol.ConnectDomainEventCallbackRegisterAnyRet, error) {
 	return nil, unsupported("virConnectDomainEventCallbackRegisterAny", libvirt.FromNone)
 }
 
 // ConnectDomainEventCallbackDeregisterAny reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventCallbackDeregisterAnyArgs) error {
+func (UnimplementedRemoteHandler) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, args *protocol.ConnectDomainEventCallbackDeregisterAnyArgs) error {
 	return unsupported("virConnectDomainEventCallbackDeregisterAny", libvirt.FromNone)
 }
 
 // DomainCoreDumpWithFormat reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainCoreDumpWithFormat(ctx context.Context, args *libvirt.DomainCoreDumpWithFormatArgs) error {
+func (UnimplementedRemoteHandler) DomainCoreDumpWithFormat(ctx context.Context, args *protocol.DomainCoreDumpWithFormatArgs) error {
 	return unsupported("virDomainCoreDumpWithFormat", libvirt.FromDomain)
 }
 
 // DomainFSFreeze reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainFSFreeze(ctx context.Context, args *libvirt.DomainFSFreezeArgs) (*libvirt.DomainFSFreezeRet, error) {
+func (UnimplementedRemoteHandler) DomainFSFreeze(ctx context.Context, args *protocol.DomainFSFreezeArgs) (*protocol.DomainFSFreezeRet, error) {
 	return nil, unsupported("virDomainFSFreeze", libvirt.FromDomain)
 }
 
 // DomainFSThaw reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainFSThaw(ctx context.Context, args *libvirt.DomainFSThawArgs) (*libvirt.DomainFSThawRet, error) {
+func (UnimplementedRemoteHandler) DomainFSThaw(ctx context.Context, args *protocol.DomainFSThawArgs) (*protocol.DomainFSThawRet, error) {
 	return nil, unsupported("virDomainFSThaw", libvirt.FromDomain)
 }
 
 // DomainGetTime reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetTime(ctx context.Context, args *libvirt.DomainGetTimeArgs) (*libvirt.DomainGetTimeRet, error) {
+func (UnimplementedRemoteHandler) DomainGetTime(ctx context.Context, args *protocol.DomainGetTimeArgs) (*protocol.DomainGetTimeRet, error) {
 	return nil, unsupported("virDomainGetTime", libvirt.FromDomain)
 }
 
 // DomainSetTime reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetTime(ctx context.Context, args *libvirt.DomainSetTimeArgs) error {
+func (UnimplementedRemoteHandler) DomainSetTime(ctx context.Context, args *protocol.DomainSetTimeArgs) error {
 	return unsupported("virDomainSetTime", libvirt.FromDomain)
 }
 
 // NodeGetFreePages reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeGetFreePages(ctx context.Context, args *libvirt.NodeGetFreePagesArgs) (*libvirt.NodeGetFreePagesRet, error) {
+func (UnimplementedRemoteHandler) NodeGetFreePages(ctx context.Context, args *protocol.NodeGetFreePagesArgs) (*protocol.NodeGetFreePagesRet, error) {
 	return nil, unsupported("virNodeGetFreePages", libvirt.FromDomain)
 }
 
 // NetworkGetDHCPLeases reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkGetDHCPLeases(ctx context.Context, args *libvirt.NetworkGetDHCPLeasesArgs) (*libvirt.NetworkGetDHCPLeasesRet, error) {
+func (UnimplementedRemoteHandler) NetworkGetDHCPLeases(ctx context.Context, args *protocol.NetworkGetDHCPLeasesArgs) (*protocol.NetworkGetDHCPLeasesRet, error) {
 	return nil, unsupported("virNetworkGetDHCPLeases", libvirt.FromNetwork)
 }
 
 // ConnectGetDomainCapabilities reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectGetDomainCapabilities(ctx context.Context, args *libvirt.ConnectGetDomainCapabilitiesArgs) (*libvirt.ConnectGetDomainCapabilitiesRet, error) {
+func (UnimplementedRemoteHandler) ConnectGetDomainCapabilities(ctx context.Context, args *protocol.ConnectGetDomainCapabilitiesArgs) (*protocol.ConnectGetDomainCapabilitiesRet, error) {
 	return nil, unsupported("virConnectGetDomainCapabilities", libvirt.FromDomain)
 }
 
 // DomainOpenGraphicsFD reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainOpenGraphicsFD(ctx context.Context, args *libvirt.DomainOpenGraphicsFDArgs) error {
+func (UnimplementedRemoteHandler) DomainOpenGraphicsFD(ctx context.Context, args *protocol.DomainOpenGraphicsFDArgs) error {
 	return unsupported("virDomainOpenGraphicsFD", libvirt.FromDomain)
 }
 
 // ConnectGetAllDomainStats reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectGetAllDomainStats(ctx context.Context, args *libvirt.ConnectGetAllDomainStatsArgs) (*libvirt.ConnectGetAllDomainStatsRet, error) {
+func (UnimplementedRemoteHandler) ConnectGetAllDomainStats(ctx context.Context, args *protocol.ConnectGetAllDomainStatsArgs) (*protocol.ConnectGetAllDomainStatsRet, error) {
 	return nil, unsupported("virConnectGetAllDomainStats", libvirt.FromDomain)
 }
 
 // DomainBlockCopy reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainBlockCopy(ctx context.Context, args *libvirt.DomainBlockCopyArgs) error {
+func (UnimplementedRemoteHandler) DomainBlockCopy(ctx context.Context, args *protocol.DomainBlockCopyArgs) error {
 	return unsupported("virDomainBlockCopy", libvirt.FromDomain)
 }
 
 // NodeAllocPages reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeAllocPages(ctx context.Context, args *libvirt.NodeAllocPagesArgs) (*libvirt.NodeAllocPagesRet, error) {
+func (UnimplementedRemoteHandler) NodeAllocPages(ctx context.Context, args *protocol.NodeAllocPagesArgs) (*protocol.NodeAllocPagesRet, error) {
 	return nil, unsupported("virNodeAllocPages", libvirt.FromDomain)
 }
 
 // DomainGetFSInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetFSInfo(ctx context.Context, args *libvirt.DomainGetFSInfoArgs) (*libvirt.DomainGetFSInfoRet, error) {
+func (UnimplementedRemoteHandler) DomainGetFSInfo(ctx context.Context, args *protocol.DomainGetFSInfoArgs) (*protocol.DomainGetFSInfoRet, error) {
 	return nil, unsupported("virDomainGetFSInfo", libvirt.FromDomain)
 }
 
 // DomainDefineXMLFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainDefineXMLFlags(ctx context.Context, args *libvirt.DomainDefineXMLFlagsArgs) (*libvirt.DomainDefineXMLFlagsRet, error) {
+func (UnimplementedRemoteHandler) DomainDefineXMLFlags(ctx context.Context, args *protocol.DomainDefineXMLFlagsArgs) (*protocol.DomainDefineXMLFlagsRet, error) {
 	return nil, unsupported("virDomainDefineXMLFlags", libvirt.FromDomain)
 }
 
 // DomainGetIOThreadInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetIOThreadInfo(ctx context.Context, args *libvirt.DomainGetIOThreadInfoArgs) (*libvirt.DomainGetIOThreadInfoRet, error) {
+func (UnimplementedRemoteHandler) DomainGetIOThreadInfo(ctx context.Context, args *protocol.DomainGetIOThreadInfoArgs) (*protocol.DomainGetIOThreadInfoRet, error) {
 	return nil, unsupported("virDomainGetIOThreadInfo", libvirt.FromDomain)
 }
 
 // DomainPinIOThread reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainPinIOThread(ctx context.Context, args *libvirt.DomainPinIOThreadArgs) error {
+func (UnimplementedRemoteHandler) DomainPinIOThread(ctx context.Context, args *protocol.DomainPinIOThreadArgs) error {
 	return unsupported("virDomainPinIOThread", libvirt.FromDomain)
 }
 
 // DomainInterfaceAddresses reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainInterfaceAddresses(ctx context.Context, args *libvirt.DomainInterfaceAddressesArgs) (*libvirt.DomainInterfaceAddressesRet, error) {
+func (UnimplementedRemoteHandler) DomainInterfaceAddresses(ctx context.Context, args *protocol.DomainInterfaceAddressesArgs) (*protocol.DomainInterfaceAddressesRet, error) {
 	return nil, unsupported("virDomainInterfaceAddresses", libvirt.FromDomain)
 }
 
 // DomainAddIOThread reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainAddIOThread(ctx context.Context, args *libvirt.DomainAddIOThreadArgs) error {
+func (UnimplementedRemoteHandler) DomainAddIOThread(ctx context.Context, args *protocol.DomainAddIOThreadArgs) error {
 	return unsupported("virDomainAddIOThread", libvirt.FromDomain)
 }
 
 // DomainDelIOThread reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainDelIOThread(ctx context.Context, args *libvirt.DomainDelIOThreadArgs) error {
+func (UnimplementedRemoteHandler) DomainDelIOThread(ctx context.Context, args *protocol.DomainDelIOThreadArgs) error {
 	return unsupported("virDomainDelIOThread", libvirt.FromDomain)
 }
 
 // DomainSetUserPassword reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetUserPassword(ctx context.Context, args *libvirt.DomainSetUserPasswordArgs) error {
+func (UnimplementedRemoteHandler) DomainSetUserPassword(ctx context.Context, args *protocol.DomainSetUserPasswordArgs) error {
 	return unsupported("virDomainSetUserPassword", libvirt.FromDomain)
 }
 
 // DomainRename reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainRename(ctx context.Context, args *libvirt.DomainRenameArgs) (*libvirt.DomainRenameRet, error) {
+func (UnimplementedRemoteHandler) DomainRename(ctx context.Context, args *protocol.DomainRenameArgs) (*protocol.DomainRenameRet, error) {
 	return nil, unsupported("virDomainRename", libvirt.FromDomain)
 }
 
@@ -2038,387 +2041,387 @@ func (UnimplementedRemoteHandler) ConnectUnregisterCloseCallback(ctx context.Con
 }
 
 // DomainMigrateStartPostCopy reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateStartPostCopy(ctx context.Context, args *libvirt.DomainMigrateStartPostCopyArgs) error {
+func (UnimplementedRemoteHandler) DomainMigrateStartPostCopy(ctx context.Context, args *protocol.DomainMigrateStartPostCopyArgs) error {
 	return unsupported("virDomainMigrateStartPostCopy", libvirt.FromDomain)
 }
 
 // DomainGetPerfEvents reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetPerfEvents(ctx context.Context, args *libvirt.DomainGetPerfEventsArgs) (*libvirt.DomainGetPerfEventsRet, error) {
+func (UnimplementedRemoteHandler) DomainGetPerfEvents(ctx context.Context, args *protocol.DomainGetPerfEventsArgs) (*protocol.DomainGetPerfEventsRet, error) {
 	return nil, unsupported("virDomainGetPerfEvents", libvirt.FromDomain)
 }
 
 // DomainSetPerfEvents reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetPerfEvents(ctx context.Context, args *libvirt.DomainSetPerfEventsArgs) error {
+func (UnimplementedRemoteHandler) DomainSetPerfEvents(ctx context.Context, args *protocol.DomainSetPerfEventsArgs) error {
 	return unsupported("virDomainSetPerfEvents", libvirt.FromDomain)
 }
 
 // ConnectStoragePoolEventRegisterAny reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectStoragePoolEventRegisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventRegisterAnyArgs) (*libvirt.ConnectStoragePoolEventRegisterAnyRet, error) {
+func (UnimplementedRemoteHandler) ConnectStoragePoolEventRegisterAny(ctx context.Context, args *protocol.ConnectStoragePoolEventRegisterAnyArgs) (*protocol.ConnectStoragePoolEventRegisterAnyRet, error) {
 	return nil, unsupported("virConnectStoragePoolEventRegisterAny", libvirt.FromStorage)
 }
 
 // ConnectStoragePoolEventDeregisterAny reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectStoragePoolEventDeregisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventDeregisterAnyArgs) error {
+func (UnimplementedRemoteHandler) ConnectStoragePoolEventDeregisterAny(ctx context.Context, args *protocol.ConnectStoragePoolEventDeregisterAnyArgs) error {
 	return unsupported("virConnectStoragePoolEventDeregisterAny", libvirt.FromStorage)
 }
 
 // DomainGetGuestVCPUs reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetGuestVCPUs(ctx context.Context, args *libvirt.DomainGetGuestVCPUsArgs) (*libvirt.DomainGetGuestVCPUsRet, error) {
+func (UnimplementedRemoteHandler) DomainGetGuestVCPUs(ctx context.Context, args *protocol.DomainGetGuestVCPUsArgs) (*protocol.DomainGetGuestVCPUsRet, error) {
 	return nil, unsupported("virDomainGetGuestVcpus", libvirt.FromDomain)
 }
 
 // DomainSetGuestVCPUs reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetGuestVCPUs(ctx context.Context, args *libvirt.DomainSetGuestVCPUsArgs) error {
+func (UnimplementedRemoteHandler) DomainSetGuestVCPUs(ctx context.Context, args *protocol.DomainSetGuestVCPUsArgs) error {
 	return unsupported("virDomainSetGuestVcpus", libvirt.FromDomain)
 }
 
 // ConnectNodeDeviceEventRegisterAny reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectNodeDeviceEventRegisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventRegisterAnyArgs) (*libvirt.ConnectNodeDeviceEventRegisterAnyRet, error) {
+func (UnimplementedRemoteHandler) ConnectNodeDeviceEventRegisterAny(ctx context.Context, args *protocol.ConnectNodeDeviceEventRegisterAnyArgs) (*protocol.ConnectNodeDeviceEventRegisterAnyRet, error) {
 	return nil, unsupported("virConnectNodeDeviceEventRegisterAny", libvirt.FromNodedev)
 }
 
 // ConnectNodeDeviceEventDeregisterAny reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventDeregisterAnyArgs) error {
+func (UnimplementedRemoteHandler) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, args *protocol.ConnectNodeDeviceEventDeregisterAnyArgs) error {
 	return unsupported("virConnectNodeDeviceEventDeregisterAny", libvirt.FromNodedev)
 }
 
 // StorageVolGetInfoFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StorageVolGetInfoFlags(ctx context.Context, args *libvirt.StorageVolGetInfoFlagsArgs) (*libvirt.StorageVolGetInfoFlagsRet, error) {
+func (UnimplementedRemoteHandler) StorageVolGetInfoFlags(ctx context.Context, args *protocol.StorageVolGetInfoFlagsArgs) (*protocol.StorageVolGetInfoFlagsRet, error) {
 	return nil, unsupported("virStorageVolGetInfoFlags", libvirt.FromStorage)
 }
 
 // ConnectSecretEventRegisterAny reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectSecretEventRegisterAny(ctx context.Context, args *libvirt.ConnectSecretEventRegisterAnyArgs) (*libvirt.ConnectSecretEventRegisterAnyRet, error) {
+func (UnimplementedRemoteHandler) ConnectSecretEventRegisterAny(ctx context.Context, args *protocol.ConnectSecretEventRegisterAnyArgs) (*protocol.ConnectSecretEventRegisterAnyRet, error) {
 	return nil, unsupported("virConnectSecretEventRegisterAny", libvirt.FromSecret)
 }
 
 // ConnectSecretEventDeregisterAny reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectSecretEventDeregisterAny(ctx context.Context, args *libvirt.ConnectSecretEventDeregisterAnyArgs) error {
+func (UnimplementedRemoteHandler) ConnectSecretEventDeregisterAny(ctx context.Context, args *protocol.ConnectSecretEventDeregisterAnyArgs) error {
 	return unsupported("virConnectSecretEventDeregisterAny", libvirt.FromSecret)
 }
 
 // DomainSetVCPU reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetVCPU(ctx context.Context, args *libvirt.DomainSetVCPUArgs) error {
+func (UnimplementedRemoteHandler) DomainSetVCPU(ctx context.Context, args *protocol.DomainSetVCPUArgs) error {
 	return unsupported("virDomainSetVcpu", libvirt.FromDomain)
 }
 
 // DomainSetBlockThreshold reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetBlockThreshold(ctx context.Context, args *libvirt.DomainSetBlockThresholdArgs) error {
+func (UnimplementedRemoteHandler) DomainSetBlockThreshold(ctx context.Context, args *protocol.DomainSetBlockThresholdArgs) error {
 	return unsupported("virDomainSetBlockThreshold", libvirt.FromDomain)
 }
 
 // DomainMigrateGetMaxDowntime reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainMigrateGetMaxDowntime(ctx context.Context, args *libvirt.DomainMigrateGetMaxDowntimeArgs) (*libvirt.DomainMigrateGetMaxDowntimeRet, error) {
+func (UnimplementedRemoteHandler) DomainMigrateGetMaxDowntime(ctx context.Context, args *protocol.DomainMigrateGetMaxDowntimeArgs) (*protocol.DomainMigrateGetMaxDowntimeRet, error) {
 	return nil, unsupported("virDomainMigrateGetMaxDowntime", libvirt.FromDomain)
 }
 
 // DomainManagedSaveGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainManagedSaveGetXMLDesc(ctx context.Context, args *libvirt.DomainManagedSaveGetXMLDescArgs) (*libvirt.DomainManagedSaveGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) DomainManagedSaveGetXMLDesc(ctx context.Context, args *protocol.DomainManagedSaveGetXMLDescArgs) (*protocol.DomainManagedSaveGetXMLDescRet, error) {
 	return nil, unsupported("virDomainManagedSaveGetXMLDesc", libvirt.FromDomain)
 }
 
 // DomainManagedSaveDefineXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainManagedSaveDefineXML(ctx context.Context, args *libvirt.DomainManagedSaveDefineXMLArgs) error {
+func (UnimplementedRemoteHandler) DomainManagedSaveDefineXML(ctx context.Context, args *protocol.DomainManagedSaveDefineXMLArgs) error {
 	return unsupported("virDomainManagedSaveDefineXML", libvirt.FromDomain)
 }
 
 // DomainSetLifecycleAction reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetLifecycleAction(ctx context.Context, args *libvirt.DomainSetLifecycleActionArgs) error {
+func (UnimplementedRemoteHandler) DomainSetLifecycleAction(ctx context.Context, args *protocol.DomainSetLifecycleActionArgs) error {
 	return unsupported("virDomainSetLifecycleAction", libvirt.FromDomain)
 }
 
 // StoragePoolLookupByTargetPath reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) StoragePoolLookupByTargetPath(ctx context.Context, args *libvirt.StoragePoolLookupByTargetPathArgs) (*libvirt.StoragePoolLookupByTargetPathRet, error) {
+func (UnimplementedRemoteHandler) StoragePoolLookupByTargetPath(ctx context.Context, args *protocol.StoragePoolLookupByTargetPathArgs) (*protocol.StoragePoolLookupByTargetPathRet, error) {
 	return nil, unsupported("virStoragePoolLookupByTargetPath", libvirt.FromStorage)
 }
 
 // DomainDetachDeviceAlias reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainDetachDeviceAlias(ctx context.Context, args *libvirt.DomainDetachDeviceAliasArgs) error {
+func (UnimplementedRemoteHandler) DomainDetachDeviceAlias(ctx context.Context, args *protocol.DomainDetachDeviceAliasArgs) error {
 	return unsupported("virDomainDetachDeviceAlias", libvirt.FromDomain)
 }
 
 // ConnectCompareHypervisorCPU reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectCompareHypervisorCPU(ctx context.Context, args *libvirt.ConnectCompareHypervisorCPUArgs) (*libvirt.ConnectCompareHypervisorCPURet, error) {
+func (UnimplementedRemoteHandler) ConnectCompareHypervisorCPU(ctx context.Context, args *protocol.ConnectCompareHypervisorCPUArgs) (*protocol.ConnectCompareHypervisorCPURet, error) {
 	return nil, unsupported("virConnectCompareHypervisorCPU", libvirt.FromDomain)
 }
 
 // ConnectBaselineHypervisorCPU reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectBaselineHypervisorCPU(ctx context.Context, args *libvirt.ConnectBaselineHypervisorCPUArgs) (*libvirt.ConnectBaselineHypervisorCPURet, error) {
+func (UnimplementedRemoteHandler) ConnectBaselineHypervisorCPU(ctx context.Context, args *protocol.ConnectBaselineHypervisorCPUArgs) (*protocol.ConnectBaselineHypervisorCPURet, error) {
 	return nil, unsupported("virConnectBaselineHypervisorCPU", libvirt.FromDomain)
 }
 
 // NodeGetSEVInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeGetSEVInfo(ctx context.Context, args *libvirt.NodeGetSEVInfoArgs) (*libvirt.NodeGetSEVInfoRet, error) {
+func (UnimplementedRemoteHandler) NodeGetSEVInfo(ctx context.Context, args *protocol.NodeGetSEVInfoArgs) (*protocol.NodeGetSEVInfoRet, error) {
 	return nil, unsupported("virNodeGetSEVInfo", libvirt.FromDomain)
 }
 
 // DomainGetLaunchSecurityInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetLaunchSecurityInfo(ctx context.Context, args *libvirt.DomainGetLaunchSecurityInfoArgs) (*libvirt.DomainGetLaunchSecurityInfoRet, error) {
+func (UnimplementedRemoteHandler) DomainGetLaunchSecurityInfo(ctx context.Context, args *protocol.DomainGetLaunchSecurityInfoArgs) (*protocol.DomainGetLaunchSecurityInfoRet, error) {
 	return nil, unsupported("virDomainGetLaunchSecurityInfo", libvirt.FromDomain)
 }
 
 // NWFilterBindingLookupByPortDev reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NWFilterBindingLookupByPortDev(ctx context.Context, args *libvirt.NWFilterBindingLookupByPortDevArgs) (*libvirt.NWFilterBindingLookupByPortDevRet, error) {
+func (UnimplementedRemoteHandler) NWFilterBindingLookupByPortDev(ctx context.Context, args *protocol.NWFilterBindingLookupByPortDevArgs) (*protocol.NWFilterBindingLookupByPortDevRet, error) {
 	return nil, unsupported("virNWFilterBindingLookupByPortDev", libvirt.FromNWFilter)
 }
 
 // NWFilterBindingGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NWFilterBindingGetXMLDesc(ctx context.Context, args *libvirt.NWFilterBindingGetXMLDescArgs) (*libvirt.NWFilterBindingGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) NWFilterBindingGetXMLDesc(ctx context.Context, args *protocol.NWFilterBindingGetXMLDescArgs) (*protocol.NWFilterBindingGetXMLDescRet, error) {
 	return nil, unsupported("virNWFilterBindingGetXMLDesc", libvirt.FromNWFilter)
 }
 
 // NWFilterBindingCreateXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NWFilterBindingCreateXML(ctx context.Context, args *libvirt.NWFilterBindingCreateXMLArgs) (*libvirt.NWFilterBindingCreateXMLRet, error) {
+func (UnimplementedRemoteHandler) NWFilterBindingCreateXML(ctx context.Context, args *protocol.NWFilterBindingCreateXMLArgs) (*protocol.NWFilterBindingCreateXMLRet, error) {
 	return nil, unsupported("virNWFilterBindingCreateXML", libvirt.FromNWFilter)
 }
 
 // NWFilterBindingDelete reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NWFilterBindingDelete(ctx context.Context, args *libvirt.NWFilterBindingDeleteArgs) error {
+func (UnimplementedRemoteHandler) NWFilterBindingDelete(ctx context.Context, args *protocol.NWFilterBindingDeleteArgs) error {
 	return unsupported("virNWFilterBindingDelete", libvirt.FromNWFilter)
 }
 
 // ConnectListAllNWFilterBindings reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectListAllNWFilterBindings(ctx context.Context, args *libvirt.ConnectListAllNWFilterBindingsArgs) (*libvirt.ConnectListAllNWFilterBindingsRet, error) {
+func (UnimplementedRemoteHandler) ConnectListAllNWFilterBindings(ctx context.Context, args *protocol.ConnectListAllNWFilterBindingsArgs) (*protocol.ConnectListAllNWFilterBindingsRet, error) {
 	return nil, unsupported("virConnectListAllNWFilterBindings", libvirt.FromNWFilter)
 }
 
 // DomainSetIOThreadParams reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetIOThreadParams(ctx context.Context, args *libvirt.DomainSetIOThreadParamsArgs) error {
+func (UnimplementedRemoteHandler) DomainSetIOThreadParams(ctx context.Context, args *protocol.DomainSetIOThreadParamsArgs) error {
 	return unsupported("virDomainSetIOThreadParams", libvirt.FromDomain)
 }
 
 // ConnectGetStoragePoolCapabilities reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectGetStoragePoolCapabilities(ctx context.Context, args *libvirt.ConnectGetStoragePoolCapabilitiesArgs) (*libvirt.ConnectGetStoragePoolCapabilitiesRet, error) {
+func (UnimplementedRemoteHandler) ConnectGetStoragePoolCapabilities(ctx context.Context, args *protocol.ConnectGetStoragePoolCapabilitiesArgs) (*protocol.ConnectGetStoragePoolCapabilitiesRet, error) {
 	return nil, unsupported("virConnectGetStoragePoolCapabilities", libvirt.FromStorage)
 }
 
 // NetworkListAllPorts reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkListAllPorts(ctx context.Context, args *libvirt.NetworkListAllPortsArgs) (*libvirt.NetworkListAllPortsRet, error) {
+func (UnimplementedRemoteHandler) NetworkListAllPorts(ctx context.Context, args *protocol.NetworkListAllPortsArgs) (*protocol.NetworkListAllPortsRet, error) {
 	return nil, unsupported("virNetworkListAllPorts", libvirt.FromNetwork)
 }
 
 // NetworkPortLookupByUUID reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkPortLookupByUUID(ctx context.Context, args *libvirt.NetworkPortLookupByUUIDArgs) (*libvirt.NetworkPortLookupByUUIDRet, error) {
+func (UnimplementedRemoteHandler) NetworkPortLookupByUUID(ctx context.Context, args *protocol.NetworkPortLookupByUUIDArgs) (*protocol.NetworkPortLookupByUUIDRet, error) {
 	return nil, unsupported("virNetworkPortLookupByUUID", libvirt.FromNetwork)
 }
 
 // NetworkPortCreateXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkPortCreateXML(ctx context.Context, args *libvirt.NetworkPortCreateXMLArgs) (*libvirt.NetworkPortCreateXMLRet, error) {
+func (UnimplementedRemoteHandler) NetworkPortCreateXML(ctx context.Context, args *protocol.NetworkPortCreateXMLArgs) (*protocol.NetworkPortCreateXMLRet, error) {
 	return nil, unsupported("virNetworkPortCreateXML", libvirt.FromNetwork)
 }
 
 // NetworkPortGetParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkPortGetParameters(ctx context.Context, args *libvirt.NetworkPortGetParametersArgs) (*libvirt.NetworkPortGetParametersRet, error) {
+func (UnimplementedRemoteHandler) NetworkPortGetParameters(ctx context.Context, args *protocol.NetworkPortGetParametersArgs) (*protocol.NetworkPortGetParametersRet, error) {
 	return nil, unsupported("virNetworkPortGetParameters", libvirt.FromNetwork)
 }
 
 // NetworkPortSetParameters reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkPortSetParameters(ctx context.Context, args *libvirt.NetworkPortSetParametersArgs) error {
+func (UnimplementedRemoteHandler) NetworkPortSetParameters(ctx context.Context, args *protocol.NetworkPortSetParametersArgs) error {
 	return unsupported("virNetworkPortSetParameters", libvirt.FromNetwork)
 }
 
 // NetworkPortGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkPortGetXMLDesc(ctx context.Context, args *libvirt.NetworkPortGetXMLDescArgs) (*libvirt.NetworkPortGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) NetworkPortGetXMLDesc(ctx context.Context, args *protocol.NetworkPortGetXMLDescArgs) (*protocol.NetworkPortGetXMLDescRet, error) {
 	return nil, unsupported("virNetworkPortGetXMLDesc", libvirt.FromNetwork)
 }
 
 // NetworkPortDelete reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkPortDelete(ctx context.Context, args *libvirt.NetworkPortDeleteArgs) error {
+func (UnimplementedRemoteHandler) NetworkPortDelete(ctx context.Context, args *protocol.NetworkPortDeleteArgs) error {
 	return unsupported("virNetworkPortDelete", libvirt.FromNetwork)
 }
 
 // DomainCheckpointCreateXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainCheckpointCreateXML(ctx context.Context, args *libvirt.DomainCheckpointCreateXMLArgs) (*libvirt.DomainCheckpointCreateXMLRet, error) {
+func (UnimplementedRemoteHandler) DomainCheckpointCreateXML(ctx context.Context, args *protocol.DomainCheckpointCreateXMLArgs) (*protocol.DomainCheckpointCreateXMLRet, error) {
 	return nil, unsupported("virDomainCheckpointCreateXML", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainCheckpointGetXMLDesc(ctx context.Context, args *libvirt.DomainCheckpointGetXMLDescArgs) (*libvirt.DomainCheckpointGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) DomainCheckpointGetXMLDesc(ctx context.Context, args *protocol.DomainCheckpointGetXMLDescArgs) (*protocol.DomainCheckpointGetXMLDescRet, error) {
 	return nil, unsupported("virDomainCheckpointGetXMLDesc", libvirt.FromDomainCheckpoint)
 }
 
 // DomainListAllCheckpoints reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainListAllCheckpoints(ctx context.Context, args *libvirt.DomainListAllCheckpointsArgs) (*libvirt.DomainListAllCheckpointsRet, error) {
+func (UnimplementedRemoteHandler) DomainListAllCheckpoints(ctx context.Context, args *protocol.DomainListAllCheckpointsArgs) (*protocol.DomainListAllCheckpointsRet, error) {
 	return nil, unsupported("virDomainListAllCheckpoints", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointListAllChildren reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainCheckpointListAllChildren(ctx context.Context, args *libvirt.DomainCheckpointListAllChildrenArgs) (*libvirt.DomainCheckpointListAllChildrenRet, error) {
+func (UnimplementedRemoteHandler) DomainCheckpointListAllChildren(ctx context.Context, args *protocol.DomainCheckpointListAllChildrenArgs) (*protocol.DomainCheckpointListAllChildrenRet, error) {
 	return nil, unsupported("virDomainCheckpointListAllChildren", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointLookupByName reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainCheckpointLookupByName(ctx context.Context, args *libvirt.DomainCheckpointLookupByNameArgs) (*libvirt.DomainCheckpointLookupByNameRet, error) {
+func (UnimplementedRemoteHandler) DomainCheckpointLookupByName(ctx context.Context, args *protocol.DomainCheckpointLookupByNameArgs) (*protocol.DomainCheckpointLookupByNameRet, error) {
 	return nil, unsupported("virDomainCheckpointLookupByName", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointGetParent reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainCheckpointGetParent(ctx context.Context, args *libvirt.DomainCheckpointGetParentArgs) (*libvirt.DomainCheckpointGetParentRet, error) {
+func (UnimplementedRemoteHandler) DomainCheckpointGetParent(ctx context.Context, args *protocol.DomainCheckpointGetParentArgs) (*protocol.DomainCheckpointGetParentRet, error) {
 	return nil, unsupported("virDomainCheckpointGetParent", libvirt.FromDomainCheckpoint)
 }
 
 // DomainCheckpointDelete reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainCheckpointDelete(ctx context.Context, args *libvirt.DomainCheckpointDeleteArgs) error {
+func (UnimplementedRemoteHandler) DomainCheckpointDelete(ctx context.Context, args *protocol.DomainCheckpointDeleteArgs) error {
 	return unsupported("virDomainCheckpointDelete", libvirt.FromDomainCheckpoint)
 }
 
 // DomainGetGuestInfo reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetGuestInfo(ctx context.Context, args *libvirt.DomainGetGuestInfoArgs) (*libvirt.DomainGetGuestInfoRet, error) {
+func (UnimplementedRemoteHandler) DomainGetGuestInfo(ctx context.Context, args *protocol.DomainGetGuestInfoArgs) (*protocol.DomainGetGuestInfoRet, error) {
 	return nil, unsupported("virDomainGetGuestInfo", libvirt.FromDomain)
 }
 
 // ConnectSetIdentity reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) ConnectSetIdentity(ctx context.Context, args *libvirt.ConnectSetIdentityArgs) error {
+func (UnimplementedRemoteHandler) ConnectSetIdentity(ctx context.Context, args *protocol.ConnectSetIdentityArgs) error {
 	return unsupported("virConnectSetIdentity", libvirt.FromDomain)
 }
 
 // DomainAgentSetResponseTimeout reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainAgentSetResponseTimeout(ctx context.Context, args *libvirt.DomainAgentSetResponseTimeoutArgs) (*libvirt.DomainAgentSetResponseTimeoutRet, error) {
+func (UnimplementedRemoteHandler) DomainAgentSetResponseTimeout(ctx context.Context, args *protocol.DomainAgentSetResponseTimeoutArgs) (*protocol.DomainAgentSetResponseTimeoutRet, error) {
 	return nil, unsupported("virDomainAgentSetResponseTimeout", libvirt.FromDomain)
 }
 
 // DomainBackupBegin reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainBackupBegin(ctx context.Context, args *libvirt.DomainBackupBeginArgs) error {
+func (UnimplementedRemoteHandler) DomainBackupBegin(ctx context.Context, args *protocol.DomainBackupBeginArgs) error {
 	return unsupported("virDomainBackupBegin", libvirt.FromDomain)
 }
 
 // DomainBackupGetXMLDesc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainBackupGetXMLDesc(ctx context.Context, args *libvirt.DomainBackupGetXMLDescArgs) (*libvirt.DomainBackupGetXMLDescRet, error) {
+func (UnimplementedRemoteHandler) DomainBackupGetXMLDesc(ctx context.Context, args *protocol.DomainBackupGetXMLDescArgs) (*protocol.DomainBackupGetXMLDescRet, error) {
 	return nil, unsupported("virDomainBackupGetXMLDesc", libvirt.FromDomain)
 }
 
 // DomainAuthorizedSSHKeysGet reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainAuthorizedSSHKeysGet(ctx context.Context, args *libvirt.DomainAuthorizedSSHKeysGetArgs) (*libvirt.DomainAuthorizedSSHKeysGetRet, error) {
+func (UnimplementedRemoteHandler) DomainAuthorizedSSHKeysGet(ctx context.Context, args *protocol.DomainAuthorizedSSHKeysGetArgs) (*protocol.DomainAuthorizedSSHKeysGetRet, error) {
 	return nil, unsupported("virDomainAuthorizedSSHKeysGet", libvirt.FromDomain)
 }
 
 // DomainAuthorizedSSHKeysSet reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainAuthorizedSSHKeysSet(ctx context.Context, args *libvirt.DomainAuthorizedSSHKeysSetArgs) error {
+func (UnimplementedRemoteHandler) DomainAuthorizedSSHKeysSet(ctx context.Context, args *protocol.DomainAuthorizedSSHKeysSetArgs) error {
 	return unsupported("virDomainAuthorizedSSHKeysSet", libvirt.FromDomain)
 }
 
 // DomainGetMessages reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetMessages(ctx context.Context, args *libvirt.DomainGetMessagesArgs) (*libvirt.DomainGetMessagesRet, error) {
+func (UnimplementedRemoteHandler) DomainGetMessages(ctx context.Context, args *protocol.DomainGetMessagesArgs) (*protocol.DomainGetMessagesRet, error) {
 	return nil, unsupported("virDomainGetMessages", libvirt.FromDomain)
 }
 
 // DomainStartDirtyRateCalc reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainStartDirtyRateCalc(ctx context.Context, args *libvirt.DomainStartDirtyRateCalcArgs) error {
+func (UnimplementedRemoteHandler) DomainStartDirtyRateCalc(ctx context.Context, args *protocol.DomainStartDirtyRateCalcArgs) error {
 	return unsupported("virDomainStartDirtyRateCalc", libvirt.FromDomain)
 }
 
 // NodeDeviceDefineXML reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceDefineXML(ctx context.Context, args *libvirt.NodeDeviceDefineXMLArgs) (*libvirt.NodeDeviceDefineXMLRet, error) {
+func (UnimplementedRemoteHandler) NodeDeviceDefineXML(ctx context.Context, args *protocol.NodeDeviceDefineXMLArgs) (*protocol.NodeDeviceDefineXMLRet, error) {
 	return nil, unsupported("virNodeDeviceDefineXML", libvirt.FromNodedev)
 }
 
 // NodeDeviceUndefine reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceUndefine(ctx context.Context, args *libvirt.NodeDeviceUndefineArgs) error {
+func (UnimplementedRemoteHandler) NodeDeviceUndefine(ctx context.Context, args *protocol.NodeDeviceUndefineArgs) error {
 	return unsupported("virNodeDeviceUndefine", libvirt.FromNodedev)
 }
 
 // NodeDeviceCreate reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceCreate(ctx context.Context, args *libvirt.NodeDeviceCreateArgs) error {
+func (UnimplementedRemoteHandler) NodeDeviceCreate(ctx context.Context, args *protocol.NodeDeviceCreateArgs) error {
 	return unsupported("virNodeDeviceCreate", libvirt.FromNodedev)
 }
 
 // NWFilterDefineXMLFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NWFilterDefineXMLFlags(ctx context.Context, args *libvirt.NWFilterDefineXMLFlagsArgs) (*libvirt.NWFilterDefineXMLFlagsRet, error) {
+func (UnimplementedRemoteHandler) NWFilterDefineXMLFlags(ctx context.Context, args *protocol.NWFilterDefineXMLFlagsArgs) (*protocol.NWFilterDefineXMLFlagsRet, error) {
 	return nil, unsupported("virNWFilterDefineXMLFlags", libvirt.FromNWFilter)
 }
 
 // NetworkDefineXMLFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkDefineXMLFlags(ctx context.Context, args *libvirt.NetworkDefineXMLFlagsArgs) (*libvirt.NetworkDefineXMLFlagsRet, error) {
+func (UnimplementedRemoteHandler) NetworkDefineXMLFlags(ctx context.Context, args *protocol.NetworkDefineXMLFlagsArgs) (*protocol.NetworkDefineXMLFlagsRet, error) {
 	return nil, unsupported("virNetworkDefineXMLFlags", libvirt.FromNetwork)
 }
 
 // NodeDeviceGetAutostart reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceGetAutostart(ctx context.Context, args *libvirt.NodeDeviceGetAutostartArgs) (*libvirt.NodeDeviceGetAutostartRet, error) {
+func (UnimplementedRemoteHandler) NodeDeviceGetAutostart(ctx context.Context, args *protocol.NodeDeviceGetAutostartArgs) (*protocol.NodeDeviceGetAutostartRet, error) {
 	return nil, unsupported("virNodeDeviceGetAutostart", libvirt.FromNodedev)
 }
 
 // NodeDeviceSetAutostart reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceSetAutostart(ctx context.Context, args *libvirt.NodeDeviceSetAutostartArgs) error {
+func (UnimplementedRemoteHandler) NodeDeviceSetAutostart(ctx context.Context, args *protocol.NodeDeviceSetAutostartArgs) error {
 	return unsupported("virNodeDeviceSetAutostart", libvirt.FromNodedev)
 }
 
 // NodeDeviceIsPersistent reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceIsPersistent(ctx context.Context, args *libvirt.NodeDeviceIsPersistentArgs) (*libvirt.NodeDeviceIsPersistentRet, error) {
+func (UnimplementedRemoteHandler) NodeDeviceIsPersistent(ctx context.Context, args *protocol.NodeDeviceIsPersistentArgs) (*protocol.NodeDeviceIsPersistentRet, error) {
 	return nil, unsupported("virNodeDeviceIsPersistent", libvirt.FromNodedev)
 }
 
 // NodeDeviceIsActive reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceIsActive(ctx context.Context, args *libvirt.NodeDeviceIsActiveArgs) (*libvirt.NodeDeviceIsActiveRet, error) {
+func (UnimplementedRemoteHandler) NodeDeviceIsActive(ctx context.Context, args *protocol.NodeDeviceIsActiveArgs) (*protocol.NodeDeviceIsActiveRet, error) {
 	return nil, unsupported("virNodeDeviceIsActive", libvirt.FromNodedev)
 }
 
 // NetworkCreateXMLFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkCreateXMLFlags(ctx context.Context, args *libvirt.NetworkCreateXMLFlagsArgs) (*libvirt.NetworkCreateXMLFlagsRet, error) {
+func (UnimplementedRemoteHandler) NetworkCreateXMLFlags(ctx context.Context, args *protocol.NetworkCreateXMLFlagsArgs) (*protocol.NetworkCreateXMLFlagsRet, error) {
 	return nil, unsupported("virNetworkCreateXMLFlags", libvirt.FromNetwork)
 }
 
 // DomainSetLaunchSecurityState reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetLaunchSecurityState(ctx context.Context, args *libvirt.DomainSetLaunchSecurityStateArgs) error {
+func (UnimplementedRemoteHandler) DomainSetLaunchSecurityState(ctx context.Context, args *protocol.DomainSetLaunchSecurityStateArgs) error {
 	return unsupported("virDomainSetLaunchSecurityState", libvirt.FromDomain)
 }
 
 // DomainSaveParams reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSaveParams(ctx context.Context, args *libvirt.DomainSaveParamsArgs) error {
+func (UnimplementedRemoteHandler) DomainSaveParams(ctx context.Context, args *protocol.DomainSaveParamsArgs) error {
 	return unsupported("virDomainSaveParams", libvirt.FromDomain)
 }
 
 // DomainRestoreParams reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainRestoreParams(ctx context.Context, args *libvirt.DomainRestoreParamsArgs) error {
+func (UnimplementedRemoteHandler) DomainRestoreParams(ctx context.Context, args *protocol.DomainRestoreParamsArgs) error {
 	return unsupported("virDomainRestoreParams", libvirt.FromDomain)
 }
 
 // DomainAbortJobFlags reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainAbortJobFlags(ctx context.Context, args *libvirt.DomainAbortJobFlagsArgs) error {
+func (UnimplementedRemoteHandler) DomainAbortJobFlags(ctx context.Context, args *protocol.DomainAbortJobFlagsArgs) error {
 	return unsupported("virDomainAbortJobFlags", libvirt.FromDomain)
 }
 
 // DomainFDAssociate reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainFDAssociate(ctx context.Context, args *libvirt.DomainFDAssociateArgs) error {
+func (UnimplementedRemoteHandler) DomainFDAssociate(ctx context.Context, args *protocol.DomainFDAssociateArgs) error {
 	return unsupported("virDomainFDAssociate", libvirt.FromDomain)
 }
 
 // NetworkSetMetadata reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkSetMetadata(ctx context.Context, args *libvirt.NetworkSetMetadataArgs) error {
+func (UnimplementedRemoteHandler) NetworkSetMetadata(ctx context.Context, args *protocol.NetworkSetMetadataArgs) error {
 	return unsupported("virNetworkSetMetadata", libvirt.FromNetwork)
 }
 
 // NetworkGetMetadata reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NetworkGetMetadata(ctx context.Context, args *libvirt.NetworkGetMetadataArgs) (*libvirt.NetworkGetMetadataRet, error) {
+func (UnimplementedRemoteHandler) NetworkGetMetadata(ctx context.Context, args *protocol.NetworkGetMetadataArgs) (*protocol.NetworkGetMetadataRet, error) {
 	return nil, unsupported("virNetworkGetMetadata", libvirt.FromNetwork)
 }
 
 // NodeDeviceUpdate reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) NodeDeviceUpdate(ctx context.Context, args *libvirt.NodeDeviceUpdateArgs) error {
+func (UnimplementedRemoteHandler) NodeDeviceUpdate(ctx context.Context, args *protocol.NodeDeviceUpdateArgs) error {
 	return unsupported("virNodeDeviceUpdate", libvirt.FromNodedev)
 }
 
 // DomainGraphicsReload reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGraphicsReload(ctx context.Context, args *libvirt.DomainGraphicsReloadArgs) error {
+func (UnimplementedRemoteHandler) DomainGraphicsReload(ctx context.Context, args *protocol.DomainGraphicsReloadArgs) error {
 	return unsupported("virDomainGraphicsReload", libvirt.FromDomain)
 }
 
 // DomainGetAutostartOnce reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainGetAutostartOnce(ctx context.Context, args *libvirt.DomainGetAutostartOnceArgs) (*libvirt.DomainGetAutostartOnceRet, error) {
+func (UnimplementedRemoteHandler) DomainGetAutostartOnce(ctx context.Context, args *protocol.DomainGetAutostartOnceArgs) (*protocol.DomainGetAutostartOnceRet, error) {
 	return nil, unsupported("virDomainGetAutostartOnce", libvirt.FromDomain)
 }
 
 // DomainSetAutostartOnce reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetAutostartOnce(ctx context.Context, args *libvirt.DomainSetAutostartOnceArgs) error {
+func (UnimplementedRemoteHandler) DomainSetAutostartOnce(ctx context.Context, args *protocol.DomainSetAutostartOnceArgs) error {
 	return unsupported("virDomainSetAutostartOnce", libvirt.FromDomain)
 }
 
 // DomainSetThrottleGroup reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainSetThrottleGroup(ctx context.Context, args *libvirt.DomainSetThrottleGroupArgs) error {
+func (UnimplementedRemoteHandler) DomainSetThrottleGroup(ctx context.Context, args *protocol.DomainSetThrottleGroupArgs) error {
 	return unsupported("virDomainSetThrottleGroup", libvirt.FromDomain)
 }
 
 // DomainDelThrottleGroup reports that the procedure is not supported.
-func (UnimplementedRemoteHandler) DomainDelThrottleGroup(ctx context.Context, args *libvirt.DomainDelThrottleGroupArgs) error {
+func (UnimplementedRemoteHandler) DomainDelThrottleGroup(ctx context.Context, args *protocol.DomainDelThrottleGroupArgs) error {
 	return unsupported("virDomainDelThrottleGroup", libvirt.FromDomain)
 }
 
@@ -2429,7 +2432,7 @@ func (UnimplementedRemoteHandler) DomainDelThrottleGroup(ctx context.Context, ar
 func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Decoder, e *xdr.Encoder) (known bool, err error) {
 	switch proc {
 	case int32(libvirt.ProcConnectOpen):
-		var args libvirt.ConnectOpenArgs
+		var args protocol.ConnectOpenArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2446,7 +2449,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectGetTypeRet)
+			ret = new(protocol.ConnectGetTypeRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -2456,12 +2459,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectGetVersionRet)
+			ret = new(protocol.ConnectGetVersionRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectGetMaxVCPUs):
-		var args libvirt.ConnectGetMaxVCPUsArgs
+		var args protocol.ConnectGetMaxVCPUsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2471,7 +2474,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectGetMaxVCPUsRet)
+			ret = new(protocol.ConnectGetMaxVCPUsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -2491,26 +2494,26 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectGetCapabilitiesRet)
+			ret = new(protocol.ConnectGetCapabilitiesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainAttachDevice):
-		var args libvirt.DomainAttachDeviceArgs
+		var args protocol.DomainAttachDeviceArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainAttachDevice(ctx, &args)
 	case int32(libvirt.ProcDomainCreate):
-		var args libvirt.DomainCreateArgs
+		var args protocol.DomainCreateArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainCreate(ctx, &args)
 	case int32(libvirt.ProcDomainCreateXML):
-		var args libvirt.DomainCreateXMLArgs
+		var args protocol.DomainCreateXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2523,12 +2526,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainCreateXMLRet)
+			ret = new(protocol.DomainCreateXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainDefineXML):
-		var args libvirt.DomainDefineXMLArgs
+		var args protocol.DomainDefineXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2538,26 +2541,26 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainDefineXMLRet)
+			ret = new(protocol.DomainDefineXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainDestroy):
-		var args libvirt.DomainDestroyArgs
+		var args protocol.DomainDestroyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainDestroy(ctx, &args)
 	case int32(libvirt.ProcDomainDetachDevice):
-		var args libvirt.DomainDetachDeviceArgs
+		var args protocol.DomainDetachDeviceArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainDetachDevice(ctx, &args)
 	case int32(libvirt.ProcDomainGetXMLDesc):
-		var args libvirt.DomainGetXMLDescArgs
+		var args protocol.DomainGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2570,12 +2573,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetXMLDescRet)
+			ret = new(protocol.DomainGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetAutostart):
-		var args libvirt.DomainGetAutostartArgs
+		var args protocol.DomainGetAutostartArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2585,12 +2588,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetAutostartRet)
+			ret = new(protocol.DomainGetAutostartRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetInfo):
-		var args libvirt.DomainGetInfoArgs
+		var args protocol.DomainGetInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2605,7 +2608,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetMaxMemory):
-		var args libvirt.DomainGetMaxMemoryArgs
+		var args protocol.DomainGetMaxMemoryArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2615,12 +2618,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetMaxMemoryRet)
+			ret = new(protocol.DomainGetMaxMemoryRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetMaxVCPUs):
-		var args libvirt.DomainGetMaxVCPUsArgs
+		var args protocol.DomainGetMaxVCPUsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2630,12 +2633,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetMaxVCPUsRet)
+			ret = new(protocol.DomainGetMaxVCPUsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetOSType):
-		var args libvirt.DomainGetOSTypeArgs
+		var args protocol.DomainGetOSTypeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2645,12 +2648,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetOSTypeRet)
+			ret = new(protocol.DomainGetOSTypeRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetVCPUs):
-		var args libvirt.DomainGetVCPUsArgs
+		var args protocol.DomainGetVCPUsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2660,12 +2663,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetVCPUsRet)
+			ret = new(protocol.DomainGetVCPUsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListDefinedDomains):
-		var args libvirt.ConnectListDefinedDomainsArgs
+		var args protocol.ConnectListDefinedDomainsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2675,12 +2678,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListDefinedDomainsRet)
+			ret = new(protocol.ConnectListDefinedDomainsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainLookupByID):
-		var args libvirt.DomainLookupByIDArgs
+		var args protocol.DomainLookupByIDArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2690,12 +2693,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainLookupByIDRet)
+			ret = new(protocol.DomainLookupByIDRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainLookupByName):
-		var args libvirt.DomainLookupByNameArgs
+		var args protocol.DomainLookupByNameArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2705,12 +2708,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainLookupByNameRet)
+			ret = new(protocol.DomainLookupByNameRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainLookupByUUID):
-		var args libvirt.DomainLookupByUUIDArgs
+		var args protocol.DomainLookupByUUIDArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2720,7 +2723,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainLookupByUUIDRet)
+			ret = new(protocol.DomainLookupByUUIDRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -2730,19 +2733,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectNumOfDefinedDomainsRet)
+			ret = new(protocol.ConnectNumOfDefinedDomainsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainPinVCPU):
-		var args libvirt.DomainPinVCPUArgs
+		var args protocol.DomainPinVCPUArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainPinVCPU(ctx, &args)
 	case int32(libvirt.ProcDomainReboot):
-		var args libvirt.DomainRebootArgs
+		var args protocol.DomainRebootArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2752,63 +2755,63 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainReboot(ctx, &args)
 	case int32(libvirt.ProcDomainResume):
-		var args libvirt.DomainResumeArgs
+		var args protocol.DomainResumeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainResume(ctx, &args)
 	case int32(libvirt.ProcDomainSetAutostart):
-		var args libvirt.DomainSetAutostartArgs
+		var args protocol.DomainSetAutostartArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetAutostart(ctx, &args)
 	case int32(libvirt.ProcDomainSetMaxMemory):
-		var args libvirt.DomainSetMaxMemoryArgs
+		var args protocol.DomainSetMaxMemoryArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetMaxMemory(ctx, &args)
 	case int32(libvirt.ProcDomainSetMemory):
-		var args libvirt.DomainSetMemoryArgs
+		var args protocol.DomainSetMemoryArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetMemory(ctx, &args)
 	case int32(libvirt.ProcDomainSetVCPUs):
-		var args libvirt.DomainSetVCPUsArgs
+		var args protocol.DomainSetVCPUsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetVCPUs(ctx, &args)
 	case int32(libvirt.ProcDomainShutdown):
-		var args libvirt.DomainShutdownArgs
+		var args protocol.DomainShutdownArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainShutdown(ctx, &args)
 	case int32(libvirt.ProcDomainSuspend):
-		var args libvirt.DomainSuspendArgs
+		var args protocol.DomainSuspendArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSuspend(ctx, &args)
 	case int32(libvirt.ProcDomainUndefine):
-		var args libvirt.DomainUndefineArgs
+		var args protocol.DomainUndefineArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainUndefine(ctx, &args)
 	case int32(libvirt.ProcConnectListDefinedNetworks):
-		var args libvirt.ConnectListDefinedNetworksArgs
+		var args protocol.ConnectListDefinedNetworksArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2818,12 +2821,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListDefinedNetworksRet)
+			ret = new(protocol.ConnectListDefinedNetworksRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListDomains):
-		var args libvirt.ConnectListDomainsArgs
+		var args protocol.ConnectListDomainsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2833,12 +2836,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListDomainsRet)
+			ret = new(protocol.ConnectListDomainsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListNetworks):
-		var args libvirt.ConnectListNetworksArgs
+		var args protocol.ConnectListNetworksArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2848,19 +2851,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListNetworksRet)
+			ret = new(protocol.ConnectListNetworksRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkCreate):
-		var args libvirt.NetworkCreateArgs
+		var args protocol.NetworkCreateArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkCreate(ctx, &args)
 	case int32(libvirt.ProcNetworkCreateXML):
-		var args libvirt.NetworkCreateXMLArgs
+		var args protocol.NetworkCreateXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2870,12 +2873,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkCreateXMLRet)
+			ret = new(protocol.NetworkCreateXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkDefineXML):
-		var args libvirt.NetworkDefineXMLArgs
+		var args protocol.NetworkDefineXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2885,19 +2888,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkDefineXMLRet)
+			ret = new(protocol.NetworkDefineXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkDestroy):
-		var args libvirt.NetworkDestroyArgs
+		var args protocol.NetworkDestroyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkDestroy(ctx, &args)
 	case int32(libvirt.ProcNetworkGetXMLDesc):
-		var args libvirt.NetworkGetXMLDescArgs
+		var args protocol.NetworkGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2910,12 +2913,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkGetXMLDescRet)
+			ret = new(protocol.NetworkGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkGetAutostart):
-		var args libvirt.NetworkGetAutostartArgs
+		var args protocol.NetworkGetAutostartArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2925,12 +2928,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkGetAutostartRet)
+			ret = new(protocol.NetworkGetAutostartRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkGetBridgeName):
-		var args libvirt.NetworkGetBridgeNameArgs
+		var args protocol.NetworkGetBridgeNameArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2940,12 +2943,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkGetBridgeNameRet)
+			ret = new(protocol.NetworkGetBridgeNameRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkLookupByName):
-		var args libvirt.NetworkLookupByNameArgs
+		var args protocol.NetworkLookupByNameArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2955,12 +2958,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkLookupByNameRet)
+			ret = new(protocol.NetworkLookupByNameRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkLookupByUUID):
-		var args libvirt.NetworkLookupByUUIDArgs
+		var args protocol.NetworkLookupByUUIDArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2970,19 +2973,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkLookupByUUIDRet)
+			ret = new(protocol.NetworkLookupByUUIDRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkSetAutostart):
-		var args libvirt.NetworkSetAutostartArgs
+		var args protocol.NetworkSetAutostartArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NetworkSetAutostart(ctx, &args)
 	case int32(libvirt.ProcNetworkUndefine):
-		var args libvirt.NetworkUndefineArgs
+		var args protocol.NetworkUndefineArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -2994,7 +2997,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectNumOfDefinedNetworksRet)
+			ret = new(protocol.ConnectNumOfDefinedNetworksRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -3004,7 +3007,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectNumOfDomainsRet)
+			ret = new(protocol.ConnectNumOfDomainsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -3014,12 +3017,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectNumOfNetworksRet)
+			ret = new(protocol.ConnectNumOfNetworksRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainCoreDump):
-		var args libvirt.DomainCoreDumpArgs
+		var args protocol.DomainCoreDumpArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3029,21 +3032,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainCoreDump(ctx, &args)
 	case int32(libvirt.ProcDomainRestore):
-		var args libvirt.DomainRestoreArgs
+		var args protocol.DomainRestoreArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainRestore(ctx, &args)
 	case int32(libvirt.ProcDomainSave):
-		var args libvirt.DomainSaveArgs
+		var args protocol.DomainSaveArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSave(ctx, &args)
 	case int32(libvirt.ProcDomainGetSchedulerType):
-		var args libvirt.DomainGetSchedulerTypeArgs
+		var args protocol.DomainGetSchedulerTypeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3053,12 +3056,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetSchedulerTypeRet)
+			ret = new(protocol.DomainGetSchedulerTypeRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetSchedulerParameters):
-		var args libvirt.DomainGetSchedulerParametersArgs
+		var args protocol.DomainGetSchedulerParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3068,12 +3071,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetSchedulerParametersRet)
+			ret = new(protocol.DomainGetSchedulerParametersRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSetSchedulerParameters):
-		var args libvirt.DomainSetSchedulerParametersArgs
+		var args protocol.DomainSetSchedulerParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3085,12 +3088,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectGetHostnameRet)
+			ret = new(protocol.ConnectGetHostnameRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectSupportsFeature):
-		var args libvirt.ConnectSupportsFeatureArgs
+		var args protocol.ConnectSupportsFeatureArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3100,12 +3103,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectSupportsFeatureRet)
+			ret = new(protocol.ConnectSupportsFeatureRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigratePrepare):
-		var args libvirt.DomainMigratePrepareArgs
+		var args protocol.DomainMigratePrepareArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3118,12 +3121,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigratePrepareRet)
+			ret = new(protocol.DomainMigratePrepareRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigratePerform):
-		var args libvirt.DomainMigratePerformArgs
+		var args protocol.DomainMigratePerformArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3133,7 +3136,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainMigratePerform(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateFinish):
-		var args libvirt.DomainMigrateFinishArgs
+		var args protocol.DomainMigrateFinishArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3146,12 +3149,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigrateFinishRet)
+			ret = new(protocol.DomainMigrateFinishRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainBlockStats):
-		var args libvirt.DomainBlockStatsArgs
+		var args protocol.DomainBlockStatsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3166,7 +3169,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainInterfaceStats):
-		var args libvirt.DomainInterfaceStatsArgs
+		var args protocol.DomainInterfaceStatsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3186,7 +3189,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.AuthListRet)
+			ret = new(protocol.AuthListRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -3196,12 +3199,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.AuthSASLInitRet)
+			ret = new(protocol.AuthSASLInitRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcAuthSASLStart):
-		var args libvirt.AuthSASLStartArgs
+		var args protocol.AuthSASLStartArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3211,12 +3214,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.AuthSASLStartRet)
+			ret = new(protocol.AuthSASLStartRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcAuthSASLStep):
-		var args libvirt.AuthSASLStepArgs
+		var args protocol.AuthSASLStepArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3226,7 +3229,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.AuthSASLStepRet)
+			ret = new(protocol.AuthSASLStepRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -3236,7 +3239,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.AuthPolkitRet)
+			ret = new(protocol.AuthPolkitRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -3246,12 +3249,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectNumOfStoragePoolsRet)
+			ret = new(protocol.ConnectNumOfStoragePoolsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListStoragePools):
-		var args libvirt.ConnectListStoragePoolsArgs
+		var args protocol.ConnectListStoragePoolsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3261,7 +3264,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListStoragePoolsRet)
+			ret = new(protocol.ConnectListStoragePoolsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -3271,12 +3274,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectNumOfDefinedStoragePoolsRet)
+			ret = new(protocol.ConnectNumOfDefinedStoragePoolsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListDefinedStoragePools):
-		var args libvirt.ConnectListDefinedStoragePoolsArgs
+		var args protocol.ConnectListDefinedStoragePoolsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3286,12 +3289,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListDefinedStoragePoolsRet)
+			ret = new(protocol.ConnectListDefinedStoragePoolsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectFindStoragePoolSources):
-		var args libvirt.ConnectFindStoragePoolSourcesArgs
+		var args protocol.ConnectFindStoragePoolSourcesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3304,12 +3307,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectFindStoragePoolSourcesRet)
+			ret = new(protocol.ConnectFindStoragePoolSourcesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStoragePoolCreateXML):
-		var args libvirt.StoragePoolCreateXMLArgs
+		var args protocol.StoragePoolCreateXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3322,12 +3325,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StoragePoolCreateXMLRet)
+			ret = new(protocol.StoragePoolCreateXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStoragePoolDefineXML):
-		var args libvirt.StoragePoolDefineXMLArgs
+		var args protocol.StoragePoolDefineXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3340,12 +3343,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StoragePoolDefineXMLRet)
+			ret = new(protocol.StoragePoolDefineXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStoragePoolCreate):
-		var args libvirt.StoragePoolCreateArgs
+		var args protocol.StoragePoolCreateArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3355,7 +3358,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.StoragePoolCreate(ctx, &args)
 	case int32(libvirt.ProcStoragePoolBuild):
-		var args libvirt.StoragePoolBuildArgs
+		var args protocol.StoragePoolBuildArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3365,14 +3368,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.StoragePoolBuild(ctx, &args)
 	case int32(libvirt.ProcStoragePoolDestroy):
-		var args libvirt.StoragePoolDestroyArgs
+		var args protocol.StoragePoolDestroyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StoragePoolDestroy(ctx, &args)
 	case int32(libvirt.ProcStoragePoolDelete):
-		var args libvirt.StoragePoolDeleteArgs
+		var args protocol.StoragePoolDeleteArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3382,14 +3385,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.StoragePoolDelete(ctx, &args)
 	case int32(libvirt.ProcStoragePoolUndefine):
-		var args libvirt.StoragePoolUndefineArgs
+		var args protocol.StoragePoolUndefineArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StoragePoolUndefine(ctx, &args)
 	case int32(libvirt.ProcStoragePoolRefresh):
-		var args libvirt.StoragePoolRefreshArgs
+		var args protocol.StoragePoolRefreshArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3399,7 +3402,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.StoragePoolRefresh(ctx, &args)
 	case int32(libvirt.ProcStoragePoolLookupByName):
-		var args libvirt.StoragePoolLookupByNameArgs
+		var args protocol.StoragePoolLookupByNameArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3409,12 +3412,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StoragePoolLookupByNameRet)
+			ret = new(protocol.StoragePoolLookupByNameRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStoragePoolLookupByUUID):
-		var args libvirt.StoragePoolLookupByUUIDArgs
+		var args protocol.StoragePoolLookupByUUIDArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3424,12 +3427,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StoragePoolLookupByUUIDRet)
+			ret = new(protocol.StoragePoolLookupByUUIDRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStoragePoolLookupByVolume):
-		var args libvirt.StoragePoolLookupByVolumeArgs
+		var args protocol.StoragePoolLookupByVolumeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3439,12 +3442,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StoragePoolLookupByVolumeRet)
+			ret = new(protocol.StoragePoolLookupByVolumeRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStoragePoolGetInfo):
-		var args libvirt.StoragePoolGetInfoArgs
+		var args protocol.StoragePoolGetInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3454,12 +3457,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StoragePoolGetInfoRet)
+			ret = new(protocol.StoragePoolGetInfoRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStoragePoolGetXMLDesc):
-		var args libvirt.StoragePoolGetXMLDescArgs
+		var args protocol.StoragePoolGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3472,12 +3475,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StoragePoolGetXMLDescRet)
+			ret = new(protocol.StoragePoolGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStoragePoolGetAutostart):
-		var args libvirt.StoragePoolGetAutostartArgs
+		var args protocol.StoragePoolGetAutostartArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3487,19 +3490,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StoragePoolGetAutostartRet)
+			ret = new(protocol.StoragePoolGetAutostartRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStoragePoolSetAutostart):
-		var args libvirt.StoragePoolSetAutostartArgs
+		var args protocol.StoragePoolSetAutostartArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.StoragePoolSetAutostart(ctx, &args)
 	case int32(libvirt.ProcStoragePoolNumOfVolumes):
-		var args libvirt.StoragePoolNumOfVolumesArgs
+		var args protocol.StoragePoolNumOfVolumesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3509,12 +3512,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StoragePoolNumOfVolumesRet)
+			ret = new(protocol.StoragePoolNumOfVolumesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStoragePoolListVolumes):
-		var args libvirt.StoragePoolListVolumesArgs
+		var args protocol.StoragePoolListVolumesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3524,12 +3527,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StoragePoolListVolumesRet)
+			ret = new(protocol.StoragePoolListVolumesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStorageVolCreateXML):
-		var args libvirt.StorageVolCreateXMLArgs
+		var args protocol.StorageVolCreateXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3542,12 +3545,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StorageVolCreateXMLRet)
+			ret = new(protocol.StorageVolCreateXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStorageVolDelete):
-		var args libvirt.StorageVolDeleteArgs
+		var args protocol.StorageVolDeleteArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3557,7 +3560,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.StorageVolDelete(ctx, &args)
 	case int32(libvirt.ProcStorageVolLookupByName):
-		var args libvirt.StorageVolLookupByNameArgs
+		var args protocol.StorageVolLookupByNameArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3567,12 +3570,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StorageVolLookupByNameRet)
+			ret = new(protocol.StorageVolLookupByNameRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStorageVolLookupByKey):
-		var args libvirt.StorageVolLookupByKeyArgs
+		var args protocol.StorageVolLookupByKeyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3582,12 +3585,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StorageVolLookupByKeyRet)
+			ret = new(protocol.StorageVolLookupByKeyRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStorageVolLookupByPath):
-		var args libvirt.StorageVolLookupByPathArgs
+		var args protocol.StorageVolLookupByPathArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3597,12 +3600,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StorageVolLookupByPathRet)
+			ret = new(protocol.StorageVolLookupByPathRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStorageVolGetInfo):
-		var args libvirt.StorageVolGetInfoArgs
+		var args protocol.StorageVolGetInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3612,12 +3615,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StorageVolGetInfoRet)
+			ret = new(protocol.StorageVolGetInfoRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStorageVolGetXMLDesc):
-		var args libvirt.StorageVolGetXMLDescArgs
+		var args protocol.StorageVolGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3630,12 +3633,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StorageVolGetXMLDescRet)
+			ret = new(protocol.StorageVolGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStorageVolGetPath):
-		var args libvirt.StorageVolGetPathArgs
+		var args protocol.StorageVolGetPathArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3645,12 +3648,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StorageVolGetPathRet)
+			ret = new(protocol.StorageVolGetPathRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeGetCellsFreeMemory):
-		var args libvirt.NodeGetCellsFreeMemoryArgs
+		var args protocol.NodeGetCellsFreeMemoryArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3660,7 +3663,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeGetCellsFreeMemoryRet)
+			ret = new(protocol.NodeGetCellsFreeMemoryRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -3670,12 +3673,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeGetFreeMemoryRet)
+			ret = new(protocol.NodeGetFreeMemoryRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainBlockPeek):
-		var args libvirt.DomainBlockPeekArgs
+		var args protocol.DomainBlockPeekArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3688,12 +3691,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainBlockPeekRet)
+			ret = new(protocol.DomainBlockPeekRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMemoryPeek):
-		var args libvirt.DomainMemoryPeekArgs
+		var args protocol.DomainMemoryPeekArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3706,7 +3709,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMemoryPeekRet)
+			ret = new(protocol.DomainMemoryPeekRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -3716,7 +3719,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectDomainEventRegisterRet)
+			ret = new(protocol.ConnectDomainEventRegisterRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -3726,12 +3729,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectDomainEventDeregisterRet)
+			ret = new(protocol.ConnectDomainEventDeregisterRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigratePrepare2):
-		var args libvirt.DomainMigratePrepare2Args
+		var args protocol.DomainMigratePrepare2Args
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3744,12 +3747,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigratePrepare2Ret)
+			ret = new(protocol.DomainMigratePrepare2Ret)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigrateFinish2):
-		var args libvirt.DomainMigrateFinish2Args
+		var args protocol.DomainMigrateFinish2Args
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3762,7 +3765,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigrateFinish2Ret)
+			ret = new(protocol.DomainMigrateFinish2Ret)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -3772,12 +3775,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectGetURIRet)
+			ret = new(protocol.ConnectGetURIRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeNumOfDevices):
-		var args libvirt.NodeNumOfDevicesArgs
+		var args protocol.NodeNumOfDevicesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3790,12 +3793,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeNumOfDevicesRet)
+			ret = new(protocol.NodeNumOfDevicesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeListDevices):
-		var args libvirt.NodeListDevicesArgs
+		var args protocol.NodeListDevicesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3808,12 +3811,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeListDevicesRet)
+			ret = new(protocol.NodeListDevicesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeDeviceLookupByName):
-		var args libvirt.NodeDeviceLookupByNameArgs
+		var args protocol.NodeDeviceLookupByNameArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3823,12 +3826,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeDeviceLookupByNameRet)
+			ret = new(protocol.NodeDeviceLookupByNameRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeDeviceGetXMLDesc):
-		var args libvirt.NodeDeviceGetXMLDescArgs
+		var args protocol.NodeDeviceGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3841,12 +3844,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeDeviceGetXMLDescRet)
+			ret = new(protocol.NodeDeviceGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeDeviceGetParent):
-		var args libvirt.NodeDeviceGetParentArgs
+		var args protocol.NodeDeviceGetParentArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3856,12 +3859,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeDeviceGetParentRet)
+			ret = new(protocol.NodeDeviceGetParentRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeDeviceNumOfCaps):
-		var args libvirt.NodeDeviceNumOfCapsArgs
+		var args protocol.NodeDeviceNumOfCapsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3871,12 +3874,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeDeviceNumOfCapsRet)
+			ret = new(protocol.NodeDeviceNumOfCapsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeDeviceListCaps):
-		var args libvirt.NodeDeviceListCapsArgs
+		var args protocol.NodeDeviceListCapsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3886,33 +3889,33 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeDeviceListCapsRet)
+			ret = new(protocol.NodeDeviceListCapsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeDeviceDettach):
-		var args libvirt.NodeDeviceDettachArgs
+		var args protocol.NodeDeviceDettachArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceDettach(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceReAttach):
-		var args libvirt.NodeDeviceReAttachArgs
+		var args protocol.NodeDeviceReAttachArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceReAttach(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceReset):
-		var args libvirt.NodeDeviceResetArgs
+		var args protocol.NodeDeviceResetArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceReset(ctx, &args)
 	case int32(libvirt.ProcDomainGetSecurityLabel):
-		var args libvirt.DomainGetSecurityLabelArgs
+		var args protocol.DomainGetSecurityLabelArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3932,12 +3935,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeGetSecurityModelRet)
+			ret = new(protocol.NodeGetSecurityModelRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeDeviceCreateXML):
-		var args libvirt.NodeDeviceCreateXMLArgs
+		var args protocol.NodeDeviceCreateXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3950,19 +3953,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeDeviceCreateXMLRet)
+			ret = new(protocol.NodeDeviceCreateXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeDeviceDestroy):
-		var args libvirt.NodeDeviceDestroyArgs
+		var args protocol.NodeDeviceDestroyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceDestroy(ctx, &args)
 	case int32(libvirt.ProcStorageVolCreateXMLFrom):
-		var args libvirt.StorageVolCreateXMLFromArgs
+		var args protocol.StorageVolCreateXMLFromArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -3975,7 +3978,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StorageVolCreateXMLFromRet)
+			ret = new(protocol.StorageVolCreateXMLFromRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -3985,12 +3988,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectNumOfInterfacesRet)
+			ret = new(protocol.ConnectNumOfInterfacesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListInterfaces):
-		var args libvirt.ConnectListInterfacesArgs
+		var args protocol.ConnectListInterfacesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4000,12 +4003,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListInterfacesRet)
+			ret = new(protocol.ConnectListInterfacesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcInterfaceLookupByName):
-		var args libvirt.InterfaceLookupByNameArgs
+		var args protocol.InterfaceLookupByNameArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4015,12 +4018,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.InterfaceLookupByNameRet)
+			ret = new(protocol.InterfaceLookupByNameRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcInterfaceLookupByMACString):
-		var args libvirt.InterfaceLookupByMACStringArgs
+		var args protocol.InterfaceLookupByMACStringArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4030,12 +4033,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.InterfaceLookupByMACStringRet)
+			ret = new(protocol.InterfaceLookupByMACStringRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcInterfaceGetXMLDesc):
-		var args libvirt.InterfaceGetXMLDescArgs
+		var args protocol.InterfaceGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4048,12 +4051,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.InterfaceGetXMLDescRet)
+			ret = new(protocol.InterfaceGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcInterfaceDefineXML):
-		var args libvirt.InterfaceDefineXMLArgs
+		var args protocol.InterfaceDefineXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4066,19 +4069,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.InterfaceDefineXMLRet)
+			ret = new(protocol.InterfaceDefineXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcInterfaceUndefine):
-		var args libvirt.InterfaceUndefineArgs
+		var args protocol.InterfaceUndefineArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.InterfaceUndefine(ctx, &args)
 	case int32(libvirt.ProcInterfaceCreate):
-		var args libvirt.InterfaceCreateArgs
+		var args protocol.InterfaceCreateArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4088,7 +4091,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.InterfaceCreate(ctx, &args)
 	case int32(libvirt.ProcInterfaceDestroy):
-		var args libvirt.InterfaceDestroyArgs
+		var args protocol.InterfaceDestroyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4098,7 +4101,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.InterfaceDestroy(ctx, &args)
 	case int32(libvirt.ProcConnectDomainXMLFromNative):
-		var args libvirt.ConnectDomainXMLFromNativeArgs
+		var args protocol.ConnectDomainXMLFromNativeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4111,12 +4114,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectDomainXMLFromNativeRet)
+			ret = new(protocol.ConnectDomainXMLFromNativeRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectDomainXMLToNative):
-		var args libvirt.ConnectDomainXMLToNativeArgs
+		var args protocol.ConnectDomainXMLToNativeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4129,7 +4132,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectDomainXMLToNativeRet)
+			ret = new(protocol.ConnectDomainXMLToNativeRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -4139,12 +4142,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectNumOfDefinedInterfacesRet)
+			ret = new(protocol.ConnectNumOfDefinedInterfacesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListDefinedInterfaces):
-		var args libvirt.ConnectListDefinedInterfacesArgs
+		var args protocol.ConnectListDefinedInterfacesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4154,7 +4157,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListDefinedInterfacesRet)
+			ret = new(protocol.ConnectListDefinedInterfacesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -4164,12 +4167,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectNumOfSecretsRet)
+			ret = new(protocol.ConnectNumOfSecretsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListSecrets):
-		var args libvirt.ConnectListSecretsArgs
+		var args protocol.ConnectListSecretsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4179,12 +4182,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListSecretsRet)
+			ret = new(protocol.ConnectListSecretsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcSecretLookupByUUID):
-		var args libvirt.SecretLookupByUUIDArgs
+		var args protocol.SecretLookupByUUIDArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4194,12 +4197,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.SecretLookupByUUIDRet)
+			ret = new(protocol.SecretLookupByUUIDRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcSecretDefineXML):
-		var args libvirt.SecretDefineXMLArgs
+		var args protocol.SecretDefineXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4212,12 +4215,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.SecretDefineXMLRet)
+			ret = new(protocol.SecretDefineXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcSecretGetXMLDesc):
-		var args libvirt.SecretGetXMLDescArgs
+		var args protocol.SecretGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4230,12 +4233,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.SecretGetXMLDescRet)
+			ret = new(protocol.SecretGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcSecretSetValue):
-		var args libvirt.SecretSetValueArgs
+		var args protocol.SecretSetValueArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4245,7 +4248,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.SecretSetValue(ctx, &args)
 	case int32(libvirt.ProcSecretGetValue):
-		var args libvirt.SecretGetValueArgs
+		var args protocol.SecretGetValueArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4258,19 +4261,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.SecretGetValueRet)
+			ret = new(protocol.SecretGetValueRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcSecretUndefine):
-		var args libvirt.SecretUndefineArgs
+		var args protocol.SecretUndefineArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.SecretUndefine(ctx, &args)
 	case int32(libvirt.ProcSecretLookupByUsage):
-		var args libvirt.SecretLookupByUsageArgs
+		var args protocol.SecretLookupByUsageArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4280,12 +4283,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.SecretLookupByUsageRet)
+			ret = new(protocol.SecretLookupByUsageRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigratePrepareTunnel):
-		var args libvirt.DomainMigratePrepareTunnelArgs
+		var args protocol.DomainMigratePrepareTunnelArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4300,12 +4303,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectIsSecureRet)
+			ret = new(protocol.ConnectIsSecureRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainIsActive):
-		var args libvirt.DomainIsActiveArgs
+		var args protocol.DomainIsActiveArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4315,12 +4318,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainIsActiveRet)
+			ret = new(protocol.DomainIsActiveRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainIsPersistent):
-		var args libvirt.DomainIsPersistentArgs
+		var args protocol.DomainIsPersistentArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4330,12 +4333,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainIsPersistentRet)
+			ret = new(protocol.DomainIsPersistentRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkIsActive):
-		var args libvirt.NetworkIsActiveArgs
+		var args protocol.NetworkIsActiveArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4345,12 +4348,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkIsActiveRet)
+			ret = new(protocol.NetworkIsActiveRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkIsPersistent):
-		var args libvirt.NetworkIsPersistentArgs
+		var args protocol.NetworkIsPersistentArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4360,12 +4363,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkIsPersistentRet)
+			ret = new(protocol.NetworkIsPersistentRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStoragePoolIsActive):
-		var args libvirt.StoragePoolIsActiveArgs
+		var args protocol.StoragePoolIsActiveArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4375,12 +4378,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StoragePoolIsActiveRet)
+			ret = new(protocol.StoragePoolIsActiveRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStoragePoolIsPersistent):
-		var args libvirt.StoragePoolIsPersistentArgs
+		var args protocol.StoragePoolIsPersistentArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4390,12 +4393,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StoragePoolIsPersistentRet)
+			ret = new(protocol.StoragePoolIsPersistentRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcInterfaceIsActive):
-		var args libvirt.InterfaceIsActiveArgs
+		var args protocol.InterfaceIsActiveArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4405,7 +4408,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.InterfaceIsActiveRet)
+			ret = new(protocol.InterfaceIsActiveRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -4415,12 +4418,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectGetLibVersionRet)
+			ret = new(protocol.ConnectGetLibVersionRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectCompareCPU):
-		var args libvirt.ConnectCompareCPUArgs
+		var args protocol.ConnectCompareCPUArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4433,12 +4436,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectCompareCPURet)
+			ret = new(protocol.ConnectCompareCPURet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMemoryStats):
-		var args libvirt.DomainMemoryStatsArgs
+		var args protocol.DomainMemoryStatsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4451,12 +4454,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMemoryStatsRet)
+			ret = new(protocol.DomainMemoryStatsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainAttachDeviceFlags):
-		var args libvirt.DomainAttachDeviceFlagsArgs
+		var args protocol.DomainAttachDeviceFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4466,7 +4469,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainAttachDeviceFlags(ctx, &args)
 	case int32(libvirt.ProcDomainDetachDeviceFlags):
-		var args libvirt.DomainDetachDeviceFlagsArgs
+		var args protocol.DomainDetachDeviceFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4476,7 +4479,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainDetachDeviceFlags(ctx, &args)
 	case int32(libvirt.ProcConnectBaselineCPU):
-		var args libvirt.ConnectBaselineCPUArgs
+		var args protocol.ConnectBaselineCPUArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4489,12 +4492,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectBaselineCPURet)
+			ret = new(protocol.ConnectBaselineCPURet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetJobInfo):
-		var args libvirt.DomainGetJobInfoArgs
+		var args protocol.DomainGetJobInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4509,14 +4512,14 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainAbortJob):
-		var args libvirt.DomainAbortJobArgs
+		var args protocol.DomainAbortJobArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainAbortJob(ctx, &args)
 	case int32(libvirt.ProcStorageVolWipe):
-		var args libvirt.StorageVolWipeArgs
+		var args protocol.StorageVolWipeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4526,7 +4529,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.StorageVolWipe(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateSetMaxDowntime):
-		var args libvirt.DomainMigrateSetMaxDowntimeArgs
+		var args protocol.DomainMigrateSetMaxDowntimeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4536,21 +4539,21 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainMigrateSetMaxDowntime(ctx, &args)
 	case int32(libvirt.ProcConnectDomainEventRegisterAny):
-		var args libvirt.ConnectDomainEventRegisterAnyArgs
+		var args protocol.ConnectDomainEventRegisterAnyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectDomainEventRegisterAny(ctx, &args)
 	case int32(libvirt.ProcConnectDomainEventDeregisterAny):
-		var args libvirt.ConnectDomainEventDeregisterAnyArgs
+		var args protocol.ConnectDomainEventDeregisterAnyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectDomainEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcDomainUpdateDeviceFlags):
-		var args libvirt.DomainUpdateDeviceFlagsArgs
+		var args protocol.DomainUpdateDeviceFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4560,7 +4563,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainUpdateDeviceFlags(ctx, &args)
 	case int32(libvirt.ProcNWFilterLookupByName):
-		var args libvirt.NWFilterLookupByNameArgs
+		var args protocol.NWFilterLookupByNameArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4570,12 +4573,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NWFilterLookupByNameRet)
+			ret = new(protocol.NWFilterLookupByNameRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNWFilterLookupByUUID):
-		var args libvirt.NWFilterLookupByUUIDArgs
+		var args protocol.NWFilterLookupByUUIDArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4585,12 +4588,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NWFilterLookupByUUIDRet)
+			ret = new(protocol.NWFilterLookupByUUIDRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNWFilterGetXMLDesc):
-		var args libvirt.NWFilterGetXMLDescArgs
+		var args protocol.NWFilterGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4603,7 +4606,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NWFilterGetXMLDescRet)
+			ret = new(protocol.NWFilterGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -4613,12 +4616,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectNumOfNWFiltersRet)
+			ret = new(protocol.ConnectNumOfNWFiltersRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListNWFilters):
-		var args libvirt.ConnectListNWFiltersArgs
+		var args protocol.ConnectListNWFiltersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4628,12 +4631,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListNWFiltersRet)
+			ret = new(protocol.ConnectListNWFiltersRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNWFilterDefineXML):
-		var args libvirt.NWFilterDefineXMLArgs
+		var args protocol.NWFilterDefineXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4643,19 +4646,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NWFilterDefineXMLRet)
+			ret = new(protocol.NWFilterDefineXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNWFilterUndefine):
-		var args libvirt.NWFilterUndefineArgs
+		var args protocol.NWFilterUndefineArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NWFilterUndefine(ctx, &args)
 	case int32(libvirt.ProcDomainManagedSave):
-		var args libvirt.DomainManagedSaveArgs
+		var args protocol.DomainManagedSaveArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4665,7 +4668,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainManagedSave(ctx, &args)
 	case int32(libvirt.ProcDomainHasManagedSaveImage):
-		var args libvirt.DomainHasManagedSaveImageArgs
+		var args protocol.DomainHasManagedSaveImageArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4678,12 +4681,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainHasManagedSaveImageRet)
+			ret = new(protocol.DomainHasManagedSaveImageRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainManagedSaveRemove):
-		var args libvirt.DomainManagedSaveRemoveArgs
+		var args protocol.DomainManagedSaveRemoveArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4693,7 +4696,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainManagedSaveRemove(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotCreateXML):
-		var args libvirt.DomainSnapshotCreateXMLArgs
+		var args protocol.DomainSnapshotCreateXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4706,12 +4709,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainSnapshotCreateXMLRet)
+			ret = new(protocol.DomainSnapshotCreateXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSnapshotGetXMLDesc):
-		var args libvirt.DomainSnapshotGetXMLDescArgs
+		var args protocol.DomainSnapshotGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4724,12 +4727,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainSnapshotGetXMLDescRet)
+			ret = new(protocol.DomainSnapshotGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSnapshotNum):
-		var args libvirt.DomainSnapshotNumArgs
+		var args protocol.DomainSnapshotNumArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4742,12 +4745,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainSnapshotNumRet)
+			ret = new(protocol.DomainSnapshotNumRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSnapshotListNames):
-		var args libvirt.DomainSnapshotListNamesArgs
+		var args protocol.DomainSnapshotListNamesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4760,12 +4763,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainSnapshotListNamesRet)
+			ret = new(protocol.DomainSnapshotListNamesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSnapshotLookupByName):
-		var args libvirt.DomainSnapshotLookupByNameArgs
+		var args protocol.DomainSnapshotLookupByNameArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4778,12 +4781,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainSnapshotLookupByNameRet)
+			ret = new(protocol.DomainSnapshotLookupByNameRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainHasCurrentSnapshot):
-		var args libvirt.DomainHasCurrentSnapshotArgs
+		var args protocol.DomainHasCurrentSnapshotArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4796,12 +4799,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainHasCurrentSnapshotRet)
+			ret = new(protocol.DomainHasCurrentSnapshotRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSnapshotCurrent):
-		var args libvirt.DomainSnapshotCurrentArgs
+		var args protocol.DomainSnapshotCurrentArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4814,12 +4817,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainSnapshotCurrentRet)
+			ret = new(protocol.DomainSnapshotCurrentRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainRevertToSnapshot):
-		var args libvirt.DomainRevertToSnapshotArgs
+		var args protocol.DomainRevertToSnapshotArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4829,7 +4832,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainRevertToSnapshot(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotDelete):
-		var args libvirt.DomainSnapshotDeleteArgs
+		var args protocol.DomainSnapshotDeleteArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4839,7 +4842,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSnapshotDelete(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlockInfo):
-		var args libvirt.DomainGetBlockInfoArgs
+		var args protocol.DomainGetBlockInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4852,12 +4855,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetBlockInfoRet)
+			ret = new(protocol.DomainGetBlockInfoRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainCreateWithFlags):
-		var args libvirt.DomainCreateWithFlagsArgs
+		var args protocol.DomainCreateWithFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4870,12 +4873,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainCreateWithFlagsRet)
+			ret = new(protocol.DomainCreateWithFlagsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSetMemoryParameters):
-		var args libvirt.DomainSetMemoryParametersArgs
+		var args protocol.DomainSetMemoryParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4885,7 +4888,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetMemoryParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetMemoryParameters):
-		var args libvirt.DomainGetMemoryParametersArgs
+		var args protocol.DomainGetMemoryParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4898,12 +4901,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetMemoryParametersRet)
+			ret = new(protocol.DomainGetMemoryParametersRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSetVCPUsFlags):
-		var args libvirt.DomainSetVCPUsFlagsArgs
+		var args protocol.DomainSetVCPUsFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4913,7 +4916,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetVCPUsFlags(ctx, &args)
 	case int32(libvirt.ProcDomainGetVCPUsFlags):
-		var args libvirt.DomainGetVCPUsFlagsArgs
+		var args protocol.DomainGetVCPUsFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4926,12 +4929,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetVCPUsFlagsRet)
+			ret = new(protocol.DomainGetVCPUsFlagsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainOpenConsole):
-		var args libvirt.DomainOpenConsoleArgs
+		var args protocol.DomainOpenConsoleArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4941,7 +4944,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainOpenConsole(ctx, &args)
 	case int32(libvirt.ProcDomainIsUpdated):
-		var args libvirt.DomainIsUpdatedArgs
+		var args protocol.DomainIsUpdatedArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4951,12 +4954,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainIsUpdatedRet)
+			ret = new(protocol.DomainIsUpdatedRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectGetSysinfo):
-		var args libvirt.ConnectGetSysinfoArgs
+		var args protocol.ConnectGetSysinfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4969,12 +4972,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectGetSysinfoRet)
+			ret = new(protocol.ConnectGetSysinfoRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSetMemoryFlags):
-		var args libvirt.DomainSetMemoryFlagsArgs
+		var args protocol.DomainSetMemoryFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4984,7 +4987,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetMemoryFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSetBlkioParameters):
-		var args libvirt.DomainSetBlkioParametersArgs
+		var args protocol.DomainSetBlkioParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -4994,7 +4997,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetBlkioParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlkioParameters):
-		var args libvirt.DomainGetBlkioParametersArgs
+		var args protocol.DomainGetBlkioParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5007,12 +5010,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetBlkioParametersRet)
+			ret = new(protocol.DomainGetBlkioParametersRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigrateSetMaxSpeed):
-		var args libvirt.DomainMigrateSetMaxSpeedArgs
+		var args protocol.DomainMigrateSetMaxSpeedArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5022,7 +5025,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainMigrateSetMaxSpeed(ctx, &args)
 	case int32(libvirt.ProcStorageVolUpload):
-		var args libvirt.StorageVolUploadArgs
+		var args protocol.StorageVolUploadArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5032,7 +5035,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.StorageVolUpload(ctx, &args)
 	case int32(libvirt.ProcStorageVolDownload):
-		var args libvirt.StorageVolDownloadArgs
+		var args protocol.StorageVolDownloadArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5042,7 +5045,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.StorageVolDownload(ctx, &args)
 	case int32(libvirt.ProcDomainInjectNMI):
-		var args libvirt.DomainInjectNMIArgs
+		var args protocol.DomainInjectNMIArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5052,7 +5055,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainInjectNMI(ctx, &args)
 	case int32(libvirt.ProcDomainScreenshot):
-		var args libvirt.DomainScreenshotArgs
+		var args protocol.DomainScreenshotArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5065,12 +5068,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainScreenshotRet)
+			ret = new(protocol.DomainScreenshotRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetState):
-		var args libvirt.DomainGetStateArgs
+		var args protocol.DomainGetStateArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5083,12 +5086,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetStateRet)
+			ret = new(protocol.DomainGetStateRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigrateBegin3):
-		var args libvirt.DomainMigrateBegin3Args
+		var args protocol.DomainMigrateBegin3Args
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5101,12 +5104,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigrateBegin3Ret)
+			ret = new(protocol.DomainMigrateBegin3Ret)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigratePrepare3):
-		var args libvirt.DomainMigratePrepare3Args
+		var args protocol.DomainMigratePrepare3Args
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5119,12 +5122,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigratePrepare3Ret)
+			ret = new(protocol.DomainMigratePrepare3Ret)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigratePrepareTunnel3):
-		var args libvirt.DomainMigratePrepareTunnel3Args
+		var args protocol.DomainMigratePrepareTunnel3Args
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5137,12 +5140,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigratePrepareTunnel3Ret)
+			ret = new(protocol.DomainMigratePrepareTunnel3Ret)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigratePerform3):
-		var args libvirt.DomainMigratePerform3Args
+		var args protocol.DomainMigratePerform3Args
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5155,12 +5158,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigratePerform3Ret)
+			ret = new(protocol.DomainMigratePerform3Ret)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigrateFinish3):
-		var args libvirt.DomainMigrateFinish3Args
+		var args protocol.DomainMigrateFinish3Args
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5173,12 +5176,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigrateFinish3Ret)
+			ret = new(protocol.DomainMigrateFinish3Ret)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigrateConfirm3):
-		var args libvirt.DomainMigrateConfirm3Args
+		var args protocol.DomainMigrateConfirm3Args
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5188,7 +5191,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainMigrateConfirm3(ctx, &args)
 	case int32(libvirt.ProcDomainSetSchedulerParametersFlags):
-		var args libvirt.DomainSetSchedulerParametersFlagsArgs
+		var args protocol.DomainSetSchedulerParametersFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5198,7 +5201,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetSchedulerParametersFlags(ctx, &args)
 	case int32(libvirt.ProcInterfaceChangeBegin):
-		var args libvirt.InterfaceChangeBeginArgs
+		var args protocol.InterfaceChangeBeginArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5208,7 +5211,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.InterfaceChangeBegin(ctx, &args)
 	case int32(libvirt.ProcInterfaceChangeCommit):
-		var args libvirt.InterfaceChangeCommitArgs
+		var args protocol.InterfaceChangeCommitArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5218,7 +5221,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.InterfaceChangeCommit(ctx, &args)
 	case int32(libvirt.ProcInterfaceChangeRollback):
-		var args libvirt.InterfaceChangeRollbackArgs
+		var args protocol.InterfaceChangeRollbackArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5228,7 +5231,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.InterfaceChangeRollback(ctx, &args)
 	case int32(libvirt.ProcDomainGetSchedulerParametersFlags):
-		var args libvirt.DomainGetSchedulerParametersFlagsArgs
+		var args protocol.DomainGetSchedulerParametersFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5241,12 +5244,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetSchedulerParametersFlagsRet)
+			ret = new(protocol.DomainGetSchedulerParametersFlagsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainPinVCPUFlags):
-		var args libvirt.DomainPinVCPUFlagsArgs
+		var args protocol.DomainPinVCPUFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5256,7 +5259,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainPinVCPUFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSendKey):
-		var args libvirt.DomainSendKeyArgs
+		var args protocol.DomainSendKeyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5266,7 +5269,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSendKey(ctx, &args)
 	case int32(libvirt.ProcNodeGetCPUStats):
-		var args libvirt.NodeGetCPUStatsArgs
+		var args protocol.NodeGetCPUStatsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5279,12 +5282,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeGetCPUStatsRet)
+			ret = new(protocol.NodeGetCPUStatsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeGetMemoryStats):
-		var args libvirt.NodeGetMemoryStatsArgs
+		var args protocol.NodeGetMemoryStatsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5297,12 +5300,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeGetMemoryStatsRet)
+			ret = new(protocol.NodeGetMemoryStatsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetControlInfo):
-		var args libvirt.DomainGetControlInfoArgs
+		var args protocol.DomainGetControlInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5315,12 +5318,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetControlInfoRet)
+			ret = new(protocol.DomainGetControlInfoRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetVCPUPinInfo):
-		var args libvirt.DomainGetVCPUPinInfoArgs
+		var args protocol.DomainGetVCPUPinInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5333,12 +5336,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetVCPUPinInfoRet)
+			ret = new(protocol.DomainGetVCPUPinInfoRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainUndefineFlags):
-		var args libvirt.DomainUndefineFlagsArgs
+		var args protocol.DomainUndefineFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5348,7 +5351,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainUndefineFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSaveFlags):
-		var args libvirt.DomainSaveFlagsArgs
+		var args protocol.DomainSaveFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5358,7 +5361,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSaveFlags(ctx, &args)
 	case int32(libvirt.ProcDomainRestoreFlags):
-		var args libvirt.DomainRestoreFlagsArgs
+		var args protocol.DomainRestoreFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5368,7 +5371,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainRestoreFlags(ctx, &args)
 	case int32(libvirt.ProcDomainDestroyFlags):
-		var args libvirt.DomainDestroyFlagsArgs
+		var args protocol.DomainDestroyFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5378,7 +5381,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainDestroyFlags(ctx, &args)
 	case int32(libvirt.ProcDomainSaveImageGetXMLDesc):
-		var args libvirt.DomainSaveImageGetXMLDescArgs
+		var args protocol.DomainSaveImageGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5391,12 +5394,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainSaveImageGetXMLDescRet)
+			ret = new(protocol.DomainSaveImageGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSaveImageDefineXML):
-		var args libvirt.DomainSaveImageDefineXMLArgs
+		var args protocol.DomainSaveImageDefineXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5406,7 +5409,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSaveImageDefineXML(ctx, &args)
 	case int32(libvirt.ProcDomainBlockJobAbort):
-		var args libvirt.DomainBlockJobAbortArgs
+		var args protocol.DomainBlockJobAbortArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5416,7 +5419,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainBlockJobAbort(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlockJobInfo):
-		var args libvirt.DomainGetBlockJobInfoArgs
+		var args protocol.DomainGetBlockJobInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5434,7 +5437,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainBlockJobSetSpeed):
-		var args libvirt.DomainBlockJobSetSpeedArgs
+		var args protocol.DomainBlockJobSetSpeedArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5444,7 +5447,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainBlockJobSetSpeed(ctx, &args)
 	case int32(libvirt.ProcDomainBlockPull):
-		var args libvirt.DomainBlockPullArgs
+		var args protocol.DomainBlockPullArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5454,7 +5457,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainBlockPull(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateGetMaxSpeed):
-		var args libvirt.DomainMigrateGetMaxSpeedArgs
+		var args protocol.DomainMigrateGetMaxSpeedArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5467,12 +5470,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigrateGetMaxSpeedRet)
+			ret = new(protocol.DomainMigrateGetMaxSpeedRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainBlockStatsFlags):
-		var args libvirt.DomainBlockStatsFlagsArgs
+		var args protocol.DomainBlockStatsFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5485,12 +5488,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainBlockStatsFlagsRet)
+			ret = new(protocol.DomainBlockStatsFlagsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSnapshotGetParent):
-		var args libvirt.DomainSnapshotGetParentArgs
+		var args protocol.DomainSnapshotGetParentArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5503,12 +5506,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainSnapshotGetParentRet)
+			ret = new(protocol.DomainSnapshotGetParentRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainReset):
-		var args libvirt.DomainResetArgs
+		var args protocol.DomainResetArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5518,7 +5521,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainReset(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotNumChildren):
-		var args libvirt.DomainSnapshotNumChildrenArgs
+		var args protocol.DomainSnapshotNumChildrenArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5531,12 +5534,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainSnapshotNumChildrenRet)
+			ret = new(protocol.DomainSnapshotNumChildrenRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSnapshotListChildrenNames):
-		var args libvirt.DomainSnapshotListChildrenNamesArgs
+		var args protocol.DomainSnapshotListChildrenNamesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5549,12 +5552,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainSnapshotListChildrenNamesRet)
+			ret = new(protocol.DomainSnapshotListChildrenNamesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainOpenGraphics):
-		var args libvirt.DomainOpenGraphicsArgs
+		var args protocol.DomainOpenGraphicsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5564,7 +5567,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainOpenGraphics(ctx, &args)
 	case int32(libvirt.ProcNodeSuspendForDuration):
-		var args libvirt.NodeSuspendForDurationArgs
+		var args protocol.NodeSuspendForDurationArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5574,7 +5577,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.NodeSuspendForDuration(ctx, &args)
 	case int32(libvirt.ProcDomainBlockResize):
-		var args libvirt.DomainBlockResizeArgs
+		var args protocol.DomainBlockResizeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5584,7 +5587,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainBlockResize(ctx, &args)
 	case int32(libvirt.ProcDomainSetBlockIOTune):
-		var args libvirt.DomainSetBlockIOTuneArgs
+		var args protocol.DomainSetBlockIOTuneArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5594,7 +5597,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetBlockIOTune(ctx, &args)
 	case int32(libvirt.ProcDomainGetBlockIOTune):
-		var args libvirt.DomainGetBlockIOTuneArgs
+		var args protocol.DomainGetBlockIOTuneArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5607,12 +5610,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetBlockIOTuneRet)
+			ret = new(protocol.DomainGetBlockIOTuneRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSetNUMAParameters):
-		var args libvirt.DomainSetNUMAParametersArgs
+		var args protocol.DomainSetNUMAParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5622,7 +5625,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetNUMAParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetNUMAParameters):
-		var args libvirt.DomainGetNUMAParametersArgs
+		var args protocol.DomainGetNUMAParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5635,12 +5638,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetNUMAParametersRet)
+			ret = new(protocol.DomainGetNUMAParametersRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSetInterfaceParameters):
-		var args libvirt.DomainSetInterfaceParametersArgs
+		var args protocol.DomainSetInterfaceParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5650,7 +5653,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetInterfaceParameters(ctx, &args)
 	case int32(libvirt.ProcDomainGetInterfaceParameters):
-		var args libvirt.DomainGetInterfaceParametersArgs
+		var args protocol.DomainGetInterfaceParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5663,12 +5666,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetInterfaceParametersRet)
+			ret = new(protocol.DomainGetInterfaceParametersRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainShutdownFlags):
-		var args libvirt.DomainShutdownFlagsArgs
+		var args protocol.DomainShutdownFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5678,7 +5681,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainShutdownFlags(ctx, &args)
 	case int32(libvirt.ProcStorageVolWipePattern):
-		var args libvirt.StorageVolWipePatternArgs
+		var args protocol.StorageVolWipePatternArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5688,7 +5691,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.StorageVolWipePattern(ctx, &args)
 	case int32(libvirt.ProcStorageVolResize):
-		var args libvirt.StorageVolResizeArgs
+		var args protocol.StorageVolResizeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5698,7 +5701,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.StorageVolResize(ctx, &args)
 	case int32(libvirt.ProcDomainPMSuspendForDuration):
-		var args libvirt.DomainPMSuspendForDurationArgs
+		var args protocol.DomainPMSuspendForDurationArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5708,7 +5711,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainPMSuspendForDuration(ctx, &args)
 	case int32(libvirt.ProcDomainGetCPUStats):
-		var args libvirt.DomainGetCPUStatsArgs
+		var args protocol.DomainGetCPUStatsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5721,12 +5724,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetCPUStatsRet)
+			ret = new(protocol.DomainGetCPUStatsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetDiskErrors):
-		var args libvirt.DomainGetDiskErrorsArgs
+		var args protocol.DomainGetDiskErrorsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5739,12 +5742,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetDiskErrorsRet)
+			ret = new(protocol.DomainGetDiskErrorsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSetMetadata):
-		var args libvirt.DomainSetMetadataArgs
+		var args protocol.DomainSetMetadataArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5754,7 +5757,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetMetadata(ctx, &args)
 	case int32(libvirt.ProcDomainGetMetadata):
-		var args libvirt.DomainGetMetadataArgs
+		var args protocol.DomainGetMetadataArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5767,12 +5770,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetMetadataRet)
+			ret = new(protocol.DomainGetMetadataRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainBlockRebase):
-		var args libvirt.DomainBlockRebaseArgs
+		var args protocol.DomainBlockRebaseArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5782,7 +5785,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainBlockRebase(ctx, &args)
 	case int32(libvirt.ProcDomainPMWakeup):
-		var args libvirt.DomainPMWakeupArgs
+		var args protocol.DomainPMWakeupArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5792,7 +5795,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainPMWakeup(ctx, &args)
 	case int32(libvirt.ProcDomainSnapshotIsCurrent):
-		var args libvirt.DomainSnapshotIsCurrentArgs
+		var args protocol.DomainSnapshotIsCurrentArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5805,12 +5808,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainSnapshotIsCurrentRet)
+			ret = new(protocol.DomainSnapshotIsCurrentRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSnapshotHasMetadata):
-		var args libvirt.DomainSnapshotHasMetadataArgs
+		var args protocol.DomainSnapshotHasMetadataArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5823,12 +5826,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainSnapshotHasMetadataRet)
+			ret = new(protocol.DomainSnapshotHasMetadataRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListAllDomains):
-		var args libvirt.ConnectListAllDomainsArgs
+		var args protocol.ConnectListAllDomainsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5841,12 +5844,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListAllDomainsRet)
+			ret = new(protocol.ConnectListAllDomainsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainListAllSnapshots):
-		var args libvirt.DomainListAllSnapshotsArgs
+		var args protocol.DomainListAllSnapshotsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5859,12 +5862,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainListAllSnapshotsRet)
+			ret = new(protocol.DomainListAllSnapshotsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSnapshotListAllChildren):
-		var args libvirt.DomainSnapshotListAllChildrenArgs
+		var args protocol.DomainSnapshotListAllChildrenArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5877,12 +5880,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainSnapshotListAllChildrenRet)
+			ret = new(protocol.DomainSnapshotListAllChildrenRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetHostname):
-		var args libvirt.DomainGetHostnameArgs
+		var args protocol.DomainGetHostnameArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5895,12 +5898,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetHostnameRet)
+			ret = new(protocol.DomainGetHostnameRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetSecurityLabelList):
-		var args libvirt.DomainGetSecurityLabelListArgs
+		var args protocol.DomainGetSecurityLabelListArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5910,12 +5913,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetSecurityLabelListRet)
+			ret = new(protocol.DomainGetSecurityLabelListRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainPinEmulator):
-		var args libvirt.DomainPinEmulatorArgs
+		var args protocol.DomainPinEmulatorArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5925,7 +5928,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainPinEmulator(ctx, &args)
 	case int32(libvirt.ProcDomainGetEmulatorPinInfo):
-		var args libvirt.DomainGetEmulatorPinInfoArgs
+		var args protocol.DomainGetEmulatorPinInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5938,12 +5941,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetEmulatorPinInfoRet)
+			ret = new(protocol.DomainGetEmulatorPinInfoRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListAllStoragePools):
-		var args libvirt.ConnectListAllStoragePoolsArgs
+		var args protocol.ConnectListAllStoragePoolsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5956,12 +5959,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListAllStoragePoolsRet)
+			ret = new(protocol.ConnectListAllStoragePoolsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcStoragePoolListAllVolumes):
-		var args libvirt.StoragePoolListAllVolumesArgs
+		var args protocol.StoragePoolListAllVolumesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5974,12 +5977,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StoragePoolListAllVolumesRet)
+			ret = new(protocol.StoragePoolListAllVolumesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListAllNetworks):
-		var args libvirt.ConnectListAllNetworksArgs
+		var args protocol.ConnectListAllNetworksArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -5992,12 +5995,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListAllNetworksRet)
+			ret = new(protocol.ConnectListAllNetworksRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListAllInterfaces):
-		var args libvirt.ConnectListAllInterfacesArgs
+		var args protocol.ConnectListAllInterfacesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6010,12 +6013,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListAllInterfacesRet)
+			ret = new(protocol.ConnectListAllInterfacesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListAllNodeDevices):
-		var args libvirt.ConnectListAllNodeDevicesArgs
+		var args protocol.ConnectListAllNodeDevicesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6028,12 +6031,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListAllNodeDevicesRet)
+			ret = new(protocol.ConnectListAllNodeDevicesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListAllNWFilters):
-		var args libvirt.ConnectListAllNWFiltersArgs
+		var args protocol.ConnectListAllNWFiltersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6046,12 +6049,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListAllNWFiltersRet)
+			ret = new(protocol.ConnectListAllNWFiltersRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectListAllSecrets):
-		var args libvirt.ConnectListAllSecretsArgs
+		var args protocol.ConnectListAllSecretsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6064,12 +6067,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListAllSecretsRet)
+			ret = new(protocol.ConnectListAllSecretsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeSetMemoryParameters):
-		var args libvirt.NodeSetMemoryParametersArgs
+		var args protocol.NodeSetMemoryParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6079,7 +6082,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.NodeSetMemoryParameters(ctx, &args)
 	case int32(libvirt.ProcNodeGetMemoryParameters):
-		var args libvirt.NodeGetMemoryParametersArgs
+		var args protocol.NodeGetMemoryParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6092,12 +6095,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeGetMemoryParametersRet)
+			ret = new(protocol.NodeGetMemoryParametersRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainBlockCommit):
-		var args libvirt.DomainBlockCommitArgs
+		var args protocol.DomainBlockCommitArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6107,7 +6110,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainBlockCommit(ctx, &args)
 	case int32(libvirt.ProcNetworkUpdate):
-		var args libvirt.NetworkUpdateArgs
+		var args protocol.NetworkUpdateArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6117,7 +6120,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.NetworkUpdate(ctx, &args)
 	case int32(libvirt.ProcNodeGetCPUMap):
-		var args libvirt.NodeGetCPUMapArgs
+		var args protocol.NodeGetCPUMapArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6130,12 +6133,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeGetCPUMapRet)
+			ret = new(protocol.NodeGetCPUMapRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainFSTrim):
-		var args libvirt.DomainFSTrimArgs
+		var args protocol.DomainFSTrimArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6145,7 +6148,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainFSTrim(ctx, &args)
 	case int32(libvirt.ProcDomainSendProcessSignal):
-		var args libvirt.DomainSendProcessSignalArgs
+		var args protocol.DomainSendProcessSignalArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6155,7 +6158,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSendProcessSignal(ctx, &args)
 	case int32(libvirt.ProcDomainOpenChannel):
-		var args libvirt.DomainOpenChannelArgs
+		var args protocol.DomainOpenChannelArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6165,7 +6168,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainOpenChannel(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceLookupSCSIHostByWWN):
-		var args libvirt.NodeDeviceLookupSCSIHostByWWNArgs
+		var args protocol.NodeDeviceLookupSCSIHostByWWNArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6178,12 +6181,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeDeviceLookupSCSIHostByWWNRet)
+			ret = new(protocol.NodeDeviceLookupSCSIHostByWWNRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetJobStats):
-		var args libvirt.DomainGetJobStatsArgs
+		var args protocol.DomainGetJobStatsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6196,12 +6199,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetJobStatsRet)
+			ret = new(protocol.DomainGetJobStatsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigrateGetCompressionCache):
-		var args libvirt.DomainMigrateGetCompressionCacheArgs
+		var args protocol.DomainMigrateGetCompressionCacheArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6214,12 +6217,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigrateGetCompressionCacheRet)
+			ret = new(protocol.DomainMigrateGetCompressionCacheRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigrateSetCompressionCache):
-		var args libvirt.DomainMigrateSetCompressionCacheArgs
+		var args protocol.DomainMigrateSetCompressionCacheArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6229,7 +6232,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainMigrateSetCompressionCache(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceDetachFlags):
-		var args libvirt.NodeDeviceDetachFlagsArgs
+		var args protocol.NodeDeviceDetachFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6239,7 +6242,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.NodeDeviceDetachFlags(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateBegin3Params):
-		var args libvirt.DomainMigrateBegin3ParamsArgs
+		var args protocol.DomainMigrateBegin3ParamsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6252,12 +6255,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigrateBegin3ParamsRet)
+			ret = new(protocol.DomainMigrateBegin3ParamsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigratePrepare3Params):
-		var args libvirt.DomainMigratePrepare3ParamsArgs
+		var args protocol.DomainMigratePrepare3ParamsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6270,12 +6273,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigratePrepare3ParamsRet)
+			ret = new(protocol.DomainMigratePrepare3ParamsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigratePrepareTunnel3Params):
-		var args libvirt.DomainMigratePrepareTunnel3ParamsArgs
+		var args protocol.DomainMigratePrepareTunnel3ParamsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6288,12 +6291,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigratePrepareTunnel3ParamsRet)
+			ret = new(protocol.DomainMigratePrepareTunnel3ParamsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigratePerform3Params):
-		var args libvirt.DomainMigratePerform3ParamsArgs
+		var args protocol.DomainMigratePerform3ParamsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6306,12 +6309,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigratePerform3ParamsRet)
+			ret = new(protocol.DomainMigratePerform3ParamsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigrateFinish3Params):
-		var args libvirt.DomainMigrateFinish3ParamsArgs
+		var args protocol.DomainMigrateFinish3ParamsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6324,12 +6327,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigrateFinish3ParamsRet)
+			ret = new(protocol.DomainMigrateFinish3ParamsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainMigrateConfirm3Params):
-		var args libvirt.DomainMigrateConfirm3ParamsArgs
+		var args protocol.DomainMigrateConfirm3ParamsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6339,7 +6342,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainMigrateConfirm3Params(ctx, &args)
 	case int32(libvirt.ProcDomainSetMemoryStatsPeriod):
-		var args libvirt.DomainSetMemoryStatsPeriodArgs
+		var args protocol.DomainSetMemoryStatsPeriodArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6349,7 +6352,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetMemoryStatsPeriod(ctx, &args)
 	case int32(libvirt.ProcDomainCreateXMLWithFiles):
-		var args libvirt.DomainCreateXMLWithFilesArgs
+		var args protocol.DomainCreateXMLWithFilesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6362,12 +6365,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainCreateXMLWithFilesRet)
+			ret = new(protocol.DomainCreateXMLWithFilesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainCreateWithFiles):
-		var args libvirt.DomainCreateWithFilesArgs
+		var args protocol.DomainCreateWithFilesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6380,12 +6383,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainCreateWithFilesRet)
+			ret = new(protocol.DomainCreateWithFilesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectGetCPUModelNames):
-		var args libvirt.ConnectGetCPUModelNamesArgs
+		var args protocol.ConnectGetCPUModelNamesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6398,12 +6401,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectGetCPUModelNamesRet)
+			ret = new(protocol.ConnectGetCPUModelNamesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNetworkEventRegisterAny):
-		var args libvirt.ConnectNetworkEventRegisterAnyArgs
+		var args protocol.ConnectNetworkEventRegisterAnyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6413,19 +6416,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectNetworkEventRegisterAnyRet)
+			ret = new(protocol.ConnectNetworkEventRegisterAnyRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNetworkEventDeregisterAny):
-		var args libvirt.ConnectNetworkEventDeregisterAnyArgs
+		var args protocol.ConnectNetworkEventDeregisterAnyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectNetworkEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcConnectDomainEventCallbackRegisterAny):
-		var args libvirt.ConnectDomainEventCallbackRegisterAnyArgs
+		var args protocol.ConnectDomainEventCallbackRegisterAnyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6435,19 +6438,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectDomainEventCallbackRegisterAnyRet)
+			ret = new(protocol.ConnectDomainEventCallbackRegisterAnyRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectDomainEventCallbackDeregisterAny):
-		var args libvirt.ConnectDomainEventCallbackDeregisterAnyArgs
+		var args protocol.ConnectDomainEventCallbackDeregisterAnyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectDomainEventCallbackDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcDomainCoreDumpWithFormat):
-		var args libvirt.DomainCoreDumpWithFormatArgs
+		var args protocol.DomainCoreDumpWithFormatArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6457,7 +6460,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainCoreDumpWithFormat(ctx, &args)
 	case int32(libvirt.ProcDomainFSFreeze):
-		var args libvirt.DomainFSFreezeArgs
+		var args protocol.DomainFSFreezeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6470,12 +6473,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainFSFreezeRet)
+			ret = new(protocol.DomainFSFreezeRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainFSThaw):
-		var args libvirt.DomainFSThawArgs
+		var args protocol.DomainFSThawArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6488,12 +6491,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainFSThawRet)
+			ret = new(protocol.DomainFSThawRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetTime):
-		var args libvirt.DomainGetTimeArgs
+		var args protocol.DomainGetTimeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6506,12 +6509,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetTimeRet)
+			ret = new(protocol.DomainGetTimeRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSetTime):
-		var args libvirt.DomainSetTimeArgs
+		var args protocol.DomainSetTimeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6521,7 +6524,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetTime(ctx, &args)
 	case int32(libvirt.ProcNodeGetFreePages):
-		var args libvirt.NodeGetFreePagesArgs
+		var args protocol.NodeGetFreePagesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6534,12 +6537,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeGetFreePagesRet)
+			ret = new(protocol.NodeGetFreePagesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkGetDHCPLeases):
-		var args libvirt.NetworkGetDHCPLeasesArgs
+		var args protocol.NetworkGetDHCPLeasesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6552,12 +6555,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkGetDHCPLeasesRet)
+			ret = new(protocol.NetworkGetDHCPLeasesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectGetDomainCapabilities):
-		var args libvirt.ConnectGetDomainCapabilitiesArgs
+		var args protocol.ConnectGetDomainCapabilitiesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6570,12 +6573,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectGetDomainCapabilitiesRet)
+			ret = new(protocol.ConnectGetDomainCapabilitiesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainOpenGraphicsFD):
-		var args libvirt.DomainOpenGraphicsFDArgs
+		var args protocol.DomainOpenGraphicsFDArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6585,7 +6588,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainOpenGraphicsFD(ctx, &args)
 	case int32(libvirt.ProcConnectGetAllDomainStats):
-		var args libvirt.ConnectGetAllDomainStatsArgs
+		var args protocol.ConnectGetAllDomainStatsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6598,12 +6601,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectGetAllDomainStatsRet)
+			ret = new(protocol.ConnectGetAllDomainStatsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainBlockCopy):
-		var args libvirt.DomainBlockCopyArgs
+		var args protocol.DomainBlockCopyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6613,7 +6616,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainBlockCopy(ctx, &args)
 	case int32(libvirt.ProcNodeAllocPages):
-		var args libvirt.NodeAllocPagesArgs
+		var args protocol.NodeAllocPagesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6626,12 +6629,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeAllocPagesRet)
+			ret = new(protocol.NodeAllocPagesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetFSInfo):
-		var args libvirt.DomainGetFSInfoArgs
+		var args protocol.DomainGetFSInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6644,12 +6647,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetFSInfoRet)
+			ret = new(protocol.DomainGetFSInfoRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainDefineXMLFlags):
-		var args libvirt.DomainDefineXMLFlagsArgs
+		var args protocol.DomainDefineXMLFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6662,12 +6665,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainDefineXMLFlagsRet)
+			ret = new(protocol.DomainDefineXMLFlagsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetIOThreadInfo):
-		var args libvirt.DomainGetIOThreadInfoArgs
+		var args protocol.DomainGetIOThreadInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6680,12 +6683,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetIOThreadInfoRet)
+			ret = new(protocol.DomainGetIOThreadInfoRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainPinIOThread):
-		var args libvirt.DomainPinIOThreadArgs
+		var args protocol.DomainPinIOThreadArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6695,7 +6698,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainPinIOThread(ctx, &args)
 	case int32(libvirt.ProcDomainInterfaceAddresses):
-		var args libvirt.DomainInterfaceAddressesArgs
+		var args protocol.DomainInterfaceAddressesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6708,12 +6711,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainInterfaceAddressesRet)
+			ret = new(protocol.DomainInterfaceAddressesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainAddIOThread):
-		var args libvirt.DomainAddIOThreadArgs
+		var args protocol.DomainAddIOThreadArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6723,7 +6726,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainAddIOThread(ctx, &args)
 	case int32(libvirt.ProcDomainDelIOThread):
-		var args libvirt.DomainDelIOThreadArgs
+		var args protocol.DomainDelIOThreadArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6733,7 +6736,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainDelIOThread(ctx, &args)
 	case int32(libvirt.ProcDomainSetUserPassword):
-		var args libvirt.DomainSetUserPasswordArgs
+		var args protocol.DomainSetUserPasswordArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6743,7 +6746,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetUserPassword(ctx, &args)
 	case int32(libvirt.ProcDomainRename):
-		var args libvirt.DomainRenameArgs
+		var args protocol.DomainRenameArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6756,7 +6759,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainRenameRet)
+			ret = new(protocol.DomainRenameRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
@@ -6765,7 +6768,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 	case int32(libvirt.ProcConnectUnregisterCloseCallback):
 		return true, h.ConnectUnregisterCloseCallback(ctx)
 	case int32(libvirt.ProcDomainMigrateStartPostCopy):
-		var args libvirt.DomainMigrateStartPostCopyArgs
+		var args protocol.DomainMigrateStartPostCopyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6775,7 +6778,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainMigrateStartPostCopy(ctx, &args)
 	case int32(libvirt.ProcDomainGetPerfEvents):
-		var args libvirt.DomainGetPerfEventsArgs
+		var args protocol.DomainGetPerfEventsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6788,12 +6791,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetPerfEventsRet)
+			ret = new(protocol.DomainGetPerfEventsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSetPerfEvents):
-		var args libvirt.DomainSetPerfEventsArgs
+		var args protocol.DomainSetPerfEventsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6803,7 +6806,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetPerfEvents(ctx, &args)
 	case int32(libvirt.ProcConnectStoragePoolEventRegisterAny):
-		var args libvirt.ConnectStoragePoolEventRegisterAnyArgs
+		var args protocol.ConnectStoragePoolEventRegisterAnyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6813,19 +6816,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectStoragePoolEventRegisterAnyRet)
+			ret = new(protocol.ConnectStoragePoolEventRegisterAnyRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectStoragePoolEventDeregisterAny):
-		var args libvirt.ConnectStoragePoolEventDeregisterAnyArgs
+		var args protocol.ConnectStoragePoolEventDeregisterAnyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectStoragePoolEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcDomainGetGuestVCPUs):
-		var args libvirt.DomainGetGuestVCPUsArgs
+		var args protocol.DomainGetGuestVCPUsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6838,12 +6841,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetGuestVCPUsRet)
+			ret = new(protocol.DomainGetGuestVCPUsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSetGuestVCPUs):
-		var args libvirt.DomainSetGuestVCPUsArgs
+		var args protocol.DomainSetGuestVCPUsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6853,7 +6856,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetGuestVCPUs(ctx, &args)
 	case int32(libvirt.ProcConnectNodeDeviceEventRegisterAny):
-		var args libvirt.ConnectNodeDeviceEventRegisterAnyArgs
+		var args protocol.ConnectNodeDeviceEventRegisterAnyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6863,19 +6866,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectNodeDeviceEventRegisterAnyRet)
+			ret = new(protocol.ConnectNodeDeviceEventRegisterAnyRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectNodeDeviceEventDeregisterAny):
-		var args libvirt.ConnectNodeDeviceEventDeregisterAnyArgs
+		var args protocol.ConnectNodeDeviceEventDeregisterAnyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectNodeDeviceEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcStorageVolGetInfoFlags):
-		var args libvirt.StorageVolGetInfoFlagsArgs
+		var args protocol.StorageVolGetInfoFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6888,12 +6891,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StorageVolGetInfoFlagsRet)
+			ret = new(protocol.StorageVolGetInfoFlagsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectSecretEventRegisterAny):
-		var args libvirt.ConnectSecretEventRegisterAnyArgs
+		var args protocol.ConnectSecretEventRegisterAnyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6903,19 +6906,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectSecretEventRegisterAnyRet)
+			ret = new(protocol.ConnectSecretEventRegisterAnyRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectSecretEventDeregisterAny):
-		var args libvirt.ConnectSecretEventDeregisterAnyArgs
+		var args protocol.ConnectSecretEventDeregisterAnyArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.ConnectSecretEventDeregisterAny(ctx, &args)
 	case int32(libvirt.ProcDomainSetVCPU):
-		var args libvirt.DomainSetVCPUArgs
+		var args protocol.DomainSetVCPUArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6925,7 +6928,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetVCPU(ctx, &args)
 	case int32(libvirt.ProcDomainSetBlockThreshold):
-		var args libvirt.DomainSetBlockThresholdArgs
+		var args protocol.DomainSetBlockThresholdArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6935,7 +6938,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetBlockThreshold(ctx, &args)
 	case int32(libvirt.ProcDomainMigrateGetMaxDowntime):
-		var args libvirt.DomainMigrateGetMaxDowntimeArgs
+		var args protocol.DomainMigrateGetMaxDowntimeArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6948,12 +6951,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainMigrateGetMaxDowntimeRet)
+			ret = new(protocol.DomainMigrateGetMaxDowntimeRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainManagedSaveGetXMLDesc):
-		var args libvirt.DomainManagedSaveGetXMLDescArgs
+		var args protocol.DomainManagedSaveGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6966,12 +6969,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainManagedSaveGetXMLDescRet)
+			ret = new(protocol.DomainManagedSaveGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainManagedSaveDefineXML):
-		var args libvirt.DomainManagedSaveDefineXMLArgs
+		var args protocol.DomainManagedSaveDefineXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6981,7 +6984,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainManagedSaveDefineXML(ctx, &args)
 	case int32(libvirt.ProcDomainSetLifecycleAction):
-		var args libvirt.DomainSetLifecycleActionArgs
+		var args protocol.DomainSetLifecycleActionArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -6991,7 +6994,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetLifecycleAction(ctx, &args)
 	case int32(libvirt.ProcStoragePoolLookupByTargetPath):
-		var args libvirt.StoragePoolLookupByTargetPathArgs
+		var args protocol.StoragePoolLookupByTargetPathArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7001,12 +7004,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.StoragePoolLookupByTargetPathRet)
+			ret = new(protocol.StoragePoolLookupByTargetPathRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainDetachDeviceAlias):
-		var args libvirt.DomainDetachDeviceAliasArgs
+		var args protocol.DomainDetachDeviceAliasArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7016,7 +7019,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainDetachDeviceAlias(ctx, &args)
 	case int32(libvirt.ProcConnectCompareHypervisorCPU):
-		var args libvirt.ConnectCompareHypervisorCPUArgs
+		var args protocol.ConnectCompareHypervisorCPUArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7029,12 +7032,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectCompareHypervisorCPURet)
+			ret = new(protocol.ConnectCompareHypervisorCPURet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectBaselineHypervisorCPU):
-		var args libvirt.ConnectBaselineHypervisorCPUArgs
+		var args protocol.ConnectBaselineHypervisorCPUArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7047,12 +7050,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectBaselineHypervisorCPURet)
+			ret = new(protocol.ConnectBaselineHypervisorCPURet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeGetSEVInfo):
-		var args libvirt.NodeGetSEVInfoArgs
+		var args protocol.NodeGetSEVInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7065,12 +7068,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeGetSEVInfoRet)
+			ret = new(protocol.NodeGetSEVInfoRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainGetLaunchSecurityInfo):
-		var args libvirt.DomainGetLaunchSecurityInfoArgs
+		var args protocol.DomainGetLaunchSecurityInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7083,12 +7086,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetLaunchSecurityInfoRet)
+			ret = new(protocol.DomainGetLaunchSecurityInfoRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNWFilterBindingLookupByPortDev):
-		var args libvirt.NWFilterBindingLookupByPortDevArgs
+		var args protocol.NWFilterBindingLookupByPortDevArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7098,12 +7101,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NWFilterBindingLookupByPortDevRet)
+			ret = new(protocol.NWFilterBindingLookupByPortDevRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNWFilterBindingGetXMLDesc):
-		var args libvirt.NWFilterBindingGetXMLDescArgs
+		var args protocol.NWFilterBindingGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7116,12 +7119,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NWFilterBindingGetXMLDescRet)
+			ret = new(protocol.NWFilterBindingGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNWFilterBindingCreateXML):
-		var args libvirt.NWFilterBindingCreateXMLArgs
+		var args protocol.NWFilterBindingCreateXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7134,19 +7137,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NWFilterBindingCreateXMLRet)
+			ret = new(protocol.NWFilterBindingCreateXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNWFilterBindingDelete):
-		var args libvirt.NWFilterBindingDeleteArgs
+		var args protocol.NWFilterBindingDeleteArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NWFilterBindingDelete(ctx, &args)
 	case int32(libvirt.ProcConnectListAllNWFilterBindings):
-		var args libvirt.ConnectListAllNWFilterBindingsArgs
+		var args protocol.ConnectListAllNWFilterBindingsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7159,12 +7162,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectListAllNWFilterBindingsRet)
+			ret = new(protocol.ConnectListAllNWFilterBindingsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSetIOThreadParams):
-		var args libvirt.DomainSetIOThreadParamsArgs
+		var args protocol.DomainSetIOThreadParamsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7174,7 +7177,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetIOThreadParams(ctx, &args)
 	case int32(libvirt.ProcConnectGetStoragePoolCapabilities):
-		var args libvirt.ConnectGetStoragePoolCapabilitiesArgs
+		var args protocol.ConnectGetStoragePoolCapabilitiesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7187,12 +7190,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.ConnectGetStoragePoolCapabilitiesRet)
+			ret = new(protocol.ConnectGetStoragePoolCapabilitiesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkListAllPorts):
-		var args libvirt.NetworkListAllPortsArgs
+		var args protocol.NetworkListAllPortsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7205,12 +7208,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkListAllPortsRet)
+			ret = new(protocol.NetworkListAllPortsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkPortLookupByUUID):
-		var args libvirt.NetworkPortLookupByUUIDArgs
+		var args protocol.NetworkPortLookupByUUIDArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7220,12 +7223,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkPortLookupByUUIDRet)
+			ret = new(protocol.NetworkPortLookupByUUIDRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkPortCreateXML):
-		var args libvirt.NetworkPortCreateXMLArgs
+		var args protocol.NetworkPortCreateXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7238,12 +7241,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkPortCreateXMLRet)
+			ret = new(protocol.NetworkPortCreateXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkPortGetParameters):
-		var args libvirt.NetworkPortGetParametersArgs
+		var args protocol.NetworkPortGetParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7256,12 +7259,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkPortGetParametersRet)
+			ret = new(protocol.NetworkPortGetParametersRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkPortSetParameters):
-		var args libvirt.NetworkPortSetParametersArgs
+		var args protocol.NetworkPortSetParametersArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7271,7 +7274,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.NetworkPortSetParameters(ctx, &args)
 	case int32(libvirt.ProcNetworkPortGetXMLDesc):
-		var args libvirt.NetworkPortGetXMLDescArgs
+		var args protocol.NetworkPortGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7284,12 +7287,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkPortGetXMLDescRet)
+			ret = new(protocol.NetworkPortGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkPortDelete):
-		var args libvirt.NetworkPortDeleteArgs
+		var args protocol.NetworkPortDeleteArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7299,7 +7302,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.NetworkPortDelete(ctx, &args)
 	case int32(libvirt.ProcDomainCheckpointCreateXML):
-		var args libvirt.DomainCheckpointCreateXMLArgs
+		var args protocol.DomainCheckpointCreateXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7312,12 +7315,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainCheckpointCreateXMLRet)
+			ret = new(protocol.DomainCheckpointCreateXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainCheckpointGetXMLDesc):
-		var args libvirt.DomainCheckpointGetXMLDescArgs
+		var args protocol.DomainCheckpointGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7330,12 +7333,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainCheckpointGetXMLDescRet)
+			ret = new(protocol.DomainCheckpointGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainListAllCheckpoints):
-		var args libvirt.DomainListAllCheckpointsArgs
+		var args protocol.DomainListAllCheckpointsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7348,12 +7351,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainListAllCheckpointsRet)
+			ret = new(protocol.DomainListAllCheckpointsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainCheckpointListAllChildren):
-		var args libvirt.DomainCheckpointListAllChildrenArgs
+		var args protocol.DomainCheckpointListAllChildrenArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7366,12 +7369,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainCheckpointListAllChildrenRet)
+			ret = new(protocol.DomainCheckpointListAllChildrenRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainCheckpointLookupByName):
-		var args libvirt.DomainCheckpointLookupByNameArgs
+		var args protocol.DomainCheckpointLookupByNameArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7384,12 +7387,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainCheckpointLookupByNameRet)
+			ret = new(protocol.DomainCheckpointLookupByNameRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainCheckpointGetParent):
-		var args libvirt.DomainCheckpointGetParentArgs
+		var args protocol.DomainCheckpointGetParentArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7402,12 +7405,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainCheckpointGetParentRet)
+			ret = new(protocol.DomainCheckpointGetParentRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainCheckpointDelete):
-		var args libvirt.DomainCheckpointDeleteArgs
+		var args protocol.DomainCheckpointDeleteArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7417,7 +7420,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainCheckpointDelete(ctx, &args)
 	case int32(libvirt.ProcDomainGetGuestInfo):
-		var args libvirt.DomainGetGuestInfoArgs
+		var args protocol.DomainGetGuestInfoArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7430,12 +7433,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetGuestInfoRet)
+			ret = new(protocol.DomainGetGuestInfoRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcConnectSetIdentity):
-		var args libvirt.ConnectSetIdentityArgs
+		var args protocol.ConnectSetIdentityArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7445,7 +7448,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.ConnectSetIdentity(ctx, &args)
 	case int32(libvirt.ProcDomainAgentSetResponseTimeout):
-		var args libvirt.DomainAgentSetResponseTimeoutArgs
+		var args protocol.DomainAgentSetResponseTimeoutArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7458,12 +7461,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainAgentSetResponseTimeoutRet)
+			ret = new(protocol.DomainAgentSetResponseTimeoutRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainBackupBegin):
-		var args libvirt.DomainBackupBeginArgs
+		var args protocol.DomainBackupBeginArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7473,7 +7476,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainBackupBegin(ctx, &args)
 	case int32(libvirt.ProcDomainBackupGetXMLDesc):
-		var args libvirt.DomainBackupGetXMLDescArgs
+		var args protocol.DomainBackupGetXMLDescArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7486,12 +7489,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainBackupGetXMLDescRet)
+			ret = new(protocol.DomainBackupGetXMLDescRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainAuthorizedSSHKeysGet):
-		var args libvirt.DomainAuthorizedSSHKeysGetArgs
+		var args protocol.DomainAuthorizedSSHKeysGetArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7504,12 +7507,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainAuthorizedSSHKeysGetRet)
+			ret = new(protocol.DomainAuthorizedSSHKeysGetRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainAuthorizedSSHKeysSet):
-		var args libvirt.DomainAuthorizedSSHKeysSetArgs
+		var args protocol.DomainAuthorizedSSHKeysSetArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7519,7 +7522,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainAuthorizedSSHKeysSet(ctx, &args)
 	case int32(libvirt.ProcDomainGetMessages):
-		var args libvirt.DomainGetMessagesArgs
+		var args protocol.DomainGetMessagesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7532,12 +7535,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetMessagesRet)
+			ret = new(protocol.DomainGetMessagesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainStartDirtyRateCalc):
-		var args libvirt.DomainStartDirtyRateCalcArgs
+		var args protocol.DomainStartDirtyRateCalcArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7547,7 +7550,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainStartDirtyRateCalc(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceDefineXML):
-		var args libvirt.NodeDeviceDefineXMLArgs
+		var args protocol.NodeDeviceDefineXMLArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7560,12 +7563,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeDeviceDefineXMLRet)
+			ret = new(protocol.NodeDeviceDefineXMLRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeDeviceUndefine):
-		var args libvirt.NodeDeviceUndefineArgs
+		var args protocol.NodeDeviceUndefineArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7575,7 +7578,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.NodeDeviceUndefine(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceCreate):
-		var args libvirt.NodeDeviceCreateArgs
+		var args protocol.NodeDeviceCreateArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7585,7 +7588,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.NodeDeviceCreate(ctx, &args)
 	case int32(libvirt.ProcNWFilterDefineXMLFlags):
-		var args libvirt.NWFilterDefineXMLFlagsArgs
+		var args protocol.NWFilterDefineXMLFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7598,12 +7601,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NWFilterDefineXMLFlagsRet)
+			ret = new(protocol.NWFilterDefineXMLFlagsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkDefineXMLFlags):
-		var args libvirt.NetworkDefineXMLFlagsArgs
+		var args protocol.NetworkDefineXMLFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7616,12 +7619,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkDefineXMLFlagsRet)
+			ret = new(protocol.NetworkDefineXMLFlagsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeDeviceGetAutostart):
-		var args libvirt.NodeDeviceGetAutostartArgs
+		var args protocol.NodeDeviceGetAutostartArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7631,19 +7634,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeDeviceGetAutostartRet)
+			ret = new(protocol.NodeDeviceGetAutostartRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeDeviceSetAutostart):
-		var args libvirt.NodeDeviceSetAutostartArgs
+		var args protocol.NodeDeviceSetAutostartArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.NodeDeviceSetAutostart(ctx, &args)
 	case int32(libvirt.ProcNodeDeviceIsPersistent):
-		var args libvirt.NodeDeviceIsPersistentArgs
+		var args protocol.NodeDeviceIsPersistentArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7653,12 +7656,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeDeviceIsPersistentRet)
+			ret = new(protocol.NodeDeviceIsPersistentRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeDeviceIsActive):
-		var args libvirt.NodeDeviceIsActiveArgs
+		var args protocol.NodeDeviceIsActiveArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7668,12 +7671,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NodeDeviceIsActiveRet)
+			ret = new(protocol.NodeDeviceIsActiveRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNetworkCreateXMLFlags):
-		var args libvirt.NetworkCreateXMLFlagsArgs
+		var args protocol.NetworkCreateXMLFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7686,12 +7689,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkCreateXMLFlagsRet)
+			ret = new(protocol.NetworkCreateXMLFlagsRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSetLaunchSecurityState):
-		var args libvirt.DomainSetLaunchSecurityStateArgs
+		var args protocol.DomainSetLaunchSecurityStateArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7701,7 +7704,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetLaunchSecurityState(ctx, &args)
 	case int32(libvirt.ProcDomainSaveParams):
-		var args libvirt.DomainSaveParamsArgs
+		var args protocol.DomainSaveParamsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7711,7 +7714,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSaveParams(ctx, &args)
 	case int32(libvirt.ProcDomainRestoreParams):
-		var args libvirt.DomainRestoreParamsArgs
+		var args protocol.DomainRestoreParamsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7721,7 +7724,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainRestoreParams(ctx, &args)
 	case int32(libvirt.ProcDomainAbortJobFlags):
-		var args libvirt.DomainAbortJobFlagsArgs
+		var args protocol.DomainAbortJobFlagsArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7731,7 +7734,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainAbortJobFlags(ctx, &args)
 	case int32(libvirt.ProcDomainFDAssociate):
-		var args libvirt.DomainFDAssociateArgs
+		var args protocol.DomainFDAssociateArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7741,7 +7744,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainFDAssociate(ctx, &args)
 	case int32(libvirt.ProcNetworkSetMetadata):
-		var args libvirt.NetworkSetMetadataArgs
+		var args protocol.NetworkSetMetadataArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7751,7 +7754,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.NetworkSetMetadata(ctx, &args)
 	case int32(libvirt.ProcNetworkGetMetadata):
-		var args libvirt.NetworkGetMetadataArgs
+		var args protocol.NetworkGetMetadataArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7764,12 +7767,12 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.NetworkGetMetadataRet)
+			ret = new(protocol.NetworkGetMetadataRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcNodeDeviceUpdate):
-		var args libvirt.NodeDeviceUpdateArgs
+		var args protocol.NodeDeviceUpdateArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7779,7 +7782,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.NodeDeviceUpdate(ctx, &args)
 	case int32(libvirt.ProcDomainGraphicsReload):
-		var args libvirt.DomainGraphicsReloadArgs
+		var args protocol.DomainGraphicsReloadArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7789,7 +7792,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainGraphicsReload(ctx, &args)
 	case int32(libvirt.ProcDomainGetAutostartOnce):
-		var args libvirt.DomainGetAutostartOnceArgs
+		var args protocol.DomainGetAutostartOnceArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7799,19 +7802,19 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.DomainGetAutostartOnceRet)
+			ret = new(protocol.DomainGetAutostartOnceRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcDomainSetAutostartOnce):
-		var args libvirt.DomainSetAutostartOnceArgs
+		var args protocol.DomainSetAutostartOnceArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.DomainSetAutostartOnce(ctx, &args)
 	case int32(libvirt.ProcDomainSetThrottleGroup):
-		var args libvirt.DomainSetThrottleGroupArgs
+		var args protocol.DomainSetThrottleGroupArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7821,7 +7824,7 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 		}
 		return true, h.DomainSetThrottleGroup(ctx, &args)
 	case int32(libvirt.ProcDomainDelThrottleGroup):
-		var args libvirt.DomainDelThrottleGroupArgs
+		var args protocol.DomainDelThrottleGroupArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7835,49 +7838,51 @@ func dispatchRemote(ctx context.Context, h RemoteHandler, proc int32, d *xdr.Dec
 }
 
 // QEMUHandler serves the procedures of qemu_protocol.x. Each method gets the decoded
-// arguments and returns the reply; an error is sent to the client as
+// arguments and returns the reply: the structs of package protocol, or
+// of package libvirt for the replies the client returns whole
+// (libvirt.DomainGetInfoRet). An error is sent to the client as
 // a libvirt error (use *libvirt.Error to choose its code). Embed
 // UnimplementedQEMUHandler to answer procedures you do not implement with
 // libvirt's "not supported" error.
 type QEMUHandler interface {
-	QEMUDomainMonitorCommand(ctx context.Context, args *libvirt.QEMUDomainMonitorCommandArgs) (*libvirt.QEMUDomainMonitorCommandRet, error)
-	QEMUDomainAttach(ctx context.Context, args *libvirt.QEMUDomainAttachArgs) (*libvirt.QEMUDomainAttachRet, error)
-	QEMUDomainAgentCommand(ctx context.Context, args *libvirt.QEMUDomainAgentCommandArgs) (*libvirt.QEMUDomainAgentCommandRet, error)
-	QEMUConnectDomainMonitorEventRegister(ctx context.Context, args *libvirt.QEMUConnectDomainMonitorEventRegisterArgs) (*libvirt.QEMUConnectDomainMonitorEventRegisterRet, error)
-	QEMUConnectDomainMonitorEventDeregister(ctx context.Context, args *libvirt.QEMUConnectDomainMonitorEventDeregisterArgs) error
-	QEMUDomainMonitorCommandWithFiles(ctx context.Context, args *libvirt.QEMUDomainMonitorCommandWithFilesArgs) (*libvirt.QEMUDomainMonitorCommandWithFilesRet, error)
+	QEMUDomainMonitorCommand(ctx context.Context, args *protocol.QEMUDomainMonitorCommandArgs) (*protocol.QEMUDomainMonitorCommandRet, error)
+	QEMUDomainAttach(ctx context.Context, args *protocol.QEMUDomainAttachArgs) (*protocol.QEMUDomainAttachRet, error)
+	QEMUDomainAgentCommand(ctx context.Context, args *protocol.QEMUDomainAgentCommandArgs) (*protocol.QEMUDomainAgentCommandRet, error)
+	QEMUConnectDomainMonitorEventRegister(ctx context.Context, args *protocol.QEMUConnectDomainMonitorEventRegisterArgs) (*protocol.QEMUConnectDomainMonitorEventRegisterRet, error)
+	QEMUConnectDomainMonitorEventDeregister(ctx context.Context, args *protocol.QEMUConnectDomainMonitorEventDeregisterArgs) error
+	QEMUDomainMonitorCommandWithFiles(ctx context.Context, args *protocol.QEMUDomainMonitorCommandWithFilesArgs) (*protocol.QEMUDomainMonitorCommandWithFilesRet, error)
 }
 
 // UnimplementedQEMUHandler answers every procedure with VIR_ERR_NO_SUPPORT.
 type UnimplementedQEMUHandler struct{}
 
 // QEMUDomainMonitorCommand reports that the procedure is not supported.
-func (UnimplementedQEMUHandler) QEMUDomainMonitorCommand(ctx context.Context, args *libvirt.QEMUDomainMonitorCommandArgs) (*libvirt.QEMUDomainMonitorCommandRet, error) {
+func (UnimplementedQEMUHandler) QEMUDomainMonitorCommand(ctx context.Context, args *protocol.QEMUDomainMonitorCommandArgs) (*protocol.QEMUDomainMonitorCommandRet, error) {
 	return nil, unsupported("virDomainQemuMonitorCommand", libvirt.FromDomain)
 }
 
 // QEMUDomainAttach reports that the procedure is not supported.
-func (UnimplementedQEMUHandler) QEMUDomainAttach(ctx context.Context, args *libvirt.QEMUDomainAttachArgs) (*libvirt.QEMUDomainAttachRet, error) {
+func (UnimplementedQEMUHandler) QEMUDomainAttach(ctx context.Context, args *protocol.QEMUDomainAttachArgs) (*protocol.QEMUDomainAttachRet, error) {
 	return nil, unsupported("virDomainQemuAttach", libvirt.FromDomain)
 }
 
 // QEMUDomainAgentCommand reports that the procedure is not supported.
-func (UnimplementedQEMUHandler) QEMUDomainAgentCommand(ctx context.Context, args *libvirt.QEMUDomainAgentCommandArgs) (*libvirt.QEMUDomainAgentCommandRet, error) {
+func (UnimplementedQEMUHandler) QEMUDomainAgentCommand(ctx context.Context, args *protocol.QEMUDomainAgentCommandArgs) (*protocol.QEMUDomainAgentCommandRet, error) {
 	return nil, unsupported("virDomainQemuAgentCommand", libvirt.FromDomain)
 }
 
 // QEMUConnectDomainMonitorEventRegister reports that the procedure is not supported.
-func (UnimplementedQEMUHandler) QEMUConnectDomainMonitorEventRegister(ctx context.Context, args *libvirt.QEMUConnectDomainMonitorEventRegisterArgs) (*libvirt.QEMUConnectDomainMonitorEventRegisterRet, error) {
+func (UnimplementedQEMUHandler) QEMUConnectDomainMonitorEventRegister(ctx context.Context, args *protocol.QEMUConnectDomainMonitorEventRegisterArgs) (*protocol.QEMUConnectDomainMonitorEventRegisterRet, error) {
 	return nil, unsupported("virConnectDomainQemuMonitorEventRegister", libvirt.FromDomain)
 }
 
 // QEMUConnectDomainMonitorEventDeregister reports that the procedure is not supported.
-func (UnimplementedQEMUHandler) QEMUConnectDomainMonitorEventDeregister(ctx context.Context, args *libvirt.QEMUConnectDomainMonitorEventDeregisterArgs) error {
+func (UnimplementedQEMUHandler) QEMUConnectDomainMonitorEventDeregister(ctx context.Context, args *protocol.QEMUConnectDomainMonitorEventDeregisterArgs) error {
 	return unsupported("virConnectDomainQemuMonitorEventDeregister", libvirt.FromDomain)
 }
 
 // QEMUDomainMonitorCommandWithFiles reports that the procedure is not supported.
-func (UnimplementedQEMUHandler) QEMUDomainMonitorCommandWithFiles(ctx context.Context, args *libvirt.QEMUDomainMonitorCommandWithFilesArgs) (*libvirt.QEMUDomainMonitorCommandWithFilesRet, error) {
+func (UnimplementedQEMUHandler) QEMUDomainMonitorCommandWithFiles(ctx context.Context, args *protocol.QEMUDomainMonitorCommandWithFilesArgs) (*protocol.QEMUDomainMonitorCommandWithFilesRet, error) {
 	return nil, unsupported("virDomainQemuMonitorCommandWithFiles", libvirt.FromDomain)
 }
 
@@ -7888,7 +7893,7 @@ func (UnimplementedQEMUHandler) QEMUDomainMonitorCommandWithFiles(ctx context.Co
 func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder, e *xdr.Encoder) (known bool, err error) {
 	switch proc {
 	case int32(libvirt.ProcQEMUDomainMonitorCommand):
-		var args libvirt.QEMUDomainMonitorCommandArgs
+		var args protocol.QEMUDomainMonitorCommandArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7898,12 +7903,12 @@ func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.QEMUDomainMonitorCommandRet)
+			ret = new(protocol.QEMUDomainMonitorCommandRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcQEMUDomainAttach):
-		var args libvirt.QEMUDomainAttachArgs
+		var args protocol.QEMUDomainAttachArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7913,12 +7918,12 @@ func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.QEMUDomainAttachRet)
+			ret = new(protocol.QEMUDomainAttachRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcQEMUDomainAgentCommand):
-		var args libvirt.QEMUDomainAgentCommandArgs
+		var args protocol.QEMUDomainAgentCommandArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7928,12 +7933,12 @@ func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.QEMUDomainAgentCommandRet)
+			ret = new(protocol.QEMUDomainAgentCommandRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcQEMUConnectDomainMonitorEventRegister):
-		var args libvirt.QEMUConnectDomainMonitorEventRegisterArgs
+		var args protocol.QEMUConnectDomainMonitorEventRegisterArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7943,19 +7948,19 @@ func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.QEMUConnectDomainMonitorEventRegisterRet)
+			ret = new(protocol.QEMUConnectDomainMonitorEventRegisterRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()
 	case int32(libvirt.ProcQEMUConnectDomainMonitorEventDeregister):
-		var args libvirt.QEMUConnectDomainMonitorEventDeregisterArgs
+		var args protocol.QEMUConnectDomainMonitorEventDeregisterArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
 		}
 		return true, h.QEMUConnectDomainMonitorEventDeregister(ctx, &args)
 	case int32(libvirt.ProcQEMUDomainMonitorCommandWithFiles):
-		var args libvirt.QEMUDomainMonitorCommandWithFilesArgs
+		var args protocol.QEMUDomainMonitorCommandWithFilesArgs
 		args.DecodeXDR(d)
 		if err := d.Err(); err != nil {
 			return true, argsError(err)
@@ -7965,7 +7970,7 @@ func dispatchQEMU(ctx context.Context, h QEMUHandler, proc int32, d *xdr.Decoder
 			return true, err
 		}
 		if ret == nil {
-			ret = new(libvirt.QEMUDomainMonitorCommandWithFilesRet)
+			ret = new(protocol.QEMUDomainMonitorCommandWithFilesRet)
 		}
 		ret.EncodeXDR(e)
 		return true, e.Err()

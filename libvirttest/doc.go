@@ -52,7 +52,9 @@
 // under the error domain of their API (VIR_FROM_DOMAIN for domain and
 // host calls, VIR_FROM_STORAGE, VIR_FROM_NETWORK, ...), never by hanging
 // or dropping the connection; WithRemoteHandler adds or replaces
-// procedures (flags are checked before a replacement handler runs).
+// procedures (flags are checked before a replacement handler runs). The
+// handlers take and return the wire structs of package
+// github.com/virtwire/libvirt/protocol (protocol.DomainGetXMLDescArgs).
 //
 // Calls are decoded as leniently as libvirtd's XDR (libtirpc) decodes
 // them: any non-zero bool or optional-data flag is true, padding is not

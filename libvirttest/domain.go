@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/virtwire/libvirt"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // domain is one guest of the fake hypervisor.
@@ -167,36 +168,36 @@ func notActive() error {
 }
 
 // DomainLookupByName finds a domain by name.
-func (d *driver) DomainLookupByName(ctx context.Context, args *libvirt.DomainLookupByNameArgs) (*libvirt.DomainLookupByNameRet, error) {
+func (d *driver) DomainLookupByName(ctx context.Context, args *protocol.DomainLookupByNameArgs) (*protocol.DomainLookupByNameRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, dom := range d.domains {
 		if dom.name == args.Name {
-			return &libvirt.DomainLookupByNameRet{Dom: dom.ref()}, nil
+			return &protocol.DomainLookupByNameRet{Dom: dom.ref()}, nil
 		}
 	}
 	return nil, noDomain()
 }
 
 // DomainLookupByUUID finds a domain by UUID.
-func (d *driver) DomainLookupByUUID(ctx context.Context, args *libvirt.DomainLookupByUUIDArgs) (*libvirt.DomainLookupByUUIDRet, error) {
+func (d *driver) DomainLookupByUUID(ctx context.Context, args *protocol.DomainLookupByUUIDArgs) (*protocol.DomainLookupByUUIDRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, dom := range d.domains {
 		if dom.uuid == args.UUID {
-			return &libvirt.DomainLookupByUUIDRet{Dom: dom.ref()}, nil
+			return &protocol.DomainLookupByUUIDRet{Dom: dom.ref()}, nil
 		}
 	}
 	return nil, noDomain()
 }
 
 // DomainLookupByID finds a running domain by ID.
-func (d *driver) DomainLookupByID(ctx context.Context, args *libvirt.DomainLookupByIDArgs) (*libvirt.DomainLookupByIDRet, error) {
+func (d *driver) DomainLookupByID(ctx context.Context, args *protocol.DomainLookupByIDArgs) (*protocol.DomainLookupByIDRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, dom := range d.domains {
 		if dom.active() && dom.id == args.ID {
-			return &libvirt.DomainLookupByIDRet{Dom: dom.ref()}, nil
+			return &protocol.DomainLookupByIDRet{Dom: dom.ref()}, nil
 		}
 	}
 	return nil, noDomain()
@@ -230,16 +231,16 @@ func (d *driver) define(ctx context.Context, def *domainDef) (*domain, error) {
 }
 
 // DomainDefineXML defines (or redefines) a persistent domain.
-func (d *driver) DomainDefineXML(ctx context.Context, args *libvirt.DomainDefineXMLArgs) (*libvirt.DomainDefineXMLRet, error) {
-	ret, err := d.DomainDefineXMLFlags(ctx, &libvirt.DomainDefineXMLFlagsArgs{XML: args.XML})
+func (d *driver) DomainDefineXML(ctx context.Context, args *protocol.DomainDefineXMLArgs) (*protocol.DomainDefineXMLRet, error) {
+	ret, err := d.DomainDefineXMLFlags(ctx, &protocol.DomainDefineXMLFlagsArgs{XML: args.XML})
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainDefineXMLRet{Dom: ret.Dom}, nil
+	return &protocol.DomainDefineXMLRet{Dom: ret.Dom}, nil
 }
 
 // DomainDefineXMLFlags defines (or redefines) a persistent domain.
-func (d *driver) DomainDefineXMLFlags(ctx context.Context, args *libvirt.DomainDefineXMLFlagsArgs) (*libvirt.DomainDefineXMLFlagsRet, error) {
+func (d *driver) DomainDefineXMLFlags(ctx context.Context, args *protocol.DomainDefineXMLFlagsArgs) (*protocol.DomainDefineXMLFlagsRet, error) {
 	def, err := parseDomain(args.XML)
 	if err != nil {
 		return nil, err
@@ -250,12 +251,12 @@ func (d *driver) DomainDefineXMLFlags(ctx context.Context, args *libvirt.DomainD
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainDefineXMLFlagsRet{Dom: dom.ref()}, nil
+	return &protocol.DomainDefineXMLFlagsRet{Dom: dom.ref()}, nil
 }
 
 // DomainCreateXML starts a transient domain (or boots a defined one with
 // a new configuration).
-func (d *driver) DomainCreateXML(ctx context.Context, args *libvirt.DomainCreateXMLArgs) (*libvirt.DomainCreateXMLRet, error) {
+func (d *driver) DomainCreateXML(ctx context.Context, args *protocol.DomainCreateXMLArgs) (*protocol.DomainCreateXMLRet, error) {
 	def, err := parseDomain(args.XMLDesc)
 	if err != nil {
 		return nil, err
@@ -287,17 +288,17 @@ func (d *driver) DomainCreateXML(ctx context.Context, args *libvirt.DomainCreate
 	// The test driver accepts no start flags but VALIDATE (checkFlags
 	// refused the others), so the domain always boots running.
 	d.start(ctx, dom, libvirt.DomainRunningBooted, true)
-	return &libvirt.DomainCreateXMLRet{Dom: dom.ref()}, nil
+	return &protocol.DomainCreateXMLRet{Dom: dom.ref()}, nil
 }
 
 // DomainCreate boots a defined domain.
-func (d *driver) DomainCreate(ctx context.Context, args *libvirt.DomainCreateArgs) error {
+func (d *driver) DomainCreate(ctx context.Context, args *protocol.DomainCreateArgs) error {
 	return d.createDomain(ctx, args.Dom, 0)
 }
 
 // DomainCreateWithFlags boots a defined domain; the test driver accepts
 // no flags (checkFlags refuses START_PAUSED and the others).
-func (d *driver) DomainCreateWithFlags(ctx context.Context, args *libvirt.DomainCreateWithFlagsArgs) (*libvirt.DomainCreateWithFlagsRet, error) {
+func (d *driver) DomainCreateWithFlags(ctx context.Context, args *protocol.DomainCreateWithFlagsArgs) (*protocol.DomainCreateWithFlagsRet, error) {
 	if err := d.createDomain(ctx, args.Dom, args.Flags); err != nil {
 		return nil, err
 	}
@@ -307,7 +308,7 @@ func (d *driver) DomainCreateWithFlags(ctx context.Context, args *libvirt.Domain
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainCreateWithFlagsRet{Dom: dom.ref()}, nil
+	return &protocol.DomainCreateWithFlagsRet{Dom: dom.ref()}, nil
 }
 
 // createDomain is the common part of the create procedures.
@@ -331,12 +332,12 @@ func (d *driver) pause(ctx context.Context, dom *domain) {
 }
 
 // DomainDestroy powers a domain off.
-func (d *driver) DomainDestroy(ctx context.Context, args *libvirt.DomainDestroyArgs) error {
-	return d.DomainDestroyFlags(ctx, &libvirt.DomainDestroyFlagsArgs{Dom: args.Dom})
+func (d *driver) DomainDestroy(ctx context.Context, args *protocol.DomainDestroyArgs) error {
+	return d.DomainDestroyFlags(ctx, &protocol.DomainDestroyFlagsArgs{Dom: args.Dom})
 }
 
 // DomainDestroyFlags powers a domain off.
-func (d *driver) DomainDestroyFlags(ctx context.Context, args *libvirt.DomainDestroyFlagsArgs) error {
+func (d *driver) DomainDestroyFlags(ctx context.Context, args *protocol.DomainDestroyFlagsArgs) error {
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		if !dom.active() {
 			return notActive()
@@ -347,12 +348,12 @@ func (d *driver) DomainDestroyFlags(ctx context.Context, args *libvirt.DomainDes
 }
 
 // DomainShutdown shuts a domain down; on the fake it is off at once.
-func (d *driver) DomainShutdown(ctx context.Context, args *libvirt.DomainShutdownArgs) error {
-	return d.DomainShutdownFlags(ctx, &libvirt.DomainShutdownFlagsArgs{Dom: args.Dom})
+func (d *driver) DomainShutdown(ctx context.Context, args *protocol.DomainShutdownArgs) error {
+	return d.DomainShutdownFlags(ctx, &protocol.DomainShutdownFlagsArgs{Dom: args.Dom})
 }
 
 // DomainShutdownFlags shuts a domain down; on the fake it is off at once.
-func (d *driver) DomainShutdownFlags(ctx context.Context, args *libvirt.DomainShutdownFlagsArgs) error {
+func (d *driver) DomainShutdownFlags(ctx context.Context, args *protocol.DomainShutdownFlagsArgs) error {
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		if !dom.active() {
 			return notRunning(dom)
@@ -364,7 +365,7 @@ func (d *driver) DomainShutdownFlags(ctx context.Context, args *libvirt.DomainSh
 
 // DomainReboot restarts a running domain; like the test driver it keeps
 // its ID and sends no lifecycle event.
-func (d *driver) DomainReboot(ctx context.Context, args *libvirt.DomainRebootArgs) error {
+func (d *driver) DomainReboot(ctx context.Context, args *protocol.DomainRebootArgs) error {
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		if !dom.active() {
 			return notActive()
@@ -375,7 +376,7 @@ func (d *driver) DomainReboot(ctx context.Context, args *libvirt.DomainRebootArg
 }
 
 // DomainSuspend pauses a running domain.
-func (d *driver) DomainSuspend(ctx context.Context, args *libvirt.DomainSuspendArgs) error {
+func (d *driver) DomainSuspend(ctx context.Context, args *protocol.DomainSuspendArgs) error {
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		if !dom.active() || dom.state == libvirt.DomainPaused {
 			return notRunning(dom)
@@ -386,7 +387,7 @@ func (d *driver) DomainSuspend(ctx context.Context, args *libvirt.DomainSuspendA
 }
 
 // DomainResume unpauses a paused domain.
-func (d *driver) DomainResume(ctx context.Context, args *libvirt.DomainResumeArgs) error {
+func (d *driver) DomainResume(ctx context.Context, args *protocol.DomainResumeArgs) error {
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		if dom.state != libvirt.DomainPaused {
 			return lvErrorf(libvirt.ErrInternalError, libvirt.FromTest, prefixInternal, "domain '%s' not paused", dom.name)
@@ -398,13 +399,13 @@ func (d *driver) DomainResume(ctx context.Context, args *libvirt.DomainResumeArg
 }
 
 // DomainUndefine removes a domain's persistent definition.
-func (d *driver) DomainUndefine(ctx context.Context, args *libvirt.DomainUndefineArgs) error {
-	return d.DomainUndefineFlags(ctx, &libvirt.DomainUndefineFlagsArgs{Dom: args.Dom})
+func (d *driver) DomainUndefine(ctx context.Context, args *protocol.DomainUndefineArgs) error {
+	return d.DomainUndefineFlags(ctx, &protocol.DomainUndefineFlagsArgs{Dom: args.Dom})
 }
 
 // DomainUndefineFlags removes a domain's persistent definition; a running
 // domain goes on as a transient one.
-func (d *driver) DomainUndefineFlags(ctx context.Context, args *libvirt.DomainUndefineFlagsArgs) error {
+func (d *driver) DomainUndefineFlags(ctx context.Context, args *protocol.DomainUndefineFlagsArgs) error {
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		if !dom.persistent {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromDomain, prefixInvalid, "cannot undefine transient domain")
@@ -427,7 +428,7 @@ func (d *driver) DomainUndefineFlags(ctx context.Context, args *libvirt.DomainUn
 
 // DomainGetXMLDesc returns the domain's XML as defined, with its UUID and
 // (while running, unless VIR_DOMAIN_XML_INACTIVE) its ID filled in.
-func (d *driver) DomainGetXMLDesc(ctx context.Context, args *libvirt.DomainGetXMLDescArgs) (*libvirt.DomainGetXMLDescRet, error) {
+func (d *driver) DomainGetXMLDesc(ctx context.Context, args *protocol.DomainGetXMLDescArgs) (*protocol.DomainGetXMLDescRet, error) {
 	var doc string
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		doc = ensureUUID(dom.def.xml, dom.uuid)
@@ -441,12 +442,12 @@ func (d *driver) DomainGetXMLDesc(ctx context.Context, args *libvirt.DomainGetXM
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainGetXMLDescRet{XML: doc}, nil
+	return &protocol.DomainGetXMLDescRet{XML: doc}, nil
 }
 
 // DomainGetInfo reports state, memory and vCPUs. Like the test driver it
 // reports the wall clock as CPU time.
-func (d *driver) DomainGetInfo(ctx context.Context, args *libvirt.DomainGetInfoArgs) (*libvirt.DomainGetInfoRet, error) {
+func (d *driver) DomainGetInfo(ctx context.Context, args *protocol.DomainGetInfoArgs) (*libvirt.DomainGetInfoRet, error) {
 	var ret libvirt.DomainGetInfoRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		ret = libvirt.DomainGetInfoRet{State: dom.state, MaxMem: dom.def.maxKiB, Memory: dom.memKiB,
@@ -460,10 +461,10 @@ func (d *driver) DomainGetInfo(ctx context.Context, args *libvirt.DomainGetInfoA
 }
 
 // DomainGetState reports the state and its reason.
-func (d *driver) DomainGetState(ctx context.Context, args *libvirt.DomainGetStateArgs) (*libvirt.DomainGetStateRet, error) {
-	var ret libvirt.DomainGetStateRet
+func (d *driver) DomainGetState(ctx context.Context, args *protocol.DomainGetStateArgs) (*protocol.DomainGetStateRet, error) {
+	var ret protocol.DomainGetStateRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
-		ret = libvirt.DomainGetStateRet{State: dom.state, Reason: dom.reason}
+		ret = protocol.DomainGetStateRet{State: dom.state, Reason: dom.reason}
 		return nil
 	})
 	if err != nil {
@@ -473,16 +474,16 @@ func (d *driver) DomainGetState(ctx context.Context, args *libvirt.DomainGetStat
 }
 
 // DomainGetOSType reports "linux", as the test driver does.
-func (d *driver) DomainGetOSType(ctx context.Context, args *libvirt.DomainGetOSTypeArgs) (*libvirt.DomainGetOSTypeRet, error) {
+func (d *driver) DomainGetOSType(ctx context.Context, args *protocol.DomainGetOSTypeArgs) (*protocol.DomainGetOSTypeRet, error) {
 	if err := d.withDomain(args.Dom, func(*domain) error { return nil }); err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainGetOSTypeRet{Type: "linux"}, nil
+	return &protocol.DomainGetOSTypeRet{Type: "linux"}, nil
 }
 
 // DomainIsActive tells whether the domain runs.
-func (d *driver) DomainIsActive(ctx context.Context, args *libvirt.DomainIsActiveArgs) (*libvirt.DomainIsActiveRet, error) {
-	var ret libvirt.DomainIsActiveRet
+func (d *driver) DomainIsActive(ctx context.Context, args *protocol.DomainIsActiveArgs) (*protocol.DomainIsActiveRet, error) {
+	var ret protocol.DomainIsActiveRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		ret.Active = b2i(dom.active())
 		return nil
@@ -494,8 +495,8 @@ func (d *driver) DomainIsActive(ctx context.Context, args *libvirt.DomainIsActiv
 }
 
 // DomainIsPersistent tells whether the domain has a persistent definition.
-func (d *driver) DomainIsPersistent(ctx context.Context, args *libvirt.DomainIsPersistentArgs) (*libvirt.DomainIsPersistentRet, error) {
-	var ret libvirt.DomainIsPersistentRet
+func (d *driver) DomainIsPersistent(ctx context.Context, args *protocol.DomainIsPersistentArgs) (*protocol.DomainIsPersistentRet, error) {
+	var ret protocol.DomainIsPersistentRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		ret.Persistent = b2i(dom.persistent)
 		return nil
@@ -507,16 +508,16 @@ func (d *driver) DomainIsPersistent(ctx context.Context, args *libvirt.DomainIsP
 }
 
 // DomainIsUpdated reports no pending configuration change.
-func (d *driver) DomainIsUpdated(ctx context.Context, args *libvirt.DomainIsUpdatedArgs) (*libvirt.DomainIsUpdatedRet, error) {
+func (d *driver) DomainIsUpdated(ctx context.Context, args *protocol.DomainIsUpdatedArgs) (*protocol.DomainIsUpdatedRet, error) {
 	if err := d.withDomain(args.Dom, func(*domain) error { return nil }); err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainIsUpdatedRet{}, nil
+	return &protocol.DomainIsUpdatedRet{}, nil
 }
 
 // DomainGetAutostart reports the autostart flag.
-func (d *driver) DomainGetAutostart(ctx context.Context, args *libvirt.DomainGetAutostartArgs) (*libvirt.DomainGetAutostartRet, error) {
-	var ret libvirt.DomainGetAutostartRet
+func (d *driver) DomainGetAutostart(ctx context.Context, args *protocol.DomainGetAutostartArgs) (*protocol.DomainGetAutostartRet, error) {
+	var ret protocol.DomainGetAutostartRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		ret.Autostart = b2i(dom.autostart)
 		return nil
@@ -528,7 +529,7 @@ func (d *driver) DomainGetAutostart(ctx context.Context, args *libvirt.DomainGet
 }
 
 // DomainSetAutostart sets the autostart flag of a persistent domain.
-func (d *driver) DomainSetAutostart(ctx context.Context, args *libvirt.DomainSetAutostartArgs) error {
+func (d *driver) DomainSetAutostart(ctx context.Context, args *protocol.DomainSetAutostartArgs) error {
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		if !dom.persistent {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromDomain, prefixInvalid, "cannot set autostart for transient domain")
@@ -539,15 +540,15 @@ func (d *driver) DomainSetAutostart(ctx context.Context, args *libvirt.DomainSet
 }
 
 // DomainGetMessages reports no messages.
-func (d *driver) DomainGetMessages(ctx context.Context, args *libvirt.DomainGetMessagesArgs) (*libvirt.DomainGetMessagesRet, error) {
+func (d *driver) DomainGetMessages(ctx context.Context, args *protocol.DomainGetMessagesArgs) (*protocol.DomainGetMessagesRet, error) {
 	if err := d.withDomain(args.Dom, func(*domain) error { return nil }); err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainGetMessagesRet{}, nil
+	return &protocol.DomainGetMessagesRet{}, nil
 }
 
 // DomainGetSecurityLabel reports the test driver's label.
-func (d *driver) DomainGetSecurityLabel(ctx context.Context, args *libvirt.DomainGetSecurityLabelArgs) (*libvirt.DomainGetSecurityLabelRet, error) {
+func (d *driver) DomainGetSecurityLabel(ctx context.Context, args *protocol.DomainGetSecurityLabelArgs) (*libvirt.DomainGetSecurityLabelRet, error) {
 	if err := d.withDomain(args.Dom, func(*domain) error { return nil }); err != nil {
 		return nil, err
 	}

@@ -4,14 +4,15 @@ import (
 	"context"
 
 	"github.com/virtwire/libvirt"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // ConnectListAllDomains lists the domains that pass flags' filters.
-func (d *driver) ConnectListAllDomains(ctx context.Context, args *libvirt.ConnectListAllDomainsArgs) (*libvirt.ConnectListAllDomainsRet, error) {
+func (d *driver) ConnectListAllDomains(ctx context.Context, args *protocol.ConnectListAllDomainsArgs) (*protocol.ConnectListAllDomainsRet, error) {
 	f := uint32(args.Flags)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	ret := &libvirt.ConnectListAllDomainsRet{}
+	ret := &protocol.ConnectListAllDomainsRet{}
 	for _, dom := range d.domains {
 		ok := d.listAllMatch(dom, f)
 		if !ok {
@@ -47,21 +48,21 @@ func (d *driver) listAllMatch(dom *domain, f uint32) bool {
 }
 
 // ConnectNumOfDomains counts running domains.
-func (d *driver) ConnectNumOfDomains(ctx context.Context) (*libvirt.ConnectNumOfDomainsRet, error) {
+func (d *driver) ConnectNumOfDomains(ctx context.Context) (*protocol.ConnectNumOfDomainsRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var n int32
 	for _, dom := range d.domains {
 		n += b2i(dom.active())
 	}
-	return &libvirt.ConnectNumOfDomainsRet{Num: n}, nil
+	return &protocol.ConnectNumOfDomainsRet{Num: n}, nil
 }
 
 // ConnectListDomains lists the IDs of running domains.
-func (d *driver) ConnectListDomains(ctx context.Context, args *libvirt.ConnectListDomainsArgs) (*libvirt.ConnectListDomainsRet, error) {
+func (d *driver) ConnectListDomains(ctx context.Context, args *protocol.ConnectListDomainsArgs) (*protocol.ConnectListDomainsRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	ret := &libvirt.ConnectListDomainsRet{IDs: []int32{}}
+	ret := &protocol.ConnectListDomainsRet{IDs: []int32{}}
 	for _, dom := range d.domains {
 		if dom.active() && len(ret.IDs) < int(args.Maxids) {
 			ret.IDs = append(ret.IDs, dom.id)
@@ -71,21 +72,21 @@ func (d *driver) ConnectListDomains(ctx context.Context, args *libvirt.ConnectLi
 }
 
 // ConnectNumOfDefinedDomains counts shut-off domains.
-func (d *driver) ConnectNumOfDefinedDomains(ctx context.Context) (*libvirt.ConnectNumOfDefinedDomainsRet, error) {
+func (d *driver) ConnectNumOfDefinedDomains(ctx context.Context) (*protocol.ConnectNumOfDefinedDomainsRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var n int32
 	for _, dom := range d.domains {
 		n += b2i(!dom.active())
 	}
-	return &libvirt.ConnectNumOfDefinedDomainsRet{Num: n}, nil
+	return &protocol.ConnectNumOfDefinedDomainsRet{Num: n}, nil
 }
 
 // ConnectListDefinedDomains lists the names of shut-off domains.
-func (d *driver) ConnectListDefinedDomains(ctx context.Context, args *libvirt.ConnectListDefinedDomainsArgs) (*libvirt.ConnectListDefinedDomainsRet, error) {
+func (d *driver) ConnectListDefinedDomains(ctx context.Context, args *protocol.ConnectListDefinedDomainsArgs) (*protocol.ConnectListDefinedDomainsRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	ret := &libvirt.ConnectListDefinedDomainsRet{Names: []string{}}
+	ret := &protocol.ConnectListDefinedDomainsRet{Names: []string{}}
 	for _, dom := range d.domains {
 		if !dom.active() && len(ret.Names) < int(args.Maxnames) {
 			ret.Names = append(ret.Names, dom.name)
@@ -95,8 +96,8 @@ func (d *driver) ConnectListDefinedDomains(ctx context.Context, args *libvirt.Co
 }
 
 // DomainGetMaxMemory reports the maximum memory in KiB.
-func (d *driver) DomainGetMaxMemory(ctx context.Context, args *libvirt.DomainGetMaxMemoryArgs) (*libvirt.DomainGetMaxMemoryRet, error) {
-	var ret libvirt.DomainGetMaxMemoryRet
+func (d *driver) DomainGetMaxMemory(ctx context.Context, args *protocol.DomainGetMaxMemoryArgs) (*protocol.DomainGetMaxMemoryRet, error) {
+	var ret protocol.DomainGetMaxMemoryRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		ret.Memory = dom.def.maxKiB
 		return nil
@@ -108,7 +109,7 @@ func (d *driver) DomainGetMaxMemory(ctx context.Context, args *libvirt.DomainGet
 }
 
 // DomainSetMemory sets the current memory (KiB), up to the maximum.
-func (d *driver) DomainSetMemory(ctx context.Context, args *libvirt.DomainSetMemoryArgs) error {
+func (d *driver) DomainSetMemory(ctx context.Context, args *protocol.DomainSetMemoryArgs) error {
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		if args.Memory > dom.def.maxKiB {
 			return lvError(libvirt.ErrInvalidArg, libvirt.FromTest, prefixInvArg, "cannot set memory higher than max memory")
@@ -119,7 +120,7 @@ func (d *driver) DomainSetMemory(ctx context.Context, args *libvirt.DomainSetMem
 }
 
 // DomainSetMaxMemory sets the maximum memory (KiB) of a shut-off domain.
-func (d *driver) DomainSetMaxMemory(ctx context.Context, args *libvirt.DomainSetMaxMemoryArgs) error {
+func (d *driver) DomainSetMaxMemory(ctx context.Context, args *protocol.DomainSetMaxMemoryArgs) error {
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		if dom.active() {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "cannot resize the maximum memory on an active domain")
@@ -136,8 +137,8 @@ func (d *driver) DomainSetMaxMemory(ctx context.Context, args *libvirt.DomainSet
 }
 
 // DomainGetMaxVCPUs reports the maximum vCPU count.
-func (d *driver) DomainGetMaxVCPUs(ctx context.Context, args *libvirt.DomainGetMaxVCPUsArgs) (*libvirt.DomainGetMaxVCPUsRet, error) {
-	var ret libvirt.DomainGetMaxVCPUsRet
+func (d *driver) DomainGetMaxVCPUs(ctx context.Context, args *protocol.DomainGetMaxVCPUsArgs) (*protocol.DomainGetMaxVCPUsRet, error) {
+	var ret protocol.DomainGetMaxVCPUsRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		ret.Num = int32(dom.def.maxCPUs)
 		return nil
@@ -150,8 +151,8 @@ func (d *driver) DomainGetMaxVCPUs(ctx context.Context, args *libvirt.DomainGetM
 
 // DomainGetVCPUsFlags reports the current (or, with VIR_DOMAIN_VCPU_MAXIMUM,
 // the maximum) vCPU count.
-func (d *driver) DomainGetVCPUsFlags(ctx context.Context, args *libvirt.DomainGetVCPUsFlagsArgs) (*libvirt.DomainGetVCPUsFlagsRet, error) {
-	var ret libvirt.DomainGetVCPUsFlagsRet
+func (d *driver) DomainGetVCPUsFlags(ctx context.Context, args *protocol.DomainGetVCPUsFlagsArgs) (*protocol.DomainGetVCPUsFlagsRet, error) {
+	var ret protocol.DomainGetVCPUsFlagsRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		ret.Num = int32(dom.vcpus)
 		if args.Flags&libvirt.DomainVCPUMaximum != 0 {
@@ -166,12 +167,12 @@ func (d *driver) DomainGetVCPUsFlags(ctx context.Context, args *libvirt.DomainGe
 }
 
 // DomainSetVCPUs sets the vCPU count, up to the maximum.
-func (d *driver) DomainSetVCPUs(ctx context.Context, args *libvirt.DomainSetVCPUsArgs) error {
-	return d.DomainSetVCPUsFlags(ctx, &libvirt.DomainSetVCPUsFlagsArgs{Dom: args.Dom, Nvcpus: args.Nvcpus})
+func (d *driver) DomainSetVCPUs(ctx context.Context, args *protocol.DomainSetVCPUsArgs) error {
+	return d.DomainSetVCPUsFlags(ctx, &protocol.DomainSetVCPUsFlagsArgs{Dom: args.Dom, Nvcpus: args.Nvcpus})
 }
 
 // DomainSetVCPUsFlags sets the vCPU count, up to the maximum.
-func (d *driver) DomainSetVCPUsFlags(ctx context.Context, args *libvirt.DomainSetVCPUsFlagsArgs) error {
+func (d *driver) DomainSetVCPUsFlags(ctx context.Context, args *protocol.DomainSetVCPUsFlagsArgs) error {
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		if args.Nvcpus == 0 || int(args.Nvcpus) > dom.def.maxCPUs {
 			return lvErrorf(libvirt.ErrInvalidArg, libvirt.FromTest, prefixInvArg,
@@ -183,29 +184,29 @@ func (d *driver) DomainSetVCPUsFlags(ctx context.Context, args *libvirt.DomainSe
 }
 
 // DomainGetSchedulerType reports the "fair" scheduler with one parameter.
-func (d *driver) DomainGetSchedulerType(ctx context.Context, args *libvirt.DomainGetSchedulerTypeArgs) (*libvirt.DomainGetSchedulerTypeRet, error) {
+func (d *driver) DomainGetSchedulerType(ctx context.Context, args *protocol.DomainGetSchedulerTypeArgs) (*protocol.DomainGetSchedulerTypeRet, error) {
 	if err := d.withDomain(args.Dom, func(*domain) error { return nil }); err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainGetSchedulerTypeRet{Type: "fair", Nparams: 1}, nil
+	return &protocol.DomainGetSchedulerTypeRet{Type: "fair", Nparams: 1}, nil
 }
 
 // DomainGetSchedulerParameters reports the "weight" parameter.
-func (d *driver) DomainGetSchedulerParameters(ctx context.Context, args *libvirt.DomainGetSchedulerParametersArgs) (*libvirt.DomainGetSchedulerParametersRet, error) {
+func (d *driver) DomainGetSchedulerParameters(ctx context.Context, args *protocol.DomainGetSchedulerParametersArgs) (*protocol.DomainGetSchedulerParametersRet, error) {
 	params, err := d.schedParams(args.Dom, args.Nparams)
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainGetSchedulerParametersRet{Params: params}, nil
+	return &protocol.DomainGetSchedulerParametersRet{Params: params}, nil
 }
 
 // DomainGetSchedulerParametersFlags reports the "weight" parameter.
-func (d *driver) DomainGetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainGetSchedulerParametersFlagsArgs) (*libvirt.DomainGetSchedulerParametersFlagsRet, error) {
+func (d *driver) DomainGetSchedulerParametersFlags(ctx context.Context, args *protocol.DomainGetSchedulerParametersFlagsArgs) (*protocol.DomainGetSchedulerParametersFlagsRet, error) {
 	params, err := d.schedParams(args.Dom, args.Nparams)
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainGetSchedulerParametersFlagsRet{Params: params}, nil
+	return &protocol.DomainGetSchedulerParametersFlagsRet{Params: params}, nil
 }
 
 func (d *driver) schedParams(ref libvirt.Domain, n int32) ([]libvirt.TypedParam, error) {
@@ -220,12 +221,12 @@ func (d *driver) schedParams(ref libvirt.Domain, n int32) ([]libvirt.TypedParam,
 }
 
 // DomainSetSchedulerParameters sets the "weight" parameter.
-func (d *driver) DomainSetSchedulerParameters(ctx context.Context, args *libvirt.DomainSetSchedulerParametersArgs) error {
+func (d *driver) DomainSetSchedulerParameters(ctx context.Context, args *protocol.DomainSetSchedulerParametersArgs) error {
 	return d.setSchedParams(args.Dom, args.Params)
 }
 
 // DomainSetSchedulerParametersFlags sets the "weight" parameter.
-func (d *driver) DomainSetSchedulerParametersFlags(ctx context.Context, args *libvirt.DomainSetSchedulerParametersFlagsArgs) error {
+func (d *driver) DomainSetSchedulerParametersFlags(ctx context.Context, args *protocol.DomainSetSchedulerParametersFlagsArgs) error {
 	return d.setSchedParams(args.Dom, args.Params)
 }
 
@@ -249,7 +250,7 @@ func (d *driver) setSchedParams(ref libvirt.Domain, params []libvirt.TypedParam)
 
 // DomainSetMetadata sets or (nil metadata) removes a title, description
 // or namespaced element, and sends a metadata-change event.
-func (d *driver) DomainSetMetadata(ctx context.Context, args *libvirt.DomainSetMetadataArgs) error {
+func (d *driver) DomainSetMetadata(ctx context.Context, args *protocol.DomainSetMetadataArgs) error {
 	key, err := metadataKey(int32(args.Type), args.URI, "virDomainSetMetadata")
 	if err != nil {
 		return err
@@ -275,12 +276,12 @@ func (d *driver) DomainSetMetadata(ctx context.Context, args *libvirt.DomainSetM
 }
 
 // DomainGetMetadata returns a title, description or namespaced element.
-func (d *driver) DomainGetMetadata(ctx context.Context, args *libvirt.DomainGetMetadataArgs) (*libvirt.DomainGetMetadataRet, error) {
+func (d *driver) DomainGetMetadata(ctx context.Context, args *protocol.DomainGetMetadataArgs) (*protocol.DomainGetMetadataRet, error) {
 	key, err := metadataKey(int32(args.Type), args.URI, "virDomainGetMetadata")
 	if err != nil {
 		return nil, err
 	}
-	var ret libvirt.DomainGetMetadataRet
+	var ret protocol.DomainGetMetadataRet
 	err = d.withDomain(args.Dom, func(dom *domain) error {
 		v, ok := dom.metadata[key]
 		if !ok {

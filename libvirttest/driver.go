@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/virtwire/libvirt"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // Facts the driver reports, the same as libvirt's test driver.
@@ -62,9 +63,9 @@ func connOf(ctx context.Context) *conn {
 
 // AuthList reports the methods the server was configured with, or none
 // once the client has authenticated.
-func (d *driver) AuthList(ctx context.Context) (*libvirt.AuthListRet, error) {
+func (d *driver) AuthList(ctx context.Context) (*protocol.AuthListRet, error) {
 	c := connOf(ctx)
-	ret := &libvirt.AuthListRet{}
+	ret := &protocol.AuthListRet{}
 	if c != nil {
 		c.mu.Lock()
 		authed := c.authed
@@ -79,7 +80,7 @@ func (d *driver) AuthList(ctx context.Context) (*libvirt.AuthListRet, error) {
 }
 
 // AuthPolkit grants access when polkit is one of the offered methods.
-func (d *driver) AuthPolkit(ctx context.Context) (*libvirt.AuthPolkitRet, error) {
+func (d *driver) AuthPolkit(ctx context.Context) (*protocol.AuthPolkitRet, error) {
 	offered := false
 	for _, m := range d.srv.cfg.auth {
 		offered = offered || m == libvirt.AuthPolkit
@@ -92,12 +93,12 @@ func (d *driver) AuthPolkit(ctx context.Context) (*libvirt.AuthPolkitRet, error)
 		c.authed = true
 		c.mu.Unlock()
 	}
-	return &libvirt.AuthPolkitRet{Complete: 1}, nil
+	return &protocol.AuthPolkitRet{Complete: 1}, nil
 }
 
 // ConnectOpen opens the connection. Any URI is accepted: the driver is
 // the same whatever it names, and ConnectGetURI reports it back.
-func (d *driver) ConnectOpen(ctx context.Context, args *libvirt.ConnectOpenArgs) error {
+func (d *driver) ConnectOpen(ctx context.Context, args *protocol.ConnectOpenArgs) error {
 	c := connOf(ctx)
 	if c == nil {
 		return nil
@@ -117,39 +118,39 @@ func (d *driver) ConnectOpen(ctx context.Context, args *libvirt.ConnectOpenArgs)
 func (d *driver) ConnectClose(ctx context.Context) error { return nil }
 
 // ConnectGetType reports "TEST".
-func (d *driver) ConnectGetType(ctx context.Context) (*libvirt.ConnectGetTypeRet, error) {
-	return &libvirt.ConnectGetTypeRet{Type: driverType}, nil
+func (d *driver) ConnectGetType(ctx context.Context) (*protocol.ConnectGetTypeRet, error) {
+	return &protocol.ConnectGetTypeRet{Type: driverType}, nil
 }
 
 // ConnectGetVersion reports the hypervisor version 0.0.2.
-func (d *driver) ConnectGetVersion(ctx context.Context) (*libvirt.ConnectGetVersionRet, error) {
-	return &libvirt.ConnectGetVersionRet{HvVer: hvVersion}, nil
+func (d *driver) ConnectGetVersion(ctx context.Context) (*protocol.ConnectGetVersionRet, error) {
+	return &protocol.ConnectGetVersionRet{HvVer: hvVersion}, nil
 }
 
 // ConnectGetLibVersion reports libvirt 9.0.0.
-func (d *driver) ConnectGetLibVersion(ctx context.Context) (*libvirt.ConnectGetLibVersionRet, error) {
-	return &libvirt.ConnectGetLibVersionRet{LibVer: libVersion}, nil
+func (d *driver) ConnectGetLibVersion(ctx context.Context) (*protocol.ConnectGetLibVersionRet, error) {
+	return &protocol.ConnectGetLibVersionRet{LibVer: libVersion}, nil
 }
 
 // ConnectGetHostname reports the configured host name.
-func (d *driver) ConnectGetHostname(ctx context.Context) (*libvirt.ConnectGetHostnameRet, error) {
-	return &libvirt.ConnectGetHostnameRet{Hostname: d.hostname}, nil
+func (d *driver) ConnectGetHostname(ctx context.Context) (*protocol.ConnectGetHostnameRet, error) {
+	return &protocol.ConnectGetHostnameRet{Hostname: d.hostname}, nil
 }
 
 // ConnectGetURI reports the URI the client opened.
-func (d *driver) ConnectGetURI(ctx context.Context) (*libvirt.ConnectGetURIRet, error) {
+func (d *driver) ConnectGetURI(ctx context.Context) (*protocol.ConnectGetURIRet, error) {
 	uri := defaultURI
 	if c := connOf(ctx); c != nil {
 		c.mu.Lock()
 		uri = c.uri
 		c.mu.Unlock()
 	}
-	return &libvirt.ConnectGetURIRet{URI: uri}, nil
+	return &protocol.ConnectGetURIRet{URI: uri}, nil
 }
 
 // ConnectGetMaxVCPUs reports 32, like the test driver.
-func (d *driver) ConnectGetMaxVCPUs(ctx context.Context, args *libvirt.ConnectGetMaxVCPUsArgs) (*libvirt.ConnectGetMaxVCPUsRet, error) {
-	return &libvirt.ConnectGetMaxVCPUsRet{MaxVCPUs: maxVcpus}, nil
+func (d *driver) ConnectGetMaxVCPUs(ctx context.Context, args *protocol.ConnectGetMaxVCPUsArgs) (*protocol.ConnectGetMaxVCPUsRet, error) {
+	return &protocol.ConnectGetMaxVCPUsRet{MaxVCPUs: maxVcpus}, nil
 }
 
 // supportedFeatures are the driver features libvirtd with the test driver
@@ -158,17 +159,17 @@ func (d *driver) ConnectGetMaxVCPUs(ctx context.Context, args *libvirt.ConnectGe
 var supportedFeatures = map[int32]bool{9: true, 10: true, 14: true, 15: true, 16: true}
 
 // ConnectSupportsFeature answers the feature probes clients make.
-func (d *driver) ConnectSupportsFeature(ctx context.Context, args *libvirt.ConnectSupportsFeatureArgs) (*libvirt.ConnectSupportsFeatureRet, error) {
+func (d *driver) ConnectSupportsFeature(ctx context.Context, args *protocol.ConnectSupportsFeatureArgs) (*protocol.ConnectSupportsFeatureRet, error) {
 	var ok int32
 	if supportedFeatures[args.Feature] {
 		ok = 1
 	}
-	return &libvirt.ConnectSupportsFeatureRet{Supported: ok}, nil
+	return &protocol.ConnectSupportsFeatureRet{Supported: ok}, nil
 }
 
 // ConnectIsSecure reports a local, hence secure, connection.
-func (d *driver) ConnectIsSecure(ctx context.Context) (*libvirt.ConnectIsSecureRet, error) {
-	return &libvirt.ConnectIsSecureRet{Secure: 1}, nil
+func (d *driver) ConnectIsSecure(ctx context.Context) (*protocol.ConnectIsSecureRet, error) {
+	return &protocol.ConnectIsSecureRet{Secure: 1}, nil
 }
 
 // NodeGetInfo describes the test driver's fictional host.
@@ -181,18 +182,18 @@ func (d *driver) NodeGetInfo(ctx context.Context) (*libvirt.NodeGetInfoRet, erro
 }
 
 // NodeGetFreeMemory reports the same figure as the test driver.
-func (d *driver) NodeGetFreeMemory(ctx context.Context) (*libvirt.NodeGetFreeMemoryRet, error) {
-	return &libvirt.NodeGetFreeMemoryRet{FreeMem: nodeMemoryKiB}, nil
+func (d *driver) NodeGetFreeMemory(ctx context.Context) (*protocol.NodeGetFreeMemoryRet, error) {
+	return &protocol.NodeGetFreeMemoryRet{FreeMem: nodeMemoryKiB}, nil
 }
 
 // NodeGetSecurityModel reports the test driver's security model.
-func (d *driver) NodeGetSecurityModel(ctx context.Context) (*libvirt.NodeGetSecurityModelRet, error) {
-	return &libvirt.NodeGetSecurityModelRet{Model: cString("testSecurity"), Doi: cString("")}, nil
+func (d *driver) NodeGetSecurityModel(ctx context.Context) (*protocol.NodeGetSecurityModelRet, error) {
+	return &protocol.NodeGetSecurityModelRet{Model: cString("testSecurity"), Doi: cString("")}, nil
 }
 
 // ConnectGetCapabilities describes the fictional host and its guests.
-func (d *driver) ConnectGetCapabilities(ctx context.Context) (*libvirt.ConnectGetCapabilitiesRet, error) {
-	return &libvirt.ConnectGetCapabilitiesRet{Capabilities: capabilitiesXML()}, nil
+func (d *driver) ConnectGetCapabilities(ctx context.Context) (*protocol.ConnectGetCapabilitiesRet, error) {
+	return &protocol.ConnectGetCapabilitiesRet{Capabilities: capabilitiesXML()}, nil
 }
 
 // ConnectRegisterCloseCallback asks to be told when the server closes the

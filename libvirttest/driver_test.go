@@ -11,6 +11,7 @@ import (
 
 	"github.com/virtwire/libvirt"
 	"github.com/virtwire/libvirt/libvirttest"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 func client(t *testing.T) (*libvirttest.Server, *libvirt.Client) {
@@ -235,8 +236,8 @@ func TestSecretsAndEvents(t *testing.T) {
 // A wrapping handler overrides one procedure and keeps the rest.
 type hostnameHandler struct{ libvirttest.RemoteHandler }
 
-func (hostnameHandler) ConnectGetHostname(context.Context) (*libvirt.ConnectGetHostnameRet, error) {
-	return &libvirt.ConnectGetHostnameRet{Hostname: "overridden"}, nil
+func (hostnameHandler) ConnectGetHostname(context.Context) (*protocol.ConnectGetHostnameRet, error) {
+	return &protocol.ConnectGetHostnameRet{Hostname: "overridden"}, nil
 }
 
 func TestWithRemoteHandler(t *testing.T) {

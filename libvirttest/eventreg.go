@@ -5,6 +5,7 @@ import (
 
 	"github.com/virtwire/libvirt"
 	"github.com/virtwire/libvirt/internal/xdr"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // family is a kind of object events are about; each has its own
@@ -163,7 +164,7 @@ func (d *driver) emitLifecycle(ctx context.Context, dom *domain, ev libvirt.Doma
 
 // ConnectDomainEventCallbackRegisterAny registers a domain event
 // callback, optionally for one domain.
-func (d *driver) ConnectDomainEventCallbackRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventCallbackRegisterAnyArgs) (*libvirt.ConnectDomainEventCallbackRegisterAnyRet, error) {
+func (d *driver) ConnectDomainEventCallbackRegisterAny(ctx context.Context, args *protocol.ConnectDomainEventCallbackRegisterAnyArgs) (*protocol.ConnectDomainEventCallbackRegisterAnyRet, error) {
 	var filter *libvirt.UUID
 	if args.Dom != nil {
 		filter = &args.Dom.UUID
@@ -174,11 +175,11 @@ func (d *driver) ConnectDomainEventCallbackRegisterAny(ctx context.Context, args
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.ConnectDomainEventCallbackRegisterAnyRet{CallbackID: cb}, nil
+	return &protocol.ConnectDomainEventCallbackRegisterAnyRet{CallbackID: cb}, nil
 }
 
 // ConnectDomainEventCallbackDeregisterAny removes a domain event callback.
-func (d *driver) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventCallbackDeregisterAnyArgs) error {
+func (d *driver) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, args *protocol.ConnectDomainEventCallbackDeregisterAnyArgs) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.events.remove(connOf(ctx), famDomain, args.CallbackID)
@@ -235,37 +236,37 @@ func (d *driver) legacyRemove(c *conn, id int32) error {
 
 // ConnectDomainEventRegister is the oldest registration: lifecycle events
 // without callback IDs.
-func (d *driver) ConnectDomainEventRegister(ctx context.Context) (*libvirt.ConnectDomainEventRegisterRet, error) {
+func (d *driver) ConnectDomainEventRegister(ctx context.Context) (*protocol.ConnectDomainEventRegisterRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.legacyAdd(connOf(ctx), int32(libvirt.DomainEventIDLifecycle)); err != nil {
 		return nil, err
 	}
 	// libvirtd leaves cb_registered 0.
-	return &libvirt.ConnectDomainEventRegisterRet{}, nil
+	return &protocol.ConnectDomainEventRegisterRet{}, nil
 }
 
 // ConnectDomainEventDeregister cancels ConnectDomainEventRegister.
-func (d *driver) ConnectDomainEventDeregister(ctx context.Context) (*libvirt.ConnectDomainEventDeregisterRet, error) {
+func (d *driver) ConnectDomainEventDeregister(ctx context.Context) (*protocol.ConnectDomainEventDeregisterRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.legacyRemove(connOf(ctx), int32(libvirt.DomainEventIDLifecycle)); err != nil {
 		return nil, err
 	}
-	return &libvirt.ConnectDomainEventDeregisterRet{CbRegistered: 0}, nil
+	return &protocol.ConnectDomainEventDeregisterRet{CbRegistered: 0}, nil
 }
 
 // ConnectDomainEventRegisterAny is the legacy registration without
 // callback IDs, one per event ID and connection. Only lifecycle events
 // are delivered that way; other IDs are accepted and tracked.
-func (d *driver) ConnectDomainEventRegisterAny(ctx context.Context, args *libvirt.ConnectDomainEventRegisterAnyArgs) error {
+func (d *driver) ConnectDomainEventRegisterAny(ctx context.Context, args *protocol.ConnectDomainEventRegisterAnyArgs) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.legacyAdd(connOf(ctx), args.EventID)
 }
 
 // ConnectDomainEventDeregisterAny cancels ConnectDomainEventRegisterAny.
-func (d *driver) ConnectDomainEventDeregisterAny(ctx context.Context, args *libvirt.ConnectDomainEventDeregisterAnyArgs) error {
+func (d *driver) ConnectDomainEventDeregisterAny(ctx context.Context, args *protocol.ConnectDomainEventDeregisterAnyArgs) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.legacyRemove(connOf(ctx), args.EventID)
@@ -273,7 +274,7 @@ func (d *driver) ConnectDomainEventDeregisterAny(ctx context.Context, args *libv
 
 // ConnectNodeDeviceEventRegisterAny registers a node device event
 // callback (the fake's node devices never change, so none fire).
-func (d *driver) ConnectNodeDeviceEventRegisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventRegisterAnyArgs) (*libvirt.ConnectNodeDeviceEventRegisterAnyRet, error) {
+func (d *driver) ConnectNodeDeviceEventRegisterAny(ctx context.Context, args *protocol.ConnectNodeDeviceEventRegisterAnyArgs) (*protocol.ConnectNodeDeviceEventRegisterAnyRet, error) {
 	var filter *libvirt.UUID
 	if args.Dev != nil {
 		// Node devices have no UUID: filter by name, kept in a UUID's bytes.
@@ -287,19 +288,19 @@ func (d *driver) ConnectNodeDeviceEventRegisterAny(ctx context.Context, args *li
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.ConnectNodeDeviceEventRegisterAnyRet{CallbackID: cb}, nil
+	return &protocol.ConnectNodeDeviceEventRegisterAnyRet{CallbackID: cb}, nil
 }
 
 // ConnectNodeDeviceEventDeregisterAny removes a node device event
 // callback.
-func (d *driver) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNodeDeviceEventDeregisterAnyArgs) error {
+func (d *driver) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, args *protocol.ConnectNodeDeviceEventDeregisterAnyArgs) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.events.remove(connOf(ctx), famNodeDev, args.CallbackID)
 }
 
 // ConnectNetworkEventRegisterAny registers a network event callback.
-func (d *driver) ConnectNetworkEventRegisterAny(ctx context.Context, args *libvirt.ConnectNetworkEventRegisterAnyArgs) (*libvirt.ConnectNetworkEventRegisterAnyRet, error) {
+func (d *driver) ConnectNetworkEventRegisterAny(ctx context.Context, args *protocol.ConnectNetworkEventRegisterAnyArgs) (*protocol.ConnectNetworkEventRegisterAnyRet, error) {
 	var filter *libvirt.UUID
 	if args.Net != nil {
 		filter = &args.Net.UUID
@@ -310,11 +311,11 @@ func (d *driver) ConnectNetworkEventRegisterAny(ctx context.Context, args *libvi
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.ConnectNetworkEventRegisterAnyRet{CallbackID: cb}, nil
+	return &protocol.ConnectNetworkEventRegisterAnyRet{CallbackID: cb}, nil
 }
 
 // ConnectNetworkEventDeregisterAny removes a network event callback.
-func (d *driver) ConnectNetworkEventDeregisterAny(ctx context.Context, args *libvirt.ConnectNetworkEventDeregisterAnyArgs) error {
+func (d *driver) ConnectNetworkEventDeregisterAny(ctx context.Context, args *protocol.ConnectNetworkEventDeregisterAnyArgs) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.events.remove(connOf(ctx), famNetwork, args.CallbackID)
@@ -322,7 +323,7 @@ func (d *driver) ConnectNetworkEventDeregisterAny(ctx context.Context, args *lib
 
 // ConnectStoragePoolEventRegisterAny registers a storage pool event
 // callback.
-func (d *driver) ConnectStoragePoolEventRegisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventRegisterAnyArgs) (*libvirt.ConnectStoragePoolEventRegisterAnyRet, error) {
+func (d *driver) ConnectStoragePoolEventRegisterAny(ctx context.Context, args *protocol.ConnectStoragePoolEventRegisterAnyArgs) (*protocol.ConnectStoragePoolEventRegisterAnyRet, error) {
 	var filter *libvirt.UUID
 	if args.Pool != nil {
 		filter = &args.Pool.UUID
@@ -333,19 +334,19 @@ func (d *driver) ConnectStoragePoolEventRegisterAny(ctx context.Context, args *l
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.ConnectStoragePoolEventRegisterAnyRet{CallbackID: cb}, nil
+	return &protocol.ConnectStoragePoolEventRegisterAnyRet{CallbackID: cb}, nil
 }
 
 // ConnectStoragePoolEventDeregisterAny removes a storage pool event
 // callback.
-func (d *driver) ConnectStoragePoolEventDeregisterAny(ctx context.Context, args *libvirt.ConnectStoragePoolEventDeregisterAnyArgs) error {
+func (d *driver) ConnectStoragePoolEventDeregisterAny(ctx context.Context, args *protocol.ConnectStoragePoolEventDeregisterAnyArgs) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.events.remove(connOf(ctx), famPool, args.CallbackID)
 }
 
 // ConnectSecretEventRegisterAny registers a secret event callback.
-func (d *driver) ConnectSecretEventRegisterAny(ctx context.Context, args *libvirt.ConnectSecretEventRegisterAnyArgs) (*libvirt.ConnectSecretEventRegisterAnyRet, error) {
+func (d *driver) ConnectSecretEventRegisterAny(ctx context.Context, args *protocol.ConnectSecretEventRegisterAnyArgs) (*protocol.ConnectSecretEventRegisterAnyRet, error) {
 	var filter *libvirt.UUID
 	if args.Secret != nil {
 		filter = &args.Secret.UUID
@@ -356,11 +357,11 @@ func (d *driver) ConnectSecretEventRegisterAny(ctx context.Context, args *libvir
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.ConnectSecretEventRegisterAnyRet{CallbackID: cb}, nil
+	return &protocol.ConnectSecretEventRegisterAnyRet{CallbackID: cb}, nil
 }
 
 // ConnectSecretEventDeregisterAny removes a secret event callback.
-func (d *driver) ConnectSecretEventDeregisterAny(ctx context.Context, args *libvirt.ConnectSecretEventDeregisterAnyArgs) error {
+func (d *driver) ConnectSecretEventDeregisterAny(ctx context.Context, args *protocol.ConnectSecretEventDeregisterAnyArgs) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.events.remove(connOf(ctx), famSecret, args.CallbackID)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/virtwire/libvirt"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // The host's interfaces and node devices of test:///default, read-only:
@@ -50,8 +51,8 @@ func ifaceByName(name string) (hostIface, error) {
 }
 
 // ConnectListAllInterfaces lists the host's interfaces.
-func (d *driver) ConnectListAllInterfaces(ctx context.Context, args *libvirt.ConnectListAllInterfacesArgs) (*libvirt.ConnectListAllInterfacesRet, error) {
-	ret := &libvirt.ConnectListAllInterfacesRet{}
+func (d *driver) ConnectListAllInterfaces(ctx context.Context, args *protocol.ConnectListAllInterfacesArgs) (*protocol.ConnectListAllInterfacesRet, error) {
+	ret := &protocol.ConnectListAllInterfacesRet{}
 	for _, i := range defaultIfaces {
 		if !listFilter(uint32(args.Flags), uint32(libvirt.ConnectListInterfacesActive), uint32(libvirt.ConnectListInterfacesInactive), i.active) {
 			continue
@@ -75,51 +76,51 @@ func ifaceNames(active bool, max int32) []string {
 }
 
 // ConnectNumOfInterfaces counts active interfaces.
-func (d *driver) ConnectNumOfInterfaces(ctx context.Context) (*libvirt.ConnectNumOfInterfacesRet, error) {
-	return &libvirt.ConnectNumOfInterfacesRet{Num: int32(len(ifaceNames(true, 1<<30)))}, nil
+func (d *driver) ConnectNumOfInterfaces(ctx context.Context) (*protocol.ConnectNumOfInterfacesRet, error) {
+	return &protocol.ConnectNumOfInterfacesRet{Num: int32(len(ifaceNames(true, 1<<30)))}, nil
 }
 
 // ConnectNumOfDefinedInterfaces counts inactive interfaces.
-func (d *driver) ConnectNumOfDefinedInterfaces(ctx context.Context) (*libvirt.ConnectNumOfDefinedInterfacesRet, error) {
-	return &libvirt.ConnectNumOfDefinedInterfacesRet{Num: int32(len(ifaceNames(false, 1<<30)))}, nil
+func (d *driver) ConnectNumOfDefinedInterfaces(ctx context.Context) (*protocol.ConnectNumOfDefinedInterfacesRet, error) {
+	return &protocol.ConnectNumOfDefinedInterfacesRet{Num: int32(len(ifaceNames(false, 1<<30)))}, nil
 }
 
 // ConnectListInterfaces names active interfaces.
-func (d *driver) ConnectListInterfaces(ctx context.Context, args *libvirt.ConnectListInterfacesArgs) (*libvirt.ConnectListInterfacesRet, error) {
-	return &libvirt.ConnectListInterfacesRet{Names: ifaceNames(true, args.Maxnames)}, nil
+func (d *driver) ConnectListInterfaces(ctx context.Context, args *protocol.ConnectListInterfacesArgs) (*protocol.ConnectListInterfacesRet, error) {
+	return &protocol.ConnectListInterfacesRet{Names: ifaceNames(true, args.Maxnames)}, nil
 }
 
 // ConnectListDefinedInterfaces names inactive interfaces.
-func (d *driver) ConnectListDefinedInterfaces(ctx context.Context, args *libvirt.ConnectListDefinedInterfacesArgs) (*libvirt.ConnectListDefinedInterfacesRet, error) {
-	return &libvirt.ConnectListDefinedInterfacesRet{Names: ifaceNames(false, args.Maxnames)}, nil
+func (d *driver) ConnectListDefinedInterfaces(ctx context.Context, args *protocol.ConnectListDefinedInterfacesArgs) (*protocol.ConnectListDefinedInterfacesRet, error) {
+	return &protocol.ConnectListDefinedInterfacesRet{Names: ifaceNames(false, args.Maxnames)}, nil
 }
 
 // InterfaceLookupByName finds a host interface by name.
-func (d *driver) InterfaceLookupByName(ctx context.Context, args *libvirt.InterfaceLookupByNameArgs) (*libvirt.InterfaceLookupByNameRet, error) {
+func (d *driver) InterfaceLookupByName(ctx context.Context, args *protocol.InterfaceLookupByNameArgs) (*protocol.InterfaceLookupByNameRet, error) {
 	i, err := ifaceByName(args.Name)
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.InterfaceLookupByNameRet{Iface: i.ref()}, nil
+	return &protocol.InterfaceLookupByNameRet{Iface: i.ref()}, nil
 }
 
 // InterfaceLookupByMACString finds a host interface by MAC address.
-func (d *driver) InterfaceLookupByMACString(ctx context.Context, args *libvirt.InterfaceLookupByMACStringArgs) (*libvirt.InterfaceLookupByMACStringRet, error) {
+func (d *driver) InterfaceLookupByMACString(ctx context.Context, args *protocol.InterfaceLookupByMACStringArgs) (*protocol.InterfaceLookupByMACStringRet, error) {
 	for _, i := range defaultIfaces {
 		if strings.EqualFold(i.mac, args.MAC) {
-			return &libvirt.InterfaceLookupByMACStringRet{Iface: i.ref()}, nil
+			return &protocol.InterfaceLookupByMACStringRet{Iface: i.ref()}, nil
 		}
 	}
 	return nil, noIface(fmt.Sprintf("no interface with matching mac '%s'", args.MAC))
 }
 
 // InterfaceIsActive tells whether a host interface is up.
-func (d *driver) InterfaceIsActive(ctx context.Context, args *libvirt.InterfaceIsActiveArgs) (*libvirt.InterfaceIsActiveRet, error) {
+func (d *driver) InterfaceIsActive(ctx context.Context, args *protocol.InterfaceIsActiveArgs) (*protocol.InterfaceIsActiveRet, error) {
 	i, err := ifaceByName(args.Iface.Name)
 	if err != nil {
 		return nil, err
 	}
-	ret := &libvirt.InterfaceIsActiveRet{}
+	ret := &protocol.InterfaceIsActiveRet{}
 	if i.active {
 		ret.Active = 1
 	}
@@ -127,12 +128,12 @@ func (d *driver) InterfaceIsActive(ctx context.Context, args *libvirt.InterfaceI
 }
 
 // InterfaceGetXMLDesc returns a host interface's definition.
-func (d *driver) InterfaceGetXMLDesc(ctx context.Context, args *libvirt.InterfaceGetXMLDescArgs) (*libvirt.InterfaceGetXMLDescRet, error) {
+func (d *driver) InterfaceGetXMLDesc(ctx context.Context, args *protocol.InterfaceGetXMLDescArgs) (*protocol.InterfaceGetXMLDescRet, error) {
 	i, err := ifaceByName(args.Iface.Name)
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.InterfaceGetXMLDescRet{XML: i.xml}, nil
+	return &protocol.InterfaceGetXMLDescRet{XML: i.xml}, nil
 }
 
 // nodeDev is a host device of test:///default: its first capability is
@@ -163,12 +164,12 @@ func nodeDevByName(name string) (nodeDev, error) {
 
 // ConnectListAllNodeDevices lists the host's devices (flags filter by
 // capability).
-func (d *driver) ConnectListAllNodeDevices(ctx context.Context, args *libvirt.ConnectListAllNodeDevicesArgs) (*libvirt.ConnectListAllNodeDevicesRet, error) {
+func (d *driver) ConnectListAllNodeDevices(ctx context.Context, args *protocol.ConnectListAllNodeDevicesArgs) (*protocol.ConnectListAllNodeDevicesRet, error) {
 	capBits := map[string]libvirt.ConnectListAllNodeDeviceFlags{
 		"system": libvirt.ConnectListNodeDevicesCapSystem, "scsi_host": libvirt.ConnectListNodeDevicesCapSCSIHost,
 		"fc_host": libvirt.ConnectListNodeDevicesCapFcHost, "vports": libvirt.ConnectListNodeDevicesCapVports,
 	}
-	ret := &libvirt.ConnectListAllNodeDevicesRet{}
+	ret := &protocol.ConnectListAllNodeDevicesRet{}
 	for _, n := range defaultNodeDevs {
 		var have libvirt.ConnectListAllNodeDeviceFlags
 		for _, c := range n.caps {
@@ -197,31 +198,31 @@ func nodeDevNames(capName *string, max int32) []string {
 }
 
 // NodeNumOfDevices counts host devices, of one capability if given.
-func (d *driver) NodeNumOfDevices(ctx context.Context, args *libvirt.NodeNumOfDevicesArgs) (*libvirt.NodeNumOfDevicesRet, error) {
-	return &libvirt.NodeNumOfDevicesRet{Num: int32(len(nodeDevNames(args.Cap, 1<<30)))}, nil
+func (d *driver) NodeNumOfDevices(ctx context.Context, args *protocol.NodeNumOfDevicesArgs) (*protocol.NodeNumOfDevicesRet, error) {
+	return &protocol.NodeNumOfDevicesRet{Num: int32(len(nodeDevNames(args.Cap, 1<<30)))}, nil
 }
 
 // NodeListDevices names host devices, of one capability if given.
-func (d *driver) NodeListDevices(ctx context.Context, args *libvirt.NodeListDevicesArgs) (*libvirt.NodeListDevicesRet, error) {
-	return &libvirt.NodeListDevicesRet{Names: nodeDevNames(args.Cap, args.Maxnames)}, nil
+func (d *driver) NodeListDevices(ctx context.Context, args *protocol.NodeListDevicesArgs) (*protocol.NodeListDevicesRet, error) {
+	return &protocol.NodeListDevicesRet{Names: nodeDevNames(args.Cap, args.Maxnames)}, nil
 }
 
 // NodeDeviceLookupByName finds a host device.
-func (d *driver) NodeDeviceLookupByName(ctx context.Context, args *libvirt.NodeDeviceLookupByNameArgs) (*libvirt.NodeDeviceLookupByNameRet, error) {
+func (d *driver) NodeDeviceLookupByName(ctx context.Context, args *protocol.NodeDeviceLookupByNameArgs) (*protocol.NodeDeviceLookupByNameRet, error) {
 	n, err := nodeDevByName(args.Name)
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.NodeDeviceLookupByNameRet{Dev: libvirt.NodeDevice{Name: n.name}}, nil
+	return &protocol.NodeDeviceLookupByNameRet{Dev: libvirt.NodeDevice{Name: n.name}}, nil
 }
 
 // NodeDeviceGetParent names a host device's parent.
-func (d *driver) NodeDeviceGetParent(ctx context.Context, args *libvirt.NodeDeviceGetParentArgs) (*libvirt.NodeDeviceGetParentRet, error) {
+func (d *driver) NodeDeviceGetParent(ctx context.Context, args *protocol.NodeDeviceGetParentArgs) (*protocol.NodeDeviceGetParentRet, error) {
 	n, err := nodeDevByName(args.Name)
 	if err != nil {
 		return nil, err
 	}
-	ret := &libvirt.NodeDeviceGetParentRet{}
+	ret := &protocol.NodeDeviceGetParentRet{}
 	if n.parent != "" {
 		p := n.parent
 		ret.ParentName = &p
@@ -230,37 +231,37 @@ func (d *driver) NodeDeviceGetParent(ctx context.Context, args *libvirt.NodeDevi
 }
 
 // NodeDeviceNumOfCaps counts the capabilities a host device reports (one).
-func (d *driver) NodeDeviceNumOfCaps(ctx context.Context, args *libvirt.NodeDeviceNumOfCapsArgs) (*libvirt.NodeDeviceNumOfCapsRet, error) {
+func (d *driver) NodeDeviceNumOfCaps(ctx context.Context, args *protocol.NodeDeviceNumOfCapsArgs) (*protocol.NodeDeviceNumOfCapsRet, error) {
 	_, err := nodeDevByName(args.Name)
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.NodeDeviceNumOfCapsRet{Num: 1}, nil
+	return &protocol.NodeDeviceNumOfCapsRet{Num: 1}, nil
 }
 
 // NodeDeviceListCaps names a host device's capabilities.
-func (d *driver) NodeDeviceListCaps(ctx context.Context, args *libvirt.NodeDeviceListCapsArgs) (*libvirt.NodeDeviceListCapsRet, error) {
+func (d *driver) NodeDeviceListCaps(ctx context.Context, args *protocol.NodeDeviceListCapsArgs) (*protocol.NodeDeviceListCapsRet, error) {
 	n, err := nodeDevByName(args.Name)
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.NodeDeviceListCapsRet{Names: n.caps[:min(1, int(max(args.Maxnames, 0)))]}, nil
+	return &protocol.NodeDeviceListCapsRet{Names: n.caps[:min(1, int(max(args.Maxnames, 0)))]}, nil
 }
 
 // NodeDeviceIsActive reports every host device as active.
-func (d *driver) NodeDeviceIsActive(ctx context.Context, args *libvirt.NodeDeviceIsActiveArgs) (*libvirt.NodeDeviceIsActiveRet, error) {
+func (d *driver) NodeDeviceIsActive(ctx context.Context, args *protocol.NodeDeviceIsActiveArgs) (*protocol.NodeDeviceIsActiveRet, error) {
 	if _, err := nodeDevByName(args.Name); err != nil {
 		return nil, err
 	}
-	return &libvirt.NodeDeviceIsActiveRet{Active: 1}, nil
+	return &protocol.NodeDeviceIsActiveRet{Active: 1}, nil
 }
 
 // NodeDeviceIsPersistent reports every host device as persistent.
-func (d *driver) NodeDeviceIsPersistent(ctx context.Context, args *libvirt.NodeDeviceIsPersistentArgs) (*libvirt.NodeDeviceIsPersistentRet, error) {
+func (d *driver) NodeDeviceIsPersistent(ctx context.Context, args *protocol.NodeDeviceIsPersistentArgs) (*protocol.NodeDeviceIsPersistentRet, error) {
 	if _, err := nodeDevByName(args.Name); err != nil {
 		return nil, err
 	}
-	return &libvirt.NodeDeviceIsPersistentRet{Persistent: 1}, nil
+	return &protocol.NodeDeviceIsPersistentRet{Persistent: 1}, nil
 }
 
 // Storage pool types by name, numbered as libvirt's
@@ -288,7 +289,7 @@ const logicalPoolSources = `<sources>
 // ConnectFindStoragePoolSources answers the test driver's canned
 // discovery: two volume groups for "logical", the host's /testshare for
 // "netfs" (which needs a source host), and no discovery for other types.
-func (d *driver) ConnectFindStoragePoolSources(ctx context.Context, args *libvirt.ConnectFindStoragePoolSourcesArgs) (*libvirt.ConnectFindStoragePoolSourcesRet, error) {
+func (d *driver) ConnectFindStoragePoolSources(ctx context.Context, args *protocol.ConnectFindStoragePoolSourcesArgs) (*protocol.ConnectFindStoragePoolSourcesRet, error) {
 	t, known := poolTypes[args.Type]
 	if known && t == 0 {
 		return nil, lvErrorf(libvirt.ErrInternalError, libvirt.FromTest, prefixInternal, "unknown storage pool type %s", args.Type)
@@ -308,12 +309,12 @@ func (d *driver) ConnectFindStoragePoolSources(ctx context.Context, args *libvir
 	}
 	switch args.Type {
 	case "logical":
-		return &libvirt.ConnectFindStoragePoolSourcesRet{XML: logicalPoolSources}, nil
+		return &protocol.ConnectFindStoragePoolSourcesRet{XML: logicalPoolSources}, nil
 	case "netfs":
 		if host == "" {
 			return nil, inArg("hostname must be specified for netfs sources")
 		}
-		return &libvirt.ConnectFindStoragePoolSourcesRet{XML: fmt.Sprintf(`<sources>
+		return &protocol.ConnectFindStoragePoolSourcesRet{XML: fmt.Sprintf(`<sources>
   <source>
     <host name='%s'/>
     <dir path='/testshare'/>

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/virtwire/libvirt"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // network is one virtual network.
@@ -183,31 +184,31 @@ func (d *driver) removeNetwork(n *network) {
 }
 
 // NetworkLookupByName finds a network by name.
-func (d *driver) NetworkLookupByName(ctx context.Context, args *libvirt.NetworkLookupByNameArgs) (*libvirt.NetworkLookupByNameRet, error) {
+func (d *driver) NetworkLookupByName(ctx context.Context, args *protocol.NetworkLookupByNameArgs) (*protocol.NetworkLookupByNameRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, n := range d.networks {
 		if n.name == args.Name {
-			return &libvirt.NetworkLookupByNameRet{Net: n.ref()}, nil
+			return &protocol.NetworkLookupByNameRet{Net: n.ref()}, nil
 		}
 	}
 	return nil, lvErrorf(libvirt.ErrNoNetwork, libvirt.FromTest, "Network not found: ", "no network with matching name '%s'", args.Name)
 }
 
 // NetworkLookupByUUID finds a network by UUID.
-func (d *driver) NetworkLookupByUUID(ctx context.Context, args *libvirt.NetworkLookupByUUIDArgs) (*libvirt.NetworkLookupByUUIDRet, error) {
+func (d *driver) NetworkLookupByUUID(ctx context.Context, args *protocol.NetworkLookupByUUIDArgs) (*protocol.NetworkLookupByUUIDRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, n := range d.networks {
 		if n.uuid == args.UUID {
-			return &libvirt.NetworkLookupByUUIDRet{Net: n.ref()}, nil
+			return &protocol.NetworkLookupByUUIDRet{Net: n.ref()}, nil
 		}
 	}
 	return nil, lvErrorf(libvirt.ErrNoNetwork, libvirt.FromTest, "Network not found: ", "no network with matching uuid '%s'", args.UUID)
 }
 
 // NetworkDefineXML defines a persistent network.
-func (d *driver) NetworkDefineXML(ctx context.Context, args *libvirt.NetworkDefineXMLArgs) (*libvirt.NetworkDefineXMLRet, error) {
+func (d *driver) NetworkDefineXML(ctx context.Context, args *protocol.NetworkDefineXMLArgs) (*protocol.NetworkDefineXMLRet, error) {
 	n, err := parseNetwork(args.XML)
 	if err != nil {
 		return nil, err
@@ -217,20 +218,20 @@ func (d *driver) NetworkDefineXML(ctx context.Context, args *libvirt.NetworkDefi
 	if n, err = d.addNetwork(ctx, n, true); err != nil {
 		return nil, err
 	}
-	return &libvirt.NetworkDefineXMLRet{Net: n.ref()}, nil
+	return &protocol.NetworkDefineXMLRet{Net: n.ref()}, nil
 }
 
 // NetworkDefineXMLFlags defines a persistent network.
-func (d *driver) NetworkDefineXMLFlags(ctx context.Context, args *libvirt.NetworkDefineXMLFlagsArgs) (*libvirt.NetworkDefineXMLFlagsRet, error) {
-	ret, err := d.NetworkDefineXML(ctx, &libvirt.NetworkDefineXMLArgs{XML: args.XML})
+func (d *driver) NetworkDefineXMLFlags(ctx context.Context, args *protocol.NetworkDefineXMLFlagsArgs) (*protocol.NetworkDefineXMLFlagsRet, error) {
+	ret, err := d.NetworkDefineXML(ctx, &protocol.NetworkDefineXMLArgs{XML: args.XML})
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.NetworkDefineXMLFlagsRet{Net: ret.Net}, nil
+	return &protocol.NetworkDefineXMLFlagsRet{Net: ret.Net}, nil
 }
 
 // NetworkCreateXML starts a transient network.
-func (d *driver) NetworkCreateXML(ctx context.Context, args *libvirt.NetworkCreateXMLArgs) (*libvirt.NetworkCreateXMLRet, error) {
+func (d *driver) NetworkCreateXML(ctx context.Context, args *protocol.NetworkCreateXMLArgs) (*protocol.NetworkCreateXMLRet, error) {
 	n, err := parseNetwork(args.XML)
 	if err != nil {
 		return nil, err
@@ -240,20 +241,20 @@ func (d *driver) NetworkCreateXML(ctx context.Context, args *libvirt.NetworkCrea
 	if n, err = d.addNetwork(ctx, n, false); err != nil {
 		return nil, err
 	}
-	return &libvirt.NetworkCreateXMLRet{Net: n.ref()}, nil
+	return &protocol.NetworkCreateXMLRet{Net: n.ref()}, nil
 }
 
 // NetworkCreateXMLFlags starts a transient network.
-func (d *driver) NetworkCreateXMLFlags(ctx context.Context, args *libvirt.NetworkCreateXMLFlagsArgs) (*libvirt.NetworkCreateXMLFlagsRet, error) {
-	ret, err := d.NetworkCreateXML(ctx, &libvirt.NetworkCreateXMLArgs{XML: args.XML})
+func (d *driver) NetworkCreateXMLFlags(ctx context.Context, args *protocol.NetworkCreateXMLFlagsArgs) (*protocol.NetworkCreateXMLFlagsRet, error) {
+	ret, err := d.NetworkCreateXML(ctx, &protocol.NetworkCreateXMLArgs{XML: args.XML})
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.NetworkCreateXMLFlagsRet{Net: ret.Net}, nil
+	return &protocol.NetworkCreateXMLFlagsRet{Net: ret.Net}, nil
 }
 
 // NetworkCreate starts a defined network.
-func (d *driver) NetworkCreate(ctx context.Context, args *libvirt.NetworkCreateArgs) error {
+func (d *driver) NetworkCreate(ctx context.Context, args *protocol.NetworkCreateArgs) error {
 	return d.withNetwork(args.Net, func(n *network) error {
 		if n.active {
 			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "Network '%s' is already running", n.name)
@@ -265,7 +266,7 @@ func (d *driver) NetworkCreate(ctx context.Context, args *libvirt.NetworkCreateA
 }
 
 // NetworkDestroy stops a network; a transient one disappears.
-func (d *driver) NetworkDestroy(ctx context.Context, args *libvirt.NetworkDestroyArgs) error {
+func (d *driver) NetworkDestroy(ctx context.Context, args *protocol.NetworkDestroyArgs) error {
 	return d.withNetwork(args.Net, func(n *network) error {
 		// The test driver stops a network without checking that it runs.
 		n.active = false
@@ -278,7 +279,7 @@ func (d *driver) NetworkDestroy(ctx context.Context, args *libvirt.NetworkDestro
 }
 
 // NetworkUndefine removes a network's persistent definition.
-func (d *driver) NetworkUndefine(ctx context.Context, args *libvirt.NetworkUndefineArgs) error {
+func (d *driver) NetworkUndefine(ctx context.Context, args *protocol.NetworkUndefineArgs) error {
 	return d.withNetwork(args.Net, func(n *network) error {
 		// The test driver refuses while the network runs (a transient
 		// network always does), whether or not it is persistent.
@@ -293,8 +294,8 @@ func (d *driver) NetworkUndefine(ctx context.Context, args *libvirt.NetworkUndef
 }
 
 // NetworkGetXMLDesc returns the network's XML as defined, UUID filled in.
-func (d *driver) NetworkGetXMLDesc(ctx context.Context, args *libvirt.NetworkGetXMLDescArgs) (*libvirt.NetworkGetXMLDescRet, error) {
-	var ret libvirt.NetworkGetXMLDescRet
+func (d *driver) NetworkGetXMLDesc(ctx context.Context, args *protocol.NetworkGetXMLDescArgs) (*protocol.NetworkGetXMLDescRet, error) {
+	var ret protocol.NetworkGetXMLDescRet
 	err := d.withNetwork(args.Net, func(n *network) error { ret.XML = n.xml; return nil })
 	if err != nil {
 		return nil, err
@@ -303,8 +304,8 @@ func (d *driver) NetworkGetXMLDesc(ctx context.Context, args *libvirt.NetworkGet
 }
 
 // NetworkGetBridgeName reports the bridge named in the XML.
-func (d *driver) NetworkGetBridgeName(ctx context.Context, args *libvirt.NetworkGetBridgeNameArgs) (*libvirt.NetworkGetBridgeNameRet, error) {
-	var ret libvirt.NetworkGetBridgeNameRet
+func (d *driver) NetworkGetBridgeName(ctx context.Context, args *protocol.NetworkGetBridgeNameArgs) (*protocol.NetworkGetBridgeNameRet, error) {
+	var ret protocol.NetworkGetBridgeNameRet
 	err := d.withNetwork(args.Net, func(n *network) error {
 		if n.bridge == "" {
 			return lvErrorf(libvirt.ErrInternalError, libvirt.FromNetwork, prefixInternal, "network '%s' does not have a bridge name.", n.name)
@@ -319,8 +320,8 @@ func (d *driver) NetworkGetBridgeName(ctx context.Context, args *libvirt.Network
 }
 
 // NetworkGetAutostart reports the autostart flag.
-func (d *driver) NetworkGetAutostart(ctx context.Context, args *libvirt.NetworkGetAutostartArgs) (*libvirt.NetworkGetAutostartRet, error) {
-	var ret libvirt.NetworkGetAutostartRet
+func (d *driver) NetworkGetAutostart(ctx context.Context, args *protocol.NetworkGetAutostartArgs) (*protocol.NetworkGetAutostartRet, error) {
+	var ret protocol.NetworkGetAutostartRet
 	err := d.withNetwork(args.Net, func(n *network) error { ret.Autostart = b2i(n.autostart); return nil })
 	if err != nil {
 		return nil, err
@@ -329,7 +330,7 @@ func (d *driver) NetworkGetAutostart(ctx context.Context, args *libvirt.NetworkG
 }
 
 // NetworkSetAutostart sets the autostart flag of a persistent network.
-func (d *driver) NetworkSetAutostart(ctx context.Context, args *libvirt.NetworkSetAutostartArgs) error {
+func (d *driver) NetworkSetAutostart(ctx context.Context, args *protocol.NetworkSetAutostartArgs) error {
 	return d.withNetwork(args.Net, func(n *network) error {
 		if !n.persistent {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromNetwork, prefixInvalid, "cannot set autostart for transient network")
@@ -340,8 +341,8 @@ func (d *driver) NetworkSetAutostart(ctx context.Context, args *libvirt.NetworkS
 }
 
 // NetworkIsActive tells whether the network runs.
-func (d *driver) NetworkIsActive(ctx context.Context, args *libvirt.NetworkIsActiveArgs) (*libvirt.NetworkIsActiveRet, error) {
-	var ret libvirt.NetworkIsActiveRet
+func (d *driver) NetworkIsActive(ctx context.Context, args *protocol.NetworkIsActiveArgs) (*protocol.NetworkIsActiveRet, error) {
+	var ret protocol.NetworkIsActiveRet
 	err := d.withNetwork(args.Net, func(n *network) error { ret.Active = b2i(n.active); return nil })
 	if err != nil {
 		return nil, err
@@ -351,8 +352,8 @@ func (d *driver) NetworkIsActive(ctx context.Context, args *libvirt.NetworkIsAct
 
 // NetworkIsPersistent tells whether the network has a persistent
 // definition.
-func (d *driver) NetworkIsPersistent(ctx context.Context, args *libvirt.NetworkIsPersistentArgs) (*libvirt.NetworkIsPersistentRet, error) {
-	var ret libvirt.NetworkIsPersistentRet
+func (d *driver) NetworkIsPersistent(ctx context.Context, args *protocol.NetworkIsPersistentArgs) (*protocol.NetworkIsPersistentRet, error) {
+	var ret protocol.NetworkIsPersistentRet
 	err := d.withNetwork(args.Net, func(n *network) error { ret.Persistent = b2i(n.persistent); return nil })
 	if err != nil {
 		return nil, err
@@ -361,11 +362,11 @@ func (d *driver) NetworkIsPersistent(ctx context.Context, args *libvirt.NetworkI
 }
 
 // ConnectListAllNetworks lists the networks that pass flags' filters.
-func (d *driver) ConnectListAllNetworks(ctx context.Context, args *libvirt.ConnectListAllNetworksArgs) (*libvirt.ConnectListAllNetworksRet, error) {
+func (d *driver) ConnectListAllNetworks(ctx context.Context, args *protocol.ConnectListAllNetworksArgs) (*protocol.ConnectListAllNetworksRet, error) {
 	f := uint32(args.Flags)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	ret := &libvirt.ConnectListAllNetworksRet{}
+	ret := &protocol.ConnectListAllNetworksRet{}
 	for _, n := range d.networks {
 		if !listFilter(f, uint32(libvirt.ConnectListNetworksActive), uint32(libvirt.ConnectListNetworksInactive), n.active) ||
 			!listFilter(f, uint32(libvirt.ConnectListNetworksPersistent), uint32(libvirt.ConnectListNetworksTransient), n.persistent) ||
@@ -381,23 +382,23 @@ func (d *driver) ConnectListAllNetworks(ctx context.Context, args *libvirt.Conne
 }
 
 // ConnectNumOfNetworks counts active networks.
-func (d *driver) ConnectNumOfNetworks(ctx context.Context) (*libvirt.ConnectNumOfNetworksRet, error) {
-	return &libvirt.ConnectNumOfNetworksRet{Num: int32(len(d.networkNames(true, -1)))}, nil
+func (d *driver) ConnectNumOfNetworks(ctx context.Context) (*protocol.ConnectNumOfNetworksRet, error) {
+	return &protocol.ConnectNumOfNetworksRet{Num: int32(len(d.networkNames(true, -1)))}, nil
 }
 
 // ConnectListNetworks lists the names of active networks.
-func (d *driver) ConnectListNetworks(ctx context.Context, args *libvirt.ConnectListNetworksArgs) (*libvirt.ConnectListNetworksRet, error) {
-	return &libvirt.ConnectListNetworksRet{Names: d.networkNames(true, args.Maxnames)}, nil
+func (d *driver) ConnectListNetworks(ctx context.Context, args *protocol.ConnectListNetworksArgs) (*protocol.ConnectListNetworksRet, error) {
+	return &protocol.ConnectListNetworksRet{Names: d.networkNames(true, args.Maxnames)}, nil
 }
 
 // ConnectNumOfDefinedNetworks counts inactive networks.
-func (d *driver) ConnectNumOfDefinedNetworks(ctx context.Context) (*libvirt.ConnectNumOfDefinedNetworksRet, error) {
-	return &libvirt.ConnectNumOfDefinedNetworksRet{Num: int32(len(d.networkNames(false, -1)))}, nil
+func (d *driver) ConnectNumOfDefinedNetworks(ctx context.Context) (*protocol.ConnectNumOfDefinedNetworksRet, error) {
+	return &protocol.ConnectNumOfDefinedNetworksRet{Num: int32(len(d.networkNames(false, -1)))}, nil
 }
 
 // ConnectListDefinedNetworks lists the names of inactive networks.
-func (d *driver) ConnectListDefinedNetworks(ctx context.Context, args *libvirt.ConnectListDefinedNetworksArgs) (*libvirt.ConnectListDefinedNetworksRet, error) {
-	return &libvirt.ConnectListDefinedNetworksRet{Names: d.networkNames(false, args.Maxnames)}, nil
+func (d *driver) ConnectListDefinedNetworks(ctx context.Context, args *protocol.ConnectListDefinedNetworksArgs) (*protocol.ConnectListDefinedNetworksRet, error) {
+	return &protocol.ConnectListDefinedNetworksRet{Names: d.networkNames(false, args.Maxnames)}, nil
 }
 
 // networkNames lists up to max (all if negative) names of networks whose

@@ -4,11 +4,12 @@ import (
 	"context"
 
 	"github.com/virtwire/libvirt"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // DomainManagedSave stops a running persistent domain, keeping a managed
 // save image (only a flag here: the fake has no guest memory to save).
-func (d *driver) DomainManagedSave(ctx context.Context, args *libvirt.DomainManagedSaveArgs) error {
+func (d *driver) DomainManagedSave(ctx context.Context, args *protocol.DomainManagedSaveArgs) error {
 	return d.activeDomain(args.Dom, func(dom *domain) error {
 		if !dom.persistent {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "cannot do managed save for transient domain")
@@ -20,8 +21,8 @@ func (d *driver) DomainManagedSave(ctx context.Context, args *libvirt.DomainMana
 }
 
 // DomainHasManagedSaveImage tells whether a managed save image exists.
-func (d *driver) DomainHasManagedSaveImage(ctx context.Context, args *libvirt.DomainHasManagedSaveImageArgs) (*libvirt.DomainHasManagedSaveImageRet, error) {
-	var ret libvirt.DomainHasManagedSaveImageRet
+func (d *driver) DomainHasManagedSaveImage(ctx context.Context, args *protocol.DomainHasManagedSaveImageArgs) (*protocol.DomainHasManagedSaveImageRet, error) {
+	var ret protocol.DomainHasManagedSaveImageRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		if dom.managedSave {
 			ret.Result = 1
@@ -35,7 +36,7 @@ func (d *driver) DomainHasManagedSaveImage(ctx context.Context, args *libvirt.Do
 }
 
 // DomainManagedSaveRemove discards the managed save image, if any.
-func (d *driver) DomainManagedSaveRemove(ctx context.Context, args *libvirt.DomainManagedSaveRemoveArgs) error {
+func (d *driver) DomainManagedSaveRemove(ctx context.Context, args *protocol.DomainManagedSaveRemoveArgs) error {
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		dom.managedSave = false
 		return nil
@@ -44,7 +45,7 @@ func (d *driver) DomainManagedSaveRemove(ctx context.Context, args *libvirt.Doma
 
 // DomainSetMemoryFlags sets the current memory, or with
 // VIR_DOMAIN_MEM_MAXIMUM the maximum of a shut-off domain, in KiB.
-func (d *driver) DomainSetMemoryFlags(ctx context.Context, args *libvirt.DomainSetMemoryFlagsArgs) error {
+func (d *driver) DomainSetMemoryFlags(ctx context.Context, args *protocol.DomainSetMemoryFlagsArgs) error {
 	live, config := args.Flags&libvirt.DomainMemLive != 0, args.Flags&libvirt.DomainMemConfig != 0
 	if live && config {
 		return lvError(libvirt.ErrInvalidArg, libvirt.FromDomain, prefixInvArg, "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive")
@@ -58,7 +59,7 @@ func (d *driver) DomainSetMemoryFlags(ctx context.Context, args *libvirt.DomainS
 				return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "cannot resize the maximum memory on an active domain")
 			})
 		}
-		return d.DomainSetMaxMemory(ctx, &libvirt.DomainSetMaxMemoryArgs{Dom: args.Dom, Memory: args.Memory})
+		return d.DomainSetMaxMemory(ctx, &protocol.DomainSetMaxMemoryArgs{Dom: args.Dom, Memory: args.Memory})
 	}
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		if live && !dom.active() {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/virtwire/libvirt"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // secret is one secret. libvirt's test driver has none; this one behaves
@@ -117,7 +118,7 @@ func (d *driver) emitSecret(ctx context.Context, s *secret, ev libvirt.SecretEve
 }
 
 // SecretDefineXML defines or redefines a secret.
-func (d *driver) SecretDefineXML(ctx context.Context, args *libvirt.SecretDefineXMLArgs) (*libvirt.SecretDefineXMLRet, error) {
+func (d *driver) SecretDefineXML(ctx context.Context, args *protocol.SecretDefineXMLArgs) (*protocol.SecretDefineXMLRet, error) {
 	s, err := parseSecret(args.XML)
 	if err != nil {
 		return nil, err
@@ -135,16 +136,16 @@ func (d *driver) SecretDefineXML(ctx context.Context, args *libvirt.SecretDefine
 			s.value = o.value
 			d.secrets[i] = s
 			d.emitSecret(ctx, s, libvirt.SecretEventDefined)
-			return &libvirt.SecretDefineXMLRet{Secret: s.ref()}, nil
+			return &protocol.SecretDefineXMLRet{Secret: s.ref()}, nil
 		}
 	}
 	d.secrets = append(d.secrets, s)
 	d.emitSecret(ctx, s, libvirt.SecretEventDefined)
-	return &libvirt.SecretDefineXMLRet{Secret: s.ref()}, nil
+	return &protocol.SecretDefineXMLRet{Secret: s.ref()}, nil
 }
 
 // SecretUndefine deletes a secret.
-func (d *driver) SecretUndefine(ctx context.Context, args *libvirt.SecretUndefineArgs) error {
+func (d *driver) SecretUndefine(ctx context.Context, args *protocol.SecretUndefineArgs) error {
 	return d.withSecret(args.Secret, func(s *secret) error {
 		for i, o := range d.secrets {
 			if o == s {
@@ -158,8 +159,8 @@ func (d *driver) SecretUndefine(ctx context.Context, args *libvirt.SecretUndefin
 }
 
 // SecretLookupByUUID finds a secret by UUID.
-func (d *driver) SecretLookupByUUID(ctx context.Context, args *libvirt.SecretLookupByUUIDArgs) (*libvirt.SecretLookupByUUIDRet, error) {
-	var ret libvirt.SecretLookupByUUIDRet
+func (d *driver) SecretLookupByUUID(ctx context.Context, args *protocol.SecretLookupByUUIDArgs) (*protocol.SecretLookupByUUIDRet, error) {
+	var ret protocol.SecretLookupByUUIDRet
 	err := d.withSecret(libvirt.Secret{UUID: args.UUID}, func(s *secret) error { ret.Secret = s.ref(); return nil })
 	if err != nil {
 		return nil, err
@@ -168,20 +169,20 @@ func (d *driver) SecretLookupByUUID(ctx context.Context, args *libvirt.SecretLoo
 }
 
 // SecretLookupByUsage finds a secret by usage type and ID.
-func (d *driver) SecretLookupByUsage(ctx context.Context, args *libvirt.SecretLookupByUsageArgs) (*libvirt.SecretLookupByUsageRet, error) {
+func (d *driver) SecretLookupByUsage(ctx context.Context, args *protocol.SecretLookupByUsageArgs) (*protocol.SecretLookupByUsageRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, s := range d.secrets {
 		if libvirt.SecretUsageType(s.usageType) == args.UsageType && s.usageID == args.UsageID {
-			return &libvirt.SecretLookupByUsageRet{Secret: s.ref()}, nil
+			return &protocol.SecretLookupByUsageRet{Secret: s.ref()}, nil
 		}
 	}
 	return nil, lvErrorf(libvirt.ErrNoSecret, libvirt.FromSecret, "Secret not found: ", "no secret with matching usage '%s'", args.UsageID)
 }
 
 // SecretGetXMLDesc returns the secret's XML as defined.
-func (d *driver) SecretGetXMLDesc(ctx context.Context, args *libvirt.SecretGetXMLDescArgs) (*libvirt.SecretGetXMLDescRet, error) {
-	var ret libvirt.SecretGetXMLDescRet
+func (d *driver) SecretGetXMLDesc(ctx context.Context, args *protocol.SecretGetXMLDescArgs) (*protocol.SecretGetXMLDescRet, error) {
+	var ret protocol.SecretGetXMLDescRet
 	err := d.withSecret(args.Secret, func(s *secret) error { ret.XML = s.xml; return nil })
 	if err != nil {
 		return nil, err
@@ -190,7 +191,7 @@ func (d *driver) SecretGetXMLDesc(ctx context.Context, args *libvirt.SecretGetXM
 }
 
 // SecretSetValue stores a secret's value and sends a value-changed event.
-func (d *driver) SecretSetValue(ctx context.Context, args *libvirt.SecretSetValueArgs) error {
+func (d *driver) SecretSetValue(ctx context.Context, args *protocol.SecretSetValueArgs) error {
 	return d.withSecret(args.Secret, func(s *secret) error {
 		s.value = append([]byte(nil), args.Value...)
 		ref := s.ref()
@@ -201,8 +202,8 @@ func (d *driver) SecretSetValue(ctx context.Context, args *libvirt.SecretSetValu
 }
 
 // SecretGetValue returns a secret's value unless it is private.
-func (d *driver) SecretGetValue(ctx context.Context, args *libvirt.SecretGetValueArgs) (*libvirt.SecretGetValueRet, error) {
-	var ret libvirt.SecretGetValueRet
+func (d *driver) SecretGetValue(ctx context.Context, args *protocol.SecretGetValueArgs) (*protocol.SecretGetValueRet, error) {
+	var ret protocol.SecretGetValueRet
 	err := d.withSecret(args.Secret, func(s *secret) error {
 		if s.value == nil {
 			return lvErrorf(libvirt.ErrNoSecret, libvirt.FromSecret, "Secret not found: ", "secret '%s' does not have a value", s.uuid)
@@ -220,11 +221,11 @@ func (d *driver) SecretGetValue(ctx context.Context, args *libvirt.SecretGetValu
 }
 
 // ConnectListAllSecrets lists the secrets that pass flags' filters.
-func (d *driver) ConnectListAllSecrets(ctx context.Context, args *libvirt.ConnectListAllSecretsArgs) (*libvirt.ConnectListAllSecretsRet, error) {
+func (d *driver) ConnectListAllSecrets(ctx context.Context, args *protocol.ConnectListAllSecretsArgs) (*protocol.ConnectListAllSecretsRet, error) {
 	f := uint32(args.Flags)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	ret := &libvirt.ConnectListAllSecretsRet{}
+	ret := &protocol.ConnectListAllSecretsRet{}
 	for _, s := range d.secrets {
 		if !listFilter(f, uint32(libvirt.ConnectListSecretsEphemeral), uint32(libvirt.ConnectListSecretsNoEphemeral), s.ephemeral) ||
 			!listFilter(f, uint32(libvirt.ConnectListSecretsPrivate), uint32(libvirt.ConnectListSecretsNoPrivate), s.private) {
@@ -239,17 +240,17 @@ func (d *driver) ConnectListAllSecrets(ctx context.Context, args *libvirt.Connec
 }
 
 // ConnectNumOfSecrets counts secrets.
-func (d *driver) ConnectNumOfSecrets(ctx context.Context) (*libvirt.ConnectNumOfSecretsRet, error) {
+func (d *driver) ConnectNumOfSecrets(ctx context.Context) (*protocol.ConnectNumOfSecretsRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return &libvirt.ConnectNumOfSecretsRet{Num: int32(len(d.secrets))}, nil
+	return &protocol.ConnectNumOfSecretsRet{Num: int32(len(d.secrets))}, nil
 }
 
 // ConnectListSecrets lists secret UUIDs.
-func (d *driver) ConnectListSecrets(ctx context.Context, args *libvirt.ConnectListSecretsArgs) (*libvirt.ConnectListSecretsRet, error) {
+func (d *driver) ConnectListSecrets(ctx context.Context, args *protocol.ConnectListSecretsArgs) (*protocol.ConnectListSecretsRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	ret := &libvirt.ConnectListSecretsRet{Uuids: []string{}}
+	ret := &protocol.ConnectListSecretsRet{Uuids: []string{}}
 	for _, s := range d.secrets {
 		if len(ret.Uuids) < int(args.Maxuuids) {
 			ret.Uuids = append(ret.Uuids, s.uuid.String())

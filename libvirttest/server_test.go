@@ -16,6 +16,7 @@ import (
 	"github.com/virtwire/libvirt"
 	"github.com/virtwire/libvirt/internal/wire"
 	"github.com/virtwire/libvirt/internal/xdr"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // rawConn speaks the wire protocol by hand, to test what a library
@@ -73,7 +74,7 @@ func (r *rawConn) recvError() (wire.MessageHeader, wire.MessageError) {
 // open authenticates (auth none) and opens the connection.
 func (r *rawConn) open() {
 	var e xdr.Encoder
-	(&libvirt.ConnectOpenArgs{}).EncodeXDR(&e)
+	(&protocol.ConnectOpenArgs{}).EncodeXDR(&e)
 	r.call(libvirt.Program, int32(libvirt.ProcConnectOpen), 1, e.Bytes())
 	h, _, err := r.recv()
 	require.NoError(r.t, err)
@@ -117,7 +118,7 @@ func TestUnknownProcedureAndProgramAreAnswered(t *testing.T) {
 	h, body, err := r.recv()
 	require.NoError(t, err)
 	assert.Equal(t, wire.MessageStatusOK, h.Status)
-	var ret libvirt.ConnectGetTypeRet
+	var ret protocol.ConnectGetTypeRet
 	ret.DecodeXDR(xdr.NewDecoder(body))
 	assert.Equal(t, "TEST", ret.Type)
 }

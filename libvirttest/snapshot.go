@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/virtwire/libvirt"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // snapshot is a domain snapshot: the state and definition the domain had
@@ -67,11 +68,11 @@ func (d *driver) withSnapshot(ref libvirt.DomainSnapshot, f func(dom *domain, s 
 // definition; it becomes the current snapshot, a child of the previous
 // one. With HALT a running domain is stopped afterwards. Redefining
 // snapshots from their XML is not implemented.
-func (d *driver) DomainSnapshotCreateXML(ctx context.Context, args *libvirt.DomainSnapshotCreateXMLArgs) (*libvirt.DomainSnapshotCreateXMLRet, error) {
+func (d *driver) DomainSnapshotCreateXML(ctx context.Context, args *protocol.DomainSnapshotCreateXMLArgs) (*protocol.DomainSnapshotCreateXMLRet, error) {
 	if args.Flags&libvirt.DomainSnapshotCreateRedefine != 0 {
 		return nil, lvError(libvirt.ErrNoSupport, libvirt.FromDomainSnapshot, prefixNoSupport, "redefining snapshots (libvirttest)")
 	}
-	var ret *libvirt.DomainSnapshotCreateXMLRet
+	var ret *protocol.DomainSnapshotCreateXMLRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		halt := args.Flags&libvirt.DomainSnapshotCreateHalt != 0
 		if !dom.persistent && halt {
@@ -104,7 +105,7 @@ func (d *driver) DomainSnapshotCreateXML(ctx context.Context, args *libvirt.Doma
 			handle.ID = -1 // the test driver updates the caller's handle
 		}
 		dom.currentSnap = s.name
-		ret = &libvirt.DomainSnapshotCreateXMLRet{Snap: s.ref(handle)}
+		ret = &protocol.DomainSnapshotCreateXMLRet{Snap: s.ref(handle)}
 		return nil
 	})
 	return ret, err
@@ -121,8 +122,8 @@ func snapshotFilter(dom *domain, flags libvirt.DomainSnapshotListFlags) []*snaps
 }
 
 // DomainListAllSnapshots lists a domain's snapshots.
-func (d *driver) DomainListAllSnapshots(ctx context.Context, args *libvirt.DomainListAllSnapshotsArgs) (*libvirt.DomainListAllSnapshotsRet, error) {
-	ret := &libvirt.DomainListAllSnapshotsRet{}
+func (d *driver) DomainListAllSnapshots(ctx context.Context, args *protocol.DomainListAllSnapshotsArgs) (*protocol.DomainListAllSnapshotsRet, error) {
+	ret := &protocol.DomainListAllSnapshotsRet{}
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		list := snapshotFilter(dom, args.Flags)
 		ret.Ret = int32(len(list))
@@ -140,8 +141,8 @@ func (d *driver) DomainListAllSnapshots(ctx context.Context, args *libvirt.Domai
 }
 
 // DomainSnapshotNum counts a domain's snapshots.
-func (d *driver) DomainSnapshotNum(ctx context.Context, args *libvirt.DomainSnapshotNumArgs) (*libvirt.DomainSnapshotNumRet, error) {
-	ret := &libvirt.DomainSnapshotNumRet{}
+func (d *driver) DomainSnapshotNum(ctx context.Context, args *protocol.DomainSnapshotNumArgs) (*protocol.DomainSnapshotNumRet, error) {
+	ret := &protocol.DomainSnapshotNumRet{}
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		ret.Num = int32(len(snapshotFilter(dom, args.Flags)))
 		return nil
@@ -153,8 +154,8 @@ func (d *driver) DomainSnapshotNum(ctx context.Context, args *libvirt.DomainSnap
 }
 
 // DomainSnapshotListNames names a domain's snapshots.
-func (d *driver) DomainSnapshotListNames(ctx context.Context, args *libvirt.DomainSnapshotListNamesArgs) (*libvirt.DomainSnapshotListNamesRet, error) {
-	ret := &libvirt.DomainSnapshotListNamesRet{Names: []string{}}
+func (d *driver) DomainSnapshotListNames(ctx context.Context, args *protocol.DomainSnapshotListNamesArgs) (*protocol.DomainSnapshotListNamesRet, error) {
+	ret := &protocol.DomainSnapshotListNamesRet{Names: []string{}}
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		for _, s := range snapshotFilter(dom, args.Flags) {
 			if int32(len(ret.Names)) < args.Maxnames {
@@ -170,14 +171,14 @@ func (d *driver) DomainSnapshotListNames(ctx context.Context, args *libvirt.Doma
 }
 
 // DomainSnapshotLookupByName finds a snapshot.
-func (d *driver) DomainSnapshotLookupByName(ctx context.Context, args *libvirt.DomainSnapshotLookupByNameArgs) (*libvirt.DomainSnapshotLookupByNameRet, error) {
-	var ret *libvirt.DomainSnapshotLookupByNameRet
+func (d *driver) DomainSnapshotLookupByName(ctx context.Context, args *protocol.DomainSnapshotLookupByNameArgs) (*protocol.DomainSnapshotLookupByNameRet, error) {
+	var ret *protocol.DomainSnapshotLookupByNameRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		s, err := dom.snapshotByName(args.Name)
 		if err != nil {
 			return err
 		}
-		ret = &libvirt.DomainSnapshotLookupByNameRet{Snap: s.ref(args.Dom)}
+		ret = &protocol.DomainSnapshotLookupByNameRet{Snap: s.ref(args.Dom)}
 		return nil
 	})
 	return ret, err
@@ -185,8 +186,8 @@ func (d *driver) DomainSnapshotLookupByName(ctx context.Context, args *libvirt.D
 
 // DomainHasCurrentSnapshot tells whether the domain has a current
 // snapshot.
-func (d *driver) DomainHasCurrentSnapshot(ctx context.Context, args *libvirt.DomainHasCurrentSnapshotArgs) (*libvirt.DomainHasCurrentSnapshotRet, error) {
-	ret := &libvirt.DomainHasCurrentSnapshotRet{}
+func (d *driver) DomainHasCurrentSnapshot(ctx context.Context, args *protocol.DomainHasCurrentSnapshotArgs) (*protocol.DomainHasCurrentSnapshotRet, error) {
+	ret := &protocol.DomainHasCurrentSnapshotRet{}
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		if dom.currentSnap != "" {
 			ret.Result = 1
@@ -200,21 +201,21 @@ func (d *driver) DomainHasCurrentSnapshot(ctx context.Context, args *libvirt.Dom
 }
 
 // DomainSnapshotCurrent returns the current snapshot.
-func (d *driver) DomainSnapshotCurrent(ctx context.Context, args *libvirt.DomainSnapshotCurrentArgs) (*libvirt.DomainSnapshotCurrentRet, error) {
-	var ret *libvirt.DomainSnapshotCurrentRet
+func (d *driver) DomainSnapshotCurrent(ctx context.Context, args *protocol.DomainSnapshotCurrentArgs) (*protocol.DomainSnapshotCurrentRet, error) {
+	var ret *protocol.DomainSnapshotCurrentRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		if dom.currentSnap == "" {
 			return lvError(libvirt.ErrNoDomainSnapshot, libvirt.FromTest, "Domain snapshot not found: ", "the domain does not have a current snapshot")
 		}
-		ret = &libvirt.DomainSnapshotCurrentRet{Snap: libvirt.DomainSnapshot{Name: dom.currentSnap, Dom: args.Dom}}
+		ret = &protocol.DomainSnapshotCurrentRet{Snap: libvirt.DomainSnapshot{Name: dom.currentSnap, Dom: args.Dom}}
 		return nil
 	})
 	return ret, err
 }
 
 // DomainSnapshotIsCurrent tells whether a snapshot is the current one.
-func (d *driver) DomainSnapshotIsCurrent(ctx context.Context, args *libvirt.DomainSnapshotIsCurrentArgs) (*libvirt.DomainSnapshotIsCurrentRet, error) {
-	ret := &libvirt.DomainSnapshotIsCurrentRet{}
+func (d *driver) DomainSnapshotIsCurrent(ctx context.Context, args *protocol.DomainSnapshotIsCurrentArgs) (*protocol.DomainSnapshotIsCurrentRet, error) {
+	ret := &protocol.DomainSnapshotIsCurrentRet{}
 	err := d.withSnapshot(args.Snap, func(dom *domain, s *snapshot) error {
 		if dom.currentSnap == s.name {
 			ret.Current = 1
@@ -228,21 +229,21 @@ func (d *driver) DomainSnapshotIsCurrent(ctx context.Context, args *libvirt.Doma
 }
 
 // DomainSnapshotHasMetadata reports that every snapshot has metadata.
-func (d *driver) DomainSnapshotHasMetadata(ctx context.Context, args *libvirt.DomainSnapshotHasMetadataArgs) (*libvirt.DomainSnapshotHasMetadataRet, error) {
+func (d *driver) DomainSnapshotHasMetadata(ctx context.Context, args *protocol.DomainSnapshotHasMetadataArgs) (*protocol.DomainSnapshotHasMetadataRet, error) {
 	if err := d.withSnapshot(args.Snap, func(*domain, *snapshot) error { return nil }); err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainSnapshotHasMetadataRet{Metadata: 1}, nil
+	return &protocol.DomainSnapshotHasMetadataRet{Metadata: 1}, nil
 }
 
 // DomainSnapshotGetParent returns a snapshot's parent.
-func (d *driver) DomainSnapshotGetParent(ctx context.Context, args *libvirt.DomainSnapshotGetParentArgs) (*libvirt.DomainSnapshotGetParentRet, error) {
-	var ret *libvirt.DomainSnapshotGetParentRet
+func (d *driver) DomainSnapshotGetParent(ctx context.Context, args *protocol.DomainSnapshotGetParentArgs) (*protocol.DomainSnapshotGetParentRet, error) {
+	var ret *protocol.DomainSnapshotGetParentRet
 	err := d.withSnapshot(args.Snap, func(dom *domain, s *snapshot) error {
 		if s.parent == "" {
 			return lvErrorf(libvirt.ErrNoDomainSnapshot, libvirt.FromTest, "Domain snapshot not found: ", "snapshot '%s' does not have a parent", s.name)
 		}
-		ret = &libvirt.DomainSnapshotGetParentRet{Snap: libvirt.DomainSnapshot{Name: s.parent, Dom: args.Snap.Dom}}
+		ret = &protocol.DomainSnapshotGetParentRet{Snap: libvirt.DomainSnapshot{Name: s.parent, Dom: args.Snap.Dom}}
 		return nil
 	})
 	return ret, err
@@ -250,8 +251,8 @@ func (d *driver) DomainSnapshotGetParent(ctx context.Context, args *libvirt.Doma
 
 // DomainSnapshotNumChildren counts a snapshot's children (descendants
 // with VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS).
-func (d *driver) DomainSnapshotNumChildren(ctx context.Context, args *libvirt.DomainSnapshotNumChildrenArgs) (*libvirt.DomainSnapshotNumChildrenRet, error) {
-	ret := &libvirt.DomainSnapshotNumChildrenRet{}
+func (d *driver) DomainSnapshotNumChildren(ctx context.Context, args *protocol.DomainSnapshotNumChildrenArgs) (*protocol.DomainSnapshotNumChildrenRet, error) {
+	ret := &protocol.DomainSnapshotNumChildrenRet{}
 	err := d.withSnapshot(args.Snap, func(dom *domain, s *snapshot) error {
 		ret.Num = int32(len(dom.children(s.name, args.Flags&libvirt.DomainSnapshotListDescendants != 0)))
 		return nil
@@ -263,8 +264,8 @@ func (d *driver) DomainSnapshotNumChildren(ctx context.Context, args *libvirt.Do
 }
 
 // DomainSnapshotListChildrenNames names a snapshot's children.
-func (d *driver) DomainSnapshotListChildrenNames(ctx context.Context, args *libvirt.DomainSnapshotListChildrenNamesArgs) (*libvirt.DomainSnapshotListChildrenNamesRet, error) {
-	ret := &libvirt.DomainSnapshotListChildrenNamesRet{Names: []string{}}
+func (d *driver) DomainSnapshotListChildrenNames(ctx context.Context, args *protocol.DomainSnapshotListChildrenNamesArgs) (*protocol.DomainSnapshotListChildrenNamesRet, error) {
+	ret := &protocol.DomainSnapshotListChildrenNamesRet{Names: []string{}}
 	err := d.withSnapshot(args.Snap, func(dom *domain, s *snapshot) error {
 		for _, c := range dom.children(s.name, args.Flags&libvirt.DomainSnapshotListDescendants != 0) {
 			if int32(len(ret.Names)) < args.Maxnames {
@@ -280,8 +281,8 @@ func (d *driver) DomainSnapshotListChildrenNames(ctx context.Context, args *libv
 }
 
 // DomainSnapshotListAllChildren lists a snapshot's children.
-func (d *driver) DomainSnapshotListAllChildren(ctx context.Context, args *libvirt.DomainSnapshotListAllChildrenArgs) (*libvirt.DomainSnapshotListAllChildrenRet, error) {
-	ret := &libvirt.DomainSnapshotListAllChildrenRet{}
+func (d *driver) DomainSnapshotListAllChildren(ctx context.Context, args *protocol.DomainSnapshotListAllChildrenArgs) (*protocol.DomainSnapshotListAllChildrenRet, error) {
+	ret := &protocol.DomainSnapshotListAllChildrenRet{}
 	err := d.withSnapshot(args.Snapshot, func(dom *domain, s *snapshot) error {
 		kids := dom.children(s.name, args.Flags&libvirt.DomainSnapshotListDescendants != 0)
 		ret.Ret = int32(len(kids))
@@ -300,8 +301,8 @@ func (d *driver) DomainSnapshotListAllChildren(ctx context.Context, args *libvir
 
 // DomainSnapshotGetXMLDesc describes a snapshot. The embedded domain
 // definition is the one the domain had, as defined (not canonicalised).
-func (d *driver) DomainSnapshotGetXMLDesc(ctx context.Context, args *libvirt.DomainSnapshotGetXMLDescArgs) (*libvirt.DomainSnapshotGetXMLDescRet, error) {
-	var ret *libvirt.DomainSnapshotGetXMLDescRet
+func (d *driver) DomainSnapshotGetXMLDesc(ctx context.Context, args *protocol.DomainSnapshotGetXMLDescArgs) (*protocol.DomainSnapshotGetXMLDescRet, error) {
+	var ret *protocol.DomainSnapshotGetXMLDescRet
 	err := d.withSnapshot(args.Snap, func(dom *domain, s *snapshot) error {
 		var b strings.Builder
 		fmt.Fprintf(&b, "<domainsnapshot>\n  <name>%s</name>\n", xmlEscape(s.name))
@@ -315,7 +316,7 @@ func (d *driver) DomainSnapshotGetXMLDesc(ctx context.Context, args *libvirt.Dom
 		fmt.Fprintf(&b, "  <creationTime>%d</creationTime>\n", s.created)
 		b.WriteString(ensureUUID(s.def.xml, dom.uuid))
 		b.WriteString("\n</domainsnapshot>\n")
-		ret = &libvirt.DomainSnapshotGetXMLDescRet{XML: b.String()}
+		ret = &protocol.DomainSnapshotGetXMLDescRet{XML: b.String()}
 		return nil
 	})
 	return ret, err
@@ -340,7 +341,7 @@ func snapshotStateName(st libvirt.DomainState) string {
 // DomainRevertToSnapshot brings a domain back to a snapshot's definition
 // and state, with the test driver's events (stopped, started and
 // suspended "from snapshot"); RUNNING and PAUSED override the state.
-func (d *driver) DomainRevertToSnapshot(ctx context.Context, args *libvirt.DomainRevertToSnapshotArgs) error {
+func (d *driver) DomainRevertToSnapshot(ctx context.Context, args *protocol.DomainRevertToSnapshotArgs) error {
 	return d.withSnapshot(args.Snap, func(dom *domain, s *snapshot) error {
 		run := args.Flags&libvirt.DomainSnapshotRevertRunning != 0
 		pause := args.Flags&libvirt.DomainSnapshotRevertPaused != 0
@@ -371,7 +372,7 @@ func (d *driver) DomainRevertToSnapshot(ctx context.Context, args *libvirt.Domai
 // DomainSnapshotDelete removes a snapshot (its children move up to its
 // parent), with CHILDREN its descendants too, with CHILDREN_ONLY only
 // them. Deleting the current snapshot makes its parent current.
-func (d *driver) DomainSnapshotDelete(ctx context.Context, args *libvirt.DomainSnapshotDeleteArgs) error {
+func (d *driver) DomainSnapshotDelete(ctx context.Context, args *protocol.DomainSnapshotDeleteArgs) error {
 	return d.withSnapshot(args.Snap, func(dom *domain, s *snapshot) error {
 		gone := map[string]bool{}
 		if args.Flags&(libvirt.DomainSnapshotDeleteChildren|libvirt.DomainSnapshotDeleteChildrenOnly) != 0 {

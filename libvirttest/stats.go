@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/virtwire/libvirt"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // The statistics calls answer with the figures libvirt's test driver
@@ -33,11 +34,11 @@ func inArg(detail string) error {
 }
 
 // NodeGetCellsFreeMemory reports each cell's free memory in bytes.
-func (d *driver) NodeGetCellsFreeMemory(ctx context.Context, args *libvirt.NodeGetCellsFreeMemoryArgs) (*libvirt.NodeGetCellsFreeMemoryRet, error) {
+func (d *driver) NodeGetCellsFreeMemory(ctx context.Context, args *protocol.NodeGetCellsFreeMemoryArgs) (*protocol.NodeGetCellsFreeMemoryRet, error) {
 	if args.StartCell >= numCells {
 		return nil, inArg("Range exceeds available cells")
 	}
-	ret := &libvirt.NodeGetCellsFreeMemoryRet{Cells: []uint64{}}
+	ret := &protocol.NodeGetCellsFreeMemoryRet{Cells: []uint64{}}
 	for c := max(args.StartCell, 0); c < numCells && int32(len(ret.Cells)) < args.Maxcells; c++ {
 		ret.Cells = append(ret.Cells, uint64(c+1)*2048*1024)
 	}
@@ -46,9 +47,9 @@ func (d *driver) NodeGetCellsFreeMemory(ctx context.Context, args *libvirt.NodeG
 
 // NodeGetCPUStats reports the test driver's four fixed host CPU counters
 // (for any CPU number), or their count when nparams is 0.
-func (d *driver) NodeGetCPUStats(ctx context.Context, args *libvirt.NodeGetCPUStatsArgs) (*libvirt.NodeGetCPUStatsRet, error) {
+func (d *driver) NodeGetCPUStats(ctx context.Context, args *protocol.NodeGetCPUStatsArgs) (*protocol.NodeGetCPUStatsRet, error) {
 	if args.Nparams == 0 {
-		return &libvirt.NodeGetCPUStatsRet{Nparams: nodeCPUStatCount}, nil
+		return &protocol.NodeGetCPUStatsRet{Nparams: nodeCPUStatCount}, nil
 	}
 	all := []libvirt.NodeGetCPUStats{
 		{Field: "user", Value: 9797400000},
@@ -60,13 +61,13 @@ func (d *driver) NodeGetCPUStats(ctx context.Context, args *libvirt.NodeGetCPUSt
 	if n < 0 {
 		n = 0
 	}
-	return &libvirt.NodeGetCPUStatsRet{Params: all[:n]}, nil
+	return &protocol.NodeGetCPUStatsRet{Params: all[:n]}, nil
 }
 
 // NodeGetCPUMap reports the test driver's map: 8 CPUs, of which 0, 2 and
 // 4 are online.
-func (d *driver) NodeGetCPUMap(ctx context.Context, args *libvirt.NodeGetCPUMapArgs) (*libvirt.NodeGetCPUMapRet, error) {
-	ret := &libvirt.NodeGetCPUMapRet{Ret: 8}
+func (d *driver) NodeGetCPUMap(ctx context.Context, args *protocol.NodeGetCPUMapArgs) (*protocol.NodeGetCPUMapRet, error) {
+	ret := &protocol.NodeGetCPUMapRet{Ret: 8}
 	if args.NeedMap != 0 {
 		ret.CPUMap = []byte{0x15}
 	}
@@ -88,13 +89,13 @@ const testSysinfo = `<sysinfo type='smbios'>
 `
 
 // ConnectGetSysinfo reports the test driver's fixed SMBIOS data.
-func (d *driver) ConnectGetSysinfo(ctx context.Context, args *libvirt.ConnectGetSysinfoArgs) (*libvirt.ConnectGetSysinfoRet, error) {
-	return &libvirt.ConnectGetSysinfoRet{Sysinfo: testSysinfo}, nil
+func (d *driver) ConnectGetSysinfo(ctx context.Context, args *protocol.ConnectGetSysinfoArgs) (*protocol.ConnectGetSysinfoRet, error) {
+	return &protocol.ConnectGetSysinfoRet{Sysinfo: testSysinfo}, nil
 }
 
 // NodeGetFreePages fails as libvirtd 9.0's test driver does: its driver
 // function returns an error without setting one.
-func (d *driver) NodeGetFreePages(ctx context.Context, args *libvirt.NodeGetFreePagesArgs) (*libvirt.NodeGetFreePagesRet, error) {
+func (d *driver) NodeGetFreePages(ctx context.Context, args *protocol.NodeGetFreePagesArgs) (*protocol.NodeGetFreePagesRet, error) {
 	return nil, &libvirt.Error{Code: libvirt.ErrInternalError, Domain: libvirt.FromRPC, Level: libvirt.ErrError,
 		Message: "Library function returned error but did not set virError", Int1: -1, Int2: -1}
 }
@@ -134,17 +135,17 @@ func lastBit(m []byte) int32 {
 }
 
 // DomainGetVCPUs describes each vCPU of a running domain and its CPU map.
-func (d *driver) DomainGetVCPUs(ctx context.Context, args *libvirt.DomainGetVCPUsArgs) (*libvirt.DomainGetVCPUsRet, error) {
+func (d *driver) DomainGetVCPUs(ctx context.Context, args *protocol.DomainGetVCPUsArgs) (*protocol.DomainGetVCPUsRet, error) {
 	if args.Maxinfo < 0 || args.Maplen < 0 || int64(args.Maxinfo)*int64(args.Maplen) > libvirt.CPUMapsMax {
 		return nil, lvError(libvirt.ErrRPC, libvirt.FromRPC, "", "maxinfo * maplen > REMOTE_CPUMAPS_MAX")
 	}
-	var ret *libvirt.DomainGetVCPUsRet
+	var ret *protocol.DomainGetVCPUsRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		if !dom.active() {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "cannot list vcpus for an inactive domain")
 		}
 		n := min(int(args.Maxinfo), dom.vcpus)
-		ret = &libvirt.DomainGetVCPUsRet{Info: make([]libvirt.VCPUInfo, n), CPUMaps: make([]byte, int(args.Maxinfo)*int(args.Maplen))}
+		ret = &protocol.DomainGetVCPUsRet{Info: make([]libvirt.VCPUInfo, n), CPUMaps: make([]byte, int(args.Maxinfo)*int(args.Maplen))}
 		now := uint64(time.Now().UnixMicro()) / 10
 		for i := 0; i < n; i++ {
 			m := dom.vcpuMask(i)
@@ -157,13 +158,13 @@ func (d *driver) DomainGetVCPUs(ctx context.Context, args *libvirt.DomainGetVCPU
 }
 
 // DomainPinVCPU pins a vCPU of a running domain.
-func (d *driver) DomainPinVCPU(ctx context.Context, args *libvirt.DomainPinVCPUArgs) error {
-	return d.DomainPinVCPUFlags(ctx, &libvirt.DomainPinVCPUFlagsArgs{Dom: args.Dom, VCPU: args.VCPU, CPUMap: args.CPUMap})
+func (d *driver) DomainPinVCPU(ctx context.Context, args *protocol.DomainPinVCPUArgs) error {
+	return d.DomainPinVCPUFlags(ctx, &protocol.DomainPinVCPUFlagsArgs{Dom: args.Dom, VCPU: args.VCPU, CPUMap: args.CPUMap})
 }
 
 // DomainPinVCPUFlags pins a vCPU of a running domain to the host CPUs of
 // cpumap.
-func (d *driver) DomainPinVCPUFlags(ctx context.Context, args *libvirt.DomainPinVCPUFlagsArgs) error {
+func (d *driver) DomainPinVCPUFlags(ctx context.Context, args *protocol.DomainPinVCPUFlagsArgs) error {
 	return d.withDomain(args.Dom, func(dom *domain) error {
 		if !dom.active() {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "cannot pin vcpus on an inactive domain")
@@ -182,14 +183,14 @@ func (d *driver) DomainPinVCPUFlags(ctx context.Context, args *libvirt.DomainPin
 }
 
 // DomainGetVCPUPinInfo reports each vCPU's CPU map.
-func (d *driver) DomainGetVCPUPinInfo(ctx context.Context, args *libvirt.DomainGetVCPUPinInfoArgs) (*libvirt.DomainGetVCPUPinInfoRet, error) {
+func (d *driver) DomainGetVCPUPinInfo(ctx context.Context, args *protocol.DomainGetVCPUPinInfoArgs) (*protocol.DomainGetVCPUPinInfoRet, error) {
 	if args.Ncpumaps < 0 || args.Maplen < 0 || int64(args.Ncpumaps)*int64(args.Maplen) > libvirt.CPUMapsMax {
 		return nil, lvError(libvirt.ErrRPC, libvirt.FromRPC, "", "maxinfo * maplen > REMOTE_CPUMAPS_MAX")
 	}
-	var ret *libvirt.DomainGetVCPUPinInfoRet
+	var ret *protocol.DomainGetVCPUPinInfoRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		n := min(int(args.Ncpumaps), dom.vcpus)
-		ret = &libvirt.DomainGetVCPUPinInfoRet{CPUMaps: make([]byte, int(args.Ncpumaps)*int(args.Maplen)), Num: int32(n)}
+		ret = &protocol.DomainGetVCPUPinInfoRet{CPUMaps: make([]byte, int(args.Ncpumaps)*int(args.Maplen)), Num: int32(n)}
 		for i := 0; i < n; i++ {
 			copy(ret.CPUMaps[i*int(args.Maplen):(i+1)*int(args.Maplen)], dom.vcpuMask(i))
 		}
@@ -199,13 +200,13 @@ func (d *driver) DomainGetVCPUPinInfo(ctx context.Context, args *libvirt.DomainG
 }
 
 // DomainGetEmulatorPinInfo reports the emulator's CPU map: every host CPU.
-func (d *driver) DomainGetEmulatorPinInfo(ctx context.Context, args *libvirt.DomainGetEmulatorPinInfoArgs) (*libvirt.DomainGetEmulatorPinInfoRet, error) {
+func (d *driver) DomainGetEmulatorPinInfo(ctx context.Context, args *protocol.DomainGetEmulatorPinInfoArgs) (*protocol.DomainGetEmulatorPinInfoRet, error) {
 	if args.Maplen < 0 || args.Maplen > libvirt.CPUMapsMax {
 		return nil, lvError(libvirt.ErrRPC, libvirt.FromRPC, "", "maplen > REMOTE_CPUMAPS_MAX")
 	}
-	var ret *libvirt.DomainGetEmulatorPinInfoRet
+	var ret *protocol.DomainGetEmulatorPinInfoRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
-		ret = &libvirt.DomainGetEmulatorPinInfoRet{CPUMaps: make([]byte, args.Maplen), Ret: 1}
+		ret = &protocol.DomainGetEmulatorPinInfoRet{CPUMaps: make([]byte, args.Maplen), Ret: 1}
 		copy(ret.CPUMaps, dom.vcpuMask(-1))
 		return nil
 	})
@@ -214,13 +215,13 @@ func (d *driver) DomainGetEmulatorPinInfo(ctx context.Context, args *libvirt.Dom
 
 // DomainMemoryStats reports the balloon statistics the test driver
 // derives from the current memory (none without a balloon).
-func (d *driver) DomainMemoryStats(ctx context.Context, args *libvirt.DomainMemoryStatsArgs) (*libvirt.DomainMemoryStatsRet, error) {
+func (d *driver) DomainMemoryStats(ctx context.Context, args *protocol.DomainMemoryStatsArgs) (*protocol.DomainMemoryStatsRet, error) {
 	if args.MaxStats > libvirt.DomainMemoryStatsMax {
 		return nil, lvError(libvirt.ErrRPC, libvirt.FromRPC, "", "maxStats > REMOTE_DOMAIN_MEMORY_STATS_MAX")
 	}
-	var ret *libvirt.DomainMemoryStatsRet
+	var ret *protocol.DomainMemoryStatsRet
 	err := d.activeDomain(args.Dom, func(dom *domain) error {
-		ret = &libvirt.DomainMemoryStatsRet{Stats: []libvirt.DomainMemoryStat{}}
+		ret = &protocol.DomainMemoryStatsRet{Stats: []libvirt.DomainMemoryStat{}}
 		if !dom.def.balloon {
 			return nil
 		}
@@ -260,7 +261,7 @@ func (def *domainDef) diskByName(name string) *diskDef {
 
 // DomainBlockStats reports a running domain's disk counters, derived from
 // the clock like the test driver's.
-func (d *driver) DomainBlockStats(ctx context.Context, args *libvirt.DomainBlockStatsArgs) (*libvirt.DomainBlockStatsRet, error) {
+func (d *driver) DomainBlockStats(ctx context.Context, args *protocol.DomainBlockStatsArgs) (*libvirt.DomainBlockStatsRet, error) {
 	if args.Path == "" {
 		return nil, lvError(libvirt.ErrOperationUnsupported, libvirt.FromTest, "Operation not supported: ", "summary statistics are not supported yet")
 	}
@@ -278,8 +279,8 @@ func (d *driver) DomainBlockStats(ctx context.Context, args *libvirt.DomainBlock
 
 // DomainGetBlockInfo reports the test driver's fixed sizes for any disk
 // with a source.
-func (d *driver) DomainGetBlockInfo(ctx context.Context, args *libvirt.DomainGetBlockInfoArgs) (*libvirt.DomainGetBlockInfoRet, error) {
-	var ret *libvirt.DomainGetBlockInfoRet
+func (d *driver) DomainGetBlockInfo(ctx context.Context, args *protocol.DomainGetBlockInfoArgs) (*protocol.DomainGetBlockInfoRet, error) {
+	var ret *protocol.DomainGetBlockInfoRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		dk := dom.def.diskByName(args.Path)
 		if dk == nil {
@@ -288,7 +289,7 @@ func (d *driver) DomainGetBlockInfo(ctx context.Context, args *libvirt.DomainGet
 		if dk.source == "" {
 			return inArg(fmt.Sprintf("disk '%s' does not currently have a source assigned", args.Path))
 		}
-		ret = &libvirt.DomainGetBlockInfoRet{Allocation: 1099511627776, Capacity: 1099506450432, Physical: 1099511627776}
+		ret = &protocol.DomainGetBlockInfoRet{Allocation: 1099511627776, Capacity: 1099506450432, Physical: 1099511627776}
 		return nil
 	})
 	return ret, err
@@ -315,7 +316,7 @@ func (def *domainDef) netFind(device string) (*netDef, error) {
 
 // DomainInterfaceStats reports a running domain's interface counters,
 // derived from the clock like the test driver's.
-func (d *driver) DomainInterfaceStats(ctx context.Context, args *libvirt.DomainInterfaceStatsArgs) (*libvirt.DomainInterfaceStatsRet, error) {
+func (d *driver) DomainInterfaceStats(ctx context.Context, args *protocol.DomainInterfaceStatsArgs) (*libvirt.DomainInterfaceStatsRet, error) {
 	var ret *libvirt.DomainInterfaceStatsRet
 	err := d.activeDomain(args.Dom, func(dom *domain) error {
 		if _, err := dom.def.netFind(args.Device); err != nil {
@@ -335,13 +336,13 @@ func (d *driver) DomainInterfaceStats(ctx context.Context, args *libvirt.DomainI
 // a virtual network, the first address of its DHCP range (or its own
 // address) plus an offset from the domain's ID and the interface's index,
 // as the test driver computes it; otherwise 192.168.0.N/24.
-func (d *driver) DomainInterfaceAddresses(ctx context.Context, args *libvirt.DomainInterfaceAddressesArgs) (*libvirt.DomainInterfaceAddressesRet, error) {
+func (d *driver) DomainInterfaceAddresses(ctx context.Context, args *protocol.DomainInterfaceAddressesArgs) (*protocol.DomainInterfaceAddressesRet, error) {
 	if args.Source >= uint32(libvirt.DomainInterfaceAddressesSrcArp)+1 {
 		return nil, lvErrorf(libvirt.ErrArgumentUnsupported, libvirt.FromTest, "argument unsupported: ", "Unknown IP address data source %d", args.Source)
 	}
-	var ret *libvirt.DomainInterfaceAddressesRet
+	var ret *protocol.DomainInterfaceAddressesRet
 	err := d.activeDomain(args.Dom, func(dom *domain) error {
-		ret = &libvirt.DomainInterfaceAddressesRet{Ifaces: []libvirt.DomainInterface{}}
+		ret = &protocol.DomainInterfaceAddressesRet{Ifaces: []libvirt.DomainInterface{}}
 		for i, n := range dom.def.nets {
 			iface := libvirt.DomainInterface{Name: n.ifname, Hwaddr: &dom.def.nets[i].mac}
 			addr := libvirt.DomainIPAddr{Type: libvirt.IPAddrTypeIPv4, Prefix: 24, Addr: fmt.Sprintf("192.168.0.%d", i+1)}
@@ -369,23 +370,23 @@ func (d *driver) DomainInterfaceAddresses(ctx context.Context, args *libvirt.Dom
 }
 
 // DomainGetTime reports the test driver's fixed guest clock.
-func (d *driver) DomainGetTime(ctx context.Context, args *libvirt.DomainGetTimeArgs) (*libvirt.DomainGetTimeRet, error) {
-	var ret *libvirt.DomainGetTimeRet
+func (d *driver) DomainGetTime(ctx context.Context, args *protocol.DomainGetTimeArgs) (*protocol.DomainGetTimeRet, error) {
+	var ret *protocol.DomainGetTimeRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
 		if dom.state != libvirt.DomainRunning {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "domain is not running")
 		}
-		ret = &libvirt.DomainGetTimeRet{Seconds: guestClockSecs}
+		ret = &protocol.DomainGetTimeRet{Seconds: guestClockSecs}
 		return nil
 	})
 	return ret, err
 }
 
 // DomainGetHostname reports NAME + "host" for a running domain.
-func (d *driver) DomainGetHostname(ctx context.Context, args *libvirt.DomainGetHostnameArgs) (*libvirt.DomainGetHostnameRet, error) {
-	var ret *libvirt.DomainGetHostnameRet
+func (d *driver) DomainGetHostname(ctx context.Context, args *protocol.DomainGetHostnameArgs) (*protocol.DomainGetHostnameRet, error) {
+	var ret *protocol.DomainGetHostnameRet
 	err := d.activeDomain(args.Dom, func(dom *domain) error {
-		ret = &libvirt.DomainGetHostnameRet{Hostname: dom.name + "host"}
+		ret = &protocol.DomainGetHostnameRet{Hostname: dom.name + "host"}
 		return nil
 	})
 	return ret, err
@@ -393,10 +394,10 @@ func (d *driver) DomainGetHostname(ctx context.Context, args *libvirt.DomainGetH
 
 // DomainGetFSInfo reports two ext4 file systems (/ and /boot) on the
 // first disk of a running domain.
-func (d *driver) DomainGetFSInfo(ctx context.Context, args *libvirt.DomainGetFSInfoArgs) (*libvirt.DomainGetFSInfoRet, error) {
-	var ret *libvirt.DomainGetFSInfoRet
+func (d *driver) DomainGetFSInfo(ctx context.Context, args *protocol.DomainGetFSInfoArgs) (*protocol.DomainGetFSInfoRet, error) {
+	var ret *protocol.DomainGetFSInfoRet
 	err := d.activeDomain(args.Dom, func(dom *domain) error {
-		ret = &libvirt.DomainGetFSInfoRet{Info: []libvirt.DomainFSInfo{}}
+		ret = &protocol.DomainGetFSInfoRet{Info: []libvirt.DomainFSInfo{}}
 		for _, dk := range dom.def.disks {
 			if dk.device != "disk" {
 				continue
@@ -414,10 +415,10 @@ func (d *driver) DomainGetFSInfo(ctx context.Context, args *libvirt.DomainGetFSI
 }
 
 // DomainGetControlInfo reports a running domain's monitor as idle.
-func (d *driver) DomainGetControlInfo(ctx context.Context, args *libvirt.DomainGetControlInfoArgs) (*libvirt.DomainGetControlInfoRet, error) {
-	var ret *libvirt.DomainGetControlInfoRet
+func (d *driver) DomainGetControlInfo(ctx context.Context, args *protocol.DomainGetControlInfoArgs) (*protocol.DomainGetControlInfoRet, error) {
+	var ret *protocol.DomainGetControlInfoRet
 	err := d.activeDomain(args.Dom, func(dom *domain) error {
-		ret = &libvirt.DomainGetControlInfoRet{State: libvirt.DomainControlOK}
+		ret = &protocol.DomainGetControlInfoRet{State: libvirt.DomainControlOK}
 		return nil
 	})
 	return ret, err
@@ -440,7 +441,7 @@ func (d *driver) typedParams(ref libvirt.Domain, nparams int32, all []libvirt.Ty
 }
 
 // DomainGetMemoryParameters reports the memory limits: all unlimited.
-func (d *driver) DomainGetMemoryParameters(ctx context.Context, args *libvirt.DomainGetMemoryParametersArgs) (*libvirt.DomainGetMemoryParametersRet, error) {
+func (d *driver) DomainGetMemoryParameters(ctx context.Context, args *protocol.DomainGetMemoryParametersArgs) (*protocol.DomainGetMemoryParametersRet, error) {
 	all := []libvirt.TypedParam{
 		{Field: "hard_limit", Value: libvirt.NewTypedParamValueUllong(unlimitedKiB)},
 		{Field: "soft_limit", Value: libvirt.NewTypedParamValueUllong(unlimitedKiB)},
@@ -450,12 +451,12 @@ func (d *driver) DomainGetMemoryParameters(ctx context.Context, args *libvirt.Do
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainGetMemoryParametersRet{Params: p, Nparams: n}, nil
+	return &protocol.DomainGetMemoryParametersRet{Params: p, Nparams: n}, nil
 }
 
 // DomainGetBlkioParameters reports the block I/O tunables: weight 0 and
 // no per-device settings.
-func (d *driver) DomainGetBlkioParameters(ctx context.Context, args *libvirt.DomainGetBlkioParametersArgs) (*libvirt.DomainGetBlkioParametersRet, error) {
+func (d *driver) DomainGetBlkioParameters(ctx context.Context, args *protocol.DomainGetBlkioParametersArgs) (*protocol.DomainGetBlkioParametersRet, error) {
 	all := []libvirt.TypedParam{{Field: "weight", Value: libvirt.NewTypedParamValueUint(0)}}
 	for _, f := range []string{"device_weight", "device_read_iops_sec", "device_write_iops_sec", "device_read_bytes_sec", "device_write_bytes_sec"} {
 		all = append(all, libvirt.TypedParam{Field: f, Value: libvirt.NewTypedParamValueString("")})
@@ -464,11 +465,11 @@ func (d *driver) DomainGetBlkioParameters(ctx context.Context, args *libvirt.Dom
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainGetBlkioParametersRet{Params: p, Nparams: n}, nil
+	return &protocol.DomainGetBlkioParametersRet{Params: p, Nparams: n}, nil
 }
 
 // DomainGetNUMAParameters reports strict mode on no particular nodes.
-func (d *driver) DomainGetNUMAParameters(ctx context.Context, args *libvirt.DomainGetNUMAParametersArgs) (*libvirt.DomainGetNUMAParametersRet, error) {
+func (d *driver) DomainGetNUMAParameters(ctx context.Context, args *protocol.DomainGetNUMAParametersArgs) (*protocol.DomainGetNUMAParametersRet, error) {
 	all := []libvirt.TypedParam{
 		{Field: "numa_mode", Value: libvirt.NewTypedParamValueInt(0)},
 		{Field: "numa_nodeset", Value: libvirt.NewTypedParamValueString("")},
@@ -477,16 +478,16 @@ func (d *driver) DomainGetNUMAParameters(ctx context.Context, args *libvirt.Doma
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.DomainGetNUMAParametersRet{Params: p, Nparams: n}, nil
+	return &protocol.DomainGetNUMAParametersRet{Params: p, Nparams: n}, nil
 }
 
 // DomainGetCPUStats reports a running domain's CPU times: the total
 // (start_cpu -1: cpu_time, user_time, system_time) or per host CPU
 // (cpu_time and vcpu_time of each core).
-func (d *driver) DomainGetCPUStats(ctx context.Context, args *libvirt.DomainGetCPUStatsArgs) (*libvirt.DomainGetCPUStatsRet, error) {
-	var ret *libvirt.DomainGetCPUStatsRet
+func (d *driver) DomainGetCPUStats(ctx context.Context, args *protocol.DomainGetCPUStatsArgs) (*protocol.DomainGetCPUStatsRet, error) {
+	var ret *protocol.DomainGetCPUStatsRet
 	err := d.activeDomain(args.Dom, func(dom *domain) error {
-		ret = &libvirt.DomainGetCPUStatsRet{Params: []libvirt.TypedParam{}}
+		ret = &protocol.DomainGetCPUStatsRet{Params: []libvirt.TypedParam{}}
 		if args.StartCPU == -1 {
 			all := []libvirt.TypedParam{
 				{Field: "cpu_time", Value: libvirt.NewTypedParamValueUllong(totalCPUTimeNs)},
@@ -531,7 +532,7 @@ func (d *driver) DomainGetCPUStats(ctx context.Context, args *libvirt.DomainGetC
 // ConnectGetAllDomainStats reports the "state" group (the only one the
 // test driver has) for the given domains or for every domain passing the
 // list filters in flags.
-func (d *driver) ConnectGetAllDomainStats(ctx context.Context, args *libvirt.ConnectGetAllDomainStatsArgs) (*libvirt.ConnectGetAllDomainStatsRet, error) {
+func (d *driver) ConnectGetAllDomainStats(ctx context.Context, args *protocol.ConnectGetAllDomainStatsArgs) (*protocol.ConnectGetAllDomainStatsRet, error) {
 	const stateGroup = libvirt.DomainStatsState
 	if uint32(args.Flags)&uint32(libvirt.ConnectGetAllDomainsStatsEnforceStats) != 0 && args.Stats&^stateGroup != 0 {
 		return nil, lvErrorf(libvirt.ErrOperationUnsupported, libvirt.FromNone, "Operation not supported: ",
@@ -555,7 +556,7 @@ func (d *driver) ConnectGetAllDomainStats(ctx context.Context, args *libvirt.Con
 			}
 		}
 	}
-	ret := &libvirt.ConnectGetAllDomainStatsRet{RetStats: []libvirt.DomainStatsRecord{}}
+	ret := &protocol.ConnectGetAllDomainStatsRet{RetStats: []libvirt.DomainStatsRecord{}}
 	for _, dom := range doms {
 		rec := libvirt.DomainStatsRecord{Dom: dom.ref(), Params: []libvirt.TypedParam{}}
 		if args.Stats == 0 || args.Stats&stateGroup != 0 {

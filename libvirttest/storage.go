@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/virtwire/libvirt"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // defaultPoolCapacity is the size the test driver gives every pool.
@@ -256,7 +257,7 @@ func (d *driver) addPool(ctx context.Context, p *pool, persistent bool) error {
 }
 
 // StoragePoolDefineXML defines a persistent pool.
-func (d *driver) StoragePoolDefineXML(ctx context.Context, args *libvirt.StoragePoolDefineXMLArgs) (*libvirt.StoragePoolDefineXMLRet, error) {
+func (d *driver) StoragePoolDefineXML(ctx context.Context, args *protocol.StoragePoolDefineXMLArgs) (*protocol.StoragePoolDefineXMLRet, error) {
 	p, err := parsePool(args.XML)
 	if err != nil {
 		return nil, err
@@ -266,11 +267,11 @@ func (d *driver) StoragePoolDefineXML(ctx context.Context, args *libvirt.Storage
 	if err := d.addPool(ctx, p, true); err != nil {
 		return nil, err
 	}
-	return &libvirt.StoragePoolDefineXMLRet{Pool: p.ref()}, nil
+	return &protocol.StoragePoolDefineXMLRet{Pool: p.ref()}, nil
 }
 
 // StoragePoolCreateXML starts a transient pool.
-func (d *driver) StoragePoolCreateXML(ctx context.Context, args *libvirt.StoragePoolCreateXMLArgs) (*libvirt.StoragePoolCreateXMLRet, error) {
+func (d *driver) StoragePoolCreateXML(ctx context.Context, args *protocol.StoragePoolCreateXMLArgs) (*protocol.StoragePoolCreateXMLRet, error) {
 	p, err := parsePool(args.XML)
 	if err != nil {
 		return nil, err
@@ -280,11 +281,11 @@ func (d *driver) StoragePoolCreateXML(ctx context.Context, args *libvirt.Storage
 	if err := d.addPool(ctx, p, false); err != nil {
 		return nil, err
 	}
-	return &libvirt.StoragePoolCreateXMLRet{Pool: p.ref()}, nil
+	return &protocol.StoragePoolCreateXMLRet{Pool: p.ref()}, nil
 }
 
 // StoragePoolCreate starts a defined pool.
-func (d *driver) StoragePoolCreate(ctx context.Context, args *libvirt.StoragePoolCreateArgs) error {
+func (d *driver) StoragePoolCreate(ctx context.Context, args *protocol.StoragePoolCreateArgs) error {
 	return d.withPool(args.Pool, func(p *pool) error {
 		if p.active {
 			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "storage pool '%s' is active", p.name)
@@ -297,7 +298,7 @@ func (d *driver) StoragePoolCreate(ctx context.Context, args *libvirt.StoragePoo
 
 // StoragePoolBuild has no storage to prepare; like the test driver it
 // only announces the pool as created.
-func (d *driver) StoragePoolBuild(ctx context.Context, args *libvirt.StoragePoolBuildArgs) error {
+func (d *driver) StoragePoolBuild(ctx context.Context, args *protocol.StoragePoolBuildArgs) error {
 	return d.withPool(args.Pool, func(p *pool) error {
 		if p.active {
 			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "storage pool '%s' is active", p.name)
@@ -309,7 +310,7 @@ func (d *driver) StoragePoolBuild(ctx context.Context, args *libvirt.StoragePool
 
 // StoragePoolDelete does nothing on an inactive pool, like the test
 // driver.
-func (d *driver) StoragePoolDelete(ctx context.Context, args *libvirt.StoragePoolDeleteArgs) error {
+func (d *driver) StoragePoolDelete(ctx context.Context, args *protocol.StoragePoolDeleteArgs) error {
 	return d.withPool(args.Pool, func(p *pool) error {
 		if p.active {
 			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "storage pool '%s' is active", p.name)
@@ -320,7 +321,7 @@ func (d *driver) StoragePoolDelete(ctx context.Context, args *libvirt.StoragePoo
 }
 
 // StoragePoolDestroy stops a pool; a transient one disappears.
-func (d *driver) StoragePoolDestroy(ctx context.Context, args *libvirt.StoragePoolDestroyArgs) error {
+func (d *driver) StoragePoolDestroy(ctx context.Context, args *protocol.StoragePoolDestroyArgs) error {
 	return d.withPool(args.Pool, func(p *pool) error {
 		if !p.active {
 			return poolNotActive(p)
@@ -335,7 +336,7 @@ func (d *driver) StoragePoolDestroy(ctx context.Context, args *libvirt.StoragePo
 }
 
 // StoragePoolUndefine removes an inactive pool's definition.
-func (d *driver) StoragePoolUndefine(ctx context.Context, args *libvirt.StoragePoolUndefineArgs) error {
+func (d *driver) StoragePoolUndefine(ctx context.Context, args *protocol.StoragePoolUndefineArgs) error {
 	return d.withPool(args.Pool, func(p *pool) error {
 		if p.active {
 			return lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "storage pool '%s' is still active", p.name)
@@ -347,7 +348,7 @@ func (d *driver) StoragePoolUndefine(ctx context.Context, args *libvirt.StorageP
 }
 
 // StoragePoolRefresh sends a refresh event; there is nothing to rescan.
-func (d *driver) StoragePoolRefresh(ctx context.Context, args *libvirt.StoragePoolRefreshArgs) error {
+func (d *driver) StoragePoolRefresh(ctx context.Context, args *protocol.StoragePoolRefreshArgs) error {
 	return d.withPool(args.Pool, func(p *pool) error {
 		if !p.active {
 			return poolNotActive(p)
@@ -360,44 +361,44 @@ func (d *driver) StoragePoolRefresh(ctx context.Context, args *libvirt.StoragePo
 }
 
 // StoragePoolLookupByName finds a pool by name.
-func (d *driver) StoragePoolLookupByName(ctx context.Context, args *libvirt.StoragePoolLookupByNameArgs) (*libvirt.StoragePoolLookupByNameRet, error) {
+func (d *driver) StoragePoolLookupByName(ctx context.Context, args *protocol.StoragePoolLookupByNameArgs) (*protocol.StoragePoolLookupByNameRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, p := range d.pools {
 		if p.name == args.Name {
-			return &libvirt.StoragePoolLookupByNameRet{Pool: p.ref()}, nil
+			return &protocol.StoragePoolLookupByNameRet{Pool: p.ref()}, nil
 		}
 	}
 	return nil, lvErrorf(libvirt.ErrNoStoragePool, libvirt.FromTest, "Storage pool not found: ", "no storage pool with matching name '%s'", args.Name)
 }
 
 // StoragePoolLookupByUUID finds a pool by UUID.
-func (d *driver) StoragePoolLookupByUUID(ctx context.Context, args *libvirt.StoragePoolLookupByUUIDArgs) (*libvirt.StoragePoolLookupByUUIDRet, error) {
+func (d *driver) StoragePoolLookupByUUID(ctx context.Context, args *protocol.StoragePoolLookupByUUIDArgs) (*protocol.StoragePoolLookupByUUIDRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, p := range d.pools {
 		if p.uuid == args.UUID {
-			return &libvirt.StoragePoolLookupByUUIDRet{Pool: p.ref()}, nil
+			return &protocol.StoragePoolLookupByUUIDRet{Pool: p.ref()}, nil
 		}
 	}
 	return nil, lvErrorf(libvirt.ErrNoStoragePool, libvirt.FromTest, "Storage pool not found: ", "no storage pool with matching uuid '%s'", args.UUID)
 }
 
 // StoragePoolLookupByVolume finds the pool a volume belongs to.
-func (d *driver) StoragePoolLookupByVolume(ctx context.Context, args *libvirt.StoragePoolLookupByVolumeArgs) (*libvirt.StoragePoolLookupByVolumeRet, error) {
+func (d *driver) StoragePoolLookupByVolume(ctx context.Context, args *protocol.StoragePoolLookupByVolumeArgs) (*protocol.StoragePoolLookupByVolumeRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, p := range d.pools {
 		if p.name == args.Vol.Pool {
-			return &libvirt.StoragePoolLookupByVolumeRet{Pool: p.ref()}, nil
+			return &protocol.StoragePoolLookupByVolumeRet{Pool: p.ref()}, nil
 		}
 	}
 	return nil, lvErrorf(libvirt.ErrNoStoragePool, libvirt.FromTest, "Storage pool not found: ", "no storage pool with matching name '%s'", args.Vol.Pool)
 }
 
 // StoragePoolGetInfo reports state and sizes.
-func (d *driver) StoragePoolGetInfo(ctx context.Context, args *libvirt.StoragePoolGetInfoArgs) (*libvirt.StoragePoolGetInfoRet, error) {
-	var ret libvirt.StoragePoolGetInfoRet
+func (d *driver) StoragePoolGetInfo(ctx context.Context, args *protocol.StoragePoolGetInfoArgs) (*protocol.StoragePoolGetInfoRet, error) {
+	var ret protocol.StoragePoolGetInfoRet
 	err := d.withPool(args.Pool, func(p *pool) error {
 		ret.State = libvirt.StoragePoolInactive
 		if p.active {
@@ -413,8 +414,8 @@ func (d *driver) StoragePoolGetInfo(ctx context.Context, args *libvirt.StoragePo
 }
 
 // StoragePoolGetXMLDesc returns the pool's XML.
-func (d *driver) StoragePoolGetXMLDesc(ctx context.Context, args *libvirt.StoragePoolGetXMLDescArgs) (*libvirt.StoragePoolGetXMLDescRet, error) {
-	var ret libvirt.StoragePoolGetXMLDescRet
+func (d *driver) StoragePoolGetXMLDesc(ctx context.Context, args *protocol.StoragePoolGetXMLDescArgs) (*protocol.StoragePoolGetXMLDescRet, error) {
+	var ret protocol.StoragePoolGetXMLDescRet
 	err := d.withPool(args.Pool, func(p *pool) error { ret.XML = p.xml(); return nil })
 	if err != nil {
 		return nil, err
@@ -423,8 +424,8 @@ func (d *driver) StoragePoolGetXMLDesc(ctx context.Context, args *libvirt.Storag
 }
 
 // StoragePoolGetAutostart reports the autostart flag.
-func (d *driver) StoragePoolGetAutostart(ctx context.Context, args *libvirt.StoragePoolGetAutostartArgs) (*libvirt.StoragePoolGetAutostartRet, error) {
-	var ret libvirt.StoragePoolGetAutostartRet
+func (d *driver) StoragePoolGetAutostart(ctx context.Context, args *protocol.StoragePoolGetAutostartArgs) (*protocol.StoragePoolGetAutostartRet, error) {
+	var ret protocol.StoragePoolGetAutostartRet
 	err := d.withPool(args.Pool, func(p *pool) error { ret.Autostart = b2i(p.autostart); return nil })
 	if err != nil {
 		return nil, err
@@ -433,7 +434,7 @@ func (d *driver) StoragePoolGetAutostart(ctx context.Context, args *libvirt.Stor
 }
 
 // StoragePoolSetAutostart sets the autostart flag of a persistent pool.
-func (d *driver) StoragePoolSetAutostart(ctx context.Context, args *libvirt.StoragePoolSetAutostartArgs) error {
+func (d *driver) StoragePoolSetAutostart(ctx context.Context, args *protocol.StoragePoolSetAutostartArgs) error {
 	return d.withPool(args.Pool, func(p *pool) error {
 		if !p.persistent {
 			return lvError(libvirt.ErrInvalidArg, libvirt.FromTest, prefixInvArg, "pool has no config file")
@@ -444,8 +445,8 @@ func (d *driver) StoragePoolSetAutostart(ctx context.Context, args *libvirt.Stor
 }
 
 // StoragePoolIsActive tells whether the pool is started.
-func (d *driver) StoragePoolIsActive(ctx context.Context, args *libvirt.StoragePoolIsActiveArgs) (*libvirt.StoragePoolIsActiveRet, error) {
-	var ret libvirt.StoragePoolIsActiveRet
+func (d *driver) StoragePoolIsActive(ctx context.Context, args *protocol.StoragePoolIsActiveArgs) (*protocol.StoragePoolIsActiveRet, error) {
+	var ret protocol.StoragePoolIsActiveRet
 	err := d.withPool(args.Pool, func(p *pool) error { ret.Active = b2i(p.active); return nil })
 	if err != nil {
 		return nil, err
@@ -455,8 +456,8 @@ func (d *driver) StoragePoolIsActive(ctx context.Context, args *libvirt.StorageP
 
 // StoragePoolIsPersistent tells whether the pool has a persistent
 // definition.
-func (d *driver) StoragePoolIsPersistent(ctx context.Context, args *libvirt.StoragePoolIsPersistentArgs) (*libvirt.StoragePoolIsPersistentRet, error) {
-	var ret libvirt.StoragePoolIsPersistentRet
+func (d *driver) StoragePoolIsPersistent(ctx context.Context, args *protocol.StoragePoolIsPersistentArgs) (*protocol.StoragePoolIsPersistentRet, error) {
+	var ret protocol.StoragePoolIsPersistentRet
 	err := d.withPool(args.Pool, func(p *pool) error { ret.Persistent = b2i(p.persistent); return nil })
 	if err != nil {
 		return nil, err
@@ -465,11 +466,11 @@ func (d *driver) StoragePoolIsPersistent(ctx context.Context, args *libvirt.Stor
 }
 
 // ConnectListAllStoragePools lists the pools that pass flags' filters.
-func (d *driver) ConnectListAllStoragePools(ctx context.Context, args *libvirt.ConnectListAllStoragePoolsArgs) (*libvirt.ConnectListAllStoragePoolsRet, error) {
+func (d *driver) ConnectListAllStoragePools(ctx context.Context, args *protocol.ConnectListAllStoragePoolsArgs) (*protocol.ConnectListAllStoragePoolsRet, error) {
 	f := uint32(args.Flags)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	ret := &libvirt.ConnectListAllStoragePoolsRet{}
+	ret := &protocol.ConnectListAllStoragePoolsRet{}
 	for _, p := range d.pools {
 		if !listFilter(f, uint32(libvirt.ConnectListStoragePoolsActive), uint32(libvirt.ConnectListStoragePoolsInactive), p.active) ||
 			!listFilter(f, uint32(libvirt.ConnectListStoragePoolsPersistent), uint32(libvirt.ConnectListStoragePoolsTransient), p.persistent) ||
@@ -502,21 +503,21 @@ func (d *driver) poolNames(active bool, max int32) []string {
 }
 
 // ConnectNumOfStoragePools counts active pools.
-func (d *driver) ConnectNumOfStoragePools(ctx context.Context) (*libvirt.ConnectNumOfStoragePoolsRet, error) {
-	return &libvirt.ConnectNumOfStoragePoolsRet{Num: int32(len(d.poolNames(true, -1)))}, nil
+func (d *driver) ConnectNumOfStoragePools(ctx context.Context) (*protocol.ConnectNumOfStoragePoolsRet, error) {
+	return &protocol.ConnectNumOfStoragePoolsRet{Num: int32(len(d.poolNames(true, -1)))}, nil
 }
 
 // ConnectListStoragePools lists the names of active pools.
-func (d *driver) ConnectListStoragePools(ctx context.Context, args *libvirt.ConnectListStoragePoolsArgs) (*libvirt.ConnectListStoragePoolsRet, error) {
-	return &libvirt.ConnectListStoragePoolsRet{Names: d.poolNames(true, args.Maxnames)}, nil
+func (d *driver) ConnectListStoragePools(ctx context.Context, args *protocol.ConnectListStoragePoolsArgs) (*protocol.ConnectListStoragePoolsRet, error) {
+	return &protocol.ConnectListStoragePoolsRet{Names: d.poolNames(true, args.Maxnames)}, nil
 }
 
 // ConnectNumOfDefinedStoragePools counts inactive pools.
-func (d *driver) ConnectNumOfDefinedStoragePools(ctx context.Context) (*libvirt.ConnectNumOfDefinedStoragePoolsRet, error) {
-	return &libvirt.ConnectNumOfDefinedStoragePoolsRet{Num: int32(len(d.poolNames(false, -1)))}, nil
+func (d *driver) ConnectNumOfDefinedStoragePools(ctx context.Context) (*protocol.ConnectNumOfDefinedStoragePoolsRet, error) {
+	return &protocol.ConnectNumOfDefinedStoragePoolsRet{Num: int32(len(d.poolNames(false, -1)))}, nil
 }
 
 // ConnectListDefinedStoragePools lists the names of inactive pools.
-func (d *driver) ConnectListDefinedStoragePools(ctx context.Context, args *libvirt.ConnectListDefinedStoragePoolsArgs) (*libvirt.ConnectListDefinedStoragePoolsRet, error) {
-	return &libvirt.ConnectListDefinedStoragePoolsRet{Names: d.poolNames(false, args.Maxnames)}, nil
+func (d *driver) ConnectListDefinedStoragePools(ctx context.Context, args *protocol.ConnectListDefinedStoragePoolsArgs) (*protocol.ConnectListDefinedStoragePoolsRet, error) {
+	return &protocol.ConnectListDefinedStoragePoolsRet{Names: d.poolNames(false, args.Maxnames)}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/virtwire/libvirt"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // volumeOf finds the volume a handle refers to; d.mu is held.
@@ -33,7 +34,7 @@ func (d *driver) withVolume(ref libvirt.StorageVol, f func(v *volume) error) err
 }
 
 // StorageVolCreateXML creates a volume in an active pool.
-func (d *driver) StorageVolCreateXML(ctx context.Context, args *libvirt.StorageVolCreateXMLArgs) (*libvirt.StorageVolCreateXMLRet, error) {
+func (d *driver) StorageVolCreateXML(ctx context.Context, args *protocol.StorageVolCreateXMLArgs) (*protocol.StorageVolCreateXMLRet, error) {
 	vol, err := parseVolume(args.XML)
 	if err != nil {
 		return nil, err
@@ -53,7 +54,7 @@ func (d *driver) StorageVolCreateXML(ctx context.Context, args *libvirt.StorageV
 	if err := p.add(vol); err != nil {
 		return nil, err
 	}
-	return &libvirt.StorageVolCreateXMLRet{Vol: vol.ref()}, nil
+	return &protocol.StorageVolCreateXMLRet{Vol: vol.ref()}, nil
 }
 
 // checkNewName fails when the pool already has a volume called name.
@@ -80,7 +81,7 @@ func (p *pool) add(vol *volume) error {
 // StorageVolCreateXMLFrom creates a volume as a clone of another of the
 // same pool; like the test driver, it takes the new volume's sizes from
 // its XML and copies no content.
-func (d *driver) StorageVolCreateXMLFrom(ctx context.Context, args *libvirt.StorageVolCreateXMLFromArgs) (*libvirt.StorageVolCreateXMLFromRet, error) {
+func (d *driver) StorageVolCreateXMLFrom(ctx context.Context, args *protocol.StorageVolCreateXMLFromArgs) (*protocol.StorageVolCreateXMLFromRet, error) {
 	vol, err := parseVolume(args.XML)
 	if err != nil {
 		return nil, err
@@ -103,11 +104,11 @@ func (d *driver) StorageVolCreateXMLFrom(ctx context.Context, args *libvirt.Stor
 	if err := p.add(vol); err != nil {
 		return nil, err
 	}
-	return &libvirt.StorageVolCreateXMLFromRet{Vol: vol.ref()}, nil
+	return &protocol.StorageVolCreateXMLFromRet{Vol: vol.ref()}, nil
 }
 
 // StorageVolDelete removes a volume.
-func (d *driver) StorageVolDelete(ctx context.Context, args *libvirt.StorageVolDeleteArgs) error {
+func (d *driver) StorageVolDelete(ctx context.Context, args *protocol.StorageVolDeleteArgs) error {
 	return d.withVolume(args.Vol, func(v *volume) error {
 		p := v.pool
 		if !p.active {
@@ -126,7 +127,7 @@ func (d *driver) StorageVolDelete(ctx context.Context, args *libvirt.StorageVolD
 }
 
 // StorageVolLookupByName finds a volume of a pool by name.
-func (d *driver) StorageVolLookupByName(ctx context.Context, args *libvirt.StorageVolLookupByNameArgs) (*libvirt.StorageVolLookupByNameRet, error) {
+func (d *driver) StorageVolLookupByName(ctx context.Context, args *protocol.StorageVolLookupByNameArgs) (*protocol.StorageVolLookupByNameRet, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	p, err := d.poolOf(args.Pool)
@@ -140,7 +141,7 @@ func (d *driver) StorageVolLookupByName(ctx context.Context, args *libvirt.Stora
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.StorageVolLookupByNameRet{Vol: v.ref()}, nil
+	return &protocol.StorageVolLookupByNameRet{Vol: v.ref()}, nil
 }
 
 // findVolume searches the active pools for a volume with the given path
@@ -162,28 +163,28 @@ func (d *driver) findVolume(path string) *volume {
 }
 
 // StorageVolLookupByKey finds a volume by key.
-func (d *driver) StorageVolLookupByKey(ctx context.Context, args *libvirt.StorageVolLookupByKeyArgs) (*libvirt.StorageVolLookupByKeyRet, error) {
+func (d *driver) StorageVolLookupByKey(ctx context.Context, args *protocol.StorageVolLookupByKeyArgs) (*protocol.StorageVolLookupByKeyRet, error) {
 	v := d.findVolume(args.Key)
 	if v == nil {
 		return nil, lvErrorf(libvirt.ErrNoStorageVol, libvirt.FromTest, "Storage volume not found: ", "no storage vol with matching key '%s'", args.Key)
 	}
-	return &libvirt.StorageVolLookupByKeyRet{Vol: v.ref()}, nil
+	return &protocol.StorageVolLookupByKeyRet{Vol: v.ref()}, nil
 }
 
 // StorageVolLookupByPath finds a volume by path.
-func (d *driver) StorageVolLookupByPath(ctx context.Context, args *libvirt.StorageVolLookupByPathArgs) (*libvirt.StorageVolLookupByPathRet, error) {
+func (d *driver) StorageVolLookupByPath(ctx context.Context, args *protocol.StorageVolLookupByPathArgs) (*protocol.StorageVolLookupByPathRet, error) {
 	v := d.findVolume(args.Path)
 	if v == nil {
 		return nil, lvErrorf(libvirt.ErrNoStorageVol, libvirt.FromTest, "Storage volume not found: ", "no storage vol with matching path '%s'", args.Path)
 	}
-	return &libvirt.StorageVolLookupByPathRet{Vol: v.ref()}, nil
+	return &protocol.StorageVolLookupByPathRet{Vol: v.ref()}, nil
 }
 
 // StorageVolGetInfo reports a volume's type and sizes.
-func (d *driver) StorageVolGetInfo(ctx context.Context, args *libvirt.StorageVolGetInfoArgs) (*libvirt.StorageVolGetInfoRet, error) {
-	var ret libvirt.StorageVolGetInfoRet
+func (d *driver) StorageVolGetInfo(ctx context.Context, args *protocol.StorageVolGetInfoArgs) (*protocol.StorageVolGetInfoRet, error) {
+	var ret protocol.StorageVolGetInfoRet
 	err := d.withVolume(args.Vol, func(v *volume) error {
-		ret = libvirt.StorageVolGetInfoRet{Type: libvirt.StorageVolFile, Capacity: v.capacity, Allocation: v.allocation}
+		ret = protocol.StorageVolGetInfoRet{Type: libvirt.StorageVolFile, Capacity: v.capacity, Allocation: v.allocation}
 		return nil
 	})
 	if err != nil {
@@ -193,17 +194,17 @@ func (d *driver) StorageVolGetInfo(ctx context.Context, args *libvirt.StorageVol
 }
 
 // StorageVolGetInfoFlags reports a volume's type and sizes.
-func (d *driver) StorageVolGetInfoFlags(ctx context.Context, args *libvirt.StorageVolGetInfoFlagsArgs) (*libvirt.StorageVolGetInfoFlagsRet, error) {
-	ret, err := d.StorageVolGetInfo(ctx, &libvirt.StorageVolGetInfoArgs{Vol: args.Vol})
+func (d *driver) StorageVolGetInfoFlags(ctx context.Context, args *protocol.StorageVolGetInfoFlagsArgs) (*protocol.StorageVolGetInfoFlagsRet, error) {
+	ret, err := d.StorageVolGetInfo(ctx, &protocol.StorageVolGetInfoArgs{Vol: args.Vol})
 	if err != nil {
 		return nil, err
 	}
-	return &libvirt.StorageVolGetInfoFlagsRet{Type: ret.Type, Capacity: ret.Capacity, Allocation: ret.Allocation}, nil
+	return &protocol.StorageVolGetInfoFlagsRet{Type: ret.Type, Capacity: ret.Capacity, Allocation: ret.Allocation}, nil
 }
 
 // StorageVolGetXMLDesc returns a volume's XML.
-func (d *driver) StorageVolGetXMLDesc(ctx context.Context, args *libvirt.StorageVolGetXMLDescArgs) (*libvirt.StorageVolGetXMLDescRet, error) {
-	var ret libvirt.StorageVolGetXMLDescRet
+func (d *driver) StorageVolGetXMLDesc(ctx context.Context, args *protocol.StorageVolGetXMLDescArgs) (*protocol.StorageVolGetXMLDescRet, error) {
+	var ret protocol.StorageVolGetXMLDescRet
 	err := d.withVolume(args.Vol, func(v *volume) error { ret.XML = v.xml(); return nil })
 	if err != nil {
 		return nil, err
@@ -212,8 +213,8 @@ func (d *driver) StorageVolGetXMLDesc(ctx context.Context, args *libvirt.Storage
 }
 
 // StorageVolGetPath reports a volume's path.
-func (d *driver) StorageVolGetPath(ctx context.Context, args *libvirt.StorageVolGetPathArgs) (*libvirt.StorageVolGetPathRet, error) {
-	var ret libvirt.StorageVolGetPathRet
+func (d *driver) StorageVolGetPath(ctx context.Context, args *protocol.StorageVolGetPathArgs) (*protocol.StorageVolGetPathRet, error) {
+	var ret protocol.StorageVolGetPathRet
 	err := d.withVolume(args.Vol, func(v *volume) error { ret.Name = v.path(); return nil })
 	if err != nil {
 		return nil, err
@@ -222,8 +223,8 @@ func (d *driver) StorageVolGetPath(ctx context.Context, args *libvirt.StorageVol
 }
 
 // StoragePoolNumOfVolumes counts a pool's volumes.
-func (d *driver) StoragePoolNumOfVolumes(ctx context.Context, args *libvirt.StoragePoolNumOfVolumesArgs) (*libvirt.StoragePoolNumOfVolumesRet, error) {
-	var ret libvirt.StoragePoolNumOfVolumesRet
+func (d *driver) StoragePoolNumOfVolumes(ctx context.Context, args *protocol.StoragePoolNumOfVolumesArgs) (*protocol.StoragePoolNumOfVolumesRet, error) {
+	var ret protocol.StoragePoolNumOfVolumesRet
 	err := d.withPool(args.Pool, func(p *pool) error {
 		if !p.active {
 			return poolNotActive(p)
@@ -238,8 +239,8 @@ func (d *driver) StoragePoolNumOfVolumes(ctx context.Context, args *libvirt.Stor
 }
 
 // StoragePoolListVolumes lists the names of a pool's volumes.
-func (d *driver) StoragePoolListVolumes(ctx context.Context, args *libvirt.StoragePoolListVolumesArgs) (*libvirt.StoragePoolListVolumesRet, error) {
-	ret := &libvirt.StoragePoolListVolumesRet{Names: []string{}}
+func (d *driver) StoragePoolListVolumes(ctx context.Context, args *protocol.StoragePoolListVolumesArgs) (*protocol.StoragePoolListVolumesRet, error) {
+	ret := &protocol.StoragePoolListVolumesRet{Names: []string{}}
 	err := d.withPool(args.Pool, func(p *pool) error {
 		if !p.active {
 			return poolNotActive(p)
@@ -258,8 +259,8 @@ func (d *driver) StoragePoolListVolumes(ctx context.Context, args *libvirt.Stora
 }
 
 // StoragePoolListAllVolumes lists a pool's volumes.
-func (d *driver) StoragePoolListAllVolumes(ctx context.Context, args *libvirt.StoragePoolListAllVolumesArgs) (*libvirt.StoragePoolListAllVolumesRet, error) {
-	ret := &libvirt.StoragePoolListAllVolumesRet{}
+func (d *driver) StoragePoolListAllVolumes(ctx context.Context, args *protocol.StoragePoolListAllVolumesArgs) (*protocol.StoragePoolListAllVolumesRet, error) {
+	ret := &protocol.StoragePoolListAllVolumesRet{}
 	err := d.withPool(args.Pool, func(p *pool) error {
 		if !p.active {
 			return poolNotActive(p)

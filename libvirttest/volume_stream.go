@@ -8,6 +8,7 @@ import (
 	"github.com/virtwire/libvirt"
 	"github.com/virtwire/libvirt/internal/wire"
 	"github.com/virtwire/libvirt/internal/xdr"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // A volume's content is as long as its capacity, like a block device:
@@ -76,7 +77,7 @@ var noStreamCall = lvError(libvirt.ErrInternalError, libvirt.FromRPC, prefixInte
 // offset, for length bytes (0: up to its capacity). With the sparse flag
 // the client may send holes, which read as zeros afterwards and hold no
 // memory.
-func (d *driver) StorageVolUpload(ctx context.Context, args *libvirt.StorageVolUploadArgs) error {
+func (d *driver) StorageVolUpload(ctx context.Context, args *protocol.StorageVolUploadArgs) error {
 	if f := uint32(args.Flags) &^ uint32(libvirt.StorageVolUploadSparseStream); f != 0 {
 		return badFlags("storageVolUpload", uint32(args.Flags))
 	}
@@ -200,7 +201,7 @@ func (d *driver) dropVolumeData(v *volume) {
 // StorageVolDownload opens a stream that sends the volume's content from
 // offset, for length bytes (0: to its end). With the sparse flag holes
 // are sent as holes, else as zeros.
-func (d *driver) StorageVolDownload(ctx context.Context, args *libvirt.StorageVolDownloadArgs) error {
+func (d *driver) StorageVolDownload(ctx context.Context, args *protocol.StorageVolDownloadArgs) error {
 	if f := uint32(args.Flags) &^ uint32(libvirt.StorageVolDownloadSparseStream); f != 0 {
 		return badFlags("storageVolDownload", uint32(args.Flags))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/virtwire/libvirt"
 	"github.com/virtwire/libvirt/internal/wire"
 	"github.com/virtwire/libvirt/internal/xdr"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // TestVolData exercises the sparse block store directly.
@@ -48,7 +49,7 @@ func TestVolData(t *testing.T) {
 // openUpload opens an upload of a fresh volume over a raw connection.
 func openUpload(t *testing.T, r *rawConn, flags libvirt.StorageVolUploadFlags) wire.MessageHeader {
 	var e xdr.Encoder
-	args := libvirt.StorageVolCreateXMLArgs{
+	args := protocol.StorageVolCreateXMLArgs{
 		Pool: libvirt.StoragePool{Name: "default-pool", UUID: mustUUID("dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566")},
 		XML:  "<volume><name>raw.img</name><capacity>1048576</capacity></volume>",
 	}
@@ -57,11 +58,11 @@ func openUpload(t *testing.T, r *rawConn, flags libvirt.StorageVolUploadFlags) w
 	h, body, err := r.recv()
 	require.NoError(t, err)
 	require.Equal(t, wire.MessageStatusOK, h.Status)
-	var ret libvirt.StorageVolCreateXMLRet
+	var ret protocol.StorageVolCreateXMLRet
 	ret.DecodeXDR(xdr.NewDecoder(body))
 
 	e.Reset(nil)
-	(&libvirt.StorageVolUploadArgs{Vol: ret.Vol, Flags: flags}).EncodeXDR(&e)
+	(&protocol.StorageVolUploadArgs{Vol: ret.Vol, Flags: flags}).EncodeXDR(&e)
 	r.call(libvirt.Program, int32(libvirt.ProcStorageVolUpload), 3, e.Bytes())
 	h, _, err = r.recv()
 	require.NoError(t, err)
@@ -91,7 +92,7 @@ func TestUploadFramesOnTheWire(t *testing.T) {
 	// Data past the volume's end.
 	h.Serial = 4
 	var e xdr.Encoder
-	(&libvirt.StorageVolUploadArgs{Vol: libvirt.StorageVol{Pool: "default-pool", Name: "raw.img"}, Offset: 1 << 20}).EncodeXDR(&e)
+	(&protocol.StorageVolUploadArgs{Vol: libvirt.StorageVol{Pool: "default-pool", Name: "raw.img"}, Offset: 1 << 20}).EncodeXDR(&e)
 	r.call(libvirt.Program, int32(libvirt.ProcStorageVolUpload), 4, e.Bytes())
 	_, _, err = r.recv()
 	require.NoError(t, err)
@@ -107,7 +108,7 @@ func TestUploadFramesOnTheWire(t *testing.T) {
 
 	// Abort.
 	e.Reset(nil)
-	(&libvirt.StorageVolUploadArgs{Vol: libvirt.StorageVol{Pool: "default-pool", Name: "raw.img"}}).EncodeXDR(&e)
+	(&protocol.StorageVolUploadArgs{Vol: libvirt.StorageVol{Pool: "default-pool", Name: "raw.img"}}).EncodeXDR(&e)
 	r.call(libvirt.Program, int32(libvirt.ProcStorageVolUpload), 6, e.Bytes())
 	got, _, err = r.recv()
 	require.NoError(t, err)

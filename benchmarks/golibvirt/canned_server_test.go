@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	vw "github.com/virtwire/libvirt"
+	"github.com/virtwire/libvirt/protocol"
 )
 
 // The canned server answers the remote protocol from replies encoded once,
@@ -43,10 +44,10 @@ const (
 // reply encodes, built once per process. The parameters cycle through int,
 // unsigned long long (twice) and string values, as the root package's
 // codec benchmark does, since a real stats reply mixes them that way.
-var cannedStats = sync.OnceValue(func() *vw.ConnectGetAllDomainStatsRet {
+var cannedStats = sync.OnceValue(func() *protocol.ConnectGetAllDomainStatsRet {
 	rng := rand.New(rand.NewPCG(1, 1))
 	words := []string{"running", "paused", "vda", "virtio", "52:54:00:12:34:56"}
-	ret := &vw.ConnectGetAllDomainStatsRet{RetStats: make([]vw.DomainStatsRecord, cannedRecords)}
+	ret := &protocol.ConnectGetAllDomainStatsRet{RetStats: make([]vw.DomainStatsRecord, cannedRecords)}
 	for i := range ret.RetStats {
 		rec := &ret.RetStats[i]
 		rec.Dom.Name = fmt.Sprintf("domain-%04d", i+1)
@@ -88,7 +89,7 @@ var cannedStatsBody = sync.OnceValue(func() []byte {
 //	  remote_nonnull_domain dom { string name; opaque uuid[16]; int id; }
 //	  remote_typed_param params<>, each
 //	    string field; union switch (int type) { ... } value
-func appendStats(out []byte, v *vw.ConnectGetAllDomainStatsRet) []byte {
+func appendStats(out []byte, v *protocol.ConnectGetAllDomainStatsRet) []byte {
 	out = binary.BigEndian.AppendUint32(out, uint32(len(v.RetStats)))
 	for _, rec := range v.RetStats {
 		out = appendString(out, rec.Dom.Name)

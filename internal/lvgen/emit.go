@@ -137,7 +137,10 @@ func (g *generator) renderUnit(u *unit) error {
 	if uses["xdr"] || strings.Contains(body, "xdr.") {
 		imports = append(imports, "github.com/virtwire/libvirt/internal/xdr")
 	}
-	return g.put(u.dir, u.out, u.pkg, g.fileHeader(u.xfile), &w, imports)
+	if err := g.put(u.dir, u.out, u.pkg, g.fileHeader(u.xfile), &w, imports); err != nil {
+		return err
+	}
+	return g.renderProtocol(u)
 }
 
 // emitRPCLEnum writes an enum from a protocol file as a Go type.
@@ -242,29 +245,61 @@ func emitWords(w *codeWriter, typ string, members []headerConst, words map[strin
 
 // emitStruct writes a struct type and its codec methods.
 func (g *generator) emitStruct(w *codeWriter, u *unit, x *xdef, d *rpcl.Struct, uses map[string]bool) error {
-	w.line("// %s is the wire form of %s.", x.goName, d.Name)
-	w.line("type %s struct {", x.goName)
+	doc := []string{fmt.Sprintf("%s is the wire form of %s.", x.goName, d.Name)}
+	if x.wire != nil {
+		doc = []string{fmt.Sprintf("%s is the wire form of %s: %s.", x.goName, d.Name, x.wire.what)}
+		if x.wire.pubName != "" {
+			doc = append(doc, fmt.Sprintf("Package protocol exports it as %s.", x.wire.pubName))
+		}
+	}
+	return g.emitStructAs(w, u, x.goName, doc, d, false, uses)
+}
+
+// codecHookDoc is added to the doc comments of the codec methods of the
+// root package's exported types, which users see but cannot call.
+const codecHookDoc = "It is the codec hook that the generated code of packages protocol and libvirttest calls; its argument's type is internal to this module."
+
+// emitStructAs writes struct d as Go type name with the doc comment lines
+// doc. In package protocol (qualified) root types and constants are
+// spelled with the "libvirt." qualifier.
+func (g *generator) emitStructAs(w *codeWriter, u *unit, name string, doc []string, d *rpcl.Struct, qualified bool, uses map[string]bool) error {
+	for _, l := range doc {
+		w.line("// %s", l)
+	}
+	w.line("type %s struct {", name)
 	types := make([]*gtype, len(d.Fields))
 	for i, f := range d.Fields {
 		t, err := g.fieldType(u.pkg, d.Name, f)
 		if err != nil {
 			return err
 		}
+		if qualified {
+			t = g.qualified(t)
+		}
 		types[i] = t
 		w.line("%s %s", goField(f.Name), t.goExpr())
 	}
 	w.line("}")
 	w.line("")
-	g.report.Types++
+	hook := u.pkg == "libvirt" && !qualified && isExported(name)
+	if !qualified {
+		g.report.Types++
+	}
 	w.line("// EncodeXDR appends the XDR encoding of v to e.")
-	w.line("func (v *%s) EncodeXDR(e *xdr.Encoder) {", x.goName)
+	if hook {
+		w.line("// %s", codecHookDoc)
+	}
+	w.line("func (v *%s) EncodeXDR(e *xdr.Encoder) {", name)
 	for i, f := range d.Fields {
 		w.encode("v."+goField(f.Name), types[i])
 	}
 	w.line("}")
 	w.line("")
 	w.line("// DecodeXDR reads v from d; d.Err reports any error.")
-	w.line("func (v *%s) DecodeXDR(d *xdr.Decoder) {", x.goName)
+	if hook {
+		w.line("// %s", codecHookDoc)
+	}
+	w.line("func (v *%s) DecodeXDR(d *xdr.Decoder) {", name)
 	lvs := make([]string, len(d.Fields))
 	for i, f := range d.Fields {
 		lvs[i] = "v." + goField(f.Name)
@@ -273,4 +308,9 @@ func (g *generator) emitStruct(w *codeWriter, u *unit, x *xdef, d *rpcl.Struct, 
 	w.line("}")
 	w.line("")
 	return nil
+}
+
+// isExported reports whether a Go identifier is exported.
+func isExported(name string) bool {
+	return name != "" && strings.ToUpper(name[:1]) == name[:1]
 }

@@ -3,7 +3,9 @@
 //
 // Input is a libvirt source tree (LIBVIRT_SOURCE): src/**/*.x for the wire
 // protocols and include/libvirt/*.h for constants. Output is one
-// *.gen.go file per protocol plus one per package for the header constants.
+// *.gen.go file per protocol plus one per package for the header constants,
+// and package protocol's exported copies of the wire-only types
+// (wireonly.go).
 package lvgen
 
 import (
@@ -119,6 +121,8 @@ type generator struct {
 	funcIndex      map[*unit]map[string]cheader.Func
 	flagTypes      map[string]string // args struct name -> Go flag type
 	usedFieldEnums map[string]bool
+	wireByRoot     map[string]*wireOnly // root Go name of a wire-only type -> its names
+	contained      map[*unit]map[string]bool
 	prov           provenance
 	report         Report
 	minMemo        map[string]int
@@ -237,6 +241,9 @@ func (g *generator) declare(u *unit) error {
 		case *rpcl.Struct:
 			if n, ok := procTypes[d.Name]; ok {
 				x.goName = n
+				if w := g.wireOnlyStruct(u, d, n); w != nil {
+					x.wire, x.goName = w, w.rootName
+				}
 			} else {
 				x.goName = g.typeName(u, d.Name)
 			}

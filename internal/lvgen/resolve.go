@@ -156,6 +156,8 @@ func pad(n int) int { return (4 - n&3) & 3 }
 
 // minSizeOf computes the minimum size of a named struct or union.
 func (g *generator) minSizeOf(goName string) int {
+	// Package protocol spells root types with their qualifier.
+	goName = strings.TrimPrefix(goName, "libvirt.")
 	if n, ok := g.minMemo[goName]; ok {
 		return n
 	}
@@ -166,6 +168,9 @@ func (g *generator) minSizeOf(goName string) int {
 			x = g.defs[name]
 			break
 		}
+	}
+	if x == nil {
+		panic("lvgen: minSizeOf unknown type " + goName)
 	}
 	n := 4
 	switch d := x.def.(type) {

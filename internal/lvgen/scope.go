@@ -24,6 +24,10 @@ type xdef struct {
 	def    rpcl.Def
 	goName string
 	unit   *unit
+	// wire is set for a wire-only type: the arguments or reply of a
+	// procedure that no public signature of the root package names. Its
+	// goName is then unexported and package protocol exports it.
+	wire *wireOnly
 }
 
 // headerEnum is a C enum turned into a Go type.

@@ -38,7 +38,9 @@ func (g *generator) renderServer() error {
 			}
 		}
 		w.line("// %s serves the procedures of %s. Each method gets the decoded", iface, path.Base(u.xfile))
-		w.line("// arguments and returns the reply; an error is sent to the client as")
+		w.line("// arguments and returns the reply: the structs of package protocol, or")
+		w.line("// of package libvirt for the replies the client returns whole")
+		w.line("// (libvirt.DomainGetInfoRet). An error is sent to the client as")
 		w.line("// a libvirt error (use *libvirt.Error to choose its code). Embed")
 		w.line("// Unimplemented%s to answer procedures you do not implement with", iface)
 		w.line("// libvirt's \"not supported\" error.")
@@ -73,7 +75,7 @@ func (g *generator) renderServer() error {
 			w.line("case int32(libvirt.Proc%s):", p.goName)
 			args := ""
 			if p.args != nil {
-				w.line("var args libvirt.%s", g.defs[p.args.Name].goName)
+				w.line("var args %s", g.pubTypeName(g.defs[p.args.Name].goName, "libvirttest"))
 				w.line("args.DecodeXDR(d)")
 				w.line("if err := d.Err(); err != nil {")
 				w.line("return true, argsError(err)")
@@ -93,7 +95,7 @@ func (g *generator) renderServer() error {
 				w.line("return true, err")
 				w.line("}")
 				w.line("if ret == nil {")
-				w.line("ret = new(libvirt.%s)", g.defs[p.ret.Name].goName)
+				w.line("ret = new(%s)", g.pubTypeName(g.defs[p.ret.Name].goName, "libvirttest"))
 				w.line("}")
 				w.line("ret.EncodeXDR(e)")
 				w.line("return true, e.Err()")
@@ -107,7 +109,7 @@ func (g *generator) renderServer() error {
 		w.line("")
 	}
 	return g.put("libvirttest", "dispatch.gen.go", "libvirttest", g.fileHeader("protocol files"), &w,
-		[]string{"context", "github.com/virtwire/libvirt", "github.com/virtwire/libvirt/internal/xdr"})
+		[]string{"context", rootImport, "github.com/virtwire/libvirt/internal/xdr", protocolImport})
 }
 
 // apiErrorDomains are the error domains of libvirt's public API files, by
@@ -157,14 +159,14 @@ func (g *generator) serverParams(p *proc) string {
 	if p.args == nil {
 		return "ctx context.Context"
 	}
-	return "ctx context.Context, args *libvirt." + g.defs[p.args.Name].goName
+	return "ctx context.Context, args *" + g.pubTypeName(g.defs[p.args.Name].goName, "libvirttest")
 }
 
 func (g *generator) serverResults(p *proc) string {
 	if p.ret == nil {
 		return "error"
 	}
-	return "(*libvirt." + g.defs[p.ret.Name].goName + ", error)"
+	return "(*" + g.pubTypeName(g.defs[p.ret.Name].goName, "libvirttest") + ", error)"
 }
 
 // cFuncName is the C function libvirtd names in errors about p: the public

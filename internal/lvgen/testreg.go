@@ -31,6 +31,9 @@ func (g *generator) renderTestRegistry() error {
 			}
 		}
 	}
+	if err := g.renderProtocolRegistry(); err != nil {
+		return err
+	}
 	for pkg, types := range byPkg {
 		var w codeWriter
 		w.line("// xdrType is what every generated type implements.")
@@ -59,7 +62,7 @@ func (g *generator) renderTestRegistry() error {
 				if !ok {
 					continue
 				}
-				if err := g.emitUnionMaker(&w, u, un); err != nil {
+				if err := g.emitUnionMaker(&w, u, un, false); err != nil {
 					return err
 				}
 			}
@@ -73,8 +76,57 @@ func (g *generator) renderTestRegistry() error {
 	return nil
 }
 
-func (g *generator) emitUnionMaker(w *codeWriter, u *unit, d *rpcl.Union) error {
-	name := g.defs[d.Name].goName
+// emitUnionMaker writes the unionMakers entry of union d; qualified
+// spells it as package protocol's tests do.
+// renderProtocolRegistry writes package protocol's test registry: its
+// types, and makers for the root package's unions they contain.
+func (g *generator) renderProtocolRegistry() error {
+	var w codeWriter
+	w.line("// xdrType is what every generated type implements.")
+	w.line("type xdrType interface {")
+	w.line("EncodeXDR(e *xdr.Encoder)")
+	w.line("DecodeXDR(d *xdr.Decoder)")
+	w.line("}")
+	w.line("")
+	w.line("// xdrTypes lists every generated struct of the package.")
+	w.line("var xdrTypes = []struct {")
+	w.line("name string")
+	w.line("new  func() xdrType")
+	w.line("}{")
+	for _, u := range g.units {
+		for _, d := range u.file.Defs {
+			if x := g.defs[d.DefName()]; x.wire != nil && x.wire.pubName != "" {
+				w.line("{%q, func() xdrType { return new(%s) }},", x.wire.pubName, x.wire.pubName)
+			}
+		}
+	}
+	w.line("}")
+	w.line("")
+	w.line("// unionMakers builds, for each union type of package libvirt, a value")
+	w.line("// holding arm pick%%arms; fill fills the arm's value through a pointer.")
+	w.line("var unionMakers = map[reflect.Type]func(pick int, fill func(any)) any{")
+	for _, u := range g.units {
+		if u.pkg != "libvirt" {
+			continue
+		}
+		for _, d := range u.file.Defs {
+			if un, ok := d.(*rpcl.Union); ok {
+				if err := g.emitUnionMaker(&w, u, un, true); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	w.line("}")
+	imports := []string{"reflect", rootImport, "github.com/virtwire/libvirt/internal/xdr"}
+	return g.put(protocolDir, "xdr_types.gen_test.go", protocolPkg, g.fileHeader("protocol files"), &w, imports)
+}
+
+func (g *generator) emitUnionMaker(w *codeWriter, u *unit, d *rpcl.Union, qualified bool) error {
+	name, ctor := g.defs[d.Name].goName, "New"+g.defs[d.Name].goName
+	if qualified {
+		name, ctor = g.pubTypeName(name, protocolPkg), "libvirt."+ctor
+	}
 	var labels []string
 	for _, c := range d.Cases {
 		labels = append(labels, c.Values[0].Ref)
@@ -86,16 +138,19 @@ func (g *generator) emitUnionMaker(w *codeWriter, u *unit, d *rpcl.Union) error 
 		suffix := camel(c.Values[0].Ref[len(prefix):])
 		w.line("case %d:", i)
 		if c.Arm.Type.Kind == rpcl.Void {
-			w.line("return New%s%s()", name, suffix)
+			w.line("return %s%s()", ctor, suffix)
 			continue
 		}
 		t, err := g.resolveDecl(u.pkg, c.Arm)
 		if err != nil {
 			return err
 		}
+		if qualified {
+			t = g.qualified(t)
+		}
 		w.line("var v %s", t.goExpr())
 		w.line("fill(&v)")
-		w.line("return New%s%s(v)", name, suffix)
+		w.line("return %s%s(v)", ctor, suffix)
 	}
 	w.line("}")
 	w.line("panic(%q)", fmt.Sprintf("unreachable: %s arm", name))

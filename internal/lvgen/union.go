@@ -279,6 +279,9 @@ func (g *generator) emitUnion(w *codeWriter, u *unit, x *xdef, d *rpcl.Union, us
 	w.line("")
 	w.line("// EncodeXDR appends the XDR encoding of u to e; a discriminant with no")
 	w.line("// arm records xdr.ErrBadDiscriminant.")
+	if u.pkg == "libvirt" {
+		w.line("// %s", codecHookDoc)
+	}
 	w.line("func (u *%s) EncodeXDR(e *xdr.Encoder) {", name)
 	w.encode("u.disc", discT)
 	w.line("switch u.disc {")
@@ -305,6 +308,9 @@ func (g *generator) emitUnion(w *codeWriter, u *unit, x *xdef, d *rpcl.Union, us
 	// u held before, without first clearing all of u.
 	w.line("// DecodeXDR reads u from d; d.Err reports any error. On an invalid")
 	w.line("// discriminant u is left as the zero value, which holds no arm.")
+	if u.pkg == "libvirt" {
+		w.line("// %s", codecHookDoc)
+	}
 	w.line("func (u *%s) DecodeXDR(d *xdr.Decoder) {", name)
 	w.line("disc := %s", scalarDecode(discT))
 	w.line("switch disc {")
