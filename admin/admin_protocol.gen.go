@@ -232,7 +232,7 @@ type DaemonClient struct {
 	Srv       Server
 	ID        uint64
 	Timestamp int64
-	Transport uint32
+	Transport ClientTransport
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -240,7 +240,7 @@ func (v *DaemonClient) EncodeXDR(e *xdr.Encoder) {
 	v.Srv.EncodeXDR(e)
 	e.Uint64(v.ID)
 	e.Int64(v.Timestamp)
-	e.Uint32(v.Transport)
+	e.Uint32(uint32(v.Transport))
 }
 
 // DecodeXDR reads v from d; d.Err reports any error.
@@ -249,7 +249,7 @@ func (v *DaemonClient) DecodeXDR(d *xdr.Decoder) {
 	if b := d.FixedView(20); len(b) == 20 {
 		v.ID = binary.BigEndian.Uint64(b[0:])
 		v.Timestamp = int64(binary.BigEndian.Uint64(b[8:]))
-		v.Transport = binary.BigEndian.Uint32(b[16:])
+		v.Transport = ClientTransport(binary.BigEndian.Uint32(b[16:]))
 	} else {
 		v.ID, v.Timestamp, v.Transport = 0, 0, 0
 	}

@@ -47,6 +47,7 @@ var apiFieldEnums = map[string]string{
 	"remote_connect_compare_cpu_ret.result":               "virCPUCompareResult",
 	"remote_connect_compare_hypervisor_cpu_ret.result":    "virCPUCompareResult",
 	"remote_domain_get_guest_info_args.types":             "virDomainGuestInfoTypes",
+	"admin_nonnull_client.transport":                      "virClientTransport",
 }
 
 // fieldNamedScalars gives integer fields a hand-written Go type of the
