@@ -9,8 +9,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/virtwire/libvirt"
 	"github.com/virtwire/libvirt/internal/xdr"
-	"math"
 )
 
 // StringMax is ADMIN_STRING_MAX from admin_protocol.x.
@@ -31,186 +31,14 @@ const ClientInfoParametersMax = 64
 // ServerClientLimitsMax is ADMIN_SERVER_CLIENT_LIMITS_MAX from admin_protocol.x.
 const ServerClientLimitsMax = 32
 
-// TypedParamValue is the wire form of the union admin_typed_param_value. Build one with the
-// NewTypedParamValue... functions; the zero value holds no valid arm and fails to encode.
-type TypedParamValue struct {
-	disc int32
-	num  uint64 // the value of every numeric arm; disc says which
-	vS   string
-}
+// TypedParamValue is libvirt.TypedParamValue: admin_typed_param_value has the same wire form.
+type TypedParamValue = libvirt.TypedParamValue
 
-// Type returns the discriminant: which arm u holds.
-func (u TypedParamValue) Type() int32 { return u.disc }
+// TypedParam is libvirt.TypedParam: admin_typed_param has the same wire form.
+type TypedParam = libvirt.TypedParam
 
-// NewTypedParamValueInt returns a TypedParamValue holding v in the arm 1.
-func NewTypedParamValueInt(v int32) TypedParamValue { return TypedParamValue{disc: 1, num: uint64(v)} }
-
-// AsInt returns the value of the arm 1 and whether u holds that arm;
-// the value is the zero value when it does not.
-func (u TypedParamValue) AsInt() (int32, bool) {
-	if u.disc != 1 {
-		return 0, false
-	}
-	return int32(u.num), true
-}
-
-// NewTypedParamValueUint returns a TypedParamValue holding v in the arm 2.
-func NewTypedParamValueUint(v uint32) TypedParamValue {
-	return TypedParamValue{disc: 2, num: uint64(v)}
-}
-
-// AsUint returns the value of the arm 2 and whether u holds that arm;
-// the value is the zero value when it does not.
-func (u TypedParamValue) AsUint() (uint32, bool) {
-	if u.disc != 2 {
-		return 0, false
-	}
-	return uint32(u.num), true
-}
-
-// NewTypedParamValueLlong returns a TypedParamValue holding v in the arm 3.
-func NewTypedParamValueLlong(v int64) TypedParamValue {
-	return TypedParamValue{disc: 3, num: uint64(v)}
-}
-
-// AsLlong returns the value of the arm 3 and whether u holds that arm;
-// the value is the zero value when it does not.
-func (u TypedParamValue) AsLlong() (int64, bool) {
-	if u.disc != 3 {
-		return 0, false
-	}
-	return int64(u.num), true
-}
-
-// NewTypedParamValueUllong returns a TypedParamValue holding v in the arm 4.
-func NewTypedParamValueUllong(v uint64) TypedParamValue { return TypedParamValue{disc: 4, num: v} }
-
-// AsUllong returns the value of the arm 4 and whether u holds that arm;
-// the value is the zero value when it does not.
-func (u TypedParamValue) AsUllong() (uint64, bool) {
-	if u.disc != 4 {
-		return 0, false
-	}
-	return u.num, true
-}
-
-// NewTypedParamValueDouble returns a TypedParamValue holding v in the arm 5.
-func NewTypedParamValueDouble(v float64) TypedParamValue {
-	return TypedParamValue{disc: 5, num: math.Float64bits(v)}
-}
-
-// AsDouble returns the value of the arm 5 and whether u holds that arm;
-// the value is the zero value when it does not.
-func (u TypedParamValue) AsDouble() (float64, bool) {
-	if u.disc != 5 {
-		return 0, false
-	}
-	return math.Float64frombits(u.num), true
-}
-
-// NewTypedParamValueBoolean returns a TypedParamValue holding v in the arm 6.
-func NewTypedParamValueBoolean(v int32) TypedParamValue {
-	return TypedParamValue{disc: 6, num: uint64(v)}
-}
-
-// AsBoolean returns the value of the arm 6 and whether u holds that arm;
-// the value is the zero value when it does not.
-func (u TypedParamValue) AsBoolean() (int32, bool) {
-	if u.disc != 6 {
-		return 0, false
-	}
-	return int32(u.num), true
-}
-
-// NewTypedParamValueString returns a TypedParamValue holding v in the arm 7.
-func NewTypedParamValueString(v string) TypedParamValue { return TypedParamValue{disc: 7, vS: v} }
-
-// AsString returns the value of the arm 7 and whether u holds that arm;
-// the value is the zero value when it does not.
-func (u TypedParamValue) AsString() (string, bool) {
-	if u.disc != 7 {
-		return "", false
-	}
-	return u.vS, true
-}
-
-// Value returns the value of the arm u holds, or nil for a void or invalid arm.
-func (u TypedParamValue) Value() any {
-	switch u.disc {
-	case 1:
-		return int32(u.num)
-	case 2:
-		return uint32(u.num)
-	case 3:
-		return int64(u.num)
-	case 4:
-		return u.num
-	case 5:
-		return math.Float64frombits(u.num)
-	case 6:
-		return int32(u.num)
-	case 7:
-		return u.vS
-	}
-	return nil
-}
-
-// EncodeXDR appends the XDR encoding of u to e; a discriminant with no
-// arm records xdr.ErrBadDiscriminant.
-func (u *TypedParamValue) EncodeXDR(e *xdr.Encoder) {
-	e.Int32(u.disc)
-	switch u.disc {
-	case 1, 2, 6:
-		e.Uint32(uint32(u.num))
-	case 3, 4, 5:
-		e.Uint64(u.num)
-	case 7:
-		e.String(u.vS, StringMax)
-	default:
-		if e.Err() == nil {
-			e.SetErr(fmt.Errorf("%w: %d in TypedParamValue", xdr.ErrBadDiscriminant, int64(u.disc)))
-		}
-	}
-}
-
-// DecodeXDR reads u from d; d.Err reports any error. On an invalid
-// discriminant u is left as the zero value, which holds no arm.
-func (u *TypedParamValue) DecodeXDR(d *xdr.Decoder) {
-	disc := d.Int32()
-	switch disc {
-	case 1, 6:
-		*u = TypedParamValue{disc: disc, num: uint64(d.Int32())}
-	case 2:
-		*u = TypedParamValue{disc: disc, num: uint64(d.Uint32())}
-	case 3, 4, 5:
-		*u = TypedParamValue{disc: disc, num: d.Uint64()}
-	case 7:
-		*u = TypedParamValue{disc: disc, vS: d.String(StringMax)}
-	default:
-		*u = TypedParamValue{}
-		if d.Err() == nil { // after an error every read is zero: no new error
-			d.SetErr(fmt.Errorf("%w: %d in TypedParamValue", xdr.ErrBadDiscriminant, int64(disc)))
-		}
-	}
-}
-
-// TypedParam is the wire form of admin_typed_param.
-type TypedParam struct {
-	Field string
-	Value TypedParamValue
-}
-
-// EncodeXDR appends the XDR encoding of v to e.
-func (v *TypedParam) EncodeXDR(e *xdr.Encoder) {
-	e.String(v.Field, StringMax)
-	v.Value.EncodeXDR(e)
-}
-
-// DecodeXDR reads v from d; d.Err reports any error.
-func (v *TypedParam) DecodeXDR(d *xdr.Decoder) {
-	v.Field = d.String(StringMax)
-	v.Value.DecodeXDR(d)
-}
+// TypedParams is libvirt.TypedParams, with its lookups and builders.
+type TypedParams = libvirt.TypedParams
 
 // Server is the wire form of admin_nonnull_server.
 type Server struct {
@@ -389,7 +217,7 @@ func (v *serverGetThreadPoolParametersArgs) DecodeXDR(d *xdr.Decoder) {
 
 // serverGetThreadPoolParametersRet is the wire form of admin_server_get_threadpool_parameters_ret: the reply to ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS.
 type serverGetThreadPoolParametersRet struct {
-	Params []TypedParam
+	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -404,7 +232,7 @@ func (v *serverGetThreadPoolParametersRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *serverGetThreadPoolParametersRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(ServerThreadpoolParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -416,7 +244,7 @@ func (v *serverGetThreadPoolParametersRet) DecodeXDR(d *xdr.Decoder) {
 // serverSetThreadPoolParametersArgs is the wire form of admin_server_set_threadpool_parameters_args: the arguments of ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS.
 type serverSetThreadPoolParametersArgs struct {
 	Srv    Server
-	Params []TypedParam
+	Params TypedParams
 	Flags  uint32
 }
 
@@ -435,7 +263,7 @@ func (v *serverSetThreadPoolParametersArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *serverSetThreadPoolParametersArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Srv.DecodeXDR(d)
 	if n0 := d.ArrayLen(ServerThreadpoolParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -559,7 +387,7 @@ func (v *clientGetInfoArgs) DecodeXDR(d *xdr.Decoder) {
 
 // clientGetInfoRet is the wire form of admin_client_get_info_ret: the reply to ADMIN_PROC_CLIENT_GET_INFO.
 type clientGetInfoRet struct {
-	Params []TypedParam
+	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -574,7 +402,7 @@ func (v *clientGetInfoRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *clientGetInfoRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(ClientInfoParametersMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -621,7 +449,7 @@ func (v *serverGetClientLimitsArgs) DecodeXDR(d *xdr.Decoder) {
 
 // serverGetClientLimitsRet is the wire form of admin_server_get_client_limits_ret: the reply to ADMIN_PROC_SERVER_GET_CLIENT_LIMITS.
 type serverGetClientLimitsRet struct {
-	Params []TypedParam
+	Params TypedParams
 }
 
 // EncodeXDR appends the XDR encoding of v to e.
@@ -636,7 +464,7 @@ func (v *serverGetClientLimitsRet) EncodeXDR(e *xdr.Encoder) {
 // DecodeXDR reads v from d; d.Err reports any error.
 func (v *serverGetClientLimitsRet) DecodeXDR(d *xdr.Decoder) {
 	if n0 := d.ArrayLen(ServerClientLimitsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -648,7 +476,7 @@ func (v *serverGetClientLimitsRet) DecodeXDR(d *xdr.Decoder) {
 // serverSetClientLimitsArgs is the wire form of admin_server_set_client_limits_args: the arguments of ADMIN_PROC_SERVER_SET_CLIENT_LIMITS.
 type serverSetClientLimitsArgs struct {
 	Srv    Server
-	Params []TypedParam
+	Params TypedParams
 	Flags  uint32
 }
 
@@ -667,7 +495,7 @@ func (v *serverSetClientLimitsArgs) EncodeXDR(e *xdr.Encoder) {
 func (v *serverSetClientLimitsArgs) DecodeXDR(d *xdr.Decoder) {
 	v.Srv.DecodeXDR(d)
 	if n0 := d.ArrayLen(ServerClientLimitsMax, 12); n0 > 0 {
-		v.Params = make([]TypedParam, n0)
+		v.Params = make(TypedParams, n0)
 		for i0 := range v.Params {
 			v.Params[i0].DecodeXDR(d)
 		}
@@ -1050,7 +878,7 @@ func (c *Client) ConnectLookupServer(ctx context.Context, name string, flags uin
 // ServerGetThreadPoolParameters calls virAdmServerGetThreadPoolParameters (ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS = 6).
 //
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetThreadPoolParameters
-func (c *Client) ServerGetThreadPoolParameters(ctx context.Context, srv Server, flags uint32) (params []TypedParam, err error) {
+func (c *Client) ServerGetThreadPoolParameters(ctx context.Context, srv Server, flags uint32) (params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerGetThreadPoolParameters))
 	args := serverGetThreadPoolParametersArgs{
 		Srv:   srv,
@@ -1072,7 +900,7 @@ func (c *Client) ServerGetThreadPoolParameters(ctx context.Context, srv Server, 
 // ServerSetThreadPoolParameters calls virAdmServerSetThreadPoolParameters (ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS = 7).
 //
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetThreadPoolParameters
-func (c *Client) ServerSetThreadPoolParameters(ctx context.Context, srv Server, params []TypedParam, flags uint32) (err error) {
+func (c *Client) ServerSetThreadPoolParameters(ctx context.Context, srv Server, params TypedParams, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerSetThreadPoolParameters))
 	args := serverSetThreadPoolParametersArgs{
 		Srv:    srv,
@@ -1136,7 +964,7 @@ func (c *Client) ServerLookupClient(ctx context.Context, srv Server, id uint64, 
 // ClientGetInfo calls virAdmClientGetInfo (ADMIN_PROC_CLIENT_GET_INFO = 10).
 //
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientGetInfo
-func (c *Client) ClientGetInfo(ctx context.Context, clnt DaemonClient, flags uint32) (params []TypedParam, err error) {
+func (c *Client) ClientGetInfo(ctx context.Context, clnt DaemonClient, flags uint32) (params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcClientGetInfo))
 	args := clientGetInfoArgs{
 		Clnt:  clnt,
@@ -1174,7 +1002,7 @@ func (c *Client) ClientClose(ctx context.Context, clnt DaemonClient, flags uint3
 // ServerGetClientLimits calls virAdmServerGetClientLimits (ADMIN_PROC_SERVER_GET_CLIENT_LIMITS = 12).
 //
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetClientLimits
-func (c *Client) ServerGetClientLimits(ctx context.Context, srv Server, flags uint32) (params []TypedParam, err error) {
+func (c *Client) ServerGetClientLimits(ctx context.Context, srv Server, flags uint32) (params TypedParams, err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerGetClientLimits))
 	args := serverGetClientLimitsArgs{
 		Srv:   srv,
@@ -1196,7 +1024,7 @@ func (c *Client) ServerGetClientLimits(ctx context.Context, srv Server, flags ui
 // ServerSetClientLimits calls virAdmServerSetClientLimits (ADMIN_PROC_SERVER_SET_CLIENT_LIMITS = 13).
 //
 // See https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetClientLimits
-func (c *Client) ServerSetClientLimits(ctx context.Context, srv Server, params []TypedParam, flags uint32) (err error) {
+func (c *Client) ServerSetClientLimits(ctx context.Context, srv Server, params TypedParams, flags uint32) (err error) {
 	call := c.newCall(Program, ProtocolVersion, uint32(ProcServerSetClientLimits))
 	args := serverSetClientLimitsArgs{
 		Srv:    srv,

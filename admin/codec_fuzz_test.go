@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"github.com/virtwire/libvirt"
 	"testing"
 
 	"github.com/virtwire/libvirt/internal/xdr"
@@ -13,9 +14,9 @@ import (
 // accepts only canonical encodings.
 func FuzzDecodeClientGetInfoRet(f *testing.F) {
 	v := &clientGetInfoRet{Params: []TypedParam{
-		{Field: "readonly", Value: NewTypedParamValueBoolean(0)},
-		{Field: "sock_addr", Value: NewTypedParamValueString("127.0.0.1;42")},
-		{Field: "unix_user_id", Value: NewTypedParamValueUllong(1000)},
+		{Field: "readonly", Value: libvirt.NewTypedParamValueBoolean(0)},
+		{Field: "sock_addr", Value: libvirt.NewTypedParamValueString("127.0.0.1;42")},
+		{Field: "unix_user_id", Value: libvirt.NewTypedParamValueUllong(1000)},
 	}}
 	e := xdr.NewEncoder(nil)
 	v.EncodeXDR(e)

@@ -3,6 +3,7 @@ package admin
 import (
 	"bytes"
 	"encoding/hex"
+	"github.com/virtwire/libvirt"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,8 +13,8 @@ import (
 
 func TestCodecGoldenClientGetInfoRet(t *testing.T) {
 	v := &clientGetInfoRet{Params: []TypedParam{
-		{Field: "uid", Value: NewTypedParamValueUllong(1000)},
-		{Field: "addr", Value: NewTypedParamValueString("1.2.3.4;5")},
+		{Field: "uid", Value: libvirt.NewTypedParamValueUllong(1000)},
+		{Field: "addr", Value: libvirt.NewTypedParamValueString("1.2.3.4;5")},
 	}}
 	want, _ := hex.DecodeString(strings.Join([]string{
 		"00000002",             // params: 2 entries

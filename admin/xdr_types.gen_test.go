@@ -6,6 +6,7 @@
 package admin
 
 import (
+	"github.com/virtwire/libvirt"
 	"github.com/virtwire/libvirt/internal/xdr"
 	"reflect"
 )
@@ -63,31 +64,31 @@ var unionMakers = map[reflect.Type]func(pick int, fill func(any)) any{
 		case 0:
 			var v int32
 			fill(&v)
-			return NewTypedParamValueInt(v)
+			return libvirt.NewTypedParamValueInt(v)
 		case 1:
 			var v uint32
 			fill(&v)
-			return NewTypedParamValueUint(v)
+			return libvirt.NewTypedParamValueUint(v)
 		case 2:
 			var v int64
 			fill(&v)
-			return NewTypedParamValueLlong(v)
+			return libvirt.NewTypedParamValueLlong(v)
 		case 3:
 			var v uint64
 			fill(&v)
-			return NewTypedParamValueUllong(v)
+			return libvirt.NewTypedParamValueUllong(v)
 		case 4:
 			var v float64
 			fill(&v)
-			return NewTypedParamValueDouble(v)
+			return libvirt.NewTypedParamValueDouble(v)
 		case 5:
 			var v int32
 			fill(&v)
-			return NewTypedParamValueBoolean(v)
+			return libvirt.NewTypedParamValueBoolean(v)
 		case 6:
 			var v string
 			fill(&v)
-			return NewTypedParamValueString(v)
+			return libvirt.NewTypedParamValueString(v)
 		}
 		panic("unreachable: TypedParamValue arm")
 	},

@@ -92,11 +92,21 @@ func (g *generator) renderUnit(u *unit) error {
 				w.line("")
 			}
 		case *rpcl.Struct:
+			if rootAlias(u.pkg, x.goName) {
+				emitRootAlias(&w, x.goName, d.Name)
+				uses["libvirt"] = true
+				continue
+			}
 			if err := g.emitStruct(&w, u, x, d, uses); err != nil {
 				return err
 			}
 			uses["xdr"] = true
 		case *rpcl.Union:
+			if rootAlias(u.pkg, x.goName) {
+				emitRootAlias(&w, x.goName, d.Name)
+				uses["libvirt"] = true
+				continue
+			}
 			if err := g.emitUnion(&w, u, x, d, uses); err != nil {
 				return err
 			}
@@ -136,6 +146,9 @@ func (g *generator) renderUnit(u *unit) error {
 	}
 	if uses["xdr"] || strings.Contains(body, "xdr.") {
 		imports = append(imports, "github.com/virtwire/libvirt/internal/xdr")
+	}
+	if uses["libvirt"] {
+		imports = append(imports, rootImport)
 	}
 	if err := g.put(u.dir, u.out, u.pkg, g.fileHeader(u.xfile), &w, imports); err != nil {
 		return err

@@ -214,7 +214,7 @@ func (g *generator) minSizeOf(goName string) int {
 // Because the name's underlying type is the plain slice, []TypedParam
 // values still assign to it.
 func sliceTypeName(pkg string, elem *gtype) string {
-	if pkg == "libvirt" && elem.kind == kStruct && elem.name == "TypedParam" {
+	if (pkg == "libvirt" || rootAlias(pkg, elem.name)) && elem.kind == kStruct && elem.name == "TypedParam" {
 		return "TypedParams"
 	}
 	return ""

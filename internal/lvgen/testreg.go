@@ -2,6 +2,7 @@ package lvgen
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/virtwire/libvirt/internal/lvgen/rpcl"
 )
@@ -69,6 +70,9 @@ func (g *generator) renderTestRegistry() error {
 		}
 		w.line("}")
 		imports := []string{"reflect", "github.com/virtwire/libvirt/internal/xdr"}
+		if strings.Contains(w.b.String(), "libvirt.") {
+			imports = append(imports, rootImport)
+		}
 		if err := g.put(dirs[pkg], "xdr_types.gen_test.go", pkg, g.fileHeader("protocol files"), &w, imports); err != nil {
 			return err
 		}
@@ -124,8 +128,11 @@ func (g *generator) renderProtocolRegistry() error {
 
 func (g *generator) emitUnionMaker(w *codeWriter, u *unit, d *rpcl.Union, qualified bool) error {
 	name, ctor := g.defs[d.Name].goName, "New"+g.defs[d.Name].goName
+	if qualified || rootAlias(u.pkg, name) {
+		ctor = "libvirt." + ctor
+	}
 	if qualified {
-		name, ctor = g.pubTypeName(name, protocolPkg), "libvirt."+ctor
+		name = g.pubTypeName(name, protocolPkg)
 	}
 	var labels []string
 	for _, c := range d.Cases {
