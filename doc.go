@@ -82,6 +82,23 @@
 // DomainStatsRecord.Stats decodes a ConnectGetAllDomainStats record into
 // sections (State, CPU, Balloon, VCPU, Net, Block, ...).
 //
+// # Reconnecting
+//
+// A Client is one connection: when the daemon restarts, its calls fail with
+// *DisconnectedError and its subscriptions end. Supervise keeps a
+// connection to a URI alive instead, redialling with backoff; its Client
+// method returns the current connection, Wait blocks until there is one,
+// and its Subscribe... methods re-register event subscriptions on every
+// new connection.
+//
+// # Tracing and logging
+//
+// WithTracer hooks every call, stream and event (start and end, with the
+// procedure, serial, bytes and error) for spans and metrics; WithWireTrace
+// (or VIRTWIRE_WIRE_TRACE=stderr) prints every message decoded, with
+// passwords and secret values redacted; WithLogger reports connection loss,
+// keepalive timeouts and dropped events through log/slog.
+//
 // # Testing
 //
 // Package libvirttest is an in-process fake libvirtd speaking the real
