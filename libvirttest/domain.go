@@ -426,17 +426,13 @@ func (d *driver) DomainUndefineFlags(ctx context.Context, args *protocol.DomainU
 	})
 }
 
-// DomainGetXMLDesc returns the domain's XML as defined, with its UUID and
-// (while running, unless VIR_DOMAIN_XML_INACTIVE) its ID filled in.
+// DomainGetXMLDesc formats the domain's definition as libvirt does: its
+// ID while running (unless VIR_DOMAIN_XML_INACTIVE), its current memory
+// and vCPUs, passwords only with VIR_DOMAIN_XML_SECURE.
 func (d *driver) DomainGetXMLDesc(ctx context.Context, args *protocol.DomainGetXMLDescArgs) (*protocol.DomainGetXMLDescRet, error) {
 	var doc string
 	err := d.withDomain(args.Dom, func(dom *domain) error {
-		doc = ensureUUID(dom.def.xml, dom.uuid)
-		id := dom.id
-		if args.Flags&libvirt.DomainXMLInactive != 0 {
-			id = -1
-		}
-		doc = setRootID(doc, id)
+		doc = formatDomain(dom.def, dom.id, dom.memKiB, dom.vcpus, libvirt.DomainXMLFlags(args.Flags))
 		return nil
 	})
 	if err != nil {
