@@ -319,11 +319,37 @@ func newMAC() string {
 	return fmt.Sprintf("52:54:00:%02x:%02x:%02x", b[0], b[1], b[2])
 }
 
+// formatXML formats the domain for dumpxml: with VIR_DOMAIN_XML_INACTIVE
+// a running domain shows its persistent definition (the memory and vCPUs
+// it was defined with, no live pinning).
+func (dom *domain) formatXML(flags libvirt.DomainXMLFlags) string {
+	title := dom.metadata[metaKey{typ: int32(libvirt.DomainMetadataTitle)}]
+	desc := dom.metadata[metaKey{typ: int32(libvirt.DomainMetadataDescription)}]
+	if flags&libvirt.DomainXMLInactive != 0 && dom.active() {
+		return formatDomain(dom.def, -1, dom.def.memKiB, dom.def.vcpus, nil, title, desc, flags)
+	}
+	return formatDomain(dom.def, dom.id, dom.memKiB, dom.vcpus, dom.pins, title, desc, flags)
+}
+
 // formatDomain writes dom's definition as the test driver's dumpxml does
 // with flags (VIR_DOMAIN_XML_*): the live ID unless inactive, memory in
 // KiB, passwords only with VIR_DOMAIN_XML_SECURE.
-func formatDomain(def *domainDef, id int32, curKiB uint64, vcpus int, flags libvirt.DomainXMLFlags) string {
+func formatDomain(def *domainDef, id int32, curKiB uint64, vcpus int, pins map[int][]byte, title, desc string, flags libvirt.DomainXMLFlags) string {
 	x := *def.doc // shallow: the fields changed below are replaced, not edited
+	x.Title, x.Description = title, desc
+	if len(pins) > 0 {
+		tune := libvirtxml.DomainCPUTune{}
+		if x.CPUTune != nil {
+			tune = *x.CPUTune
+		}
+		tune.VCPUPin = nil
+		for i := 0; i < def.maxCPUs; i++ {
+			if m, ok := pins[i]; ok {
+				tune.VCPUPin = append(tune.VCPUPin, libvirtxml.DomainCPUTuneVCPUPin{VCPU: uint(i), CPUSet: cpuSet(m)})
+			}
+		}
+		x.CPUTune = &tune
+	}
 	if id >= 0 && flags&libvirt.DomainXMLInactive == 0 {
 		v := int(id)
 		x.ID = &v
@@ -365,4 +391,28 @@ func formatDomain(def *domainDef, id int32, curKiB uint64, vcpus int, flags libv
 		return "<!-- libvirttest: " + err.Error() + " -->\n"
 	}
 	return out
+}
+
+// cpuSet writes a CPU bitmap as libvirt does: ranges and single CPUs
+// separated by commas ("0-1,4").
+func cpuSet(m []byte) string {
+	var parts []string
+	n := len(m) * 8
+	for i := 0; i < n; {
+		if m[i/8]&(1<<(i%8)) == 0 {
+			i++
+			continue
+		}
+		j := i
+		for j+1 < n && m[(j+1)/8]&(1<<((j+1)%8)) != 0 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d-%d", i, j))
+		} else {
+			parts = append(parts, fmt.Sprint(i))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
 }

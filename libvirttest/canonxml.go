@@ -31,7 +31,6 @@ type xnode struct {
 // even when they are empty (parent/child).
 var alwaysOpen = map[string]bool{
 	"domain/devices": true,
-	"pool/source":    true,
 	"network/ip":     true,
 }
 
@@ -39,7 +38,8 @@ var alwaysOpen = map[string]bool{
 // children in where libvirtxml's struct order differs: features in
 // libvirt's enum order.
 var childOrder = map[string][]string{
-	"secret": {"uuid", "description", "usage"},
+	"secret":      {"uuid", "description", "usage"},
+	"pool/source": {"host", "device", "dir", "adapter", "name", "format", "auth", "vendor", "product", "initiator"},
 	"features": {"acpi", "apic", "pae", "hap", "viridian", "privnet", "hyperv", "kvm", "pvspinlock",
 		"capabilities", "pmu", "vmport", "gic", "smm", "ioapic", "hpt", "vmcoreinfo", "htm", "nested-hv",
 		"msrs", "ccf-assist", "xen", "cfpc", "sbbc", "ibs", "tcg", "async-teardown", "ras", "ps2", "aia"},
@@ -112,7 +112,11 @@ func writeNode(sb *strings.Builder, n *xnode, parent, indent string) {
 			return rank(order, n.attrs[i].Name.Local) < rank(order, n.attrs[j].Name.Local)
 		})
 	}
-	if order, ok := childOrder[n.name]; ok {
+	order, ok := childOrder[parent+"/"+n.name]
+	if !ok {
+		order, ok = childOrder[n.name]
+	}
+	if ok {
 		sort.SliceStable(n.children, func(i, j int) bool {
 			return rank(order, n.children[i].name) < rank(order, n.children[j].name)
 		})

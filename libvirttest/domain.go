@@ -97,6 +97,17 @@ func (d *driver) newDomain(def *domainDef, persistent bool) *domain {
 
 func (dom *domain) setDef(def *domainDef) {
 	dom.def, dom.name, dom.uuid, dom.memKiB, dom.vcpus = def, def.name, def.uuid, def.memKiB, def.vcpus
+	// The title and description are the definition's until changed
+	// through the metadata calls.
+	for typ, v := range map[libvirt.DomainMetadataType]string{
+		libvirt.DomainMetadataDescription: def.doc.Description, libvirt.DomainMetadataTitle: def.doc.Title,
+	} {
+		key := metaKey{typ: int32(typ)}
+		delete(dom.metadata, key)
+		if v != "" {
+			dom.metadata[key] = v
+		}
+	}
 }
 
 // start boots dom with the given running reason; d.mu is held.
@@ -432,7 +443,7 @@ func (d *driver) DomainUndefineFlags(ctx context.Context, args *protocol.DomainU
 func (d *driver) DomainGetXMLDesc(ctx context.Context, args *protocol.DomainGetXMLDescArgs) (*protocol.DomainGetXMLDescRet, error) {
 	var doc string
 	err := d.withDomain(args.Dom, func(dom *domain) error {
-		doc = formatDomain(dom.def, dom.id, dom.memKiB, dom.vcpus, libvirt.DomainXMLFlags(args.Flags))
+		doc = dom.formatXML(libvirt.DomainXMLFlags(args.Flags))
 		return nil
 	})
 	if err != nil {

@@ -58,6 +58,7 @@ type domainDoc struct {
 // diskDef is a disk of a domain: its target name and source path.
 type diskDef struct {
 	device, target, source string
+	readonly               bool // <readonly/>, or a CD-ROM
 }
 
 // netDef is a network interface of a domain.
@@ -164,7 +165,8 @@ func (def *domainDef) deriveDevices() {
 		if dk.Target != nil {
 			target = dk.Target.Dev
 		}
-		def.disks = append(def.disks, diskDef{device: dk.Device, target: target, source: src})
+		ro := dk.ReadOnly != nil || dk.Device == "cdrom"
+		def.disks = append(def.disks, diskDef{device: dk.Device, target: target, source: src, readonly: ro})
 	}
 	for _, n := range def.doc.Devices.Interfaces {
 		nd := netDef{typ: interfaceType(&n), mac: strings.ToLower(n.MAC.Address), ifname: n.Target.Dev}

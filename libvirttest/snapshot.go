@@ -325,7 +325,12 @@ func (d *driver) DomainSnapshotGetXMLDesc(ctx context.Context, args *protocol.Do
 		if len(s.def.disks) > 0 {
 			b.WriteString("  <disks>\n")
 			for _, dk := range s.def.disks {
-				fmt.Fprintf(&b, "    <disk name='%s' snapshot='internal'/>\n", escapeLibvirt(dk.target))
+				// Read-only disks (CD-ROMs) are not snapshotted.
+				how := "internal"
+				if dk.readonly {
+					how = "no"
+				}
+				fmt.Fprintf(&b, "    <disk name='%s' snapshot='%s'/>\n", escapeLibvirt(dk.target), how)
 			}
 			b.WriteString("  </disks>\n")
 		}
@@ -333,7 +338,7 @@ func (d *driver) DomainSnapshotGetXMLDesc(ctx context.Context, args *protocol.Do
 		if args.Flags&libvirt.DomainSnapshotXMLSecure != 0 {
 			xflags = libvirt.DomainXMLSecure
 		}
-		domXML := formatDomain(s.def, -1, s.memKiB, s.vcpus, xflags)
+		domXML := formatDomain(s.def, -1, s.memKiB, s.vcpus, nil, s.def.doc.Title, s.def.doc.Description, xflags)
 		for _, line := range strings.SplitAfter(strings.TrimSuffix(domXML, "\n"), "\n") {
 			b.WriteString("  " + line)
 		}
