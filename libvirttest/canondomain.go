@@ -325,10 +325,14 @@ func newMAC() string {
 func (dom *domain) formatXML(flags libvirt.DomainXMLFlags) string {
 	title := dom.metadata[metaKey{typ: int32(libvirt.DomainMetadataTitle)}]
 	desc := dom.metadata[metaKey{typ: int32(libvirt.DomainMetadataDescription)}]
-	if flags&libvirt.DomainXMLInactive != 0 && dom.active() {
+	if flags&libvirt.DomainXMLInactive != 0 && dom.active() && dom.persistent {
+		if dom.cfgMeta != nil {
+			title = dom.cfgMeta[metaKey{typ: int32(libvirt.DomainMetadataTitle)}]
+			desc = dom.cfgMeta[metaKey{typ: int32(libvirt.DomainMetadataDescription)}]
+		}
 		return formatDomain(dom.def, -1, dom.def.memKiB, dom.def.vcpus, nil, title, desc, flags)
 	}
-	return formatDomain(dom.def, dom.id, dom.memKiB, dom.vcpus, dom.pins, title, desc, flags)
+	return formatDomain(dom.running(), dom.id, dom.memKiB, dom.vcpus, dom.pins, title, desc, flags)
 }
 
 // formatDomain writes dom's definition as the test driver's dumpxml does
@@ -364,10 +368,23 @@ func formatDomain(def *domainDef, id int32, curKiB uint64, vcpus int, pins map[i
 		vcpu.Current = uint(vcpus)
 	}
 	x.VCPU = &vcpu
-	if flags&libvirt.DomainXMLSecure == 0 && def.doc.Devices != nil {
+	if flags&libvirt.DomainXMLInactive != 0 && def.doc.Devices != nil {
+		// Aliases libvirt generated belong to the running domain.
 		devs := *def.doc.Devices
-		devs.Graphics = make([]libvirtxml.DomainGraphic, len(def.doc.Devices.Graphics))
-		for i, g := range def.doc.Devices.Graphics {
+		devs.Disks = append([]libvirtxml.DomainDisk(nil), devs.Disks...)
+		for i := range devs.Disks {
+			devs.Disks[i].Alias = nil
+		}
+		devs.Interfaces = append([]libvirtxml.DomainInterface(nil), devs.Interfaces...)
+		for i := range devs.Interfaces {
+			devs.Interfaces[i].Alias = nil
+		}
+		x.Devices = &devs
+	}
+	if flags&libvirt.DomainXMLSecure == 0 && x.Devices != nil {
+		devs := *x.Devices
+		devs.Graphics = make([]libvirtxml.DomainGraphic, len(x.Devices.Graphics))
+		for i, g := range x.Devices.Graphics {
 			if g.VNC != nil {
 				v := *g.VNC
 				v.Passwd = ""

@@ -61,9 +61,18 @@ func TestDifferentialAgainstLibvirtd(t *testing.T) {
 		}
 	}
 
+	realVersion, err := real.ConnectGetLibVersion(ctx)
+	if err != nil {
+		t.Fatalf("libvirtd's version: %v", err)
+	}
 	exercised := map[libvirt.Procedure]bool{}
 	var diffs int
 	for i, st := range diffSteps() {
+		if uint64(realVersion) < sinceVersion(st.name) {
+			// Not run on either side, so that neither sends its events.
+			t.Logf("step %d %s (%v): not run: libvirt %v's test driver does not serve it; the fake answers as 11.3 does", i, st.name, st.proc, realVersion)
+			continue
+		}
 		var lines [2][]string
 		for j, s := range sides {
 			cctx, ccancel := context.WithTimeout(ctx, 20*time.Second)
@@ -252,8 +261,20 @@ var knownDiffs = map[string]knownDiff{
 	"pool define malformed": {[]string{"err.message"}, xmlSyntaxWhy},
 	"vol create malformed":  {[]string{"err.message"}, xmlSyntaxWhy},
 	"cpumodels":             {nil, "CPU models come from the daemon's installed CPU map"},
+	"dev attach malformed":  {[]string{"err.message"}, xmlSyntaxWhy},
 	"nodedev active":        {nil, "added to the test driver after libvirt 9.0; the fake answers as 11.3 does"},
 	"nodedev persistent":    {nil, "added to the test driver after libvirt 9.0; the fake answers as 11.3 does"},
+}
+
+// sinceVersion is the libvirt version whose test driver first serves
+// what a step exercises. The device sequence (hotplug came in 10.0,
+// device update in 10.6) runs whole or not at all, against 10.6 or
+// later, so that the events both sides send stay comparable.
+func sinceVersion(step string) uint64 {
+	if strings.HasPrefix(step, "dev ") {
+		return updateDeviceSince
+	}
+	return 0
 }
 
 func dropLines(lines, prefixes []string) []string {

@@ -10,7 +10,8 @@ import (
 
 // domain is one guest of the fake hypervisor.
 type domain struct {
-	def         *domainDef
+	def         *domainDef // the persistent definition (or a transient domain's only one)
+	live        *domainDef // while running, the definition it runs with if changed since (devices.go)
 	name        string
 	uuid        libvirt.UUID
 	id          int32 // -1 while shut off
@@ -22,10 +23,11 @@ type domain struct {
 	vcpus       int
 	weight      uint32 // the "fair" scheduler's only parameter
 	metadata    map[metaKey]string
-	pins        map[int][]byte // vCPU pinning of the running domain
-	managedSave bool           // a managed save image exists
-	snaps       []*snapshot    // in creation order
-	currentSnap string         // the current snapshot's name, or ""
+	cfgMeta     map[metaKey]string // while running, the persistent definition's metadata once it differs
+	pins        map[int][]byte     // vCPU pinning of the running domain
+	managedSave bool               // a managed save image exists
+	snaps       []*snapshot        // in creation order
+	currentSnap string             // the current snapshot's name, or ""
 }
 
 // metaKey names a piece of metadata: a type, and for elements the
@@ -124,6 +126,10 @@ func (d *driver) start(ctx context.Context, dom *domain, reason libvirt.DomainRu
 func (d *driver) stop(ctx context.Context, dom *domain, reason libvirt.DomainShutoffReason, detail libvirt.DomainEventStoppedDetailType) {
 	dom.id = -1
 	dom.pins = nil // pinning is part of the live state
+	dom.live = nil
+	if dom.cfgMeta != nil {
+		dom.metadata, dom.cfgMeta = dom.cfgMeta, nil
+	}
 	dom.state, dom.reason = libvirt.DomainShutoff, int32(reason)
 	// libvirt builds the event from the stopped domain: its ID is -1.
 	d.emitLifecycle(ctx, dom, libvirt.DomainEventStopped, int32(detail))
@@ -224,6 +230,10 @@ func (d *driver) define(ctx context.Context, def *domainDef) (*domain, error) {
 			return nil, lvErrorf(libvirt.ErrOperationFailed, libvirt.FromDomain, prefixFailed,
 				"domain '%s' already exists with uuid %s", dom.name, dom.uuid)
 		case dom.uuid == def.uuid && dom.name == def.name:
+			if dom.active() && dom.persistent && dom.live == nil {
+				// The new definition takes effect at the next boot.
+				dom.live = dom.def
+			}
 			dom.def = def
 			if !dom.active() {
 				dom.setDef(def)

@@ -169,7 +169,14 @@ func (def *domainDef) deriveDevices() {
 		def.disks = append(def.disks, diskDef{device: dk.Device, target: target, source: src, readonly: ro})
 	}
 	for _, n := range def.doc.Devices.Interfaces {
-		nd := netDef{typ: interfaceType(&n), mac: strings.ToLower(n.MAC.Address), ifname: n.Target.Dev}
+		nd := netDef{typ: interfaceType(&n)}
+		if n.MAC != nil {
+			nd.mac = strings.ToLower(n.MAC.Address)
+		}
+		if n.Target != nil {
+			// Interfaces hot-plugged into a running domain have none.
+			nd.ifname = n.Target.Dev
+		}
 		if n.Source != nil && n.Source.Network != nil {
 			nd.network = n.Source.Network.Network
 		}

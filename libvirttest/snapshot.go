@@ -92,7 +92,7 @@ func (d *driver) DomainSnapshotCreateXML(ctx context.Context, args *protocol.Dom
 		}
 		now := time.Now().Unix()
 		s := &snapshot{name: strings.TrimSpace(v.Name), desc: v.Description, parent: dom.currentSnap,
-			state: dom.state, def: dom.def, memKiB: dom.memKiB, vcpus: dom.vcpus, created: now}
+			state: dom.state, def: dom.running(), memKiB: dom.memKiB, vcpus: dom.vcpus, created: now}
 		if s.name == "" {
 			s.name = strconv.FormatInt(now, 10) // libvirt names it by its creation time
 		}

@@ -36,6 +36,7 @@ var xmlDomains = map[string]libvirt.ErrorDomain{
 	"storage_volume_definition": libvirt.FromStorage,
 	"secret_definition":         libvirt.FromSecret,
 	"domainsnapshot":            libvirt.FromDomainSnapshot,
+	"device_definition":         libvirt.FromDomain,
 }
 
 // xmlSyntaxError is libvirt's error for a document that is not
