@@ -25,7 +25,7 @@ func TestFlattenerNormalises(t *testing.T) {
 		"ret2.Number = 1", "ret2.State = offline", "ret2.CPUTime = <time>", "ret2.CPU = 0",
 		"ret3.len = 1", "ret3[0].Field = cpu.time", "ret3[0].Value = <time>",
 		"ret4 = <mac address='mac#1'/><mac address='aa:bb:cc:dd:ee:ff'/><creationTime><time></creationTime>",
-		"err.code = 42 (libvirt: ErrNoDomain)", "err.domain = 12 (FromTest)", "err.message = no uuid#1", "err.level = 2",
+		"err.code = 42 (ErrNoDomain)", "err.domain = 12 (FromTest)", "err.message = no uuid#1", "err.level = 2",
 	}
 	if d := diffLines(want, got); d != "" {
 		t.Errorf("flattened differently:%s\ngot %q", d, got)
