@@ -306,12 +306,16 @@ func detachAlias(dom *domain, alias string) error {
 		if dk.Alias == nil || dk.Alias.Name != alias {
 			continue
 		}
+		bus := ""
+		if dk.Target != nil {
+			bus = dk.Target.Bus
+		}
 		switch {
 		case dk.Device == "disk" || dk.Device == "lun":
-			if b := dk.Target.Bus; b != "virtio" && b != "usb" && b != "scsi" {
+			if bus != "virtio" && bus != "usb" && bus != "scsi" {
 				return lvError(libvirt.ErrOperationUnsupported, libvirt.FromTest, prefixUnsupported, "This type of disk cannot be hot unplugged")
 			}
-		case dk.Device == "cdrom" && (dk.Target.Bus == "usb" || dk.Target.Bus == "scsi"):
+		case dk.Device == "cdrom" && (bus == "usb" || bus == "scsi"):
 		default:
 			return lvErrorf(libvirt.ErrOperationUnsupported, libvirt.FromTest, prefixUnsupported, "disk device type '%s' cannot be detached", dk.Device)
 		}

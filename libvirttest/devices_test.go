@@ -93,3 +93,30 @@ func assertLibvirtErr(t *testing.T, err error, code libvirt.ErrorNumber, msg str
 	assert.Equal(t, code, le.Code)
 	assert.Contains(t, le.Message, msg)
 }
+
+// Definitions with devices missing their usual parts still define,
+// format and hot-plug without the server failing.
+func TestDomainXMLOddDevices(t *testing.T) {
+	_, c := client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	doc := `<domain type='test'><name>odd</name><memory>1024</memory><os><type>hvm</type></os><devices>
+<disk type='file'><alias name='ua-x'/></disk><interface type='user'/><console type='pty'/><video/><graphics type='spice' passwd='p'/>
+<controller type='usb' model='none'/></devices></domain>`
+	dom, err := c.DomainDefineXML(ctx, doc)
+	require.NoError(t, err)
+	for _, flags := range []libvirt.DomainXMLFlags{0, libvirt.DomainXMLSecure, libvirt.DomainXMLInactive} {
+		got, err := c.DomainGetXMLDesc(ctx, dom, flags)
+		require.NoError(t, err)
+		assert.Contains(t, got, "<console type='pty'>")
+		assert.Equal(t, flags == libvirt.DomainXMLSecure, strings.Contains(got, "passwd='p'"), got)
+	}
+	dom, err = c.DomainCreate(ctx, dom)
+	require.NoError(t, err)
+	err = c.DomainDetachDeviceAlias(ctx, dom, "ua-x", 0)
+	assertLibvirtErr(t, err, libvirt.ErrOperationUnsupported, "This type of disk cannot be hot unplugged")
+	err = c.DomainAttachDeviceFlags(ctx, dom, `<disk type='file'><source file='/x'/></disk>`, 0)
+	assertLibvirtErr(t, err, libvirt.ErrXMLError, "missing target information for device /x")
+	err = c.DomainAttachDeviceFlags(ctx, dom, `<nonsense/>`, 0)
+	assertLibvirtErr(t, err, libvirt.ErrXMLError, "unknown device type 'nonsense'")
+}
