@@ -368,20 +368,9 @@ func formatDomain(def *domainDef, id int32, curKiB uint64, vcpus int, pins map[i
 		vcpu.Current = uint(vcpus)
 	}
 	x.VCPU = &vcpu
-	if flags&libvirt.DomainXMLInactive != 0 && def.doc.Devices != nil {
-		// Aliases libvirt generated belong to the running domain.
-		devs := *def.doc.Devices
-		devs.Disks = append([]libvirtxml.DomainDisk(nil), devs.Disks...)
-		for i := range devs.Disks {
-			devs.Disks[i].Alias = nil
-		}
-		devs.Interfaces = append([]libvirtxml.DomainInterface(nil), devs.Interfaces...)
-		for i := range devs.Interfaces {
-			devs.Interfaces[i].Alias = nil
-		}
-		x.Devices = &devs
-	}
-	if flags&libvirt.DomainXMLSecure == 0 && x.Devices != nil {
+	// Aliases are formatted whatever the flags: a transient domain's
+	// --inactive XML shows those of hot-plugged devices, as libvirt's.
+	if flags&libvirt.DomainXMLSecure == 0 && def.doc.Devices != nil {
 		devs := *x.Devices
 		devs.Graphics = make([]libvirtxml.DomainGraphic, len(x.Devices.Graphics))
 		for i, g := range x.Devices.Graphics {

@@ -4,6 +4,7 @@ package libvirttest_test
 
 import (
 	"context"
+	"strings"
 
 	"github.com/virtwire/libvirt"
 )
@@ -136,6 +137,38 @@ func deviceSteps() []step {
 	add("dev xml after destroy", libvirt.ProcDomainGetXMLDesc, dumpxml(0))
 	add("dev update inactive", libvirt.ProcDomainUpdateDeviceFlags, update(vda2, 0))
 	add("dev xml after inactive update", libvirt.ProcDomainGetXMLDesc, dumpxml(0))
+	// A transient domain's devices change its only definition.
+	add("dev create transient t2", libvirt.ProcDomainCreateXML, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c.DomainCreateXML(ctx, strings.Replace(devDomainXML, "<name>m5</name>", "<name>t2</name>", 1), 0)
+		return r(v), err
+	})
+	t2 := func(f func(ctx context.Context, s *side, dom libvirt.Domain) ([]any, error)) func(ctx context.Context, s *side) ([]any, error) {
+		return func(ctx context.Context, s *side) ([]any, error) {
+			dom, err := s.c.DomainLookupByName(ctx, "t2")
+			if err != nil {
+				return nil, err
+			}
+			return f(ctx, s, dom)
+		}
+	}
+	add("dev attach t2", libvirt.ProcDomainAttachDeviceFlags, t2(func(ctx context.Context, s *side, dom libvirt.Domain) ([]any, error) {
+		return nil, s.c.DomainAttachDeviceFlags(ctx, dom, br, 0)
+	}))
+	add("dev update t2 config", libvirt.ProcDomainUpdateDeviceFlags, t2(func(ctx context.Context, s *side, dom libvirt.Domain) ([]any, error) {
+		return nil, s.c.DomainUpdateDeviceFlags(ctx, dom, vda2, config)
+	}))
+	add("dev update t2", libvirt.ProcDomainUpdateDeviceFlags, t2(func(ctx context.Context, s *side, dom libvirt.Domain) ([]any, error) {
+		return nil, s.c.DomainUpdateDeviceFlags(ctx, dom, vda2, 0)
+	}))
+	for _, f := range []libvirt.DomainXMLFlags{0, libvirt.DomainXMLInactive} {
+		f := f
+		add("dev xml t2", libvirt.ProcDomainGetXMLDesc, t2(func(ctx context.Context, s *side, dom libvirt.Domain) ([]any, error) {
+			return xmlDoc(s.c.DomainGetXMLDesc(ctx, dom, f))
+		}))
+	}
+	add("dev destroy t2", libvirt.ProcDomainDestroy, t2(func(ctx context.Context, s *side, dom libvirt.Domain) ([]any, error) {
+		return nil, s.c.DomainDestroy(ctx, dom)
+	}))
 	add("dev undefine m5", libvirt.ProcDomainUndefine, withDom(func(ctx context.Context, s *side, dom libvirt.Domain) ([]any, error) {
 		return nil, s.c.DomainUndefine(ctx, dom)
 	}))

@@ -173,6 +173,47 @@ func xmlSteps() []step {
 		return nil, s.c.DomainSetMemoryFlags(ctx, dom, 32768, libvirt.DomainMemLive)
 	})
 	add("xml m1 after setmem", libvirt.ProcDomainGetXMLDesc, domXML("m1", 0))
+	// A redefinition of a running domain waits for its next boot.
+	add("xml redefine m2 running", libvirt.ProcDomainDefineXML, func(ctx context.Context, s *side) ([]any, error) {
+		doc := strings.Replace(strings.Replace(xmlFullDomain, "<title>A title</title>", "<title>New title</title>", 1),
+			"<memory unit='MiB'>1024</memory>", "<memory unit='MiB'>2048</memory>", 1)
+		v, err := s.c.DomainDefineXML(ctx, doc)
+		return r(v), err
+	})
+	add("xml m2 after redefine", libvirt.ProcDomainGetXMLDesc, domXML("m2", 0))
+	add("xml m2 after redefine inactive", libvirt.ProcDomainGetXMLDesc, domXML("m2", libvirt.DomainXMLInactive))
+	// A transient domain has one definition.
+	add("xml create transient", libvirt.ProcDomainCreateXML, func(ctx context.Context, s *side) ([]any, error) {
+		doc := strings.Replace(xmlUnitsDomain, "<name>m3</name>", "<name>t1</name>", 1)
+		v, err := s.c.DomainCreateXML(ctx, doc, 0)
+		return r(v), err
+	})
+	add("xml t1", libvirt.ProcDomainGetXMLDesc, domXML("t1", 0))
+	add("xml t1 inactive", libvirt.ProcDomainGetXMLDesc, domXML("t1", libvirt.DomainXMLInactive))
+	add("xml t1 set title", libvirt.ProcDomainSetMetadata, func(ctx context.Context, s *side) ([]any, error) {
+		dom, err := s.c.DomainLookupByName(ctx, "t1")
+		if err != nil {
+			return nil, err
+		}
+		title := "transient <title>"
+		return nil, s.c.DomainSetMetadata(ctx, dom, libvirt.DomainMetadataTitle, &title, nil, nil, libvirt.DomainAffectLive)
+	})
+	add("xml t1 set title config", libvirt.ProcDomainSetMetadata, func(ctx context.Context, s *side) ([]any, error) {
+		dom, err := s.c.DomainLookupByName(ctx, "t1")
+		if err != nil {
+			return nil, err
+		}
+		title := "x"
+		return nil, s.c.DomainSetMetadata(ctx, dom, libvirt.DomainMetadataTitle, &title, nil, nil, libvirt.DomainAffectConfig)
+	})
+	add("xml t1 after title", libvirt.ProcDomainGetXMLDesc, domXML("t1", 0))
+	add("xml destroy t1", libvirt.ProcDomainDestroy, func(ctx context.Context, s *side) ([]any, error) {
+		dom, err := s.c.DomainLookupByName(ctx, "t1")
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.c.DomainDestroy(ctx, dom)
+	})
 
 	// Snapshots embed the domain's canonical definition.
 	snapXML := func(dom, snap string, flags libvirt.DomainSnapshotXMLFlags) func(ctx context.Context, s *side) ([]any, error) {

@@ -116,7 +116,7 @@
 // (build tag integration) repeats that comparison live.
 //
 // TestDifferentialAgainstLibvirtd (build tag integration) is a
-// differential tester: it sends one sequence of 411 calls (valid ones,
+// differential tester: it sends one sequence of 428 calls (valid ones,
 // unknown flags, missing objects, wrong states, malformed XML) through
 // this module's client to libvirtd's test:///default and to the fake,
 // decodes both sides' replies, errors and events, normalises what must

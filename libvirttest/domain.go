@@ -2,6 +2,7 @@ package libvirttest
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"github.com/virtwire/libvirt"
@@ -97,6 +98,23 @@ func (d *driver) newDomain(def *domainDef, persistent bool) *domain {
 	return dom
 }
 
+// setConfigMetadata gives a running domain's persistent definition the
+// title and description of def.
+func (dom *domain) setConfigMetadata(def *domainDef) {
+	if dom.cfgMeta == nil {
+		dom.cfgMeta = maps.Clone(dom.metadata)
+	}
+	for typ, v := range map[libvirt.DomainMetadataType]string{
+		libvirt.DomainMetadataDescription: def.doc.Description, libvirt.DomainMetadataTitle: def.doc.Title,
+	} {
+		key := metaKey{typ: int32(typ)}
+		delete(dom.cfgMeta, key)
+		if v != "" {
+			dom.cfgMeta[key] = v
+		}
+	}
+}
+
 func (dom *domain) setDef(def *domainDef) {
 	dom.def, dom.name, dom.uuid, dom.memKiB, dom.vcpus = def, def.name, def.uuid, def.memKiB, def.vcpus
 	// The title and description are the definition's until changed
@@ -124,6 +142,7 @@ func (d *driver) start(ctx context.Context, dom *domain, reason libvirt.DomainRu
 
 // stop shuts dom off; a transient domain disappears. d.mu is held.
 func (d *driver) stop(ctx context.Context, dom *domain, reason libvirt.DomainShutoffReason, detail libvirt.DomainEventStoppedDetailType) {
+	id := dom.id
 	dom.id = -1
 	dom.pins = nil // pinning is part of the live state
 	dom.live = nil
@@ -131,8 +150,13 @@ func (d *driver) stop(ctx context.Context, dom *domain, reason libvirt.DomainShu
 		dom.metadata, dom.cfgMeta = dom.cfgMeta, nil
 	}
 	dom.state, dom.reason = libvirt.DomainShutoff, int32(reason)
-	// libvirt builds the event from the stopped domain: its ID is -1.
+	// libvirt builds the event from the stopped domain: its ID is -1,
+	// but a transient domain keeps its ID until it is gone.
+	if !dom.persistent {
+		dom.id = id
+	}
 	d.emitLifecycle(ctx, dom, libvirt.DomainEventStopped, int32(detail))
+	dom.id = -1
 	if !dom.persistent {
 		d.removeDomain(dom)
 	}
@@ -230,9 +254,12 @@ func (d *driver) define(ctx context.Context, def *domainDef) (*domain, error) {
 			return nil, lvErrorf(libvirt.ErrOperationFailed, libvirt.FromDomain, prefixFailed,
 				"domain '%s' already exists with uuid %s", dom.name, dom.uuid)
 		case dom.uuid == def.uuid && dom.name == def.name:
-			if dom.active() && dom.persistent && dom.live == nil {
+			if dom.active() && dom.persistent {
 				// The new definition takes effect at the next boot.
-				dom.live = dom.def
+				if dom.live == nil {
+					dom.live = dom.def
+				}
+				dom.setConfigMetadata(def)
 			}
 			dom.def = def
 			if !dom.active() {
