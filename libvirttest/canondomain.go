@@ -92,7 +92,21 @@ func domainDefaults(x *libvirtxml.Domain) {
 	if x.OS.Type.Type == "hvm" && len(x.OS.BootDevices) == 0 && !perDeviceBoot && x.OS.Loader == nil && x.OS.Kernel == "" {
 		x.OS.BootDevices = []libvirtxml.DomainBootDevice{{Dev: "hd"}}
 	}
-	chardevDefaults(devs)
+	chardevDefaults(x, devs)
+	controllerDefaults(devs)
+	if x.CPU != nil {
+		if x.CPU.Model != nil && x.CPU.Model.Fallback == "" && (x.CPU.Mode == "" || x.CPU.Mode == "custom") {
+			x.CPU.Model.Fallback = "allow"
+		}
+		if t := x.CPU.Topology; t != nil && t.Dies == 0 {
+			t.Dies = 1
+		}
+	}
+	for i := range devs.Watchdogs {
+		if devs.Watchdogs[i].Action == "" {
+			devs.Watchdogs[i].Action = "reset"
+		}
+	}
 	for i := range devs.Graphics {
 		graphicsDefaults(&devs.Graphics[i])
 	}
@@ -225,7 +239,43 @@ func generateIfnames(devs *libvirtxml.DomainDeviceList) {
 	}
 }
 
-func chardevDefaults(devs *libvirtxml.DomainDeviceList) {
+// controllerDefaults numbers controllers without an index (the next
+// free one of their type) and adds the virtio-serial controller virtio
+// channels and consoles need.
+func controllerDefaults(devs *libvirtxml.DomainDeviceList) {
+	for i := range devs.Controllers {
+		c := &devs.Controllers[i]
+		if c.Index != nil {
+			continue
+		}
+		next := uint(0)
+		for _, o := range devs.Controllers {
+			if o.Type == c.Type && o.Index != nil && *o.Index >= next {
+				next = *o.Index + 1
+			}
+		}
+		c.Index = &next
+	}
+	needs := false
+	for _, ch := range devs.Channels {
+		needs = needs || (ch.Target != nil && ch.Target.VirtIO != nil)
+	}
+	for _, c := range devs.Consoles {
+		needs = needs || (c.Target != nil && c.Target.Type == "virtio")
+	}
+	if !needs {
+		return
+	}
+	for _, c := range devs.Controllers {
+		if c.Type == "virtio-serial" {
+			return
+		}
+	}
+	zero := uint(0)
+	devs.Controllers = append(devs.Controllers, libvirtxml.DomainController{Type: "virtio-serial", Index: &zero})
+}
+
+func chardevDefaults(x *libvirtxml.Domain, devs *libvirtxml.DomainDeviceList) {
 	for i := range devs.Serials {
 		s := &devs.Serials[i]
 		if s.Target == nil {
@@ -237,6 +287,13 @@ func chardevDefaults(devs *libvirtxml.DomainDeviceList) {
 		}
 	}
 	if len(devs.Consoles) == 0 {
+		if len(devs.Serials) > 0 && x.OS.Type.Type == "hvm" {
+			// libvirt shows the first serial port as the console too.
+			s := devs.Serials[0]
+			p := *s.Target.Port
+			devs.Consoles = append(devs.Consoles, libvirtxml.DomainConsole{Source: s.Source, Protocol: s.Protocol,
+				Target: &libvirtxml.DomainConsoleTarget{Type: "serial", Port: &p}, Log: s.Log})
+		}
 		return
 	}
 	c := &devs.Consoles[0]

@@ -49,6 +49,7 @@ var childOrder = map[string][]string{
 // libvirtxml's differs.
 var attrOrder = map[string][]string{
 	"network/ip":  {"family", "address", "netmask", "prefix", "localPtr"},
+	"domain/cpu":  {"mode", "match", "check", "migratable", "deprecated_features"},
 	"video/model": {"type", "ram", "vram", "vram64", "vgamem", "heads", "primary"},
 }
 

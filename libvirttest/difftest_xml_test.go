@@ -82,6 +82,36 @@ const xmlUnitsDomain = `<domain type='test'>
   </devices>
 </domain>`
 
+const xmlKitchenSinkDomain = `<domain type='test'>
+  <name>m6</name>
+  <memory>131072</memory>
+  <vcpu>4</vcpu>
+  <cpu mode='custom' match='exact'><model>qemu64</model><topology sockets='1' cores='2' threads='2'/></cpu>
+  <os><type arch='x86_64'>hvm</type></os>
+  <features><acpi/><apic/><vmport state='off'/></features>
+  <pm><suspend-to-mem enabled='no'/></pm>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw' cache='none'/>
+      <source file='/guest/m6.img'/>
+      <target dev='vda' bus='virtio'/>
+      <boot order='1'/>
+    </disk>
+    <controller type='usb' model='qemu-xhci'/>
+    <interface type='bridge'>
+      <source bridge='br0'/>
+      <model type='e1000'/>
+      <link state='up'/>
+    </interface>
+    <serial type='file'><source path='/tmp/s'/></serial>
+    <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
+    <input type='keyboard' bus='usb'/>
+    <watchdog model='i6300esb'/>
+    <sound model='ich6'/>
+    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
+  </devices>
+</domain>`
+
 const xmlKBDomain = `<domain type='test'><name>m4</name><memory unit='KB'>1000000</memory><os><type>xen</type></os><unknownelem foo='bar'/><devices><memballoon model='virtio'/></devices></domain>`
 
 const xmlMinimalNet = `<network><name>n1</name></network>`
@@ -142,7 +172,7 @@ func xmlSteps() []step {
 	}{{"", 0}, {" inactive", libvirt.DomainXMLInactive}, {" secure", libvirt.DomainXMLSecure}, {" migratable", libvirt.DomainXMLMigratable}, {" update-cpu", libvirt.DomainXMLUpdateCPU}} {
 		add("xml test"+f.name, libvirt.ProcDomainGetXMLDesc, domXML("test", f.flags))
 	}
-	for _, d := range []struct{ name, doc string }{{"m1", xmlMinimalDomain}, {"m2", xmlFullDomain}, {"m3", xmlUnitsDomain}, {"m4", xmlKBDomain}} {
+	for _, d := range []struct{ name, doc string }{{"m1", xmlMinimalDomain}, {"m2", xmlFullDomain}, {"m3", xmlUnitsDomain}, {"m4", xmlKBDomain}, {"m6", xmlKitchenSinkDomain}} {
 		d := d
 		add("xml define "+d.name, libvirt.ProcDomainDefineXML, func(ctx context.Context, s *side) ([]any, error) {
 			v, err := s.c.DomainDefineXML(ctx, d.doc)
@@ -264,7 +294,7 @@ func xmlSteps() []step {
 			return nil, s.c.DomainDestroy(ctx, dom)
 		})
 	}
-	for _, name := range []string{"m1", "m2", "m3", "m4"} {
+	for _, name := range []string{"m1", "m2", "m3", "m4", "m6"} {
 		name := name
 		add("xml undefine "+name, libvirt.ProcDomainUndefineFlags, func(ctx context.Context, s *side) ([]any, error) {
 			dom, err := s.c.DomainLookupByName(ctx, name)

@@ -85,9 +85,12 @@
 // driver fill in are added when an object is defined (UUID, sizes in
 // KiB rounded up, placement='static', i686, <boot dev='hd'/>, <clock>,
 // lifecycle actions, disk buses and drive addresses with their implicit
-// controllers, generated MACs and testnetN names, serial and console
-// targets, graphics listeners, video RAM and heads, numatune for
-// placement='auto', a bridge's stp and delay, a logical pool's format),
+// controllers, controller indexes, virtio-serial for virtio channels,
+// generated MACs and testnetN names, serial and console targets and the
+// console a serial port implies, graphics listeners, video RAM and
+// heads, a watchdog's action, a CPU model's fallback and topology dies,
+// numatune for placement='auto', a bridge's stp and delay, a logical
+// pool's format),
 // unknown elements are dropped, and the result is written as libvirt's
 // formatter writes it. dumpxml honours VIR_DOMAIN_XML_INACTIVE (the
 // persistent definition of a running domain), VIR_DOMAIN_XML_SECURE
@@ -116,7 +119,7 @@
 // (build tag integration) repeats that comparison live.
 //
 // TestDifferentialAgainstLibvirtd (build tag integration) is a
-// differential tester: it sends one sequence of 428 calls (valid ones,
+// differential tester: it sends one sequence of 433 calls (valid ones,
 // unknown flags, missing objects, wrong states, malformed XML) through
 // this module's client to libvirtd's test:///default and to the fake,
 // decodes both sides' replies, errors and events, normalises what must
@@ -158,9 +161,11 @@
 //     supported" for the device; the test driver emulates PCI hotplug.
 //   - Device attach and detach (libvirt 10.0) and update (10.6) answer
 //     as libvirt 11.3's test driver does; 9.0's answers "not supported".
-//   - libvirt 11.3's capabilities give host CPUs a cluster_id and its
-//     NodeGetFreePages reports pages; the fake answers as 9.0 (no
-//     cluster_id; free pages fail).
+//   - libvirt 11.3 gives CPU topologies clusters (cluster_id='0' on host
+//     CPUs in the capabilities, clusters='1' in a domain's <topology>)
+//     and its NodeGetFreePages reports pages; the fake answers as 9.0
+//     (neither attribute; free pages fail). The differential tester
+//     removes those two attributes from a newer libvirtd's results.
 //   - Legacy (callback-less) domain event registrations other than
 //     lifecycle are accepted but receive no events.
 //   - State is per Server and survives all clients disconnecting; libvirtd
