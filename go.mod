@@ -9,6 +9,7 @@ require (
 	github.com/xdg-go/scram v1.4.0
 	go.uber.org/goleak v1.3.0
 	golang.org/x/crypto v0.48.0
+	libvirt.org/go/libvirtxml v1.12008.0
 	modernc.org/cc/v4 v4.27.1
 )
 

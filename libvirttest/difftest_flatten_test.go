@@ -21,11 +21,28 @@ import (
 // the host name becomes <host>, and fields that hold times become <time>.
 type flattener struct {
 	uuids    map[string]string
+	macs     map[string]string
 	hostname string
 }
 
 func newFlattener(hostname string) *flattener {
-	return &flattener{uuids: map[string]string{}, hostname: hostname}
+	return &flattener{uuids: map[string]string{}, macs: map[string]string{}, hostname: hostname}
+}
+
+// Generated MACs (libvirt's prefix 52:54:00) become mac#N by order of
+// first appearance, like UUIDs; snapshot creation times become <time>.
+var (
+	diffMACRE  = regexp.MustCompile(`52:54:00(:[0-9a-f]{2}){3}`)
+	diffTimeRE = regexp.MustCompile(`<creationTime>[0-9]+</creationTime>`)
+)
+
+func (f *flattener) mac(s string) string {
+	if n, ok := f.macs[s]; ok {
+		return n
+	}
+	n := fmt.Sprintf("mac#%d", len(f.macs)+1)
+	f.macs[s] = n
+	return n
 }
 
 var diffUUIDRE = regexp.MustCompile(`(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
@@ -55,6 +72,8 @@ func (f *flattener) uuid(s string) string {
 
 func (f *flattener) str(s string) string {
 	s = diffUUIDRE.ReplaceAllStringFunc(s, func(u string) string { return f.uuid(u) })
+	s = diffMACRE.ReplaceAllStringFunc(s, f.mac)
+	s = diffTimeRE.ReplaceAllString(s, "<creationTime><time></creationTime>")
 	if f.hostname != "" {
 		s = regexp.MustCompile(`\b`+regexp.QuoteMeta(f.hostname)+`\b`).ReplaceAllString(s, "<host>")
 	}

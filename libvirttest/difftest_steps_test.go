@@ -751,6 +751,8 @@ func diffSteps() []step {
 	})
 	steps = append(steps, moreSteps()...)
 	steps = append(steps, snapSteps()...)
+	steps = append(steps, xmlSteps()...)
+	steps = append(steps, deviceSteps()...)
 	// Procedures the test driver lacks: "not supported" under the API's
 	// error domain.
 	add("node memory stats (unserved)", libvirt.ProcNodeGetMemoryStats, func(ctx context.Context, s *side) ([]any, error) {

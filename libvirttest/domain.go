@@ -2,6 +2,7 @@ package libvirttest
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"github.com/virtwire/libvirt"
@@ -10,7 +11,8 @@ import (
 
 // domain is one guest of the fake hypervisor.
 type domain struct {
-	def         *domainDef
+	def         *domainDef // the persistent definition (or a transient domain's only one)
+	live        *domainDef // while running, the definition it runs with if changed since (devices.go)
 	name        string
 	uuid        libvirt.UUID
 	id          int32 // -1 while shut off
@@ -22,10 +24,11 @@ type domain struct {
 	vcpus       int
 	weight      uint32 // the "fair" scheduler's only parameter
 	metadata    map[metaKey]string
-	pins        map[int][]byte // vCPU pinning of the running domain
-	managedSave bool           // a managed save image exists
-	snaps       []*snapshot    // in creation order
-	currentSnap string         // the current snapshot's name, or ""
+	cfgMeta     map[metaKey]string // while running, the persistent definition's metadata once it differs
+	pins        map[int][]byte     // vCPU pinning of the running domain
+	managedSave bool               // a managed save image exists
+	snaps       []*snapshot        // in creation order
+	currentSnap string             // the current snapshot's name, or ""
 }
 
 // metaKey names a piece of metadata: a type, and for elements the
@@ -95,8 +98,36 @@ func (d *driver) newDomain(def *domainDef, persistent bool) *domain {
 	return dom
 }
 
+// setConfigMetadata gives a running domain's persistent definition the
+// title and description of def.
+func (dom *domain) setConfigMetadata(def *domainDef) {
+	if dom.cfgMeta == nil {
+		dom.cfgMeta = maps.Clone(dom.metadata)
+	}
+	for typ, v := range map[libvirt.DomainMetadataType]string{
+		libvirt.DomainMetadataDescription: def.doc.Description, libvirt.DomainMetadataTitle: def.doc.Title,
+	} {
+		key := metaKey{typ: int32(typ)}
+		delete(dom.cfgMeta, key)
+		if v != "" {
+			dom.cfgMeta[key] = v
+		}
+	}
+}
+
 func (dom *domain) setDef(def *domainDef) {
 	dom.def, dom.name, dom.uuid, dom.memKiB, dom.vcpus = def, def.name, def.uuid, def.memKiB, def.vcpus
+	// The title and description are the definition's until changed
+	// through the metadata calls.
+	for typ, v := range map[libvirt.DomainMetadataType]string{
+		libvirt.DomainMetadataDescription: def.doc.Description, libvirt.DomainMetadataTitle: def.doc.Title,
+	} {
+		key := metaKey{typ: int32(typ)}
+		delete(dom.metadata, key)
+		if v != "" {
+			dom.metadata[key] = v
+		}
+	}
 }
 
 // start boots dom with the given running reason; d.mu is held.
@@ -111,11 +142,21 @@ func (d *driver) start(ctx context.Context, dom *domain, reason libvirt.DomainRu
 
 // stop shuts dom off; a transient domain disappears. d.mu is held.
 func (d *driver) stop(ctx context.Context, dom *domain, reason libvirt.DomainShutoffReason, detail libvirt.DomainEventStoppedDetailType) {
+	id := dom.id
 	dom.id = -1
 	dom.pins = nil // pinning is part of the live state
+	dom.live = nil
+	if dom.cfgMeta != nil {
+		dom.metadata, dom.cfgMeta = dom.cfgMeta, nil
+	}
 	dom.state, dom.reason = libvirt.DomainShutoff, int32(reason)
-	// libvirt builds the event from the stopped domain: its ID is -1.
+	// libvirt builds the event from the stopped domain: its ID is -1,
+	// but a transient domain keeps its ID until it is gone.
+	if !dom.persistent {
+		dom.id = id
+	}
 	d.emitLifecycle(ctx, dom, libvirt.DomainEventStopped, int32(detail))
+	dom.id = -1
 	if !dom.persistent {
 		d.removeDomain(dom)
 	}
@@ -213,6 +254,13 @@ func (d *driver) define(ctx context.Context, def *domainDef) (*domain, error) {
 			return nil, lvErrorf(libvirt.ErrOperationFailed, libvirt.FromDomain, prefixFailed,
 				"domain '%s' already exists with uuid %s", dom.name, dom.uuid)
 		case dom.uuid == def.uuid && dom.name == def.name:
+			if dom.active() && dom.persistent {
+				// The new definition takes effect at the next boot.
+				if dom.live == nil {
+					dom.live = dom.def
+				}
+				dom.setConfigMetadata(def)
+			}
 			dom.def = def
 			if !dom.active() {
 				dom.setDef(def)
@@ -426,17 +474,13 @@ func (d *driver) DomainUndefineFlags(ctx context.Context, args *protocol.DomainU
 	})
 }
 
-// DomainGetXMLDesc returns the domain's XML as defined, with its UUID and
-// (while running, unless VIR_DOMAIN_XML_INACTIVE) its ID filled in.
+// DomainGetXMLDesc formats the domain's definition as libvirt does: its
+// ID while running (unless VIR_DOMAIN_XML_INACTIVE), its current memory
+// and vCPUs, passwords only with VIR_DOMAIN_XML_SECURE.
 func (d *driver) DomainGetXMLDesc(ctx context.Context, args *protocol.DomainGetXMLDescArgs) (*protocol.DomainGetXMLDescRet, error) {
 	var doc string
 	err := d.withDomain(args.Dom, func(dom *domain) error {
-		doc = ensureUUID(dom.def.xml, dom.uuid)
-		id := dom.id
-		if args.Flags&libvirt.DomainXMLInactive != 0 {
-			id = -1
-		}
-		doc = setRootID(doc, id)
+		doc = dom.formatXML(libvirt.DomainXMLFlags(args.Flags))
 		return nil
 	})
 	if err != nil {

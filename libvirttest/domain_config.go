@@ -2,6 +2,7 @@ package libvirttest
 
 import (
 	"context"
+	"maps"
 
 	"github.com/virtwire/libvirt"
 	"github.com/virtwire/libvirt/protocol"
@@ -259,10 +260,16 @@ func (d *driver) DomainSetMetadata(ctx context.Context, args *protocol.DomainSet
 		return lvError(libvirt.ErrInvalidArg, libvirt.FromDomain, prefixInvArg, "key in virDomainSetMetadata must not be NULL")
 	}
 	return d.withDomain(args.Dom, func(dom *domain) error {
-		if args.Metadata == nil || *args.Metadata == "" {
-			delete(dom.metadata, key)
-		} else {
-			dom.metadata[key] = *args.Metadata
+		flags, err := dom.modificationImpact(uint32(args.Flags))
+		if err != nil {
+			return err
+		}
+		for _, m := range dom.metadataFor(flags) {
+			if args.Metadata == nil || *args.Metadata == "" {
+				delete(m, key)
+			} else {
+				m[key] = *args.Metadata
+			}
 		}
 		msg := libvirt.DomainEventCallbackMetadataChangeMsg{Dom: dom.ref(), Type: libvirt.DomainMetadataType(key.typ)}
 		if args.URI != nil {
@@ -283,7 +290,11 @@ func (d *driver) DomainGetMetadata(ctx context.Context, args *protocol.DomainGet
 	}
 	var ret protocol.DomainGetMetadataRet
 	err = d.withDomain(args.Dom, func(dom *domain) error {
-		v, ok := dom.metadata[key]
+		flags, err := dom.modificationImpact(uint32(args.Flags))
+		if err != nil {
+			return err
+		}
+		v, ok := dom.metadataFor(flags)[0][key]
 		if !ok {
 			return lvError(libvirt.ErrNoDomainMetadata, libvirt.FromDomain, "metadata not found: ", "Requested metadata element is not present")
 		}
@@ -309,4 +320,27 @@ func metadataKey(typ int32, uri *string, fn string) (metaKey, error) {
 		return metaKey{typ: typ, uri: *uri}, nil
 	}
 	return metaKey{}, lvErrorf(libvirt.ErrInvalidArg, libvirt.FromDomain, prefixInvArg, "unknown metadata type '%d'", typ)
+}
+
+// metadataFor returns the metadata maps that flags (resolved by
+// modificationImpact) address: the running domain's and, apart from it
+// once they differ, the persistent definition's (cfgMeta).
+func (dom *domain) metadataFor(flags uint32) []map[metaKey]string {
+	var out []map[metaKey]string
+	if !dom.active() {
+		return []map[metaKey]string{dom.metadata}
+	}
+	if flags&uint32(libvirt.DomainAffectLive) != 0 {
+		if dom.cfgMeta == nil && dom.persistent {
+			dom.cfgMeta = maps.Clone(dom.metadata)
+		}
+		out = append(out, dom.metadata)
+	}
+	if flags&uint32(libvirt.DomainAffectConfig) != 0 {
+		if dom.cfgMeta == nil {
+			dom.cfgMeta = maps.Clone(dom.metadata)
+		}
+		out = append(out, dom.cfgMeta)
+	}
+	return out
 }

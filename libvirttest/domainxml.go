@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/virtwire/libvirt"
+	"libvirt.org/go/libvirtxml"
 )
 
 // domainDoc is the part of a domain's XML the driver reads.
@@ -57,6 +58,7 @@ type domainDoc struct {
 // diskDef is a disk of a domain: its target name and source path.
 type diskDef struct {
 	device, target, source string
+	readonly               bool // <readonly/>, or a CD-ROM
 }
 
 // netDef is a network interface of a domain.
@@ -66,7 +68,7 @@ type netDef struct {
 
 // domainDef is a parsed domain definition.
 type domainDef struct {
-	xml     string // as given
+	doc     *libvirtxml.Domain // parsed, with libvirt's defaults filled in
 	name    string
 	uuid    libvirt.UUID
 	typ     string
@@ -90,7 +92,7 @@ func parseDomain(doc string) (*domainDef, error) {
 	if v.XMLName.Local != "domain" {
 		return nil, xmlError("expected root element 'domain', not '" + v.XMLName.Local + "'")
 	}
-	def := &domainDef{xml: doc, name: strings.TrimSpace(v.Name), typ: v.Type, osType: strings.TrimSpace(v.OS.Type.Value)}
+	def := &domainDef{name: strings.TrimSpace(v.Name), typ: v.Type, osType: strings.TrimSpace(v.OS.Type.Value)}
 	if def.typ == "" {
 		return nil, xmlError("missing domain type attribute")
 	}
@@ -112,31 +114,13 @@ func parseDomain(doc string) (*domainDef, error) {
 	if !ok || maxB == 0 {
 		return nil, xmlError("Memory size must be specified via <memory> or in the <numa> configuration")
 	}
-	def.maxKiB = maxB / 1024
+	// libvirt rounds sizes up to whole KiB.
+	def.maxKiB = (maxB + 1023) / 1024
 	def.memKiB = def.maxKiB
 	if curB, ok, err := v.CurrentMemory.bytes("kib"); err != nil {
 		return nil, err
-	} else if ok && curB/1024 < def.maxKiB {
-		def.memKiB = curB / 1024
-	}
-	for _, dk := range v.Devices.Disks {
-		dev := dk.Device
-		if dev == "" {
-			dev = "disk"
-		}
-		src := dk.Source.File
-		if src == "" {
-			src = dk.Source.Dev
-		}
-		def.disks = append(def.disks, diskDef{device: dev, target: dk.Target.Dev, source: src})
-	}
-	for i, n := range v.Devices.Interfaces {
-		// The test driver names interfaces without a target testnetN.
-		name := n.Target.Dev
-		if name == "" {
-			name = "testnet" + strconv.Itoa(i)
-		}
-		def.nets = append(def.nets, netDef{typ: n.Type, mac: strings.ToLower(n.MAC.Address), network: n.Source.Network, ifname: name})
+	} else if ok && (curB+1023)/1024 < def.maxKiB {
+		def.memKiB = (curB + 1023) / 1024
 	}
 	def.balloon = v.Devices.Memballoon != nil && v.Devices.Memballoon.Model != "none"
 	def.maxCPUs, def.vcpus = 1, 1
@@ -154,5 +138,70 @@ func parseDomain(doc string) (*domainDef, error) {
 			def.vcpus = cur
 		}
 	}
+	x, err := parseDomainDoc(doc)
+	if err != nil {
+		return nil, err
+	}
+	def.doc = x
+	def.deriveDevices()
 	return def, nil
+}
+
+// deriveDevices fills the disk and interface lists the statistics calls
+// use from the parsed definition (defaults applied: generated MACs and
+// testnetN names).
+func (def *domainDef) deriveDevices() {
+	def.disks, def.nets = nil, nil
+	for _, dk := range def.doc.Devices.Disks {
+		src := ""
+		if dk.Source != nil {
+			if dk.Source.File != nil {
+				src = dk.Source.File.File
+			} else if dk.Source.Block != nil {
+				src = dk.Source.Block.Dev
+			}
+		}
+		target := ""
+		if dk.Target != nil {
+			target = dk.Target.Dev
+		}
+		ro := dk.ReadOnly != nil || dk.Device == "cdrom"
+		def.disks = append(def.disks, diskDef{device: dk.Device, target: target, source: src, readonly: ro})
+	}
+	for _, n := range def.doc.Devices.Interfaces {
+		nd := netDef{typ: interfaceType(&n)}
+		if n.MAC != nil {
+			nd.mac = strings.ToLower(n.MAC.Address)
+		}
+		if n.Target != nil {
+			// Interfaces hot-plugged into a running domain have none.
+			nd.ifname = n.Target.Dev
+		}
+		if n.Source != nil && n.Source.Network != nil {
+			nd.network = n.Source.Network.Network
+		}
+		def.nets = append(def.nets, nd)
+	}
+}
+
+// interfaceType is the type attribute libvirtxml keeps as the kind of
+// the interface's source.
+func interfaceType(n *libvirtxml.DomainInterface) string {
+	if n.Source == nil {
+		return ""
+	}
+	s := n.Source
+	switch {
+	case s.Network != nil:
+		return "network"
+	case s.Bridge != nil:
+		return "bridge"
+	case s.User != nil:
+		return "user"
+	case s.Ethernet != nil:
+		return "ethernet"
+	case s.Direct != nil:
+		return "direct"
+	}
+	return ""
 }

@@ -35,13 +35,36 @@ func next(t *testing.T, sub *libvirt.Subscription) libvirt.Event {
 	}
 }
 
-func TestDomainXMLKeptVerbatimWithUUIDAndID(t *testing.T) {
+// canonicalMinimal is libvirtd 9.0's (and 11.3's) test:///default
+// dumpxml of a domain defined as
+// <domain type='test'><name>m1</name><memory>65536</memory><os><type>hvm</type></os></domain>;
+// UUID stands for the generated UUID.
+const canonicalMinimal = `<domain type='test'>
+  <name>m1</name>
+  <uuid>UUID</uuid>
+  <memory unit='KiB'>65536</memory>
+  <currentMemory unit='KiB'>65536</currentMemory>
+  <vcpu placement='static'>1</vcpu>
+  <os>
+    <type arch='i686'>hvm</type>
+    <boot dev='hd'/>
+  </os>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+  </devices>
+</domain>
+`
+
+func TestDomainXMLCanonical(t *testing.T) {
 	_, c := client(t)
 	ctx := context.Background()
-	in := "<domain type='test'>\n  <name>x</name>\n  <memory>4096</memory>\n  <os><type>hvm</type></os>\n  <devices><custom a='1'/></devices>\n</domain>"
+	in := "<domain type='test'><name>m1</name><memory>65536</memory><os><type>hvm</type></os></domain>"
 	dom, err := c.DomainDefineXML(ctx, in)
 	require.NoError(t, err)
-	inactive := strings.Replace(in, "<name>x</name>", "<name>x</name>\n  <uuid>"+dom.UUID.String()+"</uuid>", 1)
+	inactive := strings.Replace(canonicalMinimal, "UUID", dom.UUID.String(), 1)
 	got, err := c.DomainGetXMLDesc(ctx, dom, 0)
 	require.NoError(t, err)
 	assert.Equal(t, inactive, got)
@@ -49,18 +72,18 @@ func TestDomainXMLKeptVerbatimWithUUIDAndID(t *testing.T) {
 	if _, err := c.DomainCreate(ctx, dom); err != nil {
 		t.Fatalf("DomainCreate: %v", err)
 	}
-	dom, err = c.DomainLookupByName(ctx, "x")
+	dom, err = c.DomainLookupByName(ctx, "m1")
 	require.NoError(t, err)
 	got, err = c.DomainGetXMLDesc(ctx, dom, 0)
 	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(got, "<domain type='test' id='2'>\n"), got)
+	assert.Equal(t, strings.Replace(inactive, "<domain type='test'>", "<domain type='test' id='2'>", 1), got)
 	got, err = c.DomainGetXMLDesc(ctx, dom, libvirt.DomainXMLInactive)
 	require.NoError(t, err)
 	assert.Equal(t, inactive, got)
 
 	info, err := c.DomainGetInfo(ctx, dom)
 	require.NoError(t, err)
-	assert.Equal(t, uint64(4096), info.MaxMem)
+	assert.Equal(t, uint64(65536), info.MaxMem)
 	assert.Equal(t, uint16(1), info.NrVirtCPU)
 }
 

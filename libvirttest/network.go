@@ -92,7 +92,9 @@ func parseNetwork(doc string) (*network, error) {
 		return nil, err
 	}
 	n.uuid = u
-	n.xml = ensureUUID(doc, u)
+	if n.xml, err = canonicalNetwork(doc, u); err != nil {
+		return nil, err
+	}
 	return n, nil
 }
 

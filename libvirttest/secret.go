@@ -82,7 +82,9 @@ func parseSecret(doc string) (*secret, error) {
 			return nil, lvErrorf(libvirt.ErrXMLError, libvirt.FromSecret, prefixXML, "%s usage specified, but %s is missing", v.Usage.Type, us.elem)
 		}
 	}
-	s.xml = ensureUUID(doc, u)
+	if s.xml, err = canonicalSecret(doc, u); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -20,6 +20,7 @@ type snapshot struct {
 	state      libvirt.DomainState
 	def        *domainDef
 	memKiB     uint64
+	vcpus      int
 	created    int64
 }
 
@@ -91,7 +92,7 @@ func (d *driver) DomainSnapshotCreateXML(ctx context.Context, args *protocol.Dom
 		}
 		now := time.Now().Unix()
 		s := &snapshot{name: strings.TrimSpace(v.Name), desc: v.Description, parent: dom.currentSnap,
-			state: dom.state, def: dom.def, memKiB: dom.memKiB, created: now}
+			state: dom.state, def: dom.running(), memKiB: dom.memKiB, vcpus: dom.vcpus, created: now}
 		if s.name == "" {
 			s.name = strconv.FormatInt(now, 10) // libvirt names it by its creation time
 		}
@@ -299,33 +300,53 @@ func (d *driver) DomainSnapshotListAllChildren(ctx context.Context, args *protoc
 	return ret, nil
 }
 
-// DomainSnapshotGetXMLDesc describes a snapshot. The embedded domain
-// definition is the one the domain had, as defined (not canonicalised).
+// DomainSnapshotGetXMLDesc describes a snapshot as libvirt formats it:
+// its memory state, its disks (all internal snapshots, as the test
+// driver takes them) and the domain's definition at the time, without
+// the domain's ID.
 func (d *driver) DomainSnapshotGetXMLDesc(ctx context.Context, args *protocol.DomainSnapshotGetXMLDescArgs) (*protocol.DomainSnapshotGetXMLDescRet, error) {
 	var ret *protocol.DomainSnapshotGetXMLDescRet
 	err := d.withSnapshot(args.Snap, func(dom *domain, s *snapshot) error {
 		var b strings.Builder
-		fmt.Fprintf(&b, "<domainsnapshot>\n  <name>%s</name>\n", xmlEscape(s.name))
+		fmt.Fprintf(&b, "<domainsnapshot>\n  <name>%s</name>\n", escapeLibvirt(s.name))
 		if s.desc != "" {
-			fmt.Fprintf(&b, "  <description>%s</description>\n", xmlEscape(s.desc))
+			fmt.Fprintf(&b, "  <description>%s</description>\n", escapeLibvirt(s.desc))
 		}
 		fmt.Fprintf(&b, "  <state>%s</state>\n", snapshotStateName(s.state))
 		if s.parent != "" {
-			fmt.Fprintf(&b, "  <parent>\n    <name>%s</name>\n  </parent>\n", xmlEscape(s.parent))
+			fmt.Fprintf(&b, "  <parent>\n    <name>%s</name>\n  </parent>\n", escapeLibvirt(s.parent))
 		}
 		fmt.Fprintf(&b, "  <creationTime>%d</creationTime>\n", s.created)
-		b.WriteString(ensureUUID(s.def.xml, dom.uuid))
+		mem := "no"
+		if s.state == libvirt.DomainRunning || s.state == libvirt.DomainPaused {
+			mem = "internal"
+		}
+		fmt.Fprintf(&b, "  <memory snapshot='%s'/>\n", mem)
+		if len(s.def.disks) > 0 {
+			b.WriteString("  <disks>\n")
+			for _, dk := range s.def.disks {
+				// Read-only disks (CD-ROMs) are not snapshotted.
+				how := "internal"
+				if dk.readonly {
+					how = "no"
+				}
+				fmt.Fprintf(&b, "    <disk name='%s' snapshot='%s'/>\n", escapeLibvirt(dk.target), how)
+			}
+			b.WriteString("  </disks>\n")
+		}
+		var xflags libvirt.DomainXMLFlags
+		if args.Flags&libvirt.DomainSnapshotXMLSecure != 0 {
+			xflags = libvirt.DomainXMLSecure
+		}
+		domXML := formatDomain(s.def, -1, s.memKiB, s.vcpus, nil, s.def.doc.Title, s.def.doc.Description, xflags)
+		for _, line := range strings.SplitAfter(strings.TrimSuffix(domXML, "\n"), "\n") {
+			b.WriteString("  " + line)
+		}
 		b.WriteString("\n</domainsnapshot>\n")
 		ret = &protocol.DomainSnapshotGetXMLDescRet{XML: b.String()}
 		return nil
 	})
 	return ret, err
-}
-
-func xmlEscape(s string) string {
-	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
 }
 
 func snapshotStateName(st libvirt.DomainState) string {

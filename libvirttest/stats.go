@@ -267,7 +267,7 @@ func (d *driver) DomainBlockStats(ctx context.Context, args *protocol.DomainBloc
 	}
 	var ret *libvirt.DomainBlockStatsRet
 	err := d.activeDomain(args.Dom, func(dom *domain) error {
-		if dom.def.diskByName(args.Path) == nil {
+		if dom.running().diskByName(args.Path) == nil {
 			return inArg("invalid path: " + args.Path)
 		}
 		base := time.Now().UnixMicro()
@@ -282,7 +282,7 @@ func (d *driver) DomainBlockStats(ctx context.Context, args *protocol.DomainBloc
 func (d *driver) DomainGetBlockInfo(ctx context.Context, args *protocol.DomainGetBlockInfoArgs) (*protocol.DomainGetBlockInfoRet, error) {
 	var ret *protocol.DomainGetBlockInfoRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
-		dk := dom.def.diskByName(args.Path)
+		dk := dom.running().diskByName(args.Path)
 		if dk == nil {
 			return inArg(fmt.Sprintf("invalid path %s not assigned to domain", args.Path))
 		}
@@ -319,7 +319,7 @@ func (def *domainDef) netFind(device string) (*netDef, error) {
 func (d *driver) DomainInterfaceStats(ctx context.Context, args *protocol.DomainInterfaceStatsArgs) (*libvirt.DomainInterfaceStatsRet, error) {
 	var ret *libvirt.DomainInterfaceStatsRet
 	err := d.activeDomain(args.Dom, func(dom *domain) error {
-		if _, err := dom.def.netFind(args.Device); err != nil {
+		if _, err := dom.running().netFind(args.Device); err != nil {
 			return err
 		}
 		b := time.Now().UnixMicro()
@@ -343,8 +343,8 @@ func (d *driver) DomainInterfaceAddresses(ctx context.Context, args *protocol.Do
 	var ret *protocol.DomainInterfaceAddressesRet
 	err := d.activeDomain(args.Dom, func(dom *domain) error {
 		ret = &protocol.DomainInterfaceAddressesRet{Ifaces: []libvirt.DomainInterface{}}
-		for i, n := range dom.def.nets {
-			iface := libvirt.DomainInterface{Name: n.ifname, Hwaddr: &dom.def.nets[i].mac}
+		for i, n := range dom.running().nets {
+			iface := libvirt.DomainInterface{Name: n.ifname, Hwaddr: &dom.running().nets[i].mac}
 			addr := libvirt.DomainIPAddr{Type: libvirt.IPAddrTypeIPv4, Prefix: 24, Addr: fmt.Sprintf("192.168.0.%d", i+1)}
 			if n.typ == "network" {
 				nw := d.networkByName(n.network)
@@ -398,7 +398,7 @@ func (d *driver) DomainGetFSInfo(ctx context.Context, args *protocol.DomainGetFS
 	var ret *protocol.DomainGetFSInfoRet
 	err := d.activeDomain(args.Dom, func(dom *domain) error {
 		ret = &protocol.DomainGetFSInfoRet{Info: []libvirt.DomainFSInfo{}}
-		for _, dk := range dom.def.disks {
+		for _, dk := range dom.running().disks {
 			if dk.device != "disk" {
 				continue
 			}

@@ -19,7 +19,8 @@ type pool struct {
 	name       string
 	uuid       libvirt.UUID
 	typ        string
-	source     string // inner XML of <source>
+	source     string // the lines inside <source>, in libvirt's layout
+	perms      string // the target's <permissions> lines
 	target     string
 	capacity   uint64
 	allocation uint64
@@ -32,10 +33,6 @@ type pool struct {
 func (p *pool) ref() libvirt.StoragePool { return libvirt.StoragePool{Name: p.name, UUID: p.uuid} }
 
 func (p *pool) xml() string {
-	src := strings.TrimSpace(p.source)
-	if src != "" {
-		src = "    " + src + "\n"
-	}
 	return fmt.Sprintf(`<pool type='%s'>
   <name>%s</name>
   <uuid>%s</uuid>
@@ -46,9 +43,9 @@ func (p *pool) xml() string {
 %s  </source>
   <target>
     <path>%s</path>
-  </target>
+%s  </target>
 </pool>
-`, p.typ, xmlText(p.name), p.uuid, p.capacity, p.allocation, p.capacity-p.allocation, src, xmlText(p.target))
+`, p.typ, xmlText(p.name), p.uuid, p.capacity, p.allocation, p.capacity-p.allocation, p.source, xmlText(p.target), p.perms)
 }
 
 // volume is one storage volume of a pool. Its content lives in data;
@@ -61,6 +58,7 @@ type volume struct {
 	allocation uint64
 	declared   uint64 // the allocation of the definition
 	format     string
+	perms      string // the target's <permissions> lines, in libvirt's layout
 	data       volData
 	gone       bool // deleted; streams still open on it write nowhere
 }
@@ -80,9 +78,9 @@ func (v *volume) xml() string {
   <target>
     <path>%s</path>
     <format type='%s'/>
-  </target>
+%s  </target>
 </volume>
-`, xmlText(v.name), xmlText(v.path()), v.capacity, v.allocation, xmlText(v.path()), xmlText(v.format))
+`, xmlText(v.name), xmlText(v.path()), v.capacity, v.allocation, xmlText(v.path()), xmlText(v.format), v.perms)
 }
 
 func xmlText(s string) string {
@@ -113,10 +111,7 @@ func parsePool(doc string) (*pool, error) {
 		Type    string `xml:"type,attr"`
 		Name    string `xml:"name"`
 		UUID    string `xml:"uuid"`
-		Source  struct {
-			Inner string `xml:",innerxml"`
-		} `xml:"source"`
-		Target struct {
+		Target  struct {
 			Path string `xml:"path"`
 		} `xml:"target"`
 	}
@@ -126,7 +121,7 @@ func parsePool(doc string) (*pool, error) {
 	if v.XMLName.Local != "pool" {
 		return nil, xmlErrorIn(libvirt.FromStorage, "unknown root element for storage pool")
 	}
-	p := &pool{name: strings.TrimSpace(v.Name), typ: v.Type, source: v.Source.Inner,
+	p := &pool{name: strings.TrimSpace(v.Name), typ: v.Type,
 		target: strings.TrimRight(strings.TrimSpace(v.Target.Path), "/"), capacity: defaultPoolCapacity}
 	if p.typ == "" {
 		return nil, xmlErrorIn(libvirt.FromStorage, "storage pool missing type attribute")
@@ -142,6 +137,7 @@ func parsePool(doc string) (*pool, error) {
 		return nil, err
 	}
 	p.uuid = u
+	p.source, p.perms = poolParts(doc, p.typ)
 	return p, nil
 }
 
@@ -185,6 +181,7 @@ func parseVolume(doc string) (*volume, error) {
 		a = c
 	}
 	vol.allocation, vol.declared = a, a
+	vol.perms = volumePerms(doc)
 	if vol.format == "" {
 		vol.format = "raw"
 	}

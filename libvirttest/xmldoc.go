@@ -6,16 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/virtwire/libvirt"
 )
 
-// Objects keep the XML they were defined with verbatim; the helpers here
-// read the few fields the driver needs and make the small edits libvirt
-// would (a generated <uuid>, the id attribute of a running domain).
+// The helpers here read the few fields the driver needs from a
+// definition and raise libvirt's errors for documents it cannot use;
+// canonxml.go and canondomain.go format definitions as libvirt does.
 
 // xmlError is libvirt's error for a document it cannot use.
 func xmlError(detail string) error {
@@ -37,6 +36,7 @@ var xmlDomains = map[string]libvirt.ErrorDomain{
 	"storage_volume_definition": libvirt.FromStorage,
 	"secret_definition":         libvirt.FromSecret,
 	"domainsnapshot":            libvirt.FromDomainSnapshot,
+	"device_definition":         libvirt.FromDomain,
 }
 
 // xmlSyntaxError is libvirt's error for a document that is not
@@ -114,92 +114,4 @@ func (s scaled) bytes(defUnit string) (uint64, bool, error) {
 		return 0, true, xmlError(fmt.Sprintf("unknown suffix '%s'", s.Unit))
 	}
 	return n * m, true, nil
-}
-
-// rootTag finds the root element's start tag in doc: its byte range.
-func rootTag(doc string) (start, end int, ok bool) {
-	d := xml.NewDecoder(strings.NewReader(doc))
-	for {
-		off := d.InputOffset()
-		tok, err := d.RawToken()
-		if err != nil {
-			return 0, 0, false
-		}
-		if _, isStart := tok.(xml.StartElement); isStart {
-			return int(off), int(d.InputOffset()), true
-		}
-	}
-}
-
-var (
-	idAttr   = regexp.MustCompile(`\s+id\s*=\s*('[^']*'|"[^"]*")`)
-	typeAttr = regexp.MustCompile(`\s+type\s*=\s*('[^']*'|"[^"]*")`)
-)
-
-// setRootID sets (id >= 0) or removes (id < 0) the id attribute of the
-// root element, placed after its type attribute as libvirt writes it.
-func setRootID(doc string, id int32) string {
-	start, end, ok := rootTag(doc)
-	if !ok {
-		return doc
-	}
-	tag := idAttr.ReplaceAllString(doc[start:end], "")
-	if id >= 0 {
-		attr := fmt.Sprintf(" id='%d'", id)
-		if loc := typeAttr.FindStringIndex(tag); loc != nil {
-			tag = tag[:loc[1]] + attr + tag[loc[1]:]
-		} else {
-			i := strings.IndexAny(tag, " \t\r\n/>")
-			tag = tag[:i] + attr + tag[i:]
-		}
-	}
-	return doc[:start] + tag + doc[end:]
-}
-
-// ensureUUID inserts <uuid>u</uuid> after the root's <name> element (or
-// first in the root) when the document has no top-level <uuid>, indented
-// like the element it follows.
-func ensureUUID(doc string, u libvirt.UUID) string {
-	d := xml.NewDecoder(strings.NewReader(doc))
-	depth := 0
-	insertAt, indentFrom := -1, -1
-	for {
-		off := int(d.InputOffset())
-		tok, err := d.RawToken()
-		if err != nil {
-			break
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			depth++
-			if depth == 1 {
-				insertAt = int(d.InputOffset())
-				indentFrom = -1
-			}
-			if depth == 2 {
-				switch t.Name.Local {
-				case "uuid":
-					return doc
-				case "name":
-					indentFrom = off
-				}
-			}
-		case xml.EndElement:
-			if depth == 2 && t.Name.Local == "name" && indentFrom >= 0 {
-				insertAt = int(d.InputOffset())
-			}
-			depth--
-		}
-	}
-	if insertAt < 0 {
-		return doc
-	}
-	indent := "\n  "
-	if indentFrom >= 0 {
-		line := doc[:indentFrom]
-		if i := strings.LastIndexByte(line, '\n'); i >= 0 && strings.TrimSpace(line[i:]) == "" {
-			indent = line[i:]
-		}
-	}
-	return doc[:insertAt] + indent + "<uuid>" + u.String() + "</uuid>" + doc[insertAt:]
 }

@@ -211,6 +211,11 @@ step "integration tests (libvirt 11.3, Debian 13 tree)"
 start_daemon "$trixie_root"
 go test -race -count=1 -tags integration -timeout 20m ./integration/
 stop_last_daemon
+# The differential tester and the user programs against 11.3's
+# test:///default: the test starts its own private daemon, from the tree
+# VIRTWIRE_LIBVIRTD_ROOT names.
+VIRTWIRE_LIBVIRTD_ROOT=$trixie_root go test -race -count=1 -tags integration \
+	-run 'TestDifferentialAgainstLibvirtd|TestUserProgramsMatchLibvirtd' ./libvirttest/
 
 step "libvirt 11.3 virsh and python3-libvirt against libvirttest"
 # The same scripts the host's clients run, with the tree's clients; the

@@ -15,4 +15,5 @@ require (
 	golang.org/x/crypto v0.48.0 // indirect
 	golang.org/x/sys v0.41.0 // indirect
 	golang.org/x/text v0.34.0 // indirect
+	libvirt.org/go/libvirtxml v1.12008.0 // indirect
 )

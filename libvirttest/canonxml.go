@@ -1,0 +1,215 @@
+package libvirttest
+
+import (
+	"encoding/xml"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/virtwire/libvirt"
+	"libvirt.org/go/libvirtxml"
+)
+
+// libvirt writes its XML with its own buffer formatter, not libxml2's
+// serialiser, and clients compare its output byte for byte (virsh edit,
+// golden files, configuration management). libvirtxml's structs hold the
+// elements and attributes in libvirt's order, but encoding/xml writes
+// them in another style. libvirtStyle re-serialises such a document the
+// way libvirt's formatter does: two-space indentation, attributes in
+// single quotes, empty elements self-closed, and libvirt's escapes
+// (&apos; and &quot; in text and attributes alike).
+
+// xnode is one element of a document being restyled.
+type xnode struct {
+	name     string
+	attrs    []xml.Attr
+	text     string
+	children []*xnode
+}
+
+// alwaysOpen lists elements libvirt writes as an open and a close tag
+// even when they are empty (parent/child).
+var alwaysOpen = map[string]bool{
+	"domain/devices": true,
+	"network/ip":     true,
+}
+
+// childOrder gives, per parent element, the order libvirt formats
+// children in where libvirtxml's struct order differs: features in
+// libvirt's enum order.
+var childOrder = map[string][]string{
+	"secret":      {"uuid", "description", "usage"},
+	"pool/source": {"host", "device", "dir", "adapter", "name", "format", "auth", "vendor", "product", "initiator"},
+	"features": {"acpi", "apic", "pae", "hap", "viridian", "privnet", "hyperv", "kvm", "pvspinlock",
+		"capabilities", "pmu", "vmport", "gic", "smm", "ioapic", "hpt", "vmcoreinfo", "htm", "nested-hv",
+		"msrs", "ccf-assist", "xen", "cfpc", "sbbc", "ibs", "tcg", "async-teardown", "ras", "ps2", "aia"},
+}
+
+// attrOrder gives, per parent/element, libvirt's attribute order where
+// libvirtxml's differs.
+var attrOrder = map[string][]string{
+	"network/ip":  {"family", "address", "netmask", "prefix", "localPtr"},
+	"domain/cpu":  {"mode", "match", "check", "migratable", "deprecated_features"},
+	"video/model": {"type", "ram", "vram", "vram64", "vgamem", "heads", "primary"},
+}
+
+// rank orders names by their place in order; names not listed keep
+// their relative order after the listed ones that precede them.
+func rank(order []string, name string) int {
+	for i, n := range order {
+		if n == name {
+			return i
+		}
+	}
+	return len(order)
+}
+
+// libvirtStyle parses doc (encoding/xml output without indentation) and
+// writes it as libvirt would.
+func libvirtStyle(doc string) (string, error) {
+	d := xml.NewDecoder(strings.NewReader(doc))
+	var stack []*xnode
+	var root *xnode
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			break
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			n := &xnode{name: t.Name.Local}
+			for _, a := range t.Attr {
+				if a.Name.Space == "xmlns" || a.Name.Local == "xmlns" {
+					continue
+				}
+				n.attrs = append(n.attrs, a)
+			}
+			if len(stack) > 0 {
+				p := stack[len(stack)-1]
+				p.children = append(p.children, n)
+			} else {
+				root = n
+			}
+			stack = append(stack, n)
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if len(stack) > 0 {
+				stack[len(stack)-1].text += string(t)
+			}
+		}
+	}
+	if root == nil {
+		return "", fmt.Errorf("restyling XML: no root element")
+	}
+	var sb strings.Builder
+	writeNode(&sb, root, "", "")
+	return sb.String(), nil
+}
+
+func writeNode(sb *strings.Builder, n *xnode, parent, indent string) {
+	if order, ok := attrOrder[parent+"/"+n.name]; ok {
+		sort.SliceStable(n.attrs, func(i, j int) bool {
+			return rank(order, n.attrs[i].Name.Local) < rank(order, n.attrs[j].Name.Local)
+		})
+	}
+	order, ok := childOrder[parent+"/"+n.name]
+	if !ok {
+		order, ok = childOrder[n.name]
+	}
+	if ok {
+		sort.SliceStable(n.children, func(i, j int) bool {
+			return rank(order, n.children[i].name) < rank(order, n.children[j].name)
+		})
+	}
+	sb.WriteString(indent)
+	sb.WriteByte('<')
+	sb.WriteString(n.name)
+	for _, a := range n.attrs {
+		sb.WriteByte(' ')
+		sb.WriteString(a.Name.Local)
+		sb.WriteString("='")
+		sb.WriteString(escapeLibvirt(a.Value))
+		sb.WriteByte('\'')
+	}
+	text := n.text
+	if len(n.children) > 0 {
+		// Whitespace between child elements is layout, not content.
+		text = strings.TrimSpace(text)
+	}
+	switch {
+	case len(n.children) == 0 && text == "" && !alwaysOpen[parent+"/"+n.name]:
+		sb.WriteString("/>\n")
+	case len(n.children) == 0:
+		if text == "" {
+			sb.WriteString(">\n" + indent + "</" + n.name + ">\n")
+			return
+		}
+		sb.WriteString(">" + escapeLibvirt(text) + "</" + n.name + ">\n")
+	default:
+		sb.WriteString(">\n")
+		for _, c := range n.children {
+			writeNode(sb, c, n.name, indent+"  ")
+		}
+		sb.WriteString(indent + "</" + n.name + ">\n")
+	}
+}
+
+// escapeLibvirt escapes s as libvirt's virBufferEscapeString does.
+func escapeLibvirt(s string) string {
+	if !strings.ContainsAny(s, "<>&'\"") {
+		return s
+	}
+	r := strings.NewReplacer("<", "&lt;", ">", "&gt;", "&", "&amp;", "'", "&apos;", "\"", "&quot;")
+	return r.Replace(s)
+}
+
+// canonicalNetwork formats a network definition as libvirt does: the
+// UUID it was given or generated, and the bridge's STP and delay
+// defaults for the forward modes that make a bridge of their own.
+func canonicalNetwork(doc string, u libvirt.UUID) (string, error) {
+	x := &libvirtxml.Network{}
+	if err := x.Unmarshal(doc); err != nil {
+		return "", xmlErrorIn(libvirt.FromNetwork, err.Error())
+	}
+	x.UUID = u.String()
+	mode := ""
+	if x.Forward != nil {
+		mode = x.Forward.Mode
+		if mode == "" {
+			mode = "nat"
+			x.Forward.Mode = mode
+		}
+	}
+	switch mode {
+	case "", "nat", "route", "open":
+		if x.Bridge == nil {
+			x.Bridge = &libvirtxml.NetworkBridge{}
+		}
+		if x.Bridge.STP == "" {
+			x.Bridge.STP = "on"
+		}
+		if x.Bridge.Delay == "" {
+			x.Bridge.Delay = "0"
+		}
+	}
+	out, err := x.Marshal()
+	if err != nil {
+		return "", xmlErrorIn(libvirt.FromNetwork, err.Error())
+	}
+	return libvirtStyle(out)
+}
+
+// canonicalSecret formats a secret definition as libvirt does.
+func canonicalSecret(doc string, u libvirt.UUID) (string, error) {
+	x := &libvirtxml.Secret{}
+	if err := x.Unmarshal(doc); err != nil {
+		return "", xmlErrorIn(libvirt.FromSecret, err.Error())
+	}
+	x.UUID = u.String()
+	out, err := x.Marshal()
+	if err != nil {
+		return "", xmlErrorIn(libvirt.FromSecret, err.Error())
+	}
+	return libvirtStyle(out)
+}
