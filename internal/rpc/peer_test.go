@@ -56,7 +56,15 @@ func newPairWrapped(t testing.TB, opts Options, wrap func(net.Conn) net.Conn) (*
 	}
 	c := New(nc, opts)
 	t.Cleanup(func() {
-		c.Close()
+		// Bounded, so that an engine stuck for good (a goroutine that
+		// never lets go of its lock) fails the test instead of hanging it.
+		closed := make(chan struct{})
+		go func() { c.Close(); close(closed) }()
+		select {
+		case <-closed:
+		case <-time.After(stuckAfter):
+			t.Errorf("stuck: Close at the end of the test (not done after %v)", stuckAfter)
+		}
 		p.nc.Close()
 	})
 	return c, p
