@@ -2,9 +2,11 @@ package rpc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/virtwire/libvirt/internal/wire"
@@ -156,4 +158,99 @@ func TestSerialsSkipBusyOnesAfterWrapAround(t *testing.T) {
 	}
 	go p.echo()
 	echoed(t, c, 7, "a call after the late reply")
+}
+
+// What the server may send on a stream besides data, and what the
+// stream makes of it: a hole of length zero is nothing; a negative one,
+// an undecodable one, one on a body longer than a hole can be, or a
+// status no stream frame has, fails the stream (not the connection) with
+// an ErrProtocol saying what was wrong.
+func TestStreamControlFrameEdges(t *testing.T) {
+	hole := func(h wire.MessageHeader) wire.MessageHeader {
+		return streamHeader(h, wire.MessageTypeStreamHole, wire.MessageStatusContinue)
+	}
+	padded := func(length int64, size int) []byte {
+		return append(holeBody(length), make([]byte, size-12)...)
+	}
+	for _, tc := range []struct {
+		name   string
+		header func(h wire.MessageHeader) wire.MessageHeader
+		body   []byte
+		want   string // "" : the stream carries on
+		ended  bool   // the frame ends the stream on the server's side too
+	}{
+		{"hole of zero bytes", hole, holeBody(0), "", false},
+		{"hole body of 64 bytes", hole, padded(3, 64), "", false},
+		{"data of one byte", func(h wire.MessageHeader) wire.MessageHeader {
+			return streamHeader(h, wire.MessageTypeStream, wire.MessageStatusContinue)
+		}, []byte{'!'}, "", false},
+		{"hole of -1 bytes", hole, holeBody(-1), "negative length -1", false},
+		{"hole body of 65 bytes", hole, padded(3, 65), "stream hole of 65 bytes", false},
+		{"hole body of 11 bytes", hole, holeBody(3)[:11], "undecodable stream hole", false},
+		{"stream frame with status 77", func(h wire.MessageHeader) wire.MessageHeader {
+			return streamHeader(h, wire.MessageTypeStream, 77)
+		}, nil, "status 77", false},
+		{"undecodable stream error", func(h wire.MessageHeader) wire.MessageHeader {
+			return streamHeader(h, wire.MessageTypeStream, wire.MessageStatusError)
+		}, []byte{1, 2}, "undecodable stream error", true},
+		{"a confirmation nobody asked for", func(h wire.MessageHeader) wire.MessageHeader {
+			return streamHeader(h, wire.MessageTypeStream, wire.MessageStatusOK)
+		}, nil, "ended a stream nobody finished", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, p := newPair(t, Options{})
+			st, h := openTestStream(t, context.Background(), c, p, StreamRecv, true)
+			p.send(tc.header(h), tc.body)
+			p.send(streamHeader(h, wire.MessageTypeStream, wire.MessageStatusContinue), []byte("after"))
+			p.send(streamHeader(h, wire.MessageTypeStream, wire.MessageStatusContinue), nil)
+			var n int
+			var hl int64
+			var got []byte
+			var err error
+			for err == nil {
+				buf := make([]byte, 64)
+				err = within(t, "ReadSparse", func() (e error) { n, hl, e = st.ReadSparse(buf); return e })
+				if err == nil {
+					got = append(got, buf[:n]...)
+					if hl > 0 {
+						got = append(got, []byte(fmt.Sprintf("<hole %d>", hl))...)
+					}
+				}
+			}
+			if tc.want == "" {
+				want := "after"
+				switch tc.name {
+				case "hole body of 64 bytes":
+					want = "<hole 3>after"
+				case "data of one byte":
+					want = "!after"
+				}
+				if err != io.EOF || string(got) != want {
+					t.Fatalf("read %q, %v; want %q, io.EOF", got, err, want)
+				}
+			} else if !errors.Is(err, ErrProtocol) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("read %q, %v; want an ErrProtocol about %q", got, err, tc.want)
+			} else if tc.ended {
+				// The server forgot the stream: Finish reports why and
+				// sends nothing (the next frame the peer sees is a call).
+				if ferr := within(t, "Finish of a stream the server ended", st.Finish); !errors.Is(ferr, ErrProtocol) {
+					t.Fatalf("Finish: %v", ferr)
+				}
+			} else {
+				// The server still has the stream: Finish sends an abort
+				// instead, and reports the fault.
+				peerErr := confirm(p, h, wire.MessageStatusError, wire.MessageStatusOK, nil)
+				if ferr := within(t, "Finish of a faulted stream", st.Finish); !errors.Is(ferr, ErrProtocol) || !strings.Contains(ferr.Error(), tc.want) {
+					t.Fatalf("Finish: %v, want the fault", ferr)
+				}
+				if perr := await(t, peerErr, "the peer to receive the abort"); perr != nil {
+					t.Fatalf("peer: %v", perr)
+				}
+				awaitClosed(t, st.Done(), "the abort's confirmation")
+			}
+			// The connection carries on either way.
+			go p.echo()
+			echoed(t, c, 1, "a call after the stream frame")
+		})
+	}
 }

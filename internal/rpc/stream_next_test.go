@@ -179,3 +179,33 @@ func TestStreamCancelErrorsNameTheOperation(t *testing.T) {
 		t.Fatalf("OpenStream with an ended context: %v", err)
 	}
 }
+
+// A Write blocked because the server stopped reading ends when the
+// stream's context does: it returns the context's error, saying the write
+// was abandoned. Part of a frame went out, so the connection cannot go on.
+func TestStreamWriteAbandonedWithItsContext(t *testing.T) {
+	c, p := newPair(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, _ := openTestStream(t, ctx, c, p, StreamSend, false)
+	// The peer reads nothing from now on.
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	data := make([]byte, 16<<20) // far more than the socket buffers hold
+	go func() {
+		n, err := st.Write(data)
+		done <- result{n, err}
+	}()
+	waitBlocked(t, "rpc.(*Conn).writeLocked", "Write to block on the silent peer")
+	cancel()
+	r := await(t, done, "Write to return after the stream's context ended")
+	if !errors.Is(r.err, context.Canceled) || !strings.Contains(r.err.Error(), "stream write abandoned") || r.n >= len(data) {
+		t.Fatalf("Write = %d, %v; want fewer bytes and an abandoned write", r.n, r.err)
+	}
+	if err := awaitFailure(t, c, "the connection to fail after a frame cut short"); !errors.Is(err, ErrProtocol) {
+		t.Fatalf("Err = %v, want the connection failed for a frame cut short", err)
+	}
+}
