@@ -328,3 +328,17 @@ func TestConnWriteError(t *testing.T) {
 		t.Fatalf("Write to a closed peer = %d, %v", n, err)
 	}
 }
+
+// A frame whose length word is zero, or too small for the trailer, is
+// refused as soon as it is complete, whatever follows it.
+func TestConnRefusesFramesTooShort(t *testing.T) {
+	for _, size := range []uint32{0, 15} {
+		l, _ := negotiated(t, "65536")
+		frame := append(binary.BigEndian.AppendUint32(nil, size), make([]byte, size)...)
+		c := NewConn(&scriptConn{reads: []scriptRead{{data: frame}}})
+		c.Enable(l)
+		if n, err := c.Read(make([]byte, 8)); !errors.Is(err, ErrIntegrity) || n != 0 {
+			t.Fatalf("frame of %d bytes: Read = %d, %v; want ErrIntegrity", size, n, err)
+		}
+	}
+}
