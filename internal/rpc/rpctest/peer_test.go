@@ -108,6 +108,7 @@ func TestReadCallAnswersPings(t *testing.T) {
 	var b []byte
 	b = append(b, Ping()...)
 	b = append(b, pong...)
+	b = append(b, Ping()...)
 	b = append(b, Bytes(stream, []byte("data"))...)
 	b = append(b, Bytes(call, []byte("x"))...)
 	if _, err := nc.Write(b); err != nil {
@@ -117,10 +118,10 @@ func TestReadCallAnswersPings(t *testing.T) {
 	if err != nil || f.Header != call || string(f.Body) != "x" {
 		t.Fatalf("ReadCall = %+v %q, %v", f.Header, f.Body, err)
 	}
-	// Exactly one pong came back, for the one ping.
-	got := make([]byte, len(pong))
-	if _, err := io.ReadFull(nc, got); err != nil || !bytes.Equal(got, pong) {
-		t.Fatalf("answer to the ping: % x, %v", got, err)
+	// Exactly one pong came back for each ping, none for the pong.
+	got := make([]byte, 2*len(pong))
+	if _, err := io.ReadFull(nc, got); err != nil || !bytes.Equal(got, append(pong, pong...)) {
+		t.Fatalf("answers to the pings: % x, %v", got, err)
 	}
 	_ = nc.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 	if n, err := nc.Read(make([]byte, 1)); n != 0 || !isTimeout(err) {
@@ -153,12 +154,14 @@ func TestServe(t *testing.T) {
 	}()
 	call := wire.MessageHeader{Prog: 1, Vers: 1, Proc: 7, Type: wire.MessageTypeCall, Serial: 1}
 	nc.Write(Bytes(call, []byte("ignore")))
-	call.Serial = 2
-	nc.Write(Bytes(call, []byte("hi")))
-	want := Bytes(ReplyHeader(Frame{Header: call}), []byte("re:hi"))
-	got := make([]byte, len(want))
-	if _, err := io.ReadFull(nc, got); err != nil || !bytes.Equal(got, want) {
-		t.Fatalf("reply % x, %v; want % x", got, err, want)
+	for i, arg := range []string{"hi", "again"} {
+		call.Serial = uint32(2 + i)
+		nc.Write(Bytes(call, []byte(arg)))
+		want := Bytes(ReplyHeader(Frame{Header: call}), []byte("re:"+arg))
+		got := make([]byte, len(want))
+		if _, err := io.ReadFull(nc, got); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("reply %d: % x, %v; want % x", i, got, err, want)
+		}
 	}
 	nc.Close()
 	select {
@@ -168,6 +171,18 @@ func TestServe(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("stuck: Serve still runs 10s after the client left")
+	}
+	// Serve ends quietly when the peer itself is closed too.
+	nc, p = pipe(t)
+	go func() { served <- p.Serve(func(Frame) []byte { return nil }) }()
+	p.Close()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("Serve after the peer was closed: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("stuck: Serve still runs 10s after the peer was closed")
 	}
 	// A broken frame ends Serve with an error.
 	nc, p = pipe(t)
