@@ -33,7 +33,7 @@ func TestDigestMD5ExchangeWithRFCServer(t *testing.T) {
 			extra: []string{`qop="auth-conf"`, `cipher="rc4-40,rc4-56"`, "maxbuf=4096"}, wantQop: "auth-conf", wantCipher: "rc4-56", wantSSF: 56, wantMax: 4096 - 16},
 		{name: "rc4-40 meets a strength of 40", cred: Credentials{Username: "u", Password: "p"}, minSSF: 40,
 			extra: []string{`qop="auth-conf"`, `cipher="rc4-40"`, "maxbuf=32"}, wantQop: "auth-conf", wantCipher: "rc4-40", wantSSF: 40, wantMax: 32 - 16},
-		{name: "authzid and utf-8 names that fit Latin-1", cred: Credentials{Username: "jöe", Password: "pässwörd", Authzid: "admin"}, realm: "réalm", utf8: true, minSSF: 56,
+		{name: "authzid and utf-8 names that fit Latin-1", cred: Credentials{Username: "jöeÿ", Password: "pässwörd", Authzid: "admin"}, realm: "réalm", utf8: true, minSSF: 56,
 			extra: []string{`qop="auth-conf"`, `cipher="rc4"`}, wantQop: "auth-conf", wantCipher: "rc4", wantSSF: 128, wantMax: 65536 - 16},
 		{name: "utf-8 names beyond Latin-1 are hashed as UTF-8", cred: Credentials{Username: "ユーザ", Password: "パス"}, realm: "vm", utf8: true,
 			extra: []string{`qop="auth"`}, wantQop: "auth"},
@@ -232,6 +232,11 @@ func TestParseDirectivesSeparators(t *testing.T) {
 	}
 	if d.get("nonce") != `a\b` || d.get("qop") != "auth-conf" || d.get("maxbuf") != "64" || d.get("realm") != `x"` {
 		t.Fatalf("parsed %v", d.last)
+	}
+	// Empty values: unquoted before a comma, and at the very end.
+	d, err = parseDirectives("a=,b=1,c=")
+	if err != nil || d.get("a") != "" || d.get("b") != "1" || d.get("c") != "" || len(d.last) != 3 {
+		t.Fatalf("empty values parsed as %v, %v", d.last, err)
 	}
 	if _, err := parseDirectives("  \t\r\n"); err != nil {
 		t.Fatalf("blank message: %v", err)
