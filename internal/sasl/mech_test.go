@@ -133,3 +133,24 @@ func TestChooseExplainsRefusals(t *testing.T) {
 		t.Fatalf("ParseMechList = %q", got)
 	}
 }
+
+// PLAIN's message for credentials of any shape: empty ones, and a user
+// name longer than everything else.
+func TestPlainMessageShapes(t *testing.T) {
+	for _, c := range []struct {
+		cred Credentials
+		want string
+	}{
+		{Credentials{}, "\x00\x00"},
+		{Credentials{Username: "a-rather-long-user-name", Password: "p"}, "\x00a-rather-long-user-name\x00p"},
+		{Credentials{Authzid: "a-rather-long-authzid", Username: "u"}, "a-rather-long-authzid\x00u\x00"},
+	} {
+		m, err := New(Plain, c.cred, Params{Secure: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := m.Start(); err != nil || string(got) != c.want {
+			t.Errorf("Start = %q, %v; want %q", got, err, c.want)
+		}
+	}
+}
