@@ -173,7 +173,7 @@ func TestServe(t *testing.T) {
 		t.Fatal("stuck: Serve still runs 10s after the client left")
 	}
 	// Serve ends quietly when the peer itself is closed too.
-	nc, p = pipe(t)
+	_, p = pipe(t)
 	go func() { served <- p.Serve(func(Frame) []byte { return nil }) }()
 	p.Close()
 	select {
