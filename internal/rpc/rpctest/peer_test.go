@@ -80,11 +80,21 @@ func TestReadFramesAndRefusals(t *testing.T) {
 			t.Fatalf("length %d: %v", n, err)
 		}
 	}
-	// The largest and smallest lengths are frames.
+	// The largest length is a frame: the peer waits for its body (cut
+	// short here, which is a different error from a refused length).
 	nc, p = pipe(t)
-	go nc.Write(Bytes(h, make([]byte, MaxFrame-4-wire.MessageHeaderMax)))
-	if f, err := p.Read(); err != nil || len(f.Body) != MaxFrame-4-wire.MessageHeaderMax {
-		t.Fatalf("a frame of the largest length: %d bytes, %v", len(f.Body), err)
+	largest := Bytes(h, []byte("the start of a body"))
+	binary.BigEndian.PutUint32(largest, MaxFrame)
+	nc.Write(largest)
+	nc.Close()
+	if _, err := p.Read(); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("a frame of the largest length: %v, want it read until the connection ended", err)
+	}
+	// The smallest is a bare header.
+	nc, p = pipe(t)
+	nc.Write(Bytes(h, nil))
+	if f, err := p.Read(); err != nil || f.Header != h || len(f.Body) != 0 {
+		t.Fatalf("a frame of the smallest length: %+v, %d bytes, %v", f.Header, len(f.Body), err)
 	}
 	// A frame cut short, and a connection that ends, are errors.
 	nc, p = pipe(t)
