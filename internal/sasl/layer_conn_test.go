@@ -97,6 +97,29 @@ func TestLayerSequenceCountsEveryFrame(t *testing.T) {
 	}
 }
 
+// readWithin is c.Read on a goroutine of its own, failing the test if it
+// has not returned within a few seconds: a Read that loops for ever
+// must fail the test, not hang it.
+func readWithin(t *testing.T, c *Conn, p []byte) (int, error) {
+	t.Helper()
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := c.Read(p)
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		return r.n, r.err
+	case <-time.After(5 * time.Second):
+		t.Fatal("stuck: Conn.Read has not returned after 5s")
+		return 0, nil
+	}
+}
+
 // scriptConn is a transport that returns scripted reads, and calls
 // onRead (if set) inside a Read before returning, as if the layer were
 // switched on while that Read was blocked.
@@ -157,7 +180,7 @@ func TestConnReadsFramesHoweverTheyArrive(t *testing.T) {
 		var got []byte
 		buf := make([]byte, 3) // smaller than a message: the rest waits in the Conn
 		for {
-			n, err := c.Read(buf)
+			n, err := readWithin(t, c, buf)
 			got = append(got, buf[:n]...)
 			if err == io.EOF {
 				break
@@ -183,7 +206,7 @@ func TestConnRefusesHugeFrames(t *testing.T) {
 		sc := &scriptConn{reads: []scriptRead{{data: binary.BigEndian.AppendUint32(nil, size)}}}
 		c := NewConn(sc)
 		c.Enable(l)
-		if n, err := c.Read(make([]byte, 16)); err == nil || n != 0 || !strings.Contains(err.Error(), "exceeds the limit") {
+		if n, err := readWithin(t, c, make([]byte, 16)); err == nil || n != 0 || !strings.Contains(err.Error(), "exceeds the limit") {
 			t.Fatalf("length %d: Read = %d, %v", size, n, err)
 		}
 	}
@@ -191,7 +214,7 @@ func TestConnRefusesHugeFrames(t *testing.T) {
 	sc := &scriptConn{reads: []scriptRead{{data: binary.BigEndian.AppendUint32(nil, maxFrame)}, {err: io.ErrUnexpectedEOF}}}
 	c := NewConn(sc)
 	c.Enable(l)
-	if _, err := c.Read(make([]byte, 16)); !errors.Is(err, io.ErrUnexpectedEOF) {
+	if _, err := readWithin(t, c, make([]byte, 16)); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("a frame of the limit: %v, want the transport's error", err)
 	}
 }
@@ -203,7 +226,7 @@ func TestConnReadFailsOnABadFrame(t *testing.T) {
 	f[6] ^= 1
 	c := NewConn(&scriptConn{reads: []scriptRead{{data: f}}})
 	c.Enable(l)
-	if _, err := c.Read(make([]byte, 8)); !errors.Is(err, ErrIntegrity) {
+	if _, err := readWithin(t, c, make([]byte, 8)); !errors.Is(err, ErrIntegrity) {
 		t.Fatalf("Read: %v, want ErrIntegrity", err)
 	}
 }
@@ -218,7 +241,7 @@ func TestConnTransportErrors(t *testing.T) {
 	c := NewConn(&scriptConn{reads: []scriptRead{{data: f, err: boom}}})
 	c.Enable(l)
 	buf := make([]byte, 64)
-	n, err := c.Read(buf)
+	n, err := readWithin(t, c, buf)
 	if err != nil || string(buf[:n]) != "last words" {
 		t.Fatalf("Read = %q, %v; want the frame that came with the error", buf[:n], err)
 	}
@@ -227,7 +250,7 @@ func TestConnTransportErrors(t *testing.T) {
 	f2 := srv2.seal([]byte("cut short"))
 	c = NewConn(&scriptConn{reads: []scriptRead{{data: f2[:7]}, {err: boom}}})
 	c.Enable(l2)
-	if n, err := c.Read(buf); !errors.Is(err, boom) || n != 0 {
+	if n, err := readWithin(t, c, buf); !errors.Is(err, boom) || n != 0 {
 		t.Fatalf("Read = %d, %v; want the transport's error", n, err)
 	}
 }
@@ -247,11 +270,11 @@ func TestConnEnableDuringABlockedRead(t *testing.T) {
 		}
 	}
 	buf := make([]byte, 64)
-	n, err := c.Read(buf)
+	n, err := readWithin(t, c, buf)
 	if err != nil || string(buf[:n]) != "clear" {
 		t.Fatalf("first Read = %q, %v", buf[:n], err)
 	}
-	n, err = c.Read(buf)
+	n, err = readWithin(t, c, buf)
 	if err != nil || string(buf[:n]) != "framed" {
 		t.Fatalf("Read across the switch = %q, %v; want the plaintext", buf[:n], err)
 	}
@@ -263,7 +286,7 @@ func TestConnEnableDuringABlockedRead(t *testing.T) {
 	sc = &scriptConn{reads: []scriptRead{{data: half[:9], err: boom}}}
 	c = NewConn(sc)
 	sc.onRead = func(int) { c.Enable(l2) }
-	if n, err := c.Read(buf); !errors.Is(err, boom) || n != 0 {
+	if n, err := readWithin(t, c, buf); !errors.Is(err, boom) || n != 0 {
 		t.Fatalf("Read across the switch, failing = %q, %v; want the transport's error", buf[:n], err)
 	}
 	// And a switch during a Read that brings nothing: the Read reports
@@ -271,7 +294,7 @@ func TestConnEnableDuringABlockedRead(t *testing.T) {
 	sc = &scriptConn{}
 	c = NewConn(sc)
 	sc.onRead = func(int) { c.Enable(l2) }
-	if n, err := c.Read(buf); err != io.EOF || n != 0 {
+	if n, err := readWithin(t, c, buf); err != io.EOF || n != 0 {
 		t.Fatalf("empty Read across the switch = %d, %v; want io.EOF", n, err)
 	}
 }
@@ -337,7 +360,7 @@ func TestConnRefusesFramesTooShort(t *testing.T) {
 		frame := append(binary.BigEndian.AppendUint32(nil, size), make([]byte, size)...)
 		c := NewConn(&scriptConn{reads: []scriptRead{{data: frame}}})
 		c.Enable(l)
-		if n, err := c.Read(make([]byte, 8)); !errors.Is(err, ErrIntegrity) || n != 0 {
+		if n, err := readWithin(t, c, make([]byte, 8)); !errors.Is(err, ErrIntegrity) || n != 0 {
 			t.Fatalf("frame of %d bytes: Read = %d, %v; want ErrIntegrity", size, n, err)
 		}
 	}

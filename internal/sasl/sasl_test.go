@@ -126,7 +126,7 @@ func TestConnSwitch(t *testing.T) {
 	server := newRC4LayerSide(ha1, supportedCiphers[0], 100, true)
 	go func() { b.Write([]byte("clear")) }()
 	buf := make([]byte, 5)
-	if _, err := client.Read(buf); err != nil || string(buf) != "clear" {
+	if _, err := readWithin(t, client, buf); err != nil || string(buf) != "clear" {
 		t.Fatalf("clear read %q, %v", buf, err)
 	}
 	client.Enable(newRC4LayerSide(ha1, supportedCiphers[0], 100, false))
@@ -157,7 +157,7 @@ func TestConnSwitch(t *testing.T) {
 	go b.Write(server.Seal(server.Seal(nil, []byte("reply-1,")), []byte("reply-2")))
 	var all []byte
 	for len(all) < len("reply-1,reply-2") {
-		n, err := client.Read(buf)
+		n, err := readWithin(t, client, buf)
 		if err != nil {
 			t.Fatalf("reading the server's frames: %v", err)
 		}
