@@ -105,3 +105,57 @@ func TestPongWaitsForALongWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Only a keepalive PING sent as a message is answered: a PONG, or a ping
+// of another type, gets nothing back. An event sent right after each is
+// the barrier: once the handler has it, the message before it has been
+// handled, and an answer to it would have taken the write token before
+// the call that follows (keepalive answers take it at once), so it would
+// reach the peer first.
+func TestOnlyPingsAreAnswered(t *testing.T) {
+	events := make(chan struct{}, 1)
+	c, p := newPair(t, Options{OnMessage: func(*wire.MessageHeader, []byte) { events <- struct{}{} }})
+	ping := wire.MessageHeader{Prog: wire.KeepaliveProgram, Vers: wire.KeepaliveProtocolVersion,
+		Proc: int32(wire.ProcKeepalivePing), Type: wire.MessageTypeMessage}
+	pong, pingCall := ping, ping
+	pong.Proc = int32(wire.ProcKeepalivePong)
+	pingCall.Type = wire.MessageTypeCall
+	event := wire.MessageHeader{Prog: 0x20008086, Vers: 1, Proc: 100, Type: wire.MessageTypeMessage}
+	for i, tc := range []struct {
+		name     string
+		h        wire.MessageHeader
+		answered bool
+	}{
+		{"a PONG", pong, false},
+		{"a PING of type CALL", pingCall, false},
+		{"a PING", ping, true},
+	} {
+		p.send(tc.h, nil)
+		p.send(event, nil)
+		await(t, events, "the event after "+tc.name)
+		done := goCall(context.Background(), c, uint64(i))
+		f := p.next(t, "the frame after "+tc.name)
+		if tc.answered {
+			if f.h.Prog != wire.KeepaliveProgram || f.h.Proc != int32(wire.ProcKeepalivePong) {
+				t.Fatalf("%s: the peer got %+v, want the PONG before the call", tc.name, f.h)
+			}
+			f = p.next(t, "the call after "+tc.name)
+		}
+		if f.h.Type != wire.MessageTypeCall || f.h.Prog != 1 {
+			t.Fatalf("%s: the peer got %+v, want the call", tc.name, f.h)
+		}
+		p.reply(f, f.body)
+		if err := await(t, done, "the call after "+tc.name); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Events reach no one on a connection without a handler, which carries
+// on.
+func TestEventsWithoutAHandlerAreDropped(t *testing.T) {
+	c, p := newPair(t, Options{})
+	p.send(wire.MessageHeader{Prog: 0x20008086, Vers: 1, Proc: 100, Type: wire.MessageTypeMessage}, []byte("nobody listens"))
+	go p.echo()
+	echoed(t, c, 4, "a call after an event nobody handles")
+}
