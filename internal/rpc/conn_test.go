@@ -322,7 +322,9 @@ func TestServerPingIsAnswered(t *testing.T) {
 func TestKeepaliveDetectsSilentPeer(t *testing.T) {
 	c, p := newPair(t, Options{})
 	pings := make(chan struct{}, 16)
+	peerDone := make(chan struct{})
 	go func() {
+		defer close(peerDone)
 		for {
 			f, ok := p.read()
 			if !ok {
@@ -333,12 +335,14 @@ func TestKeepaliveDetectsSilentPeer(t *testing.T) {
 			}
 		}
 	}()
-	const interval, count = 40 * time.Millisecond, 3
+	// The interval leaves room for a loaded machine's timer delays: a
+	// tick late by a whole interval would skip a ping.
+	const interval, count = 100 * time.Millisecond, 3
 	start := time.Now()
 	c.StartKeepalive(interval, count)
 	select {
 	case <-c.Done():
-	case <-time.After(2 * time.Second):
+	case <-time.After(5 * time.Second):
 		t.Fatal("silent peer not detected")
 	}
 	elapsed := time.Since(start)
@@ -349,6 +353,9 @@ func TestKeepaliveDetectsSilentPeer(t *testing.T) {
 	if elapsed < bound-interval/2 || elapsed > bound+60*time.Millisecond {
 		t.Fatalf("detected after %v, want about %v", elapsed, bound)
 	}
+	// Count once the peer has read everything the client sent before
+	// closing the connection.
+	awaitClosed(t, peerDone, "the peer to read the client's last frames")
 	if len(pings) != count {
 		t.Fatalf("sent %d pings, want %d", len(pings), count)
 	}
