@@ -53,6 +53,11 @@ func TestBytesFramesAHeaderAndBody(t *testing.T) {
 	if r != (wire.MessageHeader{Prog: 1, Vers: 2, Proc: 3, Type: wire.MessageTypeReply, Serial: 4, Status: wire.MessageStatusOK}) {
 		t.Fatalf("ReplyHeader = %+v", r)
 	}
+	// Bodies of any length, longer than the header too.
+	long := bytes.Repeat([]byte("0123456789abcdef"), 4)
+	if b := Bytes(h, long); len(b) != 4+wire.MessageHeaderMax+len(long) || !bytes.Equal(b[4+wire.MessageHeaderMax:], long) {
+		t.Fatalf("frame with a %d-byte body: %d bytes", len(long), len(b))
+	}
 	ping := Ping()
 	if binary.BigEndian.Uint32(ping[4:]) != wire.KeepaliveProgram || int32(binary.BigEndian.Uint32(ping[12:])) != int32(wire.ProcKeepalivePing) {
 		t.Fatalf("Ping = % x", ping)
