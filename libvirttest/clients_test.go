@@ -106,7 +106,7 @@ func clientDir(t testing.TB, sub string) string {
 // virshVersion returns the client virsh's own version ("9.0.0", "11.3.0").
 func virshVersion(t testing.TB) string {
 	t.Helper()
-	out, err := clientCommand(context.Background(), t, "", "virsh", "--version").Output()
+	out, err := clientCommand(testCtx(t), t, "", "virsh", "--version").Output()
 	if err != nil {
 		t.Fatalf("virsh --version: %v", err)
 	}

@@ -17,7 +17,7 @@ import (
 func client(t *testing.T) (*libvirttest.Server, *libvirt.Client) {
 	t.Helper()
 	srv := libvirttest.New(t)
-	c, err := srv.Client(context.Background())
+	c, err := srv.Client(testCtx(t))
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return srv, c
@@ -60,7 +60,7 @@ const canonicalMinimal = `<domain type='test'>
 
 func TestDomainXMLCanonical(t *testing.T) {
 	_, c := client(t)
-	ctx := context.Background()
+	ctx := testCtx(t)
 	in := "<domain type='test'><name>m1</name><memory>65536</memory><os><type>hvm</type></os></domain>"
 	dom, err := c.DomainDefineXML(ctx, in)
 	require.NoError(t, err)
@@ -89,7 +89,7 @@ func TestDomainXMLCanonical(t *testing.T) {
 
 func TestDomainXMLErrors(t *testing.T) {
 	_, c := client(t)
-	ctx := context.Background()
+	ctx := testCtx(t)
 	for doc, code := range map[string]libvirt.ErrorNumber{
 		"<domain": libvirt.ErrXMLDetail,
 		"<domain type='test'><name>n</name></domain>":                                               libvirt.ErrXMLError,
@@ -104,7 +104,7 @@ func TestDomainXMLErrors(t *testing.T) {
 
 func TestListAllDomainsFilters(t *testing.T) {
 	_, c := client(t)
-	ctx := context.Background()
+	ctx := testCtx(t)
 	_, err := c.DomainDefineXML(ctx, domXML("off"))
 	require.NoError(t, err)
 	// The test driver refuses START_PAUSED: start, then suspend.
@@ -144,7 +144,7 @@ func domXML(name string) string {
 
 func TestSchedulerAndMetadata(t *testing.T) {
 	_, c := client(t)
-	ctx := context.Background()
+	ctx := testCtx(t)
 	dom, err := c.DomainLookupByName(ctx, "test")
 	require.NoError(t, err)
 	params, err := c.DomainGetSchedulerParameters(ctx, dom, 1)
@@ -181,7 +181,7 @@ func TestSchedulerAndMetadata(t *testing.T) {
 
 func TestNetworkLifecycleAndEvents(t *testing.T) {
 	_, c := client(t)
-	ctx := context.Background()
+	ctx := testCtx(t)
 	sub, err := c.SubscribeNetworkEvents(ctx, libvirt.NetworkEventIDLifecycle, nil)
 	require.NoError(t, err)
 	defer sub.Close()
@@ -207,7 +207,7 @@ func TestNetworkLifecycleAndEvents(t *testing.T) {
 
 func TestStoragePoolsVolumesAndEvents(t *testing.T) {
 	_, c := client(t)
-	ctx := context.Background()
+	ctx := testCtx(t)
 	sub, err := c.SubscribeStoragePoolEvents(ctx, libvirt.StoragePoolEventIDLifecycle, nil)
 	require.NoError(t, err)
 	defer sub.Close()
@@ -236,7 +236,7 @@ func TestStoragePoolsVolumesAndEvents(t *testing.T) {
 
 func TestSecretsAndEvents(t *testing.T) {
 	_, c := client(t)
-	ctx := context.Background()
+	ctx := testCtx(t)
 	sub, err := c.SubscribeSecretEvents(ctx, libvirt.SecretEventIDValueChanged, nil)
 	require.NoError(t, err)
 	defer sub.Close()
@@ -267,7 +267,7 @@ func TestWithRemoteHandler(t *testing.T) {
 	srv := libvirttest.New(t, libvirttest.WithRemoteHandler(func(h libvirttest.RemoteHandler) libvirttest.RemoteHandler {
 		return hostnameHandler{h}
 	}))
-	ctx := context.Background()
+	ctx := testCtx(t)
 	c, err := srv.Client(ctx)
 	require.NoError(t, err)
 	defer c.Close()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,18 @@ import (
 	"github.com/virtwire/libvirt/internal/xdr"
 	"github.com/virtwire/libvirt/protocol"
 )
+
+// countingConn counts the writes made on a connection.
+type countingConn struct {
+	net.Conn
+	writes atomic.Int64
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.writes.Add(1)
+	return n, err
+}
 
 // rawConn speaks the wire protocol by hand, to test what a library
 // client never sends.
@@ -181,7 +194,7 @@ func TestPolkitAuthentication(t *testing.T) {
 	_, me := r.recvError()
 	assert.Equal(t, "authentication required", *me.Message)
 
-	ctx := context.Background()
+	ctx := testCtx(t)
 	c, err := s.Client(ctx)
 	require.NoError(t, err, "the library's polkit authentication")
 	defer c.Close()
@@ -210,21 +223,43 @@ func TestCloseStopsEverything(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	s, err := NewServer(WithUnixSocket(""), WithTCP(), WithKeepalive(time.Second, 3))
 	require.NoError(t, err)
-	ctx := context.Background()
+	ctx := testCtx(t)
 	c, err := s.Client(ctx)
 	require.NoError(t, err)
 	sub, err := c.SubscribeDomainEvents(ctx, libvirt.DomainEventIDLifecycle, nil)
 	require.NoError(t, err)
-	c2, err := libvirt.Dial(ctx, s.URI())
+	// c2's socket counts its writes, so that the test knows when the
+	// call below has been sent to the server.
+	var sc *countingConn
+	c2, err := libvirt.Dial(ctx, s.URI(), libvirt.WithDialer(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		sc = &countingConn{Conn: nc}
+		return sc, nil
+	}))
 	require.NoError(t, err)
 	s.SetDelay(libvirt.ProcConnectGetHostname, time.Hour)
 	pending := make(chan error, 1)
+	before := sc.writes.Load()
 	go func() { _, err := c2.ConnectGetHostname(ctx); pending <- err }()
-	time.Sleep(50 * time.Millisecond)
+	for deadline := time.Now().Add(testTimeout); sc.writes.Load() == before; time.Sleep(time.Millisecond) {
+		require.True(t, time.Now().Before(deadline), "stuck: the call to be sent (nothing written after %v)", testTimeout)
+	}
 	require.NoError(t, s.Close())
-	assert.Error(t, <-pending, "the call pending at Close fails")
-	_, open := <-sub.Events()
-	assert.False(t, open)
+	select {
+	case err := <-pending:
+		assert.Error(t, err, "the call pending at Close fails")
+	case <-time.After(testTimeout):
+		t.Fatalf("stuck: the call pending at Close still waits %v after it", testTimeout)
+	}
+	select {
+	case _, open := <-sub.Events():
+		assert.False(t, open)
+	case <-time.After(testTimeout):
+		t.Fatalf("stuck: the subscription still open %v after Close", testTimeout)
+	}
 	c.Close()
 	c2.Close()
 	_, err = s.Pipe()

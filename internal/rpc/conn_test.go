@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -57,11 +58,33 @@ func cancelPromptly(t *testing.T, cancel context.CancelFunc, done <-chan error) 
 	t.Helper()
 	cancel()
 	start := time.Now()
-	if err := <-done; !errors.Is(err, context.Canceled) {
+	if err := await(t, done, "the cancelled call to return"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled call returned %v, want context.Canceled", err)
 	}
 	if d := time.Since(start); d > 100*time.Millisecond {
 		t.Fatalf("cancel took %v", d)
+	}
+}
+
+// echoed makes a call with an uncancellable context (the path most calls
+// take, and the one that reads its own reply on every transport) to a
+// peer that echoes its arguments, and checks that v comes back. The call
+// runs on a goroutine of its own so that the test can bound it; what
+// names it in the failure.
+func echoed(t *testing.T, c *Conn, v uint64, what string) {
+	t.Helper()
+	type result struct {
+		v   uint64
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		got, err := callU64(context.Background(), c, v)
+		done <- result{got, err}
+	}()
+	r := await(t, done, what)
+	if r.err != nil || r.v != v {
+		t.Fatalf("%s: got %d, %v; want %d", what, r.v, r.err, v)
 	}
 }
 
@@ -125,7 +148,9 @@ func TestConcurrentCallsGetTheirOwnReplies(t *testing.T) {
 			}
 		}(g)
 	}
-	wg.Wait()
+	allDone := make(chan struct{})
+	go func() { wg.Wait(); close(allDone) }()
+	awaitClosed(t, allDone, "every caller to get all its replies")
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
@@ -136,7 +161,7 @@ func TestCancelledCallDiscardsLateReply(t *testing.T) {
 	c, p := newPair(t, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := goCall(ctx, c, 1)
-	first, _ := p.read()
+	first := p.next(t, "the call to cancel")
 	cancelPromptly(t, cancel, done)
 	// The late reply arrives; it must be skipped, not handed to the next
 	// call, and the connection must stay usable.
@@ -144,10 +169,7 @@ func TestCancelledCallDiscardsLateReply(t *testing.T) {
 		t.Fatal(err)
 	}
 	go p.echo()
-	got, err := callU64(context.Background(), c, 42)
-	if err != nil || got != 42 {
-		t.Fatalf("call after a cancelled one: %d, %v", got, err)
-	}
+	echoed(t, c, 42, "a call after a cancelled one")
 }
 
 func TestDeadlineExceeded(t *testing.T) {
@@ -155,7 +177,7 @@ func TestDeadlineExceeded(t *testing.T) {
 	go func() { p.read() }() // never answers
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
-	_, err := callU64(ctx, c, 1)
+	err := within(t, "a call with a 30ms deadline", func() error { _, err := callU64(ctx, c, 1); return err })
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want DeadlineExceeded", err)
 	}
@@ -181,9 +203,9 @@ func TestCloseFailsPendingCalls(t *testing.T) {
 		}()
 	}
 	for i := 0; i < n; i++ {
-		<-started
+		await(t, started, "the peer to receive every call")
 	}
-	if err := c.Close(); err != nil {
+	if err := within(t, "Close", c.Close); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < n; i++ {
@@ -196,7 +218,7 @@ func TestCloseFailsPendingCalls(t *testing.T) {
 			t.Fatal("pending call not failed by Close")
 		}
 	}
-	if _, err := callU64(context.Background(), c, 1); !errors.Is(err, ErrClosed) {
+	if err := within(t, "a call after Close", func() error { _, err := callU64(context.Background(), c, 1); return err }); !errors.Is(err, ErrClosed) {
 		t.Fatalf("call after Close: %v", err)
 	}
 }
@@ -208,14 +230,14 @@ func TestPeerHangupFailsCallsAndSignals(t *testing.T) {
 		_, err := callU64(context.Background(), c, 1)
 		errs <- err
 	}()
-	p.read()
+	p.next(t, "the call in flight at the hang-up")
 	p.nc.Close()
 	select {
 	case <-c.Done():
 	case <-time.After(time.Second):
 		t.Fatal("Done not closed after hang-up")
 	}
-	err := <-errs
+	err := await(t, errs, "the call in flight to fail")
 	var de *DisconnectedError
 	if !errors.As(err, &de) {
 		t.Fatalf("got %v, want *DisconnectedError", err)
@@ -245,7 +267,10 @@ func TestFrameLengthOutOfBounds(t *testing.T) {
 func TestErrorReply(t *testing.T) {
 	c, p := newPair(t, Options{})
 	go func() {
-		f, _ := p.read()
+		f, ok := p.read()
+		if !ok {
+			return
+		}
 		msg := "Domain not found"
 		me := wire.MessageError{Code: 42, Domain: 10, Message: &msg, Level: 2}
 		var e xdr.Encoder
@@ -254,7 +279,7 @@ func TestErrorReply(t *testing.T) {
 		h.Type, h.Status = wire.MessageTypeReply, wire.MessageStatusError
 		p.send(h, e.Bytes())
 	}()
-	_, err := callU64(context.Background(), c, 1)
+	err := within(t, "a call answered with an error", func() error { _, err := callU64(context.Background(), c, 1); return err })
 	var re *RemoteError
 	if !errors.As(err, &re) || re.Msg.Code != 42 || err.Error() != "Domain not found" {
 		t.Fatalf("got %v, want the remote error", err)
@@ -263,21 +288,21 @@ func TestErrorReply(t *testing.T) {
 
 func TestEncodeErrorSendsNothing(t *testing.T) {
 	c, p := newPair(t, Options{})
-	got := make(chan frame, 1)
-	go func() {
-		if f, ok := p.read(); ok {
-			got <- f
-		}
-	}()
 	cl := c.NewCall(1, 1, 7)
 	cl.Encoder().String(strings.Repeat("x", 10), 4)
 	if _, err := c.Do(context.Background(), cl); !errors.Is(err, xdr.ErrTooLong) {
 		t.Fatalf("got %v, want ErrTooLong", err)
 	}
-	select {
-	case f := <-got:
-		t.Fatalf("a frame was sent: %+v", f.h)
-	case <-time.After(50 * time.Millisecond):
+	// Nothing was sent: the next frame the peer sees is the next call,
+	// which has the first serial.
+	done := goCall(context.Background(), c, 5)
+	f := p.next(t, "the call after the refused one")
+	if f.h.Proc != 7 || f.h.Serial != 1 || !bytes.Equal(f.body, []byte{0, 0, 0, 0, 0, 0, 0, 5}) {
+		t.Fatalf("the peer saw %+v with body % x: something of the refused call was sent", f.h, f.body)
+	}
+	p.reply(f, f.body)
+	if err := await(t, done, "the call after the refused one"); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -288,8 +313,8 @@ func TestServerPingIsAnswered(t *testing.T) {
 	if err := p.send(ping, nil); err != nil {
 		t.Fatal(err)
 	}
-	f, ok := p.read()
-	if !ok || f.h.Prog != wire.KeepaliveProgram || f.h.Proc != int32(wire.ProcKeepalivePong) || f.h.Type != wire.MessageTypeMessage {
+	f := p.next(t, "the PONG")
+	if f.h.Prog != wire.KeepaliveProgram || f.h.Proc != int32(wire.ProcKeepalivePong) || f.h.Type != wire.MessageTypeMessage {
 		t.Fatalf("got %+v, want a PONG", f.h)
 	}
 }
@@ -297,7 +322,9 @@ func TestServerPingIsAnswered(t *testing.T) {
 func TestKeepaliveDetectsSilentPeer(t *testing.T) {
 	c, p := newPair(t, Options{})
 	pings := make(chan struct{}, 16)
+	peerDone := make(chan struct{})
 	go func() {
+		defer close(peerDone)
 		for {
 			f, ok := p.read()
 			if !ok {
@@ -308,12 +335,14 @@ func TestKeepaliveDetectsSilentPeer(t *testing.T) {
 			}
 		}
 	}()
-	const interval, count = 40 * time.Millisecond, 3
+	// The interval leaves room for a loaded machine's timer delays: a
+	// tick late by a whole interval would skip a ping.
+	const interval, count = 100 * time.Millisecond, 3
 	start := time.Now()
 	c.StartKeepalive(interval, count)
 	select {
 	case <-c.Done():
-	case <-time.After(2 * time.Second):
+	case <-time.After(5 * time.Second):
 		t.Fatal("silent peer not detected")
 	}
 	elapsed := time.Since(start)
@@ -324,6 +353,9 @@ func TestKeepaliveDetectsSilentPeer(t *testing.T) {
 	if elapsed < bound-interval/2 || elapsed > bound+60*time.Millisecond {
 		t.Fatalf("detected after %v, want about %v", elapsed, bound)
 	}
+	// Count once the peer has read everything the client sent before
+	// closing the connection.
+	awaitClosed(t, peerDone, "the peer to read the client's last frames")
 	if len(pings) != count {
 		t.Fatalf("sent %d pings, want %d", len(pings), count)
 	}

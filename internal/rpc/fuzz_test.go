@@ -48,7 +48,7 @@ func FuzzReadFrames(f *testing.F) {
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if _, err := callU64(ctx, c, 5); errors.Is(err, context.DeadlineExceeded) {
+		if err := within(t, "the call after the fuzzed bytes", func() error { _, err := callU64(ctx, c, 5); return err }); errors.Is(err, context.DeadlineExceeded) {
 			t.Fatal("call still waiting 5 s after the peer hung up")
 		}
 	})

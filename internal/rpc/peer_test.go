@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/virtwire/libvirt/internal/wire"
 	"github.com/virtwire/libvirt/internal/xdr"
@@ -23,6 +24,13 @@ type peer struct {
 // the other. The engine is closed at the end of the test.
 func newPair(t testing.TB, opts Options) (*Conn, *peer) {
 	t.Helper()
+	return newPairWrapped(t, opts, nil)
+}
+
+// newPairWrapped is newPair with the engine's end of the socket wrapped
+// by wrap (nil: unwrapped).
+func newPairWrapped(t testing.TB, opts Options, wrap func(net.Conn) net.Conn) (*Conn, *peer) {
+	t.Helper()
 	dir := t.TempDir()
 	l, err := net.Listen("unix", dir+"/s")
 	if err != nil {
@@ -38,10 +46,25 @@ func newPair(t testing.TB, opts Options) (*Conn, *peer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &peer{t: t, nc: <-accepted}
+	pc := await(t, accepted, "accepting the test connection")
+	if pc == nil {
+		t.Fatal("accepting the test connection failed")
+	}
+	p := &peer{t: t, nc: pc}
+	if wrap != nil {
+		nc = wrap(nc)
+	}
 	c := New(nc, opts)
 	t.Cleanup(func() {
-		c.Close()
+		// Bounded, so that an engine stuck for good (a goroutine that
+		// never lets go of its lock) fails the test instead of hanging it.
+		closed := make(chan struct{})
+		go func() { c.Close(); close(closed) }()
+		select {
+		case <-closed:
+		case <-time.After(stuckAfter):
+			t.Errorf("stuck: Close at the end of the test (not done after %v)", stuckAfter)
+		}
 		p.nc.Close()
 	})
 	return c, p
@@ -70,6 +93,19 @@ func (p *peer) read() (f frame, ok bool) {
 	}
 	f.body = buf[wire.MessageHeaderMax:]
 	return f, true
+}
+
+// next reads the next frame on the test's goroutine, failing the test
+// with what when the connection ends or nothing comes within stuckAfter.
+func (p *peer) next(t testing.TB, what string) frame {
+	t.Helper()
+	_ = p.nc.SetReadDeadline(time.Now().Add(stuckAfter))
+	f, ok := p.read()
+	_ = p.nc.SetReadDeadline(time.Time{})
+	if !ok {
+		t.Fatalf("stuck: %s: no frame from the client (connection ended, or nothing for %v)", what, stuckAfter)
+	}
+	return f
 }
 
 // frameBytes is a whole frame (length word, header h, body).

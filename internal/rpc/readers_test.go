@@ -18,24 +18,23 @@ import (
 func TestLeaderCancelledMidFrame(t *testing.T) {
 	for _, split := range []int{3, 20, headerLen + 2} {
 		t.Run(fmt.Sprintf("after %d bytes", split), func(t *testing.T) {
-			c, p := newPair(t, Options{})
+			var cc *countingConn
+			c, p := newPairWrapped(t, Options{}, func(nc net.Conn) net.Conn { cc = &countingConn{Conn: nc}; return cc })
 			ctx, cancel := context.WithCancel(context.Background())
 			done := goCall(ctx, c, 1)
-			first, _ := p.read()
+			first := p.next(t, "the call to cancel")
 			whole := replyBytes(first, first.body)
 			if err := p.write(whole[:split]); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(10 * time.Millisecond) // let the leader read the part
+			cc.waitRead(t, int64(split), "the leader to read part of its reply")
 			cancelPromptly(t, cancel, done)
 			if err := p.write(whole[split:]); err != nil {
 				t.Fatal(err)
 			}
 			go p.echo()
 			for i := uint64(0); i < 3; i++ {
-				if got, err := callU64(context.Background(), c, 100+i); err != nil || got != 100+i {
-					t.Fatalf("call after the cancelled one: %d, %v", got, err)
-				}
+				echoed(t, c, 100+i, "a call after the cancelled one")
 			}
 		})
 	}
@@ -61,18 +60,16 @@ func TestLeaderDeliversOthersReplies(t *testing.T) {
 	}
 	var frames []frame
 	for range n {
-		f, ok := p.read()
-		if !ok {
-			t.Fatal("peer: connection ended")
-		}
-		frames = append(frames, f)
+		frames = append(frames, p.next(t, "the waiting callers' calls"))
 	}
 	for i := n - 1; i >= 0; i-- {
 		if err := p.reply(frames[i], frames[i].body); err != nil {
 			t.Fatal(err)
 		}
 	}
-	wg.Wait()
+	allDone := make(chan struct{})
+	go func() { wg.Wait(); close(allDone) }()
+	awaitClosed(t, allDone, "every caller to get its reply")
 	close(errs)
 	for err := range errs {
 		if err != nil {
@@ -105,16 +102,15 @@ func TestCancelWithoutReadDeadlines(t *testing.T) {
 	defer cancel()
 	go func() { p.read() }() // never answers
 	start := time.Now()
-	if _, err := callU64(ctx, c, 1); !errors.Is(err, context.DeadlineExceeded) {
+	err := within(t, "a call with a 30ms deadline on a transport without deadlines", func() error { _, err := callU64(ctx, c, 1); return err })
+	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want DeadlineExceeded", err)
 	}
 	if d := time.Since(start); d > 500*time.Millisecond {
 		t.Fatalf("deadline took %v", d)
 	}
 	go p.echo()
-	if got, err := callU64(context.Background(), c, 7); err != nil || got != 7 {
-		t.Fatalf("call after the timed-out one: %d, %v", got, err)
-	}
+	echoed(t, c, 7, "a call after the timed-out one")
 }
 
 // Messages that arrive while no call is in flight are read by the
@@ -124,9 +120,7 @@ func TestIdleConnectionStillReadsEvents(t *testing.T) {
 	c, p := newPair(t, Options{OnMessage: func(*wire.MessageHeader, []byte) { got <- struct{}{} }})
 	go p.echo()
 	for i := uint64(0); i < 20; i++ { // leave the connection just after calls
-		if _, err := callU64(context.Background(), c, i); err != nil {
-			t.Fatal(err)
-		}
+		echoed(t, c, i, "a call before the events")
 	}
 	ev := wire.MessageHeader{Prog: 0x20008086, Vers: 1, Proc: 100, Type: wire.MessageTypeMessage}
 	for i := 0; i < 3; i++ {
@@ -142,6 +136,8 @@ func TestIdleConnectionStillReadsEvents(t *testing.T) {
 		case <-time.After(2 * time.Second):
 			t.Fatal("event not read on an idle connection")
 		}
+		// Leave the connection idle again: the idle gap is the scenario,
+		// not a wait for something to happen.
 		time.Sleep(20 * time.Millisecond)
 	}
 }
@@ -150,20 +146,22 @@ func TestIdleConnectionStillReadsEvents(t *testing.T) {
 // caller: the next reader finishes it, or, when the connection is closed
 // first, the caller gets the connection's error instead of waiting forever.
 func TestHalfReadReplyOfAnotherCallerOnClose(t *testing.T) {
-	c, p := newPair(t, Options{})
+	var cc *countingConn
+	c, p := newPairWrapped(t, Options{}, func(nc net.Conn) net.Conn { cc = &countingConn{Conn: nc}; return cc })
 	ctxA, cancelA := context.WithCancel(context.Background())
 	doneA := goCall(ctxA, c, 1)
-	p.read() // A has sent its call and leads
+	p.next(t, "call A") // A has sent its call and leads
 	doneB := goCall(context.Background(), c, 2)
-	fb, _ := p.read()
+	fb := p.next(t, "call B")
 	whole := replyBytes(fb, fb.body)
 	if err := p.write(whole[:headerLen+3]); err != nil { // B's reply, half
 		t.Fatal(err)
 	}
-	time.Sleep(10 * time.Millisecond)
+	cc.waitRead(t, headerLen+3, "A to read half of B's reply")
 	cancelPromptly(t, cancelA, doneA)
-	time.Sleep(10 * time.Millisecond)
-	c.Close()
+	closed := make(chan struct{})
+	go func() { c.Close(); close(closed) }()
+	awaitClosed(t, closed, "Close")
 	select {
 	case err := <-doneB:
 		if !errors.Is(err, ErrClosed) {

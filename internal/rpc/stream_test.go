@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -30,15 +31,23 @@ func openTestStream(t *testing.T, ctx context.Context, c *Conn, p *peer, mode St
 		p.reply(f, nil)
 	}()
 	cl := c.NewCall(1, 1, streamProc)
-	st, d, err := c.OpenStream(ctx, cl, mode, sparse)
-	if err != nil {
-		t.Fatalf("open: %v", err)
+	type result struct {
+		st  *Stream
+		err error
 	}
-	_ = d
+	done := make(chan result, 1)
+	go func() {
+		st, _, err := c.OpenStream(ctx, cl, mode, sparse)
+		done <- result{st, err}
+	}()
+	r := await(t, done, "OpenStream to return")
+	if r.err != nil {
+		t.Fatalf("open: %v", r.err)
+	}
 	if err := cl.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	return st, <-opened
+	return r.st, await(t, opened, "the peer to see the opening call")
 }
 
 // streamHeader is the header of a stream frame for the call h.
@@ -59,17 +68,57 @@ func errorBody(msg string) []byte {
 	return e.Bytes()
 }
 
-// expectFrame reads the next frame and checks its type and status.
+// expectFrame reads the next frame on the test's goroutine and checks
+// its type and status.
 func expectFrame(t *testing.T, p *peer, typ wire.MessageType, status wire.MessageStatus) frame {
 	t.Helper()
-	f, ok := p.read()
-	if !ok {
-		t.Fatalf("connection ended waiting for a %v/%v frame", typ, status)
-	}
+	f := p.next(t, fmt.Sprintf("a %v/%v frame", typ, status))
 	if f.h.Type != typ || f.h.Status != status {
 		t.Fatalf("got a %v/%v frame, want %v/%v", f.h.Type, f.h.Status, typ, status)
 	}
 	return f
+}
+
+// nextFrameOf is expectFrame for the peer's own goroutines: it returns
+// what went wrong instead of failing the test, which only the test's
+// goroutine may do.
+func nextFrameOf(p *peer, typ wire.MessageType, status wire.MessageStatus) (frame, error) {
+	f, ok := p.read()
+	if !ok {
+		return f, fmt.Errorf("connection ended waiting for a %v/%v frame", typ, status)
+	}
+	if f.h.Type != typ || f.h.Status != status {
+		return f, fmt.Errorf("got a %v/%v frame, want %v/%v", f.h.Type, f.h.Status, typ, status)
+	}
+	return f, nil
+}
+
+// confirm has the peer wait, on a goroutine of its own, for the client's
+// stream frame of the given status and answer it with reply; the
+// returned channel reports what went wrong, or nil.
+func confirm(p *peer, h wire.MessageHeader, status wire.MessageStatus, reply wire.MessageStatus, body []byte) <-chan error {
+	errs := make(chan error, 1)
+	go func() {
+		f, err := nextFrameOf(p, wire.MessageTypeStream, status)
+		switch {
+		case err != nil:
+		case f.h.Serial != h.Serial || f.h.Proc != h.Proc || f.h.Prog != h.Prog || len(f.body) != 0:
+			err = fmt.Errorf("stream frame %+v with %d body bytes, want an empty one for %+v", f.h, len(f.body), h)
+		default:
+			err = p.send(streamHeader(h, wire.MessageTypeStream, reply), body)
+		}
+		errs <- err
+	}()
+	return errs
+}
+
+// within runs f on a goroutine of its own and returns its error, failing
+// the test with what if f takes longer than stuckAfter.
+func within(t *testing.T, what string, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	return await(t, done, what)
 }
 
 func TestStreamDownloadWithHolesAndFinish(t *testing.T) {
@@ -83,15 +132,17 @@ func TestStreamDownloadWithHolesAndFinish(t *testing.T) {
 
 	// The first part through ReadSparse, the rest through Read.
 	buf := make([]byte, 64)
-	n, hole, err := st.ReadSparse(buf)
+	var n int
+	var hole int64
+	err := within(t, "ReadSparse of the first data", func() (err error) { n, hole, err = st.ReadSparse(buf); return err })
 	if err != nil || hole != 0 || string(buf[:n]) != "hello " {
 		t.Fatalf("ReadSparse = %q, hole %d, %v", buf[:n], hole, err)
 	}
-	n, hole, err = st.ReadSparse(buf)
+	err = within(t, "ReadSparse of the first hole", func() (err error) { n, hole, err = st.ReadSparse(buf); return err })
 	if err != nil || n != 0 || hole != 5 {
 		t.Fatalf("ReadSparse = %d bytes, hole %d, %v; want the hole of 5", n, hole, err)
 	}
-	rest, err := io.ReadAll(st)
+	rest, err := readAllWithin(t, st, "reading the rest of the stream")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,22 +153,19 @@ func TestStreamDownloadWithHolesAndFinish(t *testing.T) {
 		t.Fatal("AtEOF false after io.EOF")
 	}
 
-	go func() {
-		f := expectFrame(t, p, wire.MessageTypeStream, wire.MessageStatusOK)
-		if f.h.Serial != h.Serial || f.h.Proc != streamProc || len(f.body) != 0 {
-			t.Errorf("finish frame %+v with %d body bytes", f.h, len(f.body))
-		}
-		p.send(streamHeader(h, wire.MessageTypeStream, wire.MessageStatusOK), nil)
-	}()
-	if err := st.Finish(); err != nil {
+	peerErr := confirm(p, h, wire.MessageStatusOK, wire.MessageStatusOK, nil)
+	if err := within(t, "Finish", st.Finish); err != nil {
 		t.Fatalf("Finish: %v", err)
+	}
+	if err := await(t, peerErr, "the peer to confirm the finish"); err != nil {
+		t.Fatalf("peer: %v", err)
 	}
 	select {
 	case <-st.Done():
 	default:
 		t.Fatal("Done not closed after Finish")
 	}
-	if err := st.Finish(); err != nil {
+	if err := within(t, "a second Finish", st.Finish); err != nil {
 		t.Fatalf("second Finish: %v", err)
 	}
 	if _, err := st.Read(buf); !errors.Is(err, ErrStreamClosed) {
@@ -125,41 +173,48 @@ func TestStreamDownloadWithHolesAndFinish(t *testing.T) {
 	}
 	// The connection still serves calls.
 	go p.echo()
-	if v, err := callU64(context.Background(), c, 77); err != nil || v != 77 {
-		t.Fatalf("call after the stream: %d, %v", v, err)
-	}
+	echoed(t, c, 77, "a call after the stream")
 }
 
 func TestStreamUploadFramesAndHoles(t *testing.T) {
 	c, p := newPair(t, Options{})
 	st, h := openTestStream(t, context.Background(), c, p, StreamSend, true)
 	data := bytes.Repeat([]byte("0123456789abcdef"), (StreamChunk*2+1000)/16)
-	frames := make(chan frame, 16)
+	type peerFrame struct {
+		f  frame
+		ok bool
+	}
+	frames := make(chan peerFrame, 16)
 	go func() {
 		for {
 			f, ok := p.read()
+			frames <- peerFrame{f, ok}
 			if !ok {
-				close(frames)
 				return
 			}
-			frames <- f
 			if f.h.Type == wire.MessageTypeStream && f.h.Status == wire.MessageStatusOK {
 				p.send(streamHeader(h, wire.MessageTypeStream, wire.MessageStatusOK), nil)
 			}
 		}
 	}()
-	if n, err := st.Write(data); err != nil || n != len(data) {
+	var n int
+	if err := within(t, "Write", func() (err error) { n, err = st.Write(data); return err }); err != nil || n != len(data) {
 		t.Fatalf("Write = %d, %v", n, err)
 	}
-	if err := st.SendHole(1 << 40); err != nil {
+	if err := within(t, "SendHole", func() error { return st.SendHole(1 << 40) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Finish(); err != nil {
+	if err := within(t, "Finish", st.Finish); err != nil {
 		t.Fatal(err)
 	}
 	var got []byte
 	var sizes []int
-	for f := range frames {
+	for {
+		pf := await(t, frames, "the peer to receive the next frame of the upload")
+		if !pf.ok {
+			break
+		}
+		f := pf.f
 		if f.h.Serial != h.Serial || f.h.Proc != streamProc || f.h.Prog != 1 || f.h.Vers != 1 {
 			t.Fatalf("frame header %+v does not match the opening call %+v", f.h, h)
 		}
@@ -175,7 +230,7 @@ func TestStreamUploadFramesAndHoles(t *testing.T) {
 				t.Fatalf("hole frame %+v body % x", f.h, f.body)
 			}
 			sizes = append(sizes, -1)
-		case f.h.Status == wire.MessageStatusOK:
+		case f.h.Type == wire.MessageTypeStream && f.h.Status == wire.MessageStatusOK:
 			if !bytes.Equal(got, data) {
 				t.Fatalf("peer got %d bytes, want %d", len(got), len(data))
 			}
@@ -209,16 +264,15 @@ func TestStreamHoleRefusedWhenNotSparse(t *testing.T) {
 	if _, err := st.Read(make([]byte, 1)); !errors.Is(err, ErrStreamDirection) {
 		t.Fatalf("Read on a send-only stream: %v", err)
 	}
-	got := make(chan frame, 1)
-	go func() {
-		if f, ok := p.read(); ok {
-			got <- f
-		}
-	}()
-	select {
-	case f := <-got:
-		t.Fatalf("a frame was sent: %+v", f.h)
-	case <-time.After(50 * time.Millisecond):
+	// Nothing was sent for the refused hole: the next frame is a call.
+	done := goCall(context.Background(), c, 5)
+	if f := p.next(t, "the call after the refused hole"); f.h.Type != wire.MessageTypeCall {
+		t.Fatalf("a frame was sent for the refused hole: %+v", f.h)
+	} else {
+		p.reply(f, f.body)
+	}
+	if err := await(t, done, "the call after the refused hole"); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -226,16 +280,16 @@ func TestStreamServerHoleOnPlainStreamFails(t *testing.T) {
 	c, p := newPair(t, Options{})
 	st, h := openTestStream(t, context.Background(), c, p, StreamRecv, false)
 	p.send(streamHeader(h, wire.MessageTypeStreamHole, wire.MessageStatusContinue), holeBody(5))
-	if _, err := st.Read(make([]byte, 8)); !errors.Is(err, ErrProtocol) {
+	if err := within(t, "Read after an unexpected hole", func() error { _, err := st.Read(make([]byte, 8)); return err }); !errors.Is(err, ErrProtocol) {
 		t.Fatalf("Read after an unexpected hole: %v", err)
 	}
 	// Close (abort) still tells the server.
-	go func() {
-		expectFrame(t, p, wire.MessageTypeStream, wire.MessageStatusError)
-		p.send(streamHeader(h, wire.MessageTypeStream, wire.MessageStatusOK), nil)
-	}()
-	if err := st.Abort(); err != nil {
+	peerErr := confirm(p, h, wire.MessageStatusError, wire.MessageStatusOK, nil)
+	if err := within(t, "Abort", st.Abort); err != nil {
 		t.Fatal(err)
+	}
+	if err := await(t, peerErr, "the peer to confirm the abort"); err != nil {
+		t.Fatalf("peer: %v", err)
 	}
 }
 
@@ -244,7 +298,7 @@ func TestStreamServerErrorMidway(t *testing.T) {
 	st, h := openTestStream(t, context.Background(), c, p, StreamRecv|StreamSend, false)
 	p.send(streamHeader(h, wire.MessageTypeStream, wire.MessageStatusContinue), []byte("partial"))
 	p.send(streamHeader(h, wire.MessageTypeStream, wire.MessageStatusError), errorBody("disk on fire"))
-	<-st.Done()
+	awaitClosed(t, st.Done(), "the stream to end on the server's error")
 	_, err := st.Read(make([]byte, 64))
 	var re *RemoteError
 	if !errors.As(err, &re) || err.Error() != "disk on fire" {
@@ -253,28 +307,33 @@ func TestStreamServerErrorMidway(t *testing.T) {
 	if _, err := st.Write([]byte("x")); !errors.As(err, &re) {
 		t.Fatalf("Write: %v, want the server's error", err)
 	}
-	if err := st.Finish(); !errors.As(err, &re) {
+	if err := within(t, "Finish of a failed stream", st.Finish); !errors.As(err, &re) {
 		t.Fatalf("Finish: %v, want the server's error", err)
 	}
-	if err := st.Abort(); err != nil {
+	if err := within(t, "Abort of a failed stream", st.Abort); err != nil {
 		t.Fatalf("Abort of an ended stream: %v", err)
 	}
 	// Nothing was sent for Finish or Abort: the next frame is a call.
-	go p.echo()
-	if v, err := callU64(context.Background(), c, 5); err != nil || v != 5 {
-		t.Fatalf("call: %d, %v", v, err)
+	done := goCall(context.Background(), c, 5)
+	if f := p.next(t, "the call after the failed stream"); f.h.Type != wire.MessageTypeCall {
+		t.Fatalf("a frame was sent for a stream the server ended: %+v", f.h)
+	} else {
+		p.reply(f, f.body)
+	}
+	if err := await(t, done, "the call after the failed stream"); err != nil {
+		t.Fatal(err)
 	}
 }
 
 func TestStreamFinishRejected(t *testing.T) {
 	c, p := newPair(t, Options{})
 	st, h := openTestStream(t, context.Background(), c, p, StreamSend, false)
-	go func() {
-		expectFrame(t, p, wire.MessageTypeStream, wire.MessageStatusOK)
-		p.send(streamHeader(h, wire.MessageTypeStream, wire.MessageStatusError), errorBody("short write"))
-	}()
-	if err := st.Finish(); err == nil || err.Error() != "short write" {
+	peerErr := confirm(p, h, wire.MessageStatusOK, wire.MessageStatusError, errorBody("short write"))
+	if err := within(t, "Finish", st.Finish); err == nil || err.Error() != "short write" {
 		t.Fatalf("Finish: %v, want the server's error", err)
+	}
+	if err := await(t, peerErr, "the peer to refuse the finish"); err != nil {
+		t.Fatalf("peer: %v", err)
 	}
 }
 
@@ -287,7 +346,7 @@ func TestStreamCancelAbortsPromptly(t *testing.T) {
 		_, err := st.Read(make([]byte, 8))
 		readErr <- err
 	}()
-	time.Sleep(20 * time.Millisecond) // the reader is blocked
+	waitBlocked(t, "rpc.(*Stream).read", "Read to wait for data")
 	cancel()
 	select {
 	case err := <-readErr:
@@ -306,13 +365,11 @@ func TestStreamCancelAbortsPromptly(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("abort confirmation not taken")
 	}
-	if err := st.Abort(); err != nil {
+	if err := within(t, "Abort after cancel", st.Abort); err != nil {
 		t.Fatalf("Abort after cancel: %v", err)
 	}
 	go p.echo()
-	if _, err := callU64(context.Background(), c, 1); err != nil {
-		t.Fatal(err)
-	}
+	echoed(t, c, 1, "a call after the cancelled stream")
 }
 
 func TestStreamCancelWhileOpening(t *testing.T) {
@@ -323,7 +380,7 @@ func TestStreamCancelWhileOpening(t *testing.T) {
 		_, _, err := c.OpenStream(ctx, c.NewCall(1, 1, streamProc), StreamRecv, false)
 		opened <- err
 	}()
-	call, _ := p.read()
+	call := p.next(t, "the opening call")
 	cancel()
 	select {
 	case err := <-opened:
@@ -343,9 +400,7 @@ func TestStreamCancelWhileOpening(t *testing.T) {
 	}
 	p.send(streamHeader(call.h, wire.MessageTypeStream, wire.MessageStatusOK), nil)
 	go p.echo()
-	if _, err := callU64(context.Background(), c, 1); err != nil {
-		t.Fatal(err)
-	}
+	echoed(t, c, 1, "a call after the stream opened too late")
 	c.mu.Lock()
 	left := len(c.streams)
 	c.mu.Unlock()
@@ -357,12 +412,18 @@ func TestStreamCancelWhileOpening(t *testing.T) {
 func TestStreamOpenRefused(t *testing.T) {
 	c, p := newPair(t, Options{})
 	go func() {
-		f, _ := p.read()
+		f, ok := p.read()
+		if !ok {
+			return
+		}
 		h := f.h
 		h.Type, h.Status = wire.MessageTypeReply, wire.MessageStatusError
 		p.send(h, errorBody("no such volume"))
 	}()
-	_, _, err := c.OpenStream(context.Background(), c.NewCall(1, 1, streamProc), StreamRecv, false)
+	err := within(t, "OpenStream refused by the server", func() error {
+		_, _, err := c.OpenStream(context.Background(), c.NewCall(1, 1, streamProc), StreamRecv, false)
+		return err
+	})
 	if err == nil || err.Error() != "no such volume" {
 		t.Fatalf("OpenStream: %v", err)
 	}
@@ -392,8 +453,8 @@ func TestStreamConnectionLoss(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("Read did not return after the connection was lost")
 	}
-	<-st.Done()
-	if err := st.Finish(); !errors.As(err, &de) {
+	awaitClosed(t, st.Done(), "the stream to end with the connection")
+	if err := within(t, "Finish after the connection was lost", st.Finish); !errors.As(err, &de) {
 		t.Fatalf("Finish: %v", err)
 	}
 	if _, err := st.Write([]byte("x")); !errors.As(err, &de) {
@@ -408,9 +469,7 @@ func TestStreamFramesForUnknownStreamsAreSkipped(t *testing.T) {
 	p.send(streamHeader(h, wire.MessageTypeStreamHole, wire.MessageStatusContinue), holeBody(5))
 	p.send(streamHeader(h, wire.MessageTypeStream, wire.MessageStatusOK), nil)
 	go p.echo()
-	if v, err := callU64(context.Background(), c, 3); err != nil || v != 3 {
-		t.Fatalf("call: %d, %v", v, err)
-	}
+	echoed(t, c, 3, "a call after frames for unknown streams")
 }
 
 // TestStreamBackPressure: with the consumer not reading, the engine queues
@@ -449,17 +508,14 @@ func TestStreamBackPressure(t *testing.T) {
 			}
 		}
 	}()
-	// Wait for the queue to fill (slow on a loaded machine under -race),
-	// then give the reader time to overshoot if it were going to.
+	// Wait until the reader holds off, waiting for the consumer to make
+	// room: from then on it reads nothing more until the consumer reads.
 	queuedNow := func() int {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		return st.queued
 	}
-	for deadline := time.Now().Add(10 * time.Second); queuedNow() < StreamQueueLimit-StreamChunk && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
-	time.Sleep(200 * time.Millisecond)
+	waitBlocked(t, "rpc.(*Conn).waitSpace", "the reader to wait for queue space")
 	if queued := queuedNow(); queued > StreamQueueLimit || queued < StreamQueueLimit-StreamChunk {
 		t.Fatalf("%d bytes queued while the consumer sleeps; limit %d", queued, StreamQueueLimit)
 	}
@@ -476,9 +532,10 @@ func TestStreamBackPressure(t *testing.T) {
 	case <-time.After(3 * stallPing):
 		t.Fatal("no keepalive message while the reader was stalled")
 	}
-	n, err := io.Copy(io.Discard, st)
+	var n int64
+	err := within(t, "reading the whole stream", func() (err error) { n, err = io.Copy(io.Discard, st); return err })
 	if err != nil || n != frames*StreamChunk {
 		t.Fatalf("read %d bytes, %v; want %d", n, err, frames*StreamChunk)
 	}
-	<-sent
+	await(t, sent, "the peer to write every frame")
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 // RFC 2831 section 4, first example (IMAP).
@@ -115,12 +116,17 @@ func TestConnSwitch(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
+	// Every read and write below is bounded: a stuck one fails the test
+	// with a deadline error naming it instead of hanging.
+	deadline := time.Now().Add(10 * time.Second)
+	_ = a.SetDeadline(deadline)
+	_ = b.SetDeadline(deadline)
 	ha1 := digestHA1(Credentials{Username: "u", Password: "p"}, "r", "n", "c", true)
 	client := NewConn(a)
 	server := newRC4LayerSide(ha1, supportedCiphers[0], 100, true)
 	go func() { b.Write([]byte("clear")) }()
 	buf := make([]byte, 5)
-	if _, err := client.Read(buf); err != nil || string(buf) != "clear" {
+	if _, err := readWithin(t, client, buf); err != nil || string(buf) != "clear" {
 		t.Fatalf("clear read %q, %v", buf, err)
 	}
 	client.Enable(newRC4LayerSide(ha1, supportedCiphers[0], 100, false))
@@ -130,7 +136,7 @@ func TestConnSwitch(t *testing.T) {
 	for len(got) < len(msg) {
 		var hdr [4]byte
 		if _, err := readFull(b, hdr[:]); err != nil {
-			t.Fatal(err)
+			t.Fatalf("the server reading a frame's length: %v", err)
 		}
 		n := int(hdr[0])<<24 | int(hdr[1])<<16 | int(hdr[2])<<8 | int(hdr[3])
 		if n > 100 {
@@ -151,9 +157,12 @@ func TestConnSwitch(t *testing.T) {
 	go b.Write(server.Seal(server.Seal(nil, []byte("reply-1,")), []byte("reply-2")))
 	var all []byte
 	for len(all) < len("reply-1,reply-2") {
-		n, err := client.Read(buf)
+		n, err := readWithin(t, client, buf)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("reading the server's frames: %v", err)
+		}
+		if n == 0 {
+			t.Fatal("Read returned no bytes and no error")
 		}
 		all = append(all, buf[:n]...)
 	}
