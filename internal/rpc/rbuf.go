@@ -51,21 +51,15 @@ func (b *readBuf) Read(p []byte) (int, error) {
 	}
 	if b.r == b.w {
 		if len(p) >= readBufSize {
-			return b.nc.Read(p)
+			return b.readConn(p)
 		}
 		if b.buf == nil {
 			b.buf = readBufPool.Get().(*[]byte)
 		}
 		b.r, b.w = 0, 0
-		n, err := b.nc.Read(*b.buf)
-		if n < 0 {
-			n = 0
-		}
+		n, err := b.readConn(*b.buf)
 		b.w = n
 		if n == 0 {
-			if err == nil {
-				err = io.ErrNoProgress
-			}
 			return 0, err
 		}
 	}
@@ -77,7 +71,22 @@ func (b *readBuf) Read(p []byte) (int, error) {
 // readDirect reads into p without a buffer; the buffer must be empty.
 func (b *readBuf) readDirect(p []byte) (int, error) {
 	b.release()
-	return b.nc.Read(p)
+	return b.readConn(p)
+}
+
+// readConn reads once from the connection. A transport that returns no
+// bytes and no error (which io.Reader discourages but allows) would make
+// every caller spin: that is io.ErrNoProgress, and a negative count from a
+// broken transport counts as none.
+func (b *readBuf) readConn(p []byte) (int, error) {
+	n, err := b.nc.Read(p)
+	if n < 0 {
+		n = 0
+	}
+	if n == 0 && err == nil && len(p) > 0 {
+		err = io.ErrNoProgress
+	}
+	return n, err
 }
 
 // discard skips n bytes, reading them through the buffer.
@@ -89,16 +98,10 @@ func (b *readBuf) discard(n int) (int, error) {
 				b.buf = readBufPool.Get().(*[]byte)
 			}
 			b.r, b.w = 0, 0
-			k, err := b.nc.Read(*b.buf)
-			if k < 0 {
-				k = 0
-			}
+			k, err := b.readConn(*b.buf)
 			b.w = k
-			if err != nil && k == 0 {
-				return done, err
-			}
 			if k == 0 {
-				return done, io.ErrNoProgress
+				return done, err
 			}
 		}
 		k := min(n-done, b.w-b.r)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -169,5 +171,34 @@ func TestHalfReadReplyOfAnotherCallerOnClose(t *testing.T) {
 		}
 	case <-time.After(time.Second):
 		t.Fatal("B still waits after Close")
+	}
+}
+
+// emptyReadConn passes reads through until empty is set, then returns no
+// bytes and no error, as a broken transport may.
+type emptyReadConn struct {
+	net.Conn
+	empty atomic.Bool
+}
+
+func (c *emptyReadConn) Read(p []byte) (int, error) {
+	if c.empty.Load() {
+		return 0, nil
+	}
+	return c.Conn.Read(p)
+}
+
+// A transport whose reads return nothing and no error fails the
+// connection with io.ErrNoProgress, on the idle reader's direct header read
+// as on the buffered path, instead of spinning forever.
+func TestEmptyReadsFailTheConnection(t *testing.T) {
+	var ec *emptyReadConn
+	c, p := newPairWrapped(t, Options{}, func(nc net.Conn) net.Conn { ec = &emptyReadConn{Conn: nc}; return ec })
+	go p.echo()
+	echoed(t, c, 1, "a call before the transport breaks")
+	ec.empty.Store(true)
+	awaitClosed(t, c.Done(), "the connection to fail on empty reads (the idle reader spins)")
+	if err := c.Err(); !errors.Is(err, io.ErrNoProgress) {
+		t.Fatalf("connection error %v, want io.ErrNoProgress", err)
 	}
 }
