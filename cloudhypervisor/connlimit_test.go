@@ -15,17 +15,24 @@ import (
 	"github.com/virtwire/libvirt/cloudhypervisor/chtest"
 )
 
-// hog opens n idle connections to the fake, as other API users would.
-func hog(t *testing.T, socket string, n int) {
+// hog opens n idle connections to the fake, as other API users would,
+// and waits until the fake has accepted them all.
+func hog(t *testing.T, fake *chtest.Server, n int) {
 	t.Helper()
 	for range n {
-		c, err := net.Dial("unix", socket)
+		c, err := net.Dial("unix", fake.SocketPath())
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { c.Close() })
 	}
-	time.Sleep(20 * time.Millisecond) // let the fake accept them
+	deadline := time.Now().Add(10 * time.Second)
+	for fake.Stats().OpenConns < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the fake accepted %d of %d idle connections in 10s", fake.Stats().OpenConns, n)
+		}
+		time.Sleep(time.Millisecond) // polling a condition, with a deadline
+	}
 }
 
 // callers runs 20 concurrent callers doing `each` pings and returns the
@@ -57,7 +64,7 @@ func callers(t *testing.T, v *ch.VMM, each int) int64 {
 // retries them: no call fails.
 func TestConnLimitUnder20Callers(t *testing.T) {
 	fake := chtest.New(t, chtest.Options{Latency: time.Millisecond})
-	hog(t, fake.SocketPath(), 8)
+	hog(t, fake, 8)
 	v := newClient(t, fake, ch.WithMaxConns(10), ch.WithRetry(200, time.Millisecond))
 	failed := callers(t, v, 5)
 	st := fake.Stats()
@@ -94,7 +101,7 @@ func TestDefaultClientStaysUnderLimit(t *testing.T) {
 // ECONNRESET after the answer. A client without retries reports the 503.
 func TestConnLimitAnswer(t *testing.T) {
 	fake := chtest.New(t, chtest.Options{})
-	hog(t, fake.SocketPath(), 10)
+	hog(t, fake, 10)
 
 	// Write first, then read: the answer, then ECONNRESET (not EOF).
 	c, err := net.Dial("unix", fake.SocketPath())
