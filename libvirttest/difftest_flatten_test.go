@@ -23,6 +23,7 @@ type flattener struct {
 	uuids    map[string]string
 	macs     map[string]string
 	hostname string
+	dir      string // the side's scratch directory, shown as <dir>
 }
 
 func newFlattener(hostname string) *flattener {
@@ -71,6 +72,9 @@ func (f *flattener) uuid(s string) string {
 }
 
 func (f *flattener) str(s string) string {
+	if f.dir != "" {
+		s = strings.ReplaceAll(s, f.dir, "<dir>")
+	}
 	s = diffUUIDRE.ReplaceAllStringFunc(s, func(u string) string { return f.uuid(u) })
 	s = diffMACRE.ReplaceAllStringFunc(s, f.mac)
 	s = diffTimeRE.ReplaceAllString(s, "<creationTime><time></creationTime>")

@@ -132,6 +132,15 @@ func snapSteps() []step {
 		v, err := s.c.DomainSnapshotLookupByName(ctx, s.dom2, "s2", 0)
 		return r(v), err
 	})
+	for _, x := range []struct {
+		name, snap string
+		flags      libvirt.DomainSnapshotXMLFlags
+	}{{"s1", "s1", 0}, {"s3 secure", "s3", libvirt.DomainSnapshotXMLSecure}, {"missing", "nope", 0}, {"bogus flags", "s1", bogus}} {
+		add("snap xml "+x.name, libvirt.ProcDomainSnapshotGetXMLDesc, func(ctx context.Context, s *side) ([]any, error) {
+			v, err := s.c.DomainSnapshotGetXMLDesc(ctx, snap(s, x.snap), x.flags)
+			return r(checkpointXML(v)), err
+		})
+	}
 	add("snap undefine with snapshots", libvirt.ProcDomainUndefineFlags, func(ctx context.Context, s *side) ([]any, error) {
 		return nil, s.c.DomainUndefineFlags(ctx, s.dom2, 0)
 	})

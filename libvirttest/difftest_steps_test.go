@@ -3,7 +3,11 @@
 package libvirttest_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	_ "image/png" // screenshots are PNG
+	"io"
 	"sort"
 
 	"github.com/virtwire/libvirt"
@@ -753,6 +757,70 @@ func diffSteps() []step {
 	steps = append(steps, snapSteps()...)
 	steps = append(steps, xmlSteps()...)
 	steps = append(steps, deviceSteps()...)
+	steps = append(steps, guestSteps()...)
+	steps = append(steps, saveSteps()...)
+	steps = append(steps, ioThreadSteps()...)
+	steps = append(steps, checkpointSteps()...)
+	steps = append(steps, tunableSteps()...)
+	steps = append(steps, ifaceSteps()...)
+	steps = append(steps, nodeDevSteps()...)
+	steps = append(steps, netMetadataSteps()...)
+	// Screenshots: the picture differs (libvirt streams the PNG it
+	// installs, the fake draws its own), so what is compared is the
+	// MIME type, that the stream carries a PNG, and how it ends.
+	shot := func(name string, dom func(s *side) libvirt.Domain, flags uint32) {
+		add("screenshot "+name, libvirt.ProcDomainScreenshot, func(ctx context.Context, s *side) ([]any, error) {
+			st, mime, err := s.c.DomainScreenshot(ctx, dom(s), 0, flags)
+			if err != nil {
+				return r(mime), err
+			}
+			data, rerr := io.ReadAll(st)
+			ferr := st.Finish()
+			_, format, derr := image.DecodeConfig(bytes.NewReader(data))
+			return r(mime, format, derr == nil, rerr, ferr), nil
+		})
+	}
+	domcaps := func(name string, emu, arch, machine, virt *string, flags uint32) {
+		add("domcaps "+name, libvirt.ProcConnectGetDomainCapabilities, func(ctx context.Context, s *side) ([]any, error) {
+			v, err := s.c.ConnectGetDomainCapabilities(ctx, emu, arch, machine, virt, libvirt.ConnectGetDomainCapabilitiesFlags(flags))
+			return r(v), err
+		})
+	}
+	sp := func(v string) *string { return &v }
+	domcaps("default", nil, nil, nil, nil, 0)
+	domcaps("kvm x86_64", sp("/usr/bin/emu"), sp("x86_64"), sp("pc"), sp("kvm"), 0)
+	domcaps("unknown arch", nil, sp("nope"), nil, nil, 0)
+	domcaps("unknown type", nil, nil, nil, sp("nope"), 0)
+	domcaps("bogus flags", nil, nil, nil, nil, bogus)
+	shot("test", func(s *side) libvirt.Domain { return s.dom }, 0)
+	shot("missing domain", func(s *side) libvirt.Domain {
+		return libvirt.Domain{Name: "nope", UUID: libvirt.UUID{1, 2, 3}, ID: -1}
+	}, 0)
+	shot("bogus flags", func(s *side) libvirt.Domain { return s.dom }, bogus)
+	add("connection open and close", libvirt.ProcConnectOpen, func(ctx context.Context, s *side) ([]any, error) {
+		c, err := s.dial(ctx) // ConnectOpen
+		if err != nil {
+			return nil, err
+		}
+		n, err := c.ConnectNumOfDomains(ctx)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		return r(n), c.Close() // ConnectClose
+	})
+	add("connection open twice", libvirt.ProcConnectOpen, func(ctx context.Context, s *side) ([]any, error) {
+		uri := "test:///default"
+		return nil, s.c2.ConnectOpen(ctx, &uri, 0)
+	})
+	add("connection close", libvirt.ProcConnectClose, func(ctx context.Context, s *side) ([]any, error) {
+		c, err := s.dial(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		return nil, c.ConnectClose(ctx)
+	})
 	// Procedures the test driver lacks: "not supported" under the API's
 	// error domain.
 	add("node memory stats (unserved)", libvirt.ProcNodeGetMemoryStats, func(ctx context.Context, s *side) ([]any, error) {

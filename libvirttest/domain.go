@@ -29,6 +29,14 @@ type domain struct {
 	managedSave bool               // a managed save image exists
 	snaps       []*snapshot        // in creation order
 	currentSnap string             // the current snapshot's name, or ""
+
+	guest             guestState    // what the guest-facing calls change
+	io                *ioThreads    // I/O threads, read from def on first use
+	checkpoints       []*checkpoint // in creation order
+	currentCheckpoint string        // the current checkpoint's name, or ""
+	tunables          *tunables     // resource settings, created on first use
+	liveTunables      *tunables     // those of the running domain
+	liveTunablesID    int32         // the domain ID liveTunables belong to
 }
 
 // metaKey names a piece of metadata: a type, and for elements the
@@ -92,6 +100,7 @@ func (d *driver) addDefaults() {
 
 func (d *driver) newDomain(def *domainDef, persistent bool) *domain {
 	dom := &domain{id: -1, persistent: persistent, weight: 50, metadata: map[metaKey]string{}}
+	dom.guest.seconds = guestClockSecs
 	dom.setDef(def)
 	dom.state, dom.reason = libvirt.DomainShutoff, int32(libvirt.DomainShutoffUnknown)
 	d.domains = append(d.domains, dom)
@@ -136,7 +145,11 @@ func (d *driver) start(ctx context.Context, dom *domain, reason libvirt.DomainRu
 	d.nextDomID++
 	dom.state, dom.reason = libvirt.DomainRunning, int32(reason)
 	if event {
-		d.emitLifecycle(ctx, dom, libvirt.DomainEventStarted, int32(libvirt.DomainEventStartedBooted))
+		detail := libvirt.DomainEventStartedBooted
+		if reason == libvirt.DomainRunningRestored {
+			detail = libvirt.DomainEventStartedRestored
+		}
+		d.emitLifecycle(ctx, dom, libvirt.DomainEventStarted, int32(detail))
 	}
 }
 
@@ -311,6 +324,20 @@ func (d *driver) DomainCreateXML(ctx context.Context, args *protocol.DomainCreat
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	dom, err := d.liveDomain(def)
+	if err != nil {
+		return nil, err
+	}
+	// The test driver accepts no start flags but VALIDATE (checkFlags
+	// refused the others), so the domain always boots running.
+	d.start(ctx, dom, libvirt.DomainRunningBooted, true)
+	return &protocol.DomainCreateXMLRet{Dom: dom.ref()}, nil
+}
+
+// liveDomain finds the domain a definition to start belongs to, checking
+// it as libvirt's domain list does for a live addition, or adds a
+// transient one; d.mu is held.
+func (d *driver) liveDomain(def *domainDef) (*domain, error) {
 	var dom *domain
 	for _, o := range d.domains {
 		// libvirt looks the UUID up first, then the name.
@@ -333,10 +360,7 @@ func (d *driver) DomainCreateXML(ctx context.Context, args *protocol.DomainCreat
 	if dom == nil {
 		dom = d.newDomain(def, false)
 	}
-	// The test driver accepts no start flags but VALIDATE (checkFlags
-	// refused the others), so the domain always boots running.
-	d.start(ctx, dom, libvirt.DomainRunningBooted, true)
-	return &protocol.DomainCreateXMLRet{Dom: dom.ref()}, nil
+	return dom, nil
 }
 
 // DomainCreate boots a defined domain.

@@ -33,6 +33,8 @@ type driver struct {
 	networks  []*network
 	pools     []*pool
 	secrets   []*secret
+	ifaceSt   *ifaceState // the host's interfaces (iface.go)
+	nodeDevs  []*nodeDev  // the host's devices (nodedev.go)
 	events    eventRegistry
 	volBytes  int64 // memory held by volume content
 }
@@ -105,6 +107,9 @@ func (d *driver) ConnectOpen(ctx context.Context, args *protocol.ConnectOpenArgs
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.opened {
+		return lvError(libvirt.ErrInternalError, libvirt.FromRPC, prefixInternal, "connection already open")
+	}
 	c.opened = true
 	c.uri = defaultURI
 	if args.Name != nil && *args.Name != "" {

@@ -62,3 +62,9 @@ func checkFlags(proc libvirt.Procedure, flags uint32) error {
 	return lvErrorf(libvirt.ErrInvalidArg, libvirt.FromTest, "",
 		"unsupported flags (0x%x) in function %s", flags&^rule.mask, rule.fn)
 }
+
+// apiError is the error of an argument check libvirt's public API makes
+// before it calls the driver (VIR_FROM_DOMAIN, no prefix).
+func apiError(detail string) error {
+	return lvError(libvirt.ErrInvalidArg, libvirt.FromDomain, "", detail)
+}

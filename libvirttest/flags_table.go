@@ -58,7 +58,6 @@ var driverFlags = map[libvirt.Procedure]flagRule{
 	libvirt.ProcDomainGetHostname:                 {0x0, "testDomainGetHostname"},                 // 0
 	libvirt.ProcDomainGetIOThreadInfo:             {0x3, "testDomainGetIOThreadInfo"},             // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG
 	libvirt.ProcDomainGetInterfaceParameters:      {0x7, "testDomainGetInterfaceParameters"},      // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY
-	libvirt.ProcDomainGetLaunchSecurityInfo:       {0x0, "testDomainGetLaunchSecurityInfo"},       // 0
 	libvirt.ProcDomainGetMaxVCPUs:                 {0x7, "testDomainGetVcpusFlags"},               // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM
 	libvirt.ProcDomainGetMemoryParameters:         {0x7, "testDomainGetMemoryParameters"},         // VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY
 	libvirt.ProcDomainGetMessages:                 {0x7, "testDomainGetMessages"},                 // VIR_DOMAIN_MESSAGE_DEPRECATION | VIR_DOMAIN_MESSAGE_TAINTING | VIR_DOMAIN_MESSAGE_IOERRORS

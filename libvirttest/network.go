@@ -22,6 +22,7 @@ type network struct {
 	ip         net.IP // the first <ip> element's address, its prefix,
 	prefix     int    // and the start of its first DHCP range
 	dhcpStart  net.IP
+	metadata   map[metaKey]string // title, description and elements
 }
 
 func (n *network) ref() libvirt.Network { return libvirt.Network{Name: n.name, UUID: n.uuid} }

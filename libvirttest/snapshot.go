@@ -75,6 +75,9 @@ func (d *driver) DomainSnapshotCreateXML(ctx context.Context, args *protocol.Dom
 	}
 	var ret *protocol.DomainSnapshotCreateXMLRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
+		if len(dom.checkpoints) > 0 {
+			return lvError(libvirt.ErrOperationUnsupported, libvirt.FromTest, "Operation not supported: ", "cannot create snapshot while checkpoint exists")
+		}
 		halt := args.Flags&libvirt.DomainSnapshotCreateHalt != 0
 		if !dom.persistent && halt {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "cannot halt after transient domain snapshot")

@@ -376,7 +376,7 @@ func (d *driver) DomainGetTime(ctx context.Context, args *protocol.DomainGetTime
 		if dom.state != libvirt.DomainRunning {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "domain is not running")
 		}
-		ret = &protocol.DomainGetTimeRet{Seconds: guestClockSecs}
+		ret = &protocol.DomainGetTimeRet{Seconds: dom.guest.seconds, Nseconds: dom.guest.nseconds}
 		return nil
 	})
 	return ret, err
@@ -414,71 +414,27 @@ func (d *driver) DomainGetFSInfo(ctx context.Context, args *protocol.DomainGetFS
 	return ret, err
 }
 
-// DomainGetControlInfo reports a running domain's monitor as idle.
+// DomainGetControlInfo reports a running domain's monitor state. The
+// test driver derives it from the guest clock (DomainSetTime), so that
+// every state can be reached: a clock below 10000 s is a job running
+// that long, below 30000 s an occupied monitor, below 60000 s an error
+// whose reason is the clock modulo 4; otherwise the monitor is idle.
 func (d *driver) DomainGetControlInfo(ctx context.Context, args *protocol.DomainGetControlInfoArgs) (*protocol.DomainGetControlInfoRet, error) {
 	var ret *protocol.DomainGetControlInfoRet
 	err := d.activeDomain(args.Dom, func(dom *domain) error {
 		ret = &protocol.DomainGetControlInfoRet{State: libvirt.DomainControlOK}
+		s := dom.guest.seconds
+		switch {
+		case s > 0 && s < 10000:
+			ret.State, ret.StateTime = libvirt.DomainControlJob, uint64(s)
+		case s >= 10000 && s < 30000:
+			ret.State, ret.StateTime = libvirt.DomainControlOccupied, uint64(s-10000)
+		case s >= 30000 && s < 60000:
+			ret.State, ret.Details, ret.StateTime = libvirt.DomainControlError, uint32(s%4), uint64(s-30000)
+		}
 		return nil
 	})
 	return ret, err
-}
-
-// unlimitedKiB is libvirt's "no limit" for memory tunables
-// (VIR_DOMAIN_MEMORY_PARAM_UNLIMITED).
-const unlimitedKiB = 9007199254740991
-
-// paramCount answers the "how many parameters" probe (nparams 0) the
-// remote protocol turns into a count.
-func (d *driver) typedParams(ref libvirt.Domain, nparams int32, all []libvirt.TypedParam) ([]libvirt.TypedParam, int32, error) {
-	if err := d.withDomain(ref, func(*domain) error { return nil }); err != nil {
-		return nil, 0, err
-	}
-	if nparams == 0 {
-		return nil, int32(len(all)), nil
-	}
-	return all[:min(int(nparams), len(all))], 0, nil
-}
-
-// DomainGetMemoryParameters reports the memory limits: all unlimited.
-func (d *driver) DomainGetMemoryParameters(ctx context.Context, args *protocol.DomainGetMemoryParametersArgs) (*protocol.DomainGetMemoryParametersRet, error) {
-	all := []libvirt.TypedParam{
-		{Field: "hard_limit", Value: libvirt.NewTypedParamValueUllong(unlimitedKiB)},
-		{Field: "soft_limit", Value: libvirt.NewTypedParamValueUllong(unlimitedKiB)},
-		{Field: "swap_hard_limit", Value: libvirt.NewTypedParamValueUllong(unlimitedKiB)},
-	}
-	p, n, err := d.typedParams(args.Dom, args.Nparams, all)
-	if err != nil {
-		return nil, err
-	}
-	return &protocol.DomainGetMemoryParametersRet{Params: p, Nparams: n}, nil
-}
-
-// DomainGetBlkioParameters reports the block I/O tunables: weight 0 and
-// no per-device settings.
-func (d *driver) DomainGetBlkioParameters(ctx context.Context, args *protocol.DomainGetBlkioParametersArgs) (*protocol.DomainGetBlkioParametersRet, error) {
-	all := []libvirt.TypedParam{{Field: "weight", Value: libvirt.NewTypedParamValueUint(0)}}
-	for _, f := range []string{"device_weight", "device_read_iops_sec", "device_write_iops_sec", "device_read_bytes_sec", "device_write_bytes_sec"} {
-		all = append(all, libvirt.TypedParam{Field: f, Value: libvirt.NewTypedParamValueString("")})
-	}
-	p, n, err := d.typedParams(args.Dom, args.Nparams, all)
-	if err != nil {
-		return nil, err
-	}
-	return &protocol.DomainGetBlkioParametersRet{Params: p, Nparams: n}, nil
-}
-
-// DomainGetNUMAParameters reports strict mode on no particular nodes.
-func (d *driver) DomainGetNUMAParameters(ctx context.Context, args *protocol.DomainGetNUMAParametersArgs) (*protocol.DomainGetNUMAParametersRet, error) {
-	all := []libvirt.TypedParam{
-		{Field: "numa_mode", Value: libvirt.NewTypedParamValueInt(0)},
-		{Field: "numa_nodeset", Value: libvirt.NewTypedParamValueString("")},
-	}
-	p, n, err := d.typedParams(args.Dom, args.Nparams, all)
-	if err != nil {
-		return nil, err
-	}
-	return &protocol.DomainGetNUMAParametersRet{Params: p, Nparams: n}, nil
 }
 
 // DomainGetCPUStats reports a running domain's CPU times: the total
@@ -533,10 +489,10 @@ func (d *driver) DomainGetCPUStats(ctx context.Context, args *protocol.DomainGet
 // test driver has) for the given domains or for every domain passing the
 // list filters in flags.
 func (d *driver) ConnectGetAllDomainStats(ctx context.Context, args *protocol.ConnectGetAllDomainStatsArgs) (*protocol.ConnectGetAllDomainStatsRet, error) {
-	const stateGroup = libvirt.DomainStatsState
-	if uint32(args.Flags)&uint32(libvirt.ConnectGetAllDomainsStatsEnforceStats) != 0 && args.Stats&^stateGroup != 0 {
+	const supported = libvirt.DomainStatsState | libvirt.DomainStatsIOThread
+	if uint32(args.Flags)&uint32(libvirt.ConnectGetAllDomainsStatsEnforceStats) != 0 && args.Stats&^supported != 0 {
 		return nil, lvErrorf(libvirt.ErrOperationUnsupported, libvirt.FromNone, "Operation not supported: ",
-			"Stats types bits 0x%x are not supported by this daemon", args.Stats&^stateGroup)
+			"Stats types bits 0x%x are not supported by this daemon", args.Stats&^supported)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -559,10 +515,13 @@ func (d *driver) ConnectGetAllDomainStats(ctx context.Context, args *protocol.Co
 	ret := &protocol.ConnectGetAllDomainStatsRet{RetStats: []libvirt.DomainStatsRecord{}}
 	for _, dom := range doms {
 		rec := libvirt.DomainStatsRecord{Dom: dom.ref(), Params: []libvirt.TypedParam{}}
-		if args.Stats == 0 || args.Stats&stateGroup != 0 {
+		if args.Stats == 0 || args.Stats&libvirt.DomainStatsState != 0 {
 			rec.Params = append(rec.Params,
 				libvirt.TypedParam{Field: "state.state", Value: libvirt.NewTypedParamValueInt(int32(dom.state))},
 				libvirt.TypedParam{Field: "state.reason", Value: libvirt.NewTypedParamValueInt(dom.reason)})
+		}
+		if args.Stats == 0 || args.Stats&libvirt.DomainStatsIOThread != 0 {
+			rec.Params = append(rec.Params, dom.ioThreadStats()...)
 		}
 		ret.RetStats = append(ret.RetStats, rec)
 	}

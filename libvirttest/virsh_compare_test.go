@@ -18,8 +18,11 @@ import (
 // realDaemonSocket returns the unix socket of a libvirtd to compare with.
 // test:///default's state is shared by every connection of a daemon, and
 // the integration package uses it at the same time, so a private daemon
-// is started (scripts/libvirtd.sh, needs root) when possible; otherwise
-// the daemon named by VIRTWIRE_TEST_SOCKET is used.
+// is started (scripts/libvirtd.sh, needs root) when possible: the
+// host's libvirtd, or with VIRTWIRE_LIBVIRTD_ROOT set the one of that
+// root tree (libvirt 11.3 from scripts/trixie-root.sh), which the script
+// reads from the environment; otherwise the daemon named by
+// VIRTWIRE_TEST_SOCKET is used.
 func realDaemonSocket(t *testing.T) string {
 	t.Helper()
 	script, _ := filepath.Abs(filepath.Join("..", "scripts", "libvirtd.sh"))

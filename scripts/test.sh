@@ -217,6 +217,13 @@ stop_last_daemon
 VIRTWIRE_LIBVIRTD_ROOT=$trixie_root go test -race -count=1 -tags integration \
 	-run 'TestDifferentialAgainstLibvirtd|TestUserProgramsMatchLibvirtd' ./libvirttest/
 
+step "differential test against libvirt 11.3's test driver"
+# libvirttest's differential tester (run against 9.0 with the package's
+# integration tests above) once more against the tree's daemon, which it
+# starts itself through scripts/libvirtd.sh (VIRTWIRE_LIBVIRTD_ROOT).
+VIRTWIRE_LIBVIRTD_ROOT=$trixie_root go test -count=1 -tags integration \
+	-run 'TestDifferentialAgainstLibvirtd$' -v ./libvirttest/ 2>&1 | grep -v '^=== RUN'
+
 step "libvirt 11.3 virsh and python3-libvirt against libvirttest"
 # The same scripts the host's clients run, with the tree's clients; the
 # comparison with libvirtd uses a private host daemon (libvirt 9.0, the
