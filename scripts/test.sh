@@ -211,18 +211,15 @@ step "integration tests (libvirt 11.3, Debian 13 tree)"
 start_daemon "$trixie_root"
 go test -race -count=1 -tags integration -timeout 20m ./integration/
 stop_last_daemon
-# The differential tester and the user programs against 11.3's
+
+step "differential test and user programs against libvirt 11.3's test driver"
+# libvirttest's differential tester and the user programs (run against 9.0
+# with the package's integration tests above) against 11.3's
 # test:///default: the test starts its own private daemon, from the tree
 # VIRTWIRE_LIBVIRTD_ROOT names.
 VIRTWIRE_LIBVIRTD_ROOT=$trixie_root go test -race -count=1 -tags integration \
-	-run 'TestDifferentialAgainstLibvirtd|TestUserProgramsMatchLibvirtd' ./libvirttest/
-
-step "differential test against libvirt 11.3's test driver"
-# libvirttest's differential tester (run against 9.0 with the package's
-# integration tests above) once more against the tree's daemon, which it
-# starts itself through scripts/libvirtd.sh (VIRTWIRE_LIBVIRTD_ROOT).
-VIRTWIRE_LIBVIRTD_ROOT=$trixie_root go test -count=1 -tags integration \
-	-run 'TestDifferentialAgainstLibvirtd$' -v ./libvirttest/ 2>&1 | grep -v '^=== RUN'
+	-run 'TestDifferentialAgainstLibvirtd$|TestUserProgramsMatchLibvirtd' -v ./libvirttest/ 2>&1 |
+	grep -v '^=== RUN'
 
 step "libvirt 11.3 virsh and python3-libvirt against libvirttest"
 # The same scripts the host's clients run, with the tree's clients; the
