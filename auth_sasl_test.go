@@ -88,7 +88,10 @@ func (s *saslDaemon) scramServer(mech string) (*scram.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	stored := client.GetStoredCredentials(scram.KeyFactors{Salt: "pepper-salt", Iters: 4096})
+	stored, err := client.GetStoredCredentialsWithError(scram.KeyFactors{Salt: "pepper-salt", Iters: 4096})
+	if err != nil {
+		return nil, err
+	}
 	return hash.NewServer(func(user string) (scram.StoredCredentials, error) {
 		if user != s.user {
 			return scram.StoredCredentials{}, errors.New("unknown user")
