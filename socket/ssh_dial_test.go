@@ -182,6 +182,7 @@ func TestDialSSHHostKeys(t *testing.T) {
 	isolateSSHEnv(t)
 	srv := newSSHTestServer(t)
 	srv.password = "s3cret"
+	srv.kbdAnswer = "42"
 	priv, signer := testUserKey(t)
 	srv.authorize(signer.PublicKey())
 	srv.start(t)
@@ -196,6 +197,10 @@ func TestDialSSHHostKeys(t *testing.T) {
 	password := func(_ context.Context, login string) (string, error) {
 		asked.Add(1)
 		return "s3cret", nil
+	}
+	kbd := func(context.Context, string, string, []string, []bool) ([]string, error) {
+		asked.Add(1)
+		return []string{"42"}, nil
 	}
 
 	base := "qemu+ssh://bob@" + srv.addr + "/system?"
@@ -212,12 +217,13 @@ func TestDialSSHHostKeys(t *testing.T) {
 		{"changed key, no_verify=0", "no_verify=0&known_hosts=" + changedFile + "&sshauth=password", ErrSSHHostKeyChanged, 0},
 		{"changed key, no_verify=1, key login", "no_verify=1&known_hosts=" + changedFile + "&sshauth=privkey&keyfile=" + kf, nil, 0},
 		{"changed key, no_verify=1, password withheld", "no_verify=1&known_hosts=" + changedFile + "&sshauth=password", ErrSSHPasswordWithheld, 0},
+		{"changed key, no_verify=1, keyboard-interactive withheld", "no_verify=1&known_hosts=" + changedFile + "&sshauth=keyboard-interactive", ErrSSHPasswordWithheld, 0},
 		{"changed key, ignore", "known_hosts_verify=ignore&known_hosts=" + changedFile + "&sshauth=password", nil, 1},
 		{"known key, password", "known_hosts=" + good + "&sshauth=password", nil, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			asked.Store(0)
-			conn, err := dialSSHTest(t, base+c.query, false, SSHOptions{Password: password})
+			conn, err := dialSSHTest(t, base+c.query, false, SSHOptions{Password: password, KeyboardInteractive: kbd})
 			if c.want == nil {
 				if err != nil {
 					t.Fatal(err)
@@ -502,6 +508,12 @@ func TestDialSSHErrors(t *testing.T) {
 			t.Errorf("%s: err = %v (dialed %v), want %q before dialing", c.query, err, dialed, c.want)
 		}
 	}
+
+	t.Setenv("HOME", "")
+	if _, err := dialSSHTest(t, "qemu+ssh://erin@"+srv.addr+"/system?sshauth=privkey", false, opts); err == nil || !strings.Contains(err.Error(), "no home directory for known_hosts") {
+		t.Errorf("no known_hosts= and no home directory: %v", err)
+	}
+	t.Setenv("HOME", t.TempDir())
 
 	refused := errors.New("connection refused by test")
 	o := opts

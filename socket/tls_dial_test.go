@@ -346,6 +346,10 @@ func TestTLSExpiredServerCertificate(t *testing.T) {
 // TestLocatePKIUserFiles: LocatePKI looks in the real home directory for
 // a user other than root.
 func TestLocatePKIUserFiles(t *testing.T) {
+	u, _ := Parse("qemu+tls://h/system?pkipath=")
+	if _, err := TLSConfig(u); err == nil || !strings.Contains(err.Error(), "empty pkipath") {
+		t.Fatalf("empty pkipath: %v", err)
+	}
 	if os.Geteuid() == 0 {
 		t.Skip("root always uses the system PKI")
 	}
@@ -354,13 +358,9 @@ func TestLocatePKIUserFiles(t *testing.T) {
 	d := filepath.Join(home, ".pki", "libvirt")
 	os.MkdirAll(d, 0o700)
 	os.WriteFile(filepath.Join(d, "cacert.pem"), []byte("x"), 0o600)
-	u, _ := Parse("qemu+tls://h/system")
+	u, _ = Parse("qemu+tls://h/system")
 	p, err := LocatePKI(u)
 	if err != nil || p != (PKI{filepath.Join(d, "cacert.pem"), SystemClientCert, SystemClientKey}) {
 		t.Fatalf("LocatePKI = %+v, %v", p, err)
-	}
-	u, _ = Parse("qemu+tls://h/system?pkipath=")
-	if _, err := TLSConfig(u); err == nil || !strings.Contains(err.Error(), "empty pkipath") {
-		t.Fatalf("empty pkipath: %v", err)
 	}
 }

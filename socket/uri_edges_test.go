@@ -1,0 +1,81 @@
+package socket
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestParseRefusesMalformedURIs: what libvirt cannot open is refused
+// when parsed, with a message naming the problem.
+func TestParseRefusesMalformedURIs(t *testing.T) {
+	for _, c := range []struct{ uri, want string }{
+		{"/var/run/libvirt/libvirt-sock", "no driver scheme"},
+		{"qemu+telnet://h/system", `unknown transport "telnet"`},
+		{"qemu:system", "expected driver://[host]/path"},
+		{"qemu://h/system?a=%zz", "URI"},
+	} {
+		if _, err := Parse(c.uri); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Parse(%q) = %v, want an error saying %q", c.uri, err, c.want)
+		}
+	}
+}
+
+// TestEffectiveTransportAndAddress: without a transport a URI with a
+// host uses tls and one without uses unix; Address fills in the default
+// port of the transport and localhost for a missing host.
+func TestEffectiveTransportAndAddress(t *testing.T) {
+	for _, c := range []struct{ uri, transport, addr string }{
+		{"qemu:///system", TransportUnix, "localhost:22"},
+		{"qemu://h.example/system", TransportTLS, "h.example:16514"},
+		{"qemu+tcp:///system", TransportTCP, "localhost:16509"},
+		{"qemu+tls://[::1]/system", TransportTLS, "[::1]:16514"},
+		{"qemu+ssh://h.example:2222/system", TransportSSH, "h.example:2222"},
+		{"qemu+libssh2://h.example/system", TransportLibSSH2, "h.example:22"},
+	} {
+		u, err := Parse(c.uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := u.EffectiveTransport(); got != c.transport {
+			t.Errorf("%s: transport %q, want %q", c.uri, got, c.transport)
+		}
+		if got := u.Address(); got != c.addr {
+			t.Errorf("%s: address %q, want %q", c.uri, got, c.addr)
+		}
+	}
+}
+
+// TestSSHRemoteCommandRefusals: values no quoting can carry, and
+// sockets that cannot be known without asking the remote host.
+func TestSSHRemoteCommandRefusals(t *testing.T) {
+	for _, c := range []struct{ uri, want string }{
+		{"qemu+ssh://h/system?socket=-x", "starts with '-'"},
+		{"qemu+ssh://h/system?mode=direct&proxy=netcat", ""},
+		{"bogus+ssh://h/system?mode=direct&proxy=netcat", `no modular daemon is known for driver "bogus"`},
+		{"qemu+ssh://h/session?mode=direct&proxy=netcat", "remote session socket path is unknown"},
+		{"qemu+ssh://h/session?mode=legacy&proxy=netcat", "remote session socket path is unknown"},
+		{"qemu+ssh://h/system?mode=fast&proxy=netcat", `unknown mode "fast"`},
+	} {
+		u, err := Parse(c.uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = SSHRemoteCommand(u, false)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.uri, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error saying %q", c.uri, err, c.want)
+		}
+	}
+	// Parse refuses %00, but a URI built in code can hold a NUL byte.
+	for _, p := range []string{"socket", "netcat", "name"} {
+		u := &URI{Driver: "qemu", Transport: TransportSSH, Host: "h", Path: "/system", Params: []Param{{Name: p, Value: "a\x00b"}}}
+		if _, err := SSHRemoteCommand(u, false); err == nil || !strings.Contains(err.Error(), p+"= contains a NUL byte") {
+			t.Errorf("%s with a NUL byte: %v", p, err)
+		}
+	}
+}
