@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/virtwire/libvirt/internal/wire"
 )
 
 // uploadSegments stores segs in the fake volume through a sparse upload
@@ -335,5 +337,36 @@ func TestWriteToWriterFails(t *testing.T) {
 		if err := down.Close(); err != nil {
 			t.Fatalf("%s: Close after a failed copy: %v", c2.name, err)
 		}
+	}
+}
+
+// TestStreamAbort: Abort ends a download half-way; the daemon sees an
+// abort, later reads fail with ErrStreamAborted, and a second Abort does
+// nothing.
+func TestStreamAbort(t *testing.T) {
+	c, d := newVolClient(t)
+	uploadSegments(t, c, holeyVolume)
+	down, err := c.StorageVolDownload(context.Background(), StorageVol{}, 0, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(down, make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := down.Abort(); err != nil {
+		t.Fatalf("Abort: %v", err)
+	}
+	waitDone(t, down)
+	if _, err := down.Read(make([]byte, 10)); !errors.Is(err, ErrStreamAborted) {
+		t.Fatalf("Read after Abort: %v, want ErrStreamAborted", err)
+	}
+	if err := down.Abort(); err != nil {
+		t.Fatalf("second Abort: %v", err)
+	}
+	d.mu.Lock()
+	ends := append([]wire.MessageStatus(nil), d.ends...)
+	d.mu.Unlock()
+	if len(ends) != 2 || ends[1] != wire.MessageStatusError {
+		t.Fatalf("daemon saw stream ends %v, want the upload's finish then one abort", ends)
 	}
 }
