@@ -31,6 +31,9 @@ type saslDaemon struct {
 	badServerFirst bool
 	// initFails answers AUTH_SASL_INIT with an error.
 	initFails bool
+	// polkit, when set, makes the daemon want polkit instead, answering
+	// AUTH_POLKIT with this "complete" value (negative: an error).
+	polkit *int32
 
 	mu     sync.Mutex
 	chosen []string // mechanisms the client started
@@ -109,7 +112,18 @@ func (s *saslDaemon) reply(call rpctest.Frame) []byte {
 	case ProcAuthList:
 		var e xdr.Encoder
 		e.ArrayLen(1, 20)
-		e.Int32(int32(AuthSASL))
+		if s.polkit != nil {
+			e.Int32(int32(AuthPolkit))
+		} else {
+			e.Int32(int32(AuthSASL))
+		}
+		return ok(e.Bytes())
+	case ProcAuthPolkit:
+		if *s.polkit < 0 {
+			return errorReply(call, ErrAuthFailed, "authentication failed: polkit said no")
+		}
+		var e xdr.Encoder
+		e.Int32(*s.polkit)
 		return ok(e.Bytes())
 	case ProcAuthSASLInit:
 		if s.initFails {
@@ -373,5 +387,33 @@ func TestSASLOverPlainTCPNeedsALayer(t *testing.T) {
 	defer d.mu.Unlock()
 	if len(d.chosen) != 0 || d.opened {
 		t.Fatalf("started %q (opened %v) on plain TCP", d.chosen, d.opened)
+	}
+}
+
+// TestPolkitAuthentication: a daemon that wants polkit lets the client in
+// once polkit completes; an incomplete or failed check ends the dial.
+func TestPolkitAuthentication(t *testing.T) {
+	for _, c := range []struct {
+		complete int32
+		want     string
+	}{
+		{1, ""},
+		{0, "polkit authentication did not complete"},
+		{-1, "polkit said no"},
+	} {
+		d := &saslDaemon{polkit: &c.complete}
+		_, err := dialSASL(t, d, saslURI)
+		d.mu.Lock()
+		opened := d.opened
+		d.mu.Unlock()
+		if c.want == "" {
+			if err != nil || !opened {
+				t.Fatalf("polkit complete: %v (opened %v)", err, opened)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) || opened {
+			t.Fatalf("polkit complete=%d: %v (opened %v), want an error saying %q", c.complete, err, opened, c.want)
+		}
 	}
 }

@@ -370,3 +370,93 @@ func TestStreamAbort(t *testing.T) {
 		t.Fatalf("daemon saw stream ends %v, want the upload's finish then one abort", ends)
 	}
 }
+
+// TestSparseCopiesCountFromTheStartingOffset: when a sparse copy fails,
+// the count it returns is what was done from where the file offset was,
+// not an absolute offset.
+func TestSparseCopiesCountFromTheStartingOffset(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	sparseTestFile(t, src)
+
+	// Upload: the connection is gone, so the first hole or the first
+	// data fails and nothing was sent.
+	for _, start := range []int64{1<<20 + 1000, 2 << 20} {
+		c, _ := newVolClient(t)
+		f, err := os.Open(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		up, err := c.StorageVolUpload(context.Background(), StorageVol{}, 0, 0, StorageVolUploadSparseStream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.conn.Close()
+		f.Seek(start, io.SeekStart)
+		if n, err := up.ReadFrom(f); err == nil || n != 0 {
+			t.Fatalf("upload from %d over a closed connection: %d, %v; want 0 and an error", start, n, err)
+		}
+	}
+
+	// Download into a file that cannot be written: data, a hole over old
+	// data, and a hole past the end each fail with nothing done.
+	c, _ := newVolClient(t)
+	ro := func(size int64) *os.File {
+		p := filepath.Join(t.TempDir(), "ro")
+		if err := os.WriteFile(p, make([]byte, size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	for _, c2 := range []struct {
+		name        string
+		segs        []segment
+		size, start int64
+	}{
+		{"data", []segment{{data: []byte("data")}}, 8192, 4096},
+		{"hole over old data", []segment{{hole: 4096}}, 8192, 4096},
+		{"hole past the end", []segment{{hole: 4096}}, 4096, 4096},
+	} {
+		uploadSegments(t, c, c2.segs)
+		f := ro(c2.size)
+		f.Seek(c2.start, io.SeekStart)
+		down, err := c.StorageVolDownload(context.Background(), StorageVol{}, 0, 0, StorageVolDownloadSparseStream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := down.WriteTo(f)
+		want := int64(0)
+		if c2.size <= c2.start {
+			want = 4096 // the hole was passed; extending the file failed
+		}
+		if err == nil || n != want {
+			t.Fatalf("%s into a read-only file from %d: %d, %v; want %d and an error", c2.name, c2.start, n, err, want)
+		}
+		down.Close()
+	}
+
+	// Download over a connection that is gone.
+	c, _ = newVolClient(t)
+	uploadSegments(t, c, holeyVolume)
+	down, err := c.StorageVolDownload(context.Background(), StorageVol{}, 0, 0, StorageVolDownloadSparseStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.conn.Close()
+	out, err := os.OpenFile(filepath.Join(dir, "out"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	out.Truncate(8192)
+	out.Seek(8192, io.SeekStart)
+	if n, err := down.WriteTo(out); err == nil || n != 0 {
+		t.Fatalf("download over a closed connection: %d, %v; want 0 and an error", n, err)
+	}
+}
