@@ -26,7 +26,7 @@ type sshTestServer struct {
 	hostKey ssh.Signer
 
 	// Set before the first connection.
-	authorized map[string]bool // marshalled public keys that may log in
+	authorized map[string]bool // marshalled public keys that may log in (under mu)
 	password   string          // "" refuses password logins
 	kbdAnswer  string          // "" refuses keyboard-interactive logins
 	rejectExec bool            // refuse the exec request
@@ -54,7 +54,21 @@ func newSSHTestServer(t *testing.T) *sshTestServer {
 }
 
 // authorize lets key log in.
-func (s *sshTestServer) authorize(key ssh.PublicKey) { s.authorized[string(key.Marshal())] = true }
+func (s *sshTestServer) authorize(key ssh.PublicKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.authorized[string(key.Marshal())] = true
+}
+
+// setAuthorized lets only keys log in from now on.
+func (s *sshTestServer) setAuthorized(keys ...ssh.PublicKey) {
+	s.mu.Lock()
+	s.authorized = map[string]bool{}
+	s.mu.Unlock()
+	for _, k := range keys {
+		s.authorize(k)
+	}
+}
 
 // start listens on loopback and serves until the test ends.
 func (s *sshTestServer) start(t *testing.T) {
@@ -66,7 +80,10 @@ func (s *sshTestServer) start(t *testing.T) {
 			s.methods = append(s.methods, method)
 		},
 		PublicKeyCallback: func(_ ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
-			if s.authorized[string(key.Marshal())] {
+			s.mu.Lock()
+			ok := s.authorized[string(key.Marshal())]
+			s.mu.Unlock()
+			if ok {
 				return nil, nil
 			}
 			return nil, errors.New("key not authorized")
