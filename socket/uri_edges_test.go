@@ -73,9 +73,11 @@ func TestSSHRemoteCommandRefusals(t *testing.T) {
 	}
 	// Parse refuses %00, but a URI built in code can hold a NUL byte.
 	for _, p := range []string{"socket", "netcat", "name"} {
-		u := &URI{Driver: "qemu", Transport: TransportSSH, Host: "h", Path: "/system", Params: []Param{{Name: p, Value: "a\x00b"}}}
-		if _, err := SSHRemoteCommand(u, false); err == nil || !strings.Contains(err.Error(), p+"= contains a NUL byte") {
-			t.Errorf("%s with a NUL byte: %v", p, err)
+		for _, v := range []string{"a\x00b", "\x00b"} {
+			u := &URI{Driver: "qemu", Transport: TransportSSH, Host: "h", Path: "/system", Params: []Param{{Name: p, Value: v}}}
+			if _, err := SSHRemoteCommand(u, false); err == nil || !strings.Contains(err.Error(), p+"= contains a NUL byte") {
+				t.Errorf("%s=%q: %v", p, v, err)
+			}
 		}
 	}
 }
