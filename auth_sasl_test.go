@@ -51,12 +51,17 @@ func errorReply(call rpctest.Frame, code ErrorNumber, msg string) []byte {
 }
 
 // saslData reads the "int nil; char data<>" tail of a START or STEP call.
+// Like libvirtd, it hands SASL no data at all when nil is set: for SASL
+// an absent response and an empty one differ.
 func saslData(d *xdr.Decoder) []byte {
-	d.Int32()
+	isNil := d.Int32() != 0
 	n := d.ArrayLen(AuthSASLDataMax, 4)
 	b := make([]byte, n)
 	for i := range b {
 		b[i] = byte(d.Int32())
+	}
+	if isNil {
+		return nil
 	}
 	return b
 }
