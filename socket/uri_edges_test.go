@@ -81,3 +81,22 @@ func TestSSHRemoteCommandRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestURIStringKeepsAPortWithoutHost: a URI with a port but no host
+// ("qemu+tcp://:16510/system", the local daemon on another port) keeps
+// its port when formatted.
+func TestURIStringKeepsAPortWithoutHost(t *testing.T) {
+	u, err := Parse("qemu+tcp://:16510/system")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Host != "" || u.Port != "16510" {
+		t.Fatalf("parsed host %q port %q", u.Host, u.Port)
+	}
+	if got := u.String(); got != "qemu+tcp://:16510/system" {
+		t.Fatalf("String() = %q", got)
+	}
+	if got := u.Address(); got != "localhost:16510" {
+		t.Fatalf("Address() = %q", got)
+	}
+}
