@@ -100,3 +100,15 @@ func TestURIStringKeepsAPortWithoutHost(t *testing.T) {
 		t.Fatalf("Address() = %q", got)
 	}
 }
+
+// TestURIEscapeBoundaryCharacters: the first and last letters and digits
+// are written bare, their neighbours escaped; a NUL byte first in a
+// value is refused like one anywhere else.
+func TestURIEscapeBoundaryCharacters(t *testing.T) {
+	if got, want := uriEscape("azAZ09-._~`{@[/:"), "azAZ09-._~%60%7B%40%5B%2F%3A"; got != want {
+		t.Fatalf("uriEscape = %q, want %q", got, want)
+	}
+	if _, err := Parse("qemu:///system?x=%00abc"); err == nil || !strings.Contains(err.Error(), "NUL") {
+		t.Fatalf("leading NUL byte: %v", err)
+	}
+}
