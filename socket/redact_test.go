@@ -24,6 +24,9 @@ func TestURIPasswordNeverShown(t *testing.T) {
 		{"qemu+ssh://root:S3cret@host/system?x=%00", true},
 		{"qemu+bogus://root:S3cret@host/system", true},
 		{"qemu+ssh://root:S3c@ret@host/system", true},
+		// No scheme at all: the "://" at the very start still begins
+		// the authority.
+		{"://root:S3cret@host/system", false},
 	} {
 		_, err := Parse(c.uri)
 		if err == nil {

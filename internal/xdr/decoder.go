@@ -194,15 +194,13 @@ func (d *Decoder) String(max uint32) string {
 	return d.shared(start, start+int(n))
 }
 
-// stringSlow is String for every case but the common one.
+// stringSlow is String for every case but the common one. The common
+// case takes every string that can be decoded, so what is left is the
+// empty string of a failed read: bytes records why (a length over max,
+// or too little input).
 func (d *Decoder) stringSlow(max uint32) string {
-	b := d.bytes("string", max)
-	if len(b) == 0 {
-		return ""
-	}
-	// b ends where the padding before d.off starts.
-	end := d.off - pad(len(b))
-	return d.shared(end-len(b), end)
+	d.bytes("string", max)
+	return ""
 }
 
 // shared returns the input bytes [start, end) as a string: a slice of the
