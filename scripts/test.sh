@@ -157,6 +157,14 @@ go test -race -count=1 ./...
 # the canned reply it benchmarks).
 (cd benchmarks/golibvirt && go test -count=1 ./...)
 
+step "mutation testing (internal/xdr, internal/authfile, internal/event)"
+# The packages whose mutation run takes about a minute each: every mutant
+# must be killed or be a reviewed equivalent (scripts/mutation-equivalents.txt),
+# so a change that leaves code untested fails here. The slower packages
+# (internal/rpc, internal/sasl, socket, root) are run by hand
+# (scripts/mutation.sh) before a change to them lands.
+bash scripts/mutation.sh -m 90 internal/xdr internal/authfile internal/event
+
 # start_daemon [ROOT] starts a private libvirtd (the one of the root tree ROOT,
 # or the host's) and exports its VIRTWIRE_TEST_* variables.
 start_daemon() {

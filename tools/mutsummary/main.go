@@ -61,6 +61,7 @@ type counts struct {
 func main() {
 	eqFile := flag.String("equivalents", "", "reviewed list of equivalent mutants")
 	verbose := flag.Bool("v", false, "list every surviving (lived or not covered) mutant")
+	minPct := flag.Float64("min", 0, "exit 1 when a package's efficacy or mutator coverage is below this percentage")
 	flag.Parse()
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: mutsummary -equivalents FILE [-v] PKG=REPORT.json ...")
@@ -72,7 +73,7 @@ func main() {
 		os.Exit(1)
 	}
 	used := map[string]bool{}
-	var pkgs []string
+	var pkgs, short []string
 	fmt.Printf("%-18s %6s %5s %5s %4s %6s %7s %5s %9s %9s %8s\n",
 		"package", "killed", "lived", "equiv", "gap", "notcov", "timeout", "nviab", "efficacy", "coverage", "time")
 	for _, arg := range flag.Args() {
@@ -98,6 +99,9 @@ func main() {
 		fmt.Printf("%-18s %6d %5d %5d %4d %6d %7d %5d %9s %9s %8s\n",
 			pkg, c.killed, lived, c.eqLived+c.eqNotCovered-c.gap, c.gap, notCov, c.timedOut, c.notViable,
 			eff, cov, c.elapsed.Round(time.Second))
+		if *minPct > 0 && (ratio(c.killed, c.killed+lived) < *minPct || ratio(covered, covered+notCov) < *minPct) {
+			short = append(short, pkg)
+		}
 		if *verbose {
 			for _, s := range c.survivors {
 				fmt.Println("    ", s)
@@ -110,6 +114,19 @@ func main() {
 		}
 		fmt.Printf("stale equivalent (no such live or uncovered mutant): %s\n", key)
 	}
+	if len(short) > 0 {
+		fmt.Printf("below %.0f%% efficacy or coverage: %s\n", *minPct, strings.Join(short, " "))
+		os.Exit(1)
+	}
+}
+
+// ratio is pct as a number; a package with no mutants to count is not
+// below any target.
+func ratio(num, den int) float64 {
+	if den == 0 {
+		return 100
+	}
+	return 100 * float64(num) / float64(den)
 }
 
 // tally counts the mutants of one package's report, taking out the ones the
