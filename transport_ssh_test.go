@@ -114,7 +114,9 @@ func TestSSHOptionsAskTheCredentialSources(t *testing.T) {
 
 	// The caller's own SSH options win.
 	mine := func(context.Context, string) (string, error) { return "mine", nil }
-	mineKI := func(context.Context, string, string, []string, []bool) ([]string, error) { return []string{"mine"}, nil }
+	mineKI := func(context.Context, string, string, []string, []bool) ([]string, error) {
+		return []string{"mine"}, nil
+	}
 	cfg = newConfig([]Option{cb, WithSSHOptions(socket.SSHOptions{Password: mine, KeyboardInteractive: mineKI})})
 	o = cfg.sshOptions(parse("qemu+ssh://u@h.example/system"))
 	if pw, _ := o.Password(ctx, "u"); pw != "mine" {
