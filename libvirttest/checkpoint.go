@@ -38,10 +38,8 @@ func noCheckpoint(name string) error {
 }
 
 func (dom *domain) checkpointByName(name string) (*checkpoint, error) {
-	for _, c := range dom.checkpoints {
-		if c.name == name {
-			return c, nil
-		}
+	if c, ok := nodeByName(dom.checkpoints, name); ok {
+		return c, nil
 	}
 	return nil, noCheckpoint(name)
 }
@@ -49,16 +47,7 @@ func (dom *domain) checkpointByName(name string) (*checkpoint, error) {
 // checkpointChildren are the checkpoints whose parent is name, or with
 // all every descendant, in creation order.
 func (dom *domain) checkpointChildren(name string, all bool) []*checkpoint {
-	var out []*checkpoint
-	for _, c := range dom.checkpoints {
-		if c.parent == name {
-			out = append(out, c)
-			if all {
-				out = append(out, dom.checkpointChildren(c.name, true)...)
-			}
-		}
-	}
-	return out
+	return nodeChildren(dom.checkpoints, name, all)
 }
 
 func (d *driver) withCheckpoint(ref libvirt.DomainCheckpoint, f func(dom *domain, c *checkpoint) error) error {

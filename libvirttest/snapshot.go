@@ -31,10 +31,8 @@ func (s *snapshot) ref(dom libvirt.Domain) libvirt.DomainSnapshot {
 }
 
 func (dom *domain) snapshotByName(name string) (*snapshot, error) {
-	for _, s := range dom.snaps {
-		if s.name == name {
-			return s, nil
-		}
+	if s, ok := nodeByName(dom.snaps, name); ok {
+		return s, nil
 	}
 	return nil, noSnapshot(name)
 }
@@ -42,16 +40,7 @@ func (dom *domain) snapshotByName(name string) (*snapshot, error) {
 // children are the snapshots whose parent is name, or with all every
 // descendant, in creation order.
 func (dom *domain) children(name string, all bool) []*snapshot {
-	var out []*snapshot
-	for _, s := range dom.snaps {
-		if s.parent == name {
-			out = append(out, s)
-			if all {
-				out = append(out, dom.children(s.name, true)...)
-			}
-		}
-	}
-	return out
+	return nodeChildren(dom.snaps, name, all)
 }
 
 // withSnapshot runs f on the snapshot ref names, under the driver's lock.
