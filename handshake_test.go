@@ -122,7 +122,11 @@ func TestHandshakeTimeout(t *testing.T) {
 	t.Setenv("SSH_AUTH_SOCK", "")
 	silent := silentPeer(t)
 	silentExt := filepath.Join(t.TempDir(), "silent.sh")
-	if err := os.WriteFile(silentExt, []byte("#!/bin/sh\nexec sleep 60\n"), 0o755); err != nil {
+	// ForkLock: see socket/ext_test.go writeExecutable (ETXTBSY).
+	syscall.ForkLock.RLock()
+	err := os.WriteFile(silentExt, []byte("#!/bin/sh\nexec sleep 60\n"), 0o755)
+	syscall.ForkLock.RUnlock()
+	if err != nil {
 		t.Fatal(err)
 	}
 	const timeout = 500 * time.Millisecond

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -20,10 +21,21 @@ import (
 func script(t *testing.T, body string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "cmd.sh")
-	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o700); err != nil {
+	writeExecutable(t, path, "#!/bin/sh\n"+body+"\n")
+	return path
+}
+
+// writeExecutable writes a program file while holding syscall.ForkLock:
+// a parallel test forking between the file's open and close would hand
+// the child the write descriptor until its exec, and exec'ing the file in
+// that window fails with "text file busy" (ETXTBSY, golang.org/issue/22315).
+func writeExecutable(t *testing.T, path, content string) {
+	t.Helper()
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	if err := os.WriteFile(path, []byte(content), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return path
 }
 
 func dialExt(t *testing.T, command string) *pipeConn {

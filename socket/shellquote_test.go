@@ -52,9 +52,7 @@ func fakeBin(t *testing.T) (bin, calls string) {
 	}
 	script := "#!/bin/sh\nprintf '%s\\0' \"$0\" \"$@\" > \"" + calls + "/$$\"\n"
 	for _, n := range []string{"nc", "virt-ssh-helper"} {
-		if err := os.WriteFile(filepath.Join(bin, n), []byte(script), 0o755); err != nil {
-			t.Fatal(err)
-		}
+		writeExecutable(t, filepath.Join(bin, n), script)
 	}
 	return bin, calls
 }

@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -86,7 +87,12 @@ func write(t *testing.T, path string, data []byte, mode os.FileMode) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, data, mode); err != nil {
+	// ForkLock keeps a concurrent fork from inheriting the write
+	// descriptor, which would make exec'ing a script fail with ETXTBSY.
+	syscall.ForkLock.RLock()
+	err := os.WriteFile(path, data, mode)
+	syscall.ForkLock.RUnlock()
+	if err != nil {
 		t.Fatal(err)
 	}
 }
