@@ -143,6 +143,9 @@ func TestHandshakeTimeout(t *testing.T) {
 		if !errors.Is(err, libvirt.ErrHandshakeTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("%s: err = %v, want ErrHandshakeTimeout and context.DeadlineExceeded", c.name, err)
 		}
+		if errors.Is(err, context.Canceled) || errors.Is(err, libvirt.ErrClosed) || errors.Is(err, libvirt.ErrKeepaliveTimeout) {
+			t.Errorf("%s: err = %v also matches an unrelated error", c.name, err)
+		}
 		// The ext command gets up to a second to exit after SIGTERM.
 		if took < timeout || took > timeout+3*time.Second {
 			t.Errorf("%s: Dial took %v with a %v timeout", c.name, took, timeout)

@@ -187,9 +187,9 @@ func (s *Supervisor) run(c *Client) {
 
 // redial dials with exponential backoff until it succeeds or Close.
 func (s *Supervisor) redial() *Client {
-	wait := s.cfg.MinBackoff
+	b := backoff{wait: s.cfg.MinBackoff, max: s.cfg.MaxBackoff}
 	for {
-		t := time.NewTimer(wait + time.Duration(rand.Int64N(int64(wait)/5+1)))
+		t := time.NewTimer(jittered(b.wait))
 		select {
 		case <-t.C:
 		case <-s.done:
@@ -202,12 +202,24 @@ func (s *Supervisor) redial() *Client {
 		if err == nil {
 			return c
 		}
-		wait = min(wait*2, s.cfg.MaxBackoff)
+		b.failed()
 		if s.log != nil {
 			s.log.LogAttrs(s.ctx, slog.LevelDebug, "libvirt: redial failed",
-				slog.String("uri", socket.Redact(s.uri)), slog.Any("error", err), slog.Duration("next_in", wait))
+				slog.String("uri", socket.Redact(s.uri)), slog.Any("error", err), slog.Duration("next_in", b.wait))
 		}
 	}
+}
+
+// backoff is the redial schedule: the wait doubles after each failed
+// attempt, up to max.
+type backoff struct{ wait, max time.Duration }
+
+func (b *backoff) failed() { b.wait = min(b.wait*2, b.max) }
+
+// jittered adds up to 20% to d at random, so that clients that lost the
+// same daemon do not all redial at the same instant.
+func jittered(d time.Duration) time.Duration {
+	return d + time.Duration(rand.Int64N(int64(d)/5+1))
 }
 
 // EventGap is delivered on a supervised subscription after its connection
