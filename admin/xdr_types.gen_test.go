@@ -7,53 +7,44 @@ package admin
 
 import (
 	"github.com/virtwire/libvirt"
-	"github.com/virtwire/libvirt/internal/xdr"
+	"github.com/virtwire/libvirt/internal/xdrtest"
 	"reflect"
 )
 
-// xdrType is what every generated type implements.
-type xdrType interface {
-	EncodeXDR(e *xdr.Encoder)
-	DecodeXDR(d *xdr.Decoder)
-}
-
 // xdrTypes lists every generated struct and union of the package.
-var xdrTypes = []struct {
-	name string
-	new  func() xdrType
-}{
-	{"TypedParamValue", func() xdrType { return new(TypedParamValue) }},
-	{"TypedParam", func() xdrType { return new(TypedParam) }},
-	{"Server", func() xdrType { return new(Server) }},
-	{"DaemonClient", func() xdrType { return new(DaemonClient) }},
-	{"connectOpenArgs", func() xdrType { return new(connectOpenArgs) }},
-	{"connectGetLibVersionRet", func() xdrType { return new(connectGetLibVersionRet) }},
-	{"connectListServersArgs", func() xdrType { return new(connectListServersArgs) }},
-	{"connectListServersRet", func() xdrType { return new(connectListServersRet) }},
-	{"connectLookupServerArgs", func() xdrType { return new(connectLookupServerArgs) }},
-	{"connectLookupServerRet", func() xdrType { return new(connectLookupServerRet) }},
-	{"serverGetThreadPoolParametersArgs", func() xdrType { return new(serverGetThreadPoolParametersArgs) }},
-	{"serverGetThreadPoolParametersRet", func() xdrType { return new(serverGetThreadPoolParametersRet) }},
-	{"serverSetThreadPoolParametersArgs", func() xdrType { return new(serverSetThreadPoolParametersArgs) }},
-	{"serverListClientsArgs", func() xdrType { return new(serverListClientsArgs) }},
-	{"serverListClientsRet", func() xdrType { return new(serverListClientsRet) }},
-	{"serverLookupClientArgs", func() xdrType { return new(serverLookupClientArgs) }},
-	{"serverLookupClientRet", func() xdrType { return new(serverLookupClientRet) }},
-	{"clientGetInfoArgs", func() xdrType { return new(clientGetInfoArgs) }},
-	{"clientGetInfoRet", func() xdrType { return new(clientGetInfoRet) }},
-	{"clientCloseArgs", func() xdrType { return new(clientCloseArgs) }},
-	{"serverGetClientLimitsArgs", func() xdrType { return new(serverGetClientLimitsArgs) }},
-	{"serverGetClientLimitsRet", func() xdrType { return new(serverGetClientLimitsRet) }},
-	{"serverSetClientLimitsArgs", func() xdrType { return new(serverSetClientLimitsArgs) }},
-	{"serverUpdateTLSFilesArgs", func() xdrType { return new(serverUpdateTLSFilesArgs) }},
-	{"connectGetLoggingOutputsArgs", func() xdrType { return new(connectGetLoggingOutputsArgs) }},
-	{"connectGetLoggingOutputsRet", func() xdrType { return new(connectGetLoggingOutputsRet) }},
-	{"connectGetLoggingFiltersArgs", func() xdrType { return new(connectGetLoggingFiltersArgs) }},
-	{"connectGetLoggingFiltersRet", func() xdrType { return new(connectGetLoggingFiltersRet) }},
-	{"connectSetLoggingOutputsArgs", func() xdrType { return new(connectSetLoggingOutputsArgs) }},
-	{"connectSetLoggingFiltersArgs", func() xdrType { return new(connectSetLoggingFiltersArgs) }},
-	{"connectSetDaemonTimeoutArgs", func() xdrType { return new(connectSetDaemonTimeoutArgs) }},
-	{"connectDaemonShutdownArgs", func() xdrType { return new(connectDaemonShutdownArgs) }},
+var xdrTypes = []xdrtest.Type{
+	{Name: "TypedParamValue", New: func() xdrtest.Codec { return new(TypedParamValue) }},
+	{Name: "TypedParam", New: func() xdrtest.Codec { return new(TypedParam) }},
+	{Name: "Server", New: func() xdrtest.Codec { return new(Server) }},
+	{Name: "DaemonClient", New: func() xdrtest.Codec { return new(DaemonClient) }},
+	{Name: "connectOpenArgs", New: func() xdrtest.Codec { return new(connectOpenArgs) }},
+	{Name: "connectGetLibVersionRet", New: func() xdrtest.Codec { return new(connectGetLibVersionRet) }},
+	{Name: "connectListServersArgs", New: func() xdrtest.Codec { return new(connectListServersArgs) }},
+	{Name: "connectListServersRet", New: func() xdrtest.Codec { return new(connectListServersRet) }},
+	{Name: "connectLookupServerArgs", New: func() xdrtest.Codec { return new(connectLookupServerArgs) }},
+	{Name: "connectLookupServerRet", New: func() xdrtest.Codec { return new(connectLookupServerRet) }},
+	{Name: "serverGetThreadPoolParametersArgs", New: func() xdrtest.Codec { return new(serverGetThreadPoolParametersArgs) }},
+	{Name: "serverGetThreadPoolParametersRet", New: func() xdrtest.Codec { return new(serverGetThreadPoolParametersRet) }},
+	{Name: "serverSetThreadPoolParametersArgs", New: func() xdrtest.Codec { return new(serverSetThreadPoolParametersArgs) }},
+	{Name: "serverListClientsArgs", New: func() xdrtest.Codec { return new(serverListClientsArgs) }},
+	{Name: "serverListClientsRet", New: func() xdrtest.Codec { return new(serverListClientsRet) }},
+	{Name: "serverLookupClientArgs", New: func() xdrtest.Codec { return new(serverLookupClientArgs) }},
+	{Name: "serverLookupClientRet", New: func() xdrtest.Codec { return new(serverLookupClientRet) }},
+	{Name: "clientGetInfoArgs", New: func() xdrtest.Codec { return new(clientGetInfoArgs) }},
+	{Name: "clientGetInfoRet", New: func() xdrtest.Codec { return new(clientGetInfoRet) }},
+	{Name: "clientCloseArgs", New: func() xdrtest.Codec { return new(clientCloseArgs) }},
+	{Name: "serverGetClientLimitsArgs", New: func() xdrtest.Codec { return new(serverGetClientLimitsArgs) }},
+	{Name: "serverGetClientLimitsRet", New: func() xdrtest.Codec { return new(serverGetClientLimitsRet) }},
+	{Name: "serverSetClientLimitsArgs", New: func() xdrtest.Codec { return new(serverSetClientLimitsArgs) }},
+	{Name: "serverUpdateTLSFilesArgs", New: func() xdrtest.Codec { return new(serverUpdateTLSFilesArgs) }},
+	{Name: "connectGetLoggingOutputsArgs", New: func() xdrtest.Codec { return new(connectGetLoggingOutputsArgs) }},
+	{Name: "connectGetLoggingOutputsRet", New: func() xdrtest.Codec { return new(connectGetLoggingOutputsRet) }},
+	{Name: "connectGetLoggingFiltersArgs", New: func() xdrtest.Codec { return new(connectGetLoggingFiltersArgs) }},
+	{Name: "connectGetLoggingFiltersRet", New: func() xdrtest.Codec { return new(connectGetLoggingFiltersRet) }},
+	{Name: "connectSetLoggingOutputsArgs", New: func() xdrtest.Codec { return new(connectSetLoggingOutputsArgs) }},
+	{Name: "connectSetLoggingFiltersArgs", New: func() xdrtest.Codec { return new(connectSetLoggingFiltersArgs) }},
+	{Name: "connectSetDaemonTimeoutArgs", New: func() xdrtest.Codec { return new(connectSetDaemonTimeoutArgs) }},
+	{Name: "connectDaemonShutdownArgs", New: func() xdrtest.Codec { return new(connectDaemonShutdownArgs) }},
 }
 
 // unionMakers builds, for each union type, a value holding arm

@@ -25,9 +25,9 @@ func (g *generator) renderTestRegistry() error {
 			x := g.defs[d.DefName()]
 			switch d := d.(type) {
 			case *rpcl.Struct:
-				w.line("{%q, func() xdrType { return new(%s) }},", x.goName, x.goName)
+				w.line("{Name: %q, New: func() xdrtest.Codec { return new(%s) }},", x.goName, x.goName)
 			case *rpcl.Union:
-				w.line("{%q, func() xdrType { return new(%s) }},", x.goName, x.goName)
+				w.line("{Name: %q, New: func() xdrtest.Codec { return new(%s) }},", x.goName, x.goName)
 				_ = d
 			}
 		}
@@ -37,17 +37,8 @@ func (g *generator) renderTestRegistry() error {
 	}
 	for pkg, types := range byPkg {
 		var w codeWriter
-		w.line("// xdrType is what every generated type implements.")
-		w.line("type xdrType interface {")
-		w.line("EncodeXDR(e *xdr.Encoder)")
-		w.line("DecodeXDR(d *xdr.Decoder)")
-		w.line("}")
-		w.line("")
 		w.line("// xdrTypes lists every generated struct and union of the package.")
-		w.line("var xdrTypes = []struct {")
-		w.line("name string")
-		w.line("new  func() xdrType")
-		w.line("}{")
+		w.line("var xdrTypes = []xdrtest.Type{")
 		w.b.WriteString(types.b.String())
 		w.line("}")
 		w.line("")
@@ -69,7 +60,7 @@ func (g *generator) renderTestRegistry() error {
 			}
 		}
 		w.line("}")
-		imports := []string{"reflect", "github.com/virtwire/libvirt/internal/xdr"}
+		imports := []string{"reflect", xdrtestImport}
 		if strings.Contains(w.b.String(), "libvirt.") {
 			imports = append(imports, rootImport)
 		}
@@ -80,27 +71,19 @@ func (g *generator) renderTestRegistry() error {
 	return nil
 }
 
-// emitUnionMaker writes the unionMakers entry of union d; qualified
-// spells it as package protocol's tests do.
+// xdrtestImport is the package the registries' element type comes from.
+const xdrtestImport = "github.com/virtwire/libvirt/internal/xdrtest"
+
 // renderProtocolRegistry writes package protocol's test registry: its
 // types, and makers for the root package's unions they contain.
 func (g *generator) renderProtocolRegistry() error {
 	var w codeWriter
-	w.line("// xdrType is what every generated type implements.")
-	w.line("type xdrType interface {")
-	w.line("EncodeXDR(e *xdr.Encoder)")
-	w.line("DecodeXDR(d *xdr.Decoder)")
-	w.line("}")
-	w.line("")
 	w.line("// xdrTypes lists every generated struct of the package.")
-	w.line("var xdrTypes = []struct {")
-	w.line("name string")
-	w.line("new  func() xdrType")
-	w.line("}{")
+	w.line("var xdrTypes = []xdrtest.Type{")
 	for _, u := range g.units {
 		for _, d := range u.file.Defs {
 			if x := g.defs[d.DefName()]; x.wire != nil && x.wire.pubName != "" {
-				w.line("{%q, func() xdrType { return new(%s) }},", x.wire.pubName, x.wire.pubName)
+				w.line("{Name: %q, New: func() xdrtest.Codec { return new(%s) }},", x.wire.pubName, x.wire.pubName)
 			}
 		}
 	}
@@ -122,10 +105,12 @@ func (g *generator) renderProtocolRegistry() error {
 		}
 	}
 	w.line("}")
-	imports := []string{"reflect", rootImport, "github.com/virtwire/libvirt/internal/xdr"}
+	imports := []string{"reflect", rootImport, xdrtestImport}
 	return g.put(protocolDir, "xdr_types.gen_test.go", protocolPkg, g.fileHeader("protocol files"), &w, imports)
 }
 
+// emitUnionMaker writes the unionMakers entry of union d; qualified
+// spells it as package protocol's tests do.
 func (g *generator) emitUnionMaker(w *codeWriter, u *unit, d *rpcl.Union, qualified bool) error {
 	name, ctor := g.defs[d.Name].goName, "New"+g.defs[d.Name].goName
 	if qualified || rootAlias(u.pkg, name) {

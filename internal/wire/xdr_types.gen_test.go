@@ -6,26 +6,17 @@
 package wire
 
 import (
-	"github.com/virtwire/libvirt/internal/xdr"
+	"github.com/virtwire/libvirt/internal/xdrtest"
 	"reflect"
 )
 
-// xdrType is what every generated type implements.
-type xdrType interface {
-	EncodeXDR(e *xdr.Encoder)
-	DecodeXDR(d *xdr.Decoder)
-}
-
 // xdrTypes lists every generated struct and union of the package.
-var xdrTypes = []struct {
-	name string
-	new  func() xdrType
-}{
-	{"MessageHeader", func() xdrType { return new(MessageHeader) }},
-	{"MessageDomain", func() xdrType { return new(MessageDomain) }},
-	{"MessageNetwork", func() xdrType { return new(MessageNetwork) }},
-	{"MessageError", func() xdrType { return new(MessageError) }},
-	{"StreamHole", func() xdrType { return new(StreamHole) }},
+var xdrTypes = []xdrtest.Type{
+	{Name: "MessageHeader", New: func() xdrtest.Codec { return new(MessageHeader) }},
+	{Name: "MessageDomain", New: func() xdrtest.Codec { return new(MessageDomain) }},
+	{Name: "MessageNetwork", New: func() xdrtest.Codec { return new(MessageNetwork) }},
+	{Name: "MessageError", New: func() xdrtest.Codec { return new(MessageError) }},
+	{Name: "StreamHole", New: func() xdrtest.Codec { return new(StreamHole) }},
 }
 
 // unionMakers builds, for each union type, a value holding arm
