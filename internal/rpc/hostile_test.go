@@ -162,17 +162,27 @@ var (
 	eventFrame = rpctest.Bytes(wire.MessageHeader{Prog: 1, Vers: 1, Proc: 100, Type: wire.MessageTypeMessage}, make([]byte, 64<<10))
 )
 
+// bigCallWithin is a scenario's prep: a call too large for the socket
+// buffers, made with deadline d (none when d is 0).
+func bigCallWithin(d time.Duration) func(c *Conn) func() error {
+	return func(c *Conn) func() error {
+		cl := bigCall(c)
+		return func() error {
+			ctx := context.Background()
+			if d > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, d)
+				defer cancel()
+			}
+			return doCall(ctx, c, cl)
+		}
+	}
+}
+
 var hostileScenarios = []hostile{
 	{
 		name: "peer stops reading: call with 100ms deadline", peer: stopReading,
-		prep: func(c *Conn) func() error {
-			cl := bigCall(c)
-			return func() error {
-				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-				defer cancel()
-				return doCall(ctx, c, cl)
-			}
-		},
+		prep: bigCallWithin(100 * time.Millisecond),
 		want: "DeadlineExceeded", within: time.Second, heapMax: 64 << 20,
 	},
 	{
@@ -183,42 +193,26 @@ var hostileScenarios = []hostile{
 	{
 		name: "no deadlines (pipe): peer stops reading, 100ms deadline", peer: stopReading,
 		wrap: func(nc net.Conn) net.Conn { return noDeadlineConn{nc} },
-		prep: func(c *Conn) func() error {
-			cl := bigCall(c)
-			return func() error {
-				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-				defer cancel()
-				return doCall(ctx, c, cl)
-			}
-		},
+		prep: bigCallWithin(100 * time.Millisecond),
 		want: "DeadlineExceeded", within: time.Second, heapMax: 64 << 20,
 	},
 	{
 		name: "no deadlines (pipe): peer stops reading, write timeout 300ms", peer: stopReading,
 		wrap: func(nc net.Conn) net.Conn { return noDeadlineConn{nc} },
 		opts: Options{WriteTimeout: 300 * time.Millisecond},
-		prep: func(c *Conn) func() error {
-			cl := bigCall(c)
-			return func() error { return doCall(context.Background(), c, cl) }
-		},
+		prep: bigCallWithin(0),
 		want: "ErrWriteTimeout", within: 2 * time.Second, heapMax: 64 << 20,
 	},
 	{
 		name: "peer stops reading: no deadline, write timeout 300ms", peer: stopReading,
 		opts: Options{WriteTimeout: 300 * time.Millisecond},
-		prep: func(c *Conn) func() error {
-			cl := bigCall(c)
-			return func() error { return doCall(context.Background(), c, cl) }
-		},
+		prep: bigCallWithin(0),
 		want: "ErrWriteTimeout", within: 2 * time.Second, heapMax: 64 << 20,
 	},
 	{
 		name: "peer stops reading: keepalive 50ms x2 while a write blocks", peer: stopReading,
 		opts: Options{WriteTimeout: time.Minute}, kaInterval: 50 * time.Millisecond, kaCount: 2,
-		prep: func(c *Conn) func() error {
-			cl := bigCall(c)
-			return func() error { return doCall(context.Background(), c, cl) }
-		},
+		prep: bigCallWithin(0),
 		want: "ErrKeepaliveTimeout", within: 2 * time.Second, heapMax: 64 << 20,
 	},
 	{
