@@ -79,7 +79,7 @@ func heapAfterGC() float64 {
 	return float64(ms.HeapAlloc) / (1 << 20)
 }
 
-// TestOrphanFloodStaysBounded: 100 events (fewer under the race detector) of 32 MiB for a callback ID no
+// TestOrphanFloodStaysBounded: floodEvents events of 32 MiB for a callback ID no
 // subscription claims (the daemon's, or a hostile peer's) must not be
 // kept: each is larger than the orphan byte bound.
 func TestOrphanFloodStaysBounded(t *testing.T) {
@@ -111,7 +111,7 @@ func TestOrphanBytesBound(t *testing.T) {
 }
 
 // TestSubscriptionFloodStaysBounded: a subscriber that does not read keeps
-// at most its byte bound (or one event) of 100 events of 32 MiB; the rest
+// at most its byte bound (or one event) of floodEvents events of 32 MiB; the rest
 // are dropped and counted.
 func TestSubscriptionFloodStaysBounded(t *testing.T) {
 	var s *Subscription

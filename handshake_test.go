@@ -137,20 +137,25 @@ func TestHandshakeTimeout(t *testing.T) {
 		{"silent ext command", "test+ext:///default?command=" + silentExt},
 		{"TCP connect never completes", "test+tcp://" + fullBacklog(t) + "/default"},
 	} {
-		start := time.Now()
-		_, err := libvirt.Dial(context.Background(), c.uri, libvirt.WithHandshakeTimeout(timeout))
-		took := time.Since(start)
-		if !errors.Is(err, libvirt.ErrHandshakeTimeout) || !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("%s: err = %v, want ErrHandshakeTimeout and context.DeadlineExceeded", c.name, err)
-		}
-		if errors.Is(err, context.Canceled) || errors.Is(err, libvirt.ErrClosed) || errors.Is(err, libvirt.ErrKeepaliveTimeout) {
-			t.Errorf("%s: err = %v also matches an unrelated error", c.name, err)
-		}
-		// The ext command gets up to a second to exit after SIGTERM.
-		if took < timeout || took > timeout+3*time.Second {
-			t.Errorf("%s: Dial took %v with a %v timeout", c.name, took, timeout)
-		}
-		t.Logf("%-28s error after %v: %v", c.name, took.Round(time.Millisecond), err)
+		// In parallel: each case waits out the timeout; the leak check
+		// registered above runs after all of them.
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			_, err := libvirt.Dial(context.Background(), c.uri, libvirt.WithHandshakeTimeout(timeout))
+			took := time.Since(start)
+			if !errors.Is(err, libvirt.ErrHandshakeTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("err = %v, want ErrHandshakeTimeout and context.DeadlineExceeded", err)
+			}
+			if errors.Is(err, context.Canceled) || errors.Is(err, libvirt.ErrClosed) || errors.Is(err, libvirt.ErrKeepaliveTimeout) {
+				t.Errorf("err = %v also matches an unrelated error", err)
+			}
+			// The ext command gets up to a second to exit after SIGTERM.
+			if took < timeout || took > timeout+3*time.Second {
+				t.Errorf("Dial took %v with a %v timeout", took, timeout)
+			}
+			t.Logf("error after %v: %v", took.Round(time.Millisecond), err)
+		})
 	}
 }
 
