@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -160,7 +161,25 @@ func runScript(t testing.TB, uri, dir string, script []string) string {
 // eventWatcher is a running `virsh event --all --loop`.
 type eventWatcher struct {
 	cmd *exec.Cmd
-	out strings.Builder
+	out lockedBuffer
+}
+
+// lockedBuffer collects a command's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // watchEvents starts `virsh event --all --loop --timeout 120` against
@@ -185,11 +204,48 @@ func watchEvents(t testing.TB, uri string, ready func()) *eventWatcher {
 	return w
 }
 
+// virshEventCount counts the events in a watcher's output.
+func virshEventCount(out string) int {
+	n := 0
+	for line := range strings.SplitSeq(out, "\n") {
+		if strings.HasPrefix(line, "event '") {
+			n++
+		}
+	}
+	return n
+}
+
+// goldenEvents is how many events the recorded transcript for virsh
+// version ver holds, or -1 without one.
+func goldenEvents(ver string) int {
+	b, err := os.ReadFile(goldenPath(ver, "events"))
+	if err != nil {
+		return -1
+	}
+	return virshEventCount(string(b))
+}
+
 // stop interrupts the watcher (virsh then prints how many events it got)
-// and returns its output.
-func (w *eventWatcher) stop(t testing.TB) string {
+// and returns its output. It first waits, up to 10 s, until want events
+// have been printed; want -1 (no recorded transcript to count from, when
+// recording one) waits instead until virsh has printed nothing for 500 ms,
+// the only sign a daemon gives that it has sent everything.
+func (w *eventWatcher) stop(t testing.TB, want int) string {
 	t.Helper()
-	time.Sleep(300 * time.Millisecond) // let the last events arrive
+	deadline := time.Now().Add(10 * time.Second)
+	last, quiet := w.out.String(), time.Now()
+	for time.Now().Before(deadline) {
+		out := w.out.String()
+		if want >= 0 && virshEventCount(out) >= want {
+			break
+		}
+		if out != last {
+			last, quiet = out, time.Now()
+		} else if want < 0 && time.Since(quiet) >= 500*time.Millisecond {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	_ = w.cmd.Process.Signal(syscall.SIGINT)
 	done := make(chan error, 1)
 	go func() { done <- w.cmd.Wait() }()
@@ -231,7 +287,7 @@ func normalize(s string) string {
 
 // runFakeTranscripts runs the scripts and an event watcher against a
 // fresh fake on a unix socket and returns the normalised transcripts.
-func runFakeTranscripts(t *testing.T) (script, events, secrets string) {
+func runFakeTranscripts(t *testing.T, wantEvents int) (script, events, secrets string) {
 	srv := libvirttest.New(t, libvirttest.WithUnixSocket(""))
 	dir := virshDir(t)
 	w := watchEvents(t, srv.URI(), func() {
@@ -244,7 +300,7 @@ func runFakeTranscripts(t *testing.T) (script, events, secrets string) {
 		}
 	})
 	script = normalize(runScript(t, srv.URI(), dir, virshScript))
-	events = normalize(w.stop(t))
+	events = normalize(w.stop(t, wantEvents))
 	secrets = normalize(runScript(t, srv.URI(), dir, virshSecretScript))
 	return script, events, secrets
 }
@@ -265,7 +321,7 @@ func goldenPath(virshVer, name string) string {
 // test:///default (and qemu:///system for secrets).
 func TestVirshAgainstFake(t *testing.T) {
 	ver := virshPath(t)
-	script, events, secrets := runFakeTranscripts(t)
+	script, events, secrets := runFakeTranscripts(t, goldenEvents(ver))
 	for _, c := range []struct{ name, got string }{
 		{"script", script}, {"events", events}, {"secrets", secrets},
 	} {
