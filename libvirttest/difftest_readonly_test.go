@@ -4,6 +4,7 @@ package libvirttest_test
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/virtwire/libvirt"
@@ -26,6 +27,18 @@ func init() {
 		why: "libvirt 9.0's public API refused virNodeDeviceGetAutostart on read-only connections; 11.3's (and the fake) serve it"}
 }
 
+// withErrorFields adds to a call's results the fields of its libvirt
+// error that the comparison of errors leaves out (the strings and
+// integers libvirt fills in besides the message), so that the read-only
+// steps compare them too.
+func withErrorFields(vals []any, err error) ([]any, error) {
+	var le *libvirt.Error
+	if errors.As(err, &le) {
+		vals = append(vals, r(le.Level, le.Str1, le.Str2, le.Str3, le.Int1, le.Int2)...)
+	}
+	return vals, err
+}
+
 // readOnlySteps make their calls on a connection opened read-only
 // (VIR_CONNECT_RO): what changes state is refused by libvirt's public API
 // with VIR_ERR_OPERATION_DENIED before the driver sees the call (so even
@@ -43,7 +56,7 @@ func readOnlySteps() []step {
 				return nil, err
 			}
 			defer c.Close()
-			return call(ctx, c)
+			return withErrorFields(call(ctx, c))
 		}})
 	}
 	// onTest runs call on the built-in domain "test", looked up on the
@@ -348,6 +361,51 @@ func readOnlySteps() []step {
 	})
 	onTest("signal pid 0", libvirt.ProcDomainSendProcessSignal, func(ctx context.Context, c *libvirt.Client, d libvirt.Domain) ([]any, error) {
 		return none(c.DomainSendProcessSignal(ctx, d, 0, 0, 0))
+	})
+	onTest("ssh keys set append and remove", libvirt.ProcDomainAuthorizedSSHKeysSet, func(ctx context.Context, c *libvirt.Client, d libvirt.Domain) ([]any, error) {
+		return none(c.DomainAuthorizedSSHKeysSet(ctx, d, "root", []string{"ssh-ed25519 AAAA"}, libvirt.DomainAuthorizedSSHKeysSetAppend|libvirt.DomainAuthorizedSSHKeysSetRemove))
+	})
+	onTest("ssh keys set", libvirt.ProcDomainAuthorizedSSHKeysSet, func(ctx context.Context, c *libvirt.Client, d libvirt.Domain) ([]any, error) {
+		return none(c.DomainAuthorizedSSHKeysSet(ctx, d, "root", []string{"ssh-ed25519 AAAA"}, 0))
+	})
+	onTest("launch security state", libvirt.ProcDomainSetLaunchSecurityState, func(ctx context.Context, c *libvirt.Client, d libvirt.Domain) ([]any, error) {
+		return none(c.DomainSetLaunchSecurityState(ctx, d, libvirt.TypedParams{}.AddString("sev-secret", "x"), 0))
+	})
+	onTest("launch security state without parameters", libvirt.ProcDomainSetLaunchSecurityState, func(ctx context.Context, c *libvirt.Client, d libvirt.Domain) ([]any, error) {
+		return none(c.DomainSetLaunchSecurityState(ctx, d, nil, 0))
+	})
+	onTest("memory peek too large", libvirt.ProcDomainMemoryPeek, func(ctx context.Context, c *libvirt.Client, d libvirt.Domain) ([]any, error) {
+		v, err := c.DomainMemoryPeek(ctx, d, 0, libvirt.DomainMemoryPeekBufferMax+1, libvirt.MemoryVirtual)
+		return r(v), err
+	})
+	// The argument checks that precede the read-only one are made on
+	// read-write connections too, before the driver's.
+	rw := func(name string, proc libvirt.Procedure, call func(ctx context.Context, c *libvirt.Client, d libvirt.Domain) error) {
+		steps = append(steps, step{"ro " + name + " (read-write)", proc, func(ctx context.Context, s *side) ([]any, error) {
+			d, err := s.c.DomainLookupByName(ctx, "test")
+			if err != nil {
+				return nil, err
+			}
+			return withErrorFields(nil, call(ctx, s.c, d))
+		}})
+	}
+	rw("rename empty", libvirt.ProcDomainRename, func(ctx context.Context, c *libvirt.Client, d libvirt.Domain) error {
+		_, err := c.DomainRename(ctx, d, sp(""), 0)
+		return err
+	})
+	rw("rename empty bogus flags", libvirt.ProcDomainRename, func(ctx context.Context, c *libvirt.Client, d libvirt.Domain) error {
+		_, err := c.DomainRename(ctx, d, sp(""), bogus)
+		return err
+	})
+	rw("signal pid 0", libvirt.ProcDomainSendProcessSignal, func(ctx context.Context, c *libvirt.Client, d libvirt.Domain) error {
+		return c.DomainSendProcessSignal(ctx, d, 0, 0, 0)
+	})
+	rw("block peek too large", libvirt.ProcDomainBlockPeek, func(ctx context.Context, c *libvirt.Client, d libvirt.Domain) error {
+		_, err := c.DomainBlockPeek(ctx, d, "/guest/diskimage", 0, libvirt.DomainBlockPeekBufferMax+1, 0)
+		return err
+	})
+	rw("managed save define running and paused", libvirt.ProcDomainManagedSaveDefineXML, func(ctx context.Context, c *libvirt.Client, d libvirt.Domain) error {
+		return c.DomainManagedSaveDefineXML(ctx, d, sp(rodomXML), libvirt.DomainSaveRunning|libvirt.DomainSavePaused)
 	})
 	onTest("snapshot create", libvirt.ProcDomainSnapshotCreateXML, func(ctx context.Context, c *libvirt.Client, d libvirt.Domain) ([]any, error) {
 		v, err := c.DomainSnapshotCreateXML(ctx, d, "<domainsnapshot><name>ro</name></domainsnapshot>", 0)

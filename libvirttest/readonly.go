@@ -101,11 +101,20 @@ func secure[A any, P argsPtr[A]](asks func(*A) bool) roCheck {
 	}}
 }
 
-// exclusive is libvirt's error for two flags that may not be combined,
-// when flags has both.
-func exclusive(flags uint32, a, b uint32, aName, bName string) error {
+// argError is the error of an argument check in libvirt's public API:
+// VIR_ERR_INVALID_ARG under the API's error domain, the message without
+// a prefix, and, as libvirt fills them, the function and the argument's
+// name in Str1 and Str2 and zero integers.
+func argError(dom libvirt.ErrorDomain, fn, arg, msg string) *libvirt.Error {
+	return &libvirt.Error{Code: libvirt.ErrInvalidArg, Domain: dom, Level: libvirt.ErrError,
+		Message: msg, Str1: fn, Str2: arg}
+}
+
+// exclusive is libvirt's error for two flags of fn that may not be
+// combined, when flags has both. libvirt names the argument "ctl".
+func exclusive(fn string, flags, a, b uint32, aName, bName string) error {
 	if flags&a != 0 && flags&b != 0 {
-		return apiError("Flags '" + aName + "' and '" + bName + "' are mutually exclusive")
+		return argError(libvirt.FromDomain, fn, "ctl", "Flags '"+aName+"' and '"+bName+"' are mutually exclusive")
 	}
 	return nil
 }

@@ -165,7 +165,7 @@ var readOnlyRemote = map[libvirt.Procedure]roRule{
 	libvirt.ProcDomainFSTrim:                      {"virDomainFSTrim", libvirt.FromDomain, always[protocol.DomainFSTrimArgs]()},
 	libvirt.ProcDomainSendProcessSignal: {"virDomainSendProcessSignal", libvirt.FromDomain, after(func(a *protocol.DomainSendProcessSignalArgs) error {
 		if a.PidValue == 0 {
-			return apiError("pid_value in virDomainSendProcessSignal must not be zero")
+			return argError(libvirt.FromDomain, "virDomainSendProcessSignal", "pid_value", "pid_value in virDomainSendProcessSignal must not be zero")
 		}
 		return nil
 	})},
@@ -202,9 +202,9 @@ var readOnlyRemote = map[libvirt.Procedure]roRule{
 	libvirt.ProcDomainRename: {"virDomainRename", libvirt.FromDomain, after(func(a *protocol.DomainRenameArgs) error {
 		switch {
 		case a.NewName == nil:
-			return apiError("new_name in virDomainRename must not be NULL")
+			return argError(libvirt.FromDomain, "virDomainRename", "new_name", "new_name in virDomainRename must not be NULL")
 		case *a.NewName == "":
-			return apiError("string new_name in virDomainRename must not be empty")
+			return argError(libvirt.FromDomain, "virDomainRename", "new_name", "string new_name in virDomainRename must not be empty")
 		}
 		return nil
 	})},
@@ -218,7 +218,7 @@ var readOnlyRemote = map[libvirt.Procedure]roRule{
 		return a.Flags&libvirt.DomainSaveImageXMLSecure != 0
 	})},
 	libvirt.ProcDomainManagedSaveDefineXML: {"virDomainManagedSaveDefineXML", libvirt.FromDomain, after(func(a *protocol.DomainManagedSaveDefineXMLArgs) error {
-		return exclusive(uint32(a.Flags), uint32(libvirt.DomainSaveRunning), uint32(libvirt.DomainSavePaused), "VIR_DOMAIN_SAVE_RUNNING", "VIR_DOMAIN_SAVE_PAUSED")
+		return exclusive("virDomainManagedSaveDefineXML", uint32(a.Flags), uint32(libvirt.DomainSaveRunning), uint32(libvirt.DomainSavePaused), "VIR_DOMAIN_SAVE_RUNNING", "VIR_DOMAIN_SAVE_PAUSED")
 	})},
 	libvirt.ProcDomainSetLifecycleAction:     {"virDomainSetLifecycleAction", libvirt.FromDomain, always[protocol.DomainSetLifecycleActionArgs]()},
 	libvirt.ProcDomainDetachDeviceAlias:      {"virDomainDetachDeviceAlias", libvirt.FromDomain, always[protocol.DomainDetachDeviceAliasArgs]()},
@@ -242,7 +242,7 @@ var readOnlyRemote = map[libvirt.Procedure]roRule{
 	libvirt.ProcDomainBackupBegin:             {"virDomainBackupBegin", libvirt.FromDomain, always[protocol.DomainBackupBeginArgs]()},
 	libvirt.ProcDomainAuthorizedSSHKeysGet:    {"virDomainAuthorizedSSHKeysGet", libvirt.FromDomain, always[protocol.DomainAuthorizedSSHKeysGetArgs]()},
 	libvirt.ProcDomainAuthorizedSSHKeysSet: {"virDomainAuthorizedSSHKeysSet", libvirt.FromDomain, after(func(a *protocol.DomainAuthorizedSSHKeysSetArgs) error {
-		return exclusive(uint32(a.Flags), uint32(libvirt.DomainAuthorizedSSHKeysSetAppend), uint32(libvirt.DomainAuthorizedSSHKeysSetRemove),
+		return exclusive("virDomainAuthorizedSSHKeysSet", uint32(a.Flags), uint32(libvirt.DomainAuthorizedSSHKeysSetAppend), uint32(libvirt.DomainAuthorizedSSHKeysSetRemove),
 			"VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND", "VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_REMOVE")
 	})},
 	libvirt.ProcDomainStartDirtyRateCalc: {"virDomainStartDirtyRateCalc", libvirt.FromDomain, always[protocol.DomainStartDirtyRateCalcArgs]()},
@@ -255,7 +255,7 @@ var readOnlyRemote = map[libvirt.Procedure]roRule{
 	libvirt.ProcNetworkCreateXMLFlags:    {"virNetworkCreateXMLFlags", libvirt.FromNetwork, always[protocol.NetworkCreateXMLFlagsArgs]()},
 	libvirt.ProcDomainSetLaunchSecurityState: {"virDomainSetLaunchSecurityState", libvirt.FromDomain, after(func(a *protocol.DomainSetLaunchSecurityStateArgs) error {
 		if len(a.Params) == 0 { // no parameters reach the API as a NULL list
-			return apiError("params in virDomainSetLaunchSecurityState must not be NULL")
+			return argError(libvirt.FromDomain, "virDomainSetLaunchSecurityState", "params", "params in virDomainSetLaunchSecurityState must not be NULL")
 		}
 		return nil
 	})},
@@ -273,7 +273,7 @@ var readOnlyQEMU = map[libvirt.QEMUProcedure]roRule{
 	libvirt.ProcQEMUDomainMonitorCommand: {"virDomainQemuMonitorCommand", libvirt.FromNone, always[protocol.QEMUDomainMonitorCommandArgs]()},
 	libvirt.ProcQEMUDomainAttach: {"virDomainQemuAttach", libvirt.FromNone, after(func(a *protocol.QEMUDomainAttachArgs) error {
 		if a.PidValue == 0 {
-			return lvError(libvirt.ErrInvalidArg, libvirt.FromNone, "", "pid_value in virDomainQemuAttach must not be zero")
+			return argError(libvirt.FromNone, "virDomainQemuAttach", "pid_value", "pid_value in virDomainQemuAttach must not be zero")
 		}
 		return nil
 	})},
