@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/virtwire/libvirt"
 )
@@ -30,11 +31,13 @@ func init() {
 // withErrorFields adds to a call's results the fields of its libvirt
 // error that the comparison of errors leaves out (the strings and
 // integers libvirt fills in besides the message), so that the read-only
-// steps compare them too.
+// steps compare them too. Releases after 9.0 number the format's
+// argument ("%1$s" for "%s"); that is normalised away.
 func withErrorFields(vals []any, err error) ([]any, error) {
 	var le *libvirt.Error
 	if errors.As(err, &le) {
-		vals = append(vals, r(le.Level, le.Str1, le.Str2, le.Str3, le.Int1, le.Int2)...)
+		str1 := strings.ReplaceAll(le.Str1, "%1$s", "%s")
+		vals = append(vals, r(le.Level, str1, le.Str2, le.Str3, le.Int1, le.Int2)...)
 	}
 	return vals, err
 }
