@@ -76,6 +76,9 @@ func (c *conn) handleCall(h wire.MessageHeader, body []byte, counted int) {
 			return // the connection ended during an injected delay
 		}
 		if err == nil {
+			err = c.refuseReadOnly(h, body) // readonly.go
+		}
+		if err == nil {
 			var known bool
 			known, err = dispatchRemote(ctx, c.srv.remote, h.Proc, xdr.NewDecoder(body), &e)
 			if !known {
@@ -85,6 +88,9 @@ func (c *conn) handleCall(h wire.MessageHeader, body []byte, counted int) {
 		hangupAfter = proc == libvirt.ProcConnectClose && err == nil
 	case h.Prog == libvirt.QEMUProgram && h.Vers == libvirt.QEMUProtocolVersion:
 		if err = c.gate(anyProc); err == nil {
+			err = c.refuseReadOnly(h, body)
+		}
+		if err == nil {
 			var known bool
 			known, err = dispatchQEMU(ctx, c.srv.qemu, h.Proc, xdr.NewDecoder(body), &e)
 			if !known {

@@ -64,11 +64,13 @@ func TestDifferentialAgainstLibvirtd(t *testing.T) {
 	// directory (the socket's grandparent) and a temporary one.
 	sides := [2]*side{
 		{name: "libvirtd", c: real, c2: real2, dir: filepath.Dir(filepath.Dir(sock)),
-			dial: func(ctx context.Context) (*libvirt.Client, error) {
-				return libvirt.Dial(ctx, "test+unix:///default?socket="+sock)
+			dial: func(ctx context.Context, opts ...libvirt.Option) (*libvirt.Client, error) {
+				return libvirt.Dial(ctx, "test+unix:///default?socket="+sock, opts...)
 			}},
 		{name: "fake", c: fake, c2: fake2, dir: t.TempDir(),
-			dial: func(ctx context.Context) (*libvirt.Client, error) { return srv.Client(ctx) }},
+			dial: func(ctx context.Context, opts ...libvirt.Option) (*libvirt.Client, error) {
+				return srv.Client(ctx, opts...)
+			}},
 	}
 	flat := [2]*flattener{newFlattener(host), newFlattener(host)}
 	for j := range flat {
@@ -199,7 +201,7 @@ type side struct {
 	dom2  libvirt.Domain  // "difft", defined by the sequence
 	dom3  libvirt.Domain  // "difftg", the guest-call steps' shut-off domain
 	dir   string          // a directory for files the daemon writes
-	dial  func(ctx context.Context) (*libvirt.Client, error)
+	dial  func(ctx context.Context, opts ...libvirt.Option) (*libvirt.Client, error)
 	net   libvirt.Network
 	net2  libvirt.Network
 	pool  libvirt.StoragePool

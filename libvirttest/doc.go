@@ -22,8 +22,10 @@
 // host is an i686 machine with 16 CPUs in two NUMA cells. Every
 // connection shares that state, which lives as long as the Server. It
 // implements connection handling (authentication with none or polkit,
-// ConnectOpen/Close, versions, host name, type, capabilities, sysinfo,
-// URI, feature probes, node information, CPU map and statistics, free
+// ConnectOpen/Close, read-only connections (VIR_CONNECT_RO: the 210
+// calls libvirt's public API refuses on them, and the XML getters'
+// secure flags, fail as with libvirtd), versions, host name, type,
+// capabilities, sysinfo, URI, feature probes, node information, CPU map and statistics, free
 // memory per cell, close callbacks, keepalive); domains (define,
 // undefine, create, create-XML, destroy, shutdown, reboot, suspend,
 // resume, managed save, save and restore to files (and the save image's
@@ -132,9 +134,9 @@
 // (build tag integration) repeats that comparison live.
 //
 // TestDifferentialAgainstLibvirtd (build tag integration) is a
-// differential tester: it sends one sequence of 844 calls (valid ones,
+// differential tester: it sends one sequence of 973 calls (valid ones,
 // unknown flags, missing objects, wrong states, malformed XML, broken
-// files) through this module's client to libvirtd's test:///default and
+// files, read-only connections) through this module's client to libvirtd's test:///default and
 // to the fake, decodes both sides' replies, errors and events (domain,
 // network, pool and node device), normalises what must differ (UUIDs by
 // order of appearance, clock-derived counters and times, the host name,
@@ -146,8 +148,8 @@
 // runs against libvirt 9.0 (the host's libvirtd) and, with
 // VIRTWIRE_LIBVIRTD_ROOT naming the Debian 13 tree, libvirt 11.3, and
 // prints its coverage: of the 254 remote procedures libvirt 11.3's test
-// driver serves, 252 are exercised against 11.3 (250 compared) and 248
-// against 9.0 (242 compared; 9.0's driver lacks some), with no
+// driver serves, 253 are exercised against 11.3 (251 compared) and 251
+// against 9.0 (246 compared; 9.0's driver lacks some), with no
 // unexplained difference.
 // The device hotplug sequence runs only against libvirt 10.6 or later,
 // whose test driver serves it. TestUserProgramsMatchLibvirtd runs the package's four
@@ -189,6 +191,8 @@
 //     driver's flag check (a NULL parameter list, mutually exclusive
 //     flags, a zero I/O thread ID for deletion); the fake checks them
 //     after the flags, so a call with both faults reports the flags.
+//   - Read-only connections are refused what libvirt 11.3's public API
+//     refuses; 9.0's also refused NodeDeviceGetAutostart.
 //   - DomainSendKey does not check key codes against libvirt's key maps.
 //   - DomainScreenshot streams a PNG the fake draws, not the picture
 //     libvirt installs.

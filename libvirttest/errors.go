@@ -59,8 +59,8 @@ func checkFlags(proc libvirt.Procedure, flags uint32) error {
 	if !ok || flags&^rule.mask == 0 {
 		return nil
 	}
-	return lvErrorf(libvirt.ErrInvalidArg, libvirt.FromTest, "",
-		"unsupported flags (0x%x) in function %s", flags&^rule.mask, rule.fn)
+	return argError(libvirt.FromTest, rule.fn, "flags",
+		fmt.Sprintf("unsupported flags (0x%x) in function %s", flags&^rule.mask, rule.fn))
 }
 
 // apiError is the error of an argument check libvirt's public API makes
