@@ -21,13 +21,6 @@ const rodomXML = `<domain type='test'>
   </os>
 </domain>`
 
-// The 9.0 public API also refused virNodeDeviceGetAutostart on read-only
-// connections; 11.3's does not, and the fake answers as 11.3.
-func init() {
-	knownDiffs["ro nodedev get autostart"] = knownDiff{only: "9.0",
-		why: "libvirt 9.0's public API refused virNodeDeviceGetAutostart on read-only connections; 11.3's (and the fake) serve it"}
-}
-
 // withErrorFields adds to a call's results the fields of its libvirt
 // error that the comparison of errors leaves out (the strings and
 // integers libvirt fills in besides the message), so that the read-only
