@@ -153,3 +153,24 @@ func TestDomainStateReason(t *testing.T) {
 	assert.Equal(t, DomainShutdownUser, DomainStateReason(DomainShutdown, int32(DomainShutdownUser)))
 	assert.Equal(t, int32(4), DomainStateReason(DomainState(99), 4), "an unknown state keeps the raw reason")
 }
+
+// Each vCPU key works on its own: a daemon may send the maximum without
+// the current count, or per-vCPU entries only; a key of another section
+// does not make an empty vCPU section appear.
+func TestDomainStatsVCPUKeysAlone(t *testing.T) {
+	stats := func(ps TypedParams) *DomainStats { r := DomainStatsRecord{Params: ps}; return r.Stats() }
+	s := stats(TypedParams{}.AddUint("vcpu.maximum", 4))
+	require.NotNil(t, s.VCPU)
+	assert.Equal(t, DomainVCPUStats{Maximum: 4}, *s.VCPU)
+
+	s = stats(TypedParams{}.AddUint("vcpu.current", 2))
+	require.NotNil(t, s.VCPU)
+	assert.Equal(t, DomainVCPUStats{Current: 2}, *s.VCPU)
+
+	s = stats(TypedParams{}.AddUint64("vcpu.1.time", 7))
+	require.NotNil(t, s.VCPU)
+	assert.Equal(t, DomainVCPUStats{VCPUs: []DomainVCPUStat{{Index: 1, Time: 7}}}, *s.VCPU)
+
+	s = stats(TypedParams{}.AddUint64("vcpu.x.time", 7).AddUint64("cpu.time", 1))
+	assert.Nil(t, s.VCPU, "no vCPU section from a malformed vCPU key")
+}
