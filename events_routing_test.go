@@ -217,6 +217,17 @@ func TestRouterCountsWhatItCannotRoute(t *testing.T) {
 	if got := received(s); got != nil {
 		t.Errorf("subscriber got %q from messages that were not events of its own", got)
 	}
+	// What an EventTracer is told of them: no event, no callback ID (-1),
+	// nothing delivered, and not routed.
+	for _, m := range []struct {
+		proc Procedure
+		body []byte
+	}{{ProcConnectGetHostname, nil}, {ProcDomainEventCallbackReboot, []byte{0, 0, 0, 7}}} {
+		ev, cb, delivered, dropped, ok := r.route(&wire.MessageHeader{Prog: Program, Proc: int32(m.proc)}, m.body)
+		if ev != nil || cb != -1 || delivered != 0 || dropped != 0 || ok {
+			t.Errorf("route(%v) = %v, %d, %d, %d, %v; want nil, -1, 0, 0, false", m.proc, ev, cb, delivered, dropped, ok)
+		}
+	}
 }
 
 func TestRouterAfterCloseAll(t *testing.T) {
