@@ -86,10 +86,11 @@ func (j *journal) phases() []string {
 // a cookie naming itself, and fail makes the named phase fail.
 type migrationPeer struct {
 	libvirttest.RemoteHandler
-	side   string
-	j      *journal
-	fail   libvirt.MigrationPhase
-	uriOut *string
+	side     string
+	j        *journal
+	fail     libvirt.MigrationPhase
+	uriOut   *string
+	features map[int32]bool // nil: migrationFeatures
 }
 
 // migrationFeatures are what a QEMU libvirtd reports on top of the test
@@ -98,7 +99,11 @@ type migrationPeer struct {
 var migrationFeatures = map[int32]bool{4: true, 6: true, 7: true, 12: true, 13: true}
 
 func (p *migrationPeer) ConnectSupportsFeature(ctx context.Context, args *protocol.ConnectSupportsFeatureArgs) (*protocol.ConnectSupportsFeatureRet, error) {
-	if migrationFeatures[args.Feature] {
+	features := migrationFeatures
+	if p.features != nil {
+		features = p.features
+	}
+	if features[args.Feature] {
 		return &protocol.ConnectSupportsFeatureRet{Supported: 1}, nil
 	}
 	return p.RemoteHandler.ConnectSupportsFeature(ctx, args)
@@ -158,10 +163,16 @@ func (p *migrationPeer) DomainMigrateConfirm3Params(ctx context.Context, a *prot
 // both; failing names the phase (on its side) that fails.
 func migrationPair(t *testing.T, j *journal, srcFail, dstFail libvirt.MigrationPhase, uriOut *string, srcOpts ...libvirttest.Option) (src, dst *libvirt.Client, dom libvirt.Domain) {
 	t.Helper()
+	return peerPair(t, &migrationPeer{side: "src", j: j, fail: srcFail}, &migrationPeer{side: "dst", j: j, fail: dstFail, uriOut: uriOut}, srcOpts...)
+}
+
+// peerPair starts a fake daemon for each peer and dials both.
+func peerPair(t *testing.T, srcPeer, dstPeer *migrationPeer, srcOpts ...libvirttest.Option) (src, dst *libvirt.Client, dom libvirt.Domain) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	clients := make([]*libvirt.Client, 2)
-	for i, peer := range []*migrationPeer{{side: "src", j: j, fail: srcFail}, {side: "dst", j: j, fail: dstFail, uriOut: uriOut}} {
+	for i, peer := range []*migrationPeer{srcPeer, dstPeer} {
 		opts := []libvirttest.Option{libvirttest.WithUnixSocket(""), libvirttest.WithRemoteHandler(func(h libvirttest.RemoteHandler) libvirttest.RemoteHandler {
 			peer.RemoteHandler = h
 			return peer
@@ -410,4 +421,83 @@ func TestDomainMigrate3ManagedContextEndsInPerform(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"dst:finish cancelled=1", "src:confirm cancelled=1"}, undo)
+}
+
+// Feature numbers of libvirt's VIR_DRV_FEATURE_* that migration asks for.
+const (
+	featP2P     = 4
+	featDirect  = 5
+	featV3      = 6
+	featProtect = 7
+	featOffline = 12
+	featParams  = 13
+)
+
+// Offline migration needs both hosts to support it, and then copies
+// nothing: Begin, Prepare, Finish and Confirm, no Perform.
+func TestDomainMigrate3Offline(t *testing.T) {
+	all := map[int32]bool{featP2P: true, featV3: true, featProtect: true, featOffline: true, featParams: true}
+	noOffline := map[int32]bool{featP2P: true, featV3: true, featProtect: true, featParams: true}
+	flags := libvirt.MigrateOffline | libvirt.MigratePersistDest
+	for _, c := range []struct {
+		name     string
+		src, dst map[int32]bool
+		want     string // error message, or "" for success
+	}{
+		{"both hosts", all, all, ""},
+		{"source without offline", noOffline, all, "offline migration is not supported by the source host"},
+		{"destination without offline", all, noOffline, "offline migration is not supported by the destination host"},
+	} {
+		var j journal
+		// libvirt asks for Prepare's URI before it skips Perform, and
+		// QEMU's Prepare gives one for offline migrations too.
+		uri := "tcp://192.0.2.3:49152"
+		src, dst, dom := peerPair(t, &migrationPeer{side: "src", j: &j, features: c.src}, &migrationPeer{side: "dst", j: &j, features: c.dst, uriOut: &uri})
+		_, err := src.DomainMigrate3(migrateCtx(t), dom, dst, nil, flags)
+		if c.want == "" {
+			require.NoError(t, err, c.name)
+			assert.Equal(t, []string{"src:begin", "dst:prepare", "dst:finish", "src:confirm"}, j.phases(), c.name)
+			for _, call := range j.get() {
+				assert.Zero(t, call.cancelled, "%s: %s:%s cancelled", c.name, call.side, call.phase)
+			}
+			continue
+		}
+		assert.True(t, errors.Is(err, libvirt.ErrArgumentUnsupported), "%s: %v", c.name, err)
+		assert.ErrorContains(t, err, c.want, c.name)
+		assert.Empty(t, j.phases(), "%s: no migration call", c.name)
+	}
+}
+
+// DomainMigrateToURI3 checks the source's features before its one call.
+func TestDomainMigrateToURI3Features(t *testing.T) {
+	params := libvirt.DomainMigrateParameters{URI: "tcp://192.0.2.2:49152"}.TypedParams()
+	for _, c := range []struct {
+		name     string
+		features map[int32]bool
+		flags    libvirt.DomainMigrateFlags
+		want     string
+	}{
+		{"offline without support", map[int32]bool{featP2P: true, featParams: true}, libvirt.MigrateOffline | libvirt.MigratePeer2peer,
+			"offline migration is not supported by the source host"},
+		{"peer-to-peer without support", map[int32]bool{featParams: true}, libvirt.MigratePeer2peer,
+			"the source host does not support peer-to-peer migration"},
+		{"peer-to-peer without parameters", map[int32]bool{featP2P: true}, libvirt.MigratePeer2peer,
+			"the source host does not support migration parameters"},
+		{"direct without parameters", map[int32]bool{featDirect: true}, libvirt.MigrateLive,
+			"the source host does not support migration parameters"},
+	} {
+		var j journal
+		src, _, dom := peerPair(t, &migrationPeer{side: "src", j: &j, features: c.features}, &migrationPeer{side: "dst", j: &j})
+		err := src.DomainMigrateToURI3(migrateCtx(t), dom, "qemu+tcp://192.0.2.2/system", params, c.flags)
+		assert.True(t, errors.Is(err, libvirt.ErrArgumentUnsupported), "%s: %v", c.name, err)
+		assert.ErrorContains(t, err, c.want, c.name)
+		assert.Empty(t, j.phases(), "%s: no migration call", c.name)
+	}
+	// Direct migration with parameters reaches Perform, without a
+	// destination URI (the hypervisor migrates to params' URI).
+	var j journal
+	src, _, dom := peerPair(t, &migrationPeer{side: "src", j: &j, features: map[int32]bool{featDirect: true, featParams: true}}, &migrationPeer{side: "dst", j: &j})
+	require.NoError(t, src.DomainMigrateToURI3(migrateCtx(t), dom, "ignored", params, libvirt.MigrateLive))
+	require.Equal(t, []string{"src:perform"}, j.phases())
+	assert.Nil(t, j.get()[0].dconnuri)
 }

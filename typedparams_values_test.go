@@ -124,3 +124,28 @@ func TestTypedParamsRoundTrip(t *testing.T) {
 	assert.Equal(t, "s", b)
 	assert.True(t, c)
 }
+
+// TypedParamValue.Uint64 takes any integer arm that is not negative.
+func TestTypedParamValueUint64(t *testing.T) {
+	for _, c := range []struct {
+		v    TypedParamValue
+		want uint64
+		ok   bool
+	}{
+		{NewTypedParamValueUint(7), 7, true},
+		{NewTypedParamValueUllong(1 << 40), 1 << 40, true},
+		{NewTypedParamValueInt(0), 0, true},
+		{NewTypedParamValueInt(5), 5, true},
+		{NewTypedParamValueInt(-1), 0, false},
+		{NewTypedParamValueLlong(0), 0, true},
+		{NewTypedParamValueLlong(-1), 0, false},
+		{NewTypedParamValueLlong(1 << 40), 1 << 40, true},
+		{NewTypedParamValueString("5"), 0, false},
+		{NewTypedParamValueDouble(5), 0, false},
+	} {
+		got, ok := c.v.Uint64()
+		if ok != c.ok || (ok && got != c.want) {
+			t.Errorf("%v.Uint64() = %d, %v; want %d, %v", c.v, got, ok, c.want, c.ok)
+		}
+	}
+}

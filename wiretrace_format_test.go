@@ -1,0 +1,67 @@
+package libvirt
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strings"
+	"testing"
+
+	"github.com/virtwire/libvirt/internal/wire"
+	"github.com/virtwire/libvirt/internal/xdr"
+)
+
+// How trace lines render values: floats in full, long lists and strings
+// cut with what was left out counted, never in the middle of a character.
+func TestWireTraceValueFormatting(t *testing.T) {
+	long := strings.Repeat("a", traceStringMax-1) + "é" + "tail" // é straddles the cut
+	for _, c := range []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"float", &struct{ Load float64 }{3.25}, `{Load: 3.25}`},
+		{"small float", &struct{ Load float64 }{0.000125}, `{Load: 0.000125}`},
+		{"list at the limit", &struct{ N []int32 }{[]int32{0, 1, 2, 3, 4, 5, 6, 7}}, `{N: [0, 1, 2, 3, 4, 5, 6, 7]}`},
+		{"list over the limit", &struct{ N []int32 }{[]int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}}, `{N: [0, 1, 2, 3, 4, 5, 6, 7, … 3 more]}`},
+		{"string cut before a split character", &struct{ S string }{long},
+			`{S: "` + strings.Repeat("a", traceStringMax-1) + `"…(` + "69" + ` bytes)}`},
+		{"string at the limit", &struct{ S string }{strings.Repeat("b", traceStringMax)}, `{S: "` + strings.Repeat("b", traceStringMax) + `"}`},
+	} {
+		var b strings.Builder
+		formatValue(&b, c.v)
+		if b.String() != c.want {
+			t.Errorf("%s: got  %s\nwant %s", c.name, b.String(), c.want)
+		}
+	}
+}
+
+// Frames too large to decode, and the zero-length data frame that ends a
+// stream, are described instead of decoded.
+func TestWireTraceUndecodedFrames(t *testing.T) {
+	frame := func(typ wire.MessageType, status wire.MessageStatus, raw []byte) []byte {
+		var e xdr.Encoder
+		e.Reset(make([]byte, 4, 64))
+		h := wire.MessageHeader{Prog: Program, Vers: 1, Proc: int32(ProcDomainGetXMLDesc), Type: typ, Serial: 3, Status: status}
+		h.EncodeXDR(&e)
+		out := append(e.Bytes(), raw...)
+		binary.BigEndian.PutUint32(out, uint32(len(out)))
+		return out
+	}
+	var out lockedBuffer
+	f := &frameTracer{dir: "<-", tw: &traceWriter{w: &out}}
+	f.feed(frame(wire.MessageTypeReply, wire.MessageStatusOK, bytes.Repeat([]byte{0}, maxTraceBody+4)))
+	f.feed(frame(wire.MessageTypeStream, wire.MessageStatusContinue, nil))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := []string{
+		"<- reply remote.DomainGetXMLDesc proc=14 serial=3 status=ok len=1048608 body 1048580 bytes (not decoded)",
+		"<- stream remote.DomainGetXMLDesc proc=14 serial=3 status=continue len=28 end of data",
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("got %d lines:\n%s", len(lines), out.String())
+	}
+	for i, w := range want {
+		if !strings.HasSuffix(lines[i], w) {
+			t.Errorf("line %d: %s\nwant it to end with %s", i, lines[i], w)
+		}
+	}
+}
