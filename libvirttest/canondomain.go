@@ -387,9 +387,9 @@ func (dom *domain) formatXML(flags libvirt.DomainXMLFlags) string {
 			title = dom.cfgMeta[metaKey{typ: int32(libvirt.DomainMetadataTitle)}]
 			desc = dom.cfgMeta[metaKey{typ: int32(libvirt.DomainMetadataDescription)}]
 		}
-		return formatDomain(dom.def, -1, dom.def.memKiB, dom.def.vcpus, nil, title, desc, flags)
+		return formatDomain(dom.tunedDef(dom.def, true), -1, dom.def.memKiB, dom.def.vcpus, nil, title, desc, flags)
 	}
-	return formatDomain(dom.running(), dom.id, dom.memKiB, dom.vcpus, dom.pins, title, desc, flags)
+	return formatDomain(dom.tunedDef(dom.running(), false), dom.id, dom.memKiB, dom.vcpus, dom.pins, title, desc, flags)
 }
 
 // formatDomain writes dom's definition as the test driver's dumpxml does
@@ -408,6 +408,9 @@ func formatDomain(def *domainDef, id int32, curKiB uint64, vcpus int, pins map[i
 			if m, ok := pins[i]; ok {
 				tune.VCPUPin = append(tune.VCPUPin, libvirtxml.DomainCPUTuneVCPUPin{VCPU: uint(i), CPUSet: cpuSet(m)})
 			}
+		}
+		if m, ok := pins[-1]; ok { // the emulator's
+			tune.EmulatorPin = &libvirtxml.DomainCPUTuneEmulatorPin{CPUSet: cpuSet(m)}
 		}
 		x.CPUTune = &tune
 	}

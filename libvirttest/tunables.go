@@ -3,6 +3,7 @@ package libvirttest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -13,11 +14,13 @@ import (
 // tunables are the resource settings the test driver keeps in a
 // domain's definition and reads back: memory limits, NUMA placement,
 // block I/O weights, interface bandwidth, per-disk throttling and the
-// lifecycle actions. The fake keeps one definition per domain (see the
-// package doc), so LIVE and CONFIG act on the same values.
+// lifecycle actions, perf events and the balloon's statistics period.
+// A running domain has a live set besides the persistent one (tun), and
+// the XML shows them (tunexml.go).
 type tunables struct {
 	memHard, memSoft, memSwap uint64
-	numaSet                   bool // a <numatune> exists (mode fixed while running)
+	memMin                    uint64 // <min_guarantee>, which no call sets
+	numaSet                   bool   // a <numatune> exists (mode fixed while running)
 	numaMode                  int32
 	numaNodes                 string
 	blkioWeight               uint32
@@ -25,6 +28,8 @@ type tunables struct {
 	bandwidth                 map[int]*bandwidth // by index in def.nets
 	iotune                    map[string]*ioTune // by disk target
 	lifecycle                 [3]int32           // poweroff, reboot, crash
+	perf                      map[string]bool    // the events set on or off; nil: none
+	period                    int32              // the balloon's statistics period (s)
 }
 
 // blkioDev is a per-device block I/O setting.
@@ -71,8 +76,7 @@ const ioTuneMax = 1000000000000000
 // starts (here: when first used in a run), as libvirt's live definition.
 func (dom *domain) tun(flags uint32) *tunables {
 	if dom.tunables == nil {
-		dom.tunables = &tunables{memHard: unlimitedKiB, memSoft: unlimitedKiB, memSwap: unlimitedKiB,
-			bandwidth: map[int]*bandwidth{}, iotune: map[string]*ioTune{}}
+		dom.tunables = tunablesFromDef(dom.def)
 	}
 	if !dom.active() || flags&uint32(libvirt.DomainAffectConfig) != 0 {
 		return dom.tunables
@@ -105,6 +109,7 @@ func (t *tunables) clone() *tunables {
 		tn := *v
 		c.iotune[k] = &tn
 	}
+	c.perf = maps.Clone(t.perf)
 	return &c
 }
 
