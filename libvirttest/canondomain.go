@@ -451,6 +451,7 @@ func formatDomain(def *domainDef, id int32, curKiB uint64, vcpus int, pins map[i
 	out, err := x.Marshal()
 	if err == nil {
 		out, err = libvirtStyle(out)
+		out = restoreEmptyGroupName(out) // tunexml.go
 	}
 	if err != nil {
 		// Only a document libvirtxml itself parsed is marshalled.

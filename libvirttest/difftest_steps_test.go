@@ -762,6 +762,7 @@ func diffSteps() []step {
 	steps = append(steps, ioThreadSteps()...)
 	steps = append(steps, checkpointSteps()...)
 	steps = append(steps, tunableSteps()...)
+	steps = append(steps, tunXMLSteps()...)
 	steps = append(steps, ifaceSteps()...)
 	steps = append(steps, nodeDevSteps()...)
 	steps = append(steps, netMetadataSteps()...)

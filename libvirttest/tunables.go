@@ -51,8 +51,9 @@ type rate struct{ average, peak, burst, floor uint32 }
 // ioTune is a disk's throttling: the 19 numbers of
 // virDomainBlockIoTuneInfo in ioTuneFields order, and the group name.
 type ioTune struct {
-	v     [19]uint64
-	group string
+	v        [19]uint64
+	group    string
+	groupSet bool // set by a call, even to "" (which libvirt then shows)
 }
 
 // ioTuneFields are the block I/O tunables in GetBlockIoTune's order
@@ -605,6 +606,7 @@ func (d *driver) DomainSetBlockIOTune(ctx context.Context, args *protocol.Domain
 		for _, p := range args.Params {
 			if p.Field == "group_name" {
 				tune.group, _ = p.Value.AsString()
+				tune.groupSet = true
 				continue
 			}
 			v, _ := p.Value.AsUllong()
@@ -669,6 +671,10 @@ func (d *driver) DomainSetLifecycleAction(ctx context.Context, args *protocol.Do
 		}
 		if config && !dom.persistent {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromDomain, prefixInvalid, "transient domains do not have any persistent config")
+		}
+		// Unlike the other setters both definitions change with both flags.
+		if live && config {
+			dom.tun(uint32(libvirt.DomainAffectLive)).lifecycle[typ] = act
 		}
 		dom.tun(uint32(args.Flags)).lifecycle[typ] = act
 		return nil

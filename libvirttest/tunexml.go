@@ -3,6 +3,7 @@ package libvirttest
 import (
 	"reflect"
 	"strconv"
+	"strings"
 
 	"libvirt.org/go/libvirtxml"
 )
@@ -237,10 +238,23 @@ func (tn *ioTune) xml() *libvirtxml.DomainDiskIOTune {
 		TotalIopsSecMaxLength: v[16], ReadIopsSecMaxLength: v[17], WriteIopsSecMaxLength: v[18],
 		GroupName: tn.group,
 	}
+	if tn.groupSet && tn.group == "" {
+		io.GroupName = emptyGroupName
+	}
 	if *io == (libvirtxml.DomainDiskIOTune{}) {
 		return nil
 	}
 	return io
+}
+
+// emptyGroupName stands for a group name set to "", which libvirt
+// writes as an empty element and libvirtxml would leave out; the
+// formatted document gets the empty element back (formatDomain).
+const emptyGroupName = "\uE000libvirttest-empty-group-name"
+
+// restoreEmptyGroupName puts the empty <group_name> elements back.
+func restoreEmptyGroupName(doc string) string {
+	return strings.ReplaceAll(doc, "<group_name>"+emptyGroupName+"</group_name>", "<group_name></group_name>")
 }
 
 func yesNo(b bool) string {
@@ -253,13 +267,17 @@ func yesNo(b bool) string {
 // tunedDef returns def, the definition dumpxml formats, with the
 // settings the calls keep outside it written into a copy of its
 // document: those of the live state, or with inactive (or when shut
-// off) those of the persistent one. Nothing is created: state not yet
-// used still is what def says.
+// off) those of the persistent one. Nothing is stored: settings not yet
+// used are read from def, which formats them in libvirt's units and
+// order.
 func (dom *domain) tunedDef(def *domainDef, inactive bool) *domainDef {
 	live := dom.active() && !inactive
 	t := dom.tunables
 	if live && dom.liveTunables != nil && dom.liveTunablesID == dom.id {
 		t = dom.liveTunables
+	}
+	if t == nil {
+		t = tunablesFromDef(def)
 	}
 	var threads []ioThreadID
 	io := dom.io
@@ -271,15 +289,10 @@ func (dom *domain) tunedDef(def *domainDef, inactive bool) *domainDef {
 	} else {
 		io = nil
 	}
-	if t == nil && io == nil {
-		return def
-	}
 	c := *def
 	x := *def.doc
 	c.doc = &x
-	if t != nil {
-		t.applyTo(&x)
-	}
+	t.applyTo(&x)
 	if io != nil {
 		applyIOThreads(&x, threads)
 	}
@@ -317,4 +330,14 @@ func applyIOThreads(x *libvirtxml.Domain, threads []ioThreadID) {
 	if reflect.ValueOf(tune).IsZero() {
 		x.CPUTune = nil
 	}
+}
+
+// redefineTunables is called before dom.def is replaced by a new
+// definition: the persistent settings are read again from it, while a
+// running domain keeps its live ones.
+func (dom *domain) redefineTunables() {
+	if dom.active() {
+		dom.tun(0) // the live set, copied from the old definition if not yet
+	}
+	dom.tunables = nil
 }
