@@ -409,9 +409,6 @@ func formatDomain(def *domainDef, id int32, curKiB uint64, vcpus int, pins map[i
 				tune.VCPUPin = append(tune.VCPUPin, libvirtxml.DomainCPUTuneVCPUPin{VCPU: uint(i), CPUSet: cpuSet(m)})
 			}
 		}
-		if m, ok := pins[-1]; ok { // the emulator's
-			tune.EmulatorPin = &libvirtxml.DomainCPUTuneEmulatorPin{CPUSet: cpuSet(m)}
-		}
 		x.CPUTune = &tune
 	}
 	if id >= 0 && flags&libvirt.DomainXMLInactive == 0 {

@@ -170,9 +170,22 @@ func tunXMLSteps() []step {
 	add("tunxml iface config", libvirt.ProcDomainSetInterfaceParameters, func(ctx context.Context, s *side) ([]any, error) {
 		return nil, s.c.DomainSetInterfaceParameters(ctx, s.dom3, "52:54:00:aa:bb:01", libvirt.TypedParams{}.AddUint("outbound.average", 0), config)
 	})
-	add("tunxml pin emulator", libvirt.ProcDomainPinEmulator, func(ctx context.Context, s *side) ([]any, error) {
-		return nil, s.c.DomainPinEmulator(ctx, s.dom3, []byte{0x05}, 0)
-	})
+	pinEmu := func(name string, m []byte, flags libvirt.DomainModificationImpact) {
+		add("tunxml pin emulator "+name, libvirt.ProcDomainPinEmulator, func(ctx context.Context, s *side) ([]any, error) {
+			return nil, s.c.DomainPinEmulator(ctx, s.dom3, m, flags)
+		})
+	}
+	pinInfo := func(name string, flags libvirt.DomainModificationImpact) {
+		add("tunxml emulator pin info "+name, libvirt.ProcDomainGetEmulatorPinInfo, func(ctx context.Context, s *side) ([]any, error) {
+			a, b, err := s.c.DomainGetEmulatorPinInfo(ctx, s.dom3, 2, flags)
+			return r(a, b), err
+		})
+	}
+	pinEmu("live", []byte{0x05}, 0)
+	pinEmu("config", []byte{0x30, 0x01}, config)
+	pinInfo("live", libvirt.DomainAffectLive)
+	pinInfo("config", config)
+	pinInfo("both", libvirt.DomainAffectLive|config)
 	steps = append(steps, xmlDumpSteps("tunxml running", onDom3)...)
 	reads("running config", config)
 	define("again", difftxmlPlainXML)
@@ -183,6 +196,8 @@ func tunXMLSteps() []step {
 		return nil, s.c.DomainDestroy(ctx, s.dom3)
 	})
 	steps = append(steps, xmlDumpSteps("tunxml destroyed", onDom3)...)
+	pinInfo("shut off", 0)
+	pinInfo("live of shut off", libvirt.DomainAffectLive)
 	add("tunxml undefine", libvirt.ProcDomainUndefine, func(ctx context.Context, s *side) ([]any, error) {
 		return nil, s.c.DomainUndefine(ctx, s.dom3)
 	})

@@ -203,13 +203,13 @@
 //     lifecycle are accepted but receive no events.
 //   - State is per Server and survives all clients disconnecting; libvirtd
 //     resets test:///default when its last connection closes.
-//   - LIVE and CONFIG changes of memory, vCPUs and emulator pinning act
-//     on one definition (a running domain's --inactive XML shows the
-//     values it was defined with); titles, descriptions, devices,
-//     redefinitions, I/O threads, the memory, NUMA, block I/O,
-//     interface and throttling tunables, lifecycle actions, perf events
-//     and the balloon's statistics period keep the running and
-//     persistent definitions apart as libvirt does.
+//   - LIVE and CONFIG changes of memory and vCPUs act on one definition
+//     (a running domain's --inactive XML shows the values it was defined
+//     with); titles, descriptions, devices, redefinitions, I/O threads,
+//     the memory, NUMA, block I/O, interface and throttling tunables,
+//     lifecycle actions, perf events, the balloon's statistics period
+//     and emulator pinning keep the running and persistent definitions
+//     apart as libvirt does.
 //   - Secrets work on every URI; libvirt's test driver has none (the
 //     comparison uses libvirtd's secret driver via qemu:///system).
 //   - Any URI is accepted by ConnectOpen and reported back by

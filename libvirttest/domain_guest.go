@@ -236,10 +236,7 @@ func (d *driver) DomainPinEmulator(ctx context.Context, args *protocol.DomainPin
 		}
 		m := make([]byte, (hostCPUs+7)/8)
 		copy(m, args.CPUMap)
-		if dom.pins == nil {
-			dom.pins = map[int][]byte{}
-		}
-		dom.pins[-1] = m
+		dom.tun(uint32(args.Flags)).emulatorPin = m
 		return nil
 	})
 }

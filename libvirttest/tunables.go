@@ -14,7 +14,8 @@ import (
 // tunables are the resource settings the test driver keeps in a
 // domain's definition and reads back: memory limits, NUMA placement,
 // block I/O weights, interface bandwidth, per-disk throttling and the
-// lifecycle actions, perf events and the balloon's statistics period.
+// lifecycle actions, perf events, the balloon's statistics period and
+// the emulator's pinning.
 // A running domain has a live set besides the persistent one (tun), and
 // the XML shows them (tunexml.go).
 type tunables struct {
@@ -30,6 +31,7 @@ type tunables struct {
 	lifecycle                 [3]int32           // poweroff, reboot, crash
 	perf                      map[string]bool    // the events set on or off; nil: none
 	period                    int32              // the balloon's statistics period (s)
+	emulatorPin               []byte             // host CPU bitmap; nil: not pinned
 }
 
 // blkioDev is a per-device block I/O setting.

@@ -65,6 +65,16 @@ func tunablesFromDef(def *domainDef) *tunables {
 		}
 	}
 	t.lifecycle = [3]int32{nameIndex(lifecycleActions, x.OnPoweroff, 0), nameIndex(lifecycleActions, x.OnReboot, 1), nameIndex(lifecycleActions, x.OnCrash, 0)}
+	if x.CPUTune != nil && x.CPUTune.EmulatorPin != nil {
+		if bits, err := parseCPUSet(x.CPUTune.EmulatorPin.CPUSet, hostCPUs); err == nil && len(bits) > 0 {
+			t.emulatorPin = make([]byte, (hostCPUs+7)/8)
+			for _, b := range bits {
+				if b < hostCPUs {
+					t.emulatorPin[b/8] |= 1 << (b % 8)
+				}
+			}
+		}
+	}
 	if x.Perf != nil {
 		t.perf = map[string]bool{}
 		for _, ev := range x.Perf.Events {
@@ -170,6 +180,21 @@ func (t *tunables) applyTo(x *libvirtxml.Domain) {
 		}
 		n.Memory = &m
 		x.NUMATune = &n
+	}
+
+	if x.CPUTune != nil || t.emulatorPin != nil {
+		tune := libvirtxml.DomainCPUTune{}
+		if x.CPUTune != nil {
+			tune = *x.CPUTune
+		}
+		tune.EmulatorPin = nil
+		if t.emulatorPin != nil {
+			tune.EmulatorPin = &libvirtxml.DomainCPUTuneEmulatorPin{CPUSet: cpuSet(t.emulatorPin)}
+		}
+		x.CPUTune = &tune
+		if reflect.ValueOf(tune).IsZero() {
+			x.CPUTune = nil
+		}
 	}
 
 	act := func(v int32) string {
