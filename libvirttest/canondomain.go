@@ -387,9 +387,9 @@ func (dom *domain) formatXML(flags libvirt.DomainXMLFlags) string {
 			title = dom.cfgMeta[metaKey{typ: int32(libvirt.DomainMetadataTitle)}]
 			desc = dom.cfgMeta[metaKey{typ: int32(libvirt.DomainMetadataDescription)}]
 		}
-		return formatDomain(dom.def, -1, dom.def.memKiB, dom.def.vcpus, nil, title, desc, flags)
+		return formatDomain(dom.tunedDef(dom.def, true), -1, dom.def.memKiB, dom.def.vcpus, nil, title, desc, flags)
 	}
-	return formatDomain(dom.running(), dom.id, dom.memKiB, dom.vcpus, dom.pins, title, desc, flags)
+	return formatDomain(dom.tunedDef(dom.running(), false), dom.id, dom.memKiB, dom.vcpus, dom.pins, title, desc, flags)
 }
 
 // formatDomain writes dom's definition as the test driver's dumpxml does
@@ -448,6 +448,7 @@ func formatDomain(def *domainDef, id int32, curKiB uint64, vcpus int, pins map[i
 	out, err := x.Marshal()
 	if err == nil {
 		out, err = libvirtStyle(out)
+		out = restoreEmptyGroupName(out) // tunexml.go
 	}
 	if err != nil {
 		// Only a document libvirtxml itself parsed is marshalled.

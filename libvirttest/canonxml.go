@@ -40,6 +40,12 @@ var alwaysOpen = map[string]bool{
 var childOrder = map[string][]string{
 	"secret":      {"uuid", "description", "usage"},
 	"pool/source": {"host", "device", "dir", "adapter", "name", "format", "auth", "vendor", "product", "initiator"},
+	// libvirt writes the size limit and group name before the lengths.
+	"disk/iotune": {"total_bytes_sec", "read_bytes_sec", "write_bytes_sec", "total_iops_sec", "read_iops_sec", "write_iops_sec",
+		"total_bytes_sec_max", "read_bytes_sec_max", "write_bytes_sec_max", "total_iops_sec_max", "read_iops_sec_max", "write_iops_sec_max",
+		"size_iops_sec", "group_name"},
+	// libvirt writes <bandwidth> after the VLAN and port profile.
+	"devices/interface": {"mac", "source", "boot", "vlan", "virtualport", "bandwidth"},
 	"features": {"acpi", "apic", "pae", "hap", "viridian", "privnet", "hyperv", "kvm", "pvspinlock",
 		"capabilities", "pmu", "vmport", "gic", "smm", "ioapic", "hpt", "vmcoreinfo", "htm", "nested-hv",
 		"msrs", "ccf-assist", "xen", "cfpc", "sbbc", "ibs", "tcg", "async-teardown", "ras", "ps2", "aia"},

@@ -244,6 +244,8 @@ func guestSteps() []step {
 	setPerf("bogus flags", libvirt.TypedParams{}.AddBool("cmt", true), libvirt.DomainModificationImpact(bogus), test)
 	setPerf("no params", nil, 0, test)
 	perf("bogus flags", libvirt.DomainModificationImpact(bogus), test)
+	steps = append(steps, xmlDumpSteps("guest test", onTestDom)...)
+	steps = append(steps, xmlDumpSteps("guest difftg", onDom3)...)
 
 	// Renaming.
 	rename := func(name string, to string, flags uint32, on func(s *side) libvirt.Domain) {

@@ -105,11 +105,13 @@ func ioThreadSteps() []step {
 		v, err := s.c.ConnectGetAllDomainStats(ctx, []libvirt.Domain{s.dom3, s.dom}, libvirt.DomainStatsIOThread, 0)
 		return r(v), err
 	})
+	steps = append(steps, xmlDumpSteps("iothread difftio running", onDom3)...)
 	add("iothread destroy difftio", libvirt.ProcDomainDestroy, func(ctx context.Context, s *side) ([]any, error) {
 		return nil, s.c.DomainDestroy(ctx, s.dom3)
 	})
 	stats("shut off")
 	info("shut off", 0)
+	steps = append(steps, xmlDumpSteps("iothread difftio shut off", onDom3)...)
 	add("iothread undefine difftio", libvirt.ProcDomainUndefine, func(ctx context.Context, s *side) ([]any, error) {
 		return nil, s.c.DomainUndefine(ctx, s.dom3)
 	})

@@ -762,10 +762,12 @@ func diffSteps() []step {
 	steps = append(steps, ioThreadSteps()...)
 	steps = append(steps, checkpointSteps()...)
 	steps = append(steps, tunableSteps()...)
+	steps = append(steps, tunXMLSteps()...)
 	steps = append(steps, ifaceSteps()...)
 	steps = append(steps, nodeDevSteps()...)
 	steps = append(steps, netMetadataSteps()...)
 	steps = append(steps, readOnlySteps()...)
+	steps = append(steps, qemuMonitorDeregisterSteps()...)
 	// Screenshots: the picture differs (libvirt streams the PNG it
 	// installs, the fake draws its own), so what is compared is the
 	// MIME type, that the stream carries a PNG, and how it ends.

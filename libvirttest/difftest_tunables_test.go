@@ -171,6 +171,8 @@ func tunableSteps() []step {
 	lc("both on shut off", libvirt.DomainLifecycleReboot, libvirt.DomainLifecycleActionDestroy, live|config, shutOff)
 	lc("bogus flags", libvirt.DomainLifecycleReboot, libvirt.DomainLifecycleActionDestroy, bogusF, test)
 
+	steps = append(steps, xmlDumpSteps("tunables test", onTestDom)...)
+	steps = append(steps, xmlDumpSteps("tunables difftpar", onDom3)...)
 	add("tunables undefine difftpar", libvirt.ProcDomainUndefine, func(ctx context.Context, s *side) ([]any, error) {
 		return nil, s.c.DomainUndefine(ctx, s.dom3)
 	})

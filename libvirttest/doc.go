@@ -37,7 +37,7 @@
 // hotplug (attach, detach by alias and update, as libvirt 11.3's
 // driver), I/O threads, the "fair" scheduler's weight, memory, NUMA,
 // block I/O and interface tunables, disk throttling, perf events,
-// lifecycle actions, the guest calls (file systems, keys, NMI, signals,
+// lifecycle actions (all read from and shown in the domain XML), the guest calls (file systems, keys, NMI, signals,
 // clock, passwords, disk errors, memory peeks) and the statistics
 // monitoring code reads: ConnectGetAllDomainStats (state and I/O
 // threads), vCPU, memory, block, interface and CPU statistics, block
@@ -203,12 +203,13 @@
 //     lifecycle are accepted but receive no events.
 //   - State is per Server and survives all clients disconnecting; libvirtd
 //     resets test:///default when its last connection closes.
-//   - LIVE and CONFIG changes of memory, vCPUs, emulator pinning and perf
-//     events act on one definition (a running domain's --inactive XML
-//     shows the values it was defined with); titles, descriptions,
-//     devices, redefinitions, I/O threads and the memory, NUMA, block
-//     I/O, interface and throttling tunables keep the running and
-//     persistent definitions apart as libvirt does.
+//   - LIVE and CONFIG changes of memory and vCPUs act on one definition
+//     (a running domain's --inactive XML shows the values it was defined
+//     with); titles, descriptions, devices, redefinitions, I/O threads,
+//     the memory, NUMA, block I/O, interface and throttling tunables,
+//     lifecycle actions, perf events, the balloon's statistics period
+//     and emulator pinning keep the running and persistent definitions
+//     apart as libvirt does.
 //   - Secrets work on every URI; libvirt's test driver has none (the
 //     comparison uses libvirtd's secret driver via qemu:///system).
 //   - Any URI is accepted by ConnectOpen and reported back by

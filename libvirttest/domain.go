@@ -274,6 +274,7 @@ func (d *driver) define(ctx context.Context, def *domainDef) (*domain, error) {
 				}
 				dom.setConfigMetadata(def)
 			}
+			dom.redefineTunables() // tunexml.go
 			dom.def = def
 			if !dom.active() {
 				dom.setDef(def)
@@ -353,6 +354,7 @@ func (d *driver) liveDomain(def *domainDef) (*domain, error) {
 				"domain '%s' already exists with uuid %s", o.name, o.uuid)
 		}
 		if o.uuid == def.uuid {
+			o.redefineTunables() // tunexml.go
 			o.setDef(def)
 			dom = o
 		}

@@ -9,15 +9,12 @@ import (
 )
 
 // guestState is what the test driver keeps per domain for the calls that
-// talk to a guest (agent, keyboard, clock, file systems) and for the
-// tunables that have no effect on the fake guest but are read back.
-// Like the test driver's private data, it lives as long as the domain.
+// talk to a guest (agent, keyboard, clock, file systems). Like the test
+// driver's private data, it lives as long as the domain.
 type guestState struct {
 	seconds  int64   // the guest clock DomainSetTime sets
 	nseconds uint32  //
 	frozen   [2]bool // "/" and "/boot" frozen by DomainFSFreeze
-	perf     map[string]bool
-	period   int32 // the memory balloon's statistics period
 }
 
 // fsMounts are the test guest's mount points, in the order of
@@ -239,10 +236,7 @@ func (d *driver) DomainPinEmulator(ctx context.Context, args *protocol.DomainPin
 		}
 		m := make([]byte, (hostCPUs+7)/8)
 		copy(m, args.CPUMap)
-		if dom.pins == nil {
-			dom.pins = map[int][]byte{}
-		}
-		dom.pins[-1] = m
+		dom.tun(uint32(args.Flags)).emulatorPin = m
 		return nil
 	})
 }
@@ -256,7 +250,7 @@ func (d *driver) DomainSetMemoryStatsPeriod(ctx context.Context, args *protocol.
 		if !dom.def.balloon {
 			return lvError(libvirt.ErrInternalError, libvirt.FromTest, prefixInternal, "No memory balloon device configured, can not set the collection period")
 		}
-		dom.guest.period = args.Period
+		dom.tun(uint32(args.Flags)).period = args.Period
 		return nil
 	})
 }
@@ -312,8 +306,9 @@ func (d *driver) DomainGetPerfEvents(ctx context.Context, args *protocol.DomainG
 		if err := oneDef(dom, uint32(args.Flags)&^uint32(libvirt.TypedParamStringOkay)); err != nil {
 			return err
 		}
+		perf := dom.tun(uint32(args.Flags) &^ uint32(libvirt.TypedParamStringOkay)).perf
 		for _, ev := range perfEvents {
-			ret.Params = append(ret.Params, libvirt.TypedParam{Field: ev, Value: libvirt.NewTypedParamValueBoolean(b2i(dom.guest.perf[ev]))})
+			ret.Params = append(ret.Params, libvirt.TypedParam{Field: ev, Value: libvirt.NewTypedParamValueBoolean(b2i(perf[ev]))})
 		}
 		return nil
 	})
@@ -335,12 +330,13 @@ func (d *driver) DomainSetPerfEvents(ctx context.Context, args *protocol.DomainS
 		if err := oneDef(dom, uint32(args.Flags)); err != nil {
 			return err
 		}
-		if dom.guest.perf == nil {
-			dom.guest.perf = map[string]bool{}
+		t := dom.tun(uint32(args.Flags))
+		if t.perf == nil {
+			t.perf = map[string]bool{}
 		}
 		for _, p := range args.Params {
 			v, _ := p.Value.AsBoolean()
-			dom.guest.perf[p.Field] = v != 0
+			t.perf[p.Field] = v != 0
 		}
 		return nil
 	})

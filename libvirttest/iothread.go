@@ -19,6 +19,7 @@ import (
 type ioThreadID struct {
 	id     uint32
 	cpumap []byte // nil: not pinned
+	auto   bool   // numbered from <iothreads> alone, not listed in <iothreadids>
 }
 
 // ioPoll is the polling state of an I/O thread.
@@ -74,7 +75,7 @@ func (dom *domain) iothreads() *ioThreads {
 		}
 		for next := uint32(1); uint(len(io.cfg)) < x.IOThreads; next++ {
 			if findIOThread(io.cfg, next) < 0 {
-				io.cfg = append(io.cfg, ioThreadID{id: next})
+				io.cfg = append(io.cfg, ioThreadID{id: next, auto: true})
 			}
 		}
 	}

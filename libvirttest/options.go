@@ -83,7 +83,8 @@ func WithRemoteHandler(wrap func(RemoteHandler) RemoteHandler) Option {
 
 // WithQEMUHandler serves the QEMU program (virsh qemu-monitor-command and
 // friends) with h. Without it every QEMU procedure is unsupported, as on
-// libvirt's test driver.
+// libvirt's test driver, and deregistering a monitor event callback
+// reports the ID unknown, as libvirtd does.
 func WithQEMUHandler(h QEMUHandler) Option { return func(c *config) { c.qemu = h } }
 
 // WithHostname sets the name ConnectGetHostname reports (the machine's

@@ -84,7 +84,7 @@ func (d *driver) DomainSnapshotCreateXML(ctx context.Context, args *protocol.Dom
 		}
 		now := time.Now().Unix()
 		s := &snapshot{name: strings.TrimSpace(v.Name), desc: v.Description, parent: dom.currentSnap,
-			state: dom.state, def: dom.running(), memKiB: dom.memKiB, vcpus: dom.vcpus, created: now}
+			state: dom.state, def: dom.tunedDef(dom.running(), false), memKiB: dom.memKiB, vcpus: dom.vcpus, created: now}
 		if s.name == "" {
 			s.name = strconv.FormatInt(now, 10) // libvirt names it by its creation time
 		}
@@ -366,6 +366,7 @@ func (d *driver) DomainRevertToSnapshot(ctx context.Context, args *protocol.Doma
 		if dom.active() {
 			d.stop(ctx, dom, libvirt.DomainShutoffFromSnapshot, libvirt.DomainEventStoppedFromSnapshot)
 		}
+		dom.redefineTunables() // tunexml.go
 		dom.def = s.def
 		dom.setDef(s.def)
 		dom.memKiB = s.memKiB

@@ -206,8 +206,15 @@ func (d *driver) DomainGetEmulatorPinInfo(ctx context.Context, args *protocol.Do
 	}
 	var ret *protocol.DomainGetEmulatorPinInfoRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
+		if err := oneDef(dom, uint32(args.Flags)); err != nil {
+			return err
+		}
 		ret = &protocol.DomainGetEmulatorPinInfoRet{CPUMaps: make([]byte, args.Maplen), Ret: 1}
-		copy(ret.CPUMaps, dom.vcpuMask(-1))
+		m := dom.tun(uint32(args.Flags)).emulatorPin // tunables.go
+		if m == nil {
+			m = dom.vcpuMask(-1) // every host CPU
+		}
+		copy(ret.CPUMaps, m)
 		return nil
 	})
 	return ret, err

@@ -3,6 +3,7 @@ package libvirttest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -13,11 +14,14 @@ import (
 // tunables are the resource settings the test driver keeps in a
 // domain's definition and reads back: memory limits, NUMA placement,
 // block I/O weights, interface bandwidth, per-disk throttling and the
-// lifecycle actions. The fake keeps one definition per domain (see the
-// package doc), so LIVE and CONFIG act on the same values.
+// lifecycle actions, perf events, the balloon's statistics period and
+// the emulator's pinning.
+// A running domain has a live set besides the persistent one (tun), and
+// the XML shows them (tunexml.go).
 type tunables struct {
 	memHard, memSoft, memSwap uint64
-	numaSet                   bool // a <numatune> exists (mode fixed while running)
+	memMin                    uint64 // <min_guarantee>, which no call sets
+	numaSet                   bool   // a <numatune> exists (mode fixed while running)
 	numaMode                  int32
 	numaNodes                 string
 	blkioWeight               uint32
@@ -25,6 +29,9 @@ type tunables struct {
 	bandwidth                 map[int]*bandwidth // by index in def.nets
 	iotune                    map[string]*ioTune // by disk target
 	lifecycle                 [3]int32           // poweroff, reboot, crash
+	perf                      map[string]bool    // the events set on or off; nil: none
+	period                    int32              // the balloon's statistics period (s)
+	emulatorPin               []byte             // host CPU bitmap; nil: not pinned
 }
 
 // blkioDev is a per-device block I/O setting.
@@ -46,8 +53,9 @@ type rate struct{ average, peak, burst, floor uint32 }
 // ioTune is a disk's throttling: the 19 numbers of
 // virDomainBlockIoTuneInfo in ioTuneFields order, and the group name.
 type ioTune struct {
-	v     [19]uint64
-	group string
+	v        [19]uint64
+	group    string
+	groupSet bool // set by a call, even to "" (which libvirt then shows)
 }
 
 // ioTuneFields are the block I/O tunables in GetBlockIoTune's order
@@ -71,8 +79,7 @@ const ioTuneMax = 1000000000000000
 // starts (here: when first used in a run), as libvirt's live definition.
 func (dom *domain) tun(flags uint32) *tunables {
 	if dom.tunables == nil {
-		dom.tunables = &tunables{memHard: unlimitedKiB, memSoft: unlimitedKiB, memSwap: unlimitedKiB,
-			bandwidth: map[int]*bandwidth{}, iotune: map[string]*ioTune{}}
+		dom.tunables = tunablesFromDef(dom.def)
 	}
 	if !dom.active() || flags&uint32(libvirt.DomainAffectConfig) != 0 {
 		return dom.tunables
@@ -105,6 +112,7 @@ func (t *tunables) clone() *tunables {
 		tn := *v
 		c.iotune[k] = &tn
 	}
+	c.perf = maps.Clone(t.perf)
 	return &c
 }
 
@@ -600,6 +608,7 @@ func (d *driver) DomainSetBlockIOTune(ctx context.Context, args *protocol.Domain
 		for _, p := range args.Params {
 			if p.Field == "group_name" {
 				tune.group, _ = p.Value.AsString()
+				tune.groupSet = true
 				continue
 			}
 			v, _ := p.Value.AsUllong()
@@ -664,6 +673,10 @@ func (d *driver) DomainSetLifecycleAction(ctx context.Context, args *protocol.Do
 		}
 		if config && !dom.persistent {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromDomain, prefixInvalid, "transient domains do not have any persistent config")
+		}
+		// Unlike the other setters both definitions change with both flags.
+		if live && config {
+			dom.tun(uint32(libvirt.DomainAffectLive)).lifecycle[typ] = act
 		}
 		dom.tun(uint32(args.Flags)).lifecycle[typ] = act
 		return nil
