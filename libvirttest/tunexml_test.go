@@ -112,3 +112,29 @@ func TestQEMUMonitorDeregisterUnknown(t *testing.T) {
 	assert.Equal(t, libvirt.FromRPC, le.Domain)
 	assert.Equal(t, "internal error: qemu monitor event callback 4242 not registered", le.Message)
 }
+
+// A persistent change made before anything touched the live settings of a
+// running domain stays out of them: the live definition is the one the
+// domain started with.
+func TestTunablesConfigFirstLeavesLiveAlone(t *testing.T) {
+	_, c := client(t)
+	ctx := testCtx(t)
+	dom, err := c.DomainLookupByName(ctx, "test")
+	require.NoError(t, err)
+	// A fresh run: the live set is made at this start.
+	require.NoError(t, c.DomainDestroy(ctx, dom))
+	dom, err = c.DomainCreate(ctx, dom)
+	require.NoError(t, err)
+	require.NoError(t, c.DomainSetMemoryParameters(ctx, dom, libvirt.TypedParams{}.AddUint64("hard_limit", 1048576), libvirt.DomainAffectConfig))
+	live, err := c.DomainGetMemoryParameters(ctx, dom, libvirt.DomainAffectLive)
+	require.NoError(t, err)
+	config, err := c.DomainGetMemoryParameters(ctx, dom, libvirt.DomainAffectConfig)
+	require.NoError(t, err)
+	lv, _ := live.Uint64("hard_limit")
+	cv, _ := config.Uint64("hard_limit")
+	assert.Equal(t, uint64(1048576), cv, "persistent")
+	assert.NotEqual(t, uint64(1048576), lv, "live")
+	xml, err := c.DomainGetXMLDesc(ctx, dom, 0)
+	require.NoError(t, err)
+	assert.NotContains(t, xml, "<hard_limit")
+}
