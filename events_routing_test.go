@@ -272,3 +272,25 @@ func TestRouterRemoveKeepsTheOthers(t *testing.T) {
 		t.Errorf("new subscriber to callback 7 got %q, want the event sent while it had none", got)
 	}
 }
+
+// A subscription's byte bound counts each event's wire size plus
+// eventOverhead for the decoded value: with room for exactly three reboot
+// events, a fourth makes the oldest go.
+func TestRouterByteBoundCountsTheOverhead(t *testing.T) {
+	var e xdr.Encoder
+	(&DomainEventCallbackRebootMsg{CallbackID: 7, Msg: DomainEventRebootMsg{Dom: Domain{Name: "a"}}}).EncodeXDR(&e)
+	size := int64(len(e.Bytes())) + eventOverhead
+	r := newRouter()
+	s := &Subscription{family: familyDomain, id: int32(DomainEventIDReboot), callbackID: 7, q: event.NewQueue[Event](16, 3*size)}
+	mustAdd(t, r, s)
+	for _, name := range []string{"a", "b", "c"} {
+		rebootFor(r, 7, name)
+	}
+	if d := s.Dropped(); d != 0 {
+		t.Fatalf("three events of %d bytes in a %d-byte bound: %d dropped", size, 3*size, d)
+	}
+	rebootFor(r, 7, "d")
+	if got := received(s); !slices.Equal(got, []string{"b", "c", "d"}) || s.Dropped() != 1 {
+		t.Fatalf("after a fourth: queued %q, dropped %d; want b, c, d and 1", got, s.Dropped())
+	}
+}
