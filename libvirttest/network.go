@@ -12,7 +12,8 @@ import (
 
 // network is one virtual network.
 type network struct {
-	xml        string // as defined
+	xml        string // as defined; a running network's running definition
+	configXML  string // a running network's persistent definition, once libvirt made one apart
 	name       string
 	uuid       libvirt.UUID
 	bridge     string
@@ -161,7 +162,14 @@ func (d *driver) addNetwork(ctx context.Context, n *network, persistent bool) (*
 			if !persistent {
 				return nil, lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromNetwork, prefixInvalid, "network is already active as '%s'", o.name)
 			}
-			o.xml, o.bridge, o.persistent = n.xml, n.bridge, true
+			if o.active {
+				// libvirt keeps the new definition apart from the
+				// running one, which stays what GetXMLDesc shows.
+				o.configXML, o.persistent = n.xml, true
+			} else {
+				o.xml, o.bridge, o.persistent = n.xml, n.bridge, true
+				o.ip, o.prefix, o.dhcpStart = n.ip, n.prefix, n.dhcpStart
+			}
 			d.emitNetwork(ctx, o, libvirt.NetworkEventDefined)
 			return o, nil
 		}
