@@ -768,6 +768,7 @@ func diffSteps() []step {
 	steps = append(steps, netMetadataSteps()...)
 	steps = append(steps, readOnlySteps()...)
 	steps = append(steps, qemuMonitorDeregisterSteps()...)
+	steps = append(steps, netUpdateSteps()...)
 	// Screenshots: the picture differs (libvirt streams the PNG it
 	// installs, the fake draws its own), so what is compared is the
 	// MIME type, that the stream carries a PNG, and how it ends.

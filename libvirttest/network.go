@@ -3,6 +3,7 @@ package libvirttest
 import (
 	"context"
 	"encoding/xml"
+	"maps"
 	"net"
 	"strings"
 
@@ -24,6 +25,18 @@ type network struct {
 	prefix     int    // and the start of its first DHCP range
 	dhcpStart  net.IP
 	metadata   map[metaKey]string // title, description and elements
+	configMeta map[metaKey]string // the metadata of configXML
+}
+
+// splitConfig gives a running network a persistent definition of its
+// own, a copy of the running one, unless it has one.
+func (n *network) splitConfig() {
+	if n.configXML == "" {
+		n.configXML, n.configMeta = n.xml, maps.Clone(n.metadata)
+		if n.configMeta == nil {
+			n.configMeta = map[metaKey]string{}
+		}
+	}
 }
 
 func (n *network) ref() libvirt.Network { return libvirt.Network{Name: n.name, UUID: n.uuid} }
@@ -165,7 +178,7 @@ func (d *driver) addNetwork(ctx context.Context, n *network, persistent bool) (*
 			if o.active {
 				// libvirt keeps the new definition apart from the
 				// running one, which stays what GetXMLDesc shows.
-				o.configXML, o.persistent = n.xml, true
+				o.configXML, o.configMeta, o.persistent = n.xml, map[metaKey]string{}, true
 			} else {
 				o.xml, o.bridge, o.persistent = n.xml, n.bridge, true
 				o.ip, o.prefix, o.dhcpStart = n.ip, n.prefix, n.dhcpStart

@@ -17,59 +17,84 @@ import (
 //
 // A CONFIG edit of a running network goes to a persistent definition
 // libvirt then keeps apart from the running one. The test driver never
-// makes that copy the running definition again (destroy and start leave
-// it aside, and GetXMLDesc shows only the running one), so such edits
-// are not visible in the XML; later CONFIG edits see them.
+// makes that copy the running definition (destroy and start leave it
+// aside, and GetXMLDesc shows only the running one), so such edits are
+// not visible in the XML; later CONFIG edits start from that copy, also
+// once the network is stopped.
 func (d *driver) NetworkUpdate(ctx context.Context, args *protocol.NetworkUpdateArgs) error {
-	return d.withNetwork(args.Net, func(n *network) error {
-		flags := args.Flags
-		const live, config = libvirt.NetworkUpdateAffectLive, libvirt.NetworkUpdateAffectConfig
-		if flags&(live|config) == 0 {
-			if n.active {
-				flags |= live
-			} else {
-				flags |= config
-			}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n, err := d.networkByUUID(args.Net)
+	if err != nil {
+		return err
+	}
+	return d.updateNetwork(n, args)
+}
+
+// networkByUUID is libvirt's lookup by UUID alone (testNetworkUpdate's):
+// its error names no network name.
+func (d *driver) networkByUUID(ref libvirt.Network) (*network, error) {
+	for _, n := range d.networks {
+		if n.uuid == ref.UUID {
+			return n, nil
 		}
-		if err := networkImpact(n, flags); err != nil {
+	}
+	return nil, lvErrorf(libvirt.ErrNoNetwork, libvirt.FromTest, "Network not found: ", "no network with matching uuid '%s'", ref.UUID)
+}
+
+// updateNetwork applies a NetworkUpdate to n; d.mu is held.
+func (d *driver) updateNetwork(n *network, args *protocol.NetworkUpdateArgs) error {
+	flags := args.Flags
+	const live, config = libvirt.NetworkUpdateAffectLive, libvirt.NetworkUpdateAffectConfig
+	if flags&(live|config) == 0 {
+		if n.active {
+			flags |= live
+		} else {
+			flags |= config
+		}
+	}
+	if err := networkImpact(n, flags); err != nil {
+		return err
+	}
+	if flags&config != 0 && n.active {
+		n.splitConfig()
+	}
+	snippet, err := parseXNode(args.XML)
+	if err != nil {
+		return xmlSyntaxError("network_update_xml", err)
+	}
+	u := &netUpdate{net: n.name, cmd: args.Command, idx: args.ParentIndex, snippet: snippet}
+	var liveXML, cfgXML string
+	if flags&live != 0 {
+		if liveXML, err = u.apply(n.xml, args.Section); err != nil {
 			return err
 		}
-		if flags&config != 0 && n.active && n.configXML == "" {
-			n.configXML = n.xml
+	}
+	if flags&config != 0 {
+		base := n.xml
+		if n.configXML != "" {
+			base = n.configXML
 		}
-		snippet, err := parseXNode(args.XML)
-		if err != nil {
-			return xmlSyntaxError("network_update_xml", err)
+		if cfgXML, err = u.apply(base, args.Section); err != nil {
+			return err
 		}
-		u := &netUpdate{net: n.name, cmd: args.Command, idx: args.ParentIndex, snippet: snippet}
-		var liveXML, cfgXML string
-		if flags&live != 0 {
-			if liveXML, err = u.apply(n.xml, args.Section); err != nil {
-				return err
-			}
+		// libvirt edits a copy of the persistent definition and stores
+		// it as the persistent definition of a running network, but as
+		// the (only shown) definition of a stopped one, leaving a
+		// persistent definition made while it ran as it was.
+		if n.active {
+			n.configXML = cfgXML
+		} else {
+			n.xml = cfgXML
 		}
-		if flags&config != 0 {
-			base := n.xml
-			if n.configXML != "" {
-				base = n.configXML
-			}
-			if cfgXML, err = u.apply(base, args.Section); err != nil {
-				return err
-			}
-			if n.configXML != "" {
-				n.configXML = cfgXML
-			} else {
-				n.xml = cfgXML
-			}
-		}
-		if flags&live != 0 {
-			n.xml = liveXML
-		}
-		if m, err := parseNetwork(n.xml); err == nil {
-			n.ip, n.prefix, n.dhcpStart = m.ip, m.prefix, m.dhcpStart
-		}
-		return nil
-	})
+	}
+	if flags&live != 0 {
+		n.xml = liveXML
+	}
+	if m, err := parseNetwork(n.xml); err == nil {
+		n.ip, n.prefix, n.dhcpStart = m.ip, m.prefix, m.dhcpStart
+	}
+	return nil
 }
 
 // netUpdate is one NetworkUpdate call's request.
