@@ -204,6 +204,9 @@ func canonicalNetwork(doc string, u libvirt.UUID) (string, error) {
 		return "", xmlErrorIn(libvirt.FromNetwork, err.Error())
 	}
 	x.UUID = u.String()
+	// The metadata is kept apart and shown by the network's XML calls
+	// (networkXML).
+	x.Metadata = nil
 	mode := ""
 	if x.Forward != nil {
 		mode = x.Forward.Mode

@@ -769,6 +769,7 @@ func diffSteps() []step {
 	steps = append(steps, readOnlySteps()...)
 	steps = append(steps, qemuMonitorDeregisterSteps()...)
 	steps = append(steps, netUpdateSteps()...)
+	steps = append(steps, metaXMLSteps()...)
 	// Screenshots: the picture differs (libvirt streams the PNG it
 	// installs, the fake draws its own), so what is compared is the
 	// MIME type, that the stream carries a PNG, and how it ends.

@@ -388,6 +388,7 @@ var knownDiffs = map[string]knownDiff{
 	"nodedev persistent":                   newerOnly,
 	"dev attach malformed":                 {ignore: []string{"err.message"}, why: xmlSyntaxWhy},
 	"net update malformed":                 {ignore: []string{"err.message"}, why: xmlSyntaxWhy},
+	"metaxml set two elements":             {ignore: []string{"err.message"}, why: xmlSyntaxWhy},
 	"net update dhcp host delete empty": {ignore: []string{"err.message"}, only: "9.0",
 		why: "libvirt 9.0's message ends with a stray space, 11.3's does not; the fake follows 11.3"},
 	"net update newer txt modify":              newerOnly,
@@ -404,6 +405,9 @@ var knownDiffs = map[string]knownDiff{
 func sinceVersion(step string) uint64 {
 	if strings.HasPrefix(step, "dev ") {
 		return updateDeviceSince
+	}
+	if strings.HasPrefix(step, "metaxml net ") {
+		return networkMetadataSince
 	}
 	return 0
 }

@@ -3,7 +3,6 @@ package libvirttest
 import (
 	"context"
 	"encoding/xml"
-	"maps"
 	"net"
 	"strings"
 
@@ -24,18 +23,15 @@ type network struct {
 	ip         net.IP // the first <ip> element's address, its prefix,
 	prefix     int    // and the start of its first DHCP range
 	dhcpStart  net.IP
-	metadata   map[metaKey]string // title, description and elements
-	configMeta map[metaKey]string // the metadata of configXML
+	metadata   metaSet // title, description and elements
+	configMeta metaSet // the metadata of configXML
 }
 
 // splitConfig gives a running network a persistent definition of its
 // own, a copy of the running one, unless it has one.
 func (n *network) splitConfig() {
 	if n.configXML == "" {
-		n.configXML, n.configMeta = n.xml, maps.Clone(n.metadata)
-		if n.configMeta == nil {
-			n.configMeta = map[metaKey]string{}
-		}
+		n.configXML, n.configMeta = n.xml, n.metadata.reparsed()
 	}
 }
 
@@ -67,9 +63,14 @@ func (d *driver) addDefaultNetwork() {
 // parseNetwork reads a network's name, UUID and bridge.
 func parseNetwork(doc string) (*network, error) {
 	var v struct {
-		XMLName xml.Name
-		Name    string `xml:"name"`
-		UUID    string `xml:"uuid"`
+		XMLName     xml.Name
+		Name        string `xml:"name"`
+		UUID        string `xml:"uuid"`
+		Title       string `xml:"title"`
+		Description string `xml:"description"`
+		Metadata    *struct {
+			Inner string `xml:",innerxml"`
+		} `xml:"metadata"`
 		Bridge  struct {
 			Name string `xml:"name,attr"`
 		} `xml:"bridge"`
@@ -88,7 +89,12 @@ func parseNetwork(doc string) (*network, error) {
 	if v.XMLName.Local != "network" {
 		return nil, xmlErrorIn(libvirt.FromNetwork, "expected root element 'network', not '"+v.XMLName.Local+"'")
 	}
-	n := &network{xml: doc, name: strings.TrimSpace(v.Name), bridge: v.Bridge.Name}
+	n := &network{xml: doc, name: strings.TrimSpace(v.Name), bridge: v.Bridge.Name, metadata: metaSet{}}
+	md := ""
+	if v.Metadata != nil {
+		md = v.Metadata.Inner
+	}
+	n.metadata.setFromDef(v.Title, v.Description, md)
 	if len(v.IPs) > 0 {
 		ip := v.IPs[0]
 		n.ip, n.prefix = net.ParseIP(ip.Address), ip.Prefix
@@ -178,9 +184,9 @@ func (d *driver) addNetwork(ctx context.Context, n *network, persistent bool) (*
 			if o.active {
 				// libvirt keeps the new definition apart from the
 				// running one, which stays what GetXMLDesc shows.
-				o.configXML, o.configMeta, o.persistent = n.xml, map[metaKey]string{}, true
+				o.configXML, o.configMeta, o.persistent = n.xml, n.metadata, true
 			} else {
-				o.xml, o.bridge, o.persistent = n.xml, n.bridge, true
+				o.xml, o.bridge, o.persistent, o.metadata = n.xml, n.bridge, true, n.metadata
 				o.ip, o.prefix, o.dhcpStart = n.ip, n.prefix, n.dhcpStart
 			}
 			d.emitNetwork(ctx, o, libvirt.NetworkEventDefined)
@@ -320,7 +326,7 @@ func (d *driver) NetworkUndefine(ctx context.Context, args *protocol.NetworkUnde
 // NetworkGetXMLDesc returns the network's XML as defined, UUID filled in.
 func (d *driver) NetworkGetXMLDesc(ctx context.Context, args *protocol.NetworkGetXMLDescArgs) (*protocol.NetworkGetXMLDescRet, error) {
 	var ret protocol.NetworkGetXMLDescRet
-	err := d.withNetwork(args.Net, func(n *network) error { ret.XML = n.xml; return nil })
+	err := d.withNetwork(args.Net, func(n *network) error { ret.XML = n.shownXML(); return nil })
 	if err != nil {
 		return nil, err
 	}

@@ -2,14 +2,15 @@ package libvirttest
 
 import (
 	"context"
+	"strings"
 
 	"github.com/virtwire/libvirt"
 	"github.com/virtwire/libvirt/protocol"
 )
 
 // Network metadata (libvirt 9.7 and later): a title, a description and
-// namespaced elements, kept apart from the network's XML (see the
-// package doc), one set per definition.
+// namespaced elements, kept apart from the network's stored XML and
+// shown by GetXMLDesc (networkXML), one set per definition.
 
 // metadataFor returns the metadata sets flags address. LIVE, or CURRENT
 // on a running network, is the running definition's; CONFIG on a stopped
@@ -17,7 +18,7 @@ import (
 // definition's once libvirt made one apart (splitConfig), else none: a
 // get then fails and a set is dropped, as libvirt's test driver does.
 // For a get (set false) the first set is the one to read.
-func (n *network) metadataFor(flags libvirt.NetworkUpdateFlags, set bool) []map[metaKey]string {
+func (n *network) metadataFor(flags libvirt.NetworkUpdateFlags, set bool) []metaSet {
 	const live, config = libvirt.NetworkUpdateAffectLive, libvirt.NetworkUpdateAffectConfig
 	if flags&(live|config) == 0 {
 		if n.active {
@@ -27,9 +28,9 @@ func (n *network) metadataFor(flags libvirt.NetworkUpdateFlags, set bool) []map[
 		}
 	}
 	if n.metadata == nil {
-		n.metadata = map[metaKey]string{}
+		n.metadata = metaSet{}
 	}
-	var out []map[metaKey]string
+	var out []metaSet
 	if flags&config != 0 {
 		switch {
 		case !n.active:
@@ -86,11 +87,15 @@ func (d *driver) NetworkSetMetadata(ctx context.Context, args *protocol.NetworkS
 		if err := networkImpact(n, args.Flags); err != nil {
 			return err
 		}
+		key, val, err := newMetaVal(key, args.Metadata, args.Key, libvirt.FromNetwork)
+		if err != nil {
+			return err
+		}
 		for _, m := range n.metadataFor(args.Flags, true) {
 			if args.Metadata == nil || *args.Metadata == "" {
 				delete(m, key)
 			} else {
-				m[key] = *args.Metadata
+				m[key] = val
 			}
 		}
 		msg := libvirt.NetworkEventCallbackMetadataChangeMsg{Net: n.ref(), Type: args.Type}
@@ -127,11 +132,25 @@ func (d *driver) NetworkGetMetadata(ctx context.Context, args *protocol.NetworkG
 		if !ok {
 			return lvError(libvirt.ErrNoNetworkMetadata, libvirt.FromNetwork, "metadata not found: ", "Requested metadata element is not present")
 		}
-		ret.Metadata = v
+		ret.Metadata = v.get()
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &ret, nil
+}
+
+// shownXML is the running definition as GetXMLDesc shows it, with its
+// title, description and metadata elements.
+func (n *network) shownXML() string {
+	var b strings.Builder
+	if t := n.metadata.title(); t != "" {
+		b.WriteString("  <title>" + escapeLibvirt(t) + "</title>\n")
+	}
+	if d := n.metadata.description(); d != "" {
+		b.WriteString("  <description>" + escapeLibvirt(d) + "</description>\n")
+	}
+	b.WriteString(n.metadata.block())
+	return insertTopLevel(n.xml, b.String(), "name", "uuid")
 }

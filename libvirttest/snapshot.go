@@ -330,7 +330,7 @@ func (d *driver) DomainSnapshotGetXMLDesc(ctx context.Context, args *protocol.Do
 		if args.Flags&libvirt.DomainSnapshotXMLSecure != 0 {
 			xflags = libvirt.DomainXMLSecure
 		}
-		domXML := formatDomain(s.def, -1, s.memKiB, s.vcpus, nil, s.def.doc.Title, s.def.doc.Description, xflags)
+		domXML := formatDomain(s.def, -1, s.memKiB, s.vcpus, nil, defMeta(s.def), xflags)
 		for _, line := range strings.SplitAfter(strings.TrimSuffix(domXML, "\n"), "\n") {
 			b.WriteString("  " + line)
 		}
