@@ -24,10 +24,10 @@ type domain struct {
 	weight      uint32 // the "fair" scheduler's only parameter
 	metadata    metaSet
 	cfgMeta     metaSet        // while running, the persistent definition's metadata once it differs
-	pins        map[int][]byte     // vCPU pinning of the running domain
-	managedSave bool               // a managed save image exists
-	snaps       []*snapshot        // in creation order
-	currentSnap string             // the current snapshot's name, or ""
+	pins        map[int][]byte // vCPU pinning of the running domain
+	managedSave bool           // a managed save image exists
+	snaps       []*snapshot    // in creation order
+	currentSnap string         // the current snapshot's name, or ""
 
 	guest             guestState    // what the guest-facing calls change
 	io                *ioThreads    // I/O threads, read from def on first use

@@ -182,7 +182,7 @@ func parseMetaVal(key metaKey, md, prefix *string, dom libvirt.ErrorDomain) (met
 	}
 	roots, err := parseMetaPieces(*md, true)
 	if err == nil && len(roots) > 1 {
-		err = errors.New("Extra content at the end of the document")
+		err = errors.New("extra content at the end of the document")
 	}
 	if err != nil {
 		return key, metaVal{}, lvErrorf(libvirt.ErrXMLDetail, dom, "", "(metadata_xml): %v", err)

@@ -2,6 +2,7 @@ package libvirttest
 
 import (
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -107,7 +108,7 @@ func parseMetaPieces(doc string, keepBlanks bool) ([]*mnode, error) {
 		return nil, io.ErrUnexpectedEOF
 	}
 	if len(roots) == 0 {
-		return nil, fmt.Errorf("Document is empty")
+		return nil, errors.New("document is empty")
 	}
 	if !keepBlanks {
 		for _, r := range roots {

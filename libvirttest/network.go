@@ -71,7 +71,7 @@ func parseNetwork(doc string) (*network, error) {
 		Metadata    *struct {
 			Inner string `xml:",innerxml"`
 		} `xml:"metadata"`
-		Bridge  struct {
+		Bridge struct {
 			Name string `xml:"name,attr"`
 		} `xml:"bridge"`
 		IPs []struct {
