@@ -11,7 +11,7 @@ import (
 // Facts the driver reports, the same as libvirt's test driver.
 const (
 	driverType    = "TEST"
-	hvVersion     = 2       // 0.0.2
+	hvVersion     = 2 // 0.0.2
 	maxVcpus      = 32
 	defaultURI    = "test:///default"
 	nodeMemoryKiB = 3145728
