@@ -77,7 +77,7 @@ func (dom *domain) modificationImpact(flags uint32) (uint32, error) {
 
 // device is a parsed device definition: one of its fields is set.
 type device struct {
-	kind string // the root element
+	kind    string // the root element
 	disk    *libvirtxml.DomainDisk
 	net     *libvirtxml.DomainInterface
 	hostdev *libvirtxml.DomainHostdev
