@@ -140,7 +140,7 @@
 // (build tag integration) repeats that comparison live.
 //
 // TestDifferentialAgainstLibvirtd (build tag integration) is a
-// differential tester: it sends one sequence of STEPS calls (valid ones,
+// differential tester: it sends one sequence of 1230 calls (valid ones,
 // unknown flags, missing objects, wrong states, malformed XML, broken
 // files, read-only connections) through this module's client to libvirtd's test:///default and
 // to the fake, decodes both sides' replies, errors and events (domain,
@@ -154,8 +154,8 @@
 // runs against libvirt 9.0 (the host's libvirtd) and, with
 // VIRTWIRE_LIBVIRTD_ROOT naming the Debian 13 tree, libvirt 11.3, and
 // prints its coverage: of the 254 remote procedures libvirt 11.3's test
-// driver serves, EX11 are exercised against 11.3 (CMP11 compared; all but
-// ConnectBaselineCPU) and EX9 against 9.0 (CMP9 compared; 9.0's driver
+// driver serves, 253 are exercised against 11.3 (252 compared; all but
+// ConnectBaselineCPU) and 251 against 9.0 (247 compared; 9.0's driver
 // lacks some), with no unexplained difference. The fake reads the CPU
 // map installed with the libvirtd it is compared with (WithCPUMap).
 // The device hotplug sequence runs only against libvirt 10.6 or later,
