@@ -170,7 +170,7 @@ func (d *driver) DomainCheckpointCreateXML(ctx context.Context, args *protocol.D
 		}
 		// libvirt keeps a copy of the running definition, formatted
 		// without the domain's ID.
-		c.domXML = formatDomain(dom.running(), -1, dom.memKiB, dom.vcpus, dom.pins, dom.metadata, 0)
+		c.domXML = formatDomain(dom.tunedDef(dom.running(), false), -1, dom.memKiB, dom.vcpus, dom.pins, dom.metadata, 0)
 		c.parent = dom.currentCheckpoint
 		dom.checkpoints = append(dom.checkpoints, c)
 		dom.currentCheckpoint = c.name

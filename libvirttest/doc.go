@@ -140,7 +140,7 @@
 // (build tag integration) repeats that comparison live.
 //
 // TestDifferentialAgainstLibvirtd (build tag integration) is a
-// differential tester: it sends one sequence of 1230 calls (valid ones,
+// differential tester: it sends one sequence of 1295 calls (valid ones,
 // unknown flags, missing objects, wrong states, malformed XML, broken
 // files, read-only connections) through this module's client to libvirtd's test:///default and
 // to the fake, decodes both sides' replies, errors and events (domain,
