@@ -48,7 +48,7 @@ func ExampleDial() {
 	}
 	fmt.Println("libvirt", ver, "at least 9.0:", ver.AtLeast(9, 0, 0))
 	// Output:
-	// libvirt 9.0.0 at least 9.0: true
+	// libvirt 11.3.0 at least 9.0: true
 }
 
 // List every domain with its state, as virsh list --all does.

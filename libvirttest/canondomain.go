@@ -380,24 +380,25 @@ func newMAC() string {
 // a running domain shows its persistent definition (the memory and vCPUs
 // it was defined with, no live pinning).
 func (dom *domain) formatXML(flags libvirt.DomainXMLFlags) string {
-	title := dom.metadata[metaKey{typ: int32(libvirt.DomainMetadataTitle)}]
-	desc := dom.metadata[metaKey{typ: int32(libvirt.DomainMetadataDescription)}]
+	meta := dom.metadata
 	if flags&libvirt.DomainXMLInactive != 0 && dom.active() && dom.persistent {
+		meta = dom.metadata.reparsed()
 		if dom.cfgMeta != nil {
-			title = dom.cfgMeta[metaKey{typ: int32(libvirt.DomainMetadataTitle)}]
-			desc = dom.cfgMeta[metaKey{typ: int32(libvirt.DomainMetadataDescription)}]
+			meta = dom.cfgMeta
 		}
-		return formatDomain(dom.tunedDef(dom.def, true), -1, dom.def.memKiB, dom.def.vcpus, nil, title, desc, flags)
+		return formatDomain(dom.tunedDef(dom.def, true), -1, dom.def.memKiB, dom.def.vcpus, nil, meta, flags)
 	}
-	return formatDomain(dom.tunedDef(dom.running(), false), dom.id, dom.memKiB, dom.vcpus, dom.pins, title, desc, flags)
+	return formatDomain(dom.tunedDef(dom.running(), false), dom.id, dom.memKiB, dom.vcpus, dom.pins, meta, flags)
 }
 
 // formatDomain writes dom's definition as the test driver's dumpxml does
 // with flags (VIR_DOMAIN_XML_*): the live ID unless inactive, memory in
 // KiB, passwords only with VIR_DOMAIN_XML_SECURE.
-func formatDomain(def *domainDef, id int32, curKiB uint64, vcpus int, pins map[int][]byte, title, desc string, flags libvirt.DomainXMLFlags) string {
+func formatDomain(def *domainDef, id int32, curKiB uint64, vcpus int, pins map[int][]byte, meta metaSet, flags libvirt.DomainXMLFlags) string {
 	x := *def.doc // shallow: the fields changed below are replaced, not edited
-	x.Title, x.Description = title, desc
+	// libvirt writes namespaced metadata with libxml2's serialiser:
+	// inserted below, after restyling.
+	x.Title, x.Description, x.Metadata = meta.title(), meta.description(), nil
 	if len(pins) > 0 {
 		tune := libvirtxml.DomainCPUTune{}
 		if x.CPUTune != nil {
@@ -454,7 +455,7 @@ func formatDomain(def *domainDef, id int32, curKiB uint64, vcpus int, pins map[i
 		// Only a document libvirtxml itself parsed is marshalled.
 		return "<!-- libvirttest: " + err.Error() + " -->\n"
 	}
-	return out
+	return insertTopLevel(out, meta.block(), "name", "uuid", "genid", "title", "description")
 }
 
 // cpuSet writes a CPU bitmap as libvirt does: ranges and single CPUs

@@ -3,6 +3,7 @@ package libvirttest
 import (
 	"encoding/xml"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -30,8 +31,9 @@ type xnode struct {
 // alwaysOpen lists elements libvirt writes as an open and a close tag
 // even when they are empty (parent/child).
 var alwaysOpen = map[string]bool{
-	"domain/devices": true,
-	"network/ip":     true,
+	"domain/devices":    true,
+	"network/ip":        true,
+	"network/portgroup": true,
 }
 
 // childOrder gives, per parent element, the order libvirt formats
@@ -39,6 +41,8 @@ var alwaysOpen = map[string]bool{
 // libvirt's enum order.
 var childOrder = map[string][]string{
 	"secret":      {"uuid", "description", "usage"},
+	"network/dns": {"forwarder", "txt", "srv", "host"},
+	"ip/dhcp":     {"range", "host", "bootp"},
 	"pool/source": {"host", "device", "dir", "adapter", "name", "format", "auth", "vendor", "product", "initiator"},
 	// libvirt writes the size limit and group name before the lengths.
 	"disk/iotune": {"total_bytes_sec", "read_bytes_sec", "write_bytes_sec", "total_iops_sec", "read_iops_sec", "write_iops_sec",
@@ -73,16 +77,32 @@ func rank(order []string, name string) int {
 // libvirtStyle parses doc (encoding/xml output without indentation) and
 // writes it as libvirt would.
 func libvirtStyle(doc string) (string, error) {
+	root, err := parseXNode(doc)
+	if err != nil {
+		return "", fmt.Errorf("restyling XML: %w", err)
+	}
+	return formatXNode(root), nil
+}
+
+// parseXNode reads a document into a tree of xnodes, dropping namespace
+// declarations. Syntax errors are returned as encoding/xml reports them.
+func parseXNode(doc string) (*xnode, error) {
 	d := xml.NewDecoder(strings.NewReader(doc))
 	var stack []*xnode
 	var root *xnode
 	for {
 		tok, err := d.Token()
-		if err != nil {
+		if err == io.EOF {
 			break
+		}
+		if err != nil {
+			return nil, err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if root != nil && len(stack) == 0 {
+				return nil, fmt.Errorf("extra content at the end of the document")
+			}
 			n := &xnode{name: t.Name.Local}
 			for _, a := range t.Attr {
 				if a.Name.Space == "xmlns" || a.Name.Local == "xmlns" {
@@ -106,11 +126,16 @@ func libvirtStyle(doc string) (string, error) {
 		}
 	}
 	if root == nil {
-		return "", fmt.Errorf("restyling XML: no root element")
+		return nil, io.ErrUnexpectedEOF
 	}
+	return root, nil
+}
+
+// formatXNode writes a tree as libvirt's formatter would.
+func formatXNode(root *xnode) string {
 	var sb strings.Builder
 	writeNode(&sb, root, "", "")
-	return sb.String(), nil
+	return sb.String()
 }
 
 func writeNode(sb *strings.Builder, n *xnode, parent, indent string) {
@@ -179,6 +204,9 @@ func canonicalNetwork(doc string, u libvirt.UUID) (string, error) {
 		return "", xmlErrorIn(libvirt.FromNetwork, err.Error())
 	}
 	x.UUID = u.String()
+	// The metadata is kept apart and shown by the network's XML calls
+	// (networkXML).
+	x.Metadata = nil
 	mode := ""
 	if x.Forward != nil {
 		mode = x.Forward.Mode

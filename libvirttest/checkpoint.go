@@ -90,18 +90,27 @@ func parseCheckpoint(doc string, dom *domain) (*checkpoint, error) {
 	if c.name == "" {
 		c.name = strconv.FormatInt(now, 10) // libvirt names it by its creation time
 	}
+	if err := c.alignDisks(&v, dom.def.disks); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// alignDisks sets the checkpoint's disks from those v lists and the
+// domain's (targets).
+func (c *checkpoint) alignDisks(v *checkpointDoc, targets []diskDef) error {
 	given := map[string]checkpointDisk{}
 	for _, dk := range v.Disks.Disks {
 		found := false
-		for _, t := range dom.def.disks {
+		for _, t := range targets {
 			found = found || t.target == dk.Name
 		}
 		if !found {
-			return nil, lvErrorf(libvirt.ErrConfigUnsupported, libvirt.FromDomainCheckpoint, "unsupported configuration: ",
+			return lvErrorf(libvirt.ErrConfigUnsupported, libvirt.FromDomainCheckpoint, "unsupported configuration: ",
 				"no disk named '%s'", dk.Name)
 		}
 		if _, dup := given[dk.Name]; dup {
-			return nil, lvErrorf(libvirt.ErrConfigUnsupported, libvirt.FromDomainCheckpoint, "unsupported configuration: ",
+			return lvErrorf(libvirt.ErrConfigUnsupported, libvirt.FromDomainCheckpoint, "unsupported configuration: ",
 				"disk '%s' specified twice", dk.Name)
 		}
 		kind := dk.Checkpoint
@@ -115,7 +124,7 @@ func parseCheckpoint(doc string, dom *domain) (*checkpoint, error) {
 	if len(given) > 0 {
 		unlisted = "no"
 	}
-	for _, t := range dom.def.disks {
+	for _, t := range targets {
 		dk, ok := given[t.target]
 		if !ok {
 			dk = checkpointDisk{name: t.target, kind: unlisted}
@@ -128,13 +137,13 @@ func parseCheckpoint(doc string, dom *domain) (*checkpoint, error) {
 		}
 		c.disks = append(c.disks, dk)
 	}
-	return c, nil
+	return nil
 }
 
 // DomainCheckpointCreateXML creates a checkpoint of a running domain
 // without snapshots; it becomes the current checkpoint, a child of the
-// previous one. Redefining checkpoints from their XML is not
-// implemented.
+// previous one. With REDEFINE the checkpoint is stored as its XML
+// describes it (checkpoint_redefine.go).
 func (d *driver) DomainCheckpointCreateXML(ctx context.Context, args *protocol.DomainCheckpointCreateXMLArgs) (*protocol.DomainCheckpointCreateXMLRet, error) {
 	var ret *protocol.DomainCheckpointCreateXMLRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
@@ -145,7 +154,12 @@ func (d *driver) DomainCheckpointCreateXML(ctx context.Context, args *protocol.D
 			return lvError(libvirt.ErrOperationUnsupported, libvirt.FromTest, "Operation not supported: ", "cannot create checkpoint for inactive domain")
 		}
 		if uint32(args.Flags)&uint32(libvirt.DomainCheckpointCreateRedefine) != 0 {
-			return lvError(libvirt.ErrNoSupport, libvirt.FromDomainCheckpoint, prefixNoSupport, "redefining checkpoints (libvirttest)")
+			c, err := redefineCheckpoint(dom, args.XMLDesc)
+			if err != nil {
+				return err
+			}
+			ret = &protocol.DomainCheckpointCreateXMLRet{Checkpoint: c.ref(args.Dom)}
+			return nil
 		}
 		c, err := parseCheckpoint(args.XMLDesc, dom)
 		if err != nil {
@@ -154,7 +168,9 @@ func (d *driver) DomainCheckpointCreateXML(ctx context.Context, args *protocol.D
 		if _, err := dom.checkpointByName(c.name); err == nil {
 			return lvErrorf(libvirt.ErrOperationFailed, libvirt.FromDomain, prefixFailed, "domain moment %s already exists", c.name)
 		}
-		c.domXML = dom.formatXML(0)
+		// libvirt keeps a copy of the running definition, formatted
+		// without the domain's ID.
+		c.domXML = formatDomain(dom.tunedDef(dom.running(), false), -1, dom.memKiB, dom.vcpus, dom.pins, dom.metadata, 0)
 		c.parent = dom.currentCheckpoint
 		dom.checkpoints = append(dom.checkpoints, c)
 		dom.currentCheckpoint = c.name
@@ -294,7 +310,7 @@ func (d *driver) DomainCheckpointGetXMLDesc(ctx context.Context, args *protocol.
 			}
 			b.WriteString("  </disks>\n")
 		}
-		if uint32(args.Flags)&uint32(libvirt.DomainCheckpointXMLNoDomain) == 0 {
+		if uint32(args.Flags)&uint32(libvirt.DomainCheckpointXMLNoDomain) == 0 && c.domXML != "" {
 			b.WriteString(indentXML(c.domXML, "  "))
 		}
 		b.WriteString("</domaincheckpoint>\n")

@@ -77,9 +77,10 @@ func (dom *domain) modificationImpact(flags uint32) (uint32, error) {
 
 // device is a parsed device definition: one of its fields is set.
 type device struct {
-	kind string // the root element
-	disk *libvirtxml.DomainDisk
-	net  *libvirtxml.DomainInterface
+	kind    string // the root element
+	disk    *libvirtxml.DomainDisk
+	net     *libvirtxml.DomainInterface
+	hostdev *libvirtxml.DomainHostdev
 }
 
 // deviceKinds maps device elements to libvirt's device type names
@@ -116,6 +117,11 @@ func parseDevice(doc string) (*device, string, error) {
 			return nil, "", xmlError("missing target information for device " + diskSource(dev.disk))
 		}
 		diskDefaults(dev.disk)
+	case "hostdev":
+		dev.hostdev = &libvirtxml.DomainHostdev{}
+		if err := dev.hostdev.Unmarshal(doc); err != nil {
+			return nil, "", xmlError(err.Error())
+		}
 	case "interface":
 		dev.net = &libvirtxml.DomainInterface{}
 		if err := dev.net.Unmarshal(doc); err != nil {
@@ -124,6 +130,21 @@ func parseDevice(doc string) (*device, string, error) {
 		if dev.net.MAC == nil || dev.net.MAC.Address == "" {
 			dev.net.MAC = &libvirtxml.DomainInterfaceMAC{Address: newMAC()}
 		}
+	}
+	// libvirt's parser keeps only user aliases ("ua-") of a device it
+	// is given.
+	userAlias := func(a **libvirtxml.DomainAlias) {
+		if *a != nil && !strings.HasPrefix((*a).Name, "ua-") {
+			*a = nil
+		}
+	}
+	switch {
+	case dev.disk != nil:
+		userAlias(&dev.disk.Alias)
+	case dev.net != nil:
+		userAlias(&dev.net.Alias)
+	case dev.hostdev != nil:
+		userAlias(&dev.hostdev.Alias)
 	}
 	return dev, typ, nil
 }
@@ -167,8 +188,15 @@ func (d *driver) DomainAttachDeviceFlags(ctx context.Context, args *protocol.Dom
 			return lvError(libvirt.ErrConfigUnsupported, libvirt.FromDomain, "unsupported configuration: ",
 				"Device configuration is not compatible: Domain has no USB bus support")
 		}
+		if dev.hostdev != nil {
+			if err := hostdevCompatible(dom, dev.hostdev); err != nil {
+				return err
+			}
+		}
 		var alias string
 		switch dev.kind {
+		case "hostdev":
+			alias, err = attachHostdev(dom, dev.hostdev)
 		case "disk":
 			alias, err = attachDisk(dom, dev.disk)
 		case "interface":
@@ -334,6 +362,9 @@ func detachAlias(dom *domain, alias string) error {
 		def := dom.liveForChange()
 		def.doc.Devices.Interfaces = append(def.doc.Devices.Interfaces[:i:i], def.doc.Devices.Interfaces[i+1:]...)
 		def.deriveDevices()
+		return nil
+	}
+	if detachHostdevAlias(dom, alias) {
 		return nil
 	}
 	return lvErrorf(libvirt.ErrInternalError, libvirt.FromDomain, prefixInternal, "no device found with alias %s", alias)

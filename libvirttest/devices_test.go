@@ -120,3 +120,41 @@ func TestDomainXMLOddDevices(t *testing.T) {
 	err = c.DomainAttachDeviceFlags(ctx, dom, `<nonsense/>`, 0)
 	assertLibvirtErr(t, err, libvirt.ErrXMLError, "unknown device type 'nonsense'")
 }
+
+// PCI host devices are attached to the running definition with the
+// parser's defaults; only a user alias ("ua-") is kept and sends an
+// event; other kinds are refused as libvirt 11.3's test driver refuses
+// them.
+func TestHostdevAttach(t *testing.T) {
+	_, c := client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dom, err := c.DomainLookupByName(ctx, "test")
+	require.NoError(t, err)
+	added, err := c.SubscribeDomainEvents(ctx, libvirt.DomainEventIDDeviceAdded, nil)
+	require.NoError(t, err)
+
+	require.NoError(t, c.DomainAttachDeviceFlags(ctx, dom,
+		`<hostdev mode='subsystem' type='pci'><source/><alias name='hostdev9'/></hostdev>`, 0))
+	require.NoError(t, c.DomainAttachDeviceFlags(ctx, dom,
+		`<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0' bus='6' slot='0x12' function='6'/></source><alias name='ua-hd1'/></hostdev>`, 0))
+	ev := next(t, added).(*libvirt.DomainEventCallbackDeviceAddedMsg)
+	assert.Equal(t, "ua-hd1", ev.DevAlias)
+	live, err := c.DomainGetXMLDesc(ctx, dom, 0)
+	require.NoError(t, err)
+	assert.Contains(t, live, `    <hostdev mode='subsystem' type='pci' managed='no'>
+      <source>
+        <address domain='0x0000' bus='0x00' slot='0x00' function='0x0'/>
+      </source>
+    </hostdev>
+    <hostdev mode='subsystem' type='pci' managed='yes'>
+      <source>
+        <address domain='0x0000' bus='0x06' slot='0x12' function='0x6'/>
+      </source>
+      <alias name='ua-hd1'/>
+    </hostdev>
+`)
+	err = c.DomainAttachDeviceFlags(ctx, dom, `<hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host0'/><address bus='0' target='0' unit='0'/></source></hostdev>`, 0)
+	assertLibvirtErr(t, err, libvirt.ErrConfigUnsupported, "unsupported configuration: hotplug is not supported for hostdev subsys type 'vfio'")
+	require.NoError(t, c.DomainDetachDeviceAlias(ctx, dom, "ua-hd1", 0))
+}

@@ -131,6 +131,27 @@ func deviceSteps() []step {
 	add("dev update bogus", libvirt.ProcDomainUpdateDeviceFlags, update(vda2, bogus))
 	add("dev xml after update", libvirt.ProcDomainGetXMLDesc, dumpxml(0))
 	add("dev xml inactive after update", libvirt.ProcDomainGetXMLDesc, dumpxml(libvirt.DomainXMLInactive))
+	// Host devices: PCI ones are attached to the running definition.
+	for _, hd := range []struct{ name, doc string }{
+		{"pci", `<hostdev mode='subsystem' type='pci'><source><address domain='0x0000' bus='0x06' slot='0x12' function='0x5'/></source></hostdev>`},
+		{"pci alias", `<hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio'/><source><address domain='0x0000' bus='0x06' slot='0x12' function='0x6'/></source><alias name='ua-hd1'/><address type='pci' domain='0x0000' bus='0x00' slot='0x09' function='0x0'/></hostdev>`},
+		{"pci other alias", `<hostdev mode='subsystem' type='pci'><source><address domain='0x0000' bus='0x06' slot='0x12' function='0x7'/></source><alias name='hostdev7'/></hostdev>`},
+		{"pci again", `<hostdev mode='subsystem' type='pci'><source><address domain='0x0000' bus='0x06' slot='0x12' function='0x5'/></source></hostdev>`},
+		{"pci no address", `<hostdev mode='subsystem' type='pci'><source/></hostdev>`},
+		{"pci xen", `<hostdev mode='subsystem' type='pci'><driver name='xen'/><source><address domain='0x0000' bus='0x06' slot='0x13' function='0x0'/></source></hostdev>`},
+		{"usb", `<hostdev mode='subsystem' type='usb'><source><vendor id='0x1234'/><product id='0xbeef'/></source></hostdev>`},
+		{"scsi", `<hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host0'/><address bus='0' target='0' unit='0'/></source></hostdev>`},
+		{"mdev", `<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>`},
+		{"caps storage", `<hostdev mode='capabilities' type='storage'><source><block>/dev/sdf1</block></source></hostdev>`},
+		{"caps misc", `<hostdev mode='capabilities' type='misc'><source><char>/dev/input/event3</char></source></hostdev>`},
+	} {
+		add("dev attach hostdev "+hd.name, libvirt.ProcDomainAttachDeviceFlags, attach(hd.doc, 0))
+	}
+	add("dev xml after hostdevs", libvirt.ProcDomainGetXMLDesc, dumpxml(0))
+	add("dev xml inactive after hostdevs", libvirt.ProcDomainGetXMLDesc, dumpxml(libvirt.DomainXMLInactive))
+	add("dev detach hostdev", libvirt.ProcDomainDetachDeviceAlias, detach("ua-hd1", 0))
+	add("dev detach hostdev other alias", libvirt.ProcDomainDetachDeviceAlias, detach("hostdev7", 0))
+	add("dev xml after hostdev detach", libvirt.ProcDomainGetXMLDesc, dumpxml(0))
 	add("dev destroy m5", libvirt.ProcDomainDestroy, withDom(func(ctx context.Context, s *side, dom libvirt.Domain) ([]any, error) {
 		return nil, s.c.DomainDestroy(ctx, dom)
 	}))

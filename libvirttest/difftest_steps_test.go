@@ -141,9 +141,17 @@ func diffSteps() []step {
 		v, err := s.c.NodeGetFreePages(ctx, []uint32{4, 2048}, 0, 2, 0)
 		return r(v), err
 	})
-	add("cpumodels", libvirt.ProcConnectGetCPUModelNames, func(ctx context.Context, s *side) ([]any, error) {
-		a, err := s.c.ConnectGetCPUModelNames(ctx, "i686", 0)
-		return r(len(a) > 0), err
+	// CPU models come from the CPU map installed with each daemon (the
+	// fake reads the same files: see cpuMapDir).
+	for _, arch := range []string{"i686", "x86_64", "ppc64le", "aarch64", "s390x", "riscv64", "loongarch64", "mips", "nope", ""} {
+		add("cpumodels "+arch, libvirt.ProcConnectGetCPUModelNames, func(ctx context.Context, s *side) ([]any, error) {
+			a, err := s.c.ConnectGetCPUModelNames(ctx, arch, 0)
+			return r(a), err
+		})
+	}
+	add("cpumodels bogus flags", libvirt.ProcConnectGetCPUModelNames, func(ctx context.Context, s *side) ([]any, error) {
+		a, err := s.c.ConnectGetCPUModelNames(ctx, "x86_64", bogus)
+		return r(a), err
 	})
 
 	// Domains: the default one.
@@ -768,6 +776,9 @@ func diffSteps() []step {
 	steps = append(steps, netMetadataSteps()...)
 	steps = append(steps, readOnlySteps()...)
 	steps = append(steps, qemuMonitorDeregisterSteps()...)
+	steps = append(steps, netUpdateSteps()...)
+	steps = append(steps, metaXMLSteps()...)
+	steps = append(steps, redefineSteps()...)
 	// Screenshots: the picture differs (libvirt streams the PNG it
 	// installs, the fake draws its own), so what is compared is the
 	// MIME type, that the stream carries a PNG, and how it ends.

@@ -26,23 +26,27 @@
 // calls libvirt's public API refuses on them, and the XML getters'
 // secure flags, fail as with libvirtd), versions, host name, type,
 // capabilities, sysinfo, URI, feature probes, node information, CPU map and statistics, free
-// memory per cell, close callbacks, keepalive); domains (define,
+// memory per cell, close callbacks, keepalive, CPU model names read from
+// the installed CPU map (WithCPUMap)); domains (define,
 // undefine, create, create-XML, destroy, shutdown, reboot, suspend,
 // resume, managed save, save and restore to files (and the save image's
-// XML), core dumps, screenshots, snapshots (create, halt, tree queries,
-// XML, revert and delete with the driver's events), checkpoints (create,
-// tree queries, XML, delete), renaming, lookups by name, UUID and ID,
+// XML), core dumps, screenshots, snapshots (create, halt, redefine from
+// XML, tree queries, XML, revert and delete with the driver's events),
+// checkpoints (create, redefine, tree queries, XML, delete), renaming, lookups by name, UUID and ID,
 // list-all with its filters, info, state with reason, XML, autostart,
-// metadata, memory and vCPU settings, vCPU and emulator pinning, device
-// hotplug (attach, detach by alias and update, as libvirt 11.3's
-// driver), I/O threads, the "fair" scheduler's weight, memory, NUMA,
+// metadata (namespaced elements shown in the XML as libvirt shows them),
+// memory and vCPU settings, vCPU and emulator pinning, device hotplug
+// (attach, PCI host devices included, detach by alias and update, as
+// libvirt 11.3's driver), I/O threads, the "fair" scheduler's weight, memory, NUMA,
 // block I/O and interface tunables, disk throttling, perf events,
 // lifecycle actions (all read from and shown in the domain XML), the guest calls (file systems, keys, NMI, signals,
 // clock, passwords, disk errors, memory peeks) and the statistics
 // monitoring code reads: ConnectGetAllDomainStats (state and I/O
 // threads), vCPU, memory, block, interface and CPU statistics, block
 // info, interface addresses, guest time, host name and file systems,
-// control info); networks (with metadata); storage pools (with source
+// control info); networks (with metadata, and section edits through
+// NetworkUpdate: DHCP hosts and ranges, DNS hosts, TXT and SRV records,
+// port groups, forward interfaces); storage pools (with source
 // discovery) and volumes; host interfaces (define, start, stop, change
 // transactions) and node devices (XML, vHBA creation and destruction);
 // secrets; and events for each change (domain lifecycle, metadata and
@@ -110,8 +114,10 @@
 // formatter writes it. dumpxml honours VIR_DOMAIN_XML_INACTIVE (the
 // persistent definition of a running domain), VIR_DOMAIN_XML_SECURE
 // (graphics passwords) and MIGRATABLE, and shows live state: the ID,
-// current memory and vCPUs, vCPU pinning, the title and description,
-// hot-plugged devices with their aliases. Snapshots embed the domain's
+// current memory and vCPUs, vCPU pinning, the title, description and
+// namespaced metadata elements (with the caller's prefix, in libxml2's
+// formatting, as libvirt writes them), hot-plugged devices with their
+// aliases. Networks show their title, description and metadata too. Snapshots embed the domain's
 // canonical definition; node devices and the host interface are the
 // driver's fixed documents.
 //
@@ -134,7 +140,7 @@
 // (build tag integration) repeats that comparison live.
 //
 // TestDifferentialAgainstLibvirtd (build tag integration) is a
-// differential tester: it sends one sequence of 973 calls (valid ones,
+// differential tester: it sends one sequence of 1295 calls (valid ones,
 // unknown flags, missing objects, wrong states, malformed XML, broken
 // files, read-only connections) through this module's client to libvirtd's test:///default and
 // to the fake, decodes both sides' replies, errors and events (domain,
@@ -148,9 +154,10 @@
 // runs against libvirt 9.0 (the host's libvirtd) and, with
 // VIRTWIRE_LIBVIRTD_ROOT naming the Debian 13 tree, libvirt 11.3, and
 // prints its coverage: of the 254 remote procedures libvirt 11.3's test
-// driver serves, 253 are exercised against 11.3 (251 compared) and 251
-// against 9.0 (246 compared; 9.0's driver lacks some), with no
-// unexplained difference.
+// driver serves, 253 are exercised against 11.3 (252 compared; all but
+// ConnectBaselineCPU) and 251 against 9.0 (247 compared; 9.0's driver
+// lacks some), with no unexplained difference. The fake reads the CPU
+// map installed with the libvirtd it is compared with (WithCPUMap).
 // The device hotplug sequence runs only against libvirt 10.6 or later,
 // whose test driver serves it. TestUserProgramsMatchLibvirtd runs the package's four
 // user examples (an exporter scrape, a virt-top loop, a provisioning
@@ -161,12 +168,21 @@
 //
 //   - Defaults are filled in for the devices listed under XML; for other
 //     devices libvirt may add attributes or implicit devices the fake
-//     does not. Namespaced metadata elements are kept apart from the XML
-//     and not shown in dumpxml.
+//     does not.
+//   - The fake reports libvirt 11.3.0 (LibVersion), the release whose
+//     test driver it models; a libvirtd of another release reports its
+//     own version. A metadata element written with a prefix of its own
+//     (<a:x xmlns:a='...'/>) is filed under that namespace, as libvirt
+//     does, but the corner cases of libvirt's namespace handling (the
+//     predeclared "xml" prefix, comments inside the element) are not
+//     modelled.
 //   - XML syntax errors carry libvirt's code and domain but encoding/xml's
 //     wording, not libxml2's message with its caret line.
-//   - ConnectGetCPUModelNames answers "not supported": libvirtd reads the
-//     models from its installed CPU map.
+//   - ConnectGetCPUModelNames lists the models of the CPU map the fake is
+//     given (WithCPUMap; /usr/share/libvirt/cpu_map by default), as
+//     libvirtd lists those installed with it, and answers for the
+//     architectures libvirt 11.3 has CPU drivers for (9.0 had none for
+//     riscv64 and did not know loongarch64).
 //   - NodeDeviceIsActive and NodeDeviceIsPersistent, network metadata,
 //     domain capabilities and GetXMLDesc's INACTIVE flag for node
 //     devices answer as libvirt 11.3's test driver does; 9.0's had no
@@ -174,8 +190,9 @@
 //     driver, which accepts a few flags 9.0's did not.
 //   - Device attach and detach (libvirt 10.0) and update (10.6) answer
 //     as libvirt 11.3's test driver does; 9.0's answers "not supported".
-//     Attaching host devices (<hostdev>) is refused as "not supported"
-//     for the device; the test driver emulates PCI hotplug.
+//     Host devices (<hostdev>) attach as there: PCI ones are added to
+//     the running definition, other kinds refused with the driver's
+//     messages.
 //   - libvirt 11.3 gives CPU topologies clusters (cluster_id='0' on host
 //     CPUs in the capabilities, clusters='1' in a domain's <topology>)
 //     and its NodeGetFreePages reports pages; the fake answers as 9.0
@@ -183,10 +200,16 @@
 //     removes those two attributes from a newer libvirtd's results.
 //     9.0's "... cannot be set higher than ..." throttling error ends
 //     with a stray space that 11.3's and the fake's do not have.
-//   - ConnectBaselineCPU (which reads the daemon's installed CPU map)
-//     and network updates (NetworkUpdate) are not implemented and answer
-//     "not supported"; so does redefining snapshots or checkpoints from
-//     their XML (the REDEFINE flags).
+//   - ConnectBaselineCPU is not implemented and answers "not supported":
+//     libvirtd computes the baseline with its x86 CPUID decoder (feature
+//     bits intersected across the CPUs, then the best-fitting model of
+//     the CPU map chosen by signature, vendor and feature count), which
+//     the fake does not reimplement.
+//   - NetworkUpdate models libvirt 11.3: it modifies DNS host and TXT
+//     records, which 9.0 refused. A forward interface added to a network
+//     without <forward> is accepted without effect (libvirt keeps it in
+//     a definition that never shows it). Redefining snapshots does not
+//     compare the ABI of the old and new domain definitions.
 //   - libvirtd checks some arguments in the public API, before the
 //     driver's flag check (a NULL parameter list, mutually exclusive
 //     flags, a zero I/O thread ID for deletion); the fake checks them

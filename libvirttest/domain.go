@@ -2,7 +2,6 @@ package libvirttest
 
 import (
 	"context"
-	"maps"
 	"time"
 
 	"github.com/virtwire/libvirt"
@@ -23,12 +22,12 @@ type domain struct {
 	memKiB      uint64
 	vcpus       int
 	weight      uint32 // the "fair" scheduler's only parameter
-	metadata    map[metaKey]string
-	cfgMeta     map[metaKey]string // while running, the persistent definition's metadata once it differs
-	pins        map[int][]byte     // vCPU pinning of the running domain
-	managedSave bool               // a managed save image exists
-	snaps       []*snapshot        // in creation order
-	currentSnap string             // the current snapshot's name, or ""
+	metadata    metaSet
+	cfgMeta     metaSet        // while running, the persistent definition's metadata once it differs
+	pins        map[int][]byte // vCPU pinning of the running domain
+	managedSave bool           // a managed save image exists
+	snaps       []*snapshot    // in creation order
+	currentSnap string         // the current snapshot's name, or ""
 
 	guest             guestState    // what the guest-facing calls change
 	io                *ioThreads    // I/O threads, read from def on first use
@@ -37,13 +36,6 @@ type domain struct {
 	tunables          *tunables     // resource settings, created on first use
 	liveTunables      *tunables     // those of the running domain
 	liveTunablesID    int32         // the domain ID liveTunables belong to
-}
-
-// metaKey names a piece of metadata: a type, and for elements the
-// namespace URI.
-type metaKey struct {
-	typ int32
-	uri string
 }
 
 func (dom *domain) ref() libvirt.Domain {
@@ -99,7 +91,7 @@ func (d *driver) addDefaults() {
 }
 
 func (d *driver) newDomain(def *domainDef, persistent bool) *domain {
-	dom := &domain{id: -1, persistent: persistent, weight: 50, metadata: map[metaKey]string{}}
+	dom := &domain{id: -1, persistent: persistent, weight: 50, metadata: metaSet{}}
 	dom.guest.seconds = guestClockSecs
 	dom.setDef(def)
 	dom.state, dom.reason = libvirt.DomainShutoff, int32(libvirt.DomainShutoffUnknown)
@@ -108,35 +100,27 @@ func (d *driver) newDomain(def *domainDef, persistent bool) *domain {
 }
 
 // setConfigMetadata gives a running domain's persistent definition the
-// title and description of def.
+// metadata of def.
 func (dom *domain) setConfigMetadata(def *domainDef) {
-	if dom.cfgMeta == nil {
-		dom.cfgMeta = maps.Clone(dom.metadata)
+	dom.cfgMeta = defMeta(def)
+}
+
+// defMeta is the metadata a definition's XML holds.
+func defMeta(def *domainDef) metaSet {
+	s := metaSet{}
+	md := ""
+	if def.doc.Metadata != nil {
+		md = def.doc.Metadata.XML
 	}
-	for typ, v := range map[libvirt.DomainMetadataType]string{
-		libvirt.DomainMetadataDescription: def.doc.Description, libvirt.DomainMetadataTitle: def.doc.Title,
-	} {
-		key := metaKey{typ: int32(typ)}
-		delete(dom.cfgMeta, key)
-		if v != "" {
-			dom.cfgMeta[key] = v
-		}
-	}
+	s.setFromDef(def.doc.Title, def.doc.Description, md)
+	return s
 }
 
 func (dom *domain) setDef(def *domainDef) {
 	dom.def, dom.name, dom.uuid, dom.memKiB, dom.vcpus = def, def.name, def.uuid, def.memKiB, def.vcpus
-	// The title and description are the definition's until changed
-	// through the metadata calls.
-	for typ, v := range map[libvirt.DomainMetadataType]string{
-		libvirt.DomainMetadataDescription: def.doc.Description, libvirt.DomainMetadataTitle: def.doc.Title,
-	} {
-		key := metaKey{typ: int32(typ)}
-		delete(dom.metadata, key)
-		if v != "" {
-			dom.metadata[key] = v
-		}
-	}
+	// The metadata is the definition's until changed through the
+	// metadata calls.
+	dom.metadata = defMeta(def)
 }
 
 // start boots dom with the given running reason; d.mu is held.
@@ -161,6 +145,8 @@ func (d *driver) stop(ctx context.Context, dom *domain, reason libvirt.DomainShu
 	dom.live = nil
 	if dom.cfgMeta != nil {
 		dom.metadata, dom.cfgMeta = dom.cfgMeta, nil
+	} else if dom.persistent {
+		dom.metadata = dom.metadata.reparsed()
 	}
 	dom.state, dom.reason = libvirt.DomainShutoff, int32(reason)
 	// libvirt builds the event from the stopped domain: its ID is -1,
@@ -391,7 +377,9 @@ func (d *driver) createDomain(ctx context.Context, ref libvirt.Domain, flags lib
 		if dom.active() {
 			return lvErrorf(libvirt.ErrInternalError, libvirt.FromTest, prefixInternal, "Domain '%s' is already running", dom.name)
 		}
+		meta := dom.metadata // SetMetadata changed the stopped definition
 		dom.setDef(dom.def)
+		dom.metadata = meta
 		// Like the test driver, starting boots afresh and drops any
 		// managed save image.
 		dom.managedSave = false

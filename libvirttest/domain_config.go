@@ -2,7 +2,6 @@ package libvirttest
 
 import (
 	"context"
-	"maps"
 
 	"github.com/virtwire/libvirt"
 	"github.com/virtwire/libvirt/protocol"
@@ -264,11 +263,15 @@ func (d *driver) DomainSetMetadata(ctx context.Context, args *protocol.DomainSet
 		if err != nil {
 			return err
 		}
+		key, val, err := newMetaVal(key, args.Metadata, args.Key, libvirt.FromDomain)
+		if err != nil {
+			return err
+		}
 		for _, m := range dom.metadataFor(flags) {
 			if args.Metadata == nil || *args.Metadata == "" {
 				delete(m, key)
 			} else {
-				m[key] = *args.Metadata
+				m[key] = val
 			}
 		}
 		msg := libvirt.DomainEventCallbackMetadataChangeMsg{Dom: dom.ref(), Type: libvirt.DomainMetadataType(key.typ)}
@@ -298,7 +301,7 @@ func (d *driver) DomainGetMetadata(ctx context.Context, args *protocol.DomainGet
 		if !ok {
 			return lvError(libvirt.ErrNoDomainMetadata, libvirt.FromDomain, "metadata not found: ", "Requested metadata element is not present")
 		}
-		ret.Metadata = v
+		ret.Metadata = v.get()
 		return nil
 	})
 	if err != nil {
@@ -325,20 +328,20 @@ func metadataKey(typ int32, uri *string, fn string) (metaKey, error) {
 // metadataFor returns the metadata maps that flags (resolved by
 // modificationImpact) address: the running domain's and, apart from it
 // once they differ, the persistent definition's (cfgMeta).
-func (dom *domain) metadataFor(flags uint32) []map[metaKey]string {
-	var out []map[metaKey]string
+func (dom *domain) metadataFor(flags uint32) []metaSet {
+	var out []metaSet
 	if !dom.active() {
-		return []map[metaKey]string{dom.metadata}
+		return []metaSet{dom.metadata}
 	}
 	if flags&uint32(libvirt.DomainAffectLive) != 0 {
 		if dom.cfgMeta == nil && dom.persistent {
-			dom.cfgMeta = maps.Clone(dom.metadata)
+			dom.cfgMeta = dom.metadata.reparsed()
 		}
 		out = append(out, dom.metadata)
 	}
 	if flags&uint32(libvirt.DomainAffectConfig) != 0 {
 		if dom.cfgMeta == nil {
-			dom.cfgMeta = maps.Clone(dom.metadata)
+			dom.cfgMeta = dom.metadata.reparsed()
 		}
 		out = append(out, dom.cfgMeta)
 	}

@@ -11,8 +11,7 @@ import (
 // Facts the driver reports, the same as libvirt's test driver.
 const (
 	driverType    = "TEST"
-	hvVersion     = 2       // 0.0.2
-	libVersion    = 9000000 // 9.0.0
+	hvVersion     = 2 // 0.0.2
 	maxVcpus      = 32
 	defaultURI    = "test:///default"
 	nodeMemoryKiB = 3145728
@@ -132,9 +131,18 @@ func (d *driver) ConnectGetVersion(ctx context.Context) (*protocol.ConnectGetVer
 	return &protocol.ConnectGetVersionRet{HvVer: hvVersion}, nil
 }
 
-// ConnectGetLibVersion reports libvirt 9.0.0.
+// LibVersion is the libvirt release whose daemon and test driver the
+// fake models (11.3.0, as major*1000000 + minor*1000 + micro): its
+// procedures, flags and answers are those of libvirt 11.3's
+// test:///default, and ConnectGetLibVersion reports it, so that clients
+// which choose what to call by the daemon's version choose as they would
+// with that libvirtd. (The package doc lists where the fake still
+// answers as libvirt 9.0 did.)
+const LibVersion = 11003000
+
+// ConnectGetLibVersion reports LibVersion.
 func (d *driver) ConnectGetLibVersion(ctx context.Context) (*protocol.ConnectGetLibVersionRet, error) {
-	return &protocol.ConnectGetLibVersionRet{LibVer: libVersion}, nil
+	return &protocol.ConnectGetLibVersionRet{LibVer: LibVersion}, nil
 }
 
 // ConnectGetHostname reports the configured host name.

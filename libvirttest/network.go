@@ -12,7 +12,8 @@ import (
 
 // network is one virtual network.
 type network struct {
-	xml        string // as defined
+	xml        string // as defined; a running network's running definition
+	configXML  string // a running network's persistent definition, once libvirt made one apart
 	name       string
 	uuid       libvirt.UUID
 	bridge     string
@@ -22,7 +23,16 @@ type network struct {
 	ip         net.IP // the first <ip> element's address, its prefix,
 	prefix     int    // and the start of its first DHCP range
 	dhcpStart  net.IP
-	metadata   map[metaKey]string // title, description and elements
+	metadata   metaSet // title, description and elements
+	configMeta metaSet // the metadata of configXML
+}
+
+// splitConfig gives a running network a persistent definition of its
+// own, a copy of the running one, unless it has one.
+func (n *network) splitConfig() {
+	if n.configXML == "" {
+		n.configXML, n.configMeta = n.xml, n.metadata.reparsed()
+	}
 }
 
 func (n *network) ref() libvirt.Network { return libvirt.Network{Name: n.name, UUID: n.uuid} }
@@ -53,10 +63,15 @@ func (d *driver) addDefaultNetwork() {
 // parseNetwork reads a network's name, UUID and bridge.
 func parseNetwork(doc string) (*network, error) {
 	var v struct {
-		XMLName xml.Name
-		Name    string `xml:"name"`
-		UUID    string `xml:"uuid"`
-		Bridge  struct {
+		XMLName     xml.Name
+		Name        string `xml:"name"`
+		UUID        string `xml:"uuid"`
+		Title       string `xml:"title"`
+		Description string `xml:"description"`
+		Metadata    *struct {
+			Inner string `xml:",innerxml"`
+		} `xml:"metadata"`
+		Bridge struct {
 			Name string `xml:"name,attr"`
 		} `xml:"bridge"`
 		IPs []struct {
@@ -74,7 +89,12 @@ func parseNetwork(doc string) (*network, error) {
 	if v.XMLName.Local != "network" {
 		return nil, xmlErrorIn(libvirt.FromNetwork, "expected root element 'network', not '"+v.XMLName.Local+"'")
 	}
-	n := &network{xml: doc, name: strings.TrimSpace(v.Name), bridge: v.Bridge.Name}
+	n := &network{xml: doc, name: strings.TrimSpace(v.Name), bridge: v.Bridge.Name, metadata: metaSet{}}
+	md := ""
+	if v.Metadata != nil {
+		md = v.Metadata.Inner
+	}
+	n.metadata.setFromDef(v.Title, v.Description, md)
 	if len(v.IPs) > 0 {
 		ip := v.IPs[0]
 		n.ip, n.prefix = net.ParseIP(ip.Address), ip.Prefix
@@ -161,7 +181,14 @@ func (d *driver) addNetwork(ctx context.Context, n *network, persistent bool) (*
 			if !persistent {
 				return nil, lvErrorf(libvirt.ErrOperationInvalid, libvirt.FromNetwork, prefixInvalid, "network is already active as '%s'", o.name)
 			}
-			o.xml, o.bridge, o.persistent = n.xml, n.bridge, true
+			if o.active {
+				// libvirt keeps the new definition apart from the
+				// running one, which stays what GetXMLDesc shows.
+				o.configXML, o.configMeta, o.persistent = n.xml, n.metadata, true
+			} else {
+				o.xml, o.bridge, o.persistent, o.metadata = n.xml, n.bridge, true, n.metadata
+				o.ip, o.prefix, o.dhcpStart = n.ip, n.prefix, n.dhcpStart
+			}
 			d.emitNetwork(ctx, o, libvirt.NetworkEventDefined)
 			return o, nil
 		}
@@ -299,7 +326,7 @@ func (d *driver) NetworkUndefine(ctx context.Context, args *protocol.NetworkUnde
 // NetworkGetXMLDesc returns the network's XML as defined, UUID filled in.
 func (d *driver) NetworkGetXMLDesc(ctx context.Context, args *protocol.NetworkGetXMLDescArgs) (*protocol.NetworkGetXMLDescRet, error) {
 	var ret protocol.NetworkGetXMLDescRet
-	err := d.withNetwork(args.Net, func(n *network) error { ret.XML = n.xml; return nil })
+	err := d.withNetwork(args.Net, func(n *network) error { ret.XML = n.shownXML(); return nil })
 	if err != nil {
 		return nil, err
 	}

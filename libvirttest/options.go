@@ -21,6 +21,7 @@ type config struct {
 	qemu       QEMUHandler
 	hostname   string
 	volLimit   int64
+	cpuMap     string
 }
 
 // WithUnixSocket makes the server listen on a unix socket at path. An
@@ -90,6 +91,17 @@ func WithQEMUHandler(h QEMUHandler) Option { return func(c *config) { c.qemu = h
 // WithHostname sets the name ConnectGetHostname reports (the machine's
 // host name by default, like libvirt's test driver).
 func WithHostname(name string) Option { return func(c *config) { c.hostname = name } }
+
+// DefaultCPUMap is where libvirt installs its CPU map (models and
+// features per architecture), which libvirtd reads at run time.
+const DefaultCPUMap = "/usr/share/libvirt/cpu_map"
+
+// WithCPUMap names the directory of libvirt's CPU map the fake reads the
+// models ConnectGetCPUModelNames reports from (DefaultCPUMap by default),
+// as libvirtd reads the one installed with it: to compare with a libvirtd
+// of another tree, name that tree's. Without a CPU map the call fails as
+// libvirtd's does.
+func WithCPUMap(dir string) Option { return func(c *config) { c.cpuMap = dir } }
 
 // DefaultVolumeDataLimit is how many bytes of volume content (uploaded
 // data, counted in 4 KiB blocks; holes cost nothing) a Server keeps in

@@ -6,6 +6,7 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,12 @@ func TestPythonFakeMatchesLibvirtd(t *testing.T) {
 	for i := range real {
 		if real[i] == fake[i] {
 			matched++
+			continue
+		}
+		// The fake reports the release it models (LibVersion); a
+		// libvirtd of another release reports its own.
+		if want := "libversion: " + strconv.Itoa(libvirttest.LibVersion); fake[i] == want && strings.HasPrefix(real[i], "libversion: ") {
+			t.Logf("call %d: libvirtd is another release than the one the fake models: %s", i, real[i])
 			continue
 		}
 		t.Errorf("call %d differs:\n  libvirtd: %s\n  fake:     %s", i, real[i], fake[i])

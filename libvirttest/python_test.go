@@ -32,7 +32,7 @@ func TestPythonBindingsAgainstFake(t *testing.T) {
 	// 0 defined/added, 2 started/booted,
 	// 5 stopped/destroyed, 1 undefined/removed.
 	want := `type TEST
-libversion 9000000
+libversion 11003000
 domains ['test']
 test state [1, 0]
 lookup error True

@@ -109,7 +109,7 @@ func imageXML(dom *domain) string {
 
 // defXML formats a definition read from an image, as an inactive one.
 func defXML(def *domainDef) string {
-	return formatDomain(def, -1, def.memKiB, def.vcpus, nil, def.doc.Title, def.doc.Description, libvirt.DomainXMLSecure)
+	return formatDomain(def, -1, def.memKiB, def.vcpus, nil, defMeta(def), libvirt.DomainXMLSecure)
 }
 
 func noXMLChange() error {

@@ -56,11 +56,13 @@ func (d *driver) withSnapshot(ref libvirt.DomainSnapshot, f func(dom *domain, s 
 
 // DomainSnapshotCreateXML takes a snapshot of a domain's state and
 // definition; it becomes the current snapshot, a child of the previous
-// one. With HALT a running domain is stopped afterwards. Redefining
-// snapshots from their XML is not implemented.
+// one. With HALT a running domain is stopped afterwards. With REDEFINE
+// the snapshot is stored as its XML describes it (snapshot_redefine.go).
 func (d *driver) DomainSnapshotCreateXML(ctx context.Context, args *protocol.DomainSnapshotCreateXMLArgs) (*protocol.DomainSnapshotCreateXMLRet, error) {
-	if args.Flags&libvirt.DomainSnapshotCreateRedefine != 0 {
-		return nil, lvError(libvirt.ErrNoSupport, libvirt.FromDomainSnapshot, prefixNoSupport, "redefining snapshots (libvirttest)")
+	if args.Flags&libvirt.DomainSnapshotCreateCurrent != 0 && args.Flags&libvirt.DomainSnapshotCreateRedefine == 0 {
+		// The public API's check.
+		return nil, lvError(libvirt.ErrInvalidArg, libvirt.FromDomainSnapshot, "",
+			"Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' is required by flag 'VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT'")
 	}
 	var ret *protocol.DomainSnapshotCreateXMLRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
@@ -70,6 +72,14 @@ func (d *driver) DomainSnapshotCreateXML(ctx context.Context, args *protocol.Dom
 		halt := args.Flags&libvirt.DomainSnapshotCreateHalt != 0
 		if !dom.persistent && halt {
 			return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "cannot halt after transient domain snapshot")
+		}
+		if args.Flags&libvirt.DomainSnapshotCreateRedefine != 0 {
+			s, err := d.redefineSnapshot(dom, args.XMLDesc, args.Flags&libvirt.DomainSnapshotCreateCurrent != 0)
+			if err != nil {
+				return err
+			}
+			ret = &protocol.DomainSnapshotCreateXMLRet{Snap: s.ref(args.Dom)}
+			return nil
 		}
 		var v struct {
 			XMLName     xml.Name
@@ -330,7 +340,7 @@ func (d *driver) DomainSnapshotGetXMLDesc(ctx context.Context, args *protocol.Do
 		if args.Flags&libvirt.DomainSnapshotXMLSecure != 0 {
 			xflags = libvirt.DomainXMLSecure
 		}
-		domXML := formatDomain(s.def, -1, s.memKiB, s.vcpus, nil, s.def.doc.Title, s.def.doc.Description, xflags)
+		domXML := formatDomain(s.def, -1, s.memKiB, s.vcpus, nil, defMeta(s.def), xflags)
 		for _, line := range strings.SplitAfter(strings.TrimSuffix(domXML, "\n"), "\n") {
 			b.WriteString("  " + line)
 		}

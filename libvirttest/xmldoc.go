@@ -32,6 +32,7 @@ func xmlErrorIn(dom libvirt.ErrorDomain, detail string) error {
 var xmlDomains = map[string]libvirt.ErrorDomain{
 	"domain_definition":         libvirt.FromDomain,
 	"network_definition":        libvirt.FromNetwork,
+	"network_update_xml":        libvirt.FromNetwork,
 	"storage_pool_definition":   libvirt.FromStorage,
 	"storage_volume_definition": libvirt.FromStorage,
 	"secret_definition":         libvirt.FromSecret,

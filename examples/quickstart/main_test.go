@@ -33,7 +33,7 @@ func TestQuickstartOnEmbeddedFake(t *testing.T) {
 	}
 	for _, want := range []string{
 		"connected to the embedded fake daemon",
-		"libvirt 9.0.0 on ",
+		"libvirt 11.3.0 on ",
 		"defined quickstart (",
 		"  test                 running\n",
 		"  quickstart           running\n",
