@@ -3,6 +3,7 @@ package libvirt
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/virtwire/libvirt/internal/event"
@@ -292,5 +293,27 @@ func TestRouterByteBoundCountsTheOverhead(t *testing.T) {
 	rebootFor(r, 7, "d")
 	if got := received(s); !slices.Equal(got, []string{"b", "c", "d"}) || s.Dropped() != 1 {
 		t.Fatalf("after a fourth: queued %q, dropped %d; want b, c, d and 1", got, s.Dropped())
+	}
+}
+
+// An orphan is kept up to orphanBytes in size, overhead included: one of
+// exactly that size waits for its subscription; one a word larger is
+// dropped and counted.
+func TestRouterOrphanSizeLimitIsInclusive(t *testing.T) {
+	// A reboot event's body is 28 bytes plus its name (a multiple of 4).
+	const fixed = 28
+	name := strings.Repeat("x", orphanBytes-eventOverhead-fixed)
+	for _, c := range []struct {
+		name string
+		kept bool
+	}{{name, true}, {name + "abcd", false}} {
+		r := newRouter()
+		rebootFor(r, 9, c.name)
+		s := newSub(familyDomain, DomainEventIDReboot, 9, 4)
+		mustAdd(t, r, s)
+		got := received(s)
+		if kept := len(got) == 1; kept != c.kept || (c.kept && r.lost.Load() != 0) || (!c.kept && r.lost.Load() != 1) {
+			t.Errorf("orphan of %d bytes: replayed %d, lost %d; want kept %v", len(c.name)+fixed+eventOverhead, len(got), r.lost.Load(), c.kept)
+		}
 	}
 }
