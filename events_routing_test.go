@@ -317,3 +317,32 @@ func TestRouterOrphanSizeLimitIsInclusive(t *testing.T) {
 		}
 	}
 }
+
+// Orphans may fill the byte bound exactly; one word more makes the oldest
+// go.
+func TestRouterOrphansFillTheByteBoundExactly(t *testing.T) {
+	const fixed = 28 // a reboot event's body without its name
+	first := strings.Repeat("a", 1<<20)
+	rest := orphanBytes - (len(first) + fixed + eventOverhead) - fixed - eventOverhead
+	for _, c := range []struct {
+		second string
+		want   []string
+		lost   uint64
+	}{
+		{strings.Repeat("b", rest), []string{"a", "b"}, 0},
+		{strings.Repeat("b", rest+4), []string{"b"}, 1},
+	} {
+		r := newRouter()
+		rebootFor(r, 9, first)
+		rebootFor(r, 9, c.second)
+		s := newSub(familyDomain, DomainEventIDReboot, 9, 4)
+		mustAdd(t, r, s)
+		var got []string
+		for _, name := range received(s) {
+			got = append(got, name[:1])
+		}
+		if !slices.Equal(got, c.want) || r.lost.Load() != c.lost {
+			t.Errorf("second orphan of %d bytes: replayed %q, lost %d; want %q, %d", len(c.second)+fixed+eventOverhead, got, r.lost.Load(), c.want, c.lost)
+		}
+	}
+}
