@@ -773,6 +773,8 @@ func diffSteps() []step {
 	steps = append(steps, tunXMLSteps()...)
 	steps = append(steps, ifaceSteps()...)
 	steps = append(steps, nodeDevSteps()...)
+	steps = append(steps, baselineSteps()...)
+	steps = append(steps, badUUIDSteps()...)
 	steps = append(steps, netMetadataSteps()...)
 	steps = append(steps, readOnlySteps()...)
 	steps = append(steps, qemuMonitorDeregisterSteps()...)

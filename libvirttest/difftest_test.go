@@ -401,6 +401,7 @@ var knownDiffs = map[string]knownDiff{
 	"metaxml set two elements":             {ignore: []string{"err.message"}, why: xmlSyntaxWhy},
 	"redefine snapshot malformed":          {ignore: []string{"err.message"}, why: xmlSyntaxWhy},
 	"redefine checkpoint malformed":        {ignore: []string{"err.message"}, why: xmlSyntaxWhy},
+	"baseline malformed":                   {ignore: []string{"err.message"}, why: xmlSyntaxWhy},
 	"net update dhcp host delete empty": {ignore: []string{"err.message"}, only: "9.0",
 		why: "libvirt 9.0's message ends with a stray space, 11.3's does not; the fake follows 11.3"},
 	"net update newer txt modify":              newerOnly,
@@ -420,6 +421,9 @@ func sinceVersion(step string) uint64 {
 	}
 	if strings.HasPrefix(step, "metaxml net ") {
 		return networkMetadataSince
+	}
+	if strings.HasPrefix(step, "baseline newer ") {
+		return versionedCPUModelsSince
 	}
 	return 0
 }

@@ -154,9 +154,10 @@
 // runs against libvirt 9.0 (the host's libvirtd) and, with
 // VIRTWIRE_LIBVIRTD_ROOT naming the Debian 13 tree, libvirt 11.3, and
 // prints its coverage: of the 254 remote procedures libvirt 11.3's test
-// driver serves, 253 are exercised against 11.3 (252 compared; all but
-// ConnectBaselineCPU) and 251 against 9.0 (247 compared; 9.0's driver
-// lacks some), with no unexplained difference. The fake reads the CPU
+// driver serves, all 254 are exercised against 11.3 (253 compared; all
+// but NodeGetFreePages, whose answer changed after 9.0) and 252 against
+// 9.0 (248 compared; 9.0's driver lacks some), with no unexplained
+// difference. The fake reads the CPU
 // map installed with the libvirtd it is compared with (WithCPUMap).
 // The device hotplug sequence runs only against libvirt 10.6 or later,
 // whose test driver serves it. TestUserProgramsMatchLibvirtd runs the package's four
@@ -200,11 +201,18 @@
 //     removes those two attributes from a newer libvirtd's results.
 //     9.0's "... cannot be set higher than ..." throttling error ends
 //     with a stray space that 11.3's and the fake's do not have.
-//   - ConnectBaselineCPU is not implemented and answers "not supported":
-//     libvirtd computes the baseline with its x86 CPUID decoder (feature
-//     bits intersected across the CPUs, then the best-fitting model of
-//     the CPU map chosen by signature, vendor and feature count), which
-//     the fake does not reimplement.
+//   - ConnectBaselineCPU computes x86 baselines from the CPU map the fake
+//     is given, as libvirt's x86 driver does (the CPUs' feature bits
+//     intersected, then the map's models tried newest first, by vendor
+//     and by how many features each needs listed), and ARM ones from the
+//     first CPU's model. The map is read as libvirt 11.3 reads it
+//     (features marked added='yes' are not part of a model, a versioned
+//     model drops what its ancestor marks removed); 9.0's map uses
+//     neither. ppc64 baselines (libvirt compares processor version
+//     values) answer "not supported". Of a host CPU definition only the
+//     architecture, model, vendor and features are read: malformed
+//     <signature>, <topology>, <counter>, <cache> or <maxphysaddr>
+//     elements that libvirt refuses are ignored.
 //   - NetworkUpdate models libvirt 11.3: it modifies DNS host and TXT
 //     records, which 9.0 refused. A forward interface added to a network
 //     without <forward> is accepted without effect (libvirt keeps it in

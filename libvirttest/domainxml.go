@@ -102,7 +102,7 @@ func parseDomain(doc string) (*domainDef, error) {
 	if def.osType == "" {
 		return nil, xmlError("an os <type> must be specified")
 	}
-	u, err := uuidOrNew(v.UUID)
+	u, err := uuidOrNew(v.UUID, libvirt.FromDomain)
 	if err != nil {
 		return nil, err
 	}

@@ -108,7 +108,7 @@ func parseNetwork(doc string) (*network, error) {
 	if n.name == "" {
 		return nil, xmlErrorIn(libvirt.FromNetwork, "Missing network name")
 	}
-	u, err := uuidOrNew(v.UUID)
+	u, err := uuidOrNew(v.UUID, libvirt.FromNetwork)
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func parseSecret(doc string) (*secret, error) {
 		return nil, lvError(libvirt.ErrXMLError, libvirt.FromSecret, prefixXML, "incorrect root element")
 	}
 	s := &secret{ephemeral: v.Ephemeral == "yes", private: v.Private == "yes"}
-	u, err := uuidOrNew(v.UUID)
+	u, err := uuidOrNew(v.UUID, libvirt.FromSecret)
 	if err != nil {
 		return nil, err
 	}

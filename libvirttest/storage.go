@@ -132,7 +132,7 @@ func parsePool(doc string) (*pool, error) {
 	if p.target == "" {
 		return nil, xmlErrorIn(libvirt.FromStorage, "missing storage pool target path")
 	}
-	u, err := uuidOrNew(v.UUID)
+	u, err := uuidOrNew(v.UUID, libvirt.FromStorage)
 	if err != nil {
 		return nil, err
 	}

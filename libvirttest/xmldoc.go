@@ -67,17 +67,27 @@ func newUUID() libvirt.UUID {
 	return u
 }
 
-// uuidOrNew parses s, or makes a new UUID when s is empty.
-func uuidOrNew(s string) (libvirt.UUID, error) {
+// uuidOrNew parses s, or makes a new UUID when s is empty. A malformed
+// UUID gets libvirt's "malformed uuid element" error, which the parsers
+// raise as an internal error under the object's error domain (the
+// storage pool parser as an XML error: see badUUIDIn).
+func uuidOrNew(s string, dom libvirt.ErrorDomain) (libvirt.UUID, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return newUUID(), nil
 	}
 	u, err := libvirt.ParseUUID(s)
 	if err != nil {
-		return u, xmlError(fmt.Sprintf("malformed uuid element '%s'", s))
+		return u, badUUIDIn(dom)
 	}
 	return u, nil
+}
+
+func badUUIDIn(dom libvirt.ErrorDomain) error {
+	if dom == libvirt.FromStorage {
+		return xmlErrorIn(dom, "malformed uuid element")
+	}
+	return lvError(libvirt.ErrInternalError, dom, prefixInternal, "malformed uuid element")
 }
 
 // scaled is a number with libvirt's optional unit attribute.
