@@ -11,10 +11,12 @@ import (
 )
 
 // readKeepalives makes the peer read everything, counting the pings it
-// gets (and answering none) and echoing calls, until the connection ends.
-func readKeepalives(p *peer) <-chan struct{} {
-	pings := make(chan struct{}, 64)
+// gets (and answering none) and echoing calls, until the connection ends;
+// done is closed then, once every ping read is counted.
+func readKeepalives(p *peer) (pings <-chan struct{}, done <-chan struct{}) {
+	ch, end := make(chan struct{}, 64), make(chan struct{})
 	go func() {
+		defer close(end)
 		for {
 			f, ok := p.read()
 			if !ok {
@@ -22,7 +24,7 @@ func readKeepalives(p *peer) <-chan struct{} {
 			}
 			switch {
 			case f.h.Prog == wire.KeepaliveProgram && f.h.Proc == int32(wire.ProcKeepalivePing):
-				pings <- struct{}{}
+				ch <- struct{}{}
 			case f.h.Type == wire.MessageTypeCall:
 				if p.reply(f, f.body) != nil {
 					return
@@ -30,7 +32,7 @@ func readKeepalives(p *peer) <-chan struct{} {
 			}
 		}
 	}()
-	return pings
+	return ch, end
 }
 
 // Starting keepalive again replaces the earlier setting: an hour-long
@@ -38,13 +40,16 @@ func readKeepalives(p *peer) <-chan struct{} {
 // the short one alone.
 func TestKeepaliveRestartTakesTheNewSetting(t *testing.T) {
 	c, p := newPair(t, Options{})
-	pings := readKeepalives(p)
+	pings, peerDone := readKeepalives(p)
 	c.StartKeepalive(time.Hour, 1)
 	c.StartKeepalive(30*time.Millisecond, 1)
 	awaitClosed(t, c.Done(), "keepalive to detect the silent peer")
 	if !errors.Is(c.Err(), ErrKeepaliveTimeout) {
 		t.Fatalf("Err = %v, want ErrKeepaliveTimeout", c.Err())
 	}
+	// Count once the peer has read everything the client sent before
+	// closing the connection.
+	awaitClosed(t, peerDone, "the peer to read the client's last frames")
 	if n := len(pings); n != 1 {
 		t.Fatalf("the peer got %d pings, want 1", n)
 	}
@@ -56,7 +61,7 @@ func TestKeepaliveRestartTakesTheNewSetting(t *testing.T) {
 // something to happen.
 func TestKeepaliveTurnedOff(t *testing.T) {
 	c, p := newPair(t, Options{})
-	pings := readKeepalives(p)
+	pings, peerDone := readKeepalives(p)
 	c.StartKeepalive(20*time.Millisecond, 1)
 	c.StartKeepalive(0, 0)
 	select {
@@ -64,10 +69,13 @@ func TestKeepaliveTurnedOff(t *testing.T) {
 		t.Fatalf("connection closed with keepalive off: %v", c.Err())
 	case <-time.After(300 * time.Millisecond):
 	}
+	echoed(t, c, 1, "a call with keepalive off")
+	// Count once the peer has read everything the client sent.
+	c.Close()
+	awaitClosed(t, peerDone, "the peer to read the client's last frames")
 	if n := len(pings); n != 0 {
 		t.Fatalf("%d pings with keepalive off", n)
 	}
-	echoed(t, c, 1, "a call with keepalive off")
 }
 
 // A ping that arrives while a long write holds the connection is still
