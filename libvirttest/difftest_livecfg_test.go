@@ -188,11 +188,29 @@ func liveConfigSteps() []step {
 		return nil, err
 	})
 	reads("restarted", doms)
+	// A snapshot of the running domain keeps its live memory and vCPUs,
+	// which a revert makes the definition's.
+	setMem("snap", 123456, memLive)
+	setVCPUs("snap", 1, vLive)
+	snaps := map[*side]libvirt.DomainSnapshot{}
+	add("snapshot", libvirt.ProcDomainSnapshotCreateXML, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c.DomainSnapshotCreateXML(ctx, doms[s], "<domainsnapshot><name>lc1</name></domainsnapshot>", 0)
+		snaps[s] = v
+		return nil, err
+	})
 	add("shutdown", libvirt.ProcDomainShutdown, func(ctx context.Context, s *side) ([]any, error) {
 		return nil, s.c.DomainShutdown(ctx, doms[s])
 	})
-	add("undefine", libvirt.ProcDomainUndefine, func(ctx context.Context, s *side) ([]any, error) {
-		return nil, s.c.DomainUndefine(ctx, doms[s])
+	add("revert", libvirt.ProcDomainRevertToSnapshot, func(ctx context.Context, s *side) ([]any, error) {
+		return nil, s.c.DomainRevertToSnapshot(ctx, snaps[s], 0)
+	})
+	reads("reverted", doms)
+	add("destroy reverted", libvirt.ProcDomainDestroy, func(ctx context.Context, s *side) ([]any, error) {
+		return nil, s.c.DomainDestroy(ctx, doms[s])
+	})
+	reads("reverted destroyed", doms)
+	add("undefine", libvirt.ProcDomainUndefineFlags, func(ctx context.Context, s *side) ([]any, error) {
+		return nil, s.c.DomainUndefineFlags(ctx, doms[s], libvirt.DomainUndefineSnapshotsMetadata)
 	})
 
 	// A transient domain has no persistent definition.
