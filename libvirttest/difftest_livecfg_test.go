@@ -21,6 +21,16 @@ const difftlcXML = `<domain type='test'>
   <os><type arch='i686'>hvm</type></os>
 </domain>`
 
+// difftlchXML has a <maxMemory> for memory hotplug.
+const difftlchXML = `<domain type='test'>
+  <name>difftlch</name>
+  <uuid>5e6f7081-92a3-44b5-86d7-e8f90a1b2c3d</uuid>
+  <maxMemory slots='4' unit='MiB'>1024</maxMemory>
+  <memory unit='KiB'>524288</memory>
+  <vcpu placement='static'>1</vcpu>
+  <os><type arch='i686'>hvm</type></os>
+</domain>`
+
 // difftlctXML is a transient domain for the persistent-definition errors.
 const difftlctXML = `<domain type='test'>
   <name>difftlct</name>
@@ -211,6 +221,23 @@ func liveConfigSteps() []step {
 	reads("reverted destroyed", doms)
 	add("undefine", libvirt.ProcDomainUndefineFlags, func(ctx context.Context, s *side) ([]any, error) {
 		return nil, s.c.DomainUndefineFlags(ctx, doms[s], libvirt.DomainUndefineSnapshotsMetadata)
+	})
+
+	// A <maxMemory> (for memory hotplug) bounds the initial memory.
+	hot := map[*side]libvirt.Domain{}
+	add("define hotplug", libvirt.ProcDomainDefineXML, func(ctx context.Context, s *side) ([]any, error) {
+		v, err := s.c.DomainDefineXML(ctx, difftlchXML)
+		hot[s] = v
+		return r(v), err
+	})
+	for _, kib := range []uint64{2000000, 1048577, 1048576} {
+		add(fmt.Sprintf("hotplug set max memory %d", kib), libvirt.ProcDomainSetMemoryFlags, func(ctx context.Context, s *side) ([]any, error) {
+			return nil, s.c.DomainSetMemoryFlags(ctx, hot[s], kib, memMax|memConfig)
+		})
+	}
+	reads("hotplug", hot)
+	add("undefine hotplug", libvirt.ProcDomainUndefine, func(ctx context.Context, s *side) ([]any, error) {
+		return nil, s.c.DomainUndefine(ctx, hot[s])
 	})
 
 	// A transient domain has no persistent definition.

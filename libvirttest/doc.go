@@ -237,8 +237,6 @@
 //     the fake's with "Success".
 //   - State is per Server and survives all clients disconnecting; libvirtd
 //     resets test:///default when its last connection closes.
-//   - Changing the maximum memory does not check it against a
-//     <maxMemory> element (which the fake keeps only as XML).
 //   - Secrets work on every URI; libvirt's test driver has none (the
 //     comparison uses libvirtd's secret driver via qemu:///system).
 //   - Any URI is accepted by ConnectOpen and reported back by

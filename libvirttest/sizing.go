@@ -2,6 +2,7 @@ package libvirttest
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/virtwire/libvirt"
 	"github.com/virtwire/libvirt/protocol"
@@ -48,6 +49,20 @@ func (dom *domain) sizes(flags uint32) (maxKiB, memKiB uint64, maxCPUs, vcpus in
 		return dom.def.maxKiB, dom.def.memKiB, dom.def.maxCPUs, dom.def.vcpus
 	}
 	return dom.running().maxKiB, dom.memKiB, dom.running().maxCPUs, dom.vcpus
+}
+
+// maxMemoryKiB is a definition's <maxMemory> (the memory hotplug
+// limit) in KiB, rounded up as libvirt stores it.
+func maxMemoryKiB(def *domainDef) (uint64, bool) {
+	mm := def.doc.MaximumMemory
+	if mm == nil {
+		return 0, false
+	}
+	b, ok, err := scaled{Value: strconv.FormatUint(uint64(mm.Value), 10), Unit: mm.Unit}.bytes("kib")
+	if err != nil || !ok {
+		return 0, false
+	}
+	return (b + 1023) / 1024, true
 }
 
 // DomainGetMaxMemory reports the running (or shut-off) definition's
@@ -100,6 +115,9 @@ func (d *driver) setMemory(ref libvirt.Domain, kib uint64, flags uint32) error {
 			}
 			if cpu := dom.def.doc.CPU; cpu != nil && cpu.Numa != nil && len(cpu.Numa.Cell) > 0 {
 				return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "initial memory size of a domain with NUMA nodes cannot be modified with this API")
+			}
+			if limit, ok := maxMemoryKiB(dom.def); ok && limit > 0 && limit < kib {
+				return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "cannot set initial memory size greater than the maximum memory size")
 			}
 			def := dom.configForChange()
 			def.maxKiB = kib
