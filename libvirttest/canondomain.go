@@ -419,6 +419,9 @@ func formatDomain(def *domainDef, id int32, curKiB uint64, vcpus int, pins map[i
 	x.UUID = def.uuid.String()
 	x.Memory = &libvirtxml.DomainMemory{Value: uint(def.maxKiB), Unit: "KiB"}
 	x.CurrentMemory = &libvirtxml.DomainCurrentMemory{Value: uint(curKiB), Unit: "KiB"}
+	if kib, ok := maxMemoryKiB(def); ok {
+		x.MaximumMemory = &libvirtxml.DomainMaxMemory{Value: uint(kib), Unit: "KiB", Slots: def.doc.MaximumMemory.Slots}
+	}
 	vcpu := *def.doc.VCPU
 	vcpu.Value = uint(def.maxCPUs)
 	vcpu.Current = 0

@@ -58,9 +58,10 @@ var childOrder = map[string][]string{
 // attrOrder gives, per parent/element, libvirt's attribute order where
 // libvirtxml's differs.
 var attrOrder = map[string][]string{
-	"network/ip":  {"family", "address", "netmask", "prefix", "localPtr"},
-	"domain/cpu":  {"mode", "match", "check", "migratable", "deprecated_features"},
-	"video/model": {"type", "ram", "vram", "vram64", "vgamem", "heads", "primary"},
+	"network/ip":       {"family", "address", "netmask", "prefix", "localPtr"},
+	"domain/cpu":       {"mode", "match", "check", "migratable", "deprecated_features"},
+	"domain/maxMemory": {"slots", "unit"},
+	"video/model":      {"type", "ram", "vram", "vram64", "vgamem", "heads", "primary"},
 }
 
 // rank orders names by their place in order; names not listed keep

@@ -324,6 +324,7 @@ func (d *driver) DomainDetachDeviceAlias(ctx context.Context, args *protocol.Dom
 			func(cb int32) encodable {
 				return &libvirt.DomainEventCallbackDeviceRemovedMsg{CallbackID: cb, Msg: msg}
 			})
+		d.emitLegacy(ctx, int32(libvirt.DomainEventIDDeviceRemoved), libvirt.ProcDomainEventDeviceRemoved, &msg)
 		return nil
 	})
 }

@@ -781,6 +781,8 @@ func diffSteps() []step {
 	steps = append(steps, netUpdateSteps()...)
 	steps = append(steps, metaXMLSteps()...)
 	steps = append(steps, redefineSteps()...)
+	steps = append(steps, liveConfigSteps()...)
+	steps = append(steps, legacyEventSteps()...)
 	// Screenshots: the picture differs (libvirt streams the PNG it
 	// installs, the fake draws its own), so what is compared is the
 	// MIME type, that the stream carries a PNG, and how it ends.

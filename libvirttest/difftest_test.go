@@ -77,7 +77,11 @@ func TestDifferentialAgainstLibvirtd(t *testing.T) {
 		flat[j].dir = sides[j].dir
 	}
 	for _, s := range sides {
-		if err := s.subscribe(ctx, release); err != nil {
+		err := s.subscribe(ctx, release)
+		if s.c3 != nil {
+			defer s.c3.Close()
+		}
+		if err != nil {
 			t.Fatalf("%s: subscribing to events: %v", s.name, err)
 		}
 	}
@@ -197,6 +201,7 @@ type side struct {
 	name  string
 	c     *libvirt.Client
 	c2    *libvirt.Client // a second connection, without subscriptions
+	c3    *libvirt.Client // a third, with a legacy registration (subscribe)
 	dom   libvirt.Domain  // "test"
 	dom2  libvirt.Domain  // "difft", defined by the sequence
 	dom3  libvirt.Domain  // "difftg", the guest-call steps' shut-off domain
@@ -246,6 +251,27 @@ func (s *side) subscribe(ctx context.Context, release string) error {
 	}
 	s.subs = []*libvirt.Subscription{d, n, p, r, added, removed, nd}
 	s.kinds = []string{"network", "pool", "pool-refresh", "device-added", "device-removed", "nodedev"}
+	// A third connection registers device removals the legacy way
+	// (without callback ID), which libvirtd sends by the legacy
+	// procedure; the client hands them to its subscription for that
+	// event, here one filtered to "test", which also gets "test"'s
+	// removals by callback.
+	if s.c3, err = s.dial(ctx); err != nil {
+		return err
+	}
+	test, err := s.c3.DomainLookupByName(ctx, "test")
+	if err != nil {
+		return err
+	}
+	legacy, err := s.c3.SubscribeDomainEvents(ctx, libvirt.DomainEventIDDeviceRemoved, &test)
+	if err != nil {
+		return err
+	}
+	if err := s.c3.ConnectDomainEventRegisterAny(ctx, int32(libvirt.DomainEventIDDeviceRemoved)); err != nil {
+		return err
+	}
+	s.subs = append(s.subs, legacy)
+	s.kinds = append(s.kinds, "legacy-device-removed")
 	if release != "9.0" {
 		nm, err := s.c.SubscribeNetworkEvents(ctx, libvirt.NetworkEventIDMetadataChange, nil)
 		if err != nil {

@@ -35,7 +35,9 @@
 // checkpoints (create, redefine, tree queries, XML, delete), renaming, lookups by name, UUID and ID,
 // list-all with its filters, info, state with reason, XML, autostart,
 // metadata (namespaced elements shown in the XML as libvirt shows them),
-// memory and vCPU settings, vCPU and emulator pinning, device hotplug
+// memory and vCPU settings (LIVE on the running definition, CONFIG on
+// the persistent one, which takes effect when the domain stops), vCPU
+// and emulator pinning, device hotplug
 // (attach, PCI host devices included, detach by alias and update, as
 // libvirt 11.3's driver), I/O threads, the "fair" scheduler's weight, memory, NUMA,
 // block I/O and interface tunables, disk throttling, perf events,
@@ -53,7 +55,10 @@
 // devices, network lifecycle and metadata, pool lifecycle and refresh,
 // node device lifecycle, secret lifecycle
 // and value), with server-side filtering by object, callback IDs and
-// libvirtd's refusal of duplicate registrations.
+// libvirtd's refusal of duplicate registrations; legacy registrations
+// (without callback IDs, event IDs up to device-removed as libvirtd
+// allows) get lifecycle and device-removed events by the legacy
+// procedures.
 //
 // Save images and core dumps are real files at the path the caller
 // gives, in the test driver's format (its magic, the XML's length and
@@ -230,17 +235,8 @@
 //   - When a save image is shorter than its header says, the test
 //     driver's message ends with whatever errno an earlier call left;
 //     the fake's with "Success".
-//   - Legacy (callback-less) domain event registrations other than
-//     lifecycle are accepted but receive no events.
 //   - State is per Server and survives all clients disconnecting; libvirtd
 //     resets test:///default when its last connection closes.
-//   - LIVE and CONFIG changes of memory and vCPUs act on one definition
-//     (a running domain's --inactive XML shows the values it was defined
-//     with); titles, descriptions, devices, redefinitions, I/O threads,
-//     the memory, NUMA, block I/O, interface and throttling tunables,
-//     lifecycle actions, perf events, the balloon's statistics period
-//     and emulator pinning keep the running and persistent definitions
-//     apart as libvirt does.
 //   - Secrets work on every URI; libvirt's test driver has none (the
 //     comparison uses libvirtd's secret driver via qemu:///system).
 //   - Any URI is accepted by ConnectOpen and reported back by

@@ -143,6 +143,9 @@ func (d *driver) stop(ctx context.Context, dom *domain, reason libvirt.DomainShu
 	dom.id = -1
 	dom.pins = nil // pinning is part of the live state
 	dom.live = nil
+	// The persistent definition's memory and vCPUs take effect
+	// (sizing.go).
+	dom.memKiB, dom.vcpus = dom.def.memKiB, dom.def.vcpus
 	if dom.cfgMeta != nil {
 		dom.metadata, dom.cfgMeta = dom.cfgMeta, nil
 	} else if dom.persistent {
@@ -508,7 +511,7 @@ func (d *driver) DomainGetXMLDesc(ctx context.Context, args *protocol.DomainGetX
 func (d *driver) DomainGetInfo(ctx context.Context, args *protocol.DomainGetInfoArgs) (*libvirt.DomainGetInfoRet, error) {
 	var ret libvirt.DomainGetInfoRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
-		ret = libvirt.DomainGetInfoRet{State: dom.state, MaxMem: dom.def.maxKiB, Memory: dom.memKiB,
+		ret = libvirt.DomainGetInfoRet{State: dom.state, MaxMem: dom.running().maxKiB, Memory: dom.memKiB,
 			NrVirtCPU: uint16(dom.vcpus), CPUTime: uint64(time.Now().UnixNano())}
 		return nil
 	})

@@ -62,7 +62,8 @@ type eventRegistry struct {
 	regs   map[int32]*eventReg
 	legacy map[*conn]bool // legacy domain lifecycle registrations
 	// legacyIDs are the other event IDs registered the legacy way (no
-	// callback ID); they are accepted and tracked but not delivered.
+	// callback ID); their events go out by the legacy procedures
+	// (emitLegacy).
 	legacyIDs map[*conn]map[int32]bool
 }
 
@@ -162,6 +163,26 @@ func (d *driver) emitLifecycle(ctx context.Context, dom *domain, ev libvirt.Doma
 	}
 }
 
+// emitLegacy sends a domain event by its legacy procedure (one without
+// a callback ID) to the connections that registered event id the legacy
+// way; d.mu is held.
+func (d *driver) emitLegacy(ctx context.Context, id int32, proc libvirt.Procedure, msg encodable) {
+	var ready <-chan struct{}
+	if ci := callFrom(ctx); ci != nil {
+		ready = ci.ready
+	}
+	var frame []byte
+	for c, ids := range d.events.legacyIDs {
+		if !ids[id] {
+			continue
+		}
+		if frame == nil {
+			frame = eventFrame(libvirt.Program, libvirt.ProtocolVersion, int32(proc), msg)
+		}
+		c.queueEvent(frame, ready)
+	}
+}
+
 // ConnectDomainEventCallbackRegisterAny registers a domain event
 // callback, optionally for one domain.
 func (d *driver) ConnectDomainEventCallbackRegisterAny(ctx context.Context, args *protocol.ConnectDomainEventCallbackRegisterAnyArgs) (*protocol.ConnectDomainEventCallbackRegisterAnyRet, error) {
@@ -190,10 +211,24 @@ func (d *driver) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, ar
 // one for the same event on every domain, and a legacy deregistration
 // removes the first registration of that event, of either kind.
 
+// maxLegacyEventID is the last domain event that can be registered
+// without a callback ID: libvirtd serves newer ones only to callback
+// registrations.
+const maxLegacyEventID = int32(libvirt.DomainEventIDDeviceRemoved)
+
+// legacyID checks an event ID of a legacy registration or
+// deregistration as libvirtd does.
+func legacyID(id int32) error {
+	if id < 0 || id > maxLegacyEventID {
+		return lvErrorf(libvirt.ErrInternalError, libvirt.FromRPC, prefixInternal, "unsupported event ID %d", id)
+	}
+	return nil
+}
+
 // legacyAdd registers event id the legacy way on c; d.mu is held.
 func (d *driver) legacyAdd(c *conn, id int32) error {
-	if id < 0 || id > maxEventID[famDomain] {
-		return lvErrorf(libvirt.ErrInvalidArg, libvirt.FromRPC, prefixInvArg, "unsupported event ID %d", id)
+	if err := legacyID(id); err != nil {
+		return err
 	}
 	tracked := d.events.legacyIDs[c][id] || (id == int32(libvirt.DomainEventIDLifecycle) && d.events.legacy[c])
 	for _, reg := range d.events.regs {
@@ -215,6 +250,9 @@ func (d *driver) legacyAdd(c *conn, id int32) error {
 
 // legacyRemove removes c's first registration of event id; d.mu is held.
 func (d *driver) legacyRemove(c *conn, id int32) error {
+	if err := legacyID(id); err != nil {
+		return err
+	}
 	first := int32(-1)
 	for cb, reg := range d.events.regs {
 		if reg.conn == c && reg.fam == famDomain && reg.id == id && (first < 0 || cb < first) {
@@ -257,8 +295,8 @@ func (d *driver) ConnectDomainEventDeregister(ctx context.Context) (*protocol.Co
 }
 
 // ConnectDomainEventRegisterAny is the legacy registration without
-// callback IDs, one per event ID and connection. Only lifecycle events
-// are delivered that way; other IDs are accepted and tracked.
+// callback IDs, one per event ID and connection, for the events older
+// than callback IDs; they are sent by the legacy procedures.
 func (d *driver) ConnectDomainEventRegisterAny(ctx context.Context, args *protocol.ConnectDomainEventRegisterAnyArgs) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()

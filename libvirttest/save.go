@@ -42,33 +42,3 @@ func (d *driver) DomainManagedSaveRemove(ctx context.Context, args *protocol.Dom
 		return nil
 	})
 }
-
-// DomainSetMemoryFlags sets the current memory, or with
-// VIR_DOMAIN_MEM_MAXIMUM the maximum of a shut-off domain, in KiB.
-func (d *driver) DomainSetMemoryFlags(ctx context.Context, args *protocol.DomainSetMemoryFlagsArgs) error {
-	live, config := args.Flags&libvirt.DomainMemLive != 0, args.Flags&libvirt.DomainMemConfig != 0
-	if live && config {
-		return lvError(libvirt.ErrInvalidArg, libvirt.FromDomain, prefixInvArg, "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive")
-	}
-	if args.Flags&libvirt.DomainMemMaximum != 0 {
-		if live {
-			return d.withDomain(args.Dom, func(dom *domain) error {
-				if !dom.active() {
-					return notActive()
-				}
-				return lvError(libvirt.ErrOperationInvalid, libvirt.FromTest, prefixInvalid, "cannot resize the maximum memory on an active domain")
-			})
-		}
-		return d.DomainSetMaxMemory(ctx, &protocol.DomainSetMaxMemoryArgs{Dom: args.Dom, Memory: args.Memory})
-	}
-	return d.withDomain(args.Dom, func(dom *domain) error {
-		if live && !dom.active() {
-			return notActive()
-		}
-		if args.Memory > dom.def.maxKiB {
-			return lvError(libvirt.ErrInvalidArg, libvirt.FromTest, prefixInvArg, "cannot set memory higher than max memory")
-		}
-		dom.memKiB = args.Memory
-		return nil
-	})
-}

@@ -377,9 +377,12 @@ func (d *driver) DomainRevertToSnapshot(ctx context.Context, args *protocol.Doma
 			d.stop(ctx, dom, libvirt.DomainShutoffFromSnapshot, libvirt.DomainEventStoppedFromSnapshot)
 		}
 		dom.redefineTunables() // tunexml.go
-		dom.def = s.def
-		dom.setDef(s.def)
-		dom.memKiB = s.memKiB
+		// The snapshot's current memory and vCPUs (the running ones when
+		// it was taken) become the definition's.
+		def := *s.def
+		def.memKiB, def.vcpus = s.memKiB, s.vcpus
+		dom.def = &def
+		dom.setDef(&def)
 		if live || run || pause {
 			d.start(ctx, dom, libvirt.DomainRunningFromSnapshot, false)
 			d.emitLifecycle(ctx, dom, libvirt.DomainEventStarted, int32(libvirt.DomainEventStartedFromSnapshot))

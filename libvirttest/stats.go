@@ -189,10 +189,21 @@ func (d *driver) DomainGetVCPUPinInfo(ctx context.Context, args *protocol.Domain
 	}
 	var ret *protocol.DomainGetVCPUPinInfoRet
 	err := d.withDomain(args.Dom, func(dom *domain) error {
-		n := min(int(args.Ncpumaps), dom.vcpus)
+		if err := oneDef(dom, uint32(args.Flags)); err != nil {
+			return err
+		}
+		// Every vCPU up to the maximum has a map, online or not; the
+		// persistent definition has no pinning: it is live state.
+		_, _, maxCPUs, _ := dom.sizes(uint32(args.Flags))
+		persistent := !dom.active() || args.Flags&libvirt.DomainAffectConfig != 0
+		n := min(int(args.Ncpumaps), maxCPUs)
 		ret = &protocol.DomainGetVCPUPinInfoRet{CPUMaps: make([]byte, int(args.Ncpumaps)*int(args.Maplen)), Num: int32(n)}
 		for i := 0; i < n; i++ {
-			copy(ret.CPUMaps[i*int(args.Maplen):(i+1)*int(args.Maplen)], dom.vcpuMask(i))
+			m := dom.vcpuMask(i)
+			if persistent {
+				m = dom.vcpuMask(-1)
+			}
+			copy(ret.CPUMaps[i*int(args.Maplen):(i+1)*int(args.Maplen)], m)
 		}
 		return nil
 	})
