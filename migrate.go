@@ -340,8 +340,9 @@ func (c *Client) migrateManaged(ctx context.Context, dom Domain, dest *Client, p
 		return Domain{}, &MigrationError{Phase: MigrationPhaseBegin, Err: err}
 	}
 
-	// A paused guest stays paused on the destination.
-	if state, _, err := c.DomainGetState(ctx, dom, 0); err == nil && state == DomainPaused {
+	// A paused guest stays paused on the destination, except when resuming
+	// a failed post-copy migration (the guest is paused because of it).
+	if state, _, err := c.DomainGetState(ctx, dom, 0); err == nil && state == DomainPaused && flags&MigratePostcopyResume == 0 {
 		flags |= MigratePaused
 	}
 	// These only steer the source's side of the stream.

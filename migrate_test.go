@@ -501,3 +501,32 @@ func TestDomainMigrateToURI3Features(t *testing.T) {
 	require.Equal(t, []string{"src:perform"}, j.phases())
 	assert.Nil(t, j.get()[0].dconnuri)
 }
+
+// A paused guest stays paused: the destination's calls get MigratePaused
+// (libvirt's virDomainMigrateVersion3Full does the same).
+func TestDomainMigrate3PausedGuestStaysPaused(t *testing.T) {
+	var j journal
+	src, dst, dom := migrationPair(t, &j, "", "", nil)
+	ctx := migrateCtx(t)
+	require.NoError(t, src.DomainSuspend(ctx, dom))
+	params := libvirt.DomainMigrateParameters{URI: "tcp://127.0.0.1:49152"}.TypedParams()
+	_, err := src.DomainMigrate3(ctx, dom, dst, params, libvirt.MigrateLive)
+	require.NoError(t, err)
+	calls := j.get()
+	require.Len(t, calls, 5)
+	assert.Equal(t, libvirt.MigrateLive, calls[0].flags&^libvirt.MigrateChangeProtection, "Begin: as given")
+	for _, c := range calls[1:] {
+		assert.NotZero(t, c.flags&libvirt.MigratePaused, "%s:%s flags %v", c.side, c.phase, c.flags)
+	}
+
+	// Resuming a failed post-copy migration of a guest paused by it does
+	// not ask for a paused guest.
+	var j2 journal
+	src, dst, dom = migrationPair(t, &j2, "", "", nil)
+	require.NoError(t, src.DomainSuspend(ctx, dom))
+	_, err = src.DomainMigrate3(ctx, dom, dst, params, libvirt.MigrateLive|libvirt.MigratePostcopy|libvirt.MigratePostcopyResume)
+	require.NoError(t, err)
+	for _, c := range j2.get() {
+		assert.Zero(t, c.flags&libvirt.MigratePaused, "post-copy resume: %s:%s flags %v", c.side, c.phase, c.flags)
+	}
+}
