@@ -91,6 +91,7 @@ type migrationPeer struct {
 	fail     libvirt.MigrationPhase
 	uriOut   *string
 	features map[int32]bool // nil: migrationFeatures
+	opts     []libvirttest.Option
 }
 
 // migrationFeatures are what a QEMU libvirtd reports on top of the test
@@ -180,6 +181,7 @@ func peerPair(t *testing.T, srcPeer, dstPeer *migrationPeer, srcOpts ...libvirtt
 		if i == 0 {
 			opts = append(opts, srcOpts...)
 		}
+		opts = append(opts, peer.opts...)
 		srv := libvirttest.New(t, opts...)
 		c, err := libvirt.Dial(ctx, srv.URI())
 		require.NoError(t, err)
@@ -529,4 +531,29 @@ func TestDomainMigrate3PausedGuestStaysPaused(t *testing.T) {
 	for _, c := range j2.get() {
 		assert.Zero(t, c.flags&libvirt.MigratePaused, "post-copy resume: %s:%s flags %v", c.side, c.phase, c.flags)
 	}
+}
+
+// A context that ends while the destination finishes still lets the
+// source be told: Confirm (resume the guest here) runs with a bound of its
+// own, so neither side is left holding a half-done migration.
+func TestDomainMigrate3ContextEndsInFinish(t *testing.T) {
+	var j journal
+	src, dst, dom := peerPair(t, &migrationPeer{side: "src", j: &j},
+		&migrationPeer{side: "dst", j: &j, opts: []libvirttest.Option{libvirttest.WithDelay(libvirt.ProcDomainMigrateFinish3Params, 2*time.Second)}})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	params := libvirt.DomainMigrateParameters{URI: "tcp://127.0.0.1:49152"}.TypedParams()
+	_, err := src.DomainMigrate3(ctx, dom, dst, params, libvirt.MigrateLive)
+	var merr *libvirt.MigrationError
+	require.True(t, errors.As(err, &merr), "%v", err)
+	assert.Equal(t, libvirt.MigrationPhaseFinish, merr.Phase)
+	assert.True(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
+	assert.NoError(t, merr.Cleanup, "Confirm after the context ended")
+	var confirms []string
+	for _, c := range j.get() {
+		if c.phase == libvirt.MigrationPhaseConfirm {
+			confirms = append(confirms, fmt.Sprintf("%s cancelled=%d", c.side, c.cancelled))
+		}
+	}
+	assert.Equal(t, []string{"src cancelled=1"}, confirms)
 }
