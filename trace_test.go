@@ -520,3 +520,35 @@ func TestTracerSeesAbandonedStreamOpen(t *testing.T) {
 		}
 	}
 }
+
+// A StreamTracer counts the holes of a sparse upload, and only holes that
+// were sent (SendHole on a plain stream fails and counts nothing).
+func TestStreamTraceCountsHoles(t *testing.T) {
+	rec := &recorder{}
+	_, c := tracedClient(t, libvirt.WithTracer(rec))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	pool, err := c.StoragePoolLookupByName(ctx, "default-pool")
+	require.NoError(t, err)
+	vol, err := c.StorageVolCreateXML(ctx, pool, `<volume><name>holes.raw</name><capacity>1048576</capacity></volume>`, 0)
+	require.NoError(t, err)
+	for _, sparse := range []bool{true, false} {
+		var flags libvirt.StorageVolUploadFlags
+		if sparse {
+			flags = libvirt.StorageVolUploadSparseStream
+		}
+		up, err := c.StorageVolUpload(ctx, vol, 0, 0, flags)
+		require.NoError(t, err)
+		_, err = up.Write([]byte("head"))
+		require.NoError(t, err)
+		err = up.SendHole(8192)
+		assert.Equal(t, sparse, err == nil, "SendHole on a sparse stream: %v", err)
+		require.NoError(t, up.Finish())
+	}
+	rec.mu.Lock()
+	ends := rec.sEnds
+	rec.mu.Unlock()
+	require.Len(t, ends, 2)
+	assert.Equal(t, int64(8192), ends[0].Holes, "sparse upload")
+	assert.Equal(t, int64(0), ends[1].Holes, "plain upload")
+}

@@ -22,12 +22,21 @@ func TestWireTraceProcLabels(t *testing.T) {
 		{Program, int32(ProcConnectOpen), "remote.ConnectOpen"},
 		{Program, -1, "remote.?"},
 		{Program, 1 << 20, "remote.?"},
+		{Program, int32(len(remoteProcs())), "remote.?"}, // one past the last
+		{Program, int32(len(remoteProcs())) - 1, "remote." + remoteProcs()[len(remoteProcs())-1].method},
+		{Program, 0, "remote.?"}, // libvirt numbers procedures from 1
 		{0x1234, 1, "program(0x1234).?"},
 	} {
 		if got := procLabel(c.prog, c.proc); got != c.want {
 			t.Errorf("procLabel(%#x, %d) = %q, want %q", c.prog, c.proc, got, c.want)
 		}
 	}
+}
+
+// remoteProcs is the remote program's procedure table.
+func remoteProcs() []procInfo {
+	t, _ := procTable(Program)
+	return t
 }
 
 // TestWireTraceFromEnv: VIRTWIRE_WIRE_TRACE names a file the trace is
