@@ -2,7 +2,6 @@ package libvirttest
 
 import (
 	"encoding/xml"
-	"strconv"
 	"strings"
 
 	"github.com/virtwire/libvirt"
@@ -34,15 +33,11 @@ func redefineCheckpoint(dom *domain, doc string) (*checkpoint, error) {
 	if base.XMLName.Local != "domaincheckpoint" {
 		return nil, lvErrorf(libvirt.ErrXMLError, libvirt.FromXML, prefixXML, "expecting root element of 'domaincheckpoint', not '%s'", base.XMLName.Local)
 	}
-	c := &checkpoint{name: strings.TrimSpace(base.Name), desc: base.Description, parent: strings.TrimSpace(v.Parent.Name)}
-	if c.name == "" {
-		return nil, xmlErrorIn(libvirt.FromDomainCheckpoint, "a redefined checkpoint must have a name")
+	name, created, err := redefinedMoment("checkpoint", libvirt.FromDomainCheckpoint, base.Name, v.CreationTime)
+	if err != nil {
+		return nil, err
 	}
-	created, err := strconv.ParseInt(strings.TrimSpace(deref(v.CreationTime)), 10, 64)
-	if v.CreationTime == nil || err != nil {
-		return nil, lvError(libvirt.ErrInternalError, libvirt.FromDomainCheckpoint, prefixInternal, "missing creationTime from existing checkpoint")
-	}
-	c.created = created
+	c := &checkpoint{name: name, desc: base.Description, parent: strings.TrimSpace(v.Parent.Name), created: created}
 	var def *domainDef
 	if v.Domain != nil && v.Domain.Type != "" {
 		if def, err = parseDomain(elementSource(doc, "domain")); err != nil {

@@ -77,15 +77,11 @@ func (d *driver) redefineSnapshot(dom *domain, doc string, current bool) (*snaps
 	if v.XMLName.Local != "domainsnapshot" {
 		return nil, xmlErrorIn(libvirt.FromDomainSnapshot, "unexpected root element <"+v.XMLName.Local+">, expecting <domainsnapshot>")
 	}
-	s := &snapshot{name: strings.TrimSpace(v.Name), desc: v.Description, parent: strings.TrimSpace(v.Parent.Name)}
-	if s.name == "" {
-		return nil, xmlErrorIn(libvirt.FromDomainSnapshot, "a redefined snapshot must have a name")
+	name, created, err := redefinedMoment("snapshot", libvirt.FromDomainSnapshot, v.Name, v.CreationTime)
+	if err != nil {
+		return nil, err
 	}
-	created, err := strconv.ParseInt(strings.TrimSpace(deref(v.CreationTime)), 10, 64)
-	if v.CreationTime == nil || err != nil {
-		return nil, lvError(libvirt.ErrInternalError, libvirt.FromDomainSnapshot, prefixInternal, "missing creationTime from existing snapshot")
-	}
-	s.created = created
+	s := &snapshot{name: name, desc: v.Description, parent: strings.TrimSpace(v.Parent.Name), created: created}
 	if v.State == nil {
 		return nil, xmlErrorIn(libvirt.FromDomainSnapshot, "missing state from existing snapshot")
 	}
@@ -138,6 +134,21 @@ func (d *driver) redefineSnapshot(dom *domain, doc string, current bool) (*snaps
 		dom.currentSnap = s.name
 	}
 	return s, nil
+}
+
+// redefinedMoment checks the name and creation time every redefined
+// snapshot or checkpoint (kind) must carry, with libvirt's errors in
+// error domain from.
+func redefinedMoment(kind string, from libvirt.ErrorDomain, name string, creation *string) (string, int64, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", 0, xmlErrorIn(from, "a redefined "+kind+" must have a name")
+	}
+	created, err := strconv.ParseInt(strings.TrimSpace(deref(creation)), 10, 64)
+	if creation == nil || err != nil {
+		return "", 0, lvError(libvirt.ErrInternalError, from, prefixInternal, "missing creationTime from existing "+kind)
+	}
+	return name, created, nil
 }
 
 // checkMomentParent refuses a parent (of a snapshot or checkpoint named
