@@ -73,7 +73,7 @@ func TestSparseUploadFileErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			n, err := up.ReadFrom(c.file(f))
+			n, err := copyWithin(t, "ReadFrom", func() (int64, error) { return up.ReadFrom(c.file(f)) })
 			if !errors.Is(err, syscall.EIO) || n != c.wantSent {
 				t.Fatalf("ReadFrom = %d, %v; want %d and the EIO", n, err, c.wantSent)
 			}
@@ -108,7 +108,7 @@ func TestSparseDownloadSeekError(t *testing.T) {
 		t.Fatal(err)
 	}
 	ff := &faultyFile{File: f, failSeek: func(_ int64, whence int) bool { return whence == io.SeekStart }}
-	n, err := down.WriteTo(ff)
+	n, err := copyWithin(t, "WriteTo", func() (int64, error) { return down.WriteTo(ff) })
 	// The first segment (4096 bytes of data) is written, then the seek
 	// past the hole fails: the hole counts as covered.
 	if want := int64(4096 + 200<<10); !errors.Is(err, syscall.EIO) || n != want {

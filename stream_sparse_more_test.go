@@ -51,6 +51,30 @@ func waitDone(t *testing.T, st *Stream) {
 	}
 }
 
+// copyWithin runs one stream copy (ReadFrom, WriteTo or io.Copy) and
+// fails the test, naming what, when it has not returned within 10s: a copy
+// loop that stops advancing would otherwise hold the test until go test's
+// own timeout.
+func copyWithin(t *testing.T, what string, copy func() (int64, error)) (int64, error) {
+	t.Helper()
+	type result struct {
+		n   int64
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := copy()
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		return r.n, r.err
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s has not returned after 10s", what)
+		return 0, nil
+	}
+}
+
 // flatten returns segs as the bytes a reader of the volume sees.
 func flatten(segs []segment) []byte {
 	var b []byte
@@ -84,7 +108,7 @@ func TestSparseDownloadToPlainWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	n, err := io.Copy(&buf, down)
+	n, err := copyWithin(t, "io.Copy", func() (int64, error) { return io.Copy(&buf, down) })
 	if err != nil || n != int64(len(want)) || !bytes.Equal(buf.Bytes(), want) {
 		t.Fatalf("sparse download into a buffer: %d bytes, %v; want %d bytes with the holes as zeros", n, err, len(want))
 	}
@@ -173,7 +197,7 @@ func TestSparseUploadFromOffset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := up.ReadFrom(f)
+		n, err := copyWithin(t, "ReadFrom", func() (int64, error) { return up.ReadFrom(f) })
 		if err != nil || n != int64(len(want))-start {
 			t.Fatalf("from %d: sent %d, %v; want %d", start, n, err, int64(len(want))-start)
 		}
@@ -207,7 +231,7 @@ func TestReadFromWithoutHoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := up.ReadFrom(f); err != nil || n != int64(len(want)) {
+	if n, err := copyWithin(t, "ReadFrom", func() (int64, error) { return up.ReadFrom(f) }); err != nil || n != int64(len(want)) {
 		t.Fatalf("plain stream from a sparse file: %d, %v", n, err)
 	}
 	if err := up.Finish(); err != nil {
@@ -232,7 +256,7 @@ func TestReadFromWithoutHoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := up.ReadFrom(r); err != nil || n != int64(len(data)) {
+	if n, err := copyWithin(t, "ReadFrom", func() (int64, error) { return up.ReadFrom(r) }); err != nil || n != int64(len(data)) {
 		t.Fatalf("sparse stream from a pipe: %d, %v", n, err)
 	}
 	if err := up.Finish(); err != nil {
@@ -272,7 +296,7 @@ func TestSparseDownloadIntoFileAtOffset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := down.WriteTo(f)
+	n, err := copyWithin(t, "WriteTo", func() (int64, error) { return down.WriteTo(f) })
 	stream := flatten(segs)
 	if err != nil || n != int64(len(stream)) {
 		t.Fatalf("WriteTo: %d, %v; want %d", n, err, len(stream))
@@ -330,7 +354,7 @@ func TestWriteToWriterFails(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := &failingWriter{limit: c2.limit}
-		n, err := down.WriteTo(w)
+		n, err := copyWithin(t, "WriteTo", func() (int64, error) { return down.WriteTo(w) })
 		if !errors.Is(err, errWriterFull) || n != int64(c2.limit) {
 			t.Fatalf("%s: WriteTo = %d, %v; want %d, %v", c2.name, n, err, c2.limit, errWriterFull)
 		}
@@ -394,7 +418,7 @@ func TestSparseCopiesCountFromTheStartingOffset(t *testing.T) {
 		}
 		c.conn.Close()
 		f.Seek(start, io.SeekStart)
-		if n, err := up.ReadFrom(f); err == nil || n != 0 {
+		if n, err := copyWithin(t, "ReadFrom", func() (int64, error) { return up.ReadFrom(f) }); err == nil || n != 0 {
 			t.Fatalf("upload from %d over a closed connection: %d, %v; want 0 and an error", start, n, err)
 		}
 	}
@@ -430,7 +454,7 @@ func TestSparseCopiesCountFromTheStartingOffset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := down.WriteTo(f)
+		n, err := copyWithin(t, "WriteTo", func() (int64, error) { return down.WriteTo(f) })
 		want := int64(0)
 		if c2.size <= c2.start {
 			want = 4096 // the hole was passed; extending the file failed
@@ -456,7 +480,7 @@ func TestSparseCopiesCountFromTheStartingOffset(t *testing.T) {
 	defer out.Close()
 	out.Truncate(8192)
 	out.Seek(8192, io.SeekStart)
-	if n, err := down.WriteTo(out); err == nil || n != 0 {
+	if n, err := copyWithin(t, "WriteTo", func() (int64, error) { return down.WriteTo(out) }); err == nil || n != 0 {
 		t.Fatalf("download over a closed connection: %d, %v; want 0 and an error", n, err)
 	}
 }

@@ -206,7 +206,7 @@ func TestStreamSparseFileRoundTrip(t *testing.T) {
 	}
 	// io.Copy goes through (*os.File).WriteTo, which hands ReadFrom a
 	// wrapper of the file: holes must still be found.
-	n, err := io.Copy(up, f)
+	n, err := copyWithin(t, "io.Copy", func() (int64, error) { return io.Copy(up, f) })
 	if err != nil || n != int64(len(want)) {
 		t.Fatalf("upload copied %d, %v", n, err)
 	}
@@ -236,7 +236,7 @@ func TestStreamSparseFileRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err = io.Copy(out, down)
+	n, err = copyWithin(t, "io.Copy", func() (int64, error) { return io.Copy(out, down) })
 	if err != nil || n != int64(len(want)) {
 		t.Fatalf("download copied %d, %v", n, err)
 	}
@@ -303,7 +303,7 @@ func TestStreamReadFromPlainReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := bytes.Repeat([]byte("abc"), 300000)
-	if _, err := io.Copy(up, bytes.NewReader(data)); err != nil {
+	if _, err := copyWithin(t, "io.Copy", func() (int64, error) { return io.Copy(up, bytes.NewReader(data)) }); err != nil {
 		t.Fatal(err)
 	}
 	if err := up.Finish(); err != nil {
