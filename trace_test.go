@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -551,4 +552,60 @@ func TestStreamTraceCountsHoles(t *testing.T) {
 	require.Len(t, ends, 2)
 	assert.Equal(t, int64(8192), ends[0].Holes, "sparse upload")
 	assert.Equal(t, int64(0), ends[1].Holes, "plain upload")
+}
+
+// A sparse upload from a file (ReadFrom) reports the file's holes as
+// Holes and only its data as BytesSent, wherever the holes lie.
+func TestStreamTraceCountsFileHoles(t *testing.T) {
+	const size, run, second = 2 << 20, 4 << 10, 1 << 20
+	path := filepath.Join(t.TempDir(), "holey.raw")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	defer f.Close()
+	data := bytes.Repeat([]byte{0x5a}, run)
+	for _, off := range []int64{0, second} {
+		_, err := f.WriteAt(data, off)
+		require.NoError(t, err)
+	}
+	require.NoError(t, f.Truncate(size))
+	if d, err := f.Seek(run, 3 /* SEEK_DATA */); err != nil || d != second {
+		t.Skipf("the file system does not report the file's holes (SEEK_DATA from %d: %d, %v)", run, d, err)
+	}
+	_, err = f.Seek(0, io.SeekStart)
+	require.NoError(t, err)
+
+	rec := &recorder{}
+	_, c := tracedClient(t, libvirt.WithTracer(rec))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	pool, err := c.StoragePoolLookupByName(ctx, "default-pool")
+	require.NoError(t, err)
+	vol, err := c.StorageVolCreateXML(ctx, pool, `<volume><name>fileholes.raw</name><capacity>2097152</capacity></volume>`, 0)
+	require.NoError(t, err)
+	up, err := c.StorageVolUpload(ctx, vol, 0, 0, libvirt.StorageVolUploadSparseStream)
+	require.NoError(t, err)
+	type result struct {
+		n   int64
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := up.ReadFrom(f)
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		require.NoError(t, r.err)
+		require.Equal(t, int64(size), r.n)
+	case <-time.After(10 * time.Second):
+		t.Fatal("ReadFrom of the sparse file has not returned after 10s")
+	}
+	require.NoError(t, up.Finish())
+
+	rec.mu.Lock()
+	ends := rec.sEnds
+	rec.mu.Unlock()
+	require.Len(t, ends, 1)
+	assert.Equal(t, int64(2*run), ends[0].BytesSent, "data sent")
+	assert.Equal(t, int64(size-2*run), ends[0].Holes, "holes sent")
 }
