@@ -12,11 +12,22 @@ import (
 )
 
 // faultyFile is a real file whose system calls can be made to fail the
-// way a broken disk or file system fails them (EIO).
+// way a broken disk or file system fails them (EIO), or whose holes
+// cannot be punched, as on a file system without hole punching.
 type faultyFile struct {
 	*os.File
 	failSeek   func(offset int64, whence int) bool
 	failReadAt bool
+	noPunch    bool
+}
+
+// Fd returns an invalid descriptor when noPunch is set: only punching a
+// hole uses the descriptor, and it then fails.
+func (f *faultyFile) Fd() uintptr {
+	if f.noPunch {
+		return ^uintptr(0)
+	}
+	return f.File.Fd()
 }
 
 func (f *faultyFile) Seek(offset int64, whence int) (int64, error) {

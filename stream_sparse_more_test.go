@@ -267,54 +267,83 @@ func TestReadFromWithoutHoles(t *testing.T) {
 	}
 }
 
-// TestSparseDownloadIntoFileAtOffset: a sparse download written from
-// the middle of a longer file replaces the old bytes under its holes
-// with zeros, keeps the bytes before it, and grows the file for what
-// goes past its end.
-func TestSparseDownloadIntoFileAtOffset(t *testing.T) {
-	c, _ := newVolClient(t)
-	segs := []segment{
+// Two sparse volumes for downloads into the middle of a 3 MiB file at
+// 1 MiB: one whose hole goes past the file's end, one that ends inside it.
+var (
+	pastTheEnd = []segment{
 		{data: bytes.Repeat([]byte("A"), 4096)},
 		{hole: 2 << 20},
 		{data: bytes.Repeat([]byte("B"), 4096)},
 	}
-	uploadSegments(t, c, segs)
+	insideTheFile = []segment{
+		{data: bytes.Repeat([]byte("A"), 4096)},
+		{hole: 8192},
+		{data: bytes.Repeat([]byte("B"), 4096)},
+	}
+)
+
+// TestSparseDownloadIntoFileAtOffset: a sparse download written from
+// the middle of a longer file replaces the old bytes under its holes
+// with zeros (and only those), keeps the bytes before and after it, and
+// grows the file for what goes past its end; also where holes cannot be
+// punched and zeros are written instead.
+func TestSparseDownloadIntoFileAtOffset(t *testing.T) {
 	const old, start = 3 << 20, 1 << 20
-	dst := filepath.Join(t.TempDir(), "dst")
-	if err := os.WriteFile(dst, bytes.Repeat([]byte{0xff}, old), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(dst, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.Seek(start, io.SeekStart); err != nil {
-		t.Fatal(err)
-	}
-	down, err := c.StorageVolDownload(context.Background(), StorageVol{}, 0, 0, StorageVolDownloadSparseStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := copyWithin(t, "WriteTo", func() (int64, error) { return down.WriteTo(f) })
-	stream := flatten(segs)
-	if err != nil || n != int64(len(stream)) {
-		t.Fatalf("WriteTo: %d, %v; want %d", n, err, len(stream))
-	}
-	if err := down.Finish(); err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := append(bytes.Repeat([]byte{0xff}, start), stream...)
-	if !bytes.Equal(got, want) {
-		i := 0
-		for i < min(len(got), len(want)) && got[i] == want[i] {
-			i++
-		}
-		t.Fatalf("file is %d bytes, want %d; first difference at %d", len(got), len(want), i)
+	for _, c := range []struct {
+		name    string
+		segs    []segment
+		noPunch bool
+	}{
+		{name: "past the end", segs: pastTheEnd},
+		{name: "inside the file", segs: insideTheFile},
+		{name: "past the end, no punching", segs: pastTheEnd, noPunch: true},
+		{name: "inside the file, no punching", segs: insideTheFile, noPunch: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cl, _ := newVolClient(t)
+			uploadSegments(t, cl, c.segs)
+			dst := filepath.Join(t.TempDir(), "dst")
+			oldBytes := bytes.Repeat([]byte{0xff}, old)
+			if err := os.WriteFile(dst, oldBytes, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.OpenFile(dst, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.Seek(start, io.SeekStart); err != nil {
+				t.Fatal(err)
+			}
+			down, err := cl.StorageVolDownload(context.Background(), StorageVol{}, 0, 0, StorageVolDownloadSparseStream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ff := &faultyFile{File: f, noPunch: c.noPunch}
+			n, err := copyWithin(t, "WriteTo", func() (int64, error) { return down.WriteTo(ff) })
+			stream := flatten(c.segs)
+			if err != nil || n != int64(len(stream)) {
+				t.Fatalf("WriteTo: %d, %v; want %d", n, err, len(stream))
+			}
+			if err := down.Finish(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := append(append([]byte{}, oldBytes[:start]...), stream...)
+			if len(want) < old {
+				want = append(want, oldBytes[len(want):]...)
+			}
+			if !bytes.Equal(got, want) {
+				i := 0
+				for i < min(len(got), len(want)) && got[i] == want[i] {
+					i++
+				}
+				t.Fatalf("file is %d bytes, want %d; first difference at %d", len(got), len(want), i)
+			}
+		})
 	}
 }
 
