@@ -33,7 +33,10 @@ type recorder struct {
 	ends    []callEnd
 	sStarts []libvirt.TraceStreamStartData
 	sEnds   []libvirt.TraceStreamEndData
+	sSpans  [][2]any // per stream: the span number its start returned, the one its end got
+	eStarts []libvirt.TraceEventStartData
 	eEnds   []libvirt.TraceEventEndData
+	eSpans  [][2]any      // per event, as sSpans
 	evSeen  chan struct{} // one token per TraceEventEnd, if not nil
 }
 
@@ -62,23 +65,39 @@ func (r *recorder) TraceCallEnd(ctx context.Context, _ *libvirt.Client, d libvir
 func (r *recorder) TraceStreamStart(ctx context.Context, _ *libvirt.Client, d libvirt.TraceStreamStartData) context.Context {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.next++
 	r.sStarts = append(r.sStarts, d)
-	return ctx
+	r.sSpans = append(r.sSpans, [2]any{r.next, nil})
+	return context.WithValue(ctx, spanKey{}, r.next)
 }
 
-func (r *recorder) TraceStreamEnd(_ context.Context, _ *libvirt.Client, d libvirt.TraceStreamEndData) {
+func (r *recorder) TraceStreamEnd(ctx context.Context, _ *libvirt.Client, d libvirt.TraceStreamEndData) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for i, sd := range r.sStarts {
+		if sd.Serial == d.Serial && r.sSpans[i][1] == nil {
+			r.sSpans[i][1] = ctx.Value(spanKey{})
+			break
+		}
+	}
 	r.sEnds = append(r.sEnds, d)
 }
 
-func (r *recorder) TraceEventStart(ctx context.Context, _ *libvirt.Client, _ libvirt.TraceEventStartData) context.Context {
-	return ctx
-}
-
-func (r *recorder) TraceEventEnd(_ context.Context, _ *libvirt.Client, d libvirt.TraceEventEndData) {
+// TraceEventStart and TraceEventEnd run one after the other on the
+// connection's reader, so the end belongs to the last start.
+func (r *recorder) TraceEventStart(ctx context.Context, _ *libvirt.Client, d libvirt.TraceEventStartData) context.Context {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.next++
+	r.eStarts = append(r.eStarts, d)
+	r.eSpans = append(r.eSpans, [2]any{r.next, nil})
+	return context.WithValue(ctx, spanKey{}, r.next)
+}
+
+func (r *recorder) TraceEventEnd(ctx context.Context, _ *libvirt.Client, d libvirt.TraceEventEndData) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.eSpans[len(r.eSpans)-1][1] = ctx.Value(spanKey{})
 	r.eEnds = append(r.eEnds, d)
 	if r.evSeen != nil {
 		r.evSeen <- struct{}{}
@@ -302,10 +321,13 @@ func TestStreamTraceAndWireTraceOfUpload(t *testing.T) {
 	require.Equal(t, data, got)
 
 	rec.mu.Lock()
-	sStarts, sEnds := rec.sStarts, rec.sEnds
+	sStarts, sEnds, sSpans, calls := rec.sStarts, rec.sEnds, rec.sSpans, rec.ends
 	rec.mu.Unlock()
 	require.Len(t, sStarts, 2)
 	require.Len(t, sEnds, 2)
+	for i, sp := range sSpans {
+		assert.Equal(t, sp[0], sp[1], "stream %d's end gets the context its start returned", i)
+	}
 	assert.Equal(t, "StorageVolUpload", sStarts[0].Method)
 	assert.True(t, sStarts[0].Sends)
 	assert.False(t, sStarts[0].Recvs)
@@ -336,6 +358,20 @@ func TestStreamTraceAndWireTraceOfUpload(t *testing.T) {
 	}
 	assert.Equal(t, len(data), sent)
 	assert.True(t, finished, "no finish frame in the trace")
+	// The calls that opened the streams count their replies' full frames.
+	opened := 0
+	for _, e := range calls {
+		if e.Method != "StorageVolUpload" && e.Method != "StorageVolDownload" {
+			continue
+		}
+		opened++
+		for _, l := range lines {
+			if l.serial == e.Serial && l.typ == "reply" {
+				assert.Equal(t, l.length, e.BytesReceived, "%s reply", e.Method)
+			}
+		}
+	}
+	assert.Equal(t, 2, opened, "stream-opening calls traced")
 	assert.NotContains(t, wt.String(), "virtwirevirtwire", "stream data is never printed")
 }
 
@@ -374,7 +410,8 @@ func TestEventTracerCountsDeliveriesAndDrops(t *testing.T) {
 	rec := &recorder{evSeen: make(chan struct{}, 16)}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	_, c := tracedClient(t, libvirt.WithTracer(rec), libvirt.WithLogger(logger))
+	wt := &syncBuffer{}
+	_, c := tracedClient(t, libvirt.WithTracer(rec), libvirt.WithLogger(logger), libvirt.WithWireTrace(wt))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	sub, err := c.SubscribeDomainEvents(ctx, libvirt.DomainEventIDLifecycle, nil, libvirt.WithEventBuffer(1))
@@ -397,8 +434,25 @@ func TestEventTracerCountsDeliveriesAndDrops(t *testing.T) {
 	}
 	rec.mu.Lock()
 	ev := append([]libvirt.TraceEventEndData(nil), rec.eEnds...)
+	evStarts := append([]libvirt.TraceEventStartData(nil), rec.eStarts...)
+	evSpans := append([][2]any(nil), rec.eSpans...)
 	rec.mu.Unlock()
 	require.Len(t, ev, 4)
+	require.Len(t, evStarts, 4)
+	// Each event's start counts its whole frame, as the wire trace does,
+	// and its end gets the context its start returned.
+	var frames []int
+	for _, l := range parseTrace(t, wt.String()) {
+		if l.typ == "event" {
+			frames = append(frames, l.length)
+		}
+	}
+	require.Len(t, frames, 4)
+	for i, s := range evStarts {
+		assert.Equal(t, frames[i], s.BytesReceived, "event %d", i)
+		assert.Equal(t, "DomainEventCallbackLifecycle", s.Method)
+		assert.Equal(t, evSpans[i][0], evSpans[i][1], "event %d", i)
+	}
 	dropped := 0
 	for _, e := range ev {
 		assert.Equal(t, "DomainEventCallbackLifecycle", e.Method)
@@ -608,4 +662,44 @@ func TestStreamTraceCountsFileHoles(t *testing.T) {
 	require.Len(t, ends, 1)
 	assert.Equal(t, int64(2*run), ends[0].BytesSent, "data sent")
 	assert.Equal(t, int64(size-2*run), ends[0].Holes, "holes sent")
+}
+
+// A call that opens a stream with a reply body (a screenshot's MIME type)
+// counts the reply's whole frame, as the wire trace does.
+func TestStreamOpeningCallCountsItsReply(t *testing.T) {
+	rec := &recorder{}
+	wt := &syncBuffer{}
+	_, c := tracedClient(t, libvirt.WithTracer(rec), libvirt.WithWireTrace(wt))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dom, err := c.DomainDefineXML(ctx, domainXML("shot"))
+	require.NoError(t, err)
+	_, err = c.DomainCreate(ctx, dom)
+	require.NoError(t, err)
+	st, mime, err := c.DomainScreenshot(ctx, dom, 0, 0)
+	require.NoError(t, err)
+	require.NotNil(t, mime)
+	_, err = io.ReadAll(st)
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+
+	rec.mu.Lock()
+	calls := rec.ends
+	rec.mu.Unlock()
+	var shot *callEnd
+	for i := range calls {
+		if calls[i].Method == "DomainScreenshot" {
+			shot = &calls[i]
+		}
+	}
+	require.NotNil(t, shot, "the screenshot call was not traced")
+	var reply *traceLine
+	for _, l := range parseTrace(t, wt.String()) {
+		if l.serial == shot.Serial && l.typ == "reply" {
+			reply = &l
+		}
+	}
+	require.NotNil(t, reply, "no reply line for the screenshot call")
+	assert.Greater(t, reply.length, 28, "the reply carries the MIME type")
+	assert.Equal(t, reply.length, shot.BytesReceived)
 }
