@@ -609,7 +609,8 @@ func TestStreamTraceCountsHoles(t *testing.T) {
 }
 
 // A sparse upload from a file (ReadFrom) reports the file's holes as
-// Holes and only its data as BytesSent, wherever the holes lie.
+// Holes and only its data as BytesSent, wherever the holes lie; a sparse
+// download into a file (WriteTo) reports them as received.
 func TestStreamTraceCountsFileHoles(t *testing.T) {
 	const size, run, second = 2 << 20, 4 << 10, 1 << 20
 	path := filepath.Join(t.TempDir(), "holey.raw")
@@ -656,12 +657,34 @@ func TestStreamTraceCountsFileHoles(t *testing.T) {
 	}
 	require.NoError(t, up.Finish())
 
+	// Downloaded into a file (WriteTo), the same volume counts the same
+	// data and holes as received.
+	down, err := c.StorageVolDownload(ctx, vol, 0, 0, libvirt.StorageVolDownloadSparseStream)
+	require.NoError(t, err)
+	out, err := os.Create(filepath.Join(t.TempDir(), "copy.raw"))
+	require.NoError(t, err)
+	defer out.Close()
+	go func() {
+		n, err := down.WriteTo(out)
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		require.NoError(t, r.err)
+		require.Equal(t, int64(size), r.n)
+	case <-time.After(10 * time.Second):
+		t.Fatal("WriteTo into a file has not returned after 10s")
+	}
+	require.NoError(t, down.Finish())
+
 	rec.mu.Lock()
 	ends := rec.sEnds
 	rec.mu.Unlock()
-	require.Len(t, ends, 1)
+	require.Len(t, ends, 2)
 	assert.Equal(t, int64(2*run), ends[0].BytesSent, "data sent")
 	assert.Equal(t, int64(size-2*run), ends[0].Holes, "holes sent")
+	assert.Equal(t, int64(2*run), ends[1].BytesReceived, "data received")
+	assert.Equal(t, int64(size-2*run), ends[1].Holes, "holes received")
 }
 
 // A call that opens a stream with a reply body (a screenshot's MIME type)
