@@ -149,3 +149,27 @@ func TestTypedParamValueUint64(t *testing.T) {
 		}
 	}
 }
+
+// TypedParamValue.Int64 takes any integer arm whose value fits an int64,
+// up to MaxInt64 itself.
+func TestTypedParamValueInt64(t *testing.T) {
+	for _, c := range []struct {
+		v    TypedParamValue
+		want int64
+		ok   bool
+	}{
+		{NewTypedParamValueInt(-5), -5, true},
+		{NewTypedParamValueLlong(math.MinInt64), math.MinInt64, true},
+		{NewTypedParamValueUint(math.MaxUint32), math.MaxUint32, true},
+		{NewTypedParamValueUllong(math.MaxInt64), math.MaxInt64, true},
+		{NewTypedParamValueUllong(math.MaxInt64 + 1), 0, false},
+		{NewTypedParamValueBoolean(1), 0, false},
+		{NewTypedParamValueDouble(5), 0, false},
+		{NewTypedParamValueString("5"), 0, false},
+	} {
+		got, ok := c.v.Int64()
+		if ok != c.ok || (ok && got != c.want) {
+			t.Errorf("%v.Int64() = %d, %v; want %d, %v", c.v, got, ok, c.want, c.ok)
+		}
+	}
+}
