@@ -97,7 +97,7 @@ func formatReflect(b *strings.Builder, v reflect.Value, depth int) {
 		writeString(b, v.String(), true)
 		return
 	case reflect.Slice:
-		if v.IsNil() && v.Len() == 0 {
+		if v.IsNil() {
 			b.WriteString("[]")
 			return
 		}

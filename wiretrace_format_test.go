@@ -3,6 +3,7 @@ package libvirt
 import (
 	"bytes"
 	"encoding/binary"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,6 +33,40 @@ func TestWireTraceValueFormatting(t *testing.T) {
 		if b.String() != c.want {
 			t.Errorf("%s: got  %s\nwant %s", c.name, b.String(), c.want)
 		}
+	}
+}
+
+// traceNode nests to any depth, for the trace's nesting limit.
+type traceNode struct {
+	V int32
+	N *traceNode
+}
+
+// Nesting is shown traceDepthMax levels deep and cut below that; nil
+// slices of any element type show as empty lists.
+func TestWireTraceNestingAndNilSlices(t *testing.T) {
+	var chain *traceNode
+	for i := int32(traceDepthMax + 2); i >= 0; i-- {
+		chain = &traceNode{V: i, N: chain}
+	}
+	want := ""
+	for i := 0; i < traceDepthMax; i++ {
+		want += "{V: " + strconv.Itoa(i) + ", N: "
+	}
+	want += "{V: …, N: …}" + strings.Repeat("}", traceDepthMax)
+	var b strings.Builder
+	formatValue(&b, chain)
+	if b.String() != want {
+		t.Errorf("nested %d levels:\ngot  %s\nwant %s", traceDepthMax+3, b.String(), want)
+	}
+	b.Reset()
+	formatValue(&b, &struct {
+		B []byte
+		L []int32
+		E []byte
+	}{E: []byte{}})
+	if want := "{B: [], L: [], E: <0 bytes>}"; b.String() != want {
+		t.Errorf("nil slices: got %s, want %s", b.String(), want)
 	}
 }
 
