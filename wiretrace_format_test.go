@@ -26,6 +26,8 @@ func TestWireTraceValueFormatting(t *testing.T) {
 		{"list over the limit", &struct{ N []int32 }{[]int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}}, `{N: [0, 1, 2, 3, 4, 5, 6, 7, … 3 more]}`},
 		{"string cut before a split character", &struct{ S string }{long},
 			`{S: "` + strings.Repeat("a", traceStringMax-1) + `"…(` + "69" + ` bytes)}`},
+		{"string not in UTF-8 cut at most UTFMax bytes back", &struct{ S string }{strings.Repeat("a", traceStringMax-6) + strings.Repeat("\x80", 12)},
+			`{S: "` + strings.Repeat("a", traceStringMax-6) + `\x80\x80"…(` + strconv.Itoa(traceStringMax+6) + ` bytes)}`},
 		{"string at the limit", &struct{ S string }{strings.Repeat("b", traceStringMax)}, `{S: "` + strings.Repeat("b", traceStringMax) + `"}`},
 	} {
 		var b strings.Builder
@@ -40,6 +42,12 @@ func TestWireTraceValueFormatting(t *testing.T) {
 type traceNode struct {
 	V int32
 	N *traceNode
+}
+
+// traceTree nests through lists.
+type traceTree struct {
+	V    int32
+	Kids []traceTree
 }
 
 // Nesting is shown traceDepthMax levels deep and cut below that; nil
@@ -58,6 +66,21 @@ func TestWireTraceNestingAndNilSlices(t *testing.T) {
 	formatValue(&b, chain)
 	if b.String() != want {
 		t.Errorf("nested %d levels:\ngot  %s\nwant %s", traceDepthMax+3, b.String(), want)
+	}
+	// Lists nest too: each level here is a struct and a list.
+	var tree traceTree
+	for i := int32(traceDepthMax); i >= 0; i-- {
+		tree = traceTree{V: i, Kids: []traceTree{tree}}
+	}
+	want = ""
+	for i := 0; i < traceDepthMax/2; i++ {
+		want += "{V: " + strconv.Itoa(i) + ", Kids: ["
+	}
+	want += "{V: …, Kids: …}" + strings.Repeat("]}", traceDepthMax/2)
+	b.Reset()
+	formatValue(&b, &tree)
+	if b.String() != want {
+		t.Errorf("nested lists:\ngot  %s\nwant %s", b.String(), want)
 	}
 	b.Reset()
 	formatValue(&b, &struct {
