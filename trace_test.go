@@ -310,7 +310,7 @@ func TestStreamTraceAndWireTraceOfUpload(t *testing.T) {
 	data := bytes.Repeat([]byte("virtwire"), 300000/8) // 300000 bytes: two frames
 	up, err := c.StorageVolUpload(ctx, vol, 0, 0, 0)
 	require.NoError(t, err)
-	_, err = io.Copy(up, bytes.NewReader(data))
+	_, err = libvirt.CopyWithin(t, "io.Copy", func() (int64, error) { return io.Copy(up, bytes.NewReader(data)) })
 	require.NoError(t, err)
 	require.NoError(t, up.Finish())
 	down, err := c.StorageVolDownload(ctx, vol, 0, uint64(len(data)), 0)
@@ -639,22 +639,9 @@ func TestStreamTraceCountsFileHoles(t *testing.T) {
 	require.NoError(t, err)
 	up, err := c.StorageVolUpload(ctx, vol, 0, 0, libvirt.StorageVolUploadSparseStream)
 	require.NoError(t, err)
-	type result struct {
-		n   int64
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		n, err := up.ReadFrom(f)
-		done <- result{n, err}
-	}()
-	select {
-	case r := <-done:
-		require.NoError(t, r.err)
-		require.Equal(t, int64(size), r.n)
-	case <-time.After(10 * time.Second):
-		t.Fatal("ReadFrom of the sparse file has not returned after 10s")
-	}
+	n, err := libvirt.CopyWithin(t, "ReadFrom", func() (int64, error) { return up.ReadFrom(f) })
+	require.NoError(t, err)
+	require.Equal(t, int64(size), n)
 	require.NoError(t, up.Finish())
 
 	// Downloaded into a file (WriteTo), the same volume counts the same
@@ -664,17 +651,9 @@ func TestStreamTraceCountsFileHoles(t *testing.T) {
 	out, err := os.Create(filepath.Join(t.TempDir(), "copy.raw"))
 	require.NoError(t, err)
 	defer out.Close()
-	go func() {
-		n, err := down.WriteTo(out)
-		done <- result{n, err}
-	}()
-	select {
-	case r := <-done:
-		require.NoError(t, r.err)
-		require.Equal(t, int64(size), r.n)
-	case <-time.After(10 * time.Second):
-		t.Fatal("WriteTo into a file has not returned after 10s")
-	}
+	n, err = libvirt.CopyWithin(t, "WriteTo", func() (int64, error) { return down.WriteTo(out) })
+	require.NoError(t, err)
+	require.Equal(t, int64(size), n)
 	require.NoError(t, down.Finish())
 
 	rec.mu.Lock()
