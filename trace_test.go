@@ -65,9 +65,15 @@ func (r *recorder) TraceCallEnd(ctx context.Context, _ *libvirt.Client, d libvir
 func (r *recorder) TraceStreamStart(ctx context.Context, _ *libvirt.Client, d libvirt.TraceStreamStartData) context.Context {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.next++
 	r.sStarts = append(r.sStarts, d)
-	r.sSpans = append(r.sSpans, [2]any{r.next, nil})
+	return r.startSpan(ctx, &r.sSpans)
+}
+
+// startSpan numbers a new stream or event span in spans and returns ctx
+// carrying its number; r.mu is held.
+func (r *recorder) startSpan(ctx context.Context, spans *[][2]any) context.Context {
+	r.next++
+	*spans = append(*spans, [2]any{r.next, nil})
 	return context.WithValue(ctx, spanKey{}, r.next)
 }
 
@@ -88,10 +94,8 @@ func (r *recorder) TraceStreamEnd(ctx context.Context, _ *libvirt.Client, d libv
 func (r *recorder) TraceEventStart(ctx context.Context, _ *libvirt.Client, d libvirt.TraceEventStartData) context.Context {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.next++
 	r.eStarts = append(r.eStarts, d)
-	r.eSpans = append(r.eSpans, [2]any{r.next, nil})
-	return context.WithValue(ctx, spanKey{}, r.next)
+	return r.startSpan(ctx, &r.eSpans)
 }
 
 func (r *recorder) TraceEventEnd(ctx context.Context, _ *libvirt.Client, d libvirt.TraceEventEndData) {

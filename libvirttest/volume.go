@@ -41,7 +41,21 @@ func (d *driver) StorageVolCreateXML(ctx context.Context, args *protocol.Storage
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	p, err := d.poolOf(args.Pool)
+	p, err := d.poolForNewVolume(args.Pool, vol)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.add(vol); err != nil {
+		return nil, err
+	}
+	return &protocol.StorageVolCreateXMLRet{Vol: vol.ref()}, nil
+}
+
+// poolForNewVolume returns the pool ref names when vol can be created in
+// it: the pool exists, is active and has no volume of vol's name, checked
+// in that order as the test driver does. d.mu is held.
+func (d *driver) poolForNewVolume(ref libvirt.StoragePool, vol *volume) (*pool, error) {
+	p, err := d.poolOf(ref)
 	if err != nil {
 		return nil, err
 	}
@@ -51,10 +65,7 @@ func (d *driver) StorageVolCreateXML(ctx context.Context, args *protocol.Storage
 	if err := p.checkNewName(vol.name); err != nil {
 		return nil, err
 	}
-	if err := p.add(vol); err != nil {
-		return nil, err
-	}
-	return &protocol.StorageVolCreateXMLRet{Vol: vol.ref()}, nil
+	return p, nil
 }
 
 // checkNewName fails when the pool already has a volume called name.
@@ -88,14 +99,8 @@ func (d *driver) StorageVolCreateXMLFrom(ctx context.Context, args *protocol.Sto
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	p, err := d.poolOf(args.Pool)
+	p, err := d.poolForNewVolume(args.Pool, vol)
 	if err != nil {
-		return nil, err
-	}
-	if !p.active {
-		return nil, poolNotActive(p)
-	}
-	if err := p.checkNewName(vol.name); err != nil {
 		return nil, err
 	}
 	if !slices.ContainsFunc(p.vols, func(o *volume) bool { return o.name == args.Clonevol.Name }) {
