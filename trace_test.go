@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -106,6 +107,17 @@ func (r *recorder) TraceEventEnd(ctx context.Context, _ *libvirt.Client, d libvi
 	if r.evSeen != nil {
 		r.evSeen <- struct{}{}
 	}
+}
+
+// newVolume creates a volume called name of capacity bytes in the fake
+// daemon's default pool.
+func newVolume(ctx context.Context, t *testing.T, c *libvirt.Client, name string, capacity int) libvirt.StorageVol {
+	t.Helper()
+	pool, err := c.StoragePoolLookupByName(ctx, "default-pool")
+	require.NoError(t, err)
+	vol, err := c.StorageVolCreateXML(ctx, pool, fmt.Sprintf("<volume><name>%s</name><capacity>%d</capacity></volume>", name, capacity), 0)
+	require.NoError(t, err)
+	return vol
 }
 
 // syncBuffer is a bytes.Buffer safe for the trace writer and the test.
@@ -307,10 +319,7 @@ func TestStreamTraceAndWireTraceOfUpload(t *testing.T) {
 	_, c := tracedClient(t, libvirt.WithTracer(rec), libvirt.WithWireTrace(wt))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	pool, err := c.StoragePoolLookupByName(ctx, "default-pool")
-	require.NoError(t, err)
-	vol, err := c.StorageVolCreateXML(ctx, pool, `<volume><name>up.raw</name><capacity>1048576</capacity></volume>`, 0)
-	require.NoError(t, err)
+	vol := newVolume(ctx, t, c, "up.raw", 1048576)
 	data := bytes.Repeat([]byte("virtwire"), 300000/8) // 300000 bytes: two frames
 	up, err := c.StorageVolUpload(ctx, vol, 0, 0, 0)
 	require.NoError(t, err)
@@ -549,10 +558,7 @@ func TestTracerSeesAbandonedStreamOpen(t *testing.T) {
 	c, err := srv.Client(ctx, libvirt.WithTracer(rec))
 	require.NoError(t, err)
 	defer c.Close()
-	pool, err := c.StoragePoolLookupByName(ctx, "default-pool")
-	require.NoError(t, err)
-	vol, err := c.StorageVolCreateXML(ctx, pool, `<volume><name>slow.raw</name><capacity>1048576</capacity></volume>`, 0)
-	require.NoError(t, err)
+	vol := newVolume(ctx, t, c, "slow.raw", 1048576)
 	octx, ocancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer ocancel()
 	_, err = c.StorageVolUpload(octx, vol, 0, 0, 0)
@@ -587,10 +593,7 @@ func TestStreamTraceCountsHoles(t *testing.T) {
 	_, c := tracedClient(t, libvirt.WithTracer(rec))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	pool, err := c.StoragePoolLookupByName(ctx, "default-pool")
-	require.NoError(t, err)
-	vol, err := c.StorageVolCreateXML(ctx, pool, `<volume><name>holes.raw</name><capacity>1048576</capacity></volume>`, 0)
-	require.NoError(t, err)
+	vol := newVolume(ctx, t, c, "holes.raw", 1048576)
 	for _, sparse := range []bool{true, false} {
 		var flags libvirt.StorageVolUploadFlags
 		if sparse {
@@ -637,10 +640,7 @@ func TestStreamTraceCountsFileHoles(t *testing.T) {
 	_, c := tracedClient(t, libvirt.WithTracer(rec))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	pool, err := c.StoragePoolLookupByName(ctx, "default-pool")
-	require.NoError(t, err)
-	vol, err := c.StorageVolCreateXML(ctx, pool, `<volume><name>fileholes.raw</name><capacity>2097152</capacity></volume>`, 0)
-	require.NoError(t, err)
+	vol := newVolume(ctx, t, c, "fileholes.raw", 2097152)
 	up, err := c.StorageVolUpload(ctx, vol, 0, 0, libvirt.StorageVolUploadSparseStream)
 	require.NoError(t, err)
 	n, err := libvirt.CopyWithin(t, "ReadFrom", func() (int64, error) { return up.ReadFrom(f) })
