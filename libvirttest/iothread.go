@@ -44,7 +44,7 @@ type ioThreads struct {
 // ids returns the thread list flags select (checked by oneDef): the live
 // one of a running domain unless CONFIG is given.
 func (io *ioThreads) ids(dom *domain, flags uint32) *[]ioThreadID {
-	if !dom.active() || flags&uint32(libvirt.DomainAffectConfig) != 0 {
+	if dom.addressesConfig(flags) {
 		return &io.cfg
 	}
 	if io.liveID != dom.id {

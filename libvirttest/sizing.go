@@ -41,11 +41,17 @@ func (dom *domain) syncSizes() {
 	}
 }
 
+// addressesConfig reports whether flags (checked by oneDef) address the
+// persistent definition: CONFIG is given or the domain is shut off.
+// Otherwise they address the running one.
+func (dom *domain) addressesConfig(flags uint32) bool {
+	return !dom.active() || flags&uint32(libvirt.DomainAffectConfig) != 0
+}
+
 // sizes are the maximum and current memory and vCPUs of the definition
-// flags address (checked by oneDef): the running one unless CONFIG is
-// given or the domain is shut off.
+// flags address (addressesConfig).
 func (dom *domain) sizes(flags uint32) (maxKiB, memKiB uint64, maxCPUs, vcpus int) {
-	if !dom.active() || flags&uint32(libvirt.DomainAffectConfig) != 0 {
+	if dom.addressesConfig(flags) {
 		return dom.def.maxKiB, dom.def.memKiB, dom.def.maxCPUs, dom.def.vcpus
 	}
 	return dom.running().maxKiB, dom.memKiB, dom.running().maxCPUs, dom.vcpus

@@ -195,15 +195,15 @@ func (d *driver) DomainGetVCPUPinInfo(ctx context.Context, args *protocol.Domain
 		// Every vCPU up to the maximum has a map, online or not; the
 		// persistent definition has no pinning: it is live state.
 		_, _, maxCPUs, _ := dom.sizes(uint32(args.Flags))
-		persistent := !dom.active() || args.Flags&libvirt.DomainAffectConfig != 0
+		persistent := dom.addressesConfig(uint32(args.Flags))
 		n := min(int(args.Ncpumaps), maxCPUs)
 		ret = &protocol.DomainGetVCPUPinInfoRet{CPUMaps: make([]byte, int(args.Ncpumaps)*int(args.Maplen)), Num: int32(n)}
 		for i := 0; i < n; i++ {
-			m := dom.vcpuMask(i)
+			vcpu := i
 			if persistent {
-				m = dom.vcpuMask(-1)
+				vcpu = -1 // no pin: the default map
 			}
-			copy(ret.CPUMaps[i*int(args.Maplen):(i+1)*int(args.Maplen)], m)
+			copy(ret.CPUMaps[i*int(args.Maplen):(i+1)*int(args.Maplen)], dom.vcpuMask(vcpu))
 		}
 		return nil
 	})

@@ -81,7 +81,7 @@ func (dom *domain) tun(flags uint32) *tunables {
 	if dom.tunables == nil {
 		dom.tunables = tunablesFromDef(dom.def)
 	}
-	if !dom.active() || flags&uint32(libvirt.DomainAffectConfig) != 0 {
+	if dom.addressesConfig(flags) {
 		return dom.tunables
 	}
 	if dom.liveTunables == nil || dom.liveTunablesID != dom.id {
